@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# One entry point for newcomers and CI. Idempotent: installs only what is missing, then runs.
+#   ./dev.sh demo        start the app with a local province server and a synthetic commune
+#   ./dev.sh app [ARGS]  start the app on its embedded default (local SQLite in the user-data folder)
+#   ./dev.sh test [ARGS] lint, then the whole test suite (pytest ARGS)
+#   ./dev.sh setup       install only
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# Debian packages: Qt's runtime libraries (xcb and offscreen platforms), a font with full Vietnamese coverage,
+# PostgreSQL for the server tests, poppler and zbar to check printed receipts, Xvfb for screenshots.
+APP_DEBS=(libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libxcb-cursor0
+          libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-xinerama0 libxcb-randr0
+          libxcb-shape0 libxcb-xkb1 fonts-noto-core)
+TEST_DEBS=(postgresql poppler-utils zbar-tools xvfb)
+
+ensure_debs() {
+  local missing=()
+  for pkg in "$@"; do dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" != 0 ]; then
+    echo "Missing Debian packages: ${missing[*]} — run: sudo apt-get install ${missing[*]}" >&2; exit 1
+  fi
+  echo "Installing Debian packages: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+ensure_python() {
+  [ -x .venv/bin/python ] || python3 -m venv .venv
+  local stamp=".venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)"
+  if [ ! -f "$stamp" ]; then
+    echo "Installing Python packages into .venv"
+    .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING' || true
+    .venv/bin/python -m pip install -q -e '.[server,test]' 2>&1 | grep -v '^WARNING' || true
+    .venv/bin/python -c "import PySide6, fastapi, sqlite_utils" || { echo "Python install failed" >&2; exit 1; }
+    rm -f .venv/.installed-*; touch "$stamp"
+  fi
+}
+
+build_translations() {
+  # .ts sources -> .qm with Qt's lrelease (shipped by PySide6), only when a source is newer.
+  local lrelease=.venv/bin/pyside6-lrelease ts qm
+  for ts in resources/translations/*.ts; do
+    [ -e "$ts" ] || continue
+    qm="${ts%.ts}.qm"
+    if [ ! -f "$qm" ] || [ "$ts" -nt "$qm" ]; then "$lrelease" -silent "$ts" -qm "$qm"; fi
+  done
+}
+
+cmd="${1:-app}"; shift || true
+case "$cmd" in
+  setup) ensure_debs "${APP_DEBS[@]}" "${TEST_DEBS[@]}"; ensure_python; build_translations ;;
+  app)   ensure_debs "${APP_DEBS[@]}"; ensure_python; build_translations; exec .venv/bin/station-client "$@" ;;
+  demo)  ensure_debs "${APP_DEBS[@]}"; ensure_python; build_translations; exec .venv/bin/station-client demo "$@" ;;
+  test)
+    ensure_debs "${APP_DEBS[@]}" "${TEST_DEBS[@]}"; ensure_python; build_translations
+    .venv/bin/ruff check .
+    export QT_QPA_PLATFORM=offscreen
+    exec .venv/bin/python -m pytest "$@" ;;
+  *) echo "usage: ./dev.sh demo | app [ARGS] | test [PYTEST ARGS] | setup" >&2; exit 2 ;;
+esac

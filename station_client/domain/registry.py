@@ -1,0 +1,24 @@
+"""Every record kind the system knows, by sync name. Feature modules add theirs to ``_ALL`` here."""
+
+from __future__ import annotations
+
+from . import residents
+from .kinds import RecordKind
+
+_ALL: tuple[RecordKind, ...] = (
+    *residents.KINDS,
+)
+
+KINDS: dict[str, RecordKind] = {k.name: k for k in _ALL}
+BY_TABLE: dict[str, RecordKind] = {k.table: k for k in _ALL}
+
+
+class UnknownKind(KeyError):
+    pass
+
+
+def get_kind(name: str) -> RecordKind:
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise UnknownKind(name) from None

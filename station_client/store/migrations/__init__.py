@@ -1,0 +1,31 @@
+"""Ordered schema migrations. ``PRAGMA user_version`` holds the number of the last one applied.
+
+Rules: a migration, once released, never changes (stations offline for weeks will run it later); add a new
+module ``mNNNN_*.py`` and list it below, in number order. Each is recorded in ``schema_migrations`` when
+applied, so independent migrations apply whatever order they landed in. Numbers reserved for work in
+progress: 2 dossiers, procedures and calendar; 3 reports, petitions, mediation, violations; 4 officer accounts;
+5 sync additions; 6 statistics; 7 security.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from . import m0001_base
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    apply: Callable[[sqlite3.Connection], None]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "base: residents, audit, outbox, sync state", m0001_base.apply),
+)
+
+LATEST = max(m.version for m in MIGRATIONS)
+assert [m.version for m in MIGRATIONS] == sorted({m.version for m in MIGRATIONS}), "list migrations in order, once"

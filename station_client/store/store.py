@@ -1,0 +1,364 @@
+"""The station's local store and its one write path.
+
+Every create, update and delete goes through ``Store``: in one SQLite transaction it writes the record, an
+audit entry (who, when, field-level before/after, hash-chained) and an outbox change for the sync engine.
+Nothing else in the code base writes those tables. A ``Store`` (one connection) belongs to one thread: the app
+gives it a single writer thread; readers open their own read-only connections with ``open_reader``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..clock import now_iso
+from ..domain.kinds import RecordKind
+from ..domain.problems import Problem, ValidationError
+from ..domain.registry import get_kind
+from . import search
+from .codec import canonical_json, fields_only, from_db, record_hash, sha256_hex, to_db
+from .connection import open_connection
+from .errors import RecordNotFound, StaleVersion, StoreError
+from .migrate import migrate
+
+GENESIS_HASH = "0" * 64
+
+
+@dataclass
+class ChangeSet:
+    """What a committed transaction changed, for views to refresh once (not per row)."""
+
+    kinds: set[str] = field(default_factory=set)
+    record_ids: set[str] = field(default_factory=set)
+    sync_state: bool = False
+
+    def merge(self, other: ChangeSet) -> None:
+        self.kinds |= other.kinds
+        self.record_ids |= other.record_ids
+        self.sync_state = self.sync_state or other.sync_state
+
+    def __bool__(self) -> bool:
+        return bool(self.kinds or self.sync_state)
+
+
+Listener = Callable[[ChangeSet], None]
+
+
+class Store:
+    def __init__(self, conn: sqlite3.Connection, path: Path):
+        self.conn = conn
+        self.path = path
+        self._depth = 0
+        self._changes = ChangeSet()
+        self._listeners: list[Listener] = []
+
+    # ----------------------------------------------------------------- opening
+    @classmethod
+    def open(cls, path: str | Path, *, check_same_thread: bool = True) -> Store:
+        path = Path(path)
+        conn = open_connection(path, check_same_thread=check_same_thread)
+        try:
+            migrate(conn, path)
+        except BaseException:
+            conn.close()
+            raise
+        return cls(conn, path)
+
+    def open_reader(self) -> sqlite3.Connection:
+        """A read-only connection for another thread (WAL lets it read while the writer writes)."""
+        return open_connection(self.path, readonly=True)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------ transactions
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` (take the write lock up front: no read-to-write upgrade deadlocks between
+        processes); nested calls become savepoints. Listeners hear the change set after the outer commit."""
+        depth = self._depth
+        self.conn.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT sp{depth}")
+        self._depth += 1
+        try:
+            yield self.conn
+        except BaseException:
+            self._depth -= 1
+            if depth == 0:
+                self.conn.execute("ROLLBACK")
+                self._changes = ChangeSet()
+            else:
+                self.conn.execute(f"ROLLBACK TO sp{depth}")
+                self.conn.execute(f"RELEASE sp{depth}")
+            raise
+        self._depth -= 1
+        if depth == 0:
+            self.conn.execute("COMMIT")
+            changes, self._changes = self._changes, ChangeSet()
+            if changes:
+                for listener in list(self._listeners):
+                    listener(changes)
+        else:
+            self.conn.execute(f"RELEASE sp{depth}")
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener`` (on the writing thread) after each commit that changed something."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def note_change(self, kind: str | None = None, record_id: str | None = None, sync_state: bool = False) -> None:
+        if kind:
+            self._changes.kinds.add(kind)
+        if record_id:
+            self._changes.record_ids.add(record_id)
+        self._changes.sync_state = self._changes.sync_state or sync_state
+
+    # ---------------------------------------------------------------- settings
+    def get_setting(self, key: str, default: str | None = None) -> str | None:
+        row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_setting(self, key: str, value: str | None) -> None:
+        with self.transaction():
+            self.conn.execute("INSERT INTO settings(key, value) VALUES (?, ?) "
+                              "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+
+    # ------------------------------------------------------------------- reads
+    def get(self, kind_name: str, record_id: str, *, include_deleted: bool = False) -> dict[str, Any] | None:
+        kind = get_kind(kind_name)
+        row = self.conn.execute(f"SELECT * FROM {kind.table} WHERE id = ?", (record_id,)).fetchone()
+        if row is None or (row["deleted"] and not include_deleted):
+            return None
+        return from_db(kind, row)
+
+    def count(self, kind_name: str) -> int:
+        kind = get_kind(kind_name)
+        return int(self.conn.execute(f"SELECT count(*) FROM {kind.table} WHERE deleted = 0").fetchone()[0])
+
+    def search_persons(self, query: str, limit: int = 50) -> list[search.PersonHit]:
+        return search.search_persons(self.conn, query, limit)
+
+    # -------------------------------------------------------------- write path
+    def create(self, kind_name: str, values: dict[str, Any], *, officer: str,
+               record_id: str | None = None) -> dict[str, Any]:
+        with self.transaction():
+            record = self._create(get_kind(kind_name), values, officer, record_id, self._last_hash())
+        record.pop("_audit_hash")
+        return record
+
+    def create_many(self, kind_name: str, rows: Iterable[dict[str, Any]], *, officer: str,
+                    on_error: Callable[[int, ValidationError], None] | None = None) -> int:
+        """Create many records in one transaction through the same path as ``create``.
+
+        With ``on_error`` a row that fails validation is reported (its index, its problems) and skipped;
+        without it the first bad row raises and nothing is written.
+        """
+        kind = get_kind(kind_name)
+        created = 0
+        with self.transaction():
+            prev = self._last_hash()
+            for i, values in enumerate(rows):
+                try:
+                    with self.transaction():
+                        record = self._create(kind, values, officer, None, prev)
+                except ValidationError as exc:
+                    if on_error is None:
+                        raise
+                    on_error(i, exc)
+                    continue
+                prev = record["_audit_hash"]
+                created += 1
+        return created
+
+    def update(self, kind_name: str, record_id: str, changes: dict[str, Any], *, officer: str,
+               expected_version: int | None = None) -> dict[str, Any]:
+        kind = get_kind(kind_name)
+        self._check_local_write(kind)
+        with self.transaction():
+            row = self.conn.execute(f"SELECT * FROM {kind.table} WHERE id = ?", (record_id,)).fetchone()
+            if row is None or row["deleted"]:
+                raise RecordNotFound("Không tìm thấy hồ sơ (có thể đã bị xoá).",
+                                     "The record was not found (it may have been deleted).")
+            if expected_version is not None and row["version"] != expected_version:
+                raise StaleVersion(
+                    "Hồ sơ vừa được thay đổi ở nơi khác. Hãy mở lại để xem bản mới nhất trước khi sửa.",
+                    "The record was changed elsewhere meanwhile. Reopen it to see the latest version.")
+            current = from_db(kind, row)
+            clean, problems = kind.coerce(changes)
+            new_fields = fields_only(kind, current) | clean
+            problems += kind.validate(new_fields)
+            problems += self._cross_checks(kind, new_fields, record_id)
+            if problems:
+                raise ValidationError(problems)
+            diff = {f: [current[f], v] for f, v in clean.items() if current[f] != v}
+            if not diff:
+                return current
+            now = now_iso()
+            db_values = to_db(kind, {f: new_fields[f] for f in diff})
+            db_values |= self._derived_columns(kind, record_id, new_fields, row)
+            assignments = ", ".join(f"{c} = ?" for c in db_values)
+            self.conn.execute(
+                f"UPDATE {kind.table} SET {assignments}, version = version + 1, updated_at = ?, updated_by = ?, "
+                "sync_state = 'pending', sync_note = NULL WHERE id = ?",
+                (*db_values.values(), now, officer, record_id))
+            payload = new_fields if row["server_version"] == 0 else {f: new_fields[f] for f in diff}
+            change_id = self._enqueue(kind, record_id, "upsert", row["server_version"], payload, officer, now)
+            self._audit(kind, record_id, "update", diff, officer, now, change_id,
+                        record_hash(kind, record_id, new_fields, False), self._last_hash())
+            self.note_change(kind.name, record_id, sync_state=True)
+            return current | new_fields | {"version": row["version"] + 1, "updated_at": now,
+                                           "updated_by": officer, "sync_state": "pending", "sync_note": None}
+
+    def delete(self, kind_name: str, record_id: str, *, officer: str) -> None:
+        kind = get_kind(kind_name)
+        self._check_local_write(kind)
+        with self.transaction():
+            row = self.conn.execute(f"SELECT * FROM {kind.table} WHERE id = ?", (record_id,)).fetchone()
+            if row is None or row["deleted"]:
+                raise RecordNotFound("Không tìm thấy hồ sơ (có thể đã bị xoá).",
+                                     "The record was not found (it may have been deleted).")
+            current = from_db(kind, row)
+            now = now_iso()
+            if kind.table == "persons":
+                search.fts_remove(self.conn, row["n"], dict(row))
+            self.conn.execute(
+                f"UPDATE {kind.table} SET deleted = 1, version = version + 1, updated_at = ?, updated_by = ?, "
+                "sync_state = 'pending', sync_note = NULL WHERE id = ?", (now, officer, record_id))
+            change_id = self._enqueue(kind, record_id, "delete", row["server_version"], {}, officer, now)
+            self._audit(kind, record_id, "delete", {"deleted": [False, True]}, officer, now, change_id,
+                        record_hash(kind, record_id, current, True), self._last_hash())
+            self.note_change(kind.name, record_id, sync_state=True)
+
+    # --------------------------------------------------------------- internals
+    def _check_local_write(self, kind: RecordKind) -> None:
+        if kind.scope == "reference":
+            raise StoreError(f"{kind.vi} là dữ liệu dùng chung của tỉnh; chỉ Công an tỉnh được thay đổi.",
+                             f"{kind.en} is province reference data; only the province may change it.")
+
+    def _create(self, kind: RecordKind, values: dict[str, Any], officer: str, record_id: str | None,
+                prev_hash: str) -> dict[str, Any]:
+        self._check_local_write(kind)
+        clean, problems = kind.coerce(values)
+        record = kind.empty_record() | clean
+        problems += kind.validate(record)
+        problems += self._cross_checks(kind, record, None)
+        if problems:
+            raise ValidationError(problems)
+        rid = record_id or str(uuid.uuid4())
+        now = now_iso()
+        db_values = to_db(kind, record) | self._derived_columns(kind, rid, record, None)
+        columns = ["id", *db_values, "created_at", "updated_at", "updated_by"]
+        cur = self.conn.execute(
+            f"INSERT INTO {kind.table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            (rid, *db_values.values(), now, now, officer))
+        if kind.table == "persons":
+            search.fts_add(self.conn, int(cur.lastrowid or 0),
+                           {k: db_values[k] for k in ("search_name", "search_ids", "search_addr")})
+        change_id = self._enqueue(kind, rid, "upsert", 0, record, officer, now)
+        diff = {f: [None, v] for f, v in record.items() if v is not None}
+        audit_hash = self._audit(kind, rid, "create", diff, officer, now, change_id,
+                                 record_hash(kind, rid, record, False), prev_hash)
+        self.note_change(kind.name, rid, sync_state=True)
+        return record | {"id": rid, "version": 1, "server_version": 0, "deleted": False, "created_at": now,
+                         "updated_at": now, "updated_by": officer, "sync_state": "pending", "sync_note": None,
+                         "_audit_hash": audit_hash}
+
+    def _derived_columns(self, kind: RecordKind, record_id: str, record: dict[str, Any],
+                         old_row: sqlite3.Row | None) -> dict[str, Any]:
+        """Store-maintained columns (folded search text) and index upkeep for kinds that have them."""
+        if kind.table == "persons":
+            hh_addr = None
+            if record.get("household_id"):
+                hh = self.conn.execute("SELECT address, hamlet FROM households WHERE id = ?",
+                                       (record["household_id"],)).fetchone()
+                if hh:
+                    hh_addr = " ".join(p for p in (hh["address"], hh["hamlet"]) if p)
+            cols = search.person_search_columns(record, hh_addr)
+            if old_row is not None:
+                search.fts_remove(self.conn, old_row["n"], dict(old_row))
+                search.fts_add(self.conn, old_row["n"], cols)
+            return dict(cols)
+        if kind.table == "households":
+            addr = search.household_search_addr(record)
+            if old_row is not None and (old_row["address"] != record.get("address")
+                                        or old_row["hamlet"] != record.get("hamlet")):
+                full = " ".join(p for p in (record.get("address"), record.get("hamlet")) if p)
+                search.reindex_household_members(self.conn, record_id, full)
+            return {"search_addr": addr}
+        return {}
+
+    def _cross_checks(self, kind: RecordKind, record: dict[str, Any], record_id: str | None) -> list[Problem]:
+        """Rules that need other records. Only local writes run them: pulled records are the province's."""
+        problems: list[Problem] = []
+        if kind.name == "person" and record.get("personal_id"):
+            dup = self.conn.execute(
+                "SELECT full_name FROM persons WHERE personal_id = ? AND deleted = 0 AND id != ?",
+                (record["personal_id"], record_id or "")).fetchone()
+            if dup:
+                problems.append(Problem(
+                    "personal_id", "pid.duplicate",
+                    f"Số định danh này đã được dùng cho nhân khẩu {dup[0]}.",
+                    f"This personal ID number is already used by {dup[0]}."))
+        for ref, table, vi, en in (("household_id", "households", "Hộ gia đình", "Household"),
+                                   ("person_id", "persons", "Nhân khẩu", "Person"),
+                                   ("head_id", "persons", "Chủ hộ", "Head of household")):
+            if ref in kind.by_name and record.get(ref):
+                ok = self.conn.execute(f"SELECT 1 FROM {table} WHERE id = ? AND deleted = 0",
+                                       (record[ref],)).fetchone()
+                if not ok:
+                    problems.append(Problem(ref, "ref.missing", f"{vi} không tồn tại.", f"{en} does not exist."))
+        return problems
+
+    def _last_hash(self) -> str:
+        row = self.conn.execute("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+        return row[0] if row else GENESIS_HASH
+
+    def _audit(self, kind: RecordKind, record_id: str, action: str, changes: dict[str, Any], officer: str,
+               at: str, change_id: str | None, rec_hash: str, prev_hash: str) -> str:
+        changes_json = canonical_json(changes)
+        entry_hash = audit_entry_hash(prev_hash, at, officer, kind.name, record_id, action, changes_json,
+                                      change_id, rec_hash)
+        self.conn.execute(
+            "INSERT INTO audit(at, officer, kind, record_id, action, changes, change_id, record_hash, prev_hash, "
+            "hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (at, officer, kind.name, record_id, action, changes_json, change_id, rec_hash, prev_hash, entry_hash))
+        return entry_hash
+
+    def _enqueue(self, kind: RecordKind, record_id: str, op: str, base_version: int, payload: dict[str, Any],
+                 officer: str, now: str) -> str:
+        """Append an outbox change, or fold an upsert into this record's change that has not left yet."""
+        if op == "upsert":
+            row = self.conn.execute(
+                "SELECT seq, change_id, fields FROM outbox WHERE kind = ? AND record_id = ? AND state = 'pending' "
+                "AND sent_at IS NULL AND op = 'upsert' AND resolves IS NULL ORDER BY seq DESC LIMIT 1",
+                (kind.name, record_id)).fetchone()
+            last = self.conn.execute("SELECT max(seq) FROM outbox WHERE kind = ? AND record_id = ?",
+                                     (kind.name, record_id)).fetchone()[0]
+            if row is not None and row["seq"] == last:
+                merged = json.loads(row["fields"]) | payload
+                self.conn.execute("UPDATE outbox SET fields = ? WHERE seq = ?",
+                                  (canonical_json(merged), row["seq"]))
+                return str(row["change_id"])
+        change_id = str(uuid.uuid4())
+        self.conn.execute(
+            "INSERT INTO outbox(change_id, kind, record_id, op, base_version, fields, created_at, officer) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (change_id, kind.name, record_id, op, base_version, canonical_json(payload), now, officer))
+        return change_id
+
+
+def audit_entry_hash(prev_hash: str, at: str, officer: str, kind: str, record_id: str, action: str,
+                     changes_json: str, change_id: str | None, rec_hash: str) -> str:
+    return sha256_hex("\x1f".join((prev_hash, at, officer, kind, record_id, action, changes_json,
+                                   change_id or "", rec_hash)))
