@@ -1,0 +1,60 @@
+"""``station-client``: with no subcommand it starts the app; subcommands run headless.
+
+Every command accepts ``--data-dir DIR`` (else ``STATION_CLIENT_HOME``, else the user-data folder). Errors
+reach the user as one clear line (Vietnamese, then English) and a non-zero exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from .domain.problems import ValidationError
+from .store.errors import StoreError
+
+# Modules under station_client.commands that add subcommands. A module missing while its feature is being
+# built is skipped so that the rest of the CLI keeps working.
+COMMAND_MODULES = ("residents", "generate", "sync", "backup", "demo", "receipt", "audit", "stats")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="station-client",
+                                     description="Phần mềm Công an xã/phường — Station Client")
+    parser.add_argument("--data-dir", help="thư mục dữ liệu của trạm / station data folder")
+    parser.add_argument("--lang", choices=("vi", "en"), default=None, help="ngôn ngữ / language")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f".commands.{name}", __package__)
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__package__}.commands.{name}":
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        from .ui.app import run_app  # Qt is imported only when the GUI starts
+
+        return run_app(args)
+    try:
+        return int(args.func(args) or 0)
+    except StoreError as exc:
+        print(f"Lỗi: {exc.vi}\nError: {exc.en}", file=sys.stderr)
+        return 1
+    except ValidationError as exc:
+        for p in exc.problems:
+            print(f"Lỗi: {p.vi}\nError: {p.en}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
