@@ -1,0 +1,25 @@
+"""Shared test setup. Qt runs offscreen; every test gets its own data folder (never the user's)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STATION_CLIENT_HOME", str(tmp_path / "station-home"))
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator:
+    from station_client.store import Store
+
+    s = Store.open(tmp_path / "station.db")
+    yield s
+    s.close()
