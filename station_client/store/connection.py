@@ -19,7 +19,6 @@ BUSY_TIMEOUT_S = 15.0
 
 
 def _configure(conn: sqlite3.Connection, *, readonly: bool) -> None:
-    conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
     if not readonly:
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":
@@ -44,9 +43,13 @@ def open_connection(path: str | Path, *, readonly: bool = False, check_same_thre
         conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_S,
                                check_same_thread=check_same_thread)
     try:
-        _configure(conn, readonly=readonly)
+        # Identify the file with reads only: a foreign file must be left exactly as it was (even switching
+        # it to WAL would write to it).
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         has_tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+        if not has_tables or app_id == APPLICATION_ID:
+            _configure(conn, readonly=readonly)
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise NotAStationDatabase(

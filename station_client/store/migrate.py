@@ -43,6 +43,28 @@ def _refuse_newer(applied: set[int]) -> None:
             f"{LATEST}). Update the program; the file was not changed.")
 
 
+def _create_table_and_record(conn: sqlite3.Connection, versions: set[int]) -> None:
+    conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                 "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+    for v in sorted(versions):  # versions known only through user_version (files from before the table)
+        conn.execute("INSERT OR IGNORE INTO schema_migrations VALUES (?, ?, ?)",
+                     (v, "recorded from user_version", now_iso()))
+
+
+def _record_legacy_versions(conn: sqlite3.Connection, applied: set[int]) -> None:
+    has_table = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").fetchone()
+    if has_table or not applied:
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        _create_table_and_record(conn, applied_versions(conn))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
 def migrate(conn: sqlite3.Connection, path: Path | None = None) -> int:
     """Apply pending migrations. Returns the schema version the file was at before.
 
@@ -54,6 +76,7 @@ def migrate(conn: sqlite3.Connection, path: Path | None = None) -> int:
     before = max(applied, default=0)
     pending = [m for m in MIGRATIONS if m.version not in applied]
     if not pending:
+        _record_legacy_versions(conn, applied)
         return before
     if applied and path is not None:
         backup = path.with_name(f"{path.name}.pre-v{LATEST}.bak")
@@ -71,11 +94,7 @@ def migrate(conn: sqlite3.Connection, path: Path | None = None) -> int:
             if migration.version in now_applied:
                 conn.execute("COMMIT")
                 continue
-            conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
-                         "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
-            for v in sorted(now_applied):  # record versions known only through user_version
-                conn.execute("INSERT OR IGNORE INTO schema_migrations VALUES (?, ?, ?)",
-                             (v, "recorded from user_version", now_iso()))
+            _create_table_and_record(conn, now_applied)
             migration.apply(conn)
             conn.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)",
                          (migration.version, migration.name, now_iso()))
