@@ -142,6 +142,40 @@ class Store:
             return None
         return from_db(kind, row)
 
+    def find_one(self, kind_name: str, **criteria: Any) -> dict[str, Any] | None:
+        """The first live record whose fields equal ``criteria`` (field names are checked against the kind)."""
+        kind = get_kind(kind_name)
+        unknown = set(criteria) - set(kind.field_names)
+        if unknown:
+            raise ValueError(f"unknown fields for {kind.name}: {sorted(unknown)}")
+        where = " AND ".join(f"{name} = ?" for name in criteria)
+        row = self.conn.execute(f"SELECT * FROM {kind.table} WHERE {where} AND deleted = 0 LIMIT 1",
+                                tuple(criteria.values())).fetchone()
+        return from_db(kind, row) if row else None
+
+    def iter_records(self, kind_name: str, order_by: str = "n", batch: int = 1000) -> Iterator[dict[str, Any]]:
+        """Every live record of a kind, read in batches (never the whole table in memory)."""
+        kind = get_kind(kind_name)
+        if order_by not in ("n", "search_name"):
+            raise ValueError(order_by)
+        last_key: Any = -1 if order_by == "n" else ""
+        last_n = -1
+        while True:
+            if order_by == "n":
+                rows = self.conn.execute(f"SELECT * FROM {kind.table} WHERE n > ? AND deleted = 0 ORDER BY n LIMIT ?",
+                                         (last_n, batch)).fetchall()
+            else:
+                rows = self.conn.execute(
+                    f"SELECT * FROM {kind.table} WHERE (search_name, n) > (?, ?) AND deleted = 0 "
+                    "ORDER BY search_name, n LIMIT ?", (last_key, last_n, batch)).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield from_db(kind, row)
+            last_n = rows[-1]["n"]
+            if order_by != "n":
+                last_key = rows[-1]["search_name"]
+
     def count(self, kind_name: str) -> int:
         kind = get_kind(kind_name)
         return int(self.conn.execute(f"SELECT count(*) FROM {kind.table} WHERE deleted = 0").fetchone()[0])
