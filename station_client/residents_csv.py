@@ -135,7 +135,7 @@ def import_residents(store: Store, path: Path, *, officer: str) -> ImportReport:
         chunk = [r for _, r in zip(range(CHUNK), rows, strict=False)]
         if not chunk:
             return report
-        with store.transaction():
+        with store.bulk(), store.transaction():
             for line, values, problems in chunk:
                 if values is None or problems:
                     report.errors.append(RowError(line, problems))

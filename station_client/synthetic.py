@@ -171,7 +171,7 @@ class Generator:
 def populate(store: Any, n_persons: int, *, seed: int = 1, officer: str = "demo") -> SyntheticCommune:
     """Write a synthetic commune into ``store`` through its write path (audit and outbox included)."""
     data = Generator(seed).commune(n_persons)
-    with store.transaction():
+    with store.bulk(), store.transaction():
         heads = {h["id"]: h.pop("head_id") for h in data.households}
         for kind, rows in (("household", data.households), ("person", data.persons),
                            ("household_member", data.members), ("residence", data.residences)):
