@@ -1,0 +1,693 @@
+"""Store-side operations of the sync engine: the only SQL sync needs, each one atomic.
+
+Rules kept here (docs/sync-protocol.md, ../shared/sync.md):
+- A change leaves the outbox only on an answer from the province; ``take_batch`` marks ``sent_at`` in the same
+  transaction that reads the batch, so a local edit made while it is on the wire becomes a new change instead
+  of altering one the server may already hold (same change id with other content is refused there).
+- Results, feed entries, the cursor and the epoch of one response are written in one transaction: a crash
+  leaves either all of it or none of it, and the cursor never covers entries that were not applied.
+- A pulled state never overwrites a field that has a pending local change; the push is judged against it.
+- Every change of a record's content writes an audit entry (action ``remote`` for the province's state,
+  ``resolve`` for an officer's conflict resolution), chained like local writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..clock import now_iso
+from ..domain.kinds import RecordKind, coerce_value
+from ..domain.problems import ValidationError
+from ..domain.registry import KINDS, UnknownKind, get_kind
+from . import search
+from .codec import canonical_json, fields_only, from_db, record_hash, to_db
+from .errors import RecordNotFound, StoreError
+from .store import Store
+
+# sync_state keys
+EPOCH = "epoch"
+CURSOR = "cursor"
+RESYNC = "resync"  # "1" while a full re-pull of the scope is under way (first sync, new epoch, digest mismatch)
+RESYNC_REASON = "resync_reason"
+LAST_SUCCESS = "last_success"
+LAST_ERROR = "last_error"  # JSON {"code", "vi", "en"} of the last failed cycle, cleared by a successful one
+DIGEST_MISMATCH_AT_CURSOR = "digest_mismatch_cursor"
+
+REMOTE_OFFICER = "sync"
+DIGEST_MOD = 2**64
+
+
+@dataclass(frozen=True)
+class OutboxChange:
+    seq: int
+    change_id: str
+    kind: str
+    record_id: str
+    op: str
+    base_version: int
+    fields: dict[str, Any]
+    resolves: str | None
+    officer: str
+
+    def wire(self) -> dict[str, Any]:
+        """The change as the protocol sends it."""
+        return {"change_id": self.change_id, "kind": self.kind, "id": self.record_id, "op": self.op,
+                "base_version": self.base_version, "fields": self.fields, "resolves": self.resolves}
+
+
+@dataclass(frozen=True)
+class SyncPosition:
+    epoch: str | None
+    cursor: int | None  # None: never pulled
+    resync: bool
+
+
+@dataclass
+class ApplyReport:
+    """What one response did to the store."""
+
+    acked: int = 0
+    rejected: int = 0
+    conflicts: int = 0
+    applied: int = 0  # feed entries that changed a local record
+    skipped: int = 0  # feed entries already known (version not newer) or of a kind this station lacks
+    resync_done: bool = False
+    requeued: int = 0  # records sent again after a resync found them missing at the province
+
+    def merge(self, other: ApplyReport) -> None:
+        for name in ("acked", "rejected", "conflicts", "applied", "skipped", "requeued"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.resync_done = self.resync_done or other.resync_done
+
+
+@dataclass(frozen=True)
+class SyncCounts:
+    pending: int
+    conflicts: int
+    rejected: int
+
+
+@dataclass
+class _Chain:
+    """The audit chain's last hash, carried through a transaction (one lookup instead of one per row)."""
+
+    prev: str
+
+
+# ------------------------------------------------------------------------------------------------- state
+def get_state(store: Store, key: str) -> str | None:
+    row = store.conn.execute("SELECT value FROM sync_state WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def _put(conn: sqlite3.Connection, key: str, value: str | None) -> None:
+    if value is None:
+        conn.execute("DELETE FROM sync_state WHERE key = ?", (key,))
+    else:
+        conn.execute("INSERT INTO sync_state(key, value) VALUES (?, ?) "
+                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+
+
+def set_state(store: Store, values: dict[str, str | None]) -> None:
+    with store.transaction() as conn:
+        for key, value in values.items():
+            _put(conn, key, value)
+        store.note_change(sync_state=True)
+
+
+def position(store: Store) -> SyncPosition:
+    cursor = get_state(store, CURSOR)
+    return SyncPosition(get_state(store, EPOCH), int(cursor) if cursor is not None else None,
+                        get_state(store, RESYNC) == "1")
+
+
+def counts(store: Store) -> SyncCounts:
+    conn = store.conn
+    pending = conn.execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0]
+    conflicts = conn.execute("SELECT count(*) FROM conflicts WHERE status = 'open'").fetchone()[0]
+    rejected = sum(conn.execute(f"SELECT count(*) FROM {k.table} WHERE sync_state = 'rejected'").fetchone()[0]
+                   for k in KINDS.values() if k.scope == "commune")
+    return SyncCounts(int(pending), int(conflicts), int(rejected))
+
+
+def pending_count(store: Store) -> int:
+    return int(store.conn.execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0])
+
+
+# ------------------------------------------------------------------------------------------------- push
+def _row_change(row: sqlite3.Row) -> OutboxChange:
+    return OutboxChange(row["seq"], row["change_id"], row["kind"], row["record_id"], row["op"],
+                        row["base_version"], json.loads(row["fields"]), row["resolves"], row["officer"])
+
+
+def take_batch(store: Store, limit: int, max_bytes: int = 4 << 20) -> list[OutboxChange]:
+    """The oldest pending changes (at most ``limit``, about ``max_bytes`` of fields), marked as sent.
+
+    Pending changes already sent once are sent again with the same id and content: the server deduplicates.
+    """
+    with store.transaction() as conn:
+        rows = conn.execute("SELECT * FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT ?",
+                            (limit,)).fetchall()
+        batch: list[OutboxChange] = []
+        size = 0
+        for row in rows:
+            size += len(row["fields"]) + 200
+            if batch and size > max_bytes:
+                break
+            batch.append(_row_change(row))
+        if batch:
+            now = now_iso()
+            conn.executemany("UPDATE outbox SET sent_at = coalesce(sent_at, ?), attempts = attempts + 1 "
+                             "WHERE seq = ?", [(now, c.seq) for c in batch])
+    return batch
+
+
+def pending_changes(store: Store, limit: int | None = None) -> list[OutboxChange]:
+    sql = "SELECT * FROM outbox WHERE state = 'pending' ORDER BY seq"
+    rows = store.conn.execute(sql + (" LIMIT ?" if limit else ""), (limit,) if limit else ()).fetchall()
+    return [_row_change(r) for r in rows]
+
+
+def mark_rejected(store: Store, change: OutboxChange, code: str, vi: str, en: str) -> None:
+    """The station gives up on one change (e.g. the server refuses its request shape twice): recorded, not
+    lost — the record shows why, and the officer's next edit makes a new change."""
+    with store.transaction():
+        _reject(store, change, {"status": "rejected", "code": code, "problems": [], "vi": vi, "en": en})
+
+
+# --------------------------------------------------------------------------------------------- results
+def _server_fields(kind: RecordKind, record: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The kind's fields from a record object as the server sends it (``{"fields": {...}}`` or flat)."""
+    if record is None:
+        return None
+    src = record.get("fields") if isinstance(record.get("fields"), dict) else record
+    out: dict[str, Any] = {}
+    for name, value in src.items():
+        f = kind.by_name.get(name)
+        if f is None:
+            continue  # metadata (id, version, ...) or a field this station's version does not know
+        try:
+            out[name] = coerce_value(f, value)
+        except (TypeError, ValueError):
+            out[name] = value  # the province validated it; keep it rather than lose it
+    return out
+
+
+def _pending_for(conn: sqlite3.Connection, kind: str, record_id: str) -> tuple[set[str], bool, bool]:
+    """Fields with a pending local change, whether a delete is pending, whether anything is pending."""
+    fields: set[str] = set()
+    delete = False
+    rows = conn.execute("SELECT op, fields FROM outbox WHERE kind = ? AND record_id = ? AND state = 'pending'",
+                        (kind, record_id)).fetchall()
+    for row in rows:
+        if row["op"] == "delete":
+            delete = True
+        else:
+            fields.update(json.loads(row["fields"]))
+    return fields, delete, bool(rows)
+
+
+def refresh_record_state(store: Store, kind: RecordKind, record_id: str) -> None:
+    """Recompute a record's own sync state from the outbox and the conflicts table.
+
+    open conflict > pending change > last change rejected (with its reason) > synced.
+    """
+    conn = store.conn
+    state, note = "synced", None
+    conflict = conn.execute("SELECT fields, conflict_type FROM conflicts WHERE kind = ? AND record_id = ? "
+                            "AND status = 'open' ORDER BY detected_at DESC LIMIT 1",
+                            (kind.name, record_id)).fetchone()
+    if conflict is not None:
+        state = "conflict"
+        names = ", ".join(json.loads(conflict["fields"]) or {}) or conflict["conflict_type"]
+        note = f"Xung đột với thay đổi ở nơi khác: {names}"
+    else:
+        last = conn.execute("SELECT state, result FROM outbox WHERE kind = ? AND record_id = ? "
+                            "ORDER BY (state = 'pending') DESC, seq DESC LIMIT 1",
+                            (kind.name, record_id)).fetchone()
+        if last is not None and last["state"] == "pending":
+            state = "pending"
+        elif last is not None and last["state"] == "rejected":
+            state = "rejected"
+            note = rejection_text(json.loads(last["result"] or "{}"))[0]
+    conn.execute(f"UPDATE {kind.table} SET sync_state = ?, sync_note = ? WHERE id = ?", (state, note, record_id))
+    store.note_change(kind.name, record_id, sync_state=True)
+
+
+def rejection_text(result: dict[str, Any]) -> tuple[str, str]:
+    """Plain words (vi, en) for a rejected change, from the server's answer."""
+    problems = result.get("problems") or []
+    if problems:
+        vi = "; ".join(str(p.get("vi") or p.get("code")) for p in problems if isinstance(p, dict))
+        en = "; ".join(str(p.get("en") or p.get("code")) for p in problems if isinstance(p, dict))
+        return f"Tỉnh từ chối: {vi}", f"Refused by the province: {en}"
+    if result.get("status") == "forbidden":
+        return ("Tỉnh từ chối: hồ sơ thuộc xã/phường khác.",
+                "Refused by the province: the record belongs to another commune.")
+    code = result.get("code") or "rejected"
+    return (f"Tỉnh từ chối ({code}): {result.get('vi') or ''}".rstrip(": "),
+            f"Refused by the province ({code}): {result.get('en') or ''}".rstrip(": "))
+
+
+def _ack(store: Store, change: OutboxChange, version: int, epoch: str | None, record: dict[str, Any] | None,
+         chain: _Chain) -> None:
+    conn = store.conn
+    conn.execute("UPDATE outbox SET state = 'acked', acked_at = ?, acked_epoch = ?, result = ? WHERE seq = ?",
+                 (now_iso(), epoch, str(version), change.seq))
+    try:
+        kind = get_kind(change.kind)
+    except UnknownKind:
+        return
+    if change.resolves:
+        conn.execute("UPDATE conflicts SET status = 'resolved', resolved_at = ?, resolved_by = ? "
+                     "WHERE id = ? AND status != 'resolved'", (now_iso(), change.officer, change.resolves))
+    row = conn.execute(f"SELECT * FROM {kind.table} WHERE id = ?", (change.record_id,)).fetchone()
+    if row is None:
+        return
+    if record is not None:
+        deleted = bool(record.get("deleted", change.op == "delete"))
+        _apply_state(store, kind, change.record_id, _server_fields(kind, record), deleted, version, row, chain,
+                     origin=None, force=True)
+    elif version > row["server_version"]:
+        conn.execute(f"UPDATE {kind.table} SET server_version = ? WHERE id = ?", (version, change.record_id))
+    refresh_record_state(store, kind, change.record_id)
+
+
+def _reject(store: Store, change: OutboxChange, result: dict[str, Any]) -> None:
+    conn = store.conn
+    conn.execute("UPDATE outbox SET state = 'rejected', acked_at = ?, result = ? WHERE seq = ?",
+                 (now_iso(), canonical_json(result), change.seq))
+    if change.resolves:  # the resolution did not go through: the conflict is open again
+        conn.execute("UPDATE conflicts SET status = 'open' WHERE id = ? AND status = 'resolving'",
+                     (change.resolves,))
+    try:
+        kind = get_kind(change.kind)
+    except UnknownKind:
+        return
+    refresh_record_state(store, kind, change.record_id)
+
+
+def _conflict(store: Store, change: OutboxChange, result: dict[str, Any], chain: _Chain) -> None:
+    conn = store.conn
+    info = result.get("conflict") or {}
+    conflict_id = str(info.get("id") or uuid.uuid4())
+    version = int(result.get("version") or info.get("server_version") or 0)
+    conn.execute("UPDATE outbox SET state = 'conflict', acked_at = ?, result = ? WHERE seq = ?",
+                 (now_iso(), canonical_json(result), change.seq))
+    if change.resolves and change.resolves != conflict_id:
+        # A resolution that met yet another change elsewhere: the new conflict replaces the old one.
+        conn.execute("UPDATE conflicts SET status = 'resolved', resolved_at = ?, resolved_by = ? WHERE id = ?",
+                     (now_iso(), "superseded:" + conflict_id, change.resolves))
+    conn.execute(
+        "INSERT INTO conflicts(id, kind, record_id, change_id, conflict_type, fields, server_version, "
+        "server_record, detected_at, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING",
+        (conflict_id, change.kind, change.record_id, change.change_id, str(info.get("type") or "edit"),
+         canonical_json(info.get("fields") or {}), version,
+         canonical_json(result.get("record")) if result.get("record") is not None else None, now_iso(),
+         info.get("origin")))
+    try:
+        kind = get_kind(change.kind)
+    except UnknownKind:
+        return
+    row = conn.execute(f"SELECT * FROM {kind.table} WHERE id = ?", (change.record_id,)).fetchone()
+    if row is not None:
+        # The province's state becomes the record's (both values stay in the conflict row): station and
+        # province show the same thing until an officer resolves it.
+        _apply_state(store, kind, change.record_id, _server_fields(kind, result.get("record")),
+                     bool(result.get("deleted")), version, row, chain, origin=info.get("origin"), force=True)
+    refresh_record_state(store, kind, change.record_id)
+
+
+def _record_results(store: Store, changes: Sequence[OutboxChange], results: Sequence[Any], epoch: str | None,
+                    chain: _Chain, report: ApplyReport) -> None:
+    for change, result in zip(changes, results, strict=True):
+        if isinstance(result, bool):  # JSON true/false is not a version
+            result = {"status": "rejected", "code": "bad_result"}
+        if isinstance(result, int):
+            _ack(store, change, result, epoch, None, chain)
+            report.acked += 1
+            continue
+        status = result.get("status") if isinstance(result, dict) else None
+        if status in ("applied", "duplicate"):
+            _ack(store, change, int(result.get("version") or 0), epoch, result.get("record"), chain)
+            report.acked += 1
+        elif status == "conflict":
+            _conflict(store, change, result, chain)
+            report.conflicts += 1
+        elif status in ("rejected", "forbidden"):
+            _reject(store, change, result)
+            report.rejected += 1
+        else:
+            # An answer this version does not understand: keep the change pending (it is retried) rather than
+            # guess. The server deduplicates the retry.
+            continue
+
+
+# ------------------------------------------------------------------------------------------ remote state
+def _apply_state(store: Store, kind: RecordKind, record_id: str, server_fields: dict[str, Any] | None,
+                 deleted: bool, version: int, row: sqlite3.Row | None, chain: _Chain, *, origin: str | None,
+                 force: bool = False) -> bool:
+    """Make a local record hold the province's state at ``version`` except where a local change is pending.
+
+    Returns whether the record's content changed. A state older than the record's ``server_version`` is
+    ignored, and so is one at that version unless ``force`` (an answer to our own change carries the merged
+    state at the version it made): a page applied twice changes nothing.
+    """
+    conn = store.conn
+    if row is not None and (version < row["server_version"] or (version == row["server_version"] and not force)):
+        return False
+    pending_fields, pending_delete, pending_any = _pending_for(conn, kind.name, record_id)
+    now = now_iso()
+    officer = f"{REMOTE_OFFICER}:{origin}" if origin else REMOTE_OFFICER
+    if row is None:
+        record = kind.empty_record() | (server_fields or {})
+        db_values = to_db(kind, record) | store._derived_columns(kind, record_id, record, None)
+        columns = ["id", *db_values, "created_at", "updated_at", "updated_by", "server_version", "deleted",
+                   "sync_state"]
+        cur = conn.execute(
+            f"INSERT INTO {kind.table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            (record_id, *db_values.values(), now, now, officer, version, int(deleted), "synced"))
+        if kind.table == "persons" and not deleted:
+            search.fts_add(conn, int(cur.lastrowid or 0),
+                           {k: db_values[k] for k in ("search_name", "search_ids", "search_addr")})
+        diff = {f: [None, v] for f, v in record.items() if v is not None}
+        if deleted:
+            diff["deleted"] = [False, True]
+        chain.prev = store._audit(kind, record_id, "remote", diff, officer, now, None,
+                                  record_hash(kind, record_id, record, deleted), chain.prev)
+        store.note_change(kind.name, record_id, sync_state=True)
+        return True
+
+    current = from_db(kind, row)
+    old_fields = fields_only(kind, current)
+    new_fields = dict(old_fields)
+    if server_fields is not None:
+        for name, value in server_fields.items():
+            if name not in pending_fields:
+                new_fields[name] = value
+    was_deleted = bool(row["deleted"])
+    if pending_delete:
+        now_deleted = True  # the local delete is pending: it will be judged (delete vs edit) on push
+    elif pending_any and deleted:
+        now_deleted = was_deleted  # a local edit is pending: keep it visible; the push reports edit vs delete
+    else:
+        now_deleted = deleted
+    diff: dict[str, Any] = {f: [old_fields[f], new_fields[f]] for f in kind.field_names
+                            if old_fields[f] != new_fields[f]}
+    if was_deleted != now_deleted:
+        diff["deleted"] = [was_deleted, now_deleted]
+    new_server_version = max(version, row["server_version"])
+    if not diff:
+        if new_server_version != row["server_version"]:
+            conn.execute(f"UPDATE {kind.table} SET server_version = ? WHERE id = ?", (new_server_version, record_id))
+        return False
+    live_before, live_after = not was_deleted, not now_deleted
+    changed_values = to_db(kind, {f: new_fields[f] for f in diff if f != "deleted"})
+    derived = store._derived_columns(kind, record_id, new_fields, row if (live_before and live_after) else None)
+    if kind.table == "persons":
+        if live_before and not live_after:
+            search.fts_remove(conn, row["n"], dict(row))
+        elif live_after and not live_before:
+            search.fts_add(conn, row["n"], {k: derived[k] for k in ("search_name", "search_ids", "search_addr")})
+    values = changed_values | derived
+    assignments = "".join(f"{c} = ?, " for c in values)
+    conn.execute(f"UPDATE {kind.table} SET {assignments}deleted = ?, version = version + 1, updated_at = ?, "
+                 "updated_by = ?, server_version = ? WHERE id = ?",
+                 (*values.values(), int(now_deleted), now, officer, new_server_version, record_id))
+    chain.prev = store._audit(kind, record_id, "remote", diff, officer, now, None,
+                              record_hash(kind, record_id, new_fields, now_deleted), chain.prev)
+    store.note_change(kind.name, record_id, sync_state=True)
+    return True
+
+
+def _apply_feed(store: Store, feed: Iterable[dict[str, Any]], chain: _Chain, report: ApplyReport) -> None:
+    conn = store.conn
+    for entry in feed:
+        try:
+            kind = get_kind(str(entry["kind"]))
+        except UnknownKind:
+            # A kind added by a newer version: skipped now, fetched by the resync after the station upgrades.
+            report.skipped += 1
+            continue
+        record_id = str(entry["id"])
+        row = conn.execute(f"SELECT * FROM {kind.table} WHERE id = ?", (record_id,)).fetchone()
+        version = int(entry["version"])
+        if row is not None and version <= row["server_version"]:
+            report.skipped += 1
+            continue
+        changed = _apply_state(store, kind, record_id, _server_fields(kind, entry.get("fields")),
+                               bool(entry.get("deleted")), version, row, chain, origin=entry.get("origin"))
+        if row is not None:
+            refresh_record_state(store, kind, record_id)
+        report.applied += int(changed)
+        report.skipped += int(not changed)
+
+
+def _requeue_orphans(store: Store) -> int:
+    """After a full re-pull: records that the province does not have (``server_version`` still 0) and that
+    nothing will send are queued again with their full state — e.g. made after the backup the province was
+    restored from, and acknowledged under an older epoch."""
+    conn = store.conn
+    now = now_iso()
+    queued = 0
+    for kind in KINDS.values():
+        if kind.scope != "commune":
+            continue
+        rows = conn.execute(
+            f"SELECT * FROM {kind.table} t WHERE server_version = 0 AND deleted = 0 AND NOT EXISTS ("
+            "SELECT 1 FROM outbox o WHERE o.kind = ? AND o.record_id = t.id AND o.state IN ('pending', 'conflict')"
+            ") AND coalesce((SELECT o.state FROM outbox o WHERE o.kind = ? AND o.record_id = t.id "
+            "ORDER BY o.seq DESC LIMIT 1), '') != 'rejected'", (kind.name, kind.name)).fetchall()
+        for row in rows:
+            record = fields_only(kind, from_db(kind, row))
+            conn.execute(
+                "INSERT INTO outbox(change_id, kind, record_id, op, base_version, fields, created_at, officer) "
+                "VALUES (?, ?, ?, 'upsert', 0, ?, ?, ?)",
+                (str(uuid.uuid4()), kind.name, row["id"], canonical_json(record), now, REMOTE_OFFICER))
+            conn.execute(f"UPDATE {kind.table} SET sync_state = 'pending', sync_note = NULL WHERE id = ?",
+                         (row["id"],))
+            store.note_change(kind.name, row["id"], sync_state=True)
+            queued += 1
+    return queued
+
+
+@dataclass
+class Response:
+    """One answer of the province (online exchange or answer bundle), as the store needs it."""
+
+    epoch: str
+    results: Sequence[Any] = ()
+    feed: Sequence[dict[str, Any]] = ()
+    cursor: int | None = None
+    more: bool = False
+    digest: str | None = None
+    move_cursor: bool = True  # False: an answer bundle older than the station's cursor (feed applied only)
+    extra_state: dict[str, str | None] = field(default_factory=dict)
+
+
+def apply_response(store: Store, changes: Sequence[OutboxChange], response: Response) -> ApplyReport:
+    """Record the results of ``changes``, apply the feed and move the cursor: one transaction."""
+    report = ApplyReport()
+    with store.transaction() as conn:
+        chain = _Chain(store._last_hash())
+        _record_results(store, changes, response.results, response.epoch, chain, report)
+        _apply_feed(store, response.feed, chain, report)
+        if response.move_cursor and response.cursor is not None:
+            old = get_state(store, CURSOR)
+            if old is None or response.cursor >= int(old):
+                _put(conn, CURSOR, str(response.cursor))
+            _put(conn, EPOCH, response.epoch)
+            if not response.more and get_state(store, RESYNC) == "1":
+                _put(conn, RESYNC, None)
+                _put(conn, RESYNC_REASON, None)
+                report.requeued = _requeue_orphans(store)
+                report.resync_done = True
+        for key, value in response.extra_state.items():
+            _put(conn, key, value)
+        store.note_change(sync_state=True)
+    return report
+
+
+# ------------------------------------------------------------------------------------- epoch and resync
+def start_resync(store: Store, reason: str, *, new_epoch: str | None = None) -> int:
+    """Pull the whole scope again from cursor 0.
+
+    Every record's ``server_version`` is set to 0 so that the province's versions are taken as they come
+    (after a restore they may be lower than what the station saw). With ``new_epoch`` (the province's database
+    was restored) every change acknowledged under another epoch is pending again: the server acknowledges what
+    it still has as duplicates and applies what it lost. Returns how many changes were queued again.
+    """
+    requeued = 0
+    with store.transaction() as conn:
+        if new_epoch is not None:
+            requeued = conn.execute(
+                "UPDATE outbox SET state = 'pending', acked_at = NULL, result = NULL "
+                "WHERE state = 'acked' AND (acked_epoch IS NULL OR acked_epoch != ?)", (new_epoch,)).rowcount
+            _put(conn, EPOCH, new_epoch)
+        for kind in KINDS.values():
+            conn.execute(f"UPDATE {kind.table} SET server_version = 0 WHERE server_version != 0")
+            if requeued:
+                conn.execute(f"UPDATE {kind.table} SET sync_state = 'pending', sync_note = NULL WHERE id IN "
+                             "(SELECT record_id FROM outbox WHERE kind = ? AND state = 'pending')", (kind.name,))
+        _put(conn, CURSOR, "0")
+        _put(conn, RESYNC, "1")
+        _put(conn, RESYNC_REASON, reason)
+        store.note_change(sync_state=True)
+    return requeued
+
+
+# ------------------------------------------------------------------------------------------------ digest
+def digest_term(kind: str, record_id: str, version: int) -> int:
+    return int(hashlib.sha256(f"{kind}:{record_id}:{version}".encode()).hexdigest()[:16], 16)
+
+
+def compute_digest(store: Store) -> dict[str, Any]:
+    """``{"count", "sum"}`` over the station's synced records of commune kinds (see the protocol)."""
+    total = 0
+    count = 0
+    for kind in KINDS.values():
+        if kind.scope != "commune":
+            continue
+        for rid, version in store.conn.execute(f"SELECT id, server_version FROM {kind.table} "
+                                               "WHERE server_version > 0"):
+            total = (total + digest_term(kind.name, rid, version)) % DIGEST_MOD
+            count += 1
+    return {"count": count, "sum": f"{total:016x}"}
+
+
+# --------------------------------------------------------------------------------------------- conflicts
+@dataclass(frozen=True)
+class Conflict:
+    id: str
+    kind: str
+    record_id: str
+    change_id: str | None
+    type: str  # "edit" | "delete_vs_edit" | "edit_vs_delete"
+    fields: dict[str, dict[str, Any]]  # name -> {"station": ..., "server": ...}
+    server_version: int
+    server_record: dict[str, Any] | None
+    station_change: dict[str, Any] | None  # the station's change as it was sent (all of the station's values)
+    origin: str | None
+    status: str
+    detected_at: str
+
+
+def list_conflicts(store: Store, status: str = "open") -> list[Conflict]:
+    rows = store.conn.execute("SELECT c.*, o.fields AS station_fields, o.op AS station_op FROM conflicts c "
+                              "LEFT JOIN outbox o ON o.change_id = c.change_id WHERE c.status = ? "
+                              "ORDER BY c.detected_at", (status,)).fetchall()
+    return [_conflict_of(r) for r in rows]
+
+
+def get_conflict(store: Store, conflict_id: str) -> Conflict | None:
+    row = store.conn.execute("SELECT c.*, o.fields AS station_fields, o.op AS station_op FROM conflicts c "
+                             "LEFT JOIN outbox o ON o.change_id = c.change_id WHERE c.id = ?",
+                             (conflict_id,)).fetchone()
+    return _conflict_of(row) if row else None
+
+
+def _conflict_of(row: sqlite3.Row) -> Conflict:
+    station = None
+    if row["station_fields"] is not None:
+        station = {"op": row["station_op"], "fields": json.loads(row["station_fields"])}
+    return Conflict(row["id"], row["kind"], row["record_id"], row["change_id"], row["conflict_type"],
+                    json.loads(row["fields"]), row["server_version"],
+                    json.loads(row["server_record"]) if row["server_record"] else None, station, row["origin"],
+                    row["status"], row["detected_at"])
+
+
+def resolve_conflict(store: Store, conflict_id: str, chosen_values: dict[str, Any] | None, officer: str, *,
+                     delete: bool = False) -> str:
+    """An officer's decision on a conflict, written as an ordinary change (record + audit + outbox) that
+    names the conflict in ``resolves``. ``chosen_values``: the fields the officer settled (the station's
+    value, the province's or a new one); ``delete=True`` deletes the record instead. Returns the change id."""
+    with store.transaction() as conn:
+        c = conn.execute("SELECT * FROM conflicts WHERE id = ?", (conflict_id,)).fetchone()
+        if c is None or c["status"] != "open":
+            raise StoreError("Xung đột này không còn chờ xử lý.", "This conflict is no longer waiting.")
+        kind = get_kind(c["kind"])
+        row = conn.execute(f"SELECT * FROM {kind.table} WHERE id = ?", (c["record_id"],)).fetchone()
+        if row is None:
+            raise RecordNotFound("Không tìm thấy hồ sơ.", "The record was not found.")
+        current = from_db(kind, row)
+        old_fields = fields_only(kind, current)
+        was_deleted = bool(row["deleted"])
+        now = now_iso()
+        change_id = str(uuid.uuid4())
+        if delete:
+            new_fields, payload, op, now_deleted = old_fields, {}, "delete", True
+            diff: dict[str, Any] = {"deleted": [was_deleted, True]} if not was_deleted else {}
+        else:
+            clean, problems = kind.coerce(chosen_values or {})
+            new_fields = old_fields | clean
+            problems += kind.validate(new_fields)
+            problems += store._cross_checks(kind, new_fields, c["record_id"])
+            if problems:
+                raise ValidationError(problems)
+            op, now_deleted = "upsert", False
+            # Restoring a record the province deleted sends its whole state; otherwise the settled fields.
+            payload = new_fields if (c["conflict_type"] == "edit_vs_delete" or was_deleted) else clean
+            diff = {f: [old_fields[f], new_fields[f]] for f in kind.field_names if old_fields[f] != new_fields[f]}
+            if was_deleted:
+                diff["deleted"] = [True, False]
+        live_before, live_after = not was_deleted, not now_deleted
+        derived = store._derived_columns(kind, c["record_id"], new_fields,
+                                         row if (live_before and live_after) else None)
+        if kind.table == "persons":
+            if live_before and not live_after:
+                search.fts_remove(conn, row["n"], dict(row))
+            elif live_after and not live_before:
+                search.fts_add(conn, row["n"], {k: derived[k] for k in ("search_name", "search_ids", "search_addr")})
+        values = to_db(kind, {f: new_fields[f] for f in diff if f != "deleted"}) | derived
+        assignments = "".join(f"{col} = ?, " for col in values)
+        conn.execute(f"UPDATE {kind.table} SET {assignments}deleted = ?, version = version + 1, updated_at = ?, "
+                     "updated_by = ? WHERE id = ?", (*values.values(), int(now_deleted), now, officer, c["record_id"]))
+        conn.execute("INSERT INTO outbox(change_id, kind, record_id, op, base_version, fields, resolves, created_at, "
+                     "officer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     (change_id, kind.name, c["record_id"], op, row["server_version"], canonical_json(payload),
+                      conflict_id, now, officer))
+        conn.execute("UPDATE conflicts SET status = 'resolving', resolved_by = ? WHERE id = ?", (officer, conflict_id))
+        store._audit(kind, c["record_id"], "resolve", diff | {"conflict": [None, conflict_id]}, officer, now, change_id,
+                     record_hash(kind, c["record_id"], new_fields, now_deleted), store._last_hash())
+        refresh_record_state(store, kind, c["record_id"])
+    return change_id
+
+
+# ----------------------------------------------------------------------------------------------- bundles
+def record_bundle(store: Store, bundle_id: str, epoch: str | None, cursor: int, change_ids: Sequence[str]) -> None:
+    with store.transaction() as conn:
+        conn.execute("INSERT INTO sync_bundles(bundle_id, created_at, epoch, cursor, change_ids) "
+                     "VALUES (?, ?, ?, ?, ?)", (bundle_id, now_iso(), epoch, cursor, canonical_json(list(change_ids))))
+
+
+def get_bundle(store: Store, bundle_id: str) -> dict[str, Any] | None:
+    row = store.conn.execute("SELECT * FROM sync_bundles WHERE bundle_id = ?", (bundle_id,)).fetchone()
+    return dict(row) if row else None
+
+
+def changes_by_id(store: Store, change_ids: Sequence[str]) -> list[OutboxChange | None]:
+    out: list[OutboxChange | None] = []
+    for cid in change_ids:
+        row = store.conn.execute("SELECT * FROM outbox WHERE change_id = ?", (cid,)).fetchone()
+        out.append(_row_change(row) if row else None)
+    return out
+
+
+def mark_bundle_answered(conn: sqlite3.Connection, bundle_id: str) -> None:
+    conn.execute("UPDATE sync_bundles SET answered_at = ? WHERE bundle_id = ?", (now_iso(), bundle_id))
+
+
+# ------------------------------------------------------------------------------------------- inspection
+def iter_synced_state(store: Store, kinds: Iterable[str] | None = None) -> Iterator[tuple[str, str, int, bool,
+                                                                                             dict[str, Any]]]:
+    """(kind, id, server_version, deleted, fields) of every record: what tests compare with the province."""
+    for name in kinds or [k for k, v in KINDS.items() if v.scope == "commune"]:
+        kind = get_kind(name)
+        for row in store.conn.execute(f"SELECT * FROM {kind.table} ORDER BY id"):
+            yield name, row["id"], row["server_version"], bool(row["deleted"]), fields_only(kind, from_db(kind, row))
