@@ -1,0 +1,191 @@
+"""``province-server``: serve the API and run the province's operations on the same database.
+
+Every subcommand takes ``--db URL`` (or ``PROVINCE_SERVER_DB``; default: a SQLite file in the user-data
+folder). ``serve`` creates the schema in an empty database, and refuses a database whose schema is older or
+newer than this version (run ``province-server migrate`` after an upgrade).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from .config import DB_ENV, resolve_db_url
+from .db import Database, SchemaError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _db(args: argparse.Namespace) -> Database:
+    return Database(resolve_db_url(args.db))
+
+
+def _ready_db(args: argparse.Namespace) -> Database:
+    db = _db(args)
+    db.check_schema(auto_migrate_empty=True)
+    return db
+
+
+def _print(value: Any, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    url = resolve_db_url(args.db)
+    db = Database(url)
+    try:
+        db.check_schema(auto_migrate_empty=True)
+    except SchemaError as exc:
+        print(f"province-server: {exc}", file=sys.stderr)
+        return 2
+    workers = args.workers if args.workers else (2 if db.backend == "postgresql" else 1)
+    if db.backend == "sqlite" and workers > 1:
+        print("province-server: SQLite serves from one worker (its writes are serialized anyway)", file=sys.stderr)
+        workers = 1
+    db.dispose()
+    os.environ[DB_ENV] = url
+    os.environ.setdefault("PROVINCE_SERVER_POOL", str(args.pool))
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    if args.quiet:
+        logging.getLogger("province_server.access").setLevel(logging.WARNING)
+    uvicorn.run("province_server.app:app_from_env", factory=True, host=args.host, port=args.port, workers=workers,
+                access_log=False, log_level="warning", timeout_keep_alive=30, backlog=2048)
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    db = _db(args)
+    try:
+        before, after = db.migrate()
+    except SchemaError as exc:
+        print(f"province-server: {exc}", file=sys.stderr)
+        return 2
+    print(f"schema: {before or 'empty'} -> {after}")
+    return 0
+
+
+def cmd_station_add(args: argparse.Namespace) -> int:
+    from . import stations
+    from .errors import ApiError
+
+    try:
+        station, code = stations.add_station(_ready_db(args), args.commune, args.name or "")
+    except ApiError as exc:
+        print(f"province-server: {exc.en}", file=sys.stderr)
+        return 2
+    if args.json:
+        _print({"station_id": station.id, "name": station.name, "commune_code": station.commune_code,
+                "enrollment_code": code}, True)
+    else:
+        print(f"station {station.id} ({station.name}, commune {station.commune_code})")
+        print(f"enrollment code (one use, 7 days): {code}")
+    return 0
+
+
+def cmd_station_list(args: argparse.Namespace) -> int:
+    from . import stations
+
+    rows = stations.list_stations(_ready_db(args))
+    if args.json:
+        _print(rows, True)
+        return 0
+    for r in rows:
+        print(f"{r['id']:<12} {r['status']:<8} {r['commune_code']} last seen {r['last_seen'] or '-':<28} {r['name']}")
+    return 0
+
+
+def cmd_station_revoke(args: argparse.Namespace) -> int:
+    from . import stations
+
+    if not stations.revoke(_ready_db(args), args.station_id):
+        print(f"province-server: no station {args.station_id}", file=sys.stderr)
+        return 1
+    print(f"station {args.station_id} revoked; its token is refused from now on")
+    return 0
+
+
+def cmd_admin_token(args: argparse.Namespace) -> int:
+    from . import stations
+
+    print(stations.new_admin_token(_ready_db(args), args.note or ""))
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from . import ops
+
+    data = ops.stats(_ready_db(args))
+    if args.json:
+        _print(data, True)
+        return 0
+    print(f"epoch {data['epoch']} ({data['backend']}), head seq {data['head_seq']}, {data['records']} records, "
+          f"{data['open_conflicts']} open conflicts")
+    print(f"{'station':<12} {'status':<8} {'last seen':<28} {'records':>8} {'conflicts':>9} {'denied':>6}  name")
+    for s in data["stations"]:
+        print(f"{s['id']:<12} {s['status']:<8} {s['last_seen'] or '-':<28} {s['commune_records']:>8} "
+              f"{s['commune_open_conflicts']:>9} {s['scope_denials']:>6}  {s['name']}")
+    return 0
+
+
+def cmd_new_epoch(args: argparse.Namespace) -> int:
+    print(_ready_db(args).new_epoch())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="province-server", description="Provincial data centre sync server")
+    p.add_argument("--db", default=None, help=f"database URL or SQLite path (default: ${DB_ENV} or the user-data "
+                                              "folder's province.db)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def add(name: str, handler: Handler, help_: str, parent: Any = sub) -> argparse.ArgumentParser:
+        sp = parent.add_parser(name, help=help_)
+        sp.add_argument("--db", default=argparse.SUPPRESS, help="database URL (overrides the global --db)")
+        sp.set_defaults(handler=handler)
+        return sp
+
+    s = add("serve", cmd_serve, "serve the API")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8470)
+    s.add_argument("--workers", type=int, default=0, help="uvicorn worker processes (default: 2 on PostgreSQL, "
+                                                           "1 on SQLite)")
+    s.add_argument("--pool", type=int, default=10, help="database connections per worker")
+    s.add_argument("--quiet", action="store_true", help="no per-request log lines")
+    add("migrate", cmd_migrate, "create or upgrade the schema")
+    st = sub.add_parser("station", help="stations: add, list, revoke").add_subparsers(dest="station_cmd",
+                                                                                      required=True)
+    a = add("add", cmd_station_add, "register a station; prints a one-time enrollment code", st)
+    a.add_argument("--commune", required=True, help="5-digit commune code")
+    a.add_argument("--name", default="")
+    a.add_argument("--json", action="store_true")
+    ls = add("list", cmd_station_list, "list stations", st)
+    ls.add_argument("--json", action="store_true")
+    r = add("revoke", cmd_station_revoke, "revoke a station (its token is refused at once)", st)
+    r.add_argument("station_id")
+    t = add("admin-token", cmd_admin_token, "make a province admin token (printed once)")
+    t.add_argument("--note", default="")
+    s2 = add("stats", cmd_stats, "per-station last seen, open conflicts, record counts")
+    s2.add_argument("--json", action="store_true")
+    add("new-epoch", cmd_new_epoch, "give the database a new epoch (after restoring it by other means)")
+    from . import bundles, dump
+
+    bundles.add_cli(add)
+    dump.add_cli(add)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.handler(args) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,178 @@
+"""Engine, transactions and schema migrations, the same on SQLite and PostgreSQL.
+
+Writes that touch the feed are serialized (``Database.write``): on PostgreSQL with a transaction-scoped advisory
+lock, on SQLite with ``BEGIN IMMEDIATE`` plus a process lock (so threads queue instead of spinning on
+SQLITE_BUSY). Serializing is what makes ``history.seq`` become visible in commit order: a reader that sees seq n
+also sees every seq below it, so a pull can never skip a change.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
+from sqlalchemy.pool import NullPool
+
+from . import schema
+from .config import backend_of, resolve_db_url
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+WRITE_LOCK_KEY = 7_404_202_611  # arbitrary, fixed: the advisory lock id of the feed writer
+
+
+def utcnow() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class SchemaError(RuntimeError):
+    """The database schema is not the one this server version expects."""
+
+
+def _alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return cfg
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+@dataclass
+class Database:
+    url: str
+    pool_size: int = 10
+    engine: Engine = field(init=False)
+    backend: str = field(init=False)
+    _sqlite_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.url = resolve_db_url(self.url)
+        self.backend = backend_of(self.url)
+        if self.backend == "sqlite":
+            self.engine = create_engine(self.url, poolclass=NullPool, connect_args={"timeout": 30,
+                                                                                  "check_same_thread": False})
+            self._setup_sqlite()
+        else:
+            self.engine = create_engine(self.url, pool_size=self.pool_size, max_overflow=self.pool_size,
+                                        pool_pre_ping=True, pool_recycle=1800)
+
+    def _setup_sqlite(self) -> None:
+        # Take transaction control from the driver so BEGIN IMMEDIATE / savepoints do what they say.
+        @event.listens_for(self.engine, "connect")
+        def _connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        @event.listens_for(self.engine, "begin")
+        def _begin(conn: Connection) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN")
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def write(self, feed: bool = True) -> Iterator[Connection]:
+        """A write transaction (commits on success, rolls back on error).
+
+        ``feed``: it may add to ``history``, so it must be serialized with every other feed writer. Other small
+        writes (last-seen, tokens) skip the PostgreSQL advisory lock; SQLite serializes every writer anyway.
+        """
+        if self.backend == "sqlite":
+            with self._sqlite_lock, self.engine.connect() as conn:
+                conn.info["write"] = True
+                try:
+                    with conn.begin():
+                        yield conn
+                finally:
+                    conn.info.pop("write", None)
+        else:
+            with self.engine.connect() as conn, conn.begin():
+                if feed:
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK_KEY})
+                yield conn
+
+    # --- migrations -------------------------------------------------------------------------------------
+
+    def current_revision(self) -> str | None:
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def is_empty(self) -> bool:
+        with self.engine.connect() as conn:
+            return not inspect(conn).get_table_names()
+
+    def migrate(self) -> tuple[str | None, str]:
+        """Upgrade to the newest schema; make the epoch if the database is new. Returns (before, after)."""
+        from alembic import command
+
+        before = self.current_revision()
+        known = {s.revision for s in ScriptDirectory.from_config(_alembic_config()).walk_revisions()}
+        if before is not None and before not in known:
+            raise SchemaError(f"database schema revision {before} is newer than this server knows "
+                              f"(newest: {head_revision()}); upgrade the server")
+        cfg = _alembic_config()
+        with self.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+        with self.write() as conn:
+            if conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "epoch")).first() is None:
+                conn.execute(schema.meta.insert(), [{"key": "epoch", "value": str(uuid.uuid4())},
+                                                    {"key": "created_at", "value": utcnow()}])
+        return before, head_revision()
+
+    def check_schema(self, auto_migrate_empty: bool = True) -> None:
+        """At start: migrate an empty database, refuse a stale or foreign one with a clear message."""
+        if self.is_empty() and auto_migrate_empty:
+            self.migrate()
+            return
+        current, head = self.current_revision(), head_revision()
+        if current == head:
+            return
+        if current is None:
+            raise SchemaError("this database has tables but no province-server schema; use an empty database")
+        raise SchemaError(f"database schema is at revision {current}, this server needs {head}: "
+                          "stop the servers and run `province-server migrate --db ...` first")
+
+    # --- meta --------------------------------------------------------------------------------------------
+
+    def get_meta(self, conn: Connection, key: str) -> str | None:
+        return conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == key)).scalar()
+
+    def set_meta(self, conn: Connection, key: str, value: str) -> None:
+        if conn.execute(schema.meta.update().where(schema.meta.c.key == key).values(value=value)).rowcount == 0:
+            conn.execute(schema.meta.insert().values(key=key, value=value))
+
+    def epoch(self) -> str:
+        with self.read() as conn:
+            value = self.get_meta(conn, "epoch")
+        if value is None:
+            raise SchemaError("database has no epoch; run `province-server migrate`")
+        return value
+
+    def new_epoch(self) -> str:
+        value = str(uuid.uuid4())
+        with self.write() as conn:
+            self.set_meta(conn, "epoch", value)
+        return value

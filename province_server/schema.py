@@ -1,0 +1,137 @@
+"""The server's tables (SQLAlchemy Core). Migrations in ``migrations/versions`` create and change them.
+
+Records are stored generically: one row per (kind, id) with its fields as JSON text; ``history`` keeps every
+version's full state and is the pull feed (``seq`` is the cursor). Timestamps are ISO-8601 UTC text, which
+sorts and compares the same way on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, MetaData, String, Table, Text
+
+metadata = MetaData()
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL needs 64 bits for a long-lived feed.
+SeqType = BigInteger().with_variant(Integer(), "sqlite")
+
+meta = Table(
+    "meta", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+stations = Table(
+    "stations", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("commune_code", String(8), nullable=False, index=True),
+    Column("province_code", String(4), nullable=False),
+    Column("status", String(16), nullable=False),  # pending (not enrolled yet), active, revoked
+    Column("enroll_hash", String(64), unique=True),
+    Column("enroll_expires", String(32)),
+    Column("token_hash", String(64), unique=True),
+    Column("next_token_hash", String(64), unique=True),  # rotation: becomes token_hash when first used
+    Column("bundle_key", String(64)),
+    Column("next_bundle_key", String(64)),
+    Column("device", Text),
+    Column("created_at", String(32), nullable=False),
+    Column("enrolled_at", String(32)),
+    Column("last_seen", String(32)),
+    Column("revoked_at", String(32)),
+)
+
+admin_tokens = Table(
+    "admin_tokens", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("created_at", String(32), nullable=False),
+    Column("note", Text),
+)
+
+records = Table(
+    "records", metadata,
+    Column("kind", String(64), primary_key=True),
+    Column("id", String(64), primary_key=True),
+    Column("commune_code", String(8), nullable=False, index=True),  # "" for reference kinds
+    Column("version", Integer, nullable=False),
+    Column("deleted", Boolean, nullable=False),
+    Column("fields", Text, nullable=False),
+    Column("origin", String(32), nullable=False),
+    Column("updated_at", String(32), nullable=False),
+)
+
+history = Table(
+    "history", metadata,
+    Column("seq", SeqType, primary_key=True, autoincrement=True),
+    Column("kind", String(64), nullable=False),
+    Column("id", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("deleted", Boolean, nullable=False),
+    Column("fields", Text, nullable=False),
+    Column("changed", Text, nullable=False),  # JSON list of the field names this version changed
+    Column("origin", String(32), nullable=False),
+    Column("change_id", String(64)),
+    Column("commune_code", String(8), nullable=False),
+    Column("at", String(32), nullable=False),
+    Index("ix_history_scope_seq", "commune_code", "seq"),
+    Index("ix_history_record", "kind", "id", "version"),
+)
+
+applied_changes = Table(
+    "applied_changes", metadata,
+    Column("change_id", String(64), primary_key=True),  # the dedup key: unique by construction
+    Column("station_id", String(32), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("record_id", String(64), nullable=False),
+    Column("conflict_id", String(36)),  # set when the change was answered with a conflict (re-answered on retry)
+    Column("at", String(32), nullable=False),
+)
+
+conflicts = Table(
+    "conflicts", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("kind", String(64), nullable=False),
+    Column("record_id", String(64), nullable=False),
+    Column("commune_code", String(8), nullable=False, index=True),
+    Column("type", String(16), nullable=False),
+    Column("station_id", String(32), nullable=False),
+    Column("change_id", String(64), nullable=False),
+    Column("fields", Text, nullable=False),  # {"name": {"station": ..., "server": ...}}
+    Column("server_version", Integer, nullable=False),
+    Column("origin", String(32), nullable=False),
+    Column("status", String(16), nullable=False),  # open, resolved
+    Column("created_at", String(32), nullable=False),
+    Column("resolved_at", String(32)),
+    Column("resolved_by", String(64)),
+)
+
+digests = Table(
+    "digests", metadata,
+    Column("commune_code", String(8), primary_key=True),
+    Column("count", Integer, nullable=False),
+    Column("sum", String(16), nullable=False),
+)
+
+lookups = Table(
+    "lookups", metadata,
+    Column("code", String(32), primary_key=True),
+    Column("kind", String(64), nullable=False),
+    Column("record_id", String(64), nullable=False),
+    Column("commune_code", String(8), nullable=False),
+    Column("status", Text),
+    Column("due_at", Text),
+    Column("updated_at", String(32), nullable=False),
+)
+
+scope_denials = Table(
+    "scope_denials", metadata,
+    Column("id", SeqType, primary_key=True, autoincrement=True),
+    Column("station_id", String(32), nullable=False, index=True),
+    Column("kind", String(64), nullable=False),
+    Column("record_id", String(64), nullable=False),
+    Column("action", String(16), nullable=False),  # read, write
+    Column("at", String(32), nullable=False),
+)
+
+ALL_TABLES = (meta, stations, admin_tokens, records, history, applied_changes, conflicts, digests, lookups,
+              scope_denials)
