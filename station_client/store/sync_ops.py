@@ -660,10 +660,12 @@ def resolve_conflict(store: Store, conflict_id: str, chosen_values: dict[str, An
 
 
 # ----------------------------------------------------------------------------------------------- bundles
-def record_bundle(store: Store, bundle_id: str, epoch: str | None, cursor: int, change_ids: Sequence[str]) -> None:
+def record_bundle(store: Store, bundle_id: str, epoch: str | None, cursor: int, resync: bool,
+                  change_ids: Sequence[str]) -> None:
     with store.transaction() as conn:
-        conn.execute("INSERT INTO sync_bundles(bundle_id, created_at, epoch, cursor, change_ids) "
-                     "VALUES (?, ?, ?, ?, ?)", (bundle_id, now_iso(), epoch, cursor, canonical_json(list(change_ids))))
+        conn.execute("INSERT INTO sync_bundles(bundle_id, created_at, epoch, cursor, resync, change_ids) "
+                     "VALUES (?, ?, ?, ?, ?, ?)",
+                     (bundle_id, now_iso(), epoch, cursor, int(resync), canonical_json(list(change_ids))))
 
 
 def get_bundle(store: Store, bundle_id: str) -> dict[str, Any] | None:

@@ -15,6 +15,7 @@ SQL = [
         created_at TEXT NOT NULL,
         epoch TEXT,
         cursor INTEGER NOT NULL,
+        resync INTEGER NOT NULL DEFAULT 0,
         change_ids TEXT NOT NULL,
         answered_at TEXT
     )""",

@@ -1,0 +1,300 @@
+"""The sync engine: one cycle = push the outbox in bounded batches and pull the feed until the station is at head.
+
+Plain Python, no Qt; a ``SyncEngine`` uses one ``Store`` and therefore runs on the thread that opened it
+(the scheduler's worker, or the CLI's main thread). Listeners are called on that thread.
+
+One request carries both directions (changes up, the feed since the cursor down), so a cycle costs as many
+requests as there are batches or pages, and a cycle with nothing to do costs one. Every request is safe to
+repeat: changes are deduplicated by id on the server, feed entries by version here, and the cursor moves only
+in the transaction that applied its page.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..clock import now_iso
+from ..store import Store
+from ..store import sync_ops as ops
+from .backoff import Backoff
+from .client import SyncClient
+from .errors import (
+    AuthError,
+    BadRequest,
+    Cancelled,
+    CursorAhead,
+    NotEnrolled,
+    OfflineError,
+    ProtocolError,
+    SyncError,
+    TooLarge,
+)
+from .status import StatusListener, SyncState, SyncStatus
+
+PROTOCOL = 1
+MAX_CHANGES = 500  # protocol limit per request
+MAX_FEED = 5000  # protocol limit per page
+
+
+@dataclass
+class EngineConfig:
+    batch_size: int = MAX_CHANGES
+    feed_limit: int = 1000  # page size day to day
+    resync_feed_limit: int = MAX_FEED  # first sync / resync: fewer round trips
+    max_attempts: int = 5  # tries of one request inside a cycle (network, 5xx, 429) before the cycle fails
+    backoff_base: float = 0.5
+    backoff_cap: float = 30.0
+    max_requests: int = 5000  # a cycle never runs forever (a local writer faster than the link)
+    consecutive_bad_requests: int = 3  # 400/422 on this many lone changes in a row: the fault is not theirs
+
+
+@dataclass
+class SyncReport:
+    ok: bool = False
+    requests: int = 0
+    sent: int = 0  # changes sent (a retried change counts each time)
+    applied: ops.ApplyReport = field(default_factory=ops.ApplyReport)
+    resyncs: list[str] = field(default_factory=list)  # reasons: "first", "epoch", "cursor.ahead", "digest"
+    digest: str | None = None
+    error: SyncError | None = None
+    started_at: str = ""
+    finished_at: str = ""
+
+    def summary(self) -> str:
+        a = self.applied
+        text = (f"requests={self.requests} sent={self.sent} acked={a.acked} rejected={a.rejected} "
+                f"conflicts={a.conflicts} pulled={a.applied}")
+        if self.resyncs:
+            text += " resync=" + ",".join(self.resyncs)
+        if self.error is not None:
+            text += f" error={self.error.code}"
+        return text
+
+
+class SyncEngine:
+    def __init__(self, store: Store, client: SyncClient, config: EngineConfig | None = None, *,
+                 cancel: threading.Event | None = None, server_url: str | None = None,
+                 on_progress: Callable[[], None] | None = None):
+        self.store = store
+        self.client = client
+        self.config = config or EngineConfig()
+        self.cancel = cancel or threading.Event()
+        self.server_url = server_url or client.base_url
+        self.on_progress = on_progress  # heartbeat for the watchdog: called after every request, good or bad
+        self._listeners: list[StatusListener] = []
+        self._status = SyncStatus(state="up_to_date", server_url=self.server_url)
+        self._status = self.current_status()
+
+    # ---------------------------------------------------------------------------------------------- status
+    def add_listener(self, listener: StatusListener) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    @property
+    def status(self) -> SyncStatus:
+        return self._status
+
+    def current_status(self, state: SyncState | None = None, error: SyncError | None = None,
+                       progress: tuple[int, int | None] = (0, None)) -> SyncStatus:
+        c = ops.counts(self.store)
+        last_success = ops.get_state(self.store, ops.LAST_SUCCESS)
+        vi = en = None
+        if error is not None:
+            vi, en = error.vi, error.en
+        elif state is None or state in ("failed", "offline"):
+            stored = ops.get_state(self.store, ops.LAST_ERROR)
+            if stored:
+                info = json.loads(stored)
+                vi, en = info.get("vi"), info.get("en")
+        if state is None:
+            stored = ops.get_state(self.store, ops.LAST_ERROR)
+            code = json.loads(stored).get("code") if stored else None
+            state = "offline" if code == OfflineError.code else ("failed" if stored else "up_to_date")
+        return SyncStatus(state=state, pending=c.pending, conflicts=c.conflicts, rejected=c.rejected,
+                          last_success=datetime.fromisoformat(last_success.replace("Z", "+00:00"))
+                          if last_success else None,
+                          last_error_vi=vi, last_error_en=en, progress_done=progress[0],
+                          progress_total=progress[1], server_url=self.server_url)
+
+    def _emit(self, status: SyncStatus) -> None:
+        self._status = status
+        for listener in list(self._listeners):
+            listener(status)
+
+    # ----------------------------------------------------------------------------------------------- cycle
+    def run_once(self) -> SyncReport:
+        """One full cycle. Never raises a ``SyncError``: the report says whether it finished."""
+        report = SyncReport(started_at=now_iso())
+        self._emit(self.current_status("syncing"))
+        try:
+            self._cycle(report)
+            report.ok = True
+        except SyncError as exc:
+            report.error = exc
+        report.finished_at = now_iso()
+        if report.ok:
+            ops.set_state(self.store, {ops.LAST_SUCCESS: report.finished_at, ops.LAST_ERROR: None})
+            self._emit(self.current_status("up_to_date"))
+        elif isinstance(report.error, Cancelled):
+            self._emit(self.current_status())
+        else:
+            err = report.error
+            assert err is not None
+            ops.set_state(self.store, {ops.LAST_ERROR: json.dumps({"code": err.code, "vi": err.vi, "en": err.en},
+                                                                  ensure_ascii=False)})
+            state: SyncState = "offline" if isinstance(err, OfflineError) else (
+                "not_enrolled" if isinstance(err, NotEnrolled) else "failed")
+            self._emit(self.current_status(state, err))
+        return report
+
+    def _cycle(self, report: SyncReport) -> None:
+        cfg = self.config
+        batch_limit = cfg.batch_size
+        bad_request_tries: dict[str, int] = {}
+        lone_rejections = 0
+        pos = ops.position(self.store)
+        if pos.cursor is None:
+            ops.start_resync(self.store, "first")
+            report.resyncs.append("first")
+            pos = ops.position(self.store)
+        start_cursor = pos.cursor or 0
+        pending_at_start = ops.pending_count(self.store)
+        head: int | None = None
+        while True:
+            if report.requests >= cfg.max_requests:
+                raise SyncError("Còn dữ liệu chưa đồng bộ xong; sẽ tiếp tục ở lần sau.",
+                                "Not everything was synced in this round; it continues next time.",
+                                code="cycle.bounded")
+            if self.cancel.is_set():
+                raise Cancelled()
+            pos = ops.position(self.store)
+            changes = ops.take_batch(self.store, batch_limit)
+            body: dict[str, Any] = {
+                "protocol": PROTOCOL, "epoch": pos.epoch, "cursor": pos.cursor or 0,
+                "limit": cfg.resync_feed_limit if pos.resync else cfg.feed_limit,
+                "changes": [c.wire() for c in changes], "resync": pos.resync,
+            }
+            if not changes and not pos.resync and ops.pending_count(self.store) == 0:
+                body["digest"] = ops.compute_digest(self.store)
+            report.sent += len(changes)
+            try:
+                resp = self._send(body, report)
+            except CursorAhead as exc:
+                epoch = exc.details.get("epoch") or self.client.healthz().get("epoch")
+                ops.start_resync(self.store, "cursor.ahead", new_epoch=str(epoch) if epoch else None)
+                report.resyncs.append("cursor.ahead")
+                continue
+            except TooLarge:
+                if len(changes) > 1:
+                    batch_limit = max(1, len(changes) // 2)
+                    continue
+                if not changes:
+                    raise
+                ops.mark_rejected(self.store, changes[0], "too_large", "Thay đổi quá lớn để gửi.",
+                                  "The change is too large to send.")
+                report.applied.rejected += 1
+                continue
+            except BadRequest as exc:
+                # Isolate the change the server cannot read (halve the batch); a lone change gets one retry,
+                # then it is marked rejected and the queue moves on. A request with no change, or several
+                # lone changes in a row refused alike, means the fault is not in the changes: report it.
+                if len(changes) > 1:
+                    batch_limit = max(1, len(changes) // 2)
+                    continue
+                if not changes or lone_rejections >= cfg.consecutive_bad_requests:
+                    raise
+                tries = bad_request_tries[changes[0].change_id] = bad_request_tries.get(changes[0].change_id, 0) + 1
+                if tries >= 2:
+                    ops.mark_rejected(self.store, changes[0], exc.code, exc.vi, exc.en)
+                    report.applied.rejected += 1
+                    lone_rejections += 1
+                continue
+            lone_rejections = 0 if changes else lone_rejections
+            done = self._handle_response(pos, changes, resp, report)
+            if isinstance(resp.get("head"), int):
+                head = resp["head"]
+            cursor = ops.position(self.store).cursor or 0
+            total = pending_at_start + (head - start_cursor if head is not None else 0)
+            self._emit(self.current_status("syncing", progress=(report.applied.acked + max(0, cursor - start_cursor),
+                                                                 total if head is not None else None)))
+            if done and not ops.pending_changes(self.store, 1):
+                return
+
+    def _handle_response(self, pos: ops.SyncPosition, changes: list[ops.OutboxChange], resp: dict[str, Any],
+                         report: SyncReport) -> bool:
+        """Apply one answer. Returns True when the station is at head (nothing more to pull)."""
+        try:
+            epoch = str(resp["epoch"])
+            results = resp.get("results") or []
+            feed = resp.get("feed") or []
+            cursor = int(resp["cursor"]) if resp.get("cursor") is not None else None
+            more = bool(resp.get("more"))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ProtocolError("Máy chủ tỉnh trả lời thiếu thông tin.",
+                                "The province's answer is incomplete.") from exc
+        if len(results) != len(changes):
+            raise ProtocolError("Máy chủ tỉnh trả lời không khớp với các thay đổi đã gửi.",
+                                "The province's answer does not match the changes sent.")
+        if pos.epoch is not None and epoch != pos.epoch:
+            # The province's database was restored: its results are real, but the feed and cursor describe a
+            # history this station never saw. Re-send what was acknowledged before, then pull everything.
+            ops.start_resync(self.store, "epoch", new_epoch=epoch)
+            report.resyncs.append("epoch")
+            report.applied.merge(ops.apply_response(self.store, changes, ops.Response(
+                epoch=epoch, results=results, move_cursor=False)))
+            return False
+        digest = resp.get("digest")
+        report.digest = digest
+        applied = ops.apply_response(self.store, changes, ops.Response(
+            epoch=epoch, results=results, feed=feed, cursor=cursor, more=more, digest=digest))
+        report.applied.merge(applied)
+        if digest == "mismatch":
+            # Silent divergence: pull the whole scope again, once per province head (a mismatch that survives
+            # a full re-pull is reported instead of looping).
+            marker = f"{epoch}:{cursor}"
+            if ops.get_state(self.store, ops.DIGEST_MISMATCH_AT_CURSOR) == marker:
+                raise SyncError("Dữ liệu của trạm vẫn khác với tỉnh sau khi tải lại; hãy báo bộ phận kỹ thuật.",
+                                "The station's data still differs from the province after a full reload; "
+                                "tell the IT team.", code="digest.mismatch")
+            ops.set_state(self.store, {ops.DIGEST_MISMATCH_AT_CURSOR: marker})
+            ops.start_resync(self.store, "digest")
+            report.resyncs.append("digest")
+            return False
+        return not more
+
+    def _send(self, body: dict[str, Any], report: SyncReport) -> dict[str, Any]:
+        """One exchange with retries (exponential backoff, full jitter) for transient failures."""
+        backoff = Backoff(self.config.backoff_base, self.config.backoff_cap)
+        attempt = 0
+        while True:
+            attempt += 1
+            report.requests += 1
+            try:
+                resp = self.client.exchange(body)
+                self._beat()
+                return resp
+            except AuthError:
+                self._beat()
+                raise
+            except SyncError as exc:
+                self._beat()
+                if not exc.retryable or attempt >= self.config.max_attempts:
+                    raise
+                if isinstance(exc, OfflineError) and attempt >= 2:
+                    raise  # the link is down: the scheduler probes cheaply instead of hammering
+                if self.cancel.wait(backoff.next_delay(getattr(exc, "retry_after", None))):
+                    raise Cancelled() from exc
+            except Exception as exc:  # a bug must not kill the worker silently: report it as a failure
+                self._beat()
+                raise SyncError("Lỗi không mong đợi khi đồng bộ.", f"Unexpected error while syncing: {exc!r}",
+                                code="internal") from exc
+
+    def _beat(self) -> None:
+        if self.on_progress is not None:
+            self.on_progress()
+

@@ -1,0 +1,107 @@
+"""Enrollment (the province's one-time code for a station token) and building an engine for an enrolled station.
+
+The station's identity (server address, station id, commune) lives in ``sync_state``; the token lives in the
+OS keyring or a 0600 file (``credentials``). A province CA file given at enrollment is copied into the data
+folder, so sync keeps verifying TLS against it after the USB stick is gone.
+"""
+
+from __future__ import annotations
+
+import platform
+import shutil
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..store import Store
+from ..store import sync_ops as ops
+from .client import SyncClient, Timeouts, check_server_url
+from .credentials import TokenStore
+from .engine import EngineConfig, SyncEngine
+from .errors import NotEnrolled, SyncError
+
+CA_FILE = "province-ca.pem"
+_KEYS = ("server_url", "station_id", "station_name", "commune_code", "commune_name", "province_code", "ca_file")
+
+
+@dataclass(frozen=True)
+class StationIdentity:
+    server_url: str
+    station_id: str
+    station_name: str = ""
+    commune_code: str = ""
+    commune_name: str = ""
+    province_code: str = ""
+    ca_file: str | None = None
+
+
+def data_dir_of(store: Store) -> Path:
+    return Path(store.path).parent
+
+
+def load_identity(store: Store) -> StationIdentity | None:
+    values = {k: ops.get_state(store, f"station.{k}") for k in _KEYS}
+    if not values["server_url"] or not values["station_id"]:
+        return None
+    return StationIdentity(**{k: (v or "") for k, v in values.items() if k != "ca_file"},  # type: ignore[arg-type]
+                           ca_file=values["ca_file"] or None)
+
+
+def enroll(store: Store, server_url: str, code: str, *, ca_file: str | Path | None = None,
+           device: str | None = None, timeouts: Timeouts | None = None) -> StationIdentity:
+    """Exchange ``code`` for this station's token and remember who the station is."""
+    server_url = check_server_url(server_url)
+    data_dir = data_dir_of(store)
+    stored_ca: str | None = None
+    if ca_file:
+        src = Path(ca_file)
+        if not src.is_file():
+            raise SyncError(f"Không tìm thấy tệp chứng chỉ {src}.", f"CA file not found: {src}.", code="ca.missing")
+        stored_ca = str(data_dir / CA_FILE)
+        if src.resolve() != Path(stored_ca).resolve():
+            shutil.copyfile(src, stored_ca)
+    client = SyncClient(server_url, ca_file=stored_ca, timeouts=timeouts or Timeouts(connect=10, read=30))
+    try:
+        answer = client.enroll(code.strip(), device or f"{platform.node()} ({platform.system()})")
+    finally:
+        client.close()
+    try:
+        token = str(answer["token"])
+        identity = StationIdentity(server_url=server_url, station_id=str(answer["station_id"]),
+                                   station_name=str(answer.get("station_name") or ""),
+                                   commune_code=str(answer.get("commune_code") or ""),
+                                   commune_name=str(answer.get("commune_name") or ""),
+                                   province_code=str(answer.get("province_code") or ""), ca_file=stored_ca)
+    except KeyError as exc:
+        raise SyncError("Máy chủ tỉnh trả lời đăng ký thiếu thông tin.", "The enrollment answer is incomplete.",
+                        code="protocol") from exc
+    TokenStore(data_dir).save(token)
+    previous = load_identity(store)
+    values: dict[str, str | None] = {f"station.{k}": getattr(identity, k) for k in _KEYS}
+    if previous is None or previous.station_id != identity.station_id or previous.server_url != server_url:
+        # Another station identity (or server): what this file knew of the old one's history means nothing.
+        values |= {ops.EPOCH: str(answer.get("epoch")) if answer.get("epoch") else None, ops.CURSOR: None,
+                   ops.RESYNC: None, ops.LAST_ERROR: None}
+    ops.set_state(store, values)
+    return identity
+
+
+def build_engine(store: Store, *, config: EngineConfig | None = None, timeouts: Timeouts | None = None,
+                 cancel: threading.Event | None = None,
+                 on_progress: Callable[[], None] | None = None) -> SyncEngine:
+    """An engine for this store's enrolled station. Raises ``NotEnrolled``."""
+    identity = load_identity(store)
+    token = TokenStore(data_dir_of(store)).load() if identity else None
+    if identity is None or not token:
+        raise NotEnrolled()
+    client = SyncClient(identity.server_url, token, ca_file=identity.ca_file, timeouts=timeouts)
+    return SyncEngine(store, client, config, cancel=cancel, server_url=identity.server_url, on_progress=on_progress)
+
+
+def station_token(store: Store) -> tuple[StationIdentity, str]:
+    identity = load_identity(store)
+    token = TokenStore(data_dir_of(store)).load() if identity else None
+    if identity is None or not token:
+        raise NotEnrolled()
+    return identity, token
