@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from ..clock import now_iso
 from ..domain.kinds import RecordKind
 from ..domain.problems import Problem, ValidationError
 from ..domain.registry import get_kind
+from ..ids import new_id
 from . import search
 from .codec import canonical_json, fields_only, from_db, record_hash, sha256_hex, to_db
 from .connection import open_connection
@@ -304,7 +304,7 @@ class Store:
         problems += self._cross_checks(kind, record, None)
         if problems:
             raise ValidationError(problems)
-        rid = record_id or str(uuid.uuid4())
+        rid = record_id or new_id()
         now = now_iso()
         db_values = to_db(kind, record) | self._derived_columns(kind, rid, record, None)
         columns = ["id", *db_values, "created_at", "updated_at", "updated_by"]
@@ -399,7 +399,7 @@ class Store:
                 self.conn.execute("UPDATE outbox SET fields = ? WHERE seq = ?",
                                   (canonical_json(merged), row["seq"]))
                 return str(row["change_id"])
-        change_id = str(uuid.uuid4())
+        change_id = new_id()
         self.conn.execute(
             "INSERT INTO outbox(change_id, kind, record_id, op, base_version, fields, created_at, officer) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
