@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -240,8 +241,18 @@ def create_app(db: Database) -> FastAPI:
     return app
 
 
+def setup_logging() -> None:
+    """JSON lines on stderr (set up in each worker process: workers are spawned, not forked)."""
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    if os.environ.get("PROVINCE_SERVER_QUIET"):
+        logging.getLogger("province_server.access").setLevel(logging.WARNING)
+
+
 def app_from_env() -> FastAPI:
     """Factory for uvicorn workers: each worker process opens its own engine and pool."""
+    setup_logging()
     pool = int(os.environ.get("PROVINCE_SERVER_POOL", "10"))
     db = Database(os.environ[DB_ENV], pool_size=pool)
     return create_app(db)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import sys
 from collections.abc import Callable
@@ -53,9 +52,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     db.dispose()
     os.environ[DB_ENV] = url
     os.environ.setdefault("PROVINCE_SERVER_POOL", str(args.pool))
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     if args.quiet:
-        logging.getLogger("province_server.access").setLevel(logging.WARNING)
+        os.environ["PROVINCE_SERVER_QUIET"] = "1"
     uvicorn.run("province_server.app:app_from_env", factory=True, host=args.host, port=args.port, workers=workers,
                 access_log=False, log_level="warning", timeout_keep_alive=30, backlog=2048)
     return 0
