@@ -1,0 +1,1 @@
+"""The PySide6 desktop app. ``app.run_app`` starts it; features plug in through ``sections``."""

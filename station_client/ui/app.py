@@ -1,0 +1,99 @@
+"""Starting the GUI: ``station-client`` with no subcommand calls ``run_app``.
+
+``create_app`` builds everything without entering the event loop (the tests and the benches use it):
+QApplication, shipped fonts, language, the background tasks (the writer thread opens and migrates the
+store), the feature sections, the sync bridge and the main window.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from ..paths import db_path
+from ..store import StoreError
+from ..store import accounts as account_store
+from . import sections
+from .context import AppContext
+from .i18n import install_language, load_fonts
+from .main_window import MainWindow
+from .options import load_options
+from .tasks import Tasks
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    qapp: QApplication
+    tasks: Tasks
+    context: AppContext
+    window: MainWindow
+
+    def close(self) -> None:
+        self.window.close()
+        if self.context.sync is not None:
+            self.context.sync.stop()
+        self.tasks.close()
+
+
+def qapplication() -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+        app.setApplicationName("station-client")
+        app.setApplicationDisplayName("Công an xã/phường")
+    assert isinstance(app, QApplication)
+    return app
+
+
+def create_app(data_dir: str | Path | None = None, *, language: str | None = None,
+               demo_password: tuple[str, str] | None = None, start_sync: bool = True) -> App:
+    """Everything up to a shown-able main window. Raises ``StoreError`` if the station file cannot be opened."""
+    qapp = qapplication()
+    load_fonts(qapp)
+    tasks = Tasks(db_path(data_dir))
+    try:
+        tasks.open_store()
+        options, n_accounts = tasks.call_write(lambda s: (load_options(s), account_store.count_accounts(s)))
+    except BaseException:
+        tasks.close()
+        raise
+    language = language or options.get("ui.language") or "vi"
+    install_language(language)
+    context = AppContext(tasks, options, language=language, demo_password=demo_password)
+    from . import today  # noqa: F401  (registers the Today section)
+
+    sections.load_feature_modules()
+    if start_sync:
+        from .sync_bridge import SyncBridge
+
+        context.sync = SyncBridge(context)
+    window = MainWindow(context, needs_setup=n_accounts == 0)
+    if context.sync is not None:
+        context.sync.status_changed.connect(window.sync_bar.set_status)
+        context.sync.start()
+    return App(qapp, tasks, context, window)
+
+
+def run_app(args: argparse.Namespace, *, demo_password: tuple[str, str] | None = None) -> int:
+    qapp = qapplication()
+    try:
+        app = create_app(getattr(args, "data_dir", None), language=getattr(args, "lang", None),
+                         demo_password=demo_password)
+    except StoreError as exc:
+        load_fonts(qapp)
+        box = QMessageBox(QMessageBox.Icon.Critical, "Station Client", f"{exc.vi}\n\n{exc.en}")
+        box.addButton("Đóng / Close", QMessageBox.ButtonRole.AcceptRole)
+        box.exec()
+        return 1
+    app.window.show()
+    try:
+        return qapp.exec()
+    finally:
+        app.close()

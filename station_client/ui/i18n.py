@@ -1,0 +1,107 @@
+"""Language and fonts: Qt Linguist translators switched at runtime, the shipped Noto Sans registered at startup.
+
+Source strings in the code are Vietnamese (the default UI needs no .qm file); ``resources/translations/
+station_en.ts`` holds English. ``qtbase_vi.ts`` translates Qt's own standard buttons and context menus, which
+Qt does not ship in Vietnamese. ``dev.sh`` builds the .qm files with ``pyside6-lrelease``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+
+from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import QApplication
+
+from ..resources import resource_path
+
+log = logging.getLogger(__name__)
+LANGUAGES = ("vi", "en")
+FONT_FILES = ("NotoSans-Regular.ttf", "NotoSans-Bold.ttf")
+_installed: list[QTranslator] = []
+
+
+def load_fonts(app: QApplication, point_size: int = 10) -> str | None:
+    """Register the shipped fonts and make Noto Sans the application font: Vietnamese never shows as boxes,
+    whatever fonts the PC has."""
+    family = None
+    for name in FONT_FILES:
+        font_id = QFontDatabase.addApplicationFont(str(resource_path("fonts", name)))
+        if font_id < 0:
+            log.warning("font %s could not be loaded", name)
+            continue
+        family = QFontDatabase.applicationFontFamilies(font_id)[0]
+    if family:
+        app.setFont(QFont(family, point_size))
+    return family
+
+
+def install_language(language: str) -> bool:
+    """Replace the app's translators; every widget gets a LanguageChange event. False if a .qm is missing."""
+    app = QCoreApplication.instance()
+    if app is None:
+        raise RuntimeError("no QApplication")
+    for translator in _installed:
+        app.removeTranslator(translator)
+    _installed.clear()
+    ok = True
+    files = ["station_en"] if language == "en" else ["qtbase_vi"]
+    for base in files:
+        translator = QTranslator(app)
+        path = resource_path("translations", f"{base}.qm")
+        if translator.load(str(path)):
+            app.installTranslator(translator)
+            _installed.append(translator)
+        else:
+            log.warning("translation %s missing (run ./dev.sh setup)", path)
+            ok = False
+    QLocale.setDefault(QLocale(QLocale.Language.English if language == "en" else QLocale.Language.Vietnamese))
+    return ok
+
+
+def format_date(value: str | date | None) -> str:
+    """dd/mm/yyyy, whatever the language."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    return value.strftime("%d/%m/%Y")
+
+
+def format_datetime(value: str | datetime | None) -> str:
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    if value.tzinfo is not None:
+        value = value.astimezone()
+    return value.strftime("%d/%m/%Y %H:%M")
+
+
+def parse_date(text: str) -> str | None:
+    """What an officer typed (dd/mm/yyyy, d/m/yyyy, dd-mm-yyyy, ddmmyyyy) as an ISO date; None if empty.
+    Raises ValueError when it is not a date."""
+    text = text.strip()
+    if not text:
+        return None
+    for sep in ("/", "-", "."):
+        text = text.replace(sep, "/")
+    if "/" in text:
+        parts = text.split("/")
+        if len(parts) != 3:
+            raise ValueError(text)
+        d, m, y = (int(p) for p in parts)
+    elif text.isdigit() and len(text) == 8:
+        d, m, y = int(text[:2]), int(text[2:4]), int(text[4:])
+    else:
+        raise ValueError(text)
+    if y < 100:
+        raise ValueError(text)
+    return date(y, m, d).isoformat()

@@ -1,0 +1,258 @@
+"""The main window: a thin shell. Gate pages (first run, login, lock) or the work area; the work area is a
+navigation list of the registered sections (``sections.py``) and the status bar. No feature logic here."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QIcon, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QWidget,
+)
+
+from ..domain.accounts import Account
+from ..resources import resource_path
+from . import sections as registry
+from .context import AppContext
+from .gate import FirstRunPage, LoginPage
+from .status_bar import SyncStatusBar
+
+USER_INPUT = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel, QEvent.Type.MouseMove}
+
+
+def icon(name: str | None) -> QIcon:
+    if not name:
+        return QIcon()
+    for ext in ("svg", "png"):
+        path = resource_path("icons", f"{name}.{ext}")
+        if path.exists():
+            return QIcon(str(path))
+    return QIcon()
+
+
+class IdleWatcher(QObject):
+    """Locks the window after ``minutes`` without keyboard or mouse input (an application event filter)."""
+
+    def __init__(self, window: MainWindow):
+        super().__init__(window)
+        self.window = window
+        self.timer = QTimer(self, singleShot=True)
+        self.timer.timeout.connect(window.lock)
+
+    def set_minutes(self, minutes: int) -> None:
+        self.timer.setInterval(max(1, int(minutes)) * 60_000)
+        if self.timer.isActive():
+            self.timer.start()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in USER_INPUT and self.timer.isActive():
+            self.timer.start()
+        return False
+
+
+class Workspace(QWidget):
+    """Navigation on the left, the current section on the right. Pages are built on first show."""
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.context = context
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setIconSize(QSize(20, 20))
+        self.nav.setFixedWidth(200)
+        self.nav.setStyleSheet("QListWidget::item { padding: 8px 6px; }")
+        self.pages = QStackedWidget()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.nav)
+        layout.addWidget(self.pages, 1)
+        self.sections: list[registry.Section] = []
+        self.widgets: dict[str, QWidget] = {}
+        self.shortcuts: list[QShortcut] = []
+        self.nav.currentRowChanged.connect(self._show_row)
+
+    def build(self) -> None:
+        """(Re)build for the logged-in officer. Pages from a previous login are dropped."""
+        for w in self.widgets.values():
+            self.pages.removeWidget(w)
+            w.deleteLater()
+        self.widgets.clear()
+        for s in self.shortcuts:
+            s.setParent(None)
+        self.shortcuts.clear()
+        officer = self.context.officer
+        self.sections = [s for s in registry.sections() if not s.head_only or (officer and officer.is_head)]
+        self.nav.blockSignals(True)
+        self.nav.clear()
+        for s in self.sections:
+            item = QListWidgetItem(icon(s.icon), s.title())
+            item.setData(Qt.ItemDataRole.UserRole, s.id)
+            if s.shortcut:
+                item.setToolTip(s.shortcut)
+                shortcut = QShortcut(QKeySequence(s.shortcut), self)
+                shortcut.activated.connect(lambda sid=s.id: self.show_section(sid))
+                self.shortcuts.append(shortcut)
+            self.nav.addItem(item)
+        self.nav.blockSignals(False)
+        if self.sections:
+            self.nav.setCurrentRow(0)
+            self._show_row(0)
+
+    def retranslate(self) -> None:
+        for row, s in enumerate(self.sections):
+            self.nav.item(row).setText(s.title())
+
+    def _show_row(self, row: int) -> None:
+        if 0 <= row < len(self.sections):
+            self.page(self.sections[row].id)
+
+    def page(self, section_id: str) -> QWidget | None:
+        """Show a section (building it the first time) and return its widget."""
+        s = next((s for s in self.sections if s.id == section_id), None)
+        if s is None:
+            return None
+        widget = self.widgets.get(s.id)
+        if widget is None:
+            widget = s.factory(self.context)
+            widget.setObjectName(f"section_{s.id}")
+            self.widgets[s.id] = widget
+            self.pages.addWidget(widget)
+        self.pages.setCurrentWidget(widget)
+        row = self.sections.index(s)
+        if self.nav.currentRow() != row:
+            self.nav.blockSignals(True)
+            self.nav.setCurrentRow(row)
+            self.nav.blockSignals(False)
+        return widget
+
+    def show_section(self, section_id: str) -> None:
+        widget = self.page(section_id)
+        if widget is not None:
+            widget.setFocus()
+
+    def open_record(self, kind: str, record_id: str) -> None:
+        s = registry.section_for_kind(kind)
+        if s is None:
+            return
+        widget = self.page(s.id)
+        opener = getattr(widget, "open_record", None)
+        if opener is not None:
+            opener(kind, record_id)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, context: AppContext, *, needs_setup: bool):
+        super().__init__()
+        self.context = context
+        self.setObjectName("main_window")
+        self.resize(1200, 760)
+        self.stack = QStackedWidget()
+        self.setCentralWidget(self.stack)
+        self.first_run = FirstRunPage(context)
+        self.login = LoginPage(context)
+        self.workspace = Workspace(context)
+        for page in (self.first_run, self.login, self.workspace):
+            self.stack.addWidget(page)
+        context.navigator = self.workspace
+        self.first_run.done.connect(self._logged_in)
+        self.login.logged_in.connect(self._logged_in)
+        context.tasks.failed.connect(self._show_error)
+        context.options_changed.connect(self._options_changed)
+
+        self.sync_bar = SyncStatusBar(context)
+        self.officer_label = QLabel()
+        self.lock_button = QPushButton()
+        self.lock_button.setObjectName("lock_button")
+        self.lock_button.clicked.connect(self.lock)
+        bar = self.statusBar()
+        bar.addWidget(self.sync_bar, 1)
+        bar.addPermanentWidget(self.officer_label)
+        bar.addPermanentWidget(self.lock_button)
+        self.lock_shortcut = QShortcut(QKeySequence("Ctrl+L"), self)
+        self.lock_shortcut.activated.connect(self.lock)
+
+        self.idle = IdleWatcher(self)
+        self.idle.set_minutes(int(context.options.get("ui.idle_lock_min") or 10))
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.idle)
+        self.retranslate()
+        if needs_setup:
+            self.stack.setCurrentWidget(self.first_run)
+            self.first_run.form.focus_first()
+            self._set_working(False)
+        else:
+            self.show_login()
+
+    # ---------------------------------------------------------------- sessions
+    def show_login(self, locked_for: Account | None = None) -> None:
+        self.login.prepare(locked_for)
+        self.stack.setCurrentWidget(self.login)
+        self._set_working(False)
+
+    def _logged_in(self, account: Account) -> None:
+        same = self.context.officer is not None and self.context.officer.username == account.username
+        self.context.set_officer(account)
+        if not same or not self.workspace.sections:
+            self.workspace.build()
+        self.stack.setCurrentWidget(self.workspace)
+        self._set_working(True)
+        self.idle.timer.start()
+        self.retranslate()
+
+    def lock(self) -> None:
+        if self.context.officer is None or self.stack.currentWidget() is not self.workspace:
+            return
+        self.idle.timer.stop()
+        self.show_login(locked_for=self.context.officer)
+
+    @property
+    def is_locked(self) -> bool:
+        return self.stack.currentWidget() is self.login
+
+    def _set_working(self, working: bool) -> None:
+        self.lock_button.setVisible(working)
+        self.officer_label.setVisible(working)
+        self.lock_shortcut.setEnabled(working)
+        for s in self.workspace.shortcuts:
+            s.setEnabled(working)
+
+    # -------------------------------------------------------------- language
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        name = self.context.options.get("station.name") or ""
+        self.setWindowTitle(self.tr("Phần mềm Công an xã/phường") + (f" — {name}" if name else ""))
+        self.lock_button.setText(self.tr("Khoá (Ctrl+L)"))
+        officer = self.context.officer
+        self.officer_label.setText(officer.full_name if officer else "")
+        self.workspace.retranslate()
+
+    def _options_changed(self, options: dict) -> None:
+        self.idle.set_minutes(int(options.get("ui.idle_lock_min") or 10))
+        self.retranslate()
+
+    def _show_error(self, exc: BaseException) -> None:
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Không thực hiện được"), self.context.error_text(exc),
+                          parent=self)
+        box.addButton(self.tr("Đóng"), QMessageBox.ButtonRole.AcceptRole)
+        box.open()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.idle)
+        if self.context.sync is not None:
+            self.context.sync.stop()
+        super().closeEvent(event)

@@ -1,0 +1,63 @@
+"""Every station setting, declared once: key, type, default and a translatable title.
+
+Values live in the station file's ``settings`` table (read and written through the ``Store`` on the writer
+thread), so a backup carries them and every officer at the station sees the same configuration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication
+
+from ..store import Store
+
+
+def _t(text: str) -> Callable[[], str]:
+    return lambda: QCoreApplication.translate("Options", text)
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str
+    type: type
+    default: Any
+    title: Callable[[], str]
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("station.name", str, "", _t("Tên đơn vị")),
+    Option("station.province_code", str, "", _t("Mã tỉnh")),
+    Option("station.commune_code", str, "", _t("Mã xã/phường")),
+    Option("sync.server_url", str, "", _t("Địa chỉ máy chủ Công an tỉnh")),
+    Option("sync.interval_min", int, 5, _t("Chu kỳ đồng bộ (phút)")),
+    Option("print.printer", str, "", _t("Máy in")),
+    Option("ui.language", str, "vi", _t("Ngôn ngữ")),
+    Option("ui.idle_lock_min", int, 10, _t("Tự khoá sau (phút không dùng)")),
+)
+BY_KEY = {o.key: o for o in OPTIONS}
+
+
+def convert(option: Option, raw: str | None) -> Any:
+    if raw is None or raw == "":
+        return option.default
+    try:
+        return option.type(raw)
+    except (TypeError, ValueError):
+        return option.default
+
+
+def load_options(store: Store) -> dict[str, Any]:
+    """All options with defaults filled in. Runs on the writer thread (or any thread owning ``store``)."""
+    return {o.key: convert(o, store.get_setting(o.key)) for o in OPTIONS}
+
+
+def save_options(store: Store, values: dict[str, Any]) -> dict[str, Any]:
+    with store.transaction():
+        for key, value in values.items():
+            if key not in BY_KEY:
+                raise KeyError(key)
+            store.set_setting(key, None if value is None else str(value))
+    return load_options(store)

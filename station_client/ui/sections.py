@@ -1,0 +1,160 @@
+"""How features plug into the main window: sections (pages of the left-hand navigation) and "Today" providers.
+
+The main window is a thin shell. It knows no feature: it shows every registered section in ``order`` and asks
+every registered Today provider for work that is due. A feature adds itself from its own package; the app
+imports the packages listed in ``FEATURE_MODULES`` (a module that does not exist yet is skipped), so nobody has
+to edit the shell.
+
+Add a section (e.g. in ``station_client/ui/dossiers/__init__.py``)::
+
+    from PySide6.QtCore import QCoreApplication
+    from station_client.ui.sections import Section, register_section
+
+    def _make(context):                      # called once, on the GUI thread, after login
+        from .view import DossiersView      # import lazily: startup stays fast
+        return DossiersView(context)        # any QWidget
+
+    register_section(Section(
+        id="dossiers",
+        title=lambda: QCoreApplication.translate("Sections", "Hồ sơ thủ tục"),
+        factory=_make, icon="dossiers", shortcut="Ctrl+3", order=40))
+
+``title`` is a callable so the label follows a runtime language switch; write it with
+``QCoreApplication.translate("Sections", ...)`` (or ``self.tr`` inside widgets). Source strings are
+Vietnamese (the default UI needs no .qm file); English lives in ``resources/translations/station_en.ts``.
+``icon`` names ``resources/icons/<icon>.svg`` (or .png); unknown names fall back to no icon. The widget may define
+
+* ``open_record(kind: str, record_id: str) -> None`` — the shell calls it when a Today item or a search result
+  asks for that record;
+* ``retranslate() -> None`` — called after the language changes (or handle ``QEvent.LanguageChange``).
+
+``context`` is the ``AppContext`` (``station_client/ui/context.py``): ``context.tasks.run(op, on_success,
+on_failure, on="read"|"write"|"io")`` runs work off the GUI thread (read ops get a read-only sqlite3
+connection, write ops get the writable ``Store`` on the single writer thread); ``context.officer`` is who is
+logged in (pass ``officer=context.officer.username`` to every store write); ``context.changed`` is a Qt
+signal carrying a coalesced ``ChangeSet`` after every commit; ``context.open_record(kind, record_id)`` and
+``context.show_section(id)`` navigate.
+
+Add Today items (work due today or overdue)::
+
+    from station_client.ui.sections import TodayItem, register_today_provider
+
+    def due_dossiers(conn, today):          # runs OFF the GUI thread on a read-only sqlite3 connection
+        rows = conn.execute("SELECT id, title, due_date FROM dossiers WHERE ...").fetchall()
+        return [TodayItem(title=r["title"], due=r["due_date"], state="overdue" if r["due_date"] < today.isoformat()
+                          else "due", section="dossiers", kind="dossier", record_id=r["id"]) for r in rows]
+
+    register_today_provider("dossiers", due_dossiers)
+
+Providers must be quick (indexed queries, a few hundred rows at most) and must not write. A provider that
+raises is reported in the Today list as one failed line; the others still show. Opening an item calls
+``context.open_record(item.kind, item.record_id)``, which switches to ``item.section`` and calls its widget's
+``open_record``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from .context import AppContext
+
+# Feature packages imported at startup so that they can register themselves. Missing ones are skipped.
+FEATURE_MODULES = (
+    "station_client.ui.residents",
+    "station_client.ui.households",
+    "station_client.ui.dossiers",
+    "station_client.ui.reports",
+    "station_client.ui.sync_view",
+    "station_client.ui.settings",
+)
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str  # stable, used by open_record/show_section and saved as the last page shown
+    title: Callable[[], str]  # translated label, evaluated each time it is shown
+    factory: Callable[[AppContext], QWidget]  # builds the page (GUI thread), once per login
+    icon: str | None = None  # resources/icons/<icon>.svg|png
+    shortcut: str | None = None  # e.g. "Ctrl+2"
+    order: int = 100  # position in the navigation, smallest first
+    kinds: tuple[str, ...] = ()  # record kinds this section opens (open_record routes by kind)
+    head_only: bool = False  # shown only to the station head
+
+
+TodayState = Literal["overdue", "due", "upcoming"]
+
+
+@dataclass(frozen=True)
+class TodayItem:
+    title: str  # what to do, already in the officer's words (e.g. "Trả kết quả: Đăng ký tạm trú — Lê Văn A")
+    due: str | None  # ISO date or datetime; shown as dd/mm/yyyy [HH:MM]
+    state: TodayState
+    section: str  # section id that opens the item
+    kind: str | None = None  # record kind handed to the section's open_record
+    record_id: str | None = None
+    detail: str = ""  # a second line (who, which procedure)
+
+
+TodayProvider = Callable[[sqlite3.Connection, date], list[TodayItem]]
+
+_SECTIONS: dict[str, Section] = {}
+_TODAY: dict[str, TodayProvider] = {}
+
+
+def register_section(section: Section) -> None:
+    """Add (or replace, by id) a section. Call at import time of the feature's package."""
+    _SECTIONS[section.id] = section
+
+
+def sections() -> list[Section]:
+    return sorted(_SECTIONS.values(), key=lambda s: (s.order, s.id))
+
+
+def section(section_id: str) -> Section | None:
+    return _SECTIONS.get(section_id)
+
+
+def section_for_kind(kind: str) -> Section | None:
+    return next((s for s in sections() if kind in s.kinds), None)
+
+
+def register_today_provider(provider_id: str, provider: TodayProvider) -> None:
+    """Add (or replace, by id) a source of Today items. ``provider(conn, today)`` runs off the GUI thread."""
+    _TODAY[provider_id] = provider
+
+
+def today_providers() -> dict[str, TodayProvider]:
+    return dict(_TODAY)
+
+
+def collect_today(conn: sqlite3.Connection, today: date) -> tuple[list[TodayItem], list[tuple[str, Any]]]:
+    """Run every provider (off the GUI thread); return items overdue first then by due time, and failures."""
+    items: list[TodayItem] = []
+    failures: list[tuple[str, Any]] = []
+    for provider_id, provider in today_providers().items():
+        try:
+            items.extend(provider(conn, today))
+        except Exception as exc:  # one broken feature must not empty the officer's Today list
+            failures.append((provider_id, exc))
+    rank = {"overdue": 0, "due": 1, "upcoming": 2}
+    items.sort(key=lambda i: (rank.get(i.state, 3), i.due or "", i.title))
+    return items, failures
+
+
+def load_feature_modules(modules: tuple[str, ...] = FEATURE_MODULES) -> None:
+    import importlib
+
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name is not None and name.startswith(exc.name):
+                continue  # that feature is not built yet
+            raise

@@ -1,0 +1,113 @@
+"""The sync status in the status bar: one state, last successful sync, pending, conflicts, "Sync now"."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import QCoreApplication, QEvent, QTimer
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+
+from ..clock import utcnow
+from ..sync.status import SyncStatus
+from .context import AppContext
+from .i18n import format_datetime
+
+STATE_COLOURS = {"up_to_date": "#1e7a34", "syncing": "#1a5fb4", "offline": "#7a5d00", "failed": "#b3261e",
+                 "not_enrolled": "#555555"}
+
+
+def ago(when: datetime | None, now: datetime | None = None) -> str:
+    """'5 phút trước' / '5 min ago' (translated), or the date for anything older than a day."""
+    tr = QCoreApplication.translate
+    if when is None:
+        return tr("SyncStatus", "chưa lần nào")
+    now = now or utcnow()
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=now.tzinfo)
+    seconds = max(0, int((now - when).total_seconds()))
+    if seconds < 60:
+        return tr("SyncStatus", "vừa xong")
+    if seconds < 3600:
+        return tr("SyncStatus", "%n phút trước", "", seconds // 60)
+    if seconds < 86400:
+        return tr("SyncStatus", "%n giờ trước", "", seconds // 3600)
+    return format_datetime(when)
+
+
+def state_text(status: SyncStatus) -> str:
+    tr = QCoreApplication.translate
+    return {
+        "not_enrolled": tr("SyncStatus", "Chưa đăng ký với Công an tỉnh — dữ liệu chỉ lưu tại trạm"),
+        "offline": tr("SyncStatus", "Mất kết nối — thay đổi đã được lưu và sẽ gửi khi có mạng"),
+        "syncing": tr("SyncStatus", "Đang đồng bộ…"),
+        "failed": tr("SyncStatus", "Đồng bộ lỗi"),
+        "up_to_date": tr("SyncStatus", "Đã đồng bộ"),
+    }[status.state]
+
+
+class SyncStatusBar(QWidget):
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.context = context
+        self.status = SyncStatus("not_enrolled")
+        self.state = QLabel()
+        self.state.setObjectName("sync_state")
+        self.last = QLabel()
+        self.last.setObjectName("sync_last")
+        self.pending = QLabel()
+        self.pending.setObjectName("sync_pending")
+        self.conflicts = QPushButton()
+        self.conflicts.setObjectName("sync_conflicts")
+        self.conflicts.setFlat(True)
+        self.conflicts.setStyleSheet("color: #b3261e; font-weight: bold;")
+        self.conflicts.clicked.connect(lambda: context.show_section("sync"))
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(160)
+        self.progress.setTextVisible(True)
+        self.sync_now = QPushButton()
+        self.sync_now.setObjectName("sync_now")
+        self.sync_now.clicked.connect(self._sync_now)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 0, 4, 0)
+        for w in (self.state, self.progress, self.last, self.pending, self.conflicts, self.sync_now):
+            layout.addWidget(w)
+        layout.addStretch(1)
+        self.tick = QTimer(self, interval=30_000)
+        self.tick.timeout.connect(self.refresh)
+        self.tick.start()
+        self.refresh()
+
+    def set_status(self, status: SyncStatus) -> None:
+        self.status = status
+        self.refresh()
+
+    def _sync_now(self) -> None:
+        if self.context.sync is not None:
+            self.context.sync.sync_now()
+        else:
+            self.context.show_section("settings")
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.refresh()
+        super().changeEvent(event)
+
+    def refresh(self) -> None:
+        s = self.status
+        text = state_text(s)
+        if s.state == "failed" and (s.last_error_vi or s.last_error_en):
+            text += ": " + ((s.last_error_en if self.context.language == "en" else s.last_error_vi) or "")
+        self.state.setText(text)
+        self.state.setStyleSheet(f"color: {STATE_COLOURS[s.state]}; font-weight: bold;")
+        enrolled = s.state != "not_enrolled"
+        self.last.setVisible(enrolled)
+        self.last.setText(self.tr("Lần đồng bộ thành công gần nhất: %1").replace("%1", ago(s.last_success)))
+        self.pending.setText(self.tr("Chờ gửi: %1").replace("%1", str(s.pending)))
+        self.conflicts.setVisible(s.conflicts > 0)
+        self.conflicts.setText(self.tr("Xung đột cần xử lý: %1").replace("%1", str(s.conflicts)))
+        self.progress.setVisible(s.state == "syncing" and bool(s.progress_total))
+        if s.progress_total:
+            self.progress.setMaximum(s.progress_total)
+            self.progress.setValue(min(s.progress_done, s.progress_total))
+        self.sync_now.setText(self.tr("Đồng bộ ngay") if enrolled else self.tr("Đăng ký với tỉnh…"))
+        self.sync_now.setEnabled(s.state != "syncing")

@@ -1,0 +1,151 @@
+"""The one background-operation API of the UI: ``tasks.run(op, on_success, on_failure, on=...)``.
+
+* ``on="read"``: ``op(conn)`` runs on a reader thread with that thread's own read-only sqlite3 connection
+  (WAL: it never waits for the writer).
+* ``on="write"``: ``op(store)`` runs on the single writer thread, which owns the one writable ``Store``.
+  After each commit the store's change set is re-emitted on the GUI thread as ``changes`` (raw; the
+  ``AppContext`` coalesces them).
+* ``on="io"``: ``op()`` runs on a thread for slow work that touches no database (network, files).
+
+``on_success(result)`` and ``on_failure(exc)`` are always called on the GUI thread. Without ``on_failure``
+the error goes to ``failed`` (the main window shows it to the officer): errors never vanish. Widgets never
+create threads themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Literal
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from ..store import ChangeSet, Store
+from ..store.connection import open_connection
+
+log = logging.getLogger(__name__)
+
+Where = Literal["read", "write", "io"]
+Success = Callable[[Any], None]
+Failure = Callable[[BaseException], None]
+
+
+class Tasks(QObject):
+    changes = Signal(object)  # ChangeSet, emitted on the GUI thread after each commit on the writer
+    failed = Signal(object)  # an exception nobody handled
+    _deliver = Signal(object, object)  # (callback, value): crosses from a worker to the GUI thread
+
+    def __init__(self, db_path: Path, parent: QObject | None = None, readers: int = 2):
+        super().__init__(parent)
+        self.db_path = Path(db_path)
+        self._local = threading.local()
+        self._reader_conns: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._store: Store | None = None
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="station-writer")
+        self._readers = ThreadPoolExecutor(readers, thread_name_prefix="station-reader")
+        self._io = ThreadPoolExecutor(2, thread_name_prefix="station-io")
+        self._pending = 0
+        self._closed = False
+        self._deliver.connect(self._on_deliver)
+
+    # ------------------------------------------------------------------ running
+    def run(self, op: Callable[..., Any], on_success: Success | None = None, on_failure: Failure | None = None,
+            *, on: Where = "read") -> Future[Any]:
+        if self._closed:
+            raise RuntimeError("tasks closed")
+        executor = {"read": self._readers, "write": self._writer, "io": self._io}[on]
+        self._pending += 1
+
+        def job() -> Any:
+            try:
+                if on == "read":
+                    result = op(self._reader())
+                elif on == "write":
+                    result = op(self._writer_store())
+                else:
+                    result = op()
+            except BaseException as exc:
+                self._deliver.emit(lambda e=exc: self._fail(e, on_failure), None)
+                raise
+            self._deliver.emit(lambda r=result: self._succeed(r, on_success), None)
+            return result
+
+        return executor.submit(job)
+
+    def call_write(self, op: Callable[[Store], Any]) -> Any:
+        """Run ``op`` on the writer thread and wait for it. For startup and shutdown only, never in a handler."""
+        return self._writer.submit(lambda: op(self._writer_store())).result()
+
+    @property
+    def pending(self) -> int:
+        return self._pending
+
+    def _succeed(self, result: Any, on_success: Success | None) -> None:
+        self._pending -= 1
+        if on_success is not None:
+            on_success(result)
+
+    def _fail(self, exc: BaseException, on_failure: Failure | None) -> None:
+        self._pending -= 1
+        if on_failure is not None:
+            on_failure(exc)
+        else:
+            log.warning("background operation failed: %r", exc)
+            self.failed.emit(exc)
+
+    @Slot(object, object)
+    def _on_deliver(self, callback: Callable[[], None], _unused: object) -> None:
+        callback()
+
+    # ------------------------------------------------------------- connections
+    def _reader(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = open_connection(self.db_path, readonly=True, check_same_thread=False)
+            self._local.conn = conn
+            with self._lock:
+                self._reader_conns.append(conn)
+        return conn
+
+    def _writer_store(self) -> Store:
+        if self._store is None:
+            self._store = Store.open(self.db_path)
+            self._store.subscribe(self.changes.emit)  # writer thread -> queued to the GUI thread
+        return self._store
+
+    def open_store(self) -> None:
+        """Open (and migrate) the store on the writer thread now; raises what opening raises."""
+        self.call_write(lambda store: None)
+
+    # ----------------------------------------------------------------- closing
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._io.shutdown(wait=True, cancel_futures=True)
+        self._readers.shutdown(wait=True, cancel_futures=True)
+
+        def close_store() -> None:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
+
+        self._writer.submit(close_store).result()
+        self._writer.shutdown(wait=True)
+        with self._lock:
+            for conn in self._reader_conns:
+                conn.close()
+            self._reader_conns.clear()
+
+
+def changes_merged(a: ChangeSet | None, b: ChangeSet) -> ChangeSet:
+    out = ChangeSet()
+    if a is not None:
+        out.merge(a)
+    out.merge(b)
+    return out
