@@ -673,6 +673,18 @@ def get_bundle(store: Store, bundle_id: str) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
+def newest_unanswered_bundle(store: Store, n_changes: int) -> dict[str, Any] | None:
+    for row in store.conn.execute("SELECT * FROM sync_bundles WHERE answered_at IS NULL ORDER BY created_at DESC"):
+        if len(json.loads(row["change_ids"])) == n_changes:
+            return dict(row)
+    return None
+
+
+def change_state(store: Store, change_id: str) -> str | None:
+    row = store.conn.execute("SELECT state FROM outbox WHERE change_id = ?", (change_id,)).fetchone()
+    return row[0] if row else None
+
+
 def changes_by_id(store: Store, change_ids: Sequence[str]) -> list[OutboxChange | None]:
     out: list[OutboxChange | None] = []
     for cid in change_ids:
@@ -681,8 +693,9 @@ def changes_by_id(store: Store, change_ids: Sequence[str]) -> list[OutboxChange 
     return out
 
 
-def mark_bundle_answered(conn: sqlite3.Connection, bundle_id: str) -> None:
-    conn.execute("UPDATE sync_bundles SET answered_at = ? WHERE bundle_id = ?", (now_iso(), bundle_id))
+def mark_bundle_answered(store: Store, bundle_id: str) -> None:
+    with store.transaction() as conn:
+        conn.execute("UPDATE sync_bundles SET answered_at = ? WHERE bundle_id = ?", (now_iso(), bundle_id))
 
 
 # ------------------------------------------------------------------------------------------- inspection

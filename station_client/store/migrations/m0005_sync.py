@@ -8,7 +8,8 @@ SQL = [
     # The origin of the server-side version a conflict is against ("province" or a station id): the review
     # screen says who changed the record.
     "ALTER TABLE conflicts ADD COLUMN origin TEXT",
-    # Offline bundles this station exported (USB stick). The answer bundle is matched by bundle_id; the cursor
+    # Offline bundles this station exported (USB stick). The answer bundle is matched by bundle_id (the bundle's
+    # created_at, which the province can echo); the cursor
     # and epoch the bundle asked from decide whether the answer's feed may move the station's cursor.
     """CREATE TABLE sync_bundles (
         bundle_id TEXT PRIMARY KEY,
