@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from . import residents
+from . import calendar, dossiers, procedures, residents
 from .kinds import RecordKind
 
 _ALL: tuple[RecordKind, ...] = (
     *residents.KINDS,
+    *procedures.KINDS,
+    *calendar.KINDS,
+    *dossiers.KINDS,
 )
 
 KINDS: dict[str, RecordKind] = {k.name: k for k in _ALL}
