@@ -15,10 +15,11 @@ from the moment of receipt (a CT05 is printed instead of a receipt). The due tim
 is computed by ``deadlines.due_at`` from ``received_at``, the procedure's ``duration`` and the ``pauses``.
 
 Lookup codes: a receipt carries a short code (``make_lookup_code``) that anyone can check at the province
-(``GET /v1/lookup/{code}`` answers status and appointment date only). 10 Crockford base-32 characters drawn
+(``GET /v1/lookup/{code}`` answers status and appointment date only): 10 Crockford base-32 characters drawn
 from a hash of the dossier's record id (50 bits: unguessable, so nobody can walk through other people's
-dossiers), then 2 check characters; printed as ``XXXX-XXXX-XXXX``. ``check_lookup_code`` accepts it typed in
-any case, with or without dashes, O for 0 and I/L for 1.
+dossiers), then 2 check characters that catch every single typo and every swap of neighbours; printed as
+``XXXX-XXXX-XXXX``. ``check_lookup_code`` accepts it typed in any case, with or without dashes, O for 0 and
+I/L for 1.
 """
 
 from __future__ import annotations
@@ -97,14 +98,35 @@ def _b32(value: int, length: int) -> str:
     return "".join(_ALPHABET[(value >> (5 * (length - 1 - i))) & 31] for i in range(length))
 
 
+def _gf32_mul(a: int, b: int) -> int:
+    """Multiplication in GF(32) with the primitive polynomial x⁵ + x² + 1."""
+    out = 0
+    for _ in range(5):
+        if b & 1:
+            out ^= a
+        b >>= 1
+        a <<= 1
+        if a & 32:
+            a ^= 0b100101
+    return out
+
+
 def _check_chars(body: str) -> str:
-    digest = hashlib.sha256(f"lookup-check:{body}".encode()).digest()
-    return _b32(int.from_bytes(digest[:2], "big") & 0x3FF, 2)
+    """Two check symbols over GF(32): the plain sum and the sum weighted by powers of a primitive element.
+    Any single wrong character and any swap of two neighbouring characters is caught, always."""
+    plain = weighted = 0
+    power = 1
+    for ch in body:
+        v = _ALPHABET.index(ch)
+        plain ^= v
+        weighted ^= _gf32_mul(power, v)
+        power = _gf32_mul(power, 2)
+    return _ALPHABET[plain] + _ALPHABET[weighted]
 
 
 def make_lookup_code(seed: str) -> str:
     """The lookup code of the dossier whose record id is ``seed`` (deterministic: a reprint shows the same
-    code). ``XXXX-XXXX-XXCC``: 50 bits from SHA-256 of the seed, then 2 check characters."""
+    code). ``XXXX-XXXX-XXCC``: 50 bits from SHA-256 of the seed, then the 2 check characters."""
     digest = hashlib.sha256(f"dossier-lookup:{seed}".encode()).digest()
     body = _b32(int.from_bytes(digest[:8], "big") >> 14, _BODY)
     raw = body + _check_chars(body)
