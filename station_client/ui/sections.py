@@ -17,7 +17,11 @@ Add a section (e.g. in ``station_client/ui/dossiers/__init__.py``)::
     register_section(Section(
         id="dossiers",
         title=lambda: QCoreApplication.translate("Sections", "Hồ sơ thủ tục"),
-        factory=_make, icon="dossiers", shortcut="Ctrl+3", order=40))
+        factory=_make, icon="dossiers", shortcut="Ctrl+4", order=40, kinds=("dossier",)))
+
+Shortcuts and orders taken so far: Ctrl+1/10 Today, Ctrl+2/20 Residents, Ctrl+3/30 Households, Ctrl+4/40
+Dossiers, Ctrl+5/50 Reports, Ctrl+6/60 Sync, Ctrl+7/70 Settings. Inside a section use shortcuts with
+``Qt.ShortcutContext.WidgetWithChildrenShortcut`` (two sections both binding Ctrl+N would cancel each other).
 
 ``title`` is a callable so the label follows a runtime language switch; write it with
 ``QCoreApplication.translate("Sections", ...)`` (or ``self.tr`` inside widgets). Source strings are
@@ -45,6 +49,15 @@ Add Today items (work due today or overdue)::
                           else "due", section="dossiers", kind="dossier", record_id=r["id"]) for r in rows]
 
     register_today_provider("dossiers", due_dossiers)
+
+A person's page lists every dossier and report the person appears in, from "person link" providers::
+
+    from station_client.ui.sections import PersonLink, register_person_links
+
+    def dossiers_of(conn, person_id):        # off the GUI thread, read-only connection
+        return [PersonLink(title=..., section="dossiers", kind="dossier", record_id=..., detail=...)]
+
+    register_person_links("dossiers", dossiers_of)
 
 Providers must be quick (indexed queries, a few hundred rows at most) and must not write. A provider that
 raises is reported in the Today list as one failed line; the others still show. Opening an item calls
@@ -104,8 +117,21 @@ class TodayItem:
 
 TodayProvider = Callable[[sqlite3.Connection, date], list[TodayItem]]
 
+
+@dataclass(frozen=True)
+class PersonLink:
+    title: str  # e.g. "Hồ sơ đăng ký tạm trú số 12/2026 — đã trả kết quả"
+    section: str
+    kind: str
+    record_id: str
+    detail: str = ""
+
+
+PersonLinkProvider = Callable[[sqlite3.Connection, str], list[PersonLink]]
+
 _SECTIONS: dict[str, Section] = {}
 _TODAY: dict[str, TodayProvider] = {}
+_PERSON_LINKS: dict[str, PersonLinkProvider] = {}
 
 
 def register_section(section: Section) -> None:
@@ -146,6 +172,22 @@ def collect_today(conn: sqlite3.Connection, today: date) -> tuple[list[TodayItem
     rank = {"overdue": 0, "due": 1, "upcoming": 2}
     items.sort(key=lambda i: (rank.get(i.state, 3), i.due or "", i.title))
     return items, failures
+
+
+def register_person_links(provider_id: str, provider: PersonLinkProvider) -> None:
+    """Add (or replace, by id) a source of "appears in" links for a person's page (runs off the GUI thread)."""
+    _PERSON_LINKS[provider_id] = provider
+
+
+def collect_person_links(conn: sqlite3.Connection, person_id: str) -> tuple[list[PersonLink], list[tuple[str, Any]]]:
+    links: list[PersonLink] = []
+    failures: list[tuple[str, Any]] = []
+    for provider_id, provider in dict(_PERSON_LINKS).items():
+        try:
+            links.extend(provider(conn, person_id))
+        except Exception as exc:
+            failures.append((provider_id, exc))
+    return links, failures
 
 
 def load_feature_modules(modules: tuple[str, ...] = FEATURE_MODULES) -> None:

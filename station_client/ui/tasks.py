@@ -14,6 +14,7 @@ create threads themselves.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 import threading
@@ -55,9 +56,10 @@ class Tasks(QObject):
 
     # ------------------------------------------------------------------ running
     def run(self, op: Callable[..., Any], on_success: Success | None = None, on_failure: Failure | None = None,
-            *, on: Where = "read") -> Future[Any]:
-        if self._closed:
-            raise RuntimeError("tasks closed")
+            *, on: Where = "read") -> Future[Any] | None:
+        if self._closed:  # the app is shutting down: late refreshes have nobody to show anything to
+            log.debug("task after close ignored: %r", op)
+            return None
         executor = {"read": self._readers, "write": self._writer, "io": self._io}[on]
         self._pending += 1
 
@@ -127,6 +129,8 @@ class Tasks(QObject):
         if self._closed:
             return
         self._closed = True
+        with contextlib.suppress(RuntimeError, TypeError):
+            self._deliver.disconnect(self._on_deliver)
         self._io.shutdown(wait=True, cancel_futures=True)
         self._readers.shutdown(wait=True, cancel_futures=True)
 

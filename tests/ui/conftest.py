@@ -85,3 +85,17 @@ def type_text(qtbot, widget, text: str) -> None:  # type: ignore[no-untyped-def]
         else:
             for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
                 QApplication.sendEvent(widget, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, ch))
+
+
+def logged_in(qtbot, app_factory, data_dir, **kwargs):  # type: ignore[no-untyped-def]
+    """The app on a station with a head account, logged in through the login page."""
+    from PySide6.QtCore import Qt
+
+    make_head(data_dir)
+    app = app_factory(**kwargs)
+    w = app.window
+    type_text(qtbot, w.login.username, HEAD[0])
+    type_text(qtbot, w.login.password, HEAD[2])
+    qtbot.keyClick(w.login.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: w.stack.currentWidget() is w.workspace)
+    return app

@@ -1,0 +1,269 @@
+"""Households: a lazy list, the household form and its members (new members are made on the person form)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QEvent, QModelIndex, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...domain.problems import ValidationError
+from ...store import ChangeSet, Store, lists
+from ..context import AppContext
+from ..forms import FieldForm
+from ..i18n import format_date
+from ..labels import RELATIONSHIPS, label, sync_state, vocabulary
+from ..models import Column, ListModel, WindowedModel
+
+
+def load_household(conn: Any, household_id: str) -> dict[str, Any]:
+    return {"household": lists.get_record(conn, "household", household_id),
+            "members": lists.household_members(conn, household_id)}
+
+
+class HouseholdPage(QWidget):
+    def __init__(self, view: HouseholdsView):
+        super().__init__()
+        self.view = view
+        self.context = view.context
+        self.record: dict[str, Any] | None = None
+        self.heading = QLabel()
+        self.heading.setObjectName("household_heading")
+        self.heading.setStyleSheet("font-size: 14pt; font-weight: bold;")
+        self.back = QPushButton()
+        self.back.clicked.connect(self.cancel)
+        self.form = FieldForm()
+        for name in ("household_no", "address", "hamlet", "note"):
+            self.form.add(name, label(name), QLineEdit())
+        self.form.finish()
+        self.form.submitted.connect(self.save)
+        self.form.cancelled.connect(self.cancel)
+        self.save_button = QPushButton()
+        self.save_button.setObjectName("save_household")
+        self.save_button.setDefault(True)
+        self.save_button.clicked.connect(self.save)
+        self.cancel_button = QPushButton()
+        self.cancel_button.clicked.connect(self.cancel)
+        self.members_title = QLabel()
+        lang = lambda: self.context.language  # noqa: E731
+        self.members_model = ListModel([
+            Column("full_name", label("full_name")),
+            Column("relationship", label("relationship"), lambda v: vocabulary(lang(), RELATIONSHIPS, v)),
+            Column("birth_date", label("birth_date"), format_date),
+            Column("personal_id", label("personal_id")),
+            Column("joined_on", label("joined_on"), format_date)])
+        self.members = QTableView()
+        self.members.setObjectName("household_members")
+        self.members.setModel(self.members_model)
+        self.members.verticalHeader().hide()
+        self.members.horizontalHeader().setStretchLastSection(True)
+        self.members.setColumnWidth(0, 220)
+        self.members.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.members.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.members.activated.connect(self._open_member)
+        self.add_member = QPushButton()
+        self.add_member.setObjectName("add_member")
+        self.add_member.clicked.connect(self._add_member)
+
+        top = QHBoxLayout()
+        top.addWidget(self.back)
+        top.addWidget(self.heading, 1)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.save_button)
+        member_bar = QHBoxLayout()
+        member_bar.addWidget(self.members_title, 1)
+        member_bar.addWidget(self.add_member)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.form)
+        layout.addLayout(buttons)
+        layout.addLayout(member_bar)
+        layout.addWidget(self.members, 1)
+        self.context.changed.connect(self._changed)
+        self.retranslate()
+
+    def new(self) -> None:
+        self.record = None
+        self.form.clear()
+        self.members_model.set_rows([])
+        self._members_visible(False)
+        self.retranslate()
+        self.form.focus_first()
+
+    def open(self, household_id: str, *, refill: bool = True) -> None:
+        self._members_visible(True)
+        self.context.tasks.run(lambda conn: load_household(conn, household_id),
+                               lambda d: self._loaded(d, refill), on="read")
+
+    def _members_visible(self, visible: bool) -> None:
+        for w in (self.members_title, self.members, self.add_member):
+            w.setVisible(visible)
+
+    def _loaded(self, details: dict[str, Any], refill: bool) -> None:
+        if details["household"] is None:
+            self.view.show_list()
+            return
+        self.record = details["household"]
+        if refill:
+            self.form.set_values(self.record)
+            self.form.show_problems([], self.context.language)
+        self.members_model.set_rows([m | {"id": m["person_id"]} for m in details["members"]])
+        self.retranslate()
+
+    def text(self) -> str:
+        r = self.record or {}
+        return " — ".join(p for p in (r.get("household_no"), " ".join(
+            x for x in (r.get("address"), r.get("hamlet")) if x)) if p)
+
+    def save(self) -> None:
+        values, problems = self.form.values()
+        if problems:
+            self.form.show_problems(problems, self.context.language)
+            return
+        officer, record = self.context.username, self.record
+
+        def op(store: Store) -> dict[str, Any]:
+            if record is None:
+                return store.create("household", values, officer=officer)
+            return store.update("household", record["id"], values, officer=officer,
+                                expected_version=record["version"])
+
+        self.save_button.setEnabled(False)
+        self.context.write(op, self._saved, self._failed)
+
+    def _saved(self, household: dict[str, Any]) -> None:
+        self.save_button.setEnabled(True)
+        self.record = household
+        self.open(household["id"])
+        self.add_member.setFocus()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.save_button.setEnabled(True)
+        if isinstance(exc, ValidationError):
+            self.form.show_problems(exc.problems, self.context.language)
+        else:
+            self.form.form_error.setText(self.context.error_text(exc))
+            self.form.form_error.show()
+
+    def cancel(self) -> None:
+        self.view.show_list()
+
+    def _add_member(self) -> None:
+        if self.record is None:
+            return
+        self.context.show_section("residents")
+        residents = self.view.window_section("residents")
+        if residents is not None:
+            residents.new_person(self.record["id"], self.text())  # type: ignore[attr-defined]
+
+    def _open_member(self, index: QModelIndex) -> None:
+        person_id = self.members_model.record_id(index.row())
+        if person_id:
+            self.context.open_record("person", person_id)
+
+    def _changed(self, changes: ChangeSet) -> None:
+        if self.record is not None and changes.kinds & {"household", "household_member", "person"}:
+            self.open(self.record["id"], refill=False)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        self.form.retranslate()
+        self.heading.setText(self.tr("Hộ gia đình: %1").replace("%1", self.text()) if self.record
+                             else self.tr("Thêm hộ gia đình"))
+        self.back.setText(self.tr("← Danh sách"))
+        self.save_button.setText(self.tr("Lưu (Enter)"))
+        self.cancel_button.setText(self.tr("Huỷ (Esc)"))
+        self.members_title.setText(self.tr("Thành viên trong hộ: %1").replace("%1", str(len(self.members_model.rows))))
+        self.add_member.setText(self.tr("Thêm nhân khẩu vào hộ…"))
+        self.members_model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, 4)
+
+
+class HouseholdsView(QWidget):
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.context = context
+        self.model = WindowedModel(context, "households", "household", [
+            Column("household_no", label("household_no")), Column("address", label("address")),
+            Column("hamlet", label("hamlet")), Column("sync_state", label("sync_state"), sync_state)])
+        self.count = QLabel()
+        self.add_button = QPushButton()
+        self.add_button.setObjectName("add_household")
+        self.add_button.clicked.connect(self.new_household)
+        self.table = QTableView()
+        self.table.setObjectName("household_table")
+        self.table.setModel(self.model)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        for col, width in enumerate((110, 380, 200)):
+            self.table.setColumnWidth(col, width)
+        self.table.activated.connect(lambda i: self._open_row(i.row()))
+        self.model.loaded.connect(self.retranslate)
+        top = QHBoxLayout()
+        top.addWidget(self.count, 1)
+        top.addWidget(self.add_button)
+        list_page = QWidget()
+        lay = QVBoxLayout(list_page)
+        lay.addLayout(top)
+        lay.addWidget(self.table, 1)
+        self.page = HouseholdPage(self)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(list_page)
+        self.stack.addWidget(self.page)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.stack)
+        QShortcut(QKeySequence("Ctrl+N"), self, activated=self.new_household,
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.setFocusProxy(self.table)
+        self.retranslate()
+
+    def window_section(self, section_id: str) -> QWidget | None:
+        navigator = self.context.navigator
+        return navigator.page(section_id) if navigator is not None else None  # type: ignore[attr-defined]
+
+    def new_household(self) -> None:
+        self.stack.setCurrentWidget(self.page)
+        self.page.new()
+
+    def _open_row(self, row: int) -> None:
+        household_id = self.model.record_id(row)
+        if household_id:
+            self.open_record("household", household_id)
+
+    def open_record(self, kind: str, record_id: str) -> None:
+        self.stack.setCurrentWidget(self.page)
+        self.page.record = None
+        self.page.open(record_id)
+
+    def show_list(self) -> None:
+        self.stack.setCurrentIndex(0)
+        self.table.setFocus()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        self.count.setText(self.tr("Tổng số hộ: %1").replace("%1", f"{self.model.rowCount():,}".replace(",", ".")))
+        self.add_button.setText(self.tr("Thêm hộ (Ctrl+N)"))
+        self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, 3)

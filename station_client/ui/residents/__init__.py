@@ -1,0 +1,17 @@
+"""Residents section: registers itself with the shell."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication
+
+from ..sections import Section, register_section
+
+
+def _make(context):  # type: ignore[no-untyped-def]
+    from .view import ResidentsView
+
+    return ResidentsView(context)
+
+
+register_section(Section(id="residents", title=lambda: QCoreApplication.translate("Sections", "Nhân khẩu"),
+                         factory=_make, icon="residents", shortcut="Ctrl+2", order=20, kinds=("person",)))

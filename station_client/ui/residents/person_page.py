@@ -1,0 +1,279 @@
+"""A person's page: the form (create or edit) and, for a saved person, household, residence history and every
+dossier and report they appear in (from the person-link providers of ``sections.py``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...domain.problems import ValidationError
+from ...store import ChangeSet, Store, lists
+from ..context import AppContext
+from ..forms import Choice, DateEdit, FieldForm
+from ..i18n import format_date
+from ..labels import RELATIONSHIPS, RESIDENCE_TYPES, SEXES, label, vocabulary
+from ..models import Column, ListModel
+from ..sections import PersonLink, collect_person_links
+from .residence_dialog import ResidenceDialog
+
+PERSON_FIELDS: tuple[tuple[str, str], ...] = (
+    ("full_name", "line"), ("birth_date", "date"), ("sex", "sex"), ("personal_id", "line"), ("old_id", "line"),
+    ("passport_no", "line"), ("nationality", "line"), ("ethnicity", "line"), ("religion", "line"),
+    ("hometown", "line"), ("birth_place", "line"), ("occupation", "line"), ("phone", "line"), ("email", "line"),
+    ("permanent_address", "line"), ("current_address", "line"), ("note", "line"),
+)
+
+
+def load_details(conn: Any, person_id: str) -> dict[str, Any]:
+    """Everything the page shows, read in one go on a reader thread."""
+    person = lists.get_record(conn, "person", person_id)
+    links, failures = collect_person_links(conn, person_id)
+    return {"person": person, "memberships": lists.memberships_of(conn, person_id),
+            "residences": lists.residences_of(conn, person_id), "links": links, "link_failures": failures}
+
+
+class PersonPage(QWidget):
+    closed = Signal()  # back to the list
+    saved = Signal(str)  # person id
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.context = context
+        self.record: dict[str, Any] | None = None
+        self.household_id: str | None = None
+        self.heading = QLabel()
+        self.heading.setObjectName("person_heading")
+        self.heading.setStyleSheet("font-size: 14pt; font-weight: bold;")
+        self.back = QPushButton()
+        self.back.clicked.connect(self.cancel)
+
+        self.form = FieldForm()
+        self.relationship = Choice(RELATIONSHIPS, empty=False)
+        for name, widget_type in PERSON_FIELDS:
+            widget: QWidget = {"line": QLineEdit, "date": DateEdit}.get(widget_type, QLineEdit)()
+            if widget_type == "sex":
+                widget = Choice(SEXES)
+            self.form.add(name, label(name), widget)
+        self.form.add("relationship", label("relationship"), self.relationship)
+        self.form.finish()
+        self.form.submitted.connect(self.save)
+        self.form.cancelled.connect(self.cancel)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.form)
+
+        self.save_button = QPushButton()
+        self.save_button.setObjectName("save_person")
+        self.save_button.setDefault(True)
+        self.save_button.clicked.connect(self.save)
+        self.cancel_button = QPushButton()
+        self.cancel_button.clicked.connect(self.cancel)
+
+        self.household_label = QLabel()
+        self.household_label.setWordWrap(True)
+        self.household_label.setObjectName("person_household")
+        self.residence_title = QLabel()
+        self.residence_model = ListModel([
+            Column("type", lambda: self.tr("Loại"), lambda v: vocabulary(self.context.language, RESIDENCE_TYPES, v)),
+            Column("address", label("address")),
+            Column("start_date", label("start_date"), format_date),
+            Column("end_date", label("end_date"), format_date)])
+        self.residences = QTableView()
+        self.residences.setModel(self.residence_model)
+        self.residences.horizontalHeader().setStretchLastSection(True)
+        self.residences.verticalHeader().hide()
+        self.add_residence = QPushButton()
+        self.add_residence.clicked.connect(self._add_residence)
+        self.links_title = QLabel()
+        self.links = QListWidget()
+        self.links.setObjectName("person_links")
+        self.links.itemActivated.connect(self._open_link)
+
+        side = QVBoxLayout()
+        side.addWidget(self.household_label)
+        side.addWidget(self.residence_title)
+        side.addWidget(self.residences, 2)
+        side.addWidget(self.add_residence, alignment=Qt.AlignmentFlag.AlignRight)
+        side.addWidget(self.links_title)
+        side.addWidget(self.links, 1)
+        self.side = QWidget()
+        self.side.setLayout(side)
+
+        top = QHBoxLayout()
+        top.addWidget(self.back)
+        top.addWidget(self.heading, 1)
+        body = QHBoxLayout()
+        body.addWidget(scroll, 3)
+        body.addWidget(self.side, 2)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.save_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(body, 1)
+        layout.addLayout(buttons)
+        context.changed.connect(self._changed)
+        self.retranslate()
+
+    # ------------------------------------------------------------------ modes
+    def new(self, household_id: str | None = None, household_text: str = "") -> None:
+        self.record = None
+        self.household_id = household_id
+        self.form.clear()
+        self.form.set_values({"nationality": "VN"})
+        self.relationship.set_value("other")
+        self._show_relationship(household_id is not None)
+        self.side.setVisible(household_id is not None)
+        self.household_label.setText(self.tr("Hộ: %1").replace("%1", household_text) if household_id else "")
+        for w in (self.residence_title, self.residences, self.add_residence, self.links_title, self.links):
+            w.setVisible(False)
+        self.retranslate()
+        self.form.focus_first()
+
+    def open(self, person_id: str) -> None:
+        self.household_id = None
+        self._show_relationship(False)
+        self.side.setVisible(True)
+        for w in (self.residence_title, self.residences, self.add_residence, self.links_title, self.links):
+            w.setVisible(True)
+        self.form.show_problems([], self.context.language)
+        self.context.tasks.run(lambda conn: load_details(conn, person_id), self._loaded, on="read")
+
+    def _show_relationship(self, visible: bool) -> None:
+        f = self.form.fields["relationship"]
+        f.label.setVisible(visible)
+        f.container.setVisible(visible)
+
+    def _loaded(self, details: dict[str, Any]) -> None:
+        person = details["person"]
+        if person is None:
+            self.closed.emit()
+            return
+        editing_same = self.record is not None and self.record["id"] == person["id"]
+        self.record = person
+        if not editing_same:
+            self.form.set_values(person)
+        self.residence_model.set_rows(details["residences"])
+        current = [m for m in details["memberships"] if not m.get("left_on")]
+        if current:
+            m = current[0]
+            self.household_label.setText(self.tr("Hộ gia đình: %1 — %2 (%3)")
+                                         .replace("%1", m.get("household_no") or "")
+                                         .replace("%2", " ".join(p for p in (m.get("address"), m.get("hamlet")) if p))
+                                         .replace("%3", vocabulary(self.context.language, RELATIONSHIPS,
+                                                                   m.get("relationship"))))
+        else:
+            self.household_label.setText(self.tr("Chưa thuộc hộ gia đình nào."))
+        self.links.clear()
+        for link in details["links"]:
+            item = QListWidgetItem(link.title + (f"\n    {link.detail}" if link.detail else ""))
+            item.setData(Qt.ItemDataRole.UserRole, link)
+            self.links.addItem(item)
+        for provider_id, exc in details["link_failures"]:
+            self.links.addItem(self.tr("Không tải được từ mục %1: %2").replace("%1", provider_id)
+                               .replace("%2", str(exc)))
+        if not details["links"] and not details["link_failures"]:
+            self.links.addItem(self.tr("Chưa có trong hồ sơ hay tin báo nào."))
+        self.retranslate()
+        if not editing_same:
+            self.form.focus_first()
+
+    # ------------------------------------------------------------------ saving
+    def save(self) -> None:
+        values, problems = self.form.values()
+        relationship = values.pop("relationship", None)
+        if problems:
+            self.form.show_problems(problems, self.context.language)
+            return
+        officer = self.context.username
+        record, household_id = self.record, self.household_id
+
+        def op(store: Store) -> dict[str, Any]:
+            if record is not None:
+                return store.update("person", record["id"], values, officer=officer,
+                                    expected_version=record["version"])
+            with store.transaction():
+                person = store.create("person", values | ({"household_id": household_id} if household_id else {}),
+                                      officer=officer)
+                if household_id:
+                    store.create("household_member", {
+                        "household_id": household_id, "person_id": person["id"],
+                        "relationship": relationship or "other", "joined_on": date.today().isoformat()},
+                        officer=officer)
+                    if relationship == "head":
+                        store.update("household", household_id, {"head_id": person["id"]}, officer=officer)
+            return person
+
+        self.save_button.setEnabled(False)
+        self.context.write(op, self._saved, self._failed)
+
+    def _saved(self, person: dict[str, Any]) -> None:
+        self.save_button.setEnabled(True)
+        self.form.show_problems([], self.context.language)
+        self.record = None  # reload what was stored (normalised values)
+        self.saved.emit(person["id"])
+
+    def _failed(self, exc: BaseException) -> None:
+        self.save_button.setEnabled(True)
+        if isinstance(exc, ValidationError):
+            self.form.show_problems(exc.problems, self.context.language)
+        else:
+            self.form.form_error.setText(self.context.error_text(exc))
+            self.form.form_error.show()
+
+    def cancel(self) -> None:
+        self.form.show_problems([], self.context.language)
+        self.closed.emit()
+
+    # ------------------------------------------------------------------- misc
+    def _add_residence(self) -> None:
+        if self.record is None:
+            return
+        dialog = ResidenceDialog(self.context, self.record["id"], self.record.get("household_id"), self)
+        dialog.open()
+
+    def _open_link(self, item: QListWidgetItem) -> None:
+        link = item.data(Qt.ItemDataRole.UserRole)
+        if isinstance(link, PersonLink):
+            self.context.open_record(link.kind, link.record_id)
+
+    def _changed(self, changes: ChangeSet) -> None:
+        if self.record is not None and self.isVisible() and (
+                self.record["id"] in changes.record_ids or changes.kinds & {"residence", "household_member"}):
+            self.open(self.record["id"])
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        self.form.retranslate()
+        self.form.fields["sex"].widget.relabel(self.context.language)  # type: ignore[attr-defined]
+        self.relationship.relabel(self.context.language)
+        if self.record is None:
+            self.heading.setText(self.tr("Thêm nhân khẩu"))
+        else:
+            self.heading.setText(self.record.get("full_name") or "")
+        self.back.setText(self.tr("← Danh sách"))
+        self.save_button.setText(self.tr("Lưu (Enter)"))
+        self.cancel_button.setText(self.tr("Huỷ (Esc)"))
+        self.residence_title.setText(self.tr("Lịch sử cư trú"))
+        self.add_residence.setText(self.tr("Thêm cư trú…"))
+        self.links_title.setText(self.tr("Có trong hồ sơ, tin báo"))
+        self.residence_model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, 3)

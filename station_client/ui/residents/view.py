@@ -1,0 +1,192 @@
+"""Residents: the whole register in a lazy list, search as you type, and the person page."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QModelIndex, Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...store.search import PersonHit, search_persons
+from ..context import AppContext
+from ..i18n import format_date
+from ..labels import SEXES, label, sync_state, vocabulary
+from ..models import Column, ListModel, WindowedModel
+from .person_page import PersonPage
+
+SEARCH_DELAY_MS = 150
+SEARCH_LIMIT = 200
+
+
+class ResidentsView(QWidget):
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.context = context
+        lang = lambda: context.language  # noqa: E731
+        columns = [
+            Column("full_name", label("full_name")),
+            Column("birth_date", label("birth_date"), format_date),
+            Column("sex", label("sex"), lambda v: vocabulary(lang(), SEXES, v)),
+            Column("personal_id", label("personal_id")),
+            Column("permanent_address", label("permanent_address")),
+        ]
+        self.all_model = WindowedModel(context, "persons", "person", [*columns, Column("sync_state",
+                                                                                         label("sync_state"),
+                                                                                         sync_state)])
+        self.hits_model = ListModel(columns)
+        self.search = QLineEdit()
+        self.search.setObjectName("resident_search")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._typed)
+        self.search.returnPressed.connect(self._open_first)
+        self.count = QLabel()
+        self.count.setObjectName("resident_count")
+        self.add_button = QPushButton()
+        self.add_button.clicked.connect(self.new_person)
+        self.table = QTableView()
+        self.table.setObjectName("resident_table")
+        self.table.setModel(self.all_model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        for col, width in enumerate((240, 100, 70, 140, 360)):
+            self.table.setColumnWidth(col, width)
+        self.table.activated.connect(self._activated)
+
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.add_button)
+        list_page = QWidget()
+        lay = QVBoxLayout(list_page)
+        lay.addLayout(top)
+        lay.addWidget(self.count)
+        lay.addWidget(self.table, 1)
+        self.person = PersonPage(context)
+        self.person.closed.connect(self.show_list)
+        self.person.saved.connect(self._saved)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(list_page)
+        self.stack.addWidget(self.person)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.stack)
+
+        self._debounce = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._debounce.timeout.connect(self._run_search)
+        self._generation = 0
+        self.last_query = ""
+        self.searching = False
+        self.all_model.loaded.connect(self._update_count)
+        QShortcut(QKeySequence("Ctrl+F"), self, activated=self.focus_search,
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        QShortcut(QKeySequence("Ctrl+N"), self, activated=self.new_person,
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.setFocusProxy(self.search)
+        self.retranslate()
+
+    # ------------------------------------------------------------------ search
+    def _typed(self, _text: str) -> None:
+        self._debounce.start()
+
+    def _run_search(self) -> None:
+        query = self.search.text().strip()
+        self._generation += 1
+        generation = self._generation
+        if not query:
+            self.searching = False
+            self.last_query = ""
+            self.table.setModel(self.all_model)
+            self._update_count()
+            return
+        self.searching = True
+        self.context.tasks.run(lambda conn: search_persons(conn, query, SEARCH_LIMIT),
+                               lambda hits: self._found(generation, query, hits), on="read")
+
+    def _found(self, generation: int, query: str, hits: list[PersonHit]) -> None:
+        if generation != self._generation:
+            return  # the officer typed more meanwhile: this answer is stale
+        self.searching = False
+        self.last_query = query
+        self.hits_model.set_rows(hits)
+        if self.table.model() is not self.hits_model:
+            self.table.setModel(self.hits_model)
+        if hits:
+            self.table.selectRow(0)
+        self._update_count()
+
+    def _open_first(self) -> None:
+        if self._debounce.isActive():
+            self._debounce.stop()
+            self._run_search()
+            return
+        index = self.table.currentIndex()
+        if not index.isValid() and self.table.model().rowCount() > 0:
+            index = self.table.model().index(0, 0)
+        if index.isValid():
+            self._activated(index)
+
+    def focus_search(self) -> None:
+        self.show_list()
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def _update_count(self) -> None:
+        if self.table.model() is self.hits_model:
+            n = len(self.hits_model.rows)
+            text = self.tr("Tìm thấy %1 người").replace("%1", str(n))
+            if n >= SEARCH_LIMIT:
+                text += self.tr(" (hiện %1 người đầu tiên — gõ thêm để thu hẹp)").replace("%1", str(SEARCH_LIMIT))
+        else:
+            text = self.tr("Tổng số nhân khẩu: %1").replace("%1", f"{self.all_model.rowCount():,}".replace(",", "."))
+        self.count.setText(text)
+
+    # --------------------------------------------------------------- navigation
+    def _activated(self, index: QModelIndex) -> None:
+        model = self.table.model()
+        record_id = model.record_id(index.row())  # type: ignore[attr-defined]
+        if record_id:
+            self.open_record("person", record_id)
+
+    def open_record(self, kind: str, record_id: str) -> None:
+        self.stack.setCurrentWidget(self.person)
+        self.person.record = None
+        self.person.open(record_id)
+
+    def new_person(self, household_id: str | None = None, household_text: str = "") -> None:
+        self.stack.setCurrentWidget(self.person)
+        self.person.new(household_id if isinstance(household_id, str) else None, household_text)
+
+    def show_list(self) -> None:
+        self.stack.setCurrentIndex(0)
+        self.search.setFocus()
+
+    def _saved(self, person_id: str) -> None:
+        if self.person.household_id:
+            self.context.open_record("household", self.person.household_id)
+            self.show_list()
+        else:
+            self.open_record("person", person_id)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        self.search.setPlaceholderText(self.tr("Tìm theo tên (có dấu hoặc không), số định danh, địa chỉ… (Ctrl+F)"))
+        self.add_button.setText(self.tr("Thêm nhân khẩu (Ctrl+N)"))
+        for model in (self.all_model, self.hits_model):
+            model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, model.columnCount() - 1)
+        self._update_count()

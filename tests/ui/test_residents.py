@@ -1,0 +1,125 @@
+"""Residents and households through the real forms: typing, tabbing, Enter; validation; search as you type."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from station_client.domain.identity import make_personal_id
+from station_client.paths import db_path
+from station_client.store import Store
+
+from .conftest import HEAD, logged_in, type_text
+
+
+def _fill_person(qtbot, page, name: str, birth: str, sex_key: Qt.Key, pid: str) -> None:  # type: ignore[no-untyped-def]
+    f = page.form.fields
+    type_text(qtbot, f["full_name"].widget, name)
+    qtbot.keyClick(f["full_name"].widget, Qt.Key.Key_Tab)
+    assert f["birth_date"].widget.hasFocus()
+    type_text(qtbot, f["birth_date"].widget, birth)
+    qtbot.keyClick(f["birth_date"].widget, Qt.Key.Key_Tab)
+    assert f["sex"].widget.hasFocus()
+    qtbot.keyClick(f["sex"].widget, sex_key)
+    qtbot.keyClick(f["sex"].widget, Qt.Key.Key_Tab)
+    assert f["personal_id"].widget.hasFocus()
+    type_text(qtbot, f["personal_id"].widget, pid)
+
+
+def test_household_and_two_residents_through_the_forms(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
+    app = logged_in(qtbot, app_factory, data_dir)
+    w = app.window
+    qtbot.keyClick(w, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    households = w.workspace.widgets["households"]
+    assert w.workspace.pages.currentWidget() is households
+    households.table.setFocus()
+    qtbot.keyClick(households.table, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    page = households.page
+    assert households.stack.currentWidget() is page
+    f = page.form.fields
+    assert f["household_no"].widget.hasFocus()
+    type_text(qtbot, f["household_no"].widget, "HK-0042")
+    qtbot.keyClick(f["household_no"].widget, Qt.Key.Key_Tab)
+    type_text(qtbot, f["address"].widget, "Số 12 đường Nguyễn Văn Cừ")
+    qtbot.keyClick(f["address"].widget, Qt.Key.Key_Tab)
+    type_text(qtbot, f["hamlet"].widget, "Khu Vĩnh Sơn")
+    qtbot.keyClick(f["hamlet"].widget, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.record is not None and page.add_member.isVisible())
+    household_id = page.record["id"]
+
+    residents = w.workspace.widgets.get("residents")
+    people = [("Nguyễn Văn Bình", "03/04/1980", Qt.Key.Key_N, make_personal_id("022", 1980, "M", 1234), "head"),
+              ("Lê Thị Hạnh", "15/09/1984", Qt.Key.Key_N, make_personal_id("022", 1984, "F", 4321), "spouse")]
+    for i, (name, birth, key, pid, rel) in enumerate(people):
+        qtbot.mouseClick(page.add_member, Qt.MouseButton.LeftButton)
+        residents = w.workspace.widgets["residents"]
+        person_page = residents.person
+        assert w.workspace.pages.currentWidget() is residents and residents.stack.currentWidget() is person_page
+        if i == 1:
+            sex = person_page.form.fields["sex"].widget
+            key = Qt.Key.Key_Down  # "Nữ" is the second choice
+            sex.setCurrentIndex(1)
+        _fill_person(qtbot, person_page, name, birth, key, pid)
+        person_page.relationship.set_value(rel)
+        qtbot.keyClick(person_page.form.fields["personal_id"].widget, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: w.workspace.pages.currentWidget() is households, timeout=3000)
+        qtbot.waitUntil(lambda n=i + 1: len(page.members_model.rows) == n, timeout=3000)
+
+    names = [m["full_name"] for m in page.members_model.rows]
+    assert names == ["Nguyễn Văn Bình", "Lê Thị Hạnh"]
+    with Store.open(db_path(data_dir)) as store:
+        hh = store.get("household", household_id)
+        assert hh["head_id"] is not None
+        assert store.get("person", hh["head_id"])["full_name"] == "Nguyễn Văn Bình"
+        officers = {r[0] for r in store.conn.execute("SELECT DISTINCT officer FROM audit")}
+        assert officers == {HEAD[0]}  # every write is attributed to the logged-in officer
+        hanh = store.find_one("person", full_name="Lê Thị Hạnh")
+        assert hanh["sex"] == "F" and hanh["birth_date"] == "1984-09-15" and hanh["household_id"] == household_id
+
+
+def test_bad_id_number_shows_message_next_to_the_field(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
+    app = logged_in(qtbot, app_factory, data_dir)
+    w = app.window
+    qtbot.keyClick(w, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    residents = w.workspace.widgets["residents"]
+    qtbot.keyClick(residents.search, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    page = residents.person
+    assert residents.stack.currentWidget() is page
+    _fill_person(qtbot, page, "Trần Văn Cường", "01/02/1990", Qt.Key.Key_N, "123")
+    qtbot.keyClick(page.form.fields["personal_id"].widget, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.form.error_of("personal_id") != "")
+    assert "12" in page.form.error_of("personal_id") or "số" in page.form.error_of("personal_id").lower()
+    assert page.form.fields["personal_id"].widget.hasFocus()
+    assert page.form.error_of("full_name") == ""
+    # An unreadable date is reported at its own field without a round trip to the store.
+    page.form.fields["birth_date"].widget.setText("31/02/1990")
+    qtbot.keyClick(page.form.fields["personal_id"].widget, Qt.Key.Key_Return)
+    assert "dd/mm/yyyy" in page.form.error_of("birth_date")
+    qtbot.keyClick(page.form.fields["full_name"].widget, Qt.Key.Key_Escape)
+    assert residents.stack.currentIndex() == 0
+    with Store.open(db_path(data_dir)) as store:
+        assert store.count("person") == 0
+
+
+def test_find_resident_by_typing_nguyen(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
+    from station_client.synthetic import populate
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with Store.open(db_path(data_dir)) as store:
+        populate(store, 300)
+        n_nguyen = store.conn.execute("SELECT count(*) FROM persons WHERE search_name LIKE 'nguyen%'").fetchone()[0]
+    app = logged_in(qtbot, app_factory, data_dir)
+    w = app.window
+    qtbot.keyClick(w, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    residents = w.workspace.widgets["residents"]
+    qtbot.waitUntil(lambda: residents.all_model.rowCount() == 300)
+    qtbot.waitUntil(lambda: residents.all_model.row_at(299) is not None)  # the last window arrives lazily
+    type_text(qtbot, residents.search, "nguyen")
+    qtbot.waitUntil(lambda: residents.last_query == "nguyen", timeout=3000)
+    hits = residents.hits_model.rows
+    assert len(hits) >= n_nguyen > 0
+    assert hits[0].full_name.startswith("Nguyễn")
+    assert residents.table.model() is residents.hits_model
+    qtbot.keyClick(residents.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: residents.person.record is not None)
+    assert residents.person.record["id"] == hits[0].id
+    assert residents.person.form.fields["full_name"].widget.text() == hits[0].full_name
