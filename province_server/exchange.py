@@ -397,16 +397,25 @@ def _flush_digests(conn: Connection, deltas: dict[str, list[int]]) -> None:
                          .values(count=row.count + dcount, sum=f"{total:016x}"))
 
 
+def normalize_lookup_code(code: str) -> str | None:
+    """The canonical form of a receipt lookup code, or None if its check value is wrong (the dossier domain
+    module owns the format)."""
+    from station_client.domain.dossiers import normalize_lookup_code as normalize
+
+    return normalize(code)
+
+
 def _flush_lookups(conn: Connection, dossiers: list[RecState], now: str) -> None:
     """Keep the receipt lookup table (code -> status, due date) in step with dossier records."""
     lk = schema.lookups
     for st in dossiers:
         conn.execute(lk.delete().where(lk.c.kind == st.kind, lk.c.record_id == st.id))
-        code = st.fields.get("lookup_code")
-        if st.deleted or not isinstance(code, str) or not code.strip():
+        raw = st.fields.get("lookup_code")
+        code = normalize_lookup_code(raw) if isinstance(raw, str) else None
+        if st.deleted or code is None:
             continue
-        conn.execute(lk.delete().where(lk.c.code == code.strip().upper()))
-        conn.execute(lk.insert().values(code=code.strip().upper()[:32], kind=st.kind, record_id=st.id,
+        conn.execute(lk.delete().where(lk.c.code == code))
+        conn.execute(lk.insert().values(code=code, kind=st.kind, record_id=st.id,
                                         commune_code=st.commune_code, status=_text(st.fields.get("status")),
                                         due_at=_text(st.fields.get("due_at")), updated_at=now))
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
@@ -16,7 +14,7 @@ from station_client.domain.registry import KINDS
 from . import schema
 from .db import Database, utcnow
 from .errors import ApiError, not_found
-from .exchange import PROVINCE, Actor, apply_changes, head_seq
+from .exchange import PROVINCE, Actor, apply_changes, head_seq, normalize_lookup_code
 from .models import ChangeIn, ReferenceIn
 
 log = logging.getLogger("province_server.ops")
@@ -44,32 +42,12 @@ def load_reference(db: Database, kind_name: str, body: ReferenceIn) -> dict[str,
     return {"kind": kind_name, "loaded": len(results) - len(rejected), "rejected": rejected}
 
 
-_checker: Callable[[str], bool] | None = None
-
-
-def _check_lookup_code() -> Callable[[str], bool] | None:
-    """The receipt code check lives in the dossier domain module (imported lazily: it may not exist yet)."""
-    global _checker
-    if _checker is None:
-        try:
-            module = importlib.import_module("station_client.domain.dossiers")
-            _checker = module.check_lookup_code
-        except (ImportError, AttributeError):
-            return None
-    return _checker
-
-
 def lookup(db: Database, code: str) -> dict[str, Any]:
-    normalized = "".join(code.split()).upper()
-    check = _check_lookup_code()
-    if check is not None:
-        try:
-            ok = bool(check(normalized))
-        except (ValueError, TypeError):
-            ok = False
-        if not ok:
-            raise ApiError(400, "lookup.check", "Mã tra cứu không đúng (sai ký tự kiểm tra).",
-                           "Wrong lookup code (the check character does not match).")
+    """Receipt lookup: status and appointment only, never personal data."""
+    normalized = normalize_lookup_code(code)
+    if normalized is None:
+        raise ApiError(400, "lookup.check", "Mã tra cứu không đúng (sai ký tự kiểm tra).",
+                       "Wrong lookup code (the check value does not match).")
     lk = schema.lookups
     with db.read() as conn:
         row = conn.execute(select(lk.c.status, lk.c.due_at).where(lk.c.code == normalized)).first()
