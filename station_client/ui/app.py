@@ -82,18 +82,32 @@ def create_app(data_dir: str | Path | None = None, *, language: str | None = Non
 
 
 def run_app(args: argparse.Namespace, *, demo_password: tuple[str, str] | None = None) -> int:
+    """The event loop. Runs again after a restore from the Settings page (the station file is replaced while no
+    connection is open)."""
+    from ..store.backup import restore
+
     qapp = qapplication()
-    try:
-        app = create_app(getattr(args, "data_dir", None), language=getattr(args, "lang", None),
-                         demo_password=demo_password)
-    except StoreError as exc:
-        load_fonts(qapp)
-        box = QMessageBox(QMessageBox.Icon.Critical, "Station Client", f"{exc.vi}\n\n{exc.en}")
-        box.addButton("Đóng / Close", QMessageBox.ButtonRole.AcceptRole)
-        box.exec()
-        return 1
-    app.window.show()
-    try:
-        return qapp.exec()
-    finally:
+    data_dir = getattr(args, "data_dir", None)
+    while True:
+        try:
+            app = create_app(data_dir, language=getattr(args, "lang", None), demo_password=demo_password)
+        except StoreError as exc:
+            _fatal(qapp, exc)
+            return 1
+        app.window.show()
+        code = qapp.exec()
+        pending = app.context.restore_after_close
         app.close()
+        if pending is None:
+            return code
+        try:
+            restore(pending, db_path(data_dir))
+        except StoreError as exc:
+            _fatal(qapp, exc)
+
+
+def _fatal(qapp: QApplication, exc: StoreError) -> None:
+    load_fonts(qapp)
+    box = QMessageBox(QMessageBox.Icon.Critical, "Station Client", f"{exc.vi}\n\n{exc.en}")
+    box.addButton("Đóng / Close", QMessageBox.ButtonRole.AcceptRole)
+    box.exec()

@@ -39,6 +39,7 @@ class AppContext(QObject):
         self.officer: Account | None = None
         self.navigator: Navigator | None = None
         self.sync: Any = None  # SyncBridge when the sync engine is available
+        self.restore_after_close: Any = None  # Path of a backup to restore once the window has closed
         self._pending: ChangeSet | None = None
         self._timer = QTimer(self, singleShot=True, interval=COALESCE_MS)
         self._timer.timeout.connect(self._flush)
@@ -92,6 +93,17 @@ class AppContext(QObject):
                 on_done(options)
 
         self.tasks.run(lambda store: save_options(store, values), done, on_failure, on="write")
+
+    def set_language(self, language: str) -> None:
+        """Switch the UI language now (every widget gets a LanguageChange event) and remember it."""
+        from .i18n import install_language
+
+        if language == self.language:
+            return
+        self.language = language
+        install_language(language)
+        self.language_changed.emit(language)
+        self.save_options({"ui.language": language})
 
     # -------------------------------------------------------------- navigation
     def show_section(self, section_id: str) -> None:

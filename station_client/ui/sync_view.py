@@ -1,0 +1,270 @@
+"""The Sync section: the state in full, "Sync now", and the conflict review — both values side by side, choose
+one or type another, mark resolved. The decision is an ordinary change (record + audit + outbox) made by the
+store's ``resolve_conflict``; nothing is overwritten silently."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QRadioButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..domain.problems import ValidationError
+from ..domain.registry import KINDS
+from ..store import ChangeSet, Store
+from ..store import sync_ops as ops
+from ..sync.status import SyncStatus
+from .context import AppContext
+from .labels import FIELD_LABELS
+from .sections import Section, register_section
+from .status_bar import ago, state_text
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _field_label(name: str) -> str:
+    return QCoreApplication.translate("Fields", FIELD_LABELS[name]) if name in FIELD_LABELS else name
+
+
+class ConflictEditor(QWidget):
+    """One conflict: a row per field with the station's value, the province's value and the value to keep."""
+
+    def __init__(self, view: SyncView):
+        super().__init__()
+        self.view = view
+        self.context = view.context
+        self.conflict: ops.Conflict | None = None
+        self.title = QLabel()
+        self.title.setWordWrap(True)
+        self.title.setStyleSheet("font-weight: bold;")
+        self.grid = QGridLayout()
+        self.rows: dict[str, tuple[QRadioButton, QRadioButton, QLineEdit]] = {}
+        self.groups: list[QButtonGroup] = []
+        self.resolve_button = QPushButton()
+        self.resolve_button.setObjectName("resolve_conflict")
+        self.resolve_button.clicked.connect(self.resolve)
+        self.delete_button = QPushButton()
+        self.delete_button.clicked.connect(lambda: self.resolve(delete=True))
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #b3261e;")
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.delete_button)
+        buttons.addWidget(self.resolve_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addLayout(self.grid)
+        layout.addWidget(self.message)
+        layout.addLayout(buttons)
+        layout.addStretch(1)
+        self.show_conflict(None)
+
+    def show_conflict(self, conflict: ops.Conflict | None) -> None:
+        self.conflict = conflict
+        while self.grid.count():
+            item = self.grid.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        self.rows.clear()
+        self.groups.clear()
+        self.message.clear()
+        has = conflict is not None
+        self.resolve_button.setVisible(has)
+        self.delete_button.setVisible(has and conflict.type != "edit")  # type: ignore[union-attr]
+        if conflict is None:
+            self.title.setText(self.tr("Không có xung đột nào đang chờ.") if not self.view.conflicts
+                               else self.tr("Chọn một xung đột ở bên trái."))
+            return
+        kind = KINDS.get(conflict.kind)
+        kind_name = (kind.en if self.context.language == "en" else kind.vi) if kind else conflict.kind
+        name = (conflict.server_record or {}).get("full_name") or (conflict.server_record or {}).get("address") or ""
+        who = conflict.origin or self.tr("Công an tỉnh")
+        text = self.tr("%1 %2: đã được sửa cả ở trạm này và ở %3.").replace("%1", kind_name).replace("%2", name) \
+            .replace("%3", who)
+        if conflict.type == "delete_vs_edit":
+            text = self.tr("%1 %2: trạm đã xoá, còn %3 đã sửa.").replace("%1", kind_name).replace("%2", name) \
+                .replace("%3", who)
+        elif conflict.type == "edit_vs_delete":
+            text = self.tr("%1 %2: trạm đã sửa, còn %3 đã xoá.").replace("%1", kind_name).replace("%2", name) \
+                .replace("%3", who)
+        self.title.setText(text)
+        for col, header in enumerate((self.tr("Thông tin"), self.tr("Giá trị của trạm"), self.tr("Giá trị của tỉnh"),
+                                      self.tr("Giữ giá trị"))):
+            h = QLabel(header)
+            h.setStyleSheet("font-weight: bold;")
+            self.grid.addWidget(h, 0, col)
+        for row, (field, values) in enumerate(sorted(conflict.fields.items()), start=1):
+            station, server = values.get("station"), values.get("server")
+            mine = QRadioButton(_show(station))
+            theirs = QRadioButton(_show(server))
+            edit = QLineEdit("" if station is None else str(station))
+            edit.setObjectName(f"keep_{field}")
+            group = QButtonGroup(self)
+            group.addButton(mine)
+            group.addButton(theirs)
+            self.groups.append(group)
+            mine.setChecked(True)
+            mine.toggled.connect(lambda on, e=edit, v=station: on and e.setText("" if v is None else str(v)))
+            theirs.toggled.connect(lambda on, e=edit, v=server: on and e.setText("" if v is None else str(v)))
+            self.grid.addWidget(QLabel(_field_label(field)), row, 0)
+            self.grid.addWidget(mine, row, 1)
+            self.grid.addWidget(theirs, row, 2)
+            self.grid.addWidget(edit, row, 3)
+            self.rows[field] = (mine, theirs, edit)
+        self.resolve_button.setText(self.tr("Giữ các giá trị đã chọn và đánh dấu đã xử lý"))
+        self.delete_button.setText(self.tr("Xoá hồ sơ này"))
+
+    def choose(self, field: str, side: str) -> None:
+        mine, theirs, _edit = self.rows[field]
+        (mine if side == "station" else theirs).setChecked(True)
+
+    def chosen_values(self) -> dict[str, Any]:
+        return {field: (edit.text().strip() or None) for field, (_m, _t, edit) in self.rows.items()}
+
+    def resolve(self, delete: bool = False) -> None:
+        if self.conflict is None:
+            return
+        conflict_id, values, officer = self.conflict.id, self.chosen_values(), self.context.username
+
+        def op(store: Store) -> str:
+            return ops.resolve_conflict(store, conflict_id, None if delete else values, officer, delete=delete)
+
+        self.context.write(op, lambda _cid: self.view.reload(), self._failed)
+
+    def _failed(self, exc: BaseException) -> None:
+        if isinstance(exc, ValidationError):
+            self.message.setText("\n".join(exc.messages(self.context.language)))
+        else:
+            self.message.setText(self.context.error_text(exc))
+
+
+class SyncView(QWidget):
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.context = context
+        self.conflicts: list[ops.Conflict] = []
+        self.heading = QLabel()
+        self.heading.setStyleSheet("font-size: 15pt; font-weight: bold;")
+        self.state = QLabel()
+        self.state.setObjectName("sync_view_state")
+        self.state.setWordWrap(True)
+        self.sync_button = QPushButton()
+        self.sync_button.clicked.connect(self._sync_now)
+        self.list_title = QLabel()
+        self.list = QListWidget()
+        self.list.setObjectName("conflict_list")
+        self.list.currentItemChanged.connect(self._selected)
+        self.editor = ConflictEditor(self)
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 0, 0)
+        lv.addWidget(self.list_title)
+        lv.addWidget(self.list)
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(self.editor)
+        splitter.setSizes([300, 700])
+        top = QHBoxLayout()
+        top.addWidget(self.state, 1)
+        top.addWidget(self.sync_button, alignment=Qt.AlignmentFlag.AlignTop)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+        context.changed.connect(self._changed)
+        if context.sync is not None:
+            context.sync.status_changed.connect(self._status)
+        self.retranslate()
+        self.reload()
+
+    def _sync_now(self) -> None:
+        if self.context.sync is not None:
+            self.context.sync.sync_now()
+
+    def reload(self) -> None:
+        self.context.write(lambda store: ops.list_conflicts(store), self._loaded)
+
+    def _loaded(self, conflicts: list[ops.Conflict]) -> None:
+        current = self.editor.conflict.id if self.editor.conflict else None
+        self.conflicts = conflicts
+        self.list.blockSignals(True)
+        self.list.clear()
+        for c in conflicts:
+            record = c.server_record or {}
+            name = record.get("full_name") or record.get("address") or c.record_id[:8]
+            item = QListWidgetItem(f"{name}\n    {', '.join(_field_label(f) for f in sorted(c.fields))}")
+            item.setData(Qt.ItemDataRole.UserRole, c.id)
+            self.list.addItem(item)
+        self.list.blockSignals(False)
+        ids = [c.id for c in conflicts]
+        row = ids.index(current) if current in ids else (0 if conflicts else -1)
+        self.list.setCurrentRow(row)
+        self.editor.show_conflict(conflicts[row] if row >= 0 else None)
+        self.list_title.setText(self.tr("Xung đột chờ xử lý: %1").replace("%1", str(len(conflicts))))
+
+    def _selected(self, item: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
+        cid = item.data(Qt.ItemDataRole.UserRole) if item else None
+        self.editor.show_conflict(next((c for c in self.conflicts if c.id == cid), None))
+
+    def open_record(self, kind: str, record_id: str) -> None:
+        for row, c in enumerate(self.conflicts):
+            if c.id == record_id or c.record_id == record_id:
+                self.list.setCurrentRow(row)
+
+    def _status(self, status: SyncStatus) -> None:
+        lines = [state_text(status)]
+        if status.state != "not_enrolled":
+            lines.append(self.tr("Lần đồng bộ thành công gần nhất: %1").replace("%1", ago(status.last_success)))
+        lines.append(self.tr("Thay đổi chờ gửi lên tỉnh: %1").replace("%1", str(status.pending)))
+        if status.rejected:
+            lines.append(self.tr("Bị tỉnh từ chối: %1 (xem lý do trong từng hồ sơ)")
+                         .replace("%1", str(status.rejected)))
+        err = status.last_error_en if self.context.language == "en" else status.last_error_vi
+        if status.state in ("failed", "offline") and err:
+            lines.append(err)
+        if status.server_url:
+            lines.append(self.tr("Máy chủ: %1").replace("%1", status.server_url))
+        self.state.setText("\n".join(lines))
+        if status.conflicts != len(self.conflicts):
+            self.reload()
+
+    def _changed(self, changes: ChangeSet) -> None:
+        if changes.sync_state:
+            self.reload()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        self.heading.setText(self.tr("Đồng bộ với Công an tỉnh"))
+        self.sync_button.setText(self.tr("Đồng bộ ngay"))
+        self._status(self.context.sync.status if self.context.sync is not None else SyncStatus("not_enrolled"))
+        self.list_title.setText(self.tr("Xung đột chờ xử lý: %1").replace("%1", str(len(self.conflicts))))
+        self.editor.show_conflict(self.editor.conflict)
+
+
+register_section(Section(id="sync", title=lambda: QCoreApplication.translate("Sections", "Đồng bộ"),
+                         factory=SyncView, icon="sync", shortcut="Ctrl+6", order=60, kinds=("conflict",)))
