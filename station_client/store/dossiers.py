@@ -341,3 +341,9 @@ def list_dossiers(conn: sqlite3.Connection, *, flt: str = "open", text: str = ""
         params += [f"%{needle}%", f"%{needle}%", f"%{compact}%", f"%{compact}%"]
     sql = f"SELECT * FROM dossiers WHERE {' AND '.join(where)} ORDER BY received_at DESC, n DESC LIMIT ? OFFSET ?"
     return [_dossier(r) for r in conn.execute(sql, (*params, limit, offset)).fetchall()]
+
+
+def read_settings(conn: sqlite3.Connection, prefix: str) -> dict[str, str | None]:
+    """Station settings whose key starts with ``prefix`` (e.g. ``station.``), for document headers."""
+    rows = conn.execute("SELECT key, value FROM settings WHERE key LIKE ? || '%'", (prefix,)).fetchall()
+    return {r[0]: r[1] for r in rows}

@@ -1,0 +1,2 @@
+"""Printed documents: pure builders (``documents``) and the Qt rendering to PDF, preview and printers
+(``render``)."""
