@@ -1,0 +1,169 @@
+"""What crime reports, petitions, mediation cases and administrative violations share: register numbers,
+people involved (parties), status actions and the running clock.
+
+The four kinds live in ``crime_reports``, ``petitions``, ``mediation`` and ``violations``; this module also
+gathers their ``KINDS`` (plus the ``deadline_rule`` reference kind) for the registry.
+
+Register numbers. Each kind has its own yearly register (sổ tiếp nhận / sổ theo dõi). A number reads
+``012/2025/TG/07069-01``: the sequence within the year, the year, the register, and the station code. The
+sequence restarts every year and is counted per station, so two stations of one commune working offline never
+hand out the same number: the station code tells them apart (the province's station id, ``<commune>-<NN>``;
+before enrollment, a tag made once per station file). The store assigns the number inside the write
+transaction (see ``store/reports.py``); a number, once given, never changes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from .kinds import parse_date
+from .problems import Problem, ValidationError
+
+REGISTERS = {"crime_report": "TG", "petition": "DT", "mediation_case": "HG", "admin_violation": "VP"}
+_REGISTER_NO = re.compile(r"^(\d{3,})/(\d{4})/([A-Z]{2})/(\S+)$")
+
+PARTY_ROLES: dict[str, tuple[str, str]] = {
+    "accused": ("Người bị tố giác/tố cáo", "Accused"),
+    "victim": ("Bị hại", "Victim"),
+    "witness": ("Người làm chứng", "Witness"),
+    "related": ("Người có liên quan", "Related person"),
+    "party": ("Bên tranh chấp", "Party"),
+}
+
+
+def format_register_no(kind: str, year: int, seq: int, station: str) -> str:
+    return f"{seq:03d}/{year}/{REGISTERS[kind]}/{station}"
+
+
+def parse_register_no(text: str) -> tuple[int, int, str, str] | None:
+    """(seq, year, register, station) of a register number, or None."""
+    m = _REGISTER_NO.match(text.strip())
+    if not m:
+        return None
+    return int(m.group(1)), int(m.group(2)), m.group(3), m.group(4)
+
+
+# ------------------------------------------------------------------------------------------ parties
+def normalize_parties(parties: Any) -> Any:
+    from .text import normalize_text
+
+    if not isinstance(parties, list):
+        return parties
+    out = []
+    for p in parties:
+        if isinstance(p, dict):
+            p = {k: (normalize_text(v) if isinstance(v, str) else v) for k, v in p.items()
+                 if v not in (None, "")}
+        out.append(p)
+    return out
+
+
+def parties_problems(parties: Any, roles: tuple[str, ...], field: str = "parties") -> list[Problem]:
+    """A party is ``{"role", "name", "person_id"?, "birth_year"?, "personal_id"?, "address"?, "phone"?,
+    "note"?}``. ``person_id`` links a resident of the register where the person is known; ``name`` is kept
+    anyway, so a printout and the province read the name as it was at intake."""
+    if parties is None:
+        return []
+    if not isinstance(parties, list):
+        return [Problem(field, "parties.type", "Danh sách người liên quan không hợp lệ.", "Invalid list of parties.")]
+    for i, p in enumerate(parties, 1):
+        if not isinstance(p, dict) or p.get("role") not in roles:
+            return [Problem(field, "parties.role", f"Người thứ {i}: vai trò không hợp lệ.",
+                            f"Person {i}: invalid role.")]
+        if not str(p.get("name") or "").strip():
+            return [Problem(field, "parties.name", f"Người thứ {i}: cần ghi họ tên (hoặc đặc điểm nhận dạng).",
+                            f"Person {i}: a name (or a description) is required.")]
+        year = p.get("birth_year")
+        if year is not None and (not isinstance(year, int) or not 1900 <= year <= 2100):
+            return [Problem(field, "parties.birth_year", f"Người thứ {i}: năm sinh không hợp lệ.",
+                            f"Person {i}: invalid year of birth.")]
+    return []
+
+
+def party_names(parties: list[dict[str, Any]] | None, role: str | None = None) -> str:
+    return ", ".join(str(p.get("name")) for p in parties or () if role is None or p.get("role") == role)
+
+
+# ------------------------------------------------------------------------------------------ validation
+def choice_problem(r: dict[str, Any], name: str, choices: dict[str, Any], vi: str, en: str) -> Problem | None:
+    if r.get(name) is not None and r[name] not in choices:
+        return Problem(name, f"{name}.invalid", f"{vi} không hợp lệ.", f"Invalid {en.lower()}.")
+    return None
+
+
+def phone_problem(r: dict[str, Any], name: str) -> Problem | None:
+    phone = r.get(name)
+    if phone and not (phone.lstrip("+").isdigit() and 9 <= len(phone.lstrip("+")) <= 12):
+        return Problem(name, "phone.format", "Số điện thoại không hợp lệ.", "Invalid phone number.")
+    return None
+
+
+def order_problem(r: dict[str, Any], first: str, then: str, vi: str, en: str) -> Problem | None:
+    """``then`` may not be before ``first`` (both datetimes or dates)."""
+    a, b = r.get(first), r.get(then)
+    if not a or not b:
+        return None
+    try:
+        ta, tb = _moment(a), _moment(b)
+    except ValueError:
+        return None
+    if tb < ta:
+        return Problem(then, "date.order", vi, en)
+    return None
+
+
+def _moment(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    text = str(value)
+    if len(text) == 10:
+        d = parse_date(text)
+        assert d is not None
+        return datetime(d.year, d.month, d.day)
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    # Compare naive and aware alike: a naive moment is office local time, as everywhere in the domain.
+    return moment.replace(tzinfo=None) if moment.tzinfo is None else moment.astimezone().replace(tzinfo=None)
+
+
+# ------------------------------------------------------------------------------------------ actions
+@dataclass(frozen=True)
+class Action:
+    name: str
+    vi: str
+    en: str
+    sources: tuple[str, ...]
+    target: str | None  # None: the status stays (an action that records something, e.g. a notice)
+
+    def label(self, language: str = "vi") -> str:
+        return self.en if language == "en" else self.vi
+
+
+def check_action(actions: dict[str, Action], statuses: dict[str, tuple[str, str]], record: dict[str, Any],
+                 action: str, what_vi: str, what_en: str) -> Action:
+    act = actions.get(action)
+    status = record.get("status")
+    if act is None or status not in act.sources:
+        vi_status, en_status = statuses.get(str(status), (str(status), str(status)))
+        raise ValidationError([Problem("status", "transition",
+                                       f"Không thể '{act.vi if act else action}' khi {what_vi} đang '{vi_status}'.",
+                                       f"Cannot '{act.en if act else action}' a {what_en} that is '{en_status}'.")])
+    return act
+
+
+def take(details: dict[str, Any], name: str, default: Any = None) -> Any:
+    return details.pop(name, default)
+
+
+def no_leftovers(action: str, details: dict[str, Any]) -> None:
+    if details:
+        raise ValueError(f"unexpected details for {action}: {sorted(details)}")
+
+
+def all_kinds() -> tuple[Any, ...]:
+    """Every kind of this feature, for ``registry._ALL`` (imported lazily: the modules import this one)."""
+    from . import crime_reports, deadline_rules, mediation, petitions, violations
+
+    return (*deadline_rules.KINDS, *crime_reports.KINDS, *petitions.KINDS, *mediation.KINDS, *violations.KINDS)
