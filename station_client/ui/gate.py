@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from ..domain.accounts import Account
@@ -22,8 +22,9 @@ from .forms import FieldForm
 from .options import save_options
 
 
-def _t(text: str) -> Any:
-    return lambda: QCoreApplication.translate("Gate", text)
+def _t(source: str) -> Any:
+    """A label translated when shown; wrap the literal in QT_TRANSLATE_NOOP("Gate", ...) so lupdate finds it."""
+    return lambda: QCoreApplication.translate("Gate", source)
 
 
 class _Card(QWidget):
@@ -83,13 +84,13 @@ class FirstRunPage(_Card):
         super().__init__(parent)
         self.context = context
         f = self.form
-        f.add("station_name", _t("Tên đơn vị"), QLineEdit())
-        f.add("province_code", _t("Mã tỉnh"), QLineEdit(DEMO_PROVINCE))
-        f.add("commune_code", _t("Mã xã/phường"), QLineEdit(DEMO_COMMUNE))
-        f.add("full_name", _t("Họ và tên Trưởng Công an"), QLineEdit())
-        f.add("username", _t("Tên đăng nhập"), QLineEdit())
-        f.add("password", _t("Mật khẩu"), _password())
-        f.add("confirm", _t("Nhập lại mật khẩu"), _password())
+        f.add("station_name", _t(QT_TRANSLATE_NOOP("Gate", "Tên đơn vị")), QLineEdit())
+        f.add("province_code", _t(QT_TRANSLATE_NOOP("Gate", "Mã tỉnh")), QLineEdit(DEMO_PROVINCE))
+        f.add("commune_code", _t(QT_TRANSLATE_NOOP("Gate", "Mã xã/phường")), QLineEdit(DEMO_COMMUNE))
+        f.add("full_name", _t(QT_TRANSLATE_NOOP("Gate", "Họ và tên Trưởng Công an")), QLineEdit())
+        f.add("username", _t(QT_TRANSLATE_NOOP("Gate", "Tên đăng nhập")), QLineEdit())
+        f.add("password", _t(QT_TRANSLATE_NOOP("Gate", "Mật khẩu")), _password())
+        f.add("confirm", _t(QT_TRANSLATE_NOOP("Gate", "Nhập lại mật khẩu")), _password())
         f.finish()
         unit = commune(DEMO_COMMUNE)
         f.fields["station_name"].set(f"Công an {unit.name}" if unit else "")
@@ -156,8 +157,8 @@ class LoginPage(_Card):
         super().__init__(parent)
         self.context = context
         self.locked_for: Account | None = None
-        self.username = self.form.add("username", _t("Tên đăng nhập"), QLineEdit())
-        self.password = self.form.add("password", _t("Mật khẩu"), _password())
+        self.username = self.form.add("username", _t(QT_TRANSLATE_NOOP("Gate", "Tên đăng nhập")), QLineEdit())
+        self.password = self.form.add("password", _t(QT_TRANSLATE_NOOP("Gate", "Mật khẩu")), _password())
         self.form.finish()
         self.hint = QLabel()
         self.hint.setObjectName("demo_hint")

@@ -1,8 +1,10 @@
 """Language and fonts: Qt Linguist translators switched at runtime, the shipped Noto Sans registered at startup.
 
-Source strings in the code are Vietnamese (the default UI needs no .qm file); ``resources/translations/
-station_en.ts`` holds English. ``qtbase_vi.ts`` translates Qt's own standard buttons and context menus, which
-Qt does not ship in Vietnamese. ``dev.sh`` builds the .qm files with ``pyside6-lrelease``.
+Source strings in the code are Vietnamese (the default UI needs no .qm file). ``resources/translations/
+station_en.ts`` holds English, and any other ``*_en.ts`` there (a feature's own catalogue) is loaded as well.
+Update a catalogue with ``pyside6-lupdate FILES -source-language vi_VN -target-language en_GB -ts FILE``.
+``qtbase_vi.ts`` translates Qt's own standard buttons, context menus and file dialogs (Qt ships no Vietnamese).
+``dev.sh`` builds the .qm files with ``pyside6-lrelease``.
 """
 
 from __future__ import annotations
@@ -46,10 +48,13 @@ def install_language(language: str) -> bool:
         app.removeTranslator(translator)
     _installed.clear()
     ok = True
-    files = ["station_en"] if language == "en" else ["qtbase_vi"]
-    for base in files:
+    wanted = ["station_en"] if language == "en" else ["qtbase_vi"]
+    folder = resource_path("translations")
+    # Features may ship their own catalogue next to ours (e.g. dossiers_en.ts -> dossiers_en.qm).
+    others = sorted(p.stem for p in folder.glob(f"*_{language}.qm") if p.stem not in wanted)
+    for base in wanted + others:
         translator = QTranslator(app)
-        path = resource_path("translations", f"{base}.qm")
+        path = folder / f"{base}.qm"
         if translator.load(str(path)):
             app.installTranslator(translator)
             _installed.append(translator)

@@ -3,6 +3,8 @@ navigation list of the registered sections (``sections.py``) and the status bar.
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -25,6 +27,7 @@ from .context import AppContext
 from .gate import FirstRunPage, LoginPage
 from .status_bar import SyncStatusBar
 
+log = logging.getLogger(__name__)
 USER_INPUT = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel, QEvent.Type.MouseMove}
 
 
@@ -121,7 +124,13 @@ class Workspace(QWidget):
             return None
         widget = self.widgets.get(s.id)
         if widget is None:
-            widget = s.factory(self.context)
+            try:
+                widget = s.factory(self.context)
+            except Exception as exc:  # one broken feature must not take the window down
+                log.exception("section %s failed to open", s.id)
+                widget = QLabel(self.tr("Mục này chưa mở được: %1").replace("%1", str(exc)))
+                widget.setWordWrap(True)
+                widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
             widget.setObjectName(f"section_{s.id}")
             self.widgets[s.id] = widget
             self.pages.addWidget(widget)

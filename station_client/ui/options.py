@@ -10,13 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 from ..store import Store
 
 
-def _t(text: str) -> Callable[[], str]:
-    return lambda: QCoreApplication.translate("Options", text)
+def _t(source: str) -> Callable[[], str]:
+    return lambda: QCoreApplication.translate("Options", source)
 
 
 @dataclass(frozen=True)
@@ -28,14 +28,14 @@ class Option:
 
 
 OPTIONS: tuple[Option, ...] = (
-    Option("station.name", str, "", _t("Tên đơn vị")),
-    Option("station.province_code", str, "", _t("Mã tỉnh")),
-    Option("station.commune_code", str, "", _t("Mã xã/phường")),
-    Option("sync.server_url", str, "", _t("Địa chỉ máy chủ Công an tỉnh")),
-    Option("sync.interval_min", int, 5, _t("Chu kỳ đồng bộ (phút)")),
-    Option("print.printer", str, "", _t("Máy in")),
-    Option("ui.language", str, "vi", _t("Ngôn ngữ")),
-    Option("ui.idle_lock_min", int, 10, _t("Tự khoá sau (phút không dùng)")),
+    Option("station.name", str, "", _t(QT_TRANSLATE_NOOP("Options", "Tên đơn vị"))),
+    Option("station.province_code", str, "", _t(QT_TRANSLATE_NOOP("Options", "Mã tỉnh"))),
+    Option("station.commune_code", str, "", _t(QT_TRANSLATE_NOOP("Options", "Mã xã/phường"))),
+    Option("sync.server_url", str, "", _t(QT_TRANSLATE_NOOP("Options", "Địa chỉ máy chủ Công an tỉnh"))),
+    Option("sync.interval_min", int, 5, _t(QT_TRANSLATE_NOOP("Options", "Chu kỳ đồng bộ (phút)"))),
+    Option("print.printer", str, "", _t(QT_TRANSLATE_NOOP("Options", "Máy in"))),
+    Option("ui.language", str, "vi", _t(QT_TRANSLATE_NOOP("Options", "Ngôn ngữ"))),
+    Option("ui.idle_lock_min", int, 10, _t(QT_TRANSLATE_NOOP("Options", "Tự khoá sau (phút không dùng)"))),
 )
 BY_KEY = {o.key: o for o in OPTIONS}
 

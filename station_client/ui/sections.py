@@ -190,13 +190,22 @@ def collect_person_links(conn: sqlite3.Connection, person_id: str) -> tuple[list
     return links, failures
 
 
-def load_feature_modules(modules: tuple[str, ...] = FEATURE_MODULES) -> None:
+def load_feature_modules(modules: tuple[str, ...] = FEATURE_MODULES) -> list[tuple[str, BaseException]]:
+    """Import the feature packages so they register. A missing one is skipped; one that fails to import is
+    logged and skipped (the rest of the app still starts). Returns the failures."""
     import importlib
+    import logging
 
+    failures: list[tuple[str, BaseException]] = []
     for name in modules:
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:
             if exc.name is not None and name.startswith(exc.name):
                 continue  # that feature is not built yet
-            raise
+            logging.getLogger(__name__).exception("feature %s failed to load", name)
+            failures.append((name, exc))
+        except Exception as exc:
+            logging.getLogger(__name__).exception("feature %s failed to load", name)
+            failures.append((name, exc))
+    return failures

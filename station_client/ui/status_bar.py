@@ -18,30 +18,30 @@ STATE_COLOURS = {"up_to_date": "#1e7a34", "syncing": "#1a5fb4", "offline": "#7a5
 
 def ago(when: datetime | None, now: datetime | None = None) -> str:
     """'5 phút trước' / '5 min ago' (translated), or the date for anything older than a day."""
-    tr = QCoreApplication.translate
     if when is None:
-        return tr("SyncStatus", "chưa lần nào")
+        return QCoreApplication.translate("SyncStatus", "chưa lần nào")
     now = now or utcnow()
     if when.tzinfo is None:
         when = when.replace(tzinfo=now.tzinfo)
     seconds = max(0, int((now - when).total_seconds()))
     if seconds < 60:
-        return tr("SyncStatus", "vừa xong")
+        return QCoreApplication.translate("SyncStatus", "vừa xong")
     if seconds < 3600:
-        return tr("SyncStatus", "%n phút trước", "", seconds // 60)
+        return QCoreApplication.translate("SyncStatus", "%n phút trước", "", seconds // 60)
     if seconds < 86400:
-        return tr("SyncStatus", "%n giờ trước", "", seconds // 3600)
+        return QCoreApplication.translate("SyncStatus", "%n giờ trước", "", seconds // 3600)
     return format_datetime(when)
 
 
 def state_text(status: SyncStatus) -> str:
-    tr = QCoreApplication.translate
     return {
-        "not_enrolled": tr("SyncStatus", "Chưa đăng ký với Công an tỉnh — dữ liệu chỉ lưu tại trạm"),
-        "offline": tr("SyncStatus", "Mất kết nối — thay đổi đã được lưu và sẽ gửi khi có mạng"),
-        "syncing": tr("SyncStatus", "Đang đồng bộ…"),
-        "failed": tr("SyncStatus", "Đồng bộ lỗi"),
-        "up_to_date": tr("SyncStatus", "Đã đồng bộ"),
+        "not_enrolled": QCoreApplication.translate(
+            "SyncStatus", "Chưa đăng ký với Công an tỉnh — dữ liệu chỉ lưu tại trạm"),
+        "offline": QCoreApplication.translate(
+            "SyncStatus", "Mất kết nối — thay đổi đã được lưu và sẽ gửi khi có mạng"),
+        "syncing": QCoreApplication.translate("SyncStatus", "Đang đồng bộ…"),
+        "failed": QCoreApplication.translate("SyncStatus", "Đồng bộ lỗi"),
+        "up_to_date": QCoreApplication.translate("SyncStatus", "Đã đồng bộ"),
     }[status.state]
 
 

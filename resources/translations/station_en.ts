@@ -1,0 +1,957 @@
+<?xml version='1.0' encoding='utf-8'?>
+<TS version="2.1" language="en_GB" sourcelanguage="vi_VN">
+<context>
+    <name>ConflictEditor</name>
+    <message>
+        <location filename="../../station_client/ui/sync_view.py" line="96" />
+        <source>Không có xung đột nào đang chờ.</source>
+        <translation>No conflicts are waiting.</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/sync_view.py" line="97" />
+        <source>Chọn một xung đột ở bên trái.</source>
+        <translation>Choose a conflict on the left.</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/sync_view.py" line="102" />
+        <source>Công an tỉnh</source>
+        <translation>the province police</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/sync_view.py" line="103" />
+        <source>%1 %2: đã được sửa cả ở trạm này và ở %3.</source>
+        <translation>%1 %2: changed both at this station and by %3.</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/sync_view.py" line="106" />
+        <source>%1 %2: trạm đã xoá, còn %3 đã sửa.</source>
+        <translation>%1 %2: deleted at this station but changed by %3.</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/sync_view.py" line="109" />
+        <source>%1 %2: trạm đã sửa, còn %3 đã xoá.</source>
+        <translation>%1 %2: changed at this station but deleted by %3.</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/sync_view.py" line="112" />
+        <source>Thông tin</source>
+        <translation>Field</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/sync_view.py" line="112" />
+        <source>Giá trị của trạm</source>
+        <translation>Station's value</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/sync_view.py" line="112" />
+        <source>Giá trị của tỉnh</source>
+        <translation>Province's value</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/sync_view.py" line="113" />
+        <source>Giữ giá trị</source>
+        <translation>Value to keep</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/sync_view.py" line="135" />
+        <source>Giữ các giá trị đã chọn và đánh dấu đã xử lý</source>
+        <translation>Keep the chosen values and mark resolved</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/sync_view.py" line="136" />
+        <source>Xoá hồ sơ này</source>
+        <translation>Delete this record</translation>
+    </message>
+</context>
+<context>
+    <name>Fields</name>
+    <message>
+        <location filename="../../station_client/ui/labels.py" line="12" />
+        <source>Họ và tên</source>
+        <translation>Full name</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/labels.py" line="13" />
+        <source>Ngày sinh</source>
+        <translation>Date of birth</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/labels.py" line="14" />
+        <source>Giới tính</source>
+        <translation>Sex</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/labels.py" line="15" />
+        <source>Số định danh cá nhân</source>
+        <translation>Personal ID number</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/labels.py" line="16" />
+        <source>Số CMND cũ</source>
+        <translation>Old ID card (CMND)</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/labels.py" line="17" />
+        <source>Số hộ chiếu</source>
+        <translation>Passport number</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/labels.py" line="18" />
+        <source>Quốc tịch</source>
+        <translation>Nationality</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/labels.py" line="19" />
+        <source>Dân tộc</source>
+        <translation>Ethnicity</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/labels.py" line="20" />
+        <source>Tôn giáo</source>
+        <translation>Religion</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/labels.py" line="21" />
+        <source>Quê quán</source>
+        <translation>Hometown</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/labels.py" line="22" />
+        <source>Nơi đăng ký khai sinh</source>
+        <translation>Place of birth registration</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/labels.py" line="23" />
+        <source>Nghề nghiệp</source>
+        <translation>Occupation</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/labels.py" line="24" />
+        <source>Số điện thoại</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/labels.py" line="25" />
+        <source>Thư điện tử</source>
+        <translation>E-mail</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/labels.py" line="26" />
+        <source>Nơi thường trú</source>
+        <translation>Permanent residence</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/labels.py" line="27" />
+        <source>Nơi ở hiện tại</source>
+        <translation>Current residence</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/labels.py" line="28" />
+        <source>Ghi chú</source>
+        <translation>Note</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/labels.py" line="29" />
+        <source>Số hộ</source>
+        <translation>Household number</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/labels.py" line="30" />
+        <source>Địa chỉ</source>
+        <translation>Address</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/labels.py" line="31" />
+        <source>Thôn/Tổ dân phố</source>
+        <translation>Hamlet / residential group</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/labels.py" line="32" />
+        <source>Quan hệ với chủ hộ</source>
+        <translation>Relationship to head</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/labels.py" line="33" />
+        <source>Ngày nhập hộ</source>
+        <translation>Joined on</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/labels.py" line="34" />
+        <source>Loại cư trú</source>
+        <translation>Residence type</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/labels.py" line="35" />
+        <source>Từ ngày</source>
+        <translation>From</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/labels.py" line="36" />
+        <source>Đến ngày</source>
+        <translation>Until</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/labels.py" line="37" />
+        <source>Chủ cơ sở lưu trú</source>
+        <translation>Host</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/labels.py" line="38" />
+        <source>Lý do</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/labels.py" line="39" />
+        <source>Đồng bộ</source>
+        <translation>Sync</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/labels.py" line="40" />
+        <source>Chủ hộ</source>
+        <translation>Head of household</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/labels.py" line="44" />
+        <source>chờ gửi</source>
+        <translation>pending</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/labels.py" line="45" />
+        <source>đã gửi</source>
+        <translation>synced</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/labels.py" line="46" />
+        <source>bị từ chối</source>
+        <translation>rejected</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/labels.py" line="47" />
+        <source>xung đột</source>
+        <translation>conflict</translation>
+    </message>
+</context>
+<context>
+    <name>FirstRunPage</name>
+    <message>
+        <location filename="../../station_client/ui/gate.py" line="102" />
+        <source>Thiết lập lần đầu</source>
+        <translation>First-time setup</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/gate.py" line="103" />
+        <source>Nhập thông tin đơn vị và tạo tài khoản Trưởng Công an xã/phường. Tài khoản này tạo được tài khoản cho cán bộ khác.</source>
+        <translation>Enter the station's details and create the station head's account. That account can create accounts for the other officers.</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/gate.py" line="105" />
+        <source>Tạo đơn vị và tài khoản</source>
+        <translation>Create station and account</translation>
+    </message>
+</context>
+<context>
+    <name>Gate</name>
+    <message>
+        <location filename="../../station_client/ui/gate.py" line="87" />
+        <source>Tên đơn vị</source>
+        <translation>Station name</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/gate.py" line="88" />
+        <source>Mã tỉnh</source>
+        <translation>Province code</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/gate.py" line="89" />
+        <source>Mã xã/phường</source>
+        <translation>Commune code</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/gate.py" line="90" />
+        <source>Họ và tên Trưởng Công an</source>
+        <translation>Station head's full name</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/gate.py" line="91" />
+        <location filename="../../station_client/ui/gate.py" line="160" />
+        <source>Tên đăng nhập</source>
+        <translation>Username</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/gate.py" line="92" />
+        <location filename="../../station_client/ui/gate.py" line="161" />
+        <source>Mật khẩu</source>
+        <translation>Password</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/gate.py" line="93" />
+        <source>Nhập lại mật khẩu</source>
+        <translation>Repeat the password</translation>
+    </message>
+</context>
+<context>
+    <name>HouseholdPage</name>
+    <message>
+        <location filename="../../station_client/ui/households/view.py" line="188" />
+        <source>Hộ gia đình: %1</source>
+        <translation>Household: %1</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/households/view.py" line="189" />
+        <source>Thêm hộ gia đình</source>
+        <translation>New household</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/households/view.py" line="190" />
+        <source>← Danh sách</source>
+        <translation>← List</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/households/view.py" line="191" />
+        <source>Lưu (Enter)</source>
+        <translation>Save (Enter)</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/households/view.py" line="192" />
+        <source>Huỷ (Esc)</source>
+        <translation>Cancel (Esc)</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/households/view.py" line="193" />
+        <source>Thành viên trong hộ: %1</source>
+        <translation>Household members: %1</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/households/view.py" line="194" />
+        <source>Thêm nhân khẩu vào hộ…</source>
+        <translation>Add a resident to the household…</translation>
+    </message>
+</context>
+<context>
+    <name>HouseholdsView</name>
+    <message>
+        <location filename="../../station_client/ui/households/view.py" line="267" />
+        <source>Tổng số hộ: %1</source>
+        <translation>Households: %1</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/households/view.py" line="268" />
+        <source>Thêm hộ (Ctrl+N)</source>
+        <translation>New household (Ctrl+N)</translation>
+    </message>
+</context>
+<context>
+    <name>LoginPage</name>
+    <message>
+        <location filename="../../station_client/ui/gate.py" line="176" />
+        <source>Màn hình đã khoá</source>
+        <translation>Screen locked</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/gate.py" line="177" />
+        <source>%1 đang đăng nhập. Nhập mật khẩu để mở khoá.</source>
+        <translation>%1 is logged in. Enter the password to unlock.</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/gate.py" line="179" />
+        <source>Mở khoá</source>
+        <translation>Unlock</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/gate.py" line="181" />
+        <location filename="../../station_client/ui/gate.py" line="183" />
+        <source>Đăng nhập</source>
+        <translation>Log in</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/gate.py" line="187" />
+        <source>Chế độ trình diễn — tên đăng nhập: %1, mật khẩu: %2</source>
+        <translation>Demo mode — username: %1, password: %2</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../../station_client/ui/main_window.py" line="245" />
+        <source>Phần mềm Công an xã/phường</source>
+        <translation>Commune Police Station</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/main_window.py" line="246" />
+        <source>Khoá (Ctrl+L)</source>
+        <translation>Lock (Ctrl+L)</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/main_window.py" line="256" />
+        <source>Không thực hiện được</source>
+        <translation>Could not be done</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/main_window.py" line="258" />
+        <source>Đóng</source>
+        <translation>Close</translation>
+    </message>
+</context>
+<context>
+    <name>Options</name>
+    <message>
+        <location filename="../../station_client/ui/options.py" line="31" />
+        <source>Tên đơn vị</source>
+        <translation>Station name</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/options.py" line="32" />
+        <source>Mã tỉnh</source>
+        <translation>Province code</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/options.py" line="33" />
+        <source>Mã xã/phường</source>
+        <translation>Commune code</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/options.py" line="34" />
+        <source>Địa chỉ máy chủ Công an tỉnh</source>
+        <translation>Province server address</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/options.py" line="35" />
+        <source>Chu kỳ đồng bộ (phút)</source>
+        <translation>Sync interval (minutes)</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/options.py" line="36" />
+        <source>Máy in</source>
+        <translation>Printer</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/options.py" line="37" />
+        <source>Ngôn ngữ</source>
+        <translation>Language</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/options.py" line="38" />
+        <source>Tự khoá sau (phút không dùng)</source>
+        <translation>Lock after (idle minutes)</translation>
+    </message>
+</context>
+<context>
+    <name>PersonPage</name>
+    <message>
+        <location filename="../../station_client/ui/residents/person_page.py" line="91" />
+        <source>Loại</source>
+        <translation>Type</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/residents/person_page.py" line="142" />
+        <source>Hộ: %1</source>
+        <translation>Household: %1</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/residents/person_page.py" line="175" />
+        <source>Hộ gia đình: %1 — %2 (%3)</source>
+        <translation>Household: %1 — %2 (%3)</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/residents/person_page.py" line="181" />
+        <source>Chưa thuộc hộ gia đình nào.</source>
+        <translation>Not in any household.</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/residents/person_page.py" line="188" />
+        <source>Không tải được từ mục %1: %2</source>
+        <translation>Could not load from %1: %2</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/residents/person_page.py" line="191" />
+        <source>Chưa có trong hồ sơ hay tin báo nào.</source>
+        <translation>Not in any dossier or report yet.</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/residents/person_page.py" line="270" />
+        <source>Thêm nhân khẩu</source>
+        <translation>New resident</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/residents/person_page.py" line="273" />
+        <source>← Danh sách</source>
+        <translation>← List</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/residents/person_page.py" line="274" />
+        <source>Lưu (Enter)</source>
+        <translation>Save (Enter)</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/residents/person_page.py" line="275" />
+        <source>Huỷ (Esc)</source>
+        <translation>Cancel (Esc)</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/residents/person_page.py" line="276" />
+        <source>Lịch sử cư trú</source>
+        <translation>Residence history</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/residents/person_page.py" line="277" />
+        <source>Thêm cư trú…</source>
+        <translation>Add residence…</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/residents/person_page.py" line="278" />
+        <source>Có trong hồ sơ, tin báo</source>
+        <translation>Appears in dossiers and reports</translation>
+    </message>
+</context>
+<context>
+    <name>ResidenceDialog</name>
+    <message>
+        <location filename="../../station_client/ui/residents/residence_dialog.py" line="36" />
+        <source>Lưu (Enter)</source>
+        <translation>Save (Enter)</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/residents/residence_dialog.py" line="39" />
+        <source>Huỷ (Esc)</source>
+        <translation>Cancel (Esc)</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/residents/residence_dialog.py" line="48" />
+        <source>Thêm thông tin cư trú</source>
+        <translation>Add residence record</translation>
+    </message>
+</context>
+<context>
+    <name>ResidentsView</name>
+    <message>
+        <location filename="../../station_client/ui/residents/view.py" line="148" />
+        <source>Tìm thấy %1 người</source>
+        <translation>%1 found</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/residents/view.py" line="150" />
+        <source> (hiện %1 người đầu tiên — gõ thêm để thu hẹp)</source>
+        <translation> (showing the first %1 — type more to narrow it down)</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/residents/view.py" line="152" />
+        <source>Tổng số nhân khẩu: %1</source>
+        <translation>Residents: %1</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/residents/view.py" line="188" />
+        <source>Tìm theo tên (có dấu hoặc không), số định danh, địa chỉ… (Ctrl+F)</source>
+        <translation>Search by name (with or without diacritics), ID number, address… (Ctrl+F)</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/residents/view.py" line="189" />
+        <source>Thêm nhân khẩu (Ctrl+N)</source>
+        <translation>New resident (Ctrl+N)</translation>
+    </message>
+</context>
+<context>
+    <name>Sections</name>
+    <message>
+        <location filename="../../station_client/ui/households/__init__.py" line="16" />
+        <source>Hộ gia đình</source>
+        <translation>Households</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/residents/__init__.py" line="16" />
+        <source>Nhân khẩu</source>
+        <translation>Residents</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/settings.py" line="326" />
+        <source>Cài đặt</source>
+        <translation>Settings</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/sync_view.py" line="269" />
+        <source>Đồng bộ</source>
+        <translation>Sync</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/today.py" line="94" />
+        <source>Hôm nay</source>
+        <translation>Today</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsView</name>
+    <message>
+        <location filename="../../station_client/ui/settings.py" line="177" />
+        <source>Đã lưu cài đặt.</source>
+        <translation>Settings saved.</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/settings.py" line="193" />
+        <source>Trạm chưa đăng ký với Công an tỉnh.</source>
+        <translation>This station is not enrolled with the province.</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/settings.py" line="195" />
+        <source>Đã đăng ký: %1 (mã trạm %2) tại %3</source>
+        <translation>Enrolled: %1 (station %2) at %3</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/settings.py" line="203" />
+        <source>Nhập địa chỉ máy chủ và mã đăng ký do Công an tỉnh cấp.</source>
+        <translation>Enter the server address and the enrollment code from the province police.</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/settings.py" line="214" />
+        <source>Đang đăng ký…</source>
+        <translation>Enrolling…</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/settings.py" line="231" />
+        <source>Sao lưu dữ liệu</source>
+        <translation>Back up data</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/settings.py" line="232" />
+        <location filename="../../station_client/ui/settings.py" line="250" />
+        <source>Bản sao lưu (*.db)</source>
+        <translation>Backups (*.db)</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/settings.py" line="238" />
+        <source>Đang sao lưu…</source>
+        <translation>Backing up…</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/settings.py" line="242" />
+        <source>Đã sao lưu %1 nhân khẩu, %2 hộ vào %3</source>
+        <translation>Backed up %1 residents and %2 households to %3</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/settings.py" line="250" />
+        <location filename="../../station_client/ui/settings.py" line="255" />
+        <source>Khôi phục dữ liệu</source>
+        <translation>Restore data</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/settings.py" line="256" />
+        <source>Khôi phục bản sao lưu có %1 nhân khẩu và %2 hộ? Dữ liệu hiện tại được giữ lại thành một bản sao. Phần mềm sẽ đóng lại và mở lại.</source>
+        <translation>Restore the backup with %1 residents and %2 households? The current data is kept as a copy. The program will close and open again.</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/settings.py" line="259" />
+        <source>Khôi phục</source>
+        <translation>Restore</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/settings.py" line="260" />
+        <source>Huỷ</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/settings.py" line="270" />
+        <source>Đã đổi mật khẩu.</source>
+        <translation>Password changed.</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/settings.py" line="277" />
+        <source>Đã tạo tài khoản %1.</source>
+        <translation>Account %1 created.</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/settings.py" line="300" />
+        <source>Giao diện</source>
+        <translation>Interface</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/settings.py" line="301" />
+        <source>Ngôn ngữ</source>
+        <translation>Language</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/settings.py" line="302" />
+        <source>Tự khoá sau (phút không dùng)</source>
+        <translation>Lock after (idle minutes)</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/settings.py" line="303" />
+        <source>Đồng bộ với Công an tỉnh</source>
+        <translation>Sync with the province</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/settings.py" line="304" />
+        <source>Địa chỉ máy chủ</source>
+        <translation>Server address</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/settings.py" line="305" />
+        <source>Chu kỳ đồng bộ (phút)</source>
+        <translation>Sync interval (minutes)</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/settings.py" line="306" />
+        <source>Mã đăng ký</source>
+        <translation>Enrollment code</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/settings.py" line="307" />
+        <source>Đăng ký trạm</source>
+        <translation>Enroll station</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/settings.py" line="308" />
+        <source>In ấn</source>
+        <translation>Printing</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/settings.py" line="309" />
+        <source>Máy in</source>
+        <translation>Printer</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/settings.py" line="310" />
+        <source>(máy in mặc định)</source>
+        <translation>(default printer)</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/settings.py" line="311" />
+        <source>Lưu cài đặt</source>
+        <translation>Save settings</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/settings.py" line="312" />
+        <source>Sao lưu và khôi phục</source>
+        <translation>Backup and restore</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/settings.py" line="313" />
+        <source>Sao lưu ngay…</source>
+        <translation>Back up now…</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/settings.py" line="314" />
+        <source>Khôi phục từ bản sao lưu…</source>
+        <translation>Restore from a backup…</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/settings.py" line="315" />
+        <source>Tài khoản</source>
+        <translation>Accounts</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/settings.py" line="316" />
+        <source>Mật khẩu hiện tại</source>
+        <translation>Current password</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/settings.py" line="317" />
+        <source>Mật khẩu mới</source>
+        <translation>New password</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/settings.py" line="318" />
+        <source>Nhập lại mật khẩu mới</source>
+        <translation>Repeat the new password</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/settings.py" line="319" />
+        <source>Đổi mật khẩu</source>
+        <translation>Change password</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/settings.py" line="320" />
+        <source>Tên đăng nhập của cán bộ mới</source>
+        <translation>New officer's username</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/settings.py" line="321" />
+        <source>Họ và tên</source>
+        <translation>Full name</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/settings.py" line="322" />
+        <source>Mật khẩu ban đầu</source>
+        <translation>Initial password</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/settings.py" line="323" />
+        <source>Tạo tài khoản cán bộ</source>
+        <translation>Create officer account</translation>
+    </message>
+</context>
+<context>
+    <name>SyncStatus</name>
+    <message>
+        <location filename="../../station_client/ui/status_bar.py" line="22" />
+        <source>chưa lần nào</source>
+        <translation>never</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/status_bar.py" line="28" />
+        <source>vừa xong</source>
+        <translation>just now</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../station_client/ui/status_bar.py" line="30" />
+        <source>%n phút trước</source>
+        <translation>
+            <numerusform>%n minute ago</numerusform>
+            <numerusform>%n minutes ago</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../station_client/ui/status_bar.py" line="32" />
+        <source>%n giờ trước</source>
+        <translation>
+            <numerusform>%n hour ago</numerusform>
+            <numerusform>%n hours ago</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/status_bar.py" line="38" />
+        <source>Chưa đăng ký với Công an tỉnh — dữ liệu chỉ lưu tại trạm</source>
+        <translation>Not enrolled with the province — data stays at this station</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/status_bar.py" line="40" />
+        <source>Mất kết nối — thay đổi đã được lưu và sẽ gửi khi có mạng</source>
+        <translation>Offline — changes are saved and will be sent when the link returns</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/status_bar.py" line="42" />
+        <source>Đang đồng bộ…</source>
+        <translation>Syncing…</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/status_bar.py" line="43" />
+        <source>Đồng bộ lỗi</source>
+        <translation>Sync failed</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/status_bar.py" line="44" />
+        <source>Đã đồng bộ</source>
+        <translation>Up to date</translation>
+    </message>
+</context>
+<context>
+    <name>SyncStatusBar</name>
+    <message>
+        <location filename="../../station_client/ui/status_bar.py" line="104" />
+        <source>Lần đồng bộ thành công gần nhất: %1</source>
+        <translation>Last successful sync: %1</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/status_bar.py" line="105" />
+        <source>Chờ gửi: %1</source>
+        <translation>Pending: %1</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/status_bar.py" line="107" />
+        <source>Xung đột cần xử lý: %1</source>
+        <translation>Conflicts to resolve: %1</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/status_bar.py" line="112" />
+        <source>Đồng bộ ngay</source>
+        <translation>Sync now</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/status_bar.py" line="112" />
+        <source>Đăng ký với tỉnh…</source>
+        <translation>Enroll with the province…</translation>
+    </message>
+</context>
+<context>
+    <name>SyncView</name>
+    <message>
+        <location filename="../../station_client/ui/sync_view.py" line="224" />
+        <location filename="../../station_client/ui/sync_view.py" line="265" />
+        <source>Xung đột chờ xử lý: %1</source>
+        <translation>Conflicts waiting: %1</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/sync_view.py" line="238" />
+        <source>Lần đồng bộ thành công gần nhất: %1</source>
+        <translation>Last successful sync: %1</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/sync_view.py" line="239" />
+        <source>Thay đổi chờ gửi lên tỉnh: %1</source>
+        <translation>Changes waiting to be sent: %1</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/sync_view.py" line="241" />
+        <source>Bị tỉnh từ chối: %1 (xem lý do trong từng hồ sơ)</source>
+        <translation>Refused by the province: %1 (each record shows why)</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/sync_view.py" line="247" />
+        <source>Máy chủ: %1</source>
+        <translation>Server: %1</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/sync_view.py" line="262" />
+        <source>Đồng bộ với Công an tỉnh</source>
+        <translation>Sync with the province</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/sync_view.py" line="263" />
+        <source>Đồng bộ ngay</source>
+        <translation>Sync now</translation>
+    </message>
+</context>
+<context>
+    <name>TodayView</name>
+    <message>
+        <location filename="../../station_client/ui/today.py" line="49" />
+        <source>Quá hạn</source>
+        <translation>Overdue</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/today.py" line="49" />
+        <source>Đến hạn hôm nay</source>
+        <translation>Due today</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/today.py" line="49" />
+        <source>Sắp đến</source>
+        <translation>Upcoming</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/today.py" line="62" />
+        <source>Không tải được việc từ mục %1: %2</source>
+        <translation>Could not load work from %1: %2</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/today.py" line="68" />
+        <source>Chưa có mục nào cung cấp việc cần làm.</source>
+        <translation>No section provides work items yet.</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/today.py" line="70" />
+        <source>Không có việc đến hạn hôm nay.</source>
+        <translation>Nothing is due today.</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/today.py" line="72" />
+        <source>%1 việc, trong đó %2 quá hạn.</source>
+        <translation>%1 items, %2 of them overdue.</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/today.py" line="89" />
+        <source>Việc hôm nay</source>
+        <translation>Today's work</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/today.py" line="90" />
+        <source>Làm mới</source>
+        <translation>Refresh</translation>
+    </message>
+</context>
+<context>
+    <name>Workspace</name>
+    <message>
+        <location filename="../../station_client/ui/main_window.py" line="131" />
+        <source>Mục này chưa mở được: %1</source>
+        <translation>This section could not be opened: %1</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,47 @@
+"""Dossiers section (hồ sơ thủ tục hành chính): registers itself with the shell, and feeds the Today list with
+dossiers overdue, due today (including results to hand back today) and coming due."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+
+from PySide6.QtCore import QCoreApplication
+
+from ..sections import Section, TodayItem, register_section, register_today_provider
+
+COMING_WORKING_DAYS = 2
+
+
+def _make(context):  # type: ignore[no-untyped-def]
+    from .view import DossiersView
+
+    return DossiersView(context)
+
+
+def today_items(conn: sqlite3.Connection, today: date) -> list[TodayItem]:
+    """Runs off the GUI thread on a read-only connection: indexed range queries on (status, due_at)."""
+    from ...store import dossiers as sd
+
+    def tr(text: str) -> str:
+        return QCoreApplication.translate("Dossiers", text)
+
+    items: list[TodayItem] = []
+
+    def add(d: dict, state: str, what: str) -> None:  # type: ignore[type-arg]
+        items.append(TodayItem(title=f"{what}: {d['procedure_name']} — {d['applicant_name']}", due=d["due_at"],
+                               state=state, section="dossiers", kind="dossier", record_id=d["id"],  # type: ignore[arg-type]
+                               detail=f"{tr('Mã hồ sơ')} {d['code']}"))
+
+    for d in sd.overdue(conn, today):
+        add(d, "overdue", tr("Quá hạn giải quyết"))
+    for d in sd.due_today(conn, today):
+        add(d, "due", tr("Hẹn trả kết quả hôm nay") if d["status"] == "result_ready" else tr("Đến hạn hôm nay"))
+    for d in sd.coming_due(conn, today, sd.work_calendar(conn), COMING_WORKING_DAYS):
+        add(d, "upcoming", tr("Sắp đến hạn"))
+    return items
+
+
+register_section(Section(id="dossiers", title=lambda: QCoreApplication.translate("Sections", "Hồ sơ thủ tục"),
+                         factory=_make, icon="dossiers", shortcut="Ctrl+4", order=40, kinds=("dossier",)))
+register_today_provider("dossiers", today_items)
