@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import calendar, dossiers, procedures, residents
+from . import calendar, dossiers, procedures, reports, residents
 from .kinds import RecordKind
 
 _ALL: tuple[RecordKind, ...] = (
@@ -10,6 +10,7 @@ _ALL: tuple[RecordKind, ...] = (
     *procedures.KINDS,
     *calendar.KINDS,
     *dossiers.KINDS,
+    *reports.all_kinds(),
 )
 
 KINDS: dict[str, RecordKind] = {k.name: k for k in _ALL}

@@ -325,7 +325,9 @@ class CrimeReportStats:
         return None if done == 0 else sum(self.transferred_on_time.values()) / done
 
 
-def crime_report_stats(conn: sqlite3.Connection, start: date, end: date, now: datetime) -> CrimeReportStats:
+def crime_report_stats(conn: sqlite3.Connection, start: date, end: date, now: datetime, *,
+                       hours: OfficeHours | None = None) -> CrimeReportStats:
+    now = (hours or default_office_hours()).local(now)
     rows = register(conn, "crime_report", start=start, end=end, limit=100_000)
     transferred: dict[str, int] = {}
     on_time: dict[str, int] = {}

@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import m0001_base, m0002_dossiers, m0004_accounts, m0005_sync
+from . import m0001_base, m0002_dossiers, m0003_reports, m0004_accounts, m0005_sync
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,7 @@ class Migration:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "base: residents, audit, outbox, sync state", m0001_base.apply),
     Migration(2, "dossiers, procedure catalogue, calendar overrides", m0002_dossiers.apply),
+    Migration(3, "crime reports, petitions, mediation, violations, deadline rules", m0003_reports.apply),
     Migration(4, "officer accounts; soft-deleted row indexes for list views", m0004_accounts.apply),
     Migration(5, "sync: conflict origin, offline bundles", m0005_sync.apply),
 )
