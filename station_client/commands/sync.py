@@ -155,9 +155,11 @@ def _resolve(args: argparse.Namespace) -> int:
         else:
             if args.values:
                 values = json.loads(args.values)
-            else:
-                side = "station" if args.keep == "station" else "server"
-                values = {name: pair.get(side) for name, pair in conflict.fields.items()}
+            elif args.keep == "station":
+                values = {name: pair.get("station") for name, pair in conflict.fields.items()}
+            else:  # the province's value as the station holds it now (it may have moved on since the conflict)
+                current = store.get(conflict.kind, conflict.record_id, include_deleted=True) or {}
+                values = {name: current.get(name) for name in conflict.fields}
             ops.resolve_conflict(store, conflict.id, values, officer_name(args))
     print("Đã ghi cách xử lý; sẽ gửi ở lần đồng bộ tới. / Resolution saved; it is sent with the next sync.")
     return 0

@@ -1,0 +1,94 @@
+"""Two stations of one commune and the province edit the same resident: every conflict is detected, both
+versions survive, and resolving converges everywhere. Deletes against edits are conflicts too."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from station_client.store import sync_ops as ops
+from station_client.store.audit import verify
+
+from .conftest import add_people, assert_converged, make_station, server_records
+
+
+def test_two_stations_and_the_province_edit_one_resident(tmp_path: Path, server) -> None:
+    a = make_station(tmp_path, server, "a")
+    b = make_station(tmp_path, server, "b")
+    with a.open() as store:
+        (rid, other) = add_people(store, 2, seed=40)
+    assert a.sync().ok and b.sync().ok
+    # All three change the phone differently; station B also changes the occupation (one side only).
+    server.admin_put_record("person", rid, {"phone": "0911000001"})
+    with a.open() as store:
+        store.update("person", rid, {"phone": "0922000002"}, officer="officer-a")
+    with b.open() as store:
+        store.update("person", rid, {"phone": "0933000003", "occupation": "Kỹ sư"}, officer="officer-b")
+    ra, rb = a.sync(), b.sync()
+    assert ra.ok and rb.ok and ra.applied.conflicts == 1 and rb.applied.conflicts == 1
+    province = server_records(server)[("person", rid)][2]
+    assert province["phone"] == "0911000001"  # the province kept its value
+    assert province["occupation"] == "Kỹ sư"  # B's one-sided change merged
+    for station, mine in ((a, "0922000002"), (b, "0933000003")):
+        with station.open() as store:
+            (c,) = ops.list_conflicts(store)
+            assert c.type == "edit" and c.fields["phone"] == {"station": mine, "server": "0911000001"}
+            assert c.station_change is not None and c.station_change["fields"]["phone"] == mine
+            row = store.get("person", rid)
+            assert row["sync_state"] == "conflict" and row["phone"] == "0911000001"
+            assert ops.counts(store).conflicts == 1
+    # An officer at A settles on a new value; B accepts the province's.
+    with a.open() as store:
+        (c,) = ops.list_conflicts(store)
+        ops.resolve_conflict(store, c.id, {"phone": "0944000004"}, "officer-a")
+        assert store.get("person", rid)["sync_state"] == "pending"
+    assert a.sync().ok
+    assert b.sync().ok  # B pulls A's resolution; its own conflict stays open until its officer decides
+    with b.open() as store:
+        (c,) = ops.list_conflicts(store)
+        current = store.get("person", rid)["phone"]
+        assert current == "0944000004"
+        ops.resolve_conflict(store, c.id, {"phone": current}, "officer-b")  # keep what the province has now
+    assert b.sync().ok and a.sync().ok and b.sync().ok
+    assert server_records(server)[("person", rid)][2]["phone"] == "0944000004"
+    for station in (a, b):
+        with station.open() as store:
+            assert ops.list_conflicts(store) == [] and len(ops.list_conflicts(store, "resolved")) == 1
+            assert store.get("person", rid)["phone"] == "0944000004"
+            assert store.get("person", other)["sync_state"] == "synced"
+            assert verify(store.conn).ok  # remote and resolve entries keep the audit chain whole
+        assert_converged(station)
+
+
+def test_delete_against_edit_both_ways(tmp_path: Path, server) -> None:
+    a = make_station(tmp_path, server, "a")
+    with a.open() as store:
+        (kept, gone) = add_people(store, 2, seed=41)
+    assert a.sync().ok
+    # delete_vs_edit: the province edited, the station deletes.
+    server.admin_put_record("person", kept, {"note": "tỉnh sửa"})
+    with a.open() as store:
+        store.delete("person", kept, officer="t")
+    # edit_vs_delete: the province deleted, the station edits.
+    server.admin_put_record("person", gone, {}, deleted=True)
+    with a.open() as store:
+        store.update("person", gone, {"occupation": "Thợ xây"}, officer="t")
+    report = a.sync()
+    assert report.ok and report.applied.conflicts == 2
+    with a.open() as store:
+        types = {c.record_id: c.type for c in ops.list_conflicts(store)}
+        assert types == {kept: "delete_vs_edit", gone: "edit_vs_delete"}
+        # Nothing silently lost: the province's edit is visible again, the station's edit is in the conflict.
+        assert store.get("person", kept)["note"] == "tỉnh sửa"
+        assert store.get("person", gone) is None
+        c_gone = next(c for c in ops.list_conflicts(store) if c.record_id == gone)
+        assert c_gone.station_change["fields"]["occupation"] == "Thợ xây"
+        # Resolve: keep the deletion the station wanted; restore the record the province deleted.
+        c_kept = next(c for c in ops.list_conflicts(store) if c.record_id == kept)
+        ops.resolve_conflict(store, c_kept.id, None, "t", delete=True)
+        ops.resolve_conflict(store, c_gone.id, {"occupation": "Thợ xây"}, "t")
+    assert a.sync().ok
+    remote = server_records(server)
+    assert remote[("person", kept)][1] is True
+    assert remote[("person", gone)][1] is False and remote[("person", gone)][2]["occupation"] == "Thợ xây"
+    assert a.sync().ok
+    assert_converged(a)
