@@ -125,6 +125,20 @@ class FaultProxy:
         for s in list(self._conns):
             _hard_close(s)
 
+    def link_down(self) -> None:
+        """The link goes away: connections are cut and new ones refused (as when the cable is out)."""
+        self.close()
+
+    def link_up(self) -> None:
+        """The link returns on the same address."""
+        self._closed = threading.Event()
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", self.port))
+        s.listen(64)
+        self._sock = s
+        threading.Thread(target=self._accept, daemon=True, name="faultproxy").start()
+
     def __enter__(self) -> FaultProxy:
         return self
 
