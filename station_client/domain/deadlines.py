@@ -225,8 +225,10 @@ def due_at(received: datetime, duration: Duration, cal: WorkCalendar, *, pauses:
         return received + timedelta(hours=duration.amount) + paused
     if duration.unit == "calendar_days":
         extra = sum((b.date() - a.date()).days for a, b in spans)
-        last = received.date() + timedelta(days=duration.amount + extra)
-        return hours.at(cal.next_working_day(last, include_today=True), hours.closes)
+        last = cal.next_working_day(received.date() + timedelta(days=duration.amount + extra), include_today=True)
+        if hours.at(last, hours.closes) < received:  # "0 days" asked after closing time: the next working day
+            last = cal.next_working_day(last)
+        return hours.at(last, hours.closes)
     if duration.unit == "working_days":
         start = effective_receipt(received, cal, hours).date()
         extra = sum(max(0, cal.working_days_between(a.date(), b.date())) for a, b in spans)

@@ -36,11 +36,14 @@ _family: str | None = None
 
 
 def ensure_gui_app() -> QGuiApplication:
-    """The running Qt application, or an offscreen one for headless printing (CLI, tests)."""
+    """The running Qt application, or an offscreen one for headless printing (CLI, tests). A QApplication (not
+    just a QGuiApplication), so that widgets can still be made later in the same process."""
     app = QGuiApplication.instance()
     if app is None:
+        from PySide6.QtWidgets import QApplication
+
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        app = QGuiApplication([])
+        app = QApplication([])
     return app  # type: ignore[return-value]
 
 

@@ -347,3 +347,9 @@ def read_settings(conn: sqlite3.Connection, prefix: str) -> dict[str, str | None
     """Station settings whose key starts with ``prefix`` (e.g. ``station.``), for document headers."""
     rows = conn.execute("SELECT key, value FROM settings WHERE key LIKE ? || '%'", (prefix,)).fetchall()
     return {r[0]: r[1] for r in rows}
+
+
+def get_person(conn: sqlite3.Connection, person_id: str) -> dict[str, Any] | None:
+    """A resident picked as the applicant (the intake form fills the applicant's fields from it)."""
+    row = conn.execute("SELECT * FROM persons WHERE id = ? AND deleted = 0", (person_id,)).fetchone()
+    return from_db(get_kind("person"), row) if row else None

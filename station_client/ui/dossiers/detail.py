@@ -1,0 +1,275 @@
+"""One dossier: what was received, the appointment and the time left, the status actions its status allows,
+and printing (receipt, CT05, CT06) through the print preview."""
+
+from __future__ import annotations
+
+import html
+from datetime import date, datetime
+from typing import Any
+
+from PySide6.QtCore import QEvent, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...domain.deadlines import OUTCOMES, Duration, remaining_text
+from ...domain.dossiers import ACTIONS, CHANNELS, RESULT_CHANNELS, STATUSES, available_actions
+from ...domain.problems import ValidationError
+from ...domain.procedures import DOCUMENT_FORMS, Procedure
+from ...printing.documents import DocType, PageSize, document_for, station_info
+from ...store import dossiers as sd
+from ..context import AppContext
+from ..i18n import format_datetime
+from ..labels import vocabulary
+from .preview import PrintPreview
+
+DOC_LABELS = {"receipt": "In phiếu tiếp nhận", "supplement": "In phiếu bổ sung (CT05)",
+              "refusal": "In phiếu từ chối (CT06)"}
+
+
+class ActionDialog(QDialog):
+    """Details an action needs: what to supplement, the legal ground of a refusal, where it is transferred."""
+
+    def __init__(self, action: str, procedure: Procedure | None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.action = action
+        self.setObjectName(f"action_{action}")
+        form = QFormLayout()
+        self.items = QPlainTextEdit()
+        self.note = QLineEdit()
+        self.ground = QComboBox()
+        self.ground.setEditable(True)
+        self.reason = QLineEdit()
+        self.target = QLineEdit()
+        if action == "request_supplement":
+            form.addRow(self.tr("Giấy tờ cần bổ sung (mỗi dòng một mục)"), self.items)
+            form.addRow(self.tr("Hướng dẫn"), self.note)
+        elif action == "refuse":
+            self.ground.addItems(list(procedure.refusal_grounds) if procedure else [])
+            form.addRow(self.tr("Căn cứ pháp lý"), self.ground)
+            form.addRow(self.tr("Lý do từ chối"), self.reason)
+        elif action == "transfer":
+            form.addRow(self.tr("Chuyển đến"), self.target)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.setWindowTitle(ACTIONS[action].vi)
+
+    def details(self) -> dict[str, Any]:
+        if self.action == "request_supplement":
+            return {"supplement_items": [x.strip() for x in self.items.toPlainText().splitlines() if x.strip()],
+                    "supplement_note": self.note.text().strip() or None}
+        if self.action == "refuse":
+            return {"refusal_ground": self.ground.currentText().strip() or None,
+                    "refusal_reason": self.reason.text().strip() or None}
+        if self.action == "transfer":
+            return {"transferred_to": self.target.text().strip() or None}
+        return {}
+
+
+def summary_html(d: dict[str, Any], today: date, cal: Any, language: str) -> str:
+    """The dossier as the detail page shows it (plain HTML for a QTextBrowser)."""
+    def row(label: str, value: Any) -> str:
+        return f"<tr><td><b>{html.escape(label)}</b></td><td>{html.escape(str(value or ''))}</td></tr>"
+
+    status = vocabulary(language, STATUSES, d.get("status"))
+    due = d.get("due_at")
+    if d.get("status") in ("received", "processing", "transferred") and due:
+        left = remaining_text(today, datetime.fromisoformat(due), cal, language)
+    elif d.get("status") == "supplement_requested":
+        left = "đồng hồ tạm dừng, chờ công dân bổ sung" if language == "vi" else "clock paused for the supplement"
+    else:
+        left = vocabulary(language, OUTCOMES, d.get("outcome")) if d.get("outcome") else ""
+    duration = Duration.from_dict(d["duration"]).label(language) if d.get("duration") else ""
+    rows = [
+        row("Mã hồ sơ", d.get("code")), row("Mã tra cứu", d.get("lookup_code")), row("Số phiếu", d.get("receipt_no")),
+        row("Thủ tục", d.get("procedure_name")), row("Trạng thái", status),
+        row("Người nộp", d.get("applicant_name")), row("Số định danh", d.get("applicant_personal_id")),
+        row("Số điện thoại", d.get("applicant_phone")),
+        row("Tiếp nhận lúc", format_datetime(d.get("received_at"))), row("Thời hạn", duration),
+        row("Hẹn trả kết quả", format_datetime(due)), row("Thời gian còn lại", left),
+        row("Hình thức nộp", vocabulary(language, CHANNELS, d.get("channel"))),
+        row("Nhận kết quả", vocabulary(language, RESULT_CHANNELS, d.get("result_channel"))),
+        row("Lệ phí", f"{d.get('fee') or 0:,} đ".replace(",", ".")),
+        row("Cán bộ tiếp nhận", d.get("officer_name")), row("Số lần in phiếu", d.get("print_count") or 0),
+    ]
+    if d.get("supplement_items"):
+        rows.append(row("Cần bổ sung", "; ".join(d["supplement_items"])))
+    if d.get("refusal_ground"):
+        rows.append(row("Căn cứ từ chối", d["refusal_ground"]))
+    if d.get("transferred_to"):
+        rows.append(row("Đã chuyển đến", d["transferred_to"]))
+    docs = "".join(
+        f"<li>{html.escape(x.get('name', ''))} — {html.escape(DOCUMENT_FORMS.get(x.get('form'), ('', ''))[0])}"
+        f" × {int(x.get('count') or 1)}</li>" for x in d.get("documents") or [])
+    return f"<table cellpadding='3'>{''.join(rows)}</table><p><b>Giấy tờ đã nhận</b></p><ul>{docs}</ul>"
+
+
+class DetailPage(QWidget):
+    closed = Signal()
+    changed = Signal(object)  # the dossier after an action
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.context = context
+        self.record: dict[str, Any] | None = None
+        self.procedure: Procedure | None = None
+        self.cal: Any = None
+        self.title = QLabel()
+        self.title.setStyleSheet("font-size: 14pt; font-weight: bold;")
+        self.view = QTextBrowser()
+        self.view.setObjectName("dossier_summary")
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #b3261e;")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        self.actions_bar = QHBoxLayout()
+        self.print_bar = QHBoxLayout()
+        self.back = QPushButton()
+        self.back.clicked.connect(self.closed.emit)
+        self.action_buttons: dict[str, QPushButton] = {}
+        self.print_buttons: dict[str, QPushButton] = {}
+        top = QHBoxLayout()
+        top.addWidget(self.back)
+        top.addWidget(self.title, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.error)
+        layout.addLayout(self.actions_bar)
+        layout.addLayout(self.print_bar)
+        self.retranslate()
+
+    # ------------------------------------------------------------------ showing
+    def open(self, record_id: str, *, then_print: bool = False) -> None:
+        def load(conn: Any) -> tuple[Any, Any, Any, Any]:
+            d = sd.get_dossier(conn, record_id)
+            proc = sd.get_procedure(conn, d["procedure_key"]) if d else None
+            return d, proc, sd.work_calendar(conn), sd.read_settings(conn, "station.")
+
+        def loaded(result: tuple[Any, Any, Any, Any]) -> None:
+            self.show_record(*result)
+            if then_print and self.record is not None:
+                docs = self.documents()
+                if docs:
+                    self.print_document(docs[0])
+
+        self.context.tasks.run(load, loaded, self._failed)
+
+    def show_record(self, record: dict[str, Any] | None, procedure: Procedure | None = None, cal: Any = None,
+                    settings: dict[str, str | None] | None = None) -> None:
+        self.record = record
+        self.procedure = procedure or self.procedure
+        self.cal = cal or self.cal
+        self.settings = settings if settings is not None else getattr(self, "settings", {})
+        self.error.hide()
+        self._clear(self.actions_bar, self.action_buttons)
+        self._clear(self.print_bar, self.print_buttons)
+        if record is None:
+            self.title.setText(self.tr("Không tìm thấy hồ sơ"))
+            self.view.clear()
+            return
+        self.title.setText(f"{record['code']} — {record['applicant_name']}")
+        self.view.setHtml(summary_html(record, date.today(), self.cal, self.context.language))
+        for action in available_actions(record["status"]):
+            b = QPushButton(action.en if self.context.language == "en" else action.vi)
+            b.setObjectName(f"dossier_action_{action.name}")
+            b.clicked.connect(lambda _c=False, a=action.name: self.run_action(a))
+            self.actions_bar.addWidget(b)
+            self.action_buttons[action.name] = b
+        self.actions_bar.addStretch(1)
+        for doc in self.documents():
+            b = QPushButton(self.tr(DOC_LABELS[doc]))
+            b.setObjectName(f"dossier_print_{doc}")
+            b.clicked.connect(lambda _c=False, which=doc: self.print_document(which))
+            self.print_bar.addWidget(b)
+            self.print_buttons[doc] = b
+        self.print_bar.addStretch(1)
+
+    def documents(self) -> list[DocType]:
+        from ...printing.documents import available_documents
+
+        return available_documents(self.record) if self.record else []
+
+    @staticmethod
+    def _clear(bar: QHBoxLayout, buttons: dict[str, QPushButton]) -> None:
+        while bar.count():
+            item = bar.takeAt(0)
+            if item is not None and item.widget() is not None:
+                item.widget().deleteLater()
+        buttons.clear()
+
+    # ------------------------------------------------------------------ actions
+    def run_action(self, action: str) -> None:
+        if self.record is None:
+            return
+        details: dict[str, Any] = {}
+        if action in ("request_supplement", "refuse", "transfer"):
+            dialog = ActionDialog(action, self.procedure, self)
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return
+            details = dialog.details()
+        record_id, version, officer = self.record["id"], self.record["version"], self.context.username
+        self.context.write(lambda store: sd.apply_action(store, record_id, action, officer=officer, details=details,
+                                                         expected_version=version),
+                           self._acted, self._failed)
+
+    def _acted(self, record: dict[str, Any]) -> None:
+        self.show_record(record)
+        self.changed.emit(record)
+        if record["status"] in ("supplement_requested", "refused"):
+            self.print_document("supplement" if record["status"] == "supplement_requested" else "refusal")
+
+    def _failed(self, exc: BaseException) -> None:
+        if isinstance(exc, ValidationError):
+            self.error.setText("\n".join(exc.messages(self.context.language)))
+        else:
+            self.error.setText(self.context.error_text(exc))
+        self.error.show()
+
+    # ------------------------------------------------------------------ printing
+    def preview_dialog(self, which: DocType) -> PrintPreview:
+        assert self.record is not None
+        record = dict(self.record)
+        station = station_info(self.settings)
+        print_no = int(record.get("print_count") or 0) + 1
+        printed_at = datetime.now().astimezone()
+
+        def build(page_size: PageSize):  # type: ignore[no-untyped-def]
+            return document_for(record, station, printed_at=printed_at, print_no=print_no, which=which,
+                                page_size=page_size)
+
+        record_id, officer = record["id"], self.context.username
+        return PrintPreview(build, printer_name=str(self.context.options.get("print.printer") or ""),
+                            on_printed=lambda: self.context.write(
+                                lambda store: sd.mark_printed(store, record_id, officer=officer),
+                                lambda _n: self.open(record_id), self._failed),
+                            parent=self)
+
+    def print_document(self, which: DocType) -> None:
+        self.preview_dialog(which).exec()
+
+    # ------------------------------------------------------------------ language
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        self.back.setText(self.tr("← Danh sách"))
+        if self.record is not None:
+            self.show_record(self.record)
