@@ -3,62 +3,72 @@
 <context>
     <name>ConflictEditor</name>
     <message>
-        <location filename="../../station_client/ui/sync_view.py" line="96" />
+        <location filename="../../station_client/ui/sync_view.py" line="101" />
         <source>Không có xung đột nào đang chờ.</source>
         <translation>No conflicts are waiting.</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/sync_view.py" line="97" />
+        <location filename="../../station_client/ui/sync_view.py" line="102" />
         <source>Chọn một xung đột ở bên trái.</source>
         <translation>Choose a conflict on the left.</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/sync_view.py" line="102" />
+        <location filename="../../station_client/ui/sync_view.py" line="107" />
         <source>Công an tỉnh</source>
         <translation>the province police</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/sync_view.py" line="103" />
+        <location filename="../../station_client/ui/sync_view.py" line="108" />
+        <source>trạm %1</source>
+        <translation>station %1</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/sync_view.py" line="109" />
         <source>%1 %2: đã được sửa cả ở trạm này và ở %3.</source>
         <translation>%1 %2: changed both at this station and by %3.</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/sync_view.py" line="106" />
+        <location filename="../../station_client/ui/sync_view.py" line="112" />
         <source>%1 %2: trạm đã xoá, còn %3 đã sửa.</source>
         <translation>%1 %2: deleted at this station but changed by %3.</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/sync_view.py" line="109" />
+        <location filename="../../station_client/ui/sync_view.py" line="115" />
         <source>%1 %2: trạm đã sửa, còn %3 đã xoá.</source>
         <translation>%1 %2: changed at this station but deleted by %3.</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/sync_view.py" line="112" />
+        <location filename="../../station_client/ui/sync_view.py" line="118" />
         <source>Thông tin</source>
         <translation>Field</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/sync_view.py" line="112" />
+        <location filename="../../station_client/ui/sync_view.py" line="118" />
         <source>Giá trị của trạm</source>
         <translation>Station's value</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/sync_view.py" line="112" />
+        <location filename="../../station_client/ui/sync_view.py" line="118" />
         <source>Giá trị của tỉnh</source>
         <translation>Province's value</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/sync_view.py" line="113" />
+        <location filename="../../station_client/ui/sync_view.py" line="119" />
         <source>Giữ giá trị</source>
         <translation>Value to keep</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/sync_view.py" line="135" />
-        <source>Giữ các giá trị đã chọn và đánh dấu đã xử lý</source>
-        <translation>Keep the chosen values and mark resolved</translation>
+        <location filename="../../station_client/ui/sync_view.py" line="143" />
+        <source>Đánh dấu đã xử lý</source>
+        <translation>Mark resolved</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/sync_view.py" line="136" />
+        <location filename="../../station_client/ui/sync_view.py" line="144" />
+        <source>Giữ các giá trị ở cột cuối và đánh dấu xung đột đã xử lý</source>
+        <translation>Keep the values in the last column and mark the conflict resolved</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/sync_view.py" line="145" />
         <source>Xoá hồ sơ này</source>
         <translation>Delete this record</translation>
     </message>
@@ -292,37 +302,37 @@
 <context>
     <name>HouseholdPage</name>
     <message>
-        <location filename="../../station_client/ui/households/view.py" line="188" />
+        <location filename="../../station_client/ui/households/view.py" line="192" />
         <source>Hộ gia đình: %1</source>
         <translation>Household: %1</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/households/view.py" line="189" />
+        <location filename="../../station_client/ui/households/view.py" line="193" />
         <source>Thêm hộ gia đình</source>
         <translation>New household</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/households/view.py" line="190" />
+        <location filename="../../station_client/ui/households/view.py" line="194" />
         <source>← Danh sách</source>
         <translation>← List</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/households/view.py" line="191" />
+        <location filename="../../station_client/ui/households/view.py" line="195" />
         <source>Lưu (Enter)</source>
         <translation>Save (Enter)</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/households/view.py" line="192" />
+        <location filename="../../station_client/ui/households/view.py" line="196" />
         <source>Huỷ (Esc)</source>
         <translation>Cancel (Esc)</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/households/view.py" line="193" />
+        <location filename="../../station_client/ui/households/view.py" line="197" />
         <source>Thành viên trong hộ: %1</source>
         <translation>Household members: %1</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/households/view.py" line="194" />
+        <location filename="../../station_client/ui/households/view.py" line="198" />
         <source>Thêm nhân khẩu vào hộ…</source>
         <translation>Add a resident to the household…</translation>
     </message>
@@ -330,12 +340,12 @@
 <context>
     <name>HouseholdsView</name>
     <message>
-        <location filename="../../station_client/ui/households/view.py" line="267" />
+        <location filename="../../station_client/ui/households/view.py" line="271" />
         <source>Tổng số hộ: %1</source>
         <translation>Households: %1</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/households/view.py" line="268" />
+        <location filename="../../station_client/ui/households/view.py" line="272" />
         <source>Thêm hộ (Ctrl+N)</source>
         <translation>New household (Ctrl+N)</translation>
     </message>
@@ -372,22 +382,22 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../station_client/ui/main_window.py" line="245" />
+        <location filename="../../station_client/ui/main_window.py" line="246" />
         <source>Phần mềm Công an xã/phường</source>
         <translation>Commune Police Station</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/main_window.py" line="246" />
+        <location filename="../../station_client/ui/main_window.py" line="247" />
         <source>Khoá (Ctrl+L)</source>
         <translation>Lock (Ctrl+L)</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/main_window.py" line="256" />
+        <location filename="../../station_client/ui/main_window.py" line="257" />
         <source>Không thực hiện được</source>
         <translation>Could not be done</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/main_window.py" line="258" />
+        <location filename="../../station_client/ui/main_window.py" line="259" />
         <source>Đóng</source>
         <translation>Close</translation>
     </message>
@@ -438,67 +448,67 @@
 <context>
     <name>PersonPage</name>
     <message>
-        <location filename="../../station_client/ui/residents/person_page.py" line="91" />
+        <location filename="../../station_client/ui/residents/person_page.py" line="102" />
         <source>Loại</source>
         <translation>Type</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/residents/person_page.py" line="142" />
+        <location filename="../../station_client/ui/residents/person_page.py" line="156" />
         <source>Hộ: %1</source>
         <translation>Household: %1</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/residents/person_page.py" line="175" />
+        <location filename="../../station_client/ui/residents/person_page.py" line="200" />
         <source>Hộ gia đình: %1 — %2 (%3)</source>
         <translation>Household: %1 — %2 (%3)</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/residents/person_page.py" line="181" />
+        <location filename="../../station_client/ui/residents/person_page.py" line="206" />
         <source>Chưa thuộc hộ gia đình nào.</source>
         <translation>Not in any household.</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/residents/person_page.py" line="188" />
+        <location filename="../../station_client/ui/residents/person_page.py" line="213" />
         <source>Không tải được từ mục %1: %2</source>
         <translation>Could not load from %1: %2</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/residents/person_page.py" line="191" />
+        <location filename="../../station_client/ui/residents/person_page.py" line="216" />
         <source>Chưa có trong hồ sơ hay tin báo nào.</source>
         <translation>Not in any dossier or report yet.</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/residents/person_page.py" line="270" />
+        <location filename="../../station_client/ui/residents/person_page.py" line="293" />
         <source>Thêm nhân khẩu</source>
         <translation>New resident</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/residents/person_page.py" line="273" />
+        <location filename="../../station_client/ui/residents/person_page.py" line="296" />
         <source>← Danh sách</source>
         <translation>← List</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/residents/person_page.py" line="274" />
+        <location filename="../../station_client/ui/residents/person_page.py" line="297" />
         <source>Lưu (Enter)</source>
         <translation>Save (Enter)</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/residents/person_page.py" line="275" />
+        <location filename="../../station_client/ui/residents/person_page.py" line="298" />
         <source>Huỷ (Esc)</source>
         <translation>Cancel (Esc)</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/residents/person_page.py" line="276" />
+        <location filename="../../station_client/ui/residents/person_page.py" line="299" />
         <source>Lịch sử cư trú</source>
         <translation>Residence history</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/residents/person_page.py" line="277" />
+        <location filename="../../station_client/ui/residents/person_page.py" line="300" />
         <source>Thêm cư trú…</source>
         <translation>Add residence…</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/residents/person_page.py" line="278" />
+        <location filename="../../station_client/ui/residents/person_page.py" line="301" />
         <source>Có trong hồ sơ, tin báo</source>
         <translation>Appears in dossiers and reports</translation>
     </message>
@@ -567,7 +577,7 @@
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/sync_view.py" line="269" />
+        <location filename="../../station_client/ui/sync_view.py" line="282" />
         <source>Đồng bộ</source>
         <translation>Sync</translation>
     </message>
@@ -862,38 +872,38 @@
 <context>
     <name>SyncView</name>
     <message>
-        <location filename="../../station_client/ui/sync_view.py" line="224" />
-        <location filename="../../station_client/ui/sync_view.py" line="265" />
+        <location filename="../../station_client/ui/sync_view.py" line="237" />
+        <location filename="../../station_client/ui/sync_view.py" line="278" />
         <source>Xung đột chờ xử lý: %1</source>
         <translation>Conflicts waiting: %1</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/sync_view.py" line="238" />
+        <location filename="../../station_client/ui/sync_view.py" line="251" />
         <source>Lần đồng bộ thành công gần nhất: %1</source>
         <translation>Last successful sync: %1</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/sync_view.py" line="239" />
+        <location filename="../../station_client/ui/sync_view.py" line="252" />
         <source>Thay đổi chờ gửi lên tỉnh: %1</source>
         <translation>Changes waiting to be sent: %1</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/sync_view.py" line="241" />
+        <location filename="../../station_client/ui/sync_view.py" line="254" />
         <source>Bị tỉnh từ chối: %1 (xem lý do trong từng hồ sơ)</source>
         <translation>Refused by the province: %1 (each record shows why)</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/sync_view.py" line="247" />
+        <location filename="../../station_client/ui/sync_view.py" line="260" />
         <source>Máy chủ: %1</source>
         <translation>Server: %1</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/sync_view.py" line="262" />
+        <location filename="../../station_client/ui/sync_view.py" line="275" />
         <source>Đồng bộ với Công an tỉnh</source>
         <translation>Sync with the province</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/sync_view.py" line="263" />
+        <location filename="../../station_client/ui/sync_view.py" line="276" />
         <source>Đồng bộ ngay</source>
         <translation>Sync now</translation>
     </message>

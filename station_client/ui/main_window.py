@@ -230,6 +230,7 @@ class MainWindow(QMainWindow):
     def _set_working(self, working: bool) -> None:
         self.lock_button.setVisible(working)
         self.officer_label.setVisible(working)
+        self.sync_bar.setVisible(working)  # nothing about the station's work before a login
         self.lock_shortcut.setEnabled(working)
         for s in self.workspace.shortcuts:
             s.setEnabled(working)

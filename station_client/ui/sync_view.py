@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QRadioButton,
+    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -40,6 +41,10 @@ def _show(value: Any) -> str:
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
+
+
+def _elide(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _field_label(name: str) -> str:
@@ -99,7 +104,8 @@ class ConflictEditor(QWidget):
         kind = KINDS.get(conflict.kind)
         kind_name = (kind.en if self.context.language == "en" else kind.vi) if kind else conflict.kind
         name = (conflict.server_record or {}).get("full_name") or (conflict.server_record or {}).get("address") or ""
-        who = conflict.origin or self.tr("Công an tỉnh")
+        who = self.tr("Công an tỉnh") if conflict.origin in (None, "", "province") else \
+            self.tr("trạm %1").replace("%1", conflict.origin)
         text = self.tr("%1 %2: đã được sửa cả ở trạm này và ở %3.").replace("%1", kind_name).replace("%2", name) \
             .replace("%3", who)
         if conflict.type == "delete_vs_edit":
@@ -116,8 +122,10 @@ class ConflictEditor(QWidget):
             self.grid.addWidget(h, 0, col)
         for row, (field, values) in enumerate(sorted(conflict.fields.items()), start=1):
             station, server = values.get("station"), values.get("server")
-            mine = QRadioButton(_show(station))
-            theirs = QRadioButton(_show(server))
+            mine = QRadioButton(_elide(_show(station)))
+            theirs = QRadioButton(_elide(_show(server)))
+            mine.setToolTip(_show(station))
+            theirs.setToolTip(_show(server))
             edit = QLineEdit("" if station is None else str(station))
             edit.setObjectName(f"keep_{field}")
             group = QButtonGroup(self)
@@ -132,7 +140,8 @@ class ConflictEditor(QWidget):
             self.grid.addWidget(theirs, row, 2)
             self.grid.addWidget(edit, row, 3)
             self.rows[field] = (mine, theirs, edit)
-        self.resolve_button.setText(self.tr("Giữ các giá trị đã chọn và đánh dấu đã xử lý"))
+        self.resolve_button.setText(self.tr("Đánh dấu đã xử lý"))
+        self.resolve_button.setToolTip(self.tr("Giữ các giá trị ở cột cuối và đánh dấu xung đột đã xử lý"))
         self.delete_button.setText(self.tr("Xoá hồ sơ này"))
 
     def choose(self, field: str, side: str) -> None:
@@ -181,10 +190,14 @@ class SyncView(QWidget):
         lv.setContentsMargins(0, 0, 0, 0)
         lv.addWidget(self.list_title)
         lv.addWidget(self.list)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.editor)
         splitter = QSplitter()
         splitter.addWidget(left)
-        splitter.addWidget(self.editor)
-        splitter.setSizes([300, 700])
+        splitter.addWidget(scroll)
+        splitter.setStretchFactor(1, 3)
+        splitter.setSizes([260, 740])
         top = QHBoxLayout()
         top.addWidget(self.state, 1)
         top.addWidget(self.sync_button, alignment=Qt.AlignmentFlag.AlignTop)

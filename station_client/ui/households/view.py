@@ -9,9 +9,11 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QTableView,
     QVBoxLayout,
@@ -25,6 +27,7 @@ from ..forms import FieldForm
 from ..i18n import format_date
 from ..labels import RELATIONSHIPS, label, sync_state, vocabulary
 from ..models import Column, ListModel, WindowedModel
+from ..residents.person_page import _address
 
 
 def load_household(conn: Any, household_id: str) -> dict[str, Any]:
@@ -41,6 +44,8 @@ class HouseholdPage(QWidget):
         self.heading = QLabel()
         self.heading.setObjectName("household_heading")
         self.heading.setStyleSheet("font-size: 14pt; font-weight: bold;")
+        self.heading.setWordWrap(True)
+        self.heading.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.back = QPushButton()
         self.back.clicked.connect(self.cancel)
         self.form = FieldForm()
@@ -68,7 +73,7 @@ class HouseholdPage(QWidget):
         self.members.setModel(self.members_model)
         self.members.verticalHeader().hide()
         self.members.horizontalHeader().setStretchLastSection(True)
-        self.members.setColumnWidth(0, 220)
+        self.members.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.members.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.members.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.members.activated.connect(self._open_member)
@@ -125,8 +130,7 @@ class HouseholdPage(QWidget):
 
     def text(self) -> str:
         r = self.record or {}
-        return " — ".join(p for p in (r.get("household_no"), " ".join(
-            x for x in (r.get("address"), r.get("hamlet")) if x)) if p)
+        return " — ".join(p for p in (r.get("household_no"), _address(r.get("address"), r.get("hamlet"))) if p)
 
     def save(self) -> None:
         values, problems = self.form.values()

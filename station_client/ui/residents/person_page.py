@@ -9,12 +9,14 @@ from typing import Any
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -46,6 +48,12 @@ def load_details(conn: Any, person_id: str) -> dict[str, Any]:
             "residences": lists.residences_of(conn, person_id), "links": links, "link_failures": failures}
 
 
+def _address(address: str | None, hamlet: str | None) -> str:
+    if hamlet and address and hamlet in address:
+        return address
+    return ", ".join(p for p in (address, hamlet) if p)
+
+
 class PersonPage(QWidget):
     closed = Signal()  # back to the list
     saved = Signal(str)  # person id
@@ -54,10 +62,13 @@ class PersonPage(QWidget):
         super().__init__(parent)
         self.context = context
         self.record: dict[str, Any] | None = None
+        self.details: dict[str, Any] | None = None
         self.household_id: str | None = None
         self.heading = QLabel()
         self.heading.setObjectName("person_heading")
         self.heading.setStyleSheet("font-size: 14pt; font-weight: bold;")
+        self.heading.setWordWrap(True)
+        self.heading.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.back = QPushButton()
         self.back.clicked.connect(self.cancel)
 
@@ -94,7 +105,9 @@ class PersonPage(QWidget):
             Column("end_date", label("end_date"), format_date)])
         self.residences = QTableView()
         self.residences.setModel(self.residence_model)
-        self.residences.horizontalHeader().setStretchLastSection(True)
+        header = self.residences.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.residences.verticalHeader().hide()
         self.add_residence = QPushButton()
         self.add_residence.clicked.connect(self._add_residence)
@@ -133,6 +146,7 @@ class PersonPage(QWidget):
     # ------------------------------------------------------------------ modes
     def new(self, household_id: str | None = None, household_text: str = "") -> None:
         self.record = None
+        self.details = None
         self.household_id = household_id
         self.form.clear()
         self.form.set_values({"nationality": "VN"})
@@ -166,15 +180,26 @@ class PersonPage(QWidget):
             return
         editing_same = self.record is not None and self.record["id"] == person["id"]
         self.record = person
+        self.details = details
         if not editing_same:
             self.form.set_values(person)
         self.residence_model.set_rows(details["residences"])
+        self._fill_side()
+        self.retranslate()
+        if not editing_same:
+            self.form.focus_first()
+
+    def _fill_side(self) -> None:
+        """Household and links, in the current language (called again after a language switch)."""
+        details = self.details
+        if not details:
+            return
         current = [m for m in details["memberships"] if not m.get("left_on")]
         if current:
             m = current[0]
             self.household_label.setText(self.tr("Hộ gia đình: %1 — %2 (%3)")
                                          .replace("%1", m.get("household_no") or "")
-                                         .replace("%2", " ".join(p for p in (m.get("address"), m.get("hamlet")) if p))
+                                         .replace("%2", _address(m.get("address"), m.get("hamlet")))
                                          .replace("%3", vocabulary(self.context.language, RELATIONSHIPS,
                                                                    m.get("relationship"))))
         else:
@@ -189,9 +214,6 @@ class PersonPage(QWidget):
                                .replace("%2", str(exc)))
         if not details["links"] and not details["link_failures"]:
             self.links.addItem(self.tr("Chưa có trong hồ sơ hay tin báo nào."))
-        self.retranslate()
-        if not editing_same:
-            self.form.focus_first()
 
     # ------------------------------------------------------------------ saving
     def save(self) -> None:
@@ -259,6 +281,7 @@ class PersonPage(QWidget):
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
+            self._fill_side()
             self.retranslate()
         super().changeEvent(event)
 

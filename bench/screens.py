@@ -1,0 +1,155 @@
+"""Screenshots of every main screen in Vietnamese, from the real app on an X server, with demo data.
+
+    Xvfb :99 -screen 0 1280x800x24 &  DISPLAY=:99 .venv/bin/python bench/screens.py [--out screens/]
+
+Starts the province server (as ``station-client demo`` does), prepares the demo station with a synthetic commune,
+makes one conflict (the station and the province edit the same resident), opens the app as a real window and
+walks it like an officer: login, Today, residents, search "nguyen", a person, households, a household, sync and
+the conflict review, settings, the lock screen, then the residents list in English. Each screen is saved from
+the window (``QWidget.grab``) and the X root window is captured too (``import -window root``), so what the X
+server really drew can be checked. Last line: JSON with the files written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+class _Server:
+    """What ``prepare_station`` needs from a province server, over the test-support one (it has admin calls)."""
+
+    def __init__(self, srv):  # type: ignore[no-untyped-def]
+        self.srv = srv
+        self.url = srv.url
+
+    def enrollment_code(self, commune: str, name: str) -> str:
+        return str(self.srv.add_station(commune, name))
+
+
+def make_conflict(station_db: Path, srv) -> None:  # type: ignore[no-untyped-def]
+    from station_client.store import Store
+    from station_client.sync.enroll import build_engine
+
+    with Store.open(station_db) as store:
+        engine = build_engine(store)
+        engine.run_once()  # everything reaches the province first
+        person = next(p for p in store.iter_records("person") if p["occupation"])
+        srv.admin_put_record("person", person["id"], {"occupation": "Kỹ sư mỏ", "phone": "0987654321"})
+        store.update("person", person["id"], {"occupation": "Công nhân mỏ than", "phone": "0912345678"},
+                     officer="truong")
+        engine.run_once()
+        engine.client.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", default=str(ROOT / "screens"))
+    parser.add_argument("--residents", type=int, default=1500)
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    work = ROOT / "bench" / "out" / "screens-demo"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
+
+    from station_client.commands.demo import prepare_station
+    from tests.support.server import start_server
+
+    srv = start_server(work / "province", quiet=True)
+    files: list[str] = []
+    try:
+        login = prepare_station(work, args.residents, _Server(srv))  # type: ignore[arg-type]
+        make_conflict(work / "station" / "station.db", srv)
+
+        from PySide6.QtTest import QTest
+
+        from station_client.ui.app import create_app
+
+        app = create_app(work / "station", demo_password=login)
+        w = app.window
+        w.resize(1280, 780)
+        w.move(0, 0)
+        w.show()
+        w.activateWindow()
+
+        def wait_for(cond, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
+            deadline = time.monotonic() + timeout
+            while not cond():
+                if time.monotonic() > deadline:
+                    raise TimeoutError(cond)
+                QTest.qWait(50)
+
+        def shot(name: str, x11: bool = False) -> None:
+            QTest.qWait(300)
+            shot.n += 1  # type: ignore[attr-defined]
+            path = out / f"{shot.n:02d}-{name}.png"  # type: ignore[attr-defined]
+            w.grab().save(str(path))
+            files.append(str(path))
+            if x11 and os.environ.get("DISPLAY") and shutil.which("import"):
+                xpath = out / f"{path.stem}-x11.png"
+                subprocess.run(["import", "-window", "root", str(xpath)], check=True)
+                files.append(str(xpath))
+
+        shot.n = 0  # type: ignore[attr-defined]
+        QTest.qWait(500)
+        shot("dang-nhap", x11=True)
+        w.login.password.setText(login[1])
+        w.login.submit()
+        wait_for(lambda: w.stack.currentWidget() is w.workspace)
+        wait_for(lambda: w.sync_bar.status.state in ("up_to_date", "failed", "offline"), 30)
+        shot("hom-nay")
+        ws = w.workspace
+        ws.show_section("residents")
+        residents = ws.widgets["residents"]
+        wait_for(lambda: residents.all_model.rowCount() > 0 and residents.all_model.row_at(0) is not None)
+        shot("nhan-khau", x11=True)
+        residents.search.setText("nguyen")
+        wait_for(lambda: residents.last_query == "nguyen")
+        shot("tim-nguyen")
+        residents.open_record("person", residents.hits_model.rows[0].id)
+        wait_for(lambda: residents.person.record is not None)
+        shot("nhan-khau-chi-tiet")
+        ws.show_section("households")
+        households = ws.widgets["households"]
+        wait_for(lambda: households.model.rowCount() > 0 and households.model.row_at(0) is not None)
+        shot("ho-gia-dinh")
+        households.open_record("household", households.model.record_id(0))
+        wait_for(lambda: households.page.record is not None and households.page.members_model.rows)
+        shot("ho-gia-dinh-chi-tiet")
+        ws.show_section("sync")
+        sync = ws.widgets["sync"]
+        wait_for(lambda: sync.editor.conflict is not None)
+        shot("dong-bo-xung-dot", x11=True)
+        ws.show_section("settings")
+        shot("cai-dat")
+        w.lock()
+        shot("khoa-man-hinh")
+        w.login.password.setText(login[1])
+        w.login.submit()
+        wait_for(lambda: not w.is_locked)
+        app.context.set_language("en")
+        ws.show_section("residents")
+        residents.search.clear()
+        QTest.qWait(400)
+        shot("residents-english")
+        app.context.set_language("vi")
+        app.close()
+    finally:
+        srv.stop()
+    print(json.dumps({"screens": files}, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
