@@ -24,18 +24,26 @@ from ..resources import resource_path
 DocType = Literal["receipt", "supplement", "refusal"]
 PageSize = Literal["A4", "A5"]
 QR_NAME = "qr.png"
+OFFICER = "CÁN BỘ TIẾP NHẬN HỒ SƠ"
 # Receipts are forms printed on the station's printer and read by residents of every age: a plain sans font
-# with full Vietnamese coverage, 11 pt body.
-STYLE = """
-body { font-size: 11pt; }
-.small { font-size: 10pt; }
-.title { font-size: 14pt; margin-top: 10px; }
-.code { font-size: 12pt; }
-.rule { font-size: 8pt; }
-.reprint { font-size: 10pt; color: #b00000; }
-.copy { font-size: 10pt; }
-.lookup { font-size: 10pt; }
-th { font-weight: bold; background-color: #eeeeee; }
+# with full Vietnamese coverage, 11 pt body on A4; A5 gets the same layout at 8.5 pt so a copy fits one sheet.
+BODY_PT = {"A4": 11.0, "A5": 8.5}
+QR_PX = {"A4": 120, "A5": 92}  # at the 96 dpi layout: about 32 mm and 24 mm
+SIGN_SPACE = {"A4": 5, "A5": 3}  # blank lines left for a handwritten signature
+
+
+def style(page_size: PageSize) -> str:
+    pt = BODY_PT[page_size]
+    return f"""
+body {{ font-size: {pt}pt; }}
+.small {{ font-size: {pt - 1}pt; }}
+.title {{ font-size: {pt + 3}pt; margin-top: 10px; }}
+.code {{ font-size: {pt + 1}pt; }}
+.rule {{ font-size: {pt - 3}pt; }}
+.reprint {{ font-size: {pt - 1}pt; color: #b00000; }}
+.copy {{ font-size: {pt - 1}pt; }}
+.lookup {{ font-size: {pt - 1}pt; }}
+th {{ font-weight: bold; background-color: #eeeeee; }}
 """
 
 
@@ -107,8 +115,8 @@ def documents_table(docs: list[dict[str, Any]] | None) -> str:
     if not rows:
         rows.append("<tr><td colspan='5' align='center'><i>(không có)</i></td></tr>")
     return ("<table width='100%' border='1' cellspacing='0' cellpadding='3' style='border-collapse: collapse'>"
-            "<tr><th width='6%'>STT</th><th>Tên giấy tờ</th><th width='18%'>Hình thức</th>"
-            "<th width='8%'>Số lượng</th><th width='20%'>Ghi chú</th></tr>" + "".join(rows) + "</table>")
+            "<tr><th width='7%'>STT</th><th>Tên giấy tờ</th><th width='17%'>Hình thức</th>"
+            "<th width='11%'>Số lượng</th><th width='19%'>Ghi chú</th></tr>" + "".join(rows) + "</table>")
 
 
 def _reprint(print_no: int, printed_at: datetime) -> str:
@@ -125,22 +133,25 @@ def _header(station: StationInfo, serial_line: str, form_label: str) -> str:
 
 
 def _footer(dossier: dict[str, Any], station: StationInfo, printed_at: datetime, *, signers: list[str],
-            with_qr: bool) -> str:
+            with_qr: bool, page_size: PageSize = "A4") -> str:
     received = _local(dossier.get("received_at")) or printed_at
     place_date = f"<i>{esc(station.place)}, {date_words(received)}</i>"
     officer = esc(dossier.get("officer_name"))
     last = len(signers) - 1
     sign_cells = "".join(
         f"<td align='center' valign='top'>{place_date + '<br/>' if i == last else '<br/>'}<b>{esc(s)}</b><br/>"
-        f"<i class='small'>(Ký, ghi rõ họ tên)</i><br/><br/><br/><br/><br/>{officer if i == last else ''}</td>"
+        f"<i class='small'>(Ký, ghi rõ họ tên)</i>{'<br/>' * SIGN_SPACE[page_size]}{officer if i == last else ''}</td>"
         for i, s in enumerate(signers))
     qr_cell = ""
+    qr = QR_PX[page_size]
     if with_qr and dossier.get("lookup_code"):
-        qr_cell = (f"<td width='34%' align='center' valign='top'><img src='{QR_NAME}' width='120' height='120'/>"
+        qr_cell = (f"<td width='34%' align='center' valign='top'><img src='{QR_NAME}' width='{qr}' height='{qr}'/>"
                    f"<br/><span class='lookup'>Mã tra cứu: <b>{esc(dossier['lookup_code'])}</b></span><br/>"
                    "<span class='small'>Quét mã hoặc nhập mã tra cứu<br/>để xem tình trạng hồ sơ</span></td>")
-    width = 66 if qr_cell else 100
-    return (f"<table width='100%' cellspacing='0' cellpadding='2' style='margin-top: 8px'><tr>{qr_cell}"
+    # Without a QR code the left of the footer stays empty: a lone signature sits on the right, as on paper forms.
+    left = qr_cell or "<td width='45%'></td>"
+    width = 66 if qr_cell else 55
+    return (f"<table width='100%' cellspacing='0' cellpadding='2' style='margin-top: 8px'><tr>{left}"
             f"<td width='{width}%'><table width='100%'><tr>{sign_cells}</tr></table></td></tr></table>")
 
 
@@ -174,8 +185,8 @@ def _common(dossier: dict[str, Any], station: StationInfo) -> dict[str, str]:
     }
 
 
-def _wrap(body: str) -> str:
-    return f"<html><head><meta charset='utf-8'/><style>{STYLE}</style></head><body>{body}</body></html>"
+def _wrap(body: str, page_size: PageSize) -> str:
+    return f"<html><head><meta charset='utf-8'/><style>{style(page_size)}</style></head><body>{body}</body></html>"
 
 
 def receipt(dossier: dict[str, Any], station: StationInfo, *, printed_at: datetime, print_no: int = 1,
@@ -190,8 +201,8 @@ def receipt(dossier: dict[str, Any], station: StationInfo, *, printed_at: dateti
     if (dossier.get("receipt_form") or "CT04") == "CT04":
         body = _template("receipt_ct04.html").substitute(
             values, reprint=reprint, header=_header(station, f"Số: {serial}", "Mẫu CT04"),
-            footer=_footer(dossier, station, printed_at, signers=["CÁN BỘ TIẾP NHẬN HỒ SƠ"], with_qr=True))
-        return PrintDoc(f"Phiếu tiếp nhận hồ sơ {dossier['code']}", _wrap(body), images, page_size)
+            footer=_footer(dossier, station, printed_at, signers=[OFFICER], with_qr=True, page_size=page_size))
+        return PrintDoc(f"Phiếu tiếp nhận hồ sơ {dossier['code']}", _wrap(body, page_size), images, page_size)
     copies = []
     for label in ("Liên 1: Lưu tại bộ phận tiếp nhận", "Liên 2: Giao cho công dân"):
         copies.append(_template("receipt_m01.html").substitute(
@@ -200,9 +211,9 @@ def receipt(dossier: dict[str, Any], station: StationInfo, *, printed_at: dateti
             serial=esc(str(dossier.get("receipt_no") or "").split("/")[0]),
             result_place_text=f" — {esc(dossier['result_place'])}" if dossier.get("result_place") else "",
             footer=_footer(dossier, station, printed_at, signers=["NGƯỜI NỘP HỒ SƠ", "NGƯỜI TIẾP NHẬN HỒ SƠ"],
-                           with_qr=True)))
+                           with_qr=True, page_size=page_size)))
     body = "<p style='page-break-before: always'></p>".join(copies)
-    return PrintDoc(f"Giấy tiếp nhận hồ sơ {dossier['code']}", _wrap(body), images, page_size)
+    return PrintDoc(f"Giấy tiếp nhận hồ sơ {dossier['code']}", _wrap(body, page_size), images, page_size)
 
 
 def supplement_request(dossier: dict[str, Any], station: StationInfo, *, printed_at: datetime,
@@ -214,8 +225,9 @@ def supplement_request(dossier: dict[str, Any], station: StationInfo, *, printed
         values, reprint=_reprint(print_no, printed_at),
         header=_header(station, f"Số: {esc(dossier.get('receipt_no'))}", "Mẫu CT05"), items=f"<ol>{items}</ol>",
         supplement_note=esc(dossier.get("supplement_note")),
-        footer=_footer(dossier, station, printed_at, signers=["CÁN BỘ TIẾP NHẬN HỒ SƠ"], with_qr=False))
-    return PrintDoc(f"Phiếu hướng dẫn bổ sung hồ sơ {dossier['code']}", _wrap(body), {}, page_size)
+        footer=_footer(dossier, station, printed_at, signers=[OFFICER], with_qr=False,
+                       page_size=page_size))
+    return PrintDoc(f"Phiếu hướng dẫn bổ sung hồ sơ {dossier['code']}", _wrap(body, page_size), {}, page_size)
 
 
 def refusal(dossier: dict[str, Any], station: StationInfo, *, printed_at: datetime, print_no: int = 1,
@@ -227,8 +239,9 @@ def refusal(dossier: dict[str, Any], station: StationInfo, *, printed_at: dateti
         header=_header(station, f"Số: {esc(dossier.get('receipt_no'))}", "Mẫu CT06"),
         refusal_reason=esc(dossier.get("refusal_reason"), "………………"),
         refusal_ground=esc(dossier.get("refusal_ground")),
-        footer=_footer(dossier, station, printed_at, signers=["CÁN BỘ TIẾP NHẬN HỒ SƠ"], with_qr=False))
-    return PrintDoc(f"Phiếu từ chối hồ sơ {dossier['code']}", _wrap(body), {}, page_size)
+        footer=_footer(dossier, station, printed_at, signers=[OFFICER], with_qr=False,
+                       page_size=page_size))
+    return PrintDoc(f"Phiếu từ chối hồ sơ {dossier['code']}", _wrap(body, page_size), {}, page_size)
 
 
 def document_for(dossier: dict[str, Any], station: StationInfo, *, printed_at: datetime, print_no: int = 1,

@@ -25,7 +25,7 @@ from PySide6.QtGui import (
 )
 
 from ..resources import resource_path
-from .documents import PageSize, PrintDoc
+from .documents import BODY_PT, PageSize, PrintDoc
 
 FAMILY_FALLBACKS = ("Noto Sans", "DejaVu Sans")
 SYSTEM_FONT_DIRS = (Path("/usr/share/fonts/truetype/noto"), Path("/usr/share/fonts/opentype/noto"))
@@ -73,7 +73,7 @@ def text_document(doc: PrintDoc) -> QTextDocument:
     td = QTextDocument()
     td.setDocumentMargin(0)
     font = QFont(font_family())
-    font.setPointSizeF(11)
+    font.setPointSizeF(BODY_PT[doc.page_size])
     td.setDefaultFont(font)
     td.setDefaultStyleSheet(f"body, td, th, p {{ font-family: '{font_family()}'; }}")
     for name, data in doc.images.items():
