@@ -76,6 +76,8 @@ def test_permanent_residence_intake_and_print_preview(qtbot, app_factory, data_d
     assert record["status"] == "received" and record["applicant_person_id"] == person["id"]
     assert [d["count"] for d in record["documents"]] == [1, 2, 1]
     assert record["fee"] == 20000 and record["receipt_form"] == "CT04"
+    # The appointment reads in office time (close of business), whatever the computer's time zone.
+    assert "17:00" in view.detail.view.toPlainText()
     assert record["code"] in preview.doc.title
     assert "Phạm Thị Thu Hương" in preview.doc.html and "PHIẾU TIẾP NHẬN" in preview.doc.html
     assert "Công an phường Mạo Khê".upper() in preview.doc.html

@@ -30,7 +30,6 @@ from ...domain.procedures import DOCUMENT_FORMS, Procedure
 from ...printing.documents import DocType, PageSize, document_for, station_info
 from ...store import dossiers as sd
 from ..context import AppContext
-from ..i18n import format_datetime
 from ..labels import vocabulary
 from .preview import PrintPreview
 
@@ -81,10 +80,21 @@ class ActionDialog(QDialog):
         return {}
 
 
+def office_time(value: str | None) -> str:
+    """dd/mm/yyyy HH:MM in the office's time zone (Asia/Ho_Chi_Minh), whatever the computer's zone: the
+    appointment on screen must read as on the receipt."""
+    if not value:
+        return ""
+    from ...domain.deadlines import default_office_hours
+
+    return default_office_hours().local(datetime.fromisoformat(value)).strftime("%d/%m/%Y %H:%M")
+
+
 def summary_html(d: dict[str, Any], today: date, cal: Any, language: str) -> str:
     """The dossier as the detail page shows it (plain HTML for a QTextBrowser)."""
     def row(label: str, value: Any) -> str:
-        return f"<tr><td><b>{html.escape(label)}</b></td><td>{html.escape(str(value or ''))}</td></tr>"
+        text = "" if value is None else str(value)
+        return f"<tr><td><b>{html.escape(label)}</b></td><td>{html.escape(text)}</td></tr>"
 
     status = vocabulary(language, STATUSES, d.get("status"))
     due = d.get("due_at")
@@ -100,8 +110,8 @@ def summary_html(d: dict[str, Any], today: date, cal: Any, language: str) -> str
         row("Thủ tục", d.get("procedure_name")), row("Trạng thái", status),
         row("Người nộp", d.get("applicant_name")), row("Số định danh", d.get("applicant_personal_id")),
         row("Số điện thoại", d.get("applicant_phone")),
-        row("Tiếp nhận lúc", format_datetime(d.get("received_at"))), row("Thời hạn", duration),
-        row("Hẹn trả kết quả", format_datetime(due)), row("Thời gian còn lại", left),
+        row("Tiếp nhận lúc", office_time(d.get("received_at"))), row("Thời hạn", duration),
+        row("Hẹn trả kết quả", office_time(due)), row("Thời gian còn lại", left),
         row("Hình thức nộp", vocabulary(language, CHANNELS, d.get("channel"))),
         row("Nhận kết quả", vocabulary(language, RESULT_CHANNELS, d.get("result_channel"))),
         row("Lệ phí", f"{d.get('fee') or 0:,} đ".replace(",", ".")),

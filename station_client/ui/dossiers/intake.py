@@ -72,6 +72,7 @@ class IntakePage(QWidget):
         self.person_hits = QListWidget()
         self.person_hits.setObjectName("intake_person_hits")
         self.person_hits.setMaximumHeight(110)
+        self.person_hits.hide()  # shown when a search finds someone
         self.person_hits.itemActivated.connect(self._pick_person)
         self.person_hits.itemClicked.connect(self._pick_person)
         self.picked = QLabel()
@@ -198,6 +199,7 @@ class IntakePage(QWidget):
         self.picked.clear()
         self.person_search.clear()
         self.person_hits.clear()
+        self.person_hits.hide()
         self.form.clear()
         self.complete.setChecked(True)
         self.supplement.clear()
@@ -284,6 +286,7 @@ class IntakePage(QWidget):
         text = self.person_search.text().strip()
         if len(text) < 2:
             self.person_hits.clear()
+            self.person_hits.hide()
             return
         self.context.tasks.run(lambda conn: search_persons(conn, text, 20), self._hits, self._failed)
 
@@ -293,6 +296,7 @@ class IntakePage(QWidget):
             item = QListWidgetItem(" — ".join(str(x) for x in (h.full_name, h.personal_id, h.permanent_address) if x))
             item.setData(Qt.ItemDataRole.UserRole, h.id)
             self.person_hits.addItem(item)
+        self.person_hits.setVisible(bool(hits))
 
     def _pick_person(self, item: QListWidgetItem) -> None:
         person_id = item.data(Qt.ItemDataRole.UserRole)

@@ -26,10 +26,9 @@ from ...domain.dossiers import STATUSES
 from ...store import ChangeSet
 from ...store import dossiers as sd
 from ..context import AppContext
-from ..i18n import format_datetime
 from ..labels import vocabulary
 from ..models import Column, ListModel
-from .detail import DetailPage
+from .detail import DetailPage, office_time
 from .intake import IntakePage
 
 PAGE = 500  # rows shown; the search narrows the rest
@@ -57,8 +56,8 @@ class DossiersView(QWidget):
             Column("code", _col("Mã hồ sơ")),
             Column("applicant_name", _col("Người nộp")),
             Column("procedure_name", _col("Thủ tục")),
-            Column("received_at", _col("Tiếp nhận"), format_datetime),
-            Column("due_at", _col("Hẹn trả"), format_datetime),
+            Column("received_at", _col("Tiếp nhận"), office_time),
+            Column("due_at", _col("Hẹn trả"), office_time),
             Column("status", _col("Trạng thái"), lambda v: vocabulary(lang(), STATUSES, v)),
             Column("remaining", _col("Còn lại")),
         ])
@@ -85,7 +84,7 @@ class DossiersView(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setStretchLastSection(True)
-        for col, width in enumerate((190, 190, 230, 120, 120, 130)):
+        for col, width in enumerate((170, 180, 200, 120, 120, 120)):
             self.table.setColumnWidth(col, width)
         self.table.activated.connect(self._activated)
         top = QHBoxLayout()
