@@ -314,7 +314,10 @@ class Store:
         if kind.table == "persons":
             search.fts_add(self.conn, int(cur.lastrowid or 0),
                            {k: db_values[k] for k in ("search_name", "search_ids", "search_addr")})
-        change_id = self._enqueue(kind, rid, "upsert", 0, record, officer, now, new_record=True)
+        # A new record's change carries its non-empty fields only: absent means null for a record the province
+        # does not have yet (docs/sync-protocol.md), and the nulls are bytes on a slow link.
+        change_id = self._enqueue(kind, rid, "upsert", 0, {f: v for f, v in record.items() if v is not None},
+                                  officer, now, new_record=True)
         diff = {f: [None, v] for f, v in record.items() if v is not None}
         audit_hash = self._audit(kind, rid, "create", diff, officer, now, change_id,
                                  record_hash(kind, rid, record, False), prev_hash)

@@ -56,9 +56,13 @@ class OutboxChange:
     officer: str
 
     def wire(self) -> dict[str, Any]:
-        """The change as the protocol sends it."""
-        return {"change_id": self.change_id, "kind": self.kind, "id": self.record_id, "op": self.op,
-                "base_version": self.base_version, "fields": self.fields, "resolves": self.resolves}
+        """The change as the protocol sends it. The constant members come first and together, so gzip codes
+        them as one back-reference per change; ``resolves`` is left out when null (its default)."""
+        out: dict[str, Any] = {"kind": self.kind, "op": self.op, "base_version": self.base_version}
+        if self.resolves is not None:
+            out["resolves"] = self.resolves
+        out |= {"id": self.record_id, "change_id": self.change_id, "fields": self.fields}
+        return out
 
 
 @dataclass(frozen=True)

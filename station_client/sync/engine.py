@@ -173,7 +173,10 @@ class SyncEngine:
             if self.cancel.is_set():
                 raise Cancelled()
             pos = ops.position(self.store)
-            changes = ops.take_batch(self.store, batch_limit)
+            # While the scope is pulled again from 0 (first sync, restored province, divergence), the feed
+            # includes the station's own records: pushing now would download every pushed change right back.
+            # Pull first; the changes follow in the same cycle.
+            changes = [] if pos.resync else ops.take_batch(self.store, batch_limit)
             body: dict[str, Any] = {
                 "protocol": PROTOCOL, "epoch": pos.epoch, "cursor": pos.cursor or 0,
                 "limit": cfg.resync_feed_limit if pos.resync else cfg.feed_limit,
