@@ -54,8 +54,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.environ.setdefault("PROVINCE_SERVER_POOL", str(args.pool))
     if args.quiet:
         os.environ["PROVINCE_SERVER_QUIET"] = "1"
+    from .protocol import NoDelayH11Protocol
+
     uvicorn.run("province_server.app:app_from_env", factory=True, host=args.host, port=args.port, workers=workers,
-                access_log=False, log_level="warning", timeout_keep_alive=30, backlog=2048)
+                http=NoDelayH11Protocol, access_log=False, log_level="warning", timeout_keep_alive=30, backlog=2048)
     return 0
 
 
