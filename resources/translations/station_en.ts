@@ -448,67 +448,72 @@
 <context>
     <name>PersonPage</name>
     <message>
-        <location filename="../../station_client/ui/residents/person_page.py" line="102" />
+        <location filename="../../station_client/ui/residents/person_page.py" line="106" />
         <source>Loại</source>
         <translation>Type</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/residents/person_page.py" line="156" />
+        <location filename="../../station_client/ui/residents/person_page.py" line="161" />
         <source>Hộ: %1</source>
         <translation>Household: %1</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/residents/person_page.py" line="200" />
+        <location filename="../../station_client/ui/residents/person_page.py" line="216" />
+        <source>Trạng thái đồng bộ: %1</source>
+        <translation>Sync state: %1</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/residents/person_page.py" line="224" />
         <source>Hộ gia đình: %1 — %2 (%3)</source>
         <translation>Household: %1 — %2 (%3)</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/residents/person_page.py" line="206" />
+        <location filename="../../station_client/ui/residents/person_page.py" line="230" />
         <source>Chưa thuộc hộ gia đình nào.</source>
         <translation>Not in any household.</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/residents/person_page.py" line="213" />
+        <location filename="../../station_client/ui/residents/person_page.py" line="237" />
         <source>Không tải được từ mục %1: %2</source>
         <translation>Could not load from %1: %2</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/residents/person_page.py" line="216" />
+        <location filename="../../station_client/ui/residents/person_page.py" line="240" />
         <source>Chưa có trong hồ sơ hay tin báo nào.</source>
         <translation>Not in any dossier or report yet.</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/residents/person_page.py" line="293" />
+        <location filename="../../station_client/ui/residents/person_page.py" line="317" />
         <source>Thêm nhân khẩu</source>
         <translation>New resident</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/residents/person_page.py" line="296" />
+        <location filename="../../station_client/ui/residents/person_page.py" line="320" />
         <source>← Danh sách</source>
         <translation>← List</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/residents/person_page.py" line="297" />
+        <location filename="../../station_client/ui/residents/person_page.py" line="321" />
         <source>Lưu (Enter)</source>
         <translation>Save (Enter)</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/residents/person_page.py" line="298" />
+        <location filename="../../station_client/ui/residents/person_page.py" line="322" />
         <source>Huỷ (Esc)</source>
         <translation>Cancel (Esc)</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/residents/person_page.py" line="299" />
+        <location filename="../../station_client/ui/residents/person_page.py" line="323" />
         <source>Lịch sử cư trú</source>
         <translation>Residence history</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/residents/person_page.py" line="300" />
+        <location filename="../../station_client/ui/residents/person_page.py" line="324" />
         <source>Thêm cư trú…</source>
         <translation>Add residence…</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/residents/person_page.py" line="301" />
+        <location filename="../../station_client/ui/residents/person_page.py" line="325" />
         <source>Có trong hồ sơ, tin báo</source>
         <translation>Appears in dossiers and reports</translation>
     </message>

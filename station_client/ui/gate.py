@@ -93,7 +93,7 @@ class FirstRunPage(_Card):
         f.add("confirm", _t(QT_TRANSLATE_NOOP("Gate", "Nhập lại mật khẩu")), _password())
         f.finish()
         unit = commune(DEMO_COMMUNE)
-        f.fields["station_name"].set(f"Công an {unit.name}" if unit else "")
+        f.fields["station_name"].set(f"Công an {unit.name[:1].lower()}{unit.name[1:]}" if unit else "")
         f.submitted.connect(self.submit)
         self.retranslate()
 

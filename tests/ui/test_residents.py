@@ -123,3 +123,40 @@ def test_find_resident_by_typing_nguyen(qtbot, app_factory, data_dir) -> None:  
     qtbot.waitUntil(lambda: residents.person.record is not None)
     assert residents.person.record["id"] == hits[0].id
     assert residents.person.form.fields["full_name"].widget.text() == hits[0].full_name
+
+
+def test_stale_search_answers_are_dropped(qtbot, app_factory, data_dir, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    from station_client.synthetic import populate
+    from station_client.ui.residents import view as residents_view
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with Store.open(db_path(data_dir)) as store:
+        populate(store, 200)
+    real = residents_view.search_persons
+    answered: list[str] = []
+
+    def slow_for_short_queries(conn, query, limit):  # type: ignore[no-untyped-def]
+        if query == "tr":
+            time.sleep(0.4)  # an old, slow answer that arrives after the newer one
+        hits = real(conn, query, limit)
+        answered.append(query)
+        return hits
+
+    monkeypatch.setattr(residents_view, "search_persons", slow_for_short_queries)
+    app = logged_in(qtbot, app_factory, data_dir)
+    w = app.window
+    qtbot.keyClick(w, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    residents = w.workspace.widgets["residents"]
+    type_text(qtbot, residents.search, "tr")
+    residents._debounce.stop()
+    residents._run_search()
+    type_text(qtbot, residents.search, "an thi")
+    residents._debounce.stop()
+    residents._run_search()
+    qtbot.waitUntil(lambda: answered == ["tran thi", "tr"] or answered == ["tr", "tran thi"], timeout=3000)
+    qtbot.wait(100)  # let the late answer reach the GUI thread
+    assert residents.last_query == "tran thi"
+    assert residents.hits_model.rows and all("Trần" in h.full_name or "Thị" in h.full_name
+                                             for h in residents.hits_model.rows)

@@ -3,6 +3,7 @@ dossier and report they appear in (from the person-link providers of ``sections.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -27,7 +28,7 @@ from ...store import ChangeSet, Store, lists
 from ..context import AppContext
 from ..forms import Choice, DateEdit, FieldForm
 from ..i18n import format_date
-from ..labels import RELATIONSHIPS, RESIDENCE_TYPES, SEXES, label, vocabulary
+from ..labels import RELATIONSHIPS, RESIDENCE_TYPES, SEXES, label, sync_state, vocabulary
 from ..models import Column, ListModel
 from ..sections import PersonLink, collect_person_links
 from .residence_dialog import ResidenceDialog
@@ -94,6 +95,9 @@ class PersonPage(QWidget):
         self.cancel_button = QPushButton()
         self.cancel_button.clicked.connect(self.cancel)
 
+        self.sync_label = QLabel()
+        self.sync_label.setObjectName("person_sync_state")
+        self.sync_label.setWordWrap(True)
         self.household_label = QLabel()
         self.household_label.setWordWrap(True)
         self.household_label.setObjectName("person_household")
@@ -117,6 +121,7 @@ class PersonPage(QWidget):
         self.links.itemActivated.connect(self._open_link)
 
         side = QVBoxLayout()
+        side.addWidget(self.sync_label)
         side.addWidget(self.household_label)
         side.addWidget(self.residence_title)
         side.addWidget(self.residences, 2)
@@ -154,7 +159,8 @@ class PersonPage(QWidget):
         self._show_relationship(household_id is not None)
         self.side.setVisible(household_id is not None)
         self.household_label.setText(self.tr("Hộ: %1").replace("%1", household_text) if household_id else "")
-        for w in (self.residence_title, self.residences, self.add_residence, self.links_title, self.links):
+        for w in (self.sync_label, self.residence_title, self.residences, self.add_residence, self.links_title,
+                  self.links):
             w.setVisible(False)
         self.retranslate()
         self.form.focus_first()
@@ -163,7 +169,8 @@ class PersonPage(QWidget):
         self.household_id = None
         self._show_relationship(False)
         self.side.setVisible(True)
-        for w in (self.residence_title, self.residences, self.add_residence, self.links_title, self.links):
+        for w in (self.sync_label, self.residence_title, self.residences, self.add_residence, self.links_title,
+                  self.links):
             w.setVisible(True)
         self.form.show_problems([], self.context.language)
         self.context.tasks.run(lambda conn: load_details(conn, person_id), self._loaded, on="read")
@@ -189,11 +196,28 @@ class PersonPage(QWidget):
         if not editing_same:
             self.form.focus_first()
 
+    def _note(self, note: str) -> str:
+        """The province's reason, stored as JSON {"vi", "en"} or plain text."""
+        try:
+            data = json.loads(note)
+        except ValueError:
+            return note
+        if isinstance(data, dict):
+            return str(data.get("en" if self.context.language == "en" else "vi") or data.get("vi") or note)
+        return note
+
     def _fill_side(self) -> None:
         """Household and links, in the current language (called again after a language switch)."""
         details = self.details
         if not details:
             return
+        person = details["person"]
+        state = person.get("sync_state")
+        text = self.tr("Trạng thái đồng bộ: %1").replace("%1", sync_state(state))
+        if state in ("rejected", "conflict") and person.get("sync_note"):
+            text += " — " + self._note(person["sync_note"])
+        self.sync_label.setText(text)
+        self.sync_label.setStyleSheet("color: #b3261e;" if state in ("rejected", "conflict") else "")
         current = [m for m in details["memberships"] if not m.get("left_on")]
         if current:
             m = current[0]

@@ -1,0 +1,53 @@
+"""Reports section (tố giác, tin báo; đơn thư; hoà giải; vi phạm hành chính): registers itself with the shell and
+feeds the Today list with every running statutory clock that is overdue, due within a day, or due within two
+working days — urgent crime reports first."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, datetime
+
+from PySide6.QtCore import QCoreApplication
+
+from ..sections import Section, TodayItem, register_section, register_today_provider
+
+KINDS = ("crime_report", "petition", "mediation_case", "admin_violation")
+WHAT = {  # what the officer must do when the running clock is due, by kind
+    "crime_report": "Chuyển tố giác, tin báo",
+    "petition": "Xử lý đơn",
+    "mediation_case": "Theo dõi thực hiện hoà giải",
+    "admin_violation": "Ra quyết định xử phạt / xử lý tang vật",
+}
+
+
+def _make(context):  # type: ignore[no-untyped-def]
+    from .view import ReportsView
+
+    return ReportsView(context)
+
+
+def today_items(conn: sqlite3.Connection, today: date) -> list[TodayItem]:
+    """Runs off the GUI thread on a read-only connection (index range scans on ``(status, due_at)``)."""
+    from ...domain.deadlines import default_office_hours
+    from ...store import reports as R
+
+    def tr(text: str) -> str:
+        return QCoreApplication.translate("Reports", text)
+
+    tz = default_office_hours().tz
+    now = datetime.now(tz)
+    if today != now.date():  # asked about another day: judge at its start
+        now = datetime.combine(today, datetime.min.time(), tzinfo=tz)
+    items = []
+    for i in R.due_items(conn, now):
+        title = f"{tr(WHAT[i.kind])}: {i.title}"
+        if i.urgent:
+            title = f"{tr('KHẨN CẤP')} — {title}"
+        items.append(TodayItem(title=title, due=i.due_at, state=i.state, section="reports", kind=i.kind,
+                               record_id=i.record_id, detail=f"{tr('Số')} {i.register_no}"))
+    return items
+
+
+register_section(Section(id="reports", title=lambda: QCoreApplication.translate("Sections", "Tố giác, tin báo"),
+                         factory=_make, icon="reports", shortcut="Ctrl+5", order=50, kinds=KINDS))
+register_today_provider("reports", today_items)

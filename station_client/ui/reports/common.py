@@ -1,0 +1,337 @@
+"""Shared pieces of the reports section: translated labels, a form that also reads check boxes, numbers and
+date-times, the editor of people involved (linked to residents where known), and how a record's values read."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QDateTime, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateTimeEdit,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...domain import crime_reports as cr
+from ...domain import mediation as md
+from ...domain import petitions as pt
+from ...domain import violations as vl
+from ...domain.deadline_rules import COMPLEXITY
+from ...domain.deadlines import OUTCOMES, default_office_hours
+from ...domain.kinds import RecordKind
+from ...domain.problems import Problem
+from ...domain.registry import get_kind
+from ...domain.reports import PARTY_ROLES
+from ...store.search import PersonHit, search_persons
+from ..context import AppContext
+from ..forms import FieldForm
+from ..i18n import format_datetime
+from ..labels import vocabulary
+
+CONTEXT = "Reports"
+SEARCH_DELAY_MS = 200
+# Fixed vocabularies of each kind's fields, for showing codes as words.
+VOCABULARIES: dict[str, dict[str, dict[str, tuple[str, str]]]] = {
+    "crime_report": {"report_kind": cr.REPORT_KINDS, "channel": cr.CHANNELS, "status": cr.STATUSES,
+                     "urgency_reason": cr.URGENCY_REASONS, "agency_decision": cr.AGENCY_DECISIONS,
+                     "outcome": OUTCOMES},
+    "petition": {"petition_type": pt.PETITION_TYPES, "channel": pt.CHANNELS, "status": pt.STATUSES,
+                 "complexity": COMPLEXITY, "classify_outcome": OUTCOMES, "resolve_outcome": OUTCOMES},
+    "mediation_case": {"trigger_kind": md.TRIGGERS, "dispute_type": md.DISPUTE_TYPES, "status": md.STATUSES,
+                       "follow_up_status": md.FULFILMENT},
+    "admin_violation": {"violator_type": vl.VIOLATOR_TYPES, "sanction": vl.SANCTIONS, "status": vl.STATUSES,
+                        "decision_outcome": OUTCOMES},
+}
+STATUSES = {"crime_report": cr.STATUSES, "petition": pt.STATUSES, "mediation_case": md.STATUSES,
+            "admin_violation": vl.STATUSES}
+ACTIONS = {"crime_report": cr.ACTIONS, "petition": pt.ACTIONS, "mediation_case": md.ACTIONS,
+           "admin_violation": vl.ACTIONS}
+# Internal fields a detail view does not show (register parts, snapshots, links shown otherwise).
+HIDDEN = {"register_year", "register_seq", "station_code", "rule_key", "duration", "decision_rule",
+          "reporter_person_id", "petitioner_person_id", "violator_person_id", "admin_violation_id",
+          "crime_report_id", "due_at"}
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate(CONTEXT, text)
+
+
+def lazy(text: str):  # type: ignore[no-untyped-def]
+    return lambda: tr(text)
+
+
+def now_local() -> datetime:
+    return datetime.now(default_office_hours().tz)
+
+
+# ------------------------------------------------------------------------------------------ values shown
+def show_value(kind: RecordKind, name: str, value: Any, language: str) -> str:
+    """A field's value as the officer reads it (plain text)."""
+    if value is None or value == "" or value == []:
+        return ""
+    vocab = VOCABULARIES.get(kind.name, {}).get(name)
+    if vocab is not None:
+        return vocabulary(language, vocab, value)
+    f = kind.by_name.get(name)
+    if f is not None and f.type == "bool":
+        return tr("Có") if value else tr("Không")
+    if f is not None and f.type == "datetime":
+        return format_datetime(value)
+    if name == "parties":
+        return "; ".join(f"{vocabulary(language, PARTY_ROLES, p.get('role'))}: {p.get('name')}"
+                         + (f" ({p['birth_year']})" if p.get("birth_year") else "")
+                         + (" ✓" if p.get("person_id") else "") for p in value)
+    if name in ("notices", "sessions", "follow_ups"):
+        return "\n".join(f"{format_datetime(x.get('at'))} — {x.get('content') or x.get('summary') or x.get('note')}"
+                         for x in value)
+    if name == "items_held":
+        return "; ".join(f"{x.get('name')}" + (f" × {x['quantity']}" if x.get("quantity") else "") for x in value)
+    if name == "fine_amount":
+        return f"{int(value):,} đ".replace(",", ".")
+    return str(value)
+
+
+def record_html(kind_name: str, record: dict[str, Any], language: str) -> str:
+    kind = get_kind(kind_name)
+    rows = []
+    for f in kind.fields:
+        if f.name in HIDDEN:
+            continue
+        text = show_value(kind, f.name, record.get(f.name), language)
+        if not text:
+            continue
+        label = f.en if language == "en" else f.vi
+        rows.append(f"<tr><td valign='top' width='34%'><b>{html.escape(label)}</b></td>"
+                    f"<td valign='top'>{html.escape(text).replace(chr(10), '<br/>')}</td></tr>")
+    return f"<table cellpadding='3' width='100%'>{''.join(rows)}</table>"
+
+
+# ------------------------------------------------------------------------------------------ form
+class ReportForm(FieldForm):
+    """``FieldForm`` that also reads check boxes (bool), date-time edits (ISO) and whole numbers typed in a line
+    edit (``int_fields``)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.int_fields: set[str] = set()
+
+    def values(self) -> tuple[dict[str, Any], list[Problem]]:
+        out: dict[str, Any] = {}
+        plain = {}
+        for name, f in self.fields.items():
+            w = f.widget
+            if isinstance(w, QCheckBox):
+                out[name] = w.isChecked()
+            elif isinstance(w, QDateTimeEdit):
+                out[name] = w.dateTime().toPython().replace(tzinfo=default_office_hours().tz).isoformat()
+            elif isinstance(w, QComboBox) and not hasattr(w, "value"):
+                out[name] = w.currentText().strip() or None
+            else:
+                plain[name] = f
+        base, problems = self._read(plain)
+        out |= base
+        for name in self.int_fields:
+            text = out.get(name)
+            if text is None:
+                continue
+            try:
+                out[name] = int(str(text))
+            except ValueError:
+                problems.append(Problem(name, "int.format", "Cần nhập một số.", "A number is required."))
+        return out, problems
+
+    @staticmethod
+    def _read(fields: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+        out: dict[str, Any] = {}
+        problems: list[Problem] = []
+        for name, f in fields.items():
+            try:
+                out[name] = f.get()
+            except ValueError:
+                problems.append(Problem(name, "date.format", "Ngày không hợp lệ (nhập theo dạng dd/mm/yyyy).",
+                                        "Invalid date (type it as dd/mm/yyyy)."))
+        return out, problems
+
+    def set_values(self, values: dict[str, Any]) -> None:
+        for name, f in self.fields.items():
+            if name not in values:
+                continue
+            w, v = f.widget, values[name]
+            if isinstance(w, QCheckBox):
+                w.setChecked(bool(v))
+            elif isinstance(w, QDateTimeEdit):
+                w.setDateTime(QDateTime(datetime.fromisoformat(v).replace(tzinfo=None)) if v
+                              else QDateTime.currentDateTime())
+            else:
+                f.set(None if v is None else (str(v) if name in self.int_fields else v))
+
+
+def datetime_edit() -> QDateTimeEdit:
+    w = QDateTimeEdit(QDateTime.currentDateTime())
+    w.setDisplayFormat("dd/MM/yyyy HH:mm")
+    w.setCalendarPopup(True)
+    return w
+
+
+# ------------------------------------------------------------------------------------------ people involved
+class PartiesEditor(QWidget):
+    """People involved: role, name, year of birth, address, note. A resident found by the search is added with
+    a link to the register (``person_id``), so the report shows up in that person's history."""
+
+    changed = Signal()
+    COLUMNS = ("role", "name", "birth_year", "address", "note")
+
+    def __init__(self, context: AppContext, roles: tuple[str, ...], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.context = context
+        self.roles = roles
+        self._timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._timer.timeout.connect(self._search)
+        self.table = QTableWidget(0, len(self.COLUMNS))
+        self.table.setObjectName("parties_table")
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.table.setMinimumHeight(110)
+        self.search = QLineEdit()
+        self.search.setObjectName("parties_search")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(lambda _t: self._timer.start())
+        self.hits = QListWidget()
+        self.hits.setObjectName("parties_hits")
+        self.hits.setMaximumHeight(90)
+        self.hits.hide()
+        self.hits.itemActivated.connect(self._pick)
+        self.hits.itemClicked.connect(self._pick)
+        self.add_button = QPushButton()
+        self.add_button.setObjectName("parties_add")
+        self.add_button.clicked.connect(lambda: self.add_row(self.roles[0]))
+        self.remove_button = QPushButton()
+        self.remove_button.clicked.connect(self._remove)
+        bar = QHBoxLayout()
+        bar.addWidget(self.search, 1)
+        bar.addWidget(self.add_button)
+        bar.addWidget(self.remove_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.hits)
+        layout.addWidget(self.table)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.table.setHorizontalHeaderLabels([tr("Vai trò"), tr("Họ tên / đặc điểm"), tr("Năm sinh"),
+                                              tr("Nơi cư trú"), tr("Ghi chú")])
+        self.search.setPlaceholderText(tr("Tìm nhân khẩu để thêm (họ tên, số định danh)…"))
+        self.add_button.setText(tr("Thêm người"))
+        self.remove_button.setText(tr("Bỏ dòng"))
+
+    def _role_box(self, role: str) -> QComboBox:
+        box = QComboBox()
+        for code in self.roles:
+            box.addItem(vocabulary(self.context.language, PARTY_ROLES, code), code)
+        box.setCurrentIndex(max(0, box.findData(role)))
+        return box
+
+    def add_row(self, role: str, name: str = "", birth_year: int | None = None, address: str = "",
+                note: str = "", person_id: str | None = None) -> int:
+        row = self.table.rowCount()
+        self.table.insertRow(row)
+        self.table.setCellWidget(row, 0, self._role_box(role))
+        name_item = QTableWidgetItem(name)
+        name_item.setData(Qt.ItemDataRole.UserRole, person_id)
+        self.table.setItem(row, 1, name_item)
+        self.table.setItem(row, 2, QTableWidgetItem("" if birth_year is None else str(birth_year)))
+        self.table.setItem(row, 3, QTableWidgetItem(address))
+        self.table.setItem(row, 4, QTableWidgetItem(note))
+        self.changed.emit()
+        return row
+
+    def _remove(self) -> None:
+        row = self.table.currentRow()
+        if row >= 0:
+            self.table.removeRow(row)
+            self.changed.emit()
+
+    def _search(self) -> None:
+        text = self.search.text().strip()
+        if len(text) < 2:
+            self.hits.clear()
+            self.hits.hide()
+            return
+
+        def shown(hits: list[PersonHit]) -> None:
+            if self.search.text().strip() != text:
+                return  # a newer query is on its way
+            self.hits.clear()
+            for h in hits:
+                year = (h.birth_date or "")[:4]
+                item = QListWidgetItem(f"{h.full_name} — {year} — {h.personal_id or ''} — {h.permanent_address or ''}")
+                item.setData(Qt.ItemDataRole.UserRole, h)
+                self.hits.addItem(item)
+            self.hits.setVisible(bool(hits))
+
+        self.context.tasks.run(lambda conn: search_persons(conn, text, 10), shown)
+
+    def _pick(self, item: QListWidgetItem) -> None:
+        h: PersonHit = item.data(Qt.ItemDataRole.UserRole)
+        year = int(h.birth_date[:4]) if h.birth_date else None
+        self.add_row(self.roles[0], h.full_name, year, h.permanent_address or "", "", h.id)
+        self.search.clear()
+        self.hits.hide()
+
+    def value(self) -> list[dict[str, Any]]:
+        out = []
+        for row in range(self.table.rowCount()):
+            box = self.table.cellWidget(row, 0)
+            role = box.currentData() if isinstance(box, QComboBox) else self.roles[0]
+
+            def cell(col: int, r: int = row) -> str:
+                item = self.table.item(r, col)
+                return item.text().strip() if item else ""
+
+            name_item = self.table.item(row, 1)
+            entry: dict[str, Any] = {"role": role, "name": cell(1)}
+            if not entry["name"] and not any(cell(c) for c in (2, 3, 4)):
+                continue  # an empty row left behind
+            year = cell(2)
+            if year:
+                entry["birth_year"] = int(year) if year.isdigit() else year  # a wrong year is reported by validation
+            if cell(3):
+                entry["address"] = cell(3)
+            if cell(4):
+                entry["note"] = cell(4)
+            person_id = name_item.data(Qt.ItemDataRole.UserRole) if name_item else None
+            if person_id:
+                entry["person_id"] = person_id
+            out.append(entry)
+        return out
+
+    def set_value(self, parties: list[dict[str, Any]] | None) -> None:
+        self.table.setRowCount(0)
+        for p in parties or []:
+            self.add_row(p.get("role") or self.roles[0], p.get("name") or "", p.get("birth_year"),
+                         p.get("address") or "", p.get("note") or "", p.get("person_id"))
+
+
+class Banner(QLabel):
+    """The deadline line at the top of a form or detail: red and bold when urgent or overdue."""
+
+    def show_text(self, text: str, alarm: bool) -> None:
+        self.setText(text)
+        self.setStyleSheet("font-weight: bold; color: #ffffff; background: #b3261e; padding: 6px;" if alarm
+                           else "font-weight: bold; color: #1d3b5a; background: #e3ecf5; padding: 6px;")
+        self.setVisible(bool(text))

@@ -1,0 +1,355 @@
+"""One report, petition, mediation case or violation: what was recorded, the running deadline with a live
+countdown (red when urgent or overdue), the actions its status allows (each asks for what it needs in a small
+dialog and is one audited, synced store update) and its printouts through the shared print preview."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QEvent, QTimer, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...domain import crime_reports as cr
+from ...domain import mediation as md
+from ...domain import petitions as pt
+from ...domain import violations as vl
+from ...domain.deadline_rules import COMPLEXITY
+from ...domain.deadlines import Duration
+from ...domain.problems import ValidationError
+from ...domain.reports import countdown
+from ...printing import reports_documents as rd
+from ...printing.documents import PageSize, station_info
+from ...store import dossiers as sd
+from ...store import reports as R
+from ..context import AppContext
+from ..forms import Choice, DateEdit
+from ..labels import vocabulary
+from .common import ACTIONS, STATUSES, Banner, ReportForm, lazy, now_local, record_html, tr
+
+COUNTDOWN_MS = 30_000
+# What each action asks for: (field, label, widget). Actions not listed run at once.
+Input = tuple[str, str, str | dict[str, tuple[str, str]]]
+ACTION_INPUTS: dict[tuple[str, str], list[Input]] = {
+    ("crime_report", "start_check"): [("check_note", "Nội dung kiểm tra sơ bộ", "text")],
+    ("crime_report", "transfer"): [("transferred_to", "Cơ quan nhận", "line"),
+                                   ("transfer_doc_no", "Số văn bản chuyển", "line")],
+    ("crime_report", "close"): [("close_reason", "Lý do kết thúc", "line"),
+                                ("agency_decision", "Kết quả giải quyết của cơ quan điều tra", cr.AGENCY_DECISIONS)],
+    ("crime_report", "reclassify"): [("urgent", "Khẩn cấp", "check"),
+                                     ("urgency_reason", "Lý do khẩn cấp", cr.URGENCY_REASONS),
+                                     ("remote_commune", "Xã vùng sâu, vùng xa, miền núi, hải đảo", "check")],
+    ("crime_report", "notify"): [("content", "Nội dung thông báo", "text"),
+                                 ("method", "Hình thức thông báo", cr.NOTICE_METHODS)],
+    ("petition", "accept"): [("complexity", "Mức độ phức tạp", COMPLEXITY)],
+    ("petition", "forward"): [("forwarded_to", "Nơi chuyển đơn", "line")],
+    ("petition", "not_accept"): [("not_accepted_reason", "Lý do không thụ lý", "line")],
+    ("petition", "set_complexity"): [("complexity", "Mức độ phức tạp", COMPLEXITY)],
+    ("petition", "resolve"): [("resolution", "Kết quả giải quyết", "text")],
+    ("mediation_case", "add_session"): [("summary", "Diễn biến buổi hoà giải", "text"), ("place", "Địa điểm", "line"),
+                                        ("mediators", "Hoà giải viên", "line")],
+    ("mediation_case", "succeed"): [("agreement", "Nội dung thoả thuận", "text"),
+                                    ("follow_up_on", "Ngày theo dõi thực hiện", "date")],
+    ("mediation_case", "fail"): [("failure_reason", "Lý do hoà giải không thành", "line"),
+                                 ("referred_to", "Hướng dẫn các bên đến", "line")],
+    ("mediation_case", "follow_up"): [("note", "Kết quả theo dõi", "text"),
+                                      ("follow_up_status", "Tình trạng thực hiện", md.FULFILMENT),
+                                      ("follow_up_on", "Ngày theo dõi tiếp", "date")],
+    ("admin_violation", "hold_items"): [("items_held", "Tang vật, phương tiện (mỗi dòng một thứ)", "text")],
+    ("admin_violation", "release_items"): [("items_outcome", "Cách xử lý tang vật", "line")],
+    ("admin_violation", "decide"): [("decision_no", "Số quyết định", "line"),
+                                    ("sanction", "Hình thức xử phạt", vl.SANCTIONS),
+                                    ("fine_amount", "Số tiền phạt (đồng)", "int"),
+                                    ("additional_measures", "Hình thức bổ sung, biện pháp khắc phục", "line")],
+    ("admin_violation", "pay"): [("fine_receipt_no", "Số biên lai", "line")],
+    ("admin_violation", "close"): [("close_reason", "Lý do kết thúc", "line")],
+}
+DEFAULTS = {("crime_report", "transfer"): {"transferred_to": "Cơ quan Cảnh sát điều tra Công an tỉnh"}}
+MODULES: dict[str, Any] = {"crime_report": cr, "petition": pt, "mediation_case": md, "admin_violation": vl}
+
+
+class ActionDialog(QDialog):
+    """The details an action needs, with its validation messages next to the fields."""
+
+    def __init__(self, kind: str, action: str, record: dict[str, Any], language: str,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.kind, self.action = kind, action
+        self.setObjectName(f"report_action_{action}")
+        self.form = ReportForm()
+        for name, label, widget in ACTION_INPUTS.get((kind, action), []):
+            if isinstance(widget, dict):
+                w: QWidget = Choice(widget, empty=name not in ("complexity", "method", "sanction"))
+                w.relabel(language)  # type: ignore[attr-defined]
+            elif widget == "text":
+                w = QPlainTextEdit()
+                w.setTabChangesFocus(True)  # type: ignore[attr-defined]
+                w.setMaximumHeight(100)
+            elif widget == "date":
+                w = DateEdit()
+            elif widget == "check":
+                from PySide6.QtWidgets import QCheckBox
+
+                w = QCheckBox(tr(label))
+            else:
+                w = QLineEdit()
+                if widget == "int":
+                    self.form.int_fields.add(name)
+            self.form.add(name, lazy(label) if widget != "check" else (lambda: ""), w)
+        self.form.finish()
+        current = {name: record.get(name) for name, _l, _w in ACTION_INPUTS.get((kind, action), [])
+                   if record.get(name) is not None}
+        self.form.set_values(DEFAULTS.get((kind, action), {}) | current)
+        self.form.submitted.connect(self.accept)
+        self.form.cancelled.connect(self.reject)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("Đồng ý"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("Huỷ"))
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.form)
+        layout.addWidget(self.buttons)
+        self.setWindowTitle(ACTIONS[kind][action].label(language))
+        self.resize(560, self.sizeHint().height())
+
+    def details(self) -> tuple[dict[str, Any], list[Any]]:
+        values, problems = self.form.values()
+        if "items_held" in values:
+            text = values["items_held"] or ""
+            values["items_held"] = [{"name": x.strip()} for x in str(text).splitlines() if x.strip()]
+        return values, problems
+
+
+class DetailPage(QWidget):
+    closed = Signal()
+
+    def __init__(self, context: AppContext, kind: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.context = context
+        self.kind = kind
+        self.record: dict[str, Any] | None = None
+        self.rules: Any = None
+        self.cal: Any = None
+        self.settings: dict[str, str | None] = {}
+        self.dialog: ActionDialog | None = None
+        self.preview: Any = None
+        self.title = QLabel()
+        self.title.setObjectName("report_title")
+        self.title.setStyleSheet("font-size: 14pt; font-weight: bold;")
+        self.title.setWordWrap(True)
+        self.status = QLabel()
+        self.status.setObjectName("report_status")
+        self.banner = Banner()
+        self.banner.setObjectName("report_countdown")
+        self.view = QTextBrowser()
+        self.view.setObjectName("report_summary")
+        self.error = QLabel()
+        self.error.setObjectName("report_error")
+        self.error.setStyleSheet("color: #b3261e;")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        self.back = QPushButton()
+        self.back.clicked.connect(self.closed.emit)
+        self.actions_bar = QHBoxLayout()
+        self.print_bar = QHBoxLayout()
+        self.action_buttons: dict[str, QPushButton] = {}
+        self.print_buttons: dict[str, QPushButton] = {}
+        top = QHBoxLayout()
+        top.addWidget(self.back)
+        top.addWidget(self.title, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.status)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.error)
+        layout.addLayout(self.actions_bar)
+        layout.addLayout(self.print_bar)
+        self.timer = QTimer(self, interval=COUNTDOWN_MS)
+        self.timer.timeout.connect(self._tick)
+        self.retranslate()
+
+    # ------------------------------------------------------------------ showing
+    def open(self, record_id: str) -> None:
+        kind = self.kind
+
+        def load(conn: Any) -> tuple[Any, ...]:
+            return (R.get(conn, kind, record_id), R.rule_set(conn), R.work_calendar(conn),
+                    sd.read_settings(conn, "station."))
+
+        self.context.tasks.run(load, lambda result: self.show_record(*result), self._failed)
+
+    def show_record(self, record: dict[str, Any] | None, rules: Any = None, cal: Any = None,
+                    settings: dict[str, str | None] | None = None) -> None:
+        self.record = record
+        self.rules = rules or self.rules
+        self.cal = cal or self.cal
+        if settings is not None:
+            self.settings = settings
+        self.error.hide()
+        self._clear(self.actions_bar, self.action_buttons)
+        self._clear(self.print_bar, self.print_buttons)
+        if record is None:
+            self.title.setText(tr("Không tìm thấy hồ sơ"))
+            self.view.clear()
+            self.banner.show_text("", False)
+            return
+        lang = self.context.language
+        self.title.setText(f"{record.get('register_no')} — {vocabulary(lang, STATUSES[self.kind], record['status'])}")
+        self.status.setText(self._headline(record))
+        self.view.setHtml(record_html(self.kind, record, lang))
+        module = MODULES[self.kind]
+        actions = module.available_actions(record, self.rules) if self.kind == "petition" else \
+            module.available_actions(record)
+        for action in actions:
+            b = QPushButton(action.label(lang))
+            b.setObjectName(f"report_action_{action.name}")
+            b.clicked.connect(lambda _c=False, a=action.name: self.run_action(a))
+            self.actions_bar.addWidget(b)
+            self.action_buttons[action.name] = b
+        self.actions_bar.addStretch(1)
+        for doc, label in self._documents(record):
+            b = QPushButton(label)
+            b.setObjectName(f"report_print_{doc}")
+            b.clicked.connect(lambda _c=False, which=doc: self.print_document(which))
+            self.print_bar.addWidget(b)
+            self.print_buttons[doc] = b
+        self.print_bar.addStretch(1)
+        self._tick()
+        self.timer.start()
+
+    def _headline(self, r: dict[str, Any]) -> str:
+        if self.kind == "crime_report":
+            who = tr("Người tố giác giấu tên") if r.get("reporter_anonymous") else (
+                r.get("reporter_name") or r.get("reporter_agency") or "")
+            return f"{who} — {r.get('summary') or ''}"
+        if self.kind == "petition":
+            return f"{r.get('petitioner_name') or ''} — {r.get('subject') or r.get('content') or ''}"
+        if self.kind == "mediation_case":
+            return r.get("summary") or ""
+        return f"{r.get('violator_name') or ''} — {r.get('violation') or ''}"
+
+    def _unit(self, r: dict[str, Any]) -> str:
+        if r.get("duration"):
+            return str(Duration.from_dict(r["duration"]).unit)
+        key = r.get("rule_key") or r.get("decision_rule")
+        if key and self.rules is not None:
+            try:
+                return str(self.rules.get(key).duration.unit)
+            except KeyError:
+                pass
+        return "calendar_days" if self.kind == "mediation_case" else "working_days"
+
+    def _tick(self) -> None:
+        """Recompute the countdown (no database access: the due time is on the record)."""
+        r = self.record
+        if r is None or not r.get("due_at") or self.cal is None:
+            self.banner.show_text("", False)
+            return
+        now = now_local()
+        left = countdown(r["due_at"], now, self._unit(r), self.cal, self.context.language)
+        due = datetime.fromisoformat(r["due_at"])
+        urgent = bool(r.get("urgent"))
+        text = f"{tr('Hạn')}: {due:%H:%M %d/%m/%Y} — {left}"
+        if urgent:
+            text = f"{tr('KHẨN CẤP')} · {text}"
+        self.banner.show_text(text, alarm=urgent or due < now)
+
+    def _documents(self, r: dict[str, Any]) -> list[tuple[str, str]]:
+        docs: list[tuple[str, str]] = []
+        if self.kind == "crime_report":
+            docs.append(("intake", tr("In biên bản tiếp nhận")))
+            if r.get("notices"):
+                docs.append(("notice", tr("In thông báo cho người tố giác")))
+        if self.kind == "mediation_case" and r.get("agreement"):
+            docs.append(("agreement", tr("In văn bản hoà giải thành")))
+        return docs
+
+    @staticmethod
+    def _clear(bar: QHBoxLayout, buttons: dict[str, QPushButton]) -> None:
+        while bar.count():
+            item = bar.takeAt(0)
+            if item is not None and item.widget() is not None:
+                item.widget().deleteLater()
+        buttons.clear()
+
+    # ------------------------------------------------------------------ actions
+    def run_action(self, action: str) -> None:
+        """Ask for the action's details in a window-modal dialog (``self.dialog``), then write it."""
+        if self.record is None:
+            return
+        if (self.kind, action) not in ACTION_INPUTS:
+            self._write(action, {})
+            return
+        self.dialog = ActionDialog(self.kind, action, self.record, self.context.language, self)
+        self.dialog.accepted.connect(lambda: self._dialog_done(action))
+        self.dialog.open()
+
+    def _dialog_done(self, action: str) -> None:
+        assert self.dialog is not None
+        details, problems = self.dialog.details()
+        if problems:
+            self.error.setText("\n".join(p.message(self.context.language) for p in problems))
+            self.error.show()
+            return
+        self._write(action, details)
+
+    def _write(self, action: str, details: dict[str, Any]) -> None:
+        assert self.record is not None
+        kind, record_id, version = self.kind, self.record["id"], self.record["version"]
+        officer, at = self.context.username, now_local()
+        self.context.write(lambda store: R.apply_action(store, kind, record_id, action, officer=officer, at=at,
+                                                        details=details, expected_version=version),
+                           self.show_record, self._failed)
+
+    def _failed(self, exc: BaseException) -> None:
+        if isinstance(exc, ValidationError):
+            self.error.setText("\n".join(exc.messages(self.context.language)))
+        else:
+            self.error.setText(self.context.error_text(exc))
+        self.error.show()
+
+    # ------------------------------------------------------------------ printing
+    def build(self, which: str, page_size: PageSize) -> rd.PrintDoc:
+        assert self.record is not None
+        station = station_info(self.settings)
+        officer = self.context.officer.full_name if self.context.officer else ""
+        if which == "intake":
+            return rd.intake_record(self.record, station, officer_name=officer, page_size=page_size)
+        if which == "notice":
+            return rd.notice_to_reporter(self.record, self.record["notices"][-1], station, page_size=page_size)
+        return rd.mediation_agreement(self.record, station, page_size=page_size)
+
+    def print_document(self, which: str) -> None:
+        from ..dossiers.preview import PrintPreview
+
+        self.preview = PrintPreview(lambda size: self.build(which, size),
+                                    printer_name=str(self.context.options.get("print.printer") or ""), parent=self)
+        self.preview.open()
+
+    # ------------------------------------------------------------------ language
+    def hideEvent(self, event: Any) -> None:
+        self.timer.stop()
+        super().hideEvent(event)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        self.back.setText(tr("← Sổ"))
+        if self.record is not None:
+            self.show_record(self.record)
