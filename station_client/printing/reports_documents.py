@@ -23,19 +23,25 @@ from ..domain import violations as vl
 from ..domain.deadlines import OUTCOMES, Duration, default_office_hours
 from ..domain.reports import PARTY_ROLES
 from ..resources import resource_path
-from .documents import STYLE, PageSize, PrintDoc, StationInfo, date_words, esc, money, time_text
+from .documents import PageSize, PrintDoc, StationInfo, date_words, esc, money, time_text
 
 CONFIDENTIAL = "MẬT"
 DOTS = "………………"
-REPORT_STYLE = STYLE + """
-.secret { font-size: 13pt; font-weight: bold; color: #b00000; }
-.cell { font-size: 9pt; }
-.period { font-size: 11pt; }
-"""
+BODY_PT = {"A4": 11.0, "A5": 8.5}
 
 
-def _wrap(body: str) -> str:
-    return f"<html><head><meta charset='utf-8'/><style>{REPORT_STYLE}</style></head><body>{body}</body></html>"
+def _style(page_size: PageSize) -> str:
+    """Sizes relative to the body, so an A5 copy keeps the A4 layout (the receipts' rule)."""
+    pt = BODY_PT[page_size]
+    return (f"body {{ font-size: {pt}pt; }} .small {{ font-size: {pt - 1}pt; }} "
+            f".title {{ font-size: {pt + 3}pt; margin-top: 10px; }} .rule {{ font-size: {pt - 3}pt; }} "
+            f".secret {{ font-size: {pt + 2}pt; font-weight: bold; color: #b00000; }} "
+            f".cell {{ font-size: {pt - 2}pt; }} th {{ font-weight: bold; background-color: #eeeeee; }}")
+
+
+def _wrap(body: str, page_size: PageSize) -> str:
+    return (f"<html><head><meta charset='utf-8'/><style>{_style(page_size)}</style></head>"
+            f"<body>{body}</body></html>")
 
 
 def _header(station: StationInfo, serial_line: str, form_label: str = "") -> str:
@@ -153,7 +159,7 @@ def intake_record(report: dict[str, Any], station: StationInfo, *, officer_name:
                        ("CÁN BỘ TIẾP NHẬN", officer_name or str(report.get("received_by") or ""))],
                       f"<i>{esc(station.place)}, {date_words(received)}</i>" if received else "")
     )
-    return PrintDoc(f"Biên bản tiếp nhận {report.get('register_no')}", _wrap(body), {}, page_size)
+    return PrintDoc(f"Biên bản tiếp nhận {report.get('register_no')}", _wrap(body, page_size), {}, page_size)
 
 
 def notice_to_reporter(report: dict[str, Any], notice: dict[str, Any], station: StationInfo, *,
@@ -184,7 +190,7 @@ def notice_to_reporter(report: dict[str, Any], notice: dict[str, Any], station: 
         + _signatures([("THỦ TRƯỞNG ĐƠN VỊ", signer)],
                       f"<i>{esc(station.place)}, {date_words(at)}</i>" if at else "")
     )
-    return PrintDoc(f"Thông báo {report.get('register_no')}", _wrap(body), {}, page_size)
+    return PrintDoc(f"Thông báo {report.get('register_no')}", _wrap(body, page_size), {}, page_size)
 
 
 # ------------------------------------------------------------------------------------------ registers
@@ -252,14 +258,14 @@ def register(kind: str, rows: Sequence[dict[str, Any]], station: StationInfo, st
         (_secret() if kind == "crime_report" else "")
         + _header(station, "")
         + f"<p class='title' align='center'><b>{esc(REGISTER_TITLES[kind])}</b></p>"
-        + f"<p class='period' align='center'>Từ ngày {start:%d/%m/%Y} đến ngày {end:%d/%m/%Y} — "
+        + f"<p align='center'>Từ ngày {start:%d/%m/%Y} đến ngày {end:%d/%m/%Y} — "
           f"{len(rows)} mục</p>"
         + "<table width='100%' border='1' cellspacing='0' cellpadding='3' style='border-collapse: collapse'>"
         + f"<tr>{head}</tr>{body_rows}</table>"
         + f"<p class='small'><i>In lúc {printed_at:%H:%M %d/%m/%Y}</i></p>"
     )
-    return PrintDoc(f"{REGISTER_TITLES[kind].capitalize()} {start:%d-%m-%Y} – {end:%d-%m-%Y}", _wrap(body), {},
-                    page_size)
+    return PrintDoc(f"{REGISTER_TITLES[kind].capitalize()} {start:%d-%m-%Y} – {end:%d-%m-%Y}",
+                    _wrap(body, page_size), {}, page_size)
 
 
 # ------------------------------------------------------------------------------------------ mediation
@@ -288,4 +294,4 @@ def mediation_agreement(case: dict[str, Any], station: StationInfo, *, page_size
                        ("HOÀ GIẢI VIÊN", str(case.get("mediators") or ""))],
                       f"<i>{esc(station.place)}, {date_words(at)}</i>" if at else "")
     )
-    return PrintDoc(f"Văn bản hoà giải thành {case.get('register_no')}", _wrap(body), {}, page_size)
+    return PrintDoc(f"Văn bản hoà giải thành {case.get('register_no')}", _wrap(body, page_size), {}, page_size)
