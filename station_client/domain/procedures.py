@@ -14,7 +14,7 @@ the shipped one instead of duplicating it.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .deadlines import UNITS, Duration
@@ -78,7 +78,6 @@ class Procedure:
     refusal_grounds: tuple[str, ...] = ()
     note: str = ""
     active: bool = True
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def fee(self, channel: str) -> int:
         value = self.fee_online if channel == "online" else self.fee_in_person
