@@ -1,6 +1,29 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="en_GB" sourcelanguage="vi_VN">
 <context>
+    <name>AddMemberDialog</name>
+    <message>
+        <location filename="../../station_client/ui/households/member_dialog.py" line="36" />
+        <source>Tìm người cần thêm: tên hoặc số định danh</source>
+        <translation>Find the person to add: name or ID number</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/households/member_dialog.py" line="50" />
+        <source>Thêm vào hộ (Enter)</source>
+        <translation>Add to household (Enter)</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/households/member_dialog.py" line="53" />
+        <source>Huỷ (Esc)</source>
+        <translation>Cancel (Esc)</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/households/member_dialog.py" line="64" />
+        <source>Thêm người đã có vào hộ</source>
+        <translation>Add an existing resident to the household</translation>
+    </message>
+</context>
+<context>
     <name>ConflictEditor</name>
     <message>
         <location filename="../../station_client/ui/sync_view.py" line="101" />
@@ -302,50 +325,55 @@
 <context>
     <name>HouseholdPage</name>
     <message>
-        <location filename="../../station_client/ui/households/view.py" line="192" />
+        <location filename="../../station_client/ui/households/view.py" line="204" />
         <source>Hộ gia đình: %1</source>
         <translation>Household: %1</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/households/view.py" line="193" />
+        <location filename="../../station_client/ui/households/view.py" line="205" />
         <source>Thêm hộ gia đình</source>
         <translation>New household</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/households/view.py" line="194" />
+        <location filename="../../station_client/ui/households/view.py" line="206" />
         <source>← Danh sách</source>
         <translation>← List</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/households/view.py" line="195" />
+        <location filename="../../station_client/ui/households/view.py" line="207" />
         <source>Lưu (Enter)</source>
         <translation>Save (Enter)</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/households/view.py" line="196" />
+        <location filename="../../station_client/ui/households/view.py" line="208" />
         <source>Huỷ (Esc)</source>
         <translation>Cancel (Esc)</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/households/view.py" line="197" />
+        <location filename="../../station_client/ui/households/view.py" line="209" />
         <source>Thành viên trong hộ: %1</source>
         <translation>Household members: %1</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/households/view.py" line="198" />
-        <source>Thêm nhân khẩu vào hộ…</source>
-        <translation>Add a resident to the household…</translation>
+        <location filename="../../station_client/ui/households/view.py" line="210" />
+        <source>Thêm nhân khẩu mới vào hộ…</source>
+        <translation>Add a new resident to the household…</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/households/view.py" line="211" />
+        <source>Thêm người đã có…</source>
+        <translation>Add an existing resident…</translation>
     </message>
 </context>
 <context>
     <name>HouseholdsView</name>
     <message>
-        <location filename="../../station_client/ui/households/view.py" line="271" />
+        <location filename="../../station_client/ui/households/view.py" line="284" />
         <source>Tổng số hộ: %1</source>
         <translation>Households: %1</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/households/view.py" line="272" />
+        <location filename="../../station_client/ui/households/view.py" line="285" />
         <source>Thêm hộ (Ctrl+N)</source>
         <translation>New household (Ctrl+N)</translation>
     </message>

@@ -160,3 +160,26 @@ def test_stale_search_answers_are_dropped(qtbot, app_factory, data_dir, monkeypa
     assert residents.last_query == "tran thi"
     assert residents.hits_model.rows and all("Trần" in h.full_name or "Thị" in h.full_name
                                              for h in residents.hits_model.rows)
+
+
+def test_add_an_existing_resident_to_a_household(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with Store.open(db_path(data_dir)) as store:
+        hh = store.create("household", {"household_no": "HK-7", "address": "Số 3 phố Lê Lợi"}, officer="x")
+        pid = make_personal_id("022", 1975, "M", 777)
+        person = store.create("person", {"full_name": "Đặng Văn Tám", "birth_date": "1975-05-05", "sex": "M",
+                                         "personal_id": pid}, officer="x")
+    app = logged_in(qtbot, app_factory, data_dir)
+    app.context.open_record("household", hh["id"])
+    page = app.window.workspace.widgets["households"].page
+    qtbot.waitUntil(lambda: page.record is not None and page.add_existing.isVisible())
+    qtbot.mouseClick(page.add_existing, Qt.MouseButton.LeftButton)
+    dialog = page.member_dialog
+    type_text(qtbot, dialog.search, "dang van tam")
+    qtbot.waitUntil(lambda: dialog.results.count() == 1)
+    dialog.relationship.set_value("head")
+    qtbot.keyClick(dialog.joined, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: [m["full_name"] for m in page.members_model.rows] == ["Đặng Văn Tám"])
+    with Store.open(db_path(data_dir)) as store:
+        assert store.get("household", hh["id"])["head_id"] == person["id"]
+        assert store.get("person", person["id"])["household_id"] == hh["id"]

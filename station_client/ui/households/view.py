@@ -80,6 +80,9 @@ class HouseholdPage(QWidget):
         self.add_member = QPushButton()
         self.add_member.setObjectName("add_member")
         self.add_member.clicked.connect(self._add_member)
+        self.add_existing = QPushButton()
+        self.add_existing.setObjectName("add_existing_member")
+        self.add_existing.clicked.connect(self._add_existing)
 
         top = QHBoxLayout()
         top.addWidget(self.back)
@@ -90,6 +93,7 @@ class HouseholdPage(QWidget):
         buttons.addWidget(self.save_button)
         member_bar = QHBoxLayout()
         member_bar.addWidget(self.members_title, 1)
+        member_bar.addWidget(self.add_existing)
         member_bar.addWidget(self.add_member)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -114,7 +118,7 @@ class HouseholdPage(QWidget):
                                lambda d: self._loaded(d, refill), on="read")
 
     def _members_visible(self, visible: bool) -> None:
-        for w in (self.members_title, self.members, self.add_member):
+        for w in (self.members_title, self.members, self.add_member, self.add_existing):
             w.setVisible(visible)
 
     def _loaded(self, details: dict[str, Any], refill: bool) -> None:
@@ -173,6 +177,14 @@ class HouseholdPage(QWidget):
         if residents is not None:
             residents.new_person(self.record["id"], self.text())  # type: ignore[attr-defined]
 
+    def _add_existing(self) -> None:
+        if self.record is None:
+            return
+        from .member_dialog import AddMemberDialog
+
+        self.member_dialog = AddMemberDialog(self.context, self.record["id"], self)
+        self.member_dialog.open()
+
     def _open_member(self, index: QModelIndex) -> None:
         person_id = self.members_model.record_id(index.row())
         if person_id:
@@ -195,7 +207,8 @@ class HouseholdPage(QWidget):
         self.save_button.setText(self.tr("Lưu (Enter)"))
         self.cancel_button.setText(self.tr("Huỷ (Esc)"))
         self.members_title.setText(self.tr("Thành viên trong hộ: %1").replace("%1", str(len(self.members_model.rows))))
-        self.add_member.setText(self.tr("Thêm nhân khẩu vào hộ…"))
+        self.add_member.setText(self.tr("Thêm nhân khẩu mới vào hộ…"))
+        self.add_existing.setText(self.tr("Thêm người đã có…"))
         self.members_model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, 4)
 
 

@@ -137,6 +137,8 @@ class ReportForm(FieldForm):
                 out[name] = w.isChecked()
             elif isinstance(w, QDateTimeEdit):
                 out[name] = w.dateTime().toPython().replace(tzinfo=default_office_hours().tz).isoformat()
+            elif isinstance(w, PartiesEditor):
+                out[name] = w.value()
             elif isinstance(w, QComboBox) and not hasattr(w, "value"):
                 out[name] = w.currentText().strip() or None
             else:
@@ -172,6 +174,8 @@ class ReportForm(FieldForm):
             w, v = f.widget, values[name]
             if isinstance(w, QCheckBox):
                 w.setChecked(bool(v))
+            elif isinstance(w, PartiesEditor):
+                w.set_value(v)
             elif isinstance(w, QDateTimeEdit):
                 w.setDateTime(QDateTime(datetime.fromisoformat(v).replace(tzinfo=None)) if v
                               else QDateTime.currentDateTime())
