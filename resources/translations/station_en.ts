@@ -381,28 +381,33 @@
 <context>
     <name>LoginPage</name>
     <message>
-        <location filename="../../station_client/ui/gate.py" line="176" />
+        <location filename="../../station_client/ui/gate.py" line="181" />
         <source>Màn hình đã khoá</source>
         <translation>Screen locked</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/gate.py" line="177" />
+        <location filename="../../station_client/ui/gate.py" line="182" />
         <source>%1 đang đăng nhập. Nhập mật khẩu để mở khoá.</source>
         <translation>%1 is logged in. Enter the password to unlock.</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/gate.py" line="179" />
+        <location filename="../../station_client/ui/gate.py" line="184" />
         <source>Mở khoá</source>
         <translation>Unlock</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/gate.py" line="181" />
-        <location filename="../../station_client/ui/gate.py" line="183" />
+        <location filename="../../station_client/ui/gate.py" line="186" />
+        <location filename="../../station_client/ui/gate.py" line="188" />
         <source>Đăng nhập</source>
         <translation>Log in</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/gate.py" line="187" />
+        <location filename="../../station_client/ui/gate.py" line="189" />
+        <source>Cán bộ khác đăng nhập…</source>
+        <translation>Another officer logs in…</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/gate.py" line="194" />
         <source>Chế độ trình diễn — tên đăng nhập: %1, mật khẩu: %2</source>
         <translation>Demo mode — username: %1, password: %2</translation>
     </message>

@@ -166,6 +166,11 @@ class LoginPage(_Card):
         self.hint.setStyleSheet("background: #fff4ce; padding: 6px;")
         self.hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.box.insertWidget(2, self.hint)
+        self.switch_user = QPushButton()
+        self.switch_user.setObjectName("switch_user")
+        self.switch_user.setFlat(True)
+        self.switch_user.clicked.connect(lambda: self.prepare(None))
+        self.box.addWidget(self.switch_user, alignment=Qt.AlignmentFlag.AlignLeft)
         self.form.submitted.connect(self.submit)
         self.retranslate()
 
@@ -181,6 +186,8 @@ class LoginPage(_Card):
             self.heading.setText(self.tr("Đăng nhập"))
             self.sub.setText(name)
             self.button.setText(self.tr("Đăng nhập"))
+        self.switch_user.setText(self.tr("Cán bộ khác đăng nhập…"))
+        self.switch_user.setVisible(self.locked_for is not None)
         demo = self.context.demo_password
         self.hint.setVisible(bool(demo) and self.locked_for is None)
         if demo:

@@ -69,6 +69,32 @@ def test_login_wrong_then_right_password_then_lock_and_unlock(qtbot, app_factory
     qtbot.waitUntil(lambda: not w.is_locked)
 
 
+def test_another_officer_logs_in_at_the_lock_screen(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
+    from station_client.paths import db_path
+    from station_client.store import Store
+    from station_client.store.accounts import create_account
+
+    make_head(data_dir)
+    with Store.open(db_path(data_dir)) as store:
+        create_account(store, "canbo1", "Phạm Thị Lan", "officer", "lan12345pass", "lan12345pass")
+    app = app_factory()
+    w = app.window
+    _type(qtbot, w.login.username, HEAD[0])
+    _type(qtbot, w.login.password, HEAD[2])
+    qtbot.keyClick(w.login.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: w.stack.currentWidget() is w.workspace)
+    w.lock()
+    assert w.login.switch_user.isVisible()
+    qtbot.mouseClick(w.login.switch_user, Qt.MouseButton.LeftButton)
+    assert w.login.username.isEnabled() and w.login.username.text() == ""
+    _type(qtbot, w.login.username, "canbo1")
+    _type(qtbot, w.login.password, "lan12345pass")
+    qtbot.keyClick(w.login.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: w.stack.currentWidget() is w.workspace)
+    assert app.context.username == "canbo1" and not app.context.officer.is_head
+    assert w.officer_label.text() == "Phạm Thị Lan"
+
+
 def test_idle_lock(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
     make_head(data_dir)
     app = app_factory()

@@ -177,14 +177,20 @@ class ReportForm(FieldForm):
             elif isinstance(w, PartiesEditor):
                 w.set_value(v)
             elif isinstance(w, QDateTimeEdit):
-                w.setDateTime(QDateTime(datetime.fromisoformat(v).replace(tzinfo=None)) if v
-                              else QDateTime.currentDateTime())
+                local = default_office_hours().local(datetime.fromisoformat(v)) if v else None
+                w.setDateTime(QDateTime(local.replace(tzinfo=None)) if local else office_now_qt())
             else:
                 f.set(None if v is None else (str(v) if name in self.int_fields else v))
 
 
+def office_now_qt() -> QDateTime:
+    """Now on the office clock (Asia/Ho_Chi_Minh), whatever zone the PC is set to: times typed into forms are
+    office local time."""
+    return QDateTime(now_local().replace(tzinfo=None, microsecond=0))
+
+
 def datetime_edit() -> QDateTimeEdit:
-    w = QDateTimeEdit(QDateTime.currentDateTime())
+    w = QDateTimeEdit(office_now_qt())
     w.setDisplayFormat("dd/MM/yyyy HH:mm")
     w.setCalendarPopup(True)
     return w

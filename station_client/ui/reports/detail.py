@@ -26,7 +26,7 @@ from ...domain import mediation as md
 from ...domain import petitions as pt
 from ...domain import violations as vl
 from ...domain.deadline_rules import COMPLEXITY
-from ...domain.deadlines import Duration
+from ...domain.deadlines import OUTCOMES, Duration
 from ...domain.problems import ValidationError
 from ...domain.reports import countdown
 from ...printing import reports_documents as rd
@@ -255,6 +255,13 @@ class DetailPage(QWidget):
     def _tick(self) -> None:
         """Recompute the countdown (no database access: the due time is on the record)."""
         r = self.record
+        if r is not None and r["status"] not in R.OPEN_STATUSES[self.kind]:
+            # The clock stopped: say how the matter ended against its deadline, if it was timed.
+            outcome = r.get("outcome") or r.get("classify_outcome") or r.get("resolve_outcome") or \
+                r.get("decision_outcome")
+            self.banner.show_text(f"{tr('Thời hạn')}: {vocabulary(self.context.language, OUTCOMES, outcome)}"
+                                  if outcome else "", alarm=outcome == "late")
+            return
         if r is None or not r.get("due_at") or self.cal is None:
             self.banner.show_text("", False)
             return
