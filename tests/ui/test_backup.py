@@ -90,3 +90,19 @@ def test_backup_while_writing_is_consistent(tmp_path: Path) -> None:
         audits = conn.execute("SELECT count(*) FROM audit WHERE kind = 'person'").fetchone()[0]
         assert persons == audits  # record and audit always together: a snapshot, not a torn copy
         conn.close()
+
+
+def test_backup_from_the_settings_page(qtbot, app_factory, data_dir, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from .conftest import logged_in
+
+    app = logged_in(qtbot, app_factory, data_dir)
+    app.context.show_section("settings")
+    settings = app.window.workspace.widgets["settings"]
+    assert settings.restore_button.isVisible()  # the station head may restore
+    dest = tmp_path / "from-app.db"
+    settings.run_backup(dest)
+    qtbot.waitUntil(lambda: settings.backup_status.text().startswith("Đã sao lưu"), timeout=5000)
+    assert str(dest) in settings.backup_status.text()
+    conn = sqlite3.connect(dest)
+    assert conn.execute("SELECT count(*) FROM accounts").fetchone()[0] == 1
+    conn.close()
