@@ -167,3 +167,30 @@ def all_kinds() -> tuple[Any, ...]:
     from . import crime_reports, deadline_rules, mediation, petitions, violations
 
     return (*deadline_rules.KINDS, *crime_reports.KINDS, *petitions.KINDS, *mediation.KINDS, *violations.KINDS)
+
+
+# ------------------------------------------------------------------------------------------ countdown
+def countdown(due_at: str | datetime, now: datetime, unit: str, cal: Any, language: str = "vi") -> str:
+    """Time left on a running clock, in the clock's own unit: hours and minutes for the 24/48-hour transfer
+    ("còn 5 giờ 20 phút", "quá hạn 1 giờ 5 phút"), days for calendar-day periods, working days otherwise."""
+    from .deadlines import default_office_hours, remaining_text
+
+    hours = default_office_hours()
+    due = hours.local(datetime.fromisoformat(due_at) if isinstance(due_at, str) else due_at)
+    now = hours.local(now)
+    en = language == "en"
+    if unit == "hours":
+        minutes = int((due - now).total_seconds() // 60)
+        h, m = divmod(abs(minutes), 60)
+        span = f"{h} h {m:02d} min" if en else f"{h} giờ {m:02d} phút"
+        if minutes < 0:
+            return f"{span} overdue" if en else f"quá hạn {span}"
+        return f"{span} left" if en else f"còn {span}"
+    if unit == "calendar_days":
+        days = (due.date() - now.date()).days
+        if days == 0:
+            return "due today" if en else "đến hạn hôm nay"
+        if days > 0:
+            return f"{days} day(s) left" if en else f"còn {days} ngày"
+        return f"{-days} day(s) overdue" if en else f"quá hạn {-days} ngày"
+    return remaining_text(now.date(), due, cal, language)

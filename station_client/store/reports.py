@@ -153,7 +153,7 @@ def get(conn: sqlite3.Connection, kind: str, record_id: str) -> dict[str, Any] |
 
 
 def register(conn: sqlite3.Connection, kind: str, *, year: int | None = None, start: date | None = None,
-             end: date | None = None, status: str | None = None, limit: int = 500,
+             end: date | None = None, statuses: Sequence[str] | None = None, limit: int = 500,
              offset: int = 0) -> list[dict[str, Any]]:
     """Entries of a register: a year (by register number) or a period ``[start, end]`` of the received date,
     newest first for a year, in register order for a period (as the printed register reads)."""
@@ -170,9 +170,9 @@ def register(conn: sqlite3.Connection, kind: str, *, year: int | None = None, st
     if end is not None:
         where.append(f"{col} < ?")
         args.append((end + timedelta(days=1)).isoformat())
-    if status is not None:
-        where.append("status = ?")
-        args.append(status)
+    if statuses:
+        where.append(f"status IN ({', '.join('?' * len(statuses))})")
+        args.extend(statuses)
     order = f"{col} ASC, n ASC" if start is not None else f"{col} DESC, n DESC"
     rows = conn.execute(f"SELECT * FROM {k.table} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ? OFFSET ?",
                         (*args, limit, offset)).fetchall()

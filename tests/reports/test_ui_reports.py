@@ -1,0 +1,155 @@
+"""The reports section driven like an officer would: a crime report taken in through the intake form (with a
+resident linked from the search), checked and transferred through the action dialogs; an anonymous reporter
+accepted; validation shown next to the field; urgent reports on the Today list."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
+
+from station_client.domain.deadlines import default_office_hours
+from station_client.domain.identity import make_personal_id
+from station_client.paths import db_path
+from station_client.store import Store
+from station_client.store import reports as R
+from tests.ui.conftest import logged_in, type_text
+
+pytestmark = pytest.mark.gui
+
+
+def _reports(qtbot, app):  # type: ignore[no-untyped-def]
+    ws = app.window.workspace
+    ws.show_section("reports")
+    view = ws.widgets["reports"]
+    return view, view.pages["crime_report"]
+
+
+def _tick(qtbot, box) -> None:  # type: ignore[no-untyped-def]
+    """Tick a check box from the keyboard (the box spans the form's width; a click may miss its label)."""
+    box.setFocus()
+    qtbot.keyClick(box, Qt.Key.Key_Space)
+    assert box.isChecked()
+
+
+def _ok(qtbot, dialog) -> None:  # type: ignore[no-untyped-def]
+    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+
+
+def test_crime_report_from_intake_to_transfer_through_the_forms(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
+    with Store.open(db_path(data_dir)) as store:
+        store.create("person", {"full_name": "Trần Văn Hùng", "birth_date": "1990-05-06", "sex": "M",
+                                "personal_id": make_personal_id("022", 1990, "M", 4711),
+                                "permanent_address": "Khu Vĩnh Xuyên, phường Mạo Khê"}, officer="seed")
+    app = logged_in(qtbot, app_factory, data_dir)
+    _view, page = _reports(qtbot, app)
+    qtbot.mouseClick(page.new_button, Qt.MouseButton.LeftButton)
+    intake = page.intake
+    assert page.stack.currentWidget() is intake
+    f = intake.form.fields
+    f["channel"].widget.set_value("phone")
+    type_text(qtbot, f["reporter_name"].widget, "Nguyễn Thị Hường")
+    type_text(qtbot, f["reporter_phone"].widget, "0912345678")
+    type_text(qtbot, f["summary"].widget, "Bị cướp giật túi xách trên đường Hoàng Hoa Thám")
+    type_text(qtbot, f["place"].widget, "Đường Hoàng Hoa Thám")
+    _tick(qtbot, f["urgent"].widget)
+    f["urgency_reason"].widget.set_value("may_flee")
+    # The accused is a known resident: found by the search without diacritics, linked with one click.
+    parties = intake.parties
+    type_text(qtbot, parties.search, "tran van hung")
+    qtbot.waitUntil(lambda: parties.hits.count() == 1)
+    qtbot.mouseClick(parties.hits.viewport(), Qt.MouseButton.LeftButton,
+                     pos=parties.hits.visualItemRect(parties.hits.item(0)).center())
+    qtbot.waitUntil(lambda: parties.table.rowCount() == 1)
+    # The live deadline says 24 hours for an urgent report.
+    qtbot.waitUntil(lambda: "24" in intake.banner.text())
+    assert "Hạn chuyển cơ quan điều tra" in intake.banner.text()
+
+    qtbot.mouseClick(intake.save_button, Qt.MouseButton.LeftButton)
+    detail = page.detail
+    qtbot.waitUntil(lambda: page.stack.currentWidget() is detail and detail.record is not None)
+    record = detail.record
+    assert record["register_no"].startswith(f"001/{datetime.now().year}/TG/")
+    assert record["urgent"] and record["rule_key"] == "crime_report.urgent"
+    assert record["parties"][0]["name"] == "Trần Văn Hùng" and record["parties"][0]["person_id"]
+    qtbot.waitUntil(lambda: "KHẨN CẤP" in detail.banner.text() and "còn 23 giờ" in detail.banner.text())
+
+    # Preliminary check, then transfer: each asks for its details in a dialog.
+    qtbot.mouseClick(detail.action_buttons["start_check"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: detail.dialog is not None and detail.dialog.isVisible())
+    type_text(qtbot, detail.dialog.form.fields["check_note"].widget, "Có dấu hiệu tội cướp giật tài sản")
+    _ok(qtbot, detail.dialog)
+    qtbot.waitUntil(lambda: detail.record["status"] == "checking")
+
+    qtbot.waitUntil(lambda: "transfer" in detail.action_buttons)
+    qtbot.mouseClick(detail.action_buttons["transfer"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: detail.dialog.objectName() == "report_action_transfer" and detail.dialog.isVisible())
+    target = detail.dialog.form.fields["transferred_to"].widget
+    assert target.text() == "Cơ quan Cảnh sát điều tra Công an tỉnh"
+    type_text(qtbot, target, " Quảng Ninh")
+    type_text(qtbot, detail.dialog.form.fields["transfer_doc_no"].widget, "15/CV-CAP")
+    _ok(qtbot, detail.dialog)
+    qtbot.waitUntil(lambda: detail.record["status"] == "transferred")
+    assert detail.record["outcome"] == "early"
+    assert detail.banner.text() == "Thời hạn: Trước hạn"  # the clock stopped: no countdown
+    assert "Đã chuyển cơ quan điều tra" in detail.title.text()
+
+    with Store.open(db_path(data_dir)) as store:
+        saved = store.get("crime_report", record["id"])
+        assert saved["transferred_to"] == "Cơ quan Cảnh sát điều tra Công an tỉnh Quảng Ninh"
+        assert saved["transfer_doc_no"] == "15/CV-CAP" and saved["check_note"]
+        actions = [r[0] for r in store.conn.execute(
+            "SELECT action FROM audit WHERE record_id = ? ORDER BY seq", (record["id"],))]
+        assert actions == ["create", "update", "update"]
+        assert store.conn.execute("SELECT count(*) FROM outbox WHERE record_id = ?", (record["id"],)).fetchone()[0]
+
+    # Back to the register: the entry is there, searchable without diacritics.
+    qtbot.mouseClick(detail.back, Qt.MouseButton.LeftButton)
+    page.filter.setCurrentIndex(page.filter.findData("all"))
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1)
+    type_text(qtbot, page.search, "huong")
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1 and page.model.rows[0]["id"] == record["id"])
+
+
+def test_anonymous_reporter_accepted_and_missing_reporter_refused(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
+    app = logged_in(qtbot, app_factory, data_dir)
+    _view, page = _reports(qtbot, app)
+    qtbot.mouseClick(page.new_button, Qt.MouseButton.LeftButton)
+    intake = page.intake
+    f = intake.form.fields
+    type_text(qtbot, f["summary"].widget, "Có người tổ chức đánh bạc tại khu 5")
+    qtbot.mouseClick(intake.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: intake.form.error_of("reporter_name") != "")
+    assert "từ chối cung cấp thông tin cá nhân" in intake.form.error_of("reporter_name")
+
+    _tick(qtbot, f["reporter_anonymous"].widget)
+    assert not f["reporter_name"].widget.isEnabled()
+    qtbot.mouseClick(intake.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.stack.currentWidget() is page.detail and page.detail.record is not None)
+    r = page.detail.record
+    assert r["reporter_anonymous"] and r["reporter_name"] is None and r["rule_key"] == "crime_report.normal"
+    assert "Người tố giác giấu tên" in page.detail.status.text()
+    assert "notify" not in page.detail.action_buttons  # nobody to send a notice to
+
+
+def test_urgent_reports_on_the_today_list_open_the_report(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
+    hours = default_office_hours()
+    with Store.open(db_path(data_dir)) as store:
+        urgent = R.create(store, "crime_report", {
+            "report_kind": "denunciation", "channel": "in_person", "reporter_name": "Lê Văn Tám",
+            "summary": "Phát hiện đối tượng trộm cắp đang lẩn trốn", "urgent": True, "urgency_reason": "may_flee"},
+            officer="seed", at=datetime.now(hours.tz) - timedelta(hours=25))
+    app = logged_in(qtbot, app_factory, data_dir)
+    ws = app.window.workspace
+    ws.show_section("today")
+    today = ws.widgets["today"]
+    qtbot.waitUntil(lambda: any(i.record_id == urgent["id"] for i in today.items))
+    item = next(i for i in today.items if i.record_id == urgent["id"])
+    assert item.state == "overdue" and item.title.startswith("KHẨN CẤP")
+    ws.open_record("crime_report", urgent["id"])
+    view = ws.widgets["reports"]
+    page = view.pages["crime_report"]
+    qtbot.waitUntil(lambda: page.detail.record is not None and page.detail.record["id"] == urgent["id"])
+    qtbot.waitUntil(lambda: "quá hạn" in page.detail.banner.text())
