@@ -166,7 +166,7 @@ def create_app(db: Database) -> FastAPI:
                     count, total = commune_digest(conn, station.commune_code)
                     digest = "match" if (count, total) == (body.digest.count, body.digest.sum) else "mismatch"
         return {"epoch": epoch, "results": results, "feed": page.entries, "cursor": page.cursor, "more": page.more,
-                "digest": digest, "server_time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+                "head": page.head, "digest": digest, "server_time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
 
     @app.get("/v1/records/{kind}/{record_id}", tags=["sync"])
     def get_record(kind: str = Path(pattern=KIND_PATTERN), record_id: str = Path(pattern=ID_PATTERN),

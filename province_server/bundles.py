@@ -65,7 +65,8 @@ def import_bundle(db: Database, raw: dict[str, Any]) -> dict[str, Any]:
         raise tampered()
     actor = Actor(bundle.station_id, row.commune_code)
     results = apply_changes(db, actor, bundle.changes) if bundle.changes else []
-    answer: dict[str, Any] = {"format": ANSWER_FORMAT, "station_id": bundle.station_id, "results": results}
+    answer: dict[str, Any] = {"format": ANSWER_FORMAT, "station_id": bundle.station_id, "results": results,
+                              "bundle_created_at": bundle.created_at}
     with db.read() as conn:
         answer["epoch"] = db.get_meta(conn, "epoch")
         try:

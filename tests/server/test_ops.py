@@ -115,6 +115,7 @@ def test_import_bundle_and_tampered_bundle(server: RunningServer, tmp_path: Path
     assert "answer written" in run.stdout
     answer = json.loads((tmp_path / "answer.json").read_text(encoding="utf-8"))
     assert answer["results"] == [1, 1] and [e["id"] for e in answer["feed"]] == [elsewhere["id"]]
+    assert answer["bundle_created_at"] == "2026-11-23T08:00:00Z"
     key = hashlib.sha256(("bundle:" + a.token).encode()).digest()
     unsigned = {k: v for k, v in answer.items() if k != "signature"}
     assert hmac.compare_digest(hmac.new(key, canonical(unsigned), hashlib.sha256).hexdigest(), answer["signature"])

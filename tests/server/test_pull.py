@@ -93,7 +93,7 @@ def test_noop_sync_is_one_small_request(server: RunningServer, new_commune: Call
     assert r.status_code == 200
     data = r.json()
     assert data["feed"] == [] and data["results"] == [] and data["more"] is False
-    assert data["cursor"] == a.cursor and data["epoch"] == a.epoch
+    assert data["cursor"] == a.cursor == data["head"] and data["epoch"] == a.epoch
     request_bytes = len(r.request.body or b"") + sum(len(k) + len(v) + 4 for k, v in r.request.headers.items())
     response_bytes = len(r.content) + sum(len(k) + len(v) + 4 for k, v in r.headers.items())
     assert request_bytes + response_bytes < 2048, (request_bytes, response_bytes)

@@ -1,0 +1,225 @@
+"""Load test of the province server: N enrolled stations, each starting a sync cycle every ``--interval`` seconds.
+
+A cycle is what a station does: one ``POST /v1/sync`` pushing ``--changes`` changes (new persons and edits of its
+own earlier records, gzip-compressed) and pulling what is new since its cursor (more pages if ``more``). Open
+loop: cycles start on schedule (staggered over the interval) whether or not the server keeps up, and latency is
+measured from the scheduled start, so a slow server shows up as latency instead of as fewer arrivals.
+Stations are paired per commune, so every pull also carries the other station's changes.
+
+    python bench/server_load.py --stations 500 --db postgresql     # throwaway durable cluster
+    python bench/server_load.py --stations 100 --db sqlite          # temp SQLite file
+    python bench/server_load.py --stations 50 --db postgresql://user@host/db
+
+The last line printed is one JSON object: stations, backend, cycles, p50_ms, p99_ms, errors, ...
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from station_client.domain.units import communes_of
+from tests.support.server import RunningServer, start_server
+
+NAMES = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Hoàng Cường", "Phạm Thu Dung", "Hoàng Minh Đức", "Vũ Thị Hà"]
+
+
+def person(rng: random.Random) -> dict[str, Any]:
+    year = rng.randint(1950, 2005)
+    sex = rng.choice("MF")
+    g = (0 if year < 2000 else 2) + (1 if sex == "F" else 0)
+    return {"full_name": rng.choice(NAMES), "birth_date": f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+            "sex": sex, "personal_id": f"022{g}{year % 100:02d}{rng.randint(0, 999999):06d}",
+            "permanent_address": f"Số {rng.randint(1, 300)}, khu {rng.randint(1, 12)}, phường Mạo Khê",
+            "phone": f"09{rng.randint(10000000, 99999999)}"}
+
+
+@dataclass
+class Station:
+    station_id: str
+    token: str
+    cursor: int = 0
+    records: dict[str, int] = field(default_factory=dict)  # id -> server version
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+@dataclass
+class Results:
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    error_samples: list[str] = field(default_factory=list)
+    requests: int = 0
+    applied: int = 0
+    feed: int = 0
+    bytes_up: int = 0
+    bytes_down: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def error(self, what: str) -> None:
+        with self.lock:
+            self.errors += 1
+            if len(self.error_samples) < 5:
+                self.error_samples.append(what[:300])
+
+
+_local = threading.local()
+
+
+def session() -> requests.Session:
+    if not hasattr(_local, "s"):
+        _local.s = requests.Session()
+    return _local.s
+
+
+def cycle(url: str, st: Station, n_changes: int, rng: random.Random, scheduled: float, res: Results) -> None:
+    if not st.lock.acquire(blocking=False):
+        res.error("cycle overlap: the previous cycle of this station is still running")
+        return
+    try:
+        own = list(st.records.items())
+        changes = []
+        for _ in range(n_changes):
+            if own and rng.random() < 0.25:
+                rid, version = rng.choice(own)
+                changes.append({"change_id": str(uuid.uuid4()), "kind": "person", "id": rid, "op": "upsert",
+                                "base_version": version, "fields": {"note": f"cập nhật {rng.randint(1, 10**6)}"}})
+            else:
+                changes.append({"change_id": str(uuid.uuid4()), "kind": "person", "id": str(uuid.uuid4()),
+                                "op": "upsert", "base_version": 0, "fields": person(rng)})
+        headers = {"Authorization": f"Bearer {st.token}", "Content-Type": "application/json",
+                   "Content-Encoding": "gzip", "Accept-Encoding": "gzip"}
+        body: dict[str, Any] = {"protocol": 1, "cursor": st.cursor, "limit": 1000, "changes": changes}
+        while True:
+            data = gzip.compress(json.dumps(body).encode(), 5)
+            r = session().post(url + "/v1/sync", data=data, headers=headers, timeout=60)
+            with res.lock:
+                res.requests += 1
+                res.bytes_up += len(data)
+                res.bytes_down += int(r.headers.get("content-length", len(r.content)))
+            if r.status_code != 200:
+                res.error(f"HTTP {r.status_code}: {r.text[:200]}")
+                return
+            page = r.json()
+            for ch, result in zip(body["changes"], page["results"], strict=True):
+                if isinstance(result, int):
+                    st.records[ch["id"]] = result
+                elif result.get("status") in ("applied", "duplicate"):
+                    st.records[ch["id"]] = result["version"]
+                else:
+                    res.error(f"change not applied: {json.dumps(result)[:200]}")
+            with res.lock:
+                res.applied += len(page["results"])
+                res.feed += len(page["feed"])
+            st.cursor = page["cursor"]
+            if not page["more"]:
+                break
+            body = {"protocol": 1, "cursor": st.cursor, "limit": 1000, "changes": []}
+        with res.lock:
+            res.latencies.append((time.monotonic() - scheduled) * 1000)
+    except requests.RequestException as exc:
+        res.error(f"{type(exc).__name__}: {exc}")
+    finally:
+        st.lock.release()
+
+
+def enroll_all(srv: RunningServer, n: int) -> list[Station]:
+    units = [c.code for c in communes_of("22")]
+    units += [c.code for c in communes_of("01")]
+    stations: list[Station] = []
+
+    def one(i: int) -> Station:
+        info = srv.enroll(units[(i // 2) % len(units)], f"bench {i}")
+        return Station(info["station_id"], info["token"])
+
+    with ThreadPoolExecutor(8) as pool:
+        stations = list(pool.map(one, range(n)))
+    return stations
+
+
+def run(srv: RunningServer, args: argparse.Namespace, backend: str) -> dict[str, Any]:
+    stations = enroll_all(srv, args.stations)
+    res = Results()
+    rng = random.Random(args.seed)
+    rngs = [random.Random(rng.random()) for _ in stations]
+    pool = ThreadPoolExecutor(args.threads)
+    start = time.monotonic() + 1.0
+    # schedule: station i starts at i * interval / N, then every interval (open loop)
+    schedule = sorted((start + (i * args.interval / len(stations)) + k * args.interval, i)
+                      for i in range(len(stations)) for k in range(int(args.duration // args.interval)))
+    for at, i in schedule:
+        delay = at - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        pool.submit(cycle, srv.url, stations[i], args.changes, rngs[i], at, res)
+    pool.shutdown(wait=True)
+    lat = sorted(res.latencies)
+
+    def pct(p: float) -> float:
+        return round(lat[min(len(lat) - 1, int(p * len(lat)))], 1) if lat else 0.0
+
+    return {
+        "stations": args.stations, "backend": backend, "duration_s": args.duration, "interval_s": args.interval,
+        "changes_per_cycle": args.changes, "server_workers": srv.workers or (2 if backend == "postgresql" else 1),
+        "cycles": len(lat), "scheduled": len(schedule), "requests": res.requests, "changes_applied": res.applied,
+        "feed_entries": res.feed, "p50_ms": pct(0.50), "p90_ms": pct(0.90), "p99_ms": pct(0.99),
+        "max_ms": round(lat[-1], 1) if lat else 0.0, "mean_ms": round(statistics.fmean(lat), 1) if lat else 0.0,
+        "errors": res.errors, "error_samples": res.error_samples,
+        "kb_up_per_cycle": round(res.bytes_up / 1024 / max(1, len(lat)), 2),
+        "kb_down_per_cycle": round(res.bytes_down / 1024 / max(1, len(lat)), 2),
+    }
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--stations", type=int, default=100)
+    p.add_argument("--db", default="sqlite", help="sqlite | postgresql (throwaway cluster) | a database URL")
+    p.add_argument("--duration", type=float, default=60.0)
+    p.add_argument("--interval", type=float, default=10.0)
+    p.add_argument("--changes", type=int, default=20)
+    p.add_argument("--workers", type=int, default=0, help="server worker processes (default: the server's)")
+    p.add_argument("--threads", type=int, default=64, help="client threads")
+    p.add_argument("--seed", type=int, default=1)
+    args = p.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="server-load-"))
+    cluster = None
+    db_url: str | None
+    if args.db == "sqlite":
+        db_url = None
+    elif args.db == "postgresql":
+        from tests.support.postgres import start_cluster
+
+        cluster = start_cluster(durable=True)
+        db_url = cluster.new_database("bench")
+    else:
+        db_url = args.db
+    backend = "postgresql" if (db_url or "").startswith("postgres") else "sqlite"
+    srv = start_server(tmp, db_url, workers=args.workers or None, quiet=True)
+    try:
+        result = run(srv, args, backend)
+    finally:
+        srv.stop()
+        if cluster is not None:
+            cluster.stop()
+    print(json.dumps(result, ensure_ascii=False))
+    return 0 if result["errors"] == 0 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
