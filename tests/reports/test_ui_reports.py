@@ -153,3 +153,58 @@ def test_urgent_reports_on_the_today_list_open_the_report(qtbot, app_factory, da
     page = view.pages["crime_report"]
     qtbot.waitUntil(lambda: page.detail.record is not None and page.detail.record["id"] == urgent["id"])
     qtbot.waitUntil(lambda: "quá hạn" in page.detail.banner.text())
+
+
+def test_petition_mediation_and_violation_through_their_forms(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
+    app = logged_in(qtbot, app_factory, data_dir)
+    view, _page = _reports(qtbot, app)
+
+    def take_in(kind: str, texts: dict[str, str], parties: list[tuple[str, str]] = ()) -> dict:  # type: ignore[assignment]
+        page = view.pages[kind]
+        view.tabs.setCurrentWidget(page)
+        qtbot.mouseClick(page.new_button, Qt.MouseButton.LeftButton)
+        f = page.intake.form.fields
+        for name, text in texts.items():
+            type_text(qtbot, f[name].widget, text)
+        for role, name in parties:
+            page.intake.parties.add_row(role, name)
+        qtbot.mouseClick(page.intake.save_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: page.stack.currentWidget() is page.detail and page.detail.record is not None)
+        return page.detail
+
+    detail = take_in("petition", {"petitioner_name": "Lê Thị Mai", "subject": "Tố cáo lấn chiếm đất công",
+                                  "content": "Ông X xây tường lấn ra đường đi chung của khu 5"},
+                     [("accused", "Ông X")])
+    assert detail.record["rule_key"] == "petition.denunciation.classify"
+    assert "ngày làm việc" in detail.banner.text()
+    qtbot.mouseClick(detail.action_buttons["accept"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: detail.dialog is not None and detail.dialog.isVisible())
+    detail.dialog.form.fields["complexity"].widget.set_value("complex")
+    _ok(qtbot, detail.dialog)
+    qtbot.waitUntil(lambda: detail.record["status"] == "accepted")
+    qtbot.waitUntil(lambda: "extend" in detail.action_buttons)
+    qtbot.mouseClick(detail.action_buttons["extend"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: detail.record["resolve_extensions"] == 1)
+    qtbot.waitUntil(lambda: "extend" not in detail.action_buttons)  # complex: one extension only
+
+    detail = take_in("mediation_case", {"summary": "Tranh chấp lối đi chung giữa hai hộ",
+                                        "mediators": "Đỗ Thị Lan"},
+                     [("party", "Hoàng Văn Sơn"), ("party", "Vũ Thị Nga")])
+    qtbot.mouseClick(detail.action_buttons["succeed"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: detail.dialog is not None and detail.dialog.isVisible())
+    type_text(qtbot, detail.dialog.form.fields["agreement"].widget, "Giữ lối đi chung rộng 2 mét")
+    _ok(qtbot, detail.dialog)
+    qtbot.waitUntil(lambda: detail.record["status"] == "succeeded")
+    qtbot.waitUntil(lambda: "agreement" in detail.print_buttons)
+
+    detail = take_in("admin_violation", {"violator_name": "Phạm Văn Nam", "violation": "Gây rối trật tự công cộng",
+                                         "items_held": "Xe máy Honda Wave"})
+    assert detail.record["items_held"] == [{"name": "Xe máy Honda Wave"}] and detail.record["items_due_at"]
+    qtbot.mouseClick(detail.action_buttons["decide"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: detail.dialog is not None and detail.dialog.isVisible())
+    type_text(qtbot, detail.dialog.form.fields["decision_no"].widget, "12/QĐ-XPHC")
+    detail.dialog.form.fields["sanction"].widget.set_value("fine")
+    type_text(qtbot, detail.dialog.form.fields["fine_amount"].widget, "750000")
+    _ok(qtbot, detail.dialog)
+    qtbot.waitUntil(lambda: detail.record["status"] == "decided")
+    assert detail.record["fine_amount"] == 750_000 and detail.record["decision_outcome"] == "early"

@@ -38,7 +38,6 @@ from ...domain.reports import PARTY_ROLES
 from ...store.search import PersonHit, search_persons
 from ..context import AppContext
 from ..forms import FieldForm
-from ..i18n import format_datetime
 from ..labels import vocabulary
 
 CONTEXT = "Reports"
@@ -77,6 +76,14 @@ def now_local() -> datetime:
     return datetime.now(default_office_hours().tz)
 
 
+def office_datetime(value: str | datetime | None) -> str:
+    """dd/mm/yyyy HH:MM on the office clock: statutory times read the same whatever zone the PC is set to."""
+    if not value:
+        return ""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return f"{default_office_hours().local(moment):%d/%m/%Y %H:%M}"
+
+
 # ------------------------------------------------------------------------------------------ values shown
 def show_value(kind: RecordKind, name: str, value: Any, language: str) -> str:
     """A field's value as the officer reads it (plain text)."""
@@ -89,13 +96,13 @@ def show_value(kind: RecordKind, name: str, value: Any, language: str) -> str:
     if f is not None and f.type == "bool":
         return tr("Có") if value else tr("Không")
     if f is not None and f.type == "datetime":
-        return format_datetime(value)
+        return office_datetime(value)
     if name == "parties":
         return "; ".join(f"{vocabulary(language, PARTY_ROLES, p.get('role'))}: {p.get('name')}"
                          + (f" ({p['birth_year']})" if p.get("birth_year") else "")
                          + (" ✓" if p.get("person_id") else "") for p in value)
     if name in ("notices", "sessions", "follow_ups"):
-        return "\n".join(f"{format_datetime(x.get('at'))} — {x.get('content') or x.get('summary') or x.get('note')}"
+        return "\n".join(f"{office_datetime(x.get('at'))} — {x.get('content') or x.get('summary') or x.get('note')}"
                          for x in value)
     if name == "items_held":
         return "; ".join(f"{x.get('name')}" + (f" × {x['quantity']}" if x.get("quantity") else "") for x in value)

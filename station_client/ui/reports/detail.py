@@ -36,7 +36,7 @@ from ...store import reports as R
 from ..context import AppContext
 from ..forms import Choice, DateEdit
 from ..labels import vocabulary
-from .common import ACTIONS, STATUSES, Banner, ReportForm, lazy, now_local, record_html, tr
+from .common import ACTIONS, STATUSES, Banner, ReportForm, lazy, now_local, office_datetime, record_html, tr
 
 COUNTDOWN_MS = 30_000
 # What each action asks for: (field, label, widget). Actions not listed run at once.
@@ -269,7 +269,7 @@ class DetailPage(QWidget):
         left = countdown(r["due_at"], now, self._unit(r), self.cal, self.context.language)
         due = datetime.fromisoformat(r["due_at"])
         urgent = bool(r.get("urgent"))
-        text = f"{tr('Hạn')}: {due:%H:%M %d/%m/%Y} — {left}"
+        text = f"{tr('Hạn')}: {office_datetime(due)} — {left}"
         if urgent:
             text = f"{tr('KHẨN CẤP')} · {text}"
         self.banner.show_text(text, alarm=urgent or due < now)

@@ -33,7 +33,7 @@ from ...domain.problems import ValidationError
 from ...store import reports as R
 from ..context import AppContext
 from ..forms import Choice
-from .common import Banner, PartiesEditor, ReportForm, datetime_edit, lazy, tr
+from .common import Banner, PartiesEditor, ReportForm, datetime_edit, lazy, office_datetime, tr
 
 TITLES = {"crime_report": "Tiếp nhận tố giác, tin báo về tội phạm", "petition": "Tiếp nhận đơn",
           "mediation_case": "Vụ việc hoà giải mới", "admin_violation": "Lập biên bản vi phạm hành chính"}
@@ -233,7 +233,7 @@ class IntakePage(QWidget):
             return
         due = rule.due(at, self.cal)
         label = rule.duration.label(self.context.language)
-        text = f"{what}: {due:%H:%M %d/%m/%Y} ({label})"
+        text = f"{what}: {office_datetime(due)} ({label})"
         if not rule.confirmed:
             text += " — " + tr("thời hạn chưa được Công an tỉnh xác nhận")
         self.banner.show_text(text, alarm=rule.duration.unit == "hours")

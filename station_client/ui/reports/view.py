@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -36,10 +37,9 @@ from ...store import dossiers as sd
 from ...store import reports as R
 from ..context import AppContext
 from ..forms import DateEdit
-from ..i18n import format_datetime
 from ..labels import vocabulary
 from ..models import Column, ListModel
-from .common import STATUSES, VOCABULARIES, lazy, now_local, tr
+from .common import STATUSES, VOCABULARIES, lazy, now_local, office_datetime, tr
 from .detail import DetailPage
 from .intake import IntakePage
 
@@ -48,6 +48,7 @@ TAB_TITLES = {"crime_report": "Tố giác, tin báo", "petition": "Đơn thư", 
               "admin_violation": "Vi phạm hành chính"}
 NEW_LABELS = {"crime_report": "Tiếp nhận tố giác, tin báo", "petition": "Tiếp nhận đơn",
               "mediation_case": "Vụ việc hoà giải mới", "admin_violation": "Lập biên bản vi phạm"}
+TEXT_COLUMNS = ("summary", "what", "violation")
 FILTERS = {"open": "Đang xử lý", "overdue": "Quá hạn", "all": "Tất cả"}
 ALARM = QColor("#b3261e")
 OVERDUE_BACKGROUND = QColor("#fbe9e7")
@@ -67,6 +68,8 @@ class RegisterModel(ListModel):
                 return font
             if role == Qt.ItemDataRole.BackgroundRole and row.get("_overdue"):
                 return QBrush(OVERDUE_BACKGROUND)
+            if role == Qt.ItemDataRole.ToolTipRole:  # the whole text of a cell the column elides
+                return super().data(index, Qt.ItemDataRole.DisplayRole)
         return super().data(index, role)
 
 
@@ -75,21 +78,21 @@ def _columns(kind: str, language: Any) -> list[Column]:
         return lambda v: vocabulary(language(), VOCABULARIES[kind][field], v)
 
     status = Column("status", lazy("Trạng thái"), lambda v: vocabulary(language(), STATUSES[kind], v))
-    due = Column("due_at", lazy("Hạn"), format_datetime)
+    due = Column("due_at", lazy("Hạn"), office_datetime)
     left = Column("remaining", lazy("Còn lại"))
     if kind == "crime_report":
-        return [Column("register_no", lazy("Số thụ lý")), Column("received_at", lazy("Tiếp nhận"), format_datetime),
+        return [Column("register_no", lazy("Số thụ lý")), Column("received_at", lazy("Tiếp nhận"), office_datetime),
                 Column("urgency", lazy("Mức độ")), Column("who", lazy("Người tố giác, báo tin")),
                 Column("summary", lazy("Nội dung")), status, due, left]
     if kind == "petition":
-        return [Column("register_no", lazy("Số thụ lý")), Column("received_at", lazy("Tiếp nhận"), format_datetime),
+        return [Column("register_no", lazy("Số thụ lý")), Column("received_at", lazy("Tiếp nhận"), office_datetime),
                 Column("petition_type", lazy("Loại đơn"), vocab("petition_type")),
                 Column("petitioner_name", lazy("Người gửi đơn")), Column("what", lazy("Nội dung")), status, due, left]
     if kind == "mediation_case":
-        return [Column("register_no", lazy("Số vụ việc")), Column("received_at", lazy("Tiếp nhận"), format_datetime),
+        return [Column("register_no", lazy("Số vụ việc")), Column("received_at", lazy("Tiếp nhận"), office_datetime),
                 Column("who", lazy("Các bên")), Column("summary", lazy("Nội dung")), status,
-                Column("due_at", lazy("Theo dõi"), format_datetime)]
-    return [Column("register_no", lazy("Số")), Column("recorded_at", lazy("Lập biên bản"), format_datetime),
+                Column("due_at", lazy("Theo dõi"), office_datetime)]
+    return [Column("register_no", lazy("Số")), Column("recorded_at", lazy("Lập biên bản"), office_datetime),
             Column("violator_name", lazy("Người vi phạm")), Column("violation", lazy("Hành vi")), status, due, left]
 
 
@@ -152,7 +155,7 @@ class RegisterPage(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setStretchLastSection(False)
         self.table.activated.connect(self._activated)
         self.table.doubleClicked.connect(self._activated)
         top = QHBoxLayout()
@@ -212,9 +215,12 @@ class RegisterPage(QWidget):
         self._fill_years(years)
         self.model.set_rows(rows)
         self.count.setText(tr("%1 mục").replace("%1", str(len(rows))))
-        for col in range(self.model.columnCount()):
-            self.table.resizeColumnToContents(col)
-            self.table.setColumnWidth(col, min(self.table.columnWidth(col), 320))
+        # Every column as wide as its content, except the free text, which takes what is left.
+        header = self.table.horizontalHeader()
+        for col, column in enumerate(self.model.columns):
+            mode = QHeaderView.ResizeMode.Stretch if column.key in TEXT_COLUMNS else \
+                QHeaderView.ResizeMode.ResizeToContents
+            header.setSectionResizeMode(col, mode)
 
     def _fill_years(self, years: list[int]) -> None:
         wanted = sorted(set(years) | {date.today().year}, reverse=True)
