@@ -44,6 +44,7 @@ class WindowedModel(QAbstractTableModel):
         self.shape = ListShape(0)
         self._pages: OrderedDict[int, list[Any]] = OrderedDict()
         self._loading: set[int] = set()
+        self._stale: set[int] = set()  # cached windows shown until their fresh copy arrives (no flicker)
         self._generation = 0  # bumped on every refresh: windows asked before it are dropped
         context.changed.connect(self._changed)
         self.refresh()
@@ -79,8 +80,10 @@ class WindowedModel(QAbstractTableModel):
         if rows is None:
             self._request(page)
             return None
-        self._pages.move_to_end(page)
         offset = row - page * self.PAGE
+        if page in self._stale or offset >= len(rows):
+            self._request(page)
+        self._pages.move_to_end(page)
         return rows[offset] if offset < len(rows) else None
 
     def record_id(self, row: int) -> str | None:
@@ -102,6 +105,7 @@ class WindowedModel(QAbstractTableModel):
         self._loading.discard(page)
         if generation != self._generation:
             return
+        self._stale.discard(page)
         self._pages[page] = [dict(r) for r in rows]
         while len(self._pages) > self.MAX_PAGES:
             self._pages.popitem(last=False)
@@ -121,9 +125,10 @@ class WindowedModel(QAbstractTableModel):
         if generation != self._generation:
             return
         old = self.shape
-        self._pages.clear()
         self._loading.clear()
         if shape.deleted == old.deleted and shape.max_n >= old.max_n:
+            # Rows kept their places: show what is cached while each visible window is read again.
+            self._stale = set(self._pages)
             if shape.rows > old.rows:  # appended: the common case (a save, a pulled page)
                 self.beginInsertRows(QModelIndex(), old.rows, shape.rows - 1)
                 self.shape = shape
@@ -133,7 +138,10 @@ class WindowedModel(QAbstractTableModel):
             if shape.rows:
                 self.dataChanged.emit(self.index(0, 0), self.index(shape.rows - 1, len(self.columns) - 1))
         else:
+            self._generation += 1  # windows asked under the old shape map rows to other records
             self.beginResetModel()
+            self._pages.clear()
+            self._stale.clear()
             self.shape = shape
             self.endResetModel()
         self.loaded.emit()
