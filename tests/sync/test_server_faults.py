@@ -103,6 +103,7 @@ def test_province_restored_from_an_older_backup(tmp_path: Path, server) -> None:
 
 def test_lost_response_retry_is_a_noop(tmp_path: Path, server) -> None:
     a = make_station(tmp_path, server, "a")
+    assert a.sync().ok  # the first sync's pull is done: the next exchange is the push
     with a.open() as store:
         ids = add_people(store, 10, seed=55)
     drop = {"n": 1}
