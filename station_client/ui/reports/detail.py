@@ -145,6 +145,7 @@ class DetailPage(QWidget):
         self.settings: dict[str, str | None] = {}
         self.dialog: ActionDialog | None = None
         self.preview: Any = None
+        self._generation = 0
         self.title = QLabel()
         self.title.setObjectName("report_title")
         self.title.setStyleSheet("font-size: 14pt; font-weight: bold;")
@@ -183,13 +184,18 @@ class DetailPage(QWidget):
 
     # ------------------------------------------------------------------ showing
     def open(self, record_id: str) -> None:
-        kind = self.kind
+        self._generation += 1
+        generation, kind = self._generation, self.kind
 
         def load(conn: Any) -> tuple[Any, ...]:
             return (R.get(conn, kind, record_id), R.rule_set(conn), R.work_calendar(conn),
                     sd.read_settings(conn, "station."))
 
-        self.context.tasks.run(load, lambda result: self.show_record(*result), self._failed)
+        def loaded(result: tuple[Any, ...]) -> None:
+            if generation == self._generation:  # not overtaken by an action's newer record
+                self.show_record(*result)
+
+        self.context.tasks.run(load, loaded, self._failed)
 
     def show_record(self, record: dict[str, Any] | None, rules: Any = None, cal: Any = None,
                     settings: dict[str, str | None] | None = None) -> None:
@@ -317,6 +323,7 @@ class DetailPage(QWidget):
         assert self.record is not None
         kind, record_id, version = self.kind, self.record["id"], self.record["version"]
         officer, at = self.context.username, now_local()
+        self._generation += 1
         self.context.write(lambda store: R.apply_action(store, kind, record_id, action, officer=officer, at=at,
                                                         details=details, expected_version=version),
                            self.show_record, self._failed)

@@ -126,6 +126,7 @@ class RegisterPage(QWidget):
         self.context = context
         self.kind = kind
         self.model = RegisterModel(_columns(kind, lambda: context.language))
+        self._generation = 0
         self.year = QComboBox()
         self.year.setObjectName(f"{kind}_year")
         self.year.currentIndexChanged.connect(self.reload)
@@ -181,12 +182,14 @@ class RegisterPage(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.stack)
         self.register_preview: Any = None
-        self._years_loaded = False
         self.retranslate()
         self.reload()
 
     # ------------------------------------------------------------------ list
     def reload(self) -> None:
+        # Two reader threads may answer out of order: only the latest request's answer is shown.
+        self._generation += 1
+        generation = self._generation
         kind, text = self.kind, self.search.text().strip()
         flt = self.filter.currentData() or "open"
         year = self.year.currentData()
@@ -208,9 +211,11 @@ class RegisterPage(QWidget):
                 rows.sort(key=lambda r: (not r.get("_overdue"), not r.get("_urgent"), r.get("due_at") or "9"))
             return R.years(conn, kind), rows
 
-        self.context.tasks.run(load, self._loaded)
+        self.context.tasks.run(load, lambda result: self._loaded(generation, result))
 
-    def _loaded(self, result: tuple[list[int], list[dict[str, Any]]]) -> None:
+    def _loaded(self, generation: int, result: tuple[list[int], list[dict[str, Any]]]) -> None:
+        if generation != self._generation:
+            return
         years, rows = result
         self._fill_years(years)
         self.model.set_rows(rows)
