@@ -80,6 +80,7 @@ class Workspace(QWidget):
         self.sections: list[registry.Section] = []
         self.widgets: dict[str, QWidget] = {}
         self.shortcuts: list[QShortcut] = []
+        self._to_prebuild: list[str] = []
         self.nav.currentRowChanged.connect(self._show_row)
 
     def build(self) -> None:
@@ -108,6 +109,18 @@ class Workspace(QWidget):
         if self.sections:
             self.nav.setCurrentRow(0)
             self._show_row(0)
+        # Build the other pages one per event-loop turn once the first is shown: opening them later is instant
+        # and the officer never waits on a page's construction.
+        self._to_prebuild = [s.id for s in self.sections[1:]]
+        QTimer.singleShot(150, self._prebuild_next)
+
+    def _prebuild_next(self) -> None:
+        if not self._to_prebuild:
+            return
+        section_id = self._to_prebuild.pop(0)
+        if section_id not in self.widgets:
+            self.ensure(section_id)
+        QTimer.singleShot(30, self._prebuild_next)
 
     def retranslate(self) -> None:
         for row, s in enumerate(self.sections):
@@ -117,8 +130,8 @@ class Workspace(QWidget):
         if 0 <= row < len(self.sections):
             self.page(self.sections[row].id)
 
-    def page(self, section_id: str) -> QWidget | None:
-        """Show a section (building it the first time) and return its widget."""
+    def ensure(self, section_id: str) -> QWidget | None:
+        """A section's widget, built the first time (not shown)."""
         s = next((s for s in self.sections if s.id == section_id), None)
         if s is None:
             return None
@@ -134,6 +147,14 @@ class Workspace(QWidget):
             widget.setObjectName(f"section_{s.id}")
             self.widgets[s.id] = widget
             self.pages.addWidget(widget)
+        return widget
+
+    def page(self, section_id: str) -> QWidget | None:
+        """Show a section (building it the first time) and return its widget."""
+        s = next((s for s in self.sections if s.id == section_id), None)
+        widget = self.ensure(section_id)
+        if s is None or widget is None:
+            return None
         self.pages.setCurrentWidget(widget)
         row = self.sections.index(s)
         if self.nav.currentRow() != row:
