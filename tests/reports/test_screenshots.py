@@ -115,3 +115,11 @@ def test_register_and_intake_screenshots(qtbot, app_factory, data_dir, tmp_path)
         if w.isVisible() and w.text() and not (isinstance(w, QLabel) and w.wordWrap()):
             assert w.width() >= w.sizeHint().width() - 1, f"cut off: {w.text()!r}"
     assert app.window.grab().save(str(out / "reports_intake.png"))
+
+    qtbot.mouseClick(intake.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.stack.currentWidget() is page.detail and page.detail.record is not None)
+    qtbot.waitUntil(lambda: "KHẨN CẤP" in page.detail.banner.text())
+    qtbot.wait(100)
+    leaked = sorted({t for t in _texts(page.detail) for e in english if e in t})
+    assert not leaked, f"English in the Vietnamese UI: {leaked}"
+    assert app.window.grab().save(str(out / "reports_detail.png"))
