@@ -33,8 +33,9 @@ Vietnamese (the default UI needs no .qm file); English lives in ``resources/tran
 * ``retranslate() -> None`` — called after the language changes (or handle ``QEvent.LanguageChange``).
 
 ``context`` is the ``AppContext`` (``station_client/ui/context.py``): ``context.tasks.run(op, on_success,
-on_failure, on="read"|"write"|"io")`` runs work off the GUI thread (read ops get a read-only sqlite3
-connection, write ops get the writable ``Store`` on the single writer thread); ``context.officer`` is who is
+on_failure, on="read"|"interactive"|"write"|"io")`` runs work off the GUI thread (read ops get a read-only
+sqlite3 connection, "interactive" is the reader lane kept for search-as-you-type, write ops get the writable
+``Store`` on the single writer thread, io ops get nothing — network or files); ``context.officer`` is who is
 logged in (pass ``officer=context.officer.username`` to every store write); ``context.changed`` is a Qt
 signal carrying a coalesced ``ChangeSet`` after every commit; ``context.open_record(kind, record_id)`` and
 ``context.show_section(id)`` navigate.

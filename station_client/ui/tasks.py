@@ -5,6 +5,8 @@
 * ``on="write"``: ``op(store)`` runs on the single writer thread, which owns the one writable ``Store``.
   After each commit the store's change set is re-emitted on the GUI thread as ``changes`` (raw; the
   ``AppContext`` coalesces them).
+* ``on="interactive"``: like "read", on a reader thread kept for what an officer is waiting on as they type
+  (search): it never queues behind list windows, Today providers or page loads.
 * ``on="io"``: ``op()`` runs on a thread for slow work that touches no database (network, files).
 
 ``on_success(result)`` and ``on_failure(exc)`` are always called on the GUI thread. Without ``on_failure``
@@ -30,7 +32,7 @@ from ..store.connection import open_connection
 
 log = logging.getLogger(__name__)
 
-Where = Literal["read", "write", "io"]
+Where = Literal["read", "interactive", "write", "io"]
 Success = Callable[[Any], None]
 Failure = Callable[[BaseException], None]
 
@@ -49,6 +51,7 @@ class Tasks(QObject):
         self._store: Store | None = None
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="station-writer")
         self._readers = ThreadPoolExecutor(readers, thread_name_prefix="station-reader")
+        self._interactive = ThreadPoolExecutor(1, thread_name_prefix="station-search")
         self._io = ThreadPoolExecutor(2, thread_name_prefix="station-io")
         self._pending = 0
         self._closed = False
@@ -60,12 +63,13 @@ class Tasks(QObject):
         if self._closed:  # the app is shutting down: late refreshes have nobody to show anything to
             log.debug("task after close ignored: %r", op)
             return None
-        executor = {"read": self._readers, "write": self._writer, "io": self._io}[on]
+        executor = {"read": self._readers, "interactive": self._interactive, "write": self._writer,
+                    "io": self._io}[on]
         self._pending += 1
 
         def job() -> Any:
             try:
-                if on == "read":
+                if on in ("read", "interactive"):
                     result = op(self._reader())
                 elif on == "write":
                     result = op(self._writer_store())
@@ -133,6 +137,7 @@ class Tasks(QObject):
             self._deliver.disconnect(self._on_deliver)
         self._io.shutdown(wait=True, cancel_futures=True)
         self._readers.shutdown(wait=True, cancel_futures=True)
+        self._interactive.shutdown(wait=True, cancel_futures=True)
 
         def close_store() -> None:
             if self._store is not None:

@@ -76,7 +76,7 @@ class AddMemberDialog(QDialog):
             self.results.clear()
             return
         self.context.tasks.run(lambda conn: search_persons(conn, query, 50),
-                               lambda hits: self._found(generation, hits), on="read")
+                               lambda hits: self._found(generation, hits), on="interactive")
 
     def _found(self, generation: int, hits: list[PersonHit]) -> None:
         if generation != self._generation:

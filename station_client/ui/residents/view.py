@@ -112,7 +112,7 @@ class ResidentsView(QWidget):
             return
         self.searching = True
         self.context.tasks.run(lambda conn: search_persons(conn, query, SEARCH_LIMIT),
-                               lambda hits: self._found(generation, query, hits), on="read")
+                               lambda hits: self._found(generation, query, hits), on="interactive")
 
     def _found(self, generation: int, query: str, hits: list[PersonHit]) -> None:
         if generation != self._generation:
