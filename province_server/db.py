@@ -65,8 +65,11 @@ class Database:
                                                                                   "check_same_thread": False})
             self._setup_sqlite()
         else:
+            # Custom plans always: psycopg prepares a statement after a few runs, and PostgreSQL's generic plan for
+            # "change_id IN ($1..$20)" turned a 0.1 ms index lookup into a 20 ms scan.
             self.engine = create_engine(self.url, pool_size=self.pool_size, max_overflow=self.pool_size,
-                                        pool_pre_ping=True, pool_recycle=1800)
+                                        pool_pre_ping=True, pool_recycle=1800,
+                                        connect_args={"options": "-c plan_cache_mode=force_custom_plan"})
 
     def _setup_sqlite(self) -> None:
         # Take transaction control from the driver so BEGIN IMMEDIATE / savepoints do what they say.

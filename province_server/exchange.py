@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, bindparam, func, select, union_all
 
 from station_client.domain.kinds import RecordKind
 from station_client.domain.problems import Problem
@@ -146,10 +146,12 @@ def prepare(change: ChangeIn, actor: Actor) -> Prepared:
 def _load_states(conn: Connection, keys: set[tuple[str, str]]) -> dict[tuple[str, str], RecState]:
     out: dict[tuple[str, str], RecState] = {}
     r = schema.records
+    kinds = sorted({k for k, _ in keys})
     ids = sorted({i for _, i in keys})
     for start in range(0, len(ids), 500):
+        # kind IN (...) AND id IN (...): both primary-key columns, so an index scan (id alone is a table scan)
         rows = conn.execute(select(r.c.kind, r.c.id, r.c.commune_code, r.c.version, r.c.deleted, r.c.fields)
-                            .where(r.c.id.in_(ids[start:start + 500]))).all()
+                            .where(r.c.kind.in_(kinds), r.c.id.in_(ids[start:start + 500]))).all()
         for row in rows:
             if (row.kind, row.id) in keys:
                 out[(row.kind, row.id)] = RecState(row.kind, row.id, row.commune_code, row.version, bool(row.deleted),
@@ -453,12 +455,20 @@ def read_feed(conn: Connection, actor: Actor, cursor: int, limit: int, resync: b
     if cursor == head:
         return FeedPage([], cursor, False, head)
     h = schema.history
-    q = (select(h.c.seq, h.c.kind, h.c.id, h.c.version, h.c.deleted, h.c.fields)
-         .where(h.c.seq > cursor, h.c.seq <= head, h.c.commune_code.in_([actor.commune_code or "", ""]))
-         .order_by(h.c.seq).limit(limit + 1))
-    if not resync:
-        q = q.where(h.c.origin != actor.id)
-    rows = conn.execute(q).all()
+    parts = []
+    # One range scan of the (commune_code, seq) index per scope (the commune's records, reference data), merged:
+    # a single "commune_code IN (...)" query would walk the whole feed since the cursor by seq instead.
+    for scope in sorted({actor.commune_code or "", ""}):
+        q = (select(h.c.seq, h.c.kind, h.c.id, h.c.version, h.c.deleted, h.c.fields)
+             .where(h.c.commune_code == scope, h.c.seq > cursor, h.c.seq <= head))
+        if not resync:
+            q = q.where(h.c.origin != actor.id)
+        parts.append(q.order_by(h.c.seq).limit(limit + 1))
+    if len(parts) == 1:
+        rows = conn.execute(parts[0]).all()
+    else:
+        merged = union_all(*(p.subquery().select() for p in parts)).subquery()
+        rows = conn.execute(select(merged).order_by(merged.c.seq).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
     entries = [{"seq": r.seq, "kind": r.kind, "id": r.id, "version": r.version, "deleted": bool(r.deleted),
