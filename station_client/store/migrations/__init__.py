@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import m0001_base, m0002_dossiers, m0003_reports, m0004_accounts, m0005_sync
+from . import m0001_base, m0002_dossiers, m0003_reports, m0004_accounts, m0005_sync, m0006_statistics
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "crime reports, petitions, mediation, violations, deadline rules", m0003_reports.apply),
     Migration(4, "officer accounts; soft-deleted row indexes for list views", m0004_accounts.apply),
     Migration(5, "sync: conflict origin, offline bundles", m0005_sync.apply),
+    Migration(6, "statistics: dossiers by result time", m0006_statistics.apply),
 )
 
 LATEST = max(m.version for m in MIGRATIONS)

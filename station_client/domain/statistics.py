@@ -1,0 +1,496 @@
+"""Period statistics the province judges a station by, computed from plain record dicts (no SQL, no Qt).
+
+The definitions are written for the province in ``docs/statistics.md``; this module is their one
+implementation. In short:
+
+* A period is a range of **local dates** (Asia/Ho_Chi_Minh) ``[start, end]``; its *close* is 00:00 local of
+  the day after ``end``. "In the period" means the local date of a moment lies in ``[start, end]``.
+* Timeliness is ``deadlines.classify`` (early / on time / late) of the moment a matter was finished against
+  its due time; for dossiers the due time is recomputed by ``deadlines.due_at`` from the receipt, the
+  duration and the supplement pauses, so paused time is excluded exactly as the receipt's appointment is.
+* Pending figures are a snapshot at the close: received before it, not finished before it. A dossier whose
+  clock is stopped (waiting for a supplement) at the close is neither due nor overdue: it is counted apart.
+* A rate is ``None`` when its denominator is 0 (shown "—", never 0 % or 100 %).
+
+The store (``store/statistics.py``) fetches only the rows a period can touch; the functions here accept any
+superset of them and select precisely, so the selection rules live in one place.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from .calendar import WorkCalendar
+from .deadlines import Duration, OfficeHours, Pause, Unit, classify, default_office_hours, due_at
+
+# ----------------------------------------------------------------------------------------- periods
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$", re.IGNORECASE)
+_YEAR = re.compile(r"^(\d{4})$")
+_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local dates ``start`` to ``end``, both included."""
+
+    start: date
+    end: date
+    label: str
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError("a period ends on or after its start")
+
+    @classmethod
+    def month(cls, year: int, month: int) -> Period:
+        nxt = date(year + (month == 12), month % 12 + 1, 1)
+        return cls(date(year, month, 1), nxt - timedelta(days=1), f"{year:04d}-{month:02d}")
+
+    @classmethod
+    def quarter(cls, year: int, q: int) -> Period:
+        first = cls.month(year, 3 * q - 2)
+        return cls(first.start, cls.month(year, 3 * q).end, f"{year:04d}-Q{q}")
+
+    @classmethod
+    def year(cls, year: int) -> Period:
+        return cls(date(year, 1, 1), date(year, 12, 31), f"{year:04d}")
+
+    @classmethod
+    def parse(cls, text: str) -> Period:
+        """``2026-10`` (month), ``2026-Q4`` (quarter), ``2026`` (year) or ``2026-10-01..2026-10-15``."""
+        text = text.strip()
+        if m := _MONTH.match(text):
+            if not 1 <= int(m.group(2)) <= 12:
+                raise ValueError(f"no such month: {text}")
+            return cls.month(int(m.group(1)), int(m.group(2)))
+        if m := _QUARTER.match(text):
+            return cls.quarter(int(m.group(1)), int(m.group(2)))
+        if m := _YEAR.match(text):
+            return cls.year(int(m.group(1)))
+        if m := _RANGE.match(text):
+            return cls(date.fromisoformat(m.group(1)), date.fromisoformat(m.group(2)), text)
+        raise ValueError(f"not a period: {text!r} (2026-10, 2026-Q4, 2026, 2026-10-01..2026-10-15)")
+
+    def close(self, hours: OfficeHours) -> datetime:
+        """00:00 local of the day after ``end``: the moment the pending snapshot is taken."""
+        return datetime.combine(self.end + timedelta(days=1), datetime.min.time(), tzinfo=hours.tz)
+
+    def contains(self, moment: datetime | None, hours: OfficeHours) -> bool:
+        return moment is not None and self.start <= hours.local(moment).date() <= self.end
+
+
+# ----------------------------------------------------------------------------------------- figures
+def percent(part: int, whole: int) -> Decimal | None:
+    """``part / whole`` in per cent with one decimal, half up; None when ``whole`` is 0."""
+    if whole == 0:
+        return None
+    return (Decimal(100 * part) / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def show_percent(value: Decimal | None) -> str:
+    return "—" if value is None else f"{value} %"
+
+
+@dataclass
+class Timeliness:
+    """Matters finished in the period, by ``deadlines.classify``."""
+
+    early: int = 0
+    on_time: int = 0
+    late: int = 0
+
+    def add(self, outcome: str) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
+    def merge(self, other: Timeliness) -> None:
+        self.early += other.early
+        self.on_time += other.on_time
+        self.late += other.late
+
+    @property
+    def total(self) -> int:
+        return self.early + self.on_time + self.late
+
+    @property
+    def on_time_rate(self) -> Decimal | None:
+        """(early + on time) / finished: the figure stations are judged by."""
+        return percent(self.early + self.on_time, self.total)
+
+
+@dataclass
+class Pending:
+    """Matters still running at the period's close."""
+
+    not_due: int = 0
+    overdue: int = 0
+    paused: int = 0  # clock stopped (dossiers waiting for a supplement): neither due nor overdue
+
+    def merge(self, other: Pending) -> None:
+        self.not_due += other.not_due
+        self.overdue += other.overdue
+        self.paused += other.paused
+
+    @property
+    def total(self) -> int:
+        return self.not_due + self.overdue + self.paused
+
+
+@dataclass
+class DossierFigures:
+    received: int = 0
+    received_in_person: int = 0
+    received_online: int = 0
+    received_post: int = 0
+    refused: int = 0  # of those received in the period, refused (status now)
+    resolved: Timeliness = field(default_factory=Timeliness)
+    pending: Pending = field(default_factory=Pending)
+
+    def merge(self, other: DossierFigures) -> None:
+        self.received += other.received
+        self.received_in_person += other.received_in_person
+        self.received_online += other.received_online
+        self.received_post += other.received_post
+        self.refused += other.refused
+        self.resolved.merge(other.resolved)
+        self.pending.merge(other.pending)
+
+
+@dataclass
+class DossierStats:
+    period: Period
+    total: DossierFigures
+    by_procedure: dict[str, DossierFigures]
+    by_field: dict[str, DossierFigures]
+    procedure_names: dict[str, str]
+
+
+# ----------------------------------------------------------------------------------------- helpers
+def _moment(value: Any) -> datetime | None:
+    if value is None or value == "":
+        return None
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _before(moment: datetime | None, close: datetime) -> bool:
+    return moment is not None and moment < close
+
+
+# ----------------------------------------------------------------------------------------- dossiers
+def dossier_due(record: Mapping[str, Any], cal: WorkCalendar, hours: OfficeHours,
+                as_of: datetime | None = None) -> tuple[datetime | None, Unit]:
+    """The dossier's due time counting only the pauses that had started before ``as_of`` (all of them when
+    None), and its unit. Returns None for the time when the clock is stopped at ``as_of``."""
+    duration = Duration.from_dict(_json(record["duration"]))
+    pauses = [Pause.from_dict(p) for p in _json(record.get("pauses")) or ()]
+    if as_of is not None:
+        pauses = [p for p in pauses if hours.local(p.start) < as_of]
+        if any(p.end is None or hours.local(p.end) >= as_of for p in pauses):
+            return None, duration.unit
+    if any(p.end is None for p in pauses):
+        return None, duration.unit
+    return due_at(_moment(record["received_at"]), duration, cal, pauses=pauses, hours=hours), duration.unit  # type: ignore[arg-type]
+
+
+def dossier_figures(records: Iterable[Mapping[str, Any]], period: Period, cal: WorkCalendar, *,
+                    fields: Mapping[str, str] | None = None, names: Mapping[str, str] | None = None,
+                    hours: OfficeHours | None = None) -> DossierStats:
+    """Dossier figures of ``period``. ``records`` are dossier dicts (any superset of the ones the period
+    touches; deleted ones must be left out); ``fields`` maps a procedure key to its field (lĩnh vực)."""
+    hours = hours or default_office_hours()
+    close = period.close(hours)
+    by_proc: dict[str, DossierFigures] = {}
+    for r in records:
+        f = by_proc.setdefault(str(r.get("procedure_key") or ""), DossierFigures())
+        received = _moment(r["received_at"])
+        if received is None:
+            continue
+        if period.contains(received, hours):
+            f.received += 1
+            channel = r.get("channel") or "in_person"
+            if channel == "online":
+                f.received_online += 1
+            elif channel == "post":
+                f.received_post += 1
+            else:
+                f.received_in_person += 1
+            if r.get("status") == "refused":
+                f.refused += 1
+        ready = _moment(r.get("result_ready_at"))
+        if ready is not None and period.contains(ready, hours):
+            due, unit = dossier_due(r, cal, hours)
+            if due is not None:
+                f.resolved.add(classify(ready, due, unit, hours=hours))
+        if received < close and not _before(ready, close) and r.get("status") != "refused":
+            due, _ = dossier_due(r, cal, hours, as_of=close)
+            if due is None:
+                f.pending.paused += 1
+            elif due < close:
+                f.pending.overdue += 1
+            else:
+                f.pending.not_due += 1
+    by_proc = {k: v for k, v in by_proc.items() if v.received or v.resolved.total or v.pending.total}
+    total = DossierFigures()
+    by_field: dict[str, DossierFigures] = {}
+    for key, figures in sorted(by_proc.items()):
+        total.merge(figures)
+        by_field.setdefault((fields or {}).get(key, ""), DossierFigures()).merge(figures)
+    return DossierStats(period, total, dict(sorted(by_proc.items())), dict(sorted(by_field.items())),
+                        dict(names or {}))
+
+
+# ----------------------------------------------------------------------------------------- crime reports
+@dataclass
+class CrimeReportStats:
+    period: Period
+    received: int = 0
+    received_by_kind: dict[str, int] = field(default_factory=dict)
+    urgent: int = 0
+    anonymous: int = 0
+    transferred: dict[str, Timeliness] = field(default_factory=dict)  # by rule key: 24 h, 48 h, 7 days
+    administrative: Timeliness = field(default_factory=Timeliness)
+    closed_otherwise: int = 0  # closed in the period without transfer or administrative handling
+    pending: Pending = field(default_factory=Pending)
+    reporters_notified: int = 0
+
+    @property
+    def transferred_total(self) -> Timeliness:
+        t = Timeliness()
+        for v in self.transferred.values():
+            t.merge(v)
+        return t
+
+    @property
+    def handled(self) -> Timeliness:
+        """Transferred or handled administratively: every report whose clock stopped in the period."""
+        t = self.transferred_total
+        t.merge(self.administrative)
+        return t
+
+
+def _report_outcome(done: datetime, r: Mapping[str, Any], hours: OfficeHours) -> str | None:
+    due = _moment(r.get("due_at"))
+    if due is None or not r.get("duration"):
+        return None
+    return classify(done, due, Duration.from_dict(_json(r["duration"])).unit, hours=hours)
+
+
+def crime_report_figures(records: Iterable[Mapping[str, Any]], period: Period, *,
+                         hours: OfficeHours | None = None) -> CrimeReportStats:
+    hours = hours or default_office_hours()
+    close = period.close(hours)
+    s = CrimeReportStats(period)
+    for r in records:
+        received = _moment(r["received_at"])
+        if received is None:
+            continue
+        if period.contains(received, hours):
+            s.received += 1
+            kind = str(r.get("report_kind") or "")
+            s.received_by_kind[kind] = s.received_by_kind.get(kind, 0) + 1
+            s.urgent += bool(r.get("urgent"))
+            s.anonymous += bool(r.get("reporter_anonymous"))
+        transferred, handled = _moment(r.get("transferred_at")), _moment(r.get("handled_at"))
+        closed = _moment(r.get("closed_at"))
+        for done, target in ((transferred, "transfer"), (handled, "administrative")):
+            if done is not None and period.contains(done, hours):
+                outcome = _report_outcome(done, r, hours)
+                if outcome is None:
+                    continue
+                if target == "administrative":
+                    s.administrative.add(outcome)
+                else:
+                    s.transferred.setdefault(str(r.get("rule_key") or ""), Timeliness()).add(outcome)
+        if closed is not None and transferred is None and handled is None and period.contains(closed, hours):
+            s.closed_otherwise += 1
+        finished = [m for m in (transferred, handled, closed) if m is not None]
+        if received < close and not any(m < close for m in finished):
+            due = _moment(r.get("due_at"))
+            if due is not None and due < close:
+                s.pending.overdue += 1
+            else:
+                s.pending.not_due += 1
+        if any(period.contains(_moment(n.get("at")), hours) for n in _json(r.get("notices")) or ()):
+            s.reporters_notified += 1
+    s.received_by_kind = dict(sorted(s.received_by_kind.items()))
+    s.transferred = dict(sorted(s.transferred.items()))
+    return s
+
+
+# ----------------------------------------------------------------------------------------- petitions
+@dataclass
+class PetitionStats:
+    period: Period
+    received: int = 0
+    received_by_type: dict[str, int] = field(default_factory=dict)
+    classified: Timeliness = field(default_factory=Timeliness)  # accepted, not accepted or forwarded
+    accepted: int = 0
+    forwarded: int = 0
+    not_accepted: int = 0
+    resolved: Timeliness = field(default_factory=Timeliness)
+    withdrawn: int = 0
+    pending: Pending = field(default_factory=Pending)
+
+
+def _unit(units: Mapping[str, str], key: str) -> Unit:
+    return units.get(key, "working_days")  # type: ignore[return-value]
+
+
+def petition_figures(records: Iterable[Mapping[str, Any]], period: Period, units: Mapping[str, str], *,
+                     hours: OfficeHours | None = None) -> PetitionStats:
+    """``units`` maps a deadline rule key (``petition.<type>.<event>``) to its unit."""
+    hours = hours or default_office_hours()
+    close = period.close(hours)
+    s = PetitionStats(period)
+    for r in records:
+        received = _moment(r["received_at"])
+        if received is None:
+            continue
+        ptype = str(r.get("petition_type") or "")
+        if period.contains(received, hours):
+            s.received += 1
+            s.received_by_type[ptype] = s.received_by_type.get(ptype, 0) + 1
+        classified = _moment(r.get("classified_at"))
+        forwarded = _moment(r.get("forwarded_at"))
+        event, due = ("forward", _moment(r.get("forward_due_at"))) if forwarded or r.get("outside_competence") \
+            else ("classify", _moment(r.get("classify_due_at")))
+        if classified is not None and period.contains(classified, hours):
+            status = r.get("status")
+            if forwarded is not None:
+                s.forwarded += 1
+            elif r.get("accepted_at"):
+                s.accepted += 1
+            elif status == "not_accepted":
+                s.not_accepted += 1
+            if due is not None:
+                s.classified.add(classify(classified, due, _unit(units, f"petition.{ptype}.{event}"), hours=hours))
+        resolved, resolve_due = _moment(r.get("resolved_at")), _moment(r.get("resolve_due_at"))
+        if resolved is not None and period.contains(resolved, hours) and resolve_due is not None:
+            s.resolved.add(classify(resolved, resolve_due, _unit(units, f"petition.{ptype}.resolve"), hours=hours))
+        withdrawn = _moment(r.get("withdrawn_at"))
+        if withdrawn is not None and period.contains(withdrawn, hours):
+            s.withdrawn += 1
+        if received >= close or _before(withdrawn, close) or _before(resolved, close):
+            continue
+        accepted = _moment(r.get("accepted_at"))
+        if _before(accepted, close):
+            running = resolve_due  # the resolution clock
+        elif _before(classified, close):
+            continue  # forwarded or not accepted: finished
+        else:
+            running = due  # the classification (or forwarding) clock
+        if running is not None and running < close:
+            s.pending.overdue += 1
+        else:
+            s.pending.not_due += 1
+    s.received_by_type = dict(sorted(s.received_by_type.items()))
+    return s
+
+
+# ----------------------------------------------------------------------------------------- mediation
+@dataclass
+class MediationStats:
+    period: Period
+    received: int = 0
+    received_by_type: dict[str, int] = field(default_factory=dict)
+    succeeded: int = 0  # agreement signed in the period
+    failed: int = 0  # of those received in the period, failed (status now: no failure time is recorded)
+    open_at_close: int = 0
+
+    @property
+    def success_rate(self) -> Decimal | None:
+        return percent(self.succeeded, self.succeeded + self.failed)
+
+
+def mediation_figures(records: Iterable[Mapping[str, Any]], period: Period, *,
+                      hours: OfficeHours | None = None) -> MediationStats:
+    hours = hours or default_office_hours()
+    close = period.close(hours)
+    s = MediationStats(period)
+    for r in records:
+        received = _moment(r["received_at"])
+        if received is None:
+            continue
+        failed = bool(r.get("failure_reason")) or r.get("status") == "failed"
+        if period.contains(received, hours):
+            s.received += 1
+            t = str(r.get("dispute_type") or "")
+            s.received_by_type[t] = s.received_by_type.get(t, 0) + 1
+            s.failed += failed
+        agreement = _moment(r.get("agreement_at"))
+        if agreement is not None and period.contains(agreement, hours):
+            s.succeeded += 1
+        if received < close and not _before(agreement, close) and not failed \
+                and not _before(_moment(r.get("closed_at")), close):
+            s.open_at_close += 1
+    s.received_by_type = dict(sorted(s.received_by_type.items()))
+    return s
+
+
+# ----------------------------------------------------------------------------------------- violations
+@dataclass
+class ViolationStats:
+    period: Period
+    recorded: int = 0
+    decided: Timeliness = field(default_factory=Timeliness)  # sanction decisions against the 7-working-day clock
+    warnings: int = 0
+    fines: int = 0
+    fines_amount: int = 0  # đồng, decisions of the period
+    fines_paid: int = 0
+    closed_without_decision: int = 0
+    pending: Pending = field(default_factory=Pending)  # recorded, no decision yet at the close
+
+
+def violation_figures(records: Iterable[Mapping[str, Any]], period: Period, units: Mapping[str, str], *,
+                      hours: OfficeHours | None = None) -> ViolationStats:
+    hours = hours or default_office_hours()
+    close = period.close(hours)
+    unit = _unit(units, "admin_violation.decision")
+    s = ViolationStats(period)
+    for r in records:
+        recorded = _moment(r.get("recorded_at"))
+        if recorded is None:
+            continue
+        if period.contains(recorded, hours):
+            s.recorded += 1
+        decided, due = _moment(r.get("decision_at")), _moment(r.get("decision_due_at"))
+        if decided is not None and period.contains(decided, hours):
+            if due is not None:
+                s.decided.add(classify(decided, due, unit, hours=hours))
+            if r.get("sanction") == "fine":
+                s.fines += 1
+                s.fines_amount += int(r.get("fine_amount") or 0)
+            elif r.get("sanction") == "warning":
+                s.warnings += 1
+        if period.contains(_moment(r.get("fine_paid_at")), hours):
+            s.fines_paid += 1
+        closed = _moment(r.get("closed_at"))
+        if closed is not None and decided is None and period.contains(closed, hours):
+            s.closed_without_decision += 1
+        if recorded < close and not _before(decided, close) and not _before(closed, close):
+            if due is not None and due < close:
+                s.pending.overdue += 1
+            else:
+                s.pending.not_due += 1
+    return s
+
+
+# ----------------------------------------------------------------------------------------- all of them
+@dataclass
+class StationStats:
+    period: Period
+    dossiers: DossierStats
+    crime_reports: CrimeReportStats
+    petitions: PetitionStats
+    mediation: MediationStats
+    violations: ViolationStats
