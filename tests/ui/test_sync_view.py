@@ -78,3 +78,21 @@ def test_not_enrolled_status_from_the_bridge(qtbot, app_factory, data_dir) -> No
     assert bar.pending.text() == f"Chờ gửi: {pending}"
     assert bar.state.text().startswith("Chưa đăng ký với Công an tỉnh")
     assert not bar.last.isVisible()
+
+
+def test_status_bar_states_first_sync_progress_and_offline(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
+    app = logged_in(qtbot, app_factory, data_dir)
+    bar = app.window.sync_bar
+    bar.set_status(SyncStatus("syncing", pending=12, progress_done=300, progress_total=1200))
+    assert bar.progress.isVisible() and bar.progress.value() == 300 and bar.progress.maximum() == 1200
+    assert bar.state.text() == "Đang đồng bộ…"
+    assert not bar.sync_now.isEnabled()  # one sync at a time
+    bar.set_status(SyncStatus("offline", pending=12, last_success=utcnow() - timedelta(hours=3)))
+    assert not bar.progress.isVisible() and bar.sync_now.isEnabled()
+    assert bar.state.text().startswith("Mất kết nối — thay đổi đã được lưu")
+    assert bar.last.text().endswith("3 giờ trước")
+    app.context.set_language("en")
+    qtbot.waitUntil(lambda: bar.state.text().startswith("Offline — changes are saved"))  # LanguageChange is posted
+    assert bar.last.text() == "Last successful sync: 3 hours ago"
+    assert bar.pending.text() == "Pending: 12"
+    app.context.set_language("vi")
