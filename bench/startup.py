@@ -45,6 +45,11 @@ def build_cache(n: int) -> Path:
     folder = OUT / f"startup-{n}"
     db = folder / "station.db"
     if (folder / "READY").exists():
+        from station_client.store import Store
+
+        Store.open(db).close()  # migrations that landed since the cache was built, once, not on every run
+        for bak in folder.glob("*.bak"):
+            bak.unlink()
         return db
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
