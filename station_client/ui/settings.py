@@ -206,9 +206,7 @@ class SettingsView(QWidget):
         def op(store: Store) -> Any:
             from ..sync.enroll import enroll
 
-            identity = enroll(store, url, code)
-            bridge.reset_engine(store)
-            return identity
+            return enroll(store, url, code)
 
         self.enroll_button.setEnabled(False)
         self.enrolled.setText(self.tr("Đang đăng ký…"))
@@ -218,7 +216,7 @@ class SettingsView(QWidget):
             self.code.clear()
             self._identity(identity)
             self.context.save_options({"sync.server_url": url})
-            bridge.sync_now()
+            bridge.enrolled()
 
         def failed(exc: BaseException) -> None:
             self.enroll_button.setEnabled(True)

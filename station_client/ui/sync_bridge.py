@@ -1,165 +1,100 @@
-"""The sync engine, driven from the app: its own thread, its own ``Store`` connection, status as a Qt signal.
+"""The sync engine's scheduler, driven from the app, with its status and change sets as Qt signals.
 
-The engine (``station_client.sync``) is plain Python and uses one ``Store`` on the thread that opened it. The
-bridge gives it a dedicated thread that opens the station file, then waits for work: "sync now", a local save
-(debounced), the interval timer, or a job such as enrollment. Network I/O therefore never runs on the GUI thread
-nor on the writer thread, so a slow link never delays a save. Status listeners and change sets, called on that
-thread, are re-emitted as queued Qt signals.
+``station_client.sync.scheduler.SyncScheduler`` runs the sync on its own worker thread with its own ``Store``
+(plus a watchdog): on a timer, soon after a local change, when the link returns and on demand. Network I/O
+therefore never runs on the GUI thread nor on the writer thread, so a slow link never delays a save. Its status
+listeners and change listeners are called on the worker thread; the bridge re-emits them as queued Qt signals.
+Jobs that talk to the province outside a cycle (enrollment) run on the tasks' "io" lane with their own store.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 
 from ..store import ChangeSet, Store
-from ..store import sync_ops as ops
 from ..sync.status import SyncStatus
 from .context import AppContext
 
 log = logging.getLogger(__name__)
-SAVE_DELAY_MS = 3000  # a burst of saves becomes one sync
 
 
 class SyncBridge(QObject):
     status_changed = Signal(object)  # SyncStatus, on the GUI thread
-    _changes = Signal(object)  # ChangeSet from the sync thread's store
-    _deliver = Signal(object)  # a callable to run on the GUI thread
+    _changes = Signal(object)  # ChangeSet written by the sync worker
 
     def __init__(self, context: AppContext, parent: QObject | None = None):
         super().__init__(parent or context)
         self.context = context
         self.status = SyncStatus("not_enrolled")
-        self._jobs: queue.Queue[Callable[[Store], None] | None] = queue.Queue()
-        self._stop = threading.Event()
-        self._cancel = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._engine: Any = None
+        self.scheduler: Any = None
         self.status_changed.connect(self._remember)
         self._changes.connect(context.note_changes)
-        self._deliver.connect(self._run_delivered)
-        self._after_save = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS)
-        self._after_save.timeout.connect(self.sync_now)
-        self._interval = QTimer(self)
-        self._interval.timeout.connect(self.sync_now)
         context.tasks.changes.connect(self._local_change)
         context.options_changed.connect(self._options)
-        self._options(context.options)
 
-    # ------------------------------------------------------------------- GUI side
+    # ------------------------------------------------------------------- life
     def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._loop, name="station-sync", daemon=True)
-            self._thread.start()
-            self.sync_now()
+        if self.scheduler is not None:
+            return
+        try:
+            from ..sync.scheduler import SchedulerConfig, SyncScheduler
+        except ImportError:  # a build without the sync engine: the station works alone
+            log.warning("sync engine not available")
+            return
+        config = SchedulerConfig(interval=self._interval_s(self.context.options))
+        self.scheduler = SyncScheduler(self.context.tasks.db_path, config)
+        self.scheduler.add_status_listener(self.status_changed.emit)
+        self.scheduler.add_change_listener(self._changes.emit)
+        self.scheduler.start()
 
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        self._cancel.set()
-        self._jobs.put(None)
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+    def stop(self, wait: float = 1.0) -> None:
+        """Stop syncing without freezing the window: ``SyncScheduler.stop`` joins its watchdog, which sleeps in
+        5 s steps, so it runs on a helper thread and the GUI waits at most ``wait`` (an interrupted cycle is
+        safe: every page is applied in one transaction)."""
+        scheduler, self.scheduler = self.scheduler, None
+        if scheduler is None:
+            return
+        stopper = threading.Thread(target=scheduler.stop, name="sync-stop", daemon=True)
+        stopper.start()
+        stopper.join(wait)
 
+    def enrolled(self) -> None:
+        """After enrollment: the worker builds its engine from the new identity on the next cycle."""
+        self.sync_now()
+
+    # ------------------------------------------------------------- requests
     def sync_now(self) -> None:
-        self._jobs.put(self._sync)
+        if self.scheduler is not None:
+            self.scheduler.request_sync()
 
     def submit(self, job: Callable[[Store], Any], on_success: Callable[[Any], None] | None = None,
                on_failure: Callable[[BaseException], None] | None = None) -> None:
-        """Run ``job(store)`` on the sync thread (enrollment, anything that talks to the province)."""
-        def wrapped(store: Store) -> None:
-            try:
-                result = job(store)
-            except Exception as exc:
-                if on_failure is not None:
-                    self._deliver.emit(lambda e=exc: on_failure(e))
-                else:
-                    self._deliver.emit(lambda e=exc: self.context.tasks.failed.emit(e))
-                return
-            if on_success is not None:
-                self._deliver.emit(lambda r=result: on_success(r))
-        self._jobs.put(wrapped)
+        """Run ``job(store)`` off the GUI thread with a store of its own (enrollment talks to the province)."""
+        path = self.context.tasks.db_path
 
-    @Slot(object)
-    def _run_delivered(self, fn: Callable[[], None]) -> None:
-        fn()
+        def run() -> Any:
+            with Store.open(path) as store:
+                return job(store)
 
+        self.context.tasks.run(run, on_success, on_failure, on="io")
+
+    # ------------------------------------------------------------- internal
     def _remember(self, status: SyncStatus) -> None:
         self.status = status
 
     def _local_change(self, changes: ChangeSet) -> None:
-        if changes.sync_state and not self._after_save.isActive():
-            self._after_save.start()
+        if changes.sync_state and self.scheduler is not None:
+            self.scheduler.notify_local_change()
+
+    @staticmethod
+    def _interval_s(options: dict[str, Any]) -> float:
+        return max(1, int(options.get("sync.interval_min") or 5)) * 60.0
 
     def _options(self, options: dict[str, Any]) -> None:
-        minutes = max(1, int(options.get("sync.interval_min") or 5))
-        self._interval.start(minutes * 60_000)
-
-    # ------------------------------------------------------------ sync thread
-    def _loop(self) -> None:
-        try:
-            store = Store.open(self.context.tasks.db_path)
-        except Exception as exc:
-            log.exception("sync thread could not open the store")
-            self._deliver.emit(lambda e=exc: self.context.tasks.failed.emit(e))
-            return
-        store.subscribe(self._changes.emit)
-        try:
-            while not self._stop.is_set():
-                job = self._jobs.get()
-                if job is None or self._stop.is_set():
-                    break
-                if job == self._sync:
-                    self._drain_duplicate_syncs()
-                try:
-                    job(store)
-                except Exception:
-                    log.exception("sync job failed")
-        finally:
-            if self._engine is not None:
-                self._engine.client.close()
-            store.close()
-
-    def _drain_duplicate_syncs(self) -> None:
-        """Several "sync now" requests queued while a cycle ran are one more cycle, not many."""
-        kept: list[Callable[[Store], None] | None] = []
-        while True:
-            try:
-                item = self._jobs.get_nowait()
-            except queue.Empty:
-                break
-            if item != self._sync:
-                kept.append(item)
-        for item in kept:
-            self._jobs.put(item)
-
-    def _sync(self, store: Store) -> None:
-        if self._engine is None:
-            try:
-                from ..sync.enroll import build_engine
-                from ..sync.errors import NotEnrolled
-            except ImportError:  # the engine is not installed in this build: the station works alone
-                build_engine = None
-                NotEnrolled = LookupError
-            try:
-                if build_engine is None:
-                    raise NotEnrolled()
-                self._engine = build_engine(store, cancel=self._cancel)
-            except NotEnrolled:
-                c = ops.counts(store)
-                self.status_changed.emit(SyncStatus("not_enrolled", pending=c.pending, conflicts=c.conflicts,
-                                                    rejected=c.rejected))
-                return
-            self._engine.add_listener(self.status_changed.emit)
-        self._engine.run_once()
-
-    def reset_engine(self, store: Store) -> None:
-        """After (re-)enrollment: the next sync builds an engine for the new identity. Sync thread only."""
-        if self._engine is not None:
-            self._engine.client.close()
-            self._engine = None
+        if self.scheduler is not None:
+            self.scheduler.config.interval = self._interval_s(options)  # read by the worker on its next wait
