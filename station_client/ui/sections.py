@@ -25,7 +25,9 @@ Dossiers, Ctrl+5/50 Reports, Ctrl+6/60 Sync, Ctrl+7/70 Settings. Inside a sectio
 
 ``title`` is a callable so the label follows a runtime language switch; write it with
 ``QCoreApplication.translate("Sections", ...)`` (or ``self.tr`` inside widgets). Source strings are
-Vietnamese (the default UI needs no .qm file); English lives in ``resources/translations/station_en.ts``.
+Vietnamese (the default UI needs no .qm file); English lives in ``resources/translations/station_en.ts``; a
+feature may ship its own ``resources/translations/<feature>_en.ts`` (made with ``pyside6-lupdate <its files>
+-source-language vi_VN -target-language en_GB -ts ...``): every ``*_en.qm`` there is loaded (``i18n.py``).
 ``icon`` names ``resources/icons/<icon>.svg`` (or .png); unknown names fall back to no icon. The widget may define
 
 * ``open_record(kind: str, record_id: str) -> None`` — the shell calls it when a Today item or a search result
