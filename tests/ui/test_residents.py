@@ -111,6 +111,7 @@ def test_find_resident_by_typing_nguyen(qtbot, app_factory, data_dir) -> None:  
     w = app.window
     qtbot.keyClick(w, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
     residents = w.workspace.widgets["residents"]
+    assert residents.search.hasFocus()  # Ctrl+2 lands in the search box: type at once
     qtbot.waitUntil(lambda: residents.all_model.rowCount() == 300)
     qtbot.waitUntil(lambda: residents.all_model.row_at(299) is not None)  # the last window arrives lazily
     type_text(qtbot, residents.search, "nguyen")
