@@ -47,9 +47,9 @@ Add Today items (work due today or overdue)::
     from station_client.ui.sections import TodayItem, register_today_provider
 
     def due_dossiers(conn, today):          # runs OFF the GUI thread on a read-only sqlite3 connection
-        rows = conn.execute("SELECT id, title, due_date FROM dossiers WHERE ...").fetchall()
-        return [TodayItem(title=r["title"], due=r["due_date"], state="overdue" if r["due_date"] < today.isoformat()
-                          else "due", section="dossiers", kind="dossier", record_id=r["id"]) for r in rows]
+        rows = dossier_queries.due_on_or_before(conn, today)   # the query lives in the store layer, not in ui/
+        return [TodayItem(title=r.title, due=r.due, state="overdue" if r.due < today.isoformat() else "due",
+                          section="dossiers", kind="dossier", record_id=r.id) for r in rows]
 
     register_today_provider("dossiers", due_dossiers)
 
