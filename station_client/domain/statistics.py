@@ -22,8 +22,9 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any
 
 from .calendar import WorkCalendar
@@ -187,19 +188,67 @@ def _before(moment: datetime | None, close: datetime) -> bool:
 
 
 # ----------------------------------------------------------------------------------------- dossiers
+@lru_cache(maxsize=512)
+def _duration_text(text: str) -> Duration:
+    return Duration.from_dict(json.loads(text))
+
+
+def _duration(value: Any) -> Duration:
+    return _duration_text(value) if isinstance(value, str) else Duration.from_dict(value)
+
+
+def _pauses(value: Any) -> list[Pause]:
+    if not value or value == "[]":
+        return []
+    return [Pause.from_dict(p) for p in _json(value)]
+
+
+class _LocalDays:
+    """The local date (ISO text) of a stored moment. Records store office local time with its fixed offset
+    (``2026-10-05T09:00:00+07:00``), whose first 10 characters are the local date: those are read without
+    parsing (a year's figures touch tens of thousands of rows); any other form is parsed and converted."""
+
+    def __init__(self, hours: OfficeHours, period: Period):
+        self.hours = hours
+        offsets = {datetime.combine(d, time(12), tzinfo=hours.tz).isoformat()[19:] for d in (period.start,
+                                                                                             period.end)}
+        self.suffix = offsets.pop() if len(offsets) == 1 else None  # a zone with summer time: always parse
+
+    def __call__(self, value: Any) -> str | None:
+        if value is None or value == "":
+            return None
+        if isinstance(value, str):
+            if self.suffix and value.endswith(self.suffix) and value[10:11] == "T":
+                return value[:10]
+            value = datetime.fromisoformat(value)
+        return self.hours.local(value).date().isoformat()
+
+
 def dossier_due(record: Mapping[str, Any], cal: WorkCalendar, hours: OfficeHours,
                 as_of: datetime | None = None) -> tuple[datetime | None, Unit]:
-    """The dossier's due time counting only the pauses that had started before ``as_of`` (all of them when
-    None), and its unit. Returns None for the time when the clock is stopped at ``as_of``."""
-    duration = Duration.from_dict(_json(record["duration"]))
-    pauses = [Pause.from_dict(p) for p in _json(record.get("pauses")) or ()]
+    """The dossier's due time — ``deadlines.due_at`` of its receipt, duration and supplement pauses — and its
+    unit; None for the time when the clock is stopped.
+
+    With ``as_of`` (a period's close) only the pauses that had started before it count, and a pause still
+    running at ``as_of`` stops the clock. The appointment stored on the record (``due_at``, which the workflow
+    sets to this same value at intake and after each supplement) is used when every pause counts; it is
+    recomputed otherwise, or when the record has none.
+    """
+    duration = _duration(record["duration"])
+    pauses = _pauses(record.get("pauses"))
+    counted = pauses
     if as_of is not None:
-        pauses = [p for p in pauses if hours.local(p.start) < as_of]
-        if any(p.end is None or hours.local(p.end) >= as_of for p in pauses):
+        counted = [p for p in pauses if hours.local(p.start) < as_of]
+        if any(p.end is None or hours.local(p.end) >= as_of for p in counted):
             return None, duration.unit
-    if any(p.end is None for p in pauses):
+    if any(p.end is None for p in counted):
         return None, duration.unit
-    return due_at(_moment(record["received_at"]), duration, cal, pauses=pauses, hours=hours), duration.unit  # type: ignore[arg-type]
+    stored = record.get("due_at")
+    if stored and len(counted) == len(pauses):
+        return _moment(stored), duration.unit
+    received = _moment(record["received_at"])
+    assert received is not None
+    return due_at(received, duration, cal, pauses=counted, hours=hours), duration.unit
 
 
 def dossier_figures(records: Iterable[Mapping[str, Any]], period: Period, cal: WorkCalendar, *,
@@ -209,13 +258,16 @@ def dossier_figures(records: Iterable[Mapping[str, Any]], period: Period, cal: W
     touches; deleted ones must be left out); ``fields`` maps a procedure key to its field (lĩnh vực)."""
     hours = hours or default_office_hours()
     close = period.close(hours)
+    day = _LocalDays(hours, period)
+    first, last = period.start.isoformat(), period.end.isoformat()
     by_proc: dict[str, DossierFigures] = {}
     for r in records:
-        f = by_proc.setdefault(str(r.get("procedure_key") or ""), DossierFigures())
-        received = _moment(r["received_at"])
+        received = day(r["received_at"])
         if received is None:
             continue
-        if period.contains(received, hours):
+        key = str(r.get("procedure_key") or "")
+        f = by_proc.get(key) or by_proc.setdefault(key, DossierFigures())
+        if first <= received <= last:
             f.received += 1
             channel = r.get("channel") or "in_person"
             if channel == "online":
@@ -226,12 +278,13 @@ def dossier_figures(records: Iterable[Mapping[str, Any]], period: Period, cal: W
                 f.received_in_person += 1
             if r.get("status") == "refused":
                 f.refused += 1
-        ready = _moment(r.get("result_ready_at"))
-        if ready is not None and period.contains(ready, hours):
+        ready = day(r.get("result_ready_at"))
+        if ready is not None and first <= ready <= last:
             due, unit = dossier_due(r, cal, hours)
             if due is not None:
-                f.resolved.add(classify(ready, due, unit, hours=hours))
-        if received < close and not _before(ready, close) and r.get("status") != "refused":
+                f.resolved.add(classify(_moment(r["result_ready_at"]), due, unit, hours=hours))  # type: ignore[arg-type]
+        # Pending at the close: received on or before the last day, no result by then (local dates).
+        if received <= last and (ready is None or ready > last) and r.get("status") != "refused":
             due, _ = dossier_due(r, cal, hours, as_of=close)
             if due is None:
                 f.pending.paused += 1

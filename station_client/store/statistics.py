@@ -27,7 +27,7 @@ from ..domain.deadlines import OfficeHours, default_office_hours
 from .dossiers import list_procedures, work_calendar
 from .reports import rule_set
 
-DOSSIER_COLUMNS = ("id", "procedure_key", "channel", "status", "received_at", "result_ready_at", "duration",
+DOSSIER_COLUMNS = ("id", "procedure_key", "channel", "status", "received_at", "result_ready_at", "due_at", "duration",
                    "pauses")
 _OPEN = ", ".join(f"'{s}'" for s in dossiers.OPEN_STATUSES)
 
@@ -50,8 +50,11 @@ def dossier_rows(conn: sqlite3.Connection, period: st.Period) -> list[dict[str, 
     queries = (
         (f"SELECT {cols} FROM dossiers INDEXED BY dossiers_received WHERE received_at >= ? AND received_at < ? "
          "AND deleted = 0", (lo, hi)),
+        # Resolved in the period but received before it (the others came with the first query); the
+        # received_at test is answered from the index, so those rows are not read twice.
         (f"SELECT {cols} FROM dossiers INDEXED BY dossiers_result_ready WHERE result_ready_at >= ? "
-         "AND result_ready_at < ? AND deleted = 0", (lo, hi)),
+         "AND result_ready_at < ? AND NOT (received_at >= ? AND received_at < ?) AND deleted = 0",
+         (lo, hi, lo, hi)),
         # Pending at the close: still open now, or resolved after the close.
         (f"SELECT {cols} FROM dossiers WHERE status IN ({_OPEN}) AND received_at < ? AND deleted = 0", (hi,)),
         (f"SELECT {cols} FROM dossiers WHERE n IN (SELECT n FROM dossiers INDEXED BY dossiers_result_ready "
