@@ -127,3 +127,33 @@ def test_the_query_fetches_only_what_the_period_touches(store: Store) -> None:
         "EXPLAIN QUERY PLAN SELECT id FROM dossiers INDEXED BY dossiers_result_ready "
         "WHERE result_ready_at >= '2026-10-01' AND result_ready_at < '2026-11-02'"))
     assert "dossiers_result_ready" in plan and "SCAN dossiers" not in plan.replace("USING INDEX", "")
+
+
+def test_stored_appointment_equals_the_recomputed_due(store: Store) -> None:
+    # The figures read the appointment the workflow stored; recomputing it from receipt, duration and pauses
+    # (deadlines.due_at) must give the same moment, pauses included.
+    from station_client.domain.deadlines import default_office_hours
+    from station_client.domain.statistics import dossier_due
+    from station_client.store.dossiers import work_calendar
+
+    cal, hours = work_calendar(store.conn), default_office_hours()
+    for d in _build(store).values():
+        if d["status"] in ("supplement_requested", "refused"):
+            continue
+        stored, _ = dossier_due(d, cal, hours)
+        recomputed, _ = dossier_due(d | {"due_at": None}, cal, hours)
+        assert stored == recomputed, d["code"]
+
+
+def test_a_moment_stored_with_another_offset_counts_by_its_local_date() -> None:
+    from station_client.domain.calendar import WorkCalendar
+    from station_client.domain.statistics import dossier_figures
+
+    base = {"procedure_key": PERMANENT, "channel": "in_person", "status": "received",
+            "duration": {"amount": 7, "unit": "working_days"}, "pauses": []}
+    records = [base | {"received_at": "2026-09-30T17:30:00+00:00"},  # 1 October 00:30 in Hà Nội
+               base | {"received_at": "2026-10-31T17:00:00+00:00"},  # 1 November 00:00
+               base | {"received_at": "2026-10-31T16:59:59+00:00"}]  # 31 October 23:59:59
+    s = dossier_figures(records, Period.parse("2026-10"), WorkCalendar.default())
+    assert s.total.received == 2
+    assert s.total.pending.total == 2  # the November one was not yet received at the close
