@@ -142,7 +142,8 @@ def test_stale_search_answers_are_dropped(qtbot, app_factory, data_dir, monkeypa
         if query == "tr":
             time.sleep(0.4)  # an old, slow answer that arrives after the newer one
         hits = real(conn, query, limit)
-        answered.append(query)
+        if query != "a":  # the page's warm-up query
+            answered.append(query)
         return hits
 
     monkeypatch.setattr(residents_view, "search_persons", slow_for_short_queries)

@@ -95,6 +95,9 @@ class ResidentsView(QWidget):
                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.setFocusProxy(self.search)
         self.retranslate()
+        # Open the search lane's connection and touch the name index and the full-text index now, so the
+        # officer's first search does not pay for it.
+        context.tasks.run(lambda conn: search_persons(conn, "a", 1), on="interactive")
 
     # ------------------------------------------------------------------ search
     def _typed(self, _text: str) -> None:
