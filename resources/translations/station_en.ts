@@ -368,12 +368,22 @@
 <context>
     <name>HouseholdsView</name>
     <message>
-        <location filename="../../station_client/ui/households/view.py" line="284" />
+        <location filename="../../station_client/ui/households/view.py" line="316" />
+        <source>Tìm thấy %1 hộ</source>
+        <translation>%1 households found</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/households/view.py" line="318" />
         <source>Tổng số hộ: %1</source>
         <translation>Households: %1</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/households/view.py" line="285" />
+        <location filename="../../station_client/ui/households/view.py" line="319" />
+        <source>Tìm theo số hộ, địa chỉ, thôn/tổ dân phố…</source>
+        <translation>Search by household number, address, hamlet…</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/households/view.py" line="320" />
         <source>Thêm hộ (Ctrl+N)</source>
         <translation>New household (Ctrl+N)</translation>
     </message>
@@ -415,22 +425,22 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../station_client/ui/main_window.py" line="246" />
+        <location filename="../../station_client/ui/main_window.py" line="256" />
         <source>Phần mềm Công an xã/phường</source>
         <translation>Commune Police Station</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/main_window.py" line="247" />
+        <location filename="../../station_client/ui/main_window.py" line="257" />
         <source>Khoá (Ctrl+L)</source>
         <translation>Lock (Ctrl+L)</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/main_window.py" line="257" />
+        <location filename="../../station_client/ui/main_window.py" line="267" />
         <source>Không thực hiện được</source>
         <translation>Could not be done</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/main_window.py" line="259" />
+        <location filename="../../station_client/ui/main_window.py" line="269" />
         <source>Đóng</source>
         <translation>Close</translation>
     </message>
@@ -572,27 +582,27 @@
 <context>
     <name>ResidentsView</name>
     <message>
-        <location filename="../../station_client/ui/residents/view.py" line="148" />
+        <location filename="../../station_client/ui/residents/view.py" line="151" />
         <source>Tìm thấy %1 người</source>
         <translation>%1 found</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/residents/view.py" line="150" />
+        <location filename="../../station_client/ui/residents/view.py" line="153" />
         <source> (hiện %1 người đầu tiên — gõ thêm để thu hẹp)</source>
         <translation> (showing the first %1 — type more to narrow it down)</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/residents/view.py" line="152" />
+        <location filename="../../station_client/ui/residents/view.py" line="155" />
         <source>Tổng số nhân khẩu: %1</source>
         <translation>Residents: %1</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/residents/view.py" line="188" />
+        <location filename="../../station_client/ui/residents/view.py" line="191" />
         <source>Tìm theo tên (có dấu hoặc không), số định danh, địa chỉ… (Ctrl+F)</source>
         <translation>Search by name (with or without diacritics), ID number, address… (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/residents/view.py" line="189" />
+        <location filename="../../station_client/ui/residents/view.py" line="192" />
         <source>Thêm nhân khẩu (Ctrl+N)</source>
         <translation>New resident (Ctrl+N)</translation>
     </message>
@@ -605,12 +615,12 @@
         <translation>Households</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/residents/__init__.py" line="16" />
+        <location filename="../../station_client/ui/residents/__init__.py" line="17" />
         <source>Nhân khẩu</source>
         <translation>Residents</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="326" />
+        <location filename="../../station_client/ui/settings.py" line="324" />
         <source>Cài đặt</source>
         <translation>Settings</translation>
     </message>
@@ -648,179 +658,179 @@
         <translation>Enter the server address and the enrollment code from the province police.</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="214" />
+        <location filename="../../station_client/ui/settings.py" line="212" />
         <source>Đang đăng ký…</source>
         <translation>Enrolling…</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="231" />
+        <location filename="../../station_client/ui/settings.py" line="229" />
         <source>Sao lưu dữ liệu</source>
         <translation>Back up data</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="232" />
-        <location filename="../../station_client/ui/settings.py" line="250" />
+        <location filename="../../station_client/ui/settings.py" line="230" />
+        <location filename="../../station_client/ui/settings.py" line="248" />
         <source>Bản sao lưu (*.db)</source>
         <translation>Backups (*.db)</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="238" />
+        <location filename="../../station_client/ui/settings.py" line="236" />
         <source>Đang sao lưu…</source>
         <translation>Backing up…</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="242" />
+        <location filename="../../station_client/ui/settings.py" line="240" />
         <source>Đã sao lưu %1 nhân khẩu, %2 hộ vào %3</source>
         <translation>Backed up %1 residents and %2 households to %3</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="250" />
-        <location filename="../../station_client/ui/settings.py" line="255" />
+        <location filename="../../station_client/ui/settings.py" line="248" />
+        <location filename="../../station_client/ui/settings.py" line="253" />
         <source>Khôi phục dữ liệu</source>
         <translation>Restore data</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="256" />
+        <location filename="../../station_client/ui/settings.py" line="254" />
         <source>Khôi phục bản sao lưu có %1 nhân khẩu và %2 hộ? Dữ liệu hiện tại được giữ lại thành một bản sao. Phần mềm sẽ đóng lại và mở lại.</source>
         <translation>Restore the backup with %1 residents and %2 households? The current data is kept as a copy. The program will close and open again.</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="259" />
+        <location filename="../../station_client/ui/settings.py" line="257" />
         <source>Khôi phục</source>
         <translation>Restore</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="260" />
+        <location filename="../../station_client/ui/settings.py" line="258" />
         <source>Huỷ</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="270" />
+        <location filename="../../station_client/ui/settings.py" line="268" />
         <source>Đã đổi mật khẩu.</source>
         <translation>Password changed.</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="277" />
+        <location filename="../../station_client/ui/settings.py" line="275" />
         <source>Đã tạo tài khoản %1.</source>
         <translation>Account %1 created.</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="300" />
+        <location filename="../../station_client/ui/settings.py" line="298" />
         <source>Giao diện</source>
         <translation>Interface</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="301" />
+        <location filename="../../station_client/ui/settings.py" line="299" />
         <source>Ngôn ngữ</source>
         <translation>Language</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="302" />
+        <location filename="../../station_client/ui/settings.py" line="300" />
         <source>Tự khoá sau (phút không dùng)</source>
         <translation>Lock after (idle minutes)</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="303" />
+        <location filename="../../station_client/ui/settings.py" line="301" />
         <source>Đồng bộ với Công an tỉnh</source>
         <translation>Sync with the province</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="304" />
+        <location filename="../../station_client/ui/settings.py" line="302" />
         <source>Địa chỉ máy chủ</source>
         <translation>Server address</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="305" />
+        <location filename="../../station_client/ui/settings.py" line="303" />
         <source>Chu kỳ đồng bộ (phút)</source>
         <translation>Sync interval (minutes)</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="306" />
+        <location filename="../../station_client/ui/settings.py" line="304" />
         <source>Mã đăng ký</source>
         <translation>Enrollment code</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="307" />
+        <location filename="../../station_client/ui/settings.py" line="305" />
         <source>Đăng ký trạm</source>
         <translation>Enroll station</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="308" />
+        <location filename="../../station_client/ui/settings.py" line="306" />
         <source>In ấn</source>
         <translation>Printing</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="309" />
+        <location filename="../../station_client/ui/settings.py" line="307" />
         <source>Máy in</source>
         <translation>Printer</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="310" />
+        <location filename="../../station_client/ui/settings.py" line="308" />
         <source>(máy in mặc định)</source>
         <translation>(default printer)</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="311" />
+        <location filename="../../station_client/ui/settings.py" line="309" />
         <source>Lưu cài đặt</source>
         <translation>Save settings</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="312" />
+        <location filename="../../station_client/ui/settings.py" line="310" />
         <source>Sao lưu và khôi phục</source>
         <translation>Backup and restore</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="313" />
+        <location filename="../../station_client/ui/settings.py" line="311" />
         <source>Sao lưu ngay…</source>
         <translation>Back up now…</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="314" />
+        <location filename="../../station_client/ui/settings.py" line="312" />
         <source>Khôi phục từ bản sao lưu…</source>
         <translation>Restore from a backup…</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="315" />
+        <location filename="../../station_client/ui/settings.py" line="313" />
         <source>Tài khoản</source>
         <translation>Accounts</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="316" />
+        <location filename="../../station_client/ui/settings.py" line="314" />
         <source>Mật khẩu hiện tại</source>
         <translation>Current password</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="317" />
+        <location filename="../../station_client/ui/settings.py" line="315" />
         <source>Mật khẩu mới</source>
         <translation>New password</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="318" />
+        <location filename="../../station_client/ui/settings.py" line="316" />
         <source>Nhập lại mật khẩu mới</source>
         <translation>Repeat the new password</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="319" />
+        <location filename="../../station_client/ui/settings.py" line="317" />
         <source>Đổi mật khẩu</source>
         <translation>Change password</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="320" />
+        <location filename="../../station_client/ui/settings.py" line="318" />
         <source>Tên đăng nhập của cán bộ mới</source>
         <translation>New officer's username</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="321" />
+        <location filename="../../station_client/ui/settings.py" line="319" />
         <source>Họ và tên</source>
         <translation>Full name</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="322" />
+        <location filename="../../station_client/ui/settings.py" line="320" />
         <source>Mật khẩu ban đầu</source>
         <translation>Initial password</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="323" />
+        <location filename="../../station_client/ui/settings.py" line="321" />
         <source>Tạo tài khoản cán bộ</source>
         <translation>Create officer account</translation>
     </message>
@@ -997,7 +1007,7 @@
 <context>
     <name>Workspace</name>
     <message>
-        <location filename="../../station_client/ui/main_window.py" line="131" />
+        <location filename="../../station_client/ui/main_window.py" line="133" />
         <source>Mục này chưa mở được: %1</source>
         <translation>This section could not be opened: %1</translation>
     </message>

@@ -103,3 +103,29 @@ def person_names(conn: sqlite3.Connection, ids: list[str]) -> dict[str, str]:
         return {}
     marks = ", ".join("?" * len(ids))
     return {r[0]: r[1] for r in conn.execute(f"SELECT id, full_name FROM persons WHERE id IN ({marks})", ids)}
+
+
+def search_households(conn: sqlite3.Connection, query: str, limit: int = 100) -> list[dict[str, Any]]:
+    """Live households whose number, address or hamlet contain every word typed (diacritics folded).
+
+    A household number typed in full is an index lookup; otherwise every word must appear in the folded
+    ``search_addr`` (a scan of one short column, off the GUI thread: ~a quarter-million households at most).
+    """
+    from ..domain.text import fold_tokens
+
+    tokens = fold_tokens(query)
+    if not tokens:
+        return []
+    cols = ", ".join(LIST_COLUMNS["households"])
+    exact = conn.execute(f"SELECT {cols} FROM households WHERE household_no = ? AND deleted = 0 LIMIT ?",
+                         (query.strip().upper(), limit)).fetchall()
+    where = " AND ".join("search_addr LIKE ?" for _ in tokens)
+    rows = conn.execute(f"SELECT {cols} FROM households WHERE {where} AND deleted = 0 ORDER BY n LIMIT ?",
+                        (*[f"%{t}%" for t in tokens], limit)).fetchall()
+    seen: set[str] = set()
+    out: list[dict[str, Any]] = []
+    for r in [*exact, *rows]:
+        if r["id"] not in seen:
+            seen.add(r["id"])
+            out.append(dict(r))
+    return out[:limit]

@@ -185,3 +185,22 @@ def test_add_an_existing_resident_to_a_household(qtbot, app_factory, data_dir) -
     with Store.open(db_path(data_dir)) as store:
         assert store.get("household", hh["id"])["head_id"] == person["id"]
         assert store.get("person", person["id"])["household_id"] == hh["id"]
+
+
+def test_search_households_by_address_without_diacritics(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with Store.open(db_path(data_dir)) as store:
+        for no, addr, hamlet in (("HK-1", "Số 5 đường Trần Hưng Đạo", "Khu Vĩnh Sơn"),
+                                 ("HK-2", "Số 9 phố Lê Lợi", "Khu Đạm Thủy"),
+                                 ("HK-3", "Số 12 đường Trần Hưng Đạo", "Khu Đạm Thủy")):
+            store.create("household", {"household_no": no, "address": addr, "hamlet": hamlet}, officer="x")
+    app = logged_in(qtbot, app_factory, data_dir)
+    qtbot.keyClick(app.window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    view = app.window.workspace.widgets["households"]
+    assert view.search.hasFocus()
+    type_text(qtbot, view.search, "tran hung dao dam thuy")
+    qtbot.waitUntil(lambda: view.table.model() is view.hits_model and len(view.hits_model.rows) == 1)
+    assert view.hits_model.rows[0]["household_no"] == "HK-3"
+    assert view.count.text() == "Tìm thấy 1 hộ"
+    qtbot.keyClick(view.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: view.page.record is not None and view.page.record["household_no"] == "HK-3")

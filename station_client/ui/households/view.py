@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, Qt
+from PySide6.QtCore import QEvent, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -220,6 +220,14 @@ class HouseholdsView(QWidget):
             Column("household_no", label("household_no")), Column("address", label("address")),
             Column("hamlet", label("hamlet")), Column("sync_state", label("sync_state"), sync_state)])
         self.count = QLabel()
+        self.search = QLineEdit()
+        self.search.setObjectName("household_search")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(lambda _t: self._debounce.start())
+        self.hits_model = ListModel(self.model.columns)
+        self._debounce = QTimer(self, singleShot=True, interval=150)
+        self._debounce.timeout.connect(self._run_search)
+        self._generation = 0
         self.add_button = QPushButton()
         self.add_button.setObjectName("add_household")
         self.add_button.clicked.connect(self.new_household)
@@ -233,13 +241,15 @@ class HouseholdsView(QWidget):
         for col, width in enumerate((110, 380, 200)):
             self.table.setColumnWidth(col, width)
         self.table.activated.connect(lambda i: self._open_row(i.row()))
+        self.search.returnPressed.connect(lambda: self._open_row(max(0, self.table.currentIndex().row())))
         self.model.loaded.connect(self.retranslate)
         top = QHBoxLayout()
-        top.addWidget(self.count, 1)
+        top.addWidget(self.search, 1)
         top.addWidget(self.add_button)
         list_page = QWidget()
         lay = QVBoxLayout(list_page)
         lay.addLayout(top)
+        lay.addWidget(self.count)
         lay.addWidget(self.table, 1)
         self.page = HouseholdPage(self)
         self.stack = QStackedWidget()
@@ -250,7 +260,7 @@ class HouseholdsView(QWidget):
         layout.addWidget(self.stack)
         QShortcut(QKeySequence("Ctrl+N"), self, activated=self.new_household,
                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.setFocusProxy(self.table)
+        self.setFocusProxy(self.search)
         self.retranslate()
 
     def window_section(self, section_id: str) -> QWidget | None:
@@ -261,8 +271,29 @@ class HouseholdsView(QWidget):
         self.stack.setCurrentWidget(self.page)
         self.page.new()
 
+    def _run_search(self) -> None:
+        query = self.search.text().strip()
+        self._generation += 1
+        generation = self._generation
+        if not query:
+            self.table.setModel(self.model)
+            self.retranslate()
+            return
+        self.context.tasks.run(lambda conn: lists.search_households(conn, query, 200),
+                               lambda rows: self._found(generation, rows), on="interactive")
+
+    def _found(self, generation: int, rows: list[dict[str, Any]]) -> None:
+        if generation != self._generation:
+            return
+        self.hits_model.set_rows(rows)
+        if self.table.model() is not self.hits_model:
+            self.table.setModel(self.hits_model)
+        if rows:
+            self.table.selectRow(0)
+        self.retranslate()
+
     def _open_row(self, row: int) -> None:
-        household_id = self.model.record_id(row)
+        household_id = self.table.model().record_id(row)  # type: ignore[attr-defined]
         if household_id:
             self.open_record("household", household_id)
 
@@ -281,6 +312,10 @@ class HouseholdsView(QWidget):
         super().changeEvent(event)
 
     def retranslate(self) -> None:
-        self.count.setText(self.tr("Tổng số hộ: %1").replace("%1", f"{self.model.rowCount():,}".replace(",", ".")))
+        if self.table.model() is self.hits_model:
+            self.count.setText(self.tr("Tìm thấy %1 hộ").replace("%1", str(len(self.hits_model.rows))))
+        else:
+            self.count.setText(self.tr("Tổng số hộ: %1").replace("%1", f"{self.model.rowCount():,}".replace(",", ".")))
+        self.search.setPlaceholderText(self.tr("Tìm theo số hộ, địa chỉ, thôn/tổ dân phố…"))
         self.add_button.setText(self.tr("Thêm hộ (Ctrl+N)"))
         self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, 3)
