@@ -9,6 +9,7 @@ from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -231,6 +232,9 @@ class MainWindow(QMainWindow):
         if self.context.officer is None or self.stack.currentWidget() is not self.workspace:
             return
         self.idle.timer.stop()
+        for dialog in self.findChildren(QDialog):  # nothing of the work stays on screen behind the lock
+            if dialog.isVisible():
+                dialog.reject()
         self.show_login(locked_for=self.context.officer)
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
 
@@ -33,6 +33,9 @@ class TodayView(QWidget):
         layout.addWidget(self.list, 1)
         layout.addWidget(self.reload_button, alignment=Qt.AlignmentFlag.AlignRight)
         context.changed.connect(lambda _changes: self.reload())
+        self.timer = QTimer(self, interval=5 * 60_000)  # what is due moves with the clock, not only with edits
+        self.timer.timeout.connect(self.reload)
+        self.timer.start()
         self.retranslate()
         self.reload()
 

@@ -103,9 +103,14 @@ def test_idle_lock(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-unt
     _type(qtbot, w.login.password, HEAD[2])
     qtbot.keyClick(w.login.password, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: w.stack.currentWidget() is w.workspace)
+    from PySide6.QtWidgets import QDialog
+
+    dialog = QDialog(w)  # e.g. a residence form left open at the counter
+    dialog.show()
     w.idle.timer.setInterval(50)  # minutes in real use
     w.idle.timer.start()
     qtbot.waitUntil(lambda: w.is_locked, timeout=2000)
+    assert not dialog.isVisible()
 
 
 def test_registered_section_and_today_provider(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
