@@ -258,8 +258,12 @@ class SettingsView(QWidget):
         box.addButton(self.tr("Huỷ"), QMessageBox.ButtonRole.RejectRole)
         box.exec()
         if box.clickedButton() is yes:
-            self.context.restore_after_close = info.path
-            self.window().close()
+            self.schedule_restore(info.path)
+
+    def schedule_restore(self, path: Path) -> None:
+        """Close the window; ``run_app`` restores ``path`` once no connection is open, then starts again."""
+        self.context.restore_after_close = path
+        self.window().close()
 
     # ----------------------------------------------------------------- accounts
     def change_password(self) -> None:

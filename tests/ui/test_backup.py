@@ -106,3 +106,34 @@ def test_backup_from_the_settings_page(qtbot, app_factory, data_dir, tmp_path: P
     conn = sqlite3.connect(dest)
     assert conn.execute("SELECT count(*) FROM accounts").fetchone()[0] == 1
     conn.close()
+
+
+def test_restore_from_the_settings_page_then_start_again(qtbot, app_factory, data_dir, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from station_client.store.backup import restore
+    from station_client.ui.app import create_app
+
+    from .conftest import logged_in
+
+    data_dir.mkdir(parents=True)
+    with Store.open(db_path(data_dir)) as store:
+        populate(store, 12)
+    app = logged_in(qtbot, app_factory, data_dir)
+    app.context.show_section("settings")
+    settings = app.window.workspace.widgets["settings"]
+    backup_file = tmp_path / "b.db"
+    settings.run_backup(backup_file)
+    qtbot.waitUntil(lambda: settings.backup_status.text().startswith("Đã sao lưu"), timeout=5000)
+    with Store.open(db_path(data_dir)) as store:  # work after the backup, to be undone by the restore
+        populate(store, 3, seed=9)
+    settings.schedule_restore(backup_file)
+    assert not app.window.isVisible()
+    pending = app.context.restore_after_close
+    app.close()
+    restore(pending, db_path(data_dir))  # what run_app does between two runs of the window
+    again = create_app(data_dir, start_sync=False)
+    try:
+        assert again.window.stack.currentWidget() is again.window.login  # accounts came back with the data
+        with Store.open(db_path(data_dir)) as store:
+            assert store.count("person") == 12
+    finally:
+        again.close()
