@@ -14,6 +14,8 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import date, datetime, timedelta
+from datetime import time as clock
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +91,108 @@ class ProvinceServer:
         self.proc = None
 
 
+# ------------------------------------------------------------------------------------------- the day's work
+WORKLOAD_SETTING = "demo.workload_on"  # the day the demo's counter work was last made (local setting)
+# (procedure, working days before today it was received, what happened since)
+DOSSIERS: tuple[tuple[str, int, str], ...] = (
+    ("1.004194", 6, "processing"),        # temporary residence, 3 WD: overdue
+    ("1.010039", 5, "received"),          # data correction, 3 WD: overdue
+    ("1.004194", 3, "processing"),        # due today
+    ("1.003197", 5, "result_ready"),      # deletion of permanent residence, 5 WD: result to hand back today
+    ("1.004222", 5, "processing"),        # permanent residence, 7 WD: coming due
+    ("cc.doi", 6, "transferred"),         # identity card renewal, 7 WD: coming due
+    ("1.004222", 1, "received"),
+    ("dkx.dang-ky", 0, "received"),       # vehicle registration received this morning
+    ("1.010038", 2, "supplement_requested"),
+    ("1.004222", 12, "returned"),         # done: in the register and on the person's page, not in Today
+)
+CRIME_REPORTS: tuple[tuple[float, dict[str, Any]], ...] = (  # (hours before now, values)
+    (20, {"report_kind": "denunciation", "channel": "in_person", "urgent": True, "urgency_reason": "caught_in_act",
+          "summary": "Bắt quả tang đối tượng trộm xe máy tại chợ Mạo Khê", "place": "Chợ Mạo Khê"}),
+    (3 * 24, {"report_kind": "denunciation", "channel": "in_person",
+              "summary": "Bị lừa đảo chiếm đoạt 25 triệu đồng qua mạng xã hội"}),
+    (8 * 24, {"report_kind": "denunciation", "channel": "phone",
+              "summary": "Mất trộm tài sản trong nhà vào ban đêm", "place": "Khu Vĩnh Phú"}),
+    (2 * 24, {"report_kind": "information", "channel": "phone", "reporter_anonymous": True,
+              "summary": "Có tụ điểm đánh bạc tại khu Vĩnh Xuyên"}),
+)
+
+
+def seed_workload(store: Any, officer: str, now: datetime | None = None) -> int:
+    """The counter work of a few days at the demo station, relative to ``now``: dossiers overdue, due today,
+    results to hand back and coming due; crime reports (one urgent), a petition, a mediation case and an
+    administrative violation — each filed by or naming a resident of the register, so Today, the Dossiers
+    and Reports sections and the residents' pages all have something to show. Returns how many were made."""
+    import itertools
+
+    from ..domain.deadlines import default_office_hours
+    from ..store import dossiers as sd
+    from ..store import reports as sr
+
+    tz = default_office_hours().tz
+    now = (now or datetime.now(tz)).astimezone(tz).replace(second=0, microsecond=0)
+    sd.ensure_reference_data(store)
+    cal = sd.work_calendar(store.conn)
+    adults = (p for p in store.iter_records("person")
+              if p.get("personal_id") and (p.get("birth_date") or "9999") < f"{now.year - 20}")
+    people = list(itertools.islice(adults, 0, 120, 4))  # spread over the register, not one household
+    if len(people) < len(DOSSIERS) + 8:
+        return 0
+    made = 0
+    for i, (key, days_back, state) in enumerate(DOSSIERS):
+        procedure = sd.get_procedure(store.conn, key)
+        if procedure is None:
+            continue
+        day = cal.add_working_days(now.date(), -days_back) if days_back else now.date()
+        received = datetime.combine(day, clock(8, 10), tzinfo=tz) + timedelta(minutes=17 * i)
+        if received > now:
+            received = now - timedelta(minutes=5)
+        p = people[i]
+        applicant = {"person_id": p["id"], "name": p["full_name"], "personal_id": p["personal_id"],
+                     "birth_date": p.get("birth_date"), "permanent_address": p.get("permanent_address"),
+                     "phone": p.get("phone")}
+        docs = [{"name": d.name, "form": d.form, "count": d.count} for d in procedure.documents if not d.optional]
+        intake = sd.Intake(procedure_key=key, applicant=applicant, documents=docs, received_at=received,
+                           officer_name=DEMO_NAME)
+        dossier = sd.create_dossier(store, intake, officer=officer)
+        made += 1
+        later = received + timedelta(hours=1)
+        steps = {"processing": ["start"], "transferred": ["transfer"],
+                 "supplement_requested": ["request_supplement"], "result_ready": ["start", "result_ready"],
+                 "returned": ["start", "result_ready", "return_result"]}.get(state, [])
+        for action in steps:
+            details = {"request_supplement": {"supplement_items": [
+                           "Giấy tờ chứng minh chỗ ở hợp pháp (bản sao có chứng thực)"]},
+                       "transfer": {"transferred_to": "Phòng Cảnh sát QLHC về TTXH, Công an tỉnh Quảng Ninh"},
+                       }.get(action)
+            sd.apply_action(store, dossier["id"], action, officer=officer, at=min(later, now), details=details)
+    rest = people[len(DOSSIERS):]
+    for (hours_back, values), p in zip(CRIME_REPORTS, rest, strict=False):
+        if not values.get("reporter_anonymous"):
+            values = {**values, "reporter_name": p["full_name"], "reporter_person_id": p["id"],
+                      "reporter_phone": p.get("phone")}
+        sr.create(store, "crime_report", values, officer=officer, at=now - timedelta(hours=hours_back))
+        made += 1
+    a, b, c, d = rest[4:8]
+    sr.create(store, "petition", {"petition_type": "denunciation", "channel": "in_person",
+                                  "petitioner_name": a["full_name"], "petitioner_person_id": a["id"],
+                                  "content": "Tố cáo hàng xóm lấn chiếm lối đi chung và xây tường rào",
+                                  "subject": "Lấn chiếm lối đi chung"},
+              officer=officer, at=datetime.combine(cal.add_working_days(now.date(), -5), clock(9, 0), tzinfo=tz))
+    sr.create(store, "mediation_case", {"trigger_kind": "request", "dispute_type": "land",
+                                        "summary": "Tranh chấp ranh giới đất vườn giữa hai hộ liền kề",
+                                        "parties": [{"role": "party", "name": b["full_name"], "person_id": b["id"]},
+                                                    {"role": "party", "name": c["full_name"], "person_id": c["id"]}]},
+              officer=officer, at=now - timedelta(days=3))
+    sr.create(store, "admin_violation", {"violator_name": d["full_name"], "violator_person_id": d["id"],
+                                         "violator_personal_id": d["personal_id"],
+                                         "violation": "Gây rối trật tự công cộng", "place": "Khu Quang Trung"},
+              officer=officer, at=datetime.combine(cal.add_working_days(now.date(), -8), clock(15, 0), tzinfo=tz))
+    made += 3
+    store.set_setting(WORKLOAD_SETTING, now.date().isoformat())
+    return made
+
+
 def prepare_station(folder: Path, residents: int, server: ProvinceServer | None) -> tuple[str, str]:
     """Create (first run) or refresh (later runs) the demo station. Returns the demo login."""
     from ..domain.units import commune
@@ -112,6 +216,8 @@ def prepare_station(folder: Path, residents: int, server: ProvinceServer | None)
                  f"Making a synthetic commune of {residents} residents…")
             with store.bulk():
                 populate(store, residents, officer=DEMO_USER)
+        if store.get_setting(WORKLOAD_SETTING) != date.today().isoformat():  # today's counter work
+            seed_workload(store, DEMO_USER)
         password = password_file.read_text(encoding="utf-8").strip()
         if server is not None:
             from ..sync.enroll import enroll, load_identity
