@@ -425,22 +425,22 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../station_client/ui/main_window.py" line="256" />
+        <location filename="../../station_client/ui/main_window.py" line="260" />
         <source>Phần mềm Công an xã/phường</source>
         <translation>Commune Police Station</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/main_window.py" line="257" />
+        <location filename="../../station_client/ui/main_window.py" line="261" />
         <source>Khoá (Ctrl+L)</source>
         <translation>Lock (Ctrl+L)</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/main_window.py" line="267" />
+        <location filename="../../station_client/ui/main_window.py" line="271" />
         <source>Không thực hiện được</source>
         <translation>Could not be done</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/main_window.py" line="269" />
+        <location filename="../../station_client/ui/main_window.py" line="273" />
         <source>Đóng</source>
         <translation>Close</translation>
     </message>
@@ -620,17 +620,17 @@
         <translation>Residents</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="324" />
+        <location filename="../../station_client/ui/settings.py" line="328" />
         <source>Cài đặt</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/sync_view.py" line="282" />
+        <location filename="../../station_client/ui/sync_view.py" line="315" />
         <source>Đồng bộ</source>
         <translation>Sync</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/today.py" line="94" />
+        <location filename="../../station_client/ui/today.py" line="97" />
         <source>Hôm nay</source>
         <translation>Today</translation>
     </message>
@@ -705,132 +705,132 @@
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="268" />
+        <location filename="../../station_client/ui/settings.py" line="272" />
         <source>Đã đổi mật khẩu.</source>
         <translation>Password changed.</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="275" />
+        <location filename="../../station_client/ui/settings.py" line="279" />
         <source>Đã tạo tài khoản %1.</source>
         <translation>Account %1 created.</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="298" />
+        <location filename="../../station_client/ui/settings.py" line="302" />
         <source>Giao diện</source>
         <translation>Interface</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="299" />
+        <location filename="../../station_client/ui/settings.py" line="303" />
         <source>Ngôn ngữ</source>
         <translation>Language</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="300" />
+        <location filename="../../station_client/ui/settings.py" line="304" />
         <source>Tự khoá sau (phút không dùng)</source>
         <translation>Lock after (idle minutes)</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="301" />
+        <location filename="../../station_client/ui/settings.py" line="305" />
         <source>Đồng bộ với Công an tỉnh</source>
         <translation>Sync with the province</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="302" />
+        <location filename="../../station_client/ui/settings.py" line="306" />
         <source>Địa chỉ máy chủ</source>
         <translation>Server address</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="303" />
+        <location filename="../../station_client/ui/settings.py" line="307" />
         <source>Chu kỳ đồng bộ (phút)</source>
         <translation>Sync interval (minutes)</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="304" />
+        <location filename="../../station_client/ui/settings.py" line="308" />
         <source>Mã đăng ký</source>
         <translation>Enrollment code</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="305" />
+        <location filename="../../station_client/ui/settings.py" line="309" />
         <source>Đăng ký trạm</source>
         <translation>Enroll station</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="306" />
+        <location filename="../../station_client/ui/settings.py" line="310" />
         <source>In ấn</source>
         <translation>Printing</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="307" />
+        <location filename="../../station_client/ui/settings.py" line="311" />
         <source>Máy in</source>
         <translation>Printer</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="308" />
+        <location filename="../../station_client/ui/settings.py" line="312" />
         <source>(máy in mặc định)</source>
         <translation>(default printer)</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="309" />
+        <location filename="../../station_client/ui/settings.py" line="313" />
         <source>Lưu cài đặt</source>
         <translation>Save settings</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="310" />
+        <location filename="../../station_client/ui/settings.py" line="314" />
         <source>Sao lưu và khôi phục</source>
         <translation>Backup and restore</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="311" />
+        <location filename="../../station_client/ui/settings.py" line="315" />
         <source>Sao lưu ngay…</source>
         <translation>Back up now…</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="312" />
+        <location filename="../../station_client/ui/settings.py" line="316" />
         <source>Khôi phục từ bản sao lưu…</source>
         <translation>Restore from a backup…</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="313" />
+        <location filename="../../station_client/ui/settings.py" line="317" />
         <source>Tài khoản</source>
         <translation>Accounts</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="314" />
+        <location filename="../../station_client/ui/settings.py" line="318" />
         <source>Mật khẩu hiện tại</source>
         <translation>Current password</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="315" />
+        <location filename="../../station_client/ui/settings.py" line="319" />
         <source>Mật khẩu mới</source>
         <translation>New password</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="316" />
+        <location filename="../../station_client/ui/settings.py" line="320" />
         <source>Nhập lại mật khẩu mới</source>
         <translation>Repeat the new password</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="317" />
+        <location filename="../../station_client/ui/settings.py" line="321" />
         <source>Đổi mật khẩu</source>
         <translation>Change password</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="318" />
+        <location filename="../../station_client/ui/settings.py" line="322" />
         <source>Tên đăng nhập của cán bộ mới</source>
         <translation>New officer's username</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="319" />
+        <location filename="../../station_client/ui/settings.py" line="323" />
         <source>Họ và tên</source>
         <translation>Full name</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="320" />
+        <location filename="../../station_client/ui/settings.py" line="324" />
         <source>Mật khẩu ban đầu</source>
         <translation>Initial password</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/settings.py" line="321" />
+        <location filename="../../station_client/ui/settings.py" line="325" />
         <source>Tạo tài khoản cán bộ</source>
         <translation>Create officer account</translation>
     </message>
@@ -920,38 +920,43 @@
 <context>
     <name>SyncView</name>
     <message>
-        <location filename="../../station_client/ui/sync_view.py" line="237" />
-        <location filename="../../station_client/ui/sync_view.py" line="278" />
+        <location filename="../../station_client/ui/sync_view.py" line="244" />
+        <location filename="../../station_client/ui/sync_view.py" line="311" />
         <source>Xung đột chờ xử lý: %1</source>
         <translation>Conflicts waiting: %1</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/sync_view.py" line="251" />
+        <location filename="../../station_client/ui/sync_view.py" line="260" />
+        <source>Bị tỉnh từ chối: %1</source>
+        <translation>Refused by the province: %1</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/sync_view.py" line="280" />
         <source>Lần đồng bộ thành công gần nhất: %1</source>
         <translation>Last successful sync: %1</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/sync_view.py" line="252" />
+        <location filename="../../station_client/ui/sync_view.py" line="281" />
         <source>Thay đổi chờ gửi lên tỉnh: %1</source>
         <translation>Changes waiting to be sent: %1</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/sync_view.py" line="254" />
+        <location filename="../../station_client/ui/sync_view.py" line="283" />
         <source>Bị tỉnh từ chối: %1 (xem lý do trong từng hồ sơ)</source>
         <translation>Refused by the province: %1 (each record shows why)</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/sync_view.py" line="260" />
+        <location filename="../../station_client/ui/sync_view.py" line="289" />
         <source>Máy chủ: %1</source>
         <translation>Server: %1</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/sync_view.py" line="275" />
+        <location filename="../../station_client/ui/sync_view.py" line="308" />
         <source>Đồng bộ với Công an tỉnh</source>
         <translation>Sync with the province</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/sync_view.py" line="276" />
+        <location filename="../../station_client/ui/sync_view.py" line="309" />
         <source>Đồng bộ ngay</source>
         <translation>Sync now</translation>
     </message>
@@ -959,47 +964,47 @@
 <context>
     <name>TodayView</name>
     <message>
-        <location filename="../../station_client/ui/today.py" line="49" />
+        <location filename="../../station_client/ui/today.py" line="52" />
         <source>Quá hạn</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/today.py" line="49" />
+        <location filename="../../station_client/ui/today.py" line="52" />
         <source>Đến hạn hôm nay</source>
         <translation>Due today</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/today.py" line="49" />
+        <location filename="../../station_client/ui/today.py" line="52" />
         <source>Sắp đến</source>
         <translation>Upcoming</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/today.py" line="62" />
+        <location filename="../../station_client/ui/today.py" line="65" />
         <source>Không tải được việc từ mục %1: %2</source>
         <translation>Could not load work from %1: %2</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/today.py" line="68" />
+        <location filename="../../station_client/ui/today.py" line="71" />
         <source>Chưa có mục nào cung cấp việc cần làm.</source>
         <translation>No section provides work items yet.</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/today.py" line="70" />
+        <location filename="../../station_client/ui/today.py" line="73" />
         <source>Không có việc đến hạn hôm nay.</source>
         <translation>Nothing is due today.</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/today.py" line="72" />
+        <location filename="../../station_client/ui/today.py" line="75" />
         <source>%1 việc, trong đó %2 quá hạn.</source>
         <translation>%1 items, %2 of them overdue.</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/today.py" line="89" />
+        <location filename="../../station_client/ui/today.py" line="92" />
         <source>Việc hôm nay</source>
         <translation>Today's work</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/today.py" line="90" />
+        <location filename="../../station_client/ui/today.py" line="93" />
         <source>Làm mới</source>
         <translation>Refresh</translation>
     </message>
@@ -1007,7 +1012,7 @@
 <context>
     <name>Workspace</name>
     <message>
-        <location filename="../../station_client/ui/main_window.py" line="133" />
+        <location filename="../../station_client/ui/main_window.py" line="134" />
         <source>Mục này chưa mở được: %1</source>
         <translation>This section could not be opened: %1</translation>
     </message>

@@ -129,3 +129,21 @@ def search_households(conn: sqlite3.Connection, query: str, limit: int = 100) ->
             seen.add(r["id"])
             out.append(dict(r))
     return out[:limit]
+
+
+def rejected_records(conn: sqlite3.Connection, limit: int = 200) -> list[dict[str, Any]]:
+    """Records the province refused, with its reason (``sync_note``), for the Sync page. Reads each commune kind's
+    table for ``sync_state = 'rejected'``; the page asks only when the sync status counts some."""
+    from ..domain.registry import KINDS
+
+    out: list[dict[str, Any]] = []
+    for kind in KINDS.values():
+        if kind.scope != "commune" or len(out) >= limit:
+            continue
+        label = next((f for f in ("full_name", "title", "address", "household_no") if f in kind.by_name), None)
+        label_sql = label if label else "NULL"
+        rows = conn.execute(f"SELECT id, {label_sql} AS label, sync_note, updated_at FROM {kind.table} "
+                            "WHERE sync_state = 'rejected' AND deleted = 0 LIMIT ?", (limit - len(out),)).fetchall()
+        out.extend({"kind": kind.name, "kind_vi": kind.vi, "kind_en": kind.en, "id": r["id"], "label": r["label"],
+                    "note": r["sync_note"], "updated_at": r["updated_at"]} for r in rows)
+    return out

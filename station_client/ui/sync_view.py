@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from ..domain.problems import ValidationError
 from ..domain.registry import KINDS
-from ..store import ChangeSet, Store
+from ..store import ChangeSet, Store, lists
 from ..store import sync_ops as ops
 from ..sync.status import SyncStatus
 from .context import AppContext
@@ -173,6 +173,7 @@ class SyncView(QWidget):
         super().__init__(parent)
         self.context = context
         self.conflicts: list[ops.Conflict] = []
+        self.rejected_rows: list[dict[str, Any]] = []
         self.heading = QLabel()
         self.heading.setStyleSheet("font-size: 15pt; font-weight: bold;")
         self.state = QLabel()
@@ -185,11 +186,17 @@ class SyncView(QWidget):
         self.list.setObjectName("conflict_list")
         self.list.currentItemChanged.connect(self._selected)
         self.editor = ConflictEditor(self)
+        self.rejected_title = QLabel()
+        self.rejected = QListWidget()
+        self.rejected.setObjectName("rejected_list")
+        self.rejected.itemActivated.connect(self._open_rejected)
         left = QWidget()
         lv = QVBoxLayout(left)
         lv.setContentsMargins(0, 0, 0, 0)
         lv.addWidget(self.list_title)
-        lv.addWidget(self.list)
+        lv.addWidget(self.list, 2)
+        lv.addWidget(self.rejected_title)
+        lv.addWidget(self.rejected, 1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.editor)
@@ -210,6 +217,7 @@ class SyncView(QWidget):
             context.sync.status_changed.connect(self._status)
         self.retranslate()
         self.reload()
+        self.reload_rejected()
 
     def _sync_now(self) -> None:
         if self.context.sync is not None:
@@ -236,6 +244,28 @@ class SyncView(QWidget):
         self.editor.show_conflict(conflicts[row] if row >= 0 else None)
         self.list_title.setText(self.tr("Xung đột chờ xử lý: %1").replace("%1", str(len(conflicts))))
 
+    def reload_rejected(self) -> None:
+        self.context.tasks.run(lambda conn: lists.rejected_records(conn), self._rejected_loaded, on="read")
+
+    def _rejected_loaded(self, rows: list[dict[str, Any]]) -> None:
+        self.rejected_rows = rows
+        self.rejected.clear()
+        english = self.context.language == "en"
+        for r in rows:
+            text = f"{r['kind_en'] if english else r['kind_vi']}: {r['label'] or r['id'][:8]}"
+            if r["note"]:
+                text += f"\n    {r['note']}"
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, (r["kind"], r["id"]))
+            self.rejected.addItem(item)
+        self.rejected_title.setText(self.tr("Bị tỉnh từ chối: %1").replace("%1", str(len(rows))))
+        self.rejected_title.setVisible(bool(rows))
+        self.rejected.setVisible(bool(rows))
+
+    def _open_rejected(self, item: QListWidgetItem) -> None:
+        kind, record_id = item.data(Qt.ItemDataRole.UserRole)
+        self.context.open_record(kind, record_id)
+
     def _selected(self, item: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
         cid = item.data(Qt.ItemDataRole.UserRole) if item else None
         self.editor.show_conflict(next((c for c in self.conflicts if c.id == cid), None))
@@ -261,10 +291,14 @@ class SyncView(QWidget):
         self.state.setText("\n".join(lines))
         if status.conflicts != len(self.conflicts):
             self.reload()
+        if status.rejected != len(self.rejected_rows):
+            self.reload_rejected()
 
     def _changed(self, changes: ChangeSet) -> None:
         if changes.sync_state:
             self.reload()
+            if self.rejected_rows:
+                self.reload_rejected()
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:

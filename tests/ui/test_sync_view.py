@@ -96,3 +96,24 @@ def test_status_bar_states_first_sync_progress_and_offline(qtbot, app_factory, d
     assert bar.last.text() == "Last successful sync: 3 hours ago"
     assert bar.pending.text() == "Pending: 12"
     app.context.set_language("vi")
+
+
+def test_rejected_records_listed_with_the_reason_and_shown_on_the_person(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
+    data_dir.mkdir(parents=True)
+    with Store.open(db_path(data_dir)) as store:
+        populate(store, 3)
+        person = next(store.iter_records("person"))
+        with store.transaction() as conn:  # what the sync engine records for a refused change
+            conn.execute("UPDATE persons SET sync_state = 'rejected', sync_note = ? WHERE id = ?",
+                         ("Tỉnh từ chối: Số định danh đã được dùng ở xã khác.", person["id"]))
+    app = logged_in(qtbot, app_factory, data_dir)
+    app.context.show_section("sync")
+    view = app.window.workspace.widgets["sync"]
+    qtbot.waitUntil(lambda: view.rejected.count() == 1)
+    assert view.rejected.item(0).text() == (f"Nhân khẩu: {person['full_name']}\n"
+                                            "    Tỉnh từ chối: Số định danh đã được dùng ở xã khác.")
+    view.rejected.itemActivated.emit(view.rejected.item(0))
+    residents = app.window.workspace.widgets["residents"]
+    qtbot.waitUntil(lambda: residents.person.record is not None)
+    assert residents.person.sync_label.text() == ("Trạng thái đồng bộ: bị từ chối — Tỉnh từ chối: Số định danh đã "
+                                                  "được dùng ở xã khác.")
