@@ -4,10 +4,11 @@
 
 Starts the province server (as ``station-client demo`` does), prepares the demo station with a synthetic commune,
 makes one conflict (the station and the province edit the same resident), opens the app as a real window and
-walks it like an officer: login, Today, residents, search "nguyen", a person, households, a household, sync and
-the conflict review, settings, the lock screen, then the residents list in English. Each screen is saved from
-the window (``QWidget.grab``) and the X root window is captured too (``import -window root``), so what the X
-server really drew can be checked. Last line: JSON with the files written.
+walks it like an officer: login, Today (the demo's counter work), residents, search "nguyen", a person, a
+resident who filed a dossier (their page lists it), that dossier, the dossier list, the crime-report register,
+households, a household, sync and the conflict review, settings, the lock screen, then English. Each screen is
+saved from the window (``QWidget.grab``) and the X root window is captured too (``import -window root``), so
+what the X server really drew can be checked. Last line: JSON with the files written.
 """
 
 from __future__ import annotations
@@ -108,7 +109,9 @@ def main() -> int:
         w.login.submit()
         wait_for(lambda: w.stack.currentWidget() is w.workspace)
         wait_for(lambda: w.sync_bar.status.state in ("up_to_date", "failed", "offline"), 30)
-        shot("hom-nay")
+        today = w.workspace.widgets["today"]
+        wait_for(lambda: len(today.items) > 0)
+        shot("hom-nay", x11=True)
         ws = w.workspace
         ws.show_section("residents")
         residents = ws.widgets["residents"]
@@ -120,6 +123,25 @@ def main() -> int:
         residents.open_record("person", residents.hits_model.rows[0].id)
         wait_for(lambda: residents.person.record is not None)
         shot("nhan-khau-chi-tiet")
+        # The applicant of the first dossier in Today: their page lists the dossier (and any report).
+        item = next(i for i in today.items if i.kind == "dossier")
+        applicant = app.tasks.call_write(lambda store: store.get("dossier", item.record_id))["applicant_person_id"]
+        residents.open_record("person", applicant)
+        wait_for(lambda: residents.person.details is not None
+                 and residents.person.details["person"]["id"] == applicant)
+        shot("nhan-khau-co-ho-so")
+        residents.person.links.setCurrentRow(0)
+        residents.person._open_link(residents.person.links.item(0))
+        dossiers = ws.widgets["dossiers"]
+        wait_for(lambda: dossiers.detail.record is not None and dossiers.detail.record["id"] == item.record_id)
+        shot("ho-so-chi-tiet")
+        ws.show_section("dossiers")
+        dossiers.show_list()
+        wait_for(lambda: dossiers.model.rowCount() > 0)
+        shot("ho-so-thu-tuc")
+        ws.show_section("reports")
+        wait_for(lambda: ws.widgets["reports"].pages["crime_report"].model.rowCount() > 0)
+        shot("to-giac-tin-bao")
         ws.show_section("households")
         households = ws.widgets["households"]
         wait_for(lambda: households.model.rowCount() > 0 and households.model.row_at(0) is not None)

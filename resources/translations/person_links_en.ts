@@ -4,35 +4,45 @@
 <context>
     <name>PersonLinks</name>
     <message>
-        <location filename="../../station_client/ui/residents/appearances.py" line="69"/>
+        <location filename="../../station_client/ui/residents/appearances.py" line="71"/>
         <source>Hồ sơ</source>
         <translation>Dossier</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/residents/appearances.py" line="76"/>
+        <location filename="../../station_client/ui/residents/appearances.py" line="78"/>
         <source>Nộp ngày %1</source>
         <translation>Filed on %1</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/residents/appearances.py" line="85"/>
+        <location filename="../../station_client/ui/residents/appearances.py" line="87"/>
         <source>người tố giác</source>
         <translation>reporter</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/residents/appearances.py" line="86"/>
+        <location filename="../../station_client/ui/residents/appearances.py" line="88"/>
         <source>người gửi đơn</source>
         <translation>petitioner</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/residents/appearances.py" line="87"/>
         <location filename="../../station_client/ui/residents/appearances.py" line="89"/>
+        <location filename="../../station_client/ui/residents/appearances.py" line="91"/>
         <source>người vi phạm</source>
         <translation>violator</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/residents/appearances.py" line="92"/>
+        <location filename="../../station_client/ui/residents/appearances.py" line="94"/>
         <source>đương sự</source>
         <translation>party</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/residents/appearances.py" line="129"/>
+        <source>xử lý ở mục Đồng bộ (Ctrl+6)</source>
+        <translation>settle it in Sync (Ctrl+6)</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/residents/appearances.py" line="132"/>
+        <source>khác với Công an tỉnh ở: %1</source>
+        <translation>differs from the province in: %1</translation>
     </message>
 </context>
 </TS>

@@ -78,6 +78,8 @@ def format_date(value: str | date | None) -> str:
 
 
 def format_datetime(value: str | datetime | None) -> str:
+    """dd/mm/yyyy HH:MM on the office clock (Asia/Ho_Chi_Minh, as receipts and registers print it), whatever
+    time zone the PC is set to; a naive value is shown as it is."""
     if not value:
         return ""
     if isinstance(value, str):
@@ -86,7 +88,9 @@ def format_datetime(value: str | datetime | None) -> str:
         except ValueError:
             return value
     if value.tzinfo is not None:
-        value = value.astimezone()
+        from ..domain.deadlines import default_office_hours
+
+        value = value.astimezone(default_office_hours().tz)
     return value.strftime("%d/%m/%Y %H:%M")
 
 

@@ -1,5 +1,6 @@
 """Where a resident appears: the dossiers they filed and the reports, petitions, mediation cases and violations
-that name them, for the person's page (``sections.register_person_links``).
+that name them, for the person's page (``sections.register_person_links``); and their open sync conflict in
+words. Its strings are in ``resources/translations/person_links_en.ts``.
 
 Only records *linked* to the person count: a dossier whose applicant was picked from the register (or carries
 the person's ID number), a report whose reporter, petitioner, violator or party was picked from the register.
@@ -19,6 +20,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QLocale
 
 from ..i18n import format_date
+from ..labels import FIELD_LABELS, label
 from ..sections import PersonLink, register_person_links
 
 # The dossier and report modules are imported when a person's page first asks (startup stays fast).
@@ -117,6 +119,17 @@ def reports_of(conn: sqlite3.Connection, person_id: str) -> list[PersonLink]:
             section="reports", kind=hit.kind, record_id=hit.record_id,
             detail=f"{role}: {hit.title}" + (f" ({format_date(hit.received)})" if hit.received else "")))
     return links
+
+
+def conflict_note(note: str) -> str:
+    """A person's open conflict in the officer's words: which fields differ from the province and where to
+    settle it (the store notes the fields by name, e.g. "...: occupation, phone")."""
+    names = [n.strip() for n in note.rpartition(":")[2].split(",") if n.strip()]
+    fields = ", ".join(label(n)() for n in names if n in FIELD_LABELS)
+    where = QCoreApplication.translate("PersonLinks", "xử lý ở mục Đồng bộ (Ctrl+6)")
+    if not fields:
+        return where
+    return QCoreApplication.translate("PersonLinks", "khác với Công an tỉnh ở: %1").replace("%1", fields) + "; " + where
 
 
 register_person_links("dossiers", dossiers_of)

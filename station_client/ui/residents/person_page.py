@@ -31,6 +31,7 @@ from ..i18n import format_date
 from ..labels import RELATIONSHIPS, RESIDENCE_TYPES, SEXES, label, sync_state, vocabulary
 from ..models import Column, ListModel
 from ..sections import PersonLink, collect_person_links
+from .appearances import conflict_note
 from .residence_dialog import ResidenceDialog
 
 PERSON_FIELDS: tuple[tuple[str, str], ...] = (
@@ -118,6 +119,8 @@ class PersonPage(QWidget):
         self.links_title = QLabel()
         self.links = QListWidget()
         self.links.setObjectName("person_links")
+        self.links.setWordWrap(True)  # a long procedure name wraps instead of hiding the status off to the right
+        self.links.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.links.itemActivated.connect(self._open_link)
 
         side = QVBoxLayout()
@@ -214,7 +217,9 @@ class PersonPage(QWidget):
         person = details["person"]
         state = person.get("sync_state")
         text = self.tr("Trạng thái đồng bộ: %1").replace("%1", sync_state(state))
-        if state in ("rejected", "conflict") and person.get("sync_note"):
+        if state == "conflict":
+            text += " — " + conflict_note(person.get("sync_note") or "")
+        elif state == "rejected" and person.get("sync_note"):
             text += " — " + self._note(person["sync_note"])
         self.sync_label.setText(text)
         self.sync_label.setStyleSheet("color: #b3261e;" if state in ("rejected", "conflict") else "")
