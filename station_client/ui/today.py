@@ -48,19 +48,32 @@ class TodayView(QWidget):
         self._fill()
 
     def _fill(self) -> None:
+        """Items grouped under a heading per state (overdue first); each shows its due time and detail."""
         self.list.clear()
         labels = {"overdue": self.tr("Quá hạn"), "due": self.tr("Đến hạn hôm nay"), "upcoming": self.tr("Sắp đến")}
-        for item in self.items:
-            text = f"[{labels.get(item.state, item.state)}]  {item.title}"
-            if item.due:
-                text += " — " + (format_datetime(item.due) if "T" in item.due else format_date(item.due))
-            if item.detail:
-                text += f"\n    {item.detail}"
-            row = QListWidgetItem(text)
-            row.setData(Qt.ItemDataRole.UserRole, item)
-            if item.state == "overdue":
-                row.setForeground(QBrush(QColor("#b3261e")))
-            self.list.addItem(row)
+        colours = {"overdue": "#b3261e", "due": "#1a5fb4", "upcoming": "#555555"}
+        for state in ("overdue", "due", "upcoming"):
+            group = [i for i in self.items if i.state == state]
+            if not group:
+                continue
+            heading = QListWidgetItem(f"{labels[state]} ({len(group)})")
+            heading.setFlags(Qt.ItemFlag.NoItemFlags)
+            font = heading.font()
+            font.setBold(True)
+            heading.setFont(font)
+            heading.setForeground(QBrush(QColor(colours[state])))
+            self.list.addItem(heading)
+            for item in group:
+                text = f"    {item.title}"
+                if item.due:
+                    text += " — " + (format_datetime(item.due) if "T" in item.due else format_date(item.due))
+                if item.detail:
+                    text += f"\n        {item.detail}"
+                row = QListWidgetItem(text)
+                row.setData(Qt.ItemDataRole.UserRole, item)
+                if state == "overdue":
+                    row.setForeground(QBrush(QColor(colours[state])))
+                self.list.addItem(row)
         for provider_id, exc in self.failures:
             row = QListWidgetItem(self.tr("Không tải được việc từ mục %1: %2").replace("%1", provider_id)
                                   .replace("%2", str(exc)))
@@ -74,6 +87,10 @@ class TodayView(QWidget):
         else:
             self.summary.setText(self.tr("%1 việc, trong đó %2 quá hạn.").replace("%1", str(len(self.items)))
                                  .replace("%2", str(overdue)))
+        first = next((r for r in range(self.list.count())
+                      if self.list.item(r).data(Qt.ItemDataRole.UserRole) is not None), None)
+        if first is not None:
+            self.list.setCurrentRow(first)
 
     def _open(self, row: QListWidgetItem) -> None:
         item = row.data(Qt.ItemDataRole.UserRole)

@@ -147,10 +147,13 @@ def test_registered_section_and_today_provider(qtbot, app_factory, data_dir) -> 
         titles = [w.workspace.nav.item(i).text() for i in range(w.workspace.nav.count())]
         assert titles[0] == "Hôm nay" and "Mục thử" in titles
         today = w.workspace.widgets["today"]
-        qtbot.waitUntil(lambda: today.list.count() == 3)
-        assert today.list.item(0).text().startswith("[Quá hạn]  Hồ sơ B quá hạn — 02/01/2020")
-        assert "hỏng" in today.list.item(2).text()
-        today.list.itemActivated.emit(today.list.item(0))
+        qtbot.waitUntil(lambda: today.list.count() == 5)
+        texts = [today.list.item(r).text() for r in range(5)]
+        assert texts[0] == "Quá hạn (1)" and texts[1] == "    Hồ sơ B quá hạn — 02/01/2020"
+        assert texts[2] == "Đến hạn hôm nay (1)" and texts[3].startswith("    Trả kết quả hồ sơ A")
+        assert "hỏng" in texts[4]
+        assert today.list.currentRow() == 1  # Enter opens the most urgent item
+        today.list.itemActivated.emit(today.list.item(1))
         assert opened == [("probe_kind", "r2")]
         assert w.workspace.pages.currentWidget() is w.workspace.widgets["probe"]
         qtbot.keyClick(w, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
