@@ -105,6 +105,7 @@ class Field:
             w.setPlainText(value or "")
         elif isinstance(w, QLineEdit):
             w.setText("" if value is None else str(value))
+            w.setCursorPosition(0)  # a long address shows its beginning, not its tail
 
     def show_error(self, text: str | None) -> None:
         self.error.setText(text or "")

@@ -1,5 +1,6 @@
-"""The person page's words for sync states: an open conflict names the clashing fields as the form labels them
-(not the store's field names) and says where to settle it; times show on the office clock."""
+"""The person page's words: an open conflict names the clashing fields as the form labels them
+(not the store's field names) and says where to settle it; times show on the office clock; a long loaded value
+shows its beginning."""
 
 from __future__ import annotations
 
@@ -26,3 +27,19 @@ def test_times_on_the_office_clock_whatever_the_pc_zone(monkeypatch) -> None:  #
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+def test_a_loaded_long_value_shows_its_beginning(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QLineEdit
+
+    from station_client.ui.forms import FieldForm
+
+    form = FieldForm()
+    qtbot.addWidget(form)
+    edit = form.add("permanent_address", lambda: "Nơi thường trú", QLineEdit())
+    form.finish()
+    form.resize(300, 80)
+    form.show()
+    address = "Số 146, đường Trần Hưng Đạo, Khu Quang Trung, phường Mạo Khê, tỉnh Quảng Ninh"
+    form.set_values({"permanent_address": address})
+    assert edit.text() == address and edit.cursorPosition() == 0
