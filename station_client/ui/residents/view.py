@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QModelIndex, Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QFontMetrics, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -25,6 +25,7 @@ from .person_page import PersonPage
 
 SEARCH_DELAY_MS = 150
 SEARCH_LIMIT = 200
+COLUMN_WIDTHS = (240, 100, 70, 140, 360)  # at least; widened to fit the bold header
 
 
 class ResidentsView(QWidget):
@@ -61,8 +62,7 @@ class ResidentsView(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(26)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setStretchLastSection(True)
-        for col, width in enumerate((240, 100, 70, 140, 360)):
-            self.table.setColumnWidth(col, width)
+        self._fit_columns()
         self.table.activated.connect(self._activated)
 
         top = QHBoxLayout()
@@ -182,6 +182,16 @@ class ResidentsView(QWidget):
         else:
             self.open_record("person", person_id)
 
+    def _fit_columns(self) -> None:
+        """Widths that hold each header in bold (the header of the selected row's columns is bold), in the
+        current language."""
+        font = self.table.horizontalHeader().font()
+        font.setBold(True)
+        metrics = QFontMetrics(font)
+        for col, width in enumerate(COLUMN_WIDTHS):
+            title = str(self.table.model().headerData(col, Qt.Orientation.Horizontal) or "")
+            self.table.setColumnWidth(col, max(width, metrics.horizontalAdvance(title) + 24))
+
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
@@ -192,4 +202,5 @@ class ResidentsView(QWidget):
         self.add_button.setText(self.tr("Thêm nhân khẩu (Ctrl+N)"))
         for model in (self.all_model, self.hits_model):
             model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, model.columnCount() - 1)
+        self._fit_columns()
         self._update_count()

@@ -1,0 +1,32 @@
+"""Nothing cut off: the residents list's columns hold their headers in bold (the selected row's columns show a
+bold header), in Vietnamese and in English."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetrics
+
+from .conftest import logged_in
+
+
+def _cut_headers(table) -> list[str]:  # type: ignore[no-untyped-def]
+    font = table.horizontalHeader().font()
+    font.setBold(True)
+    metrics = QFontMetrics(font)
+    model = table.model()
+    cut = []
+    for col in range(model.columnCount() - 1):  # the last column stretches
+        title = str(model.headerData(col, Qt.Orientation.Horizontal))
+        if metrics.horizontalAdvance(title) + 12 > table.columnWidth(col):
+            cut.append(title)
+    return cut
+
+
+def test_resident_columns_fit_their_bold_headers(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
+    app = logged_in(qtbot, app_factory, data_dir)
+    residents = app.window.workspace.page("residents")
+    assert _cut_headers(residents.table) == []
+    app.context.set_language("en")
+    qtbot.waitUntil(lambda: residents.table.model().headerData(0, Qt.Orientation.Horizontal) == "Full name")
+    assert _cut_headers(residents.table) == []
+    app.context.set_language("vi")
