@@ -23,6 +23,7 @@ from .context import AppContext
 from .i18n import install_language, load_fonts
 from .main_window import MainWindow
 from .options import load_options
+from .quit_signals import quit_on_signals
 from .tasks import Tasks
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,8 @@ def run_app(args: argparse.Namespace, *, demo_password: tuple[str, str] | None =
             _fatal(qapp, exc)
             return 1
         app.window.show()
-        code = qapp.exec()
+        with quit_on_signals(qapp):  # Ctrl+C in the terminal closes the app cleanly
+            code = qapp.exec()
         pending = app.context.restore_after_close
         app.close()
         if pending is None:
