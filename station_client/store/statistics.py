@@ -55,8 +55,11 @@ def dossier_rows(conn: sqlite3.Connection, period: st.Period) -> list[dict[str, 
         (f"SELECT {cols} FROM dossiers INDEXED BY dossiers_result_ready WHERE result_ready_at >= ? "
          "AND result_ready_at < ? AND NOT (received_at >= ? AND received_at < ?) AND deleted = 0",
          (lo, hi, lo, hi)),
-        # Pending at the close: still open now, or resolved after the close.
-        (f"SELECT {cols} FROM dossiers WHERE status IN ({_OPEN}) AND received_at < ? AND deleted = 0", (hi,)),
+        # Pending at the close: still open now (few rows: the status index, never the received_at range,
+        # which for a late period is the whole table — ANALYZE can mislead the planner into it) ...
+        (f"SELECT {cols} FROM dossiers INDEXED BY dossiers_status_due WHERE status IN ({_OPEN}) "
+         "AND received_at < ? AND deleted = 0", (hi,)),
+        # ... or resolved after the close.
         (f"SELECT {cols} FROM dossiers WHERE n IN (SELECT n FROM dossiers INDEXED BY dossiers_result_ready "
          "WHERE result_ready_at >= ? AND received_at < ?) AND deleted = 0",
          (period.end.isoformat(), hi)),
