@@ -105,7 +105,6 @@ class Field:
             w.setPlainText(value or "")
         elif isinstance(w, QLineEdit):
             w.setText("" if value is None else str(value))
-            w.setCursorPosition(0)  # a long address shows its beginning, not its tail
 
     def show_error(self, text: str | None) -> None:
         self.error.setText(text or "")
@@ -160,9 +159,18 @@ class FieldForm(QWidget):
         return out, problems
 
     def set_values(self, values: dict[str, Any]) -> None:
+        """Fill fields (a default the officer goes on typing after keeps its cursor at the end)."""
         for name, f in self.fields.items():
             if name in values:
                 f.set(values[name])
+
+    def show_record(self, values: dict[str, Any]) -> None:
+        """Fill the fields from a saved record, each line showing its beginning (a long address is read from
+        its start, not from its tail)."""
+        self.set_values(values)
+        for f in self.fields.values():
+            if isinstance(f.widget, QLineEdit):
+                f.widget.setCursorPosition(0)
 
     def clear(self) -> None:
         for f in self.fields.values():

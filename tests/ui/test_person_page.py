@@ -41,5 +41,7 @@ def test_a_loaded_long_value_shows_its_beginning(qtbot) -> None:  # type: ignore
     form.resize(300, 80)
     form.show()
     address = "Số 146, đường Trần Hưng Đạo, Khu Quang Trung, phường Mạo Khê, tỉnh Quảng Ninh"
-    form.set_values({"permanent_address": address})
+    form.show_record({"permanent_address": address})
     assert edit.text() == address and edit.cursorPosition() == 0
+    form.set_values({"permanent_address": "Khu Quang Trung"})  # a default: typing goes on after it
+    assert edit.cursorPosition() == len("Khu Quang Trung")

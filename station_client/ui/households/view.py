@@ -127,7 +127,7 @@ class HouseholdPage(QWidget):
             return
         self.record = details["household"]
         if refill:
-            self.form.set_values(self.record)
+            self.form.show_record(self.record)
             self.form.show_problems([], self.context.language)
         self.members_model.set_rows([m | {"id": m["person_id"]} for m in details["members"]])
         self.retranslate()

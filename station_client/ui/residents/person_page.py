@@ -192,7 +192,7 @@ class PersonPage(QWidget):
         self.record = person
         self.details = details
         if not editing_same:
-            self.form.set_values(person)
+            self.form.show_record(person)
         self.residence_model.set_rows(details["residences"])
         self._fill_side()
         self.retranslate()
