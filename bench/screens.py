@@ -165,6 +165,12 @@ def main() -> int:
         residents.search.clear()
         QTest.qWait(400)
         shot("residents-english")
+        ws.show_section("today")
+        shot("today-english")
+        ws.show_section("dossiers")
+        shot("dossiers-english")
+        ws.show_section("reports")
+        shot("reports-english")
         app.context.set_language("vi")
         app.close()
     finally:

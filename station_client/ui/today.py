@@ -103,6 +103,7 @@ class TodayView(QWidget):
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
+            self.reload()  # the providers word their items in the language of the moment they run
         super().changeEvent(event)
 
     def retranslate(self) -> None:

@@ -79,3 +79,20 @@ def test_dossiers_and_reports_pages_in_english(qtbot, app_factory, data_dir) -> 
     vietnamese = sorted({t for t in texts if VIETNAMESE.search(t)})
     assert vietnamese == [], vietnamese
     app.context.set_language("vi")
+
+
+def test_today_items_follow_a_language_switch(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
+    from station_client.commands.demo import prepare_station
+
+    login = prepare_station(data_dir.parent, 200, None)
+    app = app_factory(demo_password=login)
+    w = app.window
+    w.login.password.setText(login[1])
+    w.login.submit()
+    qtbot.waitUntil(lambda: w.stack.currentWidget() is w.workspace)
+    today = w.workspace.widgets["today"]
+    qtbot.waitUntil(lambda: any(i.title.startswith("Quá hạn giải quyết") for i in today.items), timeout=10_000)
+    app.context.set_language("en")
+    qtbot.waitUntil(lambda: any(i.title.startswith("Overdue: ") for i in today.items), timeout=10_000)
+    assert not any(i.title.startswith("Quá hạn giải quyết") for i in today.items)
+    app.context.set_language("vi")
