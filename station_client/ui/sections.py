@@ -62,6 +62,11 @@ A person's page lists every dossier and report the person appears in, from "pers
 
     register_person_links("dossiers", dossiers_of)
 
+``station_client/ui/residents/appearances.py`` already registers "dossiers" and "reports" link providers (the
+records linked to the person: applicant, reporter, petitioner, violator, party), built on the dossier and
+report stores' searches; a feature that registers its own under the same id replaces them (feature packages
+are imported after residents).
+
 Providers must be quick (indexed queries, a few hundred rows at most) and must not write. A provider that
 raises is reported in the Today list as one failed line; the others still show. Opening an item calls
 ``context.open_record(item.kind, item.record_id)``, which switches to ``item.section`` and calls its widget's
