@@ -128,7 +128,8 @@ def main() -> int:
         applicant = app.tasks.call_write(lambda store: store.get("dossier", item.record_id))["applicant_person_id"]
         residents.open_record("person", applicant)
         wait_for(lambda: residents.person.details is not None
-                 and residents.person.details["person"]["id"] == applicant)
+                 and residents.person.details["person"]["id"] == applicant
+                 and residents.person.details["links"] is not None)
         shot("nhan-khau-co-ho-so")
         residents.person.links.setCurrentRow(0)
         residents.person._open_link(residents.person.links.item(0))

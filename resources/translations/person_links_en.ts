@@ -35,12 +35,17 @@
         <translation>party</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/residents/appearances.py" line="129"/>
+        <location filename="../../station_client/ui/residents/appearances.py" line="126"/>
+        <source>Đang tìm hồ sơ, tin báo…</source>
+        <translation>Looking for dossiers and reports…</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/residents/appearances.py" line="134"/>
         <source>xử lý ở mục Đồng bộ (Ctrl+6)</source>
         <translation>settle it in Sync (Ctrl+6)</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/residents/appearances.py" line="132"/>
+        <location filename="../../station_client/ui/residents/appearances.py" line="137"/>
         <source>khác với Công an tỉnh ở: %1</source>
         <translation>differs from the province in: %1</translation>
     </message>

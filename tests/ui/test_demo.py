@@ -12,6 +12,12 @@ from station_client.commands.demo import DOSSIERS, prepare_station
 from .conftest import type_text
 
 
+def _wait_links(qtbot, page, person_id: str) -> None:  # type: ignore[no-untyped-def]
+    """The person's page shows them, and their dossier/report links have arrived (they load after the form)."""
+    qtbot.waitUntil(lambda: page.details is not None and page.details["person"]["id"] == person_id
+                    and page.details["links"] is not None, timeout=10_000)
+
+
 def test_demo_station_today_and_person_links(qtbot, app_factory, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
     login = prepare_station(data_dir.parent, 300, None)  # the station lives in data_dir; no province server
     assert prepare_station(data_dir.parent, 300, None) == login  # a second start the same day: same login...
@@ -37,8 +43,7 @@ def test_demo_station_today_and_person_links(qtbot, app_factory, data_dir: Path)
     residents = w.workspace.page("residents")
     residents.open_record("person", dossier["applicant_person_id"])
     page = residents.person
-    qtbot.waitUntil(lambda: page.details is not None and page.details["person"]["id"]
-                    == dossier["applicant_person_id"], timeout=10_000)
+    _wait_links(qtbot, page, dossier["applicant_person_id"])
     assert not page.details["link_failures"]
     lines = [page.links.item(r).text() for r in range(page.links.count())]
     assert any(dossier["code"] in line and "Đang giải quyết" in line for line in lines), lines
@@ -56,16 +61,14 @@ def test_demo_station_today_and_person_links(qtbot, app_factory, data_dir: Path)
         "ORDER BY register_no LIMIT 1").fetchone())
     w.workspace.page("residents")
     residents.open_record("person", report["reporter_person_id"])
-    qtbot.waitUntil(lambda: page.details is not None and page.details["person"]["id"]
-                    == report["reporter_person_id"], timeout=10_000)
+    _wait_links(qtbot, page, report["reporter_person_id"])
     lines = [page.links.item(r).text() for r in range(page.links.count())]
     assert any(report["register_no"] in line and "người tố giác" in line for line in lines), lines
 
     # In English the lines are English (kind, status, role), the register's own words stay as written.
     app.context.set_language("en")
     residents.open_record("person", dossier["applicant_person_id"])
-    qtbot.waitUntil(lambda: page.details is not None and page.details["person"]["id"]
-                    == dossier["applicant_person_id"], timeout=10_000)
+    _wait_links(qtbot, page, dossier["applicant_person_id"])
     lines = [page.links.item(r).text() for r in range(page.links.count())]
     assert any(line.startswith(f"Dossier {dossier['code']}") and "Processing" in line and "Filed on" in line
                for line in lines), lines

@@ -121,6 +121,11 @@ def reports_of(conn: sqlite3.Connection, person_id: str) -> list[PersonLink]:
     return links
 
 
+def searching_text() -> str:
+    """Shown in the person's "appears in" list while the searches run."""
+    return QCoreApplication.translate("PersonLinks", "Đang tìm hồ sơ, tin báo…")
+
+
 def conflict_note(note: str) -> str:
     """A person's open conflict in the officer's words: which fields differ from the province and where to
     settle it (the store notes the fields by name, e.g. "...: occupation, phone")."""

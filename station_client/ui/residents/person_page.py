@@ -31,7 +31,7 @@ from ..i18n import format_date
 from ..labels import RELATIONSHIPS, RESIDENCE_TYPES, SEXES, label, sync_state, vocabulary
 from ..models import Column, ListModel
 from ..sections import PersonLink, collect_person_links
-from .appearances import conflict_note
+from .appearances import conflict_note, searching_text
 from .residence_dialog import ResidenceDialog
 
 PERSON_FIELDS: tuple[tuple[str, str], ...] = (
@@ -43,11 +43,12 @@ PERSON_FIELDS: tuple[tuple[str, str], ...] = (
 
 
 def load_details(conn: Any, person_id: str) -> dict[str, Any]:
-    """Everything the page shows, read in one go on a reader thread."""
+    """The record, household and residences, read in one go on a reader thread. The dossiers and reports the
+    person appears in come after (``links`` None until then): those searches may take a moment at a big
+    station and the form must not wait for them."""
     person = lists.get_record(conn, "person", person_id)
-    links, failures = collect_person_links(conn, person_id)
     return {"person": person, "memberships": lists.memberships_of(conn, person_id),
-            "residences": lists.residences_of(conn, person_id), "links": links, "link_failures": failures}
+            "residences": lists.residences_of(conn, person_id), "links": None, "link_failures": []}
 
 
 def _address(address: str | None, hamlet: str | None) -> str:
@@ -198,6 +199,15 @@ class PersonPage(QWidget):
         self.retranslate()
         if not editing_same:
             self.form.focus_first()
+        person_id = person["id"]
+        self.context.tasks.run(lambda conn: collect_person_links(conn, person_id),
+                               lambda found: self._links_loaded(details, found), on="read")
+
+    def _links_loaded(self, details: dict[str, Any], found: tuple[list[PersonLink], list[Any]]) -> None:
+        if self.details is not details:
+            return  # another person (or a fresher read of this one) is on the page now
+        details["links"], details["link_failures"] = found
+        self._fill_side()
 
     def _note(self, note: str) -> str:
         """The province's reason, stored as JSON {"vi", "en"} or plain text."""
@@ -234,6 +244,9 @@ class PersonPage(QWidget):
         else:
             self.household_label.setText(self.tr("Chưa thuộc hộ gia đình nào."))
         self.links.clear()
+        if details["links"] is None:
+            self.links.addItem(searching_text())
+            return
         for link in details["links"]:
             item = QListWidgetItem(link.title + (f"\n    {link.detail}" if link.detail else ""))
             item.setData(Qt.ItemDataRole.UserRole, link)
