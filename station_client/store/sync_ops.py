@@ -190,7 +190,8 @@ def _server_fields(kind: RecordKind, record: dict[str, Any] | None) -> dict[str,
     """The kind's fields from a record object as the server sends it (``{"fields": {...}}`` or flat)."""
     if record is None:
         return None
-    src = record.get("fields") if isinstance(record.get("fields"), dict) else record
+    inner = record.get("fields")
+    src: dict[str, Any] = inner if isinstance(inner, dict) else record
     out: dict[str, Any] = {}
     for name, value in src.items():
         f = kind.by_name.get(name)
@@ -380,10 +381,10 @@ def _apply_state(store: Store, kind: RecordKind, record_id: str, server_fields: 
         if kind.table == "persons" and not deleted:
             search.fts_add(conn, int(cur.lastrowid or 0),
                            {k: db_values[k] for k in ("search_name", "search_ids", "search_addr")})
-        diff = {f: [None, v] for f, v in record.items() if v is not None}
+        created: dict[str, Any] = {f: [None, v] for f, v in record.items() if v is not None}
         if deleted:
-            diff["deleted"] = [False, True]
-        chain.prev = store._audit(kind, record_id, "remote", diff, officer, now, None,
+            created["deleted"] = [False, True]
+        chain.prev = store._audit(kind, record_id, "remote", created, officer, now, None,
                                   record_hash(kind, record_id, record, deleted), chain.prev)
         store.note_change(kind.name, record_id, sync_state=True)
         return True
