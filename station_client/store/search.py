@@ -4,9 +4,10 @@ The store keeps folded copies of the searchable text in ``search_*`` columns (fi
 by triggers: folding needs Python, and đ → d is not something SQLite's ``remove_diacritics`` does) and an
 external-content FTS5 index over them keyed by the stable row number ``n``.
 
-Ranking, best first: exact ID number; full name starting with the query (B-tree range on ``search_name``);
-then every word of the query prefixing a word of the name, ID numbers or address (FTS5, no ORDER BY so it
-stops after ``limit`` hits even for "nguyen" at a million residents).
+Ranking, best first: exact ID number; ID number starting with the digits typed (B-tree range); full name
+starting with the query (B-tree range on ``search_name``); then every word of the query prefixing a word of
+the name, ID numbers or address (FTS5, no ORDER BY so it stops after ``limit`` hits even for "nguyen" at a
+million residents).
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ class PersonHit:
     sex: str | None
     personal_id: str | None
     permanent_address: str | None
-    match: str  # "id", "name_prefix", "name_words", "words"
+    match: str  # "id", "id_prefix", "name_prefix", "name_words", "words"
 
 
 _HIT_COLUMNS = "p.id, p.n, p.full_name, p.birth_date, p.sex, p.personal_id, p.permanent_address"
@@ -115,6 +116,14 @@ def search_persons(conn: sqlite3.Connection, query: str, limit: int = 50) -> lis
         add(_hits(conn.execute(
             f"SELECT {_HIT_COLUMNS} FROM persons p WHERE (p.personal_id = ? OR p.old_id = ?) AND p.deleted = 0 "
             "LIMIT ?", (compact, compact, limit)).fetchall(), "id"))
+        # The start of an ID number: a B-tree range. FTS finds fragments anywhere in a number too, but a
+        # 4-digit prefix like "0220" (province + century) is beyond the prefix index and matches thousands of
+        # distinct fragment terms, which FTS would merge before returning its first row.
+        if len(results) < limit:
+            add(_hits(conn.execute(
+                f"SELECT {_HIT_COLUMNS} FROM persons p WHERE p.personal_id > ? AND p.personal_id < ? "
+                "AND p.deleted = 0 ORDER BY p.personal_id LIMIT ?", (compact, compact + ":", limit)).fetchall(),
+                "id_prefix"))
     else:
         upper = folded + "\uffff"
         add(_hits(conn.execute(
@@ -122,8 +131,13 @@ def search_persons(conn: sqlite3.Connection, query: str, limit: int = 50) -> lis
             "AND p.deleted = 0 ORDER BY p.search_name LIMIT ?", (folded, upper, limit)).fetchall(), "name_prefix"))
     words = " AND ".join(f'"{w}"*' for w in (_FTS_SAFE.sub("", t) for t in tokens) if w)
     if words:
-        # Words of the name first, then the same words anywhere (ID fragments, addresses).
-        for match, label in ((f"search_name : ({words})", "name_words"), (words, "words")):
+        # Words of the name first, then the same words anywhere (ID fragments, addresses). Names hold no digits,
+        # so a digits-only query skips the name pass: FTS would still merge the doclists of every ID fragment
+        # starting with those digits (most of the commune for "0220") only to filter them all out by column.
+        passes = [(words, "words")]
+        if not all(t.isdigit() for t in tokens):
+            passes.insert(0, (f"search_name : ({words})", "name_words"))
+        for match, label in passes:
             if len(results) >= limit:
                 break
             add(_hits(conn.execute(

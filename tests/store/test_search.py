@@ -53,6 +53,14 @@ def test_exact_id_first_then_fragments(store, people):
     assert people["duc"]["id"] in [h.id for h in store.search_persons("0850001")]
 
 
+def test_start_of_an_id_ranks_before_fragments_inside_numbers(store, people):
+    hits = store.search_persons("0220850", limit=500)
+    assert hits[0].id == people["duc"]["id"] and hits[0].match == "id_prefix"
+    assert all(h.personal_id.startswith("0220850") for h in hits if h.match == "id_prefix")
+    # Digits split by a space are the same number, as an officer copies it off a card.
+    assert store.search_persons("022 085 000")[0].id == people["duc"]["id"]
+
+
 def test_finds_by_household_address(store, people):
     assert people["duc"]["id"] in [h.id for h in store.search_persons("le loi", limit=500)]
     # Moving the household updates its members' index in the same write.
