@@ -547,3 +547,94 @@ class StationStats:
     petitions: PetitionStats
     mediation: MediationStats
     violations: ViolationStats
+
+
+def compute(period: Period, *, dossiers: Iterable[Mapping[str, Any]], crime_reports: Iterable[Mapping[str, Any]],
+            petitions: Iterable[Mapping[str, Any]], mediation: Iterable[Mapping[str, Any]],
+            violations: Iterable[Mapping[str, Any]], cal: WorkCalendar, units: Mapping[str, str],
+            fields: Mapping[str, str] | None = None, names: Mapping[str, str] | None = None,
+            hours: OfficeHours | None = None) -> StationStats:
+    """Every figure of ``period`` from the records of each kind. The station (``store/statistics.py``, rows of
+    its tables) and the province (``province_server/statistics.py``, synced record fields) both call this, so
+    a figure means the same on both sides."""
+    hours = hours or default_office_hours()
+    return StationStats(
+        period,
+        dossier_figures(dossiers, period, cal, fields=fields, names=names, hours=hours),
+        crime_report_figures(crime_reports, period, hours=hours),
+        petition_figures(petitions, period, units, hours=hours),
+        mediation_figures(mediation, period, hours=hours),
+        violation_figures(violations, period, units, hours=hours))
+
+
+# ----------------------------------------------------------------------------------------- flat figures
+Figure = int | str | None
+
+
+def _timely_flat(prefix: str, t: Timeliness) -> dict[str, Figure]:
+    rate = t.on_time_rate
+    return {f"{prefix}.early": t.early, f"{prefix}.on_time": t.on_time, f"{prefix}.late": t.late,
+            f"{prefix}.on_time_rate": None if rate is None else str(rate)}
+
+
+def _pending_flat(prefix: str, p: Pending, paused: bool = False) -> dict[str, Figure]:
+    out: dict[str, Figure] = {f"{prefix}.not_due": p.not_due, f"{prefix}.overdue": p.overdue}
+    if paused:
+        out[f"{prefix}.paused"] = p.paused
+    return out
+
+
+def _dossier_flat(prefix: str, f: DossierFigures) -> dict[str, Figure]:
+    return {f"{prefix}.received": f.received, f"{prefix}.received_in_person": f.received_in_person,
+            f"{prefix}.received_online": f.received_online, f"{prefix}.received_post": f.received_post,
+            f"{prefix}.refused": f.refused, f"{prefix}.resolved": f.resolved.total,
+            **_timely_flat(f"{prefix}.resolved", f.resolved), **_pending_flat(f"{prefix}.pending", f.pending, True)}
+
+
+def flat_figures(s: StationStats) -> dict[str, Figure]:
+    """Every figure as ``{"dossiers.resolved.late": 2, ...}``: what a period report carries to the province
+    (``stat_report.figures``) and what the province compares figure by figure. Rates are text ("60.0") or
+    None, so the JSON never holds a float that could round differently on the other side."""
+    d, c, p, m, v = s.dossiers, s.crime_reports, s.petitions, s.mediation, s.violations
+    out: dict[str, Figure] = _dossier_flat("dossiers", d.total)
+    for key, f in d.by_procedure.items():
+        out |= _dossier_flat(f"dossiers.procedure.{key}", f)
+    out["crime_reports.received"] = c.received
+    out |= {f"crime_reports.received.{k}": n for k, n in c.received_by_kind.items()}
+    out |= {"crime_reports.urgent": c.urgent, "crime_reports.anonymous": c.anonymous}
+    for rule, t in c.transferred.items():
+        out |= _timely_flat(f"crime_reports.transferred.{rule}", t)
+    out |= _timely_flat("crime_reports.administrative", c.administrative)
+    out |= _timely_flat("crime_reports.handled", c.handled)
+    out |= {"crime_reports.closed_otherwise": c.closed_otherwise,
+            "crime_reports.reporters_notified": c.reporters_notified}
+    out |= _pending_flat("crime_reports.pending", c.pending)
+    out["petitions.received"] = p.received
+    out |= {f"petitions.received.{k}": n for k, n in p.received_by_type.items()}
+    out |= _timely_flat("petitions.classified", p.classified)
+    out |= {"petitions.accepted": p.accepted, "petitions.not_accepted": p.not_accepted,
+            "petitions.forwarded": p.forwarded, "petitions.withdrawn": p.withdrawn}
+    out |= _timely_flat("petitions.resolved", p.resolved)
+    out |= _pending_flat("petitions.pending", p.pending)
+    rate = m.success_rate
+    out |= {"mediation.received": m.received, "mediation.succeeded": m.succeeded, "mediation.failed": m.failed,
+            "mediation.success_rate": None if rate is None else str(rate), "mediation.open": m.open_at_close}
+    out |= {f"mediation.received.{k}": n for k, n in m.received_by_type.items()}
+    out |= {"violations.recorded": v.recorded, "violations.warnings": v.warnings, "violations.fines": v.fines,
+            "violations.fines_amount": v.fines_amount, "violations.fines_paid": v.fines_paid,
+            "violations.closed_without_decision": v.closed_without_decision}
+    out |= _timely_flat("violations.decided", v.decided)
+    out |= _pending_flat("violations.pending", v.pending)
+    return out
+
+
+def disagreements(computed: Mapping[str, Figure], submitted: Mapping[str, Any]) -> dict[str, tuple[Figure, Any]]:
+    """``{figure: (computed, submitted)}`` for every figure the two sides state differently. A count missing on
+    one side is 0 there (a procedure with nothing in the period has no keys), a rate missing is None."""
+    out: dict[str, tuple[Figure, Any]] = {}
+    for key in sorted(set(computed) | set(submitted)):
+        empty = None if key.endswith("_rate") else 0
+        mine, theirs = computed.get(key, empty), submitted.get(key, empty)
+        if mine != theirs:
+            out[key] = (mine, theirs)
+    return out

@@ -4,7 +4,7 @@ Rules: a migration, once released, never changes (stations offline for weeks wil
 module ``mNNNN_*.py`` and list it below, in number order. Each is recorded in ``schema_migrations`` when
 applied, so independent migrations apply whatever order they landed in. Numbers reserved for work in
 progress: 2 dossiers, procedures and calendar; 3 reports, petitions, mediation, violations; 4 officer accounts;
-5 sync additions; 6 statistics; 7 security.
+5 sync additions; 6 statistics; 7 security; 8 statistics reports.
 """
 
 from __future__ import annotations
@@ -13,7 +13,15 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import m0001_base, m0002_dossiers, m0003_reports, m0004_accounts, m0005_sync, m0006_statistics
+from . import (
+    m0001_base,
+    m0002_dossiers,
+    m0003_reports,
+    m0004_accounts,
+    m0005_sync,
+    m0006_statistics,
+    m0008_stat_reports,
+)
 
 
 @dataclass(frozen=True)
@@ -30,6 +38,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "officer accounts; soft-deleted row indexes for list views", m0004_accounts.apply),
     Migration(5, "sync: conflict origin, offline bundles", m0005_sync.apply),
     Migration(6, "statistics: dossiers by result time", m0006_statistics.apply),
+    Migration(8, "period reports submitted to the province", m0008_stat_reports.apply),
 )
 
 LATEST = max(m.version for m in MIGRATIONS)
