@@ -1,5 +1,5 @@
 """Crime reports, petitions, mediation cases and administrative violations: intake with register numbers,
-status actions, the yearly registers, due/overdue lists, period statistics and search.
+status actions, the yearly registers, due/overdue lists and search (period statistics: ``store/statistics.py``).
 
 Reads take a plain ``sqlite3.Connection`` (a reader connection, or ``store.conn``); writes take the ``Store``
 and go through its one write path (record + audit + outbox), so every change is audited and synced.
@@ -301,50 +301,3 @@ def search(conn: sqlite3.Connection, query: str, *, kinds: Sequence[str] = KINDS
         if len(hits) >= limit:
             break
     return hits
-
-
-# ----------------------------------------------------------------------------------------- statistics
-@dataclass(frozen=True)
-class CrimeReportStats:
-    """The province's figures for crime reports received in a period."""
-
-    received: int
-    urgent: int
-    transferred: dict[str, int]  # by rule key (24 h / 48 h / 7 days)
-    transferred_on_time: dict[str, int]
-    administrative: int
-    closed: int
-    open: int
-    overdue_open: int
-    reporters_notified: int
-    anonymous: int
-
-    @property
-    def on_time_rate(self) -> float | None:
-        done = sum(self.transferred.values())
-        return None if done == 0 else sum(self.transferred_on_time.values()) / done
-
-
-def crime_report_stats(conn: sqlite3.Connection, start: date, end: date, now: datetime, *,
-                       hours: OfficeHours | None = None) -> CrimeReportStats:
-    now = (hours or default_office_hours()).local(now)
-    rows = register(conn, "crime_report", start=start, end=end, limit=100_000)
-    transferred: dict[str, int] = {}
-    on_time: dict[str, int] = {}
-    overdue_open = 0
-    for r in rows:
-        if r["status"] == "transferred" or r.get("transferred_at"):
-            key = r.get("rule_key") or ""
-            transferred[key] = transferred.get(key, 0) + 1
-            if r.get("outcome") in ("early", "on_time"):
-                on_time[key] = on_time.get(key, 0) + 1
-        if r["status"] in crime_reports.OPEN_STATUSES and r.get("due_at") and \
-                datetime.fromisoformat(r["due_at"]) < now:
-            overdue_open += 1
-    return CrimeReportStats(
-        received=len(rows), urgent=sum(1 for r in rows if r.get("urgent")), transferred=transferred,
-        transferred_on_time=on_time, administrative=sum(1 for r in rows if r.get("handled_at")),
-        closed=sum(1 for r in rows if r["status"] == "closed"),
-        open=sum(1 for r in rows if r["status"] in crime_reports.OPEN_STATUSES), overdue_open=overdue_open,
-        reporters_notified=sum(1 for r in rows if r.get("notices")),
-        anonymous=sum(1 for r in rows if r.get("reporter_anonymous")))

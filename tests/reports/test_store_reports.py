@@ -3,7 +3,7 @@ reporters, due lists, search with and without diacritics, province rule correcti
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -172,8 +172,14 @@ def test_crime_report_statistics_for_a_period(store: Store) -> None:
                    details={"transferred_to": "CQĐT"})
     R.apply_action(store, "crime_report", b["id"], "notify", officer=OFFICER, at=datetime(2025, 6, 5, 11, 0),
                    details={"content": "Đã chuyển tin báo đến Cơ quan CSĐT", "method": "phone"})
-    s = R.crime_report_stats(store.conn, date(2025, 6, 1), date(2025, 6, 30), datetime(2025, 6, 20, 9, 0))
+    # The period figures (one definition: store/statistics.py, docs/statistics.md).
+    from decimal import Decimal
+
+    from station_client.domain.statistics import Period
+    from station_client.store.statistics import station_stats
+
+    s = station_stats(store.conn, Period.parse("2025-06")).crime_reports
     assert (s.received, s.urgent, s.anonymous, s.reporters_notified) == (3, 1, 1, 1)
-    assert s.transferred == {"crime_report.urgent": 1, "crime_report.normal": 1}
-    assert s.transferred_on_time == {"crime_report.normal": 1}
-    assert (s.open, s.overdue_open, s.on_time_rate) == (1, 1, 0.5)
+    assert {k: (t.early + t.on_time, t.late) for k, t in s.transferred.items()} == \
+        {"crime_report.normal": (1, 0), "crime_report.urgent": (0, 1)}
+    assert (s.pending.not_due, s.pending.overdue, s.handled.on_time_rate) == (0, 1, Decimal("50.0"))
