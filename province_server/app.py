@@ -10,7 +10,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import Depends, FastAPI, Path, Request
+from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -200,8 +200,13 @@ def create_app(db: Database) -> FastAPI:
         return {"station_id": station_id, "status": "revoked"}
 
     @app.get("/v1/admin/stats", tags=["admin"])
-    def admin_stats(_admin: str = Depends(admin_auth)) -> dict[str, Any]:
-        return ops.stats(db)
+    def admin_stats(period: str | None = Query(None, max_length=40), _admin: str = Depends(admin_auth)
+                    ) -> dict[str, Any]:
+        if period is None:
+            return ops.stats(db)
+        from .statistics import period_table
+
+        return period_table(db, period)
 
     @app.get("/v1/admin/records/{kind}/{record_id}", tags=["admin"])
     def admin_get_record(kind: str = Path(pattern=KIND_PATTERN), record_id: str = Path(pattern=ID_PATTERN),

@@ -122,6 +122,8 @@ def cmd_admin_token(args: argparse.Namespace) -> int:
 def cmd_stats(args: argparse.Namespace) -> int:
     from . import ops
 
+    if args.period:
+        return _period_stats(args)
     data = ops.stats(_ready_db(args))
     if args.json:
         _print(data, True)
@@ -132,6 +134,26 @@ def cmd_stats(args: argparse.Namespace) -> int:
     for s in data["stations"]:
         print(f"{s['id']:<12} {s['status']:<8} {s['last_seen'] or '-':<28} {s['commune_records']:>8} "
               f"{s['commune_open_conflicts']:>9} {s['scope_denials']:>6}  {s['name']}")
+    return 0
+
+
+def _period_stats(args: argparse.Namespace) -> int:
+    """``stats --period P``: the province-wide figures, computed from the records and checked against the
+    stations' submitted reports (``statistics.py``)."""
+    from station_client.domain.statistics import Period
+
+    from . import statistics
+
+    try:
+        period = Period.parse(args.period)
+    except ValueError as exc:
+        print(f"province-server: {exc}", file=sys.stderr)
+        return 2
+    table = statistics.province_table(_ready_db(args), period)
+    if args.json:
+        _print(table, True)
+    else:
+        sys.stdout.write(statistics.text_table(table))
     return 0
 
 
@@ -172,8 +194,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("station_id")
     t = add("admin-token", cmd_admin_token, "make a province admin token (printed once)")
     t.add_argument("--note", default="")
-    s2 = add("stats", cmd_stats, "per-station last seen, open conflicts, record counts")
+    s2 = add("stats", cmd_stats, "per-station last seen, open conflicts, record counts; with --period the "
+                                 "province-wide figures of a period, checked against the submitted reports")
     s2.add_argument("--json", action="store_true")
+    s2.add_argument("--period", default=None, help="2026-10, 2026-Q4, 2026 or 2026-10-01..2026-10-15")
     add("new-epoch", cmd_new_epoch, "give the database a new epoch (after restoring it by other means)")
     from . import bundles, dump
 

@@ -181,7 +181,9 @@ def submit_report(store: Store, stats: st.StationStats, *, officer: str, prepare
     p = stats.period
     return store.create("stat_report", {
         "period": p.label, "period_start": p.start, "period_end": p.end,
-        "station_name": settings.get("station.name") or "", "commune_code": settings.get("station.commune_code"),
+        # The configured name, else the one the province gave at enrollment.
+        "station_name": settings.get("station.name") or settings.get("station.station_name") or "",
+        "commune_code": settings.get("station.commune_code"),
         "figures": st.flat_figures(stats), "prepared_by": prepared_by, "approved_by": approved_by,
         "submitted_at": at, "submitted_by": officer, "note": note}, officer=officer)
 

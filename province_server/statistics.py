@@ -1,0 +1,183 @@
+"""The province-wide period table: per commune, every figure computed from the records its stations synced,
+side by side with the figures the station submitted (``stat_report`` records), each disagreement flagged.
+
+The figures are those of ``station_client/domain/statistics.py`` (one implementation, docs/statistics.md): the
+server reads the commune's record fields (JSON) and the province's reference data (procedure catalogue,
+calendar overrides, deadline rules — shipped ones where the province has loaded none, as at a station) and
+calls the same ``compute``. A station and the province thus agree exactly when the station had synced every
+record before it submitted; a figure that differs means a record changed after the report (a late entry, a
+deleted dossier) or a report that does not state what the records say.
+
+Used by ``province-server stats --period P`` and ``GET /v1/admin/stats?period=P``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select
+
+from station_client.domain import statistics as st
+from station_client.domain.calendar import CalendarOverride, WorkCalendar, shipped_overrides
+from station_client.domain.deadline_rules import RuleSet
+from station_client.domain.procedures import Procedure, shipped_catalogue
+from station_client.domain.registry import get_kind
+
+from . import schema
+from .db import Database
+
+FIGURE_KINDS = ("dossier", "crime_report", "petition", "mediation_case", "admin_violation")
+REFERENCE_KINDS = ("procedure", "calendar_override", "deadline_rule")
+# The columns of the printed table: (figure key, short Vietnamese heading).
+HEADLINE = (
+    ("dossiers.received", "HS nhận"),
+    ("dossiers.resolved", "HS xong"),
+    ("dossiers.resolved.early", "trước hạn"),
+    ("dossiers.resolved.on_time", "đúng hạn"),
+    ("dossiers.resolved.late", "quá hạn"),
+    ("dossiers.resolved.on_time_rate", "% đúng hạn"),
+    ("dossiers.pending.overdue", "tồn quá hạn"),
+    ("crime_reports.received", "TG nhận"),
+    ("crime_reports.handled.late", "TG trễ"),
+    ("crime_reports.pending.overdue", "TG tồn quá hạn"),
+    ("petitions.received", "đơn nhận"),
+    ("violations.recorded", "VPHC"),
+)
+
+
+def _full(kind: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """A record's fields with every field of its kind present (a station's first push leaves out nulls)."""
+    return get_kind(kind).empty_record() | fields
+
+
+def _reference(conn: Any) -> tuple[WorkCalendar, dict[str, str], dict[str, str], dict[str, str]]:
+    """(calendar, units by deadline rule, field by procedure, name by procedure) from the province's reference
+    records, falling back to the shipped data as a station does before its first sync."""
+    r = schema.records
+    refs: dict[str, list[dict[str, Any]]] = {k: [] for k in REFERENCE_KINDS}
+    for kind, fields in conn.execute(select(r.c.kind, r.c.fields).where(r.c.kind.in_(REFERENCE_KINDS),
+                                                                        r.c.deleted.is_(False))):
+        refs[kind].append(_full(kind, json.loads(fields)))
+    overrides = [CalendarOverride.from_dict(o) for o in refs["calendar_override"]] or shipped_overrides()
+    cal = WorkCalendar.default(overrides=overrides)
+    rules = RuleSet.load(x for x in refs["deadline_rule"] if x.get("active") is not False)
+    procedures = [Procedure.from_record(p) for p in refs["procedure"] or shipped_catalogue()]
+    return (cal, {x.key: x.duration.unit for x in rules.all()}, {p.key: p.field for p in procedures},
+            {p.key: p.name for p in procedures})
+
+
+def _commune_records(conn: Any, communes: Iterable[str]) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    r = schema.records
+    out: dict[str, dict[str, list[dict[str, Any]]]] = {c: {k: [] for k in (*FIGURE_KINDS, "stat_report")}
+                                                       for c in communes}
+    rows = conn.execute(select(r.c.commune_code, r.c.kind, r.c.id, r.c.origin, r.c.fields).where(
+        r.c.kind.in_((*FIGURE_KINDS, "stat_report")), r.c.deleted.is_(False), r.c.commune_code.in_(list(out))))
+    for commune, kind, rid, origin, fields in rows:
+        out[commune][kind].append(_full(kind, json.loads(fields)) | {"id": rid, "_origin": origin})
+    return out
+
+
+def province_table(db: Database, period: st.Period, communes: Iterable[str] | None = None) -> dict[str, Any]:
+    """Per commune with a station: the computed figures, the latest submitted report of ``period`` (or None),
+    the disagreements; and the province's totals (computed, and the sum of what was submitted)."""
+    s = schema.stations
+    with db.read() as conn:
+        stations = conn.execute(select(s.c.id, s.c.name, s.c.commune_code).where(s.c.status != "revoked")
+                                .order_by(s.c.commune_code, s.c.id)).mappings().all()
+        wanted = set(communes) if communes is not None else {x["commune_code"] for x in stations}
+        cal, units, fields, names = _reference(conn)
+        records = _commune_records(conn, sorted(wanted))
+    rows = []
+    total_computed: dict[str, int] = {}
+    total_submitted: dict[str, int] = {}
+    for commune in sorted(wanted):
+        recs = records[commune]
+        stats = st.compute(period, dossiers=recs["dossier"], crime_reports=recs["crime_report"],
+                           petitions=recs["petition"], mediation=recs["mediation_case"],
+                           violations=recs["admin_violation"], cal=cal, units=units, fields=fields, names=names)
+        computed = st.flat_figures(stats)
+        reports = sorted((x for x in recs["stat_report"] if x.get("period") == period.label),
+                         key=lambda x: str(x.get("submitted_at") or ""))
+        latest = reports[-1] if reports else None
+        submitted = dict(latest["figures"] or {}) if latest else None
+        flags = st.disagreements(computed, submitted) if submitted is not None else {}
+        _add(total_computed, computed)
+        if submitted is not None:
+            _add(total_submitted, submitted)
+        rows.append({
+            "commune_code": commune,
+            "stations": [{"id": x["id"], "name": x["name"]} for x in stations if x["commune_code"] == commune],
+            "computed": computed,
+            "submitted": submitted,
+            "report": None if latest is None else {
+                "id": latest["id"], "station_id": latest["_origin"], "station_name": latest.get("station_name"),
+                "submitted_at": latest.get("submitted_at"), "submitted_by": latest.get("submitted_by"),
+                "reports_for_period": len(reports)},
+            "disagreements": {k: {"computed": a, "submitted": b} for k, a, b in
+                              ((k, *v) for k, v in flags.items())},
+        })
+    return {"period": period.label, "start": period.start.isoformat(), "end": period.end.isoformat(),
+            "communes": rows, "total": {"computed": total_computed, "submitted": total_submitted},
+            "flagged": sum(len(r["disagreements"]) for r in rows)}
+
+
+def _add(into: dict[str, int], figures: dict[str, Any]) -> None:
+    """Sum the counts (rates are not additive: a province rate is recomputed from its parts)."""
+    for k, v in figures.items():
+        if isinstance(v, int) and not isinstance(v, bool):
+            into[k] = into.get(k, 0) + v
+
+
+def _rate(t: dict[str, int], prefix: str) -> str | None:
+    rate = st.percent(t.get(f"{prefix}.early", 0) + t.get(f"{prefix}.on_time", 0),
+                      t.get(f"{prefix}.early", 0) + t.get(f"{prefix}.on_time", 0) + t.get(f"{prefix}.late", 0))
+    return None if rate is None else str(rate)
+
+
+def text_table(table: dict[str, Any]) -> str:
+    """The table for the terminal: one line per commune, computed figures; a figure the submitted report
+    states differently shows both, ``12≠13`` (computed ≠ submitted), and is listed under the table."""
+    heads = ["Xã", "Trạm", "Báo cáo"] + [h for _, h in HEADLINE]
+    lines: list[list[str]] = [heads]
+    for row in table["communes"]:
+        cells = [row["commune_code"], ", ".join(s["id"] for s in row["stations"]),
+                 "đã nộp" if row["report"] else "chưa nộp"]
+        for key, _ in HEADLINE:
+            value = _cell(row["computed"].get(key, None if key.endswith("_rate") else 0))
+            if key in row["disagreements"]:
+                value += "≠" + _cell(row["disagreements"][key]["submitted"])
+            cells.append(value)
+        lines.append(cells)
+    total = dict(table["total"]["computed"])
+    total["dossiers.resolved.on_time_rate"] = _rate(total, "dossiers.resolved")  # type: ignore[assignment]
+    lines.append(["Toàn tỉnh", "", ""] + [_cell(total.get(k, None if k.endswith("_rate") else 0)) for k, _ in HEADLINE])
+    widths = [max(len(r[i]) for r in lines) for i in range(len(heads))]
+    out = [f"Thống kê toàn tỉnh — kỳ {table['period']} ({table['start']} – {table['end']})"]
+    out += ["  ".join(v.ljust(w) if i < 3 else v.rjust(w) for i, (v, w) in enumerate(zip(r, widths, strict=True)))
+            .rstrip() for r in lines]
+    flagged = [(row["commune_code"], k, d) for row in table["communes"] for k, d in row["disagreements"].items()]
+    if flagged:
+        out += ["", f"Số liệu báo cáo khác số liệu tính từ hồ sơ ({len(flagged)}):"]
+        out += [f"  {c}  {k}: tính từ hồ sơ {_cell(d['computed'])}, báo cáo {_cell(d['submitted'])}"
+                for c, k, d in flagged]
+    else:
+        out += ["", "Không có số liệu báo cáo nào khác số liệu tính từ hồ sơ."]
+    return "\n".join(out) + "\n"
+
+
+def _cell(value: Any) -> str:
+    return "—" if value is None else str(value)
+
+
+def period_table(db: Database, period_text: str) -> dict[str, Any]:
+    """``GET /v1/admin/stats?period=P``: 400 ``period.invalid`` for a period that does not parse."""
+    from .errors import ApiError
+
+    try:
+        period = st.Period.parse(period_text)
+    except ValueError:
+        raise ApiError(400, "period.invalid", "Kỳ không hợp lệ (2026-10, 2026-Q4, 2026, 2026-10-01..2026-10-15).",
+                       "Invalid period (2026-10, 2026-Q4, 2026, 2026-10-01..2026-10-15).") from None
+    return province_table(db, period)
