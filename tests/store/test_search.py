@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from station_client.domain.text import fold
 from station_client.synthetic import Generator
@@ -81,3 +83,22 @@ def test_punctuation_and_empty_queries_are_harmless(store, people):
     assert store.search_persons("") == []
     assert store.search_persons('"*)(') == []
     assert isinstance(store.search_persons("nguyen AND OR NOT"), list)
+
+
+def _reference_fold(value: str) -> str:
+    """The plain definition fold() is a fast equivalent of: NFD, drop combining marks, đ/ð → d, lower-case."""
+    import re
+    import unicodedata
+    decomposed = unicodedata.normalize("NFD", value.translate(str.maketrans("đĐðÐ", "dddd")))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return re.sub(r"\s+", " ", stripped.lower()).strip()
+
+
+_VI_LETTERS = ("aăâbcdđeêghiklmnoôơpqrstuưvxyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ"
+               "ĐÂĂÊÔƠƯÀÁẢÃẠ 0123456789,.-\t\n\u0301\u0300\u0303\u0309\u0323")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=_VI_LETTERS) | st.text())
+def test_fold_matches_its_definition(value: str) -> None:
+    assert fold(value) == _reference_fold(value)
