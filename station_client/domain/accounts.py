@@ -8,8 +8,9 @@ import hmac
 import os
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
+from .kinds import Field, RecordKind
 from .problems import Problem
 
 Role = Literal["officer", "station_head"]
@@ -32,10 +33,25 @@ class Account:
     username: str
     full_name: str
     role: Role
+    must_change: bool = False  # a reset or province-issued password: the officer sets their own before working
 
     @property
     def is_head(self) -> bool:
         return self.role == "station_head"
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    """One line of the station head's officer list."""
+
+    username: str
+    full_name: str
+    role: Role
+    active: bool
+    locked: bool
+    must_change: bool
+    from_province: bool
+    last_login_at: str | None
 
 
 def hash_password(password: str, *, n: int | None = None) -> str:
@@ -88,3 +104,37 @@ def validate_role(role: str) -> list[Problem]:
     if role not in ROLES:
         return [Problem("role", "role.invalid", "Vai trò không hợp lệ.", "Invalid role.")]
     return []
+
+
+# ------------------------------------------------------------------------------ accounts from the province
+def _validate_officer_account(record: dict[str, Any]) -> list[Problem]:
+    problems = validate_username(record.get("username") or "") + validate_role(record.get("role") or "")
+    if not (record.get("full_name") or "").strip():
+        problems.append(Problem("full_name", "required", "Họ và tên là bắt buộc.", "Full name is required."))
+    if not str(record.get("password_hash") or "").startswith("scrypt$"):
+        problems.append(Problem("password_hash", "password_hash.format", "Mật khẩu ban đầu không hợp lệ.",
+                                "The initial password hash is invalid."))
+    if not record.get("issued_at"):
+        problems.append(Problem("issued_at", "required", "Thiếu thời điểm cấp.", "The issue time is missing."))
+    return problems
+
+
+# An officer account the province issues to a commune (``province-server officer add``): pulled by the
+# commune's stations only, never written by them. ``password_hash`` is the scrypt hash of a one-time password
+# the province hands to the officer, who must replace it at first login; a later ``issued_at`` (a re-issue)
+# replaces the station's password again, which is how the province unlocks a station head who forgot theirs.
+OFFICER_ACCOUNT = RecordKind(
+    name="officer_account", table="officer_accounts", vi="Tài khoản cán bộ do tỉnh cấp",
+    en="Officer account issued by the province",
+    fields=(
+        Field("username", "text", "Tên đăng nhập", "Username"),
+        Field("full_name", "text", "Họ và tên", "Full name"),
+        Field("role", "text", "Vai trò", "Role"),
+        Field("password_hash", "text", "Mật khẩu ban đầu (băm)", "Initial password (hash)"),
+        Field("active", "bool", "Đang hoạt động", "Active"),
+        Field("issued_at", "datetime", "Thời điểm cấp", "Issued at"),
+        Field("note", "text", "Ghi chú", "Note"),
+    ),
+    province_only=True, validator=_validate_officer_account)
+
+KINDS = (OFFICER_ACCOUNT,)

@@ -43,6 +43,9 @@ class RecordKind:
     fields: tuple[Field, ...]
     # "commune": made and edited by stations, scoped to one commune. "reference": province-owned, pulled only.
     scope: Scope = "commune"
+    # A commune-scoped kind that only the province writes (officer accounts it provisions): stations pull it and
+    # never change it, like reference data, but each commune receives only its own.
+    province_only: bool = False
     validator: Validator | None = None
     normalizer: Normalizer | None = None
     by_name: dict[str, Field] = field(init=False, repr=False, compare=False)

@@ -1,18 +1,26 @@
-"""Officer accounts in the station file: create, verify (slow KDF, lockout), change password.
+"""Officer accounts in the station file: create, verify (slow KDF, lockout), change and reset passwords,
+disable and enable, and take the accounts the province issues.
 
-Accounts are local to the station (not synced, not in the outbox). Every function takes the writable ``Store``
-and runs on its thread; checks that write counters (failed logins) are transactions like any other write.
+Accounts are local to the station (not synced, not in the outbox); the province's issues arrive as
+``officer_account`` records (``domain/accounts.py``) and are taken into ``accounts`` when that officer logs in
+or the head lists the officers. Every function takes the writable ``Store`` and runs on its thread; checks that
+write counters (failed logins) are transactions like any other write. Managing other officers' accounts is a
+head-only action, refused by ``Store.authorize`` whatever the UI shows.
 """
 
 from __future__ import annotations
 
+import importlib
 from datetime import datetime, timedelta
+from typing import Any
 
 from ..clock import now_iso, utcnow
+from ..domain import permissions
 from ..domain.accounts import (
     LOCK_MINUTES,
     MAX_FAILURES,
     Account,
+    AccountInfo,
     check_password,
     hash_password,
     validate_password,
@@ -29,7 +37,7 @@ class AuthError(StoreError):
 
 
 def _account(row: object) -> Account:
-    return Account(row["username"], row["full_name"], row["role"])  # type: ignore[index]
+    return Account(row["username"], row["full_name"], row["role"], bool(row["must_change"]))  # type: ignore[index]
 
 
 def count_accounts(store: Store) -> int:
@@ -43,6 +51,9 @@ def list_accounts(store: Store) -> list[Account]:
 
 def create_account(store: Store, username: str, full_name: str, role: str, password: str,
                    confirm: str | None = None, *, created_by: str | None = None, kdf_n: int | None = None) -> Account:
+    """A new account. ``created_by``: the head creating it in the app (checked); None for the program's own
+    setup paths (first run, demo, tests), which act as ``system:setup``."""
+    store.authorize(permissions.MANAGE_ACCOUNTS, created_by or permissions.SYSTEM_SETUP)
     username = (username or "").strip().lower()
     full_name = " ".join((full_name or "").split())
     problems = validate_username(username) + validate_role(role) + validate_password(password, confirm,
@@ -69,6 +80,7 @@ def verify(store: Store, username: str, password: str, *, now: datetime | None =
     password). After MAX_FAILURES wrong passwords in a row the account is locked for LOCK_MINUTES."""
     now = now or utcnow()
     username = (username or "").strip().lower()
+    take_issued(store, username)
     row = store.conn.execute("SELECT * FROM accounts WHERE username = ? AND active = 1", (username,)).fetchone()
     wrong = AuthError("Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong username or password.")
     if row is None:
@@ -96,10 +108,145 @@ def verify(store: Store, username: str, password: str, *, now: datetime | None =
 
 def change_password(store: Store, username: str, old_password: str, new_password: str,
                     confirm: str | None = None) -> None:
+    """The officer's own change: the old password is needed (a lent, unlocked laptop is not enough)."""
     verify(store, username, old_password)
+    problems = validate_password(new_password, confirm, username=username)
+    if not problems and new_password == old_password:
+        problems.append(Problem("password", "password.same", "Mật khẩu mới phải khác mật khẩu cũ.",
+                                "The new password must differ from the old one."))
+    if problems:
+        raise ValidationError(problems)
+    with store.transaction():
+        store.conn.execute("UPDATE accounts SET password_hash = ?, password_changed_at = ?, must_change = 0 "
+                           "WHERE username = ?", (hash_password(new_password), now_iso(), username))
+        password_changed(store, username, new_password)
+
+
+def reset_password(store: Store, username: str, new_password: str, confirm: str | None = None, *,
+                   by: str) -> None:
+    """The station head gives an officer a new password (the officer forgot theirs); the officer must replace
+    it at the next login, and a lockout is lifted."""
+    store.authorize(permissions.MANAGE_ACCOUNTS, by)
+    username = (username or "").strip().lower()
+    _existing(store, username)
     problems = validate_password(new_password, confirm, username=username)
     if problems:
         raise ValidationError(problems)
     with store.transaction():
-        store.conn.execute("UPDATE accounts SET password_hash = ?, password_changed_at = ? WHERE username = ?",
+        store.conn.execute("UPDATE accounts SET password_hash = ?, password_changed_at = ?, must_change = 1, "
+                           "failed_count = 0, locked_until = NULL WHERE username = ?",
                            (hash_password(new_password), now_iso(), username))
+        password_changed(store, username, new_password)
+
+
+def set_active(store: Store, username: str, active: bool, *, by: str) -> None:
+    """Disable an officer (they can no longer log in; their past work keeps their name) or enable them again."""
+    store.authorize(permissions.MANAGE_ACCOUNTS, by)
+    username = (username or "").strip().lower()
+    row = _existing(store, username)
+    if not active and username == by:
+        raise StoreError("Không thể tự khoá tài khoản của mình.", "You cannot disable your own account.")
+    if not active and row["role"] == "station_head" and row["active"] and store.conn.execute(
+            "SELECT count(*) FROM accounts WHERE role = 'station_head' AND active = 1").fetchone()[0] <= 1:
+        raise StoreError("Đơn vị phải còn ít nhất một Trưởng Công an đang hoạt động.",
+                         "The station must keep at least one active station head.")
+    with store.transaction():
+        store.conn.execute("UPDATE accounts SET active = ?, failed_count = 0, locked_until = NULL "
+                           "WHERE username = ?", (int(active), username))
+        if not active:
+            account_disabled(store, username)
+
+
+def account_infos(store: Store, *, now: datetime | None = None) -> list[AccountInfo]:
+    """Every account, disabled ones included, for the head's officer list (province issues taken first)."""
+    now = now or utcnow()
+    take_issued(store)
+    out = []
+    for r in store.conn.execute("SELECT * FROM accounts ORDER BY active DESC, full_name").fetchall():
+        locked = bool(r["locked_until"]) and datetime.fromisoformat(r["locked_until"]) > now
+        out.append(AccountInfo(r["username"], r["full_name"], r["role"], bool(r["active"]), locked,
+                               bool(r["must_change"]), r["issued_at"] is not None, r["last_login_at"]))
+    return out
+
+
+def take_issued(store: Store, username: str | None = None) -> int:
+    """Take the province's officer-account issues (pulled ``officer_account`` records) into ``accounts``: a new
+    account, a re-issued password (a later ``issued_at``), a disable. Runs before a login and before the head's
+    list, so a pulled issue works at once without the sync engine knowing about accounts. Returns how many
+    accounts changed."""
+    sql = "SELECT * FROM officer_accounts"
+    args: tuple[str, ...] = ()
+    if username is not None:
+        sql, args = sql + " WHERE username = ?", (username,)
+    changed = 0
+    for issue in store.conn.execute(sql, args).fetchall():
+        name = issue["username"]
+        if not name or not issue["password_hash"] or not issue["issued_at"]:
+            continue
+        live = bool(issue["active"]) and not issue["deleted"]
+        row = store.conn.execute("SELECT * FROM accounts WHERE username = ?", (name,)).fetchone()
+        role = issue["role"] if issue["role"] in ("officer", "station_head") else "officer"
+        with store.transaction():
+            if row is None:
+                if not live:
+                    continue
+                now = now_iso()
+                store.conn.execute(
+                    "INSERT INTO accounts(username, full_name, role, password_hash, created_at, created_by, "
+                    "password_changed_at, must_change, issued_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)",
+                    (name, issue["full_name"] or name, role, issue["password_hash"], now, permissions.SYSTEM_SYNC,
+                     now, issue["issued_at"]))
+            elif not live:
+                if not row["active"]:
+                    continue
+                store.conn.execute("UPDATE accounts SET active = 0 WHERE username = ?", (name,))
+            elif row["issued_at"] is None or issue["issued_at"] > row["issued_at"]:
+                # A new issue for this name: the province's password (to be changed at login), role and name.
+                store.conn.execute(
+                    "UPDATE accounts SET full_name = ?, role = ?, password_hash = ?, password_changed_at = ?, "
+                    "must_change = 1, issued_at = ?, active = 1, failed_count = 0, locked_until = NULL "
+                    "WHERE username = ?",
+                    (issue["full_name"] or row["full_name"], role, issue["password_hash"], now_iso(),
+                     issue["issued_at"], name))
+            else:
+                continue
+        changed += 1
+    return changed
+
+
+def password_changed(store: Store, username: str, new_password: str) -> None:
+    """The one place a new password reaches the database encryption (docs/encryption.md): the data key is
+    wrapped per officer password in the key file, so a changed, reset or first-login password needs the key
+    wrapped for it. Only for an encrypted station whose key this process holds (someone is logged in); a plain
+    file (tests, tools, an old version) has no key file to update."""
+    keys = _unlocked_keys(store)
+    if keys is not None:
+        keys.rewrap_for_password(store.path, username, new_password)
+
+
+def account_disabled(store: Store, username: str) -> None:
+    """A disabled officer's password no longer opens the data; enabling them again goes with a password reset."""
+    keys = _unlocked_keys(store)
+    if keys is not None:
+        keys.remove_officer_key(store.path, username)
+
+
+def _unlocked_keys(store: Store) -> Any:
+    """``store.keys`` when this build has encryption and this process holds the station's key, else None.
+    Looked up by name: encryption arrived in the same release as these account functions."""
+    try:
+        keys = importlib.import_module(f"{__package__}.keys")
+        connection = importlib.import_module(f"{__package__}.connection")
+    except ImportError:
+        return None
+    held = getattr(connection, "held_key", None)
+    if held is None or not hasattr(keys, "rewrap_for_password") or held(store.path) is None:
+        return None
+    return keys
+
+
+def _existing(store: Store, username: str) -> Any:
+    row = store.conn.execute("SELECT * FROM accounts WHERE username = ?", (username,)).fetchone()
+    if row is None:
+        raise StoreError("Không có tài khoản này.", "No such account.")
+    return row

@@ -31,3 +31,7 @@ class StaleVersion(StoreError):
 
 class WrongKey(StoreError):
     """The database is encrypted with another key."""
+
+
+class PermissionDenied(StoreError):
+    """The acting officer's role may not do this (``domain/permissions.py``); nothing was written."""

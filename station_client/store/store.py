@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..clock import now_iso
+from ..domain import permissions
 from ..domain.kinds import RecordKind
 from ..domain.problems import Problem, ValidationError
 from ..domain.registry import get_kind
@@ -24,7 +25,7 @@ from ..ids import new_id
 from . import search
 from .codec import canonical_json, fields_only, from_db, record_hash, sha256_hex, to_db
 from .connection import open_connection
-from .errors import RecordNotFound, StaleVersion, StoreError
+from .errors import PermissionDenied, RecordNotFound, StaleVersion, StoreError
 from .migrate import migrate
 
 GENESIS_HASH = "0" * 64
@@ -272,6 +273,7 @@ class Store:
     def delete(self, kind_name: str, record_id: str, *, officer: str) -> None:
         kind = get_kind(kind_name)
         self._check_local_write(kind)
+        self.authorize(permissions.head_only_action("delete", kind.name), officer)
         with self.transaction():
             row = self.conn.execute(f"SELECT * FROM {kind.table} WHERE id = ?", (record_id,)).fetchone()
             if row is None or row["deleted"]:
@@ -289,9 +291,24 @@ class Store:
                         record_hash(kind, record_id, current, True), self._last_hash())
             self.note_change(kind.name, record_id, sync_state=True)
 
+    # ------------------------------------------------------------------- roles
+    def authorize(self, action: permissions.Action | None, officer: str) -> None:
+        """Refuse ``action`` (a head-only action, or None for anything any officer may do) unless ``officer``
+        is an active station head, a system actor, or the station has no account yet (domain/permissions.py).
+        One indexed read, and only for head-only actions, so ordinary writes pay nothing."""
+        if action is None or permissions.is_system_actor(officer):
+            return
+        row = self.conn.execute("SELECT role, active FROM accounts WHERE username = ?", (officer,)).fetchone()
+        if row is None and self.conn.execute("SELECT 1 FROM accounts LIMIT 1").fetchone() is None:
+            return
+        if row is not None and row["active"] and row["role"] == "station_head":
+            return
+        vi, en = permissions.refusal(action)
+        raise PermissionDenied(vi, en)
+
     # --------------------------------------------------------------- internals
     def _check_local_write(self, kind: RecordKind) -> None:
-        if kind.scope == "reference":
+        if kind.scope == "reference" or kind.province_only:
             raise StoreError(f"{kind.vi} là dữ liệu dùng chung của tỉnh; chỉ Công an tỉnh được thay đổi.",
                              f"{kind.en} is province reference data; only the province may change it.")
 

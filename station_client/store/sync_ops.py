@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..clock import now_iso
+from ..domain import permissions
 from ..domain.kinds import RecordKind, coerce_value
 from ..domain.problems import ValidationError
 from ..domain.registry import KINDS, UnknownKind, get_kind
@@ -623,6 +624,11 @@ def resolve_conflict(store: Store, conflict_id: str, chosen_values: dict[str, An
         current = from_db(kind, row)
         old_fields = fields_only(kind, current)
         was_deleted = bool(row["deleted"])
+        # Discarding a record or bringing back one the province deleted is the station head's call.
+        if delete and not was_deleted:
+            store.authorize(permissions.head_only_action(permissions.CONFLICT_DISCARD.code), officer)
+        elif not delete and was_deleted:
+            store.authorize(permissions.head_only_action(permissions.CONFLICT_RESTORE.code), officer)
         now = now_iso()
         change_id = str(uuid.uuid4())
         if delete:

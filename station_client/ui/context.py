@@ -92,7 +92,8 @@ class AppContext(QObject):
             if on_done:
                 on_done(options)
 
-        self.tasks.run(lambda store: save_options(store, values), done, on_failure, on="write")
+        officer = self.officer.username if self.officer else None
+        self.tasks.run(lambda store: save_options(store, values, officer=officer), done, on_failure, on="write")
 
     def set_language(self, language: str) -> None:
         """Switch the UI language now (every widget gets a LanguageChange event) and remember it."""

@@ -12,6 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
+from ..domain import permissions
 from ..store import Store
 
 
@@ -54,10 +55,18 @@ def load_options(store: Store) -> dict[str, Any]:
     return {o.key: convert(o, store.get_setting(o.key)) for o in OPTIONS}
 
 
-def save_options(store: Store, values: dict[str, Any]) -> dict[str, Any]:
+def save_options(store: Store, values: dict[str, Any], *, officer: str | None = None) -> dict[str, Any]:
+    """Store ``values``. ``officer``: who is saving (the app always says); a head-only setting that actually
+    changes is refused to anyone but the station head (domain/permissions.py). None: the program's own setup
+    (first run, demo), which acts as ``system:setup``."""
+    for key in values:
+        if key not in BY_KEY:
+            raise KeyError(key)
+    raw = {k: None if v is None else str(v) for k, v in values.items()}
+    changing = {k for k, v in raw.items() if store.get_setting(k) != v}
+    store.authorize(permissions.head_only_action("setting", fields=dict.fromkeys(changing)),
+                    officer or permissions.SYSTEM_SETUP)
     with store.transaction():
-        for key, value in values.items():
-            if key not in BY_KEY:
-                raise KeyError(key)
-            store.set_setting(key, None if value is None else str(value))
+        for key, value in raw.items():
+            store.set_setting(key, value)
     return load_options(store)

@@ -20,6 +20,7 @@ from . import (
     m0004_accounts,
     m0005_sync,
     m0006_statistics,
+    m0007_security,
     m0008_stat_reports,
 )
 
@@ -38,6 +39,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "officer accounts; soft-deleted row indexes for list views", m0004_accounts.apply),
     Migration(5, "sync: conflict origin, offline bundles", m0005_sync.apply),
     Migration(6, "statistics: dossiers by result time", m0006_statistics.apply),
+    Migration(7, "security: officer accounts issued by the province, must-change passwords", m0007_security.apply),
     Migration(8, "period reports submitted to the province", m0008_stat_reports.apply),
 )
 

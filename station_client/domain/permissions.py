@@ -1,0 +1,84 @@
+"""Who may do what: the actions only the station head may take, declared as data. No Qt, no SQL.
+
+The store's write path asks ``head_only_action`` for every write and refuses a head-only one when the acting
+officer's account is not an active station head (``store.Store.authorize``); the UI reads the same table to hide
+or disable what the logged-in officer may not do. Hiding is for comfort, the store's refusal is the rule.
+
+Actors that are not officer accounts (docs/security.md, "Who is acting"):
+- ``system:…`` names (``system:sync``, ``system:import``, ``system:setup``) are the program's own paths. They
+  cannot be typed at the login page (a username has no colon), so an officer can never act as one in the app.
+- On a station that has no account yet (a fresh file, tests, benchmarks, headless tools before setup) there is
+  nobody to check a role against, and any name passes.
+- Once accounts exist, any other name that is not an account is refused a head-only action.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+SYSTEM_PREFIX = "system:"
+SYSTEM_SYNC = "system:sync"
+SYSTEM_IMPORT = "system:import"
+SYSTEM_SETUP = "system:setup"
+
+
+@dataclass(frozen=True)
+class Action:
+    code: str
+    vi: str  # what is refused, as the end of "Chỉ Trưởng Công an xã/phường được …"
+    en: str  # ditto, "Only the station head may …"
+
+
+RECORD_DELETE = Action("record.delete", "xoá hồ sơ này", "delete this record")
+CONFLICT_DISCARD = Action("conflict.discard", "giải quyết xung đột bằng cách xoá hồ sơ",
+                          "resolve a conflict by deleting the record")
+CONFLICT_RESTORE = Action("conflict.restore", "khôi phục hồ sơ Công an tỉnh đã xoá",
+                          "restore a record the province deleted")
+STATION_SETTINGS = Action("settings.station", "thay đổi cài đặt của đơn vị", "change the station's settings")
+MANAGE_ACCOUNTS = Action("accounts.manage", "quản lý tài khoản cán bộ", "manage officer accounts")
+RETENTION_PURGE = Action("retention.purge", "xoá thông tin cá nhân của vụ việc đã kết thúc theo thời hạn lưu giữ",
+                         "redact closed cases past the retention period")
+BACKUP_RESTORE = Action("backup.restore", "khôi phục dữ liệu từ bản sao lưu", "restore data from a backup")
+
+HEAD_ONLY: tuple[Action, ...] = (RECORD_DELETE, CONFLICT_DISCARD, CONFLICT_RESTORE, STATION_SETTINGS,
+                                 MANAGE_ACCOUNTS, RETENTION_PURGE, BACKUP_RESTORE)
+
+# Deleting any of these is the station head's decision: a resident, a household or a case file is evidence of
+# what the station did, and a delete syncs to the province. A household membership or residence line is an
+# ordinary correction an officer makes at the counter.
+HEAD_ONLY_DELETE_KINDS: frozenset[str] = frozenset({
+    "person", "household", "dossier", "crime_report", "petition", "mediation_case", "admin_violation",
+})
+
+# Settings that decide who the station is and where its data goes: a changed server address would send a
+# commune's records elsewhere. Language, printer and idle lock stay each officer's business.
+HEAD_ONLY_SETTINGS: frozenset[str] = frozenset({
+    "station.name", "station.province_code", "station.commune_code", "sync.server_url", "retention.closed_years",
+})
+
+
+def head_only_action(op: str, kind: str | None = None, fields: dict[str, Any] | None = None) -> Action | None:
+    """The head-only action a write amounts to, or None when any officer may do it.
+
+    ``op``: "create" | "update" | "delete" (record writes), "setting" (``fields`` = the keys being set), or an
+    ``Action.code`` for actions that are not record writes (conflicts, accounts, retention, restore)."""
+    if op == "delete":
+        return RECORD_DELETE if kind in HEAD_ONLY_DELETE_KINDS else None
+    if op in ("create", "update"):
+        return None
+    if op == "setting":
+        return STATION_SETTINGS if set(fields or ()) & HEAD_ONLY_SETTINGS else None
+    for action in HEAD_ONLY:
+        if action.code == op:
+            return action
+    raise ValueError(f"unknown action {op!r}")
+
+
+def is_system_actor(officer: str) -> bool:
+    return officer.startswith(SYSTEM_PREFIX)
+
+
+def refusal(action: Action) -> tuple[str, str]:
+    """The officer-facing message (vi, en) when ``action`` is refused."""
+    return (f"Chỉ Trưởng Công an xã/phường được {action.vi}.", f"Only the station head may {action.en}.")

@@ -1,0 +1,110 @@
+"""Roles are enforced by the store, not only hidden in the UI: an officer's account cannot take a head-only action
+through the store API; the head can; system actors and account-less stations keep working."""
+
+from __future__ import annotations
+
+import pytest
+
+from station_client.domain import permissions
+from station_client.store import Store
+from station_client.store import accounts as acc
+from station_client.store import sync_ops as ops
+from station_client.store.errors import PermissionDenied, StoreError
+from station_client.ui.options import save_options
+
+_n = iter(range(100, 1000))
+
+
+def person() -> dict[str, str]:
+    return {"full_name": "Trần Văn Hoà", "birth_date": "1985-02-03", "sex": "M",
+            "personal_id": f"022085000{next(_n)}"}
+
+
+def _station(store: Store) -> None:
+    acc.create_account(store, "truong", "Nguyễn Văn Trưởng", "station_head", "matkhau2025", "matkhau2025")
+    acc.create_account(store, "canbo1", "Phạm Thị Lan", "officer", "lan12345pass", "lan12345pass",
+                       created_by="truong")
+
+
+def test_officer_cannot_delete_what_only_the_head_may(store: Store) -> None:
+    _station(store)
+    rid = store.create("person", person(), officer="canbo1")["id"]  # creating and editing: anyone
+    store.update("person", rid, {"occupation": "Giáo viên"}, officer="canbo1")
+    audit_rows = store.conn.execute("SELECT count(*) FROM audit").fetchone()[0]
+    with pytest.raises(PermissionDenied) as refused:
+        store.delete("person", rid, officer="canbo1")
+    assert "Trưởng Công an" in refused.value.vi and "station head" in refused.value.en
+    assert store.get("person", rid) is not None  # nothing written: no delete, no audit entry, no outbox change
+    assert store.conn.execute("SELECT count(*) FROM audit").fetchone()[0] == audit_rows
+    for name in ("nobody", "Truong"):  # a name that is no account, or not the exact account, is refused
+        with pytest.raises(PermissionDenied):
+            store.delete("person", rid, officer=name)
+    store.delete("person", rid, officer="truong")
+    assert store.get("person", rid) is None
+
+
+def test_a_disabled_head_is_refused_and_other_head_only_actions(store: Store) -> None:
+    _station(store)
+    acc.create_account(store, "pho", "Lê Văn Phó", "station_head", "deputy2025x", created_by="truong")
+    acc.set_active(store, "pho", False, by="truong")
+    rid = store.create("person", person(), officer="canbo1")["id"]
+    with pytest.raises(PermissionDenied):
+        store.delete("person", rid, officer="pho")
+    # Account management, station settings: refused to an officer through the same check.
+    with pytest.raises(PermissionDenied):
+        acc.create_account(store, "canbo2", "Võ Văn Ba", "officer", "bapass2025", created_by="canbo1")
+    with pytest.raises(PermissionDenied):
+        acc.reset_password(store, "truong", "newpass2025", by="canbo1")
+    with pytest.raises(PermissionDenied):
+        acc.set_active(store, "truong", False, by="canbo1")
+    with pytest.raises(PermissionDenied):
+        save_options(store, {"sync.server_url": "https://evil.example"}, officer="canbo1")
+    save_options(store, {"ui.language": "en", "print.printer": "HP"}, officer="canbo1")  # an officer's own
+    save_options(store, {"sync.server_url": "https://tinh.example"}, officer="truong")
+    assert store.get_setting("sync.server_url") == "https://tinh.example"
+    # A household membership line is an ordinary correction: any officer may delete it.
+    hh = store.create("household", {"household_no": "HK1", "address": "Tổ 1"}, officer="canbo1")["id"]
+    m = store.create("household_member", {"household_id": hh, "person_id": rid, "relationship": "head"},
+                     officer="canbo1")["id"]
+    store.delete("household_member", m, officer="canbo1")
+
+
+def test_conflict_discard_is_head_only(store: Store) -> None:
+    _station(store)
+    rid = store.create("person", person(), officer="canbo1")["id"]
+    store.conn.execute("UPDATE persons SET server_version = 3 WHERE id = ?", (rid,))
+    with store.transaction():
+        store.conn.execute(
+            "INSERT INTO conflicts(id, kind, record_id, change_id, conflict_type, fields, server_version, "
+            "server_record, status, detected_at) VALUES ('c1', 'person', ?, NULL, 'edit', '{}', 3, NULL, 'open', "
+            "'2026-11-20T00:00:00+00:00')", (rid,))
+    with pytest.raises(PermissionDenied):
+        ops.resolve_conflict(store, "c1", None, "canbo1", delete=True)
+    ops.resolve_conflict(store, "c1", None, "truong", delete=True)
+    assert store.get("person", rid) is None
+
+
+def test_system_actors_and_stations_without_accounts(store: Store) -> None:
+    rid = store.create("person", person(), officer="t")["id"]
+    store.delete("person", rid, officer="t")  # no account yet: nobody to check a role against (tests, bench)
+    _station(store)
+    rid = store.create("person", person(), officer="canbo1")["id"]
+    store.delete("person", rid, officer=permissions.SYSTEM_IMPORT)  # the program's own paths
+    assert store.get("person", rid) is None
+
+
+def test_province_issued_accounts_are_not_written_by_the_station(store: Store) -> None:
+    with pytest.raises(StoreError):
+        store.create("officer_account", {"username": "x12", "full_name": "X", "role": "station_head",
+                                         "password_hash": "scrypt$1$8$1$AA==$AA==",
+                                         "issued_at": "2026-11-23T00:00:00+00:00"}, officer="t")
+
+
+def test_the_table_is_data() -> None:
+    assert permissions.head_only_action("delete", "crime_report") is permissions.RECORD_DELETE
+    assert permissions.head_only_action("delete", "residence") is None
+    assert permissions.head_only_action("update", "crime_report") is None
+    assert permissions.head_only_action("setting", fields={"ui.language": "en"}) is None
+    assert permissions.head_only_action("accounts.manage") is permissions.MANAGE_ACCOUNTS
+    with pytest.raises(ValueError):
+        permissions.head_only_action("nonsense")
