@@ -49,13 +49,12 @@ class RecordKind:
     validator: Validator | None = None
     normalizer: Normalizer | None = None
     by_name: dict[str, Field] = field(init=False, repr=False, compare=False)
+    # Worked out once: read for every saved row.
+    field_names: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
-
-    @property
-    def field_names(self) -> tuple[str, ...]:
-        return tuple(f.name for f in self.fields)
+        object.__setattr__(self, "field_names", tuple(f.name for f in self.fields))
 
     def coerce(self, values: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
         """Check names and types of ``values``; return the cleaned values and any problems.
