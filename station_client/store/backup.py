@@ -4,17 +4,33 @@ A backup taken while officers work is consistent: the backup API copies a snapsh
 middle restarts the copy of what changed). The copy is a single self-contained file (journal mode DELETE), fit
 for a USB stick. ``restore`` refuses a file that is not a station database or comes from a newer version, and
 keeps a copy of the current database before overwriting it.
+
+An encrypted station's backup is encrypted with the same data key, and the station's key file is copied beside
+it (``backup.db`` + ``backup.db.keys``): on a new machine the pair restores with the recovery key (or an
+officer's password as it was at backup time). The key file holds only wrapped keys (docs/encryption.md).
 """
 
 from __future__ import annotations
 
-import sqlite3
+import os
+import shutil
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from .connection import APPLICATION_ID, open_connection
-from .errors import NewerSchemaError, NotAStationDatabase, StoreError
+from . import keys
+from .connection import (
+    APPLICATION_ID,
+    DatabaseErrors,
+    all_held_keys,
+    connect_raw,
+    held_key,
+    hold_key,
+    is_encrypted_file,
+    open_connection,
+)
+from .errors import KeyFileError, NewerSchemaError, NotAStationDatabase, StoreError, StoreLocked
 from .migrate import applied_versions
 from .migrations import LATEST
 
@@ -39,9 +55,10 @@ def backup(db_path: Path, dest: Path) -> BackupInfo:
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.name + ".part")
     tmp.unlink(missing_ok=True)
+    key = held_key(db_path)
     src = open_connection(db_path, readonly=True)
     try:
-        target = sqlite3.connect(str(tmp), isolation_level=None)
+        target = connect_raw(str(tmp), key, isolation_level=None)
         try:
             src.backup(target, pages=4096)
             target.execute("PRAGMA journal_mode = DELETE")
@@ -53,18 +70,52 @@ def backup(db_path: Path, dest: Path) -> BackupInfo:
     if ok != "ok":
         tmp.unlink(missing_ok=True)
         raise StoreError(f"Bản sao lưu bị lỗi khi kiểm tra ({ok}).", f"The backup failed its check ({ok}).")
+    if key is not None:  # the wrapped keys travel with the backup, written first: never a copy without them
+        keys.save(backup_keys_path(dest), keys.load(keys.keys_path(db_path)))
     tmp.replace(dest)
-    return inspect(dest)
+    return inspect(dest, key=key)
 
 
-def inspect(path: Path) -> BackupInfo:
-    """What a backup file holds; raises if it is not a station file or was written by a newer version. Reads only."""
+def backup_keys_path(backup_file: Path) -> Path:
+    return Path(backup_file).with_name(Path(backup_file).name + keys.KEYS_SUFFIX)
+
+
+def _key_for(path: Path, key: bytes | None) -> bytes | None:
+    """The key to read the backup ``path``: the one given, else a key this process holds whose id matches the
+    backup's key file (a backup of the station now logged in), else None for a plain file."""
+    if key is not None or not is_encrypted_file(path):
+        return key
+    sidecar = backup_keys_path(path)
+    wanted: str | None = None
+    if sidecar.exists():
+        try:
+            wanted = keys.load(sidecar).get("key_id")
+        except KeyFileError:
+            wanted = None
+    for candidate in all_held_keys():
+        if wanted is None or keys.key_id(candidate) == wanted:
+            return candidate
+    raise StoreLocked(
+        f"Bản sao lưu {path.name} đã được mã hoá bằng khoá của một đơn vị khác hoặc chưa được mở khoá. Khôi phục "
+        "bằng khoá khôi phục: station-client restore --recovery-key.",
+        f"The backup {path.name} is encrypted with another station's key or is not unlocked. Restore it with the "
+        "recovery key: station-client restore --recovery-key.")
+
+
+def _open_backup(path: Path, key: bytes | None) -> Any:
+    return connect_raw(f"file:{path.as_posix()}?mode=ro&immutable=1", key, uri=True)
+
+
+def inspect(path: Path, *, key: bytes | None = None) -> BackupInfo:
+    """What a backup file holds; raises if it is not a station file or was written by a newer version. Reads only.
+    An encrypted backup needs ``key`` or a held key that opens it."""
     path = Path(path)
     if not path.is_file() or path.stat().st_size == 0:
         raise NotAStationDatabase(f"Tệp {path.name} không phải là bản sao lưu của phần mềm.",
                                   f"{path.name} is not a Station Client backup.")
+    key = _key_for(path, key)
     try:
-        conn = sqlite3.connect(f"file:{path.as_posix()}?mode=ro&immutable=1", uri=True)
+        conn = _open_backup(path, key)
         try:
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
             if app_id != APPLICATION_ID:
@@ -83,26 +134,45 @@ def inspect(path: Path) -> BackupInfo:
             row = conn.execute("SELECT value FROM settings WHERE key = 'station.name'").fetchone()
         finally:
             conn.close()
-    except sqlite3.DatabaseError as exc:
+    except DatabaseErrors as exc:
         raise NotAStationDatabase(f"Tệp {path.name} bị hỏng hoặc không phải bản sao lưu ({exc}).",
                                   f"{path.name} is damaged or not a backup ({exc}).") from exc
     return BackupInfo(path, newest, int(persons), int(households), row[0] if row else None, path.stat().st_size)
 
 
-def restore(backup_file: Path, db_path: Path) -> tuple[BackupInfo, Path | None]:
+def restore(backup_file: Path, db_path: Path, *, key: bytes | None = None) -> tuple[BackupInfo, Path | None]:
     """Replace the station file with ``backup_file``. Returns the backup's info and where the previous data was
-    kept (None when there was none). An older backup is upgraded by the migrations the next time it is opened."""
+    kept (None when there was none). An older backup is upgraded by the migrations the next time it is opened.
+
+    An encrypted backup is read with ``key`` (from the recovery key on a new machine) or the held key of this
+    station. The station keeps its own key file when it holds the same data key (its officers' current
+    passwords); otherwise the backup's key file comes with it. A plain backup restored into an encrypted station
+    is encrypted again at the next login (``encrypt.finish_pending``)."""
     backup_file, db_path = Path(backup_file), Path(db_path)
-    info = inspect(backup_file)
+    info = inspect(backup_file, key=key)
+    key = _key_for(backup_file, key)
+    station_keys = keys.keys_path(db_path)
+    new_keys: dict[str, Any] | None = None
+    if key is not None:
+        current = _key_id_of(station_keys)
+        if current != keys.key_id(key):
+            sidecar = backup_keys_path(backup_file)
+            new_keys = keys.load(sidecar) if sidecar.exists() else None
+            if new_keys is None or new_keys.get("key_id") != keys.key_id(key):
+                raise KeyFileError(
+                    f"Thiếu tệp khoá {sidecar.name} của bản sao lưu (chép cùng với bản sao lưu); không khôi phục.",
+                    f"The backup's key file {sidecar.name} is missing (copy it with the backup); nothing restored.")
     kept: Path | None = None
     if db_path.exists():
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         kept = db_path.with_name(f"{db_path.name}.before-restore-{stamp}.bak")
         backup(db_path, kept)
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    src = sqlite3.connect(f"file:{backup_file.as_posix()}?mode=ro&immutable=1", uri=True)
+    tmp = db_path.with_name(db_path.name + ".restoring")
+    tmp.unlink(missing_ok=True)
+    src = _open_backup(backup_file, key)
     try:
-        dst = sqlite3.connect(str(db_path), isolation_level=None, timeout=15)
+        dst = connect_raw(str(tmp), key, isolation_level=None, timeout=15)
         try:
             src.backup(dst, pages=4096)
             dst.execute("PRAGMA journal_mode = WAL")
@@ -111,4 +181,22 @@ def restore(backup_file: Path, db_path: Path) -> tuple[BackupInfo, Path | None]:
             dst.close()
     finally:
         src.close()
+    if new_keys is not None:  # the key file first: an encrypted file never sits without its keys
+        if station_keys.exists() and kept is not None:
+            shutil.copy2(station_keys, backup_keys_path(kept))
+        keys.save(station_keys, new_keys)
+    os.replace(tmp, db_path)
+    keys.fsync_dir(db_path.parent)
+    # The old file's WAL index is stale now (SQLite would ignore its frames: their salts differ); tidy it.
+    for stale in (db_path.with_name(db_path.name + "-wal"), db_path.with_name(db_path.name + "-shm")):
+        stale.unlink(missing_ok=True)
+    if key is not None:
+        hold_key(db_path, key)
     return info, kept
+
+
+def _key_id_of(keyfile: Path) -> str | None:
+    try:
+        return keys.load(keyfile).get("key_id") if keyfile.exists() else None
+    except KeyFileError:
+        return None

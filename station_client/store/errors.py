@@ -35,3 +35,11 @@ class WrongKey(StoreError):
 
 class PermissionDenied(StoreError):
     """The acting officer's role may not do this (``domain/permissions.py``); nothing was written."""
+
+
+class StoreLocked(StoreError):
+    """The file is encrypted and no key is held for it in this process (nobody has logged in)."""
+
+
+class KeyFileError(StoreError):
+    """The key file beside the database is missing, damaged, or does not hold the entry asked for."""

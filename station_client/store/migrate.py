@@ -12,7 +12,7 @@ import sqlite3
 from pathlib import Path
 
 from ..clock import now_iso
-from .connection import APPLICATION_ID
+from .connection import APPLICATION_ID, connect_raw, held_key
 from .errors import NewerSchemaError
 from .migrations import LATEST, MIGRATIONS
 
@@ -80,7 +80,8 @@ def migrate(conn: sqlite3.Connection, path: Path | None = None) -> int:
         return before
     if applied and path is not None:
         backup = path.with_name(f"{path.name}.pre-v{LATEST}.bak")
-        target = sqlite3.connect(str(backup))
+        # Same driver and key as the file itself: a copy of an encrypted store stays encrypted.
+        target = connect_raw(str(backup), held_key(path))
         try:
             conn.backup(target)
         finally:

@@ -1,0 +1,204 @@
+"""Encrypting a station file from an earlier (plaintext) version in place, and copying encrypted files.
+
+``encrypt_in_place``: ``sqlcipher_export`` of the plain file into ``station.db.encrypting`` under the data key,
+a full check of the copy (integrity and the row count of every table), fsync, then one atomic rename over the
+plain file. The key file is written *before* the rename. A crash at any point therefore leaves either the plain
+file (plus a half-made copy, removed by the next attempt) or the encrypted file with its key file; a crash after
+the key file but before the rename leaves the plain file and a key file, and the next login finishes the job
+(``finish_pending``). No plaintext copy is kept once the encrypted one is verified: a ``.bak`` in clear would
+defeat the purpose (docs/encryption.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3
+
+from . import keys
+from .connection import APPLICATION_ID, DatabaseErrors, connect_raw, is_plain_sqlite, key_pragma
+from .errors import NotAStationDatabase, StoreError
+
+log = logging.getLogger(__name__)
+
+ENCRYPTING_SUFFIX = ".encrypting"
+
+# Called with a step name between the steps; the crash tests replace it to SIGKILL the process there.
+checkpoint: Callable[[str], None] = lambda step: None  # noqa: E731
+
+
+def _busy() -> StoreError:
+    return StoreError("Tệp dữ liệu đang được chương trình khác mở (cửa sổ khác, đồng bộ chạy nền). Hãy đóng chúng "
+                      "rồi đăng nhập lại để mã hoá dữ liệu.",
+                      "The data file is open in another program (another window, a background sync). Close them "
+                      "and log in again to encrypt the data.")
+
+
+def _tables(conn: object) -> list[str]:
+    rows = conn.execute(  # type: ignore[attr-defined]
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "AND sql NOT LIKE 'CREATE VIRTUAL TABLE%' ORDER BY name").fetchall()
+    return [r[0] for r in rows]
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def export_encrypted(src: Path, dest: Path, data_key: bytes, *, src_key: bytes | None = None) -> None:
+    """Copy the database ``src`` (plain, or encrypted with ``src_key``) to a new file ``dest`` encrypted with
+    ``data_key``, and check the copy row for row. ``dest`` is made durable but not renamed anywhere."""
+    conn = sqlcipher3.connect(str(src), isolation_level=None, timeout=15)
+    try:
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        if src_key is not None:
+            conn.execute(key_pragma(src_key))
+        _export(conn, src, dest, data_key)
+    finally:
+        conn.close()
+
+
+def _export(conn: object, src: Path, dest: Path, data_key: bytes, *, hold_lock: bool = False) -> None:
+    """``conn`` (sqlcipher3, on ``src``) exports into ``dest``. With ``hold_lock`` the export runs in an
+    exclusive transaction of ``conn``, which (in locking_mode EXCLUSIVE) keeps the file locked afterwards."""
+    c: Any = conn
+    dest.unlink(missing_ok=True)
+    try:
+        app_id = c.execute("PRAGMA application_id").fetchone()[0]
+        user_version = c.execute("PRAGMA user_version").fetchone()[0]
+    except DatabaseErrors as exc:
+        raise NotAStationDatabase(f"Tệp {src.name} bị hỏng hoặc không phải dữ liệu của phần mềm ({exc}).",
+                                  f"{src.name} is damaged or not a Station Client file ({exc}).") from exc
+    if app_id != APPLICATION_ID:
+        raise NotAStationDatabase(f"Tệp {src.name} không phải là cơ sở dữ liệu của phần mềm.",
+                                  f"{src.name} is not a Station Client database.")
+    c.execute(f"ATTACH DATABASE ? AS enc KEY \"x'{data_key.hex()}'\"", (str(dest),))
+    try:
+        if hold_lock:
+            c.execute("BEGIN EXCLUSIVE")
+        counts = {t: c.execute(f'SELECT count(*) FROM main."{t}"').fetchone()[0] for t in _tables(c)}
+        c.execute("SELECT sqlcipher_export('enc')")
+        # sqlcipher_export copies schema and rows, not the header fields the store identifies files by.
+        c.execute(f"PRAGMA enc.application_id = {int(app_id)}")
+        c.execute(f"PRAGMA enc.user_version = {int(user_version)}")
+        if hold_lock:
+            c.execute("COMMIT")
+    finally:
+        if c.in_transaction:
+            c.execute("ROLLBACK")
+        c.execute("DETACH DATABASE enc")
+    check = connect_raw(str(dest), data_key, isolation_level=None)
+    try:
+        ok = check.execute("PRAGMA integrity_check").fetchone()[0]
+        copied = {t: check.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in _tables(check)}
+        same_header = (check.execute("PRAGMA application_id").fetchone()[0] == app_id
+                       and check.execute("PRAGMA user_version").fetchone()[0] == user_version)
+    finally:
+        check.close()
+    if ok != "ok" or copied != counts or not same_header:
+        dest.unlink(missing_ok=True)
+        raise StoreError(f"Bản mã hoá không khớp với dữ liệu gốc ({ok}); dữ liệu gốc không bị thay đổi.",
+                         f"The encrypted copy does not match the original ({ok}); the original was not changed.")
+    _fsync_file(dest)
+
+
+def encrypt_in_place(db_path: str | Path, data_key: bytes, *, before_swap: Callable[[], None] | None = None) -> None:
+    """Replace the plain station file at ``db_path`` by an encrypted copy under ``data_key``. Refuses (untouched)
+    while another connection has the file open. ``before_swap`` runs after the copy is verified and before the
+    rename (the caller writes the key file there)."""
+    db_path = Path(db_path)
+    tmp = db_path.with_name(db_path.name + ENCRYPTING_SUFFIX)
+    tmp.unlink(missing_ok=True)
+    lock = sqlcipher3.connect(str(db_path), isolation_level=None, timeout=0.5)
+    try:
+        lock.execute("PRAGMA cipher_log_level = NONE")
+        try:
+            # Leaving WAL needs every other connection closed (each holds a lock on the WAL index while open):
+            # a process that kept the plain file open would go on writing to it after the swap.
+            mode = lock.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
+            if str(mode).lower() != "delete":
+                raise _busy()
+            # Keep everyone out until the swap: they wait (busy timeout) and then open the encrypted file.
+            lock.execute("PRAGMA locking_mode = EXCLUSIVE")
+        except DatabaseErrors as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise _busy() from exc
+            raise NotAStationDatabase(f"Tệp {db_path.name} bị hỏng ({exc}).", f"{db_path.name} is damaged ({exc}).") \
+                from exc
+        checkpoint("locked")
+        _export(lock, db_path, tmp, data_key, hold_lock=True)
+        checkpoint("exported")
+        if before_swap is not None:
+            before_swap()
+        checkpoint("keys-written")
+        os.replace(tmp, db_path)
+        keys.fsync_dir(db_path.parent)
+        checkpoint("swapped")
+    except BaseException:
+        if tmp.exists() and is_plain_sqlite(db_path):
+            tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        lock.close()  # its file descriptor is the old (now unlinked) plain file: closing writes nothing
+    for stale in (db_path.with_name(db_path.name + "-wal"), db_path.with_name(db_path.name + "-shm")):
+        stale.unlink(missing_ok=True)
+    _encrypt_side_copies(db_path, data_key)
+
+
+def _encrypt_side_copies(db_path: Path, data_key: bytes) -> None:
+    """The automatic copies beside the file (``*.pre-vN.bak`` before a schema upgrade, ``*.before-restore-*``)
+    hold the same personal data in clear: encrypted in turn with the same key, or removed if that fails."""
+    for copy in sorted(db_path.parent.glob(db_path.name + ".*.bak")):
+        if not is_plain_sqlite(copy):
+            continue
+        tmp = copy.with_name(copy.name + ENCRYPTING_SUFFIX)
+        try:
+            export_encrypted(copy, tmp, data_key)
+            os.replace(tmp, copy)
+        except (StoreError, *DatabaseErrors, OSError) as exc:
+            log.warning("plain copy %s could not be encrypted (%s); removed", copy.name, type(exc).__name__)
+            tmp.unlink(missing_ok=True)
+            copy.unlink(missing_ok=True)
+
+
+def encrypt_station(db_path: str | Path, username: str, password: str, *,
+                    other_officers: dict[str, str] | None = None, n: int | None = None) -> str:
+    """Encrypt an earlier version's plain store at the first login of its station head. ``other_officers`` maps
+    usernames to their account password hashes (read by the caller before closing its connection): they get
+    legacy entries so they can still log in. Returns the new recovery key (to be shown once)."""
+    db_path = Path(db_path)
+    if not is_plain_sqlite(db_path):
+        raise StoreError("Dữ liệu đã được mã hoá.", "The data is already encrypted.")
+    data_key = keys.new_data_key()
+    recovery = keys.new_recovery_key()
+    keyfile = keys.new_keyfile(data_key, recovery, n=n)
+    keyfile["officers"][username.strip().lower()] = keys._wrap(data_key, password, keys._officer_aad(
+        username.strip().lower()), n=n)
+    for other, pw_hash in (other_officers or {}).items():
+        if other != username.strip().lower():
+            entry = keys.legacy_entry(data_key, other, pw_hash)
+            if entry is not None:
+                keyfile["officers"][other] = entry
+    encrypt_in_place(db_path, data_key, before_swap=lambda: keys.save(keys.keys_path(db_path), keyfile))
+    from .connection import hold_key
+
+    hold_key(db_path, data_key)
+    return recovery
+
+
+def finish_pending(db_path: str | Path, data_key: bytes) -> bool:
+    """A key file exists but the database is still plain (a crash between the two steps of ``encrypt_station``):
+    finish with the key just unwrapped. True when something was done."""
+    db_path = Path(db_path)
+    if not is_plain_sqlite(db_path):
+        return False
+    encrypt_in_place(db_path, data_key)
+    return True

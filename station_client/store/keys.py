@@ -1,0 +1,335 @@
+"""The station's key file: the random data key that encrypts ``station.db``, stored only wrapped.
+
+``station.keys`` (JSON, beside the database, owner-only) holds the 256-bit data key wrapped with AES-256-GCM:
+once per officer under a key derived from that officer's password (scrypt), and once under the station's
+recovery key (shown once to the station head at setup). Nothing in it opens the database without a password or
+the recovery key. See docs/encryption.md.
+
+A successful unwrap *holds* the data key in this process (``connection.hold_key``), so every later open of the
+station file finds it. Entries are bound to their purpose with AES-GCM associated data (an officer's entry
+cannot be moved to another username). The file also carries ``key_id`` (a hash of the data key, not the key)
+so that a backup's key file and a station's can be matched without unwrapping anything.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from ..clock import utcnow
+from ..domain import accounts as account_rules
+from .connection import KEY_BYTES, hold_key
+from .errors import KeyFileError, StoreError
+
+FORMAT = "station-client-keys/1"
+KEYS_SUFFIX = ".keys"
+
+# Recovery key: 25 random symbols (125 bits) + 5 check symbols, in 6 groups of 5 — Crockford's base32
+# alphabet (no I, L, O, U: nothing to confuse when read aloud or copied by hand; O/I/L typed are read as 0/1/1).
+RECOVERY_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_RECOVERY_BODY = 25
+_RECOVERY_CHECK = 5
+_RECOVERY_SUBST = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
+class WrongPassword(StoreError):
+    """The password (or recovery key) does not unwrap the data key."""
+
+
+def keys_path(db_path: str | Path) -> Path:
+    """``station.db`` -> ``station.keys`` (a backup ``x.db`` -> ``x.db.keys`` is made by ``backup.py``)."""
+    p = Path(db_path)
+    return p.with_suffix(KEYS_SUFFIX) if p.suffix == ".db" else p.with_name(p.name + KEYS_SUFFIX)
+
+
+def new_data_key() -> bytes:
+    return secrets.token_bytes(KEY_BYTES)
+
+
+def key_id(data_key: bytes) -> str:
+    """Names a data key without revealing it (HMAC, not a plain hash, so it is useless as a key check oracle
+    beyond what it is for: matching key files)."""
+    return hmac.new(data_key, b"station-client key id", hashlib.sha256).hexdigest()[:16]
+
+
+# ------------------------------------------------------------------------------------------- recovery key
+def _check_symbols(body: str) -> str:
+    digest = int.from_bytes(hashlib.sha256(b"station-client-recovery/1:" + body.encode()).digest()[:4], "big")
+    return "".join(RECOVERY_ALPHABET[(digest >> (5 * i)) & 31] for i in range(_RECOVERY_CHECK))
+
+
+def new_recovery_key() -> str:
+    body = "".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(_RECOVERY_BODY))
+    text = body + _check_symbols(body)
+    return "-".join(text[i:i + 5] for i in range(0, len(text), 5))
+
+
+def parse_recovery_key(text: str) -> str:
+    """The 25 body symbols of a typed recovery key (spaces, dashes and case ignored). A typo is caught by the
+    check symbols and reported as a typo, before any slow key derivation."""
+    cleaned = "".join(ch for ch in (text or "").upper() if ch not in " -\t\n").translate(_RECOVERY_SUBST)
+    bad = sorted({ch for ch in cleaned if ch not in RECOVERY_ALPHABET})
+    if bad or len(cleaned) != _RECOVERY_BODY + _RECOVERY_CHECK:
+        raise WrongPassword(
+            "Khoá khôi phục gồm 30 ký tự (6 nhóm 5 ký tự, chữ và số). Hãy kiểm tra lại.",
+            "A recovery key has 30 characters (6 groups of 5 letters and digits). Check it again.")
+    body, check = cleaned[:_RECOVERY_BODY], cleaned[_RECOVERY_BODY:]
+    if not hmac.compare_digest(check, _check_symbols(body)):
+        raise WrongPassword("Khoá khôi phục có ký tự gõ sai (không khớp mã kiểm tra). Hãy kiểm tra từng nhóm.",
+                            "The recovery key has a typo (its check symbols do not match). Check each group.")
+    return body
+
+
+# ------------------------------------------------------------------------------------------------ wrapping
+def _b64(b: bytes) -> str:
+    return base64.b64encode(b).decode()
+
+
+def _unb64(s: str) -> bytes:
+    return base64.b64decode(s.encode())
+
+
+def _scrypt(secret: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    return hashlib.scrypt(secret.encode(), salt=salt, n=n, r=r, p=p, dklen=32, maxmem=128 * 1024 * 1024)
+
+
+def _officer_aad(username: str) -> bytes:
+    return f"station-client/keys/1/officer/{username}".encode()
+
+
+_RECOVERY_AAD = b"station-client/keys/1/recovery"
+
+
+def _wrap(data_key: bytes, secret: str, aad: bytes, *, n: int | None = None) -> dict[str, Any]:
+    n = n or account_rules.SCRYPT_N
+    r, p = account_rules.SCRYPT_R, account_rules.SCRYPT_P
+    salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
+    kek = _scrypt(secret, salt, n, r, p)
+    return {"kdf": "scrypt", "n": n, "r": r, "p": p, "salt": _b64(salt), "nonce": _b64(nonce),
+            "wrapped": _b64(AESGCM(kek).encrypt(nonce, data_key, aad))}
+
+
+def _unwrap_with_kek(entry: dict[str, Any], kek: bytes, aad: bytes) -> bytes | None:
+    try:
+        key = AESGCM(kek).decrypt(_unb64(entry["nonce"]), _unb64(entry["wrapped"]), aad)
+    except (InvalidTag, KeyError, ValueError, TypeError):
+        return None
+    return key if len(key) == KEY_BYTES else None
+
+
+def _unwrap(entry: dict[str, Any], secret: str, aad: bytes) -> bytes | None:
+    try:
+        kek = _scrypt(secret, _unb64(entry["salt"]), int(entry["n"]), int(entry["r"]), int(entry["p"]))
+    except (KeyError, ValueError, TypeError):
+        return None
+    return _unwrap_with_kek(entry, kek, aad)
+
+
+# ------------------------------------------------------------------------------------------- the key file
+def _damaged(path: Path, why: str) -> KeyFileError:
+    return KeyFileError(f"Tệp khoá {path.name} bị hỏng hoặc không đúng định dạng ({why}). Dữ liệu không bị thay "
+                        "đổi; hãy chép lại tệp khoá từ bản sao lưu hoặc dùng khoá khôi phục.",
+                        f"The key file {path.name} is damaged or not a key file ({why}). The data was not changed; "
+                        "copy the key file back from a backup or use the recovery key.")
+
+
+def load(path: str | Path) -> dict[str, Any]:
+    path = Path(path)
+    if not path.exists():
+        raise KeyFileError(
+            f"Không tìm thấy tệp khoá {path.name} bên cạnh dữ liệu đã mã hoá. Hãy chép lại tệp khoá (có trong "
+            "thư mục dữ liệu và cạnh mỗi bản sao lưu).",
+            f"The key file {path.name} is missing beside the encrypted data. Copy it back (it is in the data "
+            "folder and beside every backup).")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise _damaged(path, type(exc).__name__) from exc
+    if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("officers"), dict):
+        raise _damaged(path, "format")
+    return data
+
+
+def save(path: str | Path, data: dict[str, Any]) -> None:
+    """Write atomically and durably, readable by the owner only: a crash leaves the old file or the new one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, json.dumps(data, indent=1, sort_keys=True).encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename durable (POSIX); Windows has no directory handles to fsync and orders renames itself."""
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def new_keyfile(data_key: bytes, recovery_key: str, *, n: int | None = None) -> dict[str, Any]:
+    return {"format": FORMAT, "key_id": key_id(data_key), "officers": {},
+            "recovery": _wrap(data_key, parse_recovery_key(recovery_key), _RECOVERY_AAD, n=n)}
+
+
+def create(db_path: str | Path, data_key: bytes, username: str, password: str, *, n: int | None = None) -> str:
+    """Write the key file of a newly encrypted station: the first officer's entry and the recovery entry.
+    Returns the recovery key, to be shown once (it is not stored anywhere)."""
+    path = keys_path(db_path)
+    if path.exists():
+        raise KeyFileError(f"Đã có tệp khoá {path.name}; không ghi đè.", f"{path.name} exists; not overwritten.")
+    recovery = new_recovery_key()
+    data = new_keyfile(data_key, recovery, n=n)
+    data["officers"][_user(username)] = _wrap(data_key, password, _officer_aad(_user(username)), n=n)
+    save(path, data)
+    return recovery
+
+
+def _user(username: str) -> str:
+    return (username or "").strip().lower()
+
+
+def officers(db_path: str | Path) -> list[str]:
+    return sorted(load(keys_path(db_path))["officers"])
+
+
+# ---------------------------------------------------------------------------- functions others call
+def add_officer_key(db_path: str | Path, data_key: bytes, username: str, password: str, *,
+                    n: int | None = None) -> None:
+    """Give an officer (new, or whose password the station head reset) an entry under ``password``. Needs the
+    data key: the caller is logged in (``connection.held_key(db_path)``)."""
+    path = keys_path(db_path)
+    data = load(path)
+    if data.get("key_id") != key_id(data_key):
+        raise KeyFileError("Khoá dữ liệu không khớp với tệp khoá.", "The data key does not match the key file.")
+    data["officers"][_user(username)] = _wrap(data_key, password, _officer_aad(_user(username)), n=n)
+    save(path, data)
+
+
+def rewrap_for_password(db_path: str | Path, username: str, new_password: str, *, data_key: bytes | None = None,
+                        n: int | None = None) -> None:
+    """After a password change: the officer's entry under the new password (the old entry is replaced, so the
+    old password no longer opens anything)."""
+    from .connection import held_key
+
+    key = data_key if data_key is not None else held_key(db_path)
+    if key is None:
+        raise KeyFileError("Chưa mở khoá dữ liệu (cần đăng nhập).", "The data is not unlocked (log in first).")
+    add_officer_key(db_path, key, username, new_password, n=n)
+
+
+def remove_officer_key(db_path: str | Path, username: str) -> None:
+    """An officer account disabled or removed: their password no longer opens the data."""
+    path = keys_path(db_path)
+    data = load(path)
+    if data["officers"].pop(_user(username), None) is not None:
+        save(path, data)
+
+
+def has_officer_key(db_path: str | Path, username: str) -> bool:
+    with contextlib.suppress(KeyFileError):
+        return _user(username) in load(keys_path(db_path))["officers"]
+    return False
+
+
+# ------------------------------------------------------------------------------------------------ unlocking
+_WRONG = ("Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong username or password.")
+
+
+def unlock_with_password(db_path: str | Path, username: str, password: str, *,
+                         now: datetime | None = None) -> bytes:
+    """Unwrap the data key with an officer's password and hold it for ``db_path``. A wrong password counts
+    towards the same lockout as the account check (MAX_FAILURES in a row: LOCK_MINUTES), kept in the key file
+    because the database cannot be opened to record it. Only the key file is written, never the database."""
+    path = keys_path(db_path)
+    data = load(path)
+    user = _user(username)
+    entry = data["officers"].get(user)
+    if entry is None:
+        _scrypt(password, b"timing-equaliser", account_rules.SCRYPT_N, account_rules.SCRYPT_R,
+                account_rules.SCRYPT_P)  # an unknown name costs as long as a wrong password
+        raise WrongPassword(*_WRONG)
+    now = now or utcnow()
+    locked_until = entry.get("locked_until")
+    if locked_until and datetime.fromisoformat(locked_until) > now:
+        minutes = max(1, round((datetime.fromisoformat(locked_until) - now).total_seconds() / 60))
+        raise WrongPassword(f"Tài khoản tạm khoá do nhập sai mật khẩu nhiều lần. Thử lại sau {minutes} phút.",
+                            f"The account is locked after too many wrong passwords. Try again in {minutes} min.")
+    key = _unwrap(entry, password, _officer_aad(user))
+    if key is None or key_id(key) != data.get("key_id"):
+        failures = int(entry.get("failed", 0)) + 1
+        locked = failures >= account_rules.MAX_FAILURES
+        entry["failed"] = 0 if locked else failures
+        entry["locked_until"] = (now + timedelta(minutes=account_rules.LOCK_MINUTES)).isoformat() if locked else None
+        with contextlib.suppress(OSError):  # a read-only key file must not turn a wrong password into a crash
+            save(path, data)
+        if locked:
+            raise WrongPassword(
+                f"Sai mật khẩu {account_rules.MAX_FAILURES} lần: tài khoản bị khoá {account_rules.LOCK_MINUTES} phút.",
+                f"{account_rules.MAX_FAILURES} wrong passwords: the account is locked for "
+                f"{account_rules.LOCK_MINUTES} minutes.")
+        raise WrongPassword(*_WRONG)
+    if entry.get("failed") or entry.get("locked_until") or entry.get("legacy"):
+        # A legacy entry (made from the pre-encryption password hash, which old plaintext copies hold) is
+        # replaced by one under a fresh salt now that the password is known.
+        data["officers"][user] = _wrap(key, password, _officer_aad(user)) if entry.get("legacy") else \
+            {k: v for k, v in entry.items() if k not in ("failed", "locked_until")}
+        with contextlib.suppress(OSError):
+            save(path, data)
+    hold_key(db_path, key)
+    return key
+
+
+def unwrap_recovery(keyfile: str | Path, recovery_key: str) -> bytes:
+    """The data key from a key file (a station's or a backup's) and the recovery key; not held."""
+    body = parse_recovery_key(recovery_key)
+    data = load(keyfile)
+    entry = data.get("recovery")
+    key = _unwrap(entry, body, _RECOVERY_AAD) if isinstance(entry, dict) else None
+    if key is None or key_id(key) != data.get("key_id"):
+        raise WrongPassword("Khoá khôi phục không đúng với dữ liệu của đơn vị này.",
+                            "The recovery key does not belong to this station's data.")
+    return key
+
+
+def unlock_with_recovery(db_path: str | Path, recovery_key: str) -> bytes:
+    key = unwrap_recovery(keys_path(db_path), recovery_key)
+    hold_key(db_path, key)
+    return key
+
+
+def legacy_entry(data_key: bytes, username: str, password_hash: str) -> dict[str, Any] | None:
+    """An entry for an officer whose password we do not know, made while encrypting an old plaintext store: the
+    scrypt digest of their account hash *is* scrypt(password, salt), so their next login derives the same
+    wrapping key. Replaced by a fresh entry at that login (``unlock_with_password``)."""
+    try:
+        scheme, n, r, p, salt, digest = password_hash.split("$")
+    except ValueError:
+        return None
+    kek = _unb64(digest)
+    if scheme != "scrypt" or len(kek) != 32:
+        return None
+    nonce = secrets.token_bytes(12)
+    return {"kdf": "scrypt", "n": int(n), "r": int(r), "p": int(p), "salt": salt, "nonce": _b64(nonce),
+            "wrapped": _b64(AESGCM(kek).encrypt(nonce, data_key, _officer_aad(_user(username)))), "legacy": True}
