@@ -125,7 +125,9 @@ def prepare(change: ChangeIn, actor: Actor) -> Prepared:
     if kind is None:
         return Prepared(change, None, {}, h, rejected("kind.unknown", vi=f"Loại hồ sơ không tồn tại: {change.kind}.",
                                                       en=f"Unknown record kind: {change.kind}."))
-    if kind.scope == "reference" and not actor.is_province:
+    # Province-only kinds (officer accounts the province issues) are refused like reference data: a station
+    # that wrote one would hand its sibling stations of the commune an account it made up.
+    if (kind.scope == "reference" or kind.province_only) and not actor.is_province:
         return Prepared(change, kind, {}, h, rejected(
             "kind.reference", vi="Dữ liệu danh mục do tỉnh quản lý; trạm không được sửa.",
             en="Reference data is managed by the province; a station cannot change it."))
@@ -277,9 +279,13 @@ def _judge(conn: Connection, actor: Actor, p: Prepared, states: dict[tuple[str, 
     others_deleted = any(o.deleted for o in others)
     origin = others[-1].origin if others else PROVINCE
 
+    # A resolution (``resolves``) is judged like any change against what others did after its base version:
+    # the officer decided on the state at base_version, so a later change made elsewhere is a new conflict,
+    # never silently overwritten. Its base is the version the officer saw, so the change it resolves (at or
+    # before that version) does not clash again.
     if c.op == "delete":
-        if others and resolving is None:
-            return _conflict(actor, p, st, "delete_vs_edit", {}, origin, batch, now)
+        if others:
+            return _conflict(actor, p, st, "delete_vs_edit", {}, origin, batch, now, supersedes=resolving)
         if not st.deleted:
             _new_version(actor, p, st, dict(st.fields), True, [], batch, now, kind)
         else:
@@ -287,11 +293,11 @@ def _judge(conn: Connection, actor: Actor, p: Prepared, states: dict[tuple[str, 
         _mark_resolved(resolving, c, batch, now)
         return _answer(st, bool(others))
 
-    restore = st.deleted and (resolving is not None or not others_deleted)
+    restore = st.deleted and not others_deleted
     if st.deleted and not restore:
         diff = {n: {"station": v, "server": st.fields.get(n)} for n, v in p.values.items()}
-        return _conflict(actor, p, st, "edit_vs_delete", diff, origin, batch, now)
-    clash = {} if resolving is not None else {
+        return _conflict(actor, p, st, "edit_vs_delete", diff, origin, batch, now, supersedes=resolving)
+    clash = {
         n: {"station": v, "server": st.fields.get(n)}
         for n, v in p.values.items() if n in other_fields and st.fields.get(n) != v}
     merged = dict(st.fields)
@@ -308,7 +314,7 @@ def _judge(conn: Connection, actor: Actor, p: Prepared, states: dict[tuple[str, 
     elif not clash:
         _record_applied(actor, p, batch, now)
     if clash:
-        return _conflict(actor, p, st, "edit", clash, origin, batch, now)
+        return _conflict(actor, p, st, "edit", clash, origin, batch, now, supersedes=resolving)
     _mark_resolved(resolving, c, batch, now)
     return _answer(st, bool(others))
 
@@ -340,11 +346,16 @@ def _new_version(actor: Actor, p: Prepared, st: RecState, fields: dict[str, Any]
 
 
 def _conflict(actor: Actor, p: Prepared, st: RecState, ctype: str, diff: dict[str, Any], origin: str,
-              batch: Batch, now: str) -> dict[str, Any]:
+              batch: Batch, now: str, supersedes: Any = None) -> dict[str, Any]:
     row = {"id": str(uuid.uuid4()), "kind": st.kind, "record_id": st.id, "commune_code": st.commune_code,
            "type": ctype, "station_id": actor.id, "change_id": p.change.change_id, "fields": dumps(diff),
            "server_version": st.version, "origin": origin, "status": "open", "created_at": now}
     batch.conflicts.append(row)
+    if supersedes is not None and supersedes["status"] == "open":
+        # A resolution that met a newer change elsewhere: the new conflict replaces the one it resolved (the
+        # station marks it the same way), so only one question stays open for the record.
+        batch.resolved.append({"cid": supersedes["id"], "resolved_at": now,
+                               "resolved_by": "superseded:" + row["id"]})
     _record_applied(actor, p, batch, now, conflict_id=row["id"])
     return {"status": "conflict", "conflict": _conflict_obj(row), "version": st.version, "record": st.fields,
             "deleted": st.deleted}

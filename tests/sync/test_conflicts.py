@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from station_client.store import sync_ops as ops
 from station_client.store.audit import verify
 
@@ -96,9 +94,6 @@ def test_delete_against_edit_both_ways(tmp_path: Path, server) -> None:
     assert_converged(a)
 
 
-@pytest.mark.xfail(reason="province_server bug: a change with `resolves` skips conflict detection entirely, so a "
-                          "resolution based on an older version silently overwrites a newer change made elsewhere "
-                          "(exchange._judge: clash = {} if resolving is not None)", strict=False)
 def test_stale_resolution_does_not_overwrite_a_newer_change(tmp_path: Path, server) -> None:
     a = make_station(tmp_path, server, "a")
     b = make_station(tmp_path, server, "b")
@@ -120,3 +115,33 @@ def test_stale_resolution_does_not_overwrite_a_newer_change(tmp_path: Path, serv
     # A's decision (made after B's base version) must not vanish silently: B gets a new conflict instead.
     assert report.applied.conflicts == 1
     assert server_records(server)[("person", rid)][2]["phone"] == "0944000004"
+    with b.open() as store:  # the new conflict replaced the one B's officer answered
+        (c2,) = ops.list_conflicts(store)
+        assert c2.id != c.id and c2.fields["phone"] == {"station": "0911000001", "server": "0944000004"}
+
+
+def test_stale_delete_resolution_does_not_delete_a_newer_edit(tmp_path: Path, server) -> None:
+    a = make_station(tmp_path, server, "a")
+    with a.open() as store:
+        (rid,) = add_people(store, 1, seed=43)
+    assert a.sync().ok
+    server.admin_put_record("person", rid, {"note": "tỉnh sửa"})
+    with a.open() as store:
+        store.delete("person", rid, officer="t")
+    assert a.sync().applied.conflicts == 1
+    with a.open() as store:
+        (c,) = ops.list_conflicts(store)
+        assert c.type == "delete_vs_edit"
+        ops.resolve_conflict(store, c.id, None, "t", delete=True)  # decided on the version it saw ...
+    server.admin_put_record("person", rid, {"note": "tỉnh sửa lần hai"})  # ... before this newer edit
+    report = a.sync()
+    assert report.applied.conflicts == 1
+    (version, deleted, fields) = server_records(server)[("person", rid)]
+    assert not deleted and fields["note"] == "tỉnh sửa lần hai"
+    with a.open() as store:
+        (c2,) = ops.list_conflicts(store)
+        assert c2.type == "delete_vs_edit" and c2.id != c.id
+        ops.resolve_conflict(store, c2.id, None, "t", delete=True)
+    assert a.sync().ok and server_records(server)[("person", rid)][1] is True
+    assert a.sync().ok
+    assert_converged(a)
