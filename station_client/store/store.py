@@ -262,7 +262,14 @@ class Store:
                 f"UPDATE {kind.table} SET {assignments}, version = version + 1, updated_at = ?, updated_by = ?, "
                 "sync_state = 'pending', sync_note = NULL WHERE id = ?",
                 (*db_values.values(), now, officer, record_id))
-            payload = new_fields if row["server_version"] == 0 else {f: new_fields[f] for f in diff}
+            # The full record only when the province may not have it and nothing queued ahead will bring it. A
+            # pending change of this record (its create, sent but unacknowledged after a kill or a lost answer)
+            # carries the full state and is applied first, so the officer's changed fields suffice; sending the
+            # fields they did not touch at base 0 would clash with the province's later edits of those fields.
+            full = row["server_version"] == 0 and self.conn.execute(
+                "SELECT 1 FROM outbox WHERE kind = ? AND record_id = ? AND state = 'pending' AND op = 'upsert' "
+                "LIMIT 1", (kind.name, record_id)).fetchone() is None
+            payload = new_fields if full else {f: new_fields[f] for f in diff}
             change_id = self._enqueue(kind, record_id, "upsert", row["server_version"], payload, officer, now)
             self._audit(kind, record_id, "update", diff, officer, now, change_id,
                         record_hash(kind, record_id, new_fields, False), self._last_hash())

@@ -165,3 +165,32 @@ def test_pull_interrupted_after_some_pages(tmp_path: Path, server) -> None:
         assert len(remote_entries) == 400 and all(n == 1 for _, n in remote_entries)
     assert_converged(b)
     assert FAST.batch_size > 0
+
+
+def test_edit_after_a_lost_create_ack_does_not_clash_with_the_province(tmp_path: Path, server) -> None:
+    """The province applied a create whose answer was lost (a kill or a reset before the ack was saved); the
+    station then edits the record, still at server_version 0, and the province edits another field. The edit
+    must carry only what the officer changed: a full-record payload at base 0 would clash with the province's
+    field (a false ``edit`` conflict, seen once in the SIGKILL fault test)."""
+    a = make_station(tmp_path, server, "a")
+    assert a.sync().ok  # first sync done: the next exchange is the push
+    with a.open() as store:
+        (rid,) = add_people(store, 1, seed=56)
+    proxy = FaultProxy(server.port, lambda head: "reset_response" if b"/v1/sync" in head else "pass")
+    a.route_via(proxy.url)
+    try:
+        lost = a.sync(config=EngineConfig(max_attempts=1, backoff_base=0.01, backoff_cap=0.01))
+    finally:
+        proxy.close()
+    assert not lost.ok and ("person", rid) in server_records(server)  # applied, never acknowledged
+    with a.open() as store:
+        assert store.get("person", rid)["server_version"] == 0
+        store.update("person", rid, {"occupation": "Kỹ sư", "note": "trạm sửa"}, officer="t")
+    server.admin_put_record("person", rid, {"religion": "Phật giáo"})
+    a.route_via(server.url)
+    report = a.sync()
+    assert report.ok and report.applied.conflicts == 0, report.summary()
+    fields = server_records(server)[("person", rid)][2]
+    assert (fields["occupation"], fields["note"], fields["religion"]) == ("Kỹ sư", "trạm sửa", "Phật giáo")
+    assert a.sync().ok
+    assert_converged(a)
