@@ -1,5 +1,6 @@
-"""``station-client stats --period 2026-10 [--csv FILE | --xlsx FILE]``: the station's figures for a period
-(definitions in docs/statistics.md), printed, or written for Excel."""
+"""``station-client stats --period 2026-10 [--csv FILE | --xlsx FILE | --pdf FILE] [--submit]``: the station's
+figures for a period (definitions in docs/statistics.md), printed, written for Excel, or as the period report
+document; ``--submit`` records the report for the province (a ``stat_report`` record, sent by the next sync)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 from ..domain.statistics import Period
 from ..statistics_export import tables, text, write_csv, write_xlsx
-from ..store.statistics import station_stats
+from ..store.statistics import station_stats, submit_report
 from .common import add_command, open_store
 
 
@@ -20,6 +21,32 @@ def register(sub: Any) -> None:
     out = p.add_mutually_exclusive_group()
     out.add_argument("--csv", metavar="FILE", help="ghi ra tệp CSV / write a CSV file")
     out.add_argument("--xlsx", metavar="FILE", help="ghi ra tệp Excel / write an XLSX file")
+    out.add_argument("--pdf", metavar="FILE", help="báo cáo thống kê (PDF) / the period report as PDF")
+    p.add_argument("--submit", action="store_true",
+                   help="gửi báo cáo kỳ lên tỉnh (đồng bộ lần sau) / submit the period report to the province")
+    p.add_argument("--prepared-by", default="", help="người lập biểu / prepared by")
+    p.add_argument("--approved-by", default="", help="trưởng Công an xã / station head")
+    p.add_argument("--officer", default="cli", help="tài khoản gửi báo cáo / account submitting the report")
+
+
+def report_pdf(store: Any, stats: Any, path: str, prepared_by: str = "", approved_by: str = "") -> None:
+    """The period report document of ``stats`` for this station, as a PDF."""
+    from datetime import datetime
+
+    from ..domain.deadlines import default_office_hours
+    from ..domain.units import commune
+    from ..printing.documents import station_info
+    from ..printing.render import write_pdf
+    from ..printing.statistics_document import period_report
+    from ..store.dossiers import read_settings
+
+    settings = read_settings(store.conn, "station.")
+    code = settings.get("station.commune_code") or ""
+    unit = commune(code) if code else None
+    where = f"{unit.name}, {unit.province_name} (mã {code})" if unit else code
+    write_pdf(period_report(stats, station_info(settings), commune=where,
+                            made_at=datetime.now(default_office_hours().tz), prepared_by=prepared_by,
+                            approved_by=approved_by), path)
 
 
 def _stats(args: argparse.Namespace) -> int:
@@ -30,14 +57,23 @@ def _stats(args: argparse.Namespace) -> int:
         print(f"Kỳ không hợp lệ: {exc}" if lang == "vi" else f"Invalid period: {exc}", file=sys.stderr)
         return 2
     with open_store(args) as store:
-        tabs = tables(station_stats(store.conn, period))
+        stats = station_stats(store.conn, period)
+        tabs = tables(stats)
+        if args.pdf:
+            report_pdf(store, stats, args.pdf, args.prepared_by, args.approved_by)
+        if args.submit:
+            submit_report(store, stats, officer=args.officer, prepared_by=args.prepared_by,
+                          approved_by=args.approved_by)
+            print("Đã ghi báo cáo kỳ, sẽ gửi lên tỉnh khi đồng bộ" if lang == "vi"
+                  else "Period report recorded; the next sync sends it to the province")
     if args.csv:
         write_csv(args.csv, tabs)
     elif args.xlsx:
         write_xlsx(args.xlsx, tabs)
-    else:
-        sys.stdout.write(text(tabs))
+    elif not args.pdf:
+        if not args.submit:
+            sys.stdout.write(text(tabs))
         return 0
-    target = args.csv or args.xlsx
+    target = args.csv or args.xlsx or args.pdf
     print(f"Đã ghi {target}" if lang == "vi" else f"Written to {target}")
     return 0
