@@ -136,7 +136,7 @@ def test_stale_delete_resolution_does_not_delete_a_newer_edit(tmp_path: Path, se
     server.admin_put_record("person", rid, {"note": "tỉnh sửa lần hai"})  # ... before this newer edit
     report = a.sync()
     assert report.applied.conflicts == 1
-    (version, deleted, fields) = server_records(server)[("person", rid)]
+    (_version, deleted, fields) = server_records(server)[("person", rid)]
     assert not deleted and fields["note"] == "tỉnh sửa lần hai"
     with a.open() as store:
         (c2,) = ops.list_conflicts(store)
