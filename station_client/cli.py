@@ -16,7 +16,10 @@ from .store.errors import StoreError
 
 # Modules under station_client.commands that add subcommands. A module missing while its feature is being
 # built is skipped so that the rest of the CLI keeps working.
-COMMAND_MODULES = ("residents", "generate", "sync", "backup", "demo", "receipt", "audit", "stats")
+COMMAND_MODULES = ("residents", "generate", "sync", "backup", "demo", "receipt", "audit", "stats", "keys")
+
+# Commands that open no existing station, or deal with its keys themselves.
+_NEEDS_NO_UNLOCK = {"recover", "demo", "restore"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,6 +27,10 @@ def build_parser() -> argparse.ArgumentParser:
                                      description="Phần mềm Công an xã/phường — Station Client")
     parser.add_argument("--data-dir", help="thư mục dữ liệu của trạm / station data folder")
     parser.add_argument("--lang", choices=("vi", "en"), default=None, help="ngôn ngữ / language")
+    parser.add_argument("--user", default=None,
+                        help="cán bộ đăng nhập để mở dữ liệu đã mã hoá / officer who unlocks encrypted data")
+    parser.add_argument("--password-stdin", action="store_true",
+                        help="đọc mật khẩu từ stdin (một dòng) / read the password from stdin (one line)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:
@@ -44,6 +51,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_app(args)
     try:
+        if args.command not in _NEEDS_NO_UNLOCK:
+            from .commands.keys import ensure_unlocked  # an encrypted station: the key before any command
+
+            args.logged_in = ensure_unlocked(args)
         return int(args.func(args) or 0)
     except StoreError as exc:
         print(f"Lỗi: {exc.vi}\nError: {exc.en}", file=sys.stderr)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..paths import db_path
-from ..store.backup import backup, restore
+from ..store.backup import backup
 from .common import add_command
 
 
@@ -23,12 +23,9 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    info, kept = restore(Path(args.file), db_path(getattr(args, "data_dir", None)))
-    print(f"Đã khôi phục / Restored: {info.path} ({info.persons} nhân khẩu / residents, {info.households} hộ / "
-          f"households, lược đồ / schema {info.schema})")
-    if kept is not None:
-        print(f"Dữ liệu trước đó được giữ tại / The previous data was kept at: {kept}")
-    return 0
+    from .keys import cmd_restore as restore_with_keys  # an encrypted backup may need the recovery key
+
+    return restore_with_keys(args)
 
 
 def register(sub: Any) -> None:
@@ -38,3 +35,6 @@ def register(sub: Any) -> None:
     p = add_command(sub, "restore", "khôi phục dữ liệu từ tệp sao lưu (giữ lại bản hiện tại) / restore a backup "
                     "(the current data is kept)", cmd_restore)
     p.add_argument("file", help="tệp sao lưu / backup file")
+    p.add_argument("--recovery-key-stdin", action="store_true",
+                   help="bản sao lưu đã mã hoá của đơn vị khác/máy khác: đọc khoá khôi phục từ stdin / an encrypted "
+                        "backup on a new machine: read the recovery key from stdin")

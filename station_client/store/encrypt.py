@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -117,12 +118,13 @@ def encrypt_in_place(db_path: str | Path, data_key: bytes, *, before_swap: Calla
     db_path = Path(db_path)
     tmp = db_path.with_name(db_path.name + ENCRYPTING_SUFFIX)
     tmp.unlink(missing_ok=True)
+    if _open_elsewhere(db_path):
+        raise _busy()
     lock = sqlcipher3.connect(str(db_path), isolation_level=None, timeout=0.5)
     try:
         lock.execute("PRAGMA cipher_log_level = NONE")
         try:
-            # Leaving WAL needs every other connection closed (each holds a lock on the WAL index while open):
-            # a process that kept the plain file open would go on writing to it after the swap.
+            # Out of WAL, so that the export reads one file and our exclusive lock below covers everything.
             mode = lock.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
             if str(mode).lower() != "delete":
                 raise _busy()
@@ -151,6 +153,30 @@ def encrypt_in_place(db_path: str | Path, data_key: bytes, *, before_swap: Calla
     for stale in (db_path.with_name(db_path.name + "-wal"), db_path.with_name(db_path.name + "-shm")):
         stale.unlink(missing_ok=True)
     _encrypt_side_copies(db_path, data_key)
+
+
+def _open_elsewhere(db_path: Path) -> bool:
+    """Whether another process has the file open: a process that kept the plain file open would go on writing to
+    it (the old, unlinked inode) after the swap. In WAL mode every open connection holds a read lock on the WAL
+    index's "DMS" byte (offset 128 of ``-shm``) for as long as it is open; F_GETLK asks whether another process
+    holds it, without taking any lock. Linux only (struct flock's layout); elsewhere, and for this process's own
+    connections, the callers close everything first (the app releases its connections before the upgrade).
+    Call with no connection of this process open: closing a descriptor drops this process's POSIX locks."""
+    shm = db_path.with_name(db_path.name + "-shm")
+    if not sys.platform.startswith("linux") or not shm.exists():
+        return False
+    import fcntl
+    import struct
+
+    fd = os.open(shm, os.O_RDONLY)
+    try:
+        query = struct.pack("hhqqi", fcntl.F_WRLCK, os.SEEK_SET, 128, 1, 0)
+        answer = fcntl.fcntl(fd, fcntl.F_GETLK, query)
+        return struct.unpack("hhqqi", answer)[0] != fcntl.F_UNLCK
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
 
 
 def _encrypt_side_copies(db_path: Path, data_key: bytes) -> None:

@@ -1,0 +1,174 @@
+"""Headless access to an encrypted station, ``station-client recover`` and ``station-client key ...``.
+
+A headless command (sync from a scheduler, backup, import/export, audit verify) needs the data key without the
+login page. In order (docs/encryption.md):
+
+1. the OS keyring, if the station head has put the key there with ``station-client key remember`` and this
+   machine has a real keyring (Windows Credential Manager, macOS Keychain, Secret Service) — for unattended
+   sync; never a plaintext file (without a real keyring there is no unattended mode);
+2. an officer's login: ``--user NAME`` (or ``STATION_CLIENT_USER``) and the password from ``--password-stdin``
+   (or ``STATION_CLIENT_PASSWORD``), else asked on the terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import getpass
+import hashlib
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..domain.accounts import Account
+from ..paths import db_path
+from ..store import keys
+from ..store import unlock as unlocking
+from ..store.backup import backup_keys_path, restore
+from ..store.connection import held_key, hold_key
+from ..store.errors import StoreError, StoreLocked
+from .common import add_command
+
+KEYRING_SERVICE = "station-client"
+
+
+def _keyring_name(db: Path) -> str:
+    return "datakey-" + hashlib.sha256(str(db.resolve()).encode()).hexdigest()[:16]
+
+
+def _keyring() -> Any:
+    from ..sync.credentials import _real_keyring  # the same "is there a real keyring" rule as the token
+
+    return _real_keyring()
+
+
+def _from_keyring(db: Path) -> bytes | None:
+    backend = _keyring()
+    if backend is None:
+        return None
+    try:
+        value = backend.get_password(KEYRING_SERVICE, _keyring_name(db))
+        key = bytes.fromhex(value) if value else None
+    except Exception:  # locked keyring, no D-Bus, a damaged entry: fall back to a login
+        return None
+    if key is None or keys.key_id(key) != keys.load(keys.keys_path(db)).get("key_id"):
+        return None
+    return key
+
+
+def _read_password(args: argparse.Namespace, prompt: str) -> str | None:
+    if getattr(args, "password_stdin", False):
+        line = sys.stdin.readline()
+        return line.rstrip("\r\n")
+    if os.environ.get("STATION_CLIENT_PASSWORD"):
+        return os.environ["STATION_CLIENT_PASSWORD"]
+    if sys.stdin.isatty():
+        return getpass.getpass(prompt)
+    return None
+
+
+def ensure_unlocked(args: argparse.Namespace) -> Account | None:
+    """Hold the data key for the command's station when it is encrypted (see the module's docstring). Returns
+    the officer who logged in, None when no login was needed."""
+    db = db_path(getattr(args, "data_dir", None))
+    if unlocking.state(db) != "locked":
+        return None
+    key = None if getattr(args, "user", None) else _from_keyring(db)
+    if key is not None:
+        hold_key(db, key)
+        return None
+    user = getattr(args, "user", None) or os.environ.get("STATION_CLIENT_USER")
+    if not user and sys.stdin.isatty():
+        user = input("Tên đăng nhập / Username: ").strip()
+    password = _read_password(args, "Mật khẩu / Password: ") if user else None
+    if not user or password is None:
+        raise StoreLocked(
+            "Dữ liệu đã được mã hoá: cần đăng nhập (--user TÊN --password-stdin, hoặc STATION_CLIENT_USER và "
+            "STATION_CLIENT_PASSWORD), hoặc Trưởng Công an bật đồng bộ tự động bằng 'station-client key remember'.",
+            "The data is encrypted: log in (--user NAME --password-stdin, or STATION_CLIENT_USER and "
+            "STATION_CLIENT_PASSWORD), or have the station head enable unattended use with "
+            "'station-client key remember'.")
+    return unlocking.login(db, user, password)
+
+
+# ------------------------------------------------------------------------------------------------ commands
+def cmd_recover(args: argparse.Namespace) -> int:
+    db = db_path(getattr(args, "data_dir", None))
+    if args.stdin:  # three lines: recovery key, username, new password (scripts and tests)
+        recovery, user, password = (sys.stdin.readline().strip() for _ in range(3))
+        confirm = password
+    else:
+        recovery = input("Khoá khôi phục / Recovery key: ")
+        user = getattr(args, "user", None) or input("Tên đăng nhập của Trưởng Công an / Station head's username: ")
+        password = getpass.getpass("Mật khẩu mới / New password: ")
+        confirm = getpass.getpass("Nhập lại / Again: ")
+    account = unlocking.recover(db, recovery, user, password, confirm)
+    print(f"Đã đặt mật khẩu mới cho {account.full_name}. / New password set for {account.full_name}.")
+    return 0
+
+
+def cmd_remember(args: argparse.Namespace) -> int:
+    db = db_path(getattr(args, "data_dir", None))
+    key = held_key(db)
+    backend = _keyring()
+    if key is None:
+        raise StoreError("Dữ liệu chưa được mã hoá hoặc chưa mở khoá.", "The data is not encrypted or not unlocked.")
+    if backend is None:
+        raise StoreError("Máy này không có kho khoá của hệ điều hành; không lưu khoá dữ liệu ra tệp thường.",
+                         "This machine has no OS keyring; the data key is never saved to a plain file.")
+    backend.set_password(KEYRING_SERVICE, _keyring_name(db), key.hex())
+    print("Đã lưu khoá dữ liệu vào kho khoá của hệ điều hành (đồng bộ tự động). / The data key is in the OS "
+          "keyring (unattended sync).")
+    return 0
+
+
+def cmd_forget(args: argparse.Namespace) -> int:
+    db = db_path(getattr(args, "data_dir", None))
+    backend = _keyring()
+    if backend is not None:
+        with contextlib.suppress(Exception):  # nothing stored: nothing to forget
+            backend.delete_password(KEYRING_SERVICE, _keyring_name(db))
+    print("Kho khoá không còn giữ khoá dữ liệu. / The OS keyring no longer holds the data key.")
+    return 0
+
+
+def cmd_new_recovery(args: argparse.Namespace) -> int:
+    account: Account | None = getattr(args, "logged_in", None)
+    if account is None or not account.is_head:
+        raise StoreError("Chỉ Trưởng Công an (đăng nhập bằng --user) được tạo khoá khôi phục mới.",
+                         "Only the station head (logged in with --user) may make a new recovery key.")
+    recovery = unlocking.new_recovery_key(db_path(getattr(args, "data_dir", None)))
+    print(f"Khoá khôi phục mới (khoá cũ hết hiệu lực) / New recovery key (the old one no longer works):\n{recovery}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """``restore FILE`` with the recovery key: an encrypted backup on a new machine (or over another station)."""
+    db = db_path(getattr(args, "data_dir", None))
+    key = None
+    if args.recovery_key_stdin:
+        key = keys.unwrap_recovery(backup_keys_path(Path(args.file)), sys.stdin.readline().strip())
+    if unlocking.state(db) == "locked":
+        ensure_unlocked(args)
+    info, kept = restore(Path(args.file), db, key=key)
+    print(f"Đã khôi phục / Restored: {info.path} ({info.persons} nhân khẩu / residents, {info.households} hộ / "
+          f"households, lược đồ / schema {info.schema})")
+    if kept is not None:
+        print(f"Dữ liệu trước đó được giữ tại / The previous data was kept at: {kept}")
+    return 0
+
+
+def register(sub: Any) -> None:
+    p = add_command(sub, "recover", "đặt lại mật khẩu Trưởng Công an bằng khoá khôi phục / reset the station "
+                    "head's password with the recovery key", cmd_recover)
+    p.add_argument("--stdin", action="store_true",
+                   help="đọc khoá khôi phục, tên đăng nhập, mật khẩu mới (3 dòng) / read recovery key, username, new "
+                        "password (3 lines)")
+    key = add_command(sub, "key", "khoá mã hoá dữ liệu / the data encryption key")
+    key_sub = key.add_subparsers(dest="key_command", metavar="ACTION", required=True)
+    add_command(key_sub, "remember", "giữ khoá trong kho khoá của hệ điều hành cho đồng bộ tự động / keep the key "
+                "in the OS keyring for unattended sync", cmd_remember)
+    add_command(key_sub, "forget", "xoá khoá khỏi kho khoá của hệ điều hành / remove the key from the OS keyring",
+                cmd_forget)
+    add_command(key_sub, "new-recovery", "tạo khoá khôi phục mới / make a new recovery key", cmd_new_recovery)
