@@ -1,4 +1,5 @@
-"""Build ``dossiers_en.ts`` and ``reports_en.ts``: the English catalogues of the Dossiers and Reports sections.
+"""Build ``dossiers_en.ts``, ``reports_en.ts`` and ``statistics_en.ts``: the English catalogues of the Dossiers,
+Reports and Statistics sections.
 
 Those packages translate through ``self.tr(...)`` (context: the class), ``QCoreApplication.translate(CTX, ...)``
 and small helpers around it (``tr(LABELS[key])``, ``lazy("...")``) whose arguments lupdate cannot follow. So
@@ -22,7 +23,8 @@ from xml.sax.saxutils import escape
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 PACKAGES = {"dossiers": ROOT / "station_client" / "ui" / "dossiers",
-            "reports": ROOT / "station_client" / "ui" / "reports"}
+            "reports": ROOT / "station_client" / "ui" / "reports",
+            "statistics": ROOT / "station_client" / "ui" / "statistics"}
 ENGLISH = HERE / "feature_strings_en.json"
 
 

@@ -79,6 +79,30 @@ class Period:
             return cls(date.fromisoformat(m.group(1)), date.fromisoformat(m.group(2)), text)
         raise ValueError(f"not a period: {text!r} (2026-10, 2026-Q4, 2026, 2026-10-01..2026-10-15)")
 
+    @property
+    def kind(self) -> str:
+        """``month``, ``quarter``, ``year`` or ``range`` (from the label: a range may span exactly a month)."""
+        if _MONTH.match(self.label):
+            return "month"
+        if _QUARTER.match(self.label):
+            return "quarter"
+        return "year" if _YEAR.match(self.label) else "range"
+
+    def previous(self) -> Period:
+        """The period before this one, of the same kind: the month, quarter or year before, or the range of as
+        many days ending the day before this one starts (what the dashboard compares with)."""
+        y, m = self.start.year, self.start.month
+        if self.kind == "month":
+            return Period.month(y - (m == 1), 12 if m == 1 else m - 1)
+        if self.kind == "quarter":
+            q = (m - 1) // 3 + 1
+            return Period.quarter(y - (q == 1), 4 if q == 1 else q - 1)
+        if self.kind == "year":
+            return Period.year(y - 1)
+        end = self.start - timedelta(days=1)
+        start = end - (self.end - self.start)
+        return Period(start, end, f"{start.isoformat()}..{end.isoformat()}")
+
     def close(self, hours: OfficeHours) -> datetime:
         """00:00 local of the day after ``end``: the moment the pending snapshot is taken."""
         return datetime.combine(self.end + timedelta(days=1), datetime.min.time(), tzinfo=hours.tz)

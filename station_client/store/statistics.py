@@ -161,12 +161,16 @@ def overdue_by_officer(conn: sqlite3.Connection, now: datetime, *,
     first). Index range scans on each table's ``(status, due_at)``; a dossier waiting for a supplement has its
     clock stopped and is left out."""
     local = (hours or default_office_hours()).local(now).replace(microsecond=0).isoformat()
+    names = dict(conn.execute("SELECT username, full_name FROM accounts").fetchall())
     by: dict[str, OfficerOverdue] = {}
     for attr, table, officer, statuses in _OVERDUE_SOURCES:
         marks = ", ".join("?" * len(statuses))
-        for name, n in conn.execute(
-                f"SELECT coalesce({officer}, ''), count(*) FROM {table} WHERE status IN ({marks}) "
-                f"AND due_at IS NOT NULL AND due_at < ? AND deleted = 0 GROUP BY 1", (*statuses, local)):
+        # The receiving officer where the record names one, else the account that last acted on it.
+        for who, n in conn.execute(
+                f"SELECT coalesce(nullif({officer}, ''), updated_by, ''), count(*) FROM {table} "
+                f"WHERE status IN ({marks}) AND due_at IS NOT NULL AND due_at < ? AND deleted = 0 GROUP BY 1",
+                (*statuses, local)):
+            name = names.get(who, who)
             o = by.setdefault(name, OfficerOverdue(name))
             setattr(o, attr, getattr(o, attr) + n)
     return sorted(by.values(), key=lambda o: (-o.total, o.officer))
@@ -195,3 +199,28 @@ def submitted_reports(conn: sqlite3.Connection, period: st.Period | None = None)
     rows = conn.execute(f"SELECT * FROM {kind.table} WHERE deleted = 0 {where} ORDER BY submitted_at DESC",
                         args).fetchall()
     return [from_db(kind, r) for r in rows]
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """What the station head's dashboard shows, read in one go off the GUI thread."""
+
+    current: st.StationStats
+    previous: st.StationStats
+    months: list[MonthRate]  # the 12 months ending with the period's last month
+    overdue: list[OfficerOverdue]  # as of now
+    settings: dict[str, str | None]  # station.* (name, commune) for the printed report
+
+
+def dashboard(conn: sqlite3.Connection, period: st.Period, now: datetime, *,
+              hours: OfficeHours | None = None) -> Dashboard:
+    last = st.Period.month(period.end.year, period.end.month)
+    return Dashboard(station_stats(conn, period, hours=hours), station_stats(conn, period.previous(), hours=hours),
+                     monthly_rates(conn, last, hours=hours), overdue_by_officer(conn, now, hours=hours),
+                     read_settings(conn, "station."))
+
+
+def report_by_id(conn: sqlite3.Connection, record_id: str) -> dict[str, Any] | None:
+    kind = get_kind("stat_report")
+    row = conn.execute(f"SELECT * FROM {kind.table} WHERE id = ? AND deleted = 0", (record_id,)).fetchone()
+    return from_db(kind, row) if row else None

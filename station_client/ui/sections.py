@@ -20,8 +20,9 @@ Add a section (e.g. in ``station_client/ui/dossiers/__init__.py``)::
         factory=_make, icon="dossiers", shortcut="Ctrl+4", order=40, kinds=("dossier",)))
 
 Shortcuts and orders taken so far: Ctrl+1/10 Today, Ctrl+2/20 Residents, Ctrl+3/30 Households, Ctrl+4/40
-Dossiers, Ctrl+5/50 Reports, Ctrl+6/60 Sync, Ctrl+7/70 Settings. Inside a section use shortcuts with
-``Qt.ShortcutContext.WidgetWithChildrenShortcut`` (two sections both binding Ctrl+N would cancel each other).
+Dossiers, Ctrl+5/50 Reports, Ctrl+8/55 Statistics (head only), Ctrl+6/60 Sync, Ctrl+7/70 Settings. Inside a
+section use shortcuts with ``Qt.ShortcutContext.WidgetWithChildrenShortcut`` (two sections both binding Ctrl+N
+would cancel each other).
 
 ``title`` is a callable so the label follows a runtime language switch; write it with
 ``QCoreApplication.translate("Sections", ...)`` (or ``self.tr`` inside widgets). Source strings are
@@ -92,6 +93,7 @@ FEATURE_MODULES = (
     "station_client.ui.households",
     "station_client.ui.dossiers",
     "station_client.ui.reports",
+    "station_client.ui.statistics",
     "station_client.ui.sync_view",
     "station_client.ui.settings",
 )

@@ -1,0 +1,456 @@
+"""The station head's dashboard: pick a period (month, quarter, year or a range of days); the page shows its
+headline figures against the previous period of the same kind, the on-time rate of the 12 months ending with
+it (chart), and the matters overdue right now by officer. Export the period's tables (CSV, XLSX), print the
+period report, or submit it to the province (a ``stat_report`` record, sent by the next sync).
+
+Every figure is computed off the GUI thread (``store/statistics.dashboard`` on a reader connection); the
+definitions are in docs/statistics.md. An answer for a period the head has since left is dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QDate, QEvent, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...domain.deadlines import default_office_hours
+from ...domain.statistics import Period, StationStats
+from ...store import ChangeSet
+from ...store.statistics import Dashboard, dashboard, station_stats, submit_report
+from ..context import AppContext
+from .chart import RateChart
+
+CONTEXT = "Statistics"
+KINDS = ("month", "quarter", "year", "range")
+KIND_LABELS = {"month": "Tháng", "quarter": "Quý", "year": "Năm", "range": "Khoảng ngày"}
+ROMAN = ("I", "II", "III", "IV")
+# Record kinds whose changes move the figures: the page reloads after a commit of one of them.
+FIGURE_KINDS = {"dossier", "crime_report", "petition", "mediation_case", "admin_violation", "stat_report"}
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate(CONTEXT, text)
+
+
+Getter = Callable[[StationStats], int | Decimal | None]
+# The headline rows of the comparison table: (label, figure, is a rate).
+ROWS: tuple[tuple[str, Getter, bool], ...] = (
+    ("Hồ sơ TTHC tiếp nhận", lambda s: s.dossiers.total.received, False),
+    ("— trong đó trực tuyến", lambda s: s.dossiers.total.received_online, False),
+    ("Hồ sơ đã giải quyết", lambda s: s.dossiers.total.resolved.total, False),
+    ("— trước hạn", lambda s: s.dossiers.total.resolved.early, False),
+    ("— đúng hạn", lambda s: s.dossiers.total.resolved.on_time, False),
+    ("— quá hạn", lambda s: s.dossiers.total.resolved.late, False),
+    ("Tỉ lệ giải quyết đúng hạn (%)", lambda s: s.dossiers.total.resolved.on_time_rate, True),
+    ("Hồ sơ tồn quá hạn cuối kỳ", lambda s: s.dossiers.total.pending.overdue, False),
+    ("Hồ sơ chờ bổ sung cuối kỳ", lambda s: s.dossiers.total.pending.paused, False),
+    ("Tố giác, tin báo tiếp nhận", lambda s: s.crime_reports.received, False),
+    ("Tố giác, tin báo đã chuyển, xử lý", lambda s: s.crime_reports.handled.total, False),
+    ("— quá thời hạn", lambda s: s.crime_reports.handled.late, False),
+    ("Tỉ lệ chuyển, xử lý đúng hạn (%)", lambda s: s.crime_reports.handled.on_time_rate, True),
+    ("Tố giác, tin báo tồn quá hạn cuối kỳ", lambda s: s.crime_reports.pending.overdue, False),
+    ("Đơn thư tiếp nhận", lambda s: s.petitions.received, False),
+    ("Vụ việc hoà giải tiếp nhận", lambda s: s.mediation.received, False),
+    ("Vi phạm hành chính lập biên bản", lambda s: s.violations.recorded, False),
+)
+OVERDUE_HEADERS = ("Cán bộ", "Hồ sơ TTHC", "Tố giác, tin báo", "Đơn thư", "Hoà giải", "Vi phạm HC", "Tổng")
+
+
+def _item(text: str, *, right: bool = False, bold: bool = False) -> QTableWidgetItem:
+    item = QTableWidgetItem(text)
+    item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+    if right:
+        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    if bold:
+        font = item.font()
+        font.setBold(True)
+        item.setFont(font)
+    return item
+
+
+def _table(columns: int) -> QTableWidget:
+    t = QTableWidget(0, columns)
+    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    t.verticalHeader().hide()
+    t.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    for c in range(1, columns):
+        t.horizontalHeader().setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+    return t
+
+
+class StatisticsView(QWidget):
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("statistics_view")
+        self.context = context
+        self.data: Dashboard | None = None
+        self._generation = 0
+        self._last_export: Path | None = None
+        today = datetime.now(default_office_hours().tz).date()
+
+        # ---- the period
+        self.kind = QComboBox()
+        self.kind.setObjectName("stats_kind")
+        for k in KINDS:
+            self.kind.addItem(KIND_LABELS[k], k)
+        self.year = QSpinBox()
+        self.year.setRange(2000, 2100)
+        self.year.setValue(today.year)
+        self.month = QComboBox()
+        for m in range(1, 13):
+            self.month.addItem(str(m), m)
+        self.month.setCurrentIndex(today.month - 1)
+        self.quarter = QComboBox()
+        for q in range(1, 5):
+            self.quarter.addItem(ROMAN[q - 1], q)
+        self.quarter.setCurrentIndex((today.month - 1) // 3)
+        self.start = QDateEdit(QDate(today.year, today.month, 1))
+        self.end = QDateEdit(QDate(today.year, today.month, today.day))
+        for d in (self.start, self.end):
+            d.setCalendarPopup(True)
+            d.setDisplayFormat("dd/MM/yyyy")
+        self.year_label, self.month_label, self.quarter_label = QLabel(), QLabel(), QLabel()
+        self.start_label, self.end_label = QLabel(), QLabel()
+        for w in (self.kind, self.year, self.month, self.quarter):
+            signal = w.valueChanged if isinstance(w, QSpinBox) else w.currentIndexChanged
+            signal.connect(self._period_changed)
+        for d in (self.start, self.end):
+            d.dateChanged.connect(self._period_changed)
+        bar = QHBoxLayout()
+        for w in (self.kind, self.month_label, self.month, self.quarter_label, self.quarter, self.year_label,
+                  self.year, self.start_label, self.start, self.end_label, self.end):
+            bar.addWidget(w)
+        bar.addStretch(1)
+
+        # ---- actions
+        self.prepared_by = QLineEdit()
+        self.prepared_by.setObjectName("stats_prepared_by")
+        self.prepared_by.setMaximumWidth(220)
+        self.csv_button, self.xlsx_button = QPushButton(), QPushButton()
+        self.print_button, self.submit_button = QPushButton(), QPushButton()
+        self.csv_button.clicked.connect(lambda: self._ask_export("csv"))
+        self.xlsx_button.clicked.connect(lambda: self._ask_export("xlsx"))
+        self.print_button.clicked.connect(self.print_report)
+        self.submit_button.clicked.connect(self._ask_submit)
+        actions = QHBoxLayout()
+        actions.addWidget(self.prepared_by)
+        actions.addStretch(1)
+        for b in (self.csv_button, self.xlsx_button, self.print_button, self.submit_button):
+            actions.addWidget(b)
+        self.status = QLabel()
+        self.status.setObjectName("stats_status")
+        self.status.setWordWrap(True)
+
+        # ---- figures, chart, overdue
+        self.compare = _table(4)
+        self.compare.setObjectName("stats_compare")
+        self.chart = RateChart()
+        self.chart.setObjectName("stats_chart")
+        self.overdue = _table(len(OVERDUE_HEADERS))
+        self.overdue.setObjectName("stats_overdue")
+        self.compare_box, self.chart_box, self.overdue_box = QGroupBox(), QGroupBox(), QGroupBox()
+        for box, w in ((self.compare_box, self.compare), (self.chart_box, self.chart),
+                       (self.overdue_box, self.overdue)):
+            QVBoxLayout(box).addWidget(w)
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.chart_box)
+        right.addWidget(self.overdue_box)
+        right.setStretchFactor(0, 3)
+        right.setStretchFactor(1, 2)
+        body = QSplitter(Qt.Orientation.Horizontal)
+        body.addWidget(self.compare_box)
+        body.addWidget(right)
+        body.setStretchFactor(0, 5)
+        body.setStretchFactor(1, 6)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addLayout(actions)
+        layout.addWidget(self.status)
+        layout.addWidget(body, 1)
+        context.changed.connect(self._changed)
+        self.retranslate()
+        self._show_kind()
+        self.reload()
+
+    # ------------------------------------------------------------------ period
+    def period(self) -> Period:
+        kind, year = self.kind.currentData(), self.year.value()
+        if kind == "quarter":
+            return Period.quarter(year, int(self.quarter.currentData()))
+        if kind == "year":
+            return Period.year(year)
+        if kind == "range":
+            start, end = self.start.date().toPython(), self.end.date().toPython()
+            start, end = min(start, end), max(start, end)  # type: ignore[type-var]
+            return Period(start, end, f"{start.isoformat()}..{end.isoformat()}")  # type: ignore[arg-type]
+        return Period.month(year, int(self.month.currentData()))
+
+    def set_period(self, period: Period) -> None:
+        """Show ``period`` (tests, and opening a submitted report)."""
+        widgets = (self.kind, self.year, self.month, self.quarter, self.start, self.end)
+        for w in widgets:
+            w.blockSignals(True)
+        self.kind.setCurrentIndex(KINDS.index(period.kind))
+        self.year.setValue(period.start.year)
+        self.month.setCurrentIndex(period.start.month - 1)
+        self.quarter.setCurrentIndex((period.start.month - 1) // 3)
+        self.start.setDate(QDate(period.start.year, period.start.month, period.start.day))
+        self.end.setDate(QDate(period.end.year, period.end.month, period.end.day))
+        for w in widgets:
+            w.blockSignals(False)
+        self._period_changed()
+
+    def _period_changed(self, *_args: Any) -> None:
+        self._show_kind()
+        self.reload()
+
+    def _show_kind(self) -> None:
+        kind = self.kind.currentData()
+        visible = {self.month_label: kind == "month", self.month: kind == "month",
+                   self.quarter_label: kind == "quarter", self.quarter: kind == "quarter",
+                   self.year_label: kind != "range", self.year: kind != "range",
+                   self.start_label: kind == "range", self.start: kind == "range",
+                   self.end_label: kind == "range", self.end: kind == "range"}
+        for w, on in visible.items():
+            w.setVisible(on)
+
+    # ------------------------------------------------------------------ loading
+    def reload(self) -> None:
+        period = self.period()
+        now = datetime.now(default_office_hours().tz)
+        self._generation += 1
+        generation = self._generation
+        self.status.setText(tr("Đang tính số liệu…"))
+        self.context.tasks.run(lambda conn: dashboard(conn, period, now),
+                               lambda data: self._loaded(generation, data),
+                               lambda exc: self._failed(generation, exc))
+
+    def _loaded(self, generation: int, data: Dashboard) -> None:
+        if generation != self._generation:
+            return  # the head moved on to another period meanwhile
+        self.data = data
+        self._fill()
+
+    def _failed(self, generation: int, exc: BaseException) -> None:
+        if generation == self._generation:
+            self.status.setText(tr("Không tính được số liệu: %1").replace("%1", str(exc)))
+
+    def _changed(self, changes: ChangeSet) -> None:
+        if FIGURE_KINDS & set(changes.kinds):
+            self.reload()
+
+    # ------------------------------------------------------------------ showing
+    def _number(self, value: int | Decimal | None, rate: bool) -> str:
+        if value is None:
+            return "—"  # nothing finished: no rate
+        text = str(value)
+        return text.replace(".", ",") if rate and self.context.language == "vi" else text
+
+    def _change(self, now: int | Decimal | None, before: int | Decimal | None) -> str:
+        if now is None or before is None:
+            return "—"
+        diff = now - before
+        if diff == 0:
+            return "0"
+        text = f"{'+' if diff > 0 else '−'}{abs(diff)}"
+        return text.replace(".", ",") if self.context.language == "vi" else text
+
+    def _fill(self) -> None:
+        data = self.data
+        if data is None:
+            return
+        cur, prev = data.current, data.previous
+        self.compare_box.setTitle(tr("Kỳ %1 so với kỳ trước (%2)").replace("%1", self._label(cur.period))
+                                  .replace("%2", self._label(prev.period)))
+        self.compare.setRowCount(len(ROWS))
+        for row, (label, get, rate) in enumerate(ROWS):
+            a, b = get(cur), get(prev)
+            head = not label.startswith("—")
+            self.compare.setItem(row, 0, _item(tr(label), bold=head and rate))
+            self.compare.setItem(row, 1, _item(self._number(a, rate), right=True, bold=rate))
+            self.compare.setItem(row, 2, _item(self._number(b, rate), right=True))
+            self.compare.setItem(row, 3, _item(self._change(a, b), right=True))
+        self.compare.setHorizontalHeaderLabels([tr("Chỉ tiêu"), self._label(cur.period), self._label(prev.period),
+                                                tr("Tăng/giảm")])
+        months = [f"{m.period.start.month:02d}/{m.period.start.year % 100:02d}" for m in data.months]
+        self.chart.set_series(months, [(tr("Hồ sơ TTHC"), [m.dossiers.on_time_rate for m in data.months]),
+                                       (tr("Tố giác, tin báo"), [m.reports.on_time_rate for m in data.months])],
+                              tr("Tỉ lệ đúng hạn 12 tháng (%)"))
+        self.overdue.setRowCount(len(data.overdue))
+        for row, o in enumerate(data.overdue):
+            values = (o.dossiers, o.crime_reports, o.petitions, o.mediation, o.violations, o.total)
+            self.overdue.setItem(row, 0, _item(o.officer or tr("(không rõ)")))
+            for col, v in enumerate(values, 1):
+                self.overdue.setItem(row, col, _item(str(v), right=True, bold=col == len(values)))
+        self.overdue_box.setTitle(tr("Việc đang quá hạn theo cán bộ (%1 việc)").replace(
+            "%1", str(sum(o.total for o in data.overdue))))
+        self.status.setText(tr("Số liệu kỳ %1, từ %2 đến %3; tồn tính đến 00:00 ngày %4.")
+                            .replace("%1", self._label(cur.period)).replace("%2", f"{cur.period.start:%d/%m/%Y}")
+                            .replace("%3", f"{cur.period.end:%d/%m/%Y}")
+                            .replace("%4", f"{cur.period.end + timedelta(days=1):%d/%m/%Y}"))
+
+    def _label(self, p: Period) -> str:
+        if p.kind == "month":
+            return f"{p.start.month:02d}/{p.start.year}"
+        if p.kind == "quarter":
+            return tr("Quý %1/%2").replace("%1", ROMAN[(p.start.month - 1) // 3]).replace("%2", str(p.start.year))
+        if p.kind == "year":
+            return str(p.start.year)
+        return f"{p.start:%d/%m}–{p.end:%d/%m/%Y}"
+
+    # ------------------------------------------------------------------ export, print, submit
+    def _ask_export(self, fmt: str) -> None:
+        if self.data is None:
+            return
+        suggested = f"thong-ke-{self.data.current.period.label}.{fmt}"
+        name = "CSV (*.csv)" if fmt == "csv" else "Excel (*.xlsx)"
+        path, _ = QFileDialog.getSaveFileName(self, tr("Xuất số liệu"), suggested, name)
+        if path:
+            self.export_to(path, fmt)
+
+    def export_to(self, path: str | Path, fmt: str) -> None:
+        """Write the shown period's tables (the file is written off the GUI thread)."""
+        if self.data is None:
+            return
+        from ...statistics_export import tables, write_csv, write_xlsx
+
+        tabs = tables(self.data.current)
+        target = Path(path)
+        write = write_csv if fmt == "csv" else write_xlsx
+
+        def done(_result: object) -> None:
+            self._last_export = target
+            self.status.setText(tr("Đã ghi %1").replace("%1", str(target)))
+
+        def failed(exc: BaseException) -> None:
+            QMessageBox.warning(self, tr("Không ghi được tệp"), str(exc))
+
+        self.context.tasks.run(lambda: write(target, tabs), done, failed, on="io")
+
+    def report_document(self, page_size: Any = "A4") -> Any:
+        """The period report of the shown period (``printing/statistics_document``)."""
+        from ...domain.units import commune
+        from ...printing.documents import station_info
+        from ...printing.statistics_document import period_report
+
+        assert self.data is not None
+        settings = self.data.settings
+        code = settings.get("station.commune_code") or ""
+        unit = commune(code) if code else None
+        where = f"{unit.name}, {unit.province_name} ({tr('mã')} {code})" if unit else code
+        officer = self.context.officer
+        return period_report(self.data.current, station_info(settings), commune=where,
+                             made_at=datetime.now(default_office_hours().tz),
+                             prepared_by=self.prepared_by.text().strip(),
+                             approved_by=officer.full_name if officer and officer.is_head else "",
+                             page_size=page_size)
+
+    def print_report(self) -> None:
+        if self.data is None:
+            return
+        from ..dossiers.preview import PrintPreview
+
+        self.preview = PrintPreview(self.report_document,
+                                    printer_name=str(self.context.options.get("print.printer") or ""), parent=self)
+        self.preview.open()
+
+    def _ask_submit(self) -> None:
+        if self.data is None:
+            return
+        answer = QMessageBox.question(
+            self, tr("Gửi báo cáo lên tỉnh"),
+            tr("Gửi báo cáo thống kê kỳ %1 lên Công an tỉnh? Báo cáo được gửi ở lần đồng bộ tới; số liệu tỉnh "
+               "tính lại từ hồ sơ sẽ được đối chiếu với báo cáo.").replace("%1", self._label(self.data.current.period)))
+        if answer == QMessageBox.StandardButton.Yes:
+            self.submit()
+
+    def submit(self) -> None:
+        """Record the shown period's report for the province, its figures computed afresh in the write
+        transaction's connection (nothing entered since the page was drawn is left out)."""
+        officer = self.context.officer
+        if officer is None or self.data is None:
+            return
+        period = self.data.current.period
+        prepared_by = self.prepared_by.text().strip()
+        approved_by = officer.full_name if officer.is_head else ""
+
+        def op(store: Any) -> dict[str, Any]:
+            return submit_report(store, station_stats(store.conn, period), officer=officer.username,
+                                 prepared_by=prepared_by, approved_by=approved_by)
+
+        def done(record: dict[str, Any]) -> None:
+            self.submitted = record
+            self.status.setText(tr("Đã ghi báo cáo kỳ %1; báo cáo sẽ được gửi lên tỉnh khi đồng bộ.")
+                                .replace("%1", self._label(period)))
+
+        def failed(exc: BaseException) -> None:
+            QMessageBox.warning(self, tr("Không gửi được báo cáo"), str(exc))
+
+        self.context.tasks.run(op, done, failed, on="write")
+
+    def open_record(self, kind: str, record_id: str) -> None:
+        """A submitted report opens on its period."""
+        if kind != "stat_report":
+            return
+
+        def load(conn: Any) -> dict[str, Any] | None:
+            from ...store.statistics import report_by_id
+
+            return report_by_id(conn, record_id)
+
+        def show(record: dict[str, Any] | None) -> None:
+            if record and record.get("period"):
+                self.set_period(Period.parse(str(record["period"])))
+
+        self.context.tasks.run(load, show)
+
+    # ------------------------------------------------------------------ language
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        for i, k in enumerate(KINDS):
+            self.kind.setItemText(i, tr(KIND_LABELS[k]))
+        self.month_label.setText(tr("Tháng"))
+        self.quarter_label.setText(tr("Quý"))
+        self.year_label.setText(tr("Năm"))
+        self.start_label.setText(tr("Từ ngày"))
+        self.end_label.setText(tr("Đến ngày"))
+        self.prepared_by.setPlaceholderText(tr("Người lập biểu (họ tên)"))
+        self.csv_button.setText(tr("Xuất CSV…"))
+        self.xlsx_button.setText(tr("Xuất Excel…"))
+        self.print_button.setText(tr("In báo cáo kỳ…"))
+        self.submit_button.setText(tr("Gửi báo cáo lên tỉnh"))
+        self.compare_box.setTitle(tr("Số liệu kỳ này so với kỳ trước"))
+        self.chart_box.setTitle(tr("Tỉ lệ giải quyết đúng hạn"))
+        self.overdue_box.setTitle(tr("Việc đang quá hạn theo cán bộ"))
+        self.compare.setHorizontalHeaderLabels([tr("Chỉ tiêu"), tr("Kỳ này"), tr("Kỳ trước"), tr("Tăng/giảm")])
+        self.overdue.setHorizontalHeaderLabels([tr(h) for h in OVERDUE_HEADERS])
+        self._fill()

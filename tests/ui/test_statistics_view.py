@@ -1,0 +1,97 @@
+"""The station head's Statistics page: October 2026 against September from a hand-built set of dossiers, the
+12-month on-time chart, overdue matters by officer, CSV export, submitting the period report, English."""
+
+from __future__ import annotations
+
+import csv
+import sqlite3
+from decimal import Decimal
+from pathlib import Path
+
+from PySide6.QtCharts import QScatterSeries
+
+from station_client.domain.statistics import Period
+from tests.statistics.conftest import at, dossier
+
+from .conftest import logged_in
+from .test_feature_english import VIETNAMESE, _ui_texts
+
+
+def _dossiers(data_dir: Path) -> None:
+    from station_client.paths import db_path
+    from station_client.store import Store
+
+    with Store.open(db_path(data_dir)) as store:
+        # September: received 28 September (due 7 October), resolved late on 8 October.
+        dossier(store, at(2026, 9, 28), ("start", at(2026, 9, 28, 10)), ("result_ready", at(2026, 10, 8, 9)))
+        # October: early, on time (after closing on the due day), late; one still open since 1 October.
+        dossier(store, at(2026, 10, 5), ("start", at(2026, 10, 5, 10)), ("result_ready", at(2026, 10, 13, 16)))
+        dossier(store, at(2026, 10, 5), ("start", at(2026, 10, 5, 10)), ("result_ready", at(2026, 10, 14, 17, 30)))
+        dossier(store, at(2026, 10, 5), ("start", at(2026, 10, 5, 10)), ("result_ready", at(2026, 10, 15, 7, 30)))
+        dossier(store, at(2026, 10, 1), ("start", at(2026, 10, 1, 10)), officer_name="Lê Văn Quá Hạn")
+
+
+def _row(table, label: str) -> list[str]:  # type: ignore[no-untyped-def]
+    for r in range(table.rowCount()):
+        if table.item(r, 0).text() == label:
+            return [table.item(r, c).text() for c in range(table.columnCount())]
+    raise AssertionError(f"no row {label!r}")
+
+
+def test_dashboard_october_against_september(qtbot, app_factory, data_dir, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    _dossiers(data_dir)
+    app = logged_in(qtbot, app_factory, data_dir)
+    ws = app.window.workspace
+    assert "statistics" in [s.id for s in ws.sections]  # the head sees it
+    view = ws.page("statistics")
+    view.set_period(Period.parse("2026-10"))
+    qtbot.waitUntil(lambda: view.data is not None and view.data.current.period.label == "2026-10", timeout=10_000)
+    t = view.compare
+    assert t.horizontalHeaderItem(1).text() == "10/2026" and t.horizontalHeaderItem(2).text() == "09/2026"
+    # Received: October 4 (3 resolved + 1 open), September 1. Resolved in October: early 1, on time 1, late 2
+    # (the September one counts in October, when it was resolved) → 50.0 %; September resolved nothing: "—".
+    assert _row(t, "Hồ sơ TTHC tiếp nhận")[1:] == ["4", "1", "+3"]
+    assert _row(t, "Hồ sơ đã giải quyết")[1:] == ["4", "0", "+4"]
+    assert _row(t, "— quá hạn")[1:] == ["2", "0", "+2"]
+    assert _row(t, "Tỉ lệ giải quyết đúng hạn (%)")[1:] == ["50,0", "—", "—"]
+    assert _row(t, "Hồ sơ tồn quá hạn cuối kỳ")[1:] == ["1", "0", "+1"]
+    # Chart: 12 months to October; a point only where something was resolved (October, 50 %).
+    assert view.chart.months[0] == "11/25" and view.chart.months[-1] == "10/26"
+    dossier_rates = view.chart.values[0][1]
+    assert dossier_rates[-1] == Decimal("50.0") and dossier_rates[:-1] == [None] * 11
+    scatter = [s for s in view.chart.chart().series() if isinstance(s, QScatterSeries)]
+    assert [s.count() for s in scatter] == [1, 0]
+    assert {s.markerShape() for s in scatter} == {QScatterSeries.MarkerShape.MarkerShapeCircle,
+                                                  QScatterSeries.MarkerShape.MarkerShapeRectangle}
+    # Overdue now (the open dossier was due 12 October), by its receiving officer.
+    assert [view.overdue.item(0, c).text() for c in (0, 1, 6)] == ["Lê Văn Quá Hạn", "1", "1"]
+
+    target = tmp_path / "oct.csv"
+    view.export_to(target, "csv")
+    qtbot.waitUntil(lambda: view._last_export == target, timeout=10_000)
+    rows = list(csv.reader(target.open(encoding="utf-8-sig")))
+    assert any(r and r[0] == "Tổng cộng" and r[1] == "4" for r in rows)
+
+    view.prepared_by.setText("Nguyễn Thị Lập")
+    assert "NGƯỜI LẬP BIỂU" in view.report_document().html and "Nguyễn Thị Lập" in view.report_document().html
+    view.submit()
+    qtbot.waitUntil(lambda: getattr(view, "submitted", None) is not None, timeout=10_000)
+    from station_client.paths import db_path
+
+    conn = sqlite3.connect(db_path(data_dir))
+    try:
+        period, by, n = conn.execute("SELECT period, submitted_by, (SELECT count(*) FROM outbox WHERE "
+                                     "kind = 'stat_report') FROM stat_reports").fetchone()
+    finally:
+        conn.close()
+    assert (period, by, n) == ("2026-10", "truong", 1)
+
+    # English: every label, header and the figures' names.
+    app.context.set_language("en")
+    qtbot.waitUntil(lambda: view.submit_button.text() == "Submit to the province")
+    texts = _ui_texts(view) + [t.item(r, 0).text() for r in range(t.rowCount())]
+    texts += [view.overdue.horizontalHeaderItem(c).text() for c in range(view.overdue.columnCount())]
+    texts += [view.chart.chart().title(), *(name for name, _ in view.chart.values)]
+    assert sorted({x for x in texts if VIETNAMESE.search(x)}) == []
+    assert _row(t, "On-time rate (%)")[1] == "50.0"
+    app.context.set_language("vi")
