@@ -43,6 +43,7 @@ from .models import (
     StationIn,
     SyncIn,
 )
+from .ratelimit import RateLimiter
 
 log = logging.getLogger("province_server.app")
 
@@ -89,13 +90,17 @@ def create_app(db: Database) -> FastAPI:
 
     # --- errors ------------------------------------------------------------------------------------------
 
+    # Each handler notes its refusal code on the request: the request log line carries it (never the input).
     @app.exception_handler(ApiError)
-    async def _api_error(_request: Request, exc: ApiError) -> ApiJSON:
+    async def _api_error(request: Request, exc: ApiError) -> ApiJSON:
+        request.state.refusal = exc.code
         return ApiJSON(exc.body(), status_code=exc.status, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_request: Request, exc: RequestValidationError) -> ApiJSON:
+    async def _invalid(request: Request, exc: RequestValidationError) -> ApiJSON:
         errors = exc.errors()
+        request.state.refusal = ("body.json" if any(e.get("type") == "json_invalid" for e in errors)
+                                 else "body.invalid")
         # Never echo the input back: it may hold personal data.
         details = [{"loc": [str(x) for x in e.get("loc", ())], "type": e.get("type", ""), "msg": e.get("msg", "")}
                    for e in errors[:20]]
@@ -138,7 +143,14 @@ def create_app(db: Database) -> FastAPI:
 
     @app.post("/v1/token/rotate", tags=["auth"])
     def rotate(station: stations.Station = Depends(station_auth)) -> dict[str, Any]:
+        """A new token; the presented one keeps working until the new one is first used, then stops at once."""
         return {"token": stations.rotate(db, station)}
+
+    @app.get("/v1/whoami", tags=["auth"])
+    def whoami(station: stations.Station = Depends(station_auth)) -> dict[str, Any]:
+        """Who this token is (a cheap authenticated call: a station confirms a rotated token with it)."""
+        return {"station_id": station.id, "station_name": station.name, "commune_code": station.commune_code,
+                "province_code": station.province_code}
 
     @app.post("/v1/sync", tags=["sync"])
     def sync(body: SyncIn, station: stations.Station = Depends(station_auth)) -> dict[str, Any]:
@@ -242,7 +254,8 @@ def create_app(db: Database) -> FastAPI:
         return do_import(db, request_body)
 
     app.add_middleware(GZipMiddleware, minimum_size=1024)
-    app.add_middleware(BodyGuard)
+    app.add_middleware(BodyGuard, identify=lambda token: getattr(stations.identify(db, token), "id", None),
+                       limiter=RateLimiter.from_env())
     return app
 
 

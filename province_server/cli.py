@@ -54,10 +54,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.environ.setdefault("PROVINCE_SERVER_POOL", str(args.pool))
     if args.quiet:
         os.environ["PROVINCE_SERVER_QUIET"] = "1"
+    # Workers are spawned processes: they read their limits from the environment (ratelimit.py, stations.py).
+    from .ratelimit import BURST_ENV, RATE_ENV
+    from .stations import AUTH_TTL_ENV
+
+    for env, value in ((RATE_ENV, args.rate), (BURST_ENV, args.burst), (AUTH_TTL_ENV, args.auth_ttl)):
+        if value is not None:
+            os.environ[env] = str(value)
     from .protocol import NoDelayH11Protocol
 
     uvicorn.run("province_server.app:app_from_env", factory=True, host=args.host, port=args.port, workers=workers,
-                http=NoDelayH11Protocol, access_log=False, log_level="warning", timeout_keep_alive=30, backlog=2048)
+                http=NoDelayH11Protocol, access_log=False, log_level="warning", timeout_keep_alive=30, backlog=2048,
+                ssl_certfile=args.ssl_certfile, ssl_keyfile=args.ssl_keyfile)
     return 0
 
 
@@ -180,7 +188,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--workers", type=int, default=0, help="uvicorn worker processes (default: 2 on PostgreSQL, "
                                                            "1 on SQLite)")
     s.add_argument("--pool", type=int, default=10, help="database connections per worker")
-    s.add_argument("--quiet", action="store_true", help="no per-request log lines")
+    s.add_argument("--quiet", action="store_true", help="no per-request log lines (refusals are still logged)")
+    s.add_argument("--rate", type=float, default=None, help="requests per second per station, sustained "
+                                                            "(default 20; 0: no limit)")
+    s.add_argument("--burst", type=float, default=None, help="requests a station may make at once (default 200)")
+    s.add_argument("--auth-ttl", type=float, default=None, help="seconds a token lookup is cached (default 10)")
+    s.add_argument("--ssl-certfile", default=None, help="serve HTTPS with this certificate chain (PEM)")
+    s.add_argument("--ssl-keyfile", default=None, help="the certificate's private key (PEM)")
     add("migrate", cmd_migrate, "create or upgrade the schema")
     st = sub.add_parser("station", help="stations: add, list, revoke").add_subparsers(dest="station_cmd",
                                                                                       required=True)

@@ -1,8 +1,13 @@
-"""ASGI layers around the API: body limits and gzip request bodies, JSON request logs, last-resort errors.
+"""ASGI layers around the API: the station gate (who, how often), body limits and gzip request bodies, JSON
+request logs, last-resort errors.
 
-Bodies are bounded before they are parsed: ``Content-Length`` first, then while reading, then while
+A station request is identified from its bearer token (a cached lookup, ``stations.identify``) and rate-limited
+per station before anything else is read, so a flood costs no body reads. Bodies are bounded before they are
+parsed: ``Content-Length`` first, then while reading (a chunked body is counted as it streams), then while
 decompressing (a 1 MB gzip bomb must not become 1 GB in memory). Request logs are one JSON object per line with
-the station id, method, path, status and milliseconds — never bodies or query strings (personal data).
+the station id, method, path, status and milliseconds, plus the refusal ``code`` of a refused request —
+never bodies, field names or values, or query strings (personal data). Refusals are logged at WARNING, so they
+are kept even when per-request lines are turned off (``--quiet``).
 """
 
 from __future__ import annotations
@@ -16,7 +21,10 @@ import zlib
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
+
 from .errors import error_body
+from .ratelimit import RateLimiter, retry_after_header
 
 MAX_RAW_BODY = 8 * 1024 * 1024
 MAX_BODY = 8 * 1024 * 1024
@@ -30,11 +38,26 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 access_log = logging.getLogger("province_server.access")
 
 
-async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
+async def _send_json(send: Send, status: int, body: dict[str, Any],
+                     headers: list[tuple[bytes, bytes]] | None = None) -> None:
     data = json.dumps(body, ensure_ascii=False).encode()
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]})
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode()),
+                            *(headers or [])]})
     await send({"type": "http.response.body", "body": data})
+
+
+def _refuse(scope: Scope, code: str) -> None:
+    """Note why a request was refused, for its log line (the app's error handlers do the same)."""
+    scope["state"]["refusal"] = code
+
+
+def _bearer(headers: dict[bytes, bytes]) -> str | None:
+    value = headers.get(b"authorization", b"").decode("latin-1").strip()
+    scheme, _, token = value.partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
 
 
 def _too_large(limit: int) -> dict[str, Any]:
@@ -44,10 +67,13 @@ def _too_large(limit: int) -> dict[str, Any]:
 
 
 class BodyGuard:
-    def __init__(self, app: ASGIApp, max_raw: int = MAX_RAW_BODY, max_body: int = MAX_BODY) -> None:
+    def __init__(self, app: ASGIApp, max_raw: int = MAX_RAW_BODY, max_body: int = MAX_BODY,
+                 identify: Callable[[str], str | None] | None = None, limiter: RateLimiter | None = None) -> None:
         self.app = app
         self.max_raw = max_raw
         self.max_body = max_body
+        self.identify = identify  # bearer token -> station id (None: not an active station's token)
+        self.limiter = limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -71,22 +97,44 @@ class BodyGuard:
                 await _send_json(send_wrapper, 500, error_body(
                     "server.error", "Lỗi máy chủ; thử lại sau.", "Server error; try again later."))
         finally:
-            entry = {"ts": round(time.time(), 3), "station": scope["state"].get("station_id"),
-                     "method": scope.get("method"), "path": scope.get("path"), "status": state["status"],
-                     "ms": round((time.perf_counter() - started) * 1000, 1)}
-            access_log.info(json.dumps(entry))
+            entry: dict[str, Any] = {
+                "ts": round(time.time(), 3), "station": scope["state"].get("station_id"),
+                "method": scope.get("method"), "path": scope.get("path"), "status": state["status"],
+                "ms": round((time.perf_counter() - started) * 1000, 1)}
+            refused = state["status"] >= 400 or not state["status"]
+            if refused:
+                entry["code"] = scope["state"].get("refusal") or (f"http.{state['status']}" if state["status"]
+                                                                  else "disconnected")
+            access_log.log(logging.WARNING if refused else logging.INFO, json.dumps(entry))
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = {k.lower(): v for k, v in scope.get("headers", [])}
+        token = _bearer(headers)
+        if token is not None and self.identify is not None:
+            # A cache hit is a dict lookup; a miss reads the database, so off the event loop either way.
+            station_id = await run_in_threadpool(self.identify, token)
+            if station_id is not None:
+                scope["state"]["station_id"] = station_id
+                wait = self.limiter.take(station_id) if self.limiter is not None else 0.0
+                if wait > 0:
+                    _refuse(scope, "rate_limited")
+                    retry = retry_after_header(wait)
+                    await _send_json(send, 429, error_body(
+                        "rate_limited", f"Trạm gửi quá nhiều yêu cầu; thử lại sau {retry} giây.",
+                        f"Too many requests from this station; retry after {retry} s.", retry_after=int(retry)),
+                        headers=[(b"retry-after", retry.encode())])
+                    return
         length = headers.get(b"content-length")
         if length is not None:
             try:
                 declared = int(length)
             except ValueError:
+                _refuse(scope, "header.content_length")
                 await _send_json(send, 400, error_body("header.content_length", "Content-Length không hợp lệ.",
                                                        "Invalid Content-Length header."))
                 return
             if declared > self.max_raw:
+                _refuse(scope, "body.too_large")
                 await _send_json(send, 413, _too_large(self.max_raw))
                 return
         if scope.get("method") not in ("POST", "PUT", "PATCH"):
@@ -100,7 +148,8 @@ class BodyGuard:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_raw:
+            if size > self.max_raw:  # a chunked (or lying) body: refused as soon as it passes the limit
+                _refuse(scope, "body.too_large")
                 await _send_json(send, 413, _too_large(self.max_raw))
                 return
             chunks.append(chunk)
@@ -113,11 +162,13 @@ class BodyGuard:
                 inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
                 body = inflater.decompress(body, self.max_body + 1)
                 if len(body) > self.max_body or inflater.unconsumed_tail:
+                    _refuse(scope, "body.too_large")
                     await _send_json(send, 413, _too_large(self.max_body))
                     return
                 if not inflater.eof:
                     raise zlib.error("truncated")
             except zlib.error:
+                _refuse(scope, "body.gzip")
                 await _send_json(send, 400, error_body("body.gzip", "Dữ liệu nén gzip bị hỏng.",
                                                        "The gzip-compressed body is corrupt."))
                 return
@@ -125,6 +176,7 @@ class BodyGuard:
                                 if k.lower() not in (b"content-encoding", b"content-length")]
             scope["headers"].append((b"content-length", str(len(body)).encode()))
         elif encoding not in (b"identity", b""):
+            _refuse(scope, "body.encoding")
             await _send_json(send, 415, error_body("body.encoding", "Kiểu nén không được hỗ trợ (chỉ gzip).",
                                                    "Unsupported Content-Encoding (only gzip)."))
             return

@@ -7,9 +7,14 @@ itself, but the station can derive the same key from the token it holds.
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
+import tempfile
+import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, func, or_, select
@@ -106,29 +111,153 @@ def enroll(db: Database, code: str, device: str) -> tuple[Station, str]:
     return Station(row["id"], row["name"], row["commune_code"], row["province_code"], "active"), token
 
 
-def authenticate(db: Database, token: str | None) -> Station:
-    """The station of a bearer token, or 401. A rotated-in token retires the old one on first use."""
-    if not token:
-        raise unauthorized()
-    h = sha256_hex(token)
+# --- token lookups, cached ------------------------------------------------------------------------------
+
+AUTH_TTL_ENV = "PROVINCE_SERVER_AUTH_TTL"
+AUTH_TTL_S = 10.0
+
+
+@dataclass
+class _Cached:
+    station: Station
+    current: bool  # the token is the station's token_hash (False: a rotated-in next token, not used yet)
+    seen_at: float  # monotonic time of the last last_seen write this process made for it
+    expires: float
+
+
+class TokenCache:
+    """Token hash -> station for a few seconds, so a sync cycle's requests (and the request gate, which needs
+    the station id before reading a body) cost one database lookup instead of one each.
+
+    Revocation and rotation must still take effect at once, also in the other worker processes of this server
+    and after ``province-server station revoke`` run on the same host: every change of a station's tokens
+    replaces a stamp file named after the database (``bump``), and the cache empties itself when the stamp's
+    inode or mtime changed (one ``stat`` per lookup, no database round trip). A revocation made from another
+    host (PostgreSQL shared by several servers) takes effect within the TTL.
+    """
+
+    def __init__(self, db_url: str, ttl: float | None = None) -> None:
+        self.ttl = float(os.environ.get(AUTH_TTL_ENV, AUTH_TTL_S)) if ttl is None else ttl
+        digest = hashlib.sha256(db_url.encode()).hexdigest()[:20]
+        self.stamp = Path(tempfile.gettempdir()) / f"province-server-auth-{digest}.stamp"
+        self._entries: dict[str, _Cached] = {}
+        self._seen_stamp: tuple[int, int] | None = self._read_stamp()
+        self._lock = threading.Lock()
+
+    def _read_stamp(self) -> tuple[int, int] | None:
+        try:
+            st = os.stat(self.stamp)
+        except OSError:
+            return None
+        return (st.st_ino, st.st_mtime_ns)
+
+    def bump(self) -> None:
+        """Tell every process serving this database that token state changed (and forget it here)."""
+        tmp = self.stamp.with_name(f"{self.stamp.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        try:
+            tmp.write_text(secrets.token_hex(8))
+            os.replace(tmp, self.stamp)  # a new inode: a change even within one mtime tick
+        except OSError:
+            tmp.unlink(missing_ok=True)
+        self.clear()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def get(self, token_hash: str) -> _Cached | None:
+        if self.ttl <= 0:
+            return None
+        stamp = self._read_stamp()
+        with self._lock:
+            if stamp != self._seen_stamp:
+                self._entries.clear()
+                self._seen_stamp = stamp
+            entry = self._entries.get(token_hash)
+            if entry is not None and entry.expires < time.monotonic():
+                del self._entries[token_hash]
+                return None
+            return entry
+
+    def put(self, token_hash: str, entry: _Cached) -> None:
+        if self.ttl > 0:
+            with self._lock:
+                self._entries[token_hash] = entry
+
+
+_caches: dict[str, TokenCache] = {}
+_caches_lock = threading.Lock()
+
+
+def token_cache(db: Database) -> TokenCache:
+    with _caches_lock:
+        cache = _caches.get(db.url)
+        if cache is None:
+            cache = _caches[db.url] = TokenCache(db.url)
+        return cache
+
+
+def identify(db: Database, token: str | None) -> Station | None:
+    """The active station of a bearer token, or None; cached (see ``TokenCache``). No side effects: the
+    request gate uses it to rate-limit and log by station before the body is read."""
+    if not token or not token.startswith("st_"):
+        return None
+    entry = _lookup(db, sha256_hex(token))
+    return entry.station if entry is not None else None
+
+
+def _lookup(db: Database, h: str) -> _Cached | None:
+    cache = token_cache(db)
+    entry = cache.get(h)
+    if entry is not None:
+        return entry
     st = schema.stations
     with db.read() as conn:
         row = conn.execute(select(st.c.id, st.c.name, st.c.commune_code, st.c.province_code, st.c.status,
                                   st.c.last_seen, st.c.token_hash, st.c.next_token_hash)
                            .where(or_(st.c.token_hash == h, st.c.next_token_hash == h))).mappings().first()
     if row is None or row["status"] != "active":
-        raise unauthorized()
-    now = utcnow()
-    promote = row["next_token_hash"] == h
+        return None
     stale = row["last_seen"] is None or row["last_seen"] < _ago(LAST_SEEN_EVERY_S)
+    now = time.monotonic()
+    entry = _Cached(Station(row["id"], row["name"], row["commune_code"], row["province_code"], row["status"],
+                            row["last_seen"]), current=row["token_hash"] == h,
+                    seen_at=now - LAST_SEEN_EVERY_S if stale else now, expires=now + cache.ttl)
+    cache.put(h, entry)
+    return entry
+
+
+def authenticate(db: Database, token: str | None) -> Station:
+    """The station of a bearer token, or 401. A rotated-in token retires the old one on first use."""
+    if not token:
+        raise unauthorized()
+    h = sha256_hex(token)
+    entry = _lookup(db, h)
+    if entry is None:
+        raise unauthorized()
+    promote = not entry.current
+    stale = time.monotonic() - entry.seen_at >= LAST_SEEN_EVERY_S
     if promote or stale:
+        st = schema.stations
         with db.write(feed=False) as conn:
-            values: dict[str, Any] = {"last_seen": now}
+            values: dict[str, Any] = {"last_seen": utcnow()}
             if promote:
                 values.update(token_hash=h, next_token_hash=None, bundle_key=st.c.next_bundle_key,
                               next_bundle_key=None)
-            conn.execute(st.update().where(st.c.id == row["id"]).values(**values))
-    return Station(row["id"], row["name"], row["commune_code"], row["province_code"], row["status"], now)
+                # Only if this token is still the station's next one: a revocation or another rotation since
+                # the cached lookup wins.
+                n = conn.execute(st.update().where(st.c.id == entry.station.id, st.c.next_token_hash == h,
+                                                   st.c.status == "active").values(**values)).rowcount
+                if n == 0:
+                    token_cache(db).clear()
+                    raise unauthorized()
+            else:
+                conn.execute(st.update().where(st.c.id == entry.station.id).values(**values))
+        if promote:
+            token_cache(db).bump()  # the old token stops working now, in every worker
+        else:
+            entry.seen_at = time.monotonic()
+    return entry.station
 
 
 def _ago(seconds: int) -> str:
@@ -136,11 +265,15 @@ def _ago(seconds: int) -> str:
 
 
 def rotate(db: Database, station: Station) -> str:
+    """A new token for ``station``. The current one keeps working until the new one is first used (then it
+    stops at once), so a rotation answer lost on the way never locks the station out; rotating again before
+    that replaces the pending new token."""
     token = "st_" + secrets.token_urlsafe(32)
     st = schema.stations
     with db.write(feed=False) as conn:
         conn.execute(st.update().where(st.c.id == station.id).values(
             next_token_hash=sha256_hex(token), next_bundle_key=bundle_key_for(token)))
+    token_cache(db).bump()  # a replaced pending token must not linger in a cache
     return token
 
 
@@ -149,6 +282,7 @@ def revoke(db: Database, station_id: str) -> bool:
     with db.write(feed=False) as conn:
         n = conn.execute(st.update().where(st.c.id == station_id).values(
             status="revoked", revoked_at=utcnow(), token_hash=None, next_token_hash=None, enroll_hash=None)).rowcount
+    token_cache(db).bump()  # revocation takes effect at once, in every worker of this host
     return n > 0
 
 

@@ -12,7 +12,7 @@ from ..store import sync_ops as ops
 from ..sync.bundle import export_bundle, import_answer
 from ..sync.client import Timeouts
 from ..sync.engine import EngineConfig
-from ..sync.enroll import build_engine, enroll, load_identity, station_token
+from ..sync.enroll import build_engine, enroll, load_identity, rotate_token, station_token
 from ..sync.errors import SyncError
 from .common import add_command, officer_name, open_store
 
@@ -23,6 +23,9 @@ def register(sub: Any) -> None:
     p.add_argument("code", help="mã đăng ký một lần do tỉnh cấp / one-time enrollment code")
     p.add_argument("--ca-file", help="chứng chỉ gốc của tỉnh (PEM) / the province's CA certificate (PEM)")
     p.add_argument("--device", help="tên máy / this computer's name")
+
+    add_command(sub, "rotate-token", "đổi mã xác thực của trạm / get a new station token from the province",
+                _rotate)
 
     p = add_command(sub, "sync", "đồng bộ với Công an tỉnh / sync with the province", _sync)
     p.add_argument("--connect-timeout", type=float, default=10.0)
@@ -61,6 +64,17 @@ def _enroll(args: argparse.Namespace) -> int:
             return _fail(exc)
     print(f"Đã đăng ký trạm {identity.station_name or identity.station_id} ({identity.commune_name}). "
           f"/ Enrolled as {identity.station_id}.")
+    return 0
+
+
+def _rotate(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        try:
+            identity = rotate_token(store)
+        except SyncError as exc:
+            return _fail(exc)
+    print(f"Đã đổi mã xác thực của trạm {identity.station_id}; mã cũ không còn dùng được. "
+          f"/ New token in place for {identity.station_id}; the old one no longer works.")
     return 0
 
 

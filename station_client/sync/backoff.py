@@ -9,6 +9,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+RETRY_AFTER_MAX = 900.0  # seconds
+
 
 @dataclass
 class Backoff:
@@ -22,8 +24,9 @@ class Backoff:
         self.attempt += 1
         delay = self.rng.uniform(0, ceiling)
         if retry_after is not None:
-            # The server said when: never earlier than that, but still jittered above it.
-            delay = min(max(retry_after, 0.0), self.cap) + delay * 0.1
+            # The server said when (429/503 Retry-After): never earlier than that, even above our own cap (coming
+            # back sooner only earns another 429), but still jittered above it; bounded against a silly value.
+            delay = min(max(retry_after, 0.0), RETRY_AFTER_MAX) + delay * 0.1
         return delay
 
     def reset(self) -> None:

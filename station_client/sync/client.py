@@ -93,6 +93,14 @@ class SyncClient:
     def rotate_token(self) -> dict[str, Any]:
         return self._post("/v1/token/rotate", {}, auth=True)
 
+    def whoami(self) -> dict[str, Any]:
+        """``GET /v1/whoami``: the station this token is (using a rotated-in token retires the old one)."""
+        if not self.token:
+            raise AuthError("Trạm chưa có mã xác thực. Hãy đăng ký lại.", "The station has no token. Re-enroll.")
+        resp = self._request("GET", "/v1/whoami", None, {"Authorization": f"Bearer {self.token}"},
+                             (self.timeouts.connect, self.timeouts.read))
+        return self._decode(resp)
+
     def healthz(self, timeout: float = 3.0) -> dict[str, Any]:
         """A cheap probe: is the province reachable at all?"""
         resp = self._request("GET", "/healthz", None, {}, (min(timeout, self.timeouts.connect), timeout))

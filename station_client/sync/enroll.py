@@ -99,6 +99,33 @@ def build_engine(store: Store, *, config: EngineConfig | None = None, timeouts: 
     return SyncEngine(store, client, config, cancel=cancel, server_url=identity.server_url, on_progress=on_progress)
 
 
+def rotate_token(store: Store, *, timeouts: Timeouts | None = None) -> StationIdentity:
+    """Get a new station token from the province and keep it instead of the old one.
+
+    Order matters for a crash or a lost answer at any point: the province keeps the old token working until the
+    new one is first used, the new one is saved (one atomic keyring entry or file replace) before it is used,
+    and then used once (``whoami``) so the province retires the old one at once. Lost before the save: the old
+    token still works (rotate again). Lost after: the next request with the saved token finishes the rotation.
+    An offline bundle exported before the rotation is signed with the old token: import it at the province
+    before rotating (the province refuses it afterwards).
+    """
+    identity, token = station_token(store)
+    client = SyncClient(identity.server_url, token, ca_file=identity.ca_file,
+                        timeouts=timeouts or Timeouts(connect=10, read=30))
+    try:
+        answer = client.rotate_token()
+        new_token = answer.get("token")
+        if not isinstance(new_token, str) or not new_token:
+            raise SyncError("Máy chủ tỉnh trả lời đổi mã thiếu thông tin.", "The rotation answer has no token.",
+                            code="protocol")
+        TokenStore(data_dir_of(store)).save(new_token)
+        client.token = new_token
+        client.whoami()
+    finally:
+        client.close()
+    return identity
+
+
 def station_token(store: Store) -> tuple[StationIdentity, str]:
     identity = load_identity(store)
     token = TokenStore(data_dir_of(store)).load() if identity else None

@@ -47,12 +47,15 @@ class RunningServer:
     admin_token: str
     workers: int | None = None
     quiet: bool = False
+    serve_args: tuple[str, ...] = ()  # extra ``serve`` options (e.g. rate limits, --ssl-certfile/--ssl-keyfile)
+    ca_file: str | None = None  # with TLS: the CA that signed the server's certificate (verified, never skipped)
     proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
     session: requests.Session = field(default_factory=requests.Session, repr=False)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        scheme = "https" if "--ssl-certfile" in self.serve_args else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
 
     @property
     def log_path(self) -> Path:
@@ -69,6 +72,7 @@ class RunningServer:
             cmd += ["--workers", str(self.workers)]
         if self.quiet:
             cmd.append("--quiet")
+        cmd += self.serve_args
         log = open(self.log_path, "ab")  # noqa: SIM115 - the child keeps it open
         try:
             self.proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
@@ -80,7 +84,7 @@ class RunningServer:
             if self.proc.poll() is not None:
                 raise ServerError(f"province-server exited with {self.proc.returncode}:\n{self.log_tail()}")
             try:
-                if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
+                if requests.get(self.url + "/healthz", timeout=1, verify=self.ca_file or True).status_code == 200:
                     return
             except requests.RequestException:
                 pass
@@ -92,6 +96,7 @@ class RunningServer:
         """Graceful stop (SIGTERM to the process group), SIGKILL if it hangs."""
         if self.proc is None:
             return
+        self.session.close()  # an idle TLS keep-alive connection would hold up a graceful stop
         if self.proc.poll() is None:
             self._signal(signal.SIGTERM)
             try:
@@ -115,7 +120,13 @@ class RunningServer:
     def restart(self) -> None:
         self.stop()
         self.session = requests.Session()
+        self._trust_ca()
         self.start()
+
+    def _trust_ca(self) -> None:
+        if self.ca_file:
+            self.session.verify = self.ca_file
+            self.session.trust_env = False  # REQUESTS_CA_BUNDLE would otherwise override session.verify
 
     def _signal(self, sig: int) -> None:
         assert self.proc is not None
@@ -199,7 +210,7 @@ class RunningServer:
 
 
 def start_server(tmp_path: Path, db_url: str | None = None, workers: int | None = None,
-                 quiet: bool = False) -> RunningServer:
+                 quiet: bool = False, serve_args: tuple[str, ...] = (), ca_file: str | None = None) -> RunningServer:
     """Start ``province-server serve`` on 127.0.0.1 and a free port; wait for /healthz.
 
     ``db_url``: a SQLAlchemy/PostgreSQL URL (e.g. ``PostgresCluster.new_database()``); default a SQLite file in
@@ -218,6 +229,7 @@ def start_server(tmp_path: Path, db_url: str | None = None, workers: int | None 
     finally:
         db.dispose()
     server = RunningServer(db_url=url, workdir=workdir, port=free_port(), admin_token=token, workers=workers,
-                           quiet=quiet)
+                           quiet=quiet, serve_args=serve_args, ca_file=ca_file)
+    server._trust_ca()
     server.start()
     return server
