@@ -51,7 +51,7 @@ def issue(db: Database, commune: str, username: str, full_name: str, role: str, 
         "username": username, "full_name": full_name, "role": role, "active": active,
         # A disable keeps a hash (the kind requires one) that nobody knows.
         "password_hash": hash_password(password or secrets.token_urlsafe(24)),
-        "issued_at": datetime.now(UTC).isoformat(timespec="seconds"), "note": note or None,
+        "issued_at": datetime.now(UTC).isoformat(timespec="microseconds"), "note": note or None,
     }
     rid = record_id(commune, username)
     change = ChangeIn(change_id=f"province-{uuid.uuid4()}", kind="officer_account", id=rid, fields=fields)

@@ -200,7 +200,8 @@ def take_issued(store: Store, username: str | None = None) -> int:
                 if not row["active"]:
                     continue
                 store.conn.execute("UPDATE accounts SET active = 0 WHERE username = ?", (name,))
-            elif row["issued_at"] is None or issue["issued_at"] > row["issued_at"]:
+            elif row["issued_at"] is None or (datetime.fromisoformat(issue["issued_at"])
+                                              > datetime.fromisoformat(row["issued_at"])):
                 # A new issue for this name: the province's password (to be changed at login), role and name.
                 store.conn.execute(
                     "UPDATE accounts SET full_name = ?, role = ?, password_hash = ?, password_changed_at = ?, "

@@ -26,6 +26,7 @@ from ..resources import resource_path
 from . import sections as registry
 from .context import AppContext
 from .gate import FirstRunPage, LoginPage
+from .officers import NewPasswordPage
 from .status_bar import SyncStatusBar
 
 log = logging.getLogger(__name__)
@@ -179,11 +180,13 @@ class MainWindow(QMainWindow):
         self.first_run = FirstRunPage(context)
         self.login = LoginPage(context)
         self.workspace = Workspace(context)
-        for page in (self.first_run, self.login, self.workspace):
+        self.new_password = NewPasswordPage(context)
+        for page in (self.first_run, self.login, self.workspace, self.new_password):
             self.stack.addWidget(page)
         context.navigator = self.workspace
         self.first_run.done.connect(self._logged_in)
         self.login.logged_in.connect(self._logged_in)
+        self.new_password.done.connect(self._logged_in)
         context.tasks.failed.connect(self._show_error)
         context.options_changed.connect(self._options_changed)
 
@@ -219,6 +222,10 @@ class MainWindow(QMainWindow):
         self._set_working(False)
 
     def _logged_in(self, account: Account) -> None:
+        if account.must_change:  # a password someone else set: the officer's own first (ui/officers.py)
+            self.new_password.prepare(account)
+            self.stack.setCurrentWidget(self.new_password)
+            return
         same = self.context.officer is not None and self.context.officer.username == account.username
         self.context.set_officer(account)
         if not same or not self.workspace.sections:

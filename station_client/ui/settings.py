@@ -28,6 +28,7 @@ from ..store import Store
 from ..store import accounts as account_store
 from ..store.backup import backup, inspect
 from .context import AppContext
+from .officers import OfficersBox
 from .sections import Section, register_section
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}  # each in its own language, never translated
@@ -167,6 +168,13 @@ class SettingsView(QWidget):
         self.restore_button.setVisible(head)
         for w in self.head_rows:
             w.setVisible(head)
+        # Where the data goes is the head's decision (domain/permissions.py; the store refuses it anyway).
+        for w in (self.server, self.code, self.enroll_button):
+            w.setEnabled(head)
+        self.officers: OfficersBox | None = None
+        if head:
+            self.officers = OfficersBox(context)
+            col.insertWidget(col.indexOf(self.account_box) + 1, self.officers)
         self.retranslate()
         self._show_identity()
 
@@ -284,6 +292,8 @@ class SettingsView(QWidget):
             w.clear()
         self.account_status.setStyleSheet("")
         self.account_status.setText(text)
+        if self.officers is not None:
+            self.officers.reload()
 
     def _account_failed(self, exc: BaseException) -> None:
         self.account_status.setStyleSheet("color: #b3261e;")

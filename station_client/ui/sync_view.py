@@ -95,8 +95,11 @@ class ConflictEditor(QWidget):
         self.groups.clear()
         self.message.clear()
         has = conflict is not None
+        # Deleting, or bringing back what the province deleted, is the station head's (domain/permissions.py).
+        head = bool(self.context.officer and self.context.officer.is_head)
         self.resolve_button.setVisible(has)
-        self.delete_button.setVisible(has and conflict.type != "edit")  # type: ignore[union-attr]
+        self.resolve_button.setEnabled(head or not has or conflict.type != "edit_vs_delete")  # type: ignore[union-attr]
+        self.delete_button.setVisible(has and head and conflict.type != "edit")  # type: ignore[union-attr]
         if conflict is None:
             self.title.setText(self.tr("Không có xung đột nào đang chờ.") if not self.view.conflicts
                                else self.tr("Chọn một xung đột ở bên trái."))

@@ -94,7 +94,7 @@ def test_province_issues_an_officer_account(tmp_path: Path, server) -> None:  # 
     issued = json.loads(run.stdout)
     one_time = issued["one_time_password"]
     province = Database(server.db_url)  # the same issue function the CLI runs, in-process (no 1.5 s start-up)
-    _, other_pw = officers.issue(province, "07072", "elsewhere", "Xã Khác", "officer")
+    _, other_pw = officers.issue(province, "07093", "elsewhere", "Xã Khác", "officer")
     with station.open() as store:
         station.sync(store=store)
         assert store.count("officer_account") == 1  # its own commune's issue only

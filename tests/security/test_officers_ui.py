@@ -1,0 +1,70 @@
+"""The officers UI: the head resets and disables an officer in Settings; the officer must choose their own
+password at the next login; an officer sees neither the officer list nor the station's server settings."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from station_client.paths import db_path
+from station_client.store import Store
+from station_client.store import accounts as acc
+from tests.ui.conftest import HEAD, logged_in, type_text
+
+
+def test_head_resets_and_disables_then_officer_sets_own_password(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
+    from station_client.ui.settings import SettingsView
+
+    app = logged_in(qtbot, app_factory, data_dir)
+    w = app.window
+    app.context.write(lambda store: acc.create_account(store, "canbo1", "Phạm Thị Lan", "officer", "lan12345pass",
+                                                       created_by=HEAD[0]))
+    view = SettingsView(app.context)
+    qtbot.addWidget(view)
+    box = view.officers
+    assert box is not None
+    qtbot.waitUntil(lambda: box.table.rowCount() == 2)
+    row = next(i for i, info in enumerate(box.infos) if info.username == "canbo1")
+    box.table.selectRow(row)
+    assert box.reset_button.isEnabled() and box.toggle_button.isEnabled()
+    type_text(qtbot, box.reset_pw, "tam2025reset")
+    type_text(qtbot, box.reset_pw2, "tam2025reset")
+    qtbot.mouseClick(box.reset_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Phạm Thị Lan" in box.status.text())
+    assert any(i.must_change for i in box.infos if i.username == "canbo1")
+    # Disable, then enable again (the head's own row cannot be disabled from here).
+    qtbot.mouseClick(box.toggle_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not next(i for i in box.infos if i.username == "canbo1").active)
+    with Store.open(db_path(data_dir)) as store:
+        assert store.conn.execute("SELECT active FROM accounts WHERE username = 'canbo1'").fetchone()[0] == 0
+    qtbot.mouseClick(box.toggle_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: next(i for i in box.infos if i.username == "canbo1").active)
+    box.table.selectRow(next(i for i, info in enumerate(box.infos) if info.username == HEAD[0]))
+    assert not box.toggle_button.isEnabled()
+
+    # The officer logs in with the reset password and must choose their own before the work area.
+    w.lock()
+    qtbot.mouseClick(w.login.switch_user, Qt.MouseButton.LeftButton)
+    type_text(qtbot, w.login.username, "canbo1")
+    type_text(qtbot, w.login.password, "tam2025reset")
+    qtbot.keyClick(w.login.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: w.stack.currentWidget() is w.new_password)
+    page = w.new_password
+    type_text(qtbot, page.current, "tam2025reset")
+    type_text(qtbot, page.new, "lan2025mine")
+    type_text(qtbot, page.confirm, "lan2025other")  # mismatch: stays, says why
+    qtbot.mouseClick(page.button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.form.fields["confirm"].error.isVisibleTo(page))
+    assert w.stack.currentWidget() is page
+    page.confirm.clear()
+    type_text(qtbot, page.confirm, "lan2025mine")
+    qtbot.mouseClick(page.button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.stack.currentWidget() is w.workspace)
+    assert app.context.username == "canbo1" and not app.context.officer.must_change
+
+    # An officer's Settings: no officer list, the server address and enrollment not editable.
+    officer_view = SettingsView(app.context)
+    qtbot.addWidget(officer_view)
+    assert officer_view.officers is None
+    assert not officer_view.server.isEnabled() and not officer_view.enroll_button.isEnabled()
+    with Store.open(db_path(data_dir)) as store:
+        assert not acc.verify(store, "canbo1", "lan2025mine").must_change
