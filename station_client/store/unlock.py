@@ -13,6 +13,7 @@ so that neither the UI nor the CLI decides anything about keys. A station is in 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -100,15 +101,18 @@ def take_recovery_key(db_path: str | Path) -> str | None:
     return _pending_recovery.pop(Path(db_path).resolve(), None)
 
 
-def encrypt_at_login(store: Store, account: Account, password: str) -> bool:
+def encrypt_at_login(store: Store, account: Account, password: str, *,
+                     release: Callable[[], None] | None = None) -> bool:
     """After the station head's login to a plain store from an earlier version: encrypt it in place. ``store``
-    (the caller's only connection to the file) is closed first — the caller must reopen. True if encrypted;
-    the recovery key waits in ``take_recovery_key``."""
+    is closed first, with ``release`` (the app closes every connection of its own there) — the caller reopens.
+    True if encrypted; the recovery key waits in ``take_recovery_key``."""
     path = store.path
     if not account.is_head or keys.keys_path(path).exists() or not is_plain_sqlite(path):
         return False
     hashes = {r[0]: r[1] for r in store.conn.execute("SELECT username, password_hash FROM accounts WHERE active = 1")}
     store.close()
+    if release is not None:
+        release()
     recovery = encrypt.encrypt_station(path, account.username, password, other_officers=hashes)
     _pending_recovery[Path(path).resolve()] = recovery
     return True

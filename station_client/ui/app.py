@@ -18,7 +18,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from ..paths import db_path
 from ..store import StoreError
 from ..store import accounts as account_store
-from . import sections
+from ..store import unlock as unlocking
+from . import sections, unlock_pages
 from .context import AppContext
 from .i18n import install_language, load_fonts
 from .main_window import MainWindow
@@ -54,20 +55,32 @@ def qapplication() -> QApplication:
 
 
 def create_app(data_dir: str | Path | None = None, *, language: str | None = None,
-               demo_password: tuple[str, str] | None = None, start_sync: bool = True) -> App:
-    """Everything up to a shown-able main window. Raises ``StoreError`` if the station file cannot be opened."""
+               demo_password: tuple[str, str] | None = None, start_sync: bool = True, encrypt: bool = False) -> App:
+    """Everything up to a shown-able main window. Raises ``StoreError`` if the station file cannot be opened.
+
+    ``encrypt`` (the real app: ``run_app``): a new station is set up encrypted and an older plain one is
+    encrypted at its station head's login (docs/encryption.md). Without it (tests, benches) a new station stays
+    plain. Either way an encrypted, locked station is not opened before a login: the window starts on the login
+    page with no options and no sync, which come once the typed password has unlocked the data key."""
     qapp = qapplication()
     load_fonts(qapp)
-    tasks = Tasks(db_path(data_dir))
+    path = db_path(data_dir)
+    state = unlocking.state(path)
+    store_now = state in ("plain", "unlocked") or (state == "new" and not encrypt)
+    tasks = Tasks(path)
+    options: dict = {}
+    n_accounts = 0 if state == "new" else 1
     try:
-        tasks.open_store()
-        options, n_accounts = tasks.call_write(lambda s: (load_options(s), account_store.count_accounts(s)))
+        if store_now:
+            tasks.open_store()
+            options, n_accounts = tasks.call_write(lambda s: (load_options(s), account_store.count_accounts(s)))
     except BaseException:
         tasks.close()
         raise
     language = language or options.get("ui.language") or "vi"
     install_language(language)
     context = AppContext(tasks, options, language=language, demo_password=demo_password)
+    context.encrypt = encrypt
     from . import today  # noqa: F401  (registers the Today section)
 
     sections.load_feature_modules()
@@ -76,9 +89,13 @@ def create_app(data_dir: str | Path | None = None, *, language: str | None = Non
 
         context.sync = SyncBridge(context)
     window = MainWindow(context, needs_setup=n_accounts == 0)
+    unlock_pages.install(window)
     if context.sync is not None:
         context.sync.status_changed.connect(window.sync_bar.set_status)
-        context.sync.start()
+        # A plain store about to be encrypted at the head's login, or a locked one: the sync starts at login
+        # (its own connection must not hold the old file; it has no key yet).
+        if store_now and not (encrypt and state == "plain"):
+            context.sync.start()
     return App(qapp, tasks, context, window)
 
 
@@ -91,7 +108,8 @@ def run_app(args: argparse.Namespace, *, demo_password: tuple[str, str] | None =
     data_dir = getattr(args, "data_dir", None)
     while True:
         try:
-            app = create_app(data_dir, language=getattr(args, "lang", None), demo_password=demo_password)
+            app = create_app(data_dir, language=getattr(args, "lang", None), demo_password=demo_password,
+                             encrypt=True)
         except StoreError as exc:
             _fatal(qapp, exc)
             return 1

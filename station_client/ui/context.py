@@ -40,6 +40,7 @@ class AppContext(QObject):
         self.navigator: Navigator | None = None
         self.sync: Any = None  # SyncBridge when the sync engine is available
         self.restore_after_close: Any = None  # Path of a backup to restore once the window has closed
+        self.encrypt = False  # the real app (run_app) encrypts new stores and older plain ones (docs/encryption.md)
         self._pending: ChangeSet | None = None
         self._timer = QTimer(self, singleShot=True, interval=COALESCE_MS)
         self._timer.timeout.connect(self._flush)

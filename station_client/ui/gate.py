@@ -2,10 +2,17 @@
 
 The slow password check (scrypt) and the account writes run on the writer thread; the page only waits for the
 answer, so the window keeps repainting.
+
+Encryption (docs/encryption.md, ``store/unlock.py``): when the station file is encrypted and locked, the login
+first unwraps the data key with the typed password (on the "io" lane: no store is open yet), then checks the
+account on the writer as always. First-run setup of an encrypted app makes the data key and key file before the
+store exists, and the station head's first login to an older plain store encrypts it in place; both then hand
+the recovery key to the window (``recovery_key``) to be shown once.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, Qt, Signal
@@ -16,10 +23,13 @@ from ..domain.problems import Problem, ValidationError
 from ..domain.units import commune
 from ..store import Store
 from ..store import accounts as account_store
+from ..store import unlock as unlocking
 from ..synthetic import DEMO_COMMUNE, DEMO_PROVINCE
 from .context import AppContext
 from .forms import FieldForm
-from .options import save_options
+from .options import load_options, save_options
+
+log = logging.getLogger(__name__)
 
 
 def _t(source: str) -> Any:
@@ -79,6 +89,7 @@ class FirstRunPage(_Card):
     """Creates the station's details and its head account in one go."""
 
     done = Signal(object)  # Account of the new station head
+    recovery_key = Signal(str, object)  # (recovery key, Account): an encrypted station was set up
 
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
@@ -123,21 +134,34 @@ class FirstRunPage(_Card):
             self.form.show_problems(problems, self.context.language)
             return
         self.button.setEnabled(False)
+        db = self.context.tasks.db_path
 
-        def op(store: Store) -> Account:
+        def op(store: Store) -> tuple[Account, dict[str, Any], str | None]:
             with store.transaction():
                 account = account_store.create_account(
                     store, values.get("username") or "", values.get("full_name") or "", "station_head",
                     values.get("password") or "", values.get("confirm") or "")
                 save_options(store, {"station.name": values["station_name"], "station.province_code": province,
                                      "station.commune_code": code})
-            return account
+            return account, load_options(store), unlocking.take_recovery_key(db)
 
-        self.context.write(op, self._created, self._failed)
+        if self.context.encrypt and unlocking.state(db) == "new":
+            # The key and key file before the store exists, so the store is created encrypted (io lane: scrypt).
+            self.context.tasks.run(
+                lambda: unlocking.setup(db, values.get("username") or "", values.get("password") or "",
+                                        values.get("confirm") or ""),
+                lambda _none: self.context.write(op, self._created, self._failed), self._failed, on="io")
+        else:
+            self.context.write(op, self._created, self._failed)
 
-    def _created(self, account: Account) -> None:
+    def _created(self, result: tuple[Account, dict[str, Any], str | None]) -> None:
+        account, options, recovery = result
         self.button.setEnabled(True)
-        self.done.emit(account)
+        _opened(self.context, options)
+        if recovery:
+            self.recovery_key.emit(recovery, account)
+        else:
+            self.done.emit(account)
 
     def _failed(self, exc: BaseException) -> None:
         self.button.setEnabled(True)
@@ -152,6 +176,8 @@ class LoginPage(_Card):
     """Log in; in lock mode the username is fixed to the officer who locked the screen."""
 
     logged_in = Signal(object)  # Account
+    recovery_key = Signal(str, object)  # (recovery key, Account): the login encrypted an older plain store
+    forgot = Signal()  # the station head asks for the recovery path
 
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
@@ -171,6 +197,11 @@ class LoginPage(_Card):
         self.switch_user.setFlat(True)
         self.switch_user.clicked.connect(lambda: self.prepare(None))
         self.box.addWidget(self.switch_user, alignment=Qt.AlignmentFlag.AlignLeft)
+        self.recover_link = QPushButton()
+        self.recover_link.setObjectName("recover_link")
+        self.recover_link.setFlat(True)
+        self.recover_link.clicked.connect(self.forgot.emit)
+        self.box.addWidget(self.recover_link, alignment=Qt.AlignmentFlag.AlignLeft)
         self.form.submitted.connect(self.submit)
         self.retranslate()
 
@@ -188,6 +219,8 @@ class LoginPage(_Card):
             self.button.setText(self.tr("Đăng nhập"))
         self.switch_user.setText(self.tr("Cán bộ khác đăng nhập…"))
         self.switch_user.setVisible(self.locked_for is not None)
+        self.recover_link.setText(self.tr("Quên mật khẩu? Trưởng Công an dùng khoá khôi phục…"))
+        self.recover_link.setVisible(self.locked_for is None and self._locked_store())
         demo = self.context.demo_password
         self.hint.setVisible(bool(demo) and self.locked_for is None)
         if demo:
@@ -211,21 +244,70 @@ class LoginPage(_Card):
                 self.username.setFocus()
         self.retranslate()
 
+    def _locked_store(self) -> bool:
+        try:
+            return unlocking.state(self.context.tasks.db_path) == "locked"
+        except Exception:  # a missing key file: the login will say so
+            return False
+
     def submit(self) -> None:
         if not self.button.isEnabled():
             return
         username, password = self.username.text(), self.password.text()
         self.button.setEnabled(False)
-        self.context.write(lambda store: account_store.verify(store, username, password), self._ok, self._failed)
+        db = self.context.tasks.db_path
+        try:
+            locked = unlocking.state(db) == "locked"
+        except Exception as exc:  # the key file is missing: say so, the page stays
+            self._failed(exc)
+            return
+        if locked:  # the data key first (scrypt, io lane), then the account check on the writer
+            self.context.tasks.run(lambda: unlocking.unlock(db, username, password),
+                                   lambda _key: self._check(username, password), self._failed, on="io")
+        else:
+            self._check(username, password)
 
-    def _ok(self, account: Account) -> None:
+    def _check(self, username: str, password: str) -> None:
+        tasks, encrypt, need_options = self.context.tasks, self.context.encrypt, not self.context.options
+        db = tasks.db_path
+
+        def op(store: Store) -> tuple[Account, dict[str, Any] | None, str | None]:
+            account = account_store.verify(store, username, password)
+            options = load_options(store) if need_options else None
+            if encrypt and account.is_head and unlocking.state(db) == "plain":
+                try:
+                    if unlocking.encrypt_at_login(store, account, password, release=tasks.drop_connections):
+                        return account, options, unlocking.take_recovery_key(db)
+                except Exception:  # another process has the file open: stays plain until the next head login
+                    log.warning("the station file could not be encrypted at this login", exc_info=True)
+                return account, options, None
+            unlocking.after_login(store, username, password)
+            return account, options, None
+
+        self.context.write(op, self._ok, self._failed)
+
+    def _ok(self, result: tuple[Account, dict[str, Any] | None, str | None]) -> None:
+        account, options, recovery = result
         self.button.setEnabled(True)
         self.password.clear()
         self.form.show_problems([], self.context.language)
-        self.logged_in.emit(account)
+        _opened(self.context, options)
+        if recovery:
+            self.recovery_key.emit(recovery, account)
+        else:
+            self.logged_in.emit(account)
 
     def _failed(self, exc: BaseException) -> None:
         self.button.setEnabled(True)
         self.password.clear()
         text = self.context.error_text(exc)
         self.form.show_problems([Problem("password", "auth", text, text)], self.context.language)
+
+
+def _opened(context: AppContext, options: dict[str, Any] | None) -> None:
+    """The store is open now (after an unlock or a setup): the station's options and its sync come alive."""
+    if options is not None:
+        context.options = options
+        context.options_changed.emit(options)
+    if context.sync is not None:
+        context.sync.start()  # idempotent; not started while the store was locked

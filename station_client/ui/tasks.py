@@ -54,6 +54,7 @@ class Tasks(QObject):
         self._interactive = ThreadPoolExecutor(1, thread_name_prefix="station-search")
         self._io = ThreadPoolExecutor(2, thread_name_prefix="station-io")
         self._pending = 0
+        self._generation = 0  # bumped by drop_connections: reader threads reopen their connection
         self._closed = False
         self._deliver.connect(self._on_deliver)
 
@@ -101,7 +102,7 @@ class Tasks(QObject):
         if on_failure is not None:
             on_failure(exc)
         else:
-            log.warning("background operation failed: %r", exc)
+            log.warning("background operation failed: %s", loggable(exc))
             self.failed.emit(exc)
 
     @Slot(object, object)
@@ -111,9 +112,10 @@ class Tasks(QObject):
     # ------------------------------------------------------------- connections
     def _reader(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
-        if conn is None:
+        if conn is None or getattr(self._local, "generation", 0) != self._generation:
             conn = open_connection(self.db_path, readonly=True, check_same_thread=False)
             self._local.conn = conn
+            self._local.generation = self._generation
             with self._lock:
                 self._reader_conns.append(conn)
         return conn
@@ -123,6 +125,19 @@ class Tasks(QObject):
             self._store = Store.open(self.db_path)
             self._store.subscribe(self.changes.emit)  # writer thread -> queued to the GUI thread
         return self._store
+
+    def drop_connections(self) -> None:
+        """On the writer thread, with no read running: close the store and every reader connection; the next
+        operations open them again. For replacing the station file under a running app (the encryption of an
+        older plain store at the head's login, docs/encryption.md): no connection may stay on the old file."""
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+        with self._lock:
+            for conn in self._reader_conns:
+                conn.close()
+            self._reader_conns.clear()
+            self._generation += 1
 
     def open_store(self) -> None:
         """Open (and migrate) the store on the writer thread now; raises what opening raises."""
@@ -158,3 +173,17 @@ def changes_merged(a: ChangeSet | None, b: ChangeSet) -> ChangeSet:
         out.merge(a)
     out.merge(b)
     return out
+
+
+def loggable(exc: BaseException) -> str:
+    """What a log file may say about a failure: its type, a validation's field codes and where it was raised —
+    never its message, which may name a resident or quote an ID number (docs/security.md, log leakage)."""
+    from ..domain.problems import ValidationError
+
+    if isinstance(exc, ValidationError):
+        return f"ValidationError({', '.join(f'{p.field}:{p.code}' for p in exc.problems)})"
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    where = f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}" if tb is not None else ""
+    return f"{type(exc).__name__}{where}"

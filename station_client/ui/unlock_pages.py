@@ -1,0 +1,175 @@
+"""The two pages of the encrypted store's key handling (docs/encryption.md): the recovery key shown once to the
+station head (after first-run setup or the encryption of an older store), and the recovery path from the login
+page (the head types the recovery key and sets a new password).
+
+They only show and ask; ``store/unlock.py`` decides. ``install`` adds them to the main window's page stack and
+wires them to the gate pages' signals.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QPushButton, QWidget
+
+from ..domain.accounts import Account
+from ..domain.problems import Problem, ValidationError
+from ..store import unlock as unlocking
+from .context import AppContext
+from .gate import _Card, _password
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+
+def _t(source: str) -> Any:
+    return lambda: QCoreApplication.translate("Unlock", source)
+
+
+class RecoveryKeyPage(_Card):
+    """Shows the recovery key once; going on needs the head to confirm they wrote it down."""
+
+    acknowledged = Signal(object)  # Account
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.context = context
+        self.account: Account | None = None
+        self.form.hide()
+        self.key_label = QLabel()
+        self.key_label.setObjectName("recovery_key")
+        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        font.setPointSize(18)
+        font.setWeight(QFont.Weight.Bold)
+        self.key_label.setFont(font)
+        self.key_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.key_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.key_label.setStyleSheet("background: #fff4ce; padding: 12px;")
+        self.written = QCheckBox()
+        self.written.setObjectName("recovery_written")
+        self.box.insertWidget(2, self.key_label)
+        self.box.insertWidget(3, self.written)
+        self.written.toggled.connect(self.button.setEnabled)
+        self.button.clicked.connect(self._go_on)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        super().retranslate()
+        self.heading.setText(self.tr("Khoá khôi phục dữ liệu"))
+        self.sub.setText(self.tr(
+            "Dữ liệu của đơn vị được mã hoá. Nếu quên mật khẩu Trưởng Công an hoặc chuyển sang máy mới, chỉ khoá "
+            "này mở lại được dữ liệu và bản sao lưu. Chép tay khoá dưới đây, ký nhận và cất nơi an toàn theo quy "
+            "định của Công an tỉnh. Khoá chỉ hiện một lần này; phần mềm không lưu lại."))
+        self.written.setText(self.tr("Tôi đã chép lại khoá khôi phục và cất giữ an toàn"))
+        self.button.setText(self.tr("Tiếp tục"))
+
+    def show_key(self, key: str, account: Account) -> None:
+        self.account = account
+        self.key_label.setText(key)
+        self.written.setChecked(False)
+        self.button.setEnabled(False)
+
+    def _go_on(self) -> None:
+        if not self.written.isChecked() or self.account is None:
+            return
+        account, self.account = self.account, None
+        self.key_label.clear()  # not left in a widget once acknowledged
+        self.acknowledged.emit(account)
+
+
+class RecoverPage(_Card):
+    """The station head's forgotten password: recovery key + new password."""
+
+    recovered = Signal(str)  # username: log in with the new password
+    cancelled = Signal()
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.context = context
+        f = self.form
+        self.username = f.add("username", _t(QT_TRANSLATE_NOOP("Unlock", "Tên đăng nhập Trưởng Công an")),
+                              QLineEdit())
+        self.key = f.add("recovery_key", _t(QT_TRANSLATE_NOOP("Unlock", "Khoá khôi phục")), QLineEdit())
+        self.key.setPlaceholderText("XXXXX-XXXXX-XXXXX-XXXXX-XXXXX-XXXXX")
+        f.add("password", _t(QT_TRANSLATE_NOOP("Unlock", "Mật khẩu mới")), _password())
+        f.add("confirm", _t(QT_TRANSLATE_NOOP("Unlock", "Nhập lại mật khẩu mới")), _password())
+        f.finish()
+        f.submitted.connect(self.submit)
+        self.back = QPushButton()
+        self.back.setFlat(True)
+        self.back.clicked.connect(self.cancelled.emit)
+        self.box.addWidget(self.back, alignment=Qt.AlignmentFlag.AlignLeft)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        super().retranslate()
+        self.heading.setText(self.tr("Khôi phục bằng khoá khôi phục"))
+        self.sub.setText(self.tr("Nhập khoá khôi phục được cấp khi thiết lập đơn vị và đặt mật khẩu mới cho tài "
+                                 "khoản Trưởng Công an."))
+        self.button.setText(self.tr("Đặt mật khẩu mới"))
+        self.back.setText(self.tr("Quay lại đăng nhập"))
+
+    def prepare(self) -> None:
+        self.form.clear()
+        self.button.setEnabled(True)
+        self.username.setFocus()
+
+    def submit(self) -> None:
+        if not self.button.isEnabled():
+            return
+        values, _problems = self.form.values()
+        db = self.context.tasks.db_path
+        user = values.get("username") or ""
+        self.button.setEnabled(False)
+        self.context.tasks.run(
+            lambda: unlocking.recover(db, values.get("recovery_key") or "", user, values.get("password") or "",
+                                      values.get("confirm") or ""),
+            lambda account: self._done(account), self._failed, on="io")
+
+    def _done(self, account: Account) -> None:
+        self.button.setEnabled(True)
+        self.form.clear()
+        self.recovered.emit(account.username)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.button.setEnabled(True)
+        if isinstance(exc, ValidationError):
+            self.form.show_problems(exc.problems, self.context.language)
+            return
+        text = self.context.error_text(exc)
+        self.form.show_problems([Problem("recovery_key", "recovery", text, text)], self.context.language)
+
+
+def install(window: MainWindow) -> None:
+    """Add the pages to ``window``'s stack and wire them to the gate pages."""
+    context = window.context
+    window.recovery_key_page = RecoveryKeyPage(context)  # type: ignore[attr-defined]
+    window.recover_page = RecoverPage(context)  # type: ignore[attr-defined]
+    show_key: RecoveryKeyPage = window.recovery_key_page  # type: ignore[attr-defined]
+    recover: RecoverPage = window.recover_page  # type: ignore[attr-defined]
+    window.stack.addWidget(show_key)
+    window.stack.addWidget(recover)
+
+    def key_made(key: str, account: Account) -> None:
+        show_key.show_key(key, account)
+        window.stack.setCurrentWidget(show_key)
+
+    def forgot() -> None:
+        recover.prepare()
+        window.stack.setCurrentWidget(recover)
+
+    def recovered(username: str) -> None:
+        window.show_login()
+        window.login.username.setText(username)
+        window.login.password.setFocus()
+        text = QCoreApplication.translate("Unlock", "Đã đặt mật khẩu mới. Hãy đăng nhập bằng mật khẩu mới.")
+        window.login.sub.setText(text)
+
+    window.first_run.recovery_key.connect(key_made)
+    window.login.recovery_key.connect(key_made)
+    window.login.forgot.connect(forgot)
+    show_key.acknowledged.connect(window._logged_in)
+    recover.recovered.connect(recovered)
+    recover.cancelled.connect(lambda: window.show_login())
