@@ -61,14 +61,16 @@ class Database:
         self.url = resolve_db_url(self.url)
         self.backend = backend_of(self.url)
         if self.backend == "sqlite":
-            self.engine = create_engine(self.url, poolclass=NullPool, connect_args={"timeout": 30,
-                                                                                  "check_same_thread": False})
+            # hide_parameters: a statement's values (names, ID numbers) never appear in SQLAlchemy's log lines
+            # nor in the text of a database error that ends up in a traceback in the log (docs/security.md).
+            self.engine = create_engine(self.url, poolclass=NullPool, hide_parameters=True,
+                                        connect_args={"timeout": 30, "check_same_thread": False})
             self._setup_sqlite()
         else:
             # Custom plans always: psycopg prepares a statement after a few runs, and PostgreSQL's generic plan for
             # "change_id IN ($1..$20)" turned a 0.1 ms index lookup into a 20 ms scan.
             self.engine = create_engine(self.url, pool_size=self.pool_size, max_overflow=self.pool_size,
-                                        pool_pre_ping=True, pool_recycle=1800,
+                                        pool_pre_ping=True, pool_recycle=1800, hide_parameters=True,
                                         connect_args={"options": "-c plan_cache_mode=force_custom_plan"})
 
     def _setup_sqlite(self) -> None:

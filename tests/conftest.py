@@ -23,3 +23,15 @@ def store(tmp_path: Path) -> Iterator:
     s = Store.open(tmp_path / "station.db")
     yield s
     s.close()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from tests.support.log_guard import install
+
+    install()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    from tests.support.log_guard import report
+
+    report(session)
