@@ -6,6 +6,7 @@ Starts the province server (as ``station-client demo`` does), prepares the demo 
 makes one conflict (the station and the province edit the same resident), opens the app as a real window and
 walks it like an officer: login, Today (the demo's counter work), residents, search "nguyen", a person, a
 resident who filed a dossier (their page lists it), that dossier, the dossier list, the crime-report register,
+the Statistics page (October, over a year of added history) and its printed period report (PDF, pdftoppm),
 households, a household, sync and the conflict review, settings, the lock screen, then English. Each screen is
 saved from the window (``QWidget.grab``) and the X root window is captured too (``import -window root``), so
 what the X server really drew can be checked. Last line: JSON with the files written.
@@ -52,6 +53,51 @@ def make_conflict(station_db: Path, srv) -> None:  # type: ignore[no-untyped-def
         engine.client.close()
 
 
+def add_history(station_db: Path, dossiers: int = 1200, seed: int = 8) -> None:
+    """Dossiers and crime reports over the past months (bench/stats.py's realistic lives), so the Statistics
+    page has a year of figures to chart; the demo itself makes only today's counter work."""
+    import importlib.util
+    import random
+
+    from station_client.store import Store
+    from station_client.store import dossiers as sd
+    from station_client.store import reports as sr
+
+    spec = importlib.util.spec_from_file_location("bench_stats", ROOT / "bench" / "stats.py")
+    assert spec and spec.loader
+    bench_stats = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench_stats)
+    rng = random.Random(seed)
+    with Store.open(station_db) as store:
+        cal = sd.work_calendar(store.conn)
+        procedures = sd.list_procedures(store.conn)
+        applicants = bench_stats._applicants(store, rng, 300)
+        store.create_many("dossier", [bench_stats._dossier(i, rng, procedures, applicants, cal)
+                                      for i in range(dossiers)], officer="truong")
+        store.create_many("crime_report", bench_stats._crime_reports(dossiers // 20, rng, sr.rule_set(store.conn),
+                                                                     cal), officer="truong")
+
+
+def period_report_png(view, out: Path, files: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """The period report the Statistics page prints, as a PDF, each page as a PNG (pdftoppm), and its first and
+    last pages side by side (title and tables; the signature block) in one PNG."""
+    from station_client.printing.render import write_pdf
+
+    pdf = out / "bao-cao-thong-ke.pdf"
+    write_pdf(view.report_document(), pdf)
+    files.append(str(pdf))
+    if not shutil.which("pdftoppm"):
+        return
+    subprocess.run(["pdftoppm", "-r", "70", "-png", str(pdf), str(out / "bao-cao-thong-ke")], check=True)
+    pages = sorted(out.glob("bao-cao-thong-ke-*.png"))
+    files += [str(p) for p in pages]
+    if len(pages) > 1 and shutil.which("convert"):
+        both = out / "bao-cao-thong-ke-dau-cuoi.png"
+        subprocess.run(["convert", str(pages[0]), str(pages[-1]), "-bordercolor", "#888888", "-border", "1",
+                        "+append", "-colors", "64", str(both)], check=True)
+        files.append(str(both))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default=str(ROOT / "screens"))
@@ -72,6 +118,7 @@ def main() -> int:
     try:
         login = prepare_station(work, args.residents, _Server(srv))  # type: ignore[arg-type]
         make_conflict(work / "station" / "station.db", srv)
+        add_history(work / "station" / "station.db")
 
         from PySide6.QtTest import QTest
 
@@ -143,6 +190,15 @@ def main() -> int:
         ws.show_section("reports")
         wait_for(lambda: ws.widgets["reports"].pages["crime_report"].model.rowCount() > 0)
         shot("to-giac-tin-bao")
+        ws.show_section("statistics")
+        stats = ws.widgets["statistics"]
+        from station_client.domain.statistics import Period
+
+        stats.set_period(Period.parse("2026-10"))
+        wait_for(lambda: stats.data is not None and stats.data.current.period.label == "2026-10", 30)
+        stats.prepared_by.setText("Nguyễn Thị Lập")
+        shot("thong-ke", x11=True)
+        period_report_png(stats, out, files)
         ws.show_section("households")
         households = ws.widgets["households"]
         wait_for(lambda: households.model.rowCount() > 0 and households.model.row_at(0) is not None)
@@ -172,6 +228,8 @@ def main() -> int:
         shot("dossiers-english")
         ws.show_section("reports")
         shot("reports-english")
+        ws.show_section("statistics")
+        shot("statistics-english")
         app.context.set_language("vi")
         app.close()
     finally:

@@ -148,8 +148,12 @@
         <translation>To</translation>
     </message>
     <message>
-        <source>Người lập biểu (họ tên)</source>
-        <translation>Prepared by (full name)</translation>
+        <source>Người lập biểu:</source>
+        <translation>Prepared by:</translation>
+    </message>
+    <message>
+        <source>họ tên, in trên báo cáo</source>
+        <translation>full name, printed on the report</translation>
     </message>
     <message>
         <source>Xuất CSV…</source>
@@ -234,6 +238,10 @@
     <message>
         <source>Kỳ %1 so với kỳ trước (%2)</source>
         <translation>%1 against the previous period (%2)</translation>
+    </message>
+    <message>
+        <source>Tháng %1 – %2</source>
+        <translation>Months %1 – %2</translation>
     </message>
     <message>
         <source>Quý %1/%2</source>
@@ -391,8 +399,12 @@
         <translation>To</translation>
     </message>
     <message>
-        <source>Người lập biểu (họ tên)</source>
-        <translation>Prepared by (full name)</translation>
+        <source>Người lập biểu:</source>
+        <translation>Prepared by:</translation>
+    </message>
+    <message>
+        <source>họ tên, in trên báo cáo</source>
+        <translation>full name, printed on the report</translation>
     </message>
     <message>
         <source>Xuất CSV…</source>
@@ -477,6 +489,10 @@
     <message>
         <source>Kỳ %1 so với kỳ trước (%2)</source>
         <translation>%1 against the previous period (%2)</translation>
+    </message>
+    <message>
+        <source>Tháng %1 – %2</source>
+        <translation>Months %1 – %2</translation>
     </message>
     <message>
         <source>Quý %1/%2</source>

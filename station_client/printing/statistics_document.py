@@ -43,7 +43,7 @@ def _style(page_size: PageSize) -> str:
     pt = BODY_PT[page_size]
     return (f"body {{ font-size: {pt}pt; }} .small {{ font-size: {pt - 1}pt; }} "
             f".title {{ font-size: {pt + 4}pt; margin-top: 8px; }} .rule {{ font-size: {pt - 3}pt; }} "
-            f".cell {{ font-size: {pt - 1.5}pt; }} h3 {{ font-size: {pt + 0.5}pt; margin-top: 10px; }} "
+            f".cell {{ font-size: {pt - 1.5}pt; }} .caption {{ font-size: {pt + 0.5}pt; }} "
             f"th {{ font-weight: bold; background-color: #eeeeee; }}")
 
 
@@ -60,22 +60,25 @@ def _cell(value: Cell) -> str:
 SPLIT_AT = 6  # the dossier tables (14 columns) print as two: receipt (5 figures), then resolution and pending
 
 
-def _split(t: Table) -> list[Table]:
+def _split(t: Table) -> list[tuple[Table, str]]:
     """A table too wide for a portrait page as two, each keeping the label column: on A4 portrait 14 columns
-    leave figures 8 mm wide and their Vietnamese headings broken mid-word."""
+    leave figures 8 mm wide and their Vietnamese headings broken mid-word. Returns (part, what it holds)."""
     if len(t.headers) <= 8:
-        return [t]
+        return [(t, "")]
     cut = SPLIT_AT
-    return [Table(t.title, t.headers[:cut], tuple(r[:cut] for r in t.rows)),
-            Table("", (t.headers[0], *t.headers[cut:]), tuple((r[0], *r[cut:]) for r in t.rows))]
+    return [(Table(t.title, t.headers[:cut], tuple(r[:cut] for r in t.rows)), "tiếp nhận"),
+            (Table(t.title, (t.headers[0], *t.headers[cut:]), tuple((r[0], *r[cut:]) for r in t.rows)),
+             "giải quyết, tồn cuối kỳ")]
 
 
 def _table_html(t: Table, n: int) -> str:
-    return "".join(_one_table(part, n) for part in _split(t))
+    return "".join(_one_table(part, n, what) for part, what in _split(t))
 
 
-def _one_table(t: Table, n: int) -> str:
-    title = t.title.split(" — ")[0]  # the period is in the heading of the document
+def _one_table(t: Table, n: int, what: str = "") -> str:
+    """One bordered table. Its title is the first header row, so a title never ends a page without its table,
+    and both header rows repeat on the next page when the table breaks (QTextDocument repeats ``thead``)."""
+    title = t.title.split(" — ")[0] + (f": {what}" if what else "")  # the period heads the whole document
     first = 28 if len(t.headers) > 6 else 55  # the label column; the figures share the rest
     head = "".join(f"<th class='cell' valign='bottom'{f' width={first}%' if i == 0 else ''}>{esc(h)}</th>"
                    for i, h in enumerate(t.headers))
@@ -86,9 +89,9 @@ def _one_table(t: Table, n: int) -> str:
             f"<td class='cell' valign='top' align='{'left' if i == 0 else 'right'}'>"
             f"{'<b>' if bold else ''}{_cell(v)}{'</b>' if bold else ''}</td>" for i, v in enumerate(row))
         rows.append(f"<tr>{cells}</tr>")
-    heading = f"<h3>{n}. {esc(title)}</h3>" if title else "<p class='small'>&nbsp;</p>"
-    return (heading + "<table width='100%' border='1' cellspacing='0' cellpadding='2' "
-            f"style='border-collapse: collapse'><tr>{head}</tr>{''.join(rows)}</table>")
+    caption = f"<tr><td class='caption' colspan='{len(t.headers)}'><b>{n}. {esc(title)}</b></td></tr>"
+    return ("<table width='100%' border='1' cellspacing='0' cellpadding='2' style='border-collapse: collapse; "
+            f"margin-top: 8px'><thead>{caption}<tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 
 def period_report(stats: StationStats, station: StationInfo, *, commune: str = "", made_at: datetime,

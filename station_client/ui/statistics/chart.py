@@ -26,7 +26,9 @@ def tr(text: str) -> str:
 
 
 class RateChart(QChartView):
-    """``set_series(months, [(name, [rate or None per month]), ...])``; months are short labels ("10/26")."""
+    """``set_series(months, [(name, [rate or None per month]), ...], title, span)``: ``months`` label the
+    categories (the month number: "11", "12", "01", ...; a 12-month label like "11/2025" does not fit a
+    category at a dashboard's width and Qt elides it to "11..."), ``span`` says which months they are."""
 
     def __init__(self, parent: QWidget | None = None):
         chart = QChart()
@@ -42,7 +44,7 @@ class RateChart(QChartView):
         self.values: list[tuple[str, list[Decimal | None]]] = []
 
     def set_series(self, months: Sequence[str], series: Sequence[tuple[str, Sequence[Decimal | None]]],
-                   title: str) -> None:
+                   title: str, span: str = "") -> None:
         self.months = list(months)
         self.values = [(name, list(v)) for name, v in series]
         chart = self.chart()
@@ -55,6 +57,7 @@ class RateChart(QChartView):
         chart.setTitleFont(font)
         x = QBarCategoryAxis()
         x.append(self.months)
+        x.setTitleText(span)
         y = QValueAxis()
         y.setRange(0, 100)
         y.setTickCount(6)

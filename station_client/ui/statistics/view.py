@@ -156,7 +156,9 @@ class StatisticsView(QWidget):
         self.xlsx_button.clicked.connect(lambda: self._ask_export("xlsx"))
         self.print_button.clicked.connect(self.print_report)
         self.submit_button.clicked.connect(self._ask_submit)
+        self.prepared_label = QLabel()
         actions = QHBoxLayout()
+        actions.addWidget(self.prepared_label)
         actions.addWidget(self.prepared_by)
         actions.addStretch(1)
         for b in (self.csv_button, self.xlsx_button, self.print_button, self.submit_button):
@@ -297,10 +299,12 @@ class StatisticsView(QWidget):
             self.compare.setItem(row, 3, _item(self._change(a, b), right=True))
         self.compare.setHorizontalHeaderLabels([tr("Chỉ tiêu"), self._label(cur.period), self._label(prev.period),
                                                 tr("Tăng/giảm")])
-        months = [f"{m.period.start.month:02d}/{m.period.start.year % 100:02d}" for m in data.months]
+        months = [f"{m.period.start.month:02d}" for m in data.months]
+        first, last = data.months[0].period.start, data.months[-1].period.start
         self.chart.set_series(months, [(tr("Hồ sơ TTHC"), [m.dossiers.on_time_rate for m in data.months]),
                                        (tr("Tố giác, tin báo"), [m.reports.on_time_rate for m in data.months])],
-                              tr("Tỉ lệ đúng hạn 12 tháng (%)"))
+                              tr("Tỉ lệ đúng hạn 12 tháng (%)"),
+                              tr("Tháng %1 – %2").replace("%1", f"{first:%m/%Y}").replace("%2", f"{last:%m/%Y}"))
         self.overdue.setRowCount(len(data.overdue))
         for row, o in enumerate(data.overdue):
             values = (o.dossiers, o.crime_reports, o.petitions, o.mediation, o.violations, o.total)
@@ -443,7 +447,8 @@ class StatisticsView(QWidget):
         self.year_label.setText(tr("Năm"))
         self.start_label.setText(tr("Từ ngày"))
         self.end_label.setText(tr("Đến ngày"))
-        self.prepared_by.setPlaceholderText(tr("Người lập biểu (họ tên)"))
+        self.prepared_label.setText(tr("Người lập biểu:"))
+        self.prepared_by.setPlaceholderText(tr("họ tên, in trên báo cáo"))
         self.csv_button.setText(tr("Xuất CSV…"))
         self.xlsx_button.setText(tr("Xuất Excel…"))
         self.print_button.setText(tr("In báo cáo kỳ…"))
