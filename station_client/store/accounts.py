@@ -72,6 +72,7 @@ def create_account(store: Store, username: str, full_name: str, role: str, passw
             "INSERT INTO accounts(username, full_name, role, password_hash, created_at, created_by, "
             "password_changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (username, full_name, role, pw_hash, now, created_by, now))
+        password_changed(store, username, password)  # an encrypted station: the new officer's key-file entry
     return Account(username, full_name, role)  # type: ignore[arg-type]
 
 
@@ -196,6 +197,7 @@ def take_issued(store: Store, username: str | None = None) -> int:
                     "password_changed_at, must_change, issued_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)",
                     (name, issue["full_name"] or name, role, issue["password_hash"], now, permissions.SYSTEM_SYNC,
                      now, issue["issued_at"]))
+                password_issued(store, name, issue["password_hash"])
             elif not live:
                 if not row["active"]:
                     continue
@@ -209,6 +211,7 @@ def take_issued(store: Store, username: str | None = None) -> int:
                     "WHERE username = ?",
                     (issue["full_name"] or row["full_name"], role, issue["password_hash"], now_iso(),
                      issue["issued_at"], name))
+                password_issued(store, name, issue["password_hash"])
             else:
                 continue
         changed += 1
@@ -223,6 +226,14 @@ def password_changed(store: Store, username: str, new_password: str) -> None:
     keys = _unlocked_keys(store)
     if keys is not None:
         keys.rewrap_for_password(store.path, username, new_password)
+
+
+def password_issued(store: Store, username: str, password_hash: str) -> None:
+    """A province-issued password arrives as its scrypt hash only: the key-file entry is derived from that hash
+    (what the officer's typed password reproduces) and replaced by a fresh one at their first login."""
+    keys = _unlocked_keys(store)
+    if keys is not None:
+        keys.add_officer_key_from_hash(store.path, username, password_hash)
 
 
 def account_disabled(store: Store, username: str) -> None:

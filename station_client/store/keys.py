@@ -239,6 +239,21 @@ def rewrap_for_password(db_path: str | Path, username: str, new_password: str, *
     add_officer_key(db_path, key, username, new_password, n=n)
 
 
+def add_officer_key_from_hash(db_path: str | Path, username: str, password_hash: str) -> None:
+    """An officer whose password is known only as its account hash (issued by the province): a legacy entry
+    (``legacy_entry``), replaced at their first login. Needs the key held."""
+    from .connection import held_key
+
+    key = held_key(db_path)
+    entry = legacy_entry(key, username, password_hash) if key is not None else None
+    if entry is None:
+        return
+    path = keys_path(db_path)
+    data = load(path)
+    data["officers"][_user(username)] = entry
+    save(path, data)
+
+
 def remove_officer_key(db_path: str | Path, username: str) -> None:
     """An officer account disabled or removed: their password no longer opens the data."""
     path = keys_path(db_path)

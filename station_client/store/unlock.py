@@ -73,8 +73,11 @@ def after_login(store: Store, username: str, password: str) -> None:
     a new account's first login): give them a key-file entry if they have none, so the next start opens for
     them too."""
     key = held_key(store.path)
-    if key is not None and keys.keys_path(store.path).exists() and not keys.has_officer_key(store.path, username):
+    if key is None or not keys.keys_path(store.path).exists():
+        return
+    if not keys.has_officer_key(store.path, username):
         keys.add_officer_key(store.path, key, username, password)
+    account_store.take_issued(store)  # accounts the province issued since: their entries (``password_issued``)
 
 
 def setup(db_path: str | Path, username: str, password: str, confirm: str | None = None) -> None:

@@ -211,6 +211,25 @@ def test_headless_commands_need_a_login_and_restore_reads_the_recovery_key(tmp_p
     assert recovered.returncode == 0, recovered.stderr
 
 
+def test_officer_added_or_changed_by_the_head_unlocks_at_the_next_start(tmp_path: Path) -> None:
+    db = tmp_path / "station.db"
+    _new_encrypted(db)
+    with Store.open(db) as store:
+        account_store.create_account(store, OFFICER, "Lê Thị Cán", "officer", OFFICER_PW, created_by=HEAD)
+        account_store.change_password(store, HEAD, HEAD_PW, "doi12345pass", "doi12345pass")
+    forget_key()
+    assert unlocking.login(db, OFFICER, OFFICER_PW).username == OFFICER
+    forget_key()
+    with pytest.raises(keys.WrongPassword):
+        unlocking.unlock(db, HEAD, HEAD_PW)
+    assert unlocking.login(db, HEAD, "doi12345pass").is_head
+    with Store.open(db) as store:
+        account_store.set_active(store, OFFICER, False, by=HEAD)
+    forget_key()
+    with pytest.raises(keys.WrongPassword):
+        unlocking.unlock(db, OFFICER, OFFICER_PW)
+
+
 CRASH_CHILD = r"""
 import os, signal, sys
 from station_client.domain import accounts
