@@ -89,7 +89,7 @@ def province_table(db: Database, period: st.Period, communes: Iterable[str] | No
         wanted = set(communes) if communes is not None else {x["commune_code"] for x in stations}
         cal, units, fields, names = _reference(conn)
         records = _commune_records(conn, sorted(wanted))
-    rows = []
+    rows: list[dict[str, Any]] = []
     total_computed: dict[str, int] = {}
     total_submitted: dict[str, int] = {}
     for commune in sorted(wanted):

@@ -10,7 +10,7 @@ definitions are in docs/statistics.md. An answer for a period the head has since
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -141,9 +141,10 @@ class StatisticsView(QWidget):
         for d in (self.start, self.end):
             d.dateChanged.connect(self._period_changed)
         bar = QHBoxLayout()
-        for w in (self.kind, self.month_label, self.month, self.quarter_label, self.quarter, self.year_label,
-                  self.year, self.start_label, self.start, self.end_label, self.end):
-            bar.addWidget(w)
+        part: QWidget
+        for part in (self.kind, self.month_label, self.month, self.quarter_label, self.quarter, self.year_label,
+                     self.year, self.start_label, self.start, self.end_label, self.end):
+            bar.addWidget(part)
         bar.addStretch(1)
 
         # ---- actions
@@ -175,9 +176,10 @@ class StatisticsView(QWidget):
         self.overdue = _table(len(OVERDUE_HEADERS))
         self.overdue.setObjectName("stats_overdue")
         self.compare_box, self.chart_box, self.overdue_box = QGroupBox(), QGroupBox(), QGroupBox()
-        for box, w in ((self.compare_box, self.compare), (self.chart_box, self.chart),
-                       (self.overdue_box, self.overdue)):
-            QVBoxLayout(box).addWidget(w)
+        content: QWidget
+        for box, content in ((self.compare_box, self.compare), (self.chart_box, self.chart),
+                             (self.overdue_box, self.overdue)):
+            QVBoxLayout(box).addWidget(content)
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.chart_box)
         right.addWidget(self.overdue_box)
@@ -207,9 +209,10 @@ class StatisticsView(QWidget):
         if kind == "year":
             return Period.year(year)
         if kind == "range":
-            start, end = self.start.date().toPython(), self.end.date().toPython()
-            start, end = min(start, end), max(start, end)  # type: ignore[type-var]
-            return Period(start, end, f"{start.isoformat()}..{end.isoformat()}")  # type: ignore[arg-type]
+            a: date = self.start.date().toPython()  # type: ignore[assignment]
+            b: date = self.end.date().toPython()  # type: ignore[assignment]
+            start, end = min(a, b), max(a, b)
+            return Period(start, end, f"{start.isoformat()}..{end.isoformat()}")
         return Period.month(year, int(self.month.currentData()))
 
     def set_period(self, period: Period) -> None:
