@@ -37,6 +37,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("print.printer", str, "", _t(QT_TRANSLATE_NOOP("Options", "Máy in"))),
     Option("ui.language", str, "vi", _t(QT_TRANSLATE_NOOP("Options", "Ngôn ngữ"))),
     Option("ui.idle_lock_min", int, 10, _t(QT_TRANSLATE_NOOP("Options", "Tự khoá sau (phút không dùng)"))),
+    # domain/retention.py: closed cases older than this lose their personal details (0 = keep everything).
+    Option("retention.closed_years", int, 0,
+           _t(QT_TRANSLATE_NOOP("Options", "Thời hạn lưu thông tin cá nhân của vụ việc đã kết thúc (năm)"))),
 )
 BY_KEY = {o.key: o for o in OPTIONS}
 

@@ -123,6 +123,22 @@ class SettingsView(QWidget):
         row.addStretch(1)
         b.addLayout(row)
         b.addWidget(self.backup_status)
+        # Retention of closed cases (domain/retention.py): the head's period, a listing and the redaction.
+        self.retention_years = QSpinBox()
+        self.retention_years.setObjectName("retention_years")
+        self.retention_years.setRange(0, 50)
+        self.retention_years.setValue(int(o.get("retention.closed_years") or 0))
+        self.retention_button = QPushButton()
+        self.retention_button.setObjectName("retention_apply")
+        self.retention_button.clicked.connect(self.check_retention)
+        self.retention_status = QLabel()
+        self.retention_status.setWordWrap(True)
+        self.retention_box = QGroupBox()
+        self.retention_form = QFormLayout(self.retention_box)
+        self.l_retention = QLabel()
+        self.retention_form.addRow(self.l_retention, self.retention_years)
+        self.retention_form.addRow(self.retention_button)
+        self.retention_form.addRow(self.retention_status)
         # Accounts
         self.old_pw, self.new_pw, self.new_pw2 = _password(), _password(), _password()
         self.change_pw = QPushButton()
@@ -157,6 +173,7 @@ class SettingsView(QWidget):
         save_row.addWidget(self.save_button)
         col.addLayout(save_row)
         col.addWidget(self.backup_box)
+        col.addWidget(self.retention_box)
         col.addWidget(self.account_box)
         col.addStretch(1)
         scroll = QScrollArea()
@@ -171,6 +188,7 @@ class SettingsView(QWidget):
         # Where the data goes is the head's decision (domain/permissions.py; the store refuses it anyway).
         for w in (self.server, self.code, self.enroll_button):
             w.setEnabled(head)
+        self.retention_box.setVisible(head)
         self.officers: OfficersBox | None = None
         if head:
             self.officers = OfficersBox(context)
@@ -182,6 +200,8 @@ class SettingsView(QWidget):
     def save(self) -> None:
         values = {"ui.idle_lock_min": self.idle.value(), "sync.server_url": self.server.text().strip(),
                   "sync.interval_min": self.interval.value(), "print.printer": self.printer.currentData() or ""}
+        if self.context.officer is not None and self.context.officer.is_head:
+            values["retention.closed_years"] = self.retention_years.value()
         self.context.save_options(values, lambda _o: self.saved_label.setText(self.tr("Đã lưu cài đặt.")))
 
     def _show_identity(self) -> None:
@@ -273,6 +293,42 @@ class SettingsView(QWidget):
         self.context.restore_after_close = path
         self.window().close()
 
+    # ---------------------------------------------------------------- retention
+    def check_retention(self) -> None:
+        """List the closed cases past the period (saved first), then redact them once the head confirms."""
+        from ..store import retention
+
+        years = self.retention_years.value()
+        self.context.save_options({"retention.closed_years": years})
+        self.context.tasks.run(lambda conn: retention.due_cases(conn, years), self._confirm_retention,
+                               self._retention_failed, on="read")
+
+    def _confirm_retention(self, due: list[Any]) -> None:
+        if not due:
+            self.retention_status.setText(self.tr("Không có vụ việc nào quá thời hạn lưu giữ."))
+            return
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Xoá thông tin cá nhân"),
+                          self.tr("%1 vụ việc đã kết thúc quá thời hạn lưu giữ. Xoá thông tin cá nhân của các vụ "
+                                  "việc này? Việc xoá được ghi nhật ký và đồng bộ lên Công an tỉnh.")
+                          .replace("%1", str(len(due))), parent=self)
+        yes = box.addButton(self.tr("Xoá thông tin cá nhân"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(self.tr("Huỷ"), QMessageBox.ButtonRole.RejectRole)
+        box.exec()
+        if box.clickedButton() is yes:
+            self.apply_retention()
+
+    def apply_retention(self) -> None:
+        from ..store import retention
+
+        me, years = self.context.username, self.retention_years.value()
+        self.context.write(lambda store: retention.apply(store, officer=me, years=years),
+                           lambda r: self.retention_status.setText(
+                               self.tr("Đã xoá thông tin cá nhân của %1 vụ việc.").replace("%1", str(len(r.redacted)))),
+                           self._retention_failed)
+
+    def _retention_failed(self, exc: BaseException) -> None:
+        self.retention_status.setText(self.context.error_text(exc))
+
     # ----------------------------------------------------------------- accounts
     def change_password(self) -> None:
         user, old, new, new2 = self.context.username, self.old_pw.text(), self.new_pw.text(), self.new_pw2.text()
@@ -324,6 +380,9 @@ class SettingsView(QWidget):
         self.backup_box.setTitle(self.tr("Sao lưu và khôi phục"))
         self.backup_button.setText(self.tr("Sao lưu ngay…"))
         self.restore_button.setText(self.tr("Khôi phục từ bản sao lưu…"))
+        self.retention_box.setTitle(self.tr("Lưu giữ thông tin cá nhân"))
+        self.l_retention.setText(self.tr("Xoá thông tin cá nhân của vụ việc đã kết thúc sau (năm, 0 = không xoá)"))
+        self.retention_button.setText(self.tr("Xem và xoá vụ việc quá hạn…"))
         self.account_box.setTitle(self.tr("Tài khoản"))
         self.l_old.setText(self.tr("Mật khẩu hiện tại"))
         self.l_new.setText(self.tr("Mật khẩu mới"))

@@ -66,5 +66,6 @@ def test_head_resets_and_disables_then_officer_sets_own_password(qtbot, app_fact
     qtbot.addWidget(officer_view)
     assert officer_view.officers is None
     assert not officer_view.server.isEnabled() and not officer_view.enroll_button.isEnabled()
+    assert not officer_view.retention_box.isVisibleTo(officer_view)
     with Store.open(db_path(data_dir)) as store:
         assert not acc.verify(store, "canbo1", "lan2025mine").must_change
