@@ -37,7 +37,6 @@ from .models import (
     KIND_PATTERN,
     MAX_CHANGES,
     AdminRecordIn,
-    AuditIn,
     ChangeIn,
     EnrollIn,
     ReferenceIn,
@@ -181,19 +180,6 @@ def create_app(db: Database) -> FastAPI:
         return {"epoch": epoch, "results": results, "feed": page.entries, "cursor": page.cursor, "more": page.more,
                 "head": page.head, "digest": digest, "server_time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
 
-    @app.post("/v1/audit", tags=["sync"], responses={409: {"description": "audit.gap: resend from last_seq; "
-                                                                   "audit.hash / audit.link / audit.rewritten: "
-                                                                   "refused (a broken or rewritten chain)"}})
-    def push_audit(body: AuditIn, station: stations.Station = Depends(station_auth)) -> dict[str, Any]:
-        """The station's audit entries in seq order, each chaining to the previous one stored (see
-        province_server/audit.py). Idempotent: an entry already stored is acknowledged again."""
-        from . import audit
-
-        if len(body.entries) > audit.MAX_ENTRIES:
-            raise audit.too_many(len(body.entries))
-        entries = sorted((e.model_dump() for e in body.entries), key=lambda e: e["seq"])
-        return audit.accept(db, station.id, entries)
-
     @app.get("/v1/records/{kind}/{record_id}", tags=["sync"])
     def get_record(kind: str = Path(pattern=KIND_PATTERN), record_id: str = Path(pattern=ID_PATTERN),
                    station: stations.Station = Depends(station_auth)) -> dict[str, Any]:
@@ -278,6 +264,10 @@ def setup_logging() -> None:
     root = logging.getLogger()
     if not root.handlers:
         logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    # PROVINCE_SERVER_LOG_LEVEL=DEBUG for a fault hunt; personal data stays out even then (docs/security.md).
+    level = os.environ.get("PROVINCE_SERVER_LOG_LEVEL")
+    if level:
+        root.setLevel(level.upper())
     if os.environ.get("PROVINCE_SERVER_QUIET"):
         logging.getLogger("province_server.access").setLevel(logging.WARNING)
 
