@@ -183,6 +183,7 @@ class SyncScheduler:
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._running = threading.Event()
+        self._stopping = threading.Event()  # wakes the watchdog at once on stop() (it waits, not sleeps)
         self._demand = False
         self._change_seen = False
         self._generation = 0
@@ -235,12 +236,14 @@ class SyncScheduler:
         if self._running.is_set():
             return
         self._running.set()
+        self._stopping.clear()
         self._start_worker()
         self._watchdog = threading.Thread(target=self._watch, name="sync-watchdog", daemon=True)
         self._watchdog.start()
 
     def stop(self, timeout: float = 10.0) -> None:
         self._running.clear()
+        self._stopping.set()
         worker = self._worker
         if worker is not None:
             worker.cancel.set()
@@ -263,8 +266,8 @@ class SyncScheduler:
     def _watch(self) -> None:
         cfg = self.config
         while self._running.is_set():
-            time.sleep(cfg.watchdog_every)
-            if not self._running.is_set():
+            # An Event wait, not a sleep: stop() (closing the app) must not wait up to watchdog_every for it.
+            if self._stopping.wait(cfg.watchdog_every) or not self._running.is_set():
                 return
             worker = self._worker
             if worker is None:

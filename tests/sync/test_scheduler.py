@@ -50,7 +50,9 @@ def test_queue_drains_after_changes_and_when_the_link_returns(tmp_path: Path, se
         for i in range(5):
             add_people(ui_store, 5, seed=60 + i)
             wait_for(drained(ui_store), BOUND_S, "outbox stuck while the link is up")
-        assert statuses[-1].state == "up_to_date" and statuses[-1].last_success is not None
+        # The cycle ends with the audit push, just after the outbox drained: up to date a moment later.
+        wait_for(lambda: statuses[-1].state == "up_to_date", 5, "status not up to date after draining")
+        assert statuses[-1].last_success is not None
         proxy.link_down()
         add_people(ui_store, 3, seed=70)
         wait_for(lambda: sched.status.state == "offline", 5, "offline not reported")
@@ -112,3 +114,15 @@ def test_request_sync_and_not_enrolled(tmp_path: Path) -> None:
         assert "Enroll" in (seen[-1].last_error_en or "")
     finally:
         sched.stop()
+
+
+def test_stop_does_not_wait_for_the_watchdog_period(tmp_path: Path) -> None:
+    db = tmp_path / "quiet" / "station.db"
+    Store.open(db).close()
+    sched = SyncScheduler(db, replace(CONFIG, watchdog_every=30.0))
+    sched.start()
+    time.sleep(0.2)  # the watchdog is inside its 30 s wait now
+    started = time.monotonic()
+    sched.stop()
+    assert time.monotonic() - started < 3.0
+    assert sched._watchdog is not None and not sched._watchdog.is_alive()
