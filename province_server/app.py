@@ -37,6 +37,7 @@ from .models import (
     KIND_PATTERN,
     MAX_CHANGES,
     AdminRecordIn,
+    AuditIn,
     ChangeIn,
     EnrollIn,
     ReferenceIn,
@@ -179,6 +180,19 @@ def create_app(db: Database) -> FastAPI:
                     digest = "match" if (count, total) == (body.digest.count, body.digest.sum) else "mismatch"
         return {"epoch": epoch, "results": results, "feed": page.entries, "cursor": page.cursor, "more": page.more,
                 "head": page.head, "digest": digest, "server_time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+    @app.post("/v1/audit", tags=["sync"], responses={409: {"description": "audit.gap: resend from last_seq; "
+                                                                   "audit.hash / audit.link / audit.rewritten: "
+                                                                   "refused (a broken or rewritten chain)"}})
+    def push_audit(body: AuditIn, station: stations.Station = Depends(station_auth)) -> dict[str, Any]:
+        """The station's audit entries in seq order, each chaining to the previous one stored (see
+        province_server/audit.py). Idempotent: an entry already stored is acknowledged again."""
+        from . import audit
+
+        if len(body.entries) > audit.MAX_ENTRIES:
+            raise audit.too_many(len(body.entries))
+        entries = sorted((e.model_dump() for e in body.entries), key=lambda e: e["seq"])
+        return audit.accept(db, station.id, entries)
 
     @app.get("/v1/records/{kind}/{record_id}", tags=["sync"])
     def get_record(kind: str = Path(pattern=KIND_PATTERN), record_id: str = Path(pattern=ID_PATTERN),

@@ -213,8 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
     s2.add_argument("--json", action="store_true")
     s2.add_argument("--period", default=None, help="2026-10, 2026-Q4, 2026 or 2026-10-01..2026-10-15")
     add("new-epoch", cmd_new_epoch, "give the database a new epoch (after restoring it by other means)")
-    from . import bundles, dump, officers
+    from . import audit, bundles, dump, officers
 
+    audit.add_cli(add, sub)
     bundles.add_cli(add)
     dump.add_cli(add)
     officers.add_cli(add, sub)

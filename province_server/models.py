@@ -81,5 +81,29 @@ class BundleIn(Strict):
     signature: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
+HASH_PATTERN = r"^[0-9a-f]{64}$"
+
+
+class AuditEntryIn(Strict):
+    """One station audit entry exactly as the station stored it (every hashed field, ``changes`` as its JSON
+    text: the hash covers that text byte for byte)."""
+    seq: int = Field(ge=1, le=MAX_INT)
+    at: str = Field(max_length=40)
+    officer: str = Field(max_length=200)
+    kind: str = Field(pattern=KIND_PATTERN)
+    record_id: str = Field(pattern=ID_PATTERN)
+    action: Literal["create", "update", "delete", "remote", "resolve"]
+    changes: str = Field(max_length=4 << 20)
+    change_id: str | None = Field(None, max_length=64)
+    record_hash: str = Field(pattern=HASH_PATTERN)
+    prev_hash: str = Field(pattern=HASH_PATTERN)
+    hash: str = Field(pattern=HASH_PATTERN)
+
+
+class AuditIn(Strict):
+    # Not bounded here: more than audit.MAX_ENTRIES is a 413 ("halve the batch"), as for changes.
+    entries: list[AuditEntryIn] = Field(default_factory=list)
+
+
 SyncOut = dict[str, Any]
 Op = Literal["upsert", "delete"]

@@ -133,5 +133,35 @@ scope_denials = Table(
     Column("at", String(32), nullable=False),
 )
 
+# A station's audit trail as it pushed it (hash chain; see province_server/audit.py): stored as is, so the
+# province can recompute every hash. Verified on arrival; a push that does not extend the stored chain is
+# refused and noted in audit_refusals.
+audit_entries = Table(
+    "audit_entries", metadata,
+    Column("station_id", String(32), primary_key=True),
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", String(40), nullable=False),
+    Column("officer", Text, nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("record_id", String(64), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("changes", Text, nullable=False),
+    Column("change_id", String(64)),
+    Column("record_hash", String(64), nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("received_at", String(32), nullable=False),
+)
+
+audit_refusals = Table(
+    "audit_refusals", metadata,
+    Column("id", SeqType, primary_key=True, autoincrement=True),
+    Column("station_id", String(32), nullable=False, index=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("code", String(32), nullable=False),  # audit.hash, audit.link, audit.rewritten
+    Column("entry_hash", String(64), nullable=False),
+    Column("at", String(32), nullable=False),
+)
+
 ALL_TABLES = (meta, stations, admin_tokens, records, history, applied_changes, conflicts, digests, lookups,
-              scope_denials)
+              scope_denials, audit_entries, audit_refusals)

@@ -39,6 +39,8 @@ RESYNC_REASON = "resync_reason"
 LAST_SUCCESS = "last_success"
 LAST_ERROR = "last_error"  # JSON {"code", "vi", "en"} of the last failed cycle, cleared by a successful one
 DIGEST_MISMATCH_AT_CURSOR = "digest_mismatch_cursor"
+AUDIT_PUSHED = "audit.pushed_seq"  # the last audit seq the province has stored (its own cursor, resumable)
+AUDIT_REFUSED = "audit.refused"  # JSON {"seq", "hash", "code", "vi", "en"} of an entry the province refused
 
 REMOTE_OFFICER = "sync"
 DIGEST_MOD = 2**64
@@ -717,3 +719,32 @@ def iter_synced_state(store: Store, kinds: Iterable[str] | None = None) -> Itera
         kind = get_kind(name)
         for row in store.conn.execute(f"SELECT * FROM {kind.table} ORDER BY id"):
             yield name, row["id"], row["server_version"], bool(row["deleted"]), fields_only(kind, from_db(kind, row))
+
+
+# ------------------------------------------------------------------------------------------- audit push
+AUDIT_COLUMNS = ("seq", "at", "officer", "kind", "record_id", "action", "changes", "change_id", "record_hash",
+                 "prev_hash", "hash")
+
+
+def audit_after(store: Store, seq: int, limit: int, max_bytes: int = 2 << 20) -> list[dict[str, Any]]:
+    """Audit entries after ``seq`` as stored (the province recomputes their hashes), at most ``limit`` and
+    about ``max_bytes``; always at least one if there is one."""
+    rows = store.conn.execute(f"SELECT {', '.join(AUDIT_COLUMNS)} FROM audit WHERE seq > ? ORDER BY seq LIMIT ?",
+                              (seq, limit)).fetchall()
+    out: list[dict[str, Any]] = []
+    size = 0
+    for row in rows:
+        size += len(row["changes"]) + 400
+        if out and size > max_bytes:
+            break
+        out.append({c: row[c] for c in AUDIT_COLUMNS})
+    return out
+
+
+def audit_pushed(store: Store) -> int:
+    return int(get_state(store, AUDIT_PUSHED) or 0)
+
+
+def audit_hash_at(store: Store, seq: int) -> str | None:
+    row = store.conn.execute("SELECT hash FROM audit WHERE seq = ?", (seq,)).fetchone()
+    return str(row[0]) if row else None

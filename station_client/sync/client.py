@@ -93,6 +93,16 @@ class SyncClient:
     def rotate_token(self) -> dict[str, Any]:
         return self._post("/v1/token/rotate", {}, auth=True)
 
+    def push_audit(self, entries: list[dict[str, Any]]) -> dict[str, Any]:
+        """``POST /v1/audit``. A 409 about the chain (``audit.gap``: resend from ``last_seq``; ``audit.hash`` /
+        ``audit.link`` / ``audit.rewritten``: refused) is an answer, returned with its ``code``, not raised."""
+        try:
+            return self._post("/v1/audit", {"entries": entries}, auth=True)
+        except ProtocolError as exc:
+            if str(exc.code).startswith("audit.") and isinstance(exc.details, dict):
+                return dict(exc.details)
+            raise
+
     def whoami(self) -> dict[str, Any]:
         """``GET /v1/whoami``: the station this token is (using a rotated-in token retires the old one)."""
         if not self.token:

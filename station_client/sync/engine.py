@@ -51,6 +51,7 @@ class EngineConfig:
     backoff_cap: float = 30.0
     max_requests: int = 5000  # a cycle never runs forever (a local writer faster than the link)
     consecutive_bad_requests: int = 3  # 400/422 on this many lone changes in a row: the fault is not theirs
+    audit_batch: int = 2000  # audit entries per push (about 2 MiB at most)
 
 
 @dataclass
@@ -61,6 +62,8 @@ class SyncReport:
     applied: ops.ApplyReport = field(default_factory=ops.ApplyReport)
     resyncs: list[str] = field(default_factory=list)  # reasons: "first", "epoch", "cursor.ahead", "digest"
     digest: str | None = None
+    audit_pushed: int = 0  # audit entries the province stored in this cycle
+    audit_refused: str | None = None  # the refusal code when the province refused this station's audit chain
     error: SyncError | None = None
     started_at: str = ""
     finished_at: str = ""
@@ -226,7 +229,52 @@ class SyncEngine:
             self._emit(self.current_status("syncing", progress=(report.applied.acked + max(0, cursor - start_cursor),
                                                                  total if head is not None else None)))
             if done and not ops.pending_changes(self.store, 1):
+                # Last, so that it also carries the 'remote' entries this cycle's pull wrote: a following no-op
+                # cycle then has nothing to push and stays one request.
+                self._push_audit(report)
                 return
+
+    def _push_audit(self, report: SyncReport) -> None:
+        """Ship the audit entries the province has not stored yet, in order, from this station's own audit
+        cursor. A refused chain is recorded (``ops.AUDIT_REFUSED``) and not pushed again until it changes;
+        records still sync. A province without the endpoint (older server) is skipped."""
+        refused = ops.get_state(self.store, ops.AUDIT_REFUSED)
+        rewound = False
+        while True:
+            if self.cancel.is_set():
+                raise Cancelled()
+            after = ops.audit_pushed(self.store)
+            entries = ops.audit_after(self.store, after, self.config.audit_batch)
+            if not entries:
+                return
+            if refused and json.loads(refused).get("hash") == entries[0]["hash"]:
+                report.audit_refused = json.loads(refused).get("code")
+                return
+            try:
+                answer = self._send_with_retries(lambda entries=entries: self.client.push_audit(entries), report)
+            except ProtocolError as exc:
+                if exc.code in ("http.404", "http.405"):
+                    return
+                raise
+            code = answer.get("code")
+            last_seq = int(answer.get("last_seq") or 0)
+            if code == "audit.gap" and not rewound and last_seq < after:
+                # The province holds less than we thought (restored from a backup): resend from what it has.
+                ops.set_state(self.store, {ops.AUDIT_PUSHED: str(last_seq)})
+                rewound = True
+                continue
+            if code is not None:
+                seq = int(answer.get("seq") or entries[0]["seq"])
+                bad = next((e for e in entries if e["seq"] == seq), entries[0])
+                ops.set_state(self.store, {ops.AUDIT_PUSHED: str(max(after, last_seq)), ops.AUDIT_REFUSED: json.dumps(
+                    {"seq": seq, "hash": bad["hash"], "code": code, "vi": answer.get("vi"), "en": answer.get("en")},
+                    ensure_ascii=False)})
+                report.audit_refused = str(code)
+                return
+            report.audit_pushed += int(answer.get("accepted") or 0)
+            ops.set_state(self.store, {ops.AUDIT_PUSHED: str(max(last_seq, entries[-1]["seq"])),
+                                       ops.AUDIT_REFUSED: None})
+            refused = None
 
     def _handle_response(self, pos: ops.SyncPosition, changes: list[ops.OutboxChange], resp: dict[str, Any],
                          report: SyncReport) -> bool:
@@ -272,13 +320,16 @@ class SyncEngine:
 
     def _send(self, body: dict[str, Any], report: SyncReport) -> dict[str, Any]:
         """One exchange with retries (exponential backoff, full jitter) for transient failures."""
+        return self._send_with_retries(lambda: self.client.exchange(body), report)
+
+    def _send_with_retries(self, call: Callable[[], dict[str, Any]], report: SyncReport) -> dict[str, Any]:
         backoff = Backoff(self.config.backoff_base, self.config.backoff_cap)
         attempt = 0
         while True:
             attempt += 1
             report.requests += 1
             try:
-                resp = self.client.exchange(body)
+                resp = call()
                 self._beat()
                 return resp
             except AuthError:

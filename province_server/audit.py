@@ -1,0 +1,221 @@
+"""Stations' tamper-evident audit trails at the province: accept pushed entries, verify the stored chains.
+
+A station's audit entry carries the hash of the previous one (``station_client/store/audit.py``). A station
+pushes its entries in order (``POST /v1/audit``); each one is checked on arrival: its hash must be the hash of
+its own content, and it must chain to the last entry stored for that station (its ``prev_hash``). An entry
+already stored is accepted again only if it is the same entry (a retry after a lost answer). Anything else —
+an altered entry, one that skips or replaces stored history, a station restored from an old backup that now
+writes a different history — is refused, logged (station id, seq and the reason; never the entry's content)
+and noted in ``audit_refusals``, and nothing after it in the push is stored. Once stored, an entry cannot be
+rewritten by its station, so a hand edit at the station made after the push is caught even if the editor
+recomputed every later hash.
+
+Entries are stored as the station sent them: the province needs every hashed field to recompute the hashes,
+including ``changes`` (field-level before/after values, i.e. personal data the province also holds in the
+records). They travel only over TLS, are never logged, and are read only by ``province-server audit verify``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+
+from . import schema
+from .db import Database, utcnow
+from .errors import ApiError
+
+log = logging.getLogger("province_server.audit")
+
+GENESIS_HASH = "0" * 64
+MAX_ENTRIES = 5000
+
+
+def entry_hash(prev_hash: str, at: str, officer: str, kind: str, record_id: str, action: str, changes: str,
+               change_id: str | None, record_hash: str) -> str:
+    """The station's formula (``station_client.store.store.audit_entry_hash``; a test keeps them equal)."""
+    text = "\x1f".join((prev_hash, at, officer, kind, record_id, action, changes, change_id or "", record_hash))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _hash_of(e: dict[str, Any]) -> str:
+    return entry_hash(e["prev_hash"], e["at"], e["officer"], e["kind"], e["record_id"], e["action"], e["changes"],
+                      e["change_id"], e["record_hash"])
+
+
+REASONS = {
+    "audit.hash": ("Mục nhật ký {seq} đã bị sửa (mã băm không khớp nội dung).",
+                   "Audit entry {seq} was altered (its hash does not match its content)."),
+    "audit.link": ("Mục nhật ký {seq} không nối tiếp mục đã lưu trước đó.",
+                   "Audit entry {seq} does not chain to the previous entry stored."),
+    "audit.rewritten": ("Mục nhật ký {seq} khác với mục cùng số đã lưu ở tỉnh (lịch sử bị viết lại).",
+                        "Audit entry {seq} differs from the entry the province stored with that number "
+                        "(history rewritten)."),
+}
+
+
+def _last(conn: Any, station_id: str) -> tuple[int, str]:
+    a = schema.audit_entries
+    row = conn.execute(select(a.c.seq, a.c.hash).where(a.c.station_id == station_id)
+                       .order_by(a.c.seq.desc()).limit(1)).first()
+    return (0, GENESIS_HASH) if row is None else (int(row.seq), str(row.hash))
+
+
+def accept(db: Database, station_id: str, entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """Store ``entries`` (in seq order) that extend the station's stored chain. Returns the answer body; raises
+    409 ``audit.gap`` (entries are missing before these: resend from ``last_seq``) or 409 with a refusal code."""
+    a = schema.audit_entries
+    now = utcnow()
+    accepted = duplicates = 0
+    refusal: tuple[str, int, str] | None = None
+    gap = False
+    with db.write(feed=False) as conn:
+        last_seq, last_hash = _last(conn, station_id)
+        seqs = [int(e["seq"]) for e in entries]
+        stored = {}
+        if seqs and min(seqs) <= last_seq:
+            stored = {int(r.seq): str(r.hash) for r in conn.execute(
+                select(a.c.seq, a.c.hash).where(a.c.station_id == station_id, a.c.seq >= min(seqs),
+                                                a.c.seq <= last_seq))}
+        rows = []
+        for e in entries:
+            seq = int(e["seq"])
+            computed = _hash_of(e)
+            if seq <= last_seq:
+                if stored.get(seq) == e["hash"] and computed == e["hash"]:
+                    duplicates += 1
+                    continue
+                refusal = ("audit.rewritten" if seq in stored else "audit.link", seq, e["hash"])
+                break
+            if computed != e["hash"]:
+                refusal = ("audit.hash", seq, e["hash"])
+                break
+            if e["prev_hash"] != last_hash:
+                if not rows and seq > last_seq + 1:
+                    gap = True  # the station is ahead of what we hold (our backup is older, or a lost push)
+                else:
+                    refusal = ("audit.link", seq, e["hash"])
+                break
+            rows.append({"station_id": station_id, "received_at": now,
+                         **{k: e[k] for k in ("seq", "at", "officer", "kind", "record_id", "action", "changes",
+                                              "change_id", "record_hash", "prev_hash", "hash")}})
+            last_seq, last_hash = seq, e["hash"]
+        if rows:
+            conn.execute(a.insert(), rows)
+            accepted = len(rows)
+        if refusal is not None:
+            r = schema.audit_refusals
+            code, seq, h = refusal
+            known = conn.execute(select(func.count()).select_from(r).where(
+                r.c.station_id == station_id, r.c.seq == seq, r.c.entry_hash == h)).scalar_one()
+            if not known:
+                conn.execute(r.insert().values(station_id=station_id, seq=seq, code=code, entry_hash=h, at=now))
+    body = {"accepted": accepted, "duplicates": duplicates, "last_seq": last_seq, "last_hash": last_hash}
+    if refusal is not None:
+        code, seq, _ = refusal
+        log.warning(json.dumps({"event": "audit.refused", "station": station_id, "seq": seq, "code": code}))
+        vi, en = REASONS[code]
+        raise ApiError(409, code, vi.format(seq=seq), en.format(seq=seq), seq=seq, **body)
+    if gap:
+        raise ApiError(409, "audit.gap", "Tỉnh chưa có các mục nhật ký trước đó; gửi lại từ mục đã lưu.",
+                       "The province lacks earlier audit entries; resend from the last one it stored.", **body)
+    return body
+
+
+@dataclass
+class Finding:
+    seq: int
+    code: str
+    vi: str
+    en: str
+
+
+@dataclass
+class VerifyReport:
+    station_id: str
+    entries: int = 0
+    last_seq: int = 0
+    findings: list[Finding] = field(default_factory=list)  # the stored chain, then refused pushes
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"station_id": self.station_id, "entries": self.entries, "last_seq": self.last_seq, "ok": self.ok,
+                "first_broken": self.findings[0].__dict__ if self.findings else None,
+                "findings": [f.__dict__ for f in self.findings]}
+
+
+def verify(db: Database, station_id: str) -> VerifyReport:
+    """Walk the station's stored chain (recompute every hash and link: an edit of the province's own copy shows
+    here) and list the pushes refused on arrival. The first finding names the first broken entry."""
+    report = VerifyReport(station_id)
+    a, r = schema.audit_entries, schema.audit_refusals
+    prev = GENESIS_HASH
+    with db.read() as conn:
+        for row in conn.execute(select(a).where(a.c.station_id == station_id).order_by(a.c.seq)).mappings():
+            report.entries += 1
+            report.last_seq = int(row["seq"])
+            e = dict(row)
+            if e["prev_hash"] != prev:
+                vi, en = REASONS["audit.link"]
+                report.findings.append(Finding(report.last_seq, "audit.link", vi.format(seq=report.last_seq),
+                                               en.format(seq=report.last_seq)))
+            if _hash_of(e) != e["hash"]:
+                vi, en = REASONS["audit.hash"]
+                report.findings.append(Finding(report.last_seq, "audit.hash", vi.format(seq=report.last_seq),
+                                               en.format(seq=report.last_seq)))
+            prev = e["hash"]
+        refused = conn.execute(select(r.c.seq, r.c.code).where(r.c.station_id == station_id)
+                               .order_by(r.c.seq, r.c.id)).all()
+    for row in refused:
+        vi, en = REASONS.get(row.code, REASONS["audit.link"])
+        report.findings.append(Finding(int(row.seq), row.code, "Tỉnh đã từ chối: " + vi.format(seq=row.seq),
+                                       "Refused by the province on arrival: " + en.format(seq=row.seq)))
+    return report
+
+
+def station_exists(db: Database, station_id: str) -> bool:
+    st = schema.stations
+    with db.read() as conn:
+        return conn.execute(select(st.c.id).where(st.c.id == station_id)).first() is not None
+
+
+def too_many(n: int) -> ApiError:
+    return ApiError(413, "batch.too_large", f"Tối đa {MAX_ENTRIES} mục nhật ký mỗi lần gửi.",
+                    f"At most {MAX_ENTRIES} audit entries per request.", limit=MAX_ENTRIES)
+
+
+# --- CLI ---------------------------------------------------------------------------------------------------
+
+def _cmd_verify(args: Any) -> int:
+    from .cli import _ready_db
+
+    db = _ready_db(args)
+    if not station_exists(db, args.station):
+        print(f"province-server: no station {args.station}", file=sys.stderr)
+        return 2
+    report = verify(db, args.station)
+    if args.json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False))
+    elif report.ok:
+        print(f"Audit trail of {args.station} intact: {report.entries} entries (last {report.last_seq}).")
+    else:
+        first = report.findings[0]
+        print(f"Audit trail of {args.station}: first broken entry {first.seq} ({first.code}): {first.en}")
+        for f in report.findings[1:]:
+            print(f"  entry {f.seq} ({f.code}): {f.en}")
+    return 0 if report.ok else 1
+
+
+def add_cli(add: Any, sub: Any) -> None:
+    audit = sub.add_parser("audit", help="stations' audit trails").add_subparsers(dest="audit_cmd", required=True)
+    v = add("verify", _cmd_verify, "verify a station's stored audit chain; names the first broken entry", audit)
+    v.add_argument("--station", required=True, help="station id, e.g. 07069-01")
+    v.add_argument("--json", action="store_true")
