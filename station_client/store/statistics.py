@@ -120,14 +120,35 @@ class MonthRate:
 
 def monthly_rates(conn: sqlite3.Connection, last: st.Period, months: int = 12, *,
                   hours: OfficeHours | None = None) -> list[MonthRate]:
-    """The on-time figures of the ``months`` months ending with ``last`` (a month), oldest first. Each month is
-    the same query as the period figures (a month is 0.1 s at a 200,000-dossier station)."""
-    out = []
+    """The on-time figures of the ``months`` months ending with ``last`` (a month), oldest first: dossiers
+    resolved and crime reports transferred or handled in each month, by the same domain functions as the period
+    figures. One index range over the whole span (``dossiers_result_ready``), each row handed only to the months
+    next to its result date: twelve full period queries took 1.3 s warm at a 200,000-dossier station."""
+    hours = hours or default_office_hours()
     year, month = last.start.year, last.start.month
+    periods = []
     for i in range(months - 1, -1, -1):
         y, m = divmod(year * 12 + month - 1 - i, 12)
-        s = station_stats(conn, st.Period.month(y, m + 1), hours=hours)
-        out.append(MonthRate(s.period, s.dossiers.total.resolved, s.crime_reports.handled))
+        periods.append(st.Period.month(y, m + 1))
+    span = st.Period(periods[0].start, periods[-1].end, "span")
+    lo, hi = _bounds(span)
+    cols = ", ".join(DOSSIER_COLUMNS)
+    by_month: dict[str, list[dict[str, Any]]] = {}
+    for row in _rows(conn.execute(
+            f"SELECT {cols} FROM dossiers INDEXED BY dossiers_result_ready WHERE result_ready_at >= ? "
+            "AND result_ready_at < ? AND deleted = 0", (lo, hi))):
+        by_month.setdefault(str(row["result_ready_at"])[:7], []).append(row)
+    reports = _register_rows(conn, "crime_reports", "received_at", ("transferred_at", "handled_at", "closed_at"),
+                             crime_reports.OPEN_STATUSES, span)
+    cal = work_calendar(conn)
+    out = []
+    for p in periods:
+        # The month's rows and its neighbours' (a moment stored with another offset may sit a day across).
+        first, last_day = (p.start - timedelta(days=1)).isoformat(), (p.end + timedelta(days=1)).isoformat()
+        keys = {first[:7], p.start.isoformat()[:7], last_day[:7]}
+        rows = [r for k in keys for r in by_month.get(k, ()) if first <= str(r["result_ready_at"])[:10] <= last_day]
+        resolved = st.dossier_figures(rows, p, cal, hours=hours).total.resolved
+        out.append(MonthRate(p, resolved, st.crime_report_figures(reports, p, hours=hours).handled))
     return out
 
 
