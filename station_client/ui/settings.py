@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..domain import permissions
 from ..domain.problems import ValidationError
 from ..store import Store
 from ..store import accounts as account_store
@@ -286,7 +287,10 @@ class SettingsView(QWidget):
         box.addButton(self.tr("Huỷ"), QMessageBox.ButtonRole.RejectRole)
         box.exec()
         if box.clickedButton() is yes:
-            self.schedule_restore(info.path)
+            # The store decides who may (domain/permissions.py), not only the hidden button.
+            me, path = self.context.username, info.path
+            self.context.write(lambda store: store.authorize(permissions.BACKUP_RESTORE, me),
+                               lambda _r: self.schedule_restore(path), self._backup_failed)
 
     def schedule_restore(self, path: Path) -> None:
         """Close the window; ``run_app`` restores ``path`` once no connection is open, then starts again."""

@@ -69,3 +69,36 @@ def test_head_resets_and_disables_then_officer_sets_own_password(qtbot, app_fact
     assert not officer_view.retention_box.isVisibleTo(officer_view)
     with Store.open(db_path(data_dir)) as store:
         assert not acc.verify(store, "canbo1", "lan2025mine").must_change
+
+
+def test_conflict_editor_offers_delete_and_restore_to_the_head_only(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import uuid
+
+    from station_client.clock import now_iso
+    from station_client.synthetic import populate
+    from tests.ui.conftest import make_head
+
+    make_head(data_dir)
+    with Store.open(db_path(data_dir)) as store:
+        populate(store, 2)
+        acc.create_account(store, "canbo1", "Phạm Thị Lan", "officer", "lan12345pass")
+        person = next(store.iter_records("person"))
+        with store.transaction() as conn:
+            conn.execute(
+                "INSERT INTO conflicts(id, kind, record_id, change_id, conflict_type, fields, server_version, "
+                "server_record, detected_at, origin) VALUES (?, 'person', ?, NULL, 'edit_vs_delete', ?, 3, ?, ?, "
+                "'province')", (str(uuid.uuid4()), person["id"],
+                                json.dumps({"occupation": {"station": "Giáo viên", "server": None}}),
+                                json.dumps({"full_name": person["full_name"]}), now_iso()))
+    app = app_factory()
+    w = app.window
+    type_text(qtbot, w.login.username, "canbo1")
+    type_text(qtbot, w.login.password, "lan12345pass")
+    qtbot.keyClick(w.login.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: w.stack.currentWidget() is w.workspace)
+    w.workspace.show_section("sync")
+    view = w.workspace.widgets["sync"]
+    qtbot.waitUntil(lambda: view.editor.conflict is not None)
+    # The province deleted it: keeping the station's edit would bring it back — the head's call.
+    assert not view.editor.resolve_button.isEnabled() and not view.editor.delete_button.isVisibleTo(view)
