@@ -82,7 +82,7 @@ def enroll(store: Store, server_url: str, code: str, *, ca_file: str | Path | No
     if previous is None or previous.station_id != identity.station_id or previous.server_url != server_url:
         # Another station identity (or server): what this file knew of the old one's history means nothing.
         values |= {ops.EPOCH: str(answer.get("epoch")) if answer.get("epoch") else None, ops.CURSOR: None,
-                   ops.RESYNC: None, ops.LAST_ERROR: None}
+                   ops.RESYNC: None, ops.LAST_ERROR: None, ops.AUDIT_PUSHED: None, ops.AUDIT_REFUSED: None}
     ops.set_state(store, values)
     return identity
 

@@ -115,3 +115,24 @@ def test_edit_of_the_provinces_copy_is_found(tmp_path: Path, server) -> None:
     code, result = _server_verify(server, a.station_id)
     assert code == 1 and result["first_broken"]["seq"] == 2 and result["first_broken"]["code"] == "audit.hash"
     assert GENESIS_HASH == "0" * 64
+
+
+def test_province_holding_less_gets_the_missing_entries_again(tmp_path: Path, server) -> None:
+    """The province's copy lost its latest entries (restored from an older backup): the station's next push is
+    answered audit.gap, and it resends from what the province still has."""
+    a = make_station(tmp_path, server, "a")
+    with a.open() as store:
+        add_people(store, 4, seed=75)
+    assert a.sync().audit_pushed == 4
+    conn = sqlite3.connect(server.db_url[len("sqlite:///"):])
+    try:
+        conn.execute("DELETE FROM audit_entries WHERE station_id = ? AND seq > 2", (a.station_id,))
+        conn.commit()
+    finally:
+        conn.close()
+    with a.open() as store:
+        add_people(store, 1, seed=76)
+    report = a.sync()
+    assert report.ok and report.audit_refused is None and report.audit_pushed == 3  # entries 3, 4 and the new 5
+    code, result = _server_verify(server, a.station_id)
+    assert code == 0 and result["entries"] == 5
