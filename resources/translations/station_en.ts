@@ -391,6 +391,10 @@
 <context>
     <name>LoginPage</name>
     <message>
+        <source>Quên mật khẩu? Trưởng Công an dùng khoá khôi phục…</source>
+        <translation>Forgot the password? The station head uses the recovery key…</translation>
+    </message>
+    <message>
         <location filename="../../station_client/ui/gate.py" line="181" />
         <source>Màn hình đã khoá</source>
         <translation>Screen locked</translation>
@@ -1015,6 +1019,67 @@
         <location filename="../../station_client/ui/main_window.py" line="134" />
         <source>Mục này chưa mở được: %1</source>
         <translation>This section could not be opened: %1</translation>
+    </message>
+</context>
+<context>
+    <name>RecoveryKeyPage</name>
+    <message>
+        <source>Khoá khôi phục dữ liệu</source>
+        <translation>Data recovery key</translation>
+    </message>
+    <message>
+        <source>Dữ liệu của đơn vị được mã hoá. Nếu quên mật khẩu Trưởng Công an hoặc chuyển sang máy mới, chỉ khoá này mở lại được dữ liệu và bản sao lưu. Chép tay khoá dưới đây, ký nhận và cất nơi an toàn theo quy định của Công an tỉnh. Khoá chỉ hiện một lần này; phần mềm không lưu lại.</source>
+        <translation>The station's data is encrypted. If the station head's password is forgotten or the station moves to a new computer, only this key opens the data and its backups again. Copy the key below by hand, sign for it and keep it safe as the province police require. It is shown this once; the program does not keep it.</translation>
+    </message>
+    <message>
+        <source>Tôi đã chép lại khoá khôi phục và cất giữ an toàn</source>
+        <translation>I have copied the recovery key and keep it safe</translation>
+    </message>
+    <message>
+        <source>Tiếp tục</source>
+        <translation>Continue</translation>
+    </message>
+</context>
+<context>
+    <name>RecoverPage</name>
+    <message>
+        <source>Khôi phục bằng khoá khôi phục</source>
+        <translation>Recover with the recovery key</translation>
+    </message>
+    <message>
+        <source>Nhập khoá khôi phục được cấp khi thiết lập đơn vị và đặt mật khẩu mới cho tài khoản Trưởng Công an.</source>
+        <translation>Enter the recovery key given when the station was set up and set a new password for the station head's account.</translation>
+    </message>
+    <message>
+        <source>Đặt mật khẩu mới</source>
+        <translation>Set the new password</translation>
+    </message>
+    <message>
+        <source>Quay lại đăng nhập</source>
+        <translation>Back to the login</translation>
+    </message>
+</context>
+<context>
+    <name>Unlock</name>
+    <message>
+        <source>Tên đăng nhập Trưởng Công an</source>
+        <translation>Station head's username</translation>
+    </message>
+    <message>
+        <source>Khoá khôi phục</source>
+        <translation>Recovery key</translation>
+    </message>
+    <message>
+        <source>Mật khẩu mới</source>
+        <translation>New password</translation>
+    </message>
+    <message>
+        <source>Nhập lại mật khẩu mới</source>
+        <translation>New password again</translation>
+    </message>
+    <message>
+        <source>Đã đặt mật khẩu mới. Hãy đăng nhập bằng mật khẩu mới.</source>
+        <translation>The new password is set. Log in with it.</translation>
     </message>
 </context>
 </TS>

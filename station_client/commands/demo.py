@@ -198,11 +198,15 @@ def prepare_station(folder: Path, residents: int, server: ProvinceServer | None)
     from ..domain.units import commune
     from ..store import Store, accounts
     from ..store import sync_ops as ops
+    from ..store import unlock as unlocking
     from ..synthetic import populate
     from ..ui.options import save_options
 
     station_dir = folder / "station"
     password_file = folder / "demo-password.txt"
+    if unlocking.state(db_path(station_dir)) == "locked" and password_file.exists():
+        # The app encrypted the demo station at its first login (docs/encryption.md): unlock with the demo login.
+        unlocking.unlock(db_path(station_dir), DEMO_USER, password_file.read_text(encoding="utf-8").strip())
     with Store.open(db_path(station_dir)) as store:
         if accounts.count_accounts(store) == 0:
             password = f"demo{secrets.randbelow(9000) + 1000}"
