@@ -132,6 +132,10 @@
         <translation>On-time rate, last 12 months (%)</translation>
     </message>
     <message>
+        <source>chờ đồng bộ</source>
+        <translation>waiting for sync</translation>
+    </message>
+    <message>
         <source>Xuất số liệu</source>
         <translation>Export the figures</translation>
     </message>
@@ -192,6 +196,10 @@
         <translation>Change</translation>
     </message>
     <message>
+        <source>Chưa gửi báo cáo kỳ này lên tỉnh.</source>
+        <translation>This period's report has not been submitted.</translation>
+    </message>
+    <message>
         <source>Không ghi được tệp</source>
         <translation>Could not write the file</translation>
     </message>
@@ -210,6 +218,18 @@
     <message>
         <source>Việc đang quá hạn theo cán bộ (%1 việc)</source>
         <translation>Overdue now, by officer (%1 matters)</translation>
+    </message>
+    <message>
+        <source>tỉnh đã nhận</source>
+        <translation>received by the province</translation>
+    </message>
+    <message>
+        <source>tỉnh từ chối, xem mục Đồng bộ</source>
+        <translation>refused by the province, see Sync</translation>
+    </message>
+    <message>
+        <source>xung đột, xem mục Đồng bộ</source>
+        <translation>in conflict, see Sync</translation>
     </message>
     <message>
         <source>mã</source>
@@ -242,6 +262,10 @@
     <message>
         <source>Tháng %1 – %2</source>
         <translation>Months %1 – %2</translation>
+    </message>
+    <message>
+        <source>Đã gửi báo cáo kỳ này lúc %1 (%2).</source>
+        <translation>This period's report was submitted at %1 (%2).</translation>
     </message>
     <message>
         <source>Quý %1/%2</source>
@@ -383,6 +407,10 @@
         <translation>On-time rate, last 12 months (%)</translation>
     </message>
     <message>
+        <source>chờ đồng bộ</source>
+        <translation>waiting for sync</translation>
+    </message>
+    <message>
         <source>Xuất số liệu</source>
         <translation>Export the figures</translation>
     </message>
@@ -443,6 +471,10 @@
         <translation>Change</translation>
     </message>
     <message>
+        <source>Chưa gửi báo cáo kỳ này lên tỉnh.</source>
+        <translation>This period's report has not been submitted.</translation>
+    </message>
+    <message>
         <source>Không ghi được tệp</source>
         <translation>Could not write the file</translation>
     </message>
@@ -461,6 +493,18 @@
     <message>
         <source>Việc đang quá hạn theo cán bộ (%1 việc)</source>
         <translation>Overdue now, by officer (%1 matters)</translation>
+    </message>
+    <message>
+        <source>tỉnh đã nhận</source>
+        <translation>received by the province</translation>
+    </message>
+    <message>
+        <source>tỉnh từ chối, xem mục Đồng bộ</source>
+        <translation>refused by the province, see Sync</translation>
+    </message>
+    <message>
+        <source>xung đột, xem mục Đồng bộ</source>
+        <translation>in conflict, see Sync</translation>
     </message>
     <message>
         <source>mã</source>
@@ -493,6 +537,10 @@
     <message>
         <source>Tháng %1 – %2</source>
         <translation>Months %1 – %2</translation>
+    </message>
+    <message>
+        <source>Đã gửi báo cáo kỳ này lúc %1 (%2).</source>
+        <translation>This period's report was submitted at %1 (%2).</translation>
     </message>
     <message>
         <source>Quý %1/%2</source>

@@ -231,6 +231,7 @@ class Dashboard:
     months: list[MonthRate]  # the 12 months ending with the period's last month
     overdue: list[OfficerOverdue]  # as of now
     settings: dict[str, str | None]  # station.* (name, commune) for the printed report
+    reports: list[dict[str, Any]]  # reports of this period already submitted (newest first), with sync_state
 
 
 def dashboard(conn: sqlite3.Connection, period: st.Period, now: datetime, *,
@@ -238,7 +239,7 @@ def dashboard(conn: sqlite3.Connection, period: st.Period, now: datetime, *,
     last = st.Period.month(period.end.year, period.end.month)
     return Dashboard(station_stats(conn, period, hours=hours), station_stats(conn, period.previous(), hours=hours),
                      monthly_rates(conn, last, hours=hours), overdue_by_officer(conn, now, hours=hours),
-                     read_settings(conn, "station."))
+                     read_settings(conn, "station."), submitted_reports(conn, period))
 
 
 def report_by_id(conn: sqlite3.Connection, record_id: str) -> dict[str, Any] | None:

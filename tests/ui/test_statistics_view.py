@@ -46,6 +46,7 @@ def test_dashboard_october_against_september(qtbot, app_factory, data_dir, tmp_p
     view = ws.page("statistics")
     view.set_period(Period.parse("2026-10"))
     qtbot.waitUntil(lambda: view.data is not None and view.data.current.period.label == "2026-10", timeout=10_000)
+    assert "Chưa gửi báo cáo kỳ này lên tỉnh." in view.status.text()
     t = view.compare
     assert t.horizontalHeaderItem(1).text() == "10/2026" and t.horizontalHeaderItem(2).text() == "09/2026"
     # Received: October 4 (3 resolved + 1 open), September 1. Resolved in October: early 1, on time 1, late 2
@@ -76,6 +77,9 @@ def test_dashboard_october_against_september(qtbot, app_factory, data_dir, tmp_p
     assert "NGƯỜI LẬP BIỂU" in view.report_document().html and "Nguyễn Thị Lập" in view.report_document().html
     view.submit()
     qtbot.waitUntil(lambda: getattr(view, "submitted", None) is not None, timeout=10_000)
+    # The page reloads after the commit and says the report waits for the next sync.
+    qtbot.waitUntil(lambda: "Đã gửi báo cáo kỳ này lúc" in view.status.text(), timeout=10_000)
+    assert "(chờ đồng bộ)" in view.status.text()
     from station_client.paths import db_path
 
     conn = sqlite3.connect(db_path(data_dir))

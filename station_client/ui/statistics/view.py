@@ -316,10 +316,23 @@ class StatisticsView(QWidget):
                 self.overdue.setItem(row, col, _item(str(v), right=True, bold=col == len(values)))
         self.overdue_box.setTitle(tr("Việc đang quá hạn theo cán bộ (%1 việc)").replace(
             "%1", str(sum(o.total for o in data.overdue))))
-        self.status.setText(tr("Số liệu kỳ %1, từ %2 đến %3; tồn tính đến 00:00 ngày %4.")
-                            .replace("%1", self._label(cur.period)).replace("%2", f"{cur.period.start:%d/%m/%Y}")
-                            .replace("%3", f"{cur.period.end:%d/%m/%Y}")
-                            .replace("%4", f"{cur.period.end + timedelta(days=1):%d/%m/%Y}"))
+        status = (tr("Số liệu kỳ %1, từ %2 đến %3; tồn tính đến 00:00 ngày %4.")
+                  .replace("%1", self._label(cur.period)).replace("%2", f"{cur.period.start:%d/%m/%Y}")
+                  .replace("%3", f"{cur.period.end:%d/%m/%Y}")
+                  .replace("%4", f"{cur.period.end + timedelta(days=1):%d/%m/%Y}"))
+        self.status.setText(status + self._submitted_text(data.reports))
+
+    def _submitted_text(self, reports: list[dict[str, Any]]) -> str:
+        """Whether this period's report was already submitted, and whether the province has it."""
+        if not reports:
+            return " " + tr("Chưa gửi báo cáo kỳ này lên tỉnh.")
+        latest = reports[0]
+        at = datetime.fromisoformat(str(latest["submitted_at"]))
+        state = {"synced": tr("tỉnh đã nhận"), "rejected": tr("tỉnh từ chối, xem mục Đồng bộ"),
+                 "conflict": tr("xung đột, xem mục Đồng bộ")}.get(str(latest.get("sync_state")),
+                                                                tr("chờ đồng bộ"))
+        when = f"{default_office_hours().local(at):%H:%M %d/%m/%Y}"
+        return " " + tr("Đã gửi báo cáo kỳ này lúc %1 (%2).").replace("%1", when).replace("%2", state)
 
     def _label(self, p: Period) -> str:
         if p.kind == "month":
