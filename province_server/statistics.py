@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import JSON, and_, cast, func, or_, select
 
+from station_client.domain import crime_reports, dossiers, mediation, petitions, violations
 from station_client.domain import statistics as st
 from station_client.domain.calendar import CalendarOverride, WorkCalendar, shipped_overrides
 from station_client.domain.deadline_rules import RuleSet
@@ -68,15 +70,38 @@ def _reference(conn: Any) -> tuple[WorkCalendar, dict[str, str], dict[str, str],
             {p.key: p.name for p in procedures})
 
 
-def _commune_records(conn: Any, communes: Iterable[str]) -> dict[str, dict[str, list[dict[str, Any]]]]:
+# A record's clock may still run at a period's close only in these statuses (the same lists the station's
+# queries use); any other record the period can touch was written on or after the period's first day.
+OPEN_STATUSES = {"dossier": dossiers.OPEN_STATUSES, "crime_report": crime_reports.OPEN_STATUSES,
+                 "petition": petitions.OPEN_STATUSES, "mediation_case": mediation.OPEN_STATUSES,
+                 "admin_violation": violations.OPEN_STATUSES}
+
+
+def _status(backend: str) -> Any:
+    """The record's ``status`` field read by the database from the JSON text (no Python parsing)."""
     r = schema.records
-    out: dict[str, dict[str, list[dict[str, Any]]]] = {c: {k: [] for k in (*FIGURE_KINDS, "stat_report")}
-                                                       for c in communes}
-    rows = conn.execute(select(r.c.commune_code, r.c.kind, r.c.id, r.c.origin, r.c.fields).where(
-        r.c.kind.in_((*FIGURE_KINDS, "stat_report")), r.c.deleted.is_(False), r.c.commune_code.in_(list(out))))
-    for commune, kind, rid, origin, fields in rows:
-        out[commune][kind].append(_full(kind, json.loads(fields)) | {"id": rid, "_origin": origin})
-    return out
+    if backend == "postgresql":
+        return func.json_extract_path_text(cast(r.c.fields, JSON), "status")
+    return func.json_extract(r.c.fields, "$.status")
+
+
+def _commune_records(conn: Any, backend: str, commune: str, period: st.Period) -> dict[str, list[dict[str, Any]]]:
+    """The commune's records a period can touch — a small superset, as at the station (``store/statistics``):
+    those still open now (a pending snapshot needs them), and those the province received a version of on or
+    after the day before the period began (anything received, finished or notified in or after the period was
+    written then; a record synced late has a later time still). The domain functions select exactly. Without
+    this a late period of a big commune would parse every record it ever had."""
+    r = schema.records
+    since = (period.start - timedelta(days=1)).isoformat()
+    kinds: dict[str, list[dict[str, Any]]] = {k: [] for k in (*FIGURE_KINDS, "stat_report")}
+    open_now = or_(*(and_(r.c.kind == kind, _status(backend).in_(statuses))
+                     for kind, statuses in OPEN_STATUSES.items()))
+    rows = conn.execute(select(r.c.kind, r.c.id, r.c.origin, r.c.fields).where(
+        r.c.commune_code == commune, r.c.kind.in_(list(kinds)), r.c.deleted.is_(False),
+        or_(r.c.kind == "stat_report", r.c.updated_at >= since, open_now)))
+    for kind, rid, origin, fields in rows:
+        kinds[kind].append(_full(kind, json.loads(fields)) | {"id": rid, "_origin": origin})
+    return kinds
 
 
 def province_table(db: Database, period: st.Period, communes: Iterable[str] | None = None) -> dict[str, Any]:
@@ -88,12 +113,12 @@ def province_table(db: Database, period: st.Period, communes: Iterable[str] | No
                                 .order_by(s.c.commune_code, s.c.id)).mappings().all()
         wanted = set(communes) if communes is not None else {x["commune_code"] for x in stations}
         cal, units, fields, names = _reference(conn)
-        records = _commune_records(conn, sorted(wanted))
     rows: list[dict[str, Any]] = []
     total_computed: dict[str, int] = {}
     total_submitted: dict[str, int] = {}
-    for commune in sorted(wanted):
-        recs = records[commune]
+    for commune in sorted(wanted):  # one commune's records in memory at a time
+        with db.read() as conn:
+            recs = _commune_records(conn, db.backend, commune, period)
         stats = st.compute(period, dossiers=recs["dossier"], crime_reports=recs["crime_report"],
                            petitions=recs["petition"], mediation=recs["mediation_case"],
                            violations=recs["admin_violation"], cal=cal, units=units, fields=fields, names=names)

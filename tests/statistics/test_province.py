@@ -88,3 +88,19 @@ def test_province_table_across_two_stations(tmp_path: Path, server) -> None:  # 
     assert "3≠4" in out and "dossiers.received: tính từ hồ sơ 3, báo cáo 4" in out
     assert json.loads(server.cli("stats", "--period", "2026-10", "--json").stdout)["flagged"] == 1
     assert server.admin("GET", "/v1/admin/stats", params={"period": "2026-13"}).status_code == 400
+
+    # A later period reads only what can touch it: the records still open (nothing was written since), which
+    # are its pending snapshot — station A's two open dossiers, overdue since October.
+    from province_server.db import Database
+    from province_server.statistics import _commune_records, province_table
+
+    db = Database(server.db_url)
+    try:
+        with db.read() as conn:
+            later = _commune_records(conn, db.backend, A, Period.parse("2027-06"))
+        assert (len(later["dossier"]), len(later["crime_report"])) == (2, 0)
+        june = {r["commune_code"]: r for r in province_table(db, Period.parse("2027-06"))["communes"]}
+        assert (june[A]["computed"]["dossiers.pending.overdue"], june[A]["computed"]["dossiers.received"]) == (2, 0)
+        assert june[B]["computed"]["dossiers.pending.paused"] == 1 and june[B]["report"] is None
+    finally:
+        db.dispose()
