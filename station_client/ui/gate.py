@@ -268,7 +268,11 @@ class LoginPage(_Card):
             self._check(username, password)
 
     def _check(self, username: str, password: str) -> None:
-        tasks, encrypt, need_options = self.context.tasks, self.context.encrypt, not self.context.options
+        tasks, need_options = self.context.tasks, not self.context.options
+        # The upgrade replaces the file: only while no sync worker of this app holds a connection to it (an
+        # officer logged in first and started it): then it waits for a start where the head logs in first.
+        sync = self.context.sync
+        encrypt = self.context.encrypt and (sync is None or getattr(sync, "scheduler", None) is None)
         db = tasks.db_path
 
         def op(store: Store) -> tuple[Account, dict[str, Any] | None, str | None]:
