@@ -65,8 +65,15 @@ class Period:
 
     @classmethod
     def parse(cls, text: str) -> Period:
-        """``2026-10`` (month), ``2026-Q4`` (quarter), ``2026`` (year) or ``2026-10-01..2026-10-15``."""
-        text = text.strip()
+        """``2026-10`` (month), ``2026-Q4`` (quarter), ``2026`` (year) or ``2026-10-01..2026-10-15``; years
+        1900–2999 (a period at the calendar's ends would overflow its close, and no record lies there)."""
+        period = cls._parse(text.strip())
+        if not (period.start.year >= 1900 and period.end.year <= 2999):
+            raise ValueError(f"not a period this program knows: {text!r} (years 1900–2999)")
+        return period
+
+    @classmethod
+    def _parse(cls, text: str) -> Period:
         if m := _MONTH.match(text):
             if not 1 <= int(m.group(2)) <= 12:
                 raise ValueError(f"no such month: {text}")

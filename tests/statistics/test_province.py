@@ -87,7 +87,9 @@ def test_province_table_across_two_stations(tmp_path: Path, server) -> None:  # 
     out = server.cli("stats", "--period", "2026-10").stdout
     assert "3≠4" in out and "dossiers.received: tính từ hồ sơ 3, báo cáo 4" in out
     assert json.loads(server.cli("stats", "--period", "2026-10", "--json").stdout)["flagged"] == 1
-    assert server.admin("GET", "/v1/admin/stats", params={"period": "2026-13"}).status_code == 400
+    for bad in ("2026-13", "9999-12-31..9999-12-31", "0000"):
+        answer = server.admin("GET", "/v1/admin/stats", params={"period": bad})
+        assert (answer.status_code, answer.json()["code"]) == (400, "period.invalid")
 
     # A later period reads only what can touch it: the records still open (nothing was written since), which
     # are its pending snapshot — station A's two open dossiers, overdue since October.
