@@ -67,6 +67,22 @@ def test_dashboard_october_against_september(qtbot, app_factory, data_dir, tmp_p
     # Overdue now (the open dossier was due 12 October), by its receiving officer.
     assert [view.overdue.item(0, c).text() for c in (0, 1, 6)] == ["Lê Văn Quá Hạn", "1", "1"]
 
+    # A quarter against the one before, and a range against as many days before it.
+    view.set_period(Period.parse("2026-Q4"))
+    qtbot.waitUntil(lambda: view.data.current.period.label == "2026-Q4", timeout=10_000)
+    assert [t.horizontalHeaderItem(c).text() for c in (1, 2)] == ["Quý IV/2026", "Quý III/2026"]
+    assert _row(t, "Hồ sơ TTHC tiếp nhận")[1:] == ["4", "1", "+3"]
+    assert view.quarter.isVisibleTo(view) and not view.month.isVisibleTo(view)
+    view.kind.setCurrentIndex(3)  # range: the two date boxes
+    view.start.setDate(view.start.date().fromString("2026-10-05", "yyyy-MM-dd"))
+    view.end.setDate(view.end.date().fromString("2026-10-14", "yyyy-MM-dd"))
+    qtbot.waitUntil(lambda: view.data.current.period.label == "2026-10-05..2026-10-14", timeout=10_000)
+    assert view.data.previous.period.label == "2026-09-25..2026-10-04"
+    assert view.start.isVisibleTo(view) and not view.year.isVisibleTo(view)
+    assert _row(t, "Hồ sơ đã giải quyết")[1] == "3"  # September's (8th, late), early (13th), on time (14th)
+    view.set_period(Period.parse("2026-10"))
+    qtbot.waitUntil(lambda: view.data.current.period.label == "2026-10", timeout=10_000)
+
     target = tmp_path / "oct.csv"
     view.export_to(target, "csv")
     qtbot.waitUntil(lambda: view._last_export == target, timeout=10_000)
