@@ -106,6 +106,15 @@ def test_dashboard_october_against_september(qtbot, app_factory, data_dir, tmp_p
         conn.close()
     assert (period, by, n) == ("2026-10", "truong", 1)
 
+    # A dossier taken in while the page is hidden: recomputed when the page shows again, not before.
+    ws.show_section("dossiers")
+    generation = view._generation
+    app.tasks.call_write(lambda store: dossier(store, at(2026, 10, 20)))
+    qtbot.wait(600)  # longer than the change notices' coalescing
+    assert view._generation == generation and view._stale
+    ws.show_section("statistics")
+    qtbot.waitUntil(lambda: _row(t, "Hồ sơ TTHC tiếp nhận")[1] == "5", timeout=10_000)
+
     # English: every label, header and the figures' names.
     app.context.set_language("en")
     qtbot.waitUntil(lambda: view.submit_button.text() == "Submit to the province")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QDate, QEvent, Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -109,6 +110,7 @@ class StatisticsView(QWidget):
         self.context = context
         self.data: Dashboard | None = None
         self._generation = 0
+        self._stale = False  # records changed while the page was hidden
         self._last_export: Path | None = None
         today = datetime.now(default_office_hours().tz).date()
 
@@ -266,8 +268,18 @@ class StatisticsView(QWidget):
             self.status.setText(tr("Không tính được số liệu: %1").replace("%1", str(exc)))
 
     def _changed(self, changes: ChangeSet) -> None:
-        if FIGURE_KINDS & set(changes.kinds):
+        if not FIGURE_KINDS & set(changes.kinds):
+            return
+        if self.isVisible():
             self.reload()
+        else:  # a page nobody looks at does not recompute a year of figures after every intake
+            self._stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if self._stale:
+            self._stale = False
+            self.reload()
+        super().showEvent(event)
 
     # ------------------------------------------------------------------ showing
     def _number(self, value: int | Decimal | None, rate: bool) -> str:
