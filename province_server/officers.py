@@ -54,7 +54,8 @@ def issue(db: Database, commune: str, username: str, full_name: str, role: str, 
         "issued_at": datetime.now(UTC).isoformat(timespec="microseconds"), "note": note or None,
     }
     rid = record_id(commune, username)
-    change = ChangeIn(change_id=f"province-{uuid.uuid4()}", kind="officer_account", id=rid, fields=fields)
+    change = ChangeIn(change_id=f"province-{uuid.uuid4()}", kind="officer_account", id=rid, base_version=0,
+                      fields=fields, resolves=None)
     result = apply_changes(db, Actor(PROVINCE, None), [change], new_commune=commune)[0]
     if isinstance(result, dict) and result.get("status") == "rejected":
         raise ValueError(json.dumps(result, ensure_ascii=False))

@@ -33,8 +33,9 @@ from .context import AppContext
 from .gate import _Card
 
 
-def _t(source: str) -> Any:
-    return lambda: QCoreApplication.translate("Officers", source)
+def _t(source: object) -> Any:
+    """A label translated when shown (``source`` is a QT_TRANSLATE_NOOP literal, which lupdate finds)."""
+    return lambda: QCoreApplication.translate("Officers", str(source))
 
 
 def _password() -> QLineEdit:
@@ -54,9 +55,10 @@ class NewPasswordPage(_Card):
         self.context = context
         self.account: Account | None = None
         f = self.form
-        self.current = f.add("current", _t(QT_TRANSLATE_NOOP("Officers", "Mật khẩu được cấp")), _password())
-        self.new = f.add("password", _t(QT_TRANSLATE_NOOP("Officers", "Mật khẩu mới")), _password())
-        self.confirm = f.add("confirm", _t(QT_TRANSLATE_NOOP("Officers", "Nhập lại mật khẩu mới")), _password())
+        self.current, self.new, self.confirm = _password(), _password(), _password()
+        f.add("current", _t(QT_TRANSLATE_NOOP("Officers", "Mật khẩu được cấp")), self.current)
+        f.add("password", _t(QT_TRANSLATE_NOOP("Officers", "Mật khẩu mới")), self.new)
+        f.add("confirm", _t(QT_TRANSLATE_NOOP("Officers", "Nhập lại mật khẩu mới")), self.confirm)
         f.finish()
         f.submitted.connect(self.submit)
         self.retranslate()
@@ -236,7 +238,7 @@ class OfficersBox(QGroupBox):
 
     def retranslate(self) -> None:
         self.setTitle(self.tr("Cán bộ của đơn vị"))
-        self.table.setHorizontalHeaderLabels([QCoreApplication.translate("Officers", c) for c in self.COLUMNS])
+        self.table.setHorizontalHeaderLabels([QCoreApplication.translate("Officers", str(c)) for c in self.COLUMNS])
         self.l_reset.setText(self.tr("Mật khẩu mới:"))
         self.reset_pw.setPlaceholderText(self.tr("Mật khẩu mới"))
         self.reset_pw2.setPlaceholderText(self.tr("Nhập lại"))

@@ -25,6 +25,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal, Slot
 
 from ..store import ChangeSet, Store
@@ -94,7 +95,7 @@ class Tasks(QObject):
 
     def _succeed(self, result: Any, on_success: Success | None) -> None:
         self._pending -= 1
-        if on_success is not None:
+        if on_success is not None and _receiver_alive(on_success):
             on_success(result)
 
     def _fail(self, exc: BaseException, on_failure: Failure | None) -> None:
@@ -187,3 +188,10 @@ def loggable(exc: BaseException) -> str:
         tb = tb.tb_next
     where = f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}" if tb is not None else ""
     return f"{type(exc).__name__}{where}"
+
+
+def _receiver_alive(callback: Callable[..., Any]) -> bool:
+    """False for a method of a widget Qt has deleted meanwhile (a page dropped when another officer logged in
+    while its load was running): the answer has nobody to go to."""
+    owner = getattr(callback, "__self__", None)
+    return not isinstance(owner, QObject) or shiboken6.isValid(owner)
