@@ -47,7 +47,7 @@ def _tables(conn: object) -> list[str]:
 
 
 def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
+    fd = os.open(path, os.O_RDWR if os.name == "nt" else os.O_RDONLY)  # Windows flushes writable handles only
     try:
         os.fsync(fd)
     finally:
@@ -141,6 +141,11 @@ def encrypt_in_place(db_path: str | Path, data_key: bytes, *, before_swap: Calla
         if before_swap is not None:
             before_swap()
         checkpoint("keys-written")
+        if os.name == "nt":
+            # Windows cannot rename over a file that is open. Closing lets another process in for the moment
+            # before the rename; it would then hold the plain file's handle, which Windows keeps from being
+            # replaced: the rename fails and the next login finishes (finish_pending).
+            lock.close()
         os.replace(tmp, db_path)
         keys.fsync_dir(db_path.parent)
         checkpoint("swapped")
@@ -179,6 +184,9 @@ def _open_elsewhere(db_path: Path) -> bool:
         os.close(fd)
 
 
+_COPY_ERRORS: tuple[type[BaseException], ...] = (StoreError, OSError, *DatabaseErrors)
+
+
 def _encrypt_side_copies(db_path: Path, data_key: bytes) -> None:
     """The automatic copies beside the file (``*.pre-vN.bak`` before a schema upgrade, ``*.before-restore-*``)
     hold the same personal data in clear: encrypted in turn with the same key, or removed if that fails."""
@@ -189,7 +197,7 @@ def _encrypt_side_copies(db_path: Path, data_key: bytes) -> None:
         try:
             export_encrypted(copy, tmp, data_key)
             os.replace(tmp, copy)
-        except (StoreError, *DatabaseErrors, OSError) as exc:
+        except _COPY_ERRORS as exc:
             log.warning("plain copy %s could not be encrypted (%s); removed", copy.name, type(exc).__name__)
             tmp.unlink(missing_ok=True)
             copy.unlink(missing_ok=True)

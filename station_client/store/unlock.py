@@ -14,12 +14,13 @@ so that neither the UI nor the CLI decides anything about keys. A station is in 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
 from ..clock import now_iso
 from ..domain.accounts import Account, hash_password, validate_password, validate_username
-from ..domain.problems import ValidationError
+from ..domain.problems import Problem, ValidationError
 from . import accounts as account_store
 from . import encrypt, keys
 from .connection import forget_key, held_key, hold_key, is_plain_sqlite
@@ -34,8 +35,9 @@ def state(db_path: str | Path) -> State:
     kp = keys.keys_path(db_path)
     if not db_path.exists() or db_path.stat().st_size == 0:
         if kp.exists():
-            # A setup that stopped between writing the key file and the database: the key protects nothing.
-            kp.unlink()
+            # A setup that stopped between writing the key file and the database: the key protects nothing yet.
+            # Set aside rather than deleted: if the database was only moved away, its key file must survive.
+            kp.replace(kp.with_name(f"{kp.name}.unused-{datetime.now():%Y%m%d-%H%M%S}"))
         return "new"
     if held_key(db_path) is not None:
         return "unlocked"
@@ -80,13 +82,16 @@ def after_login(store: Store, username: str, password: str) -> None:
     account_store.take_issued(store)  # accounts the province issued since: their entries (``password_issued``)
 
 
-def setup(db_path: str | Path, username: str, password: str, confirm: str | None = None) -> None:
+def setup(db_path: str | Path, username: str, password: str, confirm: str | None = None, *,
+          full_name: str = "-") -> None:
     """First run of an encrypted station: the data key, held, and the key file with the head's entry, written
     before the database exists (``state`` drops a key file left without a database). The caller then creates
     the account in the store, and shows the recovery key returned by ``setup_recovery_key``."""
     problems = validate_username((username or "").strip().lower()) + validate_password(
         password, confirm, username=(username or "").strip().lower())
-    if problems:
+    if not " ".join((full_name or "").split()):
+        problems.append(Problem("full_name", "required", "Họ và tên là bắt buộc.", "Full name is required."))
+    if problems:  # everything the account creation checks, before the key file exists
         raise ValidationError(problems)
     if state(db_path) != "new":
         raise StoreError("Đơn vị này đã được thiết lập.", "This station is already set up.")

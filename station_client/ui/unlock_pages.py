@@ -89,9 +89,10 @@ class RecoverPage(_Card):
         super().__init__(parent)
         self.context = context
         f = self.form
-        self.username = f.add("username", _t(QT_TRANSLATE_NOOP("Unlock", "Tên đăng nhập Trưởng Công an")),
-                              QLineEdit())
-        self.key = f.add("recovery_key", _t(QT_TRANSLATE_NOOP("Unlock", "Khoá khôi phục")), QLineEdit())
+        self.username = QLineEdit()
+        self.key = QLineEdit()
+        f.add("username", _t(QT_TRANSLATE_NOOP("Unlock", "Tên đăng nhập Trưởng Công an")), self.username)
+        f.add("recovery_key", _t(QT_TRANSLATE_NOOP("Unlock", "Khoá khôi phục")), self.key)
         self.key.setPlaceholderText("XXXXX-XXXXX-XXXXX-XXXXX-XXXXX-XXXXX")
         f.add("password", _t(QT_TRANSLATE_NOOP("Unlock", "Mật khẩu mới")), _password())
         f.add("confirm", _t(QT_TRANSLATE_NOOP("Unlock", "Nhập lại mật khẩu mới")), _password())

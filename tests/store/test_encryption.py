@@ -294,3 +294,49 @@ def test_a_process_with_the_file_open_blocks_the_upgrade_without_harm(tmp_path: 
             assert store.count("person") == 3
     finally:
         holder.communicate("\n", timeout=10)
+
+
+class _FakeKeyring:
+    """Stands for a real OS keyring (Credential Manager, Keychain, Secret Service)."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], str] = {}
+
+    def set_password(self, service: str, name: str, value: str) -> None:
+        self.items[(service, name)] = value
+
+    def get_password(self, service: str, name: str) -> str | None:
+        return self.items.get((service, name))
+
+    def delete_password(self, service: str, name: str) -> None:
+        del self.items[(service, name)]
+
+
+def test_unattended_key_lives_only_in_a_real_os_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+
+    from station_client.cli import main
+    from station_client.commands import keys as key_commands
+
+    home = tmp_path / "home"
+    _new_encrypted(home / "station.db")
+    forget_key()
+    for var in ("STATION_CLIENT_USER", "STATION_CLIENT_PASSWORD"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr(key_commands, "_keyring", lambda: None)  # no real keyring: refused, nothing written
+    monkeypatch.setattr("sys.stdin", io.StringIO(HEAD_PW + "\n"))
+    assert main(["--data-dir", str(home), "--user", HEAD, "--password-stdin", "key", "remember"]) == 1
+    assert "never saved to a plain file" in capsys.readouterr().err
+    assert sorted(p.name for p in home.iterdir()) == ["station.db", "station.keys"]
+    ring = _FakeKeyring()
+    monkeypatch.setattr(key_commands, "_keyring", lambda: ring)
+    forget_key()
+    monkeypatch.setattr("sys.stdin", io.StringIO(HEAD_PW + "\n"))
+    assert main(["--data-dir", str(home), "--user", HEAD, "--password-stdin", "key", "remember"]) == 0
+    forget_key()
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    assert main(["--data-dir", str(home), "audit", "verify"]) == 0  # unattended: the key from the keyring
+    assert main(["--data-dir", str(home), "key", "forget"]) == 0 and not ring.items
+    forget_key()
+    assert main(["--data-dir", str(home), "audit", "verify"]) == 1
