@@ -52,6 +52,7 @@ class EngineConfig:
     max_requests: int = 5000  # a cycle never runs forever (a local writer faster than the link)
     consecutive_bad_requests: int = 3  # 400/422 on this many lone changes in a row: the fault is not theirs
     audit_batch: int = 2000  # audit entries per push (about 2 MiB at most)
+    push_audit: bool = True  # False only to measure the data sync alone (bench/sync_link.py)
 
 
 @dataclass
@@ -238,6 +239,8 @@ class SyncEngine:
         """Ship the audit entries the province has not stored yet, in order, from this station's own audit
         cursor. A refused chain is recorded (``ops.AUDIT_REFUSED``) and not pushed again until it changes;
         records still sync. A province without the endpoint (older server) is skipped."""
+        if not self.config.push_audit:
+            return
         refused = ops.get_state(self.store, ops.AUDIT_REFUSED)
         rewound = False
         while True:
