@@ -8,6 +8,22 @@
         <translation>Statistics</translation>
     </message>
     <message>
+        <source>Tỉ lệ đúng hạn 12 tháng (%)</source>
+        <translation>On-time rate, last 12 months (%)</translation>
+    </message>
+    <message>
+        <source>Hồ sơ TTHC</source>
+        <translation>Dossiers</translation>
+    </message>
+    <message>
+        <source>Tố giác, tin báo</source>
+        <translation>Crime reports</translation>
+    </message>
+    <message>
+        <source>Tháng %1 – %2</source>
+        <translation>Months %1 – %2</translation>
+    </message>
+    <message>
         <source>Tháng</source>
         <translation>Month</translation>
     </message>
@@ -26,14 +42,6 @@
     <message>
         <source>Cán bộ</source>
         <translation>Officer</translation>
-    </message>
-    <message>
-        <source>Hồ sơ TTHC</source>
-        <translation>Dossiers</translation>
-    </message>
-    <message>
-        <source>Tố giác, tin báo</source>
-        <translation>Crime reports</translation>
     </message>
     <message>
         <source>Đơn thư</source>
@@ -126,10 +134,6 @@
     <message>
         <source>Đang tính số liệu…</source>
         <translation>Computing the figures…</translation>
-    </message>
-    <message>
-        <source>Tỉ lệ đúng hạn 12 tháng (%)</source>
-        <translation>On-time rate, last 12 months (%)</translation>
     </message>
     <message>
         <source>chờ đồng bộ</source>
@@ -258,10 +262,6 @@
     <message>
         <source>Kỳ %1 so với kỳ trước (%2)</source>
         <translation>%1 against the previous period (%2)</translation>
-    </message>
-    <message>
-        <source>Tháng %1 – %2</source>
-        <translation>Months %1 – %2</translation>
     </message>
     <message>
         <source>Đã gửi báo cáo kỳ này lúc %1 (%2).</source>
@@ -283,6 +283,22 @@
         <translation>Statistics</translation>
     </message>
     <message>
+        <source>Tỉ lệ đúng hạn 12 tháng (%)</source>
+        <translation>On-time rate, last 12 months (%)</translation>
+    </message>
+    <message>
+        <source>Hồ sơ TTHC</source>
+        <translation>Dossiers</translation>
+    </message>
+    <message>
+        <source>Tố giác, tin báo</source>
+        <translation>Crime reports</translation>
+    </message>
+    <message>
+        <source>Tháng %1 – %2</source>
+        <translation>Months %1 – %2</translation>
+    </message>
+    <message>
         <source>Tháng</source>
         <translation>Month</translation>
     </message>
@@ -301,14 +317,6 @@
     <message>
         <source>Cán bộ</source>
         <translation>Officer</translation>
-    </message>
-    <message>
-        <source>Hồ sơ TTHC</source>
-        <translation>Dossiers</translation>
-    </message>
-    <message>
-        <source>Tố giác, tin báo</source>
-        <translation>Crime reports</translation>
     </message>
     <message>
         <source>Đơn thư</source>
@@ -401,10 +409,6 @@
     <message>
         <source>Đang tính số liệu…</source>
         <translation>Computing the figures…</translation>
-    </message>
-    <message>
-        <source>Tỉ lệ đúng hạn 12 tháng (%)</source>
-        <translation>On-time rate, last 12 months (%)</translation>
     </message>
     <message>
         <source>chờ đồng bộ</source>
@@ -533,10 +537,6 @@
     <message>
         <source>Kỳ %1 so với kỳ trước (%2)</source>
         <translation>%1 against the previous period (%2)</translation>
-    </message>
-    <message>
-        <source>Tháng %1 – %2</source>
-        <translation>Months %1 – %2</translation>
     </message>
     <message>
         <source>Đã gửi báo cáo kỳ này lúc %1 (%2).</source>

@@ -36,17 +36,22 @@ def report_pdf(store: Any, stats: Any, path: str, prepared_by: str = "", approve
     from ..domain.deadlines import default_office_hours
     from ..domain.units import commune
     from ..printing.documents import station_info
-    from ..printing.render import write_pdf
+    from ..printing.render import ensure_gui_app, write_pdf
     from ..printing.statistics_document import period_report
     from ..store.dossiers import read_settings
+    from ..store.statistics import monthly_rates
+    from ..ui.statistics.chart import chart_png
 
     settings = read_settings(store.conn, "station.")
     code = settings.get("station.commune_code") or ""
     unit = commune(code) if code else None
     where = f"{unit.name}, {unit.province_name} (mã {code})" if unit else code
+    ensure_gui_app()  # the chart is drawn by QtCharts, as on the Statistics page
+    end = stats.period.end
+    chart = chart_png(monthly_rates(store.conn, Period.month(end.year, end.month)))
     write_pdf(period_report(stats, station_info(settings), commune=where,
                             made_at=datetime.now(default_office_hours().tz), prepared_by=prepared_by,
-                            approved_by=approved_by), path)
+                            approved_by=approved_by, chart=chart), path)
 
 
 def _stats(args: argparse.Namespace) -> int:

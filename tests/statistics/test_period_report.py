@@ -60,6 +60,9 @@ def test_pdf_and_submission_from_the_command_line(tmp_path: Path) -> None:
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
                           check=True).stdout
     assert "BÁO CÁO THỐNG KÊ" in text and "TRƯỞNG CÔNG AN PHƯỜNG" in text and "Trần Văn Trưởng" in text
+    assert "Tỉ lệ giải quyết đúng hạn 12 tháng" in text  # the chart's heading; the chart is an image
+    images = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert len(images.strip().splitlines()) == 3  # two header lines, one image
     with Store.open(data / "station.db") as store:
         [report] = submitted_reports(store.conn, Period.parse("2026-10"))
         assert report["figures"] == flat_figures(station_stats(store.conn, Period.parse("2026-10")))

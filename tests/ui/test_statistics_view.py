@@ -90,7 +90,9 @@ def test_dashboard_october_against_september(qtbot, app_factory, data_dir, tmp_p
     assert any(r and r[0] == "Tổng cộng" and r[1] == "4" for r in rows)
 
     view.prepared_by.setText("Nguyễn Thị Lập")
-    assert "NGƯỜI LẬP BIỂU" in view.report_document().html and "Nguyễn Thị Lập" in view.report_document().html
+    doc = view.report_document()
+    assert "NGƯỜI LẬP BIỂU" in doc.html and "Nguyễn Thị Lập" in doc.html
+    assert doc.images["chart.png"].startswith(b"\x89PNG")  # the 12-month chart, printed after the tables
     view.submit()
     qtbot.waitUntil(lambda: getattr(view, "submitted", None) is not None, timeout=10_000)
     # The page reloads after the commit and says the report waits for the next sync.

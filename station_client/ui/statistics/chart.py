@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from PySide6.QtCharts import QBarCategoryAxis, QChart, QChartView, QLegend, QLineSeries, QScatterSeries, QValueAxis
-from PySide6.QtCore import QCoreApplication, QMargins, Qt
+from PySide6.QtCore import QCoreApplication, QMargins, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
@@ -59,8 +59,12 @@ class RateChart(QChartView):
         x.append(self.months)
         x.setTitleText(span)
         y = QValueAxis()
-        y.setRange(0, 100)
-        y.setTickCount(6)
+        # A little room beyond 0 and 100 %, so a marker there is not cut in half by the plot's edge; ticks stay
+        # at 0, 20, ..., 100.
+        y.setRange(-5, 105)
+        y.setTickType(QValueAxis.TickType.TicksDynamic)
+        y.setTickAnchor(0)
+        y.setTickInterval(20)
         y.setLabelFormat("%d")
         y.setTitleText("%")
         black = QColor(Qt.GlobalColor.black)
@@ -90,3 +94,49 @@ class RateChart(QChartView):
                 s.attachAxis(y)
             chart.legend().markers(line)[0].setVisible(False)  # the legend shows the marker shape
         chart.legend().setLabelColor(black)
+
+
+def month_series(months: Sequence[object]) -> tuple[list[str], list[tuple[str, list[Decimal | None]]], str]:
+    """(category labels, series, span text) of ``store.statistics.MonthRate`` items, for ``set_series``."""
+    periods = [m.period for m in months]  # type: ignore[attr-defined]
+    labels = [f"{p.start.month:02d}" for p in periods]
+    series = [(tr("Hồ sơ TTHC"), [m.dossiers.on_time_rate for m in months]),  # type: ignore[attr-defined]
+              (tr("Tố giác, tin báo"), [m.reports.on_time_rate for m in months])]  # type: ignore[attr-defined]
+    span = tr("Tháng %1 – %2").replace("%1", f"{periods[0].start:%m/%Y}").replace("%2", f"{periods[-1].start:%m/%Y}")
+    return labels, series, span
+
+
+def chart_png(months: Sequence[object], *, width: int = 640, height: int = 300, scale: int = 3) -> bytes:
+    """The 12-month chart as PNG bytes for the printed period report: laid out at ``width`` x ``height``
+    logical pixels (the report's text width at its 96-dpi layout, so the labels print at their screen size) and
+    drawn ``scale`` times finer (about 300 dpi on paper). Black on white, as on screen. Needs a QApplication
+    (``printing.render.ensure_gui_app`` makes an offscreen one for the command line)."""
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+    from PySide6.QtGui import QImage
+
+    labels, series, span = month_series(months)
+    view = RateChart()
+    view.setFrameShape(QChartView.Shape.NoFrame)
+    view.setBackgroundBrush(QBrush(Qt.GlobalColor.white))
+    view.chart().setBackgroundRoundness(0)
+    view.setMinimumHeight(0)
+    view.resize(width, height)
+    view.set_series(labels, series, "", span)  # the report's own heading names it
+    image = QImage(width * scale, height * scale, QImage.Format.Format_RGB32)
+    image.setDevicePixelRatio(scale)
+    image.fill(Qt.GlobalColor.white)
+    # Paint the chart item itself: a hidden view has not laid out its scene (resize events wait for a show).
+    chart = view.chart()
+    chart.setGeometry(QRectF(0, 0, width, height))
+    painter = QPainter(image)
+    try:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        chart.scene().render(painter, QRectF(0, 0, width, height), QRectF(0, 0, width, height))
+    finally:
+        painter.end()
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")
+    view.deleteLater()
+    return bytes(data.data())

@@ -42,7 +42,7 @@ from ...domain.statistics import Period, StationStats
 from ...store import ChangeSet
 from ...store.statistics import Dashboard, dashboard, station_stats, submit_report
 from ..context import AppContext
-from .chart import RateChart
+from .chart import RateChart, chart_png, month_series
 
 CONTEXT = "Statistics"
 KINDS = ("month", "quarter", "year", "range")
@@ -314,12 +314,8 @@ class StatisticsView(QWidget):
             self.compare.setItem(row, 3, _item(self._change(a, b), right=True))
         self.compare.setHorizontalHeaderLabels([tr("Chỉ tiêu"), self._label(cur.period), self._label(prev.period),
                                                 tr("Tăng/giảm")])
-        months = [f"{m.period.start.month:02d}" for m in data.months]
-        first, last = data.months[0].period.start, data.months[-1].period.start
-        self.chart.set_series(months, [(tr("Hồ sơ TTHC"), [m.dossiers.on_time_rate for m in data.months]),
-                                       (tr("Tố giác, tin báo"), [m.reports.on_time_rate for m in data.months])],
-                              tr("Tỉ lệ đúng hạn 12 tháng (%)"),
-                              tr("Tháng %1 – %2").replace("%1", f"{first:%m/%Y}").replace("%2", f"{last:%m/%Y}"))
+        labels, series, span = month_series(data.months)
+        self.chart.set_series(labels, series, tr("Tỉ lệ đúng hạn 12 tháng (%)"), span)
         self.overdue.setRowCount(len(data.overdue))
         for row, o in enumerate(data.overdue):
             values = (o.dossiers, o.crime_reports, o.petitions, o.mediation, o.violations, o.total)
@@ -397,7 +393,7 @@ class StatisticsView(QWidget):
         where = f"{unit.name}, {unit.province_name} ({tr('mã')} {code})" if unit else code
         officer = self.context.officer
         return period_report(self.data.current, station_info(settings), commune=where,
-                             made_at=datetime.now(default_office_hours().tz),
+                             made_at=datetime.now(default_office_hours().tz), chart=chart_png(self.data.months),
                              prepared_by=self.prepared_by.text().strip(),
                              approved_by=officer.full_name if officer and officer.is_head else "",
                              page_size=page_size)
