@@ -82,7 +82,7 @@ def accept(db: Database, station_id: str, entries: list[dict[str, Any]]) -> dict
             stored = {int(r.seq): str(r.hash) for r in conn.execute(
                 select(a.c.seq, a.c.hash).where(a.c.station_id == station_id, a.c.seq >= min(seqs),
                                                 a.c.seq <= last_seq))}
-        rows = []
+        rows: list[dict[str, Any]] = []
         for e in entries:
             seq = int(e["seq"])
             computed = _hash_of(e)
@@ -115,15 +115,20 @@ def accept(db: Database, station_id: str, entries: list[dict[str, Any]]) -> dict
                 r.c.station_id == station_id, r.c.seq == seq, r.c.entry_hash == h)).scalar_one()
             if not known:
                 conn.execute(r.insert().values(station_id=station_id, seq=seq, code=code, entry_hash=h, at=now))
-    body = {"accepted": accepted, "duplicates": duplicates, "last_seq": last_seq, "last_hash": last_hash}
+    body: dict[str, Any] = {"accepted": accepted, "duplicates": duplicates, "last_seq": last_seq,
+                            "last_hash": last_hash}
     if refusal is not None:
         code, seq, _ = refusal
         log.warning(json.dumps({"event": "audit.refused", "station": station_id, "seq": seq, "code": code}))
         vi, en = REASONS[code]
-        raise ApiError(409, code, vi.format(seq=seq), en.format(seq=seq), seq=seq, **body)
+        err = ApiError(409, code, vi.format(seq=seq), en.format(seq=seq))
+        err.details = {"seq": seq, **body}
+        raise err
     if gap:
-        raise ApiError(409, "audit.gap", "Tỉnh chưa có các mục nhật ký trước đó; gửi lại từ mục đã lưu.",
-                       "The province lacks earlier audit entries; resend from the last one it stored.", **body)
+        err = ApiError(409, "audit.gap", "Tỉnh chưa có các mục nhật ký trước đó; gửi lại từ mục đã lưu.",
+                       "The province lacks earlier audit entries; resend from the last one it stored.")
+        err.details = body
+        raise err
     return body
 
 
@@ -174,10 +179,10 @@ def verify(db: Database, station_id: str) -> VerifyReport:
             prev = e["hash"]
         refused = conn.execute(select(r.c.seq, r.c.code).where(r.c.station_id == station_id)
                                .order_by(r.c.seq, r.c.id)).all()
-    for row in refused:
-        vi, en = REASONS.get(row.code, REASONS["audit.link"])
-        report.findings.append(Finding(int(row.seq), row.code, "Tỉnh đã từ chối: " + vi.format(seq=row.seq),
-                                       "Refused by the province on arrival: " + en.format(seq=row.seq)))
+    for ref in refused:
+        vi, en = REASONS.get(ref.code, REASONS["audit.link"])
+        report.findings.append(Finding(int(ref.seq), ref.code, "Tỉnh đã từ chối: " + vi.format(seq=ref.seq),
+                                       "Refused by the province on arrival: " + en.format(seq=ref.seq)))
     return report
 
 

@@ -11,6 +11,7 @@ in the transaction that applied its page.
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from collections.abc import Callable
@@ -254,7 +255,7 @@ class SyncEngine:
                 report.audit_refused = json.loads(refused).get("code")
                 return
             try:
-                answer = self._send_with_retries(lambda entries=entries: self.client.push_audit(entries), report)
+                answer = self._send_with_retries(functools.partial(self.client.push_audit, entries), report)
             except ProtocolError as exc:
                 if exc.code in ("http.404", "http.405"):
                     return
