@@ -137,6 +137,6 @@ def chart_png(months: Sequence[object], *, width: int = 640, height: int = 300, 
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "PNG")  # type: ignore[call-overload]  # the stubs miss the QIODevice overload
+    image.save(buffer, b"PNG")
     view.deleteLater()
     return bytes(data.data())
