@@ -137,6 +137,6 @@ def chart_png(months: Sequence[object], *, width: int = 640, height: int = 300, 
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, b"PNG")
+    image.save(buffer, "PNG")  # type: ignore[call-overload]  # PySide6 takes str at run time (bytes raises)
     view.deleteLater()
     return bytes(data.data())
