@@ -144,7 +144,8 @@ def province_table(db: Database, period: st.Period, communes: Iterable[str] | No
                               ((k, *v) for k, v in flags.items())},
         })
     return {"period": period.label, "start": period.start.isoformat(), "end": period.end.isoformat(),
-            "communes": rows, "total": {"computed": total_computed, "submitted": total_submitted},
+            "communes": rows, "total": {"computed": _with_rates(total_computed),
+                                        "submitted": _with_rates(total_submitted)},
             "flagged": sum(len(r["disagreements"]) for r in rows)}
 
 
@@ -155,10 +156,21 @@ def _add(into: dict[str, int], figures: dict[str, Any]) -> None:
             into[k] = into.get(k, 0) + v
 
 
-def _rate(t: dict[str, int], prefix: str) -> str | None:
-    rate = st.percent(t.get(f"{prefix}.early", 0) + t.get(f"{prefix}.on_time", 0),
-                      t.get(f"{prefix}.early", 0) + t.get(f"{prefix}.on_time", 0) + t.get(f"{prefix}.late", 0))
-    return None if rate is None else str(rate)
+def _with_rates(counts: dict[str, int]) -> dict[str, Any]:
+    """Summed counts plus the province's rates, each recomputed from its summed parts as docs/statistics.md
+    defines it (an average of the communes' rates would weigh a commune of 3 dossiers like one of 3,000)."""
+    out: dict[str, Any] = dict(counts)
+    for key in counts:
+        if key.endswith(".early"):
+            prefix = key[:-len(".early")]
+            done = counts[key] + counts.get(f"{prefix}.on_time", 0)
+            rate = st.percent(done, done + counts.get(f"{prefix}.late", 0))
+            out[f"{prefix}.on_time_rate"] = None if rate is None else str(rate)
+    if "mediation.succeeded" in counts:
+        ok = counts["mediation.succeeded"]
+        rate = st.percent(ok, ok + counts.get("mediation.failed", 0))
+        out["mediation.success_rate"] = None if rate is None else str(rate)
+    return out
 
 
 def text_table(table: dict[str, Any]) -> str:
@@ -175,8 +187,7 @@ def text_table(table: dict[str, Any]) -> str:
                 value += "≠" + _cell(row["disagreements"][key]["submitted"])
             cells.append(value)
         lines.append(cells)
-    total = dict(table["total"]["computed"])
-    total["dossiers.resolved.on_time_rate"] = _rate(total, "dossiers.resolved")  # type: ignore[assignment]
+    total = table["total"]["computed"]
     lines.append(["Toàn tỉnh", "", ""] + [_cell(total.get(k, None if k.endswith("_rate") else 0)) for k, _ in HEADLINE])
     widths = [max(len(r[i]) for r in lines) for i in range(len(heads))]
     out = [f"Thống kê toàn tỉnh — kỳ {table['period']} ({table['start']} – {table['end']})"]

@@ -77,6 +77,8 @@ def test_province_table_across_two_stations(tmp_path: Path, server) -> None:  # 
     assert (t["dossiers.received"], t["dossiers.resolved.early"], t["dossiers.resolved.on_time"],
             t["dossiers.resolved.late"]) == (9, 1, 3, 2)
     assert (t["dossiers.pending.overdue"], t["dossiers.pending.not_due"], t["dossiers.pending.paused"]) == (1, 1, 1)
+    assert t["dossiers.resolved.on_time_rate"] == "66.7"  # (1 + 3) / 6, not the mean of 75.0 and 50.0
+    assert t["crime_reports.handled.on_time_rate"] == "100.0" and t["petitions.resolved.on_time_rate"] is None
     assert t["dossiers.received"] == table["total"]["submitted"]["dossiers.received"] - 1
     # A's report agrees figure by figure; B's wrong figure is the one flag.
     assert rows[A]["disagreements"] == {} and rows[A]["report"]["station_id"] == a.station_id
@@ -86,6 +88,8 @@ def test_province_table_across_two_stations(tmp_path: Path, server) -> None:  # 
 
     out = server.cli("stats", "--period", "2026-10").stdout
     assert "3≠4" in out and "dossiers.received: tính từ hồ sơ 3, báo cáo 4" in out
+    total_line = next(line for line in out.splitlines() if line.startswith("Toàn tỉnh")).split()
+    assert total_line[2:8] == ["9", "6", "1", "3", "2", "66.7"]  # received, resolved, early, on time, late, rate
     assert json.loads(server.cli("stats", "--period", "2026-10", "--json").stdout)["flagged"] == 1
     for bad in ("2026-13", "9999-12-31..9999-12-31", "0000"):
         answer = server.admin("GET", "/v1/admin/stats", params={"period": bad})
