@@ -320,7 +320,7 @@ def test_unattended_key_lives_only_in_a_real_os_keyring(tmp_path: Path, monkeypa
     from station_client.commands import keys as key_commands
 
     home = tmp_path / "home"
-    _new_encrypted(home / "station.db")
+    old_recovery = _new_encrypted(home / "station.db")
     forget_key()
     for var in ("STATION_CLIENT_USER", "STATION_CLIENT_PASSWORD"):
         monkeypatch.delenv(var, raising=False)
@@ -340,3 +340,10 @@ def test_unattended_key_lives_only_in_a_real_os_keyring(tmp_path: Path, monkeypa
     assert main(["--data-dir", str(home), "key", "forget"]) == 0 and not ring.items
     forget_key()
     assert main(["--data-dir", str(home), "audit", "verify"]) == 1
+    capsys.readouterr()
+    monkeypatch.setattr("sys.stdin", io.StringIO(HEAD_PW + "\n"))  # a new recovery key replaces the old one
+    assert main(["--data-dir", str(home), "--user", HEAD, "--password-stdin", "key", "new-recovery"]) == 0
+    new = capsys.readouterr().out.strip().splitlines()[-1]
+    with pytest.raises(keys.WrongPassword):
+        keys.unwrap_recovery(keys.keys_path(home / "station.db"), old_recovery)
+    assert len(keys.unwrap_recovery(keys.keys_path(home / "station.db"), new)) == 32
