@@ -158,7 +158,12 @@ def _period_stats(args: argparse.Namespace) -> int:
         print(f"province-server: {exc}", file=sys.stderr)
         return 2
     table = statistics.province_table(_ready_db(args), period)
-    if args.json:
+    if args.csv or args.xlsx:
+        from station_client.statistics_export import write_csv, write_xlsx
+
+        (write_csv if args.csv else write_xlsx)(args.csv or args.xlsx, statistics.export_tables(table))
+        print(f"written to {args.csv or args.xlsx}: {table['flagged']} figure(s) disagree with the records")
+    elif args.json:
         _print(table, True)
     else:
         sys.stdout.write(statistics.text_table(table))
@@ -212,6 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
                                  "province-wide figures of a period, checked against the submitted reports")
     s2.add_argument("--json", action="store_true")
     s2.add_argument("--period", default=None, help="2026-10, 2026-Q4, 2026 or 2026-10-01..2026-10-15")
+    s2.add_argument("--csv", metavar="FILE", help="with --period: write the tables as CSV (for Excel)")
+    s2.add_argument("--xlsx", metavar="FILE", help="with --period: write the tables as an XLSX workbook")
     add("new-epoch", cmd_new_epoch, "give the database a new epoch (after restoring it by other means)")
     from . import audit, bundles, dump, officers
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import JSON, and_, cast, func, or_, select
@@ -26,6 +27,7 @@ from station_client.domain.calendar import CalendarOverride, WorkCalendar, shipp
 from station_client.domain.deadline_rules import RuleSet
 from station_client.domain.procedures import Procedure, shipped_catalogue
 from station_client.domain.registry import get_kind
+from station_client.statistics_export import Cell, Table
 
 from . import schema
 from .db import Database
@@ -217,3 +219,46 @@ def period_table(db: Database, period_text: str) -> dict[str, Any]:
         raise ApiError(400, "period.invalid", "Kỳ không hợp lệ (2026-10, 2026-Q4, 2026, 2026-10-01..2026-10-15).",
                        "Invalid period (2026-10, 2026-Q4, 2026, 2026-10-01..2026-10-15).") from None
     return province_table(db, period)
+
+
+def export_tables(table: dict[str, Any]) -> list[Table]:
+    """The province table for Excel (``statistics_export`` writes CSV or XLSX): the headline table, the
+    disagreements, and every figure per commune, computed from the records beside the submitted one."""
+    label = table["period"]
+    heads = ("Xã", "Trạm", "Báo cáo", *(h for _, h in HEADLINE))
+    rows: list[tuple[Cell, ...]] = []
+    for row in table["communes"]:
+        rows.append((row["commune_code"], ", ".join(s["id"] for s in row["stations"]),
+                     "đã nộp" if row["report"] else "chưa nộp",
+                     *(_number(row["computed"].get(k, None if k.endswith("_rate") else 0)) for k, _ in HEADLINE)))
+    total = table["total"]["computed"]
+    rows.append(("Toàn tỉnh", "", "",
+                 *(_number(total.get(k, None if k.endswith("_rate") else 0)) for k, _ in HEADLINE)))
+    flagged = tuple((row["commune_code"], k, _number(d["computed"]), _number(d["submitted"]))
+                    for row in table["communes"] for k, d in row["disagreements"].items())
+    keys = sorted({k for row in table["communes"] for k in (*row["computed"], *(row["submitted"] or {}))})
+    detail_heads = ["Chỉ tiêu"]
+    for row in table["communes"]:
+        detail_heads += [f"{row['commune_code']} tính từ hồ sơ", f"{row['commune_code']} báo cáo"]
+    detail = []
+    for k in keys:
+        empty = None if k.endswith("_rate") else 0
+        cells: list[Cell] = [k]
+        for row in table["communes"]:
+            cells.append(_number(row["computed"].get(k, empty)))
+            cells.append("" if row["submitted"] is None else _number(row["submitted"].get(k, empty)))
+        detail.append(tuple(cells))
+    return [Table(f"Thống kê toàn tỉnh — kỳ {label}", heads, tuple(rows)),
+            Table(f"Số liệu báo cáo khác số liệu tính từ hồ sơ — kỳ {label}",
+                  ("Xã", "Chỉ tiêu", "Tính từ hồ sơ", "Báo cáo"), flagged),
+            Table(f"Chi tiết theo xã — kỳ {label}", tuple(detail_heads), tuple(detail))]
+
+
+def _number(value: Any) -> Cell:
+    """A figure as a spreadsheet cell: a rate ("66.7") becomes a number, an undefined one stays empty."""
+    if isinstance(value, str):
+        try:
+            return Decimal(value)
+        except ArithmeticError:
+            return value
+    return value  # type: ignore[no-any-return]

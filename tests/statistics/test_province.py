@@ -91,6 +91,17 @@ def test_province_table_across_two_stations(tmp_path: Path, server) -> None:  # 
     total_line = next(line for line in out.splitlines() if line.startswith("Toàn tỉnh")).split()
     assert total_line[2:8] == ["9", "6", "1", "3", "2", "66.7"]  # received, resolved, early, on time, late, rate
     assert json.loads(server.cli("stats", "--period", "2026-10", "--json").stdout)["flagged"] == 1
+    # For provincial staff in Excel: the table, the disagreements, every figure per commune.
+    from openpyxl import load_workbook
+
+    server.cli("stats", "--period", "2026-10", "--xlsx", str(tmp_path / "tinh.xlsx"))
+    wb = load_workbook(tmp_path / "tinh.xlsx")
+    head, flags, detail = (list(ws.iter_rows(values_only=True)) for ws in wb.worksheets)
+    assert [r[:4] for r in head[2:]] == [(A, a.station_id, "đã nộp", 6), (B, b.station_id, "đã nộp", 3),
+                                         ("Toàn tỉnh", None, None, 9)]
+    assert head[-1][8] == 66.7  # the province's rate, a number
+    assert flags[2:] == [(B, "dossiers.received", 3, 4)]
+    assert next(r for r in detail if r[0] == "dossiers.resolved.late")[1:] == (1, 1, 1, 1)
     for bad in ("2026-13", "9999-12-31..9999-12-31", "0000"):
         answer = server.admin("GET", "/v1/admin/stats", params={"period": bad})
         assert (answer.status_code, answer.json()["code"]) == (400, "period.invalid")
