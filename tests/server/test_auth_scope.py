@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 
 import requests
@@ -98,9 +99,15 @@ def test_request_log_has_no_personal_data(server: RunningServer, new_commune: Ca
     a = Station.enroll(server, new_commune())
     p = new_person(full_name="Đặng Thị Riêng Tư", phone="0999888777")
     a.push([p])
-    text = server.log_path.read_text()
+    # The request's log line is written once the answer has gone out: wait for it rather than race it.
+    deadline = time.monotonic() + 5
+    while True:
+        text = server.log_path.read_text()
+        entries = [json.loads(x) for x in text.splitlines() if x.startswith('{"ts"')]
+        sync = [e for e in entries if e["path"] == "/v1/sync" and e["station"] == a.station_id]
+        if sync or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
     assert "Riêng Tư" not in text and "0999888777" not in text and p["fields"]["personal_id"] not in text
     assert a.token not in text
-    entries = [json.loads(x) for x in text.splitlines() if x.startswith('{"ts"')]
-    sync = [e for e in entries if e["path"] == "/v1/sync" and e["station"] == a.station_id]
     assert sync and set(sync[0]) == {"ts", "station", "method", "path", "status", "ms"}
