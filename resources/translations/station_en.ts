@@ -491,6 +491,10 @@
         <source>Tự khoá sau (phút không dùng)</source>
         <translation>Lock after (idle minutes)</translation>
     </message>
+    <message>
+        <source>Thời hạn lưu thông tin cá nhân của vụ việc đã kết thúc (năm)</source>
+        <translation>Keep personal details of closed cases for (years)</translation>
+    </message>
 </context>
 <context>
     <name>PersonPage</name>
@@ -838,6 +842,34 @@
         <source>Tạo tài khoản cán bộ</source>
         <translation>Create officer account</translation>
     </message>
+    <message>
+        <source>Không có vụ việc nào quá thời hạn lưu giữ.</source>
+        <translation>No closed case is past the retention period.</translation>
+    </message>
+    <message>
+        <source>Xoá thông tin cá nhân</source>
+        <translation>Redact personal details</translation>
+    </message>
+    <message>
+        <source>%1 vụ việc đã kết thúc quá thời hạn lưu giữ. Xoá thông tin cá nhân của các vụ việc này? Việc xoá được ghi nhật ký và đồng bộ lên Công an tỉnh.</source>
+        <translation>%1 closed cases are past the retention period. Redact their personal details? The redaction is audited and synced to the province.</translation>
+    </message>
+    <message>
+        <source>Đã xoá thông tin cá nhân của %1 vụ việc.</source>
+        <translation>Personal details of %1 cases redacted.</translation>
+    </message>
+    <message>
+        <source>Lưu giữ thông tin cá nhân</source>
+        <translation>Retention of personal details</translation>
+    </message>
+    <message>
+        <source>Xoá thông tin cá nhân của vụ việc đã kết thúc sau (năm, 0 = không xoá)</source>
+        <translation>Redact closed cases after (years, 0 = never)</translation>
+    </message>
+    <message>
+        <source>Xem và xoá vụ việc quá hạn…</source>
+        <translation>Review and redact cases past the period…</translation>
+    </message>
 </context>
 <context>
     <name>SyncStatus</name>
@@ -1080,6 +1112,115 @@
     <message>
         <source>Đã đặt mật khẩu mới. Hãy đăng nhập bằng mật khẩu mới.</source>
         <translation>The new password is set. Log in with it.</translation>
+    </message>
+</context>
+<context>
+    <name>NewPasswordPage</name>
+    <message>
+        <source>Đặt mật khẩu của bạn</source>
+        <translation>Set your own password</translation>
+    </message>
+    <message>
+        <source>Mật khẩu này do người khác đặt cho bạn. Hãy đặt mật khẩu riêng trước khi làm việc (ít nhất 8 ký tự, có cả chữ và số).</source>
+        <translation>This password was set for you by someone else. Choose your own before any work (at least 8 characters, letters and digits).</translation>
+    </message>
+    <message>
+        <source>Đổi mật khẩu và tiếp tục</source>
+        <translation>Change password and continue</translation>
+    </message>
+</context>
+<context>
+    <name>Officers</name>
+    <message>
+        <source>Mật khẩu được cấp</source>
+        <translation>Password you were given</translation>
+    </message>
+    <message>
+        <source>Mật khẩu mới</source>
+        <translation>New password</translation>
+    </message>
+    <message>
+        <source>Nhập lại mật khẩu mới</source>
+        <translation>New password again</translation>
+    </message>
+    <message>
+        <source>Họ và tên</source>
+        <translation>Full name</translation>
+    </message>
+    <message>
+        <source>Tên đăng nhập</source>
+        <translation>Username</translation>
+    </message>
+    <message>
+        <source>Vai trò</source>
+        <translation>Role</translation>
+    </message>
+    <message>
+        <source>Tình trạng</source>
+        <translation>State</translation>
+    </message>
+</context>
+<context>
+    <name>OfficersBox</name>
+    <message>
+        <source>Đang hoạt động</source>
+        <translation>Active</translation>
+    </message>
+    <message>
+        <source>Đã khoá</source>
+        <translation>Disabled</translation>
+    </message>
+    <message>
+        <source>tạm khoá do nhập sai mật khẩu</source>
+        <translation>locked after wrong passwords</translation>
+    </message>
+    <message>
+        <source>chờ đổi mật khẩu</source>
+        <translation>must change the password</translation>
+    </message>
+    <message>
+        <source>do tỉnh cấp</source>
+        <translation>issued by the province</translation>
+    </message>
+    <message>
+        <source>Mở khoá tài khoản</source>
+        <translation>Enable account</translation>
+    </message>
+    <message>
+        <source>Khoá tài khoản</source>
+        <translation>Disable account</translation>
+    </message>
+    <message>
+        <source>Đã đặt lại mật khẩu cho %1. Cán bộ phải đổi mật khẩu khi đăng nhập.</source>
+        <translation>Password of %1 reset. The officer must change it at the next login.</translation>
+    </message>
+    <message>
+        <source>Đã mở khoá tài khoản %1.</source>
+        <translation>Account of %1 enabled.</translation>
+    </message>
+    <message>
+        <source>Đã khoá tài khoản %1.</source>
+        <translation>Account of %1 disabled.</translation>
+    </message>
+    <message>
+        <source>Cán bộ của đơn vị</source>
+        <translation>Station officers</translation>
+    </message>
+    <message>
+        <source>Mật khẩu mới:</source>
+        <translation>New password:</translation>
+    </message>
+    <message>
+        <source>Mật khẩu mới</source>
+        <translation>New password</translation>
+    </message>
+    <message>
+        <source>Nhập lại</source>
+        <translation>Again</translation>
+    </message>
+    <message>
+        <source>Đặt lại mật khẩu</source>
+        <translation>Reset password</translation>
     </message>
 </context>
 </TS>

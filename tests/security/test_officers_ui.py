@@ -40,6 +40,14 @@ def test_head_resets_and_disables_then_officer_sets_own_password(qtbot, app_fact
     qtbot.waitUntil(lambda: next(i for i in box.infos if i.username == "canbo1").active)
     box.table.selectRow(next(i for i, info in enumerate(box.infos) if info.username == HEAD[0]))
     assert not box.toggle_button.isEnabled()
+    app.context.set_language("en")  # the English catalogue has the officers' and retention strings
+    try:
+        qtbot.waitUntil(lambda: box.title() == "Station officers")
+        assert box.reset_button.text() == "Reset password"
+        assert view.retention_box.title() == "Retention of personal details"
+        assert w.new_password.button.text() == "Change password and continue"
+    finally:
+        app.context.set_language("vi")
 
     # The officer logs in with the reset password and must choose their own before the work area.
     w.lock()
