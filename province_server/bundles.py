@@ -67,6 +67,16 @@ def import_bundle(db: Database, raw: dict[str, Any]) -> dict[str, Any]:
     results = apply_changes(db, actor, bundle.changes) if bundle.changes else []
     answer: dict[str, Any] = {"format": ANSWER_FORMAT, "station_id": bundle.station_id, "results": results,
                               "bundle_created_at": bundle.created_at}
+    if bundle.audit:
+        # The same checks as POST /v1/audit; the outcome (stored up to last_seq, or the refusal) goes back in
+        # the signed answer so the station can move its audit cursor.
+        from . import audit
+
+        entries = sorted((e.model_dump() for e in bundle.audit), key=lambda e: e["seq"])
+        try:
+            answer["audit"] = audit.accept(db, bundle.station_id, entries)
+        except ApiError as exc:
+            answer["audit"] = exc.body()
     with db.read() as conn:
         answer["epoch"] = db.get_meta(conn, "epoch")
         try:

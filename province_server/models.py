@@ -78,6 +78,9 @@ class BundleIn(Strict):
     epoch: str | None = Field(None, max_length=64)
     cursor: int = Field(0, ge=0, le=MAX_INT)
     changes: list[ChangeIn] = Field(default_factory=list, max_length=20000)
+    # Additive: the station's audit entries the province has not stored (see POST /v1/audit); a station with no
+    # link sends its audit trail this way too.
+    audit: list[AuditEntryIn] = Field(default_factory=list, max_length=20000)
     signature: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
@@ -107,3 +110,6 @@ class AuditIn(Strict):
 
 SyncOut = dict[str, Any]
 Op = Literal["upsert", "delete"]
+
+
+BundleIn.model_rebuild()  # its ``audit`` member refers to AuditEntryIn, defined after it

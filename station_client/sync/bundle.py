@@ -26,6 +26,7 @@ from .errors import SyncError
 BUNDLE_FORMAT = "station-bundle/1"
 ANSWER_FORMAT = "province-answer/1"
 MAX_BUNDLE_CHANGES = 20_000
+MAX_BUNDLE_AUDIT = 20_000  # audit entries per bundle (the province accepts as many)
 
 
 def bundle_key(token: str) -> bytes:
@@ -83,6 +84,9 @@ def export_bundle(store: Store, token: str, station_id: str, path: Path,
     created_at = _unique_created_at(store)
     bundle: dict[str, Any] = {"format": BUNDLE_FORMAT, "station_id": station_id, "created_at": created_at,
                               "epoch": pos.epoch, "cursor": pos.cursor or 0, "changes": [c.wire() for c in changes]}
+    audit = ops.audit_after(store, ops.audit_pushed(store), MAX_BUNDLE_AUDIT, max_bytes=64 << 20)
+    if audit:  # the audit trail rides along (only when there is some: an older province refuses the member)
+        bundle["audit"] = audit
     bundle["signature"] = sign(bundle_key(token), bundle)
     data = json.dumps(bundle, ensure_ascii=False).encode("utf-8")
     if path.suffix == ".gz":
@@ -155,4 +159,26 @@ def import_answer(store: Store, token: str, station_id: str, path: Path) -> ops.
         epoch=epoch, results=[r for _, r in pairs], feed=feed, cursor=cursor, more=more, move_cursor=move,
         extra_state={}))
     ops.mark_bundle_answered(store, str(sent["bundle_id"]))
+    _apply_audit_answer(store, answer.get("audit"))
     return report
+
+
+def _apply_audit_answer(store: Store, outcome: Any) -> None:
+    """Move the audit cursor as the province answered (stored up to ``last_seq``; ``audit.gap``: resend from
+    there next time; a refusal is kept, as after an online push)."""
+    if not isinstance(outcome, dict):
+        return
+    code = outcome.get("code")
+    last_seq = int(outcome.get("last_seq") or 0)
+    if code is None:
+        ops.set_state(store, {ops.AUDIT_PUSHED: str(max(last_seq, ops.audit_pushed(store))),
+                              ops.AUDIT_REFUSED: None})
+    elif code == "audit.gap":
+        ops.set_state(store, {ops.AUDIT_PUSHED: str(last_seq)})
+    else:
+        seq = int(outcome.get("seq") or 0)
+        bad = ops.audit_hash_at(store, seq)
+        ops.set_state(store, {ops.AUDIT_PUSHED: str(max(last_seq, ops.audit_pushed(store))),
+                              ops.AUDIT_REFUSED: json.dumps({"seq": seq, "hash": bad, "code": code,
+                                                             "vi": outcome.get("vi"), "en": outcome.get("en")},
+                                                            ensure_ascii=False)})

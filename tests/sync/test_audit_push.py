@@ -136,3 +136,26 @@ def test_province_holding_less_gets_the_missing_entries_again(tmp_path: Path, se
     assert report.ok and report.audit_refused is None and report.audit_pushed == 3  # entries 3, 4 and the new 5
     code, result = _server_verify(server, a.station_id)
     assert code == 0 and result["entries"] == 5
+
+
+def test_audit_travels_in_offline_bundles(tmp_path: Path, server) -> None:
+    a = make_station(tmp_path, server, "remote")
+    with a.open() as store:
+        add_people(store, 3, seed=77)
+    bundle, answer = tmp_path / "to-province.json", tmp_path / "answer.json"
+    assert a.cli("sync", "export-bundle", str(bundle)).returncode == 0
+    assert len(json.loads(bundle.read_text(encoding="utf-8"))["audit"]) == 3  # signed with the changes
+    done = server.cli("import-bundle", str(bundle), "--out", str(answer), check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(answer.read_text(encoding="utf-8"))["audit"]["last_seq"] == 3
+    code, result = _server_verify(server, a.station_id)
+    assert code == 0 and result["entries"] == 3
+    ok = a.cli("sync", "import-answer", str(answer))
+    assert ok.returncode == 0, ok.stderr
+    with a.open() as store:
+        assert ops.audit_pushed(store) == 3
+    # Back online later: only what came after the bundle is pushed.
+    with a.open() as store:
+        add_people(store, 1, seed=78)
+    report = a.sync()
+    assert report.ok and report.audit_pushed == 1 and report.audit_refused is None
