@@ -43,13 +43,14 @@ def state(db_path: str | Path) -> State:
         return "unlocked"
     if kp.exists():
         return "locked"
-    if is_plain_sqlite(db_path):
+    if is_plain_sqlite(db_path) or db_path.stat().st_size % 4096:
+        # Plain, or not a whole number of SQLCipher pages (damaged, foreign): the plain open says which.
         return "plain"
     raise KeyFileError(
-        f"Dữ liệu {db_path.name} đã được mã hoá nhưng thiếu tệp khoá {kp.name}. Hãy chép lại tệp khoá (có cạnh "
-        "mỗi bản sao lưu) vào thư mục dữ liệu; dữ liệu không bị thay đổi.",
-        f"{db_path.name} is encrypted but its key file {kp.name} is missing. Copy the key file back (one is "
-        "beside every backup) into the data folder; the data was not changed.")
+        f"Dữ liệu {db_path.name} đã được mã hoá (hoặc bị hỏng) nhưng thiếu tệp khoá {kp.name}. Hãy chép lại tệp "
+        "khoá (có cạnh mỗi bản sao lưu) vào thư mục dữ liệu; dữ liệu không bị thay đổi.",
+        f"{db_path.name} is encrypted (or damaged) but its key file {kp.name} is missing. Copy the key file back "
+        "(one is beside every backup) into the data folder; the data was not changed.")
 
 
 def unlock(db_path: str | Path, username: str, password: str) -> bytes:
