@@ -1071,6 +1071,10 @@
         <source>Tiếp tục</source>
         <translation>Continue</translation>
     </message>
+    <message>
+        <source>In khoá khôi phục…</source>
+        <translation>Print the recovery key…</translation>
+    </message>
 </context>
 <context>
     <name>RecoverPage</name>

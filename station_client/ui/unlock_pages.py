@@ -51,6 +51,10 @@ class RecoveryKeyPage(_Card):
         self.written.setObjectName("recovery_written")
         self.box.insertWidget(2, self.key_label)
         self.box.insertWidget(3, self.written)
+        self.print_button = QPushButton()
+        self.print_button.setObjectName("print_recovery_key")
+        self.print_button.clicked.connect(self.print_key)
+        self.box.insertWidget(4, self.print_button, alignment=Qt.AlignmentFlag.AlignLeft)
         self.written.toggled.connect(self.button.setEnabled)
         self.button.clicked.connect(self._go_on)
         self.retranslate()
@@ -64,12 +68,39 @@ class RecoveryKeyPage(_Card):
             "định của Công an tỉnh. Khoá chỉ hiện một lần này; phần mềm không lưu lại."))
         self.written.setText(self.tr("Tôi đã chép lại khoá khôi phục và cất giữ an toàn"))
         self.button.setText(self.tr("Tiếp tục"))
+        self.print_button.setText(self.tr("In khoá khôi phục…"))
 
     def show_key(self, key: str, account: Account) -> None:
         self.account = account
         self.key_label.setText(key)
         self.written.setChecked(False)
         self.button.setEnabled(False)
+
+    def recovery_sheet(self) -> str:
+        """The printed sheet (HTML): the key, the station, the date, a line for signatures. The province's form
+        asks for exactly this; printing goes straight to the printer (no file is written)."""
+        from datetime import date
+        from html import escape
+
+        station = escape(str(self.context.options.get("station.name") or ""))
+        key = escape(self.key_label.text())
+        return (f"<h2>{escape(self.tr('Khoá khôi phục dữ liệu'))}</h2><p>{station}</p>"
+                f"<p style='font-family: monospace; font-size: 20pt; font-weight: bold'>{key}</p>"
+                f"<p>{date.today().isoformat()}</p><p>{escape(self.sub.text())}</p>"
+                "<br><p>Trưởng Công an xã/phường: ..................... Cán bộ PA tỉnh: .....................</p>")
+
+    def print_key(self) -> None:
+        from PySide6.QtGui import QTextDocument
+        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setOutputFormat(QPrinter.OutputFormat.NativeFormat)  # a printer, never a PDF file left behind
+        dialog = QPrintDialog(printer, self)
+        if dialog.exec() != QPrintDialog.DialogCode.Accepted:
+            return
+        doc = QTextDocument()
+        doc.setHtml(self.recovery_sheet())
+        doc.print_(printer)
 
     def _go_on(self) -> None:
         if not self.written.isChecked() or self.account is None:

@@ -41,6 +41,7 @@ def _acknowledge_key(qtbot, w) -> str:  # type: ignore[no-untyped-def]
     key = page.key_label.text()
     assert KEY_FORMAT.match(key)
     assert not page.button.isEnabled()  # going on needs the head to say it is written down
+    assert key in page.recovery_sheet() and page.print_button.isVisible()
     page.written.setChecked(True)
     qtbot.mouseClick(page.button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: w.stack.currentWidget() is w.workspace)
