@@ -181,6 +181,15 @@ def restore(backup_file: Path, db_path: Path, *, key: bytes | None = None) -> tu
             dst.close()
     finally:
         src.close()
+    station_key = held_key(db_path)
+    if key is None and station_key is not None and station_keys.exists():
+        # A plain backup (an earlier version's) restored into an encrypted station: encrypted before it lands.
+        from .encrypt import export_encrypted
+
+        sealed = tmp.with_name(tmp.name + ".sealed")
+        export_encrypted(tmp, sealed, station_key)
+        tmp.unlink()
+        tmp, key = sealed, station_key
     if new_keys is not None:  # the key file first: an encrypted file never sits without its keys
         if station_keys.exists() and kept is not None:
             shutil.copy2(station_keys, backup_keys_path(kept))

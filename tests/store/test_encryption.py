@@ -188,6 +188,21 @@ def test_backup_restores_on_a_fresh_machine_with_the_recovery_key(tmp_path: Path
         assert store.count("person") == 12 and verify(store.conn).ok
 
 
+def test_a_plain_backup_restored_into_an_encrypted_station_lands_encrypted(tmp_path: Path) -> None:
+    old = tmp_path / "old" / "station.db"
+    with Store.open(old) as store:
+        populate(store, 7, seed=3, officer="dung")
+    plain_backup = tmp_path / "old-backup.db"
+    backup(old, plain_backup)
+    db = tmp_path / "new" / "station.db"
+    _new_encrypted(db)
+    info, kept = restore(plain_backup, db)
+    assert info.persons == 7 and kept is not None and not encrypt.is_plain_sqlite(kept)
+    assert not encrypt.is_plain_sqlite(db) and not list(db.parent.glob("*.restoring*"))
+    with Store.open(db) as store:
+        assert store.count("person") == 7
+
+
 def test_headless_commands_need_a_login_and_restore_reads_the_recovery_key(tmp_path: Path) -> None:
     home = tmp_path / "home"
     recovery = _new_encrypted(home / "station.db")
