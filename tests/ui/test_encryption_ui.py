@@ -56,8 +56,14 @@ def test_first_run_encrypts_and_a_later_start_unlocks_with_the_password(qtbot, a
     f = w.first_run.form.fields
     type_text(qtbot, f["full_name"].widget, "Trần Thị Hoa")
     type_text(qtbot, f["username"].widget, "hoa")
-    type_text(qtbot, f["password"].widget, "matkhau12345")
-    type_text(qtbot, f["confirm"].widget, "matkhau12345")
+    type_text(qtbot, f["password"].widget, "ngan")  # refused before any key or file is made
+    type_text(qtbot, f["confirm"].widget, "ngan")
+    qtbot.keyClick(f["confirm"].widget, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: w.first_run.form.error_of("password") != "")
+    assert not any(db_path(data_dir).parent.iterdir())
+    for name in ("password", "confirm"):
+        f[name].widget.clear()
+        type_text(qtbot, f[name].widget, "matkhau12345")
     qtbot.keyClick(f["confirm"].widget, Qt.Key.Key_Return)
     _acknowledge_key(qtbot, w)
     assert app.context.officer.username == "hoa"
