@@ -172,9 +172,9 @@ def account_infos(store: Store, *, now: datetime | None = None) -> list[AccountI
 
 def take_issued(store: Store, username: str | None = None) -> int:
     """Take the province's officer-account issues (pulled ``officer_account`` records) into ``accounts``: a new
-    account, a re-issued password (a later ``issued_at``), a disable. Runs before a login and before the head's
-    list, so a pulled issue works at once without the sync engine knowing about accounts. Returns how many
-    accounts changed."""
+    account, a re-issued password (a later ``issued_at``), a disable. Runs after a pull that brought issues
+    (``sync_ops.apply_response``, so an encrypted station writes the key-file entry while the key is held), before
+    a login and before the head's list. Returns how many accounts changed."""
     sql = "SELECT * FROM officer_accounts"
     args: tuple[str, ...] = ()
     if username is not None:
@@ -213,6 +213,12 @@ def take_issued(store: Store, username: str | None = None) -> int:
                      issue["issued_at"], name))
                 password_issued(store, name, issue["password_hash"])
             else:
+                # Taken earlier without the key held (a plain station since encrypted, or a pull before the
+                # key-file entry existed): the issued password is still the account's, so it gets its entry.
+                if (row["active"] and row["must_change"] and row["password_hash"] == issue["password_hash"]
+                        and _unlocked_keys(store) is not None
+                        and not _unlocked_keys(store).has_officer_key(store.path, name)):
+                    password_issued(store, name, issue["password_hash"])
                 continue
         changed += 1
     return changed

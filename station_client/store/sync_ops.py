@@ -26,7 +26,7 @@ from ..domain import permissions
 from ..domain.kinds import RecordKind, coerce_value
 from ..domain.problems import ValidationError
 from ..domain.registry import KINDS, UnknownKind, get_kind
-from . import search
+from . import accounts, search
 from .codec import canonical_json, fields_only, from_db, record_hash, to_db
 from .errors import RecordNotFound, StoreError
 from .store import Store
@@ -86,9 +86,10 @@ class ApplyReport:
     skipped: int = 0  # feed entries already known (version not newer) or of a kind this station lacks
     resync_done: bool = False
     requeued: int = 0  # records sent again after a resync found them missing at the province
+    accounts: int = 0  # pulled ``officer_account`` states (province-issued accounts) that changed
 
     def merge(self, other: ApplyReport) -> None:
-        for name in ("acked", "rejected", "conflicts", "applied", "skipped", "requeued"):
+        for name in ("acked", "rejected", "conflicts", "applied", "skipped", "requeued", "accounts"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.resync_done = self.resync_done or other.resync_done
 
@@ -455,6 +456,8 @@ def _apply_feed(store: Store, feed: Iterable[dict[str, Any]], chain: _Chain, rep
             refresh_record_state(store, kind, record_id)
         report.applied += int(changed)
         report.skipped += int(not changed)
+        if changed and kind.name == "officer_account":
+            report.accounts += 1
 
 
 def _requeue_orphans(store: Store) -> int:
@@ -519,6 +522,12 @@ def apply_response(store: Store, changes: Sequence[OutboxChange], response: Resp
         for key, value in response.extra_state.items():
             _put(conn, key, value)
         store.note_change(sync_state=True)
+    if report.accounts:
+        # Province-issued accounts are taken at once, while this process holds the data key (the app's sync
+        # worker, an unlocked headless sync): each gets its key-file entry now, so the officer can unlock a
+        # locked station at the next start. After the commit: the key file is not part of the transaction,
+        # and an entry must never be written for an issue that was rolled back.
+        accounts.take_issued(store)
     return report
 
 

@@ -125,3 +125,44 @@ def test_province_issues_an_officer_account(tmp_path: Path, server) -> None:  # 
         station.sync(store=store)
         with pytest.raises(acc.AuthError):
             acc.verify(store, "canbo7", again)
+
+
+def test_province_issued_officer_unlocks_a_locked_encrypted_station(tmp_path: Path, server,  # noqa: F811
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pull that brings an issue writes the officer's key-file entry while the key is held, so that officer
+    can open the station at a locked start — no other login in between — and must then choose a password."""
+    from station_client.domain import accounts as account_rules
+    from station_client.store import keys
+    from station_client.store import unlock as unlocking
+    from station_client.store.connection import forget_key
+    from tests.sync.conftest import Station
+
+    monkeypatch.setattr(account_rules, "SCRYPT_N", 2**10)
+    forget_key()
+    try:
+        d = tmp_path / "locked"
+        d.mkdir()
+        db = d / "station.db"
+        unlocking.setup(db, "truong", "matkhau2025", "matkhau2025")
+        with Store.open(db) as store:
+            acc.create_account(store, "truong", "Nguyễn Văn Trưởng", "station_head", "matkhau2025")
+        station = Station(d, server).enroll()
+        _, one_time = officers.issue(Database(server.db_url), COMMUNE, "canbo7", "Đỗ Văn Bảy", "officer")
+        assert one_time
+        with Store.open(db) as store:
+            station.sync(store=store)
+        assert keys.has_officer_key(db, "canbo7")
+        forget_key()  # the app closes; the next start is locked
+        assert unlocking.state(db) == "locked"
+        with pytest.raises(keys.WrongPassword):
+            unlocking.unlock(db, "canbo7", "not-the-one-time1")
+        account = unlocking.login(db, "canbo7", one_time)
+        assert account.must_change and account.role == "officer"
+        with Store.open(db) as store:
+            acc.change_password(store, "canbo7", one_time, "bay2025mine", "bay2025mine")
+        forget_key()
+        with pytest.raises(keys.WrongPassword):  # the one-time password no longer opens anything
+            unlocking.unlock(db, "canbo7", one_time)
+        assert not unlocking.login(db, "canbo7", "bay2025mine").must_change
+    finally:
+        forget_key()
