@@ -167,6 +167,7 @@ class DossiersView(QWidget):
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
+            self.reload()  # the countdown and the count are worded when loaded: word them again
         super().changeEvent(event)
 
     def retranslate(self) -> None:

@@ -314,6 +314,7 @@ class RegisterPage(QWidget):
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
+            self.reload()  # urgency, "anonymous", the countdown and the count are worded when loaded
         super().changeEvent(event)
 
     def retranslate(self) -> None:

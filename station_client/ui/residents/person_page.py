@@ -199,7 +199,12 @@ class PersonPage(QWidget):
         self.retranslate()
         if not editing_same:
             self.form.focus_first()
-        person_id = person["id"]
+        self._load_links(details)
+
+    def _load_links(self, details: dict[str, Any]) -> None:
+        """Look up where the person appears (off the GUI thread). The providers word the links in the language
+        of the moment they run, so a language switch asks again."""
+        person_id = details["person"]["id"]
         self.context.tasks.run(lambda conn: collect_person_links(conn, person_id),
                                lambda found: self._links_loaded(details, found), on="read")
 
@@ -325,6 +330,8 @@ class PersonPage(QWidget):
         if event.type() == QEvent.Type.LanguageChange:
             self._fill_side()
             self.retranslate()
+            if self.details is not None and self.details["links"] is not None:
+                self._load_links(self.details)
         super().changeEvent(event)
 
     def retranslate(self) -> None:
