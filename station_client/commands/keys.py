@@ -150,13 +150,34 @@ def cmd_restore(args: argparse.Namespace) -> int:
     if args.recovery_key_stdin:
         key = keys.unwrap_recovery(backup_keys_path(Path(args.file)), sys.stdin.readline().strip())
     if unlocking.state(db) == "locked":
-        ensure_unlocked(args)
+        args.logged_in = ensure_unlocked(args)
+    _authorize_restore(args, db)
     info, kept = restore(Path(args.file), db, key=key)
     print(f"Đã khôi phục / Restored: {info.path} ({info.persons} nhân khẩu / residents, {info.households} hộ / "
           f"households, lược đồ / schema {info.schema})")
     if kept is not None:
         print(f"Dữ liệu trước đó được giữ tại / The previous data was kept at: {kept}")
     return 0
+
+
+def _authorize_restore(args: argparse.Namespace, db: Path) -> None:
+    """Replacing a station's data is the head's action (``permissions.BACKUP_RESTORE``), headless as in the app.
+    Nothing to check on a new machine (no station file yet) or over a file that is not a readable station (damaged
+    or foreign: the restore is the way back, and nobody's role can be read from it)."""
+    from ..domain import permissions
+    from ..store import Store
+    from ..store.connection import DatabaseErrors
+    from ..store.errors import NotAStationDatabase
+    from .common import acting_officer
+
+    if not db.exists() or db.stat().st_size == 0:
+        return
+    try:
+        store = Store.open(db)
+    except (NotAStationDatabase, *DatabaseErrors):
+        return
+    with store:
+        store.authorize(permissions.BACKUP_RESTORE, acting_officer(args, store))
 
 
 def register(sub: Any) -> None:

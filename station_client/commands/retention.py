@@ -13,9 +13,8 @@ import json
 import sys
 from typing import Any
 
-from ..store import Store
 from ..store import retention as sr
-from .common import add_command, officer_name, open_store
+from .common import acting_officer, add_command, open_store
 
 KIND_NAMES = {"crime_report": ("Tố giác, tin báo", "Crime report"), "petition": ("Đơn thư", "Petition"),
               "mediation_case": ("Hoà giải", "Mediation")}
@@ -30,19 +29,6 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true")
 
 
-def _actor(args: argparse.Namespace, store: Store) -> str:
-    """Who redacts: the officer who unlocked the station, else the one named by --user with their password."""
-    logged_in = getattr(args, "logged_in", None)
-    if logged_in is not None:
-        return str(logged_in.username)
-    if getattr(args, "user", None):
-        from ..store.accounts import verify
-        from .keys import _read_password
-
-        return verify(store, args.user, _read_password(args, "Mật khẩu / Password: ") or "").username
-    return officer_name(args)
-
-
 def _retention(args: argparse.Namespace) -> int:
     lang = getattr(args, "lang", None) or "vi"
     en = lang == "en"
@@ -53,7 +39,7 @@ def _retention(args: argparse.Namespace) -> int:
                   "Chưa đặt thời hạn lưu giữ (retention.closed_years): không xoá gì.", file=sys.stderr)
             return 0
         if args.apply:
-            result = sr.apply(store, officer=_actor(args, store), years=years)
+            result = sr.apply(store, officer=acting_officer(args, store), years=years)
             cases, failed = result.redacted, result.failed
         else:
             cases, failed = sr.due_cases(store.conn, years), []

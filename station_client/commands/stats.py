@@ -11,7 +11,7 @@ from typing import Any
 from ..domain.statistics import Period
 from ..statistics_export import tables, text, write_csv, write_xlsx
 from ..store.statistics import station_stats, submit_report
-from .common import add_command, open_store
+from .common import acting_officer, add_command, open_store
 
 
 def register(sub: Any) -> None:
@@ -26,7 +26,9 @@ def register(sub: Any) -> None:
                    help="gửi báo cáo kỳ lên tỉnh (đồng bộ lần sau) / submit the period report to the province")
     p.add_argument("--prepared-by", default="", help="người lập biểu / prepared by")
     p.add_argument("--approved-by", default="", help="trưởng Công an xã / station head")
-    p.add_argument("--officer", default="cli", help="tài khoản gửi báo cáo / account submitting the report")
+    p.add_argument("--officer", default="cli", help="tài khoản gửi báo cáo khi trạm chưa có tài khoản (nếu có: "
+                   "--user TÊN --password-stdin) / account submitting the report on a station without accounts "
+                   "(else --user NAME --password-stdin)")
 
 
 def report_pdf(store: Any, stats: Any, path: str, prepared_by: str = "", approved_by: str = "") -> None:
@@ -67,7 +69,8 @@ def _stats(args: argparse.Namespace) -> int:
         if args.pdf:
             report_pdf(store, stats, args.pdf, args.prepared_by, args.approved_by)
         if args.submit:
-            submit_report(store, stats, officer=args.officer, prepared_by=args.prepared_by,
+            # Head-only (the store refuses anyone else): the head logs in, --officer alone proves nothing.
+            submit_report(store, stats, officer=acting_officer(args, store), prepared_by=args.prepared_by,
                           approved_by=args.approved_by)
             print("Đã ghi báo cáo kỳ, sẽ gửi lên tỉnh khi đồng bộ" if lang == "vi"
                   else "Period report recorded; the next sync sends it to the province")

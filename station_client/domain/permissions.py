@@ -40,9 +40,11 @@ MANAGE_ACCOUNTS = Action("accounts.manage", "quản lý tài khoản cán bộ",
 RETENTION_PURGE = Action("retention.purge", "xoá thông tin cá nhân của vụ việc đã kết thúc theo thời hạn lưu giữ",
                          "redact closed cases past the retention period")
 BACKUP_RESTORE = Action("backup.restore", "khôi phục dữ liệu từ bản sao lưu", "restore data from a backup")
+STAT_REPORT_SUBMIT = Action("stat_report.submit", "gửi báo cáo thống kê kỳ lên Công an tỉnh",
+                            "submit the period statistics report to the province")
 
 HEAD_ONLY: tuple[Action, ...] = (RECORD_DELETE, CONFLICT_DISCARD, CONFLICT_RESTORE, STATION_SETTINGS,
-                                 MANAGE_ACCOUNTS, RETENTION_PURGE, BACKUP_RESTORE)
+                                 MANAGE_ACCOUNTS, RETENTION_PURGE, BACKUP_RESTORE, STAT_REPORT_SUBMIT)
 
 # Deleting any of these is the station head's decision: a resident, a household or a case file is evidence of
 # what the station did, and a delete syncs to the province. A household membership or residence line is an
@@ -50,6 +52,10 @@ HEAD_ONLY: tuple[Action, ...] = (RECORD_DELETE, CONFLICT_DISCARD, CONFLICT_RESTO
 HEAD_ONLY_DELETE_KINDS: frozenset[str] = frozenset({
     "person", "household", "dossier", "crime_report", "petition", "mediation_case", "admin_violation",
 })
+
+# Kinds whose every local write (create or update) is the head's: a period report submitted to the province
+# speaks for the station, as the head's signature on the paper form does.
+HEAD_ONLY_WRITE_KINDS: dict[str, Action] = {"stat_report": STAT_REPORT_SUBMIT}
 
 # Settings that decide who the station is and where its data goes: a changed server address would send a
 # commune's records elsewhere. Language, printer and idle lock stay each officer's business.
@@ -66,7 +72,7 @@ def head_only_action(op: str, kind: str | None = None, fields: dict[str, Any] | 
     if op == "delete":
         return RECORD_DELETE if kind in HEAD_ONLY_DELETE_KINDS else None
     if op in ("create", "update"):
-        return None
+        return HEAD_ONLY_WRITE_KINDS.get(kind or "")
     if op == "setting":
         return STATION_SETTINGS if set(fields or ()) & HEAD_ONLY_SETTINGS else None
     for action in HEAD_ONLY:

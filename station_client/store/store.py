@@ -144,8 +144,14 @@ class Store:
         row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
         return row[0] if row else default
 
-    def set_setting(self, key: str, value: str | None) -> None:
+    def set_setting(self, key: str, value: str | None, *, officer: str | None = None) -> None:
+        """Set a station setting. A head-only one (``permissions.HEAD_ONLY_SETTINGS``: who the station is, where
+        its data goes) that actually changes needs ``officer`` to be the station head or a ``system:`` actor —
+        checked here, below every UI, inside the write's transaction. Without ``officer`` such a change is refused
+        once the station has accounts: a caller that forgets to say who acts must not slip through."""
         with self.transaction():
+            if key in permissions.HEAD_ONLY_SETTINGS and self.get_setting(key) != value:
+                self.authorize(permissions.head_only_action("setting", fields={key: value}), officer or "")
             self.conn.execute("INSERT INTO settings(key, value) VALUES (?, ?) "
                               "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
 
@@ -235,6 +241,7 @@ class Store:
                expected_version: int | None = None) -> dict[str, Any]:
         kind = get_kind(kind_name)
         self._check_local_write(kind)
+        self.authorize(permissions.head_only_action("update", kind.name), officer)
         with self.transaction():
             row = self.conn.execute(f"SELECT * FROM {kind.table} WHERE id = ?", (record_id,)).fetchone()
             if row is None or row["deleted"]:
@@ -322,6 +329,8 @@ class Store:
     def _create(self, kind: RecordKind, values: dict[str, Any], officer: str, record_id: str | None,
                 prev_hash: str) -> dict[str, Any]:
         self._check_local_write(kind)
+        # A dict lookup for most kinds; an account read only for the few head-only ones (a period report).
+        self.authorize(permissions.head_only_action("create", kind.name), officer)
         clean, problems = kind.coerce(values)
         record = kind.empty_record() | clean
         problems += kind.validate(record)

@@ -71,5 +71,5 @@ def save_options(store: Store, values: dict[str, Any], *, officer: str | None = 
                     officer or permissions.SYSTEM_SETUP)
     with store.transaction():
         for key, value in raw.items():
-            store.set_setting(key, value)
+            store.set_setting(key, value, officer=officer or permissions.SYSTEM_SETUP)  # checked again there
     return load_options(store)

@@ -3,6 +3,8 @@ through the store API; the head can; system actors and account-less stations kee
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from station_client.domain import permissions
@@ -108,3 +110,82 @@ def test_the_table_is_data() -> None:
     assert permissions.head_only_action("accounts.manage") is permissions.MANAGE_ACCOUNTS
     with pytest.raises(ValueError):
         permissions.head_only_action("nonsense")
+
+
+def test_head_only_settings_and_period_reports_are_refused_in_the_store(store: Store) -> None:
+    """Below every UI: ``Store.set_setting`` of a head-only key and a period report (``stat_report``) refuse an
+    officer (Vietnamese and English) and change nothing; the head, ``system:`` actors and other keys pass."""
+    from station_client.domain.statistics import Period
+    from station_client.store.statistics import station_stats, submit_report
+
+    _station(store)
+    store.set_setting("sync.server_url", "https://tinh.example.vn", officer="truong")
+    outbox = store.conn.execute("SELECT count(*) FROM outbox").fetchone()[0]
+    audit_rows = store.conn.execute("SELECT count(*) FROM audit").fetchone()[0]
+    for who in ("canbo1", None, "nobody"):  # an officer, nobody said, a name that is no account
+        with pytest.raises(PermissionDenied) as refused:
+            store.set_setting("sync.server_url", "https://evil.example", officer=who)
+        assert "Trưởng Công an" in refused.value.vi and "station head" in refused.value.en
+    assert store.get_setting("sync.server_url") == "https://tinh.example.vn"
+    store.set_setting("sync.server_url", "https://tinh.example.vn", officer="canbo1")  # no change: no decision
+    store.set_setting("ui.language", "en", officer="canbo1")  # an officer's own business
+    store.set_setting("station.name", "Công an xã A", officer=permissions.SYSTEM_SETUP)
+    with pytest.raises(PermissionDenied):
+        save_options(store, {"station.name": "Khác"}, officer="canbo1")
+    assert store.get_setting("station.name") == "Công an xã A"
+
+    stats = station_stats(store.conn, Period.month(2026, 10))
+    with pytest.raises(PermissionDenied) as refused:
+        submit_report(store, stats, officer="canbo1")
+    assert "báo cáo thống kê" in refused.value.vi and "period statistics report" in refused.value.en
+    with pytest.raises(PermissionDenied):  # the write path itself, not only the helper
+        store.create("stat_report", {"period": "2026-10"}, officer="canbo1")
+    assert store.count("stat_report") == 0
+    assert store.conn.execute("SELECT count(*) FROM outbox").fetchone()[0] == outbox
+    assert store.conn.execute("SELECT count(*) FROM audit").fetchone()[0] == audit_rows
+    rid = submit_report(store, stats, officer="truong")["id"]
+    with pytest.raises(PermissionDenied):
+        store.update("stat_report", rid, {"note": "sửa"}, officer="canbo1")
+    store.update("stat_report", rid, {"note": "sửa"}, officer="truong")
+
+
+def test_headless_restore_and_report_submit_need_the_head(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+
+    from station_client import cli
+    from station_client.store.backup import backup
+
+    home = tmp_path / "station"
+    home.mkdir()
+    db = home / "station.db"
+    with Store.open(db) as store:
+        _station(store)
+        rid = store.create("person", person(), officer="canbo1")["id"]
+    saved = tmp_path / "saved.db"
+    backup(db, saved)
+    with Store.open(db) as store:
+        store.update("person", rid, {"occupation": "Nông dân"}, officer="canbo1")
+    base = ["--data-dir", str(home)]
+
+    def refused(*argv: str, stdin: str = "") -> str:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        assert cli.main([*base, *argv]) == 1
+        return capsys.readouterr().err
+
+    err = refused("--user", "canbo1", "--password-stdin", "restore", str(saved), stdin="lan12345pass\n")
+    assert "Chỉ Trưởng Công an" in err and "Only the station head may restore" in err
+    assert "--user" in refused("restore", str(saved))  # no login: told how to log in
+    err = refused("--user", "canbo1", "--password-stdin", "stats", "--period", "2026-10", "--submit",
+                  stdin="lan12345pass\n")
+    assert "Chỉ Trưởng Công an" in err and "Only the station head may submit" in err
+    assert "--user" in refused("stats", "--period", "2026-10", "--submit", "--officer", "truong")  # a claim only
+    assert not list(home.glob("*.before-restore-*"))  # the restore never started
+    with Store.open(db) as store:
+        assert store.count("stat_report") == 0
+        assert store.get("person", rid)["occupation"] == "Nông dân"
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("matkhau2025\n"))
+    assert cli.main([*base, "--user", "truong", "--password-stdin", "restore", str(saved)]) == 0
+    with Store.open(db) as store:
+        assert store.get("person", rid)["occupation"] != "Nông dân"
