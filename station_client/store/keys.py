@@ -268,6 +268,37 @@ def has_officer_key(db_path: str | Path, username: str) -> bool:
     return False
 
 
+# ----------------------------------------------------------------------------- the station's name, in clear
+STATION_NAME_MAX = 200
+
+
+def station_name(db_path: str | Path) -> str:
+    """The station's display name kept in clear in the key file, for the login page and the window title of a
+    locked station (the name lives in the database, which cannot be read before a login). Not personal data and
+    not a secret: whoever holds the file learns which station it belongs to, as the folder already tells them.
+    Unauthenticated too (anyone who can write the file can change it): it is shown, never trusted. '' if none."""
+    with contextlib.suppress(KeyFileError):
+        name = load(keys_path(db_path)).get("station_name")
+        return name if isinstance(name, str) else ""
+    return ""
+
+
+def set_station_name(db_path: str | Path, name: str) -> bool:
+    """Keep ``name`` in the key file (if there is one and it differs). True if the file was written. The key
+    file is read-modify-written: call it where the other writers of the file are serialised (the writer
+    thread, after a login)."""
+    path = keys_path(db_path)
+    if not path.exists():
+        return False
+    clean = " ".join(str(name or "").split())[:STATION_NAME_MAX]
+    data = load(path)
+    if data.get("station_name", "") == clean:
+        return False
+    data["station_name"] = clean
+    save(path, data)
+    return True
+
+
 # ------------------------------------------------------------------------------------------------ unlocking
 _WRONG = ("Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong username or password.")
 

@@ -83,6 +83,23 @@ def after_login(store: Store, username: str, password: str) -> None:
     account_store.take_issued(store)  # accounts the province issued since: their entries (``password_issued``)
 
 
+STATION_NAME_SETTING = "station.name"  # the option ui/options.py declares
+
+
+def remember_station_name(store: Store) -> bool:
+    """Copy the station's name from its settings into the key file's clear part (``keys.set_station_name``), so
+    the next start shows it on the login page of the locked station. For the writer thread after a setup or a
+    login (the key file's other writers there are serialised with it). True if the key file was written."""
+    if not keys.keys_path(store.path).exists():
+        return False
+    return keys.set_station_name(store.path, store.get_setting(STATION_NAME_SETTING) or "")
+
+
+def station_name(db_path: str | Path) -> str:
+    """The name to show before a login: a locked station's, from its key file ('' when plain or unknown)."""
+    return keys.station_name(db_path) if keys.keys_path(db_path).exists() else ""
+
+
 def setup(db_path: str | Path, username: str, password: str, confirm: str | None = None, *,
           full_name: str = "-") -> None:
     """First run of an encrypted station: the data key, held, and the key file with the head's entry, written

@@ -207,7 +207,7 @@ class LoginPage(_Card):
 
     def retranslate(self) -> None:
         super().retranslate()
-        name = self.context.options.get("station.name") or ""
+        name = self.context.options.get("station.name") or self._locked_station_name()
         if self.locked_for is not None:
             self.heading.setText(self.tr("Màn hình đã khoá"))
             self.sub.setText(self.tr("%1 đang đăng nhập. Nhập mật khẩu để mở khoá.")
@@ -243,6 +243,13 @@ class LoginPage(_Card):
             else:
                 self.username.setFocus()
         self.retranslate()
+
+    def _locked_station_name(self) -> str:
+        """A locked station's options cannot be read before the login: its name comes from the key file."""
+        try:
+            return unlocking.station_name(self.context.tasks.db_path)
+        except OSError:
+            return ""
 
     def _locked_store(self) -> bool:
         try:

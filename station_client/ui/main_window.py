@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from ..domain.accounts import Account
 from ..resources import resource_path
+from ..store import unlock as unlocking
 from . import sections as registry
 from .context import AppContext
 from .gate import FirstRunPage, LoginPage
@@ -234,6 +235,10 @@ class MainWindow(QMainWindow):
         self._set_working(True)
         self.idle.timer.start()
         self.retranslate()
+        # An encrypted station keeps its name in the key file too, for the next start's login page (on the
+        # writer: the key file's other writes after a login happen there, one at a time).
+        self.context.write(unlocking.remember_station_name, None,
+                           lambda exc: log.warning("station name not kept in the key file: %s", exc))
 
     def lock(self) -> None:
         if self.context.officer is None or self.stack.currentWidget() is not self.workspace:
@@ -263,7 +268,7 @@ class MainWindow(QMainWindow):
         super().changeEvent(event)
 
     def retranslate(self) -> None:
-        name = self.context.options.get("station.name") or ""
+        name = self.context.options.get("station.name") or unlocking.station_name(self.context.tasks.db_path)
         self.setWindowTitle(self.tr("Phần mềm Công an xã/phường") + (f" — {name}" if name else ""))
         self.lock_button.setText(self.tr("Khoá (Ctrl+L)"))
         officer = self.context.officer

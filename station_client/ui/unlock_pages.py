@@ -82,11 +82,13 @@ class RecoveryKeyPage(_Card):
         from datetime import date
         from html import escape
 
+        from .i18n import format_date
+
         station = escape(str(self.context.options.get("station.name") or ""))
         key = escape(self.key_label.text())
         return (f"<h2>{escape(self.tr('Khoá khôi phục dữ liệu'))}</h2><p>{station}</p>"
                 f"<p style='font-family: monospace; font-size: 20pt; font-weight: bold'>{key}</p>"
-                f"<p>{date.today().isoformat()}</p><p>{escape(self.sub.text())}</p>"
+                f"<p>{format_date(date.today())}</p><p>{escape(self.sub.text())}</p>"  # dd/mm/yyyy on paper too
                 "<br><p>Trưởng Công an xã/phường: ..................... Cán bộ PA tỉnh: .....................</p>")
 
     def print_key(self) -> None:
