@@ -33,6 +33,26 @@ from .officers import OfficersBox
 from .sections import Section, register_section
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}  # each in its own language, never translated
+LABEL_MAX = 280  # px: a longer label wraps instead of pushing every field of the page to the right
+
+
+def _align_labels(root: QWidget, labels: list[QLabel]) -> None:
+    """One label column for every box of the page: each QFormLayout sizes its own, so the boxes' fields
+    started at five different x positions (screenshot). The longest label sets the width, up to LABEL_MAX."""
+    shown = [label for label in labels if label.isVisibleTo(root)]  # an officer's page has fewer rows
+    widths = {id(label): label.fontMetrics().horizontalAdvance(label.text()) + 6 for label in shown}
+    width = min(LABEL_MAX, max(widths.values(), default=0))
+    for label in shown:
+        label.setWordWrap(widths[id(label)] > width)
+        label.setFixedWidth(width)
+
+
+def _right(button: QPushButton) -> QHBoxLayout:
+    """A form's action button at the right, its natural size (a row of its own stretched it full width)."""
+    row = QHBoxLayout()
+    row.addStretch(1)
+    row.addWidget(button)
+    return row
 
 
 def _printers() -> list[str]:
@@ -138,7 +158,7 @@ class SettingsView(QWidget):
         self.retention_form = QFormLayout(self.retention_box)
         self.l_retention = QLabel()
         self.retention_form.addRow(self.l_retention, self.retention_years)
-        self.retention_form.addRow(self.retention_button)
+        self.retention_form.addRow(_right(self.retention_button))
         self.retention_form.addRow(self.retention_status)
         # Accounts
         self.old_pw, self.new_pw, self.new_pw2 = _password(), _password(), _password()
@@ -156,13 +176,13 @@ class SettingsView(QWidget):
         self.acc_form.addRow(self.l_old, self.old_pw)
         self.acc_form.addRow(self.l_new, self.new_pw)
         self.acc_form.addRow(self.l_new2, self.new_pw2)
-        self.acc_form.addRow(self.change_pw)
+        self.acc_form.addRow(_right(self.change_pw))
         self.head_rows = (self.l_user, self.acc_user, self.l_name, self.acc_name, self.l_pw, self.acc_pw,
                           self.add_account)
         self.acc_form.addRow(self.l_user, self.acc_user)
         self.acc_form.addRow(self.l_name, self.acc_name)
         self.acc_form.addRow(self.l_pw, self.acc_pw)
-        self.acc_form.addRow(self.add_account)
+        self.acc_form.addRow(_right(self.add_account))
         self.acc_form.addRow(self.account_status)
 
         inner = QWidget()
@@ -396,6 +416,8 @@ class SettingsView(QWidget):
         self.l_name.setText(self.tr("Họ và tên"))
         self.l_pw.setText(self.tr("Mật khẩu ban đầu"))
         self.add_account.setText(self.tr("Tạo tài khoản cán bộ"))
+        _align_labels(self, [self.l_language, self.l_idle, self.l_server, self.l_interval, self.l_code, self.l_printer,
+                       self.l_retention, self.l_old, self.l_new, self.l_new2, self.l_user, self.l_name, self.l_pw])
 
 
 register_section(Section(id="settings", title=lambda: QCoreApplication.translate("Sections", "Cài đặt"),

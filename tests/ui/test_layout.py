@@ -30,3 +30,27 @@ def test_resident_columns_fit_their_bold_headers(qtbot, app_factory, data_dir) -
     qtbot.waitUntil(lambda: residents.table.model().headerData(0, Qt.Orientation.Horizontal) == "Full name")
     assert _cut_headers(residents.table) == []
     app.context.set_language("vi")
+
+
+def test_settings_boxes_share_one_label_column(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
+    """Each box of Settings is its own form: their fields started at five different x positions. One column
+    now, in both languages; the long retention label wraps rather than pushing every field right; the forms'
+    buttons keep their natural width."""
+    app = logged_in(qtbot, app_factory, data_dir)
+    ws = app.window.workspace
+    ws.show_section("settings")
+    view = ws.widgets["settings"]
+    fields = (view.language, view.idle, view.server, view.interval, view.printer, view.retention_years,
+              view.old_pw, view.new_pw, view.acc_user)
+
+    def lefts() -> set[int]:
+        return {w.mapTo(view, w.rect().topLeft()).x() for w in fields}
+
+    qtbot.waitUntil(lambda: len(lefts()) == 1)
+    assert view.l_retention.width() <= 280 and view.l_retention.wordWrap()
+    for button in (view.change_pw, view.retention_button):
+        assert button.width() < view.account_box.width() / 2
+    app.context.set_language("en")
+    qtbot.waitUntil(lambda: view.l_language.text() == "Language")
+    qtbot.waitUntil(lambda: len(lefts()) == 1)
+    app.context.set_language("vi")
