@@ -159,3 +159,19 @@ def test_audit_travels_in_offline_bundles(tmp_path: Path, server) -> None:
         add_people(store, 1, seed=78)
     report = a.sync()
     assert report.ok and report.audit_pushed == 1 and report.audit_refused is None
+
+
+def test_a_long_audit_history_ships_over_several_cycles(tmp_path: Path, server) -> None:
+    """A bounded number of audit batches per cycle: new records never wait behind hours of history."""
+    from dataclasses import replace
+
+    from .conftest import FAST
+
+    config = replace(FAST, audit_batch=5, audit_batches_per_cycle=2)
+    a = make_station(tmp_path, server, "a")
+    with a.open() as store:
+        add_people(store, 23, seed=72)
+    pushed = [a.sync(config=config).audit_pushed for _ in range(4)]
+    assert pushed == [10, 10, 3, 0]
+    code, report = _server_verify(server, a.station_id)
+    assert code == 0 and report["entries"] == 23
