@@ -273,11 +273,13 @@ class Store:
             # pending change of this record (its create, sent but unacknowledged after a kill or a lost answer)
             # carries the full state and is applied first, so the officer's changed fields suffice; sending the
             # fields they did not touch at base 0 would clash with the province's later edits of those fields.
-            full = row["server_version"] == 0 and self.conn.execute(
+            # During a resync a record the province has is based on the version kept aside (``base_version``).
+            base = self.base_version(kind, record_id, row)
+            full = base == 0 and self.conn.execute(
                 "SELECT 1 FROM outbox WHERE kind = ? AND record_id = ? AND state = 'pending' AND op = 'upsert' "
                 "LIMIT 1", (kind.name, record_id)).fetchone() is None
             payload = new_fields if full else {f: new_fields[f] for f in diff}
-            change_id = self._enqueue(kind, record_id, "upsert", row["server_version"], payload, officer, now)
+            change_id = self._enqueue(kind, record_id, "upsert", base, payload, officer, now)
             self._audit(kind, record_id, "update", diff, officer, now, change_id,
                         record_hash(kind, record_id, new_fields, False), self._last_hash())
             self.note_change(kind.name, record_id, sync_state=True)
@@ -300,7 +302,8 @@ class Store:
             self.conn.execute(
                 f"UPDATE {kind.table} SET deleted = 1, version = version + 1, updated_at = ?, updated_by = ?, "
                 "sync_state = 'pending', sync_note = NULL WHERE id = ?", (now, officer, record_id))
-            change_id = self._enqueue(kind, record_id, "delete", row["server_version"], {}, officer, now)
+            change_id = self._enqueue(kind, record_id, "delete", self.base_version(kind, record_id, row), {},
+                                      officer, now)
             self._audit(kind, record_id, "delete", {"deleted": [False, True]}, officer, now, change_id,
                         record_hash(kind, record_id, current, True), self._last_hash())
             self.note_change(kind.name, record_id, sync_state=True)
@@ -319,6 +322,16 @@ class Store:
             return
         vi, en = permissions.refusal(action)
         raise PermissionDenied(vi, en)
+
+    def base_version(self, kind: RecordKind, record_id: str, row: sqlite3.Row) -> int:
+        """The province version a local change of this record is based on: its ``server_version``, or while a
+        resync has set that to 0 and not yet re-pulled the record, the version the station knew before
+        (``resync_bases``, kept only when the province's history is intact). 0: the province may not have it."""
+        if row["server_version"]:
+            return int(row["server_version"])
+        kept = self.conn.execute("SELECT server_version FROM resync_bases WHERE kind = ? AND record_id = ?",
+                                 (kind.name, record_id)).fetchone()
+        return int(kept[0]) if kept else 0
 
     # --------------------------------------------------------------- internals
     def _check_local_write(self, kind: RecordKind) -> None:

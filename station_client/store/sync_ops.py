@@ -517,6 +517,8 @@ def apply_response(store: Store, changes: Sequence[OutboxChange], response: Resp
             if not response.more and get_state(store, RESYNC) == "1":
                 _put(conn, RESYNC, None)
                 _put(conn, RESYNC_REASON, None)
+                # Every record the province has now carries its version again; one still at 0 is not there.
+                conn.execute("DELETE FROM resync_bases")
                 report.requeued = _requeue_orphans(store)
                 report.resync_done = True
         for key, value in response.extra_state.items():
@@ -532,13 +534,19 @@ def apply_response(store: Store, changes: Sequence[OutboxChange], response: Resp
 
 
 # ------------------------------------------------------------------------------------- epoch and resync
-def start_resync(store: Store, reason: str, *, new_epoch: str | None = None) -> int:
+def start_resync(store: Store, reason: str, *, new_epoch: str | None = None, history_intact: bool = False) -> int:
     """Pull the whole scope again from cursor 0.
 
     Every record's ``server_version`` is set to 0 so that the province's versions are taken as they come
     (after a restore they may be lower than what the station saw). With ``new_epoch`` (the province's database
     was restored) every change acknowledged under another epoch is pending again: the server acknowledges what
     it still has as duplicates and applies what it lost. Returns how many changes were queued again.
+
+    ``history_intact`` (a digest mismatch: the province lost nothing, the station's versions are versions it
+    gave): the versions are kept aside in ``resync_bases`` until the re-pull ends, so an edit made before the
+    re-pull reaches its record is based on that version with the changed fields only (``Store.base_version``).
+    Otherwise (a restored province, a cursor ahead of its head) those versions may not exist there any more and
+    must not serve as a base: the edit sends the whole record at base 0, as on a first sync.
     """
     requeued = 0
     with store.transaction() as conn:
@@ -547,7 +555,15 @@ def start_resync(store: Store, reason: str, *, new_epoch: str | None = None) -> 
                 "UPDATE outbox SET state = 'pending', acked_at = NULL, result = NULL "
                 "WHERE state = 'acked' AND (acked_epoch IS NULL OR acked_epoch != ?)", (new_epoch,)).rowcount
             _put(conn, EPOCH, new_epoch)
+        if not history_intact:
+            conn.execute("DELETE FROM resync_bases")
         for kind in KINDS.values():
+            if history_intact and kind.scope == "commune" and not kind.province_only:
+                # A second mismatch during a resync keeps what the first set aside for records not re-pulled yet.
+                conn.execute(f"INSERT INTO resync_bases(kind, record_id, server_version) SELECT ?, id, "
+                             f"server_version FROM {kind.table} WHERE server_version != 0 "
+                             "ON CONFLICT(kind, record_id) DO UPDATE SET server_version = excluded.server_version",
+                             (kind.name,))
             conn.execute(f"UPDATE {kind.table} SET server_version = 0 WHERE server_version != 0")
             if requeued:
                 conn.execute(f"UPDATE {kind.table} SET sync_state = 'pending', sync_note = NULL WHERE id IN "
@@ -672,7 +688,8 @@ def resolve_conflict(store: Store, conflict_id: str, chosen_values: dict[str, An
                      "updated_by = ? WHERE id = ?", (*values.values(), int(now_deleted), now, officer, c["record_id"]))
         conn.execute("INSERT INTO outbox(change_id, kind, record_id, op, base_version, fields, resolves, created_at, "
                      "officer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     (change_id, kind.name, c["record_id"], op, row["server_version"], canonical_json(payload),
+                     (change_id, kind.name, c["record_id"], op, store.base_version(kind, c["record_id"], row),
+                      canonical_json(payload),
                       conflict_id, now, officer))
         conn.execute("UPDATE conflicts SET status = 'resolving', resolved_by = ? WHERE id = ?", (officer, conflict_id))
         store._audit(kind, c["record_id"], "resolve", diff | {"conflict": [None, conflict_id]}, officer, now, change_id,

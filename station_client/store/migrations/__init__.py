@@ -4,7 +4,7 @@ Rules: a migration, once released, never changes (stations offline for weeks wil
 module ``mNNNN_*.py`` and list it below, in number order. Each is recorded in ``schema_migrations`` when
 applied, so independent migrations apply whatever order they landed in. Numbers reserved for work in
 progress: 2 dossiers, procedures and calendar; 3 reports, petitions, mediation, violations; 4 officer accounts;
-5 sync additions; 6 statistics; 7 security; 8 statistics reports.
+5 sync additions; 6 statistics; 7 security; 8 statistics reports; 9 resync bases.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from . import (
     m0006_statistics,
     m0007_security,
     m0008_stat_reports,
+    m0009_resync_bases,
 )
 
 
@@ -41,6 +42,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "statistics: dossiers by result time", m0006_statistics.apply),
     Migration(7, "security: officer accounts issued by the province, must-change passwords", m0007_security.apply),
     Migration(8, "period reports submitted to the province", m0008_stat_reports.apply),
+    Migration(9, "sync: versions known to the province kept aside during a resync", m0009_resync_bases.apply),
 )
 
 LATEST = max(m.version for m in MIGRATIONS)
