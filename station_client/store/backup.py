@@ -71,7 +71,7 @@ def backup(db_path: Path, dest: Path) -> BackupInfo:
         tmp.unlink(missing_ok=True)
         raise StoreError(f"Bản sao lưu bị lỗi khi kiểm tra ({ok}).", f"The backup failed its check ({ok}).")
     if key is not None:  # the wrapped keys travel with the backup, written first: never a copy without them
-        keys.save(backup_keys_path(dest), keys.load(keys.keys_path(db_path)))
+        keys.save(backup_keys_path(dest), keys.load(keys.keys_path(db_path)), lock=False)  # a new file: no lock
     tmp.replace(dest)
     return inspect(dest, key=key)
 

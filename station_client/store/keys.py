@@ -20,6 +20,10 @@ import hmac
 import json
 import os
 import secrets
+import sys
+import threading
+import time
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -161,20 +165,118 @@ def load(path: str | Path) -> dict[str, Any]:
     return data
 
 
-def save(path: str | Path, data: dict[str, Any]) -> None:
-    """Write atomically and durably, readable by the owner only: a crash leaves the old file or the new one."""
+def save(path: str | Path, data: dict[str, Any], *, lock: bool = True) -> None:
+    """Write atomically and durably, readable by the owner only: a crash leaves the old file or the new one.
+    Under the key file's lock (``locked``): writers share one temporary name. A change of part of the file goes
+    through ``updating`` instead, which reads the file under the same lock. ``lock=False`` for a copy that no
+    other process writes (the key file beside a new backup), so no lock file is left on the backup's medium."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.unlink(missing_ok=True)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.write(fd, json.dumps(data, indent=1, sort_keys=True).encode())
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
+    with locked(path) if lock else contextlib.nullcontext():
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.unlink(missing_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, json.dumps(data, indent=1, sort_keys=True).encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+        fsync_dir(path.parent)
+
+
+# The key file is read-modify-written by whichever process changes it (the app, a headless command, the task
+# scheduler's sync): without a lock, two changes in the same instant keep only the last write, e.g. a new
+# officer's entry lost to another process's wrong-password count. The lock is a separate file because the key
+# file itself is replaced (a new inode) by every write. Threads of one process take the same lock in turn; a
+# thread that holds it may take it again (``save`` inside ``updating``).
+LOCK_SUFFIX = ".lock"
+LOCK_TIMEOUT_S = 30.0  # a writer holds the lock for one scrypt and one fsync'd write: milliseconds
+_thread_lock = threading.RLock()
+_held: dict[str, int] = {}  # lock file -> depth, for the thread holding _thread_lock
+
+
+@contextlib.contextmanager
+def locked(path: str | Path) -> Iterator[None]:
+    """Hold the exclusive lock of key file ``path`` (``<path>.lock``: fcntl on POSIX, msvcrt on Windows)."""
+    lock_path = Path(path).with_name(Path(path).name + LOCK_SUFFIX)
+    name = str(lock_path.absolute())
+    with _thread_lock:
+        if _held.get(name):
+            _held[name] += 1
+            try:
+                yield
+            finally:
+                _held[name] -= 1
+            return
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            _lock_fd(fd, lock_path)
+            _held[name] = 1
+            try:
+                yield
+            finally:
+                _held.pop(name, None)
+                _unlock_fd(fd)
+        finally:
+            os.close(fd)
+
+
+def _busy(lock_path: Path) -> KeyFileError:
+    return KeyFileError(f"Tệp khoá đang được một chương trình khác ghi quá lâu ({lock_path.name}); thử lại sau.",
+                        f"Another program has been writing the key file for too long ({lock_path.name}); "
+                        "try again later.")
+
+
+if sys.platform == "win32":
+    import msvcrt
+
+    def _lock_fd(fd: int, lock_path: Path) -> None:
+        # LK_NBLCK on the first byte (allowed past the end of the file), retried: LK_LOCK gives up after 10 s.
+        deadline = time.monotonic() + LOCK_TIMEOUT_S
+        os.lseek(fd, 0, os.SEEK_SET)
+        while True:
+            try:
+                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise _busy(lock_path) from None
+                time.sleep(0.01)
+
+    def _unlock_fd(fd: int) -> None:
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+else:
+    import fcntl
+
+    def _lock_fd(fd: int, lock_path: Path) -> None:
+        deadline = time.monotonic() + LOCK_TIMEOUT_S
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:  # a writer stuck for this long: say so rather than hang
+                    raise _busy(lock_path) from None
+                time.sleep(0.005)
+
+    def _unlock_fd(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def updating(path: str | Path) -> Iterator[dict[str, Any]]:
+    """Read-modify-write the key file under its lock: the caller changes the dict it gets, which is written back
+    if it changed (an exception writes nothing). Keep slow work (scrypt) outside, before the ``with``."""
+    path = Path(path)
+    with locked(path):
+        data = load(path)
+        before = json.dumps(data, sort_keys=True)
+        yield data
+        if json.dumps(data, sort_keys=True) != before:
+            save(path, data)
 
 
 def fsync_dir(folder: Path) -> None:
@@ -219,12 +321,11 @@ def add_officer_key(db_path: str | Path, data_key: bytes, username: str, passwor
                     n: int | None = None) -> None:
     """Give an officer (new, or whose password the station head reset) an entry under ``password``. Needs the
     data key: the caller is logged in (``connection.held_key(db_path)``)."""
-    path = keys_path(db_path)
-    data = load(path)
-    if data.get("key_id") != key_id(data_key):
-        raise KeyFileError("Khoá dữ liệu không khớp với tệp khoá.", "The data key does not match the key file.")
-    data["officers"][_user(username)] = _wrap(data_key, password, _officer_aad(_user(username)), n=n)
-    save(path, data)
+    entry = _wrap(data_key, password, _officer_aad(_user(username)), n=n)  # the slow part, outside the lock
+    with updating(keys_path(db_path)) as data:
+        if data.get("key_id") != key_id(data_key):
+            raise KeyFileError("Khoá dữ liệu không khớp với tệp khoá.", "The data key does not match the key file.")
+        data["officers"][_user(username)] = entry
 
 
 def rewrap_for_password(db_path: str | Path, username: str, new_password: str, *, data_key: bytes | None = None,
@@ -248,18 +349,14 @@ def add_officer_key_from_hash(db_path: str | Path, username: str, password_hash:
     entry = legacy_entry(key, username, password_hash) if key is not None else None
     if entry is None:
         return
-    path = keys_path(db_path)
-    data = load(path)
-    data["officers"][_user(username)] = entry
-    save(path, data)
+    with updating(keys_path(db_path)) as data:
+        data["officers"][_user(username)] = entry
 
 
 def remove_officer_key(db_path: str | Path, username: str) -> None:
     """An officer account disabled or removed: their password no longer opens the data."""
-    path = keys_path(db_path)
-    data = load(path)
-    if data["officers"].pop(_user(username), None) is not None:
-        save(path, data)
+    with updating(keys_path(db_path)) as data:
+        data["officers"].pop(_user(username), None)
 
 
 def has_officer_key(db_path: str | Path, username: str) -> bool:
@@ -284,18 +381,15 @@ def station_name(db_path: str | Path) -> str:
 
 
 def set_station_name(db_path: str | Path, name: str) -> bool:
-    """Keep ``name`` in the key file (if there is one and it differs). True if the file was written. The key
-    file is read-modify-written: call it where the other writers of the file are serialised (the writer
-    thread, after a login)."""
+    """Keep ``name`` in the key file (if there is one and it differs). True if the file was written."""
     path = keys_path(db_path)
     if not path.exists():
         return False
     clean = " ".join(str(name or "").split())[:STATION_NAME_MAX]
-    data = load(path)
-    if data.get("station_name", "") == clean:
-        return False
-    data["station_name"] = clean
-    save(path, data)
+    with updating(path) as data:
+        if data.get("station_name", "") == clean:
+            return False
+        data["station_name"] = clean
     return True
 
 
@@ -324,12 +418,17 @@ def unlock_with_password(db_path: str | Path, username: str, password: str, *,
                             f"The account is locked after too many wrong passwords. Try again in {minutes} min.")
     key = _unwrap(entry, password, _officer_aad(user))
     if key is None or key_id(key) != data.get("key_id"):
-        failures = int(entry.get("failed", 0)) + 1
-        locked = failures >= account_rules.MAX_FAILURES
-        entry["failed"] = 0 if locked else failures
-        entry["locked_until"] = (now + timedelta(minutes=account_rules.LOCK_MINUTES)).isoformat() if locked else None
-        with contextlib.suppress(OSError):  # a read-only key file must not turn a wrong password into a crash
-            save(path, data)
+        # Counted on the file as it is now, under its lock: another process's count or change since our read
+        # is kept, not overwritten with the copy read before the (slow) unwrap.
+        failures, locked = int(entry.get("failed", 0)) + 1, False
+        with contextlib.suppress(OSError), updating(path) as fresh:  # a read-only key file must not crash
+            current = fresh["officers"].get(user)
+            if current is not None:
+                failures = int(current.get("failed", 0)) + 1
+                locked = failures >= account_rules.MAX_FAILURES
+                current["failed"] = 0 if locked else failures
+                current["locked_until"] = ((now + timedelta(minutes=account_rules.LOCK_MINUTES)).isoformat()
+                                           if locked else None)
         if locked:
             raise WrongPassword(
                 f"Sai mật khẩu {account_rules.MAX_FAILURES} lần: tài khoản bị khoá {account_rules.LOCK_MINUTES} phút.",
@@ -339,10 +438,13 @@ def unlock_with_password(db_path: str | Path, username: str, password: str, *,
     if entry.get("failed") or entry.get("locked_until") or entry.get("legacy"):
         # A legacy entry (made from the pre-encryption password hash, which old plaintext copies hold) is
         # replaced by one under a fresh salt now that the password is known.
-        data["officers"][user] = _wrap(key, password, _officer_aad(user)) if entry.get("legacy") else \
-            {k: v for k, v in entry.items() if k not in ("failed", "locked_until")}
-        with contextlib.suppress(OSError):
-            save(path, data)
+        fresh_entry = _wrap(key, password, _officer_aad(user)) if entry.get("legacy") else None
+        with contextlib.suppress(OSError), updating(path) as fresh:
+            current = fresh["officers"].get(user)
+            # Only the entry this password opened: one replaced meanwhile (a password change elsewhere) stays.
+            if current is not None and current.get("wrapped") == entry.get("wrapped"):
+                fresh["officers"][user] = fresh_entry or {k: v for k, v in current.items()
+                                                          if k not in ("failed", "locked_until")}
     hold_key(db_path, key)
     return key
 

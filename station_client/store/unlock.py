@@ -179,9 +179,8 @@ def new_recovery_key(db_path: str | Path) -> str:
     key = held_key(db_path)
     if key is None:
         raise StoreError("Chưa mở khoá dữ liệu (cần đăng nhập).", "The data is not unlocked (log in first).")
-    path = keys.keys_path(db_path)
-    data = keys.load(path)
     recovery = keys.new_recovery_key()
-    data["recovery"] = keys.new_keyfile(key, recovery)["recovery"]
-    keys.save(path, data)
+    entry = keys.new_keyfile(key, recovery)["recovery"]  # the scrypt, before taking the key file's lock
+    with keys.updating(keys.keys_path(db_path)) as data:
+        data["recovery"] = entry
     return recovery

@@ -343,7 +343,9 @@ def test_unattended_key_lives_only_in_a_real_os_keyring(tmp_path: Path, monkeypa
     monkeypatch.setattr("sys.stdin", io.StringIO(HEAD_PW + "\n"))
     assert main(["--data-dir", str(home), "--user", HEAD, "--password-stdin", "key", "remember"]) == 1
     assert "never saved to a plain file" in capsys.readouterr().err
-    assert sorted(p.name for p in home.iterdir()) == ["station.db", "station.keys"]
+    # Nothing but the data, its key file and the key file's (empty) lock file, taken by every key-file write.
+    assert sorted(p.name for p in home.iterdir()) == ["station.db", "station.keys", "station.keys.lock"]
+    assert (home / "station.keys.lock").stat().st_size == 0
     ring = _FakeKeyring()
     monkeypatch.setattr(key_commands, "_keyring", lambda: ring)
     forget_key()
