@@ -7,9 +7,14 @@ makes one conflict (the station and the province edit the same resident), opens 
 walks it like an officer: login, Today (the demo's counter work), residents, search "nguyen", a person, a
 resident who filed a dossier (their page lists it), that dossier, the dossier list, the crime-report register,
 the Statistics page (October, over a year of added history) and its printed period report (PDF, pdftoppm),
-households, a household, sync and the conflict review, settings, the lock screen, then English. Each screen is
-saved from the window (``QWidget.grab``) and the X root window is captured too (``import -window root``), so
-what the X server really drew can be checked. Last line: JSON with the files written.
+households, a household, sync and the conflict review, settings, the lock screen, then English. Then the forms
+in both languages (new resident, new household, dossier intake, crime-report intake, Settings scrolled to the
+retention box and the officers list), an officer's session (Settings without the head's boxes) and an officer
+whose password the head reset (the new-password page); last, a second, encrypted station: first-run setup, the
+recovery key page, and after a restart its locked login page (with the station's name from the key file) and
+the recovery page. Each screen is saved from the window (``QWidget.grab``) and the X root window is captured
+too (``import -window root``), so what the X server really drew can be checked. Last line: JSON with the files
+written. ``QT_QPA_PLATFORM=offscreen`` works too (no X captures then).
 """
 
 from __future__ import annotations
@@ -78,6 +83,20 @@ def add_history(station_db: Path, dossiers: int = 1200, seed: int = 8) -> None:
                                                                      cal), officer="truong")
 
 
+OFFICER = ("canbo", "Cán bộ Hộ tịch", "Hotich2026x")
+RESET = ("moi", "Lê Văn Mới", "Caplai2026x")
+
+
+def add_officers(station_db: Path, head: str) -> None:
+    """An officer to log in as, and one whose password the head has just reset (must choose their own)."""
+    from station_client.store import Store, accounts
+
+    with Store.open(station_db) as store:
+        for username, name, password in (OFFICER, RESET):
+            accounts.create_account(store, username, name, "officer", password, password, created_by=head)
+        accounts.reset_password(store, RESET[0], RESET[2], RESET[2], by=head)
+
+
 def period_report_png(view, out: Path, files: list[str]) -> None:  # type: ignore[no-untyped-def]
     """The period report the Statistics page prints, as a PDF, each page as a PNG (pdftoppm), and its first and
     last pages side by side (title and tables; the signature block) in one PNG."""
@@ -118,6 +137,7 @@ def main() -> int:
     try:
         login = prepare_station(work, args.residents, _Server(srv))  # type: ignore[arg-type]
         make_conflict(work / "station" / "station.db", srv)
+        add_officers(work / "station" / "station.db", login[0])
         add_history(work / "station" / "station.db")
 
         from PySide6.QtTest import QTest
@@ -138,11 +158,11 @@ def main() -> int:
                     raise TimeoutError(cond)
                 QTest.qWait(50)
 
-        def shot(name: str, x11: bool = False) -> None:
+        def shot(name: str, x11: bool = False, win=None) -> None:  # type: ignore[no-untyped-def]
             QTest.qWait(300)
             shot.n += 1  # type: ignore[attr-defined]
             path = out / f"{shot.n:02d}-{name}.png"  # type: ignore[attr-defined]
-            w.grab().save(str(path))
+            (win or w).grab().save(str(path))
             files.append(str(path))
             if x11 and os.environ.get("DISPLAY") and shutil.which("import"):
                 xpath = out / f"{path.stem}-x11.png"
@@ -230,12 +250,124 @@ def main() -> int:
         shot("reports-english")
         ws.show_section("statistics")
         shot("statistics-english")
+        shoot_forms(ws, shot, wait_for, "en")
         app.context.set_language("vi")
+        shoot_forms(ws, shot, wait_for, "vi")
+        shoot_officers(app, shot, wait_for, login)
         app.close()
+        shoot_locked_station(work / "locked", shot, wait_for)
     finally:
         srv.stop()
     print(json.dumps({"screens": files}, ensure_ascii=False))
     return 0
+
+
+def shoot_forms(ws, shot, wait_for, lang: str) -> None:  # type: ignore[no-untyped-def]
+    """The forms an officer fills in, empty, and Settings scrolled down to what the first screen hides."""
+    from PySide6.QtWidgets import QScrollArea
+
+    ws.show_section("residents")
+    residents = ws.widgets["residents"]
+    residents.new_person()
+    shot(f"nhan-khau-moi-{lang}")
+    residents.person.cancel()
+    ws.show_section("households")
+    households = ws.widgets["households"]
+    households.new_household()
+    shot(f"ho-gia-dinh-moi-{lang}")
+    households.show_list()
+    ws.show_section("dossiers")
+    dossiers = ws.widgets["dossiers"]
+    dossiers.new_dossier()
+    shot(f"tiep-nhan-ho-so-{lang}")
+    dossiers.show_list()
+    ws.show_section("reports")
+    register = ws.widgets["reports"].pages["crime_report"]
+    register.new_entry()
+    shot(f"tiep-nhan-to-giac-{lang}")
+    register.show_list()
+    ws.show_section("settings")
+    settings = ws.widgets["settings"]
+    scroll = settings.findChild(QScrollArea)
+    scroll.ensureWidgetVisible(settings.retention_box, 0, 0)
+    shot(f"cai-dat-luu-giu-{lang}")
+    wait_for(lambda: settings.officers.table.rowCount() > 0)
+    scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
+    shot(f"cai-dat-can-bo-{lang}")
+    scroll.verticalScrollBar().setValue(0)
+
+
+def shoot_officers(app, shot, wait_for, head: tuple[str, str]) -> None:  # type: ignore[no-untyped-def]
+    """Settings as an officer sees it; the new-password page of an officer whose password was reset."""
+    w = app.window
+
+    def log_in(username: str, password: str) -> None:
+        w.lock()
+        w.login.prepare(None)  # "another officer logs in"
+        w.login.username.setText(username)
+        w.login.password.setText(password)
+        w.login.submit()
+
+    log_in(*OFFICER[::2])
+    wait_for(lambda: w.stack.currentWidget() is w.workspace and app.context.officer.username == OFFICER[0])
+    w.workspace.show_section("settings")
+    shot("cai-dat-can-bo-thuong")
+    log_in(*RESET[::2])
+    wait_for(lambda: w.stack.currentWidget() is w.new_password)
+    shot("mat-khau-moi")
+    w.show_login()
+    w.login.username.setText(head[0])
+    w.login.password.setText(head[1])
+    w.login.submit()
+    wait_for(lambda: w.stack.currentWidget() is w.workspace and app.context.officer.username == head[0])
+
+
+def shoot_locked_station(folder: Path, shot, wait_for) -> None:  # type: ignore[no-untyped-def]
+    """An encrypted station: first run, the recovery key, then a new start, locked: login and recovery pages."""
+    from station_client.paths import db_path
+    from station_client.store import keys
+    from station_client.store.connection import forget_key
+    from station_client.ui.app import create_app
+    from station_client.ui.i18n import install_language
+
+    def both(app, name: str) -> None:  # type: ignore[no-untyped-def]
+        # A locked station has no settings to save the language into: switch the translators only.
+        shot(name, win=app.window)
+        app.context.language = "en"
+        install_language("en")
+        shot(f"{name}-en", win=app.window)
+        app.context.language = "vi"
+        install_language("vi")
+
+    shutil.rmtree(folder, ignore_errors=True)
+    forget_key()
+    app = create_app(folder, encrypt=True, start_sync=False)
+    w = app.window
+    w.resize(1280, 780)
+    w.show()
+    f = w.first_run.form.fields
+    for name, value in (("station_name", "Công an xã Bình Khê"), ("province_code", "22"),
+                        ("commune_code", "07069"), ("full_name", "Phạm Thị Thu Hà"), ("username", "thuha"),
+                        ("password", "Binhkhe2026x"), ("confirm", "Binhkhe2026x")):
+        f[name].widget.setText(value)
+    both(app, "thiet-lap-lan-dau")
+    w.first_run.submit()
+    wait_for(lambda: w.stack.currentWidget() is w.recovery_key_page)
+    both(app, "khoa-khoi-phuc")
+    w.recovery_key_page.written.setChecked(True)
+    w.recovery_key_page.button.click()
+    wait_for(lambda: keys.station_name(db_path(folder)) != "")
+    app.close()
+    forget_key()  # a new start: the station is locked
+    app = create_app(folder, encrypt=True, start_sync=False)
+    w = app.window
+    w.resize(1280, 780)
+    w.show()
+    both(app, "dang-nhap-tram-ma-hoa")
+    w.login.recover_link.click()
+    wait_for(lambda: w.stack.currentWidget() is w.recover_page)
+    both(app, "khoi-phuc-mat-khau")
+    app.close()
 
 
 if __name__ == "__main__":

@@ -54,3 +54,21 @@ def test_settings_boxes_share_one_label_column(qtbot, app_factory, data_dir) -> 
     qtbot.waitUntil(lambda: view.l_language.text() == "Language")
     qtbot.waitUntil(lambda: len(lefts()) == 1)
     app.context.set_language("vi")
+
+
+def test_new_household_form_sits_under_its_heading(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
+    """A new household has no members to show: the form and its buttons stay at the top (the spare height went
+    between them and the form floated mid-page, its Save button at the window's foot)."""
+    app = logged_in(qtbot, app_factory, data_dir)
+    app.window.resize(1280, 780)
+    ws = app.window.workspace
+    ws.show_section("households")
+    households = ws.widgets["households"]
+    households.new_household()
+    page = households.page
+    qtbot.waitUntil(lambda: page.form.isVisible() and page.heading.text() != "")
+    heading_bottom = page.heading.mapTo(page, page.heading.rect().bottomLeft()).y()
+    form_top = page.form.mapTo(page, page.form.rect().topLeft()).y()
+    save_top = page.save_button.mapTo(page, page.save_button.rect().topLeft()).y()
+    assert form_top - heading_bottom < 30, (heading_bottom, form_top)
+    assert save_top < page.height() / 2, (save_top, page.height())

@@ -101,6 +101,12 @@ class HouseholdPage(QWidget):
         layout.addLayout(buttons)
         layout.addLayout(member_bar)
         layout.addWidget(self.members, 1)
+        # Takes the members' room while they are hidden (a new household): without it the spare height went
+        # between the heading, the form and the buttons, and the form floated mid-page.
+        self.filler = QWidget()
+        self.filler.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        self.filler.hide()
+        layout.addWidget(self.filler, 1)
         self.context.changed.connect(self._changed)
         self.retranslate()
 
@@ -120,6 +126,7 @@ class HouseholdPage(QWidget):
     def _members_visible(self, visible: bool) -> None:
         for w in (self.members_title, self.members, self.add_member, self.add_existing):
             w.setVisible(visible)
+        self.filler.setVisible(not visible)
 
     def _loaded(self, details: dict[str, Any], refill: bool) -> None:
         if details["household"] is None:
