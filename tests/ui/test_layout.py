@@ -67,6 +67,7 @@ def test_new_household_form_sits_under_its_heading(qtbot, app_factory, data_dir)
     households.new_household()
     page = households.page
     qtbot.waitUntil(lambda: page.form.isVisible() and page.heading.text() != "")
+    qtbot.wait(100)  # the layout runs on the next event loop turn
     heading_bottom = page.heading.mapTo(page, page.heading.rect().bottomLeft()).y()
     form_top = page.form.mapTo(page, page.form.rect().topLeft()).y()
     save_top = page.save_button.mapTo(page, page.save_button.rect().topLeft()).y()
