@@ -172,9 +172,10 @@ def _authorize_restore(args: argparse.Namespace, db: Path) -> None:
 
     if not db.exists() or db.stat().st_size == 0:
         return
+    unreadable: tuple[type[Exception], ...] = (NotAStationDatabase, *DatabaseErrors)
     try:
         store = Store.open(db)
-    except (NotAStationDatabase, *DatabaseErrors):
+    except unreadable:
         return
     with store:
         store.authorize(permissions.BACKUP_RESTORE, acting_officer(args, store))
