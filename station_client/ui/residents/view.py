@@ -7,6 +7,7 @@ from PySide6.QtGui import QFontMetrics, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -25,7 +26,8 @@ from .person_page import PersonPage
 
 SEARCH_DELAY_MS = 150
 SEARCH_LIMIT = 200
-COLUMN_WIDTHS = (240, 100, 70, 140, 360)  # at least; widened to fit the bold header
+COLUMN_WIDTHS = (240, 100, 70, 140, 360, 100)  # at least; widened to fit the bold header
+ADDRESS_COLUMN = 4  # takes the width left: the list's sync column was pushed off the right edge at 1280 px
 
 
 class ResidentsView(QWidget):
@@ -61,7 +63,6 @@ class ResidentsView(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setDefaultSectionSize(26)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setStretchLastSection(True)
         self._fit_columns()
         self.table.activated.connect(self._activated)
 
@@ -111,6 +112,7 @@ class ResidentsView(QWidget):
             self.searching = False
             self.last_query = ""
             self.table.setModel(self.all_model)
+            self._fit_columns()
             self._update_count()
             return
         self.searching = True
@@ -125,6 +127,7 @@ class ResidentsView(QWidget):
         self.hits_model.set_rows(hits)
         if self.table.model() is not self.hits_model:
             self.table.setModel(self.hits_model)
+            self._fit_columns()
         if hits:
             self.table.selectRow(0)
         self._update_count()
@@ -188,9 +191,14 @@ class ResidentsView(QWidget):
         font = self.table.horizontalHeader().font()
         font.setBold(True)
         metrics = QFontMetrics(font)
-        for col, width in enumerate(COLUMN_WIDTHS):
-            title = str(self.table.model().headerData(col, Qt.Orientation.Horizontal) or "")
+        header = self.table.horizontalHeader()
+        model = self.table.model()
+        for col, width in enumerate(COLUMN_WIDTHS[:model.columnCount()]):
+            title = str(model.headerData(col, Qt.Orientation.Horizontal) or "")
             self.table.setColumnWidth(col, max(width, metrics.horizontalAdvance(title) + 24))
+            # Stretch, not ResizeToContents: measuring a million lazy rows would load them all.
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch if col == ADDRESS_COLUMN
+                                        else QHeaderView.ResizeMode.Interactive)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
