@@ -87,3 +87,36 @@ def test_resident_list_fits_the_window_with_its_sync_column(qtbot, app_factory, 
     assert header.length() <= table.viewport().width() + 1, (header.length(), table.viewport().width())
     last = table.model().columnCount() - 1
     assert header.sectionSize(last) >= 90 and not table.horizontalScrollBar().isVisible()
+
+
+def test_dossier_list_columns_hold_their_text(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
+    """Fixed widths cut the status ("Chờ bổ sung hồ …") and the countdown ("quá hạn 2 ngày làm …"): every
+    column but the procedure's name is as wide as its content now."""
+    from datetime import datetime, timedelta
+
+    from station_client.domain.deadlines import default_office_hours
+    from station_client.paths import db_path
+    from station_client.store import Store
+    from station_client.store import dossiers as sd
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    tz = default_office_hours().tz
+    applicant = {"name": "Nguyễn Thị Hồng Nhung", "personal_id": "022190001234", "birth_date": "1990-05-17"}
+    docs = [{"name": "Tờ khai thay đổi thông tin cư trú (Mẫu CT01)", "form": "original", "count": 1}]
+    with Store.open(db_path(data_dir)) as store:
+        sd.ensure_reference_data(store)
+        for days in (2, 30):
+            d = sd.create_dossier(store, sd.Intake(procedure_key="1.004222", applicant=applicant, documents=docs,
+                                                   received_at=datetime.now(tz) - timedelta(days=days)),
+                                  officer="seed")
+        sd.apply_action(store, d["id"], "request_supplement", officer="seed",
+                        details={"supplement_items": ["Giấy tờ chứng minh chỗ ở hợp pháp"]})
+    app = logged_in(qtbot, app_factory, data_dir)
+    app.window.resize(1280, 780)
+    dossiers = app.window.workspace.page("dossiers")
+    qtbot.waitUntil(lambda: dossiers.model.rowCount() == 2)
+    qtbot.wait(100)
+    table = dossiers.table
+    cut = [c for c in range(dossiers.model.columnCount())
+           if c != 2 and table.columnWidth(c) < table.sizeHintForColumn(c)]
+    assert cut == [], [(c, table.columnWidth(c), table.sizeHintForColumn(c)) for c in cut]

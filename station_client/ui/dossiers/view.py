@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -32,6 +33,7 @@ from .detail import DetailPage, office_time
 from .intake import IntakePage
 
 PAGE = 500  # rows shown; the search narrows the rest
+PROCEDURE_COLUMN = 2
 FILTERS = {
     "open": ("Đang giải quyết", "Open"), "due_today": ("Đến hạn hôm nay", "Due today"),
     "overdue": ("Quá hạn", "Overdue"), "supplement_requested": ("Chờ bổ sung", "Waiting for supplement"),
@@ -83,9 +85,11 @@ class DossiersView(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setStretchLastSection(True)
-        for col, width in enumerate((170, 180, 200, 120, 120, 120)):
-            self.table.setColumnWidth(col, width)
+        # Each column as wide as its content (at most PAGE rows, in memory), the procedure's name takes what is
+        # left: fixed widths cut "Chờ bổ sung hồ …" and "quá hạn 2 ngày làm …" at 1280 px.
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(PROCEDURE_COLUMN, QHeaderView.ResizeMode.Stretch)
         self.table.activated.connect(self._activated)
         top = QHBoxLayout()
         top.addWidget(self.filter)
