@@ -120,3 +120,26 @@ def test_dossier_list_columns_hold_their_text(qtbot, app_factory, data_dir) -> N
     cut = [c for c in range(dossiers.model.columnCount())
            if c != 2 and table.columnWidth(c) < table.sizeHintForColumn(c)]
     assert cut == [], [(c, table.columnWidth(c), table.sizeHintForColumn(c)) for c in cut]
+
+
+def test_tab_leaves_the_dossier_documents_table(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
+    """Tab from the documents table goes through each row's form and count, then on to the fee, the result
+    channel and "Receive" (Qt's default moved from cell to cell for ever: a keyboard trap at the counter)."""
+    from PySide6.QtWidgets import QApplication
+
+    app = logged_in(qtbot, app_factory, data_dir)
+    dossiers = app.window.workspace.page("dossiers")
+    dossiers.new_dossier()
+    intake = dossiers.intake
+    qtbot.waitUntil(lambda: intake.documents.rowCount() > 0)
+    rows = intake.documents.rowCount()
+    intake.documents.setFocus()
+    expected = [w for r in range(rows) for w in (intake.documents.cellWidget(r, 1), intake.documents.cellWidget(r, 2))]
+    reached = []
+    for _ in range(2 * rows + 12):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        reached.append(QApplication.focusWidget())
+        if reached[-1] is intake.save_button:
+            break
+    assert reached[:2 * rows] == expected
+    assert intake.fee in reached and intake.result_channel in reached and reached[-1] is intake.save_button

@@ -101,6 +101,9 @@ class IntakePage(QWidget):
         self.documents.setObjectName("intake_documents")
         self.documents.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.documents.verticalHeader().hide()
+        # Tab leaves the table (through each row's form and count, see _add_document_row): with Qt's default it
+        # went from cell to cell for ever, and the fee, the result channel and "Receive" were out of reach.
+        self.documents.setTabKeyNavigation(False)
         self.add_document = QPushButton()
         self.add_document.clicked.connect(lambda: self._add_document_row("", "original", 1, True, editable=True))
         self.channel = Choice(CHANNELS, empty=False)
@@ -266,6 +269,11 @@ class IntakePage(QWidget):
         spin.setRange(1, 99)
         spin.setValue(count)
         self.documents.setCellWidget(row, 2, spin)
+        # In the Tab chain right after the row above (or the table): made now, they would come last, after the
+        # page's buttons.
+        previous = self.documents.cellWidget(row - 1, 2) if row else self.documents
+        QWidget.setTabOrder(previous, form_box)
+        QWidget.setTabOrder(form_box, spin)
         note = QTableWidgetItem("")
         self.documents.setItem(row, 3, note)
         if editable:
