@@ -152,6 +152,9 @@ class SettingsView(QWidget):
         self.retention_button = QPushButton()
         self.retention_button.setObjectName("retention_apply")
         self.retention_button.clicked.connect(self.check_retention)
+        # 0 years means "keep everything": nothing to review, so no button that answers "nothing is due".
+        self.retention_years.valueChanged.connect(lambda years: self.retention_button.setEnabled(years > 0))
+        self.retention_button.setEnabled(self.retention_years.value() > 0)
         self.retention_status = QLabel()
         self.retention_status.setWordWrap(True)
         self.retention_box = QGroupBox()

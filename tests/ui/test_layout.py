@@ -143,3 +143,15 @@ def test_tab_leaves_the_dossier_documents_table(qtbot, app_factory, data_dir) ->
             break
     assert reached[:2 * rows] == expected
     assert intake.fee in reached and intake.result_channel in reached and reached[-1] is intake.save_button
+
+
+def test_retention_review_needs_a_period(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
+    """0 years keeps everything: the review button is off then (it answered "nothing is due", which read as if
+    the station had been checked), and on once the head sets a period."""
+    app = logged_in(qtbot, app_factory, data_dir)
+    view = app.window.workspace.page("settings")
+    assert view.retention_years.value() == 0 and not view.retention_button.isEnabled()
+    view.retention_years.setValue(5)
+    assert view.retention_button.isEnabled()
+    view.retention_years.setValue(0)
+    assert not view.retention_button.isEnabled()
