@@ -269,7 +269,11 @@ class MainWindow(QMainWindow):
 
     def retranslate(self) -> None:
         name = self.context.options.get("station.name") or unlocking.station_name(self.context.tasks.db_path)
-        self.setWindowTitle(self.tr("Phần mềm Công an xã/phường") + (f" — {name}" if name else ""))
+        # The platform appends the display name to every title (X11 showed "Phần mềm Công an xã/phường — <station>
+        # — Công an xã/phường", and in Vietnamese under English): the program's name goes there, translated, and
+        # the title is the station's name ("<station> — Phần mềm Công an xã/phường"; the name alone before setup).
+        QApplication.setApplicationDisplayName(self.tr("Phần mềm Công an xã/phường"))
+        self.setWindowTitle(name)
         self.lock_button.setText(self.tr("Khoá (Ctrl+L)"))
         officer = self.context.officer
         self.officer_label.setText(officer.full_name if officer else "")

@@ -155,3 +155,20 @@ def test_retention_review_needs_a_period(qtbot, app_factory, data_dir) -> None: 
     assert view.retention_button.isEnabled()
     view.retention_years.setValue(0)
     assert not view.retention_button.isEnabled()
+
+
+def test_window_title_names_the_station_once_in_the_language(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
+    """The platform appends the application's display name to the title: it is the program's name in the
+    officer's language, and the title is the station's name (X11 showed the program's name twice, once in
+    Vietnamese under English)."""
+    from PySide6.QtWidgets import QApplication
+
+    app = logged_in(qtbot, app_factory, data_dir)
+    w = app.window
+    assert w.windowTitle() == "Công an phường Mạo Khê"
+    assert QApplication.applicationDisplayName() == "Phần mềm Công an xã/phường"
+    app.context.set_language("en")
+    qtbot.waitUntil(lambda: QApplication.applicationDisplayName() == "Commune Police Station")
+    assert w.windowTitle() == "Công an phường Mạo Khê"
+    app.context.set_language("vi")
+    qtbot.waitUntil(lambda: QApplication.applicationDisplayName() == "Phần mềm Công an xã/phường")
