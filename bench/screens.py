@@ -250,6 +250,12 @@ def main() -> int:
         shot("reports-english")
         ws.show_section("statistics")
         shot("statistics-english")
+        ws.show_section("sync")
+        shot("sync-english")
+        residents.open_record("person", residents.person.record["id"] if residents.person.record else applicant)
+        wait_for(lambda: residents.person.details is not None and residents.person.details["links"] is not None)
+        ws.show_section("residents")
+        shot("person-english")
         shoot_forms(ws, shot, wait_for, "en")
         app.context.set_language("vi")
         shoot_forms(ws, shot, wait_for, "vi")
@@ -311,6 +317,8 @@ def shoot_officers(app, shot, wait_for, head: tuple[str, str]) -> None:  # type:
     log_in(*OFFICER[::2])
     wait_for(lambda: w.stack.currentWidget() is w.workspace and app.context.officer.username == OFFICER[0])
     w.workspace.show_section("settings")
+    settings = w.workspace.widgets["settings"]
+    wait_for(lambda: settings.enrolled.text() != "", 10)  # read off the GUI thread
     shot("cai-dat-can-bo-thuong")
     log_in(*RESET[::2])
     wait_for(lambda: w.stack.currentWidget() is w.new_password)

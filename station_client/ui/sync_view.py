@@ -312,8 +312,10 @@ class SyncView(QWidget):
         self.heading.setText(self.tr("Đồng bộ với Công an tỉnh"))
         self.sync_button.setText(self.tr("Đồng bộ ngay"))
         self._status(self.context.sync.status if self.context.sync is not None else SyncStatus("not_enrolled"))
-        self.list_title.setText(self.tr("Xung đột chờ xử lý: %1").replace("%1", str(len(self.conflicts))))
-        self.editor.show_conflict(self.editor.conflict)
+        # The lists are worded when loaded (field labels, record kinds): word them again from what is held (the
+        # conflict list kept its Vietnamese field names under English); this also refreshes the editor.
+        self._loaded(self.conflicts)
+        self._rejected_loaded(self.rejected_rows)
 
 
 register_section(Section(id="sync", title=lambda: QCoreApplication.translate("Sections", "Đồng bộ"),
