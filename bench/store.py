@@ -23,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from station_client.store import Store
+from station_client.store.keys import keys_path
 from station_client.synthetic import Generator
 
 BATCH = 5000
@@ -92,12 +93,19 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--dir", help="where to build the store (default: a temporary folder)")
     parser.add_argument("--keep", action="store_true", help="keep the store file")
+    parser.add_argument("--encrypted", action="store_true",
+                        help="an SQLCipher store, as the app keeps it (docs/encryption.md)")
     args = parser.parse_args()
     folder = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="bench-store-"))
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"station-{args.residents}.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
+    keys_path(path).unlink(missing_ok=True)
+    if args.encrypted:
+        from station_client.store import unlock
+
+        unlock.setup(path, "truong", "bench2026pass", full_name="Bench")  # holds the key: Store.open encrypts
     store = Store.open(path)
     with store.bulk():
         build_s = build(store, args.residents, args.seed)
@@ -127,6 +135,7 @@ def main() -> None:
     search_times.sort()
     result = {
         "residents": args.residents,
+        "encrypted": args.encrypted,
         "build_s": round(build_s, 1),
         "insert_rows_per_s": round(args.residents / build_s),
         "save_median_ms": round(statistics.median(save_times), 2),
@@ -141,6 +150,7 @@ def main() -> None:
     if not args.keep and not args.dir:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
+        keys_path(path).unlink(missing_ok=True)
     print(json.dumps(result))
 
 
