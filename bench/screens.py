@@ -210,6 +210,19 @@ def main() -> int:
         ws.show_section("reports")
         wait_for(lambda: ws.widgets["reports"].pages["crime_report"].model.rowCount() > 0)
         shot("to-giac-tin-bao")
+        reports = ws.widgets["reports"]
+        for kind, name in (("crime_report", "to-giac-chi-tiet"), ("petition", "don-thu"),
+                           ("mediation_case", "hoa-giai"), ("admin_violation", "vi-pham-hanh-chinh")):
+            register = reports.pages[kind]
+            reports.tabs.setCurrentWidget(register)
+            wait_for(lambda r=register: r.model.rowCount() > 0)
+            if kind != "crime_report":
+                shot(name)
+            register.open_record(register.model.record_id(0))
+            wait_for(lambda r=register: r.detail.record is not None)
+            shot(f"{name}-chi-tiet" if kind != "crime_report" else name)
+            register.show_list()
+        reports.tabs.setCurrentWidget(reports.pages["crime_report"])
         ws.show_section("statistics")
         stats = ws.widgets["statistics"]
         from station_client.domain.statistics import Period
@@ -252,8 +265,10 @@ def main() -> int:
         shot("statistics-english")
         ws.show_section("sync")
         shot("sync-english")
-        residents.open_record("person", residents.person.record["id"] if residents.person.record else applicant)
-        wait_for(lambda: residents.person.details is not None and residents.person.details["links"] is not None)
+        residents.open_record("person", applicant)
+        wait_for(lambda: residents.person.details is not None
+                 and residents.person.details["person"]["id"] == applicant
+                 and residents.person.details["links"] is not None)
         ws.show_section("residents")
         shot("person-english")
         shoot_forms(ws, shot, wait_for, "en")

@@ -172,3 +172,21 @@ def test_window_title_names_the_station_once_in_the_language(qtbot, app_factory,
     assert w.windowTitle() == "Công an phường Mạo Khê"
     app.context.set_language("vi")
     qtbot.waitUntil(lambda: QApplication.applicationDisplayName() == "Phần mềm Công an xã/phường")
+
+
+def test_report_details_values_sit_beside_their_labels(qapp) -> None:  # type: ignore[no-untyped-def]
+    """The register's detail page: the label column as wide as its longest label (it took 34 % of the page, so
+    on a wide window the values sat some 350 px right of "Số thụ lý")."""
+    from PySide6.QtGui import QTextDocument
+
+    from station_client.ui.reports.common import record_html
+
+    doc = QTextDocument()
+    doc.setHtml(record_html("crime_report", {"register_no": "003/2026/TG/07069", "reporter_name": "Phạm Anh Quý",
+                                             "status": "received"}, "vi"))
+    doc.setTextWidth(1050)
+    block = doc.find("003/2026/TG/07069").block()
+    x = doc.documentLayout().blockBoundingRect(block).x()
+    label = doc.find("Họ tên người tố giác, báo tin").block()
+    label_right = doc.documentLayout().blockBoundingRect(label).right()
+    assert x < 1050 * 0.3 and x >= label_right - 5, (x, label_right)

@@ -121,8 +121,10 @@ def record_html(kind_name: str, record: dict[str, Any], language: str) -> str:
         if not text:
             continue
         label = f.en if language == "en" else f.vi
-        rows.append(f"<tr><td valign='top' width='34%'><b>{html.escape(label)}</b></td>"
-                    f"<td valign='top'>{html.escape(text).replace(chr(10), '<br/>')}</td></tr>")
+        # The label column as wide as its longest label, the value beside it (at 34 % of a wide page the values
+        # sat some 350 px right of short labels such as "Số thụ lý", as the dossier page does not).
+        rows.append(f"<tr><td valign='top' style='white-space: nowrap'><b>{html.escape(label)}</b></td>"
+                    f"<td valign='top' width='100%'>{html.escape(text).replace(chr(10), '<br/>')}</td></tr>")
     return f"<table cellpadding='3' width='100%'>{''.join(rows)}</table>"
 
 
