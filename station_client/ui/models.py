@@ -62,7 +62,8 @@ class WindowedModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.UserRole):
+        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.UserRole,
+                                               Qt.ItemDataRole.ToolTipRole):
             return None
         row = self.row_at(index.row())
         if row is None:
@@ -70,7 +71,7 @@ class WindowedModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.UserRole:
             return row["id"]
         col = self.columns[index.column()]
-        return col.format(row[col.key])
+        return col.format(row[col.key])  # ToolTipRole too: the whole text of a cell the column elides
 
     # ----------------------------------------------------------------- rows
     def row_at(self, row: int) -> Any | None:
@@ -184,7 +185,7 @@ class ListModel(QAbstractTableModel):
         row = self.rows[index.row()]
         if role == Qt.ItemDataRole.UserRole:
             return self._get(row, "id")
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):  # tip: the whole of an elided cell
             col = self.columns[index.column()]
             return col.format(self._get(row, col.key))
         return None

@@ -190,3 +190,23 @@ def test_report_details_values_sit_beside_their_labels(qapp) -> None:  # type: i
     label = doc.find("Họ tên người tố giác, báo tin").block()
     label_right = doc.documentLayout().blockBoundingRect(label).right()
     assert x < 1050 * 0.3 and x >= label_right - 5, (x, label_right)
+
+
+def test_elided_cells_show_their_whole_text_as_a_tip(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
+    """Lists elide long cells (an address, a procedure's name): hovering shows the whole text."""
+    from station_client.paths import db_path
+    from station_client.store import Store
+    from station_client.synthetic import populate
+    from station_client.ui.models import Column, ListModel
+
+    model = ListModel([Column("address", lambda: "Địa chỉ")], [{"id": "1", "address": "Số 146, đường Trần Hưng Đạo"}])
+    assert model.data(model.index(0, 0), Qt.ItemDataRole.ToolTipRole) == "Số 146, đường Trần Hưng Đạo"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with Store.open(db_path(data_dir)) as store:
+        populate(store, 3)
+    app = logged_in(qtbot, app_factory, data_dir)
+    residents = app.window.workspace.page("residents")
+    lazy = residents.all_model
+    qtbot.waitUntil(lambda: lazy.rowCount() > 0 and lazy.row_at(0) is not None)
+    index = lazy.index(0, 4)
+    assert lazy.data(index, Qt.ItemDataRole.ToolTipRole) == lazy.data(index) != ""
