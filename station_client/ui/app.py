@@ -49,7 +49,8 @@ def qapplication() -> QApplication:
     if app is None:
         app = QApplication(sys.argv[:1])
         app.setApplicationName("station-client")
-        app.setApplicationDisplayName("Công an xã/phường")
+        # The platform appends it to every window title; the main window sets it again in the officer's language.
+        app.setApplicationDisplayName("Phần mềm Công an xã/phường")
     assert isinstance(app, QApplication)
     return app
 
@@ -128,6 +129,7 @@ def run_app(args: argparse.Namespace, *, demo_password: tuple[str, str] | None =
 
 def _fatal(qapp: QApplication, exc: StoreError) -> None:
     load_fonts(qapp)
-    box = QMessageBox(QMessageBox.Icon.Critical, "Station Client", f"{exc.vi}\n\n{exc.en}")
+    # No title of its own: the platform shows the program's name ("Station Client" was English in both languages).
+    box = QMessageBox(QMessageBox.Icon.Critical, "", f"{exc.vi}\n\n{exc.en}")
     box.addButton("Đóng / Close", QMessageBox.ButtonRole.AcceptRole)
     box.exec()
