@@ -265,8 +265,9 @@ def main() -> int:
         shot("statistics-english")
         ws.show_section("sync")
         shot("sync-english")
+        before = residents.person.details  # the same person is on the page: wait for the fresh read
         residents.open_record("person", applicant)
-        wait_for(lambda: residents.person.details is not None
+        wait_for(lambda: residents.person.details is not None and residents.person.details is not before
                  and residents.person.details["person"]["id"] == applicant
                  and residents.person.details["links"] is not None)
         ws.show_section("residents")
