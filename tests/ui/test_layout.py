@@ -210,3 +210,26 @@ def test_elided_cells_show_their_whole_text_as_a_tip(qtbot, app_factory, data_di
     qtbot.waitUntil(lambda: lazy.rowCount() > 0 and lazy.row_at(0) is not None)
     index = lazy.index(0, 4)
     assert lazy.data(index, Qt.ItemDataRole.ToolTipRole) == lazy.data(index) != ""
+
+
+def test_tab_never_lands_on_a_hidden_widget(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
+    """Tabbing round the new household and new resident forms: focus is always on something on screen (the
+    sections' focus proxy, their list's search, took one Tab while hidden under the form)."""
+    from PySide6.QtWidgets import QApplication
+
+    app = logged_in(qtbot, app_factory, data_dir)
+    ws = app.window.workspace
+    for section, start in (("households", lambda v: v.new_household()), ("residents", lambda v: v.new_person())):
+        ws.show_section(section)
+        view = ws.widgets[section]
+        start(view)
+        qtbot.wait(50)
+        hidden = []
+        for _ in range(40):
+            qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+            focus = QApplication.focusWidget()
+            if focus is not None and not focus.isVisible():
+                hidden.append(focus.objectName() or type(focus).__name__)
+        assert hidden == [], (section, hidden)
+        view.show_list()
+        assert QApplication.focusWidget() is view.search or view.focusProxy() is view.search

@@ -267,7 +267,12 @@ class HouseholdsView(QWidget):
         layout.addWidget(self.stack)
         QShortcut(QKeySequence("Ctrl+N"), self, activated=self.new_household,
                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        # The section's focus goes to the search while the list is shown, to the form's first field while the form
+        # is: the search kept as proxy under the form took one Tab of the chain to where typing went unseen.
         self.setFocusProxy(self.search)
+        self.stack.currentChanged.connect(
+            lambda _i: self.setFocusProxy(self.search if self.stack.currentWidget() is self.stack.widget(0)
+                                          else next(iter(self.page.form.fields.values())).widget))
         self.retranslate()
 
     def window_section(self, section_id: str) -> QWidget | None:

@@ -94,7 +94,12 @@ class ResidentsView(QWidget):
                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         QShortcut(QKeySequence("Ctrl+N"), self, activated=self.new_person,
                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        # The section's focus goes to the search while the list is shown, to the form's first field while the form
+        # is: the search kept as proxy under the form took one Tab of the chain to where typing went unseen.
         self.setFocusProxy(self.search)
+        self.stack.currentChanged.connect(
+            lambda _i: self.setFocusProxy(self.search if self.stack.currentWidget() is self.stack.widget(0)
+                                          else next(iter(self.person.form.fields.values())).widget))
         self.retranslate()
         # Open the search lane's connection and touch the name index and the full-text index now, so the
         # officer's first search does not pay for it.
