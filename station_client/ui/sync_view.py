@@ -201,6 +201,7 @@ class SyncView(QWidget):
         lv.addWidget(self.rejected_title)
         lv.addWidget(self.rejected, 1)
         scroll = QScrollArea()
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # no Tab stop of its own: it follows the focused field
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.editor)
         splitter = QSplitter()

@@ -183,6 +183,7 @@ class IntakePage(QWidget):
         bl.addWidget(self.procedure_group)
         bl.addWidget(self.error)
         scroll = QScrollArea()
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # no Tab stop of its own: it follows the focused field
         scroll.setWidgetResizable(True)
         scroll.setWidget(body)
         buttons = QHBoxLayout()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -78,6 +78,7 @@ class IntakePage(QWidget):
         inner_layout = QVBoxLayout(inner)
         inner_layout.addWidget(self.form)
         scroll = QScrollArea()
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # no Tab stop of its own: it follows the focused field
         scroll.setWidgetResizable(True)
         scroll.setWidget(inner)
         buttons = QHBoxLayout()

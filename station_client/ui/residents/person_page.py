@@ -87,6 +87,7 @@ class PersonPage(QWidget):
         self.form.submitted.connect(self.save)
         self.form.cancelled.connect(self.cancel)
         scroll = QScrollArea()
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # no Tab stop of its own: it follows the focused field
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.form)
 
