@@ -1,5 +1,7 @@
-"""Nothing cut off: the residents list's columns hold their headers in bold (the selected row's columns show a
-bold header), in Vietnamese and in English."""
+"""What the screenshots (bench/screens.py) showed wrong, as behaviour: nothing cut off (the lists' columns hold
+their headers and content, an elided cell shows its whole text as a tip), forms aligned and where the eye expects
+them, Tab reaching every field and nothing hidden, the retention button only when it can do something, and a
+window title that names the station once, in the officer's language."""
 
 from __future__ import annotations
 
