@@ -239,3 +239,27 @@ def test_tab_never_lands_on_a_hidden_widget(qtbot, app_factory, data_dir) -> Non
         if section in ("households", "residents"):
             view.show_list()
             assert view.focusProxy() is view.search
+
+
+def test_tab_leaves_the_read_only_lists(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
+    """A list's table is one Tab stop (arrows move in it): Qt's default tabbed from cell to cell, so Tab never
+    left a list page's table."""
+    from PySide6.QtWidgets import QApplication
+
+    from station_client.paths import db_path
+    from station_client.store import Store
+    from station_client.synthetic import populate
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with Store.open(db_path(data_dir)) as store:
+        populate(store, 3)
+    app = logged_in(qtbot, app_factory, data_dir)
+    residents = app.window.workspace.page("residents")
+    table = residents.table
+    qtbot.waitUntil(lambda: table.model().rowCount() > 0)
+    table.setFocus()
+    table.setCurrentIndex(table.model().index(0, 0))
+    qtbot.keyClick(table, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is not table
+    settings = app.window.workspace.page("settings")
+    assert settings.officers is not None and not settings.officers.table.tabKeyNavigation()

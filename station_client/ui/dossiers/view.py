@@ -79,6 +79,7 @@ class DossiersView(QWidget):
         self.new_button.clicked.connect(self.new_dossier)
         self.count = QLabel()
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # a read-only list: arrows move in it, Tab leaves it
         self.table.setObjectName("dossier_table")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

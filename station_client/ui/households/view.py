@@ -239,6 +239,7 @@ class HouseholdsView(QWidget):
         self.add_button.setObjectName("add_household")
         self.add_button.clicked.connect(self.new_household)
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # a read-only list: arrows move in it, Tab leaves it
         self.table.setObjectName("household_table")
         self.table.setModel(self.model)
         self.table.verticalHeader().hide()

@@ -149,6 +149,7 @@ class RegisterPage(QWidget):
         self.print_button.clicked.connect(self.print_register)
         self.count = QLabel()
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # a read-only list: arrows move in it, Tab leaves it
         self.table.setObjectName(f"{kind}_table")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

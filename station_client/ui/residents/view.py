@@ -56,6 +56,7 @@ class ResidentsView(QWidget):
         self.add_button = QPushButton()
         self.add_button.clicked.connect(self.new_person)
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # a read-only list: arrows move in it, Tab leaves it
         self.table.setObjectName("resident_table")
         self.table.setModel(self.all_model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
