@@ -79,6 +79,8 @@ def test_dashboard_october_against_september(qtbot, app_factory, data_dir, tmp_p
     qtbot.waitUntil(lambda: view.data.current.period.label == "2026-10-05..2026-10-14", timeout=10_000)
     assert view.data.previous.period.label == "2026-09-25..2026-10-04"
     assert view.start.isVisibleTo(view) and not view.year.isVisibleTo(view)
+    assert [t.horizontalHeaderItem(c).text() for c in (1, 2)] == ["05/10–14/10/2026", "25/09–04/10/2026"]
+    assert view._label(Period.parse("2026-12-01..2027-01-15")) == "01/12/2026–15/01/2027"  # both years shown
     assert _row(t, "Hồ sơ đã giải quyết")[1] == "3"  # September's (8th, late), early (13th), on time (14th)
     view.set_period(Period.parse("2026-10"))
     qtbot.waitUntil(lambda: view.data.current.period.label == "2026-10", timeout=10_000)

@@ -349,7 +349,9 @@ class StatisticsView(QWidget):
             return tr("Quý %1/%2").replace("%1", ROMAN[(p.start.month - 1) // 3]).replace("%2", str(p.start.year))
         if p.kind == "year":
             return str(p.start.year)
-        return f"{p.start:%d/%m}–{p.end:%d/%m/%Y}"
+        if p.start.year == p.end.year:
+            return f"{p.start:%d/%m}–{p.end:%d/%m/%Y}"
+        return f"{p.start:%d/%m/%Y}–{p.end:%d/%m/%Y}"  # across New Year: "01/12–15/01/2027" hid the start's year
 
     # ------------------------------------------------------------------ export, print, submit
     def _ask_export(self, fmt: str) -> None:
