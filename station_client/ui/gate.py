@@ -24,9 +24,9 @@ from ..domain.units import commune
 from ..store import Store
 from ..store import accounts as account_store
 from ..store import unlock as unlocking
-from ..synthetic import DEMO_COMMUNE, DEMO_PROVINCE
 from .context import AppContext
 from .forms import FieldForm
+from .links import as_link
 from .options import load_options, save_options
 
 log = logging.getLogger(__name__)
@@ -95,16 +95,18 @@ class FirstRunPage(_Card):
         super().__init__(parent)
         self.context = context
         f = self.form
+        # The commune code first: it names the province and the station, filled in as soon as it is known (no
+        # defaults: a station elsewhere must not be set up under the demo's commune by a hurried Enter).
+        f.add("commune_code", _t(QT_TRANSLATE_NOOP("Gate", "Mã xã/phường")), QLineEdit())
+        f.add("province_code", _t(QT_TRANSLATE_NOOP("Gate", "Mã tỉnh")), QLineEdit())
         f.add("station_name", _t(QT_TRANSLATE_NOOP("Gate", "Tên đơn vị")), QLineEdit())
-        f.add("province_code", _t(QT_TRANSLATE_NOOP("Gate", "Mã tỉnh")), QLineEdit(DEMO_PROVINCE))
-        f.add("commune_code", _t(QT_TRANSLATE_NOOP("Gate", "Mã xã/phường")), QLineEdit(DEMO_COMMUNE))
         f.add("full_name", _t(QT_TRANSLATE_NOOP("Gate", "Họ và tên Trưởng Công an")), QLineEdit())
         f.add("username", _t(QT_TRANSLATE_NOOP("Gate", "Tên đăng nhập")), QLineEdit())
         f.add("password", _t(QT_TRANSLATE_NOOP("Gate", "Mật khẩu")), _password())
         f.add("confirm", _t(QT_TRANSLATE_NOOP("Gate", "Nhập lại mật khẩu")), _password())
         f.finish()
-        unit = commune(DEMO_COMMUNE)
-        f.fields["station_name"].set(f"Công an {unit.name[:1].lower()}{unit.name[1:]}" if unit else "")
+        self._filled: dict[str, str] = {"province_code": "", "station_name": ""}  # what we filled, not the officer
+        f.fields["commune_code"].widget.textChanged.connect(self._commune_typed)
         f.submitted.connect(self.submit)
         self.retranslate()
 
@@ -114,6 +116,20 @@ class FirstRunPage(_Card):
         self.sub.setText(self.tr("Nhập thông tin đơn vị và tạo tài khoản Trưởng Công an xã/phường. "
                                  "Tài khoản này tạo được tài khoản cho cán bộ khác."))
         self.button.setText(self.tr("Tạo đơn vị và tài khoản"))
+
+    def _commune_typed(self, text: str) -> None:
+        """A known commune code fills the province code and the station's name, unless the officer typed them."""
+        code = text.strip()
+        unit = commune(code) if len(code) == 5 and code.isdigit() else None
+        if unit is None:
+            return
+        suggested = {"province_code": unit.province_code,
+                     "station_name": f"Công an {unit.name[:1].lower()}{unit.name[1:]}"}
+        for name, value in suggested.items():
+            field = self.form.fields[name]
+            if field.widget.text() in ("", self._filled[name]):
+                field.set(value)
+                self._filled[name] = value
 
     def submit(self) -> None:
         values, problems = self.form.values()
@@ -194,12 +210,12 @@ class LoginPage(_Card):
         self.box.insertWidget(2, self.hint)
         self.switch_user = QPushButton()
         self.switch_user.setObjectName("switch_user")
-        self.switch_user.setFlat(True)
+        as_link(self.switch_user)
         self.switch_user.clicked.connect(lambda: self.prepare(None))
         self.box.addWidget(self.switch_user, alignment=Qt.AlignmentFlag.AlignLeft)
         self.recover_link = QPushButton()
         self.recover_link.setObjectName("recover_link")
-        self.recover_link.setFlat(True)
+        as_link(self.recover_link)
         self.recover_link.clicked.connect(self.forgot.emit)
         self.box.addWidget(self.recover_link, alignment=Qt.AlignmentFlag.AlignLeft)
         self.form.submitted.connect(self.submit)

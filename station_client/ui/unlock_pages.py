@@ -19,6 +19,7 @@ from ..domain.problems import Problem, ValidationError
 from ..store import unlock as unlocking
 from .context import AppContext
 from .gate import _Card, _password
+from .links import as_link
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -132,7 +133,7 @@ class RecoverPage(_Card):
         f.finish()
         f.submitted.connect(self.submit)
         self.back = QPushButton()
-        self.back.setFlat(True)
+        as_link(self.back)
         self.back.clicked.connect(self.cancelled.emit)
         self.box.addWidget(self.back, alignment=Qt.AlignmentFlag.AlignLeft)
         self.retranslate()

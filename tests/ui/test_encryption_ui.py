@@ -54,6 +54,7 @@ def test_first_run_encrypts_and_a_later_start_unlocks_with_the_password(qtbot, a
     w = app.window
     assert w.stack.currentWidget() is w.first_run
     f = w.first_run.form.fields
+    type_text(qtbot, f["commune_code"].widget, "07069")
     type_text(qtbot, f["full_name"].widget, "Trần Thị Hoa")
     type_text(qtbot, f["username"].widget, "hoa")
     type_text(qtbot, f["password"].widget, "ngan")  # refused before any key or file is made

@@ -32,6 +32,8 @@ def test_locked_login_page_names_the_station(qtbot, app_factory, data_dir) -> No
     f = w.first_run.form.fields
     f["station_name"].widget.clear()
     type_text(qtbot, f["station_name"].widget, STATION)
+    type_text(qtbot, f["commune_code"].widget, "07069")
+    assert f["station_name"].widget.text() == STATION  # the officer's own name for it is kept
     type_text(qtbot, f["full_name"].widget, "Trần Thị Hoa")
     type_text(qtbot, f["username"].widget, "hoa")
     type_text(qtbot, f["password"].widget, "matkhau12345")

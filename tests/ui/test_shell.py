@@ -22,6 +22,11 @@ def test_first_run_creates_station_head_and_logs_in(qtbot, app_factory) -> None:
     w = app.window
     assert w.stack.currentWidget() is w.first_run
     f = w.first_run.form.fields
+    # Nothing set up in advance: the commune code names the province and the station.
+    assert f["commune_code"].widget.text() == f["province_code"].widget.text() == f["station_name"].widget.text() == ""
+    _type(qtbot, f["commune_code"].widget, "07069")
+    assert f["province_code"].widget.text() == "22"
+    assert f["station_name"].widget.text() == "Công an phường Mạo Khê"
     _type(qtbot, f["full_name"].widget, "Trần Thị Hoa")
     qtbot.keyClick(f["full_name"].widget, Qt.Key.Key_Tab)
     assert f["username"].widget.hasFocus()
