@@ -31,6 +31,7 @@ from ..store import sync_ops as ops
 from ..sync.status import SyncStatus
 from .context import AppContext
 from .labels import FIELD_LABELS
+from .layouts import clear_layout
 from .sections import Section, register_section
 from .status_bar import ago, state_text
 
@@ -87,10 +88,7 @@ class ConflictEditor(QWidget):
 
     def show_conflict(self, conflict: ops.Conflict | None) -> None:
         self.conflict = conflict
-        while self.grid.count():
-            item = self.grid.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+        clear_layout(self.grid)
         self.rows.clear()
         self.groups.clear()
         self.message.clear()

@@ -31,6 +31,7 @@ from ...printing.documents import DocType, PageSize, document_for, station_info
 from ...store import dossiers as sd
 from ..context import AppContext
 from ..labels import vocabulary
+from ..layouts import clear_layout
 from .preview import PrintPreview
 
 DOC_LABELS = {"receipt": "In phiếu tiếp nhận", "supplement": "In phiếu bổ sung (CT05)",
@@ -187,8 +188,9 @@ class DetailPage(QWidget):
         self.cal = cal or self.cal
         self.settings = settings if settings is not None else getattr(self, "settings", {})
         self.error.hide()
-        self._clear(self.actions_bar, self.action_buttons)
-        self._clear(self.print_bar, self.print_buttons)
+        for bar, buttons in ((self.actions_bar, self.action_buttons), (self.print_bar, self.print_buttons)):
+            clear_layout(bar)
+            buttons.clear()
         if record is None:
             self.title.setText(self.tr("Không tìm thấy hồ sơ"))
             self.view.clear()
@@ -214,14 +216,6 @@ class DetailPage(QWidget):
         from ...printing.documents import available_documents
 
         return available_documents(self.record) if self.record else []
-
-    @staticmethod
-    def _clear(bar: QHBoxLayout, buttons: dict[str, QPushButton]) -> None:
-        while bar.count():
-            item = bar.takeAt(0)
-            if item is not None and item.widget() is not None:
-                item.widget().deleteLater()
-        buttons.clear()
 
     # ------------------------------------------------------------------ actions
     def run_action(self, action: str) -> None:

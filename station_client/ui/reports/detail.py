@@ -36,6 +36,7 @@ from ...store import reports as R
 from ..context import AppContext
 from ..forms import Choice, DateEdit
 from ..labels import vocabulary
+from ..layouts import clear_layout
 from .common import ACTIONS, STATUSES, Banner, ReportForm, lazy, now_local, office_datetime, record_html, tr
 
 COUNTDOWN_MS = 30_000
@@ -205,8 +206,9 @@ class DetailPage(QWidget):
         if settings is not None:
             self.settings = settings
         self.error.hide()
-        self._clear(self.actions_bar, self.action_buttons)
-        self._clear(self.print_bar, self.print_buttons)
+        for bar, buttons in ((self.actions_bar, self.action_buttons), (self.print_bar, self.print_buttons)):
+            clear_layout(bar)
+            buttons.clear()
         if record is None:
             self.title.setText(tr("Không tìm thấy hồ sơ"))
             self.view.clear()
@@ -289,14 +291,6 @@ class DetailPage(QWidget):
         if self.kind == "mediation_case" and r.get("agreement"):
             docs.append(("agreement", tr("In văn bản hoà giải thành")))
         return docs
-
-    @staticmethod
-    def _clear(bar: QHBoxLayout, buttons: dict[str, QPushButton]) -> None:
-        while bar.count():
-            item = bar.takeAt(0)
-            if item is not None and item.widget() is not None:
-                item.widget().deleteLater()
-        buttons.clear()
 
     # ------------------------------------------------------------------ actions
     def run_action(self, action: str) -> None:
