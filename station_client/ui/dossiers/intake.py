@@ -297,9 +297,12 @@ class IntakePage(QWidget):
             self.person_hits.clear()
             self.person_hits.hide()
             return
-        self.context.tasks.run(lambda conn: search_persons(conn, text, 20), self._hits, self._failed)
+        self.context.tasks.run(lambda conn: search_persons(conn, text, 20), lambda hits: self._hits(text, hits),
+                               self._failed)
 
-    def _hits(self, hits: list[PersonHit]) -> None:
+    def _hits(self, text: str, hits: list[PersonHit]) -> None:
+        if self.person_search.text().strip() != text:
+            return  # a newer query is on its way: this answer would replace its hits with older ones
         self.person_hits.clear()
         for h in hits:
             item = QListWidgetItem(" — ".join(str(x) for x in (h.full_name, h.personal_id, h.permanent_address) if x))
