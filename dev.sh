@@ -12,7 +12,7 @@ cd "$(dirname "$0")"
 APP_DEBS=(libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libxcb-cursor0
           libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-xinerama0 libxcb-randr0
           libxcb-shape0 libxcb-xkb1 fonts-noto-core)
-TEST_DEBS=(postgresql poppler-utils zbar-tools xvfb)
+TEST_DEBS=(postgresql poppler-utils zbar-tools xvfb faketime)
 
 ensure_debs() {
   local missing=()

@@ -1,8 +1,14 @@
-"""Wall-clock helpers. Timestamps are for people and audits only: sync never orders by them."""
+"""Wall-clock helpers. Timestamps are for people and audits only: sync never orders by them.
+
+Two clocks, never mixed: UTC for stored timestamps, and the **office clock** (the office time zone from
+configuration, ``calendar_overrides.json`` → ``office_hours.timezone``, Asia/Ho_Chi_Minh) for everything an officer
+or the law counts in days: today's list, dossier codes, deadlines, receipts. The PC's own time zone is never used:
+a station PC whose clock is set to UTC is seven hours behind the office between 17:00 and 24:00 UTC.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, tzinfo
 
 
 def utcnow() -> datetime:
@@ -12,3 +18,26 @@ def utcnow() -> datetime:
 def now_iso() -> str:
     """UTC, millisecond precision, 'Z' suffix: sortable as text."""
     return utcnow().strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def office_zone() -> tzinfo:
+    """The office time zone from configuration (cached by ``default_office_hours``)."""
+    from .domain.deadlines import default_office_hours  # the domain loads the configuration; clock stays a leaf
+
+    return default_office_hours().tz
+
+
+def office_now() -> datetime:
+    """Now on the office clock, aware."""
+    return utcnow().astimezone(office_zone())
+
+
+def office_today() -> date:
+    """Today's date at the office, whatever zone the PC is set to."""
+    return office_now().date()
+
+
+def to_office(moment: datetime) -> datetime:
+    """``moment`` on the office clock; a naive moment is taken as office time already (as in the domain)."""
+    zone = office_zone()
+    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)

@@ -14,11 +14,12 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
 from typing import Any
 
+from ..clock import office_today
 from ..paths import data_dir, db_path
 from .common import add_command
 
@@ -220,7 +221,7 @@ def prepare_station(folder: Path, residents: int, server: ProvinceServer | None)
                  f"Making a synthetic commune of {residents} residents…")
             with store.bulk():
                 populate(store, residents, officer=DEMO_USER)
-        if store.get_setting(WORKLOAD_SETTING) != date.today().isoformat():  # today's counter work
+        if store.get_setting(WORKLOAD_SETTING) != office_today().isoformat():  # today's counter work
             seed_workload(store, DEMO_USER)
         password = password_file.read_text(encoding="utf-8").strip()
         if server is not None:

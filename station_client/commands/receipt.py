@@ -4,10 +4,10 @@ headless. Each print is counted on the dossier (audited and synced), so a second
 from __future__ import annotations
 
 import argparse
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ..clock import office_now
 from ..store.errors import RecordNotFound
 from .common import add_command, officer_name, open_store
 
@@ -33,7 +33,7 @@ def _run(args: argparse.Namespace) -> int:
             raise RecordNotFound(f"Không có hồ sơ mã {args.code}.", f"No dossier with code {args.code}.")
         print_no = int(dossier.get("print_count") or 0) + 1
         doc = document_for(dossier, station_info(sd.read_settings(store.conn, "station.")),
-                           printed_at=datetime.now().astimezone(), print_no=print_no, which=args.document,
+                           printed_at=office_now(), print_no=print_no, which=args.document,
                            page_size=args.page)
         write_pdf(doc, args.pdf)
         sd.mark_printed(store, dossier["id"], officer=officer_name(args))  # counted once the file exists

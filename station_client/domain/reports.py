@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ..clock import to_office
 from .kinds import parse_date
 from .problems import Problem, ValidationError
 
@@ -125,7 +126,7 @@ def _moment(value: Any) -> datetime:
         return datetime(d.year, d.month, d.day)
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     # Compare naive and aware alike: a naive moment is office local time, as everywhere in the domain.
-    return moment.replace(tzinfo=None) if moment.tzinfo is None else moment.astimezone().replace(tzinfo=None)
+    return moment.replace(tzinfo=None) if moment.tzinfo is None else to_office(moment).replace(tzinfo=None)
 
 
 # ------------------------------------------------------------------------------------------ actions

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from ..clock import office_today
 from .identity import check_old_id, check_personal_id
 from .kinds import Field, RecordKind, parse_date
 from .problems import Problem, required
@@ -33,7 +34,7 @@ RELATIONSHIPS = {
 
 
 def _today() -> date:
-    return date.today()
+    return office_today()
 
 
 def _not_future(record: dict[str, Any], field: str, vi: str, en: str) -> Problem | None:

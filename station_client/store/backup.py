@@ -15,10 +15,10 @@ from __future__ import annotations
 import os
 import shutil
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ..clock import office_now
 from . import keys
 from .connection import (
     APPLICATION_ID,
@@ -164,7 +164,7 @@ def restore(backup_file: Path, db_path: Path, *, key: bytes | None = None) -> tu
                     f"The backup's key file {sidecar.name} is missing (copy it with the backup); nothing restored.")
     kept: Path | None = None
     if db_path.exists():
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        stamp = office_now().strftime("%Y%m%d-%H%M%S")
         kept = db_path.with_name(f"{db_path.name}.before-restore-{stamp}.bak")
         backup(db_path, kept)
     db_path.parent.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from ..clock import now_iso
+from ..clock import now_iso, office_now, office_today, to_office
 from ..domain import dossiers as dom
 from ..domain.calendar import CalendarOverride, WorkCalendar, shipped_overrides
 from ..domain.deadlines import Duration
@@ -203,7 +203,7 @@ def create_dossier(store: Store, intake: Intake, *, officer: str) -> dict[str, A
     cal = work_calendar(store.conn)
     record_id = str(uuid.uuid4())
     with store.transaction():
-        code, receipt_no = allocate_codes(store, intake.received_at.date())
+        code, receipt_no = allocate_codes(store, to_office(intake.received_at).date())
         fields = dom.new_dossier_fields(
             code=code, record_id=record_id, procedure=procedure, applicant=dict(intake.applicant),
             received_at=intake.received_at, cal=cal, documents=intake.documents, complete=intake.complete,
@@ -225,7 +225,7 @@ def apply_action(store: Store, record_id: str, action: str, *, officer: str, at:
             from .errors import RecordNotFound
 
             raise RecordNotFound("Không tìm thấy hồ sơ.", "The dossier was not found.")
-        changes = dom.transition(record, action, at or datetime.now().astimezone(), work_calendar(store.conn),
+        changes = dom.transition(record, action, at or office_now(), work_calendar(store.conn),
                                  details=details)
         return store.update("dossier", record_id, changes, officer=officer, expected_version=expected_version)
 
@@ -315,7 +315,7 @@ def list_dossiers(conn: sqlite3.Connection, *, flt: str = "open", text: str = ""
     diacritics) or personal ID."""
     where = ["deleted = 0"]
     params: list[Any] = []
-    today = today or date.today()
+    today = today or office_today()
     if flt == "open":
         where.append("status IN (" + ", ".join(f"'{s}'" for s in dom.OPEN_STATUSES) + ", 'result_ready')")
     elif flt == "due_today":

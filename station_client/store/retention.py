@@ -7,10 +7,9 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date
 
-from ..clock import utcnow
+from ..clock import office_today
 from ..domain import permissions
 from ..domain import retention as rules
-from ..domain.deadlines import default_office_hours
 from ..domain.problems import ValidationError
 from ..domain.registry import get_kind
 from .codec import from_db
@@ -38,10 +37,6 @@ def configured_years(store: Store) -> int:
         return max(0, int(store.get_setting(rules.SETTING) or 0))
     except ValueError:
         return 0
-
-
-def office_today() -> date:
-    return utcnow().astimezone(default_office_hours().tz).date()
 
 
 def due_cases(conn: sqlite3.Connection, years: int, today: date | None = None) -> list[DueCase]:

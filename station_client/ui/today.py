@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
 
+from ..clock import office_today
 from .context import AppContext
 from .i18n import format_date, format_datetime
 from .sections import Section, TodayItem, collect_today, register_section, today_providers
@@ -40,7 +39,7 @@ class TodayView(QWidget):
         self.reload()
 
     def reload(self) -> None:
-        today = date.today()
+        today = office_today()
         self.context.tasks.run(lambda conn: collect_today(conn, today), self._loaded, on="read")
 
     def _loaded(self, result: tuple[list[TodayItem], list[tuple[str, object]]]) -> None:

@@ -14,6 +14,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QPushButton, QWidget
 
+from ..clock import office_today
 from ..domain.accounts import Account
 from ..domain.problems import Problem, ValidationError
 from ..store import unlock as unlocking
@@ -80,7 +81,6 @@ class RecoveryKeyPage(_Card):
     def recovery_sheet(self) -> str:
         """The printed sheet (HTML): the key, the station, the date, a line for signatures. The province's form
         asks for exactly this; printing goes straight to the printer (no file is written)."""
-        from datetime import date
         from html import escape
 
         from .i18n import format_date
@@ -89,7 +89,7 @@ class RecoveryKeyPage(_Card):
         key = escape(self.key_label.text())
         return (f"<h2>{escape(self.tr('Khoá khôi phục dữ liệu'))}</h2><p>{station}</p>"
                 f"<p style='font-family: monospace; font-size: 20pt; font-weight: bold'>{key}</p>"
-                f"<p>{format_date(date.today())}</p><p>{escape(self.sub.text())}</p>"  # dd/mm/yyyy on paper too
+                f"<p>{format_date(office_today())}</p><p>{escape(self.sub.text())}</p>"  # dd/mm/yyyy on paper too
                 "<br><p>Trưởng Công an xã/phường: ..................... Cán bộ PA tỉnh: .....................</p>")
 
     def print_key(self) -> None:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...clock import office_now, office_today
 from ...domain.deadlines import OUTCOMES, Duration, remaining_text
 from ...domain.dossiers import ACTIONS, CHANNELS, RESULT_CHANNELS, STATUSES, available_actions
 from ...domain.problems import ValidationError
@@ -196,7 +197,7 @@ class DetailPage(QWidget):
             self.view.clear()
             return
         self.title.setText(f"{record['code']} — {record['applicant_name']}")
-        self.view.setHtml(summary_html(record, date.today(), self.cal, self.context.language))
+        self.view.setHtml(summary_html(record, office_today(), self.cal, self.context.language))
         for action in available_actions(record["status"]):
             b = QPushButton(action.en if self.context.language == "en" else action.vi)
             b.setObjectName(f"dossier_action_{action.name}")
@@ -251,7 +252,7 @@ class DetailPage(QWidget):
         record = dict(self.record)
         station = station_info(self.settings)
         print_no = int(record.get("print_count") or 0) + 1
-        printed_at = datetime.now().astimezone()
+        printed_at = office_now()
 
         def build(page_size: PageSize):  # type: ignore[no-untyped-def]
             return document_for(record, station, printed_at=printed_at, print_no=print_no, which=which,

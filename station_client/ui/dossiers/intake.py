@@ -7,7 +7,6 @@ Reads (procedures, resident search) and the write (``store.dossiers.create_dossi
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...clock import office_now
 from ...domain.dossiers import CHANNELS, RESULT_CHANNELS
 from ...domain.problems import Problem, ValidationError
 from ...domain.procedures import DOCUMENT_FORMS, Procedure
@@ -357,7 +357,7 @@ class IntakePage(QWidget):
         items = [line.strip() for line in self.supplement.toPlainText().splitlines() if line.strip()]
         return sd.Intake(
             procedure_key=p.key, applicant=applicant, documents=self.documents_received(),
-            received_at=datetime.now().astimezone(), complete=self.complete.isChecked(), supplement_items=items,
+            received_at=office_now(), complete=self.complete.isChecked(), supplement_items=items,
             channel=self.channel.value() or "in_person", result_channel=self.result_channel.value() or "paper",
             result_place=self.result_place.text().strip() or None, sets=self.sets.value(), fee=self.fee.value(),
             duration=self.duration_box.currentData(), officer_name=officer.full_name if officer else None)

@@ -3,7 +3,7 @@ search by code, lookup code, name or ID, and the intake and detail pages."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QEvent, QModelIndex, QTimer
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...clock import office_today
 from ...domain.deadlines import remaining_text
 from ...domain.dossiers import STATUSES
 from ...store import ChangeSet
@@ -122,7 +123,7 @@ class DossiersView(QWidget):
     def reload(self) -> None:
         flt = self.filter.currentData() or "open"
         text = self.search.text()
-        today = date.today()
+        today = office_today()
 
         def load(conn: Any) -> tuple[list[dict[str, Any]], Any]:
             cal = sd.work_calendar(conn)

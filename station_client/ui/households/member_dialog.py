@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...clock import office_today
 from ...domain.problems import Problem, ValidationError
 from ...store import Store
 from ...store.search import PersonHit, search_persons
@@ -41,7 +41,7 @@ class AddMemberDialog(QDialog):
         self.relationship.relabel(context.language)
         self.relationship.set_value("other")
         self.joined = DateEdit()
-        self.joined.set_value(date.today().isoformat())
+        self.joined.set_value(office_today().isoformat())
         self.form.add("relationship", label("relationship"), self.relationship)
         self.form.add("joined_on", label("joined_on"), self.joined)
         self.form.finish()

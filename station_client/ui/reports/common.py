@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...clock import office_now
 from ...domain import crime_reports as cr
 from ...domain import mediation as md
 from ...domain import petitions as pt
@@ -73,7 +74,7 @@ def lazy(text: str):  # type: ignore[no-untyped-def]
 
 
 def now_local() -> datetime:
-    return datetime.now(default_office_hours().tz)
+    return office_now()
 
 
 def office_datetime(value: str | datetime | None) -> str:

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...clock import office_today
 from ...domain.deadlines import Duration
 from ...domain.reports import countdown, party_names
 from ...printing import reports_documents as rd
@@ -229,11 +230,11 @@ class RegisterPage(QWidget):
             header.setSectionResizeMode(col, mode)
 
     def _fill_years(self, years: list[int]) -> None:
-        wanted = sorted(set(years) | {date.today().year}, reverse=True)
+        wanted = sorted(set(years) | {office_today().year}, reverse=True)
         have = [self.year.itemData(i) for i in range(self.year.count())]
         if have == wanted:
             return
-        current = self.year.currentData() or date.today().year
+        current = self.year.currentData() or office_today().year
         self.year.blockSignals(True)
         self.year.clear()
         for y in wanted:
@@ -272,7 +273,7 @@ class RegisterPage(QWidget):
         dialog.setObjectName("register_period")
         dialog.setWindowTitle(tr("In sổ theo thời gian"))
         start, end = DateEdit(), DateEdit()
-        today = date.today()
+        today = office_today()
         start.set_value(date(today.year, today.month, 1).isoformat())
         end.set_value(today.isoformat())
         form = QFormLayout()

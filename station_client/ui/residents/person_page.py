@@ -4,7 +4,6 @@ dossier and report they appear in (from the person-link providers of ``sections.
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, Signal
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...clock import office_today
 from ...domain.problems import ValidationError
 from ...store import ChangeSet, Store, lists
 from ..context import AppContext
@@ -283,7 +283,7 @@ class PersonPage(QWidget):
                 if household_id:
                     store.create("household_member", {
                         "household_id": household_id, "person_id": person["id"],
-                        "relationship": relationship or "other", "joined_on": date.today().isoformat()},
+                        "relationship": relationship or "other", "joined_on": office_today().isoformat()},
                         officer=officer)
                     if relationship == "head":
                         store.update("household", household_id, {"head_id": person["id"]}, officer=officer)

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...clock import office_today
 from ...domain.deadlines import default_office_hours
 from ...domain.statistics import Period, StationStats
 from ...store import ChangeSet
@@ -112,7 +113,7 @@ class StatisticsView(QWidget):
         self._generation = 0
         self._stale = False  # records changed while the page was hidden
         self._last_export: Path | None = None
-        today = datetime.now(default_office_hours().tz).date()
+        today = office_today()
 
         # ---- the period
         self.kind = QComboBox()
