@@ -41,7 +41,8 @@ def test_crime_reports(store: Store) -> None:
     crime_report(store, at(2026, 9, 1), ("transfer", at(2026, 9, 2, 9), TRANSFER),
                  ("notify", at(2026, 11, 2), notice))
     assert (r1["due_at"], r3["due_at"], r4["due_at"]) == (
-        at(2026, 10, 6).isoformat(), at(2026, 10, 7).isoformat(), at(2026, 10, 12, 23, 59).replace(second=59).isoformat())
+        at(2026, 10, 6).isoformat(), at(2026, 10, 7).isoformat(),
+        at(2026, 10, 12, 23, 59).replace(second=59).isoformat())
     assert [r["outcome"] for r in (r1, r2, r3, r4, r5)] == ["on_time", "late", "early", "on_time", "early"]
 
     s = station_stats(store.conn, OCTOBER).crime_reports
