@@ -304,8 +304,12 @@
         <translation>Urgent (transfer within 24 hours)</translation>
     </message>
     <message>
-        <source>Xã vùng sâu, vùng xa, miền núi, hải đảo (48 giờ)</source>
-        <translation>Remote, mountain or island commune (48 hours)</translation>
+        <source>Xã vùng sâu, vùng xa, miền núi, hải đảo (48 giờ) — theo phân loại của Công an tỉnh</source>
+        <translation>Remote, mountain or island commune (48 hours) — as the province classifies it</translation>
+    </message>
+    <message>
+        <source>Lý do điều chỉnh</source>
+        <translation>Reason for the override</translation>
     </message>
     <message>
         <source>Người bị tố giác, bị hại, người làm chứng</source>
@@ -855,8 +859,12 @@
         <translation>Urgent (transfer within 24 hours)</translation>
     </message>
     <message>
-        <source>Xã vùng sâu, vùng xa, miền núi, hải đảo (48 giờ)</source>
-        <translation>Remote, mountain or island commune (48 hours)</translation>
+        <source>Xã vùng sâu, vùng xa, miền núi, hải đảo (48 giờ) — theo phân loại của Công an tỉnh</source>
+        <translation>Remote, mountain or island commune (48 hours) — as the province classifies it</translation>
+    </message>
+    <message>
+        <source>Lý do điều chỉnh</source>
+        <translation>Reason for the override</translation>
     </message>
     <message>
         <source>Người bị tố giác, bị hại, người làm chứng</source>

@@ -21,9 +21,10 @@ def test_crime_reports(store: Store) -> None:
     # Urgent (24 hours): received 5 Oct 09:00, due 6 Oct 09:00.
     r1 = crime_report(store, at(2026, 10, 5), ("transfer", at(2026, 10, 6, 9), TRANSFER), urgent=True)
     r2 = crime_report(store, at(2026, 10, 5), ("transfer", at(2026, 10, 6, 9, 1), TRANSFER), urgent=True)
-    # Urgent in a remote commune (48 hours): due 7 Oct 09:00, transferred on the 6th: early.
-    r3 = crime_report(store, at(2026, 10, 5), ("transfer", at(2026, 10, 6, 15), TRANSFER), urgent=True,
-                      remote_commune=True, report_kind="information")
+    # Urgent, the head's override to the remote rule (48 hours): due 7 Oct 09:00, transferred on the 6th: early.
+    r3 = crime_report(store, at(2026, 10, 5),
+                      ("override_remote", at(2026, 10, 5, 9, 5), {"remote_commune": True, "reason": "Đảo Cái Chiên"}),
+                      ("transfer", at(2026, 10, 6, 15), TRANSFER), urgent=True, report_kind="information")
     # 7 days: received Monday 5 Oct, due Monday 12 Oct at 24:00; transferred 17:30 that day (days judged by date).
     r4 = crime_report(store, at(2026, 10, 5), ("transfer", at(2026, 10, 12, 17, 30), TRANSFER))
     # Received Saturday 10 Oct: the 7th day is Saturday 17, the last day (CPC art. 134); handled on the 16th.
