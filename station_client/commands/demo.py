@@ -264,7 +264,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return run_app(app_args, demo_password=login)
     finally:
         if server is not None:
-            server.stop()
+            from ..shutdown import shielded
+
+            with shielded():  # a second Ctrl+C or SIGTERM must not leave the server running
+                server.stop()
 
 
 def register(sub: Any) -> None:

@@ -97,7 +97,8 @@ class Store:
         except BaseException:
             self._depth -= 1
             if depth == 0:
-                self.conn.execute("ROLLBACK")
+                if self.conn.in_transaction:  # an exception (SIGTERM's) may land right after COMMIT returned
+                    self.conn.execute("ROLLBACK")
                 self._changes = ChangeSet()
             else:
                 self.conn.execute(f"ROLLBACK TO sp{depth}")
