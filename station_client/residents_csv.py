@@ -40,7 +40,7 @@ from .clock import office_today
 from .domain.problems import Problem, ValidationError
 from .domain.residents import HOUSEHOLD, PERSON, RELATIONSHIPS, normalize_person
 from .domain.text import fold, normalize_text
-from .spreadsheet_safety import unescape_cell
+from .spreadsheet_safety import csv_row, unescape_cell
 from .store import Store
 from .store.errors import StoreError
 
@@ -623,7 +623,7 @@ def export_residents(store: Store, path: Path) -> int:
     count = 0
     with Path(path).open("w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow([PERSON.by_name[n].vi for n in EXPORT_FIELDS])
+        writer.writerow(csv_row(PERSON.by_name[n].vi for n in EXPORT_FIELDS))
         for record in store.iter_records("person", order_by="search_name"):
             row = []
             for name in EXPORT_FIELDS:
@@ -633,6 +633,6 @@ def export_residents(store: Store, path: Path) -> int:
                 elif name == "sex" and value:
                     value = {"M": "Nam", "F": "Nữ"}.get(value, value)
                 row.append("" if value is None else value)
-            writer.writerow(row)
+            writer.writerow(csv_row(row))
             count += 1
     return count
