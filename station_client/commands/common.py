@@ -24,7 +24,14 @@ def add_command(sub: Any, name: str, help_text: str, func: Handler | None = None
 
 
 def open_store(args: argparse.Namespace) -> Store:
-    return Store.open(db_path(getattr(args, "data_dir", None)))
+    """The station's store for a headless command. A key file whose database is missing or empty is refused
+    (never a new, unencrypted database beside it: ``unlock.missing_data`` says how to restore)."""
+    from ..store.unlock import data_missing, missing_data
+
+    path = db_path(getattr(args, "data_dir", None))
+    if data_missing(path):
+        raise missing_data(path)
+    return Store.open(path)
 
 
 def officer_name(args: argparse.Namespace) -> str:

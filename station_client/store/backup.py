@@ -163,7 +163,7 @@ def restore(backup_file: Path, db_path: Path, *, key: bytes | None = None) -> tu
                     f"Thiếu tệp khoá {sidecar.name} của bản sao lưu (chép cùng với bản sao lưu); không khôi phục.",
                     f"The backup's key file {sidecar.name} is missing (copy it with the backup); nothing restored.")
     kept: Path | None = None
-    if db_path.exists():
+    if db_path.exists() and db_path.stat().st_size > 0:  # an empty file holds nothing to keep
         stamp = office_now().strftime("%Y%m%d-%H%M%S")
         kept = db_path.with_name(f"{db_path.name}.before-restore-{stamp}.bak")
         backup(db_path, kept)
