@@ -57,7 +57,14 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    with open_store(args) as store:
-        count = export_residents(store, args.file)
+    from ..store.connection import DatabaseErrors
+    from ..store.integrity import damaged
+
+    with open_store(args, damaged_ok=True) as store:  # a damaged file: get out what can still be read
+        try:
+            count = export_residents(store, args.file)
+        except DatabaseErrors as exc:
+            raise damaged(store.path, [str(exc)], doing=(
+                "Chỉ xuất được một phần. ", "Only part of it could be exported. ")) from exc
     print(f"Đã xuất {count} nhân khẩu ra {args.file} / Exported {count} residents to {args.file}")
-    return 0
+    return 1 if getattr(args, "damaged", False) else 0

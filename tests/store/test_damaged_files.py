@@ -54,7 +54,9 @@ def _encrypted_station(home: Path, residents: int = 5) -> Path:
 
 
 def _listing(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
+    """Every file and its content; SQLite's own -wal/-shm housekeeping aside."""
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())
+            if p.is_file() and not p.name.endswith(("-wal", "-shm"))}
 
 
 @pytest.mark.parametrize("how", ["missing", "empty"])
@@ -100,3 +102,88 @@ def test_first_setup_still_works_on_an_empty_folder(tmp_path):
     forget_key()
     assert unlocking.state(db) == "locked"
     assert keys.keys_path(db).exists()
+
+
+# ------------------------------------------------------------------------------------------- damaged pages
+def _break_persons_page(db: Path, table: str = "persons") -> None:
+    """Damage a table's root page the way a bad sector would (its cell count)."""
+    with Store.open(db) as store:
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        page = store.conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0]
+        size = store.conn.execute("PRAGMA page_size").fetchone()[0]
+    data = bytearray(db.read_bytes())
+    data[(page - 1) * size + 3] ^= 0xFF
+    db.write_bytes(bytes(data))
+
+
+def _plain_station(home: Path, residents: int = 40) -> Path:
+    db = home / "station.db"
+    with Store.open(db) as store:
+        populate(store, residents, seed=6, officer="cli")
+    return db
+
+
+@pytest.mark.parametrize("table", ["persons", "audit"])  # what the backup's summary reads, and what it does not
+def test_a_backup_with_a_flipped_byte_is_refused_and_leaves_nothing_behind(tmp_path, table):
+    home = tmp_path / "home"
+    db = _plain_station(home)
+    good = tmp_path / "good.db"
+    backup(db, good)
+    broken = tmp_path / "broken.db"
+    broken.write_bytes(good.read_bytes())
+    _break_persons_page(broken, table)
+    before = _listing(home)
+    result = _cli(home, "restore", str(broken))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "bị hỏng" in result.stderr and "is damaged" in result.stderr
+    if table == "audit":  # the summary reads fine: the copy's integrity check is what refuses it
+        assert "nothing was restored" in result.stderr
+    assert _listing(home) == before  # no .restoring, no .before-restore copy, the data as it was
+    assert _cli(home, "restore", str(good)).returncode == 0
+
+
+def test_an_encrypted_backup_with_a_flipped_byte_is_refused(tmp_path):
+    home = tmp_path / "home"
+    db = _encrypted_station(home, residents=30)
+    usb = tmp_path / "usb.db"
+    backup(db, usb)
+    data = bytearray(usb.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    usb.write_bytes(bytes(data))
+    before = _listing(home)
+    from station_client.store.backup import restore
+    from station_client.store.errors import StoreError
+
+    with pytest.raises(StoreError) as info:
+        restore(usb, db)
+    assert "damaged" in info.value.en
+    assert _listing(home) == before
+
+
+def test_a_damaged_live_database_is_reported_by_every_command_and_never_backed_up(tmp_path):
+    home = tmp_path / "home"
+    db = _plain_station(home)
+    _break_persons_page(db)
+    for args in (("audit", "verify"), ("import", "residents", str(tmp_path / "x.csv")), ("backup",
+                                                                                        str(tmp_path / "b.db"))):
+        (tmp_path / "x.csv").write_text("Họ và tên,Ngày sinh,Giới tính,Số định danh cá nhân\n"
+                                        "Nguyễn Văn Đức,02/03/1985,Nam,022085000123\n", encoding="utf-8")
+        result = _cli(home, *args)
+        assert result.returncode == 1, (args, result.stdout)
+        assert "Traceback" not in result.stderr
+        assert "bị hỏng" in result.stderr and "is damaged" in result.stderr and "station-client restore" in \
+            result.stderr, (args, result.stderr)
+    assert not (tmp_path / "b.db").exists() and not (tmp_path / "b.db.part").exists()
+    exported = _cli(home, "export", "residents", str(tmp_path / "out.csv"))  # what can be read, with a warning
+    assert exported.returncode == 1 and "Traceback" not in exported.stderr and "is damaged" in exported.stderr
+
+
+def test_the_start_check_is_bounded_in_time(tmp_path):
+    from station_client.store.integrity import check
+
+    db = _plain_station(tmp_path / "home", residents=200)
+    with Store.open(db) as store:
+        cut = check(store.conn, seconds=0)
+        assert cut.ok and not cut.finished  # cut short: proves nothing, reports nothing
+        full = check(store.conn, seconds=None)
+        assert full.ok and full.finished
