@@ -430,6 +430,19 @@ class _Importer:
         self.report = report
         # household number -> (line, the head's key) for heads named by ID number, resolved in finish()
         self.heads: dict[str, list[tuple[int, tuple[str, str]]]] = {}
+        self._household_ids: dict[str, str] | None = None  # household number -> id (no index on the number)
+        self._numbers: dict[str, str] = {}
+
+    def _find_household(self, number: str) -> dict[str, Any] | None:
+        """The live household with this number: the numbers are read once per import (a million-row file must
+        not scan the households table for each of its rows), then kept up to date as households are created."""
+        if self._household_ids is None:
+            self._household_ids = {}
+            for row in self.store.conn.execute("SELECT household_no, id FROM households WHERE deleted = 0 AND "
+                                               "household_no IS NOT NULL ORDER BY n DESC"):
+                self._household_ids[row[0]] = row[1]
+        record_id = self._numbers.get(number) or self._household_ids.get(number)
+        return self.store.get("household", record_id) if record_id else None
 
     # ------------------------------------------------------------------ persons
     def row(self, row: _Row) -> None:
@@ -443,6 +456,7 @@ class _Importer:
         key = row.key()
         existing = store.find_one("person", **{key[0]: key[1]}) if key is not None else None
         households_before = report.households_created
+        numbers_before = dict(self._numbers)
         try:
             if existing is None:
                 with store.transaction():
@@ -467,6 +481,7 @@ class _Importer:
                 report.updated += 1
         except ValidationError as exc:
             report.households_created = households_before  # rolled back with the row
+            self._numbers = numbers_before
             report.errors.append(RowError(row.line, exc.problems))
 
     # --------------------------------------------------------------- households
@@ -498,7 +513,7 @@ class _Importer:
         if relationship == "head" and head_key is None:
             head_key = row.key()
         written = False
-        household = store.find_one("household", household_no=number)
+        household = self._find_household(number)
         if household is None:
             place = self.places.get(number, {})
             address = (cells.get("household_address") or place.get("household_address")
@@ -512,6 +527,7 @@ class _Importer:
                                                     "hamlet": cells.get("hamlet") or place.get("hamlet")},
                                      officer=officer)
             self.report.households_created += 1
+            self._numbers[number] = household["id"]  # dropped with the row if it is rolled back (``row``)
             written = True
         else:
             changes = {}
@@ -564,7 +580,7 @@ class _Importer:
                 continue
             (field_name, value), = keys
             head = store.find_one("person", **{field_name: value})
-            household = store.find_one("household", household_no=number)
+            household = self._find_household(number)
             if household is None:
                 continue
             if head is None:
