@@ -46,3 +46,25 @@ def test_a_damaged_file_is_shown_after_the_login(qtbot, app_factory, data_dir) -
     assert "station-client restore" in failures[0].en
     qtbot.waitUntil(lambda: any(b.isVisible() and "bị hỏng" in b.text() for b in w.findChildren(QMessageBox)),
                     timeout=5000)
+
+
+def test_the_app_refuses_a_key_file_without_its_database(qtbot, data_dir) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from station_client.store import unlock as unlocking
+    from station_client.store.connection import forget_key
+    from station_client.ui.app import create_app
+
+    db = db_path(data_dir)
+    unlocking.setup(db, "truong", "matkhau2025", "matkhau2025")
+    with Store.open(db) as store:
+        populate(store, 3, seed=1)
+    forget_key()
+    db.unlink()
+    for side in data_dir.glob("station.db-*"):
+        side.unlink()
+    before = sorted(p.name for p in data_dir.iterdir())
+    with pytest.raises(unlocking.DataMissing) as info:
+        create_app(data_dir, start_sync=False, encrypt=True)  # run_app shows this in its error box
+    assert "station-client restore" in info.value.vi and "station-client restore" in info.value.en
+    assert sorted(p.name for p in data_dir.iterdir()) == before  # nothing created, the key file not moved
