@@ -197,25 +197,27 @@ def restore(backup_file: Path, db_path: Path, *, key: bytes | None = None) -> tu
             tmp.unlink()
             tmp, key = sealed, station_key
     except BaseException:
-        for leftover in (tmp, sealed, *(p.with_name(p.name + s) for p in (tmp, sealed) for s in ("-wal", "-shm",
-                                                                                               "-journal"))):
-            leftover.unlink(missing_ok=True)
+        _discard(tmp, sealed)
         raise
     kept: Path | None = None
-    if db_path.exists() and db_path.stat().st_size > 0:  # an empty file holds nothing to keep
-        stamp = office_now().strftime("%Y%m%d-%H%M%S")
-        kept = db_path.with_name(f"{db_path.name}.before-restore-{stamp}.bak")
-        try:
-            backup(db_path, kept)
-        except _UNREADABLE:
-            # The current file is damaged (the reason to restore) or unreadable: keep it byte for byte.
-            for suffix in ("", "-wal"):
-                if db_path.with_name(db_path.name + suffix).exists():
-                    shutil.copy2(db_path.with_name(db_path.name + suffix), kept.with_name(kept.name + suffix))
-    if new_keys is not None:  # the key file first: an encrypted file never sits without its keys
-        if station_keys.exists() and kept is not None:
-            shutil.copy2(station_keys, backup_keys_path(kept))
-        keys.save(station_keys, new_keys)
+    try:
+        if db_path.exists() and db_path.stat().st_size > 0:  # an empty file holds nothing to keep
+            stamp = office_now().strftime("%Y%m%d-%H%M%S")
+            kept = db_path.with_name(f"{db_path.name}.before-restore-{stamp}.bak")
+            try:
+                backup(db_path, kept)
+            except _UNREADABLE:
+                # The current file is damaged (the reason to restore) or unreadable: keep it byte for byte.
+                for suffix in ("", "-wal"):
+                    if db_path.with_name(db_path.name + suffix).exists():
+                        shutil.copy2(db_path.with_name(db_path.name + suffix), kept.with_name(kept.name + suffix))
+        if new_keys is not None:  # the key file first: an encrypted file never sits without its keys
+            if station_keys.exists() and kept is not None:
+                shutil.copy2(station_keys, backup_keys_path(kept))
+            keys.save(station_keys, new_keys)
+    except BaseException:  # a full disk while keeping the current data: the checked copy is not left behind
+        _discard(tmp)
+        raise
     os.replace(tmp, db_path)
     keys.fsync_dir(db_path.parent)
     # The old file's WAL index is stale now (SQLite would ignore its frames: their salts differ); tidy it.
@@ -224,6 +226,12 @@ def restore(backup_file: Path, db_path: Path, *, key: bytes | None = None) -> tu
     if key is not None:
         hold_key(db_path, key)
     return info, kept
+
+
+def _discard(*paths: Path) -> None:
+    for path in paths:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
 
 
 def _copy_checked(backup_file: Path, tmp: Path, key: bytes | None) -> None:

@@ -163,6 +163,8 @@ def test_an_encrypted_backup_with_a_flipped_byte_is_refused(tmp_path):
 def test_a_damaged_live_database_is_reported_by_every_command_and_never_backed_up(tmp_path):
     home = tmp_path / "home"
     db = _plain_station(home)
+    good = tmp_path / "good.db"
+    backup(db, good)
     _break_persons_page(db)
     for args in (("audit", "verify"), ("import", "residents", str(tmp_path / "x.csv")), ("backup",
                                                                                         str(tmp_path / "b.db"))):
@@ -176,6 +178,13 @@ def test_a_damaged_live_database_is_reported_by_every_command_and_never_backed_u
     assert not (tmp_path / "b.db").exists() and not (tmp_path / "b.db.part").exists()
     exported = _cli(home, "export", "residents", str(tmp_path / "out.csv"))  # what can be read, with a warning
     assert exported.returncode == 1 and "Traceback" not in exported.stderr and "is damaged" in exported.stderr
+    # The way back: restoring the good backup over the damaged file, which is kept byte for byte.
+    damaged_bytes = db.read_bytes()
+    restored = _cli(home, "restore", str(good))
+    assert restored.returncode == 0, restored.stderr
+    kept = next(home.glob("station.db.before-restore-*.bak"))
+    assert kept.read_bytes() == damaged_bytes
+    assert _cli(home, "audit", "verify").returncode == 0
 
 
 def test_the_start_check_is_bounded_in_time(tmp_path):
