@@ -78,7 +78,7 @@ class Generator:
         self.seed = seed
         self.commune_name = commune_name
         self.province_name = province_name
-        self.today = today or date.today()
+        self.today = today or FIXED_TODAY  # the calendar must not move the IDs (bench/store.py's second run)
         self.lane = seed % LANES
         self._counts: dict[tuple[str, int, str], int] = {}
 
@@ -191,7 +191,7 @@ class Generator:
 def populate(store: Any, n_persons: int, *, seed: int = 1, officer: str = "demo",
              today: date | None = None) -> SyntheticCommune:
     """Write a synthetic commune into ``store`` through its write path (audit and outbox included), its ages
-    counted from ``today`` (the machine's date when not given)."""
+    counted from ``today`` (``FIXED_TODAY`` when not given: the same commune whatever the date)."""
     data = Generator(seed, today=today).commune(n_persons)
     with store.bulk(), store.transaction():
         heads = {h["id"]: h.pop("head_id") for h in data.households}
