@@ -267,8 +267,21 @@ def rejection_text(result: dict[str, Any]) -> tuple[str, str]:
             f"Refused by the province ({code}): {result.get('en') or ''}".rstrip(": "))
 
 
+def _answer_deleted(change: OutboxChange, result: dict[str, Any] | None) -> bool:
+    """The record's deleted flag in an ``applied``/``duplicate`` answer. The server puts it next to ``record``
+    (whose ``fields`` or flat members are the record's fields only); a record object that carries its own
+    ``deleted`` member is read as well. Only with neither is it inferred from the change itself."""
+    if result is not None:
+        if isinstance(result.get("deleted"), bool):
+            return bool(result["deleted"])
+        record = result.get("record")
+        if isinstance(record, dict) and isinstance(record.get("deleted"), bool):
+            return bool(record["deleted"])
+    return change.op == "delete"
+
+
 def _ack(store: Store, change: OutboxChange, version: int, epoch: str | None, record: dict[str, Any] | None,
-         chain: _Chain) -> None:
+         chain: _Chain, deleted: bool | None = None) -> None:
     conn = store.conn
     conn.execute("UPDATE outbox SET state = 'acked', acked_at = ?, acked_epoch = ?, result = ? WHERE seq = ?",
                  (now_iso(), epoch, str(version), change.seq))
@@ -283,7 +296,10 @@ def _ack(store: Store, change: OutboxChange, version: int, epoch: str | None, re
     if row is None:
         return
     if record is not None:
-        deleted = bool(record.get("deleted", change.op == "delete"))
+        # A duplicate answer may carry a state others made since this change (a delete from another station
+        # after a lost answer): its deleted flag is the answer's, never guessed from this change's op.
+        if deleted is None:
+            deleted = change.op == "delete"
         _apply_state(store, kind, change.record_id, _server_fields(kind, record), deleted, version, row, chain,
                      origin=None, force=True)
     elif version > row["server_version"]:
@@ -347,7 +363,8 @@ def _record_results(store: Store, changes: Sequence[OutboxChange], results: Sequ
             continue
         status = result.get("status") if isinstance(result, dict) else None
         if status in ("applied", "duplicate"):
-            _ack(store, change, int(result.get("version") or 0), epoch, result.get("record"), chain)
+            _ack(store, change, int(result.get("version") or 0), epoch, result.get("record"), chain,
+                 _answer_deleted(change, result))
             report.acked += 1
         elif status == "conflict":
             _conflict(store, change, result, chain)
