@@ -129,7 +129,7 @@ def create_app(db: Database) -> FastAPI:
     def enroll(body: EnrollIn, request: Request) -> dict[str, Any]:
         from station_client.domain.units import commune
 
-        station, token = stations.enroll(db, body.code, body.device)
+        station, token = stations.enroll(db, body.code, body.device, body.nonce)
         request.state.station_id = station.id
         unit = commune(station.commune_code)
         return {"station_id": station.id, "station_name": station.name, "commune_code": station.commune_code,

@@ -43,9 +43,15 @@ class SyncIn(Strict):
     resync: bool = False
 
 
+NONCE_PATTERN = r"^[A-Za-z0-9_-]{16,128}$"
+
+
 class EnrollIn(Strict):
     code: str = Field(min_length=4, max_length=64)
     device: str = Field("", max_length=200)
+    # Additive: a random value the station keeps; the same code with the same nonce (a retry after a lost
+    # answer) gets a fresh token for the same station within the code's life. Absent: the code works once.
+    nonce: str | None = Field(None, pattern=NONCE_PATTERN)
 
 
 class StationIn(Strict):
