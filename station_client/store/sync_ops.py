@@ -24,7 +24,7 @@ from typing import Any
 
 from ..clock import now_iso
 from ..domain import permissions
-from ..domain.kinds import RecordKind, coerce_value
+from ..domain.kinds import InvalidText, RecordKind, coerce_value, printable, text_problem
 from ..domain.problems import ValidationError
 from ..domain.registry import KINDS, UnknownKind, get_kind
 from . import accounts, search
@@ -42,6 +42,12 @@ LAST_ERROR = "last_error"  # JSON {"code", "vi", "en"} of the last failed cycle,
 DIGEST_MISMATCH_AT_CURSOR = "digest_mismatch_cursor"
 AUDIT_PUSHED = "audit.pushed_seq"  # the last audit seq the province has stored (its own cursor, resumable)
 AUDIT_REFUSED = "audit.refused"  # JSON {"seq", "hash", "code", "vi", "en"} of an entry the province refused
+# JSON list of the province's record states this station could not apply (invalid text, a malformed entry), each
+# {"kind", "id", "version", "seq", "code", "vi", "en", "at"}: set aside so that the rest of the feed applies and
+# the cursor moves on; shown in the Sync section and by ``station-client sync``. A later state of the same record
+# that applies removes its entry.
+FEED_SET_ASIDE = "feed.set_aside"
+SET_ASIDE_KEEP = 500
 
 log = logging.getLogger(__name__)
 
@@ -90,9 +96,10 @@ class ApplyReport:
     resync_done: bool = False
     requeued: int = 0  # records sent again after a resync found them missing at the province
     accounts: int = 0  # pulled ``officer_account`` states (province-issued accounts) that changed
+    set_aside: int = 0  # province states that could not be applied (kept in FEED_SET_ASIDE with the reason)
 
     def merge(self, other: ApplyReport) -> None:
-        for name in ("acked", "rejected", "conflicts", "applied", "skipped", "requeued", "accounts"):
+        for name in ("acked", "rejected", "conflicts", "applied", "skipped", "requeued", "accounts", "set_aside"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.resync_done = self.resync_done or other.resync_done
 
@@ -102,6 +109,7 @@ class SyncCounts:
     pending: int
     conflicts: int
     rejected: int
+    set_aside: int = 0  # province states set aside (FEED_SET_ASIDE)
 
 
 @dataclass
@@ -144,7 +152,7 @@ def counts(store: Store) -> SyncCounts:
     conflicts = conn.execute("SELECT count(*) FROM conflicts WHERE status = 'open'").fetchone()[0]
     rejected = sum(conn.execute(f"SELECT count(*) FROM {k.table} WHERE sync_state = 'rejected'").fetchone()[0]
                    for k in KINDS.values() if k.scope == "commune")
-    return SyncCounts(int(pending), int(conflicts), int(rejected))
+    return SyncCounts(int(pending), int(conflicts), int(rejected), len(set_aside_entries(store)))
 
 
 def pending_count(store: Store) -> int:
@@ -193,10 +201,43 @@ def mark_rejected(store: Store, change: OutboxChange, code: str, vi: str, en: st
 
 
 # --------------------------------------------------------------------------------------------- results
+class Unusable(Exception):
+    """A state from the province that this station cannot apply: it is set aside with this reason."""
+
+    def __init__(self, code: str, vi: str, en: str):
+        super().__init__(code)
+        self.code, self.vi, self.en = code, vi, en
+
+
+def _malformed(what: str) -> Unusable:
+    return Unusable("feed.malformed", f"Dữ liệu từ tỉnh không đúng dạng ({what}); chưa áp dụng.",
+                    f"The province sent a malformed state ({what}); not applied.")
+
+
+# What one entry (or one answer's state) may fail with, without the store being at fault: its savepoint is rolled
+# back and it is set aside. Not OperationalError (disk full, I/O error, locked): that fails the whole response,
+# so the cursor never moves past entries that were not applied for a reason of this machine's.
+_ENTRY_ERRORS: tuple[type[BaseException], ...] = (
+    Unusable, ValueError, TypeError, KeyError, OverflowError, RecursionError, sqlite3.InterfaceError,
+    sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.DataError)
+try:  # the encrypted store's driver raises its own classes
+    import sqlcipher3 as _sqlcipher3
+
+    _ENTRY_ERRORS += (_sqlcipher3.InterfaceError, _sqlcipher3.IntegrityError, _sqlcipher3.ProgrammingError,
+                      _sqlcipher3.DataError)
+except ImportError:  # pragma: no cover - always installed with the app
+    pass
+
+
 def _server_fields(kind: RecordKind, record: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The kind's fields from a record object as the server sends it (``{"fields": {...}}`` or flat)."""
+    """The kind's fields from a record object as the server sends it (``{"fields": {...}}`` or flat).
+
+    Raises ``Unusable`` for text that cannot be stored (a lone surrogate, a control character): such a state is
+    set aside whole rather than stored in part."""
     if record is None:
         return None
+    if not isinstance(record, dict):
+        raise _malformed("record")
     inner = record.get("fields")
     src: dict[str, Any] = inner if isinstance(inner, dict) else record
     out: dict[str, Any] = {}
@@ -206,9 +247,62 @@ def _server_fields(kind: RecordKind, record: dict[str, Any] | None) -> dict[str,
             continue  # metadata (id, version, ...) or a field this station's version does not know
         try:
             out[name] = coerce_value(f, value)
-        except (TypeError, ValueError):
-            out[name] = value  # the province validated it; keep it rather than lose it
+        except InvalidText as exc:
+            label_vi, label_en = f.vi or name, f.en or name
+            why_vi, why_en = (("mã Unicode lẻ", "a lone Unicode surrogate") if exc.reason == "surrogate"
+                              else ("ký tự điều khiển", "a control character"))
+            raise Unusable("text.invalid",
+                           f"Dữ liệu từ tỉnh có ký tự không hợp lệ ở trường {label_vi} ({why_vi}); chưa áp dụng "
+                           "hồ sơ này — đề nghị tỉnh sửa lại.",
+                           f"The province's data has an invalid character in {label_en} ({why_en}); this record "
+                           "was not applied — ask the province to correct it.") from exc
+        except (TypeError, ValueError, RecursionError) as exc:
+            if isinstance(value, str | int | float) and f.type != "json":
+                out[name] = value  # the province validated it; keep it rather than lose it
+            else:
+                raise _malformed(f"field {printable(name, 40)}") from exc
     return out
+
+
+def _clean_text(value: Any) -> str | None:
+    """``value`` if it is text that can be stored, else None."""
+    return value if isinstance(value, str) and text_problem(value, multiline=False) is None else None
+
+
+def set_aside_entries(store: Store) -> list[dict[str, Any]]:
+    """The province states set aside (newest last): what the Sync section and ``station-client sync`` list."""
+    raw = get_state(store, FEED_SET_ASIDE)
+    try:
+        items = json.loads(raw) if raw else []
+    except ValueError:
+        return []
+    return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+
+
+def _set_aside(store: Store, kind: str, record_id: str, version: Any, seq: Any, exc: Unusable) -> None:
+    items = [i for i in set_aside_entries(store) if (i.get("kind"), i.get("id")) != (kind, record_id)]
+    items.append({"kind": kind, "id": record_id, "version": version if isinstance(version, int) else None,
+                  "seq": seq if isinstance(seq, int) and not isinstance(seq, bool) else None, "code": exc.code,
+                  "vi": exc.vi, "en": exc.en, "at": now_iso()})
+    # ASCII escapes: whatever the entry held, the note itself can always be stored.
+    _put(store.conn, FEED_SET_ASIDE, json.dumps(items[-SET_ASIDE_KEEP:], ensure_ascii=True))
+    store.note_change(sync_state=True)
+    log.warning("province state set aside: kind=%s code=%s", kind, exc.code)
+
+
+def _clear_set_aside(store: Store, kind: str, record_id: str) -> None:
+    items = set_aside_entries(store)
+    kept = [i for i in items if (i.get("kind"), i.get("id")) != (kind, record_id)]
+    if len(kept) != len(items):
+        _put(store.conn, FEED_SET_ASIDE, json.dumps(kept, ensure_ascii=True) if kept else None)
+        store.note_change(sync_state=True)
+
+
+def _entry_error(exc: BaseException) -> Unusable:
+    if isinstance(exc, Unusable):
+        return exc
+    return Unusable("feed.unusable", f"Không áp dụng được dữ liệu từ tỉnh ({type(exc).__name__}); đã để riêng.",
+                    f"The province's state could not be applied ({type(exc).__name__}); set aside.")
 
 
 def _pending_for(conn: sqlite3.Connection, kind: str, record_id: str) -> tuple[set[str], bool, bool]:
@@ -300,8 +394,13 @@ def _ack(store: Store, change: OutboxChange, version: int, epoch: str | None, re
         # after a lost answer): its deleted flag is the answer's, never guessed from this change's op.
         if deleted is None:
             deleted = change.op == "delete"
-        _apply_state(store, kind, change.record_id, _server_fields(kind, record), deleted, version, row, chain,
-                     origin=None, force=True)
+        try:
+            fields = _server_fields(kind, record)
+        except Unusable as exc:  # the change is acknowledged; the state that came with it waits aside
+            _set_aside(store, kind.name, change.record_id, version, None, exc)
+        else:
+            _apply_state(store, kind, change.record_id, fields, deleted, version, row, chain, origin=None,
+                         force=True)
     elif version > row["server_version"]:
         conn.execute(f"UPDATE {kind.table} SET server_version = ? WHERE id = ?", (version, change.record_id))
     refresh_record_state(store, kind, change.record_id)
@@ -326,6 +425,15 @@ def _conflict(store: Store, change: OutboxChange, result: dict[str, Any], chain:
     info = result.get("conflict") or {}
     conflict_id = str(info.get("id") or uuid.uuid4())
     version = int(result.get("version") or info.get("server_version") or 0)
+    kind_or_none = KINDS.get(change.kind)
+    server_fields: dict[str, Any] | None = None
+    usable = True
+    if kind_or_none is not None:
+        try:
+            server_fields = _server_fields(kind_or_none, result.get("record"))
+        except Unusable as exc:  # the conflict is recorded; the province's state that came with it waits aside
+            _set_aside(store, change.kind, change.record_id, version, None, exc)
+            usable = False
     conn.execute("UPDATE outbox SET state = 'conflict', acked_at = ?, result = ? WHERE seq = ?",
                  (now_iso(), canonical_json(result), change.seq))
     if change.resolves and change.resolves != conflict_id:
@@ -337,45 +445,62 @@ def _conflict(store: Store, change: OutboxChange, result: dict[str, Any], chain:
         "server_record, detected_at, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING",
         (conflict_id, change.kind, change.record_id, change.change_id, str(info.get("type") or "edit"),
          canonical_json(info.get("fields") or {}), version,
-         canonical_json(result.get("record")) if result.get("record") is not None else None, now_iso(),
+         canonical_json(result.get("record")) if result.get("record") is not None and usable else None, now_iso(),
          info.get("origin")))
-    try:
-        kind = get_kind(change.kind)
-    except UnknownKind:
+    if kind_or_none is None:
         return
+    kind = kind_or_none
     row = conn.execute(f"SELECT * FROM {kind.table} WHERE id = ?", (change.record_id,)).fetchone()
-    if row is not None:
+    if row is not None and usable:
         # The province's state becomes the record's (both values stay in the conflict row): station and
         # province show the same thing until an officer resolves it.
-        _apply_state(store, kind, change.record_id, _server_fields(kind, result.get("record")),
-                     bool(result.get("deleted")), version, row, chain, origin=info.get("origin"), force=True)
+        _apply_state(store, kind, change.record_id, server_fields, bool(result.get("deleted")), version, row, chain,
+                     origin=info.get("origin"), force=True)
     refresh_record_state(store, kind, change.record_id)
 
 
 def _record_results(store: Store, changes: Sequence[OutboxChange], results: Sequence[Any], epoch: str | None,
                     chain: _Chain, report: ApplyReport) -> None:
     for change, result in zip(changes, results, strict=True):
-        if isinstance(result, bool):  # JSON true/false is not a version
-            result = {"status": "rejected", "code": "bad_result"}
-        if isinstance(result, int):
-            _ack(store, change, result, epoch, None, chain)
-            report.acked += 1
-            continue
-        status = result.get("status") if isinstance(result, dict) else None
-        if status in ("applied", "duplicate"):
-            _ack(store, change, int(result.get("version") or 0), epoch, result.get("record"), chain,
-                 _answer_deleted(change, result))
-            report.acked += 1
-        elif status == "conflict":
-            _conflict(store, change, result, chain)
-            report.conflicts += 1
-        elif status in ("rejected", "forbidden"):
-            _reject(store, change, result)
-            report.rejected += 1
-        else:
-            # An answer this version does not understand: keep the change pending (it is retried) rather than
-            # guess. The server deduplicates the retry.
-            continue
+        prev = chain.prev
+        try:
+            with store.transaction():  # a savepoint: one answer that cannot be applied never fails the others
+                _record_result(store, change, result, epoch, chain, report)
+        except _ENTRY_ERRORS as exc:
+            chain.prev = prev
+            # Recorded as the province answered it (acknowledged / conflict / refused), without the state it
+            # carried, which is set aside: leaving the change pending would resend it for ever.
+            status = result.get("status") if isinstance(result, dict) else None
+            state = ("conflict" if status == "conflict" else "rejected" if status in ("rejected", "forbidden")
+                     else "acked")
+            store.conn.execute("UPDATE outbox SET state = ?, acked_at = ?, acked_epoch = ?, result = ? WHERE seq = ?",
+                               (state, now_iso(), epoch, json.dumps(result, ensure_ascii=True, default=str)[:4000],
+                                change.seq))
+            _set_aside(store, change.kind, change.record_id, None, None, _entry_error(exc))
+            report.set_aside += 1
+
+
+def _record_result(store: Store, change: OutboxChange, result: Any, epoch: str | None, chain: _Chain,
+                   report: ApplyReport) -> None:
+    if isinstance(result, bool):  # JSON true/false is not a version
+        result = {"status": "rejected", "code": "bad_result"}
+    if isinstance(result, int):
+        _ack(store, change, result, epoch, None, chain)
+        report.acked += 1
+        return
+    status = result.get("status") if isinstance(result, dict) else None
+    if status in ("applied", "duplicate"):
+        _ack(store, change, int(result.get("version") or 0), epoch, result.get("record"), chain,
+             _answer_deleted(change, result))
+        report.acked += 1
+    elif status == "conflict":
+        _conflict(store, change, result, chain)
+        report.conflicts += 1
+    elif status in ("rejected", "forbidden"):
+        _reject(store, change, result)
+        report.rejected += 1
+    # Otherwise an answer this version does not understand: keep the change pending (it is retried) rather than
+    # guess. The server deduplicates the retry.
 
 
 # ------------------------------------------------------------------------------------------ remote state
@@ -455,25 +580,62 @@ def _apply_state(store: Store, kind: RecordKind, record_id: str, server_fields: 
     return True
 
 
+def _feed_entry(entry: Any) -> tuple[str, str, int, bool]:
+    """(kind, id, version, deleted) of a feed entry, checked; raises ``Unusable``."""
+    if not isinstance(entry, dict):
+        raise _malformed("entry")
+    kind, record_id = _clean_text(entry.get("kind")), _clean_text(entry.get("id"))
+    version, deleted = entry.get("version"), entry.get("deleted")
+    if kind is None:
+        raise _malformed("kind")
+    if record_id is None or not 0 < len(record_id) <= 200:
+        raise _malformed("id")
+    if not isinstance(version, int) or isinstance(version, bool) or not 0 < version < 2**62:
+        raise _malformed("version")
+    if deleted is not None and not isinstance(deleted, bool | int):
+        raise _malformed("deleted")
+    if entry.get("fields") is not None and not isinstance(entry.get("fields"), dict):
+        raise _malformed("fields")
+    return kind, record_id, version, bool(deleted)
+
+
 def _apply_feed(store: Store, feed: Iterable[dict[str, Any]], chain: _Chain, report: ApplyReport) -> None:
+    """Apply the feed entries in order. An entry that cannot be applied (invalid text, a malformed entry) is
+    rolled back to its own savepoint and set aside with its reason; the rest of the feed applies and the cursor
+    moves on, so one record never stops a commune's sync."""
     conn = store.conn
     for entry in feed:
         try:
-            kind = get_kind(str(entry["kind"]))
+            kind_name, record_id, version, deleted = _feed_entry(entry)
+        except Unusable as exc:
+            raw = entry if isinstance(entry, dict) else {}
+            _set_aside(store, printable(str(raw.get("kind") or "?"), 64), printable(str(raw.get("id") or "?"), 200),
+                       raw.get("version"), raw.get("seq"), exc)
+            report.set_aside += 1
+            continue
+        try:
+            kind = get_kind(kind_name)
         except UnknownKind:
             # A kind added by a newer version: skipped now, fetched by the resync after the station upgrades.
             report.skipped += 1
             continue
-        record_id = str(entry["id"])
-        row = conn.execute(f"SELECT * FROM {kind.table} WHERE id = ?", (record_id,)).fetchone()
-        version = int(entry["version"])
-        if row is not None and version <= row["server_version"]:
-            report.skipped += 1
+        prev = chain.prev
+        try:
+            with store.transaction():  # a savepoint per entry
+                row = conn.execute(f"SELECT * FROM {kind.table} WHERE id = ?", (record_id,)).fetchone()
+                if row is not None and version <= row["server_version"]:
+                    report.skipped += 1
+                    continue
+                changed = _apply_state(store, kind, record_id, _server_fields(kind, entry.get("fields")), deleted,
+                                       version, row, chain, origin=_clean_text(entry.get("origin")))
+                if row is not None:
+                    refresh_record_state(store, kind, record_id)
+                _clear_set_aside(store, kind.name, record_id)
+        except _ENTRY_ERRORS as exc:
+            chain.prev = prev
+            _set_aside(store, kind.name, record_id, version, entry.get("seq"), _entry_error(exc))
+            report.set_aside += 1
             continue
-        changed = _apply_state(store, kind, record_id, _server_fields(kind, entry.get("fields")),
-                               bool(entry.get("deleted")), version, row, chain, origin=entry.get("origin"))
-        if row is not None:
-            refresh_record_state(store, kind, record_id)
         report.applied += int(changed)
         report.skipped += int(not changed)
         if changed and kind.name == "officer_account":
