@@ -38,7 +38,18 @@ Storable = Annotated[str, AfterValidator(_storable)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Unknown fields refused, and no coercion between JSON types: ``"resync": 0`` is not a boolean, ``"cursor":
+    # true`` or ``"5"`` not an integer (422 ``body.invalid``).
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class ErrorOut(BaseModel):
+    """Every error body: a stable ``code`` and the message in Vietnamese and English, plus details by code
+    (``errors`` for a malformed body, ``retry_after`` for 429, ``problems`` for an invalid record, ...)."""
+    model_config = ConfigDict(extra="allow")
+    code: str
+    vi: str
+    en: str
 
 
 class ChangeIn(Strict):
