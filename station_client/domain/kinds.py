@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any, Literal
 
 from .problems import Problem
@@ -43,6 +44,8 @@ class InvalidText(ValueError):
 
 def text_problem(value: str, *, multiline: bool = True) -> str | None:
     """Why ``value`` cannot be stored or sent ("surrogate" or "control"), or None when it is fine."""
+    if value.isprintable():  # the common case, in C: no control character, no surrogate
+        return None
     m = (_BAD_MULTILINE if multiline else _BAD_ONE_LINE).search(value)
     if m is None:
         return None
@@ -94,7 +97,7 @@ class Field:
     # addresses, reasons, ... do).
     multiline: bool | None = None
 
-    @property
+    @cached_property
     def allows_lines(self) -> bool:
         if self.multiline is not None:
             return self.multiline

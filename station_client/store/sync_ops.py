@@ -13,6 +13,7 @@ Rules kept here (docs/sync-protocol.md, ../shared/sync.md):
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -460,13 +461,16 @@ def _conflict(store: Store, change: OutboxChange, result: dict[str, Any], chain:
 
 
 def _record_results(store: Store, changes: Sequence[OutboxChange], results: Sequence[Any], epoch: str | None,
-                    chain: _Chain, report: ApplyReport) -> None:
+                    chain: _Chain, report: ApplyReport, careful: bool = False) -> None:
     for change, result in zip(changes, results, strict=True):
         prev = chain.prev
         try:
-            with store.transaction():  # a savepoint: one answer that cannot be applied never fails the others
+            # careful: a savepoint, so that one answer that cannot be applied never fails the others
+            with store.transaction() if careful else contextlib.nullcontext():
                 _record_result(store, change, result, epoch, chain, report)
         except _ENTRY_ERRORS as exc:
+            if not careful:
+                raise  # ``apply_response`` rolls back and applies the response carefully
             chain.prev = prev
             # Recorded as the province answered it (acknowledged / conflict / refused), without the state it
             # carried, which is set aside: leaving the change pending would resend it for ever.
@@ -599,11 +603,15 @@ def _feed_entry(entry: Any) -> tuple[str, str, int, bool]:
     return kind, record_id, version, bool(deleted)
 
 
-def _apply_feed(store: Store, feed: Iterable[dict[str, Any]], chain: _Chain, report: ApplyReport) -> None:
-    """Apply the feed entries in order. An entry that cannot be applied (invalid text, a malformed entry) is
-    rolled back to its own savepoint and set aside with its reason; the rest of the feed applies and the cursor
-    moves on, so one record never stops a commune's sync."""
+def _apply_feed(store: Store, feed: Iterable[dict[str, Any]], chain: _Chain, report: ApplyReport,
+                careful: bool = False) -> None:
+    """Apply the feed entries in order. An entry that cannot be applied (invalid text, a malformed entry) is set
+    aside with its reason; the rest of the feed applies and the cursor moves on, so one record never stops a
+    commune's sync. Such entries are found before anything of theirs is written. ``careful``: each entry also in
+    its own savepoint, so that one failing half-way (a value the database refuses) is rolled back alone — used
+    when a response failed that way (``apply_response``), not on every page (savepoints cost a first sync)."""
     conn = store.conn
+    aside = {(i.get("kind"), i.get("id")) for i in set_aside_entries(store)}  # read once, not once per entry
     for entry in feed:
         try:
             kind_name, record_id, version, deleted = _feed_entry(entry)
@@ -619,21 +627,27 @@ def _apply_feed(store: Store, feed: Iterable[dict[str, Any]], chain: _Chain, rep
             # A kind added by a newer version: skipped now, fetched by the resync after the station upgrades.
             report.skipped += 1
             continue
+        row = conn.execute(f"SELECT * FROM {kind.table} WHERE id = ?", (record_id,)).fetchone()
+        if row is not None and version <= row["server_version"]:
+            report.skipped += 1
+            continue
         prev = chain.prev
         try:
-            with store.transaction():  # a savepoint per entry
-                row = conn.execute(f"SELECT * FROM {kind.table} WHERE id = ?", (record_id,)).fetchone()
-                if row is not None and version <= row["server_version"]:
-                    report.skipped += 1
-                    continue
-                changed = _apply_state(store, kind, record_id, _server_fields(kind, entry.get("fields")), deleted,
-                                       version, row, chain, origin=_clean_text(entry.get("origin")))
+            fields = _server_fields(kind, entry.get("fields"))  # before any write of this entry
+            with store.transaction() if careful else contextlib.nullcontext():
+                changed = _apply_state(store, kind, record_id, fields, deleted, version, row, chain,
+                                       origin=_clean_text(entry.get("origin")))
                 if row is not None:
                     refresh_record_state(store, kind, record_id)
-                _clear_set_aside(store, kind.name, record_id)
+                if (kind.name, record_id) in aside:  # a later state applied: the earlier one is no longer aside
+                    _clear_set_aside(store, kind.name, record_id)
+                    aside.discard((kind.name, record_id))
         except _ENTRY_ERRORS as exc:
+            if not careful and not isinstance(exc, Unusable):
+                raise  # written in part: ``apply_response`` rolls back and applies the response carefully
             chain.prev = prev
             _set_aside(store, kind.name, record_id, version, entry.get("seq"), _entry_error(exc))
+            aside.add((kind.name, record_id))
             report.set_aside += 1
             continue
         report.applied += int(changed)
@@ -685,12 +699,26 @@ class Response:
 
 
 def apply_response(store: Store, changes: Sequence[OutboxChange], response: Response) -> ApplyReport:
-    """Record the results of ``changes``, apply the feed and move the cursor: one transaction."""
+    """Record the results of ``changes``, apply the feed and move the cursor: one transaction.
+
+    If a result or an entry fails half-way (a value the database refuses), everything is rolled back and the
+    response is applied again with each result and entry in its own savepoint: the failing one is set aside,
+    the others apply, and the cursor moves on."""
+    try:
+        return _apply_response(store, changes, response, careful=False)
+    except _ENTRY_ERRORS as exc:
+        log.warning("a province state failed to apply (%s); applying the response entry by entry",
+                    type(exc).__name__)
+        return _apply_response(store, changes, response, careful=True)
+
+
+def _apply_response(store: Store, changes: Sequence[OutboxChange], response: Response, *,
+                    careful: bool) -> ApplyReport:
     report = ApplyReport()
     with store.transaction() as conn:
         chain = _Chain(store._last_hash())
-        _record_results(store, changes, response.results, response.epoch, chain, report)
-        _apply_feed(store, response.feed, chain, report)
+        _record_results(store, changes, response.results, response.epoch, chain, report, careful)
+        _apply_feed(store, response.feed, chain, report, careful)
         if response.move_cursor and response.cursor is not None:
             old = get_state(store, CURSOR)
             if old is None or response.cursor >= int(old):

@@ -282,3 +282,24 @@ def test_the_sync_section_lists_what_was_set_aside(tmp_path: Path) -> None:
         rows = lists.rejected_records(store.conn)
         assert [(r["id"], r.get("set_aside")) for r in rows] == [(bad["id"], True)]
         assert "tỉnh" in rows[0]["note"] and "province" in rows[0]["note"]
+
+
+def test_an_entry_the_database_refuses_half_way_is_rolled_back_alone(tmp_path: Path) -> None:
+    """A value that passes the checks but fails in the database (an integer too large for SQLite): the response
+    is applied again entry by entry; that one entry is set aside, the others apply, the audit chain stays whole."""
+    from station_client.store.audit import verify
+
+    with Store.open(tmp_path / "station.db") as store:
+        ids = [str(uuid.uuid4()) for _ in range(3)]
+        feed = [{"seq": 1, "kind": "person", "id": ids[0], "version": 1, "fields": PERSON},
+                {"seq": 2, "kind": "dossier", "id": ids[1], "version": 1, "fields": {"code": "X", "sets": 2**70}},
+                {"seq": 3, "kind": "person", "id": ids[2], "version": 1,
+                 "fields": PERSON | {"personal_id": "022080123457"}}]
+        report = ops.apply_response(store, [], ops.Response(epoch="e", feed=feed, cursor=3))
+        assert (report.applied, report.set_aside) == (2, 1)
+        assert store.get("person", ids[0]) and store.get("person", ids[2])
+        assert store.conn.execute("SELECT count(*) FROM dossiers").fetchone()[0] == 0
+        assert [x["id"] for x in ops.set_aside_entries(store)] == [ids[1]]
+        assert ops.position(store).cursor == 3
+        result = verify(store.conn)
+        assert result.ok, result.findings[:3]
