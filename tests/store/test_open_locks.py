@@ -137,3 +137,59 @@ def test_reader_threads_and_writer_processes_leave_a_sound_file(tmp_path: Path) 
         assert {r[0] for r in store.conn.execute("SELECT id FROM persons")} == set(written)
         report = verify(store.conn)
         assert report.ok, report.findings[:3]
+
+
+def test_reader_threads_while_the_cli_sync_writes_from_another_process(tmp_path: Path) -> None:
+    """The issue's setting: the app (a writer held open, readers opened from threads) and a headless
+    ``station-client sync`` writing the same file from another process."""
+    import uuid
+
+    from station_client.sync.enroll import enroll
+    from tests.support.server import start_server
+
+    data = tmp_path / "station"
+    path = data / "station.db"
+    with start_server(tmp_path / "srv", quiet=True) as server:
+        code = server.add_station("07069", "a")
+        with Store.open(path) as store:
+            enroll(store, server.url, code)
+        errors: list[BaseException] = []
+        stop = threading.Event()
+        with Store.open(path) as store:
+
+            def reader_loop() -> None:
+                try:
+                    while not stop.is_set():
+                        reader = store.open_reader()
+                        try:
+                            reader.execute("SELECT count(*) FROM persons").fetchone()
+                        finally:
+                            reader.close()
+                        time.sleep(0.002)
+                except BaseException as exc:
+                    errors.append(exc)
+
+            threads = [threading.Thread(target=reader_loop) for _ in range(3)]
+            for t in threads:
+                t.start()
+            try:
+                for round_no in range(4):
+                    for i in range(25):
+                        pid = f"0220{80 + round_no:02d}{i:06d}"
+                        server.admin_put_record("person", str(uuid.uuid4()), {
+                            "full_name": "Nguyễn Văn An", "birth_date": f"19{80 + round_no}-05-04", "sex": "M",
+                            "personal_id": pid}, commune_code="07069")
+                    run = subprocess.run([sys.executable, "-m", "station_client.cli", "--data-dir", str(data), "sync"],
+                                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+                    assert run.returncode == 0, run.stderr[-2000:]
+                    store.conn.execute("SELECT count(*) FROM persons").fetchone()
+            finally:
+                stop.set()
+                for t in threads:
+                    t.join(60)
+        assert not errors, repr(errors[0])
+        with Store.open(path) as store:
+            assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            assert store.conn.execute("SELECT count(*) FROM persons").fetchone()[0] == 100
+            report = verify(store.conn)
+            assert report.ok, report.findings[:3]
