@@ -258,8 +258,11 @@ def _server_fields(kind: RecordKind, record: dict[str, Any] | None) -> dict[str,
                            f"The province's data has an invalid character in {label_en} ({why_en}); this record "
                            "was not applied — ask the province to correct it.") from exc
         except (TypeError, ValueError, RecursionError) as exc:
-            if isinstance(value, str | int | float) and f.type != "json":
-                out[name] = value  # the province validated it; keep it rather than lose it
+            if isinstance(value, str) and f.type != "json":
+                # The province validated it (a newer rule this version lacks): keep the text rather than lose
+                # it. Any other type would not read back as it was written (True comes back as 1), so the audit
+                # hash could not vouch for it: set aside instead.
+                out[name] = value
             else:
                 raise _malformed(f"field {printable(name, 40)}") from exc
     return out
@@ -376,20 +379,21 @@ def _answer_deleted(change: OutboxChange, result: dict[str, Any] | None) -> bool
 
 
 def _ack(store: Store, change: OutboxChange, version: int, epoch: str | None, record: dict[str, Any] | None,
-         chain: _Chain, deleted: bool | None = None) -> None:
+         chain: _Chain, deleted: bool | None = None) -> bool:
+    """Mark ``change`` acknowledged and take the state the answer carried. True if that state was set aside."""
     conn = store.conn
     conn.execute("UPDATE outbox SET state = 'acked', acked_at = ?, acked_epoch = ?, result = ? WHERE seq = ?",
                  (now_iso(), epoch, str(version), change.seq))
     try:
         kind = get_kind(change.kind)
     except UnknownKind:
-        return
+        return False
     if change.resolves:
         conn.execute("UPDATE conflicts SET status = 'resolved', resolved_at = ?, resolved_by = ? "
                      "WHERE id = ? AND status != 'resolved'", (now_iso(), change.officer, change.resolves))
     row = conn.execute(f"SELECT * FROM {kind.table} WHERE id = ?", (change.record_id,)).fetchone()
     if row is None:
-        return
+        return False
     if record is not None:
         # A duplicate answer may carry a state others made since this change (a delete from another station
         # after a lost answer): its deleted flag is the answer's, never guessed from this change's op.
@@ -399,12 +403,13 @@ def _ack(store: Store, change: OutboxChange, version: int, epoch: str | None, re
             fields = _server_fields(kind, record)
         except Unusable as exc:  # the change is acknowledged; the state that came with it waits aside
             _set_aside(store, kind.name, change.record_id, version, None, exc)
-        else:
-            _apply_state(store, kind, change.record_id, fields, deleted, version, row, chain, origin=None,
-                         force=True)
+            refresh_record_state(store, kind, change.record_id)
+            return True
+        _apply_state(store, kind, change.record_id, fields, deleted, version, row, chain, origin=None, force=True)
     elif version > row["server_version"]:
         conn.execute(f"UPDATE {kind.table} SET server_version = ? WHERE id = ?", (version, change.record_id))
     refresh_record_state(store, kind, change.record_id)
+    return False
 
 
 def _reject(store: Store, change: OutboxChange, result: dict[str, Any]) -> None:
@@ -421,7 +426,8 @@ def _reject(store: Store, change: OutboxChange, result: dict[str, Any]) -> None:
     refresh_record_state(store, kind, change.record_id)
 
 
-def _conflict(store: Store, change: OutboxChange, result: dict[str, Any], chain: _Chain) -> None:
+def _conflict(store: Store, change: OutboxChange, result: dict[str, Any], chain: _Chain) -> bool:
+    """Record the conflict the province found. True if the state the answer carried was set aside."""
     conn = store.conn
     info = result.get("conflict") or {}
     conflict_id = str(info.get("id") or uuid.uuid4())
@@ -449,7 +455,7 @@ def _conflict(store: Store, change: OutboxChange, result: dict[str, Any], chain:
          canonical_json(result.get("record")) if result.get("record") is not None and usable else None, now_iso(),
          info.get("origin")))
     if kind_or_none is None:
-        return
+        return not usable
     kind = kind_or_none
     row = conn.execute(f"SELECT * FROM {kind.table} WHERE id = ?", (change.record_id,)).fetchone()
     if row is not None and usable:
@@ -458,6 +464,7 @@ def _conflict(store: Store, change: OutboxChange, result: dict[str, Any], chain:
         _apply_state(store, kind, change.record_id, server_fields, bool(result.get("deleted")), version, row, chain,
                      origin=info.get("origin"), force=True)
     refresh_record_state(store, kind, change.record_id)
+    return not usable
 
 
 def _record_results(store: Store, changes: Sequence[OutboxChange], results: Sequence[Any], epoch: str | None,
@@ -481,6 +488,8 @@ def _record_results(store: Store, changes: Sequence[OutboxChange], results: Sequ
                                (state, now_iso(), epoch, json.dumps(result, ensure_ascii=True, default=str)[:4000],
                                 change.seq))
             _set_aside(store, change.kind, change.record_id, None, None, _entry_error(exc))
+            if change.kind in KINDS:
+                refresh_record_state(store, KINDS[change.kind], change.record_id)
             report.set_aside += 1
 
 
@@ -494,11 +503,11 @@ def _record_result(store: Store, change: OutboxChange, result: Any, epoch: str |
         return
     status = result.get("status") if isinstance(result, dict) else None
     if status in ("applied", "duplicate"):
-        _ack(store, change, int(result.get("version") or 0), epoch, result.get("record"), chain,
-             _answer_deleted(change, result))
+        report.set_aside += _ack(store, change, int(result.get("version") or 0), epoch, result.get("record"), chain,
+                                 _answer_deleted(change, result))
         report.acked += 1
     elif status == "conflict":
-        _conflict(store, change, result, chain)
+        report.set_aside += _conflict(store, change, result, chain)
         report.conflicts += 1
     elif status in ("rejected", "forbidden"):
         _reject(store, change, result)
@@ -807,7 +816,31 @@ def compute_digest(store: Store) -> dict[str, Any]:
                                                "WHERE server_version > 0"):
             total = (total + digest_term(kind.name, rid, version)) % DIGEST_MOD
             count += 1
+    # A state set aside is held by the province at its version: counted as the province counts it, or the
+    # digest would read it as divergence and pull the whole scope again at every change of the province's head.
+    for (kind_name, rid), version in set_aside_versions(store).items():
+        row = store.conn.execute(f"SELECT server_version FROM {KINDS[kind_name].table} WHERE id = ?",
+                                 (rid,)).fetchone()
+        if row is not None and row[0] > 0:
+            if row[0] >= version:
+                continue
+            total -= digest_term(kind_name, rid, row[0])
+        else:
+            count += 1
+        total = (total + digest_term(kind_name, rid, version)) % DIGEST_MOD
     return {"count": count, "sum": f"{total:016x}"}
+
+
+def set_aside_versions(store: Store) -> dict[tuple[str, str], int]:
+    """(kind, id) -> version of the commune-kind states set aside (the province holds them at that version; this
+    station could not store them). For the divergence digest."""
+    out: dict[tuple[str, str], int] = {}
+    for item in set_aside_entries(store):
+        kind, rid, version = KINDS.get(str(item.get("kind"))), item.get("id"), item.get("version")
+        if kind is not None and kind.scope == "commune" and isinstance(rid, str) and isinstance(version, int) \
+                and not isinstance(version, bool) and version > 0:
+            out[(kind.name, rid)] = max(version, out.get((kind.name, rid), 0))
+    return out
 
 
 # --------------------------------------------------------------------------------------------- conflicts

@@ -147,6 +147,15 @@ def _plant_legacy_record(server, commune: str, fields: dict[str, Any]) -> str:
                          (rid, text, json.dumps(sorted(fields)), commune, at))
             conn.execute("INSERT INTO records(kind, id, commune_code, version, deleted, fields, origin, updated_at) "
                          "VALUES ('person', ?, ?, 1, 0, ?, 'province', ?)", (rid, commune, text, at))
+            # and in the commune's divergence digest, as every applied version is
+            from province_server.exchange import digest_term
+
+            row = conn.execute("SELECT count, sum FROM digests WHERE commune_code = ?", (commune,)).fetchone()
+            count, total = (0, 0) if row is None else (row[0], int(row[1], 16))
+            total = (total + digest_term("person", rid, 1)) % 2**64
+            conn.execute("INSERT INTO digests(commune_code, count, sum) VALUES (?, ?, ?) ON CONFLICT(commune_code) "
+                         "DO UPDATE SET count = excluded.count, sum = excluded.sum", (commune, count + 1,
+                                                                                      f"{total:016x}"))
     finally:
         conn.close()
     return rid
@@ -176,8 +185,11 @@ def test_a_record_with_invalid_text_is_set_aside_and_the_rest_syncs(tmp_path: Pa
         assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     status = json.loads(a.cli("sync", "status", check=True).stdout)
     assert [x["id"] for x in status["set_aside"]] == [legacy]
-    # The next cycle does not trip over it again (the cursor moved past it).
-    assert a.sync().ok
+    # The next cycles do not trip over it again (the cursor moved past it), and the divergence check counts it
+    # as the province does: no resync of the whole commune, no "still differs" failure.
+    for _ in range(2):
+        report = a.sync()
+        assert report.ok and report.digest == "match" and not report.resyncs, report.summary()
     with a.open() as store:
         assert ops.position(store).cursor == cursor and ops.counts(store).set_aside == 1
 
@@ -301,5 +313,52 @@ def test_an_entry_the_database_refuses_half_way_is_rolled_back_alone(tmp_path: P
         assert store.conn.execute("SELECT count(*) FROM dossiers").fetchone()[0] == 0
         assert [x["id"] for x in ops.set_aside_entries(store)] == [ids[1]]
         assert ops.position(store).cursor == 3
+        result = verify(store.conn)
+        assert result.ok, result.findings[:3]
+
+
+def test_an_answer_whose_state_cannot_be_stored_still_acknowledges_the_change(tmp_path: Path) -> None:
+    """The province answers a change with a state it took before the rule (a lone surrogate): the change is
+    acknowledged (never sent for ever), the state is set aside, the other results are recorded."""
+    with Store.open(tmp_path / "station.db") as store:
+        a = store.create("person", PERSON, officer="t")
+        b = store.create("person", PERSON | {"personal_id": "022080123457"}, officer="t")
+        ids = [x if isinstance(x, str) else x["id"] for x in (a, b)]
+        batch = ops.take_batch(store, 10)
+        results = [{"status": "duplicate", "version": 2, "deleted": False,
+                    "record": PERSON | {"note": "x\ud800"}}, 1]
+        report = ops.apply_response(store, batch, ops.Response(epoch="e", results=_wire(results), cursor=0))
+        assert (report.acked, report.set_aside) == (2, 1)
+        assert ops.pending_count(store) == 0
+        assert [x["id"] for x in ops.set_aside_entries(store)] == [ids[0]]
+        assert store.get("person", ids[0])["note"] is None
+        assert store.conn.execute("SELECT server_version FROM persons WHERE id = ?", (ids[1],)).fetchone()[0] == 1
+
+
+
+def test_an_answer_the_database_refuses_half_way_is_set_aside_alone(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    with Store.open(tmp_path / "station.db") as store:
+        ids = [store.create("person", PERSON | {"personal_id": f"02208012345{i}"}, officer="t") for i in range(3)]
+        ids = [x if isinstance(x, str) else x["id"] for x in ids]
+        batch = ops.take_batch(store, 10)
+        real = ops._apply_state
+
+        def refusing(st: Any, kind: Any, record_id: str, *args: Any, **kw: Any) -> bool:
+            if record_id == ids[1]:
+                real(st, kind, record_id, *args, **kw)  # wrote part of it ...
+                raise sqlite3.IntegrityError("refused by the database")  # ... then the database refused
+            return real(st, kind, record_id, *args, **kw)
+
+        monkeypatch.setattr(ops, "_apply_state", refusing)
+        results = [{"status": "applied", "version": 2, "deleted": False,
+                    "record": PERSON | {"note": f"n{i}", "personal_id": f"02208012345{i}"}} for i in range(3)]
+        report = ops.apply_response(store, batch, ops.Response(epoch="e", results=results, cursor=1))
+        assert (report.acked, report.set_aside) == (2, 1)
+        assert ops.pending_count(store) == 0 and ops.position(store).cursor == 1
+        assert [store.get("person", i)["note"] for i in ids] == ["n0", None, "n2"]
+        assert [x["id"] for x in ops.set_aside_entries(store)] == [ids[1]]
+        from station_client.store.audit import verify
+
         result = verify(store.conn)
         assert result.ok, result.findings[:3]
