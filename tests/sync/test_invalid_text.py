@@ -261,8 +261,13 @@ def test_feed_apply_never_crashes_and_never_blocks_the_rest(before: list[Any], a
         assert got is not None and got["full_name"] == PERSON["full_name"]
     assert ops.pending_count(store) == pending
     ops.counts(store)  # the set-aside list reads back
+    ops.compute_digest(store)
     for entry in ops.set_aside_entries(store):
         json.dumps(entry, ensure_ascii=False).encode("utf-8")  # and it can be shown and sent
+    from station_client.store.audit import verify
+
+    report = verify(store.conn)  # every stored state reads back as the audit chain vouched for it
+    assert report.ok, report.findings[:3]
 
 
 def test_the_property_store_is_sound() -> None:
