@@ -16,11 +16,12 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.routing import Match
 
 from . import __version__, ops, stations
 from .config import DB_ENV
 from .db import Database
-from .errors import ApiError, admin_only, error_body, forbidden_scope, not_found
+from .errors import ApiError, admin_only, error_body, not_found
 from .exchange import (
     PROVINCE,
     Actor,
@@ -31,7 +32,7 @@ from .exchange import (
     read_feed,
     record_state,
 )
-from .middleware import BodyGuard
+from .middleware import BodyGuard, MethodGuard
 from .models import (
     ID_PATTERN,
     KIND_PATTERN,
@@ -40,11 +41,12 @@ from .models import (
     AuditIn,
     ChangeIn,
     EnrollIn,
+    ErrorOut,
     ReferenceIn,
     StationIn,
     SyncIn,
 )
-from .ratelimit import RateLimiter
+from .ratelimit import RateLimiter, enroll_limiter_from_env
 
 log = logging.getLogger("province_server.app")
 
@@ -60,6 +62,35 @@ class ApiJSON(JSONResponse):
 
 
 _bearer = HTTPBearer(auto_error=False, description="Station token (from /v1/enroll) or admin token")
+
+_ERRORS = {
+    400: "Malformed request: not JSON (`body.json`), corrupt gzip (`body.gzip`), bad Content-Length, or a value "
+         "the endpoint refuses (e.g. `enroll.unknown`, `commune.unknown`, `lookup.check`, `period.invalid`)",
+    401: "Missing, unknown, revoked or rotated token (`auth.invalid`, `auth.admin_invalid`); `WWW-Authenticate: "
+         "Bearer`",
+    403: "A station token on an admin endpoint (`auth.admin_required`), or a bundle of an unknown or revoked "
+         "station (`bundle.station`)",
+    404: "No such resource (`not_found`, `kind.unknown`). A record of another commune is answered exactly like "
+         "an unknown one",
+    409: "The request contradicts the server's state: `cursor.ahead` (resend and resync), `audit.gap`, "
+         "`audit.hash`, `audit.link`, `audit.rewritten`",
+    410: "Enrollment code used, expired, or its station revoked (`enroll.used`, `enroll.expired`)",
+    413: "Body over 8 MiB (`body.too_large`) or more than 500 changes (`batch.too_large`)",
+    415: "Content-Encoding other than gzip or identity (`body.encoding`)",
+    422: "Body of the wrong structure or types, unknown members, invalid text (`body.invalid` with `errors`), or "
+         "an invalid record (`validation`/`text.invalid` with `problems`)",
+    429: "Rate limited (`rate_limited`): wait `Retry-After` seconds",
+}
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for the error statuses a route can answer: each a shared ``ErrorOut`` body."""
+    return {status: {"model": ErrorOut, "description": _ERRORS[status]} for status in statuses}
+
+
+_STATION = (401, 429)  # every station-token route: the token, then the per-station rate limit
+_BODY = (400, 413, 415, 422)  # every route with a JSON body
+_ADMIN = (401, 403)  # every admin route
 
 
 def _token(creds: HTTPAuthorizationCredentials | None) -> str | None:
@@ -94,7 +125,7 @@ def create_app(db: Database) -> FastAPI:
     # Each handler notes its refusal code on the request: the request log line carries it (never the input).
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> ApiJSON:
-        request.state.refusal = exc.code
+        request.state.refusal = exc.log_code or exc.code
         return ApiJSON(exc.body(), status_code=exc.status, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
@@ -125,35 +156,35 @@ def create_app(db: Database) -> FastAPI:
     def healthz() -> dict[str, Any]:
         return {"status": "ok", "epoch": db.epoch(), "db": db.backend, "version": __version__}
 
-    @app.post("/v1/enroll", tags=["auth"])
+    @app.post("/v1/enroll", tags=["auth"], responses=errors(*_BODY, 410, 429))
     def enroll(body: EnrollIn, request: Request) -> dict[str, Any]:
         from station_client.domain.units import commune
 
-        station, token = stations.enroll(db, body.code, body.device)
+        station, token = stations.enroll(db, body.code, body.device, body.nonce)
         request.state.station_id = station.id
         unit = commune(station.commune_code)
         return {"station_id": station.id, "station_name": station.name, "commune_code": station.commune_code,
                 "commune_name": unit.name if unit else "", "province_code": station.province_code,
                 "token": token, "epoch": db.epoch()}
 
-    @app.get("/v1/lookup/{code}", tags=["public"])
+    @app.get("/v1/lookup/{code}", tags=["public"], responses=errors(400, 404, 422))
     def lookup(code: str = Path(max_length=40)) -> dict[str, Any]:
         return ops.lookup(db, code)
 
     # --- station -------------------------------------------------------------------------------------------
 
-    @app.post("/v1/token/rotate", tags=["auth"])
+    @app.post("/v1/token/rotate", tags=["auth"], responses=errors(*_STATION, 413, 415))
     def rotate(station: stations.Station = Depends(station_auth)) -> dict[str, Any]:
         """A new token; the presented one keeps working until the new one is first used, then stops at once."""
         return {"token": stations.rotate(db, station)}
 
-    @app.get("/v1/whoami", tags=["auth"])
+    @app.get("/v1/whoami", tags=["auth"], responses=errors(*_STATION))
     def whoami(station: stations.Station = Depends(station_auth)) -> dict[str, Any]:
         """Who this token is (a cheap authenticated call: a station confirms a rotated token with it)."""
         return {"station_id": station.id, "station_name": station.name, "commune_code": station.commune_code,
                 "province_code": station.province_code}
 
-    @app.post("/v1/sync", tags=["sync"])
+    @app.post("/v1/sync", tags=["sync"], responses=errors(*_STATION, *_BODY, 409))
     def sync(body: SyncIn, station: stations.Station = Depends(station_auth)) -> dict[str, Any]:
         if len(body.changes) > MAX_CHANGES:
             raise ApiError(413, "batch.too_large", f"Tối đa {MAX_CHANGES} thay đổi mỗi lần gửi.",
@@ -181,9 +212,9 @@ def create_app(db: Database) -> FastAPI:
         return {"epoch": epoch, "results": results, "feed": page.entries, "cursor": page.cursor, "more": page.more,
                 "head": page.head, "digest": digest, "server_time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
 
-    @app.post("/v1/audit", tags=["sync"], responses={409: {"description": "audit.gap: resend from last_seq; "
-                                                                   "audit.hash / audit.link / audit.rewritten: "
-                                                                   "refused (a broken or rewritten chain)"}})
+    @app.post("/v1/audit", tags=["sync"], responses=errors(*_STATION, *_BODY) | {409: {
+        "model": ErrorOut, "description": "audit.gap: resend from last_seq; audit.hash / audit.link / "
+                                          "audit.rewritten: refused (a broken or rewritten chain)"}})
     def push_audit(body: AuditIn, station: stations.Station = Depends(station_auth)) -> dict[str, Any]:
         """The station's audit entries in seq order, each chaining to the previous one stored (see
         province_server/audit.py). Idempotent: an entry already stored is acknowledged again."""
@@ -194,38 +225,42 @@ def create_app(db: Database) -> FastAPI:
         entries = sorted((e.model_dump() for e in body.entries), key=lambda e: e["seq"])
         return audit.accept(db, station.id, entries)
 
-    @app.get("/v1/records/{kind}/{record_id}", tags=["sync"])
+    @app.get("/v1/records/{kind}/{record_id}", tags=["sync"], responses=errors(*_STATION, 404, 422))
     def get_record(kind: str = Path(pattern=KIND_PATTERN), record_id: str = Path(pattern=ID_PATTERN),
                    station: stations.Station = Depends(station_auth)) -> dict[str, Any]:
         with db.read() as conn:
             state = record_state(conn, kind, record_id)
+        if state is not None and state["commune_code"] not in ("", station.commune_code):
+            # Logged at the province, but answered exactly like an unknown id: the answer must not tell another
+            # commune's station which record ids exist.
+            ops.log_denial(db, station.id, kind, record_id, "read")
+            refused = not_found("Không có hồ sơ này.", "No such record.")
+            refused.log_code = "scope"  # the operator's log says why; the station is told nothing more
+            raise refused
         if state is None:
             raise not_found("Không có hồ sơ này.", "No such record.")
-        if state["commune_code"] not in ("", station.commune_code):
-            ops.log_denial(db, station.id, kind, record_id, "read")
-            raise forbidden_scope()
         return state
 
     # --- admin ---------------------------------------------------------------------------------------------
 
-    @app.post("/v1/admin/stations", tags=["admin"])
+    @app.post("/v1/admin/stations", tags=["admin"], responses=errors(*_ADMIN, *_BODY))
     def admin_add_station(body: StationIn, _admin: str = Depends(admin_auth)) -> dict[str, Any]:
         station, code = stations.add_station(db, body.commune_code, body.name)
         return {"station_id": station.id, "name": station.name, "commune_code": station.commune_code,
                 "enrollment_code": code}
 
-    @app.get("/v1/admin/stations", tags=["admin"])
+    @app.get("/v1/admin/stations", tags=["admin"], responses=errors(*_ADMIN))
     def admin_list_stations(_admin: str = Depends(admin_auth)) -> list[dict[str, Any]]:
         return stations.list_stations(db)
 
-    @app.post("/v1/admin/stations/{station_id}/revoke", tags=["admin"])
+    @app.post("/v1/admin/stations/{station_id}/revoke", tags=["admin"], responses=errors(*_ADMIN, 404, 422))
     def admin_revoke(station_id: str = Path(pattern=ID_PATTERN), _admin: str = Depends(admin_auth)
                      ) -> dict[str, Any]:
         if not stations.revoke(db, station_id):
             raise not_found("Không có trạm này.", "No such station.")
         return {"station_id": station_id, "status": "revoked"}
 
-    @app.get("/v1/admin/stats", tags=["admin"])
+    @app.get("/v1/admin/stats", tags=["admin"], responses=errors(*_ADMIN, 400, 422))
     def admin_stats(period: str | None = Query(None, max_length=40), _admin: str = Depends(admin_auth)
                     ) -> dict[str, Any]:
         if period is None:
@@ -234,7 +269,7 @@ def create_app(db: Database) -> FastAPI:
 
         return period_table(db, period)
 
-    @app.get("/v1/admin/records/{kind}/{record_id}", tags=["admin"])
+    @app.get("/v1/admin/records/{kind}/{record_id}", tags=["admin"], responses=errors(*_ADMIN, 404, 422))
     def admin_get_record(kind: str = Path(pattern=KIND_PATTERN), record_id: str = Path(pattern=ID_PATTERN),
                          _admin: str = Depends(admin_auth)) -> dict[str, Any]:
         with db.read() as conn:
@@ -243,12 +278,13 @@ def create_app(db: Database) -> FastAPI:
             raise not_found("Không có hồ sơ này.", "No such record.")
         return state
 
-    @app.put("/v1/admin/records/{kind}/{record_id}", tags=["admin"])
+    @app.put("/v1/admin/records/{kind}/{record_id}", tags=["admin"], responses=errors(*_ADMIN, *_BODY))
     def admin_put_record(body: AdminRecordIn, kind: str = Path(pattern=KIND_PATTERN),
                          record_id: str = Path(pattern=ID_PATTERN), _admin: str = Depends(admin_auth)
                          ) -> dict[str, Any]:
         change = ChangeIn(change_id=f"province-{uuid.uuid4()}", kind=kind, id=record_id,
-                          op="delete" if body.deleted else "upsert", fields=body.fields)
+                          op="delete" if body.deleted else "upsert", base_version=0, fields=body.fields,
+                          resolves=None)
         result = apply_changes(db, Actor(PROVINCE, None), [change], new_commune=body.commune_code)[0]
         if isinstance(result, dict) and result.get("status") == "rejected":
             raise ApiError(422, result["code"], "Hồ sơ không hợp lệ.", "The record is invalid.",
@@ -256,20 +292,33 @@ def create_app(db: Database) -> FastAPI:
         with db.read() as conn:
             return record_state(conn, kind, record_id) or {}
 
-    @app.post("/v1/admin/reference/{kind}", tags=["admin"])
+    @app.post("/v1/admin/reference/{kind}", tags=["admin"], responses=errors(*_ADMIN, *_BODY, 404))
     def admin_load_reference(body: ReferenceIn, kind: str = Path(pattern=KIND_PATTERN),
                              _admin: str = Depends(admin_auth)) -> dict[str, Any]:
         return ops.load_reference(db, kind, body)
 
-    @app.post("/v1/bundles/import", tags=["admin"])
+    @app.post("/v1/bundles/import", tags=["admin"], responses=errors(*_ADMIN, *_BODY))
     def import_bundle(request_body: dict[str, Any], _admin: str = Depends(admin_auth)) -> dict[str, Any]:
         from .bundles import import_bundle as do_import
 
         return do_import(db, request_body)
 
+    def allowed_methods(scope: Any) -> set[str]:
+        """Every method of every route whose path matches the request's (Match.PARTIAL: the path, not the
+        method; the admin records path has one route for GET and one for PUT)."""
+        probe = {"type": "http", "path": scope.get("path", ""), "root_path": scope.get("root_path", ""),
+                 "method": scope.get("method", "GET")}
+        methods: set[str] = set()
+        for route in app.router.routes:
+            route_methods = getattr(route, "methods", None)
+            if route_methods and route.matches(probe)[0] != Match.NONE:
+                methods |= set(route_methods)
+        return methods
+
+    app.add_middleware(MethodGuard, allowed=allowed_methods)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(BodyGuard, identify=lambda token: getattr(stations.identify(db, token), "id", None),
-                       limiter=RateLimiter.from_env())
+                       limiter=RateLimiter.from_env(), enroll_limiter=enroll_limiter_from_env())
     return app
 
 

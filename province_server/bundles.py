@@ -60,6 +60,13 @@ def import_bundle(db: Database, raw: dict[str, Any]) -> dict[str, Any]:
     if row is None or not keys:
         raise ApiError(403, "bundle.station", "Trạm của gói dữ liệu không tồn tại hoặc đã bị thu hồi.",
                        "The bundle's station is unknown or revoked.")
+    try:
+        canonical(raw)
+    except UnicodeEncodeError:
+        # A lone surrogate has no UTF-8 form: the station could not have signed it, and it could never be stored.
+        raise ApiError(422, "bundle.text", "Gói dữ liệu có ký tự không hợp lệ (mã Unicode lẻ); không nhập.",
+                       "The bundle holds an invalid character (a lone Unicode surrogate); nothing imported.") \
+            from None
     good = [k for k in keys if hmac.compare_digest(sign(raw, k), bundle.signature)]
     if not good:
         raise tampered()

@@ -15,6 +15,7 @@ class ApiError(Exception):
         self.en = en
         self.headers = headers
         self.details = details
+        self.log_code: str | None = None  # what the request log records, when it must differ from ``code``
 
     def body(self) -> dict[str, Any]:
         return {"code": self.code, "vi": self.vi, "en": self.en, **self.details}

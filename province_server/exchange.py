@@ -293,7 +293,11 @@ def _judge(conn: Connection, actor: Actor, p: Prepared, states: dict[tuple[str, 
         _mark_resolved(resolving, c, batch, now)
         return _answer(st, bool(others))
 
-    restore = st.deleted and not others_deleted
+    # A station undoes a delete only by an officer's explicit, recorded resolution of a conflict on this record:
+    # any other upsert on a deleted record (a station that missed the delete, whatever its base version says) is
+    # an edit_vs_delete conflict that keeps the station's values and leaves the record deleted. Province edits
+    # apply as given.
+    restore = st.deleted and (actor.is_province or resolving is not None) and not others_deleted
     if st.deleted and not restore:
         diff = {n: {"station": v, "server": st.fields.get(n)} for n, v in p.values.items()}
         return _conflict(actor, p, st, "edit_vs_delete", diff, origin, batch, now, supersedes=resolving)

@@ -68,12 +68,14 @@ def _too_large(limit: int) -> dict[str, Any]:
 
 class BodyGuard:
     def __init__(self, app: ASGIApp, max_raw: int = MAX_RAW_BODY, max_body: int = MAX_BODY,
-                 identify: Callable[[str], str | None] | None = None, limiter: RateLimiter | None = None) -> None:
+                 identify: Callable[[str], str | None] | None = None, limiter: RateLimiter | None = None,
+                 enroll_limiter: RateLimiter | None = None) -> None:
         self.app = app
         self.max_raw = max_raw
         self.max_body = max_body
         self.identify = identify  # bearer token -> station id (None: not an active station's token)
         self.limiter = limiter
+        self.enroll_limiter = enroll_limiter  # refused enrollments per client address (ratelimit.py)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -108,6 +110,37 @@ class BodyGuard:
             access_log.log(logging.WARNING if refused else logging.INFO, json.dumps(entry))
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.enroll_limiter is not None and self.enroll_limiter.enabled and scope.get("path") == "/v1/enroll":
+            await self._enroll(scope, receive, send, self.enroll_limiter)
+            return
+        await self._gate(scope, receive, send)
+
+    async def _enroll(self, scope: Scope, receive: Receive, send: Send, limiter: RateLimiter) -> None:
+        """Enrollment codes are guessed from a client address, not a station: its refused attempts are counted
+        (a bucket per address) and, once spent, answered 429 before anything is read or looked up."""
+        address = str((scope.get("client") or ("unknown",))[0])
+        wait = limiter.peek(address)
+        if wait > 0:
+            _refuse(scope, "rate_limited")
+            retry = retry_after_header(wait)
+            await _send_json(send, 429, error_body(
+                "rate_limited", f"Quá nhiều lần đăng ký sai từ địa chỉ này; thử lại sau {retry} giây.",
+                f"Too many refused enrollment attempts from this address; retry after {retry} s.",
+                retry_after=int(retry)), headers=[(b"retry-after", retry.encode())])
+            return
+        status = 0
+
+        async def capture(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        await self._gate(scope, receive, capture)
+        if 400 <= status < 500 and status != 429:
+            limiter.take(address)
+
+    async def _gate(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = {k.lower(): v for k, v in scope.get("headers", [])}
         token = _bearer(headers)
         if token is not None and self.identify is not None:
@@ -190,6 +223,43 @@ class BodyGuard:
             return await receive()
 
         await self.app(scope, replay, send)
+
+
+class MethodGuard:
+    """HTTP methods at the API's edge: ``OPTIONS`` on a known path is answered 204 with the complete ``Allow``
+    (every method of every route on that path, and OPTIONS), and a 405 carries the same complete ``Allow`` —
+    the router alone lists only the methods of the first route that matched the path. ``allowed(scope)`` gives
+    the methods of the routes matching the request's path (empty: no such path, answered 404 by the app)."""
+
+    def __init__(self, app: ASGIApp, allowed: Callable[[Scope], set[str]]) -> None:
+        self.app = app
+        self.allowed = allowed
+
+    def _allow(self, scope: Scope) -> set[str]:
+        methods = self.allowed(scope)
+        return methods | {"OPTIONS"} if methods else set()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope.get("method") == "OPTIONS":
+            allow = self._allow(scope)
+            if allow:
+                await send({"type": "http.response.start", "status": 204,
+                            "headers": [(b"allow", ", ".join(sorted(allow)).encode()), (b"content-length", b"0")]})
+                await send({"type": "http.response.body", "body": b""})
+                return
+
+        async def complete_allow(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 405:
+                allow = self._allow(scope)
+                if allow:
+                    headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"allow"]
+                    message = {**message, "headers": [*headers, (b"allow", ", ".join(sorted(allow)).encode())]}
+            await send(message)
+
+        await self.app(scope, receive, complete_allow)
 
 
 def _where(exc: BaseException) -> str:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from station_client.domain.kinds import text_problem
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,63}$"
 KIND_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
@@ -13,8 +15,41 @@ MAX_LIMIT = 5000
 MAX_INT = 2**53
 
 
+def _one_line(value: str) -> str:
+    if text_problem(value, multiline=False) is not None:
+        raise ValueError("the text holds an invalid character (a lone surrogate or a control character) / "
+                         "văn bản có ký tự không hợp lệ (mã Unicode lẻ hoặc ký tự điều khiển)")
+    return value
+
+
+def _storable(value: str) -> str:
+    if "\x00" in value or any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
+        raise ValueError("the text holds a NUL or a lone surrogate, which cannot be stored / "
+                         "văn bản có ký tự NUL hoặc mã Unicode lẻ, không lưu được")
+    return value
+
+
+# Free text in request bodies: refused (422) when it holds a lone surrogate, NUL or another control character —
+# the same rule as record fields (``RecordKind.coerce``), so nothing that cannot be stored and sent back gets in.
+Text = Annotated[str, AfterValidator(_one_line)]
+# Audit entries are hashed exactly as the station stored them (older data may hold other control characters):
+# only what no database can store is refused.
+Storable = Annotated[str, AfterValidator(_storable)]
+
+
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Unknown fields refused, and no coercion between JSON types: ``"resync": 0`` is not a boolean, ``"cursor":
+    # true`` or ``"5"`` not an integer (422 ``body.invalid``).
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class ErrorOut(BaseModel):
+    """Every error body: a stable ``code`` and the message in Vietnamese and English, plus details by code
+    (``errors`` for a malformed body, ``retry_after`` for 429, ``problems`` for an invalid record, ...)."""
+    model_config = ConfigDict(extra="allow")
+    code: str
+    vi: str
+    en: str
 
 
 class ChangeIn(Strict):
@@ -34,7 +69,7 @@ class DigestIn(Strict):
 
 class SyncIn(Strict):
     protocol: Literal[1] = 1
-    epoch: str | None = Field(None, max_length=64)
+    epoch: Text | None = Field(None, max_length=64)
     cursor: int = Field(0, ge=0, le=MAX_INT)
     limit: int = Field(1000, ge=1, le=MAX_LIMIT)
     # Not bounded here on purpose: more than MAX_CHANGES is a 413 ("halve the batch"), not a 422.
@@ -43,14 +78,20 @@ class SyncIn(Strict):
     resync: bool = False
 
 
+NONCE_PATTERN = r"^[A-Za-z0-9_-]{16,128}$"
+
+
 class EnrollIn(Strict):
-    code: str = Field(min_length=4, max_length=64)
-    device: str = Field("", max_length=200)
+    code: Text = Field(min_length=4, max_length=64)
+    device: Text = Field("", max_length=200)
+    # Additive: a random value the station keeps; the same code with the same nonce (a retry after a lost
+    # answer) gets a fresh token for the same station within the code's life. Absent: the code works once.
+    nonce: str | None = Field(None, pattern=NONCE_PATTERN)
 
 
 class StationIn(Strict):
     commune_code: str = Field(pattern=r"^\d{5}$")
-    name: str = Field("", max_length=200)
+    name: Text = Field("", max_length=200)
 
 
 class AdminRecordIn(Strict):
@@ -74,8 +115,8 @@ class BundleIn(Strict):
     """A station's offline bundle: the push it would have made, signed with its bundle key."""
     format: Literal["station-bundle/1"] = "station-bundle/1"
     station_id: str = Field(pattern=ID_PATTERN)
-    created_at: str = Field("", max_length=40)
-    epoch: str | None = Field(None, max_length=64)
+    created_at: Text = Field("", max_length=40)
+    epoch: Text | None = Field(None, max_length=64)
     cursor: int = Field(0, ge=0, le=MAX_INT)
     changes: list[ChangeIn] = Field(default_factory=list, max_length=20000)
     # Additive: the station's audit entries the province has not stored (see POST /v1/audit); a station with no
@@ -91,13 +132,13 @@ class AuditEntryIn(Strict):
     """One station audit entry exactly as the station stored it (every hashed field, ``changes`` as its JSON
     text: the hash covers that text byte for byte)."""
     seq: int = Field(ge=1, le=MAX_INT)
-    at: str = Field(max_length=40)
-    officer: str = Field(max_length=200)
+    at: Storable = Field(max_length=40)
+    officer: Storable = Field(max_length=200)
     kind: str = Field(pattern=KIND_PATTERN)
     record_id: str = Field(pattern=ID_PATTERN)
     action: Literal["create", "update", "delete", "remote", "resolve"]
-    changes: str = Field(max_length=4 << 20)
-    change_id: str | None = Field(None, max_length=64)
+    changes: Storable = Field(max_length=4 << 20)
+    change_id: Storable | None = Field(None, max_length=64)
     record_hash: str = Field(pattern=HASH_PATTERN)
     prev_hash: str = Field(pattern=HASH_PATTERN)
     hash: str = Field(pattern=HASH_PATTERN)

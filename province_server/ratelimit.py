@@ -67,6 +67,36 @@ class RateLimiter:
             return (1.0 - b.tokens) / self.rate
 
 
+    def peek(self, key: str, now: float | None = None) -> float:
+        """0 if ``key``'s bucket has a token now (none is taken), else the seconds until it has one."""
+        if not self.enabled:
+            return 0.0
+        t = time.monotonic() if now is None else now
+        with self._lock:
+            b = self._buckets.get(key)
+            if b is None:
+                return 0.0
+            tokens = min(self.burst, b.tokens + (t - b.updated) * self.rate)
+            return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.rate
+
+
+# Enrollment, per client address: a bucket of *refused* attempts (unknown, used or expired codes, malformed
+# bodies). A successful enrollment costs nothing, so a province office enrolling fifty stations from behind one
+# address is never held up; someone guessing codes gets ``ENROLL_BURST`` tries, then one per ``1/ENROLL_RATE``
+# seconds (429 ``rate_limited`` with ``Retry-After``). Per worker process, like the station buckets. Environment
+# ``PROVINCE_SERVER_ENROLL_RATE`` / ``PROVINCE_SERVER_ENROLL_BURST``; a rate of 0 turns it off.
+ENROLL_RATE_ENV = "PROVINCE_SERVER_ENROLL_RATE"
+ENROLL_BURST_ENV = "PROVINCE_SERVER_ENROLL_BURST"
+DEFAULT_ENROLL_RATE = 1 / 60  # one refused attempt a minute, sustained
+DEFAULT_ENROLL_BURST = 10.0
+
+
+def enroll_limiter_from_env() -> RateLimiter:
+    rate = float(os.environ.get(ENROLL_RATE_ENV, DEFAULT_ENROLL_RATE))
+    burst = float(os.environ.get(ENROLL_BURST_ENV, DEFAULT_ENROLL_BURST))
+    return RateLimiter(rate=rate, burst=max(burst, 1.0))
+
+
 def retry_after_header(wait_s: float) -> str:
     """Retry-After takes whole seconds (RFC 9110); never 0, or a client would come straight back."""
     return str(max(1, math.ceil(wait_s)))

@@ -88,16 +88,33 @@ def add_station(db: Database, commune_code: str, name: str) -> tuple[Station, st
     raise RuntimeError("could not allocate a station id")
 
 
-def enroll(db: Database, code: str, device: str) -> tuple[Station, str]:
-    """Exchange a one-time enrollment code for a long-lived token."""
-    h = sha256_hex(normalize_code(code))
+def _retry_hash(code: str, nonce: str) -> str:
+    """What ``enroll_hash`` holds after an enrollment with a nonce: the code and the device's nonce together, so
+    only that device finds its station again (within the code's life) when the answer was lost."""
+    return sha256_hex(f"enrolled:{code}:{nonce}")
+
+
+def enroll(db: Database, code: str, device: str, nonce: str | None = None) -> tuple[Station, str]:
+    """Exchange a one-time enrollment code for a long-lived token.
+
+    ``nonce``: a random value the station made and kept before sending. If the answer is lost on the way, the
+    station sends the same code with the same nonce again: within the code's life, and as long as the token it
+    never received has not been used, it gets a fresh token for the same station (the server keeps only token
+    hashes, so it cannot send the first one again; the first, unheld one stops working). Another nonce (another
+    device) is refused as before: the code is used.
+    """
+    norm = normalize_code(code)
     st = schema.stations
+    retried = False
     with db.write(feed=False) as conn:
-        row = conn.execute(select(st).where(st.c.enroll_hash == h)).mappings().first()
+        row = conn.execute(select(st).where(st.c.enroll_hash == sha256_hex(norm))).mappings().first()
+        if row is None and nonce:
+            row = conn.execute(select(st).where(st.c.enroll_hash == _retry_hash(norm, nonce))).mappings().first()
+            retried = row is not None
         if row is None:
             raise ApiError(400, "enroll.unknown", "Mã đăng ký không đúng hoặc đã được dùng.",
                            "Unknown or already used enrollment code.")
-        if row["status"] != "pending":
+        if row["status"] != ("active" if retried else "pending"):
             raise ApiError(410, "enroll.used", "Mã đăng ký đã được dùng hoặc trạm đã bị thu hồi.",
                            "This enrollment code was already used or the station was revoked.")
         if row["enroll_expires"] and row["enroll_expires"] < utcnow():
@@ -105,9 +122,22 @@ def enroll(db: Database, code: str, device: str) -> tuple[Station, str]:
                            "The enrollment code has expired; ask for a new one.")
         token = "st_" + secrets.token_urlsafe(32)
         now = utcnow()
-        conn.execute(st.update().where(st.c.id == row["id"]).values(
-            status="active", enroll_hash=None, enroll_expires=None, token_hash=sha256_hex(token),
-            bundle_key=bundle_key_for(token), device=device[:200], enrolled_at=now, last_seen=now))
+        values: dict[str, Any] = {
+            "status": "active", "token_hash": sha256_hex(token), "bundle_key": bundle_key_for(token),
+            "next_token_hash": None, "next_bundle_key": None, "device": device[:200], "enrolled_at": now,
+            "last_seen": now}
+        if nonce:
+            # Kept until the token is first used (``authenticate``) or the code's life ends: the retry window.
+            values["enroll_hash"] = _retry_hash(norm, nonce)
+        else:
+            values |= {"enroll_hash": None, "enroll_expires": None}
+        n = conn.execute(st.update().where(st.c.id == row["id"], st.c.status == row["status"],
+                                           st.c.enroll_hash == row["enroll_hash"]).values(**values)).rowcount
+        if n != 1:  # a concurrent enrollment or revocation won
+            raise ApiError(410, "enroll.used", "Mã đăng ký đã được dùng hoặc trạm đã bị thu hồi.",
+                           "This enrollment code was already used or the station was revoked.")
+    if retried:
+        token_cache(db).bump()  # the unheld token stops working at once, in every worker
     return Station(row["id"], row["name"], row["commune_code"], row["province_code"], "active"), token
 
 
@@ -123,6 +153,7 @@ class _Cached:
     current: bool  # the token is the station's token_hash (False: a rotated-in next token, not used yet)
     seen_at: float  # monotonic time of the last last_seen write this process made for it
     expires: float
+    enrolling: bool = False  # the enrollment retry window is still open: the first use closes it
 
 
 class TokenCache:
@@ -214,15 +245,16 @@ def _lookup(db: Database, h: str) -> _Cached | None:
     st = schema.stations
     with db.read() as conn:
         row = conn.execute(select(st.c.id, st.c.name, st.c.commune_code, st.c.province_code, st.c.status,
-                                  st.c.last_seen, st.c.token_hash, st.c.next_token_hash)
+                                  st.c.last_seen, st.c.token_hash, st.c.next_token_hash, st.c.enroll_hash)
                            .where(or_(st.c.token_hash == h, st.c.next_token_hash == h))).mappings().first()
     if row is None or row["status"] != "active":
         return None
-    stale = row["last_seen"] is None or row["last_seen"] < _ago(LAST_SEEN_EVERY_S)
+    enrolling = row["enroll_hash"] is not None
+    stale = enrolling or row["last_seen"] is None or row["last_seen"] < _ago(LAST_SEEN_EVERY_S)
     now = time.monotonic()
     entry = _Cached(Station(row["id"], row["name"], row["commune_code"], row["province_code"], row["status"],
                             row["last_seen"]), current=row["token_hash"] == h,
-                    seen_at=now - LAST_SEEN_EVERY_S if stale else now, expires=now + cache.ttl)
+                    seen_at=now - LAST_SEEN_EVERY_S if stale else now, expires=now + cache.ttl, enrolling=enrolling)
     cache.put(h, entry)
     return entry
 
@@ -241,6 +273,9 @@ def authenticate(db: Database, token: str | None) -> Station:
         st = schema.stations
         with db.write(feed=False) as conn:
             values: dict[str, Any] = {"last_seen": utcnow()}
+            if entry.enrolling:
+                # The station holds its token (it just used it): no enrollment retry may replace it any more.
+                values |= {"enroll_hash": None, "enroll_expires": None}
             if promote:
                 values.update(token_hash=h, next_token_hash=None, bundle_key=st.c.next_bundle_key,
                               next_bundle_key=None)
@@ -257,6 +292,7 @@ def authenticate(db: Database, token: str | None) -> Station:
             token_cache(db).bump()  # the old token stops working now, in every worker
         else:
             entry.seen_at = time.monotonic()
+            entry.enrolling = False
     return entry.station
 
 

@@ -91,19 +91,28 @@ def _sync(args: argparse.Namespace) -> int:
         finally:
             engine.client.close()
         counts = ops.counts(store)
+        set_aside = _set_aside_list(store)
     if args.json:
         a = report.applied
         print(json.dumps({"ok": report.ok, "requests": report.requests, "sent": report.sent, "acked": a.acked,
                           "rejected": a.rejected, "conflicts": a.conflicts, "pulled": a.applied,
                           "resyncs": report.resyncs, "pending": counts.pending, "open_conflicts": counts.conflicts,
-                          "error": report.error.code if report.error else None}))
+                          "set_aside": set_aside, "error": report.error.code if report.error else None}))
     if not report.ok:
         assert report.error is not None
         print(f"Đồng bộ chưa xong. / Sync did not finish. ({report.summary()})", file=sys.stderr)
         return _fail(report.error)
     if not args.json:
         print(f"Đã đồng bộ. / Synced. {report.summary()}; pending={counts.pending} conflicts={counts.conflicts}")
+        for item in set_aside:
+            print(f"Chưa áp dụng / not applied: {item['kind']} {item['id']} — {item['vi']} / {item['en']}")
     return 0
+
+
+def _set_aside_list(store: Any) -> list[dict[str, Any]]:
+    """The province's states this station set aside (could not apply), with the reason in both languages."""
+    return [{k: item.get(k) for k in ("kind", "id", "version", "code", "vi", "en", "at")}
+            for item in ops.set_aside_entries(store)]
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -141,6 +150,7 @@ def _status(args: argparse.Namespace) -> int:
                           "station_id": identity.station_id if identity else None,
                           "server_url": identity.server_url if identity else None,
                           "pending": c.pending, "conflicts": c.conflicts, "rejected": c.rejected,
+                          "set_aside": _set_aside_list(store),
                           "cursor": pos.cursor, "epoch": pos.epoch, "resync": pos.resync,
                           "last_success": ops.get_state(store, ops.LAST_SUCCESS),
                           "last_error": json.loads(ops.get_state(store, ops.LAST_ERROR) or "null")},

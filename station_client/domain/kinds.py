@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any, Literal
 
 from .problems import Problem
@@ -21,6 +22,70 @@ Scope = Literal["commune", "reference"]
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
+# Text that must never be stored or sent: a lone surrogate (it has no UTF-8 form, so SQLite drivers and JSON
+# encoders fail on it — one such value once stopped the sync of a whole commune), NUL and the other C0/C1 control
+# characters, DEL. Tab, line feed and carriage return only where a field holds several lines (notes, contents,
+# addresses, ...) or inside JSON values; a one-line field (a name, a number, a code) refuses them too.
+_BAD_MULTILINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_BAD_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_MULTILINE_WORDS = ("note", "content", "summary", "reason", "resolution", "agreement", "basis", "measures",
+                    "violation", "sanction", "outcome", "address", "place", "subject", "offence", "ground",
+                    "mediators", "documents", "description")
+
+
+class InvalidText(ValueError):
+    """A text value holds a character that cannot be stored or sent (see ``text_problem``)."""
+
+    def __init__(self, field: str, reason: str):
+        super().__init__(field)
+        self.field = field
+        self.reason = reason  # "surrogate" | "control"
+
+
+def text_problem(value: str, *, multiline: bool = True) -> str | None:
+    """Why ``value`` cannot be stored or sent ("surrogate" or "control"), or None when it is fine."""
+    if value.isprintable():  # the common case, in C: no control character, no surrogate
+        return None
+    m = (_BAD_MULTILINE if multiline else _BAD_ONE_LINE).search(value)
+    if m is None:
+        return None
+    return "surrogate" if 0xD800 <= ord(m.group()) <= 0xDFFF else "control"
+
+
+def json_text_problem(value: Any, depth: int = 0) -> str | None:
+    """``text_problem`` over every string (keys included) inside a JSON value; line breaks are allowed."""
+    if isinstance(value, str):
+        return text_problem(value)
+    if depth > 64:
+        return "control"  # deeper than any record holds: refused rather than walked without end
+    if isinstance(value, dict):
+        for k, v in value.items():
+            problem = (text_problem(k) if isinstance(k, str) else None) or json_text_problem(v, depth + 1)
+            if problem:
+                return problem
+    elif isinstance(value, list | tuple):
+        for v in value:
+            problem = json_text_problem(v, depth + 1)
+            if problem:
+                return problem
+    return None
+
+
+def printable(text: str, limit: int = 80) -> str:
+    """``text`` safe to show and to encode (invalid characters escaped), cut to ``limit`` characters."""
+    out = "".join(ch if text_problem(ch, multiline=False) is None else ascii(ch)[1:-1] for ch in text[:limit])
+    return out + ("…" if len(text) > limit else "")
+
+
+def invalid_text_problem(name: str, label_vi: str, label_en: str, reason: str) -> Problem:
+    if reason == "surrogate":
+        vi_why, en_why = "một mã Unicode lẻ (surrogate)", "a lone Unicode surrogate"
+    else:
+        vi_why, en_why = "một ký tự điều khiển (NUL, xuống dòng ở ô một dòng, ...)", \
+            "a control character (NUL, a line break in a one-line field, ...)"
+    return Problem(name, "text.invalid", f"{label_vi}: có ký tự không hợp lệ — {vi_why}. Hãy sửa lại nội dung.",
+                   f"{label_en}: contains an invalid character — {en_why}. Correct the text.")
+
 
 @dataclass(frozen=True)
 class Field:
@@ -28,6 +93,17 @@ class Field:
     type: FieldType = "text"
     vi: str = ""
     en: str = ""
+    # Whether the text may hold several lines (tab, LF, CR). None: decided by the field's name (notes, contents,
+    # addresses, reasons, ... do).
+    multiline: bool | None = None
+
+    @cached_property
+    def allows_lines(self) -> bool:
+        if self.multiline is not None:
+            return self.multiline
+        if self.type == "json":
+            return True
+        return not self.name.endswith("_id") and any(word in self.name for word in _MULTILINE_WORDS)
 
 
 Validator = Callable[[dict[str, Any]], list[Problem]]
@@ -66,12 +142,15 @@ class RecordKind:
         for name, value in values.items():
             f = self.by_name.get(name)
             if f is None:
-                problems.append(Problem(name, "field.unknown", f"Trường không tồn tại: {name}.",
-                                        f"Unknown field: {name}."))
+                shown = printable(str(name))
+                problems.append(Problem(shown, "field.unknown", f"Trường không tồn tại: {shown}.",
+                                        f"Unknown field: {shown}."))
                 continue
             try:
                 out[name] = coerce_value(f, value)
-            except (TypeError, ValueError):
+            except InvalidText as exc:
+                problems.append(invalid_text_problem(name, f.vi or name, f.en or name, exc.reason))
+            except (TypeError, ValueError, RecursionError):
                 label_vi = f.vi or name
                 label_en = f.en or name
                 problems.append(Problem(name, f"type.{f.type}", f"{label_vi}: giá trị không hợp lệ.",
@@ -89,8 +168,14 @@ class RecordKind:
 
 
 def coerce_value(f: Field, value: Any) -> Any:
+    """The value of ``f`` in its stored form. Raises ``InvalidText`` (a ValueError) for text that cannot be
+    stored or sent, TypeError/ValueError for a value of the wrong type."""
     if value is None:
         return None
+    if isinstance(value, str):
+        reason = text_problem(value, multiline=f.allows_lines)
+        if reason is not None:
+            raise InvalidText(f.name, reason)
     if isinstance(value, str) and f.type != "json" and not value.strip():
         return None
     t = f.type
@@ -132,10 +217,13 @@ def coerce_value(f: Field, value: Any) -> Any:
         raise ValueError(f.name)
     if t == "json":
         if isinstance(value, str):
-            return json.loads(value)
-        if isinstance(value, list | dict):
-            return value
-        raise TypeError(f.name)
+            value = json.loads(value)
+        elif not isinstance(value, list | dict):
+            raise TypeError(f.name)
+        reason = json_text_problem(value)
+        if reason is not None:
+            raise InvalidText(f.name, reason)
+        return value
     raise ValueError(f"unknown field type {t}")
 
 

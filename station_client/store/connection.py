@@ -17,8 +17,11 @@ with a message saying it is locked, never misreported as damaged.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -66,23 +69,127 @@ def forget_key(path: str | Path | None = None) -> None:
             _held.pop(_norm(path), None)
 
 
+# ------------------------------------------------------------------------------ files open in this process
+# POSIX advisory locks belong to the process, not to a descriptor: closing *any* descriptor of a file drops every
+# lock this process holds on it (sqlite.org/howtocorrupt.html, section 2.2). In WAL mode each open connection
+# holds a SHARED lock on the database file for as long as it is open; had a header check opened and closed the
+# file while the app's writer was open, another process closing its last connection would believe it was alone,
+# checkpoint and remove the WAL under our feet ("disk I/O error", corrupted indexes). The same goes for the two
+# SQLite libraries of this process (the standard library's and SQLCipher's): each keeps its own table of open
+# files, so one must never open a file the other holds. Hence: every connection ``open_connection`` makes is
+# counted here per file (device, inode) with the driver it uses; the file's header is read with a plain
+# ``open()`` only while no connection of this process has it open (under ``_files_lock``, which every open
+# takes), and otherwise the answer comes from the connections already open.
+@dataclass
+class _FileUse:
+    count: int
+    encrypted: bool  # opened through SQLCipher with a key (else the standard library's sqlite3, plain)
+
+
+_files: dict[tuple[int, int], _FileUse] = {}
+_files_lock = threading.RLock()
+
+
+def _inode(path: str | Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def _open_here(path: str | Path) -> _FileUse | None:
+    """How connections of this process have the file at ``path`` open, or None. Call with ``_files_lock``."""
+    ino = _inode(path)
+    use = _files.get(ino) if ino is not None else None
+    return use if use is not None and use.count > 0 else None
+
+
+def open_in_process(path: str | Path) -> int:
+    """How many connections made by ``open_connection`` in this process have the file at ``path`` open."""
+    with _files_lock:
+        use = _open_here(path)
+        return use.count if use is not None else 0
+
+
+def _track(conn: Any, path: Path, encrypted: bool) -> None:
+    ino = _inode(path)
+    if ino is None:
+        return
+    with _files_lock:
+        use = _files.setdefault(ino, _FileUse(0, encrypted))
+        if use.count == 0:
+            use.encrypted = encrypted
+        use.count += 1
+    conn._station_file = ino
+
+
+def _untrack(conn: Any) -> None:
+    ino = getattr(conn, "_station_file", None)
+    if ino is None:
+        return
+    conn._station_file = None
+    with _files_lock:
+        use = _files.get(ino)
+        if use is not None:
+            use.count -= 1
+            if use.count <= 0:
+                del _files[ino]
+
+
+class _Tracked:
+    """Mixed into both drivers' connection classes: a closed (or collected) connection leaves the count."""
+
+    _station_file: tuple[int, int] | None = None
+
+    def close(self) -> None:
+        try:
+            super().close()  # type: ignore[misc]
+        finally:
+            _untrack(self)
+
+    def __del__(self) -> None:
+        # Another thread's connection refuses close() here; its handle then closes on dealloc all the same.
+        with contextlib.suppress(Exception):
+            super().close()  # type: ignore[misc]
+        with contextlib.suppress(Exception):  # interpreter shutdown
+            _untrack(self)
+
+
+class _PlainConnection(_Tracked, sqlite3.Connection):
+    pass
+
+
+class _CipherConnection(_Tracked, sqlcipher3.Connection):  # type: ignore[misc]
+    pass
+
+
 def is_plain_sqlite(path: str | Path) -> bool:
     """True when ``path`` starts with SQLite's plain header (an unencrypted file; SQLCipher files start with a
-    random salt instead). A missing or empty file is not plain: it has no data to protect yet."""
-    try:
-        with open(path, "rb") as f:
-            return f.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
-    except OSError:
-        return False
+    random salt instead). A missing or empty file is not plain: it has no data to protect yet. While connections
+    of this process have the file open, the header is not read (see above): their driver tells."""
+    with _files_lock:
+        use = _open_here(path)
+        if use is not None:
+            try:
+                return not use.encrypted and os.stat(path).st_size > 0
+            except OSError:
+                return False
+        try:
+            with open(path, "rb") as f:
+                return f.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
+        except OSError:
+            return False
 
 
 def is_encrypted_file(path: str | Path) -> bool:
     """A non-empty file without SQLite's plain header: SQLCipher-encrypted (or not a database at all)."""
     p = Path(path)
-    try:
-        return p.stat().st_size > 0 and not is_plain_sqlite(p)
-    except OSError:
-        return False
+    with _files_lock:
+        try:
+            return p.stat().st_size > 0 and not is_plain_sqlite(p)
+        except OSError:
+            return False
 
 
 # ---------------------------------------------------------------------------------------------- connecting
@@ -95,8 +202,8 @@ def connect_raw(target: str, key: bytes | None, *, uri: bool = False, **kwargs: 
     """A bare connection (no station pragmas) to ``target``: sqlcipher3 keyed with ``key``, else stdlib sqlite3.
     For backups and copies, which need a connection of the same driver and key as their source."""
     if key is None:
-        return sqlite3.connect(target, uri=uri, **kwargs)
-    conn = sqlcipher3.connect(target, uri=uri, **kwargs)
+        return sqlite3.connect(target, uri=uri, **({"factory": _PlainConnection} | kwargs))
+    conn = sqlcipher3.connect(target, uri=uri, **({"factory": _CipherConnection} | kwargs))
     # SQLCipher prints every failed page decryption (a wrong key) to stderr; the caller reports it instead.
     conn.execute("PRAGMA cipher_log_level = NONE")
     conn.execute(key_pragma(key))
@@ -123,21 +230,31 @@ def open_connection(path: str | Path, *, readonly: bool = False, check_same_thre
     open the file, ``StoreLocked`` for an encrypted file and no key."""
     path = Path(path)
     key = key if key is not None else held_key(path)
-    if key is None and is_encrypted_file(path) and _looks_like_sqlcipher(path):
-        raise StoreLocked(
-            f"Tệp {path.name} đã được mã hoá; cần đăng nhập (hoặc khoá dữ liệu) để mở.",
-            f"{path.name} is encrypted; a login (or the data key) is needed to open it.")
     if readonly:
         target, uri = f"file:{path.as_posix()}?mode=ro", True
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
         target, uri = str(path), False
-    try:
-        conn = connect_raw(target, key, uri=uri, isolation_level=None, timeout=BUSY_TIMEOUT_S,
-                           check_same_thread=check_same_thread)
-    except DatabaseErrors as exc:
-        raise NotAStationDatabase(f"Không mở được tệp {path.name} ({exc}).",
-                                  f"Could not open {path.name} ({exc}).") from exc
+    # The decision (which driver, locked or not) and the new connection's entry in the count are made under one
+    # lock: no thread of this process reads the header while another is opening the file.
+    with _files_lock:
+        use = _open_here(path)
+        if use is not None:
+            # Open here already: the driver in use tells what the file is; its header is not read again.
+            if key is None and use.encrypted:
+                raise _locked(path)
+            if key is not None and not use.encrypted:
+                raise WrongKey(f"Tệp {path.name} chưa được mã hoá nhưng lại được mở bằng khoá.",
+                               f"{path.name} is not encrypted but was opened with a key.")
+        elif key is None and is_encrypted_file(path) and _looks_like_sqlcipher(path):
+            raise _locked(path)
+        try:
+            conn = connect_raw(target, key, uri=uri, isolation_level=None, timeout=BUSY_TIMEOUT_S,
+                               check_same_thread=check_same_thread)
+        except DatabaseErrors as exc:
+            raise NotAStationDatabase(f"Không mở được tệp {path.name} ({exc}).",
+                                      f"Could not open {path.name} ({exc}).") from exc
+        _track(conn, path, key is not None)  # SQLite opened the file (and created a new one) in connect
     has_tables = False
     try:
         # Identify the file with reads only: a foreign file must be left exactly as it was (even switching
@@ -167,6 +284,11 @@ def open_connection(path: str | Path, *, readonly: bool = False, check_same_thre
             f"Tệp {path.name} là cơ sở dữ liệu của chương trình khác; phần mềm không mở để tránh làm hỏng nó.",
             f"{path.name} belongs to another program; it was not opened so that it is not damaged.")
     return conn  # type: ignore[no-any-return]
+
+
+def _locked(path: Path) -> StoreLocked:
+    return StoreLocked(f"Tệp {path.name} đã được mã hoá; cần đăng nhập (hoặc khoá dữ liệu) để mở.",
+                       f"{path.name} is encrypted; a login (or the data key) is needed to open it.")
 
 
 def _looks_like_sqlcipher(path: Path) -> bool:

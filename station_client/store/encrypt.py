@@ -21,7 +21,14 @@ from typing import Any
 import sqlcipher3
 
 from . import keys
-from .connection import APPLICATION_ID, DatabaseErrors, connect_raw, is_plain_sqlite, key_pragma
+from .connection import (
+    APPLICATION_ID,
+    DatabaseErrors,
+    connect_raw,
+    is_plain_sqlite,
+    key_pragma,
+    open_in_process,
+)
 from .errors import NotAStationDatabase, StoreError
 
 log = logging.getLogger(__name__)
@@ -118,9 +125,12 @@ def encrypt_in_place(db_path: str | Path, data_key: bytes, *, before_swap: Calla
     db_path = Path(db_path)
     tmp = db_path.with_name(db_path.name + ENCRYPTING_SUFFIX)
     tmp.unlink(missing_ok=True)
-    if _open_elsewhere(db_path):
+    # Connections of this process first (the other SQLite library, or the -shm probe below, would drop their
+    # locks), then other processes.
+    if open_in_process(db_path) or _open_elsewhere(db_path):
         raise _busy()
     lock = sqlcipher3.connect(str(db_path), isolation_level=None, timeout=0.5)
+    swapped = False
     try:
         lock.execute("PRAGMA cipher_log_level = NONE")
         try:
@@ -147,10 +157,13 @@ def encrypt_in_place(db_path: str | Path, data_key: bytes, *, before_swap: Calla
             # replaced: the rename fails and the next login finishes (finish_pending).
             lock.close()
         os.replace(tmp, db_path)
+        swapped = True
         keys.fsync_dir(db_path.parent)
         checkpoint("swapped")
     except BaseException:
-        if tmp.exists() and is_plain_sqlite(db_path):
+        # Not by reading db_path's header: ``lock`` holds the plain file's exclusive lock, and closing another
+        # descriptor of it would drop that lock at once (POSIX locks are per process; see connection.py).
+        if not swapped:
             tmp.unlink(missing_ok=True)
         raise
     finally:

@@ -146,4 +146,28 @@ def rejected_records(conn: sqlite3.Connection, limit: int = 200) -> list[dict[st
                             "WHERE sync_state = 'rejected' AND deleted = 0 LIMIT ?", (limit - len(out),)).fetchall()
         out.extend({"kind": kind.name, "kind_vi": kind.vi, "kind_en": kind.en, "id": r["id"], "label": r["label"],
                     "note": r["sync_note"], "updated_at": r["updated_at"]} for r in rows)
+    out.extend(set_aside_records(conn))
+    return out
+
+
+def set_aside_records(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """The province's record states this station set aside because they could not be applied (invalid text, a
+    malformed entry; ``sync_ops.FEED_SET_ASIDE``), with the reason in both languages, for the same list."""
+    import json
+
+    from ..domain.registry import KINDS
+
+    row = conn.execute("SELECT value FROM sync_state WHERE key = 'feed.set_aside'").fetchone()
+    try:
+        items = json.loads(row[0]) if row else []
+    except ValueError:
+        items = []
+    out: list[dict[str, Any]] = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        kind = KINDS.get(str(item.get("kind")))
+        out.append({"kind": item.get("kind"), "kind_vi": kind.vi if kind else str(item.get("kind")),
+                    "kind_en": kind.en if kind else str(item.get("kind")), "id": str(item.get("id")), "label": None,
+                    "note": f"{item.get('vi')} / {item.get('en')}", "updated_at": item.get("at"), "set_aside": True})
     return out

@@ -13,6 +13,7 @@ Rules kept here (docs/sync-protocol.md, ../shared/sync.md):
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -24,7 +25,7 @@ from typing import Any
 
 from ..clock import now_iso
 from ..domain import permissions
-from ..domain.kinds import RecordKind, coerce_value
+from ..domain.kinds import InvalidText, RecordKind, coerce_value, printable, text_problem
 from ..domain.problems import ValidationError
 from ..domain.registry import KINDS, UnknownKind, get_kind
 from . import accounts, search
@@ -42,6 +43,12 @@ LAST_ERROR = "last_error"  # JSON {"code", "vi", "en"} of the last failed cycle,
 DIGEST_MISMATCH_AT_CURSOR = "digest_mismatch_cursor"
 AUDIT_PUSHED = "audit.pushed_seq"  # the last audit seq the province has stored (its own cursor, resumable)
 AUDIT_REFUSED = "audit.refused"  # JSON {"seq", "hash", "code", "vi", "en"} of an entry the province refused
+# JSON list of the province's record states this station could not apply (invalid text, a malformed entry), each
+# {"kind", "id", "version", "seq", "code", "vi", "en", "at"}: set aside so that the rest of the feed applies and
+# the cursor moves on; shown in the Sync section and by ``station-client sync``. A later state of the same record
+# that applies removes its entry.
+FEED_SET_ASIDE = "feed.set_aside"
+SET_ASIDE_KEEP = 500
 
 log = logging.getLogger(__name__)
 
@@ -90,9 +97,10 @@ class ApplyReport:
     resync_done: bool = False
     requeued: int = 0  # records sent again after a resync found them missing at the province
     accounts: int = 0  # pulled ``officer_account`` states (province-issued accounts) that changed
+    set_aside: int = 0  # province states that could not be applied (kept in FEED_SET_ASIDE with the reason)
 
     def merge(self, other: ApplyReport) -> None:
-        for name in ("acked", "rejected", "conflicts", "applied", "skipped", "requeued", "accounts"):
+        for name in ("acked", "rejected", "conflicts", "applied", "skipped", "requeued", "accounts", "set_aside"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.resync_done = self.resync_done or other.resync_done
 
@@ -102,6 +110,7 @@ class SyncCounts:
     pending: int
     conflicts: int
     rejected: int
+    set_aside: int = 0  # province states set aside (FEED_SET_ASIDE)
 
 
 @dataclass
@@ -144,7 +153,7 @@ def counts(store: Store) -> SyncCounts:
     conflicts = conn.execute("SELECT count(*) FROM conflicts WHERE status = 'open'").fetchone()[0]
     rejected = sum(conn.execute(f"SELECT count(*) FROM {k.table} WHERE sync_state = 'rejected'").fetchone()[0]
                    for k in KINDS.values() if k.scope == "commune")
-    return SyncCounts(int(pending), int(conflicts), int(rejected))
+    return SyncCounts(int(pending), int(conflicts), int(rejected), len(set_aside_entries(store)))
 
 
 def pending_count(store: Store) -> int:
@@ -193,10 +202,43 @@ def mark_rejected(store: Store, change: OutboxChange, code: str, vi: str, en: st
 
 
 # --------------------------------------------------------------------------------------------- results
+class Unusable(Exception):
+    """A state from the province that this station cannot apply: it is set aside with this reason."""
+
+    def __init__(self, code: str, vi: str, en: str):
+        super().__init__(code)
+        self.code, self.vi, self.en = code, vi, en
+
+
+def _malformed(what: str) -> Unusable:
+    return Unusable("feed.malformed", f"Dữ liệu từ tỉnh không đúng dạng ({what}); chưa áp dụng.",
+                    f"The province sent a malformed state ({what}); not applied.")
+
+
+# What one entry (or one answer's state) may fail with, without the store being at fault: its savepoint is rolled
+# back and it is set aside. Not OperationalError (disk full, I/O error, locked): that fails the whole response,
+# so the cursor never moves past entries that were not applied for a reason of this machine's.
+_ENTRY_ERRORS: tuple[type[BaseException], ...] = (
+    Unusable, ValueError, TypeError, KeyError, OverflowError, RecursionError, sqlite3.InterfaceError,
+    sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.DataError)
+try:  # the encrypted store's driver raises its own classes
+    import sqlcipher3 as _sqlcipher3
+
+    _ENTRY_ERRORS += (_sqlcipher3.InterfaceError, _sqlcipher3.IntegrityError, _sqlcipher3.ProgrammingError,
+                      _sqlcipher3.DataError)
+except ImportError:  # pragma: no cover - always installed with the app
+    pass
+
+
 def _server_fields(kind: RecordKind, record: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The kind's fields from a record object as the server sends it (``{"fields": {...}}`` or flat)."""
+    """The kind's fields from a record object as the server sends it (``{"fields": {...}}`` or flat).
+
+    Raises ``Unusable`` for text that cannot be stored (a lone surrogate, a control character): such a state is
+    set aside whole rather than stored in part."""
     if record is None:
         return None
+    if not isinstance(record, dict):
+        raise _malformed("record")
     inner = record.get("fields")
     src: dict[str, Any] = inner if isinstance(inner, dict) else record
     out: dict[str, Any] = {}
@@ -206,9 +248,65 @@ def _server_fields(kind: RecordKind, record: dict[str, Any] | None) -> dict[str,
             continue  # metadata (id, version, ...) or a field this station's version does not know
         try:
             out[name] = coerce_value(f, value)
-        except (TypeError, ValueError):
-            out[name] = value  # the province validated it; keep it rather than lose it
+        except InvalidText as exc:
+            label_vi, label_en = f.vi or name, f.en or name
+            why_vi, why_en = (("mã Unicode lẻ", "a lone Unicode surrogate") if exc.reason == "surrogate"
+                              else ("ký tự điều khiển", "a control character"))
+            raise Unusable("text.invalid",
+                           f"Dữ liệu từ tỉnh có ký tự không hợp lệ ở trường {label_vi} ({why_vi}); chưa áp dụng "
+                           "hồ sơ này — đề nghị tỉnh sửa lại.",
+                           f"The province's data has an invalid character in {label_en} ({why_en}); this record "
+                           "was not applied — ask the province to correct it.") from exc
+        except (TypeError, ValueError, RecursionError) as exc:
+            if isinstance(value, str) and f.type != "json":
+                # The province validated it (a newer rule this version lacks): keep the text rather than lose
+                # it. Any other type would not read back as it was written (True comes back as 1), so the audit
+                # hash could not vouch for it: set aside instead.
+                out[name] = value
+            else:
+                raise _malformed(f"field {printable(name, 40)}") from exc
     return out
+
+
+def _clean_text(value: Any) -> str | None:
+    """``value`` if it is text that can be stored, else None."""
+    return value if isinstance(value, str) and text_problem(value, multiline=False) is None else None
+
+
+def set_aside_entries(store: Store) -> list[dict[str, Any]]:
+    """The province states set aside (newest last): what the Sync section and ``station-client sync`` list."""
+    raw = get_state(store, FEED_SET_ASIDE)
+    try:
+        items = json.loads(raw) if raw else []
+    except ValueError:
+        return []
+    return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+
+
+def _set_aside(store: Store, kind: str, record_id: str, version: Any, seq: Any, exc: Unusable) -> None:
+    items = [i for i in set_aside_entries(store) if (i.get("kind"), i.get("id")) != (kind, record_id)]
+    items.append({"kind": kind, "id": record_id, "version": version if isinstance(version, int) else None,
+                  "seq": seq if isinstance(seq, int) and not isinstance(seq, bool) else None, "code": exc.code,
+                  "vi": exc.vi, "en": exc.en, "at": now_iso()})
+    # ASCII escapes: whatever the entry held, the note itself can always be stored.
+    _put(store.conn, FEED_SET_ASIDE, json.dumps(items[-SET_ASIDE_KEEP:], ensure_ascii=True))
+    store.note_change(sync_state=True)
+    log.warning("province state set aside: kind=%s code=%s", kind, exc.code)
+
+
+def _clear_set_aside(store: Store, kind: str, record_id: str) -> None:
+    items = set_aside_entries(store)
+    kept = [i for i in items if (i.get("kind"), i.get("id")) != (kind, record_id)]
+    if len(kept) != len(items):
+        _put(store.conn, FEED_SET_ASIDE, json.dumps(kept, ensure_ascii=True) if kept else None)
+        store.note_change(sync_state=True)
+
+
+def _entry_error(exc: BaseException) -> Unusable:
+    if isinstance(exc, Unusable):
+        return exc
+    return Unusable("feed.unusable", f"Không áp dụng được dữ liệu từ tỉnh ({type(exc).__name__}); đã để riêng.",
+                    f"The province's state could not be applied ({type(exc).__name__}); set aside.")
 
 
 def _pending_for(conn: sqlite3.Connection, kind: str, record_id: str) -> tuple[set[str], bool, bool]:
@@ -267,28 +365,51 @@ def rejection_text(result: dict[str, Any]) -> tuple[str, str]:
             f"Refused by the province ({code}): {result.get('en') or ''}".rstrip(": "))
 
 
+def _answer_deleted(change: OutboxChange, result: dict[str, Any] | None) -> bool:
+    """The record's deleted flag in an ``applied``/``duplicate`` answer. The server puts it next to ``record``
+    (whose ``fields`` or flat members are the record's fields only); a record object that carries its own
+    ``deleted`` member is read as well. Only with neither is it inferred from the change itself."""
+    if result is not None:
+        if isinstance(result.get("deleted"), bool):
+            return bool(result["deleted"])
+        record = result.get("record")
+        if isinstance(record, dict) and isinstance(record.get("deleted"), bool):
+            return bool(record["deleted"])
+    return change.op == "delete"
+
+
 def _ack(store: Store, change: OutboxChange, version: int, epoch: str | None, record: dict[str, Any] | None,
-         chain: _Chain) -> None:
+         chain: _Chain, deleted: bool | None = None) -> bool:
+    """Mark ``change`` acknowledged and take the state the answer carried. True if that state was set aside."""
     conn = store.conn
     conn.execute("UPDATE outbox SET state = 'acked', acked_at = ?, acked_epoch = ?, result = ? WHERE seq = ?",
                  (now_iso(), epoch, str(version), change.seq))
     try:
         kind = get_kind(change.kind)
     except UnknownKind:
-        return
+        return False
     if change.resolves:
         conn.execute("UPDATE conflicts SET status = 'resolved', resolved_at = ?, resolved_by = ? "
                      "WHERE id = ? AND status != 'resolved'", (now_iso(), change.officer, change.resolves))
     row = conn.execute(f"SELECT * FROM {kind.table} WHERE id = ?", (change.record_id,)).fetchone()
     if row is None:
-        return
+        return False
     if record is not None:
-        deleted = bool(record.get("deleted", change.op == "delete"))
-        _apply_state(store, kind, change.record_id, _server_fields(kind, record), deleted, version, row, chain,
-                     origin=None, force=True)
+        # A duplicate answer may carry a state others made since this change (a delete from another station
+        # after a lost answer): its deleted flag is the answer's, never guessed from this change's op.
+        if deleted is None:
+            deleted = change.op == "delete"
+        try:
+            fields = _server_fields(kind, record)
+        except Unusable as exc:  # the change is acknowledged; the state that came with it waits aside
+            _set_aside(store, kind.name, change.record_id, version, None, exc)
+            refresh_record_state(store, kind, change.record_id)
+            return True
+        _apply_state(store, kind, change.record_id, fields, deleted, version, row, chain, origin=None, force=True)
     elif version > row["server_version"]:
         conn.execute(f"UPDATE {kind.table} SET server_version = ? WHERE id = ?", (version, change.record_id))
     refresh_record_state(store, kind, change.record_id)
+    return False
 
 
 def _reject(store: Store, change: OutboxChange, result: dict[str, Any]) -> None:
@@ -305,11 +426,21 @@ def _reject(store: Store, change: OutboxChange, result: dict[str, Any]) -> None:
     refresh_record_state(store, kind, change.record_id)
 
 
-def _conflict(store: Store, change: OutboxChange, result: dict[str, Any], chain: _Chain) -> None:
+def _conflict(store: Store, change: OutboxChange, result: dict[str, Any], chain: _Chain) -> bool:
+    """Record the conflict the province found. True if the state the answer carried was set aside."""
     conn = store.conn
     info = result.get("conflict") or {}
     conflict_id = str(info.get("id") or uuid.uuid4())
     version = int(result.get("version") or info.get("server_version") or 0)
+    kind_or_none = KINDS.get(change.kind)
+    server_fields: dict[str, Any] | None = None
+    usable = True
+    if kind_or_none is not None:
+        try:
+            server_fields = _server_fields(kind_or_none, result.get("record"))
+        except Unusable as exc:  # the conflict is recorded; the province's state that came with it waits aside
+            _set_aside(store, change.kind, change.record_id, version, None, exc)
+            usable = False
     conn.execute("UPDATE outbox SET state = 'conflict', acked_at = ?, result = ? WHERE seq = ?",
                  (now_iso(), canonical_json(result), change.seq))
     if change.resolves and change.resolves != conflict_id:
@@ -321,44 +452,68 @@ def _conflict(store: Store, change: OutboxChange, result: dict[str, Any], chain:
         "server_record, detected_at, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING",
         (conflict_id, change.kind, change.record_id, change.change_id, str(info.get("type") or "edit"),
          canonical_json(info.get("fields") or {}), version,
-         canonical_json(result.get("record")) if result.get("record") is not None else None, now_iso(),
+         canonical_json(result.get("record")) if result.get("record") is not None and usable else None, now_iso(),
          info.get("origin")))
-    try:
-        kind = get_kind(change.kind)
-    except UnknownKind:
-        return
+    if kind_or_none is None:
+        return not usable
+    kind = kind_or_none
     row = conn.execute(f"SELECT * FROM {kind.table} WHERE id = ?", (change.record_id,)).fetchone()
-    if row is not None:
+    if row is not None and usable:
         # The province's state becomes the record's (both values stay in the conflict row): station and
         # province show the same thing until an officer resolves it.
-        _apply_state(store, kind, change.record_id, _server_fields(kind, result.get("record")),
-                     bool(result.get("deleted")), version, row, chain, origin=info.get("origin"), force=True)
+        _apply_state(store, kind, change.record_id, server_fields, bool(result.get("deleted")), version, row, chain,
+                     origin=info.get("origin"), force=True)
     refresh_record_state(store, kind, change.record_id)
+    return not usable
 
 
 def _record_results(store: Store, changes: Sequence[OutboxChange], results: Sequence[Any], epoch: str | None,
-                    chain: _Chain, report: ApplyReport) -> None:
+                    chain: _Chain, report: ApplyReport, careful: bool = False) -> None:
     for change, result in zip(changes, results, strict=True):
-        if isinstance(result, bool):  # JSON true/false is not a version
-            result = {"status": "rejected", "code": "bad_result"}
-        if isinstance(result, int):
-            _ack(store, change, result, epoch, None, chain)
-            report.acked += 1
-            continue
-        status = result.get("status") if isinstance(result, dict) else None
-        if status in ("applied", "duplicate"):
-            _ack(store, change, int(result.get("version") or 0), epoch, result.get("record"), chain)
-            report.acked += 1
-        elif status == "conflict":
-            _conflict(store, change, result, chain)
-            report.conflicts += 1
-        elif status in ("rejected", "forbidden"):
-            _reject(store, change, result)
-            report.rejected += 1
-        else:
-            # An answer this version does not understand: keep the change pending (it is retried) rather than
-            # guess. The server deduplicates the retry.
-            continue
+        prev = chain.prev
+        try:
+            # careful: a savepoint, so that one answer that cannot be applied never fails the others
+            with store.transaction() if careful else contextlib.nullcontext():
+                _record_result(store, change, result, epoch, chain, report)
+        except _ENTRY_ERRORS as exc:
+            if not careful:
+                raise  # ``apply_response`` rolls back and applies the response carefully
+            chain.prev = prev
+            # Recorded as the province answered it (acknowledged / conflict / refused), without the state it
+            # carried, which is set aside: leaving the change pending would resend it for ever.
+            status = result.get("status") if isinstance(result, dict) else None
+            state = ("conflict" if status == "conflict" else "rejected" if status in ("rejected", "forbidden")
+                     else "acked")
+            store.conn.execute("UPDATE outbox SET state = ?, acked_at = ?, acked_epoch = ?, result = ? WHERE seq = ?",
+                               (state, now_iso(), epoch, json.dumps(result, ensure_ascii=True, default=str)[:4000],
+                                change.seq))
+            _set_aside(store, change.kind, change.record_id, None, None, _entry_error(exc))
+            if change.kind in KINDS:
+                refresh_record_state(store, KINDS[change.kind], change.record_id)
+            report.set_aside += 1
+
+
+def _record_result(store: Store, change: OutboxChange, result: Any, epoch: str | None, chain: _Chain,
+                   report: ApplyReport) -> None:
+    if isinstance(result, bool):  # JSON true/false is not a version
+        result = {"status": "rejected", "code": "bad_result"}
+    if isinstance(result, int):
+        _ack(store, change, result, epoch, None, chain)
+        report.acked += 1
+        return
+    status = result.get("status") if isinstance(result, dict) else None
+    if status in ("applied", "duplicate"):
+        report.set_aside += _ack(store, change, int(result.get("version") or 0), epoch, result.get("record"), chain,
+                                 _answer_deleted(change, result))
+        report.acked += 1
+    elif status == "conflict":
+        report.set_aside += _conflict(store, change, result, chain)
+        report.conflicts += 1
+    elif status in ("rejected", "forbidden"):
+        _reject(store, change, result)
+        report.rejected += 1
+    # Otherwise an answer this version does not understand: keep the change pending (it is retried) rather than
+    # guess. The server deduplicates the retry.
 
 
 # ------------------------------------------------------------------------------------------ remote state
@@ -438,25 +593,72 @@ def _apply_state(store: Store, kind: RecordKind, record_id: str, server_fields: 
     return True
 
 
-def _apply_feed(store: Store, feed: Iterable[dict[str, Any]], chain: _Chain, report: ApplyReport) -> None:
+def _feed_entry(entry: Any) -> tuple[str, str, int, bool]:
+    """(kind, id, version, deleted) of a feed entry, checked; raises ``Unusable``."""
+    if not isinstance(entry, dict):
+        raise _malformed("entry")
+    kind, record_id = _clean_text(entry.get("kind")), _clean_text(entry.get("id"))
+    version, deleted = entry.get("version"), entry.get("deleted")
+    if kind is None:
+        raise _malformed("kind")
+    if record_id is None or not 0 < len(record_id) <= 200:
+        raise _malformed("id")
+    if not isinstance(version, int) or isinstance(version, bool) or not 0 < version < 2**62:
+        raise _malformed("version")
+    if deleted is not None and not isinstance(deleted, bool | int):
+        raise _malformed("deleted")
+    if entry.get("fields") is not None and not isinstance(entry.get("fields"), dict):
+        raise _malformed("fields")
+    return kind, record_id, version, bool(deleted)
+
+
+def _apply_feed(store: Store, feed: Iterable[dict[str, Any]], chain: _Chain, report: ApplyReport,
+                careful: bool = False) -> None:
+    """Apply the feed entries in order. An entry that cannot be applied (invalid text, a malformed entry) is set
+    aside with its reason; the rest of the feed applies and the cursor moves on, so one record never stops a
+    commune's sync. Such entries are found before anything of theirs is written. ``careful``: each entry also in
+    its own savepoint, so that one failing half-way (a value the database refuses) is rolled back alone — used
+    when a response failed that way (``apply_response``), not on every page (savepoints cost a first sync)."""
     conn = store.conn
+    aside = {(i.get("kind"), i.get("id")) for i in set_aside_entries(store)}  # read once, not once per entry
     for entry in feed:
         try:
-            kind = get_kind(str(entry["kind"]))
+            kind_name, record_id, version, deleted = _feed_entry(entry)
+        except Unusable as exc:
+            raw = entry if isinstance(entry, dict) else {}
+            _set_aside(store, printable(str(raw.get("kind") or "?"), 64), printable(str(raw.get("id") or "?"), 200),
+                       raw.get("version"), raw.get("seq"), exc)
+            report.set_aside += 1
+            continue
+        try:
+            kind = get_kind(kind_name)
         except UnknownKind:
             # A kind added by a newer version: skipped now, fetched by the resync after the station upgrades.
             report.skipped += 1
             continue
-        record_id = str(entry["id"])
         row = conn.execute(f"SELECT * FROM {kind.table} WHERE id = ?", (record_id,)).fetchone()
-        version = int(entry["version"])
         if row is not None and version <= row["server_version"]:
             report.skipped += 1
             continue
-        changed = _apply_state(store, kind, record_id, _server_fields(kind, entry.get("fields")),
-                               bool(entry.get("deleted")), version, row, chain, origin=entry.get("origin"))
-        if row is not None:
-            refresh_record_state(store, kind, record_id)
+        prev = chain.prev
+        try:
+            fields = _server_fields(kind, entry.get("fields"))  # before any write of this entry
+            with store.transaction() if careful else contextlib.nullcontext():
+                changed = _apply_state(store, kind, record_id, fields, deleted, version, row, chain,
+                                       origin=_clean_text(entry.get("origin")))
+                if row is not None:
+                    refresh_record_state(store, kind, record_id)
+                if (kind.name, record_id) in aside:  # a later state applied: the earlier one is no longer aside
+                    _clear_set_aside(store, kind.name, record_id)
+                    aside.discard((kind.name, record_id))
+        except _ENTRY_ERRORS as exc:
+            if not careful and not isinstance(exc, Unusable):
+                raise  # written in part: ``apply_response`` rolls back and applies the response carefully
+            chain.prev = prev
+            _set_aside(store, kind.name, record_id, version, entry.get("seq"), _entry_error(exc))
+            aside.add((kind.name, record_id))
+            report.set_aside += 1
+            continue
         report.applied += int(changed)
         report.skipped += int(not changed)
         if changed and kind.name == "officer_account":
@@ -506,12 +708,26 @@ class Response:
 
 
 def apply_response(store: Store, changes: Sequence[OutboxChange], response: Response) -> ApplyReport:
-    """Record the results of ``changes``, apply the feed and move the cursor: one transaction."""
+    """Record the results of ``changes``, apply the feed and move the cursor: one transaction.
+
+    If a result or an entry fails half-way (a value the database refuses), everything is rolled back and the
+    response is applied again with each result and entry in its own savepoint: the failing one is set aside,
+    the others apply, and the cursor moves on."""
+    try:
+        return _apply_response(store, changes, response, careful=False)
+    except _ENTRY_ERRORS as exc:
+        log.warning("a province state failed to apply (%s); applying the response entry by entry",
+                    type(exc).__name__)
+        return _apply_response(store, changes, response, careful=True)
+
+
+def _apply_response(store: Store, changes: Sequence[OutboxChange], response: Response, *,
+                    careful: bool) -> ApplyReport:
     report = ApplyReport()
     with store.transaction() as conn:
         chain = _Chain(store._last_hash())
-        _record_results(store, changes, response.results, response.epoch, chain, report)
-        _apply_feed(store, response.feed, chain, report)
+        _record_results(store, changes, response.results, response.epoch, chain, report, careful)
+        _apply_feed(store, response.feed, chain, report, careful)
         if response.move_cursor and response.cursor is not None:
             old = get_state(store, CURSOR)
             if old is None or response.cursor >= int(old):
@@ -600,7 +816,31 @@ def compute_digest(store: Store) -> dict[str, Any]:
                                                "WHERE server_version > 0"):
             total = (total + digest_term(kind.name, rid, version)) % DIGEST_MOD
             count += 1
+    # A state set aside is held by the province at its version: counted as the province counts it, or the
+    # digest would read it as divergence and pull the whole scope again at every change of the province's head.
+    for (kind_name, rid), version in set_aside_versions(store).items():
+        row = store.conn.execute(f"SELECT server_version FROM {KINDS[kind_name].table} WHERE id = ?",
+                                 (rid,)).fetchone()
+        if row is not None and row[0] > 0:
+            if row[0] >= version:
+                continue
+            total -= digest_term(kind_name, rid, row[0])
+        else:
+            count += 1
+        total = (total + digest_term(kind_name, rid, version)) % DIGEST_MOD
     return {"count": count, "sum": f"{total:016x}"}
+
+
+def set_aside_versions(store: Store) -> dict[tuple[str, str], int]:
+    """(kind, id) -> version of the commune-kind states set aside (the province holds them at that version; this
+    station could not store them). For the divergence digest."""
+    out: dict[tuple[str, str], int] = {}
+    for item in set_aside_entries(store):
+        kind, rid, version = KINDS.get(str(item.get("kind"))), item.get("id"), item.get("version")
+        if kind is not None and kind.scope == "commune" and isinstance(rid, str) and isinstance(version, int) \
+                and not isinstance(version, bool) and version > 0:
+            out[(kind.name, rid)] = max(version, out.get((kind.name, rid), 0))
+    return out
 
 
 # --------------------------------------------------------------------------------------------- conflicts

@@ -87,8 +87,9 @@ class SyncClient:
         """``POST /v1/sync``: the whole cycle's unit of work."""
         return self._post("/v1/sync", body, auth=True)
 
-    def enroll(self, code: str, device: str) -> dict[str, Any]:
-        return self._post("/v1/enroll", {"code": code, "device": device}, auth=False)
+    def enroll(self, code: str, device: str, nonce: str | None = None) -> dict[str, Any]:
+        body = {"code": code, "device": device} | ({"nonce": nonce} if nonce else {})
+        return self._post("/v1/enroll", body, auth=False)
 
     def rotate_token(self) -> dict[str, Any]:
         return self._post("/v1/token/rotate", {}, auth=True)

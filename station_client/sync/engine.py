@@ -124,6 +124,7 @@ class SyncEngine:
             code = json.loads(stored).get("code") if stored else None
             state = "offline" if code == OfflineError.code else ("failed" if stored else "up_to_date")
         return SyncStatus(state=state, pending=c.pending, conflicts=c.conflicts, rejected=c.rejected,
+                          set_aside=c.set_aside,
                           last_success=datetime.fromisoformat(last_success.replace("Z", "+00:00"))
                           if last_success else None,
                           last_error_vi=vi, last_error_en=en, progress_done=progress[0],

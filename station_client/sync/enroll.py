@@ -7,9 +7,13 @@ folder, so sync keeps verifying TLS against it after the USB stick is gone.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import platform
+import secrets
 import shutil
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +23,13 @@ from ..store import sync_ops as ops
 from .client import SyncClient, Timeouts, check_server_url
 from .credentials import TokenStore
 from .engine import EngineConfig, SyncEngine
-from .errors import NotEnrolled, SyncError
+from .errors import NotEnrolled, SyncError, TransientError
 
 CA_FILE = "province-ca.pem"
 _KEYS = ("server_url", "station_id", "station_name", "commune_code", "commune_name", "province_code", "ca_file")
+ENROLL_NONCE = "enroll.nonce"  # sync_state: JSON {"for": hash of server + code, "nonce"} until enrolled
+ENROLL_TRIES = 3  # a lost answer is retried at once with the same nonce (the province gives the token again)
+ENROLL_RETRY_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -61,9 +68,19 @@ def enroll(store: Store, server_url: str, code: str, *, ca_file: str | Path | No
         stored_ca = str(data_dir / CA_FILE)
         if src.resolve() != Path(stored_ca).resolve():
             shutil.copyfile(src, stored_ca)
+    nonce = enrollment_nonce(store, server_url, code)
     client = SyncClient(server_url, ca_file=stored_ca, timeouts=timeouts or Timeouts(connect=10, read=30))
     try:
-        answer = client.enroll(code.strip(), device or f"{platform.node()} ({platform.system()})")
+        for attempt in range(ENROLL_TRIES):
+            try:
+                answer = client.enroll(code.strip(), device or f"{platform.node()} ({platform.system()})", nonce)
+                break
+            except TransientError:
+                # The answer may have been lost after the province enrolled us: the same code and nonce again
+                # get this station's token (a fresh one). An officer's later retry does the same.
+                if attempt + 1 == ENROLL_TRIES:
+                    raise
+                time.sleep(ENROLL_RETRY_S * (attempt + 1))
     finally:
         client.close()
     try:
@@ -79,12 +96,35 @@ def enroll(store: Store, server_url: str, code: str, *, ca_file: str | Path | No
     TokenStore(data_dir).save(token)
     previous = load_identity(store)
     values: dict[str, str | None] = {f"station.{k}": getattr(identity, k) for k in _KEYS}
+    values[ENROLL_NONCE] = None  # enrolled: the retry window is not needed any more
     if previous is None or previous.station_id != identity.station_id or previous.server_url != server_url:
         # Another station identity (or server): what this file knew of the old one's history means nothing.
         values |= {ops.EPOCH: str(answer.get("epoch")) if answer.get("epoch") else None, ops.CURSOR: None,
                    ops.RESYNC: None, ops.LAST_ERROR: None, ops.AUDIT_PUSHED: None, ops.AUDIT_REFUSED: None}
     ops.set_state(store, values)
     return identity
+
+
+def _code_key(server_url: str, code: str) -> str:
+    normalized = "".join(ch for ch in code.upper() if ch.isalnum())  # as the province compares codes
+    return hashlib.sha256(f"{server_url}\n{normalized}".encode()).hexdigest()
+
+
+def enrollment_nonce(store: Store, server_url: str, code: str) -> str:
+    """The random nonce sent with ``code``: the one kept for this server and code, else a new one — saved before
+    it is sent, so a retry after a lost answer (even after a crash or a restart) sends the same one."""
+    key = _code_key(server_url, code)
+    saved = ops.get_state(store, ENROLL_NONCE)
+    if saved:
+        try:
+            info = json.loads(saved)
+        except ValueError:
+            info = {}
+        if isinstance(info, dict) and info.get("for") == key and isinstance(info.get("nonce"), str):
+            return str(info["nonce"])
+    nonce = secrets.token_urlsafe(24)
+    ops.set_state(store, {ENROLL_NONCE: json.dumps({"for": key, "nonce": nonce})})
+    return nonce
 
 
 def build_engine(store: Store, *, config: EngineConfig | None = None, timeouts: Timeouts | None = None,

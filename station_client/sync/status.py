@@ -22,6 +22,7 @@ class SyncStatus:
     pending: int = 0  # outbox changes not yet acknowledged by the province
     conflicts: int = 0  # open conflicts waiting for an officer
     rejected: int = 0  # changes the province refused (each record shows why)
+    set_aside: int = 0  # province states this station could not apply (listed with the reason in the Sync section)
     last_success: datetime | None = None  # end of the last sync that finished without error
     last_error_vi: str | None = None  # plain words for the officer, in Vietnamese
     last_error_en: str | None = None

@@ -258,13 +258,16 @@ class SyncView(QWidget):
             if r["note"]:
                 text += f"\n    {r['note']}"
             item = QListWidgetItem(text)
-            item.setData(Qt.ItemDataRole.UserRole, (r["kind"], r["id"]))
+            # A state set aside never reached the record: there is nothing to open for it.
+            item.setData(Qt.ItemDataRole.UserRole, None if r.get("set_aside") else (r["kind"], r["id"]))
             self.rejected.addItem(item)
         self.rejected_title.setText(self.tr("Bị tỉnh từ chối: %1").replace("%1", str(len(rows))))
         self.rejected_title.setVisible(bool(rows))
         self.rejected.setVisible(bool(rows))
 
     def _open_rejected(self, item: QListWidgetItem) -> None:
+        if item.data(Qt.ItemDataRole.UserRole) is None:
+            return
         kind, record_id = item.data(Qt.ItemDataRole.UserRole)
         self.context.open_record(kind, record_id)
 
@@ -293,7 +296,7 @@ class SyncView(QWidget):
         self.state.setText("\n".join(lines))
         if status.conflicts != len(self.conflicts):
             self.reload()
-        if status.rejected != len(self.rejected_rows):
+        if status.rejected + status.set_aside != len(self.rejected_rows):
             self.reload_rejected()
 
     def _changed(self, changes: ChangeSet) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Callable
 
 import requests
@@ -77,7 +78,8 @@ def test_station_cannot_read_or_write_other_commune(server: RunningServer, new_c
     assert other.push([theirs]) == [1]
     # read
     r = mine.get_record("person", theirs["id"])
-    assert r.status_code == 403 and r.json()["code"] == "scope"
+    # answered like an unknown id (no existence leak), logged as a scope denial at the province
+    assert r.status_code == 404 and r.json() == mine.get_record("person", str(uuid.uuid4())).json()
     assert other.get_record("person", theirs["id"]).status_code == 200
     # write: the change is answered "forbidden", the rest of the batch applies
     own = new_person()
@@ -91,7 +93,7 @@ def test_station_cannot_read_or_write_other_commune(server: RunningServer, new_c
     assert stats[mine.station_id]["scope_denials"] == 3
     lines = [json.loads(x) for x in server.log_path.read_text().splitlines() if x.startswith("{")]
     assert any(x.get("event") == "scope.denied" and x.get("station") == mine.station_id for x in lines)
-    assert any(x.get("path", "").startswith("/v1/records/") and x.get("status") == 403
+    assert any(x.get("path", "").startswith("/v1/records/") and x.get("status") == 404 and x.get("code") == "scope"
                and x.get("station") == mine.station_id for x in lines)
 
 
