@@ -57,6 +57,9 @@ ACTIONS: tuple[tuple[str, int], ...] = (
 )
 
 
+WARMUP = 7
+
+
 @dataclass(frozen=True)
 class Step:
     i: int
@@ -69,23 +72,25 @@ class Step:
 
 
 def schedule(seed: int, steps: int) -> list[Step]:
+    """The schedule of ``seed``: after the warm-up, weighted random actions, and one restore from an older backup
+    per ~300 steps (at least one), each after a backup."""
     rng = random.Random(seed)
     names, weights = zip(*ACTIONS, strict=True)
-    backup_at = rng.randrange(max(8, steps // 5), max(9, steps // 3))
-    restore_at = rng.randrange(max(backup_at + 2, steps // 2), max(backup_at + 3, 3 * steps // 4))
+    forced: dict[int, str] = {}
+    n_restores = max(1, steps // 300)
+    span = max(1, (steps - WARMUP) // n_restores)
+    for k in range(n_restores):
+        lo = WARMUP + k * span
+        backup_at = rng.randrange(lo + 1, lo + max(2, span // 3))
+        restore_at = rng.randrange(backup_at + 2, max(backup_at + 3, lo + 3 * span // 4))
+        forced[backup_at] = "backup"
+        forced[restore_at] = "restore"
     out = []
-    warmup = ("create", "create", "create", "sync", "sync", "sync", "sync")  # every station has data to work on
-    warm_st = "ABCABCA"
     for i in range(steps):
-        if i < len(warmup):
-            out.append(Step(i, warmup[i], warm_st[i], rng.getrandbits(32)))
+        if i < WARMUP:  # every station has data to work on, and has seen the others'
+            out.append(Step(i, "create" if i < 3 else "sync", "ABCABCA"[i], rng.getrandbits(32)))
             continue
-        if i == backup_at:
-            action = "backup"
-        elif i == restore_at:
-            action = "restore"
-        else:
-            action = rng.choices(names, weights)[0]
+        action = forced.get(i) or rng.choices(names, weights)[0]
         out.append(Step(i, action, rng.choice("ABC"), rng.getrandbits(32)))
     return out
 
@@ -189,11 +194,19 @@ class Sim:
         self.refresh(name)
         return out
 
-    def kill_during(self, name: str, cmd: dict[str, Any], delay: float) -> list[dict[str, Any]]:
-        """Send ``cmd`` to the driver, SIGKILL it after ``delay`` seconds; returns the answers it gave."""
+    def kill_during(self, name: str, cmd: dict[str, Any], delay: float, after: int = 0) -> list[dict[str, Any]]:
+        """Send ``cmd`` to the driver, SIGKILL it ``delay`` seconds after its ``after``-th answer (or after the
+        command was sent); returns the answers it gave."""
         st = self.st(name)
         st.send(cmd)
         answers: list[dict[str, Any]] = []
+        while len(answers) < after:
+            a = st.read(timeout=60)
+            if a is None:
+                break
+            answers.append(a)
+            if a.get("done") or "sync_ok" in a:
+                return answers
         deadline = time.monotonic() + delay
         while True:
             left = deadline - time.monotonic()
@@ -216,6 +229,8 @@ class Sim:
     # -------------------------------------------------------------------------------------------- steps
     def do(self, step: Step) -> None:
         rng = random.Random(step.x)
+        if step.i == WARMUP:
+            self.w.set_faults(0.3)  # a bad link from here on, until a ``faults`` step changes it
         getattr(self, "a_" + step.action)(step.station, rng)
 
     def a_create(self, name: str, rng: random.Random) -> None:
@@ -444,7 +459,7 @@ class Sim:
                 items.append(({"op": "update", "id": rid, "changes": changes}, w))
         self.st(name).ensure()  # the kill must land in the writes, not in the driver's start
         answers = self.kill_during(name, {"op": "batch", "items": [c for c, _ in items]},
-                                   rng.uniform(0.0, 0.006 * n))
+                                   rng.uniform(0.0, 0.004), after=rng.randrange(n))
         for (_cmd, w), a in zip(items, answers, strict=False):
             if a.get("done"):
                 break
@@ -465,7 +480,7 @@ class Sim:
 
     # --- faults and the server ---
     def a_faults(self, name: str, rng: random.Random) -> None:
-        self.w.set_faults(rng.choice((0.0, 0.15, 0.3, 0.5)))
+        self.w.set_faults(rng.choice((0.0, 0.2, 0.3, 0.5)))
 
     def _restart_during_sync(self, rng: random.Random, hard: bool) -> None:
         name = rng.choice("ABC")
@@ -742,7 +757,7 @@ def run(seed: int, steps: int = 40, *, prefix: int | None = None, db_url: str | 
                 else:
                     raise
             if log:
-                log(f"{step}  {time.monotonic() - ts:.1f} s")
+                log(f"{step}  {time.monotonic() - ts:.1f} s  link {world.fault_rate:.2f} {world.proxy.stats}")
         failed_step = None
         ts = time.monotonic()
         quiet = sim.heal()

@@ -185,7 +185,12 @@ class World:
         if rate <= 0:
             self.proxy.policy = lambda head: "pass"
         else:
-            self.proxy.policy = random_policy(self.proxy_rng, rate, FAULTS)
+            sync_policy = random_policy(self.proxy_rng, rate, FAULTS, only_sync=False)
+
+            def policy(head: bytes) -> str:  # the exchange and the audit push; enrollment and admin pass
+                line = head.split(b"\r\n", 1)[0]
+                return sync_policy(head) if b" /v1/sync " in line or b" /v1/audit " in line else "pass"
+            self.proxy.policy = policy
 
     def fault_count(self) -> int:
         return sum(n for f, n in self.proxy.stats.faults.items() if f != "pass")
