@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 LIVENESS_OPS = {"create": False, "prov_create": False, "delete": True, "prov_delete": True,
-                "resolve_delete": True, "resolve_revive": False}
+                "resolve_delete": True, "resolve_revive": False, "resolve_keep": False}
 
 
 @dataclass
@@ -41,8 +41,9 @@ class Write:
     wid: int
     t: int
     side: str  # station name, or "province"
-    op: str  # create, update, delete, resolve_upsert, resolve_revive, resolve_delete, prov_create, prov_update,
-    #          prov_delete
+    op: str  # create, update, delete, prov_create, prov_update, prov_delete, and an officer's resolutions:
+    #          resolve_upsert (settled field values), resolve_keep (keeps a record whose delete met an edit),
+    #          resolve_revive (brings back a record deleted elsewhere), resolve_delete (deletes it)
     record: str
     values: dict[str, Any] = field(default_factory=dict)
     status: str = "committed"  # committed | maybe | void | restored_away
@@ -240,6 +241,9 @@ def check(model: Model, obs: Observed, limit: int = 12) -> Verdict:
             candidates.append(ws[i])
         prov = obs.province.get(rid)
         ok = False
+        # An officer who settles a conflict by deleting the record discards the edits that met the delete.
+        if prov is not None and prov[1] and any(x.op == "resolve_delete" and x.t > last.t for x in by_record[rid]):
+            ok = True
         for w in candidates:
             v = w.values[f]
             if (prov is not None and prov[2].get(f) == v) or _in_open_conflict(open_c, rid, f, v):

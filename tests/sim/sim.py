@@ -355,6 +355,8 @@ class Sim:
                 after = st.call({"op": "get", "id": rid})["record"] or {}
                 values = {f: after.get(f) for f in PERSON.field_names if after.get(f) is not None}
                 self.model.add(name, "resolve_revive", rid, values)
+            elif c["type"] == "delete_vs_edit":
+                self.model.add(name, "resolve_keep", rid, out["values"])
             else:
                 self.model.add(name, "resolve_upsert", rid, out["values"])
         self.stats.events.append(f"resolved {c['type']} on {rid[:8]} at {name} keeping {keep}")
