@@ -22,9 +22,12 @@ def _rows_text(rows: list[tuple[object, ...]]) -> list[str]:
 
 def _province_items(db_url: str) -> list[str]:
     """Each review item's text, as the province holds it."""
-    from sqlalchemy import create_engine, inspect, text
+    from sqlalchemy import inspect, text
 
-    engine = create_engine(db_url)
+    from province_server.db import Database
+
+    db = Database(db_url, pool_size=1)
+    engine = db.engine
     try:
         names = [n for n in inspect(engine).get_table_names() if "review" in n.lower() or "duplicate" in n.lower()]
         out: list[str] = []
@@ -33,7 +36,7 @@ def _province_items(db_url: str) -> list[str]:
                 out += _rows_text([tuple(r) for r in conn.execute(text(f'SELECT * FROM "{name}"'))])
         return out
     finally:
-        engine.dispose()
+        db.dispose()
 
 
 def _station_items(db: Path) -> list[str]:

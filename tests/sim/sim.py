@@ -41,7 +41,7 @@ from station_client.synthetic import Generator
 
 from .model import Model, Observed, PlannedConflict, Verdict, Write, check
 from .review_items import Reviews
-from .world import CLI_SYNC_ARGS, ENV, REPO, HarnessError, StationProc, World
+from .world import CLI_SYNC_ARGS, ENV, REPO, DriverFailure, HarnessError, StationProc, World
 
 COMMUNES = ("07069", "07081")
 STATIONS = (("A", COMMUNES[0]), ("B", COMMUNES[0]), ("C", COMMUNES[1]))
@@ -528,7 +528,11 @@ class Sim:
             moved = False
             summary = []
             for name, _ in STATIONS:
-                out = self.sync(name)
+                try:
+                    out = self.sync(name)
+                except DriverFailure as exc:
+                    self.crashes.append(f"heal: {exc}"[:1500])
+                    out = {"sync_ok": False, "error": "driver failure"}
                 summary.append(f"{name}: ok={out.get('sync_ok')} sent={out.get('sent')} pulled={out.get('pulled')} "
                                f"pending={out.get('pending')} error={out.get('error')}")
                 if not out.get("sync_ok") or out.get("sent") or out.get("pulled") or out.get("pending") \
@@ -560,11 +564,13 @@ class Sim:
 # ----------------------------------------------------------------------------------------- observation
 def _province_state(db_url: str) -> tuple[dict[str, tuple[int, bool, dict[str, Any]]], dict[str, str],
                                            list[dict[str, Any]]]:
-    from sqlalchemy import create_engine, select
+    from sqlalchemy import select
 
     from province_server import schema
+    from province_server.db import Database
 
-    engine = create_engine(db_url)
+    db = Database(db_url, pool_size=1)
+    engine = db.engine
     try:
         with engine.connect() as conn:
             r, c = schema.records, schema.conflicts
@@ -572,7 +578,7 @@ def _province_state(db_url: str) -> tuple[dict[str, tuple[int, bool, dict[str, A
                                 .where(r.c.kind == "person")).all()
             conflicts = [dict(row) for row in conn.execute(select(c)).mappings()]
     finally:
-        engine.dispose()
+        db.dispose()
     state = {rid: (int(v), bool(d), _clean(json.loads(f))) for rid, _cc, v, d, f in rows}
     communes = {rid: cc for rid, cc, _v, _d, _f in rows}
     for c in conflicts:
@@ -750,19 +756,20 @@ def run(seed: int, steps: int = 40, *, prefix: int | None = None, db_url: str | 
             ts = time.monotonic()
             try:
                 sim.do(step)
-            except HarnessError as exc:
-                if "died on its own" in str(exc) or "closed its output" in str(exc):
-                    crashes.append(f"step {step}: {exc}")
-                    for st in world.stations.values():  # go on: the heal and the oracle say the rest
-                        if st.proc is not None and st.proc.poll() is not None:
-                            st.proc = None
-                else:
-                    raise
+            except DriverFailure as exc:
+                crashes.append(f"step {step}: {exc}"[:1500])
+                for st in world.stations.values():  # go on: the heal and the oracle say the rest
+                    if st.proc is not None and st.proc.poll() is not None:
+                        st.proc = None
             if log:
                 log(f"{step}  {time.monotonic() - ts:.1f} s  link {world.fault_rate:.2f} {world.proxy.stats}")
         failed_step = None
         ts = time.monotonic()
-        quiet = sim.heal()
+        try:
+            quiet = sim.heal()
+        except DriverFailure as exc:
+            crashes.append(f"heal: {exc}"[:1500])
+            quiet = (False, "a driver failed during the heal")
         if log:
             log(f"heal {time.monotonic() - ts:.1f} s")
         ts = time.monotonic()
@@ -772,7 +779,7 @@ def run(seed: int, steps: int = 40, *, prefix: int | None = None, db_url: str | 
         ts = time.monotonic()
         if problems:
             quiet = (False, "; ".join([quiet[1], *problems]).strip("; "))
-        obs = observe(sim, fresh, quiet, crashes)
+        obs = observe(sim, fresh, quiet, crashes + sim.crashes)
         verdict = check(sim.model, obs)
         if log:
             log(f"observe and check {time.monotonic() - ts:.1f} s")

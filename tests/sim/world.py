@@ -38,6 +38,11 @@ class HarnessError(RuntimeError):
     """Something the harness itself could not do (a process that will not start, a driver that died)."""
 
 
+class DriverFailure(HarnessError):
+    """The product failed under the driver: an exception out of the store or the sync engine, or a driver that
+    died without being killed. Reported as the oracle's ``crash`` condition; the schedule goes on."""
+
+
 def station_cli(data_dir: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "station_client.cli", "--data-dir", str(data_dir), *args],
                           cwd=REPO, capture_output=True, text=True, timeout=timeout, env=ENV)
@@ -64,8 +69,10 @@ class StationProc:
         if self.proc is not None and self.proc.poll() is None:
             return
         if self.proc is not None:
-            raise HarnessError(f"driver of station {self.name} died on its own (exit {self.proc.returncode}): "
-                               f"{self._stderr_tail()}")
+            code = self.proc.returncode
+            self.proc = None
+            raise DriverFailure(f"driver of station {self.name} died on its own (exit {code}): "
+                                f"{self._stderr_tail()}")
         self._start()
 
     def _start(self) -> None:
@@ -107,7 +114,7 @@ class StationProc:
                 return None
             chunk = os.read(fd, 65536).decode()
             if not chunk:
-                raise HarnessError(f"driver of station {self.name} closed its output: {self._stderr_tail()}")
+                raise DriverFailure(f"driver of station {self.name} closed its output: {self._stderr_tail()}")
             self._buf += chunk
         line, self._buf = self._buf.split("\n", 1)
         return dict(json.loads(line))
@@ -118,7 +125,7 @@ class StationProc:
         if out is None:
             raise HarnessError(f"driver of station {self.name} did not answer {cmd['op']} in {timeout} s")
         if out.get("ok") is False and out.get("detail", "").startswith("Traceback"):
-            raise HarnessError(f"driver of station {self.name} failed on {cmd['op']}: {out['detail']}")
+            raise DriverFailure(f"driver of station {self.name} failed on {cmd['op']}: {out['detail']}")
         return out
 
     def kill(self) -> None:
