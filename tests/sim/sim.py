@@ -544,20 +544,25 @@ class Sim:
         return False, f"still moving after {max_rounds} rounds of syncs with no faults: {last}"
 
     def enroll_fresh(self) -> tuple[dict[str, str], list[str]]:
-        fresh: dict[str, str] = {}
+        """A fresh station per commune, enrolled and synced (``station-client sync``) until nothing is pending."""
+        fresh = {commune: f"F{n + 1}" for n, commune in enumerate(COMMUNES)}
+        stations = self.w.add_stations([(name, commune) for commune, name in fresh.items()])
         problems: list[str] = []
-        for n, commune in enumerate(COMMUNES):
-            name = f"F{n + 1}"
-            st = self.w.add_station(name, commune)
-            fresh[commune] = name
-            for _ in range(5):
-                r = st.cli("sync", *CLI_SYNC_ARGS, "--json", timeout=180)
-                info = json.loads(r.stdout.strip().splitlines()[-1]) if r.stdout.strip() else {}
-                if r.returncode == 0 and info.get("pending") == 0:
-                    break
-            else:
-                problems.append(f"fresh station {name} did not finish its first sync: {r.stdout[-300:]}"
-                                f"{r.stderr[-300:]}")
+        waiting = list(stations)
+        last: dict[str, str] = {}
+        for _ in range(5):
+            procs = [(st, st.cli_popen("sync", *CLI_SYNC_ARGS, "--json")) for st in waiting]
+            waiting = []
+            for st, proc in procs:
+                out, err = proc.communicate(timeout=300)
+                info = json.loads(out.strip().splitlines()[-1]) if out.strip() else {}
+                if proc.returncode != 0 or info.get("pending") != 0:
+                    waiting.append(st)
+                    last[st.name] = f"{out[-300:]}{err[-300:]}"
+            if not waiting:
+                break
+        for st in waiting:
+            problems.append(f"fresh station {st.name} did not finish its first sync: {last.get(st.name)}")
         return fresh, problems
 
 
@@ -639,17 +644,19 @@ def observe(sim: Sim, fresh: dict[str, str], quiet: tuple[bool, str], crashes: l
     integrity: dict[str, str] = {}
     audit: dict[str, tuple[int, str]] = {}
     rejected: list[str] = []
-    jobs: dict[str, subprocess.Popen[str]] = {}
+    commands: dict[str, list[str]] = {}
     for name, st in w.stations.items():
-        jobs[f"export {name}"] = st.cli_popen("export", "residents", str(st.dir / "export.csv"))
-        jobs[f"station {name} audit verify"] = st.cli_popen("audit", "verify")
-        jobs[f"province audit verify --station {st.station_id} ({name})"] = subprocess.Popen(
-            [sys.executable, "-m", "province_server", "--db", w.server.db_url, "audit", "verify", "--station",
-             st.station_id], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV)
-    done: dict[str, tuple[int, str]] = {}
-    for what, p in jobs.items():
-        out, err = p.communicate(timeout=300)
-        done[what] = (p.returncode, (out or "") + (err or ""))
+        commands[f"export {name}"] = ["station-client", "--data-dir", str(st.dir), "export", "residents",
+                                      str(st.dir / "export.csv")]
+        commands[f"station {name} audit verify"] = ["station-client", "--data-dir", str(st.dir), "audit", "verify"]
+        commands[f"province audit verify --station {st.station_id} ({name})"] = [
+            "province-server", "--db", w.server.db_url, "audit", "verify", "--station", st.station_id]
+    proc = subprocess.run([sys.executable, "-m", "tests.sim.cli_batch"], input=json.dumps(list(commands.values())),
+                          cwd=REPO, capture_output=True, text=True, env=ENV, timeout=600)
+    if proc.returncode != 0:
+        raise HarnessError(f"cli_batch failed: {proc.stderr[-2000:]}")
+    done = {what: (int(r["code"]), str(r["output"]))
+            for what, r in zip(commands, json.loads(proc.stdout.strip().splitlines()[-1]), strict=True)}
     for name, st in w.stations.items():
         integrity[f"station {name}"] = _integrity(st.db)
         try:
@@ -749,8 +756,7 @@ def run(seed: int, steps: int = 40, *, prefix: int | None = None, db_url: str | 
     fresh: dict[str, str] = {}
     quiet = (True, "")
     try:
-        for name, commune in STATIONS:
-            world.add_station(name, commune)
+        world.add_stations(list(STATIONS))
         for step in plan[:prefix]:
             failed_step = step.i
             ts = time.monotonic()

@@ -174,17 +174,26 @@ class World:
         return "postgresql" if self.server.db_url.startswith("postgresql") else "sqlite"
 
     # --------------------------------------------------------------------------------------- stations
-    def add_station(self, name: str, commune: str) -> StationProc:
-        d = self.root / f"station-{name}"
-        d.mkdir(parents=True, exist_ok=True)
-        st = StationProc(name, commune, d)
-        info = self.server.add_station_info(commune, f"sim {name}")
-        r = st.cli("enroll", self.proxy.url, info["enrollment_code"], "--device", f"sim-{name}")
-        if r.returncode != 0:
-            raise HarnessError(f"enroll of {name} failed: {r.stdout}{r.stderr}")
-        st.station_id = info["station_id"]
-        self.stations[name] = st
-        return st
+    def add_stations(self, wanted: list[tuple[str, str]]) -> list[StationProc]:
+        """Register and enroll stations (name, commune) with ``station-client enroll`` through the proxy, the
+        enrollments running side by side."""
+        procs = []
+        for name, commune in wanted:
+            d = self.root / f"station-{name}"
+            d.mkdir(parents=True, exist_ok=True)
+            st = StationProc(name, commune, d)
+            info = self.server.add_station_info(commune, f"sim {name}")
+            st.station_id = info["station_id"]
+            procs.append((st, st.cli_popen("enroll", self.proxy.url, info["enrollment_code"], "--device",
+                                           f"sim-{name}")))
+        out = []
+        for st, proc in procs:
+            stdout, stderr = proc.communicate(timeout=300)
+            if proc.returncode != 0:
+                raise HarnessError(f"enroll of {st.name} failed: {stdout}{stderr}")
+            self.stations[st.name] = st
+            out.append(st)
+        return out
 
     # ------------------------------------------------------------------------------------------ faults
     def set_faults(self, rate: float) -> None:
