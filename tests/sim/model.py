@@ -326,10 +326,9 @@ def check(model: Model, obs: Observed, limit: int = 12) -> Verdict:
         for c in all_conflicts:
             if c.get("record_id") != p.record:
                 continue
-            if p.kind == "delete_edit":
-                found = found or c.get("type") in ("delete_vs_edit", "edit_vs_delete")
-            else:
-                found = found or p.field in (c.get("fields") or {})
+            # A field conflict may also surface as delete vs edit when one side deleted the record meanwhile.
+            found = found or c.get("type") in ("delete_vs_edit", "edit_vs_delete") or (
+                p.kind == "field" and p.field in (c.get("fields") or {}))
         if found:
             detected += 1
         else:
