@@ -24,8 +24,10 @@ from .sim import Result, run, schedule, shrink
 
 # About 50 s per schedule on the 2-core test machine under load, a shrink budget per backend: ~6 minutes in all.
 STEPS = int(os.environ.get("SIM_STEPS", "32"))
-SQLITE_SEEDS = (1201, 1202)
-PG_SEEDS = (1211,)
+# Seeds that found defects on main when the simulation was written (see the closing report of issue 12): after
+# the fixes they must pass.
+SQLITE_SEEDS = (1202, 1205)
+PG_SEEDS = (1212,)
 SHRINK_BUDGET = float(os.environ.get("SIM_SHRINK_BUDGET", "45"))
 
 # On current main the schedules find the defects issue 12 lists (edits lost and conflicts missed around a restore,
