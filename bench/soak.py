@@ -26,7 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.sim.sim import run
+from tests.sim.sim import run, shrink
 
 SUMMED = ("syncs", "kills", "restarts", "restores", "faults", "writes", "conflicts_created", "conflicts_detected",
           "lost", "resurrected", "diverged", "duplicates", "refused_writes")
@@ -52,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--db", default=None, help="PostgreSQL server URL, or 'pg' for a throwaway cluster")
     p.add_argument("--length", type=int, default=250, help="steps per schedule")
+    p.add_argument("--shrink-budget", type=float, default=0.0,
+                   help="seconds to look for the shortest failing prefix of each failing schedule (0: print the "
+                        "replay command only)")
     args = p.parse_args(argv)
     cluster = None
     new_db: Callable[[], str] | None = None
@@ -82,8 +85,13 @@ def main(argv: list[str] | None = None) -> int:
                     totals[k] += int(v)
             if not r.ok:
                 failed[str(seed)] = r.conditions()
-                print(f"  replay: python -m tests.sim --seed {seed} --steps {steps}"
-                      f"{' --db pg' if backend == 'postgresql' else ''} --shrink", flush=True)
+                pg = " --db pg" if backend == "postgresql" else ""
+                if args.shrink_budget > 0:
+                    s = shrink(seed, steps, r, budget_s=args.shrink_budget, new_db=new_db)
+                    print(f"  shortest failing prefix found: {s.prefix} steps ({', '.join(s.conditions())}): "
+                          f"python -m tests.sim --seed {seed} --steps {steps} --prefix {s.prefix}{pg} -v", flush=True)
+                else:
+                    print(f"  replay: python -m tests.sim --seed {seed} --steps {steps}{pg} --shrink", flush=True)
             done += steps
             schedules += 1
             seed += 1
