@@ -6,7 +6,7 @@
 the first K steps of a schedule are exactly the schedule cut at K. ``run(seed, steps, prefix=K)`` plays the first
 K steps against fresh processes, heals (faults off, server up, every station synced until a whole round moves
 nothing, a fresh station per commune enrolled and synced) and checks the oracle (model.py). ``shrink`` looks for
-the shortest failing prefix (binary search, then a walk down), so a failure prints its seed and that prefix.
+the shortest failing prefix (binary search), so a failure prints its seed and that prefix.
 
 Stations A and B share commune 1, C is alone in commune 2. Steps: creates (driver, or ``import residents`` CSV),
 edits, deletes, the same person created at A and B, conflicts made on purpose (the same field from the same state
@@ -805,8 +805,9 @@ def run(seed: int, steps: int = 40, *, prefix: int | None = None, db_url: str | 
 
 def shrink(seed: int, steps: int, failed: Result, *, budget_s: float = 600.0,
            log: Callable[[str], None] | None = None, **kw: Any) -> Result:
-    """The shortest prefix of the schedule that still fails with one of ``failed``'s conditions (binary search
-    for the shortest failing prefix, then a few steps down from it), within ``budget_s`` seconds."""
+    """The shortest prefix of the schedule that still fails with one of ``failed``'s conditions, by binary search
+    between the empty schedule (taken to pass) and the failing one, within ``budget_s`` seconds (the best found
+    so far when the budget runs out). Each probe is a full run on fresh processes."""
     want = set(failed.conditions())
     best = failed
     deadline = time.monotonic() + budget_s
