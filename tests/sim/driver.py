@@ -157,6 +157,8 @@ class Driver:
 
     # ------------------------------------------------------------------------------------------ readers
     def readers(self, on: bool) -> dict[str, Any]:
+        if on:
+            self.reader_errors.clear()
         if on and self._readers is None:
             self._readers_stop.clear()
             self._readers = threading.Thread(target=self._read_loop, daemon=True)

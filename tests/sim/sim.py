@@ -439,8 +439,8 @@ class Sim:
             proc.kill()
             proc.communicate()
         out = st.call({"op": "readers", "on": False})
-        if out.get("reader_errors"):
-            self.stats.events.append(f"reader errors at {name}: {out['reader_errors'][:2]}")
+        if out.get("reader_errors"):  # the app's reader threads must never fail while another process writes
+            self.crashes.append(f"reader threads of station {name} failed: {out['reader_errors'][:2]}")
         self.refresh(name)
 
     def a_kill_writer(self, name: str, rng: random.Random) -> None:
