@@ -611,7 +611,8 @@ def _station_state(db: Path) -> tuple[dict[str, tuple[int, bool, dict[str, Any]]
 
 
 def _render_row(fields: dict[str, Any]) -> tuple[str, ...]:
-    row = []
+    """A province record as ``station-client export residents`` writes a station's (same columns and formats)."""
+    row: list[Any] = []
     for name in EXPORT_FIELDS:
         value = fields.get(name)
         if value and PERSON.by_name[name].type == "date":
@@ -619,7 +620,11 @@ def _render_row(fields: dict[str, Any]) -> tuple[str, ...]:
         elif name == "sex" and value:
             value = {"M": "Nam", "F": "Nữ"}.get(value, value)
         row.append("" if value is None else str(value))
-    return tuple(row)
+    try:  # the export escapes cells a spreadsheet would run as formulas, where that exists
+        from station_client.spreadsheet_safety import csv_row  # type: ignore[import-not-found]
+    except ImportError:
+        return tuple(row)
+    return tuple(str(v) for v in csv_row(row))
 
 
 def _integrity(path: Path) -> str:
