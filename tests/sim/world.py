@@ -57,7 +57,7 @@ class StationProc:
     dir: Path
     station_id: str = ""
     proc: subprocess.Popen[str] | None = field(default=None, repr=False)
-    _buf: str = ""
+    _buf: bytes = b""
     sync_times: list[float] = field(default_factory=list)
 
     @property
@@ -83,7 +83,7 @@ class StationProc:
                                          env=ENV, bufsize=1)
         finally:
             err.close()
-        self._buf = ""
+        self._buf = b""
         ready = self.read(timeout=60)
         if ready is None or not ready.get("ready"):
             raise HarnessError(f"driver of station {self.name} did not start: {self._stderr_tail()}")
@@ -105,19 +105,19 @@ class StationProc:
         assert self.proc is not None and self.proc.stdout is not None
         deadline = None if timeout is None else time.monotonic() + timeout
         fd = self.proc.stdout.fileno()
-        while "\n" not in self._buf:
+        while b"\n" not in self._buf:
             left = None if deadline is None else deadline - time.monotonic()
             if left is not None and left <= 0:
                 return None
             ready, _, _ = select.select([fd], [], [], left)
             if not ready:
                 return None
-            chunk = os.read(fd, 65536).decode()
+            chunk = os.read(fd, 65536)  # bytes: a chunk may end inside a UTF-8 character
             if not chunk:
                 raise DriverFailure(f"driver of station {self.name} closed its output: {self._stderr_tail()}")
             self._buf += chunk
-        line, self._buf = self._buf.split("\n", 1)
-        return dict(json.loads(line))
+        line, self._buf = self._buf.split(b"\n", 1)
+        return dict(json.loads(line.decode()))
 
     def call(self, cmd: dict[str, Any], timeout: float = 300) -> dict[str, Any]:
         self.send(cmd)
