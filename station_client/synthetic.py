@@ -168,8 +168,9 @@ class Generator:
         return out
 
 
-def populate(store: Any, n_persons: int, *, seed: int = 1, officer: str = "demo") -> SyntheticCommune:
-    """Write a synthetic commune into ``store`` through its write path (audit and outbox included)."""
+def populate(store: Any, n_persons: int, *, seed: int = 1, officer: str | None = None) -> SyntheticCommune:
+    """Write a synthetic commune into ``store`` through its write path (audit and outbox included), as the
+    logged-in officer (``officer``, if given, must be them; on a station without accounts it is a label)."""
     data = Generator(seed).commune(n_persons)
     with store.bulk(), store.transaction():
         heads = {h["id"]: h.pop("head_id") for h in data.households}

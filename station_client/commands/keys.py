@@ -69,11 +69,18 @@ def _read_password(args: argparse.Namespace, prompt: str) -> str | None:
 
 
 def ensure_unlocked(args: argparse.Namespace) -> Account | None:
-    """Hold the data key for the command's station when it is encrypted (see the module's docstring). Returns
-    the officer who logged in, None when no login was needed."""
+    """Hold the data key for the command's station when it is encrypted (see the module's docstring), and log
+    in the officer named by ``--user`` (also on a plain station): the login binds them to the station file, so
+    the command's writes are theirs (``Store.session``). Returns the officer who logged in, None when no login
+    was needed. An account whose password someone else set (a reset, a province issue) may only run
+    ``station-client --user NAME password`` until it has chosen its own."""
     db = db_path(getattr(args, "data_dir", None))
-    if unlocking.state(db) != "locked":
-        return None
+    current = unlocking.state(db)
+    if current != "locked":
+        if current != "plain" or not getattr(args, "user", None):
+            return None
+        password = _read_password(args, "Mật khẩu / Password: ")
+        return _logged_in(args, unlocking.login(db, args.user, password or ""), password or "")
     key = None if getattr(args, "user", None) else _from_keyring(db)
     if key is not None:
         hold_key(db, key)
@@ -89,8 +96,18 @@ def ensure_unlocked(args: argparse.Namespace) -> Account | None:
             "The data is encrypted: log in (--user NAME --password-stdin, or STATION_CLIENT_USER and "
             "STATION_CLIENT_PASSWORD), or have the station head enable unattended use with "
             "'station-client key remember'.")
-    return unlocking.login(db, user, password)
+    return _logged_in(args, unlocking.login(db, user, password), password)
 
+
+def _logged_in(args: argparse.Namespace, account: Account, password: str) -> Account:
+    if account.must_change and getattr(args, "command", None) != "password":
+        raise StoreError(
+            "Mật khẩu này do người khác đặt: hãy đặt mật khẩu của riêng mình trước (đăng nhập phần mềm, hoặc "
+            "'station-client --user TÊN password').",
+            "This password was set by someone else: choose your own first (log in to the app, or "
+            "'station-client --user NAME password').")
+    args.login_password = password  # for ``password``: the old one, proved again there
+    return account
 
 # ------------------------------------------------------------------------------------------------ commands
 def cmd_recover(args: argparse.Namespace) -> int:
@@ -105,6 +122,26 @@ def cmd_recover(args: argparse.Namespace) -> int:
         confirm = getpass.getpass("Nhập lại / Again: ")
     account = unlocking.recover(db, recovery, user, password, confirm)
     print(f"Đã đặt mật khẩu mới cho {account.full_name}. / New password set for {account.full_name}.")
+    return 0
+
+
+def cmd_password(args: argparse.Namespace) -> int:
+    """The logged-in officer chooses a new password (after a reset, a province issue, or at will)."""
+    from ..store import Store
+    from ..store.accounts import change_password
+
+    account: Account | None = getattr(args, "logged_in", None)
+    if account is None:
+        raise StoreError("Cần đăng nhập: --user TÊN.", "Log in first: --user NAME.")
+    if args.stdin:
+        new = sys.stdin.readline().rstrip("\r\n")
+        confirm = new
+    else:
+        new = getpass.getpass("Mật khẩu mới / New password: ")
+        confirm = getpass.getpass("Nhập lại / Again: ")
+    with Store.open(db_path(getattr(args, "data_dir", None))) as store:
+        change_password(store, account.username, getattr(args, "login_password", ""), new, confirm)
+    print("Đã đổi mật khẩu. / The password was changed.")
     return 0
 
 
@@ -187,6 +224,11 @@ def register(sub: Any) -> None:
     p.add_argument("--stdin", action="store_true",
                    help="đọc khoá khôi phục, tên đăng nhập, mật khẩu mới (3 dòng) / read recovery key, username, new "
                         "password (3 lines)")
+    p = add_command(sub, "password", "đổi mật khẩu của cán bộ đăng nhập (--user) / change the password of the "
+                    "officer logged in with --user", cmd_password)
+    p.add_argument("--stdin", action="store_true",
+                   help="đọc mật khẩu mới từ stdin (dòng sau mật khẩu đăng nhập) / read the new password from "
+                        "stdin (the line after the login password)")
     key = add_command(sub, "key", "khoá mã hoá dữ liệu / the data encryption key")
     key_sub = key.add_subparsers(dest="key_command", metavar="ACTION", required=True)
     add_command(key_sub, "remember", "giữ khoá trong kho khoá của hệ điều hành cho đồng bộ tự động / keep the key "

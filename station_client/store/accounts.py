@@ -5,7 +5,12 @@ Accounts are local to the station (not synced, not in the outbox); the province'
 ``officer_account`` records (``domain/accounts.py``) and are taken into ``accounts`` when that officer logs in
 or the head lists the officers. Every function takes the writable ``Store`` and runs on its thread; checks that
 write counters (failed logins) are transactions like any other write. Managing other officers' accounts is a
-head-only action, refused by ``Store.authorize`` whatever the UI shows.
+head-only action of the logged-in officer, refused by ``Store.authorize`` whatever the UI shows.
+
+``log_in`` is the login: it checks the password and binds the officer to the station file (``Store.session``),
+so that every later write is theirs. Every account event (created, password changed or reset, disabled,
+enabled, issued by the province, failed login, lockout) is an audit entry (``Store.audit_event``, kind
+``account``), never with a password or its hash.
 """
 
 from __future__ import annotations
@@ -51,9 +56,11 @@ def list_accounts(store: Store) -> list[Account]:
 
 def create_account(store: Store, username: str, full_name: str, role: str, password: str,
                    confirm: str | None = None, *, created_by: str | None = None, kdf_n: int | None = None) -> Account:
-    """A new account. ``created_by``: the head creating it in the app (checked); None for the program's own
-    setup paths (first run, demo, tests), which act as ``system:setup``."""
-    store.authorize(permissions.MANAGE_ACCOUNTS, created_by or permissions.SYSTEM_SETUP)
+    """A new account, made by the logged-in station head (``created_by``, if given, must be them). The first
+    account of a station (first run, demo, tests) needs nobody: its creation is its first login — the new
+    account is bound to the station file (``Store.session``)."""
+    first = store.conn.execute("SELECT 1 FROM accounts LIMIT 1").fetchone() is None
+    store.authorize(permissions.MANAGE_ACCOUNTS, created_by)
     username = (username or "").strip().lower()
     full_name = " ".join((full_name or "").split())
     problems = validate_username(username) + validate_role(role) + validate_password(password, confirm,
@@ -71,8 +78,12 @@ def create_account(store: Store, username: str, full_name: str, role: str, passw
         store.conn.execute(
             "INSERT INTO accounts(username, full_name, role, password_hash, created_at, created_by, "
             "password_changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (username, full_name, role, pw_hash, now, created_by, now))
+            (username, full_name, role, pw_hash, now, created_by or store.session, now))
         password_changed(store, username, password)  # an encrypted station: the new officer's key-file entry
+        event = {"role": [None, role], "full_name": [None, full_name]}
+        if first:  # the station's first head set it up: their own first write
+            store._bind_session(username)
+        store.audit_event("account", username, "account.created", event, create=True)
     return Account(username, full_name, role)  # type: ignore[arg-type]
 
 
@@ -83,6 +94,11 @@ def verify(store: Store, username: str, password: str, *, now: datetime | None =
     username = (username or "").strip().lower()
     take_issued(store, username)
     row = store.conn.execute("SELECT * FROM accounts WHERE username = ? AND active = 1", (username,)).fetchone()
+    if row is None and store.conn.execute("SELECT 1 FROM accounts WHERE username = ?", (username,)).fetchone():
+        check_password(password, hash_password("timing-equaliser"))
+        with store.transaction(), store.acting_as_system("login"):
+            store.audit_event("account", username, "login.disabled")  # a disabled account tried
+        raise AuthError("Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong username or password.")
     wrong = AuthError("Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong username or password.")
     if row is None:
         check_password(password, hash_password("timing-equaliser"))  # same cost as a real check
@@ -94,9 +110,12 @@ def verify(store: Store, username: str, password: str, *, now: datetime | None =
     if not check_password(password, row["password_hash"]):
         failures = row["failed_count"] + 1
         locked = (now + timedelta(minutes=LOCK_MINUTES)).isoformat() if failures >= MAX_FAILURES else None
-        with store.transaction():
+        with store.transaction(), store.acting_as_system("login"):
             store.conn.execute("UPDATE accounts SET failed_count = ?, locked_until = ? WHERE username = ?",
                                (0 if locked else failures, locked, username))
+            store.audit_event("account", username, "login.failed", {"failed_count": [failures - 1, failures]})
+            if locked:
+                store.audit_event("account", username, "account.locked", {"locked_until": [None, locked]})
         if locked:
             raise AuthError(f"Sai mật khẩu {MAX_FAILURES} lần: tài khoản bị khoá {LOCK_MINUTES} phút.",
                             f"{MAX_FAILURES} wrong passwords: the account is locked for {LOCK_MINUTES} minutes.")
@@ -105,6 +124,15 @@ def verify(store: Store, username: str, password: str, *, now: datetime | None =
         store.conn.execute("UPDATE accounts SET failed_count = 0, locked_until = NULL, last_login_at = ? "
                            "WHERE username = ?", (now_iso(), username))
     return _account(row)
+
+
+def log_in(store: Store, username: str, password: str, *, now: datetime | None = None) -> Account:
+    """The login (app, command line): ``verify`` the password, then bind the officer to the station file so
+    that every write of this process is theirs (``Store.session``). An account whose password someone else set
+    (a reset, a province issue) is bound too, but the store refuses its writes until ``change_password``."""
+    account = verify(store, username, password, now=now)
+    store._bind_session(account.username)
+    return account
 
 
 def change_password(store: Store, username: str, old_password: str, new_password: str,
@@ -117,16 +145,18 @@ def change_password(store: Store, username: str, old_password: str, new_password
                                 "The new password must differ from the old one."))
     if problems:
         raise ValidationError(problems)
-    with store.transaction():
+    username = (username or "").strip().lower()
+    with store.transaction(), store._acting_as(username):  # the old password was just proved
         store.conn.execute("UPDATE accounts SET password_hash = ?, password_changed_at = ?, must_change = 0 "
                            "WHERE username = ?", (hash_password(new_password), now_iso(), username))
         password_changed(store, username, new_password)
+        store.audit_event("account", username, "password.changed", {"must_change": [None, False]})
 
 
 def reset_password(store: Store, username: str, new_password: str, confirm: str | None = None, *,
-                   by: str) -> None:
-    """The station head gives an officer a new password (the officer forgot theirs); the officer must replace
-    it at the next login, and a lockout is lifted."""
+                   by: str | None = None) -> None:
+    """The logged-in station head gives an officer a new password (the officer forgot theirs); the officer must
+    replace it at the next login (the store refuses their writes until then), and a lockout is lifted."""
     store.authorize(permissions.MANAGE_ACCOUNTS, by)
     username = (username or "").strip().lower()
     _existing(store, username)
@@ -138,11 +168,13 @@ def reset_password(store: Store, username: str, new_password: str, confirm: str 
                            "failed_count = 0, locked_until = NULL WHERE username = ?",
                            (hash_password(new_password), now_iso(), username))
         password_changed(store, username, new_password)
+        store.audit_event("account", username, "password.reset", {"must_change": [None, True]})
 
 
-def set_active(store: Store, username: str, active: bool, *, by: str) -> None:
-    """Disable an officer (they can no longer log in; their past work keeps their name) or enable them again."""
-    store.authorize(permissions.MANAGE_ACCOUNTS, by)
+def set_active(store: Store, username: str, active: bool, *, by: str | None = None) -> None:
+    """Disable an officer (they can no longer log in; their past work keeps their name) or enable them again.
+    The logged-in station head does it (``by``, if given, must be them)."""
+    by = store.authorize(permissions.MANAGE_ACCOUNTS, by)
     username = (username or "").strip().lower()
     row = _existing(store, username)
     if not active and username == by:
@@ -156,6 +188,9 @@ def set_active(store: Store, username: str, active: bool, *, by: str) -> None:
                            "WHERE username = ?", (int(active), username))
         if not active:
             account_disabled(store, username)
+        if bool(row["active"]) != active:
+            store.audit_event("account", username, "account.enabled" if active else "account.disabled",
+                              {"active": [bool(row["active"]), active]})
 
 
 def account_infos(store: Store, *, now: datetime | None = None) -> list[AccountInfo]:
@@ -187,7 +222,7 @@ def take_issued(store: Store, username: str | None = None) -> int:
         live = bool(issue["active"]) and not issue["deleted"]
         row = store.conn.execute("SELECT * FROM accounts WHERE username = ?", (name,)).fetchone()
         role = issue["role"] if issue["role"] in ("officer", "station_head") else "officer"
-        with store.transaction():
+        with store.transaction(), store.acting_as_system("sync"):
             if row is None:
                 if not live:
                     continue
@@ -198,10 +233,13 @@ def take_issued(store: Store, username: str | None = None) -> int:
                     (name, issue["full_name"] or name, role, issue["password_hash"], now, permissions.SYSTEM_SYNC,
                      now, issue["issued_at"]))
                 password_issued(store, name, issue["password_hash"])
+                store.audit_event("account", name, "account.issued", {"role": [None, role]}, create=True)
             elif not live:
                 if not row["active"]:
                     continue
                 store.conn.execute("UPDATE accounts SET active = 0 WHERE username = ?", (name,))
+                account_disabled(store, name)
+                store.audit_event("account", name, "account.disabled", {"active": [True, False]})
             elif row["issued_at"] is None or (datetime.fromisoformat(issue["issued_at"])
                                               > datetime.fromisoformat(row["issued_at"])):
                 # A new issue for this name: the province's password (to be changed at login), role and name.
@@ -212,6 +250,8 @@ def take_issued(store: Store, username: str | None = None) -> int:
                     (issue["full_name"] or row["full_name"], role, issue["password_hash"], now_iso(),
                      issue["issued_at"], name))
                 password_issued(store, name, issue["password_hash"])
+                store.audit_event("account", name, "account.reissued",
+                                  {"role": [row["role"], role], "must_change": [None, True]})
             else:
                 # Taken earlier without the key held (a plain station since encrypted, or a pull before the
                 # key-file entry existed): the issued password is still the account's, so it gets its entry.

@@ -62,11 +62,12 @@ def unlock(db_path: str | Path, username: str, password: str) -> bytes:
 
 
 def login(db_path: str | Path, username: str, password: str) -> Account:
-    """Headless login: unlock if needed, then the account check (active, lockout, role) in the database."""
+    """Headless login: unlock if needed, then the account check (active, lockout, role) in the database, and
+    the officer is bound to the station file for this process (``accounts.log_in``)."""
     if state(db_path) == "locked":
         unlock(db_path, username, password)
     with Store.open(db_path) as store:
-        account = account_store.verify(store, username, password)
+        account = account_store.log_in(store, username, password)
         after_login(store, username, password)
     return account
 
@@ -166,11 +167,13 @@ def recover(db_path: str | Path, recovery_key: str, username: str, new_password:
             forget_key(db_path)
             raise StoreError("Khoá khôi phục chỉ đặt lại mật khẩu của một Trưởng Công an đang hoạt động.",
                              "The recovery key only resets the password of an active station head.")
-        with store.transaction():
+        with store.transaction(), store._acting_as(username):  # the recovery key was just proved
             store.conn.execute("UPDATE accounts SET password_hash = ?, password_changed_at = ?, failed_count = 0, "
-                               "locked_until = NULL WHERE username = ?",
+                               "locked_until = NULL, must_change = 0 WHERE username = ?",
                                (hash_password(new_password), now_iso(), username))
             keys.rewrap_for_password(db_path, username, new_password)
+            store.audit_event("account", username, "account.recovered", {"locked_until": [row["locked_until"], None]})
+        store._bind_session(username)
         return Account(row["username"], row["full_name"], row["role"])
 
 
@@ -183,4 +186,6 @@ def new_recovery_key(db_path: str | Path) -> str:
     entry = keys.new_keyfile(key, recovery)["recovery"]  # the scrypt, before taking the key file's lock
     with keys.updating(keys.keys_path(db_path)) as data:
         data["recovery"] = entry
+    with Store.open(db_path) as store:
+        store.audit_event("station", "recovery-key", "recovery_key.replaced")
     return recovery

@@ -299,7 +299,7 @@ class LoginPage(_Card):
         db = tasks.db_path
 
         def op(store: Store) -> tuple[Account, dict[str, Any] | None, str | None]:
-            account = account_store.verify(store, username, password)
+            account = account_store.log_in(store, username, password)
             options = load_options(store) if need_options else None
             if encrypt and account.is_head and unlocking.state(db) == "plain":
                 try:

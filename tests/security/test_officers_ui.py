@@ -89,7 +89,7 @@ def test_conflict_editor_offers_delete_and_restore_to_the_head_only(qtbot, app_f
 
     make_head(data_dir)
     with Store.open(db_path(data_dir)) as store:
-        populate(store, 2)
+        populate(store, 2, officer="truong")  # make_head logged the head in
         acc.create_account(store, "canbo1", "Phạm Thị Lan", "officer", "lan12345pass")
         person = next(store.iter_records("person"))
         with store.transaction() as conn:
