@@ -171,6 +171,18 @@ def reset_password(store: Store, username: str, new_password: str, confirm: str 
         store.audit_event("account", username, "password.reset", {"must_change": [None, True]})
 
 
+def recovered(store: Store, username: str, new_password: str) -> None:
+    """The recovery key was just proved (``unlock.recover``): the head's account gets ``new_password``, its
+    lockout is lifted, and the event is audited as the head's."""
+    row = _existing(store, username)
+    with store.transaction(), store._acting_as(username):
+        store.conn.execute("UPDATE accounts SET password_hash = ?, password_changed_at = ?, failed_count = 0, "
+                           "locked_until = NULL, must_change = 0 WHERE username = ?",
+                           (hash_password(new_password), now_iso(), username))
+        password_changed(store, username, new_password)
+        store.audit_event("account", username, "account.recovered", {"locked_until": [row["locked_until"], None]})
+
+
 def set_active(store: Store, username: str, active: bool, *, by: str | None = None) -> None:
     """Disable an officer (they can no longer log in; their past work keeps their name) or enable them again.
     The logged-in station head does it (``by``, if given, must be them)."""

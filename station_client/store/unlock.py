@@ -18,8 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from ..clock import now_iso
-from ..domain.accounts import Account, hash_password, validate_password, validate_username
+from ..domain.accounts import Account, validate_password, validate_username
 from ..domain.problems import Problem, ValidationError
 from . import accounts as account_store
 from . import encrypt, keys
@@ -167,12 +166,7 @@ def recover(db_path: str | Path, recovery_key: str, username: str, new_password:
             forget_key(db_path)
             raise StoreError("Khoá khôi phục chỉ đặt lại mật khẩu của một Trưởng Công an đang hoạt động.",
                              "The recovery key only resets the password of an active station head.")
-        with store.transaction(), store._acting_as(username):  # the recovery key was just proved
-            store.conn.execute("UPDATE accounts SET password_hash = ?, password_changed_at = ?, failed_count = 0, "
-                               "locked_until = NULL, must_change = 0 WHERE username = ?",
-                               (hash_password(new_password), now_iso(), username))
-            keys.rewrap_for_password(db_path, username, new_password)
-            store.audit_event("account", username, "account.recovered", {"locked_until": [row["locked_until"], None]})
+        account_store.recovered(store, username, new_password)
         store._bind_session(username)
         return Account(row["username"], row["full_name"], row["role"])
 
