@@ -12,7 +12,7 @@ from ..store import sync_ops as ops
 from ..sync.bundle import export_bundle, import_answer
 from ..sync.client import Timeouts
 from ..sync.engine import EngineConfig
-from ..sync.enroll import build_engine, enroll, load_identity, rotate_token, station_token
+from ..sync.enroll import build_engine, connect_identity, enroll, rotate_token, station_token
 from ..sync.errors import SyncError
 from .common import add_command, officer_name, open_store
 
@@ -134,7 +134,7 @@ def _import(args: argparse.Namespace) -> int:
 
 def _status(args: argparse.Namespace) -> int:
     with open_store(args) as store:
-        identity = load_identity(store)
+        identity = connect_identity(store)  # where sync connects (the head's setting, else the enrollment's)
         c = ops.counts(store)
         pos = ops.position(store)
         print(json.dumps({"enrolled": identity is not None,
