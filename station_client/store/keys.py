@@ -68,6 +68,28 @@ def key_id(data_key: bytes) -> str:
 
 
 # ------------------------------------------------------------------------------------------- recovery key
+def seal(data_key: bytes, secret: bytes, purpose: str) -> dict[str, Any]:
+    """``secret`` (the station token) encrypted under a key derived from the data key: usable only while the data
+    is unlocked — after an officer's login, or the recovery key. ``purpose`` binds it to one use."""
+    nonce = os.urandom(12)
+    aad = f"station-client/sealed/1/{purpose}".encode()
+    return {"v": 1, "purpose": purpose, "key_id": key_id(data_key), "nonce": _b64(nonce),
+            "sealed": _b64(AESGCM(_sealing_key(data_key)).encrypt(nonce, secret, aad))}
+
+
+def unseal(data_key: bytes, sealed: dict[str, Any], purpose: str) -> bytes | None:
+    """The secret ``seal`` made, or None (another key — the database was re-keyed since —, damaged, other use)."""
+    try:
+        aad = f"station-client/sealed/1/{purpose}".encode()
+        return AESGCM(_sealing_key(data_key)).decrypt(_unb64(sealed["nonce"]), _unb64(sealed["sealed"]), aad)
+    except (InvalidTag, KeyError, ValueError, TypeError):
+        return None
+
+
+def _sealing_key(data_key: bytes) -> bytes:
+    return hmac.new(data_key, b"station-client/sealing-key/1", hashlib.sha256).digest()
+
+
 def _check_symbols(body: str) -> str:
     digest = int.from_bytes(hashlib.sha256(b"station-client-recovery/1:" + body.encode()).digest()[:4], "big")
     return "".join(RECOVERY_ALPHABET[(digest >> (5 * i)) & 31] for i in range(_RECOVERY_CHECK))

@@ -81,6 +81,9 @@ def after_login(store: Store, username: str, password: str) -> None:
     if not keys.has_officer_key(store.path, username):
         keys.add_officer_key(store.path, key, username, password)
     account_store.take_issued(store)  # accounts the province issued since: their entries (``password_issued``)
+    from ..sync.credentials import TokenStore  # a plain token file from an earlier version: sealed now
+
+    TokenStore(Path(store.path).parent).seal_plain()
 
 
 STATION_NAME_SETTING = "station.name"  # the option ui/options.py declares
