@@ -180,6 +180,28 @@ def cmd_new_recovery(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rotate(args: argparse.Namespace) -> int:
+    """The head suspects a copy of the data folder or a backup (with its key file) has leaked, or an officer who
+    left kept one: a new data key for the database (re-key) and a new recovery key."""
+    account: Account | None = getattr(args, "logged_in", None)
+    if account is None or not account.is_head:
+        raise StoreError("Chỉ Trưởng Công an (đăng nhập bằng --user) được đổi khoá dữ liệu.",
+                         "Only the station head (logged in with --user) may change the data key.")
+    db = db_path(getattr(args, "data_dir", None))
+
+    def progress(step: str, done: int, total: int) -> None:
+        if step == "rekey" and done == 0:
+            print(f"Đang mã hoá lại {total} trang dữ liệu… / Re-encrypting {total} pages…", flush=True)
+
+    unlocking.rekey_now(db, new_recovery=True, on_progress=progress)
+    recovery = unlocking.take_recovery_key(db)
+    print("Đã đổi khoá dữ liệu: bản sao cũ của thư mục dữ liệu và tệp khoá không mở được dữ liệu ghi từ nay. / "
+          "The data key was changed: older copies of the data folder and key file open nothing written from now "
+          "on.")
+    print(f"Khoá khôi phục mới (khoá cũ hết hiệu lực) / New recovery key (the old one no longer works):\n{recovery}")
+    return 0
+
+
 def cmd_restore(args: argparse.Namespace) -> int:
     """``restore FILE`` with the recovery key: an encrypted backup on a new machine (or over another station)."""
     db = db_path(getattr(args, "data_dir", None))
@@ -236,3 +258,5 @@ def register(sub: Any) -> None:
     add_command(key_sub, "forget", "xoá khoá khỏi kho khoá của hệ điều hành / remove the key from the OS keyring",
                 cmd_forget)
     add_command(key_sub, "new-recovery", "tạo khoá khôi phục mới / make a new recovery key", cmd_new_recovery)
+    add_command(key_sub, "rotate", "đổi khoá dữ liệu (mã hoá lại) khi bản sao có thể đã lộ / change the data key "
+                "(re-key) when a copy may have leaked", cmd_rotate)

@@ -295,10 +295,12 @@ def password_issued(store: Store, username: str, password_hash: str) -> None:
 
 
 def account_disabled(store: Store, username: str) -> None:
-    """A disabled officer's password no longer opens the data; enabling them again goes with a password reset."""
+    """A disabled officer's password no longer opens the data; enabling them again goes with a password reset.
+    Their entry may survive in an older copy of the key file, so the data key is changed too: a re-key is made
+    due and runs at a station head's next unlock (docs/encryption.md, "Re-key")."""
     keys = _unlocked_keys(store)
     if keys is not None:
-        keys.remove_officer_key(store.path, username)
+        keys.remove_officer_key(store.path, username, rekey=True)
 
 
 def _unlocked_keys(store: Store) -> Any:

@@ -52,12 +52,62 @@ def state(db_path: str | Path) -> State:
         "(one is beside every backup) into the data folder; the data was not changed.")
 
 
-def unlock(db_path: str | Path, username: str, password: str) -> bytes:
+def unlock(db_path: str | Path, username: str, password: str, *,
+           on_progress: encrypt.Progress | None = None) -> bytes:
     """Unwrap the key with an officer's password (the key file's own lockout applies) and hold it; finish an
-    interrupted encryption. The account itself is then checked by ``accounts.verify`` on an open store."""
+    interrupted encryption or re-key. A disabled account is refused here already (an old copy of the key file
+    may still hold its entry). A re-key made due by a disable runs at a station head's unlock (they see a new
+    recovery key if one had to be made: ``take_recovery_key``). The account itself is then checked by
+    ``accounts.log_in`` on an open store."""
+    encrypt.settle_rekey(db_path, username, password)
     key = keys.unlock_with_password(db_path, username, password)
     encrypt.finish_pending(db_path, key)
+    role = _active_role(db_path, key, username)
+    if role is None:
+        forget_key(db_path)
+        raise keys.WrongPassword("Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong username or password.")
+    if role == "station_head" and keys.load(keys.keys_path(db_path)).get("rekey_due"):
+        key = rekey_now(db_path, on_progress=on_progress) or key
     return key
+
+
+def _active_role(db_path: str | Path, key: bytes, username: str) -> str | None:
+    """The role of an active account ``username`` in the database (None: disabled or unknown); a plain file
+    waiting for ``finish_pending`` has no say yet."""
+    from .connection import open_connection
+
+    if encrypt.is_plain_sqlite(db_path):
+        return "officer"
+    conn = open_connection(db_path, readonly=True, key=key)  # WrongKey: a key file that is not this data's
+    try:
+        row = conn.execute("SELECT role, active FROM accounts WHERE username = ?",
+                           ((username or "").strip().lower(),)).fetchone()
+    finally:
+        conn.close()
+    return str(row[0]) if row is not None and row[1] else None
+
+
+def rekey_now(db_path: str | Path, *, new_recovery: bool = False,
+              on_progress: encrypt.Progress | None = None) -> bytes | None:
+    """Re-key the station's database now (``encrypt.rekey``): needs the key held and no connection open. Audits
+    it (kind ``station``); a new recovery key waits in ``take_recovery_key``. Returns the new key (None when
+    another program has the file open: the re-key stays due)."""
+    key = held_key(db_path)
+    if key is None:
+        raise StoreError("Chưa mở khoá dữ liệu (cần đăng nhập).", "The data is not unlocked (log in first).")
+    try:
+        dropped, recovery = encrypt.rekey(db_path, key, on_progress=on_progress, new_recovery=new_recovery)
+    except StoreError:
+        if new_recovery:
+            raise
+        return None
+    if recovery is not None:
+        _pending_recovery[Path(db_path).resolve()] = recovery
+    with Store.open(db_path) as store, store.acting_as_system("rekey"):
+        store.audit_event("station", "data-key", "data_key.rotated",
+                          {"key_id": [keys.key_id(key), keys.key_id(held_key(db_path) or key)],
+                           "entries_dropped": [None, dropped], "new_recovery_key": [None, recovery is not None]})
+    return held_key(db_path)
 
 
 def login(db_path: str | Path, username: str, password: str) -> Account:

@@ -309,7 +309,7 @@ class LoginPage(_Card):
                     log.warning("the station file could not be encrypted at this login", exc_info=True)
                 return account, options, None
             unlocking.after_login(store, username, password)
-            return account, options, None
+            return account, options, unlocking.take_recovery_key(db)  # a re-key at this login made a new one
 
         self.context.write(op, self._ok, self._failed)
 
