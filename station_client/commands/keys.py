@@ -216,6 +216,10 @@ def cmd_restore(args: argparse.Namespace) -> int:
           f"households, lược đồ / schema {info.schema})")
     if kept is not None:
         print(f"Dữ liệu trước đó được giữ tại / The previous data was kept at: {kept}")
+        print("Tài khoản giữ như hiện tại (mật khẩu, tài khoản bị khoá, khoá tạm) / Accounts kept as they are now "
+              "(passwords, disabled accounts, lockouts)" + (":" if info.accounts_kept else ": —"))
+        for line in info.accounts_kept:
+            print(f"  {line}")
     return 0
 
 

@@ -322,3 +322,51 @@ def _existing(store: Store, username: str) -> Any:
     if row is None:
         raise StoreError("Không có tài khoản này.", "No such account.")
     return row
+
+
+# ------------------------------------------------------------------------------------------------ restores
+_KEPT = ("password_hash", "role", "active", "must_change", "failed_count", "locked_until", "password_changed_at",
+         "issued_at")
+
+
+def carry_over(current: Any, restored: Any) -> list[str]:
+    """A backup restored on the same station: the accounts as they are now (passwords, disabled accounts,
+    lockouts, forced changes) replace the backup's, so that nobody is locked out by a password changed since the
+    backup and no disabled account comes back. ``current`` and ``restored``: connections to the live file and
+    to the restored copy before it replaces it. Returns what changed, one line per account (for the message
+    and the audit; never a password or its hash)."""
+    def columns(conn: Any) -> list[str]:
+        return [r[1] for r in conn.execute("PRAGMA table_info(accounts)")]
+
+    shared = [c for c in columns(current) if c in set(columns(restored))]
+    if "username" not in shared:
+        return []
+    before = {r["username"]: dict(r) for r in _rows(restored)}
+    changes: list[str] = []
+    for row in _rows(current):
+        values = {c: row[c] for c in shared}
+        old = before.get(row["username"])
+        if old is None:
+            changes.append(f"{row['username']}: account.kept")
+        else:
+            for field in _KEPT:
+                if field in shared and old.get(field) != row[field]:
+                    what = "password" if field in ("password_hash", "password_changed_at") else field
+                    line = f"{row['username']}: {what}"
+                    if line not in changes:
+                        changes.append(line)
+        restored.execute(f"INSERT OR REPLACE INTO accounts ({', '.join(shared)}) "
+                         f"VALUES ({', '.join('?' * len(shared))})", tuple(values.values()))
+    return changes
+
+
+def _rows(conn: Any) -> list[Any]:
+    previous, conn.row_factory = conn.row_factory, _dict_row
+    try:
+        return list(conn.execute("SELECT * FROM accounts"))
+    finally:
+        conn.row_factory = previous
+
+
+def _dict_row(cursor: Any, row: tuple[Any, ...]) -> dict[str, Any]:
+    return {d[0]: v for d, v in zip(cursor.description, row, strict=True)}
