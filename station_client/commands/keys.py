@@ -122,6 +122,10 @@ def cmd_recover(args: argparse.Namespace) -> int:
         confirm = getpass.getpass("Nhập lại / Again: ")
     account = unlocking.recover(db, recovery, user, password, confirm)
     print(f"Đã đặt mật khẩu mới cho {account.full_name}. / New password set for {account.full_name}.")
+    fresh = unlocking.take_recovery_key(db)
+    if fresh:
+        print("Khoá khôi phục vừa dùng đã hết hiệu lực; khoá mới (chép lại vào mẫu của tỉnh) / The recovery key "
+              f"just used no longer works; the new one (copy it onto the province's form):\n{fresh}")
     return 0
 
 

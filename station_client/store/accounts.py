@@ -63,8 +63,8 @@ def create_account(store: Store, username: str, full_name: str, role: str, passw
     store.authorize(permissions.MANAGE_ACCOUNTS, created_by)
     username = (username or "").strip().lower()
     full_name = " ".join((full_name or "").split())
-    problems = validate_username(username) + validate_role(role) + validate_password(password, confirm,
-                                                                                      username=username)
+    problems = validate_username(username) + validate_role(role) + validate_password(
+        password, confirm, username=username, context=station_words(store))
     if not full_name:
         problems.append(Problem("full_name", "required", "Họ và tên là bắt buộc.", "Full name is required."))
     if not problems and store.conn.execute("SELECT 1 FROM accounts WHERE username = ?", (username,)).fetchone():
@@ -85,6 +85,16 @@ def create_account(store: Store, username: str, full_name: str, role: str, passw
             store._bind_session(username)
         store.audit_event("account", username, "account.created", event, create=True)
     return Account(username, full_name, role)  # type: ignore[arg-type]
+
+
+def station_words(store: Store) -> tuple[str, ...]:
+    """What a guesser tries first at this station: its name and its commune's (the password policy refuses
+    passwords made of them, ``domain.accounts.validate_password``)."""
+    from ..domain.units import commune
+
+    code = store.get_setting("station.commune_code") or ""
+    unit = commune(code) if code else None
+    return tuple(w for w in (store.get_setting("station.name") or "", unit.name if unit else "") if w)
 
 
 def verify(store: Store, username: str, password: str, *, now: datetime | None = None) -> Account:
@@ -139,7 +149,7 @@ def change_password(store: Store, username: str, old_password: str, new_password
                     confirm: str | None = None) -> None:
     """The officer's own change: the old password is needed (a lent, unlocked laptop is not enough)."""
     verify(store, username, old_password)
-    problems = validate_password(new_password, confirm, username=username)
+    problems = validate_password(new_password, confirm, username=username, context=station_words(store))
     if not problems and new_password == old_password:
         problems.append(Problem("password", "password.same", "Mật khẩu mới phải khác mật khẩu cũ.",
                                 "The new password must differ from the old one."))
@@ -160,7 +170,7 @@ def reset_password(store: Store, username: str, new_password: str, confirm: str 
     store.authorize(permissions.MANAGE_ACCOUNTS, by)
     username = (username or "").strip().lower()
     _existing(store, username)
-    problems = validate_password(new_password, confirm, username=username)
+    problems = validate_password(new_password, confirm, username=username, context=station_words(store))
     if problems:
         raise ValidationError(problems)
     with store.transaction():
@@ -209,12 +219,29 @@ def account_infos(store: Store, *, now: datetime | None = None) -> list[AccountI
     """Every account, disabled ones included, for the head's officer list (province issues taken first)."""
     now = now or utcnow()
     take_issued(store)
+    key_file_locks = _key_file_locks(store)
     out = []
     for r in store.conn.execute("SELECT * FROM accounts ORDER BY active DESC, full_name").fetchall():
-        locked = bool(r["locked_until"]) and datetime.fromisoformat(r["locked_until"]) > now
+        until = [u for u in (r["locked_until"], key_file_locks.get(r["username"])) if u]
+        locked = any(datetime.fromisoformat(u) > now for u in until)
         out.append(AccountInfo(r["username"], r["full_name"], r["role"], bool(r["active"]), locked,
                                bool(r["must_change"]), r["issued_at"] is not None, r["last_login_at"]))
     return out
+
+
+def _key_file_locks(store: Store) -> dict[str, str]:
+    """An encrypted station counts wrong passwords at the login page in its key file (the database cannot be
+    opened to count them): those lockouts too, for the head's officer list."""
+    try:
+        keys = importlib.import_module(f"{__package__}.keys")
+        path = keys.keys_path(store.path)
+        if not path.exists():
+            return {}
+        officers = keys.load(path).get("officers") or {}
+    except (ImportError, StoreError, OSError):
+        return {}
+    return {name: str(e["locked_until"]) for name, e in officers.items()
+            if isinstance(e, dict) and e.get("locked_until")}
 
 
 def take_issued(store: Store, username: str | None = None) -> int:

@@ -128,7 +128,7 @@ def _unb64(s: str) -> bytes:
 
 
 def _scrypt(secret: str, salt: bytes, n: int, r: int, p: int) -> bytes:
-    return hashlib.scrypt(secret.encode(), salt=salt, n=n, r=r, p=p, dklen=32, maxmem=128 * 1024 * 1024)
+    return hashlib.scrypt(secret.encode(), salt=salt, n=n, r=r, p=p, dklen=32, maxmem=account_rules.SCRYPT_MAXMEM)
 
 
 def _officer_aad(username: str) -> bytes:

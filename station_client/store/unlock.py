@@ -154,12 +154,12 @@ def station_name(db_path: str | Path) -> str:
 
 
 def setup(db_path: str | Path, username: str, password: str, confirm: str | None = None, *,
-          full_name: str = "-") -> None:
+          full_name: str = "-", station_name: str = "") -> None:
     """First run of an encrypted station: the data key, held, and the key file with the head's entry, written
     before the database exists (``state`` drops a key file left without a database). The caller then creates
     the account in the store, and shows the recovery key returned by ``setup_recovery_key``."""
     problems = validate_username((username or "").strip().lower()) + validate_password(
-        password, confirm, username=(username or "").strip().lower())
+        password, confirm, username=(username or "").strip().lower(), context=(station_name,) if station_name else ())
     if not " ".join((full_name or "").split()):
         problems.append(Problem("full_name", "required", "Họ và tên là bắt buộc.", "Full name is required."))
     if problems:  # everything the account creation checks, before the key file exists
@@ -200,9 +200,11 @@ def encrypt_at_login(store: Store, account: Account, password: str, *,
 def recover(db_path: str | Path, recovery_key: str, username: str, new_password: str,
             confirm: str | None = None) -> Account:
     """The station head forgot their password (or the key file lost its entry): the recovery key opens the data,
-    the head's account gets ``new_password`` (lockout lifted) and a key-file entry under it."""
+    the head's account gets ``new_password`` (lockout lifted) and a key-file entry under it, and the used
+    recovery key is replaced by a new one, waiting in ``take_recovery_key`` to be shown once."""
     username = (username or "").strip().lower()
-    problems = validate_password(new_password, confirm, username=username)
+    problems = validate_password(new_password, confirm, username=username,
+                                 context=(keys.station_name(db_path),) if keys.keys_path(db_path).exists() else ())
     if problems:
         raise ValidationError(problems)
     if state(db_path) == "locked":
@@ -221,7 +223,11 @@ def recover(db_path: str | Path, recovery_key: str, username: str, new_password:
                              "The recovery key only resets the password of an active station head.")
         account_store.recovered(store, username, new_password)
         store._bind_session(username)
-        return Account(row["username"], row["full_name"], row["role"])
+        account = Account(row["username"], row["full_name"], row["role"])
+    # A recovery key that has been typed may have been seen: it is replaced now, shown once
+    # (``take_recovery_key``).
+    _pending_recovery[Path(db_path).resolve()] = new_recovery_key(db_path)
+    return account
 
 
 def new_recovery_key(db_path: str | Path) -> str:

@@ -165,7 +165,8 @@ class FirstRunPage(_Card):
             # The key and key file before the store exists, so the store is created encrypted (io lane: scrypt).
             self.context.tasks.run(
                 lambda: unlocking.setup(db, values.get("username") or "", values.get("password") or "",
-                                        values.get("confirm") or "", full_name=values.get("full_name") or ""),
+                                        values.get("confirm") or "", full_name=values.get("full_name") or "",
+                                        station_name=values.get("station_name") or ""),
                 lambda _none: self.context.write(op, self._created, self._failed), self._failed, on="io")
         else:
             self.context.write(op, self._created, self._failed)
