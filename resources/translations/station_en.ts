@@ -1207,6 +1207,10 @@
         <translation>Account of %1 disabled.</translation>
     </message>
     <message>
+        <source>Dữ liệu sẽ được mã hoá lại bằng khoá mới khi Trưởng Công an đăng nhập lần tới (khởi động lại phần mềm): bản sao cũ của cán bộ này không mở được dữ liệu mới.</source>
+        <translation>The data will be re-encrypted under a new key at the station head&apos;s next login (restart the program): this officer&apos;s old copies will not open the new data.</translation>
+    </message>
+    <message>
         <source>Cán bộ của đơn vị</source>
         <translation>Station officers</translation>
     </message>
