@@ -199,8 +199,11 @@ class Store:
             if key in permissions.HEAD_ONLY_SETTINGS:
                 actor = self._acting(officer)
                 self._check_role(permissions.head_only_action("setting", fields={key: value}), actor)
-            elif officer is None and not self._acting_stack and self.session is None:
-                actor = permissions.SYSTEM_STORE
+            elif officer is None and not self._acting_stack:
+                try:  # the logged-in officer's preference, else (nobody, or not yet allowed to work) the program's
+                    actor = self._acting(None)
+                except PermissionDenied:
+                    actor = permissions.SYSTEM_STORE
             else:
                 actor = self._acting(officer)
             self.conn.execute("INSERT INTO settings(key, value) VALUES (?, ?) "

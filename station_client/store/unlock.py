@@ -103,7 +103,7 @@ def rekey_now(db_path: str | Path, *, new_recovery: bool = False,
         return None
     if recovery is not None:
         _pending_recovery[Path(db_path).resolve()] = recovery
-    with Store.open(db_path) as store, store.acting_as_system("rekey"):
+    with Store.open(db_path) as store, store._acting_as(store.session or "system:rekey"):  # `key rotate`: the head
         store.audit_event("station", "data-key", "data_key.rotated",
                           {"key_id": [keys.key_id(key), keys.key_id(held_key(db_path) or key)],
                            "entries_dropped": [None, dropped], "new_recovery_key": [None, recovery is not None]})
