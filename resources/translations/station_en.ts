@@ -391,6 +391,10 @@
 <context>
     <name>LoginPage</name>
     <message>
+        <source>Đang mở khoá; nếu là Trưởng Công an, dữ liệu được mã hoá lại bằng khoá mới (có thể mất một lúc)…</source>
+        <translation>Unlocking; for the station head, the data is re-encrypted under a new key (this may take a while)…</translation>
+    </message>
+    <message>
         <source>Quên mật khẩu? Trưởng Công an dùng khoá khôi phục…</source>
         <translation>Forgot the password? The station head uses the recovery key…</translation>
     </message>

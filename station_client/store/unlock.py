@@ -66,9 +66,17 @@ def unlock(db_path: str | Path, username: str, password: str, *,
     if role is None:
         forget_key(db_path)
         raise keys.WrongPassword("Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong username or password.")
-    if role == "station_head" and keys.load(keys.keys_path(db_path)).get("rekey_due"):
+    if role == "station_head" and rekey_due(db_path):
         key = rekey_now(db_path, on_progress=on_progress) or key
     return key
+
+
+def rekey_due(db_path: str | Path) -> bool:
+    """A disable made a re-key due (it runs at a station head's next unlock)."""
+    try:
+        return bool(keys.load(keys.keys_path(db_path)).get("rekey_due"))
+    except (KeyFileError, OSError):
+        return False
 
 
 def _active_role(db_path: str | Path, key: bytes, username: str) -> str | None:

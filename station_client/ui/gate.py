@@ -286,6 +286,9 @@ class LoginPage(_Card):
             self._failed(exc)
             return
         if locked:  # the data key first (scrypt, io lane), then the account check on the writer
+            if unlocking.rekey_due(db):  # a head's login re-encrypts the data now (docs/encryption.md, "Re-key")
+                self.sub.setText(self.tr("Đang mở khoá; nếu là Trưởng Công an, dữ liệu được mã hoá lại bằng khoá "
+                                         "mới (có thể mất một lúc)…"))
             self.context.tasks.run(lambda: unlocking.unlock(db, username, password),
                                    lambda _key: self._check(username, password), self._failed, on="io")
         else:

@@ -207,3 +207,43 @@ def _held_hex(db: Path) -> str:
     key = held_key(db)
     assert key is not None
     return key.hex()
+
+
+def test_the_app_rekeys_at_the_heads_next_login_after_a_disable(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import Qt
+
+    from station_client.paths import db_path
+    from tests.ui.conftest import type_text
+
+    db = db_path(data_dir)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    unlocking.setup(db, HEAD, HEAD_PW, HEAD_PW)
+    with Store.open(db) as store:
+        acc.create_account(store, HEAD, "Nguyễn Văn Trưởng", "station_head", HEAD_PW)
+        acc.create_account(store, GONE, "Phạm Thị Lan", "officer", GONE_PW)
+    unlocking.take_recovery_key(db)
+    old_keys = data_dir.parent / "old.keys"
+    shutil.copy(keys.keys_path(db), old_keys)
+    forget_key()
+    forget_session()
+
+    def log_in(app) -> None:  # type: ignore[no-untyped-def]
+        w = app.window
+        type_text(qtbot, w.login.username, HEAD)
+        type_text(qtbot, w.login.password, HEAD_PW)
+        qtbot.keyClick(w.login.password, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: w.stack.currentWidget() is w.workspace, timeout=10000)
+
+    app = app_factory(encrypt=True)
+    log_in(app)
+    app.tasks.call_write(lambda store: acc.set_active(store, GONE, False))
+    assert unlocking.rekey_due(db)
+    app.close()
+    forget_key()
+    forget_session()
+    app = app_factory(encrypt=True)  # the next start
+    log_in(app)
+    assert not unlocking.rekey_due(db)
+    app.tasks.call_write(lambda store: store.create("person", _person(SECRET_NAME, "022190000003")))
+    old = keys.unwrap_password(old_keys, GONE, GONE_PW)
+    assert old is not None and not encrypt.opens(db, old)
