@@ -277,7 +277,6 @@ def rekey(db_path: str | Path, old_key: bytes, *, on_progress: Progress | None =
     recovery_entry = keys.new_keyfile(new_key, fresh)["recovery"]  # the scrypt, before taking the lock
     with keys.locked(kp):  # no other key-file change meanwhile (a password change in another process waits)
         content, dropped, recovery_lost = keys.rekeyed(keys.load(kp), old_key, new_key)
-        dropped = _legacy_entries(db_path, old_key, new_key, content, dropped)
         if recovery_lost or new_recovery:
             content["recovery"] = recovery_entry
         else:
@@ -305,28 +304,6 @@ def rekey(db_path: str | Path, old_key: bytes, *, on_progress: Progress | None =
     _reseal_token(db_path, old_key, new_key)
     report("done", pages, pages)
     return dropped, recovery
-
-
-def _legacy_entries(db_path: Path, old_key: bytes, new_key: bytes, content: dict[str, Any],
-                    dropped: list[str]) -> list[str]:
-    """Entries of format 1 cannot be re-boxed; an active account among them gets a legacy entry for the new key
-    derived from its password hash in the database (as at the upgrade of a plain store: the officer's password
-    reproduces it; replaced by a fresh entry at their next unlock). Returns who is still left out."""
-    if not dropped:
-        return dropped
-    conn = connect_raw(str(db_path), old_key, isolation_level=None, timeout=15)
-    try:
-        hashes = {r[0]: r[1] for r in conn.execute("SELECT username, password_hash FROM accounts WHERE active = 1")}
-    finally:
-        conn.close()
-    left = []
-    for name in dropped:
-        entry = keys.legacy_entry(new_key, name, hashes[name]) if name in hashes else None
-        if entry is None:
-            left.append(name)
-        else:
-            content["officers"][name] = entry
-    return left
 
 
 def _reseal_token(db_path: Path, old_key: bytes, new_key: bytes) -> None:

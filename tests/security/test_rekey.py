@@ -247,23 +247,3 @@ def test_the_app_rekeys_at_the_heads_next_login_after_a_disable(qtbot, app_facto
     app.tasks.call_write(lambda store: store.create("person", _person(SECRET_NAME, "022190000003")))
     old = keys.unwrap_password(old_keys, GONE, GONE_PW)
     assert old is not None and not encrypt.opens(db, old)
-
-
-def test_entries_from_before_this_version_survive_a_rekey(tmp_path: Path) -> None:
-    """An officer whose key-file entry predates the key pairs (format 1: a legacy entry from the upgrade of a
-    plain store, or a province issue) still logs in after a re-key, and gets a fresh entry then."""
-    from station_client.store.connection import held_key
-
-    db, _recovery = _station(tmp_path / "station")
-    key = held_key(db)
-    assert key is not None
-    with Store.open(db) as store:
-        pw_hash = store.conn.execute("SELECT password_hash FROM accounts WHERE username = ?", (STAYS,)).fetchone()[0]
-    with keys.updating(keys.keys_path(db)) as data:
-        data["officers"][STAYS] = keys.legacy_entry(key, STAYS, pw_hash)
-    dropped = unlocking.rekey_now(db, new_recovery=True)
-    assert dropped is not None and keys.load(keys.keys_path(db))["officers"][STAYS].get("legacy")
-    forget_key()
-    forget_session()
-    assert unlocking.login(db, STAYS, STAYS_PW).username == STAYS
-    assert "pk" in keys.load(keys.keys_path(db))["officers"][STAYS]  # format 2 from this login on
