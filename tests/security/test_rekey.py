@@ -247,3 +247,28 @@ def test_the_app_rekeys_at_the_heads_next_login_after_a_disable(qtbot, app_facto
     app.tasks.call_write(lambda store: store.create("person", _person(SECRET_NAME, "022190000003")))
     old = keys.unwrap_password(old_keys, GONE, GONE_PW)
     assert old is not None and not encrypt.opens(db, old)
+
+
+def test_an_entry_from_before_this_version_is_dropped_by_a_rekey_and_made_again_at_a_login(tmp_path: Path) -> None:
+    """A format-1 entry (no key pair: a legacy entry from the upgrade of a plain store) is not carried by a re-key
+    — deriving one from the password hash would let an old copy of the database open the new key —; the officer
+    gets a fresh entry when they log in while the station is open (the lock screen's 'another officer')."""
+    from station_client.store.connection import held_key
+
+    db, _recovery = _station(tmp_path / "station")
+    key = held_key(db)
+    assert key is not None
+    with Store.open(db) as store:
+        pw_hash = store.conn.execute("SELECT password_hash FROM accounts WHERE username = ?", (STAYS,)).fetchone()[0]
+    with keys.updating(keys.keys_path(db)) as data:
+        data["officers"][STAYS] = keys.legacy_entry(key, STAYS, pw_hash)
+    unlocking.rekey_now(db, new_recovery=True)
+    assert STAYS not in keys.load(keys.keys_path(db))["officers"]
+    with Store.open(db) as store:
+        event = store.conn.execute("SELECT changes FROM audit WHERE record_id = 'data-key'").fetchone()[0]
+        assert STAYS in event
+        acc.log_in(store, STAYS, STAYS_PW)  # the station is open: the account check alone
+        unlocking.after_login(store, STAYS, STAYS_PW)
+    forget_key()
+    forget_session()
+    assert unlocking.login(db, STAYS, STAYS_PW).username == STAYS
