@@ -271,7 +271,7 @@ def take_issued(store: Store, username: str | None = None) -> int:
                     "password_changed_at, must_change, issued_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)",
                     (name, issue["full_name"] or name, role, issue["password_hash"], now, permissions.SYSTEM_SYNC,
                      now, issue["issued_at"]))
-                password_issued(store, name, issue["password_hash"])
+                password_issued(store, name, issue["password_hash"], issue["issued_at"])
                 store.audit_event("account", name, "account.issued", {"role": [None, role]}, create=True)
             elif not live:
                 if not row["active"]:
@@ -288,7 +288,7 @@ def take_issued(store: Store, username: str | None = None) -> int:
                     "WHERE username = ?",
                     (issue["full_name"] or row["full_name"], role, issue["password_hash"], now_iso(),
                      issue["issued_at"], name))
-                password_issued(store, name, issue["password_hash"])
+                password_issued(store, name, issue["password_hash"], issue["issued_at"])
                 store.audit_event("account", name, "account.reissued",
                                   {"role": [row["role"], role], "must_change": [None, True]})
             else:
@@ -297,7 +297,7 @@ def take_issued(store: Store, username: str | None = None) -> int:
                 if (row["active"] and row["must_change"] and row["password_hash"] == issue["password_hash"]
                         and _unlocked_keys(store) is not None
                         and not _unlocked_keys(store).has_officer_key(store.path, name)):
-                    password_issued(store, name, issue["password_hash"])
+                    password_issued(store, name, issue["password_hash"], issue["issued_at"])
                 continue
         changed += 1
     return changed
@@ -313,12 +313,18 @@ def password_changed(store: Store, username: str, new_password: str) -> None:
         keys.rewrap_for_password(store.path, username, new_password)
 
 
-def password_issued(store: Store, username: str, password_hash: str) -> None:
+def password_issued(store: Store, username: str, password_hash: str, issued_at: str | None = None) -> None:
     """A province-issued password arrives as its scrypt hash only: the key-file entry is derived from that hash
-    (what the officer's typed password reproduces) and replaced by a fresh one at their first login."""
+    (what the officer's typed password reproduces) and replaced by a fresh one at their first login. Not for an
+    issue older than the station's last re-key: an old copy of the database holds that hash, which would then
+    open the new key (the officer logs in while the station is open instead, or the province issues again)."""
     keys = _unlocked_keys(store)
-    if keys is not None:
-        keys.add_officer_key_from_hash(store.path, username, password_hash)
+    if keys is None:
+        return
+    rekeyed_at = keys.load(keys.keys_path(store.path)).get("rekeyed_at")
+    if rekeyed_at and issued_at and datetime.fromisoformat(issued_at) < datetime.fromisoformat(rekeyed_at):
+        return
+    keys.add_officer_key_from_hash(store.path, username, password_hash)
 
 
 def account_disabled(store: Store, username: str) -> None:

@@ -212,6 +212,7 @@ def rekeyed(data: dict[str, Any], old_key: bytes, new_key: bytes) -> tuple[dict[
         raise KeyFileError("Khoá dữ liệu không khớp với tệp khoá.", "The data key does not match the key file.")
     out = {k: v for k, v in data.items() if k not in ("officers", "recovery", "rekey_due")}
     out["key_id"] = key_id(new_key)
+    out["rekeyed_at"] = utcnow().isoformat()  # entries derived from older hashes are not made again (accounts.py)
     out["officers"] = {}
     dropped: list[str] = []
     for name, entry in data["officers"].items():

@@ -272,3 +272,20 @@ def test_an_entry_from_before_this_version_is_dropped_by_a_rekey_and_made_again_
     forget_key()
     forget_session()
     assert unlocking.login(db, STAYS, STAYS_PW).username == STAYS
+
+
+def test_a_province_issue_older_than_the_rekey_gets_no_entry_from_its_hash(tmp_path: Path) -> None:
+    """An entry derived from an issued password's hash would let an old copy of the database (which holds the
+    hash) open the new key: after a re-key only issues made since get one."""
+    from datetime import timedelta
+
+    from station_client.clock import utcnow
+
+    db, _recovery = _station(tmp_path / "station")
+    pw_hash = account_rules.hash_password("caplan2026x")
+    unlocking.rekey_now(db, new_recovery=True)
+    with Store.open(db) as store:
+        acc.password_issued(store, "moi1", pw_hash, (utcnow() - timedelta(days=2)).isoformat())
+        assert not keys.has_officer_key(db, "moi1")
+        acc.password_issued(store, "moi2", pw_hash, (utcnow() + timedelta(seconds=1)).isoformat())
+        assert keys.has_officer_key(db, "moi2")
