@@ -87,6 +87,13 @@ OFFICER = ("canbo", "Cán bộ Hộ tịch", "Hotich2026x")
 RESET = ("moi", "Lê Văn Mới", "Caplai2026x")
 
 
+def _log_in_head(station_db: Path, login: tuple[str, str]) -> None:
+    from station_client.store import Store, accounts
+
+    with Store.open(station_db) as store:
+        accounts.log_in(store, *login)
+
+
 def add_officers(station_db: Path, head: str) -> None:
     """An officer to log in as, and one whose password the head has just reset (must choose their own)."""
     from station_client.store import Store, accounts
@@ -136,6 +143,7 @@ def main() -> int:
     files: list[str] = []
     try:
         login = prepare_station(work, args.residents, _Server(srv))  # type: ignore[arg-type]
+        _log_in_head(work / "station" / "station.db", login)  # the writes below are the demo head's
         make_conflict(work / "station" / "station.db", srv)
         add_officers(work / "station" / "station.db", login[0])
         add_history(work / "station" / "station.db")

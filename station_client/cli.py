@@ -76,6 +76,11 @@ def _main(argv: Sequence[str] | None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    finally:  # the command's login ends with it (``Store.session``)
+        from .paths import db_path
+        from .store.store import forget_session
+
+        forget_session(db_path(getattr(args, "data_dir", None)))
 
 
 if __name__ == "__main__":

@@ -188,10 +188,11 @@ class Generator:
         return out
 
 
-def populate(store: Any, n_persons: int, *, seed: int = 1, officer: str = "demo",
+def populate(store: Any, n_persons: int, *, seed: int = 1, officer: str | None = None,
              today: date | None = None) -> SyntheticCommune:
-    """Write a synthetic commune into ``store`` through its write path (audit and outbox included), its ages
-    counted from ``today`` (``FIXED_TODAY`` when not given: the same commune whatever the date)."""
+    """Write a synthetic commune into ``store`` through its write path (audit and outbox included), as the
+    logged-in officer (``officer``, if given, must be them; on a station without accounts it is a label), its
+    ages counted from ``today`` (``FIXED_TODAY`` when not given: the same commune whatever the date)."""
     data = Generator(seed, today=today).commune(n_persons)
     with store.bulk(), store.transaction():
         heads = {h["id"]: h.pop("head_id") for h in data.households}

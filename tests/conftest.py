@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The production password KDF costs ~0.25 s per check (domain/accounts.SCRYPT_N); tests (and the CLI processes
+# they start, which inherit this) use a cheap one. Read once when station_client.domain.accounts is imported.
+os.environ.setdefault("STATION_CLIENT_TEST_SCRYPT_N", str(2**10))
 
 
 @pytest.fixture(autouse=True)

@@ -391,6 +391,10 @@
 <context>
     <name>LoginPage</name>
     <message>
+        <source>Đang mở khoá; nếu là Trưởng Công an, dữ liệu được mã hoá lại bằng khoá mới (có thể mất một lúc)…</source>
+        <translation>Unlocking; for the station head, the data is re-encrypted under a new key (this may take a while)…</translation>
+    </message>
+    <message>
         <source>Quên mật khẩu? Trưởng Công an dùng khoá khôi phục…</source>
         <translation>Forgot the password? The station head uses the recovery key…</translation>
     </message>
@@ -1268,6 +1272,10 @@
     <message>
         <source>Đã khoá tài khoản %1.</source>
         <translation>Account of %1 disabled.</translation>
+    </message>
+    <message>
+        <source>Dữ liệu sẽ được mã hoá lại bằng khoá mới khi Trưởng Công an đăng nhập lần tới (khởi động lại phần mềm): bản sao cũ của cán bộ này không mở được dữ liệu mới.</source>
+        <translation>The data will be re-encrypted under a new key at the station head&apos;s next login (restart the program): this officer&apos;s old copies will not open the new data.</translation>
     </message>
     <message>
         <source>Cán bộ của đơn vị</source>

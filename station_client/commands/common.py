@@ -51,30 +51,34 @@ def open_store(args: argparse.Namespace, *, damaged_ok: bool = False) -> Store:
     return store
 
 
-def officer_name(args: argparse.Namespace) -> str:
-    """Headless commands act as the account named by ``--officer`` (default: the station's CLI account)."""
+def officer_name(args: argparse.Namespace) -> str | None:
+    """Who a headless write is attributed to: the officer who logged in with ``--user`` (``cli.main`` binds them
+    to the station file: ``Store.session``), whatever ``--officer`` says — ``--officer`` is only a claim, which
+    the store refuses unless it is that officer. On a station without accounts (tests, tools) nobody can be
+    checked and the name is a label: ``--officer``, else ``cli``."""
+    if getattr(args, "logged_in", None) is not None:
+        return getattr(args, "officer", None) or None
     return getattr(args, "officer", None) or "cli"
 
 
-def acting_officer(args: argparse.Namespace, store: Store) -> str:
+def acting_officer(args: argparse.Namespace, store: Store) -> str | None:
     """Who takes a head-only action headless (retention --apply, restore, stats --submit): the officer who
-    unlocked an encrypted station, else the one named by ``--user`` with their password. ``--officer`` is a
-    claim, not a login: it is taken only on a station without accounts (tests, tools), where nobody's role
-    could be checked anyway; the store then decides (``Store.authorize``)."""
-    from ..store.accounts import count_accounts, verify
+    logged in (``--user``; an encrypted station's unlock). ``--officer`` is a claim, not a login: it is taken
+    only on a station without accounts (tests, tools), where nobody's role could be checked anyway; the store
+    then decides (``Store.authorize``)."""
+    from ..store.accounts import count_accounts, log_in
     from ..store.errors import PermissionDenied
 
-    logged_in = getattr(args, "logged_in", None)
-    if logged_in is not None:
-        return str(logged_in.username)
+    if store.session is not None:
+        return store.session
     if getattr(args, "user", None):
         from .keys import _read_password
 
-        return verify(store, args.user, _read_password(args, "Mật khẩu / Password: ") or "").username
+        return log_in(store, args.user, _read_password(args, "Mật khẩu / Password: ") or "").username
     if count_accounts(store):
         raise PermissionDenied(
             "Việc này cần Trưởng Công an đăng nhập: --user TÊN --password-stdin (hoặc STATION_CLIENT_USER và "
             "STATION_CLIENT_PASSWORD).",
             "This needs the station head to log in: --user NAME --password-stdin (or STATION_CLIENT_USER and "
             "STATION_CLIENT_PASSWORD).")
-    return officer_name(args)
+    return getattr(args, "officer", None) or "cli"

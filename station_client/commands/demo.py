@@ -221,6 +221,8 @@ def prepare_station(folder: Path, residents: int, server: ProvinceServer | None)
                  f"Making a synthetic commune of {residents} residents…")
             with store.bulk():
                 populate(store, residents, officer=DEMO_USER, today=FIXED_TODAY)  # the same commune every time
+        else:  # writes are the logged-in officer's (docs/security.md): the demo head logs in
+            accounts.log_in(store, DEMO_USER, password_file.read_text(encoding="utf-8").strip())
         if store.get_setting(WORKLOAD_SETTING) != office_today().isoformat():  # today's counter work
             seed_workload(store, DEMO_USER)
         password = password_file.read_text(encoding="utf-8").strip()
@@ -233,6 +235,7 @@ def prepare_station(folder: Path, residents: int, server: ProvinceServer | None)
             elif identity.server_url != server.url:  # the server got another free port this time
                 ops.set_state(store, {"station.server_url": server.url})
             save_options(store, {"sync.server_url": server.url})
+        store.log_out()  # the app's login page decides who works next
     return DEMO_USER, password
 
 

@@ -69,11 +69,18 @@ def _read_password(args: argparse.Namespace, prompt: str) -> str | None:
 
 
 def ensure_unlocked(args: argparse.Namespace) -> Account | None:
-    """Hold the data key for the command's station when it is encrypted (see the module's docstring). Returns
-    the officer who logged in, None when no login was needed."""
+    """Hold the data key for the command's station when it is encrypted (see the module's docstring), and log
+    in the officer named by ``--user`` (also on a plain station): the login binds them to the station file, so
+    the command's writes are theirs (``Store.session``). Returns the officer who logged in, None when no login
+    was needed. An account whose password someone else set (a reset, a province issue) may only run
+    ``station-client --user NAME password`` until it has chosen its own."""
     db = db_path(getattr(args, "data_dir", None))
-    if unlocking.state(db) != "locked":
-        return None
+    current = unlocking.state(db)
+    if current != "locked":
+        if current != "plain" or not getattr(args, "user", None):
+            return None
+        password = _read_password(args, "Mật khẩu / Password: ")
+        return _logged_in(args, unlocking.login(db, args.user, password or ""), password or "")
     key = None if getattr(args, "user", None) else _from_keyring(db)
     if key is not None:
         hold_key(db, key)
@@ -89,8 +96,18 @@ def ensure_unlocked(args: argparse.Namespace) -> Account | None:
             "The data is encrypted: log in (--user NAME --password-stdin, or STATION_CLIENT_USER and "
             "STATION_CLIENT_PASSWORD), or have the station head enable unattended use with "
             "'station-client key remember'.")
-    return unlocking.login(db, user, password)
+    return _logged_in(args, unlocking.login(db, user, password), password)
 
+
+def _logged_in(args: argparse.Namespace, account: Account, password: str) -> Account:
+    if account.must_change and getattr(args, "command", None) != "password":
+        raise StoreError(
+            "Mật khẩu này do người khác đặt: hãy đặt mật khẩu của riêng mình trước (đăng nhập phần mềm, hoặc "
+            "'station-client --user TÊN password').",
+            "This password was set by someone else: choose your own first (log in to the app, or "
+            "'station-client --user NAME password').")
+    args.login_password = password  # for ``password``: the old one, proved again there
+    return account
 
 # ------------------------------------------------------------------------------------------------ commands
 def cmd_recover(args: argparse.Namespace) -> int:
@@ -105,6 +122,30 @@ def cmd_recover(args: argparse.Namespace) -> int:
         confirm = getpass.getpass("Nhập lại / Again: ")
     account = unlocking.recover(db, recovery, user, password, confirm)
     print(f"Đã đặt mật khẩu mới cho {account.full_name}. / New password set for {account.full_name}.")
+    fresh = unlocking.take_recovery_key(db)
+    if fresh:
+        print("Khoá khôi phục vừa dùng đã hết hiệu lực; khoá mới (chép lại vào mẫu của tỉnh) / The recovery key "
+              f"just used no longer works; the new one (copy it onto the province's form):\n{fresh}")
+    return 0
+
+
+def cmd_password(args: argparse.Namespace) -> int:
+    """The logged-in officer chooses a new password (after a reset, a province issue, or at will)."""
+    from ..store import Store
+    from ..store.accounts import change_password
+
+    account: Account | None = getattr(args, "logged_in", None)
+    if account is None:
+        raise StoreError("Cần đăng nhập: --user TÊN.", "Log in first: --user NAME.")
+    if args.stdin:
+        new = sys.stdin.readline().rstrip("\r\n")
+        confirm = new
+    else:
+        new = getpass.getpass("Mật khẩu mới / New password: ")
+        confirm = getpass.getpass("Nhập lại / Again: ")
+    with Store.open(db_path(getattr(args, "data_dir", None))) as store:
+        change_password(store, account.username, getattr(args, "login_password", ""), new, confirm)
+    print("Đã đổi mật khẩu. / The password was changed.")
     return 0
 
 
@@ -143,6 +184,28 @@ def cmd_new_recovery(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rotate(args: argparse.Namespace) -> int:
+    """The head suspects a copy of the data folder or a backup (with its key file) has leaked, or an officer who
+    left kept one: a new data key for the database (re-key) and a new recovery key."""
+    account: Account | None = getattr(args, "logged_in", None)
+    if account is None or not account.is_head:
+        raise StoreError("Chỉ Trưởng Công an (đăng nhập bằng --user) được đổi khoá dữ liệu.",
+                         "Only the station head (logged in with --user) may change the data key.")
+    db = db_path(getattr(args, "data_dir", None))
+
+    def progress(step: str, done: int, total: int) -> None:
+        if step == "rekey" and done == 0:
+            print(f"Đang mã hoá lại {total} trang dữ liệu… / Re-encrypting {total} pages…", flush=True)
+
+    unlocking.rekey_now(db, new_recovery=True, on_progress=progress)
+    recovery = unlocking.take_recovery_key(db)
+    print("Đã đổi khoá dữ liệu: bản sao cũ của thư mục dữ liệu và tệp khoá không mở được dữ liệu ghi từ nay. / "
+          "The data key was changed: older copies of the data folder and key file open nothing written from now "
+          "on.")
+    print(f"Khoá khôi phục mới (khoá cũ hết hiệu lực) / New recovery key (the old one no longer works):\n{recovery}")
+    return 0
+
+
 def cmd_restore(args: argparse.Namespace) -> int:
     """``restore FILE`` with the recovery key: an encrypted backup on a new machine (or over another station)."""
     db = db_path(getattr(args, "data_dir", None))
@@ -157,6 +220,10 @@ def cmd_restore(args: argparse.Namespace) -> int:
           f"households, lược đồ / schema {info.schema})")
     if kept is not None:
         print(f"Dữ liệu trước đó được giữ tại / The previous data was kept at: {kept}")
+        print("Tài khoản giữ như hiện tại (mật khẩu, tài khoản bị khoá, khoá tạm) / Accounts kept as they are now "
+              "(passwords, disabled accounts, lockouts)" + (":" if info.accounts_kept else ": —"))
+        for line in info.accounts_kept:
+            print(f"  {line}")
     return 0
 
 
@@ -187,6 +254,11 @@ def register(sub: Any) -> None:
     p.add_argument("--stdin", action="store_true",
                    help="đọc khoá khôi phục, tên đăng nhập, mật khẩu mới (3 dòng) / read recovery key, username, new "
                         "password (3 lines)")
+    p = add_command(sub, "password", "đổi mật khẩu của cán bộ đăng nhập (--user) / change the password of the "
+                    "officer logged in with --user", cmd_password)
+    p.add_argument("--stdin", action="store_true",
+                   help="đọc mật khẩu mới từ stdin (dòng sau mật khẩu đăng nhập) / read the new password from "
+                        "stdin (the line after the login password)")
     key = add_command(sub, "key", "khoá mã hoá dữ liệu / the data encryption key")
     key_sub = key.add_subparsers(dest="key_command", metavar="ACTION", required=True)
     add_command(key_sub, "remember", "giữ khoá trong kho khoá của hệ điều hành cho đồng bộ tự động / keep the key "
@@ -194,3 +266,5 @@ def register(sub: Any) -> None:
     add_command(key_sub, "forget", "xoá khoá khỏi kho khoá của hệ điều hành / remove the key from the OS keyring",
                 cmd_forget)
     add_command(key_sub, "new-recovery", "tạo khoá khôi phục mới / make a new recovery key", cmd_new_recovery)
+    add_command(key_sub, "rotate", "đổi khoá dữ liệu (mã hoá lại) khi bản sao có thể đã lộ / change the data key "
+                "(re-key) when a copy may have leaked", cmd_rotate)

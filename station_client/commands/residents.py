@@ -23,7 +23,9 @@ def register(sub: Any) -> None:
                       epilog=IMPORT_HELP)
     imp.add_argument("what", choices=("residents",))
     imp.add_argument("file", type=Path)
-    imp.add_argument("--officer", help="tài khoản ghi nhận thay đổi / account the changes are attributed to")
+    imp.add_argument("--officer", help="chỉ khi trạm chưa có tài khoản: tên ghi nhận thay đổi; nếu có, thay đổi là "
+                     "của cán bộ đăng nhập (--user) / only on a station without accounts: the name the changes are "
+                     "attributed to; otherwise they are the logged-in officer's (--user)")
     imp.add_argument("--update", action="store_true",
                      help="áp dụng cả thay đổi họ tên, ngày sinh, giới tính, hộ của người đã có / also apply changes "
                           "to the name, date of birth, sex and household of stored persons")
@@ -41,8 +43,10 @@ def _lang(args: argparse.Namespace) -> str | None:
 
 def _import(args: argparse.Namespace) -> int:
     with open_store(args) as store:
-        report = import_residents(store, args.file, officer=officer_name(args),
-                                  update_identity=args.update, dry_run=args.dry_run)
+        # Who imports, before the first row: the logged-in officer (``--officer`` naming anyone else is refused).
+        actor = store.authorize(None, officer_name(args))
+        report = import_residents(store, args.file, officer=actor, update_identity=args.update,
+                                  dry_run=args.dry_run)
     language = _lang(args)
     for error in report.errors:
         print(error.message(language), file=sys.stderr)

@@ -12,7 +12,7 @@ from ..store import sync_ops as ops
 from ..sync.bundle import export_bundle, import_answer
 from ..sync.client import Timeouts
 from ..sync.engine import EngineConfig
-from ..sync.enroll import build_engine, enroll, load_identity, rotate_token, station_token
+from ..sync.enroll import build_engine, connect_identity, enroll, rotate_token, station_token
 from ..sync.errors import SyncError
 from .common import add_command, officer_name, open_store
 
@@ -143,7 +143,7 @@ def _import(args: argparse.Namespace) -> int:
 
 def _status(args: argparse.Namespace) -> int:
     with open_store(args) as store:
-        identity = load_identity(store)
+        identity = connect_identity(store)  # where sync connects (the head's setting, else the enrollment's)
         c = ops.counts(store)
         pos = ops.position(store)
         print(json.dumps({"enrolled": identity is not None,
@@ -172,10 +172,11 @@ def _resolve(args: argparse.Namespace) -> int:
         if conflict is None:
             print("Không có xung đột này. / No such conflict.", file=sys.stderr)
             return 1
+        officer = store.authorize(None, officer_name(args))  # the logged-in officer (--user), named in the record
         # "Keep" the side that deleted: the resolution is a delete.
         deleting_side = {"delete_vs_edit": "station", "edit_vs_delete": "province"}.get(conflict.type)
         if args.delete or (args.keep and args.keep == deleting_side):
-            ops.resolve_conflict(store, conflict.id, None, officer_name(args), delete=True)
+            ops.resolve_conflict(store, conflict.id, None, officer, delete=True)
         else:
             if args.values:
                 values = json.loads(args.values)
@@ -184,6 +185,6 @@ def _resolve(args: argparse.Namespace) -> int:
             else:  # the province's value as the station holds it now (it may have moved on since the conflict)
                 current = store.get(conflict.kind, conflict.record_id, include_deleted=True) or {}
                 values = {name: current.get(name) for name in conflict.fields}
-            ops.resolve_conflict(store, conflict.id, values, officer_name(args))
+            ops.resolve_conflict(store, conflict.id, values, officer)
     print("Đã ghi cách xử lý; sẽ gửi ở lần đồng bộ tới. / Resolution saved; it is sent with the next sync.")
     return 0

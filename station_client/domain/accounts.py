@@ -24,8 +24,15 @@ MAX_FAILURES = 5  # wrong passwords in a row before the account is locked for LO
 LOCK_MINUTES = 5
 _USERNAME = re.compile(r"^[a-z0-9._-]{3,32}$")
 
-# scrypt cost: ~50 ms and 16 MiB per check on an old PC — slow for a guesser, unnoticed at the counter.
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+# scrypt cost per password check: N=2^16, r=8 — 64 MiB and about 0.23 s on the test machine (2^14 was 0.05 s), so
+# a stolen key file or database costs a guesser 4x more per guess (about 0.37 M guesses per core per day instead
+# of 1.6 M; 2.4 M at the old measurement) while an encrypted station's login (two checks: the key file, then the
+# account) takes about 0.5 s, which an officer does not notice.
+# Stored with every hash and key-file entry: older ones keep their own cost until the password changes.
+# Tests and benches may lower it (``STATION_CLIENT_TEST_SCRYPT_N``, read once here, or a monkeypatch of
+# SCRYPT_N): never in production, where the variable is not set.
+SCRYPT_N, SCRYPT_R, SCRYPT_P = int(os.environ.get("STATION_CLIENT_TEST_SCRYPT_N") or 2**16), 8, 1
+SCRYPT_MAXMEM = 256 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -57,7 +64,8 @@ class AccountInfo:
 def hash_password(password: str, *, n: int | None = None) -> str:
     n = n or SCRYPT_N
     salt = os.urandom(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=n, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=n, r=SCRYPT_R, p=SCRYPT_P, dklen=32,
+                            maxmem=SCRYPT_MAXMEM)
     b64 = base64.b64encode
     return f"scrypt${n}${SCRYPT_R}${SCRYPT_P}${b64(salt).decode()}${b64(digest).decode()}"
 
@@ -71,7 +79,7 @@ def check_password(password: str, stored: str) -> bool:
         return False
     expected = base64.b64decode(digest)
     actual = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p),
-                            dklen=len(expected), maxmem=128 * 1024 * 1024)
+                            dklen=len(expected), maxmem=SCRYPT_MAXMEM)
     return hmac.compare_digest(actual, expected)
 
 
@@ -83,7 +91,36 @@ def validate_username(username: str) -> list[Problem]:
     return []
 
 
-def validate_password(password: str, confirm: str | None = None, *, username: str = "") -> list[Problem]:
+def _fold(text: str) -> str:
+    """Lower case, no diacritics, đ → d, letters and digits only: 'Mật khẩu 1' and 'matkhau1' are one."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFD", (text or "").lower().replace("đ", "d"))
+    return "".join(c for c in text if c.isalnum() and not unicodedata.combining(c))
+
+
+_COMMON: frozenset[str] | None = None
+
+
+def common_passwords() -> frozenset[str]:
+    """The shipped list of passwords guessed first (resources/security/common-passwords.txt), folded."""
+    global _COMMON
+    if _COMMON is None:
+        from ..resources import resource_path
+
+        try:
+            lines = resource_path("security", "common-passwords.txt").read_text(encoding="utf-8").splitlines()
+        except OSError:
+            lines = []
+        _COMMON = frozenset(_fold(line) for line in lines if line.strip() and not line.startswith("#"))
+    return _COMMON
+
+
+def validate_password(password: str, confirm: str | None = None, *, username: str = "",
+                      context: tuple[str, ...] = ()) -> list[Problem]:
+    """The password policy: 8 characters or more with letters and digits, not a common password, not made of
+    the username or of the station's own words (``context``: its name, its commune — what a guesser tries
+    first)."""
     problems: list[Problem] = []
     if len(password) < MIN_PASSWORD:
         problems.append(Problem("password", "password.short", f"Mật khẩu phải có ít nhất {MIN_PASSWORD} ký tự.",
@@ -94,10 +131,30 @@ def validate_password(password: str, confirm: str | None = None, *, username: st
     elif username and username.lower() in password.lower():
         problems.append(Problem("password", "password.username", "Mật khẩu không được chứa tên đăng nhập.",
                                 "A password must not contain the username."))
+    elif _fold(password) in common_passwords():
+        problems.append(Problem("password", "password.common", "Mật khẩu này quá phổ biến, dễ bị đoán. Hãy chọn "
+                                "mật khẩu khác.", "This password is too common and easily guessed. Choose another."))
+    elif _station_words(password, context):
+        problems.append(Problem("password", "password.station", "Mật khẩu không được dựa trên tên đơn vị hoặc "
+                                "xã/phường.", "A password must not be based on the station's or commune's name."))
     if confirm is not None and confirm != password:
         problems.append(Problem("confirm", "password.confirm", "Hai lần nhập mật khẩu không khớp.",
                                 "The two passwords do not match."))
     return problems
+
+
+def _station_words(password: str, context: tuple[str, ...]) -> bool:
+    """The password is (digits aside) a station or commune name, or a word of one of 4+ letters plus digits."""
+    core = _fold(password).strip("0123456789")
+    if not core:
+        return False
+    for text in context:
+        folded = _fold(text)
+        words = {_fold(w) for w in (text or "").split()} | {folded}
+        words |= {folded.removeprefix(p) for p in ("congan", "conganxa", "conganphuong", "xa", "phuong")}
+        if any(len(w) >= 4 and (core == w or (core in folded and len(core) >= 6)) for w in words if w):
+            return True
+    return False
 
 
 def validate_role(role: str) -> list[Problem]:

@@ -4,12 +4,15 @@ The store's write path asks ``head_only_action`` for every write and refuses a h
 officer's account is not an active station head (``store.Store.authorize``); the UI reads the same table to hide
 or disable what the logged-in officer may not do. Hiding is for comfort, the store's refusal is the rule.
 
-Actors that are not officer accounts (docs/security.md, "Who is acting"):
-- ``system:…`` names (``system:sync``, ``system:import``, ``system:setup``) are the program's own paths. They
-  cannot be typed at the login page (a username has no colon), so an officer can never act as one in the app.
+The acting officer is never a name the caller passes: it is the account a login bound to the station file
+(``Store.session``; an ``officer=`` argument must equal it). Actors that are not officer accounts
+(docs/security.md, "Who is acting"):
+- ``system:…`` names (``system:sync``, ``system:login``, ``system:store``, ``system:setup``) are the program's own
+  paths, inside ``Store.acting_as_system`` blocks only. A write that names one is refused, and they cannot be
+  typed at the login page (a username has no colon).
 - On a station that has no account yet (a fresh file, tests, benchmarks, headless tools before setup) there is
-  nobody to check a role against, and any name passes.
-- Once accounts exist, any other name that is not an account is refused a head-only action.
+  nobody to check a role against: the name given is a label, else ``system:setup``.
+- Once accounts exist, a write with nobody logged in is refused.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ SYSTEM_PREFIX = "system:"
 SYSTEM_SYNC = "system:sync"
 SYSTEM_IMPORT = "system:import"
 SYSTEM_SETUP = "system:setup"
+SYSTEM_LOGIN = "system:login"  # failed logins and lockouts: nobody is logged in yet
+SYSTEM_STORE = "system:store"  # the program's own settings (markers) written while nobody is logged in
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,12 @@ Accounts are local to the station (not synced, not in the outbox); the province'
 ``officer_account`` records (``domain/accounts.py``) and are taken into ``accounts`` when that officer logs in
 or the head lists the officers. Every function takes the writable ``Store`` and runs on its thread; checks that
 write counters (failed logins) are transactions like any other write. Managing other officers' accounts is a
-head-only action, refused by ``Store.authorize`` whatever the UI shows.
+head-only action of the logged-in officer, refused by ``Store.authorize`` whatever the UI shows.
+
+``log_in`` is the login: it checks the password and binds the officer to the station file (``Store.session``),
+so that every later write is theirs. Every account event (created, password changed or reset, disabled,
+enabled, issued by the province, failed login, lockout) is an audit entry (``Store.audit_event``, kind
+``account``), never with a password or its hash.
 """
 
 from __future__ import annotations
@@ -51,13 +56,15 @@ def list_accounts(store: Store) -> list[Account]:
 
 def create_account(store: Store, username: str, full_name: str, role: str, password: str,
                    confirm: str | None = None, *, created_by: str | None = None, kdf_n: int | None = None) -> Account:
-    """A new account. ``created_by``: the head creating it in the app (checked); None for the program's own
-    setup paths (first run, demo, tests), which act as ``system:setup``."""
-    store.authorize(permissions.MANAGE_ACCOUNTS, created_by or permissions.SYSTEM_SETUP)
+    """A new account, made by the logged-in station head (``created_by``, if given, must be them). The first
+    account of a station (first run, demo, tests) needs nobody: its creation is its first login — the new
+    account is bound to the station file (``Store.session``)."""
+    first = store.conn.execute("SELECT 1 FROM accounts LIMIT 1").fetchone() is None
+    store.authorize(permissions.MANAGE_ACCOUNTS, created_by)
     username = (username or "").strip().lower()
     full_name = " ".join((full_name or "").split())
-    problems = validate_username(username) + validate_role(role) + validate_password(password, confirm,
-                                                                                      username=username)
+    problems = validate_username(username) + validate_role(role) + validate_password(
+        password, confirm, username=username, context=station_words(store))
     if not full_name:
         problems.append(Problem("full_name", "required", "Họ và tên là bắt buộc.", "Full name is required."))
     if not problems and store.conn.execute("SELECT 1 FROM accounts WHERE username = ?", (username,)).fetchone():
@@ -71,9 +78,23 @@ def create_account(store: Store, username: str, full_name: str, role: str, passw
         store.conn.execute(
             "INSERT INTO accounts(username, full_name, role, password_hash, created_at, created_by, "
             "password_changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (username, full_name, role, pw_hash, now, created_by, now))
+            (username, full_name, role, pw_hash, now, created_by or store.session, now))
         password_changed(store, username, password)  # an encrypted station: the new officer's key-file entry
+        event = {"role": [None, role], "full_name": [None, full_name]}
+        if first:  # the station's first head set it up: their own first write
+            store._bind_session(username)
+        store.audit_event("account", username, "account.created", event, create=True)
     return Account(username, full_name, role)  # type: ignore[arg-type]
+
+
+def station_words(store: Store) -> tuple[str, ...]:
+    """What a guesser tries first at this station: its name and its commune's (the password policy refuses
+    passwords made of them, ``domain.accounts.validate_password``)."""
+    from ..domain.units import commune
+
+    code = store.get_setting("station.commune_code") or ""
+    unit = commune(code) if code else None
+    return tuple(w for w in (store.get_setting("station.name") or "", unit.name if unit else "") if w)
 
 
 def verify(store: Store, username: str, password: str, *, now: datetime | None = None) -> Account:
@@ -83,6 +104,11 @@ def verify(store: Store, username: str, password: str, *, now: datetime | None =
     username = (username or "").strip().lower()
     take_issued(store, username)
     row = store.conn.execute("SELECT * FROM accounts WHERE username = ? AND active = 1", (username,)).fetchone()
+    if row is None and store.conn.execute("SELECT 1 FROM accounts WHERE username = ?", (username,)).fetchone():
+        check_password(password, hash_password("timing-equaliser"))
+        with store.transaction(), store.acting_as_system("login"):
+            store.audit_event("account", username, "login.disabled")  # a disabled account tried
+        raise AuthError("Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong username or password.")
     wrong = AuthError("Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong username or password.")
     if row is None:
         check_password(password, hash_password("timing-equaliser"))  # same cost as a real check
@@ -94,9 +120,12 @@ def verify(store: Store, username: str, password: str, *, now: datetime | None =
     if not check_password(password, row["password_hash"]):
         failures = row["failed_count"] + 1
         locked = (now + timedelta(minutes=LOCK_MINUTES)).isoformat() if failures >= MAX_FAILURES else None
-        with store.transaction():
+        with store.transaction(), store.acting_as_system("login"):
             store.conn.execute("UPDATE accounts SET failed_count = ?, locked_until = ? WHERE username = ?",
                                (0 if locked else failures, locked, username))
+            store.audit_event("account", username, "login.failed", {"failed_count": [failures - 1, failures]})
+            if locked:
+                store.audit_event("account", username, "account.locked", {"locked_until": [None, locked]})
         if locked:
             raise AuthError(f"Sai mật khẩu {MAX_FAILURES} lần: tài khoản bị khoá {LOCK_MINUTES} phút.",
                             f"{MAX_FAILURES} wrong passwords: the account is locked for {LOCK_MINUTES} minutes.")
@@ -107,30 +136,41 @@ def verify(store: Store, username: str, password: str, *, now: datetime | None =
     return _account(row)
 
 
+def log_in(store: Store, username: str, password: str, *, now: datetime | None = None) -> Account:
+    """The login (app, command line): ``verify`` the password, then bind the officer to the station file so
+    that every write of this process is theirs (``Store.session``). An account whose password someone else set
+    (a reset, a province issue) is bound too, but the store refuses its writes until ``change_password``."""
+    account = verify(store, username, password, now=now)
+    store._bind_session(account.username)
+    return account
+
+
 def change_password(store: Store, username: str, old_password: str, new_password: str,
                     confirm: str | None = None) -> None:
     """The officer's own change: the old password is needed (a lent, unlocked laptop is not enough)."""
     verify(store, username, old_password)
-    problems = validate_password(new_password, confirm, username=username)
+    problems = validate_password(new_password, confirm, username=username, context=station_words(store))
     if not problems and new_password == old_password:
         problems.append(Problem("password", "password.same", "Mật khẩu mới phải khác mật khẩu cũ.",
                                 "The new password must differ from the old one."))
     if problems:
         raise ValidationError(problems)
-    with store.transaction():
+    username = (username or "").strip().lower()
+    with store.transaction(), store._acting_as(username):  # the old password was just proved
         store.conn.execute("UPDATE accounts SET password_hash = ?, password_changed_at = ?, must_change = 0 "
                            "WHERE username = ?", (hash_password(new_password), now_iso(), username))
         password_changed(store, username, new_password)
+        store.audit_event("account", username, "password.changed", {"must_change": [None, False]})
 
 
 def reset_password(store: Store, username: str, new_password: str, confirm: str | None = None, *,
-                   by: str) -> None:
-    """The station head gives an officer a new password (the officer forgot theirs); the officer must replace
-    it at the next login, and a lockout is lifted."""
+                   by: str | None = None) -> None:
+    """The logged-in station head gives an officer a new password (the officer forgot theirs); the officer must
+    replace it at the next login (the store refuses their writes until then), and a lockout is lifted."""
     store.authorize(permissions.MANAGE_ACCOUNTS, by)
     username = (username or "").strip().lower()
     _existing(store, username)
-    problems = validate_password(new_password, confirm, username=username)
+    problems = validate_password(new_password, confirm, username=username, context=station_words(store))
     if problems:
         raise ValidationError(problems)
     with store.transaction():
@@ -138,11 +178,25 @@ def reset_password(store: Store, username: str, new_password: str, confirm: str 
                            "failed_count = 0, locked_until = NULL WHERE username = ?",
                            (hash_password(new_password), now_iso(), username))
         password_changed(store, username, new_password)
+        store.audit_event("account", username, "password.reset", {"must_change": [None, True]})
 
 
-def set_active(store: Store, username: str, active: bool, *, by: str) -> None:
-    """Disable an officer (they can no longer log in; their past work keeps their name) or enable them again."""
-    store.authorize(permissions.MANAGE_ACCOUNTS, by)
+def recovered(store: Store, username: str, new_password: str) -> None:
+    """The recovery key was just proved (``unlock.recover``): the head's account gets ``new_password``, its
+    lockout is lifted, and the event is audited as the head's."""
+    row = _existing(store, username)
+    with store.transaction(), store._acting_as(username):
+        store.conn.execute("UPDATE accounts SET password_hash = ?, password_changed_at = ?, failed_count = 0, "
+                           "locked_until = NULL, must_change = 0 WHERE username = ?",
+                           (hash_password(new_password), now_iso(), username))
+        password_changed(store, username, new_password)
+        store.audit_event("account", username, "account.recovered", {"locked_until": [row["locked_until"], None]})
+
+
+def set_active(store: Store, username: str, active: bool, *, by: str | None = None) -> None:
+    """Disable an officer (they can no longer log in; their past work keeps their name) or enable them again.
+    The logged-in station head does it (``by``, if given, must be them)."""
+    by = store.authorize(permissions.MANAGE_ACCOUNTS, by)
     username = (username or "").strip().lower()
     row = _existing(store, username)
     if not active and username == by:
@@ -156,18 +210,38 @@ def set_active(store: Store, username: str, active: bool, *, by: str) -> None:
                            "WHERE username = ?", (int(active), username))
         if not active:
             account_disabled(store, username)
+        if bool(row["active"]) != active:
+            store.audit_event("account", username, "account.enabled" if active else "account.disabled",
+                              {"active": [bool(row["active"]), active]})
 
 
 def account_infos(store: Store, *, now: datetime | None = None) -> list[AccountInfo]:
     """Every account, disabled ones included, for the head's officer list (province issues taken first)."""
     now = now or utcnow()
     take_issued(store)
+    key_file_locks = _key_file_locks(store)
     out = []
     for r in store.conn.execute("SELECT * FROM accounts ORDER BY active DESC, full_name").fetchall():
-        locked = bool(r["locked_until"]) and datetime.fromisoformat(r["locked_until"]) > now
+        until = [u for u in (r["locked_until"], key_file_locks.get(r["username"])) if u]
+        locked = any(datetime.fromisoformat(u) > now for u in until)
         out.append(AccountInfo(r["username"], r["full_name"], r["role"], bool(r["active"]), locked,
                                bool(r["must_change"]), r["issued_at"] is not None, r["last_login_at"]))
     return out
+
+
+def _key_file_locks(store: Store) -> dict[str, str]:
+    """An encrypted station counts wrong passwords at the login page in its key file (the database cannot be
+    opened to count them): those lockouts too, for the head's officer list."""
+    try:
+        keys = importlib.import_module(f"{__package__}.keys")
+        path = keys.keys_path(store.path)
+        if not path.exists():
+            return {}
+        officers = keys.load(path).get("officers") or {}
+    except (ImportError, StoreError, OSError):
+        return {}
+    return {name: str(e["locked_until"]) for name, e in officers.items()
+            if isinstance(e, dict) and e.get("locked_until")}
 
 
 def take_issued(store: Store, username: str | None = None) -> int:
@@ -187,7 +261,7 @@ def take_issued(store: Store, username: str | None = None) -> int:
         live = bool(issue["active"]) and not issue["deleted"]
         row = store.conn.execute("SELECT * FROM accounts WHERE username = ?", (name,)).fetchone()
         role = issue["role"] if issue["role"] in ("officer", "station_head") else "officer"
-        with store.transaction():
+        with store.transaction(), store.acting_as_system("sync"):
             if row is None:
                 if not live:
                     continue
@@ -197,11 +271,14 @@ def take_issued(store: Store, username: str | None = None) -> int:
                     "password_changed_at, must_change, issued_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)",
                     (name, issue["full_name"] or name, role, issue["password_hash"], now, permissions.SYSTEM_SYNC,
                      now, issue["issued_at"]))
-                password_issued(store, name, issue["password_hash"])
+                password_issued(store, name, issue["password_hash"], issue["issued_at"])
+                store.audit_event("account", name, "account.issued", {"role": [None, role]}, create=True)
             elif not live:
                 if not row["active"]:
                     continue
                 store.conn.execute("UPDATE accounts SET active = 0 WHERE username = ?", (name,))
+                account_disabled(store, name)
+                store.audit_event("account", name, "account.disabled", {"active": [True, False]})
             elif row["issued_at"] is None or (datetime.fromisoformat(issue["issued_at"])
                                               > datetime.fromisoformat(row["issued_at"])):
                 # A new issue for this name: the province's password (to be changed at login), role and name.
@@ -211,14 +288,16 @@ def take_issued(store: Store, username: str | None = None) -> int:
                     "WHERE username = ?",
                     (issue["full_name"] or row["full_name"], role, issue["password_hash"], now_iso(),
                      issue["issued_at"], name))
-                password_issued(store, name, issue["password_hash"])
+                password_issued(store, name, issue["password_hash"], issue["issued_at"])
+                store.audit_event("account", name, "account.reissued",
+                                  {"role": [row["role"], role], "must_change": [None, True]})
             else:
                 # Taken earlier without the key held (a plain station since encrypted, or a pull before the
                 # key-file entry existed): the issued password is still the account's, so it gets its entry.
                 if (row["active"] and row["must_change"] and row["password_hash"] == issue["password_hash"]
                         and _unlocked_keys(store) is not None
                         and not _unlocked_keys(store).has_officer_key(store.path, name)):
-                    password_issued(store, name, issue["password_hash"])
+                    password_issued(store, name, issue["password_hash"], issue["issued_at"])
                 continue
         changed += 1
     return changed
@@ -234,19 +313,27 @@ def password_changed(store: Store, username: str, new_password: str) -> None:
         keys.rewrap_for_password(store.path, username, new_password)
 
 
-def password_issued(store: Store, username: str, password_hash: str) -> None:
+def password_issued(store: Store, username: str, password_hash: str, issued_at: str | None = None) -> None:
     """A province-issued password arrives as its scrypt hash only: the key-file entry is derived from that hash
-    (what the officer's typed password reproduces) and replaced by a fresh one at their first login."""
+    (what the officer's typed password reproduces) and replaced by a fresh one at their first login. Not for an
+    issue older than the station's last re-key: an old copy of the database holds that hash, which would then
+    open the new key (the officer logs in while the station is open instead, or the province issues again)."""
     keys = _unlocked_keys(store)
-    if keys is not None:
-        keys.add_officer_key_from_hash(store.path, username, password_hash)
+    if keys is None:
+        return
+    rekeyed_at = keys.load(keys.keys_path(store.path)).get("rekeyed_at")
+    if rekeyed_at and issued_at and datetime.fromisoformat(issued_at) < datetime.fromisoformat(rekeyed_at):
+        return
+    keys.add_officer_key_from_hash(store.path, username, password_hash)
 
 
 def account_disabled(store: Store, username: str) -> None:
-    """A disabled officer's password no longer opens the data; enabling them again goes with a password reset."""
+    """A disabled officer's password no longer opens the data; enabling them again goes with a password reset.
+    Their entry may survive in an older copy of the key file, so the data key is changed too: a re-key is made
+    due and runs at a station head's next unlock (docs/encryption.md, "Re-key")."""
     keys = _unlocked_keys(store)
     if keys is not None:
-        keys.remove_officer_key(store.path, username)
+        keys.remove_officer_key(store.path, username, rekey=True)
 
 
 def _unlocked_keys(store: Store) -> Any:
@@ -268,3 +355,51 @@ def _existing(store: Store, username: str) -> Any:
     if row is None:
         raise StoreError("Không có tài khoản này.", "No such account.")
     return row
+
+
+# ------------------------------------------------------------------------------------------------ restores
+_KEPT = ("password_hash", "role", "active", "must_change", "failed_count", "locked_until", "password_changed_at",
+         "issued_at")
+
+
+def carry_over(current: Any, restored: Any) -> list[str]:
+    """A backup restored on the same station: the accounts as they are now (passwords, disabled accounts,
+    lockouts, forced changes) replace the backup's, so that nobody is locked out by a password changed since the
+    backup and no disabled account comes back. ``current`` and ``restored``: connections to the live file and
+    to the restored copy before it replaces it. Returns what changed, one line per account (for the message
+    and the audit; never a password or its hash)."""
+    def columns(conn: Any) -> list[str]:
+        return [r[1] for r in conn.execute("PRAGMA table_info(accounts)")]
+
+    shared = [c for c in columns(current) if c in set(columns(restored))]
+    if "username" not in shared:
+        return []
+    before = {r["username"]: dict(r) for r in _rows(restored)}
+    changes: list[str] = []
+    for row in _rows(current):
+        values = {c: row[c] for c in shared}
+        old = before.get(row["username"])
+        if old is None:
+            changes.append(f"{row['username']}: account.kept")
+        else:
+            for field in _KEPT:
+                if field in shared and old.get(field) != row[field]:
+                    what = "password" if field in ("password_hash", "password_changed_at") else field
+                    line = f"{row['username']}: {what}"
+                    if line not in changes:
+                        changes.append(line)
+        restored.execute(f"INSERT OR REPLACE INTO accounts ({', '.join(shared)}) "
+                         f"VALUES ({', '.join('?' * len(shared))})", tuple(values.values()))
+    return changes
+
+
+def _rows(conn: Any) -> list[Any]:
+    previous, conn.row_factory = conn.row_factory, _dict_row
+    try:
+        return list(conn.execute("SELECT * FROM accounts"))
+    finally:
+        conn.row_factory = previous
+
+
+def _dict_row(cursor: Any, row: tuple[Any, ...]) -> dict[str, Any]:
+    return {d[0]: v for d, v in zip(cursor.description, row, strict=True)}

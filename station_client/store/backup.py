@@ -6,15 +6,21 @@ for a USB stick. ``restore`` refuses a file that is not a station database or co
 keeps a copy of the current database before overwriting it.
 
 An encrypted station's backup is encrypted with the same data key, and the station's key file is copied beside
-it (``backup.db`` + ``backup.db.keys``): on a new machine the pair restores with the recovery key (or an
-officer's password as it was at backup time). The key file holds only wrapped keys (docs/encryption.md).
+it (``backup.db`` + ``backup.db.keys``): on a new machine the pair restores with the recovery key only
+(``station-client restore --recovery-key-stdin``, then ``station-client recover``); an officer's login does not
+restore it there. The key file holds only wrapped keys (docs/encryption.md).
+
+Restoring on the same station replaces the data, not who may open it or log in: the station's key file stays
+(an older backup, or one made before a re-key, is encrypted again under the station's current key), and the
+accounts as they are now — passwords, disabled accounts, lockouts — replace the backup's
+(``accounts.carry_over``); ``BackupInfo.accounts_kept`` says what that changed, and the restore is audited.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +49,7 @@ class BackupInfo:
     households: int
     station_name: str | None
     size_bytes: int
+    accounts_kept: tuple[str, ...] = ()  # a restore on the same station: accounts as they are now, what changed
 
 
 def backup(db_path: Path, dest: Path) -> BackupInfo:
@@ -116,9 +123,9 @@ def _key_for(path: Path, key: bytes | None) -> bytes | None:
             return candidate
     raise StoreLocked(
         f"Bản sao lưu {path.name} đã được mã hoá bằng khoá của một đơn vị khác hoặc chưa được mở khoá. Khôi phục "
-        "bằng khoá khôi phục: station-client restore --recovery-key.",
+        "bằng khoá khôi phục: station-client restore --recovery-key-stdin TỆP (khoá khôi phục từ stdin).",
         f"The backup {path.name} is encrypted with another station's key or is not unlocked. Restore it with the "
-        "recovery key: station-client restore --recovery-key.")
+        "recovery key: station-client restore --recovery-key-stdin FILE (the recovery key on stdin).")
 
 
 def _open_backup(path: Path, key: bytes | None) -> Any:
@@ -164,15 +171,19 @@ def restore(backup_file: Path, db_path: Path, *, key: bytes | None = None) -> tu
     kept (None when there was none). An older backup is upgraded by the migrations the next time it is opened.
 
     An encrypted backup is read with ``key`` (from the recovery key on a new machine) or the held key of this
-    station. The station keeps its own key file when it holds the same data key (its officers' current
-    passwords); otherwise the backup's key file comes with it. A plain backup restored into an encrypted station
-    is encrypted again at the next login (``encrypt.finish_pending``)."""
+    station. An unlocked station keeps its own key file (its officers' current passwords, the entries a re-key
+    left): a backup under another key (made before a re-key) is encrypted again under the station's. Otherwise
+    (a new machine) the backup's key file comes with it. A plain backup restored into an encrypted station is
+    encrypted under the station's key before it lands. The accounts of the station being replaced carry over
+    (``accounts.carry_over``)."""
     backup_file, db_path = Path(backup_file), Path(db_path)
     info = inspect(backup_file, key=key)
     key = _key_for(backup_file, key)
     station_keys = keys.keys_path(db_path)
+    station_key = held_key(db_path)
+    keep_station_keys = station_key is not None and _key_id_of(station_keys) == keys.key_id(station_key)
     new_keys: dict[str, Any] | None = None
-    if key is not None:
+    if key is not None and not keep_station_keys:
         current = _key_id_of(station_keys)
         if current != keys.key_id(key):
             sidecar = backup_keys_path(backup_file)
@@ -188,29 +199,35 @@ def restore(backup_file: Path, db_path: Path, *, key: bytes | None = None) -> tu
         # The copy is made and checked page by page before anything of the station is touched; on any failure
         # nothing is left behind (issue 14, item 6: a flipped byte ended in a traceback and a stray .restoring).
         _copy_checked(backup_file, tmp, key)
-        station_key = held_key(db_path)
-        if key is None and station_key is not None and station_keys.exists():
-            # A plain backup (an earlier version's) restored into an encrypted station: encrypted before it lands.
+        if station_key is not None and station_keys.exists() and key != station_key and (key is None
+                                                                                         or keep_station_keys):
+            # A plain backup (an earlier version's), or one under an older data key (before a re-key), restored
+            # into an encrypted station: encrypted under the station's current key before it lands.
             from .encrypt import export_encrypted
 
-            export_encrypted(tmp, sealed, station_key)
+            export_encrypted(tmp, sealed, station_key, src_key=key)
             tmp.unlink()
             tmp, key = sealed, station_key
     except BaseException:
         _discard(tmp, sealed)
         raise
     kept: Path | None = None
+    kept_accounts: list[str] = []
     try:
         if db_path.exists() and db_path.stat().st_size > 0:  # an empty file holds nothing to keep
             stamp = office_now().strftime("%Y%m%d-%H%M%S")
             kept = db_path.with_name(f"{db_path.name}.before-restore-{stamp}.bak")
             try:
                 backup(db_path, kept)
+                readable = True
             except _UNREADABLE:
                 # The current file is damaged (the reason to restore) or unreadable: keep it byte for byte.
+                readable = False
                 for suffix in ("", "-wal"):
                     if db_path.with_name(db_path.name + suffix).exists():
                         shutil.copy2(db_path.with_name(db_path.name + suffix), kept.with_name(kept.name + suffix))
+            if readable:  # the same station: who may log in, as it is now (issue 13, defect 6)
+                kept_accounts = _carry_accounts(db_path, tmp, key)
         if new_keys is not None:  # the key file first: an encrypted file never sits without its keys
             if station_keys.exists() and kept is not None:
                 shutil.copy2(station_keys, backup_keys_path(kept))
@@ -225,7 +242,38 @@ def restore(backup_file: Path, db_path: Path, *, key: bytes | None = None) -> tu
         stale.unlink(missing_ok=True)
     if key is not None:
         hold_key(db_path, key)
+    info = replace(info, accounts_kept=tuple(kept_accounts))
+    _audit_restore(db_path, backup_file, info, over_existing=kept is not None)
     return info, kept
+
+
+def _carry_accounts(db_path: Path, restored: Path, key: bytes | None) -> list[str]:
+    from . import accounts
+
+    current = open_connection(db_path, readonly=True)
+    try:
+        dst = connect_raw(str(restored), key, isolation_level=None, timeout=15)
+        try:
+            dst.execute("BEGIN IMMEDIATE")
+            changes = accounts.carry_over(current, dst)
+            dst.execute("COMMIT")
+            dst.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            dst.close()
+    finally:
+        current.close()
+    return changes
+
+
+def _audit_restore(db_path: Path, backup_file: Path, info: BackupInfo, *, over_existing: bool) -> None:
+    """The restored chain records the restore (kind ``station``) and what the carried-over accounts changed, as
+    the officer logged in (the head: ``permissions.BACKUP_RESTORE``), else the program."""
+    from .store import Store
+
+    with Store.open(db_path) as store, store._acting_as(store.session or "system:restore"):
+        store.audit_event("station", "backup", "backup.restored",
+                          {"file": [None, backup_file.name], "over_existing": [None, over_existing],
+                           "accounts_kept": [None, list(info.accounts_kept)]})
 
 
 def _discard(*paths: Path) -> None:

@@ -79,8 +79,8 @@ def _write_reference(store: Store, kind: RecordKind, record_id: str, record: dic
         conn.execute(f"UPDATE {kind.table} SET {assignments}deleted = 0, version = version + 1, updated_at = ?, "
                      "updated_by = ?, sync_state = 'synced' WHERE id = ?",
                      (*db_values.values(), now, REFERENCE_OFFICER, record_id))
-    store._audit(kind, record_id, "remote", diff, REFERENCE_OFFICER, now, None,
-                 record_hash(kind, record_id, record, False), store._last_hash())
+    store.append_audit(kind, record_id, "remote", diff, REFERENCE_OFFICER, now, None,
+                       record_hash(kind, record_id, record, False))
     store.note_change(kind.name, record_id)
     return 1
 

@@ -249,3 +249,107 @@ def finish_pending(db_path: str | Path, data_key: bytes) -> bool:
         return False
     encrypt_in_place(db_path, data_key)
     return True
+
+
+# ------------------------------------------------------------------------------------------------- re-key
+NEXT_KEYS_SUFFIX = ".next"  # station.keys.next: the key file for the new data key, while a re-key runs
+
+
+def next_keys_path(db_path: str | Path) -> Path:
+    kp = keys.keys_path(db_path)
+    return kp.with_name(kp.name + NEXT_KEYS_SUFFIX)
+
+
+Progress = Callable[[str, int, int], None]  # (step, done, total pages)
+
+
+def rekey(db_path: str | Path, old_key: bytes, *, on_progress: Progress | None = None,
+          new_recovery: bool = False) -> tuple[list[str], str | None]:
+    """Re-encrypt the station's database under a new data key (docs/encryption.md, "Re-key"), so that an older
+    copy of the key file (a disabled officer's, a leaked folder's or backup's) with an old password or recovery
+    key opens nothing written from now on. No other connection may be open (the app does it at the login, before
+    the store opens; ``station-client key rotate`` in its own process).
+
+    Crash-safe: (1) the key file for the new key is written beside the current one (``station.keys.next``);
+    (2) SQLCipher's ``PRAGMA rekey`` rewrites every page under the new key in one write transaction (the WAL
+    commit is the switch: before it the file is all old key, after it all new); (3) the new key file replaces
+    the current one. A kill between (2) and (3) is settled at the next login (``settle_rekey``: whichever key
+    file opens the database wins). Returns (officers whose entries could not be carried over — format 1: their
+    passwords must be reset —, the new recovery key when one had to be made or was asked for)."""
+    db_path = Path(db_path)
+    kp, nxt = keys.keys_path(db_path), next_keys_path(db_path)
+    report = on_progress or (lambda step, done, total: None)
+    if _open_elsewhere(db_path):
+        raise StoreError("Tệp dữ liệu đang được chương trình khác mở (cửa sổ khác, đồng bộ chạy nền). Hãy đóng "
+                         "chúng rồi làm lại để mã hoá lại dữ liệu.",
+                         "The data file is open in another program (another window, a background sync). Close "
+                         "them and try again to re-key the data.")
+    new_key = keys.new_data_key()
+    fresh = keys.new_recovery_key()
+    recovery: str | None = fresh
+    recovery_entry = keys.new_keyfile(new_key, fresh)["recovery"]  # the scrypt, before taking the lock
+    with keys.locked(kp):  # no other key-file change meanwhile (a password change in another process waits)
+        content, dropped, recovery_lost = keys.rekeyed(keys.load(kp), old_key, new_key)
+        if recovery_lost or new_recovery:
+            content["recovery"] = recovery_entry
+        else:
+            recovery = None
+        keys.save(nxt, content, lock=False)
+        checkpoint("next-written")
+        conn = connect_raw(str(db_path), old_key, isolation_level=None, timeout=15)
+        try:
+            pages = int(conn.execute("PRAGMA page_count").fetchone()[0])
+            report("rekey", 0, pages)
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute(f"PRAGMA rekey = \"x'{new_key.hex()}'\"")
+            checkpoint("rekeyed")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            report("rekey", pages, pages)
+        finally:
+            conn.close()
+        os.replace(nxt, kp)
+        keys.fsync_dir(kp.parent)
+        checkpoint("swapped")
+    from .connection import hold_key
+
+    hold_key(db_path, new_key)
+    _reseal_token(db_path, old_key, new_key)
+    report("done", pages, pages)
+    return dropped, recovery
+
+
+def _reseal_token(db_path: Path, old_key: bytes, new_key: bytes) -> None:
+    from ..sync.credentials import TokenStore  # the token sealed with the data key follows it
+
+    TokenStore(db_path.parent).reseal(old_key, new_key)
+
+
+def opens(db_path: str | Path, key: bytes) -> bool:
+    """Whether ``key`` opens the database (a read of its first page; nothing written)."""
+    try:
+        conn = connect_raw(str(db_path), key, isolation_level=None, timeout=15)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            conn.close()
+        return True
+    except DatabaseErrors:
+        return False
+
+
+def settle_rekey(db_path: str | Path, username: str, password: str) -> None:
+    """A re-key was interrupted (``station.keys.next`` is still there): keep the key file whose key opens the
+    database — the new one if the database was re-keyed, else the current one — and drop the other."""
+    db_path = Path(db_path)
+    nxt = next_keys_path(db_path)
+    if not nxt.exists():
+        return
+    key = keys.unwrap_password(nxt, username, password)
+    if key is not None and opens(db_path, key):
+        os.replace(nxt, keys.keys_path(db_path))
+        keys.fsync_dir(nxt.parent)
+        return
+    current = keys.unwrap_password(keys.keys_path(db_path), username, password)
+    if current is not None and opens(db_path, current):
+        nxt.unlink(missing_ok=True)

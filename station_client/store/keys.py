@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ..clock import utcnow
@@ -68,6 +69,28 @@ def key_id(data_key: bytes) -> str:
 
 
 # ------------------------------------------------------------------------------------------- recovery key
+def seal(data_key: bytes, secret: bytes, purpose: str) -> dict[str, Any]:
+    """``secret`` (the station token) encrypted under a key derived from the data key: usable only while the data
+    is unlocked — after an officer's login, or the recovery key. ``purpose`` binds it to one use."""
+    nonce = os.urandom(12)
+    aad = f"station-client/sealed/1/{purpose}".encode()
+    return {"v": 1, "purpose": purpose, "key_id": key_id(data_key), "nonce": _b64(nonce),
+            "sealed": _b64(AESGCM(_sealing_key(data_key)).encrypt(nonce, secret, aad))}
+
+
+def unseal(data_key: bytes, sealed: dict[str, Any], purpose: str) -> bytes | None:
+    """The secret ``seal`` made, or None (another key — the database was re-keyed since —, damaged, other use)."""
+    try:
+        aad = f"station-client/sealed/1/{purpose}".encode()
+        return AESGCM(_sealing_key(data_key)).decrypt(_unb64(sealed["nonce"]), _unb64(sealed["sealed"]), aad)
+    except (InvalidTag, KeyError, ValueError, TypeError):
+        return None
+
+
+def _sealing_key(data_key: bytes) -> bytes:
+    return hmac.new(data_key, b"station-client/sealing-key/1", hashlib.sha256).digest()
+
+
 def _check_symbols(body: str) -> str:
     digest = int.from_bytes(hashlib.sha256(b"station-client-recovery/1:" + body.encode()).digest()[:4], "big")
     return "".join(RECOVERY_ALPHABET[(digest >> (5 * i)) & 31] for i in range(_RECOVERY_CHECK))
@@ -105,7 +128,7 @@ def _unb64(s: str) -> bytes:
 
 
 def _scrypt(secret: str, salt: bytes, n: int, r: int, p: int) -> bytes:
-    return hashlib.scrypt(secret.encode(), salt=salt, n=n, r=r, p=p, dklen=32, maxmem=128 * 1024 * 1024)
+    return hashlib.scrypt(secret.encode(), salt=salt, n=n, r=r, p=p, dklen=32, maxmem=account_rules.SCRYPT_MAXMEM)
 
 
 def _officer_aad(username: str) -> bytes:
@@ -116,16 +139,51 @@ _RECOVERY_AAD = b"station-client/keys/1/recovery"
 
 
 def _wrap(data_key: bytes, secret: str, aad: bytes, *, n: int | None = None) -> dict[str, Any]:
+    """An entry (format 2): a key pair of its own, whose private half is wrapped under scrypt(``secret``) and
+    whose public half receives the data key (``_box``). A re-key boxes the new data key to every entry's public
+    key — no password needed — so a removed entry, or an old copy of the key file, opens only the old key."""
     n = n or account_rules.SCRYPT_N
     r, p = account_rules.SCRYPT_R, account_rules.SCRYPT_P
     salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
     kek = _scrypt(secret, salt, n, r, p)
+    private = X25519PrivateKey.generate()
+    public = private.public_key().public_bytes_raw()
     return {"kdf": "scrypt", "n": n, "r": r, "p": p, "salt": _b64(salt), "nonce": _b64(nonce),
-            "wrapped": _b64(AESGCM(kek).encrypt(nonce, data_key, aad))}
+            "secret": _b64(AESGCM(kek).encrypt(nonce, private.private_bytes_raw(), aad)), "pk": _b64(public),
+            "box": _box(data_key, public, aad)}
+
+
+def _box(data_key: bytes, public: bytes, aad: bytes) -> dict[str, str]:
+    """``data_key`` for the holder of ``public``'s private key (X25519 with a fresh ephemeral key, AES-GCM)."""
+    ephemeral = X25519PrivateKey.generate()
+    shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(public))
+    epk = ephemeral.public_key().public_bytes_raw()
+    nonce = secrets.token_bytes(12)
+    return {"epk": _b64(epk), "nonce": _b64(nonce),
+            "wrapped": _b64(AESGCM(_box_key(shared, epk, public)).encrypt(nonce, data_key, aad))}
+
+
+def _box_key(shared: bytes, epk: bytes, public: bytes) -> bytes:
+    return hashlib.sha256(b"station-client/keys/2/box\x1f" + shared + epk + public).digest()
+
+
+def _unbox(box: dict[str, Any], private_raw: bytes, aad: bytes) -> bytes | None:
+    try:
+        private = X25519PrivateKey.from_private_bytes(private_raw)
+        epk = _unb64(box["epk"])
+        shared = private.exchange(X25519PublicKey.from_public_bytes(epk))
+        public = private.public_key().public_bytes_raw()
+        key = AESGCM(_box_key(shared, epk, public)).decrypt(_unb64(box["nonce"]), _unb64(box["wrapped"]), aad)
+    except (InvalidTag, KeyError, ValueError, TypeError):
+        return None
+    return key if len(key) == KEY_BYTES else None
 
 
 def _unwrap_with_kek(entry: dict[str, Any], kek: bytes, aad: bytes) -> bytes | None:
     try:
+        if "pk" in entry:  # format 2: the private key, then the data key boxed to it
+            private_raw = AESGCM(kek).decrypt(_unb64(entry["nonce"]), _unb64(entry["secret"]), aad)
+            return _unbox(entry["box"], private_raw, aad)
         key = AESGCM(kek).decrypt(_unb64(entry["nonce"]), _unb64(entry["wrapped"]), aad)
     except (InvalidTag, KeyError, ValueError, TypeError):
         return None
@@ -138,6 +196,44 @@ def _unwrap(entry: dict[str, Any], secret: str, aad: bytes) -> bytes | None:
     except (KeyError, ValueError, TypeError):
         return None
     return _unwrap_with_kek(entry, kek, aad)
+
+
+def _entry_id(entry: dict[str, Any] | None) -> Any:
+    """What identifies one entry (its wrapped secret) across a read-modify-write of the key file."""
+    return None if entry is None else (entry.get("secret") or entry.get("wrapped"))
+
+
+def rekeyed(data: dict[str, Any], old_key: bytes, new_key: bytes) -> tuple[dict[str, Any], list[str], bool]:
+    """The key file's content for ``new_key``: every format-2 entry gets the new key boxed to its public key.
+    Entries of format 1 (made before this version, or legacy entries derived from a password hash) cannot be
+    re-boxed without their secret: they are dropped — listed (the head resets those officers' passwords); the
+    bool says the recovery entry was dropped (a new recovery key is then needed)."""
+    if data.get("key_id") != key_id(old_key):
+        raise KeyFileError("Khoá dữ liệu không khớp với tệp khoá.", "The data key does not match the key file.")
+    out = {k: v for k, v in data.items() if k not in ("officers", "recovery", "rekey_due")}
+    out["key_id"] = key_id(new_key)
+    out["rekeyed_at"] = utcnow().isoformat()  # entries derived from older hashes are not made again (accounts.py)
+    out["officers"] = {}
+    dropped: list[str] = []
+    for name, entry in data["officers"].items():
+        if isinstance(entry, dict) and "pk" in entry:
+            out["officers"][name] = {**entry, "box": _box(new_key, _unb64(entry["pk"]), _officer_aad(name))}
+        else:
+            dropped.append(name)
+    recovery = data.get("recovery")
+    if isinstance(recovery, dict) and "pk" in recovery:
+        out["recovery"] = {**recovery, "box": _box(new_key, _unb64(recovery["pk"]), _RECOVERY_AAD)}
+        return out, dropped, False
+    return out, dropped, True
+
+
+def unwrap_password(keyfile: str | Path, username: str, password: str) -> bytes | None:
+    """The data key from any key file (a station's, a pending re-key's, an old copy's) and a password; nothing
+    is written, nothing held."""
+    data = load(keyfile)
+    entry = data["officers"].get(_user(username))
+    key = _unwrap(entry, password, _officer_aad(_user(username))) if isinstance(entry, dict) else None
+    return key if key is not None and key_id(key) == data.get("key_id") else None
 
 
 # ------------------------------------------------------------------------------------------- the key file
@@ -353,10 +449,14 @@ def add_officer_key_from_hash(db_path: str | Path, username: str, password_hash:
         data["officers"][_user(username)] = entry
 
 
-def remove_officer_key(db_path: str | Path, username: str) -> None:
-    """An officer account disabled or removed: their password no longer opens the data."""
+def remove_officer_key(db_path: str | Path, username: str, *, rekey: bool = False) -> None:
+    """An officer account disabled or removed: their password no longer opens this key file. ``rekey``: an
+    older copy of the key file still holds their entry, so the data key itself must change — the re-key is made
+    due (``rekey_due``) and runs at a station head's next unlock (``unlock.unlock``)."""
     with updating(keys_path(db_path)) as data:
         data["officers"].pop(_user(username), None)
+        if rekey:
+            data["rekey_due"] = True
 
 
 def has_officer_key(db_path: str | Path, username: str) -> bool:
@@ -435,14 +535,15 @@ def unlock_with_password(db_path: str | Path, username: str, password: str, *,
                 f"{account_rules.MAX_FAILURES} wrong passwords: the account is locked for "
                 f"{account_rules.LOCK_MINUTES} minutes.")
         raise WrongPassword(*_WRONG)
-    if entry.get("failed") or entry.get("locked_until") or entry.get("legacy"):
+    if entry.get("failed") or entry.get("locked_until") or entry.get("legacy") or "pk" not in entry:
         # A legacy entry (made from the pre-encryption password hash, which old plaintext copies hold) is
-        # replaced by one under a fresh salt now that the password is known.
-        fresh_entry = _wrap(key, password, _officer_aad(user)) if entry.get("legacy") else None
+        # replaced by one under a fresh salt now that the password is known; an entry of format 1 (no key
+        # pair: a re-key could not reach it) by one of format 2.
+        fresh_entry = _wrap(key, password, _officer_aad(user)) if entry.get("legacy") or "pk" not in entry else None
         with contextlib.suppress(OSError), updating(path) as fresh:
             current = fresh["officers"].get(user)
             # Only the entry this password opened: one replaced meanwhile (a password change elsewhere) stays.
-            if current is not None and current.get("wrapped") == entry.get("wrapped"):
+            if current is not None and _entry_id(current) == _entry_id(entry):
                 fresh["officers"][user] = fresh_entry or {k: v for k, v in current.items()
                                                           if k not in ("failed", "locked_until")}
     hold_key(db_path, key)

@@ -60,8 +60,10 @@ def due_cases(conn: sqlite3.Connection, years: int, today: date | None = None) -
     return sorted(out, key=lambda d: (d.closed_on, d.kind, d.register_no or ""))
 
 
-def apply(store: Store, *, officer: str, years: int | None = None, today: date | None = None) -> RetentionResult:
-    """Redact every due case as ``officer`` (the station head: refused otherwise). Each case is its own
+def apply(store: Store, *, officer: str | None = None, years: int | None = None,
+          today: date | None = None) -> RetentionResult:
+    """Redact every due case as the logged-in officer (``officer``, if given, must be them; the station head:
+    refused otherwise). Each case is its own
     savepoint: a case the current rules find invalid is reported and left as it was, the others go on."""
     store.authorize(permissions.RETENTION_PURGE, officer)
     years = configured_years(store) if years is None else years

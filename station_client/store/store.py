@@ -2,8 +2,19 @@
 
 Every create, update and delete goes through ``Store``: in one SQLite transaction it writes the record, an
 audit entry (who, when, field-level before/after, hash-chained) and an outbox change for the sync engine.
-Nothing else in the code base writes those tables. A ``Store`` (one connection) belongs to one thread: the app
-gives it a single writer thread; readers open their own read-only connections with ``open_reader``.
+Nothing else in the code base writes those tables (``tests/store/test_write_path.py`` checks the source): the
+other writers go through this class's public entry points — ``append_audit`` / ``last_audit_hash`` for the province's
+state (``sync_ops``, reference data in ``dossiers``), ``audit_event`` for account and settings events. A ``Store``
+(one connection) belongs to one thread: the app gives it a single writer thread; readers open their own
+read-only connections with ``open_reader``.
+
+Who acts (docs/security.md, "Who is acting"): never a name the caller chooses. A login (``accounts.log_in``,
+``unlock.recover``, the first account's creation) *binds* the officer to the station file in this process
+(``Store.session``); every write of every ``Store`` on that file is then theirs. An ``officer=`` argument is
+kept for the call sites that say who they are: it must be the bound officer, else ``PermissionDenied``.
+``system:`` actors exist only inside ``acting_as_system`` blocks of the program's own paths; a caller that passes
+one is refused. A station without any account yet acts as the name given (a label: nobody to check it
+against) or ``system:setup``.
 """
 
 from __future__ import annotations
@@ -29,6 +40,36 @@ from .errors import PermissionDenied, RecordNotFound, StaleVersion, StoreError
 from .migrate import migrate
 
 GENESIS_HASH = "0" * 64
+SETUP_ACTOR = permissions.SYSTEM_SETUP  # who acts on a station without any account yet, when nobody is named
+# Audit entries that are not record writes (no outbox change): ``kind`` is one of these, ``action`` "create" (a
+# new account) or "update", and ``changes["event"]`` says what happened (docs/security.md, "Account events").
+EVENT_KINDS = frozenset({"account", "setting", "station"})
+# Who the province's state is attributed to: ``sync`` (``sync:<origin>``) for pulled records
+# (``sync_ops.REMOTE_OFFICER``), ``catalogue`` for shipped reference data (``dossiers.REFERENCE_OFFICER``).
+REMOTE_ACTORS = ("sync", "catalogue")
+
+# The officer each station file is bound to in this process by a login: {resolved path: username}.
+_sessions: dict[Path, str] = {}
+
+
+def _session_key(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except OSError:
+        return path
+
+
+def bound_officer(path: str | Path) -> str | None:
+    """The officer a login bound to this station file in this process, if any."""
+    return _sessions.get(_session_key(Path(path)))
+
+
+def forget_session(path: str | Path | None = None) -> None:
+    """Nobody is logged in to this file (every file: None) any more — a logout, the end of a command."""
+    if path is None:
+        _sessions.clear()
+    else:
+        _sessions.pop(_session_key(Path(path)), None)
 
 
 @dataclass
@@ -58,6 +99,7 @@ class Store:
         self._depth = 0
         self._changes = ChangeSet()
         self._listeners: list[Listener] = []
+        self._acting_stack: list[str] = []  # ``acting_as_system`` / ``_acting_as`` blocks, innermost last
 
     # ----------------------------------------------------------------- opening
     @classmethod
@@ -146,15 +188,28 @@ class Store:
         return row[0] if row else default
 
     def set_setting(self, key: str, value: str | None, *, officer: str | None = None) -> None:
-        """Set a station setting. A head-only one (``permissions.HEAD_ONLY_SETTINGS``: who the station is, where
-        its data goes) that actually changes needs ``officer`` to be the station head or a ``system:`` actor —
-        checked here, below every UI, inside the write's transaction. Without ``officer`` such a change is refused
-        once the station has accounts: a caller that forgets to say who acts must not slip through."""
+        """Set a station setting, audited (kind ``setting``) when it changes. A head-only one
+        (``permissions.HEAD_ONLY_SETTINGS``: who the station is, where its data goes) that actually changes needs
+        the acting officer (``officer`` must be the logged-in one) to be the station head — checked here, below
+        every UI, inside the write's transaction. Other settings (language, printer, the program's own markers)
+        written with nobody logged in are the program's (``system:store``)."""
         with self.transaction():
-            if key in permissions.HEAD_ONLY_SETTINGS and self.get_setting(key) != value:
-                self.authorize(permissions.head_only_action("setting", fields={key: value}), officer or "")
+            old = self.get_setting(key)
+            if old == value:
+                return
+            if key in permissions.HEAD_ONLY_SETTINGS:
+                actor = self._acting(officer)
+                self._check_role(permissions.head_only_action("setting", fields={key: value}), actor)
+            elif officer is None and not self._acting_stack:
+                try:  # the logged-in officer's preference, else (nobody, or not yet allowed to work) the program's
+                    actor = self._acting(None)
+                except PermissionDenied:
+                    actor = permissions.SYSTEM_STORE
+            else:
+                actor = self._acting(officer)
             self.conn.execute("INSERT INTO settings(key, value) VALUES (?, ?) "
                               "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+            self._event("setting", key, "update", {"event": [None, "setting.changed"], key: [old, value]}, actor)
 
     # ------------------------------------------------------------------- reads
     def get(self, kind_name: str, record_id: str, *, include_deleted: bool = False) -> dict[str, Any] | None:
@@ -206,14 +261,15 @@ class Store:
         return search.search_persons(self.conn, query, limit)
 
     # -------------------------------------------------------------- write path
-    def create(self, kind_name: str, values: dict[str, Any], *, officer: str,
+    def create(self, kind_name: str, values: dict[str, Any], *, officer: str | None = None,
                record_id: str | None = None) -> dict[str, Any]:
+        actor = self._acting(officer)
         with self.transaction():
-            record = self._create(get_kind(kind_name), values, officer, record_id, self._last_hash())
+            record = self._create(get_kind(kind_name), values, actor, record_id, self._last_hash())
         record.pop("_audit_hash")
         return record
 
-    def create_many(self, kind_name: str, rows: Iterable[dict[str, Any]], *, officer: str,
+    def create_many(self, kind_name: str, rows: Iterable[dict[str, Any]], *, officer: str | None = None,
                     on_error: Callable[[int, ValidationError], None] | None = None) -> int:
         """Create many records in one transaction through the same path as ``create``.
 
@@ -221,6 +277,7 @@ class Store:
         without it the first bad row raises and nothing is written.
         """
         kind = get_kind(kind_name)
+        actor = self._acting(officer)
         created = 0
         with self.transaction():
             prev = self._last_hash()
@@ -228,7 +285,7 @@ class Store:
                 try:
                     # No savepoint per row: _create validates everything before its first write, so a
                     # rejected row has written nothing.
-                    record = self._create(kind, values, officer, None, prev)
+                    record = self._create(kind, values, actor, None, prev)
                 except ValidationError as exc:
                     if on_error is None:
                         raise
@@ -238,10 +295,11 @@ class Store:
                 created += 1
         return created
 
-    def update(self, kind_name: str, record_id: str, changes: dict[str, Any], *, officer: str,
+    def update(self, kind_name: str, record_id: str, changes: dict[str, Any], *, officer: str | None = None,
                expected_version: int | None = None) -> dict[str, Any]:
         kind = get_kind(kind_name)
         self._check_local_write(kind)
+        officer = self._acting(officer)
         with self.transaction():
             row = self.conn.execute(f"SELECT * FROM {kind.table} WHERE id = ?", (record_id,)).fetchone()
             if row is None or row["deleted"]:
@@ -250,7 +308,7 @@ class Store:
             # Head-only fields count only when their value really changes (a form saving every field as it was
             # is no override).
             changing = {f for f, v in changes.items() if f in kind.by_name and row[f] != to_db(kind, {f: v})[f]}
-            self.authorize(permissions.head_only_action("update", kind.name, dict.fromkeys(changing)), officer)
+            self._check_role(permissions.head_only_action("update", kind.name, dict.fromkeys(changing)), officer)
             if expected_version is not None and row["version"] != expected_version:
                 raise StaleVersion(
                     "Hồ sơ vừa được thay đổi ở nơi khác. Hãy mở lại để xem bản mới nhất trước khi sửa.",
@@ -290,10 +348,11 @@ class Store:
             return current | new_fields | {"version": row["version"] + 1, "updated_at": now,
                                            "updated_by": officer, "sync_state": "pending", "sync_note": None}
 
-    def delete(self, kind_name: str, record_id: str, *, officer: str) -> None:
+    def delete(self, kind_name: str, record_id: str, *, officer: str | None = None) -> None:
         kind = get_kind(kind_name)
         self._check_local_write(kind)
-        self.authorize(permissions.head_only_action("delete", kind.name), officer)
+        officer = self._acting(officer)
+        self._check_role(permissions.head_only_action("delete", kind.name), officer)
         with self.transaction():
             row = self.conn.execute(f"SELECT * FROM {kind.table} WHERE id = ?", (record_id,)).fetchone()
             if row is None or row["deleted"]:
@@ -313,19 +372,143 @@ class Store:
             self.note_change(kind.name, record_id, sync_state=True)
 
     # ------------------------------------------------------------------- roles
-    def authorize(self, action: permissions.Action | None, officer: str) -> None:
-        """Refuse ``action`` (a head-only action, or None for anything any officer may do) unless ``officer``
-        is an active station head, a system actor, or the station has no account yet (domain/permissions.py).
-        One indexed read, and only for head-only actions, so ordinary writes pay nothing."""
-        if action is None or permissions.is_system_actor(officer):
+    @property
+    def session(self) -> str | None:
+        """The officer a login bound to this station file in this process (None: nobody logged in)."""
+        return bound_officer(self.path)
+
+    @property
+    def actor(self) -> str:
+        """Who a write made now is attributed to (``PermissionDenied`` when nobody may write: a station with
+        accounts and nobody logged in)."""
+        return self._acting(None)
+
+    def log_out(self) -> None:
+        """Unbind the logged-in officer from this station file (in this process)."""
+        forget_session(self.path)
+
+    def _bind_session(self, username: str) -> None:
+        """For the login paths only (``accounts.log_in`` after a password check, ``unlock.recover`` after the
+        recovery key, the first account's creation): from now on this process writes as ``username``."""
+        _sessions[_session_key(self.path)] = username
+
+    @contextmanager
+    def acting_as_system(self, name: str) -> Iterator[str]:
+        """The program's own paths (``sync``, ``import`` of province data, ``login`` bookkeeping, ``setup``) act
+        as ``system:<name>`` inside this block, on this ``Store`` only. Not reachable by passing a string: a
+        write that names a ``system:`` actor is refused."""
+        with self._acting_as(permissions.SYSTEM_PREFIX + name) as actor:
+            yield actor
+
+    @contextmanager
+    def _acting_as(self, name: str) -> Iterator[str]:
+        """For ``store/accounts.py`` after a password check (an officer's own password change, first login):
+        the writes of this block are that officer's."""
+        self._acting_stack.append(name)
+        try:
+            yield name
+        finally:
+            self._acting_stack.pop()
+
+    def _acting(self, officer: str | None) -> str:
+        """The actor of a write: the ``acting_as_system`` block, else the logged-in officer, else (a station
+        without accounts) the name given. ``officer`` is a claim checked against that, never trusted."""
+        if self._acting_stack:
+            actor = self._acting_stack[-1]
+            if officer is not None and officer != actor and officer != self.session:
+                raise PermissionDenied("Không được ghi nhân danh người khác.", "A write cannot name someone else.")
+            return actor
+        if officer is not None and permissions.is_system_actor(officer):
+            raise PermissionDenied("Tài khoản hệ thống chỉ dành cho chính phần mềm.",
+                                   "System actors are reserved to the program's own paths.")
+        bound = self.session
+        if bound is not None:
+            if officer is not None and officer != bound:
+                raise PermissionDenied(
+                    "Chỉ được ghi nhân danh cán bộ đang đăng nhập.",
+                    "A write can only be made as the officer who is logged in.")
+            row = self.conn.execute("SELECT active, must_change FROM accounts WHERE username = ?",
+                                    (bound,)).fetchone()
+            if row is None or not row["active"]:
+                raise PermissionDenied("Tài khoản đang đăng nhập đã bị khoá.",
+                                       "The logged-in account has been disabled.")
+            if row["must_change"]:
+                raise PermissionDenied("Cần đổi mật khẩu trước khi làm việc.",
+                                       "The password must be changed before working.")
+            return bound
+        if self.conn.execute("SELECT 1 FROM accounts LIMIT 1").fetchone() is None:
+            return officer or SETUP_ACTOR
+        raise PermissionDenied(
+            "Cần đăng nhập để ghi dữ liệu (dòng lệnh: --user TÊN --password-stdin).",
+            "Writing needs an officer to log in (command line: --user NAME --password-stdin).")
+
+    def authorize(self, action: permissions.Action | None, officer: str | None = None) -> str:
+        """Refuse ``action`` (a head-only action, or None for anything any officer may do) unless the acting
+        officer (``_acting``: the logged-in one; ``officer`` only a claim checked against it) is an active station
+        head, a system actor, or the station has no account yet (domain/permissions.py). Returns the actor."""
+        actor = self._acting(officer)
+        self._check_role(action, actor)
+        return actor
+
+    def _check_role(self, action: permissions.Action | None, actor: str) -> None:
+        """One indexed read, and only for head-only actions, so ordinary writes pay nothing."""
+        if action is None or permissions.is_system_actor(actor):
             return
-        row = self.conn.execute("SELECT role, active FROM accounts WHERE username = ?", (officer,)).fetchone()
+        row = self.conn.execute("SELECT role, active FROM accounts WHERE username = ?", (actor,)).fetchone()
         if row is None and self.conn.execute("SELECT 1 FROM accounts LIMIT 1").fetchone() is None:
             return
         if row is not None and row["active"] and row["role"] == "station_head":
             return
         vi, en = permissions.refusal(action)
         raise PermissionDenied(vi, en)
+
+    # ---------------------------------------------------- audit entry points (the write path's own modules)
+    def last_audit_hash(self) -> str:
+        """The audit chain's last hash (for a write-path module carrying it through a transaction)."""
+        return self._last_hash()
+
+    def append_audit(self, kind: RecordKind, record_id: str, action: str, changes: dict[str, Any],
+                     officer: str | None, at: str, change_id: str | None, rec_hash: str,
+                     prev_hash: str | None = None) -> str:
+        """Append an audit entry for a record write made by a write-path module (``sync_ops``, ``dossiers``).
+        ``remote``: the province's state (or shipped reference data), attributed to ``officer`` as given — a name
+        that is not an account (``sync``, ``sync:<origin>``, ``catalogue``). Any other action is the acting
+        officer's (``officer`` is a claim checked like every write's). Returns the entry's hash."""
+        if action == "remote":
+            if officer not in REMOTE_ACTORS and not (officer or "").startswith(REMOTE_ACTORS[0] + ":"):
+                raise PermissionDenied("Dữ liệu của tỉnh không được ghi nhân danh cán bộ.",
+                                       "The province's data cannot be attributed to an officer.")
+            actor = str(officer)
+        else:
+            actor = self._acting(officer)
+        return self._audit(kind, record_id, action, changes, actor, at, change_id, rec_hash,
+                           self._last_hash() if prev_hash is None else prev_hash)
+
+    def audit_event(self, kind: str, subject: str, event: str, changes: dict[str, Any] | None = None, *,
+                    create: bool = False) -> str:
+        """Audit something that is not a record write: an account event (``kind`` "account", ``subject`` the
+        username: created, password reset, disabled, failed login, lockout, recovery…) or a station event
+        (``station``: a new recovery key, a restore, a re-key). Attributed to the acting officer (or the
+        ``acting_as_system`` block). No outbox change; pushed to the province with the chain. ``changes`` never
+        holds a password or a hash of one."""
+        if kind not in EVENT_KINDS:
+            raise ValueError(kind)
+        actor = self._acting(None)
+        with self.transaction():
+            return self._event(kind, subject, "create" if create else "update",
+                               {"event": [None, event]} | (changes or {}), actor)
+
+    def _event(self, kind: str, subject: str, action: str, changes: dict[str, Any], actor: str) -> str:
+        at = now_iso()
+        changes_json = canonical_json(changes)
+        state_hash = sha256_hex(f"{kind}\x1f{subject}\x1f{changes_json}")
+        prev = self._last_hash()
+        entry_hash = audit_entry_hash(prev, at, actor, kind, subject, action, changes_json, None, state_hash)
+        self.conn.execute(
+            "INSERT INTO audit(at, officer, kind, record_id, action, changes, change_id, record_hash, prev_hash, "
+            "hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (at, actor, kind, subject, action, changes_json, None, state_hash, prev, entry_hash))
+        return entry_hash
 
     def base_version(self, kind: RecordKind, record_id: str, row: sqlite3.Row) -> int:
         """The province version a local change of this record is based on: its ``server_version``, or while a
@@ -347,7 +530,7 @@ class Store:
                 prev_hash: str) -> dict[str, Any]:
         self._check_local_write(kind)
         # A dict lookup for most kinds; an account read only for the few head-only ones (a period report).
-        self.authorize(permissions.head_only_action("create", kind.name), officer)
+        self._check_role(permissions.head_only_action("create", kind.name), officer)
         clean, problems = kind.coerce(values)
         record = kind.empty_record() | clean
         problems += kind.validate(record)

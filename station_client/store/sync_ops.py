@@ -546,8 +546,8 @@ def _apply_state(store: Store, kind: RecordKind, record_id: str, server_fields: 
         created: dict[str, Any] = {f: [None, v] for f, v in record.items() if v is not None}
         if deleted:
             created["deleted"] = [False, True]
-        chain.prev = store._audit(kind, record_id, "remote", created, officer, now, None,
-                                  record_hash(kind, record_id, record, deleted), chain.prev)
+        chain.prev = store.append_audit(kind, record_id, "remote", created, officer, now, None,
+                                        record_hash(kind, record_id, record, deleted), chain.prev)
         store.note_change(kind.name, record_id, sync_state=True)
         return True
 
@@ -587,8 +587,8 @@ def _apply_state(store: Store, kind: RecordKind, record_id: str, server_fields: 
     conn.execute(f"UPDATE {kind.table} SET {assignments}deleted = ?, version = version + 1, updated_at = ?, "
                  "updated_by = ?, server_version = ? WHERE id = ?",
                  (*values.values(), int(now_deleted), now, officer, new_server_version, record_id))
-    chain.prev = store._audit(kind, record_id, "remote", diff, officer, now, None,
-                              record_hash(kind, record_id, new_fields, now_deleted), chain.prev)
+    chain.prev = store.append_audit(kind, record_id, "remote", diff, officer, now, None,
+                                    record_hash(kind, record_id, new_fields, now_deleted), chain.prev)
     store.note_change(kind.name, record_id, sync_state=True)
     return True
 
@@ -725,7 +725,7 @@ def _apply_response(store: Store, changes: Sequence[OutboxChange], response: Res
                     careful: bool) -> ApplyReport:
     report = ApplyReport()
     with store.transaction() as conn:
-        chain = _Chain(store._last_hash())
+        chain = _Chain(store.last_audit_hash())
         _record_results(store, changes, response.results, response.epoch, chain, report, careful)
         _apply_feed(store, response.feed, chain, report, careful)
         if response.move_cursor and response.cursor is not None:
@@ -941,8 +941,8 @@ def resolve_conflict(store: Store, conflict_id: str, chosen_values: dict[str, An
                       canonical_json(payload),
                       conflict_id, now, officer))
         conn.execute("UPDATE conflicts SET status = 'resolving', resolved_by = ? WHERE id = ?", (officer, conflict_id))
-        store._audit(kind, c["record_id"], "resolve", diff | {"conflict": [None, conflict_id]}, officer, now, change_id,
-                     record_hash(kind, c["record_id"], new_fields, now_deleted), store._last_hash())
+        store.append_audit(kind, c["record_id"], "resolve", diff | {"conflict": [None, conflict_id]}, officer, now,
+                           change_id, record_hash(kind, c["record_id"], new_fields, now_deleted))
         refresh_record_state(store, kind, c["record_id"])
     return change_id
 

@@ -17,8 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from ..clock import now_iso
-from ..domain.accounts import Account, hash_password, validate_password, validate_username
+from ..domain.accounts import Account, validate_password, validate_username
 from ..domain.problems import Problem, ValidationError
 from . import accounts as account_store
 from . import encrypt, keys
@@ -76,20 +75,79 @@ def data_missing(db_path: str | Path) -> bool:
     return keys.keys_path(db_path).exists() and (not db_path.exists() or db_path.stat().st_size == 0)
 
 
-def unlock(db_path: str | Path, username: str, password: str) -> bytes:
+def unlock(db_path: str | Path, username: str, password: str, *,
+           on_progress: encrypt.Progress | None = None) -> bytes:
     """Unwrap the key with an officer's password (the key file's own lockout applies) and hold it; finish an
-    interrupted encryption. The account itself is then checked by ``accounts.verify`` on an open store."""
+    interrupted encryption or re-key. A disabled account is refused here already (an old copy of the key file
+    may still hold its entry). A re-key made due by a disable runs at a station head's unlock (they see a new
+    recovery key if one had to be made: ``take_recovery_key``). The account itself is then checked by
+    ``accounts.log_in`` on an open store."""
+    encrypt.settle_rekey(db_path, username, password)
     key = keys.unlock_with_password(db_path, username, password)
     encrypt.finish_pending(db_path, key)
+    role = _active_role(db_path, key, username)
+    if role is None:
+        forget_key(db_path)
+        raise keys.WrongPassword("Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong username or password.")
+    if role == "station_head" and rekey_due(db_path):
+        key = rekey_now(db_path, on_progress=on_progress) or key
     return key
 
 
+def rekey_due(db_path: str | Path) -> bool:
+    """A disable made a re-key due (it runs at a station head's next unlock)."""
+    try:
+        return bool(keys.load(keys.keys_path(db_path)).get("rekey_due"))
+    except (KeyFileError, OSError):
+        return False
+
+
+def _active_role(db_path: str | Path, key: bytes, username: str) -> str | None:
+    """The role of an active account ``username`` in the database (None: disabled or unknown); a plain file
+    waiting for ``finish_pending`` has no say yet."""
+    from .connection import open_connection
+
+    if encrypt.is_plain_sqlite(db_path):
+        return "officer"
+    conn = open_connection(db_path, readonly=True, key=key)  # WrongKey: a key file that is not this data's
+    try:
+        row = conn.execute("SELECT role, active FROM accounts WHERE username = ?",
+                           ((username or "").strip().lower(),)).fetchone()
+    finally:
+        conn.close()
+    return str(row[0]) if row is not None and row[1] else None
+
+
+def rekey_now(db_path: str | Path, *, new_recovery: bool = False,
+              on_progress: encrypt.Progress | None = None) -> bytes | None:
+    """Re-key the station's database now (``encrypt.rekey``): needs the key held and no connection open. Audits
+    it (kind ``station``); a new recovery key waits in ``take_recovery_key``. Returns the new key (None when
+    another program has the file open: the re-key stays due)."""
+    key = held_key(db_path)
+    if key is None:
+        raise StoreError("Chưa mở khoá dữ liệu (cần đăng nhập).", "The data is not unlocked (log in first).")
+    try:
+        dropped, recovery = encrypt.rekey(db_path, key, on_progress=on_progress, new_recovery=new_recovery)
+    except StoreError:
+        if new_recovery:
+            raise
+        return None
+    if recovery is not None:
+        _pending_recovery[Path(db_path).resolve()] = recovery
+    with Store.open(db_path) as store, store._acting_as(store.session or "system:rekey"):  # `key rotate`: the head
+        store.audit_event("station", "data-key", "data_key.rotated",
+                          {"key_id": [keys.key_id(key), keys.key_id(held_key(db_path) or key)],
+                           "entries_dropped": [None, dropped], "new_recovery_key": [None, recovery is not None]})
+    return held_key(db_path)
+
+
 def login(db_path: str | Path, username: str, password: str) -> Account:
-    """Headless login: unlock if needed, then the account check (active, lockout, role) in the database."""
+    """Headless login: unlock if needed, then the account check (active, lockout, role) in the database, and
+    the officer is bound to the station file for this process (``accounts.log_in``)."""
     if state(db_path) == "locked":
         unlock(db_path, username, password)
     with Store.open(db_path) as store:
-        account = account_store.verify(store, username, password)
+        account = account_store.log_in(store, username, password)
         after_login(store, username, password)
     return account
 
@@ -104,6 +162,9 @@ def after_login(store: Store, username: str, password: str) -> None:
     if not keys.has_officer_key(store.path, username):
         keys.add_officer_key(store.path, key, username, password)
     account_store.take_issued(store)  # accounts the province issued since: their entries (``password_issued``)
+    from ..sync.credentials import TokenStore  # a plain token file from an earlier version: sealed now
+
+    TokenStore(Path(store.path).parent).seal_plain()
 
 
 STATION_NAME_SETTING = "station.name"  # the option ui/options.py declares
@@ -124,12 +185,12 @@ def station_name(db_path: str | Path) -> str:
 
 
 def setup(db_path: str | Path, username: str, password: str, confirm: str | None = None, *,
-          full_name: str = "-") -> None:
+          full_name: str = "-", station_name: str = "") -> None:
     """First run of an encrypted station: the data key, held, and the key file with the head's entry, written
     before the database exists (``state`` drops a key file left without a database). The caller then creates
     the account in the store, and shows the recovery key returned by ``setup_recovery_key``."""
     problems = validate_username((username or "").strip().lower()) + validate_password(
-        password, confirm, username=(username or "").strip().lower())
+        password, confirm, username=(username or "").strip().lower(), context=(station_name,) if station_name else ())
     if not " ".join((full_name or "").split()):
         problems.append(Problem("full_name", "required", "Họ và tên là bắt buộc.", "Full name is required."))
     if problems:  # everything the account creation checks, before the key file exists
@@ -170,9 +231,11 @@ def encrypt_at_login(store: Store, account: Account, password: str, *,
 def recover(db_path: str | Path, recovery_key: str, username: str, new_password: str,
             confirm: str | None = None) -> Account:
     """The station head forgot their password (or the key file lost its entry): the recovery key opens the data,
-    the head's account gets ``new_password`` (lockout lifted) and a key-file entry under it."""
+    the head's account gets ``new_password`` (lockout lifted) and a key-file entry under it, and the used
+    recovery key is replaced by a new one, waiting in ``take_recovery_key`` to be shown once."""
     username = (username or "").strip().lower()
-    problems = validate_password(new_password, confirm, username=username)
+    problems = validate_password(new_password, confirm, username=username,
+                                 context=(keys.station_name(db_path),) if keys.keys_path(db_path).exists() else ())
     if problems:
         raise ValidationError(problems)
     if state(db_path) == "locked":
@@ -189,12 +252,13 @@ def recover(db_path: str | Path, recovery_key: str, username: str, new_password:
             forget_key(db_path)
             raise StoreError("Khoá khôi phục chỉ đặt lại mật khẩu của một Trưởng Công an đang hoạt động.",
                              "The recovery key only resets the password of an active station head.")
-        with store.transaction():
-            store.conn.execute("UPDATE accounts SET password_hash = ?, password_changed_at = ?, failed_count = 0, "
-                               "locked_until = NULL WHERE username = ?",
-                               (hash_password(new_password), now_iso(), username))
-            keys.rewrap_for_password(db_path, username, new_password)
-        return Account(row["username"], row["full_name"], row["role"])
+        account_store.recovered(store, username, new_password)
+        store._bind_session(username)
+        account = Account(row["username"], row["full_name"], row["role"])
+    # A recovery key that has been typed may have been seen: it is replaced now, shown once
+    # (``take_recovery_key``).
+    _pending_recovery[Path(db_path).resolve()] = new_recovery_key(db_path)
+    return account
 
 
 def new_recovery_key(db_path: str | Path) -> str:
@@ -206,4 +270,6 @@ def new_recovery_key(db_path: str | Path) -> str:
     entry = keys.new_keyfile(key, recovery)["recovery"]  # the scrypt, before taking the key file's lock
     with keys.updating(keys.keys_path(db_path)) as data:
         data["recovery"] = entry
+    with Store.open(db_path) as store:
+        store.audit_event("station", "recovery-key", "recovery_key.replaced")
     return recovery

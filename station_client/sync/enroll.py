@@ -127,11 +127,24 @@ def enrollment_nonce(store: Store, server_url: str, code: str) -> str:
     return nonce
 
 
+SERVER_URL_SETTING = "sync.server_url"  # the head's setting (ui/options.py; head-only, domain/permissions.py)
+
+
+def connect_identity(store: Store) -> StationIdentity | None:
+    """The identity sync connects with: the enrolled one, at the address the station head set in the settings
+    (``sync.server_url``: the province moved its server) when there is one, else the enrollment's."""
+    identity = load_identity(store)
+    configured = (store.get_setting(SERVER_URL_SETTING) or "").strip()
+    if identity is None or not configured or configured == identity.server_url:
+        return identity
+    return StationIdentity(**{**identity.__dict__, "server_url": configured})
+
+
 def build_engine(store: Store, *, config: EngineConfig | None = None, timeouts: Timeouts | None = None,
                  cancel: threading.Event | None = None,
                  on_progress: Callable[[], None] | None = None) -> SyncEngine:
-    """An engine for this store's enrolled station. Raises ``NotEnrolled``."""
-    identity = load_identity(store)
+    """An engine for this store's enrolled station, at the configured address. Raises ``NotEnrolled``."""
+    identity = connect_identity(store)
     token = TokenStore(data_dir_of(store)).load() if identity else None
     if identity is None or not token:
         raise NotEnrolled()
@@ -167,7 +180,7 @@ def rotate_token(store: Store, *, timeouts: Timeouts | None = None) -> StationId
 
 
 def station_token(store: Store) -> tuple[StationIdentity, str]:
-    identity = load_identity(store)
+    identity = connect_identity(store)
     token = TokenStore(data_dir_of(store)).load() if identity else None
     if identity is None or not token:
         raise NotEnrolled()

@@ -165,7 +165,8 @@ class FirstRunPage(_Card):
             # The key and key file before the store exists, so the store is created encrypted (io lane: scrypt).
             self.context.tasks.run(
                 lambda: unlocking.setup(db, values.get("username") or "", values.get("password") or "",
-                                        values.get("confirm") or "", full_name=values.get("full_name") or ""),
+                                        values.get("confirm") or "", full_name=values.get("full_name") or "",
+                                        station_name=values.get("station_name") or ""),
                 lambda _none: self.context.write(op, self._created, self._failed), self._failed, on="io")
         else:
             self.context.write(op, self._created, self._failed)
@@ -285,6 +286,9 @@ class LoginPage(_Card):
             self._failed(exc)
             return
         if locked:  # the data key first (scrypt, io lane), then the account check on the writer
+            if unlocking.rekey_due(db):  # a head's login re-encrypts the data now (docs/encryption.md, "Re-key")
+                self.sub.setText(self.tr("Đang mở khoá; nếu là Trưởng Công an, dữ liệu được mã hoá lại bằng khoá "
+                                         "mới (có thể mất một lúc)…"))
             self.context.tasks.run(lambda: unlocking.unlock(db, username, password),
                                    lambda _key: self._check(username, password), self._failed, on="io")
         else:
@@ -299,7 +303,7 @@ class LoginPage(_Card):
         db = tasks.db_path
 
         def op(store: Store) -> tuple[Account, dict[str, Any] | None, str | None]:
-            account = account_store.verify(store, username, password)
+            account = account_store.log_in(store, username, password)
             options = load_options(store) if need_options else None
             if encrypt and account.is_head and unlocking.state(db) == "plain":
                 try:
@@ -309,7 +313,7 @@ class LoginPage(_Card):
                     log.warning("the station file could not be encrypted at this login", exc_info=True)
                 return account, options, None
             unlocking.after_login(store, username, password)
-            return account, options, None
+            return account, options, unlocking.take_recovery_key(db)  # a re-key at this login made a new one
 
         self.context.write(op, self._ok, self._failed)
 

@@ -214,6 +214,9 @@ class OfficersBox(QGroupBox):
             return account_store.account_infos(store)
 
         text = self.tr("Đã mở khoá tài khoản %1.") if active else self.tr("Đã khoá tài khoản %1.")
+        if not active and self.context.encrypt:  # docs/encryption.md, "Re-key"
+            text += " " + self.tr("Dữ liệu sẽ được mã hoá lại bằng khoá mới khi Trưởng Công an đăng nhập lần tới "
+                                  "(khởi động lại phần mềm): bản sao cũ của cán bộ này không mở được dữ liệu mới.")
         self.context.write(op, lambda infos: self._done(infos, text.replace("%1", info.full_name)), self._failed)
 
     def _done(self, infos: list[AccountInfo], text: str) -> None:

@@ -59,17 +59,18 @@ def load_options(store: Store) -> dict[str, Any]:
 
 
 def save_options(store: Store, values: dict[str, Any], *, officer: str | None = None) -> dict[str, Any]:
-    """Store ``values``. ``officer``: who is saving (the app always says); a head-only setting that actually
-    changes is refused to anyone but the station head (domain/permissions.py). None: the program's own setup
-    (first run, demo), which acts as ``system:setup``."""
+    """Store ``values`` as the logged-in officer (``officer``, if given, must be them: ``Store.authorize``); a
+    head-only setting that actually changes is refused to anyone but the station head (domain/permissions.py).
+    On a station without accounts nobody is checked (``system:setup``)."""
     for key in values:
         if key not in BY_KEY:
             raise KeyError(key)
     raw = {k: None if v is None else str(v) for k, v in values.items()}
     changing = {k for k, v in raw.items() if store.get_setting(k) != v}
-    store.authorize(permissions.head_only_action("setting", fields=dict.fromkeys(changing)),
-                    officer or permissions.SYSTEM_SETUP)
+    action = permissions.head_only_action("setting", fields=dict.fromkeys(changing))
+    if action is not None:
+        store.authorize(action, officer)
     with store.transaction():
         for key, value in raw.items():
-            store.set_setting(key, value, officer=officer or permissions.SYSTEM_SETUP)  # checked again there
+            store.set_setting(key, value, officer=officer)  # checked again there
     return load_options(store)

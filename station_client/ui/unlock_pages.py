@@ -195,7 +195,23 @@ def install(window: MainWindow) -> None:
         recover.prepare()
         window.stack.setCurrentWidget(recover)
 
+    back_to_login: list[str] = []  # a recovery's new key was shown: the head then logs in with the new password
+
+    def acknowledged(account: Account) -> None:
+        if back_to_login:
+            login_after_recovery(back_to_login.pop())
+        else:
+            window._logged_in(account)
+
     def recovered(username: str) -> None:
+        fresh = unlocking.take_recovery_key(context.tasks.db_path)  # the used key was replaced: shown once
+        if fresh:
+            back_to_login.append(username)
+            key_made(fresh, Account(username, username, "station_head"))
+            return
+        login_after_recovery(username)
+
+    def login_after_recovery(username: str) -> None:
         window.show_login()
         window.login.username.setText(username)
         window.login.password.setFocus()
@@ -205,6 +221,6 @@ def install(window: MainWindow) -> None:
     window.first_run.recovery_key.connect(key_made)
     window.login.recovery_key.connect(key_made)
     window.login.forgot.connect(forgot)
-    show_key.acknowledged.connect(window._logged_in)
+    show_key.acknowledged.connect(acknowledged)
     recover.recovered.connect(recovered)
     recover.cancelled.connect(lambda: window.show_login())

@@ -45,6 +45,7 @@ def _accounts(store: Store) -> None:
     accounts.create_account(store, "truong", "Trưởng Công an xã", "station_head", "Mat-khau-dai-9", "Mat-khau-dai-9")
     accounts.create_account(store, "canbo", "Cán bộ", "officer", "Mat-khau-dai-8", "Mat-khau-dai-8",
                             created_by="truong")
+    accounts.log_in(store, "canbo", "Mat-khau-dai-8")  # writes are the logged-in officer's (issue 13)
 
 
 def test_reclassifying_urgency_cannot_touch_the_flag(store: Store) -> None:
@@ -64,6 +65,7 @@ def test_only_the_head_overrides_with_a_reason_and_the_audit_says_who_and_why(st
     with pytest.raises(PermissionDenied):
         R.apply_action(store, "crime_report", r["id"], "override_remote", officer="canbo", at=RECEIVED,
                        details=dict(details))
+    accounts.log_in(store, "truong", "Mat-khau-dai-9")
     with pytest.raises(ValidationError):
         R.apply_action(store, "crime_report", r["id"], "override_remote", officer="truong", at=RECEIVED,
                        details={"remote_commune": True, "reason": "  "})
@@ -76,6 +78,7 @@ def test_only_the_head_overrides_with_a_reason_and_the_audit_says_who_and_why(st
     assert officer == "truong"
     assert json.loads(changes)["remote_override_reason"] == [None, details["reason"]]
     # The flag still reads from the classification for the next report.
+    accounts.log_in(store, "canbo", "Mat-khau-dai-8")
     assert R.create(store, "crime_report", URGENT, officer="canbo", at=RECEIVED)["remote_commune"] is False
 
 

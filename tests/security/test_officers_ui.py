@@ -3,6 +3,7 @@ password at the next login; an officer sees neither the officer list nor the sta
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 
 from station_client.paths import db_path
@@ -89,7 +90,7 @@ def test_conflict_editor_offers_delete_and_restore_to_the_head_only(qtbot, app_f
 
     make_head(data_dir)
     with Store.open(db_path(data_dir)) as store:
-        populate(store, 2)
+        populate(store, 2, officer="truong")  # make_head logged the head in
         acc.create_account(store, "canbo1", "Phạm Thị Lan", "officer", "lan12345pass")
         person = next(store.iter_records("person"))
         with store.transaction() as conn:
@@ -110,3 +111,36 @@ def test_conflict_editor_offers_delete_and_restore_to_the_head_only(qtbot, app_f
     qtbot.waitUntil(lambda: view.editor.conflict is not None)
     # The province deleted it: keeping the station's edit would bring it back — the head's call.
     assert not view.editor.resolve_button.isEnabled() and not view.editor.delete_button.isVisibleTo(view)
+
+
+def test_the_app_writes_as_the_logged_in_officer_whoever_it_names(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
+    """Issue 13, defect 1, from the app: every write of a session is the logged-in officer's; a write that names
+    the head is refused; after the lock screen's 'another officer' the writes are the new officer's."""
+    from station_client.store.errors import PermissionDenied
+    from tests.ui.conftest import make_head
+
+    make_head(data_dir)
+    with Store.open(db_path(data_dir)) as store:
+        acc.create_account(store, "canbo1", "Phạm Thị Lan", "officer", "lan12345pass")
+        store.log_out()
+    app = app_factory()
+    w = app.window
+    type_text(qtbot, w.login.username, "canbo1")
+    type_text(qtbot, w.login.password, "lan12345pass")
+    qtbot.keyClick(w.login.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: w.stack.currentWidget() is w.workspace)
+    person = {"full_name": "Trần Văn Hoà", "birth_date": "1985-02-03", "sex": "M", "personal_id": "022085000321"}
+    rid = app.tasks.call_write(lambda store: store.create("person", person, officer=app.context.username))["id"]
+    with pytest.raises(PermissionDenied):
+        app.tasks.call_write(lambda store: store.delete("person", rid, officer=HEAD[0]))
+    w.lock()  # the lock screen; the head takes the chair
+    qtbot.mouseClick(w.login.switch_user, Qt.MouseButton.LeftButton)
+    type_text(qtbot, w.login.username, HEAD[0])
+    type_text(qtbot, w.login.password, HEAD[2])
+    qtbot.keyClick(w.login.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: w.stack.currentWidget() is w.workspace and app.context.username == HEAD[0])
+    app.tasks.call_write(lambda store: store.update("person", rid, {"occupation": "Giáo viên"}))
+    with Store.open(db_path(data_dir)) as store:
+        rows = store.conn.execute("SELECT officer, action FROM audit WHERE record_id = ? ORDER BY seq",
+                                  (rid,)).fetchall()
+        assert [tuple(r) for r in rows] == [("canbo1", "create"), (HEAD[0], "update")]

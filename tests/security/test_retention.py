@@ -75,13 +75,17 @@ def test_retention_redacts_closed_cases_through_the_write_path(store: Store) -> 
     _station(store)
     ids = _cases(store)
     assert retention.due_cases(store.conn, 0) == []  # no period set: nothing
+    acc.log_in(store, "canbo1", "lan12345pass")
     with pytest.raises(PermissionDenied):  # the period is the head's setting
         save_options(store, {rules.SETTING: 5}, officer="canbo1")
+    with pytest.raises(PermissionDenied):
+        retention.apply(store, officer="canbo1")
+    with pytest.raises(PermissionDenied):  # naming the head is not being the head
+        retention.apply(store, officer="truong")
+    acc.log_in(store, "truong", "matkhau2025")
     save_options(store, {rules.SETTING: 5}, officer="truong")
     due = retention.due_cases(store.conn, retention.configured_years(store))
     assert {d.record_id for d in due} == {ids["crime_report"], ids["petition"], ids["mediation_case"]}
-    with pytest.raises(PermissionDenied):
-        retention.apply(store, officer="canbo1")
     pending_before = store.conn.execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0]
     result = retention.apply(store, officer="truong")
     assert len(result.redacted) == 3 and not result.failed

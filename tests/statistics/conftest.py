@@ -24,17 +24,18 @@ def at(y: int, mo: int, d: int, h: int = 9, mi: int = 0) -> datetime:
 
 
 def dossier(store: Store, received: datetime, *steps: tuple[str, datetime], procedure: str = PERMANENT,
-            **intake: Any) -> dict[str, Any]:
-    """Receive a dossier, then run ``steps`` (action, moment) through the workflow."""
+            by: str | None = OFFICER, **intake: Any) -> dict[str, Any]:
+    """Receive a dossier, then run ``steps`` (action, moment) through the workflow. ``by``: the label on a
+    station without accounts; None: the logged-in officer."""
     d = sd.create_dossier(store, sd.Intake(procedure_key=procedure, applicant=APPLICANT, documents=DOCS,
-                                           received_at=received, **intake), officer=OFFICER)
+                                           received_at=received, **intake), officer=by)
     for action, moment in steps:
         details = {"supplement_items": ["Giấy tờ chỗ ở hợp pháp"]} if action == "request_supplement" else None
         if action == "transfer":
             details = {"transferred_to": "Phòng Quản lý hành chính về trật tự xã hội"}
         if action == "refuse":
             details = {"refusal_ground": "Khoản 1 Điều 22 Luật Cư trú"}
-        d = sd.apply_action(store, d["id"], action, officer=OFFICER, at=moment, details=details)
+        d = sd.apply_action(store, d["id"], action, officer=by, at=moment, details=details)
     return d
 
 

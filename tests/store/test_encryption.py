@@ -20,6 +20,7 @@ from station_client.store.audit import verify
 from station_client.store.backup import backup, backup_keys_path, restore
 from station_client.store.connection import forget_key
 from station_client.store.errors import KeyFileError, NotAStationDatabase, StoreError, StoreLocked, WrongKey
+from station_client.store.store import forget_session
 from station_client.synthetic import Generator, populate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,8 +32,10 @@ OFFICER, OFFICER_PW = "canbo1", "lan12345pass"
 def _fast_kdf_and_no_held_keys(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     monkeypatch.setattr(account_rules, "SCRYPT_N", 2**10)
     forget_key()
+    forget_session()
     yield
     forget_key()
+    forget_session()
 
 
 def _digest(path: Path) -> str:
@@ -52,7 +55,7 @@ def _plain_with_accounts(db: Path, residents: int = 30) -> None:
     with Store.open(db) as store:
         account_store.create_account(store, HEAD, "Nguyễn Văn Trưởng", "station_head", HEAD_PW)
         account_store.create_account(store, OFFICER, "Lê Thị Cán", "officer", OFFICER_PW)
-        populate(store, residents, seed=5, officer="dung")
+        populate(store, residents, seed=5, officer=HEAD)  # the first account's creation logged the head in
 
 
 def test_file_unreadable_without_key_and_holds_no_personal_data(tmp_path: Path) -> None:

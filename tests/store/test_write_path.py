@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -119,3 +121,97 @@ def test_audit_records_field_level_before_and_after(store):
     assert json.loads(row["changes"]) == {"phone": [values["phone"], "0987654321"]}
     record = store.get("person", rid)
     assert record["updated_by"] == "hoa" and record["version"] == 2
+
+
+# ------------------------------------------------------------------------------------ the one write path
+STORE_DIR = Path(__file__).resolve().parents[2] / "station_client"
+_WRITE = re.compile(r"\b(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO)\s+[\"'`]?"
+                    r"(\{[^}]+\}|\w+)", re.IGNORECASE)
+RECORD = "<record table>"
+# Who may write which protected table. Records, audit and outbox: the store's write path and the modules that
+# carry it for the province's state (sync_ops: remote apply and conflicts; dossiers: shipped reference data)
+# and the search columns (search.py); accounts: store/accounts.py; settings: the store's set_setting.
+ALLOWED: dict[str, set[str]] = {
+    "store/store.py": {RECORD, "audit", "outbox", "settings"},
+    "store/sync_ops.py": {RECORD, "outbox"},
+    "store/dossiers.py": {RECORD},
+    "store/search.py": {"persons"},
+    "store/accounts.py": {"accounts"},
+}
+
+
+def _protected() -> dict[str, str]:
+    from station_client.domain.registry import KINDS
+
+    tables = {kind.table: RECORD for kind in KINDS.values()}
+    return tables | {"audit": "audit", "outbox": "outbox", "accounts": "accounts", "settings": "settings",
+                     "{kind.table}": RECORD}
+
+
+def test_nothing_outside_the_write_path_writes_records_audit_outbox_accounts_or_settings() -> None:
+    """Issue 13, defect 2: a module that writes the record, audit, outbox, accounts or settings tables outside
+    the write path fails here (the SQL of every module, migrations aside: they make the tables)."""
+    protected = _protected()
+    found: list[str] = []
+    for path in sorted(STORE_DIR.rglob("*.py")):
+        rel = path.relative_to(STORE_DIR).as_posix()
+        if rel.startswith("store/migrations/"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        for match in _WRITE.finditer(text):
+            table = match.group(1)
+            what = protected.get(table) or (RECORD if table.startswith("{") else None)
+            if what is None:
+                continue
+            allowed = ALLOWED.get(rel, set())
+            if what not in allowed and table not in allowed:
+                line = text.count("\n", 0, match.start()) + 1
+                found.append(f"{rel}:{line} writes {table}")
+    assert not found, "writes outside the write path:\n" + "\n".join(found)
+    # and nobody outside the store reaches for its private chain helpers
+    private = [f"{p.relative_to(STORE_DIR).as_posix()}" for p in STORE_DIR.rglob("*.py")
+               if p.name != "store.py" and re.search(r"\._(?:audit|last_hash|enqueue)\(", p.read_text("utf-8"))]
+    assert not private, private
+
+
+def test_an_authorizer_sees_only_write_path_modules_write_protected_tables(tmp_path: Path) -> None:
+    """The same rule, at run time: SQLite tells which table each statement writes; the innermost station_client
+    frame says which module runs it. A day of work (records, accounts, settings, a conflict, reference data)."""
+    import inspect
+    import sqlite3 as stdlib
+
+    from station_client.store import accounts as acc
+    from station_client.store.dossiers import ensure_reference_data
+
+    protected = _protected()
+    seen: set[tuple[str, str]] = set()
+
+    def authorizer(action: int, arg1: str | None, arg2: str | None, db: str | None, trigger: str | None) -> int:
+        if action in (stdlib.SQLITE_INSERT, stdlib.SQLITE_UPDATE, stdlib.SQLITE_DELETE) and arg1 in protected:
+            for frame in inspect.stack()[1:]:
+                name = Path(frame.filename).resolve()
+                if STORE_DIR in name.parents:
+                    seen.add((name.relative_to(STORE_DIR).as_posix(), arg1))
+                    break
+        return stdlib.SQLITE_OK
+
+    with Store.open(tmp_path / "station.db") as store:
+        store.conn.set_authorizer(authorizer)
+        ensure_reference_data(store)
+        acc.create_account(store, "truong", "Nguyễn Văn Trưởng", "station_head", "matkhau2025")
+        acc.create_account(store, "canbo1", "Phạm Thị Lan", "officer", "lan12345pass")
+        acc.reset_password(store, "canbo1", "moimoi2025x")
+        with pytest.raises(acc.AuthError):
+            acc.verify(store, "canbo1", "wrong-pass1")
+        store.set_setting("sync.server_url", "https://tinh.example.vn")
+        values = Generator(4).person()
+        values.pop("id")
+        rid = store.create("person", values)["id"]
+        store.update("person", rid, {"occupation": "Giáo viên"})
+        store.delete("person", rid)
+        store.conn.set_authorizer(None)
+        assert verify(store.conn).ok
+    bad = {(module, table) for module, table in seen
+           if protected[table] not in ALLOWED.get(module, set()) and table not in ALLOWED.get(module, set())}
+    assert not bad, bad
+    assert ("store/store.py", "audit") in seen and ("store/accounts.py", "accounts") in seen

@@ -113,7 +113,7 @@ def test_dashboard_october_against_september(qtbot, app_factory, data_dir, tmp_p
     # A dossier taken in while the page is hidden: recomputed when the page shows again, not before.
     ws.show_section("dossiers")
     generation = view._generation
-    app.tasks.call_write(lambda store: dossier(store, at(2026, 10, 20)))
+    app.tasks.call_write(lambda store: dossier(store, at(2026, 10, 20), by=None))  # as the logged-in head
     qtbot.wait(600)  # longer than the change notices' coalescing
     assert view._generation == generation and view._stale
     ws.show_section("statistics")
