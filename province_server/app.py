@@ -25,9 +25,10 @@ from .exchange import (
     PROVINCE,
     Actor,
     apply_changes,
-    commune_digest,
+    compare_digest,
     cursor_ahead,
     head_seq,
+    read_buckets,
     read_feed,
     record_state,
 )
@@ -38,6 +39,7 @@ from .models import (
     MAX_CHANGES,
     AdminRecordIn,
     AuditIn,
+    BucketsIn,
     ChangeIn,
     EnrollIn,
     ReferenceIn,
@@ -172,14 +174,29 @@ def create_app(db: Database) -> FastAPI:
             epoch = db.get_meta(conn, "epoch")
             page = read_feed(conn, actor, body.cursor, body.limit, body.resync)
             digest = None
+            buckets = None
             if body.digest is not None:
                 if page.entries or page.more or body.changes:
                     digest = "skipped"
                 else:
-                    count, total = commune_digest(conn, station.commune_code)
-                    digest = "match" if (count, total) == (body.digest.count, body.digest.sum) else "mismatch"
-        return {"epoch": epoch, "results": results, "feed": page.entries, "cursor": page.cursor, "more": page.more,
-                "head": page.head, "digest": digest, "server_time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+                    digest, buckets = compare_digest(conn, station.commune_code, body.digest)
+        out = {"epoch": epoch, "results": results, "feed": page.entries, "cursor": page.cursor, "more": page.more,
+               "head": page.head, "digest": digest, "server_time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+        if buckets is not None:
+            out["digest_buckets"] = buckets
+        return out
+
+    @app.post("/v1/digest/buckets", tags=["sync"])
+    def digest_buckets(body: BucketsIn, station: stations.Station = Depends(station_auth)) -> dict[str, Any]:
+        """Digest repair: the current state of the station's commune records in the named buckets (see
+        "Divergence check"), in (kind, id) order, ``limit`` at a time; ``next`` continues, null at the end."""
+        wanted = {b for b in body.buckets if 0 <= b < 256}
+        after = (body.after[0], body.after[1]) if body.after else None
+        with db.read() as conn:
+            epoch = db.get_meta(conn, "epoch")
+            head = head_seq(conn)
+            records, nxt = read_buckets(conn, station.commune_code, wanted, after, body.limit)
+        return {"epoch": epoch, "head": head, "records": records, "next": list(nxt) if nxt else None}
 
     @app.post("/v1/audit", tags=["sync"], responses={409: {"description": "audit.gap: resend from last_seq; "
                                                                    "audit.hash / audit.link / audit.rewritten: "

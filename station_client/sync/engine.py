@@ -67,6 +67,9 @@ class SyncReport:
     applied: ops.ApplyReport = field(default_factory=ops.ApplyReport)
     resyncs: list[str] = field(default_factory=list)  # reasons: "first", "epoch", "cursor.ahead", "digest"
     digest: str | None = None
+    repaired: int = 0  # local records a digest repair replaced with the province's state
+    repair_pulled: int = 0  # records re-pulled by digest repairs (only the mismatched buckets')
+    repair_buckets: list[int] = field(default_factory=list)
     audit_pushed: int = 0  # audit entries the province stored in this cycle
     audit_refused: str | None = None  # the refusal code when the province refused this station's audit chain
     error: SyncError | None = None
@@ -79,6 +82,8 @@ class SyncReport:
                 f"conflicts={a.conflicts} pulled={a.applied}")
         if self.resyncs:
             text += " resync=" + ",".join(self.resyncs)
+        if self.repair_buckets:
+            text += f" repaired={self.repaired} repair_pulled={self.repair_pulled}"
         if self.error is not None:
             text += f" error={self.error.code}"
         return text
@@ -312,10 +317,18 @@ class SyncEngine:
             epoch=epoch, results=results, feed=feed, cursor=cursor, more=more, digest=digest))
         report.applied.merge(applied)
         if digest == "mismatch":
-            # Silent divergence: pull the whole scope again, once per province head (a mismatch that survives
-            # a full re-pull is reported instead of looping).
+            # Silent divergence. Scheme 2: the answer carries the province's per-bucket sums; re-pull just the
+            # buckets that differ (once per province head). A mismatch that survives that, or an answer without
+            # buckets (scheme 1), pulls the whole scope again; one that survives a full re-pull is reported
+            # instead of looping.
             marker = f"{epoch}:{cursor}"
-            if ops.get_state(self.store, ops.DIGEST_MISMATCH_AT_CURSOR) == marker:
+            before = ops.get_state(self.store, ops.DIGEST_MISMATCH_AT_CURSOR)
+            province_buckets = resp.get("digest_buckets")
+            if isinstance(province_buckets, list) and before not in (marker, marker + ":repair"):
+                ops.set_state(self.store, {ops.DIGEST_MISMATCH_AT_CURSOR: marker + ":repair"})
+                if self._repair(epoch, province_buckets, report):
+                    return False
+            if before == marker:
                 raise SyncError("Dữ liệu của trạm vẫn khác với tỉnh sau khi tải lại; hãy báo bộ phận kỹ thuật.",
                                 "The station's data still differs from the province after a full reload; "
                                 "tell the IT team.", code="digest.mismatch")
@@ -324,6 +337,37 @@ class SyncEngine:
             report.resyncs.append("digest")
             return False
         return not more
+
+    def _repair(self, epoch: str, province_buckets: list[Any], report: SyncReport) -> bool:
+        """Digest repair: re-pull the current state of the records in the buckets whose sums differ from the
+        province's and make the local records equal it (pending local changes kept), then requeue what the
+        province lacks. Returns False when no bucket differs (the caller falls back to a full re-pull)."""
+        try:
+            bad = ops.mismatched_buckets(self.store, province_buckets)
+        except (TypeError, ValueError) as exc:
+            raise ProtocolError("Máy chủ tỉnh trả lời thiếu thông tin.",
+                                "The province's answer is incomplete.") from exc
+        if not bad:
+            return False
+        repair = ops.Repair(bad)
+        after: list[str] | None = None
+        while True:
+            if self.cancel.is_set():
+                raise Cancelled()
+            body = {"buckets": bad, "after": after, "limit": self.config.resync_feed_limit}
+            resp = self._send_with_retries(functools.partial(self.client.digest_buckets, body), report)
+            if str(resp.get("epoch")) != epoch:
+                return True  # the province was restored meanwhile: the next exchange handles the new epoch
+            ops.apply_repair(self.store, repair, resp.get("records") or [])
+            nxt = resp.get("next")
+            if not nxt:
+                break
+            after = [str(nxt[0]), str(nxt[1])]
+        ops.finish_repair(self.store, repair)
+        report.repaired += repair.repaired
+        report.repair_pulled += repair.pulled
+        report.repair_buckets += bad
+        return True
 
     def _send(self, body: dict[str, Any], report: SyncReport) -> dict[str, Any]:
         """One exchange with retries (exponential backoff, full jitter) for transient failures."""
