@@ -417,6 +417,9 @@ def _flush(conn: Connection, states: dict[tuple[str, str], RecState], batch: Bat
     _flush_digests(conn, batch.digest)
     _flush_buckets(conn, batch.buckets)
     _flush_lookups(conn, [st for st in states.values() if st.dirty and st.kind == LOOKUP_KIND], now)
+    from . import duplicates  # (it writes its review items through this module)
+
+    duplicates.after_apply(conn, [st for st in states.values() if st.dirty], now)
 
 
 def _flush_digests(conn: Connection, deltas: dict[str, list[int]]) -> None:

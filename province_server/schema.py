@@ -122,6 +122,16 @@ digest_buckets = Table(
     Column("sum", String(16), nullable=False),
 )
 
+# Live persons by commune and personal ID (province_server/duplicates.py): the same ID held twice in a commune
+# becomes a duplicate-person review item.
+person_ids = Table(
+    "person_ids", metadata,
+    Column("commune_code", String(8), primary_key=True),
+    Column("personal_id", String(64), primary_key=True),
+    Column("id", String(64), primary_key=True),
+    Index("ix_person_ids_id", "id"),
+)
+
 lookups = Table(
     "lookups", metadata,
     Column("code", String(32), primary_key=True),
@@ -174,4 +184,4 @@ audit_refusals = Table(
 )
 
 ALL_TABLES = (meta, stations, admin_tokens, records, history, applied_changes, conflicts, digests, lookups,
-              scope_denials, audit_entries, audit_refusals, digest_buckets)
+              scope_denials, audit_entries, audit_refusals, digest_buckets, person_ids)
