@@ -118,15 +118,18 @@ class Batch:
         record) to its current one."""
         if not dg.counted(kind):
             return
-        d = self.digest.setdefault(st.commune_code, [0, 0])
+        if dg.counted_v1(kind):
+            d = self.digest.setdefault(st.commune_code, [0, 0])
+            if old is None:
+                d[0] += 1
+            else:
+                d[1] -= digest_term(st.kind, st.id, old[0])
+            d[1] += digest_term(st.kind, st.id, st.version)
         b = self.buckets.setdefault((st.commune_code, dg.bucket_of(st.kind, st.id)), [0, 0])
         if old is None:
-            d[0] += 1
             b[0] += 1
         else:
-            d[1] -= digest_term(st.kind, st.id, old[0])
             b[1] -= dg.content_term(kind, st.id, *old)
-        d[1] += digest_term(st.kind, st.id, st.version)
         b[1] += dg.content_term(kind, st.id, st.version, st.deleted, st.fields)
 
 

@@ -982,6 +982,16 @@
         <translation>Refused by the province: %1 (each record shows why)</translation>
     </message>
     <message>
+        <location filename="../../station_client/ui/sync_view.py" line="291" />
+        <source>Lần tự sửa gần nhất: %1</source>
+        <translation>Last automatic repair: %1</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/sync_view.py" line="293" />
+        <source>Nhân khẩu trùng số định danh chờ gộp: %1 (station-client duplicates)</source>
+        <translation>Persons recorded twice (same personal ID) waiting to be merged: %1 (station-client duplicates)</translation>
+    </message>
+    <message>
         <location filename="../../station_client/ui/sync_view.py" line="289" />
         <source>Máy chủ: %1</source>
         <translation>Server: %1</translation>

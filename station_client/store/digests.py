@@ -16,53 +16,60 @@ from .codec import fields_only, from_db
 from .store import Store
 
 
-def refresh(store: Store) -> int:
+def refresh(store: Store, chunk: int = 500) -> int:
     """Bring the per-bucket sums up to date with every record written since the last call. Returns how many
-    records were looked at."""
+    records were looked at (in chunks: a first sync of a million records is hashed once, in bounded memory)."""
     conn = store.conn
     if conn.execute("SELECT 1 FROM digest_dirty LIMIT 1").fetchone() is None:
         return 0
     seen = 0
     with store.transaction():
         sums: dict[int, list[int]] = {}
-        for name in [r[0] for r in conn.execute("SELECT DISTINCT kind FROM digest_dirty")]:
-            kind = KINDS.get(name)
-            rows = conn.execute(
-                "SELECT d.record_id AS rid, t.term AS old_term, t.bucket AS old_bucket FROM digest_dirty d "
-                "LEFT JOIN digest_terms t ON t.kind = d.kind AND t.record_id = d.record_id WHERE d.kind = ?",
-                (name,)).fetchall()
-            for row in rows:
-                seen += 1
-                rid = row["rid"]
-                new_term: int | None = None
+        while True:
+            keys = conn.execute("SELECT kind, record_id FROM digest_dirty ORDER BY kind, record_id LIMIT ?",
+                                (chunk,)).fetchall()
+            if not keys:
+                break
+            by_kind: dict[str, list[str]] = {}
+            for name, rid in keys:
+                by_kind.setdefault(name, []).append(rid)
+            for name, ids in by_kind.items():
+                seen += len(ids)
+                marks = ", ".join("?" * len(ids))
+                old = {r[0]: int(r[1], 16) for r in conn.execute(
+                    f"SELECT record_id, term FROM digest_terms WHERE kind = ? AND record_id IN ({marks})",
+                    (name, *ids))}
+                new: dict[str, int] = {}
+                kind = KINDS.get(name)
                 if kind is not None and dg.counted(kind):
-                    rec = conn.execute(f"SELECT * FROM {kind.table} WHERE id = ?", (rid,)).fetchone()
-                    if rec is not None and rec["server_version"] > 0:
-                        new_term = dg.content_term(kind, rid, rec["server_version"], bool(rec["deleted"]),
-                                                   fields_only(kind, from_db(kind, rec)))
-                old_term = int(row["old_term"], 16) if row["old_term"] is not None else None
-                if old_term == new_term:
-                    continue
-                bucket = dg.bucket_of(name, rid)
-                s = sums.setdefault(bucket, [0, 0])
-                if old_term is not None:
-                    s[0] -= 1
-                    s[1] -= old_term
-                if new_term is None:
-                    conn.execute("DELETE FROM digest_terms WHERE kind = ? AND record_id = ?", (name, rid))
-                else:
-                    s[0] += 1
-                    s[1] += new_term
-                    conn.execute("INSERT INTO digest_terms(kind, record_id, bucket, term) VALUES (?, ?, ?, ?) "
-                                 "ON CONFLICT(kind, record_id) DO UPDATE SET term = excluded.term",
-                                 (name, rid, bucket, dg.hex64(new_term)))
+                    for rec in conn.execute(f"SELECT * FROM {kind.table} WHERE id IN ({marks}) AND server_version > 0",
+                                            ids):
+                        new[rec["id"]] = dg.content_term(kind, rec["id"], rec["server_version"], bool(rec["deleted"]),
+                                                         fields_only(kind, from_db(kind, rec)))
+                for rid in ids:
+                    before, after = old.get(rid), new.get(rid)
+                    if before == after:
+                        continue
+                    bucket = dg.bucket_of(name, rid)
+                    s = sums.setdefault(bucket, [0, 0])
+                    if before is not None:
+                        s[0] -= 1
+                        s[1] -= before
+                    if after is None:
+                        conn.execute("DELETE FROM digest_terms WHERE kind = ? AND record_id = ?", (name, rid))
+                    else:
+                        s[0] += 1
+                        s[1] += after
+                        conn.execute("INSERT INTO digest_terms(kind, record_id, bucket, term) VALUES (?, ?, ?, ?) "
+                                     "ON CONFLICT(kind, record_id) DO UPDATE SET term = excluded.term",
+                                     (name, rid, bucket, dg.hex64(after)))
+                conn.execute(f"DELETE FROM digest_dirty WHERE kind = ? AND record_id IN ({marks})", (name, *ids))
         for bucket, (dc, ds) in sums.items():
             row = conn.execute("SELECT count, sum FROM digest_buckets WHERE bucket = ?", (bucket,)).fetchone()
             count, value = (row["count"], int(row["sum"], 16)) if row else (0, 0)
             conn.execute("INSERT INTO digest_buckets(bucket, count, sum) VALUES (?, ?, ?) ON CONFLICT(bucket) "
                          "DO UPDATE SET count = excluded.count, sum = excluded.sum",
                          (bucket, count + dc, dg.hex64(value + ds)))
-        conn.execute("DELETE FROM digest_dirty")
     return seen
 
 

@@ -63,6 +63,12 @@ def list_review_items(store: Store, status: str | None = "open") -> list[ReviewI
     return out
 
 
+def open_count(conn: Any) -> int:
+    """How many review items are open (cheap: for the status line)."""
+    return int(conn.execute("SELECT count(*) FROM duplicate_persons WHERE status = 'open' AND deleted = 0")
+               .fetchone()[0])
+
+
 def get_review_item(store: Store, review_id: str) -> ReviewItem | None:
     return next((i for i in list_review_items(store, None) if i.id == review_id), None)
 

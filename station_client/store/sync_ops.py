@@ -602,7 +602,7 @@ def compute_digest_v1(store: Store) -> dict[str, Any]:
     total = 0
     count = 0
     for kind in KINDS.values():
-        if kind.scope != "commune":
+        if not dg.counted_v1(kind):
             continue
         for rid, version in store.conn.execute(f"SELECT id, server_version FROM {kind.table} "
                                                "WHERE server_version > 0"):

@@ -50,9 +50,19 @@ def version_term(kind: str, record_id: str, version: int) -> int:
     return int(hashlib.sha256(f"{kind}:{record_id}:{version}".encode()).hexdigest()[:16], 16)
 
 
+# Commune kinds that came with or after scheme 2: a station that still sends scheme 1 is of an older version and
+# does not hold them, so scheme 1 leaves them out (else every such station would mismatch for ever).
+NOT_IN_SCHEME1 = frozenset({"duplicate_person", "person_merge"})
+
+
 def counted(kind: RecordKind) -> bool:
     """Kinds the digest covers: every commune kind (the station's scope besides reference data)."""
     return kind.scope == "commune"
+
+
+def counted_v1(kind: RecordKind) -> bool:
+    """Kinds scheme 1 covers: the commune kinds older stations know."""
+    return kind.scope == "commune" and kind.name not in NOT_IN_SCHEME1
 
 
 def fingerprint() -> str:

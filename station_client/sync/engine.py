@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from ..clock import now_iso
-from ..store import Store
+from ..store import Store, duplicates
 from ..store import sync_ops as ops
 from .backoff import Backoff
 from .client import SyncClient
@@ -128,7 +128,10 @@ class SyncEngine:
             stored = ops.get_state(self.store, ops.LAST_ERROR)
             code = json.loads(stored).get("code") if stored else None
             state = "offline" if code == OfflineError.code else ("failed" if stored else "up_to_date")
+        repair = json.loads(ops.get_state(self.store, ops.LAST_REPAIR) or "{}")
         return SyncStatus(state=state, pending=c.pending, conflicts=c.conflicts, rejected=c.rejected,
+                          last_repair_vi=repair.get("vi"), last_repair_en=repair.get("en"),
+                          duplicates=duplicates.open_count(self.store.conn),
                           last_success=datetime.fromisoformat(last_success.replace("Z", "+00:00"))
                           if last_success else None,
                           last_error_vi=vi, last_error_en=en, progress_done=progress[0],

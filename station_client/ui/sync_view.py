@@ -288,6 +288,12 @@ class SyncView(QWidget):
         err = status.last_error_en if self.context.language == "en" else status.last_error_vi
         if status.state in ("failed", "offline") and err:
             lines.append(err)
+        repair = status.last_repair_en if self.context.language == "en" else status.last_repair_vi
+        if repair:
+            lines.append(self.tr("Lần tự sửa gần nhất: %1").replace("%1", repair))
+        if status.duplicates:
+            lines.append(self.tr("Nhân khẩu trùng số định danh chờ gộp: %1 (station-client duplicates)")
+                         .replace("%1", str(status.duplicates)))
         if status.server_url:
             lines.append(self.tr("Máy chủ: %1").replace("%1", status.server_url))
         self.state.setText("\n".join(lines))

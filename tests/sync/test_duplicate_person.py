@@ -18,6 +18,7 @@ from station_client.domain.problems import ValidationError
 from station_client.store import duplicates
 from station_client.store import sync_ops as ops
 from station_client.store.audit import verify
+from station_client.sync.enroll import build_engine
 from station_client.synthetic import Generator
 from tests.server.conftest import BACKENDS, db_url_for, pg_cluster  # noqa: F401 (fixture)
 from tests.support.server import RunningServer, start_server
@@ -91,6 +92,20 @@ def test_a_duplicate_becomes_a_review_item_both_stations_see_and_edits_keep_sync
     assert state[("person", x)][2]["religion"] == "Phật giáo" and state[("person", y)][2]["ethnicity"] == "Kinh"
     listed = b.cli("duplicates")
     assert listed.returncode == 0 and json.loads(listed.stdout)[0]["personal_id"] == pid
+    (at_province,) = json.loads(server.cli("duplicates", "list").stdout)
+    assert at_province["id"] == review_id(COMMUNE, pid) and sorted(at_province["person_ids"]) == sorted([x, y])
+    assert server.cli("duplicates", "scan").stdout.startswith("0 ")  # nothing left unlisted
+    # A station of an older version (scheme-1 digest, no review-item kinds) still matches: scheme 1 leaves the
+    # kinds it does not know out.
+    with a.open() as store:
+        engine = build_engine(store)
+        try:
+            pos = ops.position(store)
+            answer = engine.client.exchange({"protocol": 1, "epoch": pos.epoch, "cursor": pos.cursor, "changes": [],
+                                             "digest": ops.compute_digest_v1(store)})
+        finally:
+            engine.client.close()
+    assert answer["digest"] == "match" and "digest_buckets" not in answer
 
 
 def test_a_merge_keeps_one_links_the_other_and_both_stations_converge(tmp_path: Path, server: RunningServer) -> None:
