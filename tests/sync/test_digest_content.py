@@ -197,3 +197,31 @@ def test_the_server_answers_both_schemes_and_pages_a_bucket(server: RunningServe
     r = other.post("/v1/digest/buckets", {"buckets": list(range(256))})
     assert r.status_code == 200 and r.json()["records"] == []
     assert st.post("/v1/digest/buckets", {"buckets": [1], "limit": 0}).status_code == 422
+
+
+def test_every_kind_hashes_alike_at_station_and_province(tmp_path: Path, server: RunningServer) -> None:
+    """No false mismatch: records of every commune kind (dates, datetimes, booleans, numbers, JSON fields) made
+    at a station, pulled by another, and edited at the province give the same digest on both sides."""
+    from station_client.commands.demo import seed_workload
+    from station_client.synthetic import populate
+
+    a = make_station(tmp_path, server, "a")
+    with a.open() as store:
+        populate(store, 150, seed=3, officer="a1")
+        made = seed_workload(store, "a1")
+    assert made > 5
+    a.sync_until_clean()
+    first = a.sync()
+    assert first.ok and first.digest == "match" and first.repair_buckets == [] and first.resyncs == []
+    b = make_station(tmp_path, server, "b")  # pulls everything A made
+    b.sync_until_clean()
+    with b.open() as store:
+        kinds = {k for k, *_ in ops.iter_synced_state(store)}
+        dossier = store.conn.execute("SELECT id FROM dossiers LIMIT 1").fetchone()[0]
+    assert {"person", "household", "household_member", "residence", "dossier", "crime_report"} <= kinds
+    server.admin_put_record("dossier", dossier, {"note": "Tỉnh ghi chú", "sets": 2})
+    for station in (a, b):
+        report = station.sync()
+        assert report.ok and report.repair_buckets == [] and report.resyncs == [], report.summary()
+        again = station.sync()
+        assert again.digest == "match" and again.requests == 1
