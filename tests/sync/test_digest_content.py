@@ -107,6 +107,12 @@ def test_drifted_field_and_deleted_flag_are_found_and_only_their_buckets_repaire
     assert again.ok and again.digest == "match" and again.requests == 1 and again.repair_buckets == []
     status = station.cli("sync", "status")
     assert "Repaired 2 records" in status.stdout, status.stdout + status.stderr
+    with station.open() as store:  # what the Sync section shows
+        engine = build_engine(store)
+        try:
+            assert "Repaired 2 records" in (engine.current_status().last_repair_en or "")
+        finally:
+            engine.client.close()
 
 
 def test_a_pending_local_edit_survives_a_repair(tmp_path: Path, server: RunningServer) -> None:

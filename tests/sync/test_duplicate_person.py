@@ -106,6 +106,17 @@ def test_a_duplicate_becomes_a_review_item_both_stations_see_and_edits_keep_sync
         finally:
             engine.client.close()
     assert answer["digest"] == "match" and "digest_buckets" not in answer
+    assert_status_duplicates(b, 1)
+
+
+def assert_status_duplicates(station: Station, n: int) -> None:
+    """The Sync section's status line counts the open review items."""
+    with station.open() as store:
+        engine = build_engine(store)
+        try:
+            assert engine.current_status().duplicates == n
+        finally:
+            engine.client.close()
 
 
 def test_a_merge_keeps_one_links_the_other_and_both_stations_converge(tmp_path: Path, server: RunningServer) -> None:
@@ -154,6 +165,7 @@ def test_a_merge_keeps_one_links_the_other_and_both_stations_converge(tmp_path: 
             assert store.get("residence", late)["person_id"] == y
             assert duplicates.current_person_id(store, y) == x
             assert verify(store.conn).ok
+    assert_status_duplicates(b, 0)
     with b.open() as store:
         store.update("residence", late, {"reason": "Công tác"}, officer="b1")
     sync_all(b, a)
