@@ -173,3 +173,38 @@ def test_a_merge_keeps_one_links_the_other_and_both_stations_converge(tmp_path: 
     with a.open() as store:
         assert store.get("residence", late)["reason"] == "Công tác"
         assert a.sync().digest == "match"
+
+
+def test_an_upgraded_province_fills_its_digest_and_person_index(tmp_path: Path, server: RunningServer) -> None:
+    """A province database from before schema 0003/0004 (records held, no bucket sums, no person index) is
+    filled by ``province-server migrate``: stations still match, and the duplicate already held stays listed."""
+    from sqlalchemy import text
+
+    from province_server.db import Database
+
+    a, b, x, y, pid = two_stations_one_person(tmp_path, server)
+    server.stop()
+    db = Database(server.db_url)
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE digest_buckets"))
+            conn.execute(text("DROP TABLE person_ids"))
+            conn.execute(text("UPDATE alembic_version SET version_num = '0002'"))
+    finally:
+        db.dispose()
+    done = server.cli("migrate")
+    assert "0002 -> " in done.stdout, done.stdout + done.stderr
+    server.restart()
+    for station in (a, b):
+        report = station.sync()
+        assert report.ok and report.digest == "match" and report.repair_buckets == [], report.summary()
+    assert server.cli("duplicates", "scan").stdout.startswith("0 ")
+    (item,) = json.loads(server.cli("duplicates", "list").stdout)
+    assert sorted(item["person_ids"]) == sorted([x, y]) and item["personal_id"] == pid
+    with a.open() as store:  # the index knows both: deleting one closes the item
+        store.delete("person", y, officer="a1")
+    sync_all(a, b)
+    assert json.loads(server.cli("duplicates", "list").stdout) == []
+    with b.open() as store:
+        (closed,) = duplicates.list_review_items(store, "closed")
+        assert closed.id == item["id"]
