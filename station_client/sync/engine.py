@@ -339,6 +339,9 @@ class SyncEngine:
             ops.start_resync(self.store, "digest", history_intact=True)  # the province lost nothing
             report.resyncs.append("digest")
             return False
+        if digest == "match" and ops.get_state(self.store, ops.DIGEST_MISMATCH_AT_CURSOR):
+            # Healed: a later divergence at the same province head is repaired by bucket again.
+            ops.set_state(self.store, {ops.DIGEST_MISMATCH_AT_CURSOR: None})
         return not more
 
     def _repair(self, epoch: str, province_buckets: list[Any], report: SyncReport) -> bool:

@@ -113,6 +113,10 @@ def test_drifted_field_and_deleted_flag_are_found_and_only_their_buckets_repaire
             assert "Repaired 2 records" in (engine.current_status().last_repair_en or "")
         finally:
             engine.client.close()
+    # A new drift at the same province head is repaired by bucket again (not by a full re-pull).
+    behind_sync(station, "UPDATE persons SET phone = '0999999999' WHERE id = ?", people[5])
+    third = station.sync()
+    assert third.ok and third.resyncs == [] and third.repair_buckets == [dg.bucket_of("person", people[5])]
 
 
 def test_a_pending_local_edit_survives_a_repair(tmp_path: Path, server: RunningServer) -> None:
