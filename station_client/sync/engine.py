@@ -99,6 +99,7 @@ class SyncEngine:
         self.cancel = cancel or threading.Event()
         self.server_url = server_url or client.base_url
         self.on_progress = on_progress  # heartbeat for the watchdog: called after every request, good or bad
+        self._digest_refused = False  # a province older than digest scheme 2 refused it (422): stop sending it
         self._listeners: list[StatusListener] = []
         self._status = SyncStatus(state="up_to_date", server_url=self.server_url)
         self._status = self.current_status()
@@ -198,7 +199,7 @@ class SyncEngine:
                 "limit": cfg.resync_feed_limit if pos.resync else cfg.feed_limit,
                 "changes": [c.wire() for c in changes], "resync": pos.resync,
             }
-            if not changes and not pos.resync and ops.pending_count(self.store) == 0:
+            if not changes and not pos.resync and not self._digest_refused and ops.pending_count(self.store) == 0:
                 body["digest"] = ops.compute_digest(self.store)
             report.sent += len(changes)
             try:
@@ -219,6 +220,11 @@ class SyncEngine:
                 report.applied.rejected += 1
                 continue
             except BadRequest as exc:
+                if "digest" in body and not changes:
+                    # A province not yet upgraded to digest scheme 2 refuses its members: sync without the
+                    # divergence check rather than not at all (the province is meant to be upgraded first).
+                    self._digest_refused = True
+                    continue
                 # Isolate the change the server cannot read (halve the batch); a lone change gets one retry,
                 # then it is marked rejected and the queue moves on. A request with no change, or several
                 # lone changes in a row refused alike, means the fault is not in the changes: report it.

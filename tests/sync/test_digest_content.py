@@ -235,3 +235,32 @@ def test_every_kind_hashes_alike_at_station_and_province(tmp_path: Path, server:
         assert report.ok and report.repair_buckets == [] and report.resyncs == [], report.summary()
         again = station.sync()
         assert again.digest == "match" and again.requests == 1
+
+
+def test_a_province_older_than_scheme_2_still_syncs(tmp_path: Path, server: RunningServer) -> None:
+    """Rolled out in the wrong order (stations before the province): the old province's 422 on the unknown
+    digest members costs one request, then the station syncs without the divergence check."""
+    from station_client.sync.errors import BadRequest
+
+    station = make_station(tmp_path, server, "s")
+    with station.open() as store:
+        add_people(store, 3, seed=5)
+        engine = build_engine(store, config=FAST, timeouts=FAST_TIMEOUTS)
+        real = engine.client.exchange
+
+        def old_province(body: dict[str, Any]) -> dict[str, Any]:
+            if "scheme" in (body.get("digest") or {}):
+                raise BadRequest("", "body.invalid", code="body.invalid")
+            return real(body)
+
+        engine.client.exchange = old_province  # type: ignore[method-assign]
+        try:
+            first = engine.run_once()
+            second = engine.run_once()  # its digest refused once, then the same request without it
+            third = engine.run_once()
+        finally:
+            engine.client.close()
+        assert first.ok and first.applied.acked == 3, first.summary()
+        assert second.ok and second.digest is None and second.requests == 2, second
+        assert third.ok and third.requests == 1
+        assert ops.pending_count(store) == 0
