@@ -48,6 +48,20 @@ build_translations() {
   done
 }
 
+# UTC instants (Vietnam is UTC+7): just before and after Vietnam midnight, just before and after UTC midnight,
+# during Tết (Đinh Mùi holidays, 2027-02-08: later than every fixture date) and at year end. faketime's '@' starts the clock there and lets it run.
+OFFICE_CLOCK_INSTANTS=("2026-12-01 16:59:30" "2026-12-01 17:00:30" "2026-12-01 23:59:30" "2026-12-02 00:00:30"
+                       "2027-02-08 02:30:00" "2026-12-31 16:59:30")
+
+office_clock_runs() {
+  local at
+  for at in "${OFFICE_CLOCK_INSTANTS[@]}"; do
+    echo "== office-clock tests at $at UTC (PC zone UTC)"
+    TZ=UTC faketime -f "@$at" .venv/bin/python -m pytest -q -m office_clock -p no:cacheprovider \
+      --no-header -o addopts="--strict-markers --import-mode=importlib" || return 1
+  done
+}
+
 cmd="${1:-app}"; shift || true
 case "$cmd" in
   setup) ensure_debs "${APP_DEBS[@]}" "${TEST_DEBS[@]}"; ensure_python; build_translations ;;
@@ -57,6 +71,9 @@ case "$cmd" in
     ensure_debs "${APP_DEBS[@]}" "${TEST_DEBS[@]}"; ensure_python; build_translations
     .venv/bin/ruff check .
     export QT_QPA_PLATFORM=offscreen
-    exec .venv/bin/python -m pytest "$@" ;;
+    .venv/bin/python -m pytest "$@"
+    # Office time everywhere: the date- and time-sensitive tests again with the PC's zone in UTC and the clock at
+    # the instants that once broke office logic (only on a whole run: ARGS pick tests by hand).
+    if [ $# -eq 0 ]; then office_clock_runs; fi ;;
   *) echo "usage: ./dev.sh demo | app [ARGS] | test [PYTEST ARGS] | setup" >&2; exit 2 ;;
 esac

@@ -274,9 +274,9 @@ def child(run: Path, encrypted: bool) -> int:
 
 def _create_1000(store) -> int:  # type: ignore[no-untyped-def]
     """1,000 new residents through the write path (on the writer thread), skipping ID clashes with the N."""
-    from station_client.synthetic import Generator
+    from station_client.synthetic import FIXED_TODAY, Generator
 
-    people = Generator(seed=20260).people(5000)
+    people = Generator(seed=20260, today=FIXED_TODAY).people(5000)
     made = 0
     while made < 1000:
         rows = []

@@ -1,6 +1,9 @@
 """Store benchmark: build a store of N synthetic residents through the write path, then time saves and searches.
 
-    .venv/bin/python bench/store.py --residents 1000000
+    .venv/bin/python bench/store.py --residents 1000000 [--today 2026-01-01]
+
+Residents are built against a fixed date (``--today``, default ``synthetic.FIXED_TODAY``), so a run measures the
+same data whatever the calendar says; the build (seed S) and the saves (seed S+1) never make the same ID number.
 
 Last line: one JSON object with residents, build_s, insert_rows_per_s, save_median_ms (one record through the
 full write path: record + audit + outbox, committed with synchronous=FULL), fsync_median_ms (what one fsync
@@ -18,13 +21,14 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from station_client.store import Store
 from station_client.store.keys import keys_path
-from station_client.synthetic import Generator
+from station_client.synthetic import FIXED_TODAY, Generator
 
 BATCH = 5000
 
@@ -43,8 +47,8 @@ def fsync_cost(folder: Path, samples: int = 50) -> float:
     return statistics.median(times)
 
 
-def build(store: Store, n: int, seed: int) -> float:
-    gen = Generator(seed)
+def build(store: Store, n: int, seed: int, today: date = FIXED_TODAY) -> float:
+    gen = Generator(seed, today=today)
     people = gen.people(n)
     t = time.perf_counter()
     done = 0
@@ -91,6 +95,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--residents", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--today", type=date.fromisoformat, default=FIXED_TODAY,
+                        help="the date ages are counted from (default: %(default)s, so runs stay comparable)")
     parser.add_argument("--dir", help="where to build the store (default: a temporary folder)")
     parser.add_argument("--keep", action="store_true", help="keep the store file")
     parser.add_argument("--encrypted", action="store_true",
@@ -108,11 +114,11 @@ def main() -> None:
         unlock.setup(path, "truong", "bench2026pass", full_name="Bench")  # holds the key: Store.open encrypts
     store = Store.open(path)
     with store.bulk():
-        build_s = build(store, args.residents, args.seed)
+        build_s = build(store, args.residents, args.seed, args.today)
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.conn.execute("ANALYZE")
 
-    gen = Generator(args.seed + 1)
+    gen = Generator(args.seed + 1, today=args.today)  # another lane: none of its IDs is among the N
     rng = random.Random(args.seed)
     save_times = []
     ids = []

@@ -45,6 +45,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from .shutdown import Terminated, terminate_by_exception
+
+    try:
+        with terminate_by_exception():  # SIGTERM unwinds like Ctrl+C: finally blocks run, nothing half done
+            return _main(argv)
+    except Terminated:
+        return Terminated.exit_code
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

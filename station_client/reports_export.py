@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .printing.reports_documents import CONFIDENTIAL, REGISTER_COLUMNS, REGISTER_TITLES, _register_cells
+from .spreadsheet_safety import csv_row, xlsx_row
 
 CONFIDENTIAL_KINDS = frozenset({"crime_report"})
 CONFIDENTIAL_NOTE = ("Tài liệu MẬT: có thông tin về người tố giác, người bị tố giác. Không sao chép, không chuyển "
@@ -43,16 +44,17 @@ def _title(kind: str, start: date, end: date) -> str:
 
 
 def write_csv(path: str | Path, kind: str, rows: Sequence[dict[str, Any]], start: date, end: date) -> None:
-    """UTF-8 with a byte-order mark (Excel reads Vietnamese correctly); the mark and its note first."""
+    """UTF-8 with a byte-order mark (Excel reads Vietnamese correctly); the mark and its note first. Every cell
+    that a spreadsheet would run as a formula is written as text (``spreadsheet_safety``)."""
     headers, body = table(kind, rows)
     with Path(path).open("w", encoding="utf-8-sig", newline="") as f:
         w = csv.writer(f)
         if is_confidential(kind):
             w.writerow([CONFIDENTIAL])
             w.writerow([CONFIDENTIAL_NOTE])
-        w.writerow([_title(kind, start, end)])
-        w.writerow(headers)
-        w.writerows(body)
+        w.writerow(csv_row([_title(kind, start, end)]))
+        w.writerow(csv_row(headers))
+        w.writerows(csv_row(r) for r in body)
 
 
 def write_xlsx(path: str | Path, kind: str, rows: Sequence[dict[str, Any]], start: date, end: date) -> None:
@@ -73,14 +75,14 @@ def write_xlsx(path: str | Path, kind: str, rows: Sequence[dict[str, Any]], star
         ws.oddHeader.left.font = "Arial,Bold"
         ws.oddFooter.left.text = CONFIDENTIAL
         wb.properties.keywords = CONFIDENTIAL
-    ws.append([_title(kind, start, end)])
+    xlsx_row(ws, [_title(kind, start, end)])
     ws.cell(ws.max_row, 1).font = Font(bold=True)
-    ws.append(headers)
+    xlsx_row(ws, headers)
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in body:
-        ws.append(row)
+        xlsx_row(ws, row)  # a register cell typed as "=…" stays text
     wb.save(path)
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .domain import crime_reports, mediation, petitions
 from .domain.statistics import DossierFigures, Pending, StationStats, Timeliness
+from .spreadsheet_safety import csv_row, xlsx_row
 
 Cell = str | int | Decimal | None
 
@@ -136,10 +137,10 @@ def write_csv(path: str | Path, tabs: Sequence[Table]) -> None:
         for i, t in enumerate(tabs):
             if i:
                 w.writerow([])
-            w.writerow([t.title])
-            w.writerow(t.headers)
+            w.writerow(csv_row([t.title]))
+            w.writerow(csv_row(t.headers))
             for row in t.rows:
-                w.writerow([_plain(c) for c in row])
+                w.writerow(csv_row(_plain(c) for c in row))
 
 
 def write_xlsx(path: str | Path, tabs: Sequence[Table]) -> None:
@@ -159,14 +160,14 @@ def write_xlsx(path: str | Path, tabs: Sequence[Table]) -> None:
             name = name[:29] + f"{len(used)}"
         used.add(name)
         ws = wb.create_sheet(name)
-        ws.append([t.title])
+        xlsx_row(ws, [t.title])
         ws["A1"].font = Font(bold=True)
-        ws.append(list(t.headers))
+        xlsx_row(ws, t.headers)
         for cell in ws[2]:
             cell.font = Font(bold=True)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         for row in t.rows:
-            ws.append([None if c is None or c == "" else _plain(c) for c in row])
+            xlsx_row(ws, [None if c is None or c == "" else _plain(c) for c in row])
         for col, header in enumerate(t.headers, 1):
             if "%" in header:
                 for r in range(3, ws.max_row + 1):

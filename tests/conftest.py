@@ -25,6 +25,20 @@ def store(tmp_path: Path) -> Iterator:
     s.close()
 
 
+# Tests whose outcome depends on the date or the time of day: dev.sh runs them again under faketime at the instants
+# that once broke office logic (around Vietnam and UTC midnight, during Tết, at year end) with the PC's zone in UTC.
+OFFICE_CLOCK_PATHS = ("clock/", "dossiers/", "reports/", "statistics/", "security/test_retention.py",
+                      "ui/test_demo.py", "ui/test_statistics_view.py", "ui/test_person_page.py")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = Path(__file__).parent
+    for item in items:
+        rel = Path(str(item.fspath)).relative_to(root).as_posix() if str(item.fspath).startswith(str(root)) else ""
+        if rel.startswith(OFFICE_CLOCK_PATHS):
+            item.add_marker(pytest.mark.office_clock)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     from tests.support.log_guard import install
 

@@ -120,6 +120,10 @@
         <translation>Remote, mountain or island commune</translation>
     </message>
     <message>
+        <source>Lý do điều chỉnh</source>
+        <translation>Reason for the override</translation>
+    </message>
+    <message>
         <source>Nội dung thông báo</source>
         <translation>Notice content</translation>
     </message>
@@ -304,8 +308,8 @@
         <translation>Urgent (transfer within 24 hours)</translation>
     </message>
     <message>
-        <source>Xã vùng sâu, vùng xa, miền núi, hải đảo (48 giờ)</source>
-        <translation>Remote, mountain or island commune (48 hours)</translation>
+        <source>Xã vùng sâu, vùng xa, miền núi, hải đảo (48 giờ) — theo phân loại của Công an tỉnh</source>
+        <translation>Remote, mountain or island commune (48 hours) — as the province classifies it</translation>
     </message>
     <message>
         <source>Người bị tố giác, bị hại, người làm chứng</source>
@@ -671,6 +675,10 @@
         <translation>Remote, mountain or island commune</translation>
     </message>
     <message>
+        <source>Lý do điều chỉnh</source>
+        <translation>Reason for the override</translation>
+    </message>
+    <message>
         <source>Nội dung thông báo</source>
         <translation>Notice content</translation>
     </message>
@@ -855,8 +863,8 @@
         <translation>Urgent (transfer within 24 hours)</translation>
     </message>
     <message>
-        <source>Xã vùng sâu, vùng xa, miền núi, hải đảo (48 giờ)</source>
-        <translation>Remote, mountain or island commune (48 hours)</translation>
+        <source>Xã vùng sâu, vùng xa, miền núi, hải đảo (48 giờ) — theo phân loại của Công an tỉnh</source>
+        <translation>Remote, mountain or island commune (48 hours) — as the province classifies it</translation>
     </message>
     <message>
         <source>Người bị tố giác, bị hại, người làm chứng</source>

@@ -614,6 +614,69 @@
         <source>Thêm nhân khẩu (Ctrl+N)</source>
         <translation>New resident (Ctrl+N)</translation>
     </message>
+    <message>
+        <location filename="../../station_client/ui/residents/view.py" />
+        <source>Nhập từ CSV…</source>
+        <translation>Import CSV…</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/residents/view.py" />
+        <source>Nhập nhân khẩu từ tệp CSV</source>
+        <translation>Import residents from a CSV file</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/residents/view.py" />
+        <source>Tệp CSV (*.csv *.txt)</source>
+        <translation>CSV files (*.csv *.txt)</translation>
+    </message>
+</context>
+<context>
+    <name>ImportDialog</name>
+    <message>
+        <location filename="../../station_client/ui/residents/import_dialog.py" />
+        <source>Ô trống: giữ nguyên giá trị đã lưu. Ô chỉ có dấu %1: xoá giá trị đó.</source>
+        <translation>A blank cell keeps the stored value. A cell holding only %1 clears it.</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/residents/import_dialog.py" />
+        <source>Áp dụng cả thay đổi họ tên, ngày sinh, giới tính, hộ của người đã có (các dòng liệt kê trên)</source>
+        <translation>Also apply the changes of name, date of birth, sex or household of stored persons (the lines listed above)</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/residents/import_dialog.py" />
+        <source>Nhập</source>
+        <translation>Import</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/residents/import_dialog.py" />
+        <source>Huỷ (Esc)</source>
+        <translation>Cancel (Esc)</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/residents/import_dialog.py" />
+        <source>Nhập nhân khẩu từ %1</source>
+        <translation>Import residents from %1</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/residents/import_dialog.py" />
+        <source>Đang đọc tệp…</source>
+        <translation>Reading the file…</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/residents/import_dialog.py" />
+        <source>Đã nhập: %1</source>
+        <translation>Imported: %1</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/residents/import_dialog.py" />
+        <source>Đóng</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/residents/import_dialog.py" />
+        <source>Xem trước, chưa ghi gì: %1</source>
+        <translation>Preview, nothing written yet: %1</translation>
+    </message>
 </context>
 <context>
     <name>Sections</name>

@@ -8,10 +8,6 @@
         <translation>Statistics</translation>
     </message>
     <message>
-        <source>Tỉ lệ đúng hạn 12 tháng (%)</source>
-        <translation>On-time rate, last 12 months (%)</translation>
-    </message>
-    <message>
         <source>Hồ sơ TTHC</source>
         <translation>Dossiers</translation>
     </message>
@@ -134,6 +130,10 @@
     <message>
         <source>Đang tính số liệu…</source>
         <translation>Computing the figures…</translation>
+    </message>
+    <message>
+        <source>Tỉ lệ đúng hạn 12 tháng (%)</source>
+        <translation>On-time rate, last 12 months (%)</translation>
     </message>
     <message>
         <source>chờ đồng bộ</source>
@@ -283,10 +283,6 @@
         <translation>Statistics</translation>
     </message>
     <message>
-        <source>Tỉ lệ đúng hạn 12 tháng (%)</source>
-        <translation>On-time rate, last 12 months (%)</translation>
-    </message>
-    <message>
         <source>Hồ sơ TTHC</source>
         <translation>Dossiers</translation>
     </message>
@@ -409,6 +405,10 @@
     <message>
         <source>Đang tính số liệu…</source>
         <translation>Computing the figures…</translation>
+    </message>
+    <message>
+        <source>Tỉ lệ đúng hạn 12 tháng (%)</source>
+        <translation>On-time rate, last 12 months (%)</translation>
     </message>
     <message>
         <source>chờ đồng bộ</source>

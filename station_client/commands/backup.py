@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
 from ..paths import db_path
-from ..store.backup import backup
+from ..store import keys
+from ..store import unlock as unlocking
+from ..store.backup import BackupInfo, backup, backup_keys_path, restore
+from ..store.connection import held_key, is_encrypted_file
+from ..store.errors import StoreLocked
 from .common import add_command
 
 
@@ -23,9 +29,47 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
+    db = db_path(getattr(args, "data_dir", None))
+    if unlocking.data_missing(db):
+        return _restore_missing(args, db)
     from .keys import cmd_restore as restore_with_keys  # an encrypted backup may need the recovery key
 
     return restore_with_keys(args)
+
+
+def _restore_missing(args: argparse.Namespace, db: Path) -> int:
+    """The station's database is gone but its key file is here (what ``unlock.missing_data`` tells the officer
+    to do): the backup is read with the recovery key (``--recovery-key-stdin``) or with an officer's password
+    checked against the station's key file only — no database is opened or created before the backup is in
+    place."""
+    backup_file = Path(args.file)
+    key = None
+    if args.recovery_key_stdin:
+        key = keys.unwrap_recovery(backup_keys_path(backup_file), sys.stdin.readline().strip())
+    elif held_key(db) is None and is_encrypted_file(backup_file):
+        from .keys import _read_password
+
+        user = getattr(args, "user", None) or os.environ.get("STATION_CLIENT_USER")
+        if not user and sys.stdin.isatty():
+            user = input("Tên đăng nhập / Username: ").strip()
+        password = _read_password(args, "Mật khẩu / Password: ") if user else None
+        if not user or password is None:
+            raise StoreLocked(
+                "Bản sao lưu đã được mã hoá: đăng nhập (--user TÊN --password-stdin) hoặc dùng khoá khôi phục "
+                "(--recovery-key-stdin).",
+                "The backup is encrypted: log in (--user NAME --password-stdin) or use the recovery key "
+                "(--recovery-key-stdin).")
+        keys.unlock_with_password(db, user, password)
+    info, kept = restore(backup_file, db, key=key)
+    _print_restored(info, kept)
+    return 0
+
+
+def _print_restored(info: BackupInfo, kept: Path | None) -> None:
+    print(f"Đã khôi phục / Restored: {info.path} ({info.persons} nhân khẩu / residents, {info.households} hộ / "
+          f"households, lược đồ / schema {info.schema})")
+    if kept is not None:
+        print(f"Dữ liệu trước đó được giữ tại / The previous data was kept at: {kept}")
 
 
 def register(sub: Any) -> None:

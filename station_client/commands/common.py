@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -23,8 +24,31 @@ def add_command(sub: Any, name: str, help_text: str, func: Handler | None = None
     return parser
 
 
-def open_store(args: argparse.Namespace) -> Store:
-    return Store.open(db_path(getattr(args, "data_dir", None)))
+def open_store(args: argparse.Namespace, *, damaged_ok: bool = False) -> Store:
+    """The station's store for a headless command, checked first (``store/integrity.py``: a bounded
+    quick_check). A damaged file is refused with what to do; with ``damaged_ok`` (export: getting out what can
+    still be read) the warning is printed and ``args.damaged`` set. A key file whose database is missing or empty
+    is refused (never a new, unencrypted database beside it: ``unlock.missing_data`` says how to restore)."""
+    from ..store.connection import DatabaseErrors
+    from ..store.integrity import DamagedDatabase, damaged, ensure_sound
+    from ..store.unlock import data_missing, missing_data
+
+    path = db_path(getattr(args, "data_dir", None))
+    if data_missing(path):
+        raise missing_data(path)
+    try:
+        store = Store.open(path)
+    except DatabaseErrors as exc:  # a damaged page met by the migrations' reads
+        raise damaged(path, [str(exc)]) from exc
+    try:
+        ensure_sound(store.conn, path)
+    except DamagedDatabase as exc:
+        if not damaged_ok:
+            store.close()
+            raise
+        print(f"Cảnh báo: {exc.vi}\nWarning: {exc.en}", file=sys.stderr)
+        args.damaged = True
+    return store
 
 
 def officer_name(args: argparse.Namespace) -> str:

@@ -200,7 +200,7 @@ def prepare_station(folder: Path, residents: int, server: ProvinceServer | None)
     from ..store import Store, accounts
     from ..store import sync_ops as ops
     from ..store import unlock as unlocking
-    from ..synthetic import populate
+    from ..synthetic import FIXED_TODAY, populate
     from ..ui.options import save_options
 
     station_dir = folder / "station"
@@ -220,7 +220,7 @@ def prepare_station(folder: Path, residents: int, server: ProvinceServer | None)
             _say(f"Đang tạo xã/phường mẫu với {residents} nhân khẩu…",
                  f"Making a synthetic commune of {residents} residents…")
             with store.bulk():
-                populate(store, residents, officer=DEMO_USER)
+                populate(store, residents, officer=DEMO_USER, today=FIXED_TODAY)  # the same commune every time
         if store.get_setting(WORKLOAD_SETTING) != office_today().isoformat():  # today's counter work
             seed_workload(store, DEMO_USER)
         password = password_file.read_text(encoding="utf-8").strip()
@@ -264,7 +264,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return run_app(app_args, demo_password=login)
     finally:
         if server is not None:
-            server.stop()
+            from ..shutdown import shielded
+
+            with shielded():  # a second Ctrl+C or SIGTERM must not leave the server running
+                server.stop()
 
 
 def register(sub: Any) -> None:

@@ -42,6 +42,6 @@ def _export(args: argparse.Namespace) -> int:
         rx.write_pdf(args.pdf, args.kind, rows, args.start, args.end, settings,
                      datetime.now(default_office_hours().tz))
     target = args.csv or args.xlsx or args.pdf
-    mark = " (MẬT)" if rx.is_confidential(args.kind) else ""
-    print(f"{len(rows)} → {target}{mark}")
+    mark = " (MẬT / CONFIDENTIAL)" if rx.is_confidential(args.kind) else ""
+    print(f"Đã ghi {len(rows)} dòng vào {target}{mark} / {len(rows)} rows written to {target}{mark}")
     return 0

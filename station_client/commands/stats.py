@@ -56,12 +56,17 @@ def report_pdf(store: Any, stats: Any, path: str, prepared_by: str = "", approve
                             approved_by=approved_by, chart=chart), path)
 
 
+def _say(lang: str | None, vi: str, en: str) -> str:
+    """One language when ``--lang`` asks for it, else both (as the errors are)."""
+    return vi if lang == "vi" else en if lang == "en" else f"{vi} / {en}"
+
+
 def _stats(args: argparse.Namespace) -> int:
-    lang = getattr(args, "lang", None) or "vi"
+    lang = getattr(args, "lang", None)
     try:
         period = Period.parse(args.period)
     except ValueError as exc:
-        print(f"Kỳ không hợp lệ: {exc}" if lang == "vi" else f"Invalid period: {exc}", file=sys.stderr)
+        print(_say(lang, f"Kỳ không hợp lệ: {exc}", f"Invalid period: {exc}"), file=sys.stderr)
         return 2
     with open_store(args) as store:
         stats = station_stats(store.conn, period)
@@ -72,8 +77,8 @@ def _stats(args: argparse.Namespace) -> int:
             # Head-only (the store refuses anyone else): the head logs in, --officer alone proves nothing.
             submit_report(store, stats, officer=acting_officer(args, store), prepared_by=args.prepared_by,
                           approved_by=args.approved_by)
-            print("Đã ghi báo cáo kỳ, sẽ gửi lên tỉnh khi đồng bộ" if lang == "vi"
-                  else "Period report recorded; the next sync sends it to the province")
+            print(_say(lang, "Đã ghi báo cáo kỳ, sẽ gửi lên tỉnh khi đồng bộ",
+                       "Period report recorded; the next sync sends it to the province"))
     if args.csv:
         write_csv(args.csv, tabs)
     elif args.xlsx:
@@ -83,5 +88,5 @@ def _stats(args: argparse.Namespace) -> int:
             sys.stdout.write(text(tabs))
         return 0
     target = args.csv or args.xlsx or args.pdf
-    print(f"Đã ghi {target}" if lang == "vi" else f"Written to {target}")
+    print(_say(lang, f"Đã ghi {target}", f"Written to {target}"))
     return 0

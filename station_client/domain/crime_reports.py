@@ -15,8 +15,12 @@ Statuses and actions (``ACTIONS``; each is one store update, so each is audited 
        ├──transfer───────────────┤
        └──administrative─────────┴──▶ administrative (handled as an administrative violation) ──close──▶ closed
 
-``notify`` (a notice to the reporter) and ``reclassify`` (urgency, remote flag: recomputes the deadline) keep
-the status. The clock runs while ``received`` or ``checking``.
+``notify`` (a notice to the reporter), ``reclassify`` (urgency: recomputes the deadline) and
+``override_remote`` keep the status. The clock runs while ``received`` or ``checking``.
+
+The remote-commune flag (48 hours instead of 24 for urgent reports) is not the officer's to tick: it comes from
+the province's classification of the station's commune (``domain/communes.py``) at intake. Only the station head
+may override it on one report, with a reason (``override_remote``; the store refuses it from anyone else).
 """
 
 from __future__ import annotations
@@ -91,6 +95,8 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
            ("received", "checking"), "administrative"),
     Action("close", "Kết thúc", "Close", ("received", "checking", "transferred", "administrative"), "closed"),
     Action("reclassify", "Phân loại lại mức khẩn cấp", "Change urgency", ("received", "checking"), None),
+    Action("override_remote", "Điều chỉnh phân loại xã vùng sâu, vùng xa", "Override the remote-commune flag",
+           ("received", "checking"), None),
     Action("notify", "Thông báo cho người tố giác", "Notify the reporter",
            ("received", "checking", "transferred", "administrative", "closed"), None),
 )}
@@ -210,6 +216,8 @@ CRIME_REPORT = RecordKind(
         Field("urgent", "bool", "Khẩn cấp", "Urgent"),
         Field("urgency_reason", "text", "Lý do khẩn cấp", "Urgency reason"),
         Field("remote_commune", "bool", "Xã vùng sâu, vùng xa, miền núi, hải đảo", "Remote commune"),
+        Field("remote_override_reason", "text", "Lý do Trưởng Công an xã điều chỉnh phân loại xã",
+              "Why the station head overrode the commune's classification"),
         Field("rule_key", "text", "Quy định thời hạn", "Deadline rule"),
         Field("duration", "json", "Thời hạn chuyển", "Transfer period"),
         Field("due_at", "datetime", "Hạn chuyển", "Transfer due"),
@@ -267,7 +275,8 @@ def transition(record: dict[str, Any], action: str, at: datetime, rules: RuleSet
 
     details: transfer ``transferred_to`` (required), ``transfer_doc_no``; administrative
     ``admin_violation_id``; close ``close_reason``, ``agency_decision``; start_check ``check_note``;
-    reclassify ``urgent``, ``urgency_reason``, ``remote_commune``; notify ``content``, ``method``;
+    reclassify ``urgent``, ``urgency_reason``; override_remote ``remote_commune``, ``reason`` (required);
+    notify ``content``, ``method``;
     any ``note``.
     """
     details = dict(details or {})
@@ -297,12 +306,20 @@ def transition(record: dict[str, Any], action: str, at: datetime, rules: RuleSet
         changes["agency_decision"] = take(details, "agency_decision")
     elif action == "reclassify":
         urgent = bool(take(details, "urgent", record.get("urgent")))
-        remote = bool(take(details, "remote_commune", record.get("remote_commune")))
         changes["urgent"] = urgent
-        changes["remote_commune"] = remote
         changes["urgency_reason"] = take(details, "urgency_reason", record.get("urgency_reason")) if urgent else None
         received = datetime.fromisoformat(record["received_at"])
-        changes |= deadline_fields(received, urgent, remote, rules, cal, hours)
+        changes |= deadline_fields(received, urgent, bool(record.get("remote_commune")), rules, cal, hours)
+    elif action == "override_remote":
+        remote = bool(take(details, "remote_commune", not record.get("remote_commune")))
+        reason = (take(details, "reason") or "").strip()
+        if not reason:
+            raise ValidationError([Problem("reason", "required", "Cần ghi lý do điều chỉnh phân loại xã.",
+                                           "Give the reason for overriding the commune's classification.")])
+        changes["remote_commune"] = remote
+        changes["remote_override_reason"] = reason
+        received = datetime.fromisoformat(record["received_at"])
+        changes |= deadline_fields(received, bool(record.get("urgent")), remote, rules, cal, hours)
     elif action == "notify":
         content = take(details, "content")
         if not content:

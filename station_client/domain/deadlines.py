@@ -17,6 +17,18 @@ Units (``Duration.unit``), each with the counting rule this module applies:
     on a Saturday evening is an event of that Saturday).
 ``hours``
     Elapsed clock hours from the moment of receipt, day and night (criminal reports: "within 24 hours").
+``criminal_days``
+    Days under the Criminal Procedure Code 2015, art. 134 cl. 2: counting starts the day after receipt, and the
+    period ends at 24:00 of its last day even when that day is a day off (a crime report's 7 days that end
+    during Tết end there; unlike the Civil Code rule above, nothing moves to the next working day). Due at
+    23:59:59 of the last day; lateness is judged by date.
+``criminal_months``
+    Months under the same article: the period ends on the same day of the month ``amount`` months later (the
+    month's last day where it has no such day) and, only for months, a last day that is a day off moves to the
+    next working day. Ends at 24:00 of that day.
+``same_session``
+    "Immediately" made workable (stay notifications, Luật Cư trú art. 30): within the office session of receipt
+    — due at the end of that session, or, received out of hours, of the next session. ``amount`` is 0.
 
 **Received out of hours.** For working days and half working days, a dossier received outside office hours
 (after the afternoon closes, before the morning opens, at lunch, on a weekend or holiday) counts as received at
@@ -47,13 +59,21 @@ from typing import Any, Literal
 
 from .calendar import OVERRIDES_FILE, WorkCalendar
 
-Unit = Literal["hours", "half_working_days", "working_days", "calendar_days"]
+Unit = Literal["hours", "half_working_days", "working_days", "calendar_days", "criminal_days", "criminal_months",
+               "same_session"]
 UNITS: dict[str, tuple[str, str]] = {
     "hours": ("giờ", "hours"),
     "half_working_days": ("buổi làm việc", "half working days"),
     "working_days": ("ngày làm việc", "working days"),
     "calendar_days": ("ngày", "calendar days"),
+    "criminal_days": ("ngày", "days"),
+    "criminal_months": ("tháng", "months"),
+    "same_session": ("trong buổi làm việc tiếp nhận", "within the office session of receipt"),
 }
+# Units whose lateness is judged by the moment, not by the date (see ``classify``).
+MOMENT_UNITS = ("hours", "half_working_days", "same_session")
+# Units a countdown shows in plain days (weekends and holidays count).
+DAY_UNITS = ("calendar_days", "criminal_days", "criminal_months")
 Outcome = Literal["early", "on_time", "late"]
 OUTCOMES: dict[str, tuple[str, str]] = {
     "early": ("Trước hạn", "Early"),
@@ -83,6 +103,8 @@ class Duration:
                 whole = whole.replace(".", ",")
             return f"{whole} {'ngày làm việc' if language == 'vi' else 'working day(s)'}"
         vi, en = UNITS[self.unit]
+        if self.unit == "same_session":
+            return vi if language == "vi" else en
         return f"{self.amount} {vi if language == 'vi' else en}"
 
     def to_dict(self) -> dict[str, Any]:
@@ -209,6 +231,18 @@ def _sessions_between(a: datetime, b: datetime, cal: WorkCalendar, hours: Office
 
 
 # ----------------------------------------------------------------------------------------- due times
+END_OF_DAY = time(23, 59, 59)  # "24:00 of the last day" as a moment of that day
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later; the month's last day where it has no such day (31/01 + 1 → 28/02)."""
+    import calendar as _calendar
+
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, _calendar.monthrange(year, month)[1]))
+
+
 def due_at(received: datetime, duration: Duration, cal: WorkCalendar, *, pauses: Sequence[Pause] = (),
            now: datetime | None = None, hours: OfficeHours | None = None) -> datetime:
     """When a matter received at ``received`` with ``duration`` is due, given the pauses of its clock.
@@ -223,6 +257,13 @@ def due_at(received: datetime, duration: Duration, cal: WorkCalendar, *, pauses:
     if duration.unit == "hours":
         paused = sum((b - a for a, b in spans), timedelta())
         return received + timedelta(hours=duration.amount) + paused
+    if duration.unit in ("criminal_days", "criminal_months"):
+        extra = sum((b.date() - a.date()).days for a, b in spans)
+        if duration.unit == "criminal_days":
+            last = received.date() + timedelta(days=duration.amount)
+        else:  # only a period in months moves past a day off (art. 134 cl. 2)
+            last = cal.next_working_day(add_months(received.date(), duration.amount), include_today=True)
+        return datetime.combine(last + timedelta(days=extra), END_OF_DAY, tzinfo=hours.tz)
     if duration.unit == "calendar_days":
         extra = sum((b.date() - a.date()).days for a, b in spans)
         last = cal.next_working_day(received.date() + timedelta(days=duration.amount + extra), include_today=True)
@@ -233,11 +274,12 @@ def due_at(received: datetime, duration: Duration, cal: WorkCalendar, *, pauses:
         start = effective_receipt(received, cal, hours).date()
         extra = sum(max(0, cal.working_days_between(a.date(), b.date())) for a, b in spans)
         return hours.at(cal.add_working_days(start, duration.amount + extra), hours.closes)
-    # half working days
+    # half working days, and the session of receipt (``same_session``: no session added)
     first = effective_receipt(received, cal, hours)
     s, _ = _session_at_or_after(first, cal, hours)
     extra = sum(_sessions_between(a, b, cal, hours) for a, b in spans)
-    for _ in range(duration.amount + extra):
+    amount = 0 if duration.unit == "same_session" else duration.amount
+    for _ in range(amount + extra):
         s = _next_session(s, cal, hours)
     return hours.at(s[0], hours.sessions[s[1]][1])
 
@@ -266,7 +308,8 @@ def classify(done_at: datetime, due_at: datetime, unit: Unit = "working_days", *
 
     * ``late``: finished after the deadline. For day units (working days, calendar days) a period ends at the
       end of its last day (Civil Code 2015, art. 148), so a result finished at 17:30 on the due day is not
-      late — lateness is judged by date. For ``hours`` and ``half_working_days`` it is judged by the moment.
+      late — lateness is judged by date (so are criminal-procedure days and months). For ``hours``,
+      ``half_working_days`` and ``same_session`` it is judged by the moment.
     * ``early``: finished on a day before the due day (the one-stop statistics' "trước hạn").
     * ``on_time``: finished on the due day, not late ("đúng hạn").
 
@@ -274,7 +317,7 @@ def classify(done_at: datetime, due_at: datetime, unit: Unit = "working_days", *
     """
     hours = hours or default_office_hours()
     done, due = hours.local(done_at), hours.local(due_at)
-    if unit in ("hours", "half_working_days"):
+    if unit in MOMENT_UNITS:
         if done > due:
             return "late"
     elif done.date() > due.date():

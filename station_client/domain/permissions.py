@@ -43,8 +43,13 @@ BACKUP_RESTORE = Action("backup.restore", "khôi phục dữ liệu từ bản s
 STAT_REPORT_SUBMIT = Action("stat_report.submit", "gửi báo cáo thống kê kỳ lên Công an tỉnh",
                             "submit the period statistics report to the province")
 
+REMOTE_OVERRIDE = Action("crime_report.remote_override",
+                         "điều chỉnh phân loại xã vùng sâu, vùng xa của tin báo (thời hạn 48 giờ)",
+                         "override a report's remote-commune flag (the 48-hour period)")
+
 HEAD_ONLY: tuple[Action, ...] = (RECORD_DELETE, CONFLICT_DISCARD, CONFLICT_RESTORE, STATION_SETTINGS,
-                                 MANAGE_ACCOUNTS, RETENTION_PURGE, BACKUP_RESTORE, STAT_REPORT_SUBMIT)
+                                 MANAGE_ACCOUNTS, RETENTION_PURGE, BACKUP_RESTORE, STAT_REPORT_SUBMIT,
+                                 REMOTE_OVERRIDE)
 
 # Deleting any of these is the station head's decision: a resident, a household or a case file is evidence of
 # what the station did, and a delete syncs to the province. A household membership or residence line is an
@@ -56,6 +61,12 @@ HEAD_ONLY_DELETE_KINDS: frozenset[str] = frozenset({
 # Kinds whose every local write (create or update) is the head's: a period report submitted to the province
 # speaks for the station, as the head's signature on the paper form does.
 HEAD_ONLY_WRITE_KINDS: dict[str, Action] = {"stat_report": STAT_REPORT_SUBMIT}
+
+# Fields of a kind that only the head may change once the record exists: a crime report's remote-commune flag
+# comes from the province's classification of the commune; moving it off that is the head's decision.
+HEAD_ONLY_UPDATE_FIELDS: dict[str, tuple[frozenset[str], Action]] = {
+    "crime_report": (frozenset({"remote_commune", "remote_override_reason"}), REMOTE_OVERRIDE),
+}
 
 # Settings that decide who the station is and where its data goes: a changed server address would send a
 # commune's records elsewhere. Language, printer and idle lock stay each officer's business.
@@ -72,6 +83,10 @@ def head_only_action(op: str, kind: str | None = None, fields: dict[str, Any] | 
     if op == "delete":
         return RECORD_DELETE if kind in HEAD_ONLY_DELETE_KINDS else None
     if op in ("create", "update"):
+        if op == "update" and fields and kind in HEAD_ONLY_UPDATE_FIELDS:
+            names, action = HEAD_ONLY_UPDATE_FIELDS[kind]
+            if names & set(fields):
+                return action
         return HEAD_ONLY_WRITE_KINDS.get(kind or "")
     if op == "setting":
         return STATION_SETTINGS if set(fields or ()) & HEAD_ONLY_SETTINGS else None

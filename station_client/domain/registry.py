@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from . import accounts, calendar, dossiers, duplicates, procedures, reports, residents, stat_reports
+from . import accounts, calendar, communes, dossiers, duplicates, procedures, reports, residents, stat_reports
 from .kinds import RecordKind
 
 _ALL: tuple[RecordKind, ...] = (
     *residents.KINDS,
     *procedures.KINDS,
     *calendar.KINDS,
+    *communes.KINDS,
     *dossiers.KINDS,
     *reports.all_kinds(),
     *stat_reports.KINDS,

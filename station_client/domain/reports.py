@@ -174,7 +174,7 @@ def all_kinds() -> tuple[Any, ...]:
 def countdown(due_at: str | datetime, now: datetime, unit: str, cal: Any, language: str = "vi") -> str:
     """Time left on a running clock, in the clock's own unit: hours and minutes for the 24/48-hour transfer
     ("còn 5 giờ 20 phút", "quá hạn 1 giờ 5 phút"), days for calendar-day periods, working days otherwise."""
-    from .deadlines import default_office_hours, remaining_text
+    from .deadlines import DAY_UNITS, default_office_hours, remaining_text
 
     hours = default_office_hours()
     due = hours.local(datetime.fromisoformat(due_at) if isinstance(due_at, str) else due_at)
@@ -187,7 +187,7 @@ def countdown(due_at: str | datetime, now: datetime, unit: str, cal: Any, langua
         if minutes < 0:
             return f"{span} overdue" if en else f"quá hạn {span}"
         return f"{span} left" if en else f"còn {span}"
-    if unit == "calendar_days":
+    if unit in DAY_UNITS:
         days = (due.date() - now.date()).days
         if days == 0:
             return "due today" if en else "đến hạn hôm nay"

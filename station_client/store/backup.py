@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..clock import office_now
-from . import keys
+from . import integrity, keys
 from .connection import (
     APPLICATION_ID,
     DatabaseErrors,
@@ -56,8 +56,33 @@ def backup(db_path: Path, dest: Path) -> BackupInfo:
     tmp = dest.with_name(dest.name + ".part")
     tmp.unlink(missing_ok=True)
     key = held_key(db_path)
+    try:
+        ok = _copy_live(db_path, tmp, key)
+    except DatabaseErrors as exc:  # a damaged page met while copying
+        tmp.unlink(missing_ok=True)
+        raise integrity.damaged(db_path, [str(exc)], doing=_NO_BACKUP) from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    if ok != "ok":
+        tmp.unlink(missing_ok=True)
+        raise StoreError(f"Bản sao lưu bị lỗi khi kiểm tra ({ok}).", f"The backup failed its check ({ok}).")
+    if key is not None:  # the wrapped keys travel with the backup, written first: never a copy without them
+        keys.save(backup_keys_path(dest), keys.load(keys.keys_path(db_path)), lock=False)  # a new file: no lock
+    tmp.replace(dest)
+    return inspect(dest, key=key)
+
+
+_UNREADABLE: tuple[type[BaseException], ...] = (StoreError, *DatabaseErrors)
+_NO_BACKUP = ("Không sao lưu (bản sao sẽ hỏng theo). ", "No backup was made (it would be damaged too). ")
+
+
+def _copy_live(db_path: Path, tmp: Path, key: bytes | None) -> str:
+    """Check the live file, copy it to ``tmp`` with the backup API and quick-check the copy; the copy's verdict."""
     src = open_connection(db_path, readonly=True)
     try:
+        # The live file first: a damaged one must not become a backup that replaces a good one (issue 14, 6).
+        integrity.ensure_sound(src, db_path, seconds=None, doing=_NO_BACKUP)
         target = connect_raw(str(tmp), key, isolation_level=None)
         try:
             src.backup(target, pages=4096)
@@ -67,13 +92,7 @@ def backup(db_path: Path, dest: Path) -> BackupInfo:
             target.close()
     finally:
         src.close()
-    if ok != "ok":
-        tmp.unlink(missing_ok=True)
-        raise StoreError(f"Bản sao lưu bị lỗi khi kiểm tra ({ok}).", f"The backup failed its check ({ok}).")
-    if key is not None:  # the wrapped keys travel with the backup, written first: never a copy without them
-        keys.save(backup_keys_path(dest), keys.load(keys.keys_path(db_path)), lock=False)  # a new file: no lock
-    tmp.replace(dest)
-    return inspect(dest, key=key)
+    return str(ok)
 
 
 def backup_keys_path(backup_file: Path) -> Path:
@@ -162,38 +181,43 @@ def restore(backup_file: Path, db_path: Path, *, key: bytes | None = None) -> tu
                 raise KeyFileError(
                     f"Thiếu tệp khoá {sidecar.name} của bản sao lưu (chép cùng với bản sao lưu); không khôi phục.",
                     f"The backup's key file {sidecar.name} is missing (copy it with the backup); nothing restored.")
-    kept: Path | None = None
-    if db_path.exists():
-        stamp = office_now().strftime("%Y%m%d-%H%M%S")
-        kept = db_path.with_name(f"{db_path.name}.before-restore-{stamp}.bak")
-        backup(db_path, kept)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = db_path.with_name(db_path.name + ".restoring")
-    tmp.unlink(missing_ok=True)
-    src = _open_backup(backup_file, key)
+    sealed = tmp.with_name(tmp.name + ".sealed")
     try:
-        dst = connect_raw(str(tmp), key, isolation_level=None, timeout=15)
-        try:
-            src.backup(dst, pages=4096)
-            dst.execute("PRAGMA journal_mode = WAL")
-            dst.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        finally:
-            dst.close()
-    finally:
-        src.close()
-    station_key = held_key(db_path)
-    if key is None and station_key is not None and station_keys.exists():
-        # A plain backup (an earlier version's) restored into an encrypted station: encrypted before it lands.
-        from .encrypt import export_encrypted
+        # The copy is made and checked page by page before anything of the station is touched; on any failure
+        # nothing is left behind (issue 14, item 6: a flipped byte ended in a traceback and a stray .restoring).
+        _copy_checked(backup_file, tmp, key)
+        station_key = held_key(db_path)
+        if key is None and station_key is not None and station_keys.exists():
+            # A plain backup (an earlier version's) restored into an encrypted station: encrypted before it lands.
+            from .encrypt import export_encrypted
 
-        sealed = tmp.with_name(tmp.name + ".sealed")
-        export_encrypted(tmp, sealed, station_key)
-        tmp.unlink()
-        tmp, key = sealed, station_key
-    if new_keys is not None:  # the key file first: an encrypted file never sits without its keys
-        if station_keys.exists() and kept is not None:
-            shutil.copy2(station_keys, backup_keys_path(kept))
-        keys.save(station_keys, new_keys)
+            export_encrypted(tmp, sealed, station_key)
+            tmp.unlink()
+            tmp, key = sealed, station_key
+    except BaseException:
+        _discard(tmp, sealed)
+        raise
+    kept: Path | None = None
+    try:
+        if db_path.exists() and db_path.stat().st_size > 0:  # an empty file holds nothing to keep
+            stamp = office_now().strftime("%Y%m%d-%H%M%S")
+            kept = db_path.with_name(f"{db_path.name}.before-restore-{stamp}.bak")
+            try:
+                backup(db_path, kept)
+            except _UNREADABLE:
+                # The current file is damaged (the reason to restore) or unreadable: keep it byte for byte.
+                for suffix in ("", "-wal"):
+                    if db_path.with_name(db_path.name + suffix).exists():
+                        shutil.copy2(db_path.with_name(db_path.name + suffix), kept.with_name(kept.name + suffix))
+        if new_keys is not None:  # the key file first: an encrypted file never sits without its keys
+            if station_keys.exists() and kept is not None:
+                shutil.copy2(station_keys, backup_keys_path(kept))
+            keys.save(station_keys, new_keys)
+    except BaseException:  # a full disk while keeping the current data: the checked copy is not left behind
+        _discard(tmp)
+        raise
     os.replace(tmp, db_path)
     keys.fsync_dir(db_path.parent)
     # The old file's WAL index is stale now (SQLite would ignore its frames: their salts differ); tidy it.
@@ -202,6 +226,40 @@ def restore(backup_file: Path, db_path: Path, *, key: bytes | None = None) -> tu
     if key is not None:
         hold_key(db_path, key)
     return info, kept
+
+
+def _discard(*paths: Path) -> None:
+    for path in paths:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+
+
+def _copy_checked(backup_file: Path, tmp: Path, key: bytes | None) -> None:
+    """Copy the backup into ``tmp`` and run SQLite's thorough check on the copy (with the key of an encrypted
+    backup). Raises ``NotAStationDatabase`` when the backup is damaged; the caller removes ``tmp``."""
+    tmp.unlink(missing_ok=True)
+    try:
+        src = _open_backup(backup_file, key)
+        try:
+            dst = connect_raw(str(tmp), key, isolation_level=None, timeout=15)
+            try:
+                src.backup(dst, pages=4096)
+                dst.execute("PRAGMA journal_mode = WAL")
+                dst.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                result = integrity.check(dst, seconds=None, thorough=True)  # the file as it will be installed
+            finally:
+                dst.close()
+        finally:
+            src.close()
+    except DatabaseErrors as exc:
+        result = integrity.CheckResult(False, True, [str(exc)])
+    if not result.ok:
+        shown = "; ".join(f[:200] for f in result.findings)
+        raise NotAStationDatabase(
+            f"Bản sao lưu {backup_file.name} bị hỏng ({shown}); không khôi phục, dữ liệu hiện tại không bị thay "
+            "đổi. Hãy dùng một bản sao lưu khác (bản trước đó, hoặc bản trên thiết bị khác).",
+            f"The backup {backup_file.name} is damaged ({shown}); nothing was restored and the current data was "
+            "not changed. Use another backup (an earlier one, or one on another device).")
 
 
 def _key_id_of(keyfile: Path) -> str | None:

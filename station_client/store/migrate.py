@@ -61,7 +61,8 @@ def _record_legacy_versions(conn: sqlite3.Connection, applied: set[int]) -> None
         _create_table_and_record(conn, applied_versions(conn))
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # an exception (SIGTERM's) may land right after COMMIT returned
+            conn.execute("ROLLBACK")
         raise
 
 
@@ -103,6 +104,7 @@ def migrate(conn: sqlite3.Connection, path: Path | None = None) -> int:
             conn.execute(f"PRAGMA user_version = {max(now_applied | {migration.version})}")
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # an exception (SIGTERM's) may land right after COMMIT returned
+                conn.execute("ROLLBACK")
             raise
     return before

@@ -72,6 +72,24 @@ def work_calendar(conn: sqlite3.Connection) -> WorkCalendar:
     return dossier_calendar(conn)
 
 
+def commune_is_remote(conn: sqlite3.Connection, commune_code: str | None) -> bool:
+    """Whether the province classifies ``commune_code`` as a remote, mountain or island commune (the 48-hour
+    rule). A commune the province has not classified is not remote."""
+    if not commune_code:
+        return False
+    row = conn.execute("SELECT remote FROM commune_classes WHERE commune_code = ? AND deleted = 0 "
+                       "ORDER BY server_version DESC LIMIT 1", (commune_code,)).fetchone()
+    return bool(row and row[0])
+
+
+def station_is_remote(conn: sqlite3.Connection) -> bool:
+    """The classification of this station's commune: the commune the province enrolled it in, else the one set
+    up on the station (setting ``station.commune_code``). A reader connection will do (the intake form shows it)."""
+    row = conn.execute("SELECT value FROM sync_state WHERE key = 'station.commune_code' UNION ALL "
+                       "SELECT value FROM settings WHERE key = 'station.commune_code'").fetchone()
+    return commune_is_remote(conn, row[0] if row else None)
+
+
 def station_code(store: Store) -> str:
     """One station code for every register and dossier code of this station file (see ``store/dossiers``)."""
     from .dossiers import station_code as dossier_station_code
@@ -104,6 +122,9 @@ def create(store: Store, kind: str, values: dict[str, Any], *, officer: str, at:
     hours = hours or default_office_hours()
     local = hours.local(at)
     with store.transaction() as conn:
+        if kind == "crime_report":  # the province's classification of the commune, never a tick on the form
+            values = {k: v for k, v in values.items() if k != "remote_override_reason"}
+            values["remote_commune"] = station_is_remote(conn)
         fields = _intake_fields(kind, values, local, rule_set(conn), work_calendar(conn), hours)
         station = station_code(store)
         seq = next_register_seq(conn, kind, local.year, station)

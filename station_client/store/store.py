@@ -97,7 +97,8 @@ class Store:
         except BaseException:
             self._depth -= 1
             if depth == 0:
-                self.conn.execute("ROLLBACK")
+                if self.conn.in_transaction:  # an exception (SIGTERM's) may land right after COMMIT returned
+                    self.conn.execute("ROLLBACK")
                 self._changes = ChangeSet()
             else:
                 self.conn.execute(f"ROLLBACK TO sp{depth}")
@@ -241,12 +242,15 @@ class Store:
                expected_version: int | None = None) -> dict[str, Any]:
         kind = get_kind(kind_name)
         self._check_local_write(kind)
-        self.authorize(permissions.head_only_action("update", kind.name), officer)
         with self.transaction():
             row = self.conn.execute(f"SELECT * FROM {kind.table} WHERE id = ?", (record_id,)).fetchone()
             if row is None or row["deleted"]:
                 raise RecordNotFound("Không tìm thấy hồ sơ (có thể đã bị xoá).",
                                      "The record was not found (it may have been deleted).")
+            # Head-only fields count only when their value really changes (a form saving every field as it was
+            # is no override).
+            changing = {f for f, v in changes.items() if f in kind.by_name and row[f] != to_db(kind, {f: v})[f]}
+            self.authorize(permissions.head_only_action("update", kind.name, dict.fromkeys(changing)), officer)
             if expected_version is not None and row["version"] != expected_version:
                 raise StaleVersion(
                     "Hồ sơ vừa được thay đổi ở nơi khác. Hãy mở lại để xem bản mới nhất trước khi sửa.",

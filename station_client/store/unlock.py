@@ -14,7 +14,6 @@ so that neither the UI nor the CLI decides anything about keys. A station is in 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -35,9 +34,9 @@ def state(db_path: str | Path) -> State:
     kp = keys.keys_path(db_path)
     if not db_path.exists() or db_path.stat().st_size == 0:
         if kp.exists():
-            # A setup that stopped between writing the key file and the database: the key protects nothing yet.
-            # Set aside rather than deleted: if the database was only moved away, its key file must survive.
-            kp.replace(kp.with_name(f"{kp.name}.unused-{datetime.now():%Y%m%d-%H%M%S}"))
+            # The data is gone (deleted, moved, emptied) while its key file stayed: never start a new (plain)
+            # database over it, nor move the key file — the officer restores a backup (issue 14, item 5).
+            raise missing_data(db_path)
         return "new"
     if held_key(db_path) is not None:
         return "unlocked"
@@ -51,6 +50,30 @@ def state(db_path: str | Path) -> State:
         "khoá (có cạnh mỗi bản sao lưu) vào thư mục dữ liệu; dữ liệu không bị thay đổi.",
         f"{db_path.name} is encrypted (or damaged) but its key file {kp.name} is missing. Copy the key file back "
         "(one is beside every backup) into the data folder; the data was not changed.")
+
+
+class DataMissing(StoreError):
+    """The station's key file is there but its database is missing or empty."""
+
+
+def missing_data(db_path: str | Path) -> DataMissing:
+    db_path = Path(db_path)
+    kp = keys.keys_path(db_path)
+    return DataMissing(
+        f"Không thấy dữ liệu {db_path.name} (hoặc tệp rỗng) trong khi tệp khoá {kp.name} vẫn còn: dữ liệu đã bị xoá "
+        f"hoặc chuyển đi. Phần mềm không tạo dữ liệu mới và không đổi gì. Hãy khôi phục bản sao lưu gần nhất: "
+        f"station-client restore TỆP_SAO_LƯU (hoặc chép {db_path.name} về {db_path.parent}). Nếu đây là lần thiết "
+        f"lập đầu tiên bị gián đoạn (chưa có dữ liệu nào), hãy xoá tệp {kp.name} rồi mở lại.",
+        f"{db_path.name} is missing (or empty) while its key file {kp.name} is still there: the data was deleted or "
+        f"moved. Nothing was created or changed. Restore the latest backup: station-client restore BACKUP_FILE (or "
+        f"copy {db_path.name} back into {db_path.parent}). If this was a first setup that was interrupted (no data "
+        f"yet), delete {kp.name} and start again.")
+
+
+def data_missing(db_path: str | Path) -> bool:
+    """A key file without its database (``state`` refuses it)."""
+    db_path = Path(db_path)
+    return keys.keys_path(db_path).exists() and (not db_path.exists() or db_path.stat().st_size == 0)
 
 
 def unlock(db_path: str | Path, username: str, password: str) -> bytes:

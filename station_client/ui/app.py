@@ -13,6 +13,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ..paths import db_path
@@ -28,6 +30,7 @@ from .quit_signals import quit_on_signals
 from .tasks import Tasks
 
 log = logging.getLogger(__name__)
+SHUTDOWN_WAIT_S = 15.0  # for a sync request in flight to be aborted and its worker to end
 
 
 @dataclass
@@ -38,10 +41,23 @@ class App:
     window: MainWindow
 
     def close(self) -> None:
-        self.window.close()
-        if self.context.sync is not None:
-            self.context.sync.stop()
-        self.tasks.close()
+        """Tear down in order, while the QApplication is alive: the window, then the sync worker (joined: a
+        worker still running Python while the interpreter finalised crashed the process once, 'bool_dealloc'),
+        then the database threads."""
+        if shiboken6.isValid(self.window):  # a test's qtbot may have deleted it already
+            self.window.close()
+        if shiboken6.isValid(self.context) and self.context.sync is not None:
+            self.context.sync.stop(wait=SHUTDOWN_WAIT_S)  # the window is gone: waiting shows nothing
+        if shiboken6.isValid(self.tasks):
+            self.tasks.close()
+
+    def release(self) -> None:
+        """After ``close``: delete the Qt objects now, children before the application, rather than leave them
+        to the garbage collector's order at interpreter exit."""
+        for obj in (self.window, self.context, self.tasks):
+            if shiboken6.isValid(obj):
+                obj.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def qapplication() -> QApplication:
@@ -108,17 +124,20 @@ def run_app(args: argparse.Namespace, *, demo_password: tuple[str, str] | None =
     qapp = qapplication()
     data_dir = getattr(args, "data_dir", None)
     while True:
-        try:
-            app = create_app(data_dir, language=getattr(args, "lang", None), demo_password=demo_password,
-                             encrypt=True)
-        except StoreError as exc:
-            _fatal(qapp, exc)
-            return 1
-        app.window.show()
-        with quit_on_signals(qapp):  # Ctrl+C in the terminal closes the app cleanly
-            code = qapp.exec()
-        pending = app.context.restore_after_close
-        app.close()
+        # Ctrl+C or SIGTERM close the app cleanly, whenever they come: before the loop runs it is not started,
+        # during the teardown they change nothing.
+        with quit_on_signals(qapp) as stop:
+            try:
+                app = create_app(data_dir, language=getattr(args, "lang", None), demo_password=demo_password,
+                                 encrypt=True)
+            except StoreError as exc:
+                _fatal(qapp, exc)
+                return 1
+            app.window.show()
+            code = 0 if stop.requested else qapp.exec()
+            pending = None if stop.requested else app.context.restore_after_close
+            app.close()
+            app.release()
         if pending is None:
             return code
         try:

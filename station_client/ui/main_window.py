@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from ..domain.accounts import Account
 from ..resources import resource_path
+from ..store import integrity
 from ..store import unlock as unlocking
 from . import sections as registry
 from .context import AppContext
@@ -31,6 +32,7 @@ from .officers import NewPasswordPage
 from .status_bar import SyncStatusBar
 
 log = logging.getLogger(__name__)
+APP_CHECK_SECONDS = 20.0  # on a reader thread after the login: the officer does not wait for it
 USER_INPUT = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel, QEvent.Type.MouseMove}
 
 
@@ -189,6 +191,7 @@ class MainWindow(QMainWindow):
         self.login.logged_in.connect(self._logged_in)
         self.new_password.done.connect(self._logged_in)
         context.tasks.failed.connect(self._show_error)
+        self._data_checked = False
         context.options_changed.connect(self._options_changed)
 
         self.sync_bar = SyncStatusBar(context)
@@ -239,6 +242,10 @@ class MainWindow(QMainWindow):
         # writer: the key file's other writes after a login happen there, one at a time).
         self.context.write(unlocking.remember_station_name, None,
                            lambda exc: log.warning("station name not kept in the key file: %s", exc))
+        if not self._data_checked:  # once per start, on a reader: a damaged file is shown (``_show_error``)
+            self._data_checked = True
+            path = self.context.tasks.db_path
+            self.context.tasks.run(lambda conn: integrity.ensure_sound(conn, path, seconds=APP_CHECK_SECONDS))
 
     def lock(self) -> None:
         if self.context.officer is None or self.stack.currentWidget() is not self.workspace:

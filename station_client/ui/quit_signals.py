@@ -13,15 +13,26 @@ import signal
 import socket
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication, QSocketNotifier
 
 
+@dataclass
+class QuitRequest:
+    """Whether SIGINT/SIGTERM arrived: a signal before the loop runs (``quit()`` does nothing then) means the
+    loop must not start; one while the window is being torn down changes nothing."""
+
+    requested: bool = False
+
+
 @contextlib.contextmanager
-def quit_on_signals(app: QCoreApplication) -> Iterator[None]:
-    """While inside, SIGINT/SIGTERM call ``app.quit()``. Does nothing off the main thread."""
+def quit_on_signals(app: QCoreApplication) -> Iterator[QuitRequest]:
+    """While inside, SIGINT/SIGTERM call ``app.quit()`` and set the yielded request. Off the main thread it
+    only yields."""
+    state = QuitRequest()
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield state
         return
     reader, writer = socket.socketpair()
     reader.setblocking(False)
@@ -34,10 +45,14 @@ def quit_on_signals(app: QCoreApplication) -> Iterator[None]:
             reader.recv(64)
 
     notifier.activated.connect(drain)
+    def handle(_sig: int, _frame: object) -> None:
+        state.requested = True
+        app.quit()
+
     wanted = [signal.SIGINT, signal.SIGTERM]
-    old = {sig: signal.signal(sig, lambda _sig, _frame: app.quit()) for sig in wanted}
+    old = {sig: signal.signal(sig, handle) for sig in wanted}
     try:
-        yield
+        yield state
     finally:
         for sig, handler in old.items():
             signal.signal(sig, handler)

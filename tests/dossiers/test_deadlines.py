@@ -152,3 +152,22 @@ def test_a_pause_never_shortens_the_deadline(received: datetime, n: int, gap: in
     pause = Pause(start, start + timedelta(minutes=wait))
     plain = due_at(received, Duration(n, WD), CAL)
     assert due_at(received, Duration(n, WD), CAL, pauses=[pause]) >= plain
+
+
+# ----------------------------------------------------------------------------- "immediately" (same session)
+def test_stay_notification_is_due_within_the_office_session_of_receipt() -> None:
+    """Stay notification (2.001159) is taken "immediately": kept as data, that is within the office session of
+    receipt. Finished 20 minutes later is on time; after the session closes it is late."""
+    from station_client.domain.procedures import Procedure, shipped_catalogue
+
+    proc = next(Procedure.from_record(r) for r in shipped_catalogue() if r["key"] == "2.001159")
+    assert proc.duration == Duration(0, "same_session")
+    assert proc.duration.label("vi") == "trong buổi làm việc tiếp nhận"
+    received = at(2026, 3, 9, 9, 40)  # Monday morning session (07:30–11:30)
+    due = due_at(received, proc.duration, CAL)
+    assert due == at(2026, 3, 9, 11, 30)
+    assert classify(received + timedelta(minutes=20), due, "same_session") == "on_time"
+    assert classify(at(2026, 3, 9, 14, 0), due, "same_session") == "late"
+    # Received at lunch: the afternoon session; on a Saturday evening: Monday morning's.
+    assert due_at(at(2026, 3, 9, 12, 10), proc.duration, CAL) == at(2026, 3, 9, 17, 0)
+    assert due_at(at(2026, 3, 7, 19, 0), proc.duration, CAL) == at(2026, 3, 9, 11, 30)

@@ -55,13 +55,39 @@ def test_urgent_report_48_hours_in_a_remote_commune(rules: RuleSet, cal: WorkCal
         "crime_report.normal"
 
 
-def test_other_reports_7_days_end_on_the_next_working_day(rules: RuleSet, cal: WorkCalendar) -> None:
-    # An ordinary week: Monday → the Monday after, close of office.
-    assert _due(_report(datetime(2025, 6, 2, 9, 0), rules, cal, urgent=False)) == "2025-06-09 17:00"
-    # The 7th day is a Saturday → Monday.
-    assert _due(_report(datetime(2025, 6, 7, 20, 0), rules, cal, urgent=False)) == "2025-06-16 17:00"
-    # The 7th day is Tết (mùng 4, Friday 20 Feb 2026) → Monday 23 Feb.
-    assert _due(_report(datetime(2026, 2, 13, 16, 0), rules, cal, urgent=False)) == "2026-02-23 17:00"
+def test_other_reports_7_days_end_at_24h_of_the_last_day_even_on_a_day_off(rules: RuleSet, cal: WorkCalendar) -> None:
+    """Criminal Procedure Code 2015, art. 134 cl. 2: a period in days ends at 24:00 of its last day; only a period
+    in months moves past a day off. (The Civil Code's move to the next working day is wrong for this register.)"""
+    # An ordinary week: Monday → the Monday after, at the end of the day.
+    assert _due(_report(datetime(2025, 6, 2, 9, 0), rules, cal, urgent=False)) == "2025-06-09 23:59"
+    # The 7th day is a Saturday: it stays the last day.
+    assert _due(_report(datetime(2025, 6, 7, 20, 0), rules, cal, urgent=False)) == "2025-06-14 23:59"
+    # The 7th day is Tết (mùng 4, Friday 20 Feb 2026): it ends there, not on Monday 23 Feb at 17:00.
+    r = _report(datetime(2026, 2, 13, 16, 0), rules, cal, urgent=False)
+    assert r["duration"] == {"amount": 7, "unit": "criminal_days"}
+    assert _due(r) == "2026-02-20 23:59"
+    assert not cal.is_working_day(date(2026, 2, 20))
+    # Transferred in the evening of the last day: on time (lateness by date); the day after: late.
+    r |= {"register_no": "x"}
+    evening = crime_reports.transition(r, "transfer", datetime(2026, 2, 20, 21, 0), rules, cal,
+                                       details={"transferred_to": "Cơ quan CSĐT"})
+    assert evening["outcome"] == "on_time"
+    monday = crime_reports.transition(r, "transfer", datetime(2026, 2, 23, 9, 0), rules, cal,
+                                      details={"transferred_to": "Cơ quan CSĐT"})
+    assert monday["outcome"] == "late"
+
+
+def test_criminal_procedure_months_end_on_the_same_day_and_move_past_a_day_off(cal: WorkCalendar) -> None:
+    from station_client.domain.deadlines import Duration, add_months, due_at
+
+    assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
+    assert add_months(date(2026, 11, 30), 3) == date(2027, 2, 28)
+    # 20/01/2026 + 1 month = Friday 20/02/2026, a Tết holiday → the next working day, Monday 23/02, at 24:00.
+    due = due_at(datetime(2026, 1, 20, 10, 0), Duration(1, "criminal_months"), cal)
+    assert due.strftime("%Y-%m-%d %H:%M") == "2026-02-23 23:59"
+    # Working day: stays.
+    due = due_at(datetime(2026, 3, 10, 10, 0), Duration(1, "criminal_months"), cal)
+    assert due.strftime("%Y-%m-%d %H:%M") == "2026-04-10 23:59"
 
 
 def test_transfer_outcome_is_judged_by_the_hour_for_urgent_reports(rules: RuleSet, cal: WorkCalendar) -> None:
@@ -185,7 +211,7 @@ def test_province_rule_overrides_the_shipped_one_by_key(rules: RuleSet, cal: Wor
     assert rs.get("crime_report.urgent").duration.amount == 24
     r = crime_reports.new_report_fields({"report_kind": "information", "channel": "media", "reporter_agency": "Báo",
                                          "summary": "x"}, datetime(2025, 6, 2, 9, 0), rs, cal)
-    assert _due(r) == "2025-06-09 17:00"  # day 5 is Saturday 7 June: the period ends on Monday
+    assert _due(r) == "2025-06-07 23:59"  # day 5 is Saturday 7 June: the period ends there (CPC art. 134)
     assert rule_record_id("crime_report.normal") == rule_record_id("crime_report.normal")
 
 

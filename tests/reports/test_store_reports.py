@@ -93,7 +93,7 @@ def test_urgent_report_needs_a_reason(store: Store) -> None:
 def test_due_items_overdue_first_urgent_first(store: Store) -> None:
     normal = _report(store, datetime(2025, 6, 2, 9, 0))  # due Mon 9 June 17:00
     urgent = _report(store, datetime(2025, 6, 5, 9, 0), urgent=True, urgency_reason="caught_in_act")
-    _report(store, datetime(2025, 6, 5, 10, 0), urgent=True, urgency_reason="may_flee", remote_commune=True)
+    _report(store, datetime(2025, 6, 5, 10, 0), urgent=True, urgency_reason="may_flee")
     far = _report(store, datetime(2025, 6, 6, 9, 0))  # due 13 June: outside the horizon on 5 June
     items = R.due_items(store.conn, datetime(2025, 6, 6, 10, 0))  # Friday
     assert [i.register_no for i in items][:1] == [urgent["register_no"]]

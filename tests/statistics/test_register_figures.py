@@ -21,12 +21,13 @@ def test_crime_reports(store: Store) -> None:
     # Urgent (24 hours): received 5 Oct 09:00, due 6 Oct 09:00.
     r1 = crime_report(store, at(2026, 10, 5), ("transfer", at(2026, 10, 6, 9), TRANSFER), urgent=True)
     r2 = crime_report(store, at(2026, 10, 5), ("transfer", at(2026, 10, 6, 9, 1), TRANSFER), urgent=True)
-    # Urgent in a remote commune (48 hours): due 7 Oct 09:00, transferred on the 6th: early.
-    r3 = crime_report(store, at(2026, 10, 5), ("transfer", at(2026, 10, 6, 15), TRANSFER), urgent=True,
-                      remote_commune=True, report_kind="information")
-    # 7 days: received Monday 5 Oct, due Monday 12 Oct 17:00; transferred 17:30 that day (days judged by date).
+    # Urgent, the head's override to the remote rule (48 hours): due 7 Oct 09:00, transferred on the 6th: early.
+    r3 = crime_report(store, at(2026, 10, 5),
+                      ("override_remote", at(2026, 10, 5, 9, 5), {"remote_commune": True, "reason": "Đảo Cái Chiên"}),
+                      ("transfer", at(2026, 10, 6, 15), TRANSFER), urgent=True, report_kind="information")
+    # 7 days: received Monday 5 Oct, due Monday 12 Oct at 24:00; transferred 17:30 that day (days judged by date).
     r4 = crime_report(store, at(2026, 10, 5), ("transfer", at(2026, 10, 12, 17, 30), TRANSFER))
-    # Received Saturday 10 Oct: the 7th day is Saturday 17, so due Monday 19; handled administratively on the 16th.
+    # Received Saturday 10 Oct: the 7th day is Saturday 17, the last day (CPC art. 134); handled on the 16th.
     r5 = crime_report(store, at(2026, 10, 10, 20), ("administrative", at(2026, 10, 16, 9), None),
                       report_kind="prosecution_request", reporter_name=None, reporter_phone=None,
                       reporter_agency="Ban quản lý chợ Mạo Khê")
@@ -41,7 +42,8 @@ def test_crime_reports(store: Store) -> None:
     crime_report(store, at(2026, 9, 1), ("transfer", at(2026, 9, 2, 9), TRANSFER),
                  ("notify", at(2026, 11, 2), notice))
     assert (r1["due_at"], r3["due_at"], r4["due_at"]) == (
-        at(2026, 10, 6).isoformat(), at(2026, 10, 7).isoformat(), at(2026, 10, 12, 17).isoformat())
+        at(2026, 10, 6).isoformat(), at(2026, 10, 7).isoformat(),
+        at(2026, 10, 12, 23, 59).replace(second=59).isoformat())
     assert [r["outcome"] for r in (r1, r2, r3, r4, r5)] == ["on_time", "late", "early", "on_time", "early"]
 
     s = station_stats(store.conn, OCTOBER).crime_reports

@@ -54,3 +54,42 @@ def test_demo_stops_its_province_server_on_ctrl_c(tmp_path: Path) -> None:
 
     with pytest.raises(requests.ConnectionError):
         requests.get(url + "/healthz", timeout=2)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("delay", ["server", "server+0.5", "window", "window+2"])
+def test_sigterm_at_any_moment_ends_the_demo_cleanly(tmp_path: Path, delay: str) -> None:
+    """SIGTERM while the demo sets up, just as the window comes up, or while it syncs: the process ends by
+    itself (0 from the event loop, 143 before it), with no traceback and no fatal error from a worker left
+    running while the interpreter finalised (it once ended in 'Fatal Python error: bool_dealloc'), and the
+    province server it started is stopped."""
+    pytest.importorskip("province_server")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONFAULTHANDLER": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "station_client.cli", "demo", "--data-dir", str(tmp_path),
+                             "--residents", "150"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+                            text=True)
+    lines: list[str] = []
+    try:
+        assert proc.stdout is not None
+        # "server": the demo has started its province server and is setting up the station (before the GUI).
+        wanted = "Máy chủ Công an tỉnh" if delay.startswith("server") else "Đăng nhập:"
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith(wanted):
+                break
+        time.sleep(float(delay.partition("+")[2] or 0))
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=60)
+        lines.append(out)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    text = "".join(lines)
+    assert proc.returncode in (0, 143), text
+    assert "Fatal Python error" not in text and "Traceback" not in text, text
+    url = next((line.split("tại ")[1].strip() for line in text.splitlines() if "chạy tại" in line), None)
+    if url:
+        import requests
+
+        with pytest.raises(requests.ConnectionError):
+            requests.get(url + "/healthz", timeout=2)

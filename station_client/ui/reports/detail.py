@@ -49,8 +49,9 @@ ACTION_INPUTS: dict[tuple[str, str], list[Input]] = {
     ("crime_report", "close"): [("close_reason", "Lý do kết thúc", "line"),
                                 ("agency_decision", "Kết quả giải quyết của cơ quan điều tra", cr.AGENCY_DECISIONS)],
     ("crime_report", "reclassify"): [("urgent", "Khẩn cấp", "check"),
-                                     ("urgency_reason", "Lý do khẩn cấp", cr.URGENCY_REASONS),
-                                     ("remote_commune", "Xã vùng sâu, vùng xa, miền núi, hải đảo", "check")],
+                                     ("urgency_reason", "Lý do khẩn cấp", cr.URGENCY_REASONS)],
+    ("crime_report", "override_remote"): [("remote_commune", "Xã vùng sâu, vùng xa, miền núi, hải đảo", "check"),
+                                          ("reason", "Lý do điều chỉnh", "line")],
     ("crime_report", "notify"): [("content", "Nội dung thông báo", "text"),
                                  ("method", "Hình thức thông báo", cr.NOTICE_METHODS)],
     ("petition", "accept"): [("complexity", "Mức độ phức tạp", COMPLEXITY)],
@@ -221,7 +222,10 @@ class DetailPage(QWidget):
         module = MODULES[self.kind]
         actions = module.available_actions(record, self.rules) if self.kind == "petition" else \
             module.available_actions(record)
+        head = bool(self.context.officer and self.context.officer.is_head)
         for action in actions:
+            if action.name == "override_remote" and not head:
+                continue  # the head's decision (the store refuses it from anyone else)
             b = QPushButton(action.label(lang))
             b.setObjectName(f"report_action_{action.name}")
             b.clicked.connect(lambda _c=False, a=action.name: self.run_action(a))

@@ -137,7 +137,11 @@ class IntakePage(QWidget):
         self._check("urgent", "Khẩn cấp (chuyển trong 24 giờ)")
         reason = Choice(cr.URGENCY_REASONS)
         self.form.add("urgency_reason", lazy("Lý do khẩn cấp"), reason)
-        self._check("remote_commune", "Xã vùng sâu, vùng xa, miền núi, hải đảo (48 giờ)")
+        # Shown, not chosen: the province's classification of the commune decides the 48-hour rule; the station
+        # head overrides it on one report, with a reason, from the report's page.
+        self.remote = self._check("remote_commune", "Xã vùng sâu, vùng xa, miền núi, hải đảo (48 giờ) — theo "
+                                                    "phân loại của Công an tỉnh")
+        self.remote.setEnabled(False)
         self._parties("Người bị tố giác, bị hại, người làm chứng", cr.ROLES)
         self._line("note", "Ghi chú")
 
@@ -195,11 +199,14 @@ class IntakePage(QWidget):
             box.setChecked(False)
         if self.kind == "crime_report":
             self._anonymous_toggled(False)
-        self.context.tasks.run(lambda conn: (R.rule_set(conn), R.work_calendar(conn)), self._rules_loaded)
+        self.context.tasks.run(lambda conn: (R.rule_set(conn), R.work_calendar(conn), R.station_is_remote(conn)),
+                               self._rules_loaded)
         self.form.focus_first()
 
-    def _rules_loaded(self, result: tuple[Any, Any]) -> None:
-        self.rules, self.cal = result
+    def _rules_loaded(self, result: tuple[Any, Any, bool]) -> None:
+        self.rules, self.cal, remote = result
+        if self.kind == "crime_report":
+            self.remote.setChecked(remote)
         self._update_deadline()
 
     def _anonymous_toggled(self, anonymous: bool) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QEvent, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QFontMetrics, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -22,6 +25,7 @@ from ..context import AppContext
 from ..i18n import format_date
 from ..labels import SEXES, label, sync_state, vocabulary
 from ..models import Column, ListModel, WindowedModel
+from .import_dialog import ImportDialog
 from .person_page import PersonPage
 
 SEARCH_DELAY_MS = 150
@@ -55,6 +59,9 @@ class ResidentsView(QWidget):
         self.count.setObjectName("resident_count")
         self.add_button = QPushButton()
         self.add_button.clicked.connect(self.new_person)
+        self.import_button = QPushButton()
+        self.import_button.setObjectName("resident_import")
+        self.import_button.clicked.connect(self.ask_import)
         self.table = QTableView()
         self.table.setTabKeyNavigation(False)  # a read-only list: arrows move in it, Tab leaves it
         self.table.setObjectName("resident_table")
@@ -70,6 +77,7 @@ class ResidentsView(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
         top.addWidget(self.add_button)
+        top.addWidget(self.import_button)
         list_page = QWidget()
         lay = QVBoxLayout(list_page)
         lay.addLayout(top)
@@ -180,6 +188,19 @@ class ResidentsView(QWidget):
         self.stack.setCurrentWidget(self.person)
         self.person.new(household_id if isinstance(household_id, str) else None, household_text)
 
+    def ask_import(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Nhập nhân khẩu từ tệp CSV"), "",
+                                              self.tr("Tệp CSV (*.csv *.txt)"))
+        if path:
+            self.import_file(Path(path))
+
+    def import_file(self, path: Path) -> ImportDialog:
+        """The preview of importing ``path``, then the import (``import_dialog.py``)."""
+        dialog = ImportDialog(self.context, path, self)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
+
     def show_list(self) -> None:
         self.stack.setCurrentIndex(0)
         self.search.setFocus()
@@ -214,6 +235,7 @@ class ResidentsView(QWidget):
     def retranslate(self) -> None:
         self.search.setPlaceholderText(self.tr("Tìm theo tên (có dấu hoặc không), số định danh, địa chỉ… (Ctrl+F)"))
         self.add_button.setText(self.tr("Thêm nhân khẩu (Ctrl+N)"))
+        self.import_button.setText(self.tr("Nhập từ CSV…"))
         for model in (self.all_model, self.hits_model):
             model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, model.columnCount() - 1)
         self._fit_columns()

@@ -1,6 +1,6 @@
-"""Schema 11: the same person recorded twice in one commune — the province's review items
+"""Schema 12: the same person recorded twice in one commune — the province's review items
 (``duplicate_person``, pulled) and the station's merge records (``person_merge``), domain/duplicates.py. Both are
-commune kinds, so they count in the divergence digest (triggers as in schema 10)."""
+commune kinds, so they count in the divergence digest (triggers as in schema 11)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Schema 10: the divergence digest (scheme 2) kept incrementally.
+"""Schema 11: the divergence digest (scheme 2) kept incrementally.
 
 ``digest_terms`` holds the term each synced record currently contributes (its bucket and 64-bit term as hex),
 ``digest_buckets`` the per-bucket count and sum, and ``digest_dirty`` the records written since the sums were last
