@@ -251,6 +251,15 @@ def create_app(db: Database) -> FastAPI:
 
         return period_table(db, period)
 
+    @app.get("/v1/admin/duplicates", tags=["admin"])
+    def admin_duplicates(commune_code: str | None = Query(None, pattern=r"^\d{5}$"),
+                         _admin: str = Depends(admin_auth)) -> list[dict[str, Any]]:
+        """Open duplicate-person review items (the same personal ID held by two live persons of a commune)."""
+        from .duplicates import open_items
+
+        with db.read() as conn:
+            return open_items(conn, commune_code)
+
     @app.get("/v1/admin/records/{kind}/{record_id}", tags=["admin"])
     def admin_get_record(kind: str = Path(pattern=KIND_PATTERN), record_id: str = Path(pattern=ID_PATTERN),
                          _admin: str = Depends(admin_auth)) -> dict[str, Any]:

@@ -95,6 +95,8 @@ def test_a_duplicate_becomes_a_review_item_both_stations_see_and_edits_keep_sync
     (at_province,) = json.loads(server.cli("duplicates", "list").stdout)
     assert at_province["id"] == review_id(COMMUNE, pid) and sorted(at_province["person_ids"]) == sorted([x, y])
     assert server.cli("duplicates", "scan").stdout.startswith("0 ")  # nothing left unlisted
+    api = server.admin("GET", "/v1/admin/duplicates", params={"commune_code": COMMUNE})
+    assert api.status_code == 200 and [i["id"] for i in api.json()] == [at_province["id"]]
     # A station of an older version (scheme-1 digest, no review-item kinds) still matches: scheme 1 leaves the
     # kinds it does not know out.
     with a.open() as store:
