@@ -43,6 +43,11 @@ class ReviewItem:
     detected_at: str | None
     resolved_at: str | None
 
+    @property
+    def to_merge(self) -> bool:
+        """Open and still two or more live records here (a merge made here waits for the province to close it)."""
+        return self.status == "open" and sum(1 for p in self.persons if not p.get("deleted")) >= 2
+
 
 def list_review_items(store: Store, status: str | None = "open") -> list[ReviewItem]:
     """The province's duplicate-person review items the station holds (``status`` None: all)."""
@@ -64,9 +69,10 @@ def list_review_items(store: Store, status: str | None = "open") -> list[ReviewI
 
 
 def open_count(conn: Any) -> int:
-    """How many review items are open (cheap: for the status line)."""
-    return int(conn.execute("SELECT count(*) FROM duplicate_persons WHERE status = 'open' AND deleted = 0")
-               .fetchone()[0])
+    """How many review items are open and not merged here yet (cheap: for the status line)."""
+    return int(conn.execute(
+        "SELECT count(*) FROM duplicate_persons d WHERE status = 'open' AND deleted = 0 AND NOT EXISTS "
+        "(SELECT 1 FROM person_merges m WHERE m.review_id = d.id AND m.deleted = 0)").fetchone()[0])
 
 
 def get_review_item(store: Store, review_id: str) -> ReviewItem | None:
