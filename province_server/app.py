@@ -26,9 +26,10 @@ from .exchange import (
     PROVINCE,
     Actor,
     apply_changes,
-    commune_digest,
+    compare_digest,
     cursor_ahead,
     head_seq,
+    read_buckets,
     read_feed,
     record_state,
 )
@@ -39,6 +40,7 @@ from .models import (
     MAX_CHANGES,
     AdminRecordIn,
     AuditIn,
+    BucketsIn,
     ChangeIn,
     EnrollIn,
     ErrorOut,
@@ -203,14 +205,29 @@ def create_app(db: Database) -> FastAPI:
             epoch = db.get_meta(conn, "epoch")
             page = read_feed(conn, actor, body.cursor, body.limit, body.resync)
             digest = None
+            buckets = None
             if body.digest is not None:
                 if page.entries or page.more or body.changes:
                     digest = "skipped"
                 else:
-                    count, total = commune_digest(conn, station.commune_code)
-                    digest = "match" if (count, total) == (body.digest.count, body.digest.sum) else "mismatch"
-        return {"epoch": epoch, "results": results, "feed": page.entries, "cursor": page.cursor, "more": page.more,
-                "head": page.head, "digest": digest, "server_time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+                    digest, buckets = compare_digest(conn, station.commune_code, body.digest)
+        out = {"epoch": epoch, "results": results, "feed": page.entries, "cursor": page.cursor, "more": page.more,
+               "head": page.head, "digest": digest, "server_time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+        if buckets is not None:
+            out["digest_buckets"] = buckets
+        return out
+
+    @app.post("/v1/digest/buckets", tags=["sync"])
+    def digest_buckets(body: BucketsIn, station: stations.Station = Depends(station_auth)) -> dict[str, Any]:
+        """Digest repair: the current state of the station's commune records in the named buckets (see
+        "Divergence check"), in (kind, id) order, ``limit`` at a time; ``next`` continues, null at the end."""
+        wanted = {b for b in body.buckets if 0 <= b < 256}
+        after = (body.after[0], body.after[1]) if body.after else None
+        with db.read() as conn:
+            epoch = db.get_meta(conn, "epoch")
+            head = head_seq(conn)
+            records, nxt = read_buckets(conn, station.commune_code, wanted, after, body.limit)
+        return {"epoch": epoch, "head": head, "records": records, "next": list(nxt) if nxt else None}
 
     @app.post("/v1/audit", tags=["sync"], responses=errors(*_STATION, *_BODY) | {409: {
         "model": ErrorOut, "description": "audit.gap: resend from last_seq; audit.hash / audit.link / "
@@ -268,6 +285,15 @@ def create_app(db: Database) -> FastAPI:
         from .statistics import period_table
 
         return period_table(db, period)
+
+    @app.get("/v1/admin/duplicates", tags=["admin"])
+    def admin_duplicates(commune_code: str | None = Query(None, pattern=r"^\d{5}$"),
+                         _admin: str = Depends(admin_auth)) -> list[dict[str, Any]]:
+        """Open duplicate-person review items (the same personal ID held by two live persons of a commune)."""
+        from .duplicates import open_items
+
+        with db.read() as conn:
+            return open_items(conn, commune_code)
 
     @app.get("/v1/admin/records/{kind}/{record_id}", tags=["admin"], responses=errors(*_ADMIN, 404, 422))
     def admin_get_record(kind: str = Path(pattern=KIND_PATTERN), record_id: str = Path(pattern=ID_PATTERN),

@@ -220,9 +220,10 @@ def build_parser() -> argparse.ArgumentParser:
     s2.add_argument("--csv", metavar="FILE", help="with --period: write the tables as CSV (for Excel)")
     s2.add_argument("--xlsx", metavar="FILE", help="with --period: write the tables as an XLSX workbook")
     add("new-epoch", cmd_new_epoch, "give the database a new epoch (after restoring it by other means)")
-    from . import audit, bundles, dump, officers
+    from . import audit, bundles, dump, duplicates, officers
 
     audit.add_cli(add, sub)
+    duplicates.add_cli(add, sub)
     bundles.add_cli(add)
     dump.add_cli(add)
     officers.add_cli(add, sub)

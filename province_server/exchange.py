@@ -15,11 +15,12 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select, union_all
+from sqlalchemy import Connection, bindparam, func, select, tuple_, union_all
 
 from station_client.domain.kinds import RecordKind
 from station_client.domain.problems import Problem
 from station_client.domain.registry import KINDS
+from station_client.sync import digest as dg
 
 from . import schema
 from .db import Database, utcnow
@@ -45,13 +46,24 @@ def change_hash(change: ChangeIn) -> str:
 
 
 def digest_term(kind: str, record_id: str, version: int) -> int:
-    return int(hashlib.sha256(f"{kind}:{record_id}:{version}".encode()).hexdigest()[:16], 16)
+    """Digest scheme 1 (versions only), still kept and answered for stations that send it."""
+    return dg.version_term(kind, record_id, version)
 
 
 def digest_of(items: list[tuple[str, str, int]]) -> tuple[int, str]:
-    """The protocol's divergence digest over (kind, id, version) triples (what a station computes)."""
+    """The protocol's scheme-1 divergence digest over (kind, id, version) triples (what an old station sends)."""
     total = sum(digest_term(k, i, v) for k, i, v in items) & _MASK64
     return len(items), f"{total:016x}"
+
+
+def content_digest_of(items: list[tuple[str, str, int, bool, dict[str, Any]]]) -> dict[int, tuple[int, int]]:
+    """Scheme 2: per-bucket (count, sum) over (kind, id, version, deleted, fields) (what a station keeps)."""
+    out: dict[int, tuple[int, int]] = {}
+    for k, i, v, d, f in items:
+        b = dg.bucket_of(k, i)
+        c, s = out.get(b, (0, 0))
+        out[b] = (c + 1, (s + dg.content_term(KINDS[k], i, v, d, f)) & _MASK64)
+    return out
 
 
 def problem_dicts(problems: list[Problem]) -> list[dict[str, str]]:
@@ -98,16 +110,27 @@ class Batch:
     resolved: list[dict[str, Any]] = field(default_factory=list)
     denials: list[dict[str, Any]] = field(default_factory=list)
     digest: dict[str, list[int]] = field(default_factory=dict)  # commune -> [count delta, sum delta]
+    # scheme 2: (commune, bucket) -> [count delta, sum delta] of the records' full-state terms
+    buckets: dict[tuple[str, int], list[int]] = field(default_factory=dict)
 
-    def digest_move(self, kind: RecordKind, st: RecState, old_version: int | None) -> None:
-        if kind.scope != "commune":
+    def digest_move(self, kind: RecordKind, st: RecState, old: tuple[int, bool, dict[str, Any]] | None) -> None:
+        """Move the commune's digests from the record's ``old`` state (version, deleted, fields; None for a new
+        record) to its current one."""
+        if not dg.counted(kind):
             return
-        d = self.digest.setdefault(st.commune_code, [0, 0])
-        if old_version is None:
-            d[0] += 1
+        if dg.counted_v1(kind):
+            d = self.digest.setdefault(st.commune_code, [0, 0])
+            if old is None:
+                d[0] += 1
+            else:
+                d[1] -= digest_term(st.kind, st.id, old[0])
+            d[1] += digest_term(st.kind, st.id, st.version)
+        b = self.buckets.setdefault((st.commune_code, dg.bucket_of(st.kind, st.id)), [0, 0])
+        if old is None:
+            b[0] += 1
         else:
-            d[1] -= digest_term(st.kind, st.id, old_version)
-        d[1] += digest_term(st.kind, st.id, st.version)
+            b[1] -= dg.content_term(kind, st.id, *old)
+        b[1] += dg.content_term(kind, st.id, st.version, st.deleted, st.fields)
 
 
 @dataclass
@@ -336,7 +359,7 @@ def _record_applied(actor: Actor, p: Prepared, batch: Batch, now: str, conflict_
 
 def _new_version(actor: Actor, p: Prepared, st: RecState, fields: dict[str, Any], deleted: bool,
                  changed: list[str], batch: Batch, now: str, kind: RecordKind, record_applied: bool = True) -> None:
-    old = st.version if st.in_db or st.version else None
+    old = (st.version, st.deleted, st.fields) if st.in_db or st.version else None
     st.version += 1
     st.fields = fields
     st.deleted = deleted
@@ -399,7 +422,11 @@ def _flush(conn: Connection, states: dict[tuple[str, str], RecState], batch: Bat
     if batch.denials:
         conn.execute(schema.scope_denials.insert(), batch.denials)
     _flush_digests(conn, batch.digest)
+    _flush_buckets(conn, batch.buckets)
     _flush_lookups(conn, [st for st in states.values() if st.dirty and st.kind == LOOKUP_KIND], now)
+    from . import duplicates  # (it writes its review items through this module)
+
+    duplicates.after_apply(conn, [st for st in states.values() if st.dirty], now)
 
 
 def _flush_digests(conn: Connection, deltas: dict[str, list[int]]) -> None:
@@ -412,6 +439,26 @@ def _flush_digests(conn: Connection, deltas: dict[str, list[int]]) -> None:
             total = (int(row.sum, 16) + dsum) & _MASK64
             conn.execute(d.update().where(d.c.commune_code == commune)
                          .values(count=row.count + dcount, sum=f"{total:016x}"))
+
+
+def _flush_buckets(conn: Connection, deltas: dict[tuple[str, int], list[int]]) -> None:
+    """Add the batch's per-bucket deltas: one read and at most two bulk writes per commune."""
+    d = schema.digest_buckets
+    by_commune: dict[str, dict[int, list[int]]] = {}
+    for (commune, bucket), delta in deltas.items():
+        by_commune.setdefault(commune, {})[bucket] = delta
+    for commune, moves in sorted(by_commune.items()):
+        have: dict[int, tuple[int, int]] = {int(b): (int(n), int(h, 16)) for b, n, h in conn.execute(
+            select(d.c.bucket, d.c.count, d.c.sum).where(d.c.commune_code == commune, d.c.bucket.in_(sorted(moves))))}
+        new = [{"commune_code": commune, "bucket": b, "count": dc, "sum": dg.hex64(ds)}
+               for b, (dc, ds) in sorted(moves.items()) if b not in have]
+        upd = [{"c": commune, "b": b, "n": have[b][0] + dc, "s": dg.hex64(have[b][1] + ds)}
+               for b, (dc, ds) in sorted(moves.items()) if b in have]
+        if new:
+            conn.execute(d.insert(), new)
+        if upd:
+            conn.execute(d.update().where(d.c.commune_code == bindparam("c"), d.c.bucket == bindparam("b"))
+                         .values(count=bindparam("n"), sum=bindparam("s")), upd)
 
 
 def normalize_lookup_code(code: str) -> str | None:
@@ -495,6 +542,66 @@ def commune_digest(conn: Connection, commune: str) -> tuple[int, str]:
     d = schema.digests
     row = conn.execute(select(d.c.count, d.c.sum).where(d.c.commune_code == commune)).first()
     return (0, "0" * 16) if row is None else (row.count, row.sum)
+
+
+def commune_buckets(conn: Connection, commune: str) -> dict[int, tuple[int, int]]:
+    """Scheme 2: the commune's per-bucket (count, sum), empty buckets left out."""
+    d = schema.digest_buckets
+    out: dict[int, tuple[int, int]] = {}
+    for b, n, h in conn.execute(select(d.c.bucket, d.c.count, d.c.sum).where(d.c.commune_code == commune)):
+        if n or int(h, 16):
+            out[int(b)] = (int(n), int(h, 16))
+    return out
+
+
+def compare_digest(conn: Connection, commune: str, sent: Any) -> tuple[str, list[list[Any]] | None]:
+    """The answer to a station's digest at head: ``match`` / ``mismatch`` (scheme 2 adds the province's
+    per-bucket sums, so the station can name the buckets that differ) / ``skipped`` (another version of the
+    record kinds: the content cannot be compared)."""
+    if sent.scheme is None or sent.scheme == 1:
+        count, total = commune_digest(conn, commune)
+        return ("match" if (count, total) == (sent.count, sent.sum) else "mismatch"), None
+    if sent.kinds != dg.fingerprint():
+        return "skipped", None
+    buckets = commune_buckets(conn, commune)
+    count, total = dg.total((b, c, s) for b, (c, s) in buckets.items())
+    if (count, total) == (sent.count, sent.sum):
+        return "match", None
+    return "mismatch", [[b, c, dg.hex64(s)] for b, (c, s) in sorted(buckets.items())]
+
+
+def read_buckets(conn: Connection, commune: str, buckets: set[int], after: tuple[str, str] | None,
+                 limit: int) -> tuple[list[dict[str, Any]], tuple[str, str] | None]:
+    """The current state of the commune's records in ``buckets``, in (kind, id) order after ``after``; at most
+    ``limit``. Returns (records, the key to continue after, or None at the end). A repair is rare: the commune's
+    keys are walked and filtered here rather than keeping a bucket column on every record."""
+    r = schema.records
+    q = select(r.c.kind, r.c.id).where(r.c.commune_code == commune)
+    if after is not None:
+        q = q.where(tuple_(r.c.kind, r.c.id) > tuple_(*after))
+    keys: list[tuple[str, str]] = []
+    last: tuple[str, str] | None = None
+    more = False
+    for row in conn.execute(q.order_by(r.c.kind, r.c.id)):
+        if dg.bucket_of(row.kind, row.id) not in buckets:
+            continue
+        if len(keys) == limit:
+            more = True
+            break
+        keys.append((row.kind, row.id))
+        last = (row.kind, row.id)
+    out: list[dict[str, Any]] = []
+    for start in range(0, len(keys), 500):
+        part = keys[start:start + 500]
+        rows = conn.execute(select(r.c.kind, r.c.id, r.c.version, r.c.deleted, r.c.fields)
+                            .where(tuple_(r.c.kind, r.c.id).in_(part))).all()
+        by_key = {(x.kind, x.id): x for x in rows}
+        for key in part:
+            x = by_key.get(key)
+            if x is not None:
+                out.append({"kind": x.kind, "id": x.id, "version": x.version, "deleted": bool(x.deleted),
+                            "fields": json.loads(x.fields)})
+    return out, (last if more else None)
 
 
 def record_state(conn: Connection, kind: str, record_id: str) -> dict[str, Any] | None:

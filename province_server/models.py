@@ -65,6 +65,16 @@ class ChangeIn(Strict):
 class DigestIn(Strict):
     count: int = Field(ge=0, le=MAX_INT)
     sum: str = Field(pattern=r"^[0-9a-f]{16}$")
+    # Scheme 2 (full state per record, in buckets); absent: scheme 1 (versions only), as old stations send it.
+    scheme: int | None = Field(None, ge=1, le=2)
+    kinds: str | None = Field(None, pattern=r"^[0-9a-f]{16}$")  # fingerprint of the record kinds hashed
+
+
+class BucketsIn(Strict):
+    """A digest repair: the current state of the station's commune records in these buckets, paged by key."""
+    buckets: list[int] = Field(min_length=1, max_length=256)
+    after: list[str] | None = Field(None, min_length=2, max_length=2)
+    limit: int = Field(1000, ge=1, le=MAX_LIMIT)
 
 
 class SyncIn(Strict):

@@ -112,6 +112,26 @@ digests = Table(
     Column("sum", String(16), nullable=False),
 )
 
+# Digest scheme 2 (docs/sync-protocol.md, "Divergence check"): per commune and bucket, the count and the sum
+# (mod 2^64, 16 hex digits) of its commune-kind records' full-state terms, kept in step by every apply.
+digest_buckets = Table(
+    "digest_buckets", metadata,
+    Column("commune_code", String(8), primary_key=True),
+    Column("bucket", Integer, primary_key=True, autoincrement=False),
+    Column("count", Integer, nullable=False),
+    Column("sum", String(16), nullable=False),
+)
+
+# Live persons by commune and personal ID (province_server/duplicates.py): the same ID held twice in a commune
+# becomes a duplicate-person review item.
+person_ids = Table(
+    "person_ids", metadata,
+    Column("commune_code", String(8), primary_key=True),
+    Column("personal_id", String(64), primary_key=True),
+    Column("id", String(64), primary_key=True),
+    Index("ix_person_ids_id", "id"),
+)
+
 lookups = Table(
     "lookups", metadata,
     Column("code", String(32), primary_key=True),
@@ -164,4 +184,4 @@ audit_refusals = Table(
 )
 
 ALL_TABLES = (meta, stations, admin_tokens, records, history, applied_changes, conflicts, digests, lookups,
-              scope_denials, audit_entries, audit_refusals)
+              scope_denials, audit_entries, audit_refusals, digest_buckets, person_ids)

@@ -17,7 +17,7 @@ from .store.errors import StoreError
 # Modules under station_client.commands that add subcommands. A module missing while its feature is being
 # built is skipped so that the rest of the CLI keeps working.
 COMMAND_MODULES = ("residents", "generate", "sync", "backup", "demo", "receipt", "audit", "stats", "keys",
-                   "retention", "reports")
+                   "retention", "reports", "duplicates")
 
 # Commands that open no existing station, or deal with its keys themselves.
 _NEEDS_NO_UNLOCK = {"recover", "demo", "restore"}

@@ -1049,6 +1049,31 @@
         <translation>Refused by the province: %1 (each record shows why)</translation>
     </message>
     <message>
+        <location filename="../../station_client/ui/sync_view.py" line="280" />
+        <source>Nhân khẩu trùng số định danh: %1 (chọn để gộp)</source>
+        <translation>Persons recorded twice (same personal ID): %1 (choose one to merge)</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/sync_view.py" line="304" />
+        <source>Gộp nhân khẩu trùng</source>
+        <translation>Merge duplicate persons</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/sync_view.py" line="305" />
+        <source>Giữ lại hồ sơ nào? Hồ sơ kia được liên kết vào hồ sơ này, không mất thông tin.</source>
+        <translation>Which record to keep? The other is linked to it; nothing is lost.</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/sync_view.py" line="291" />
+        <source>Lần tự sửa gần nhất: %1</source>
+        <translation>Last automatic repair: %1</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/sync_view.py" line="293" />
+        <source>Nhân khẩu trùng số định danh chờ gộp: %1 (station-client duplicates)</source>
+        <translation>Persons recorded twice (same personal ID) waiting to be merged: %1 (station-client duplicates)</translation>
+    </message>
+    <message>
         <location filename="../../station_client/ui/sync_view.py" line="289" />
         <source>Máy chủ: %1</source>
         <translation>Server: %1</translation>

@@ -153,7 +153,9 @@ def _status(args: argparse.Namespace) -> int:
                           "set_aside": _set_aside_list(store),
                           "cursor": pos.cursor, "epoch": pos.epoch, "resync": pos.resync,
                           "last_success": ops.get_state(store, ops.LAST_SUCCESS),
-                          "last_error": json.loads(ops.get_state(store, ops.LAST_ERROR) or "null")},
+                          "last_error": json.loads(ops.get_state(store, ops.LAST_ERROR) or "null"),
+                          # the last digest repair (records that differed from the province, replaced by its state)
+                          "last_repair": json.loads(ops.get_state(store, ops.LAST_REPAIR) or "null")},
                          ensure_ascii=False, indent=1))
     return 0
 

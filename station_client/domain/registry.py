@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import accounts, calendar, communes, dossiers, procedures, reports, residents, stat_reports
+from . import accounts, calendar, communes, dossiers, duplicates, procedures, reports, residents, stat_reports
 from .kinds import RecordKind
 
 _ALL: tuple[RecordKind, ...] = (
@@ -14,6 +14,7 @@ _ALL: tuple[RecordKind, ...] = (
     *reports.all_kinds(),
     *stat_reports.KINDS,
     *accounts.KINDS,
+    *duplicates.KINDS,
 )
 
 KINDS: dict[str, RecordKind] = {k.name: k for k in _ALL}

@@ -590,6 +590,13 @@ class Store:
             dup = self.conn.execute(
                 "SELECT full_name FROM persons WHERE personal_id = ? AND deleted = 0 AND id != ?",
                 (record["personal_id"], record_id or "")).fetchone()
+            # Refuse only a write that would make a duplicate (a new record, or an ID changed to a used one). A
+            # record that already shares its ID (the same person made at two stations, synced down) stays
+            # editable: the province lists it as a duplicate-person review item (store/duplicates.py).
+            if dup and record_id is not None and self.conn.execute(
+                    "SELECT 1 FROM persons WHERE id = ? AND personal_id = ?",
+                    (record_id, record["personal_id"])).fetchone():
+                dup = None
             if dup:
                 problems.append(Problem(
                     "personal_id", "pid.duplicate",
@@ -601,6 +608,9 @@ class Store:
             if ref in kind.by_name and record.get(ref):
                 ok = self.conn.execute(f"SELECT 1 FROM {table} WHERE id = ? AND deleted = 0",
                                        (record[ref],)).fetchone()
+                if not ok and table == "persons":  # a person merged into another still resolves (through its link)
+                    ok = self.conn.execute("SELECT 1 FROM person_merges WHERE merged_id = ? AND deleted = 0",
+                                           (record[ref],)).fetchone()
                 if not ok:
                     problems.append(Problem(ref, "ref.missing", f"{vi} không tồn tại.", f"{en} does not exist."))
         return problems

@@ -14,7 +14,6 @@ Rules kept here (docs/sync-protocol.md, ../shared/sync.md):
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import sqlite3
@@ -28,7 +27,8 @@ from ..domain import permissions
 from ..domain.kinds import InvalidText, RecordKind, coerce_value, printable, text_problem
 from ..domain.problems import ValidationError
 from ..domain.registry import KINDS, UnknownKind, get_kind
-from . import accounts, search
+from ..sync import digest as dg
+from . import accounts, digests, search
 from .codec import canonical_json, fields_only, from_db, record_hash, to_db
 from .errors import RecordNotFound, StoreError
 from .store import Store
@@ -802,15 +802,23 @@ def start_resync(store: Store, reason: str, *, new_epoch: str | None = None, his
 
 # ------------------------------------------------------------------------------------------------ digest
 def digest_term(kind: str, record_id: str, version: int) -> int:
-    return int(hashlib.sha256(f"{kind}:{record_id}:{version}".encode()).hexdigest()[:16], 16)
+    """Scheme 1 (versions only): what stations sent before scheme 2; kept for tools comparing old files."""
+    return dg.version_term(kind, record_id, version)
 
 
 def compute_digest(store: Store) -> dict[str, Any]:
-    """``{"count", "sum"}`` over the station's synced records of commune kinds (see the protocol)."""
+    """The digest the station sends at head (scheme 2, docs/sync-protocol.md "Divergence check"): the count and
+    sum of its synced commune records' full-state terms, from per-bucket sums kept incrementally (only records
+    written since the last digest are hashed)."""
+    return digests.digest(store)
+
+
+def compute_digest_v1(store: Store) -> dict[str, Any]:
+    """Scheme 1 ``{"count", "sum"}`` over (kind, id, server_version): reads every synced record (tools only)."""
     total = 0
     count = 0
     for kind in KINDS.values():
-        if kind.scope != "commune":
+        if not dg.counted_v1(kind):
             continue
         for rid, version in store.conn.execute(f"SELECT id, server_version FROM {kind.table} "
                                                "WHERE server_version > 0"):
@@ -841,6 +849,101 @@ def set_aside_versions(store: Store) -> dict[tuple[str, str], int]:
                 and not isinstance(version, bool) and version > 0:
             out[(kind.name, rid)] = max(version, out.get((kind.name, rid), 0))
     return out
+
+
+def mismatched_buckets(store: Store, province: Sequence[Sequence[Any]]) -> list[int]:
+    """The buckets whose (count, sum) differ from the province's ``[[bucket, count, "sum hex"], ...]``."""
+    theirs = {int(b): (int(c), int(str(h), 16)) for b, c, h in province}
+    return dg.differing(digests.bucket_sums(store), theirs)
+
+
+@dataclass
+class Repair:
+    """One digest repair: the buckets re-pulled and what it did."""
+
+    buckets: list[int]
+    pulled: int = 0  # records the province sent for those buckets
+    repaired: int = 0  # local records whose state was replaced by the province's
+    requeued: int = 0  # local records the province does not have: queued to be sent again
+    seen: set[tuple[str, str]] = field(default_factory=set)
+    examples: list[str] = field(default_factory=list)  # "kind id" of a few repaired records, for the log
+
+
+REPAIR_OFFICER_ORIGIN = "digest-repair"  # audit entries of a repair read officer "sync:digest-repair"
+LAST_REPAIR = "digest.last_repair"  # JSON of the last repair (shown by ``station-client sync status``)
+
+
+def apply_repair(store: Store, repair: Repair, records: Iterable[dict[str, Any]]) -> None:
+    """Make local records equal the province's current states (one page of a bucket repair), in one
+    transaction, through the same path as the feed: fields with a pending local change keep the local value, a
+    pending delete stays, and every change of content writes a ``remote`` audit entry."""
+    with store.transaction() as conn:
+        chain = _Chain(store.last_audit_hash())
+        for entry in records:
+            try:
+                kind = get_kind(str(entry["kind"]))
+            except UnknownKind:
+                continue
+            record_id = str(entry["id"])
+            repair.pulled += 1
+            repair.seen.add((kind.name, record_id))
+            version = int(entry["version"])
+            deleted = bool(entry.get("deleted"))
+            fields = _server_fields(kind, entry.get("fields")) or {}
+            row = conn.execute(f"SELECT * FROM {kind.table} WHERE id = ?", (record_id,)).fetchone()
+            if row is not None and row["server_version"] == version and bool(row["deleted"]) == deleted and (
+                    dg.content_hash(kind, fields_only(kind, from_db(kind, row))) == dg.content_hash(kind, fields)):
+                continue  # this record was right
+            if row is not None and row["server_version"] != version:
+                # The version itself drifted (one the province never gave): take the province's.
+                conn.execute(f"UPDATE {kind.table} SET server_version = ? WHERE id = ?", (version, record_id))
+                row = conn.execute(f"SELECT * FROM {kind.table} WHERE id = ?", (record_id,)).fetchone()
+            _apply_state(store, kind, record_id, fields, deleted, version, row, chain,
+                         origin=REPAIR_OFFICER_ORIGIN, force=True)
+            if row is not None:
+                refresh_record_state(store, kind, record_id)
+            repair.repaired += 1
+            if len(repair.examples) < 5:
+                repair.examples.append(f"{kind.name} {record_id}")
+        store.note_change(sync_state=True)
+
+
+def finish_repair(store: Store, repair: Repair) -> None:
+    """After the last page: records the station counts in the repaired buckets that the province did not send
+    are not at the province (as far as it knows). They lose their ``server_version`` and, unless deleted or
+    already waiting to be sent, are queued again with their whole state (as after a resync). Then the repair is
+    recorded in the sync state and the log."""
+    extra = [k for k in digests.records_in(store, set(repair.buckets)) if k not in repair.seen]
+    now = now_iso()
+    with store.transaction() as conn:
+        for name, record_id in extra:
+            kind = get_kind(name)
+            row = conn.execute(f"SELECT * FROM {kind.table} WHERE id = ?", (record_id,)).fetchone()
+            if row is None:
+                continue
+            conn.execute(f"UPDATE {kind.table} SET server_version = 0 WHERE id = ?", (record_id,))
+            waiting = conn.execute("SELECT 1 FROM outbox WHERE kind = ? AND record_id = ? AND state IN "
+                                   "('pending', 'conflict') LIMIT 1", (name, record_id)).fetchone()
+            if not row["deleted"] and not kind.province_only and waiting is None:
+                conn.execute(
+                    "INSERT INTO outbox(change_id, kind, record_id, op, base_version, fields, created_at, officer) "
+                    "VALUES (?, ?, ?, 'upsert', 0, ?, ?, ?)",
+                    (str(uuid.uuid4()), name, record_id, canonical_json(fields_only(kind, from_db(kind, row))), now,
+                     REMOTE_OFFICER))
+                conn.execute(f"UPDATE {kind.table} SET sync_state = 'pending', sync_note = NULL WHERE id = ?",
+                             (record_id,))
+                repair.requeued += 1
+            store.note_change(name, record_id, sync_state=True)
+        info = {"at": now, "buckets": repair.buckets, "pulled": repair.pulled, "repaired": repair.repaired,
+                "requeued": repair.requeued,
+                "vi": f"Đã tự sửa {repair.repaired} hồ sơ khác với tỉnh (kiểm tra {repair.pulled} hồ sơ"
+                      f" trong {len(repair.buckets)} nhóm); {repair.requeued} hồ sơ được gửi lại.",
+                "en": f"Repaired {repair.repaired} records that differed from the province (checked"
+                      f" {repair.pulled} records in {len(repair.buckets)} buckets); {repair.requeued} sent again."}
+        _put(conn, LAST_REPAIR, canonical_json(info))
+        store.note_change(sync_state=True)
+    log.warning("digest repair: buckets=%s pulled=%d repaired=%d requeued=%d examples=%s", repair.buckets,
+                repair.pulled, repair.repaired, repair.requeued, repair.examples)
 
 
 # --------------------------------------------------------------------------------------------- conflicts

@@ -87,6 +87,10 @@ class SyncClient:
         """``POST /v1/sync``: the whole cycle's unit of work."""
         return self._post("/v1/sync", body, auth=True)
 
+    def digest_buckets(self, body: dict[str, Any]) -> dict[str, Any]:
+        """``POST /v1/digest/buckets``: the province's current state of the records in some digest buckets."""
+        return self._post("/v1/digest/buckets", body, auth=True)
+
     def enroll(self, code: str, device: str, nonce: str | None = None) -> dict[str, Any]:
         body = {"code": code, "device": device} | ({"nonce": nonce} if nonce else {})
         return self._post("/v1/enroll", body, auth=False)

@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from ..clock import now_iso
-from ..store import Store
+from ..store import Store, duplicates
 from ..store import sync_ops as ops
 from .backoff import Backoff
 from .client import SyncClient
@@ -67,6 +67,9 @@ class SyncReport:
     applied: ops.ApplyReport = field(default_factory=ops.ApplyReport)
     resyncs: list[str] = field(default_factory=list)  # reasons: "first", "epoch", "cursor.ahead", "digest"
     digest: str | None = None
+    repaired: int = 0  # local records a digest repair replaced with the province's state
+    repair_pulled: int = 0  # records re-pulled by digest repairs (only the mismatched buckets')
+    repair_buckets: list[int] = field(default_factory=list)
     audit_pushed: int = 0  # audit entries the province stored in this cycle
     audit_refused: str | None = None  # the refusal code when the province refused this station's audit chain
     error: SyncError | None = None
@@ -79,6 +82,8 @@ class SyncReport:
                 f"conflicts={a.conflicts} pulled={a.applied}")
         if self.resyncs:
             text += " resync=" + ",".join(self.resyncs)
+        if self.repair_buckets:
+            text += f" repaired={self.repaired} repair_pulled={self.repair_pulled}"
         if self.error is not None:
             text += f" error={self.error.code}"
         return text
@@ -94,6 +99,7 @@ class SyncEngine:
         self.cancel = cancel or threading.Event()
         self.server_url = server_url or client.base_url
         self.on_progress = on_progress  # heartbeat for the watchdog: called after every request, good or bad
+        self._digest_refused = False  # a province older than digest scheme 2 refused it (422): stop sending it
         self._listeners: list[StatusListener] = []
         self._status = SyncStatus(state="up_to_date", server_url=self.server_url)
         self._status = self.current_status()
@@ -123,8 +129,11 @@ class SyncEngine:
             stored = ops.get_state(self.store, ops.LAST_ERROR)
             code = json.loads(stored).get("code") if stored else None
             state = "offline" if code == OfflineError.code else ("failed" if stored else "up_to_date")
+        repair = json.loads(ops.get_state(self.store, ops.LAST_REPAIR) or "{}")
         return SyncStatus(state=state, pending=c.pending, conflicts=c.conflicts, rejected=c.rejected,
                           set_aside=c.set_aside,
+                          last_repair_vi=repair.get("vi"), last_repair_en=repair.get("en"),
+                          duplicates=duplicates.open_count(self.store.conn),
                           last_success=datetime.fromisoformat(last_success.replace("Z", "+00:00"))
                           if last_success else None,
                           last_error_vi=vi, last_error_en=en, progress_done=progress[0],
@@ -191,7 +200,7 @@ class SyncEngine:
                 "limit": cfg.resync_feed_limit if pos.resync else cfg.feed_limit,
                 "changes": [c.wire() for c in changes], "resync": pos.resync,
             }
-            if not changes and not pos.resync and ops.pending_count(self.store) == 0:
+            if not changes and not pos.resync and not self._digest_refused and ops.pending_count(self.store) == 0:
                 body["digest"] = ops.compute_digest(self.store)
             report.sent += len(changes)
             try:
@@ -212,6 +221,11 @@ class SyncEngine:
                 report.applied.rejected += 1
                 continue
             except BadRequest as exc:
+                if "digest" in body and not changes:
+                    # A province not yet upgraded to digest scheme 2 refuses its members: sync without the
+                    # divergence check rather than not at all (the province is meant to be upgraded first).
+                    self._digest_refused = True
+                    continue
                 # Isolate the change the server cannot read (halve the batch); a lone change gets one retry,
                 # then it is marked rejected and the queue moves on. A request with no change, or several
                 # lone changes in a row refused alike, means the fault is not in the changes: report it.
@@ -313,10 +327,18 @@ class SyncEngine:
             epoch=epoch, results=results, feed=feed, cursor=cursor, more=more, digest=digest))
         report.applied.merge(applied)
         if digest == "mismatch":
-            # Silent divergence: pull the whole scope again, once per province head (a mismatch that survives
-            # a full re-pull is reported instead of looping).
+            # Silent divergence. Scheme 2: the answer carries the province's per-bucket sums; re-pull just the
+            # buckets that differ (once per province head). A mismatch that survives that, or an answer without
+            # buckets (scheme 1), pulls the whole scope again; one that survives a full re-pull is reported
+            # instead of looping.
             marker = f"{epoch}:{cursor}"
-            if ops.get_state(self.store, ops.DIGEST_MISMATCH_AT_CURSOR) == marker:
+            before = ops.get_state(self.store, ops.DIGEST_MISMATCH_AT_CURSOR)
+            province_buckets = resp.get("digest_buckets")
+            if isinstance(province_buckets, list) and before not in (marker, marker + ":repair"):
+                ops.set_state(self.store, {ops.DIGEST_MISMATCH_AT_CURSOR: marker + ":repair"})
+                if self._repair(epoch, province_buckets, report):
+                    return False
+            if before == marker:
                 raise SyncError("Dữ liệu của trạm vẫn khác với tỉnh sau khi tải lại; hãy báo bộ phận kỹ thuật.",
                                 "The station's data still differs from the province after a full reload; "
                                 "tell the IT team.", code="digest.mismatch")
@@ -324,7 +346,41 @@ class SyncEngine:
             ops.start_resync(self.store, "digest", history_intact=True)  # the province lost nothing
             report.resyncs.append("digest")
             return False
+        if digest == "match" and ops.get_state(self.store, ops.DIGEST_MISMATCH_AT_CURSOR):
+            # Healed: a later divergence at the same province head is repaired by bucket again.
+            ops.set_state(self.store, {ops.DIGEST_MISMATCH_AT_CURSOR: None})
         return not more
+
+    def _repair(self, epoch: str, province_buckets: list[Any], report: SyncReport) -> bool:
+        """Digest repair: re-pull the current state of the records in the buckets whose sums differ from the
+        province's and make the local records equal it (pending local changes kept), then requeue what the
+        province lacks. Returns False when no bucket differs (the caller falls back to a full re-pull)."""
+        try:
+            bad = ops.mismatched_buckets(self.store, province_buckets)
+        except (TypeError, ValueError) as exc:
+            raise ProtocolError("Máy chủ tỉnh trả lời thiếu thông tin.",
+                                "The province's answer is incomplete.") from exc
+        if not bad:
+            return False
+        repair = ops.Repair(bad)
+        after: list[str] | None = None
+        while True:
+            if self.cancel.is_set():
+                raise Cancelled()
+            body = {"buckets": bad, "after": after, "limit": self.config.resync_feed_limit}
+            resp = self._send_with_retries(functools.partial(self.client.digest_buckets, body), report)
+            if str(resp.get("epoch")) != epoch:
+                return True  # the province was restored meanwhile: the next exchange handles the new epoch
+            ops.apply_repair(self.store, repair, resp.get("records") or [])
+            nxt = resp.get("next")
+            if not nxt:
+                break
+            after = [str(nxt[0]), str(nxt[1])]
+        ops.finish_repair(self.store, repair)
+        report.repaired += repair.repaired
+        report.repair_pulled += repair.pulled
+        report.repair_buckets += bad
+        return True
 
     def _send(self, body: dict[str, Any], report: SyncReport) -> dict[str, Any]:
         """One exchange with retries (exponential backoff, full jitter) for transient failures."""

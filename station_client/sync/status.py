@@ -29,6 +29,9 @@ class SyncStatus:
     progress_done: int = 0  # first sync / large backlog: records done so far
     progress_total: int | None = None  # None when unknown
     server_url: str | None = None
+    last_repair_vi: str | None = None  # the last digest repair: records that differed from the province, fixed
+    last_repair_en: str | None = None
+    duplicates: int = 0  # open duplicate-person review items (the same personal ID held twice in the commune)
 
 
 StatusListener = Callable[[SyncStatus], None]

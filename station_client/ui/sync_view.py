@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QGridLayout,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from ..domain.problems import ValidationError
 from ..domain.registry import KINDS
-from ..store import ChangeSet, Store, lists
+from ..store import ChangeSet, Store, duplicates, lists
 from ..store import sync_ops as ops
 from ..sync.status import SyncStatus
 from .context import AppContext
@@ -191,6 +192,14 @@ class SyncView(QWidget):
         self.rejected = QListWidget()
         self.rejected.setObjectName("rejected_list")
         self.rejected.itemActivated.connect(self._open_rejected)
+        # Persons recorded twice (the province's review items): activating one asks which record to keep.
+        self.duplicate_items: list[duplicates.ReviewItem] = []
+        self.duplicates_title = QLabel()
+        self.duplicates = QListWidget()
+        self.duplicates.setObjectName("duplicate_list")
+        self.duplicates.itemActivated.connect(self._ask_merge)
+        self.duplicates_message = QLabel()
+        self.duplicates_message.setWordWrap(True)
         left = QWidget()
         lv = QVBoxLayout(left)
         lv.setContentsMargins(0, 0, 0, 0)
@@ -198,6 +207,9 @@ class SyncView(QWidget):
         lv.addWidget(self.list, 2)
         lv.addWidget(self.rejected_title)
         lv.addWidget(self.rejected, 1)
+        lv.addWidget(self.duplicates_title)
+        lv.addWidget(self.duplicates, 1)
+        lv.addWidget(self.duplicates_message)
         scroll = QScrollArea()
         scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # no Tab stop of its own: it follows the focused field
         scroll.setWidgetResizable(True)
@@ -220,6 +232,7 @@ class SyncView(QWidget):
         self.retranslate()
         self.reload()
         self.reload_rejected()
+        self.reload_duplicates()
 
     def _sync_now(self) -> None:
         if self.context.sync is not None:
@@ -265,6 +278,54 @@ class SyncView(QWidget):
         self.rejected_title.setVisible(bool(rows))
         self.rejected.setVisible(bool(rows))
 
+    def reload_duplicates(self) -> None:
+        self.context.write(lambda store: [i for i in duplicates.list_review_items(store) if i.to_merge],
+                           self._duplicates_loaded)
+
+    def _duplicates_loaded(self, items: list[duplicates.ReviewItem]) -> None:
+        self.duplicate_items = items
+        self.duplicates.clear()
+        for item in items:
+            names = " · ".join(f"{p.get('full_name') or '?'} ({p.get('birth_date') or '?'})" for p in item.persons)
+            entry = QListWidgetItem(f"{item.personal_id}\n    {names}")
+            entry.setData(Qt.ItemDataRole.UserRole, item.id)
+            self.duplicates.addItem(entry)
+        self.duplicates_title.setText(self.tr("Nhân khẩu trùng số định danh: %1 (chọn để gộp)")
+                                      .replace("%1", str(len(items))))
+        for w in (self.duplicates_title, self.duplicates):
+            w.setVisible(bool(items))
+        self.duplicates_message.setVisible(bool(items) and bool(self.duplicates_message.text()))
+
+    def _ask_merge(self, entry: QListWidgetItem) -> None:
+        item = next((i for i in self.duplicate_items if i.id == entry.data(Qt.ItemDataRole.UserRole)), None)
+        live = [p for p in item.persons if not p.get("deleted")] if item else []
+        if item is None or len(live) < 2:
+            return
+        choices = [f"{p.get('full_name') or '?'} ({p.get('birth_date') or '?'}) — {p['id'][:8]}" for p in live]
+        choice, ok = QInputDialog.getItem(
+            self, self.tr("Gộp nhân khẩu trùng"),
+            self.tr("Giữ lại hồ sơ nào? Hồ sơ kia được liên kết vào hồ sơ này, không mất thông tin."),
+            choices, 0, False)
+        if ok:
+            self.merge_duplicate(item.id, live[choices.index(choice)]["id"])
+
+    def merge_duplicate(self, review_id: str, keep_id: str) -> None:
+        """Keep ``keep_id`` and merge the item's other persons into it (store/duplicates.py)."""
+        officer = self.context.username
+
+        def done(_ids: list[str]) -> None:
+            self.duplicates_message.setText("")
+            self.reload_duplicates()
+
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, ValidationError):
+                self.duplicates_message.setText("\n".join(exc.messages(self.context.language)))
+            else:
+                self.duplicates_message.setText(self.context.error_text(exc))
+            self.duplicates_message.setVisible(True)
+
+        self.context.write(lambda store: duplicates.merge_persons(store, review_id, keep_id, officer), done, failed)
+
     def _open_rejected(self, item: QListWidgetItem) -> None:
         if item.data(Qt.ItemDataRole.UserRole) is None:
             return
@@ -291,6 +352,12 @@ class SyncView(QWidget):
         err = status.last_error_en if self.context.language == "en" else status.last_error_vi
         if status.state in ("failed", "offline") and err:
             lines.append(err)
+        repair = status.last_repair_en if self.context.language == "en" else status.last_repair_vi
+        if repair:
+            lines.append(self.tr("Lần tự sửa gần nhất: %1").replace("%1", repair))
+        if status.duplicates:
+            lines.append(self.tr("Nhân khẩu trùng số định danh chờ gộp: %1 (station-client duplicates)")
+                         .replace("%1", str(status.duplicates)))
         if status.server_url:
             lines.append(self.tr("Máy chủ: %1").replace("%1", status.server_url))
         self.state.setText("\n".join(lines))
@@ -298,12 +365,16 @@ class SyncView(QWidget):
             self.reload()
         if status.rejected + status.set_aside != len(self.rejected_rows):
             self.reload_rejected()
+        if status.duplicates != len(self.duplicate_items):
+            self.reload_duplicates()
 
     def _changed(self, changes: ChangeSet) -> None:
         if changes.sync_state:
             self.reload()
             if self.rejected_rows:
                 self.reload_rejected()
+        if "duplicate_person" in changes.kinds or (self.duplicate_items and "person" in changes.kinds):
+            self.reload_duplicates()
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -318,6 +389,7 @@ class SyncView(QWidget):
         # conflict list kept its Vietnamese field names under English); this also refreshes the editor.
         self._loaded(self.conflicts)
         self._rejected_loaded(self.rejected_rows)
+        self._duplicates_loaded(self.duplicate_items)
 
 
 register_section(Section(id="sync", title=lambda: QCoreApplication.translate("Sections", "Đồng bộ"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from province_server.exchange import digest_of
+from province_server.exchange import content_digest_of, digest_of
 from station_client.store import Store
 from station_client.store import sync_ops as ops
 from station_client.store.audit import verify
@@ -47,7 +47,16 @@ def test_digest_matches_the_province_formula(store: Store) -> None:
     ops.apply_response(store, batch, ops.Response(epoch="e", results=[1, 1, 2, 1, 3], cursor=1))
     versions = dict(zip(ids, [1, 1, 2, 1, 3], strict=True))
     count, total = digest_of([("person", i, v) for i, v in versions.items()])
-    assert ops.compute_digest(store) == {"count": count, "sum": total}
+    assert ops.compute_digest_v1(store) == {"count": count, "sum": total}
+    # scheme 2: the full state (version, deleted flag, content) by bucket, as the province keeps it
+    state = [("person", i, v, False, store.get("person", i)) for i, v in versions.items()]
+    buckets = content_digest_of(state)
+    got = ops.compute_digest(store)
+    assert got["scheme"] == 2 and got["count"] == 5
+    assert ops.mismatched_buckets(store, [[b, c, f"{s:016x}"] for b, (c, s) in buckets.items()]) == []
+    store.conn.execute("UPDATE persons SET occupation = 'drift' WHERE id = ?", (ids[0],))  # behind the store
+    assert ops.compute_digest(store)["sum"] != got["sum"]
+    assert len(ops.mismatched_buckets(store, [[b, c, f"{s:016x}"] for b, (c, s) in buckets.items()])) == 1
 
 
 def test_epoch_change_resends_acknowledged_changes(store: Store) -> None:

@@ -4,7 +4,8 @@ Rules: a migration, once released, never changes (stations offline for weeks wil
 module ``mNNNN_*.py`` and list it below, in number order. Each is recorded in ``schema_migrations`` when
 applied, so independent migrations apply whatever order they landed in. Numbers reserved for work in
 progress: 2 dossiers, procedures and calendar; 3 reports, petitions, mediation, violations; 4 officer accounts;
-5 sync additions; 6 statistics; 7 security; 8 statistics reports; 9 resync bases; 10 commune classification.
+5 sync additions; 6 statistics; 7 security; 8 statistics reports; 9 resync bases; 10 commune classification;
+11 digest buckets; 12 duplicate persons.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from . import (
     m0008_stat_reports,
     m0009_resync_bases,
     m0010_commune_classes,
+    m0011_digest,
+    m0012_duplicates,
 )
 
 
@@ -46,6 +49,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(9, "sync: versions known to the province kept aside during a resync", m0009_resync_bases.apply),
     Migration(10, "commune classification (remote communes); crime-report remote override reason",
               m0010_commune_classes.apply),
+    Migration(11, "sync: divergence digest by bucket, kept incrementally", m0011_digest.apply),
+    Migration(12, "duplicate persons: the province's review items, merge records", m0012_duplicates.apply),
 )
 
 LATEST = max(m.version for m in MIGRATIONS)

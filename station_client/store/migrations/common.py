@@ -25,3 +25,19 @@ RECORD_TAIL_V1 = """
 def record_table_v1(table: str, columns: str) -> str:
     """CREATE TABLE for a record kind: the head, the kind's own ``columns`` (comma-terminated), the tail."""
     return f"CREATE TABLE {table} ({RECORD_HEAD_V1}{columns}{RECORD_TAIL_V1})"
+
+
+def digest_triggers_v1(kind: str, table: str) -> list[str]:
+    """Triggers that note a record whose digest term may have changed (``digest_dirty``, store/digests.py).
+
+    Plain SQL (no application function), so a write from any connection — a tool, a test, a bug — is noted too.
+    Only records the province knows (``server_version > 0``, before or after) count in the digest."""
+    return [
+        f"CREATE TRIGGER {table}_digest_ins AFTER INSERT ON {table} WHEN NEW.server_version > 0 BEGIN "
+        f"INSERT OR IGNORE INTO digest_dirty(kind, record_id) VALUES ('{kind}', NEW.id); END",
+        f"CREATE TRIGGER {table}_digest_upd AFTER UPDATE ON {table} "
+        "WHEN NEW.server_version > 0 OR OLD.server_version > 0 BEGIN "
+        f"INSERT OR IGNORE INTO digest_dirty(kind, record_id) VALUES ('{kind}', NEW.id); END",
+        f"CREATE TRIGGER {table}_digest_del AFTER DELETE ON {table} WHEN OLD.server_version > 0 BEGIN "
+        f"INSERT OR IGNORE INTO digest_dirty(kind, record_id) VALUES ('{kind}', OLD.id); END",
+    ]
