@@ -4,7 +4,7 @@ Rules: a migration, once released, never changes (stations offline for weeks wil
 module ``mNNNN_*.py`` and list it below, in number order. Each is recorded in ``schema_migrations`` when
 applied, so independent migrations apply whatever order they landed in. Numbers reserved for work in
 progress: 2 dossiers, procedures and calendar; 3 reports, petitions, mediation, violations; 4 officer accounts;
-5 sync additions; 6 statistics; 7 security; 8 statistics reports; 9 resync bases.
+5 sync additions; 6 statistics; 7 security; 8 statistics reports; 9 resync bases; 10 restore replay.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from . import (
     m0007_security,
     m0008_stat_reports,
     m0009_resync_bases,
+    m0010_restore_replay,
 )
 
 
@@ -43,6 +44,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "security: officer accounts issued by the province, must-change passwords", m0007_security.apply),
     Migration(8, "period reports submitted to the province", m0008_stat_reports.apply),
     Migration(9, "sync: versions known to the province kept aside during a resync", m0009_resync_bases.apply),
+    Migration(10, "sync: restore recovery (base epoch, acknowledged version, replay, orphan copies)",
+              m0010_restore_replay.apply),
 )
 
 LATEST = max(m.version for m in MIGRATIONS)
