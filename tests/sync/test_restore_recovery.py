@@ -315,3 +315,48 @@ def test_many_records_either_order(tmp_path: Path, server: RunningServer, order:
     assert_converged(b)
     assert _deferred_in_db(server) == 0
     assert json.dumps(server.admin("GET", "/v1/admin/replay").json()["deferred"]) == "0"
+
+
+def test_province_edit_after_restore_then_older_replays_conflict(tmp_path: Path, server: RunningServer) -> None:
+    """R was in the backup. After it B changed the phone twice and A the note. The province restores, then edits
+    the phone itself before the stations come back. B's re-sent edits are based on versions the restored
+    province has given to other changes: each meets the province's phone as an open conflict (never replacing
+    it silently); A's note, which nobody else touched, applies."""
+    a, b = _two_stations(tmp_path, server)
+    with a.open() as store:
+        [rid] = add_people(store, 1, seed=1208)
+    assert a.sync().ok and b.sync().ok
+    backup = _backup(server, tmp_path / "before.backup.gz")
+    with b.open() as store:
+        store.update("person", rid, {"phone": "0911111111"}, officer="b")
+    assert b.sync().ok and a.sync().ok
+    with a.open() as store:
+        store.update("person", rid, {"note": "ghi chú của A"}, officer="a")
+    assert a.sync().ok and b.sync().ok
+    with b.open() as store:
+        store.update("person", rid, {"phone": "0922222222"}, officer="b")
+    assert b.sync().ok and a.sync().ok
+    assert _province(server)[("person", rid)][0] == 4
+
+    _restore(server, backup)
+    server.admin_put_record("person", rid, {"phone": "0933333333"})  # a new edit at the province (version 2)
+    report = _clean_sync(b)
+    assert report.conflicts >= 1
+    assert _province(server)[("person", rid)][2]["phone"] == "0933333333"  # kept, not silently replaced
+    _clean_sync(a)
+    state = _province(server)[("person", rid)][2]
+    assert state["phone"] == "0933333333" and state["note"] == "ghi chú của A"
+    with b.open() as store:
+        open_conflicts = ops.list_conflicts(store)
+        assert open_conflicts and all(c.fields["phone"]["server"] == "0933333333" for c in open_conflicts)
+        assert "0922222222" in {c.fields["phone"]["station"] for c in open_conflicts}  # B's value is kept
+        newest = max(open_conflicts, key=lambda c: c.detected_at)
+        ops.resolve_conflict(store, newest.id, {"phone": "0922222222"}, "b")  # the officer keeps B's value
+        for other in ops.list_conflicts(store):
+            ops.resolve_conflict(store, other.id, {"phone": "0922222222"}, "b")
+    b.sync_until_clean()
+    a.sync()
+    b.sync()
+    assert _province(server)[("person", rid)][2]["phone"] == "0922222222"
+    assert_converged(a)
+    assert_converged(b)
