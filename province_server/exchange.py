@@ -114,17 +114,15 @@ REPLAY_CLOSED = "replay.closed_at"
 REPLAY_ENDS = "replay.ends"
 
 
-def _meta(conn: Connection, key: str) -> str | None:
-    return conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == key)).scalar()
-
-
 def epoch_info(conn: Connection) -> EpochInfo:
-    current = _meta(conn, "epoch") or ""
-    ends = json.loads(_meta(conn, REPLAY_ENDS) or "{}")
-    until = _meta(conn, REPLAY_UNTIL)
-    window = until is not None and _meta(conn, REPLAY_CLOSED) is None and utcnow() < until
+    m = schema.meta
+    meta = dict(conn.execute(select(m.c.key, m.c.value).where(
+        m.c.key.in_(["epoch", REPLAY_ENDS, REPLAY_UNTIL, REPLAY_CLOSED]))).tuples().all())
+    ends = json.loads(meta.get(REPLAY_ENDS) or "{}")
+    until = meta.get(REPLAY_UNTIL)
+    window = until is not None and meta.get(REPLAY_CLOSED) is None and utcnow() < until
     parked = conn.execute(select(schema.deferred_changes.c.change_id).limit(1)).first() is not None
-    return EpochInfo(current, {str(k): int(v) for k, v in ends.items()}, window, parked)
+    return EpochInfo(meta.get("epoch") or "", {str(k): int(v) for k, v in ends.items()}, window, parked)
 
 
 def deferred(code: str, wait: int | None = None) -> dict[str, Any]:
@@ -182,7 +180,10 @@ def prepare(change: ChangeIn, actor: Actor) -> Prepared:
             en="Reference data is managed by the province; a station cannot change it."))
     if change.op == "delete":
         return Prepared(change, kind, {}, h)
-    values, problems = kind.coerce(change.fields)
+    # A re-sent change that met a conflict in the lost history brings only what was applied of it then: the
+    # fields in conflict stay with the officer's open conflict at the station (docs/sync-protocol.md, "Epoch").
+    held = set(change.conflicted or ())
+    values, problems = kind.coerce({n: v for n, v in change.fields.items() if n not in held})
     if not problems:
         try:
             json.dumps(values, allow_nan=False)
@@ -302,7 +303,13 @@ def _drain(conn: Connection, key: tuple[str, str], parked: dict[tuple[str, str],
     while waiting:
         st = states.get(key)
         version = st.version if st else 0
-        ready = sorted((w for w in waiting if w["wait_version"] == version), key=lambda w: (-w["replay"], w["at"]))
+        # Each station's changes of the record go in the order it sent them: only its first waiting one may go.
+        firsts: dict[str, dict[str, Any]] = {}
+        for w in waiting:
+            if w["station_id"] not in firsts or w["n"] < firsts[w["station_id"]]["n"]:
+                firsts[w["station_id"]] = w
+        ready = sorted((w for w in firsts.values() if w["wait_version"] <= version),
+                       key=lambda w: (w["wait_version"] != version, -w["replay"], w["n"]))
         if not ready:
             return
         row = ready[0]
@@ -322,10 +329,9 @@ def _drain(conn: Connection, key: tuple[str, str], parked: dict[tuple[str, str],
 
 def judge_deferred(conn: Connection) -> int:
     """Judge every deferred change now (the replay window has closed: nothing waits any more), in the order each
-    would have applied: record by record, by the version it waits for, replays first. Returns how many."""
+    would have applied: record by record, in the order they arrived. Returns how many."""
     d = schema.deferred_changes
-    rows = conn.execute(select(d).order_by(d.c.kind, d.c.record_id, d.c.wait_version, d.c.replay.desc(),
-                                           d.c.at)).mappings().all()
+    rows = conn.execute(select(d).order_by(d.c.kind, d.c.record_id, d.c.n)).mappings().all()
     judged = 0
     for row in rows:
         if conn.execute(select(d.c.change_id).where(d.c.change_id == row["change_id"])).first() is None:
@@ -385,9 +391,13 @@ def _judge(conn: Connection, actor: Actor, p: Prepared, states: dict[tuple[str, 
         st = states.get((prior["kind"], prior["record_id"]))
         conflict = conflicts.get(prior["conflict_id"] or "")
         if conflict is not None and conflict["status"] == "open":
-            return {"status": "conflict", "duplicate": True, "conflict": _conflict_obj(conflict),
-                    "version": st.version if st else 0, "record": st.fields if st else None,
-                    "deleted": st.deleted if st else True}
+            answer = {"status": "conflict", "duplicate": True, "conflict": _conflict_obj(conflict),
+                      "version": st.version if st else 0, "record": st.fields if st else None,
+                      "deleted": st.deleted if st else True}
+            made = _version_of(conn, c.change_id)
+            if made is not None:
+                answer["change_version"] = made
+            return answer
         out = {"status": "duplicate", "version": st.version if st else 0, "record": st.fields if st else None,
                "deleted": st.deleted if st else False}
         made = _version_of(conn, c.change_id)
@@ -411,6 +421,9 @@ def _judge(conn: Connection, actor: Actor, p: Prepared, states: dict[tuple[str, 
 
     base = c.base_version
     if not actor.is_province:
+        if (actor.id, c.kind, c.id) in batch.deferred_keys:
+            # An earlier change of this record from the same station waits: this one waits behind it (order kept).
+            return _defer(actor, p, c.replay - 1 if c.replay is not None else c.base_version, batch, now)
         if c.orphan:
             # A copy of a record the station holds but did not change: the province's state wins if it has the
             # record; otherwise it waits while the stations that made it may still re-send its history.
@@ -422,8 +435,6 @@ def _judge(conn: Connection, actor: Actor, p: Prepared, states: dict[tuple[str, 
             # Based on a version of a history the province lost in a restore (docs/sync-protocol.md, "Epoch").
             cur = st.version if st else 0
             want = c.replay - 1 if c.replay is not None else c.base_version
-            if (actor.id, c.kind, c.id) in batch.deferred_keys:
-                return _defer(actor, p, want, batch, now)  # an earlier change of it waits: keep their order
             div = _divergence(conn, st, c.base_epoch, ep, batch)
             if div is None:
                 if c.replay is not None and c.replay == cur + 1:
@@ -512,6 +523,7 @@ def _defer(actor: Actor, p: Prepared, wait: int, batch: Batch, now: str) -> dict
     judged when its station sends it again after the replay window closed)."""
     c = p.change
     batch.deferred_keys.add((actor.id, c.kind, c.id))
+    batch.parked.pop(c.change_id, None)  # re-parked: behind what was parked before it in this batch
     batch.parked[c.change_id] = {
         "change_id": c.change_id, "station_id": actor.id, "commune_code": actor.commune_code or "",
         "kind": c.kind, "record_id": c.id, "wait_version": wait, "replay": int(c.replay is not None),
@@ -582,8 +594,12 @@ def _conflict(actor: Actor, p: Prepared, st: RecState, ctype: str, diff: dict[st
         batch.resolved.append({"cid": supersedes["id"], "resolved_at": now,
                                "resolved_by": "superseded:" + row["id"]})
     _record_applied(actor, p, batch, now, conflict_id=row["id"])
-    return {"status": "conflict", "conflict": _conflict_obj(row), "version": st.version, "record": st.fields,
-            "deleted": st.deleted}
+    out = {"status": "conflict", "conflict": _conflict_obj(row), "version": st.version, "record": st.fields,
+           "deleted": st.deleted}
+    mine = [r for r in batch.by_record.get((st.kind, st.id), ()) if r["change_id"] == p.change.change_id]
+    if mine:
+        out["change_version"] = mine[-1]["version"]  # the version its non-conflicting fields made
+    return out
 
 
 def _mark_resolved(conflict: Any, change: ChangeIn, batch: Batch, now: str) -> None:
@@ -624,7 +640,8 @@ def _flush(conn: Connection, states: dict[tuple[str, str], RecState], batch: Bat
     for start in range(0, len(gone), 500):
         conn.execute(d.delete().where(d.c.change_id.in_(gone[start:start + 500])))
     if batch.parked:
-        conn.execute(d.insert(), list(batch.parked.values()))
+        top = int(conn.execute(select(func.coalesce(func.max(d.c.n), 0))).scalar_one())
+        conn.execute(d.insert(), [row | {"n": top + i} for i, row in enumerate(batch.parked.values(), 1)])
     _flush_digests(conn, batch.digest)
     _flush_lookups(conn, [st for st in states.values() if st.dirty and st.kind == LOOKUP_KIND], now)
 

@@ -32,6 +32,9 @@ class ChangeIn(Strict):
     base_epoch: Annotated[str | None, Field(max_length=64)] = None
     replay: Annotated[int | None, Field(ge=1, le=MAX_INT)] = None
     orphan: bool = False
+    # With ``replay``: the fields of this change the older epoch's server answered with a conflict (kept there, not
+    # applied); the replay applies the others only.
+    conflicted: Annotated[list[Annotated[str, Field(max_length=64)]] | None, Field(max_length=500)] = None
 
 
 class DigestIn(Strict):

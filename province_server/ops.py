@@ -189,7 +189,7 @@ def replay_status(db: Database) -> dict[str, Any]:
 def close_replay_window(db: Database) -> dict[str, Any]:
     """End the replay window now: from here on a change based on a lost history is judged at once (a conflict
     where it differs, never a silent overwrite), and every change still waiting is judged now, in the order it
-    would have been applied (record by record, by the version it waits for, replays first)."""
+    would have been applied (record by record, in the order they arrived)."""
     with db.write() as conn:
         _set_meta(conn, REPLAY_CLOSED, utcnow())
         judged = judge_deferred(conn)

@@ -182,6 +182,7 @@ deferred_changes = Table(
     Column("replay", Integer, nullable=False),
     Column("body", Text, nullable=False),
     Column("at", String(32), nullable=False),
+    Column("n", Integer, nullable=False),  # arrival order: a station's changes of a record apply in this order
     Index("ix_deferred_record", "kind", "record_id", "wait_version"),
 )
 

@@ -64,6 +64,7 @@ class OutboxChange:
     base_epoch: str | None = None  # the epoch ``base_version`` belongs to (see m0010)
     replay_version: int | None = None  # re-sent after a restore: the version it had in the lost history
     orphan: bool = False  # a copy of a record the province lacks, not a change made here
+    replay_conflicted: tuple[str, ...] = ()  # a replay of a change that met a conflict: the fields in conflict
 
     def wire(self, epoch: str | None = None) -> dict[str, Any]:
         """The change as the protocol sends it. The constant members come first and together, so gzip codes
@@ -80,6 +81,8 @@ class OutboxChange:
             out["base_epoch"] = self.base_epoch
             if self.replay_version is not None:
                 out["replay"] = self.replay_version
+                if self.replay_conflicted:
+                    out["conflicted"] = list(self.replay_conflicted)
         if self.orphan:
             out["orphan"] = True
         out |= {"id": self.record_id, "change_id": self.change_id, "fields": self.fields}
@@ -181,7 +184,8 @@ def _row_change(row: sqlite3.Row) -> OutboxChange:
                         row["base_version"], json.loads(row["fields"]), row["resolves"], row["officer"],
                         row["base_epoch"] if "base_epoch" in keys else None,
                         row["replay_version"] if "replay_version" in keys else None,
-                        bool(row["orphan"]) if "orphan" in keys else False)
+                        bool(row["orphan"]) if "orphan" in keys else False,
+                        tuple(json.loads(row["replay_conflicted"] or "[]")) if "replay_conflicted" in keys else ())
 
 
 def take_batch(store: Store, limit: int, max_bytes: int = 4 << 20,
@@ -353,13 +357,17 @@ def _reject(store: Store, change: OutboxChange, result: dict[str, Any]) -> None:
     refresh_record_state(store, kind, change.record_id)
 
 
-def _conflict(store: Store, change: OutboxChange, result: dict[str, Any], chain: _Chain) -> None:
+def _conflict(store: Store, change: OutboxChange, result: dict[str, Any], chain: _Chain,
+              epoch: str | None = None) -> None:
     conn = store.conn
     info = result.get("conflict") or {}
     conflict_id = str(info.get("id") or uuid.uuid4())
     version = int(result.get("version") or info.get("server_version") or 0)
-    conn.execute("UPDATE outbox SET state = 'conflict', acked_at = ?, result = ? WHERE seq = ?",
-                 (now_iso(), canonical_json(result), change.seq))
+    made = result.get("change_version")  # its non-conflicting fields made this version (replayed after a restore)
+    conn.execute("UPDATE outbox SET state = 'conflict', acked_at = ?, acked_epoch = ?, result = ?, ack_version = ? "
+                 "WHERE seq = ?", (now_iso(), epoch, canonical_json(result),
+                                   made if isinstance(made, int) and not isinstance(made, bool) else None,
+                                   change.seq))
     if change.resolves and change.resolves != conflict_id:
         # A resolution that met yet another change elsewhere: the new conflict replaces the old one.
         conn.execute("UPDATE conflicts SET status = 'resolved', resolved_at = ?, resolved_by = ? WHERE id = ?",
@@ -409,7 +417,7 @@ def _record_results(store: Store, changes: Sequence[OutboxChange], results: Sequ
                                     change.seq))
                 report.deferred += 1
         elif status == "conflict":
-            _conflict(store, change, result, chain)
+            _conflict(store, change, result, chain, epoch)
             report.conflicts += 1
         elif status in ("rejected", "forbidden"):
             _reject(store, change, result)
@@ -524,6 +532,22 @@ def _apply_feed(store: Store, feed: Iterable[dict[str, Any]], chain: _Chain, rep
             report.accounts += 1
 
 
+def _prune_resync_bases(store: Store, epoch: str) -> None:
+    """Forget a version kept aside from a lost history once the record has a version of the current one (the
+    outbox trigger must not tag a later change of it with the old epoch). Nothing to do day to day."""
+    conn = store.conn
+    if get_state(store, RESYNC_BASES_EPOCH) in (None, epoch) or get_state(store, RESYNC) == "1":
+        return  # kept for a digest mismatch (same history), or the re-pull is still under way
+    for row in conn.execute("SELECT kind, record_id FROM resync_bases").fetchall():
+        try:
+            kind = get_kind(row["kind"])
+        except UnknownKind:
+            continue
+        if conn.execute(f"SELECT 1 FROM {kind.table} WHERE id = ? AND server_version > 0",
+                        (row["record_id"],)).fetchone():
+            conn.execute("DELETE FROM resync_bases WHERE kind = ? AND record_id = ?", (row["kind"], row["record_id"]))
+
+
 def _requeue_orphans(store: Store) -> int:
     """After a full re-pull: records that the province does not have (``server_version`` still 0) and that
     nothing will send are queued again with their full state — e.g. made after the backup the province was
@@ -583,10 +607,14 @@ def apply_response(store: Store, changes: Sequence[OutboxChange], response: Resp
             if not response.more and get_state(store, RESYNC) == "1":
                 _put(conn, RESYNC, None)
                 _put(conn, RESYNC_REASON, None)
-                # Every record the province has now carries its version again; one still at 0 is not there.
-                conn.execute("DELETE FROM resync_bases")
+                # Every record the province has now carries its version again; one still at 0 is not there. After
+                # a restore such a record may still come back (its maker re-sends it): its old version stays
+                # aside, so an edit of it is based on that version and waits for it rather than being refused.
+                if get_state(store, RESYNC_BASES_EPOCH) in (None, response.epoch):
+                    conn.execute("DELETE FROM resync_bases")
                 report.requeued = _requeue_orphans(store)
                 report.resync_done = True
+        _prune_resync_bases(store, response.epoch)
         for key, value in response.extra_state.items():
             _put(conn, key, value)
         store.note_change(sync_state=True)
@@ -630,6 +658,13 @@ def start_resync(store: Store, reason: str, *, new_epoch: str | None = None, his
             # "Epoch"): the province re-applies the lost history in order, and judges what no longer fits.
             conn.execute("UPDATE outbox SET base_epoch = ? WHERE state = 'pending' AND base_epoch IS NULL "
                          "AND base_version > 0", (old_epoch,))
+            # A change that met a conflict there and still made a version (its other fields) is re-sent as a
+            # replay of that version with the fields in conflict named: those stay with the officer's conflict.
+            for row in conn.execute("SELECT seq, result FROM outbox WHERE state = 'conflict' AND ack_version IS NOT "
+                                    "NULL AND (acked_epoch IS NULL OR acked_epoch != ?)", (new_epoch,)).fetchall():
+                info = (json.loads(row["result"] or "{}").get("conflict") or {})
+                conn.execute("UPDATE outbox SET state = 'acked', replay_conflicted = ? WHERE seq = ?",
+                             (canonical_json(sorted(info.get("fields") or {})), row["seq"]))
             requeued = conn.execute(
                 "UPDATE outbox SET state = 'pending', acked_at = NULL, result = NULL, replay_version = ack_version, "
                 "base_epoch = CASE WHEN ack_version IS NOT NULL THEN coalesce(acked_epoch, ?) "

@@ -360,3 +360,103 @@ def test_province_edit_after_restore_then_older_replays_conflict(tmp_path: Path,
     assert _province(server)[("person", rid)][2]["phone"] == "0922222222"
     assert_converged(a)
     assert_converged(b)
+
+
+def test_change_answered_with_a_conflict_is_replayed_without_its_conflicting_fields(
+        tmp_path: Path, server: RunningServer) -> None:
+    """B's edit met A's on the phone: the province kept A's phone, applied B's note (a version of its own) and
+    opened a conflict. After the restore that version is re-applied with the note only; the phone stays in B's
+    open conflict, which B then resolves."""
+    a, b = _two_stations(tmp_path, server)
+    backup = _backup(server, tmp_path / "before.backup.gz")
+    with a.open() as store:
+        [rid] = add_people(store, 1, seed=1209)
+    assert a.sync().ok and b.sync().ok
+    with a.open() as store:
+        store.update("person", rid, {"phone": "0944444444"}, officer="a")
+    with b.open() as store:
+        store.update("person", rid, {"phone": "0955555555", "note": "ghi chú của B"}, officer="b")
+    assert a.sync().ok
+    assert b.sync().applied.conflicts == 1
+    assert a.sync().ok
+    expected = _province(server)
+    assert expected[("person", rid)][0] == 3 and expected[("person", rid)][2]["note"] == "ghi chú của B"
+
+    _restore(server, backup)
+    assert _clean_sync(b).deferred == 1  # its version 3 waits for A's versions 1 and 2
+    _clean_sync(a)
+    assert _province(server) == expected
+    _clean_sync(b)
+    a.sync()
+    assert_converged(a)
+    assert_converged(b, allow_conflicts=True)
+    with b.open() as store:
+        [conflict] = ops.list_conflicts(store)
+        assert conflict.fields["phone"] == {"station": "0955555555", "server": "0944444444"}
+        ops.resolve_conflict(store, conflict.id, {"phone": "0955555555"}, "b")
+    _clean_sync(b)
+    a.sync()
+    state = _province(server)[("person", rid)][2]
+    assert state["phone"] == "0955555555" and state["note"] == "ghi chú của B"
+    assert_converged(a)
+    assert_converged(b)
+
+
+def test_edits_made_before_and_after_the_station_noticed_the_restore_wait_for_the_create(
+        tmp_path: Path, server: RunningServer) -> None:
+    """B edits A's record while the province is being restored (never sent), and again after its first sync with
+    the restored province (which does not have the record yet): both edits wait for A's create — none is refused
+    as an invalid record ("Full name is required") — and all apply in order once A is back."""
+    a, b = _two_stations(tmp_path, server)
+    backup = _backup(server, tmp_path / "before.backup.gz")
+    with a.open() as store:
+        [rid] = add_people(store, 1, seed=1210)
+    assert a.sync().ok and b.sync().ok
+    with b.open() as store:
+        store.update("person", rid, {"phone": "0966666666"}, officer="b")  # not sent before the restore
+    _restore(server, backup)
+    assert _clean_sync(b).deferred == 1
+    with b.open() as store:
+        store.update("person", rid, {"note": "sau khi khôi phục"}, officer="b")  # the province lacks the record
+        assert ops.counts(store).rejected == 0
+    report = _clean_sync(b)
+    assert report.deferred >= 1
+    assert ("person", rid) not in _province(server)
+    _clean_sync(a)
+    _clean_sync(b)
+    a.sync()
+    state = _province(server)[("person", rid)]
+    assert state[2]["phone"] == "0966666666" and state[2]["note"] == "sau khi khôi phục" and state[2]["full_name"]
+    assert_converged(a)
+    assert_converged(b)
+
+
+def test_a_stations_new_edit_waits_behind_its_own_older_replay(tmp_path: Path, server: RunningServer) -> None:
+    """B's re-sent note edit waits for A's version before it; meanwhile B's officer changes the note again. The
+    newer edit must not go first (the older replay would then overwrite it): it waits behind the replay."""
+    a, b = _two_stations(tmp_path, server)
+    with a.open() as store:
+        [rid] = add_people(store, 1, seed=1211)
+    assert a.sync().ok and b.sync().ok
+    backup = _backup(server, tmp_path / "before.backup.gz")
+    with a.open() as store:
+        store.update("person", rid, {"occupation": "Bộ đội"}, officer="a")
+    assert a.sync().ok and b.sync().ok
+    with b.open() as store:
+        store.update("person", rid, {"note": "cũ"}, officer="b")
+    assert b.sync().ok
+
+    _restore(server, backup)
+    assert _clean_sync(b).deferred == 1  # the old note (version 3) waits for A's version 2
+    with b.open() as store:
+        store.update("person", rid, {"note": "mới"}, officer="b")  # based on the restored version 1
+    report = _clean_sync(b)
+    assert report.deferred == 2 and report.conflicts == 0
+    assert _province(server)[("person", rid)][0] == 1
+    _clean_sync(a)
+    state = _province(server)[("person", rid)]
+    assert state[2]["note"] == "mới" and state[2]["occupation"] == "Bộ đội"
+    _clean_sync(b)
+    a.sync()
+    assert_converged(a)
+    assert_converged(b)

@@ -8,6 +8,8 @@ Outbox columns:
   record's at the time of a duplicate answer). Backfilled from ``result`` for changes acknowledged before.
 - ``replay_version``: set when the change is sent again after the province was restored (``sync_ops.
   start_resync``): the version it had in the lost history, so the province re-applies it in that order.
+- ``replay_conflicted``: for a replay of a change the lost history answered with a conflict: the fields in conflict
+  (JSON list); the province re-applies the others only.
 - ``orphan``: a copy of a record the province lacks that this station holds but did not change (re-sent after a
   resync found it missing): the province keeps its own state if it has the record.
 
@@ -23,6 +25,7 @@ SQL = [
     "ALTER TABLE outbox ADD COLUMN ack_version INTEGER",
     "ALTER TABLE outbox ADD COLUMN replay_version INTEGER",
     "ALTER TABLE outbox ADD COLUMN orphan INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE outbox ADD COLUMN replay_conflicted TEXT",
     "UPDATE outbox SET ack_version = CAST(result AS INTEGER) WHERE state = 'acked' AND result GLOB '[0-9]*' "
     "AND result NOT GLOB '*[^0-9]*'",
     # Only the store's write path and sync_ops insert into the outbox; neither has to know the epoch: a change
