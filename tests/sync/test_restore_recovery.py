@@ -262,14 +262,10 @@ def test_closed_replay_window_judges_waiting_changes_and_incomplete_records_reso
     with a.open() as store:
         conflicts = ops.list_conflicts(store)
         assert conflicts
-        for conflict in conflicts:
-            if conflict.status != "open":
-                continue
-            if ops.get_conflict(store, conflict.id) is None or ops.get_conflict(store, conflict.id).status != "open":
-                continue
-            values = {name: side["station"] for name, side in conflict.fields.items()}
-            ops.resolve_conflict(store, conflict.id, values, "a")  # keep the station's side: must not fail
-            break
+        # The conflict of A's phone edit holds the phone only; the record's local state is the tombstone's.
+        [partial] = [c for c in conflicts if set(c.fields) == {"phone"}]
+        values = {name: side["station"] for name, side in partial.fields.items()}
+        ops.resolve_conflict(store, partial.id, values, "a")  # keep the station's side: must not fail
         row = store.get("person", rid, include_deleted=True)
         assert row is not None and not row["deleted"] and row["full_name"] and row["personal_id"]
     for _ in range(3):
@@ -460,3 +456,39 @@ def test_a_stations_new_edit_waits_behind_its_own_older_replay(tmp_path: Path, s
     a.sync()
     assert_converged(a)
     assert_converged(b)
+
+
+def test_keep_station_on_a_record_emptied_by_a_tombstone(store) -> None:  # type: ignore[no-untyped-def]
+    """The station's record took the province's state from a conflict answer: deleted, every field empty (a
+    tombstone of a record the province never had). Keeping the station's side of the conflict — a phone edit —
+    restores the record with its last complete state instead of failing with "Full name is required"."""
+    (rid,) = add_people(store, 1, seed=1212)
+    ops.apply_response(store, ops.take_batch(store, 10), ops.Response(epoch="e1", results=[1], cursor=1))
+    store.update("person", rid, {"phone": "0977777777"}, officer="t")
+    batch = ops.take_batch(store, 10)
+    empty = {"full_name": None, "birth_date": None, "sex": None, "personal_id": None, "phone": None}
+    ops.apply_response(store, batch, ops.Response(epoch="e1", results=[{
+        "status": "conflict", "version": 1, "record": empty, "deleted": True,
+        "conflict": {"id": "c-1", "type": "edit_vs_delete", "kind": "person", "record_id": rid,
+                     "fields": {"phone": {"station": "0977777777", "server": None}}, "server_version": 1,
+                     "origin": "07069-02"}}], cursor=2))
+    row = store.get("person", rid, include_deleted=True)
+    assert row is not None and row["deleted"] and row["full_name"] is None  # the province's (empty) state
+    ops.resolve_conflict(store, "c-1", {"phone": "0977777777"}, "t")
+    row = store.get("person", rid)
+    assert row is not None and row["full_name"] and row["personal_id"] and row["phone"] == "0977777777"
+    [change] = [c for c in ops.pending_changes(store) if c.resolves == "c-1"]
+    assert change.fields["full_name"] == row["full_name"]  # the whole state goes to the province
+
+
+def test_pulled_tombstone_without_fields_never_empties_a_live_record(store) -> None:  # type: ignore[no-untyped-def]
+    """A deleted state with no fields reaches a station that has an edit of the record pending (the record stays
+    live until the push is judged): its fields stay, no nameless person appears."""
+    (rid,) = add_people(store, 1, seed=1213)
+    ops.apply_response(store, ops.take_batch(store, 10), ops.Response(epoch="e1", results=[1], cursor=1))
+    store.update("person", rid, {"phone": "0988888888"}, officer="t")  # pending
+    entry = {"seq": 3, "kind": "person", "id": rid, "version": 2, "deleted": True,
+             "fields": {"full_name": None, "personal_id": None, "phone": None}}
+    ops.apply_response(store, [], ops.Response(epoch="e1", feed=[entry], cursor=3))
+    row = store.get("person", rid)
+    assert row is not None and row["full_name"] and row["personal_id"] and row["phone"] == "0988888888"
