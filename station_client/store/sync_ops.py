@@ -665,10 +665,14 @@ def start_resync(store: Store, reason: str, *, new_epoch: str | None = None, his
                 info = (json.loads(row["result"] or "{}").get("conflict") or {})
                 conn.execute("UPDATE outbox SET state = 'acked', replay_conflicted = ? WHERE seq = ?",
                              (canonical_json(sorted(info.get("fields") or {})), row["seq"]))
+            # A replay the province re-applied with its old number (a fast-forward, or a duplicate the backup
+            # held) still is that version of the history it was first acknowledged in: it keeps that epoch, so a
+            # second restore finds the histories the same rather than diverged.
             requeued = conn.execute(
                 "UPDATE outbox SET state = 'pending', acked_at = NULL, result = NULL, replay_version = ack_version, "
-                "base_epoch = CASE WHEN ack_version IS NOT NULL THEN coalesce(acked_epoch, ?) "
-                "ELSE coalesce(base_epoch, acked_epoch, ?) END "
+                "base_epoch = CASE WHEN ack_version IS NULL THEN coalesce(base_epoch, acked_epoch, ?) "
+                "WHEN replay_version = ack_version AND base_epoch IS NOT NULL THEN base_epoch "
+                "ELSE coalesce(acked_epoch, ?) END "
                 "WHERE state = 'acked' AND (acked_epoch IS NULL OR acked_epoch != ?)",
                 (old_epoch, old_epoch, new_epoch)).rowcount
             _put(conn, EPOCH, new_epoch)

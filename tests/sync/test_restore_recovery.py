@@ -492,3 +492,29 @@ def test_pulled_tombstone_without_fields_never_empties_a_live_record(store) -> N
     ops.apply_response(store, [], ops.Response(epoch="e1", feed=[entry], cursor=3))
     row = store.get("person", rid)
     assert row is not None and row["full_name"] and row["personal_id"] and row["phone"] == "0988888888"
+
+
+def test_two_restores_in_a_row(tmp_path: Path, server: RunningServer) -> None:
+    """The province is restored from the same old backup twice; between the restores only A came back. After the
+    second one the stations' histories are still recognised as one: the outcome is the no-restore state, with no
+    conflict and nothing rejected."""
+    a, b = _two_stations(tmp_path, server)
+    backup = _backup(server, tmp_path / "before.backup.gz")
+    with a.open() as store:
+        [rid] = add_people(store, 1, seed=1214)
+    assert a.sync().ok and b.sync().ok
+    with b.open() as store:
+        store.update("person", rid, {"phone": "0999000111"}, officer="b")
+    assert b.sync().ok and a.sync().ok
+    expected = _province(server)
+
+    _restore(server, backup)
+    _clean_sync(a)  # A's create is back; B's edit is not
+    _restore(server, backup)  # again, from the same backup
+    assert _clean_sync(b).deferred == 1
+    assert _clean_sync(a).conflicts == 0
+    assert _clean_sync(b).conflicts == 0
+    a.sync()
+    assert _province(server) == expected
+    assert_converged(a)
+    assert_converged(b)
