@@ -550,7 +550,10 @@ def _fast_forward(actor: Actor, p: Prepared, st: RecState | None, states: dict[t
     fields.update(p.values)
     _new_version(actor, p, st, fields, deleted, changed, batch, now, kind, replay_epoch=c.base_epoch)
     _mark_resolved(resolving, c, batch, now)
-    return st.version
+    # The state at this version, not "exactly the station's": the station holds the lost history's later state,
+    # and versions between its replays (other stations') reach it only through this (its feed skips versions
+    # at or below the one acknowledged here).
+    return {"status": "applied", "version": st.version, "record": st.fields, "deleted": st.deleted}
 
 
 def _answer(st: RecState, merged: bool) -> Any:

@@ -405,7 +405,12 @@ def _record_results(store: Store, changes: Sequence[OutboxChange], results: Sequ
         if status in ("applied", "duplicate"):
             version = int(result.get("version") or 0)
             made = version if status == "applied" else result.get("change_version")
-            _ack(store, change, version, epoch, result.get("record"), chain,
+            record = result.get("record")
+            if isinstance(record, dict) and isinstance(result.get("deleted"), bool):
+                # The answer's deleted flag sits beside the record (issue 12, defect 1): a replay answered with a
+                # state that another station's replay deleted must not stay live here.
+                record = record | {"deleted": result["deleted"]}
+            _ack(store, change, version, epoch, record, chain,
                  made=int(made) if isinstance(made, int) and not isinstance(made, bool) else None)
             report.acked += 1
         elif status == "deferred":
