@@ -520,11 +520,12 @@ def test_two_restores_in_a_row(tmp_path: Path, server: RunningServer) -> None:
     assert_converged(b)
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed,backup_mid", [(1, False), (2, False), (3, False), (4, True), (5, True), (6, True)])
 def test_random_history_replays_exactly_in_any_station_order(tmp_path: Path, server: RunningServer,
-                                                             seed: int) -> None:
+                                                             seed: int, backup_mid: bool) -> None:
     """Three stations of one commune create, edit (also the same field at two stations: conflicts) and delete at
-    random, syncing as they go; then the province goes back to a backup taken before all of it. Whatever order
+    random, syncing as they go; then the province goes back to a backup taken before all of it (or in the middle
+    of it). Whatever order
     the stations come back in, the province ends exactly where it was, every station with it, nothing rejected,
     and the same conflicts open as before."""
     import random
@@ -533,9 +534,12 @@ def test_random_history_replays_exactly_in_any_station_order(tmp_path: Path, ser
     stations = [make_station(tmp_path, server, name) for name in ("a", "b", "c")]
     for s in stations:
         assert s.sync().ok
-    backup = _backup(server, tmp_path / "before.backup.gz")
+    backup = tmp_path / "before.backup.gz"
+    backup_step = rng.randint(8, 28) if backup_mid else 0
     live: list[str] = []
     for step in range(36):
+        if step == backup_step:
+            _backup(server, backup)  # wherever the stations are: some changes synced, some not
         s = rng.choice(stations)
         with s.open() as store:
             mine = [r for r in live if store.get("person", r) is not None]
