@@ -194,13 +194,20 @@ def create_app(db: Database) -> FastAPI:
         actor = Actor(station.id, station.commune_code)
         results: list[Any] = []
         if body.changes:
+            with db.read() as conn:
+                head, epoch = head_seq(conn), db.get_meta(conn, "epoch")
+            if body.epoch is not None and body.epoch != epoch:
+                # The database was restored since the station last heard from it: nothing is applied (every
+                # change is answered ``deferred``/``epoch.changed``, and again inside the write transaction should
+                # a restore happen in between); the station re-sends its history tagged with its epoch.
+                results = apply_changes(db, actor, body.changes, epoch=body.epoch)
+                return {"epoch": epoch, "results": results, "feed": [], "cursor": body.cursor, "more": False,
+                        "head": head, "digest": None,
+                        "server_time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
             # An ahead cursor means the server lost history: answer before applying anything.
-            if body.cursor:
-                with db.read() as conn:
-                    head = head_seq(conn)
-                if body.cursor > head:
-                    raise cursor_ahead(body.cursor, head)
-            results = apply_changes(db, actor, body.changes)
+            if body.cursor > head:
+                raise cursor_ahead(body.cursor, head)
+            results = apply_changes(db, actor, body.changes, epoch=body.epoch)
         with db.read() as conn:
             epoch = db.get_meta(conn, "epoch")
             page = read_feed(conn, actor, body.cursor, body.limit, body.resync)
@@ -322,6 +329,16 @@ def create_app(db: Database) -> FastAPI:
     def admin_load_reference(body: ReferenceIn, kind: str = Path(pattern=KIND_PATTERN),
                              _admin: str = Depends(admin_auth)) -> dict[str, Any]:
         return ops.load_reference(db, kind, body)
+
+    @app.get("/v1/admin/replay", tags=["admin"], responses=errors(*_ADMIN))
+    def admin_replay_status(_admin: str = Depends(admin_auth)) -> dict[str, Any]:
+        """After a restore: whether re-sent changes may still wait for one another, and how many wait."""
+        return ops.replay_status(db)
+
+    @app.post("/v1/admin/replay/close", tags=["admin"], responses=errors(*_ADMIN))
+    def admin_replay_close(_admin: str = Depends(admin_auth)) -> dict[str, Any]:
+        """Close the replay window now: every waiting change is judged (a conflict where it differs)."""
+        return ops.close_replay_window(db)
 
     @app.post("/v1/bundles/import", tags=["admin"], responses=errors(*_ADMIN, *_BODY))
     def import_bundle(request_body: dict[str, Any], _admin: str = Depends(admin_auth)) -> dict[str, Any]:

@@ -71,7 +71,7 @@ def import_bundle(db: Database, raw: dict[str, Any]) -> dict[str, Any]:
     if not good:
         raise tampered()
     actor = Actor(bundle.station_id, row.commune_code)
-    results = apply_changes(db, actor, bundle.changes) if bundle.changes else []
+    results = apply_changes(db, actor, bundle.changes, epoch=bundle.epoch) if bundle.changes else []
     answer: dict[str, Any] = {"format": ANSWER_FORMAT, "station_id": bundle.station_id, "results": results,
                               "bundle_created_at": bundle.created_at}
     if bundle.audit:

@@ -171,7 +171,29 @@ def _period_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_new_epoch(args: argparse.Namespace) -> int:
-    print(_ready_db(args).new_epoch())
+    from . import ops
+
+    print(ops.new_epoch(_ready_db(args), args.replay_hours))
+    return 0
+
+
+def cmd_replay_status(args: argparse.Namespace) -> int:
+    from . import ops
+
+    data = ops.replay_status(_ready_db(args))
+    if args.json:
+        _print(data, True)
+    else:
+        state = "open until " + str(data["until"]) if data["open"] else "closed"
+        print(f"epoch {data['epoch']}: replay window {state}; {data['deferred']} changes waiting")
+    return 0
+
+
+def cmd_replay_close(args: argparse.Namespace) -> int:
+    from . import ops
+
+    data = ops.close_replay_window(_ready_db(args))
+    print(f"replay window closed; {data['judged']} waiting changes judged")
     return 0
 
 
@@ -219,7 +241,13 @@ def build_parser() -> argparse.ArgumentParser:
     s2.add_argument("--period", default=None, help="2026-10, 2026-Q4, 2026 or 2026-10-01..2026-10-15")
     s2.add_argument("--csv", metavar="FILE", help="with --period: write the tables as CSV (for Excel)")
     s2.add_argument("--xlsx", metavar="FILE", help="with --period: write the tables as an XLSX workbook")
-    add("new-epoch", cmd_new_epoch, "give the database a new epoch (after restoring it by other means)")
+    ne = add("new-epoch", cmd_new_epoch, "give the database a new epoch (after restoring it by other means)")
+    ne.add_argument("--replay-hours", type=float, default=None, help="replay window (see `restore`)")
+    rp = sub.add_parser("replay", help="after a restore: the window in which re-sent changes wait for one another"
+                        ).add_subparsers(dest="replay_cmd", required=True)
+    rs = add("status", cmd_replay_status, "is the replay window open, how many changes wait", rp)
+    rs.add_argument("--json", action="store_true")
+    add("close", cmd_replay_close, "close the replay window now: every waiting change is judged", rp)
     from . import audit, bundles, dump, duplicates, officers
 
     audit.add_cli(add, sub)

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 
-from . import schema
+from . import ops, schema
 from .db import Database, head_revision, utcnow
 
 FORMAT = "province-backup/1"
@@ -40,7 +40,7 @@ def backup(db: Database, path: Path) -> dict[str, int]:
     return counts
 
 
-def restore(db: Database, path: Path) -> str:
+def restore(db: Database, path: Path, replay_hours: float | None = None) -> str:
     """Replace every row with the backup's, then make a new epoch. Returns the new epoch."""
     by_name = {t.name: t for t in schema.ALL_TABLES}
     with gzip.open(path, "rt", encoding="utf-8") as src:
@@ -50,6 +50,7 @@ def restore(db: Database, path: Path) -> str:
         if header.get("revision") != head_revision():
             raise ValueError(f"backup schema {header.get('revision')} differs from this server's {head_revision()}")
         with db.write() as conn:
+            prior = ops.prior_epoch(conn)
             for table in reversed(schema.ALL_TABLES):
                 conn.execute(table.delete())
             batch: dict[str, list[dict[str, Any]]] = {}
@@ -69,7 +70,8 @@ def restore(db: Database, path: Path) -> str:
                     conn.execute(text("SELECT setval(pg_get_serial_sequence(:t, :c), :v, :called)"),
                                  {"t": table.name, "c": col, "v": max(int(top), 1), "called": int(top) > 0})
             epoch = str(uuid.uuid4())
-            db.set_meta(conn, "epoch", epoch)
+            # Which lost histories the restored one still shares, and the replay window (docs/sync-protocol.md).
+            ops.open_replay_window(conn, prior, epoch, replay_hours)
             db.set_meta(conn, "restored_at", utcnow())
     return epoch
 
@@ -86,7 +88,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from .cli import _ready_db
 
     try:
-        epoch = restore(_ready_db(args), Path(args.file))
+        epoch = restore(_ready_db(args), Path(args.file), args.replay_hours)
     except (OSError, ValueError) as exc:
         print(f"province-server: cannot restore: {exc}", file=sys.stderr)
         return 2
@@ -99,3 +101,6 @@ def add_cli(add: Any) -> None:
     p.add_argument("file")
     p = add("restore", cmd_restore, "replace the database's contents with a backup; makes a new epoch")
     p.add_argument("file")
+    p.add_argument("--replay-hours", type=float, default=None,
+                   help="hours stations' re-sent changes may wait for one another (default 72, or "
+                        "$PROVINCE_SERVER_REPLAY_HOURS); `province-server replay close` ends it sooner")

@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select, tuple_, union_all
+from sqlalchemy import Connection, bindparam, func, or_, select, tuple_, union_all
 
 from station_client.domain.kinds import RecordKind
 from station_client.domain.problems import Problem
@@ -102,9 +102,56 @@ class RecState:
 
 
 @dataclass
+class EpochInfo:
+    """The database's epoch and what the server knows of the histories stations may still refer to.
+
+    ``ends[X]``: the last ``seq`` of the current database that epoch X's history shares; a version written after it
+    that is not a replay of X is not part of X's history. ``window_open``: re-sent changes that depend on a version
+    still on its way are held (``deferred``) rather than judged (docs/sync-protocol.md, "Epoch").
+    """
+    current: str
+    ends: dict[str, int] = field(default_factory=dict)
+    window_open: bool = False
+    parked: bool = False  # deferred_changes holds rows
+
+    def end_of(self, epoch: str) -> int:
+        # An older epoch the server has no record of (restored by a version without this bookkeeping): none of
+        # the current history is known to be shared with it, so every version counts as diverged (judged, never
+        # fast-forwarded).
+        return self.ends.get(epoch, 0)
+
+
+REPLAY_UNTIL = "replay.until"  # meta keys; see ops.open_replay_window
+REPLAY_CLOSED = "replay.closed_at"
+REPLAY_ENDS = "replay.ends"
+
+
+def epoch_info(conn: Connection) -> EpochInfo:
+    m = schema.meta
+    meta = dict(conn.execute(select(m.c.key, m.c.value).where(
+        m.c.key.in_(["epoch", REPLAY_ENDS, REPLAY_UNTIL, REPLAY_CLOSED]))).tuples().all())
+    ends = json.loads(meta.get(REPLAY_ENDS) or "{}")
+    until = meta.get(REPLAY_UNTIL)
+    window = until is not None and meta.get(REPLAY_CLOSED) is None and utcnow() < until
+    parked = conn.execute(select(schema.deferred_changes.c.change_id).limit(1)).first() is not None
+    return EpochInfo(meta.get("epoch") or "", {str(k): int(v) for k, v in ends.items()}, window, parked)
+
+
+def deferred(code: str, wait: int | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"status": "deferred", "code": code}
+    if wait is not None:
+        out["wait_version"] = wait
+    return out
+
+
+@dataclass
 class Batch:
     """What a push will write, collected while the changes are judged."""
     history: list[dict[str, Any]] = field(default_factory=list)
+    by_record: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)  # history, per record
+    parked: dict[str, dict[str, Any]] = field(default_factory=dict)  # deferred changes to (re)store, by id
+    unparked: set[str] = field(default_factory=set)  # deferred changes judged in this batch
+    deferred_keys: set[tuple[str, str, str]] = field(default_factory=set)  # (station, kind, id) with a deferral
     applied: list[dict[str, Any]] = field(default_factory=list)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     resolved: list[dict[str, Any]] = field(default_factory=list)
@@ -156,7 +203,10 @@ def prepare(change: ChangeIn, actor: Actor) -> Prepared:
             en="Reference data is managed by the province; a station cannot change it."))
     if change.op == "delete":
         return Prepared(change, kind, {}, h)
-    values, problems = kind.coerce(change.fields)
+    # A re-sent change that met a conflict in the lost history brings only what was applied of it then: the
+    # fields in conflict stay with the officer's open conflict at the station (docs/sync-protocol.md, "Epoch").
+    held = set(change.conflicted or ())
+    values, problems = kind.coerce({n: v for n, v in change.fields.items() if n not in held})
     if not problems:
         try:
             json.dumps(values, allow_nan=False)
@@ -184,15 +234,42 @@ def _load_states(conn: Connection, keys: set[tuple[str, str]]) -> dict[tuple[str
     return out
 
 
-def _others(conn: Connection, st: RecState, base: int, actor: Actor) -> list[Any]:
-    """Versions after ``base`` made by someone else (only those already in the database: this batch's own
-    versions are the actor's)."""
-    if st.db_version <= base:
-        return []
-    h = schema.history
-    return conn.execute(select(h.c.version, h.c.changed, h.c.deleted, h.c.origin)
-                        .where(h.c.kind == st.kind, h.c.id == st.id, h.c.version > base, h.c.origin != actor.id)
-                        .order_by(h.c.version)).all()
+@dataclass(frozen=True)
+class _Version:
+    version: int
+    changed: str
+    deleted: bool
+    origin: str
+
+
+def _others(conn: Connection, st: RecState, base: int, actor: Actor, batch: Batch) -> list[Any]:
+    """Versions after ``base`` made by someone else: in the database, and in this batch (a deferred change of
+    another station applied on its turn)."""
+    out: list[Any] = []
+    if st.db_version > base:
+        h = schema.history
+        out = list(conn.execute(select(h.c.version, h.c.changed, h.c.deleted, h.c.origin)
+                                .where(h.c.kind == st.kind, h.c.id == st.id, h.c.version > base,
+                                       h.c.origin != actor.id).order_by(h.c.version)).all())
+    out += [_Version(r["version"], r["changed"], r["deleted"], r["origin"])
+            for r in batch.by_record.get((st.kind, st.id), ()) if r["version"] > base and r["origin"] != actor.id]
+    return out
+
+
+def _divergence(conn: Connection, st: RecState | None, epoch: str, ep: EpochInfo, batch: Batch) -> int | None:
+    """The first version of this record that is not part of ``epoch``'s history (written after that history was
+    lost, other than as a replay of it), or None: every version the record has is one ``epoch`` has too."""
+    if st is None:
+        return None
+    found = [r["version"] for r in batch.by_record.get((st.kind, st.id), ()) if r["replay_epoch"] != epoch]
+    if st.in_db:
+        h = schema.history
+        first = conn.execute(select(func.min(h.c.version)).where(
+            h.c.kind == st.kind, h.c.id == st.id, h.c.seq > ep.end_of(epoch),
+            or_(h.c.replay_epoch.is_(None), h.c.replay_epoch != epoch))).scalar()
+        if first is not None:
+            found.append(int(first))
+    return min(found) if found else None
 
 
 def _open_conflicts(conn: Connection, ids: list[str]) -> dict[str, Any]:
@@ -210,19 +287,87 @@ def _conflict_obj(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def apply_changes(db: Database, actor: Actor, changes: list[ChangeIn],
-                  new_commune: str | None = None) -> list[Any]:
+                  new_commune: str | None = None, epoch: str | None = None) -> list[Any]:
     """Judge and apply ``changes`` in order; return one result per change (see the protocol's results table).
 
     ``new_commune``: the commune of records the province creates (a station's records get its own).
+    ``epoch``: the epoch the station sent; if it is not the database's (restored from a backup since), nothing
+    is applied and every change is answered ``deferred`` (``epoch.changed``): the station learns of the restore
+    first and re-sends its changes tagged with the history they belong to.
     """
     prepared = [prepare(c, actor) for c in changes]
     if not prepared:
         return []
     with db.write() as conn:
-        return _apply(conn, actor, prepared, new_commune)
+        ep = epoch_info(conn)
+        if epoch is not None and epoch != ep.current:
+            return [deferred("epoch.changed") for _ in prepared]
+        return _apply(conn, actor, prepared, new_commune, ep)
 
 
-def _apply(conn: Connection, actor: Actor, prepared: list[Prepared], new_commune: str | None) -> list[Any]:
+def _load_parked(conn: Connection, keys: set[tuple[str, str]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    d = schema.deferred_changes
+    out: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    ids = sorted({i for _, i in keys})
+    for start in range(0, len(ids), 500):
+        for row in conn.execute(select(d).where(d.c.record_id.in_(ids[start:start + 500]))).mappings():
+            if (row["kind"], row["record_id"]) in keys:
+                out.setdefault((row["kind"], row["record_id"]), []).append(dict(row))
+    return out
+
+
+def _drain(conn: Connection, key: tuple[str, str], parked: dict[tuple[str, str], list[dict[str, Any]]],
+           states: dict[tuple[str, str], RecState], seen: dict[str, Any], conflicts: dict[str, Any], batch: Batch,
+           now: str, ep: EpochInfo) -> None:
+    """Apply the deferred changes of a record whose turn has come (the version each waits on is now the
+    record's), replays of the lost history first, each judged as if its station had sent it now. What each
+    did is answered to its station when it sends the change again (as ``duplicate`` or its conflict)."""
+    waiting = parked.get(key)
+    while waiting:
+        st = states.get(key)
+        version = st.version if st else 0
+        # Each station's changes of the record go in the order it sent them: only its first waiting one may go.
+        firsts: dict[str, dict[str, Any]] = {}
+        for w in waiting:
+            if w["station_id"] not in firsts or w["n"] < firsts[w["station_id"]]["n"]:
+                firsts[w["station_id"]] = w
+        ready = sorted((w for w in firsts.values() if w["wait_version"] <= version),
+                       key=lambda w: (w["wait_version"] != version, -w["replay"], w["n"]))
+        if not ready:
+            return
+        row = ready[0]
+        waiting.remove(row)
+        batch.unparked.add(row["change_id"])
+        if row["change_id"] in seen:
+            continue
+        actor = Actor(row["station_id"], row["commune_code"])
+        p = prepare(ChangeIn.model_validate(json.loads(row["body"])), actor)
+        if p.change.resolves and p.change.resolves not in conflicts:
+            conflicts.update(_open_conflicts(conn, [p.change.resolves]))
+        _judge(conn, actor, p, states, seen, conflicts, batch, now, None, ep)
+        seen[row["change_id"]] = {"hash": p.hash}  # judged once per batch
+        if batch.parked.get(row["change_id"]) is not None:
+            return  # deferred again: the rest of this record waits with it
+
+
+def judge_deferred(conn: Connection) -> int:
+    """Judge every deferred change now (the replay window has closed: nothing waits any more), in the order each
+    would have applied: record by record, in the order they arrived. Returns how many."""
+    d = schema.deferred_changes
+    rows = conn.execute(select(d).order_by(d.c.kind, d.c.record_id, d.c.n)).mappings().all()
+    judged = 0
+    for row in rows:
+        if conn.execute(select(d.c.change_id).where(d.c.change_id == row["change_id"])).first() is None:
+            continue  # applied on its turn behind one judged before it
+        actor = Actor(row["station_id"], row["commune_code"])
+        _apply(conn, actor, [prepare(ChangeIn.model_validate(json.loads(row["body"])), actor)], None)
+        judged += 1
+    return judged
+
+
+def _apply(conn: Connection, actor: Actor, prepared: list[Prepared], new_commune: str | None,
+           ep: EpochInfo | None = None) -> list[Any]:
+    ep = ep or epoch_info(conn)
     ac = schema.applied_changes
     ids = [p.change.change_id for p in prepared]
     seen: dict[str, Any] = {}
@@ -236,30 +381,52 @@ def _apply(conn: Connection, actor: Actor, prepared: list[Prepared], new_commune
     conflicts = _open_conflicts(conn, wanted)
     batch = Batch()
     now = utcnow()
+    parked = _load_parked(conn, {(p.change.kind, p.change.id) for p in prepared}) if ep.parked else {}
     results: list[Any] = []
     for p in prepared:
-        results.append(_judge(conn, actor, p, states, seen, conflicts, batch, now, new_commune))
+        key = (p.change.kind, p.change.id)
+        if ep.parked:
+            batch.unparked.add(p.change.change_id)  # judged now: whatever is parked of it is replaced
+            for w in parked.get(key, []):
+                if w["change_id"] == p.change.change_id:
+                    parked[key].remove(w)
+                    break
+        results.append(_judge(conn, actor, p, states, seen, conflicts, batch, now, new_commune, ep))
+        if parked.get(key):
+            _drain(conn, key, parked, states, seen, conflicts, batch, now, ep)
     _flush(conn, states, batch, now)
     return results
 
 
 def _judge(conn: Connection, actor: Actor, p: Prepared, states: dict[tuple[str, str], RecState],
            seen: dict[str, Any], conflicts: dict[str, Any], batch: Batch, now: str,
-           new_commune: str | None) -> Any:
+           new_commune: str | None, ep: EpochInfo) -> Any:
     c = p.change
     prior = seen.get(c.change_id)
     if prior is not None:
         if prior["hash"] != p.hash:
             return rejected("change_id.reused", vi="Mã thay đổi này đã được dùng cho một nội dung khác; không áp dụng.",
                             en="This change id was already used with different content; not applied.")
+        if "kind" not in prior:  # a deferred change applied earlier in this batch on its turn
+            st = states.get((c.kind, c.id))
+            return {"status": "duplicate", "version": st.version if st else 0, "record": st.fields if st else None,
+                    "deleted": st.deleted if st else False}
         st = states.get((prior["kind"], prior["record_id"]))
         conflict = conflicts.get(prior["conflict_id"] or "")
         if conflict is not None and conflict["status"] == "open":
-            return {"status": "conflict", "duplicate": True, "conflict": _conflict_obj(conflict),
-                    "version": st.version if st else 0, "record": st.fields if st else None,
-                    "deleted": st.deleted if st else True}
-        return {"status": "duplicate", "version": st.version if st else 0, "record": st.fields if st else None,
-                "deleted": st.deleted if st else False}
+            answer = {"status": "conflict", "duplicate": True, "conflict": _conflict_obj(conflict),
+                      "version": st.version if st else 0, "record": st.fields if st else None,
+                      "deleted": st.deleted if st else True}
+            made = _version_of(conn, c.change_id)
+            if made is not None:
+                answer["change_version"] = made
+            return answer
+        out = {"status": "duplicate", "version": st.version if st else 0, "record": st.fields if st else None,
+               "deleted": st.deleted if st else False}
+        made = _version_of(conn, c.change_id)
+        if made is not None:
+            out["change_version"] = made  # the version this change made (a station replays it with that number)
+        return out
     if p.answer is not None:
         return p.answer
     kind = p.kind
@@ -274,6 +441,34 @@ def _judge(conn: Connection, actor: Actor, p: Prepared, states: dict[tuple[str, 
     resolving = conflicts.get(c.resolves or "")
     if resolving is not None and (resolving["kind"], resolving["record_id"]) != key:
         resolving = None
+
+    base = c.base_version
+    if not actor.is_province:
+        if (actor.id, c.kind, c.id) in batch.deferred_keys:
+            # An earlier change of this record from the same station waits: this one waits behind it (order kept).
+            return _defer(actor, p, c.replay - 1 if c.replay is not None else c.base_version, batch, now)
+        if c.orphan:
+            # A copy of a record the station holds but did not change: the province's state wins if it has the
+            # record; otherwise it waits while the stations that made it may still re-send its history.
+            if st is not None:
+                return {"status": "duplicate", "version": st.version, "record": st.fields, "deleted": st.deleted}
+            if ep.window_open:
+                return deferred("record.pending")
+        elif c.base_epoch is not None and c.base_epoch != ep.current:
+            # Based on a version of a history the province lost in a restore (docs/sync-protocol.md, "Epoch").
+            cur = st.version if st else 0
+            want = c.replay - 1 if c.replay is not None else c.base_version
+            div = _divergence(conn, st, c.base_epoch, ep, batch)
+            if div is None:
+                if c.replay is not None and c.replay == cur + 1:
+                    return _fast_forward(actor, p, st, states, batch, now, resolving)
+                if want > cur and ep.window_open:
+                    return _defer(actor, p, want, batch, now)
+                base = min(want, cur)
+            else:
+                # The record went on without the lost history: judge against the last version both share, so a
+                # difference is a conflict, never an overwrite.
+                base = min(want, div - 1)
 
     if st is None:
         commune = "" if kind.scope == "reference" else (actor.commune_code or new_commune)
@@ -294,8 +489,7 @@ def _judge(conn: Connection, actor: Actor, p: Prepared, states: dict[tuple[str, 
         _mark_resolved(resolving, c, batch, now)
         return st.version
 
-    base = c.base_version
-    others = [] if actor.is_province else _others(conn, st, base, actor)
+    others = [] if actor.is_province else _others(conn, st, base, actor, batch)
     other_fields: set[str] = set()
     for o in others:
         other_fields.update(json.loads(o.changed))
@@ -346,6 +540,49 @@ def _judge(conn: Connection, actor: Actor, p: Prepared, states: dict[tuple[str, 
     return _answer(st, bool(others))
 
 
+def _version_of(conn: Connection, change_id: str) -> int | None:
+    h = schema.history
+    return conn.execute(select(func.max(h.c.version)).where(h.c.change_id == change_id)).scalar()
+
+
+def _defer(actor: Actor, p: Prepared, wait: int, batch: Batch, now: str) -> dict[str, Any]:
+    """Hold a change that depends on a version still on its way; it is applied when that version arrives (or
+    judged when its station sends it again after the replay window closed)."""
+    c = p.change
+    batch.deferred_keys.add((actor.id, c.kind, c.id))
+    batch.parked.pop(c.change_id, None)  # re-parked: behind what was parked before it in this batch
+    batch.parked[c.change_id] = {
+        "change_id": c.change_id, "station_id": actor.id, "commune_code": actor.commune_code or "",
+        "kind": c.kind, "record_id": c.id, "wait_version": wait, "replay": int(c.replay is not None),
+        "body": dumps(c.model_dump(exclude_defaults=True)), "at": now}
+    return deferred("version.pending", wait)
+
+
+def _fast_forward(actor: Actor, p: Prepared, st: RecState | None, states: dict[tuple[str, str], RecState],
+                  batch: Batch, now: str, resolving: Any) -> Any:
+    """A re-sent change whose version in the lost history is exactly the record's next one, on a record that has
+    not diverged from that history: applied as it was then, with the same version number (no conflict judgement:
+    it was judged when first applied)."""
+    c = p.change
+    kind = p.kind
+    assert kind is not None
+    if st is None:
+        st = RecState(c.kind, c.id, actor.commune_code or "", 0, False, {}, False)
+        states[(c.kind, c.id)] = st
+        fields = kind.empty_record()
+    else:
+        fields = dict(st.fields)
+    deleted = c.op == "delete"
+    changed = sorted(n for n, v in p.values.items() if fields.get(n) != v)
+    fields.update(p.values)
+    _new_version(actor, p, st, fields, deleted, changed, batch, now, kind, replay_epoch=c.base_epoch)
+    _mark_resolved(resolving, c, batch, now)
+    # The state at this version, not "exactly the station's": the station holds the lost history's later state,
+    # and versions between its replays (other stations') reach it only through this (its feed skips versions
+    # at or below the one acknowledged here).
+    return {"status": "applied", "version": st.version, "record": st.fields, "deleted": st.deleted}
+
+
 def _answer(st: RecState, merged: bool) -> Any:
     if not merged:
         return st.version
@@ -358,15 +595,18 @@ def _record_applied(actor: Actor, p: Prepared, batch: Batch, now: str, conflict_
 
 
 def _new_version(actor: Actor, p: Prepared, st: RecState, fields: dict[str, Any], deleted: bool,
-                 changed: list[str], batch: Batch, now: str, kind: RecordKind, record_applied: bool = True) -> None:
+                 changed: list[str], batch: Batch, now: str, kind: RecordKind, record_applied: bool = True,
+                 replay_epoch: str | None = None) -> None:
     old = (st.version, st.deleted, st.fields) if st.in_db or st.version else None
     st.version += 1
     st.fields = fields
     st.deleted = deleted
     st.dirty = True
-    batch.history.append({"kind": st.kind, "id": st.id, "version": st.version, "deleted": deleted,
-                          "fields": dumps(fields), "changed": dumps(changed), "origin": actor.id,
-                          "change_id": p.change.change_id, "commune_code": st.commune_code, "at": now})
+    row = {"kind": st.kind, "id": st.id, "version": st.version, "deleted": deleted, "fields": dumps(fields),
+           "changed": dumps(changed), "origin": actor.id, "change_id": p.change.change_id,
+           "commune_code": st.commune_code, "at": now, "replay_epoch": replay_epoch}
+    batch.history.append(row)
+    batch.by_record.setdefault((st.kind, st.id), []).append(row)
     batch.digest_move(kind, st, old)
     if record_applied:
         _record_applied(actor, p, batch, now)
@@ -384,8 +624,12 @@ def _conflict(actor: Actor, p: Prepared, st: RecState, ctype: str, diff: dict[st
         batch.resolved.append({"cid": supersedes["id"], "resolved_at": now,
                                "resolved_by": "superseded:" + row["id"]})
     _record_applied(actor, p, batch, now, conflict_id=row["id"])
-    return {"status": "conflict", "conflict": _conflict_obj(row), "version": st.version, "record": st.fields,
-            "deleted": st.deleted}
+    out = {"status": "conflict", "conflict": _conflict_obj(row), "version": st.version, "record": st.fields,
+           "deleted": st.deleted}
+    mine = [r for r in batch.by_record.get((st.kind, st.id), ()) if r["change_id"] == p.change.change_id]
+    if mine:
+        out["change_version"] = mine[-1]["version"]  # the version its non-conflicting fields made
+    return out
 
 
 def _mark_resolved(conflict: Any, change: ChangeIn, batch: Batch, now: str) -> None:
@@ -421,6 +665,13 @@ def _flush(conn: Connection, states: dict[tuple[str, str], RecState], batch: Bat
                              resolved_by=bindparam("resolved_by")), batch.resolved)
     if batch.denials:
         conn.execute(schema.scope_denials.insert(), batch.denials)
+    gone = sorted(batch.unparked | set(batch.parked))
+    d = schema.deferred_changes
+    for start in range(0, len(gone), 500):
+        conn.execute(d.delete().where(d.c.change_id.in_(gone[start:start + 500])))
+    if batch.parked:
+        top = int(conn.execute(select(func.coalesce(func.max(d.c.n), 0))).scalar_one())
+        conn.execute(d.insert(), [row | {"n": top + i} for i, row in enumerate(batch.parked.values(), 1)])
     _flush_digests(conn, batch.digest)
     _flush_buckets(conn, batch.buckets)
     _flush_lookups(conn, [st for st in states.values() if st.dirty and st.kind == LOOKUP_KIND], now)

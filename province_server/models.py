@@ -60,6 +60,16 @@ class ChangeIn(Strict):
     base_version: int = Field(0, ge=0, le=MAX_INT)
     fields: dict[str, Any] = Field(default_factory=dict)
     resolves: str | None = Field(None, pattern=ID_PATTERN)
+    # Restore recovery (docs/sync-protocol.md, "Epoch"; additive, absent on every ordinary change): the epoch that
+    # ``base_version`` belongs to when it is not the request's; ``replay``: the version an older epoch's server gave
+    # this change (a re-sent acknowledged change); ``orphan``: a station's copy of a record the province lacks,
+    # not a change of its own.
+    base_epoch: Annotated[str | None, Field(max_length=64)] = None
+    replay: Annotated[int | None, Field(ge=1, le=MAX_INT)] = None
+    orphan: bool = False
+    # With ``replay``: the fields of this change the older epoch's server answered with a conflict (kept there, not
+    # applied); the replay applies the others only.
+    conflicted: Annotated[list[Annotated[str, Field(max_length=64)]] | None, Field(max_length=500)] = None
 
 
 class DigestIn(Strict):

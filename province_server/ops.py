@@ -4,17 +4,31 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
 from station_client.domain.registry import KINDS
 
 from . import schema
 from .db import Database, utcnow
 from .errors import ApiError, not_found
-from .exchange import PROVINCE, Actor, apply_changes, head_seq, normalize_lookup_code
+from .exchange import (
+    PROVINCE,
+    REPLAY_CLOSED,
+    REPLAY_ENDS,
+    REPLAY_UNTIL,
+    Actor,
+    apply_changes,
+    epoch_info,
+    head_seq,
+    judge_deferred,
+    normalize_lookup_code,
+)
 from .models import ChangeIn, ReferenceIn
 
 log = logging.getLogger("province_server.ops")
@@ -82,3 +96,102 @@ def stats(db: Database) -> dict[str, Any]:
                       "commune_records": counts.get(s["commune_code"], 0),
                       "scope_denials": denials.get(s["id"], 0)} for s in stations],
     }
+
+
+# --- restore recovery: the replay window (docs/sync-protocol.md, "Epoch: a restored server") -------------------
+
+DEFAULT_REPLAY_HOURS = 72.0
+REPLAY_HOURS_ENV = "PROVINCE_SERVER_REPLAY_HOURS"
+
+
+def replay_hours(value: float | None = None) -> float:
+    if value is not None:
+        return value
+    try:
+        return float(os.environ.get(REPLAY_HOURS_ENV, DEFAULT_REPLAY_HOURS))
+    except ValueError:
+        return DEFAULT_REPLAY_HOURS
+
+
+@dataclass(frozen=True)
+class PriorEpoch:
+    """What the database held before a restore replaced it: its epoch and the history ends it knew."""
+    epoch: str | None
+    ends: dict[str, int]
+
+
+def prior_epoch(conn: Connection) -> PriorEpoch:
+    return PriorEpoch(_meta(conn, "epoch"), _ends(conn))
+
+
+def _meta(conn: Connection, key: str) -> str | None:
+    return conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == key)).scalar()
+
+
+def _set_meta(conn: Connection, key: str, value: str | None) -> None:
+    m = schema.meta
+    conn.execute(m.delete().where(m.c.key == key))
+    if value is not None:
+        conn.execute(m.insert().values(key=key, value=value))
+
+
+def _ends(conn: Connection) -> dict[str, int]:
+    raw = _meta(conn, REPLAY_ENDS)
+    return {str(k): int(v) for k, v in json.loads(raw).items()} if raw else {}
+
+
+def open_replay_window(conn: Connection, prior: PriorEpoch, new_epoch: str, hours: float | None = None) -> None:
+    """After the database's contents were replaced by a backup (in ``conn``'s transaction, before the new epoch
+    is set): record how much of each older epoch's history the restored database still shares (``replay.ends``:
+    the last shared ``seq``), set ``new_epoch`` and open the replay window for ``hours``.
+
+    The restored rows are the backup's epoch's history up to the backup's head. An epoch newer than the backup
+    (the one the restore replaced, or one between) shares with it what the backup's epoch shared with them."""
+    head = head_seq(conn)
+    backup_epoch = _meta(conn, "epoch")
+    backup_ends = _ends(conn)
+    ends: dict[str, int] = {}
+    for name in set(prior.ends) | set(backup_ends) | {prior.epoch, backup_epoch}:
+        if name is None:
+            continue
+        if name == backup_epoch:
+            end = head
+        elif name in backup_ends:
+            end = backup_ends[name]
+        else:
+            end = min(prior.ends.get(name, head), prior.ends.get(backup_epoch or "", head))
+        ends[name] = min(end, head)
+    _set_meta(conn, REPLAY_ENDS, json.dumps(ends, sort_keys=True))
+    _set_meta(conn, "epoch", new_epoch)
+    until = datetime.now(UTC) + timedelta(hours=replay_hours(hours))
+    _set_meta(conn, REPLAY_UNTIL, until.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+    _set_meta(conn, REPLAY_CLOSED, None)
+
+
+def new_epoch(db: Database, hours: float | None = None) -> str:
+    """A new epoch for a database restored by other means (a file copied back): the history it holds is its
+    current epoch's, up to its head."""
+    epoch = str(uuid.uuid4())
+    with db.write() as conn:
+        open_replay_window(conn, prior_epoch(conn), epoch, hours)
+    return epoch
+
+
+def replay_status(db: Database) -> dict[str, Any]:
+    d = schema.deferred_changes
+    with db.read() as conn:
+        info = epoch_info(conn)
+        waiting = conn.execute(select(func.count()).select_from(d)).scalar_one()
+        return {"epoch": info.current, "open": info.window_open, "until": _meta(conn, REPLAY_UNTIL),
+                "closed_at": _meta(conn, REPLAY_CLOSED), "deferred": int(waiting), "ends": info.ends}
+
+
+def close_replay_window(db: Database) -> dict[str, Any]:
+    """End the replay window now: from here on a change based on a lost history is judged at once (a conflict
+    where it differs, never a silent overwrite), and every change still waiting is judged now, in the order it
+    would have been applied (record by record, in the order they arrived)."""
+    with db.write() as conn:
+        _set_meta(conn, REPLAY_CLOSED, utcnow())
+        judged = judge_deferred(conn)
+    log.info(json.dumps({"event": "replay.closed", "judged": judged}))
+    return {"closed": True, "judged": judged}

@@ -72,8 +72,12 @@ history = Table(
     Column("change_id", String(64)),
     Column("commune_code", String(8), nullable=False),
     Column("at", String(32), nullable=False),
+    # The older epoch whose version this one re-applies with the same number (a change re-sent after a restore
+    # and applied as a fast-forward of the lost history); null for every other version (migration 0003).
+    Column("replay_epoch", String(64)),
     Index("ix_history_scope_seq", "commune_code", "seq"),
     Index("ix_history_record", "kind", "id", "version"),
+    Index("ix_history_change", "change_id"),  # the version a change made (a duplicate's answer; migration 0003)
 )
 
 applied_changes = Table(
@@ -183,5 +187,25 @@ audit_refusals = Table(
     Column("at", String(32), nullable=False),
 )
 
+# After a restore: a change that came before the version it depends on (another station's change still on its
+# way) waits here and is applied as soon as that version arrives (migration 0003; docs/sync-protocol.md, "Epoch").
+# ``wait_version``: the record version it applies on; ``replay``: 1 for a re-sent acknowledged change (applied
+# before other changes waiting on the same version); ``body``: the change as the station sent it (JSON).
+deferred_changes = Table(
+    "deferred_changes", metadata,
+    Column("change_id", String(64), primary_key=True),
+    Column("station_id", String(32), nullable=False),
+    Column("commune_code", String(8), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("record_id", String(64), nullable=False),
+    Column("wait_version", Integer, nullable=False),
+    Column("replay", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("at", String(32), nullable=False),
+    Column("n", Integer, nullable=False),  # arrival order: a station's changes of a record apply in this order
+    Index("ix_deferred_record", "kind", "record_id", "wait_version"),
+)
+
 ALL_TABLES = (meta, stations, admin_tokens, records, history, applied_changes, conflicts, digests, lookups,
-              scope_denials, audit_entries, audit_refusals, digest_buckets, person_ids)
+              scope_denials, audit_entries, audit_refusals, digest_buckets, person_ids,
+              deferred_changes)

@@ -49,6 +49,7 @@ AUDIT_REFUSED = "audit.refused"  # JSON {"seq", "hash", "code", "vi", "en"} of a
 # that applies removes its entry.
 FEED_SET_ASIDE = "feed.set_aside"
 SET_ASIDE_KEEP = 500
+RESYNC_BASES_EPOCH = "resync_bases.epoch"  # the epoch of the versions kept aside in resync_bases (m0010 trigger)
 
 log = logging.getLogger(__name__)
 
@@ -67,13 +68,30 @@ class OutboxChange:
     fields: dict[str, Any]
     resolves: str | None
     officer: str
+    base_epoch: str | None = None  # the epoch ``base_version`` belongs to (see m0010)
+    replay_version: int | None = None  # re-sent after a restore: the version it had in the lost history
+    orphan: bool = False  # a copy of a record the province lacks, not a change made here
+    replay_conflicted: tuple[str, ...] = ()  # a replay of a change that met a conflict: the fields in conflict
 
-    def wire(self) -> dict[str, Any]:
+    def wire(self, epoch: str | None = None) -> dict[str, Any]:
         """The change as the protocol sends it. The constant members come first and together, so gzip codes
-        them as one back-reference per change; ``resolves`` is left out when null (its default)."""
-        out: dict[str, Any] = {"kind": self.kind, "op": self.op, "base_version": self.base_version}
+        them as one back-reference per change; ``resolves`` is left out when null (its default).
+
+        ``epoch``: the station's current epoch. A change based on a version of another epoch (the province was
+        restored since) says so (``base_epoch``); a re-sent acknowledged change carries the version it had then
+        (``replay``) and is based on the one before it (docs/sync-protocol.md, "Epoch")."""
+        base = self.base_version if self.replay_version is None else self.replay_version - 1
+        out: dict[str, Any] = {"kind": self.kind, "op": self.op, "base_version": base}
         if self.resolves is not None:
             out["resolves"] = self.resolves
+        if self.base_epoch is not None and self.base_epoch != epoch:
+            out["base_epoch"] = self.base_epoch
+            if self.replay_version is not None:
+                out["replay"] = self.replay_version
+                if self.replay_conflicted:
+                    out["conflicted"] = list(self.replay_conflicted)
+        if self.orphan:
+            out["orphan"] = True
         out |= {"id": self.record_id, "change_id": self.change_id, "fields": self.fields}
         return out
 
@@ -91,6 +109,7 @@ class ApplyReport:
 
     acked: int = 0
     rejected: int = 0
+    deferred: int = 0  # kept pending: they depend on another station's change still on its way (after a restore)
     conflicts: int = 0
     applied: int = 0  # feed entries that changed a local record
     skipped: int = 0  # feed entries already known (version not newer) or of a kind this station lacks
@@ -100,7 +119,8 @@ class ApplyReport:
     set_aside: int = 0  # province states that could not be applied (kept in FEED_SET_ASIDE with the reason)
 
     def merge(self, other: ApplyReport) -> None:
-        for name in ("acked", "rejected", "conflicts", "applied", "skipped", "requeued", "accounts", "set_aside"):
+        for name in ("acked", "rejected", "deferred", "conflicts", "applied", "skipped", "requeued", "accounts",
+                     "set_aside"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.resync_done = self.resync_done or other.resync_done
 
@@ -160,20 +180,36 @@ def pending_count(store: Store) -> int:
     return int(store.conn.execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0])
 
 
+def ready_count(store: Store) -> int:
+    """Pending changes that are not waiting on another station's change (answered ``deferred`` last time): a
+    scheduler syncs soon for these, and lets deferred ones ride along with the next regular cycle."""
+    return int(store.conn.execute("SELECT count(*) FROM outbox WHERE state = 'pending' AND (result IS NULL OR "
+                                  "result NOT LIKE '{\"code\":%\"status\":\"deferred\"}')").fetchone()[0])
+
+
 # ------------------------------------------------------------------------------------------------- push
 def _row_change(row: sqlite3.Row) -> OutboxChange:
+    keys = row.keys()
     return OutboxChange(row["seq"], row["change_id"], row["kind"], row["record_id"], row["op"],
-                        row["base_version"], json.loads(row["fields"]), row["resolves"], row["officer"])
+                        row["base_version"], json.loads(row["fields"]), row["resolves"], row["officer"],
+                        row["base_epoch"] if "base_epoch" in keys else None,
+                        row["replay_version"] if "replay_version" in keys else None,
+                        bool(row["orphan"]) if "orphan" in keys else False,
+                        tuple(json.loads(row["replay_conflicted"] or "[]")) if "replay_conflicted" in keys else ())
 
 
-def take_batch(store: Store, limit: int, max_bytes: int = 4 << 20) -> list[OutboxChange]:
+def take_batch(store: Store, limit: int, max_bytes: int = 4 << 20,
+               skip: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset()) -> list[OutboxChange]:
     """The oldest pending changes (at most ``limit``, about ``max_bytes`` of fields), marked as sent.
 
     Pending changes already sent once are sent again with the same id and content: the server deduplicates.
+    ``skip``: records (kind, id) whose changes are not sent now (answered ``deferred`` earlier in this cycle: they
+    wait for another station's change, and a later change of the same record waits with them).
     """
     with store.transaction() as conn:
         rows = conn.execute("SELECT * FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT ?",
-                            (limit,)).fetchall()
+                            (limit + _skipped_pending(conn, skip),)).fetchall()
+        rows = [r for r in rows if (r["kind"], r["record_id"]) not in skip][:limit]
         batch: list[OutboxChange] = []
         size = 0
         for row in rows:
@@ -186,6 +222,21 @@ def take_batch(store: Store, limit: int, max_bytes: int = 4 << 20) -> list[Outbo
             conn.executemany("UPDATE outbox SET sent_at = coalesce(sent_at, ?), attempts = attempts + 1 "
                              "WHERE seq = ?", [(now, c.seq) for c in batch])
     return batch
+
+
+def _skipped_pending(conn: sqlite3.Connection, skip: set[tuple[str, str]] | frozenset[tuple[str, str]]) -> int:
+    if not skip:
+        return 0
+    rows = conn.execute("SELECT kind, record_id FROM outbox WHERE state = 'pending'").fetchall()
+    return sum(1 for r in rows if (r["kind"], r["record_id"]) in skip)
+
+
+def has_sendable(store: Store, skip: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset()) -> bool:
+    """Whether a pending change is left that is not held back by ``skip`` (see ``take_batch``)."""
+    for row in store.conn.execute("SELECT kind, record_id FROM outbox WHERE state = 'pending' ORDER BY seq"):
+        if (row["kind"], row["record_id"]) not in skip:
+            return True
+    return False
 
 
 def pending_changes(store: Store, limit: int | None = None) -> list[OutboxChange]:
@@ -379,11 +430,13 @@ def _answer_deleted(change: OutboxChange, result: dict[str, Any] | None) -> bool
 
 
 def _ack(store: Store, change: OutboxChange, version: int, epoch: str | None, record: dict[str, Any] | None,
-         chain: _Chain, deleted: bool | None = None) -> bool:
-    """Mark ``change`` acknowledged and take the state the answer carried. True if that state was set aside."""
+         chain: _Chain, deleted: bool | None = None, made: int | None = None) -> bool:
+    """Mark ``change`` acknowledged and take the state the answer carried. True if that state was set aside.
+    ``version``: the record's version now; ``made``: the version this change made (kept for a replay after a
+    restore; None when unknown, e.g. a duplicate of a change that changed nothing)."""
     conn = store.conn
-    conn.execute("UPDATE outbox SET state = 'acked', acked_at = ?, acked_epoch = ?, result = ? WHERE seq = ?",
-                 (now_iso(), epoch, str(version), change.seq))
+    conn.execute("UPDATE outbox SET state = 'acked', acked_at = ?, acked_epoch = ?, result = ?, ack_version = ? "
+                 "WHERE seq = ?", (now_iso(), epoch, str(version), made, change.seq))
     try:
         kind = get_kind(change.kind)
     except UnknownKind:
@@ -426,7 +479,8 @@ def _reject(store: Store, change: OutboxChange, result: dict[str, Any]) -> None:
     refresh_record_state(store, kind, change.record_id)
 
 
-def _conflict(store: Store, change: OutboxChange, result: dict[str, Any], chain: _Chain) -> bool:
+def _conflict(store: Store, change: OutboxChange, result: dict[str, Any], chain: _Chain,
+              epoch: str | None = None) -> bool:
     """Record the conflict the province found. True if the state the answer carried was set aside."""
     conn = store.conn
     info = result.get("conflict") or {}
@@ -441,8 +495,11 @@ def _conflict(store: Store, change: OutboxChange, result: dict[str, Any], chain:
         except Unusable as exc:  # the conflict is recorded; the province's state that came with it waits aside
             _set_aside(store, change.kind, change.record_id, version, None, exc)
             usable = False
-    conn.execute("UPDATE outbox SET state = 'conflict', acked_at = ?, result = ? WHERE seq = ?",
-                 (now_iso(), canonical_json(result), change.seq))
+    made = result.get("change_version")  # its non-conflicting fields made this version (replayed after a restore)
+    conn.execute("UPDATE outbox SET state = 'conflict', acked_at = ?, acked_epoch = ?, result = ?, ack_version = ? "
+                 "WHERE seq = ?", (now_iso(), epoch, canonical_json(result),
+                                   made if isinstance(made, int) and not isinstance(made, bool) else None,
+                                   change.seq))
     if change.resolves and change.resolves != conflict_id:
         # A resolution that met yet another change elsewhere: the new conflict replaces the old one.
         conn.execute("UPDATE conflicts SET status = 'resolved', resolved_at = ?, resolved_by = ? WHERE id = ?",
@@ -498,16 +555,27 @@ def _record_result(store: Store, change: OutboxChange, result: Any, epoch: str |
     if isinstance(result, bool):  # JSON true/false is not a version
         result = {"status": "rejected", "code": "bad_result"}
     if isinstance(result, int):
-        _ack(store, change, result, epoch, None, chain)
+        _ack(store, change, result, epoch, None, chain, made=result)
         report.acked += 1
         return
     status = result.get("status") if isinstance(result, dict) else None
     if status in ("applied", "duplicate"):
-        report.set_aside += _ack(store, change, int(result.get("version") or 0), epoch, result.get("record"), chain,
-                                 _answer_deleted(change, result))
+        version = int(result.get("version") or 0)
+        made = version if status == "applied" else result.get("change_version")
+        report.set_aside += _ack(store, change, version, epoch, result.get("record"), chain,
+                                 _answer_deleted(change, result),
+                                 made=int(made) if isinstance(made, int) and not isinstance(made, bool) else None)
         report.acked += 1
+    elif status == "deferred":
+        # Not refused: it depends on a change another station has not re-sent yet (after a restore of the
+        # province), or the province's epoch changed under it. It stays pending and goes again next cycle.
+        if result.get("code") != "epoch.changed":
+            store.conn.execute("UPDATE outbox SET result = ? WHERE seq = ?",
+                               (canonical_json({"code": str(result.get("code") or ""), "status": "deferred"}),
+                                change.seq))
+            report.deferred += 1
     elif status == "conflict":
-        report.set_aside += _conflict(store, change, result, chain)
+        report.set_aside += _conflict(store, change, result, chain, epoch)
         report.conflicts += 1
     elif status in ("rejected", "forbidden"):
         _reject(store, change, result)
@@ -554,10 +622,6 @@ def _apply_state(store: Store, kind: RecordKind, record_id: str, server_fields: 
     current = from_db(kind, row)
     old_fields = fields_only(kind, current)
     new_fields = dict(old_fields)
-    if server_fields is not None:
-        for name, value in server_fields.items():
-            if name not in pending_fields:
-                new_fields[name] = value
     was_deleted = bool(row["deleted"])
     if pending_delete:
         now_deleted = True  # the local delete is pending: it will be judged (delete vs edit) on push
@@ -565,6 +629,12 @@ def _apply_state(store: Store, kind: RecordKind, record_id: str, server_fields: 
         now_deleted = was_deleted  # a local edit is pending: keep it visible; the push reports edit vs delete
     else:
         now_deleted = deleted
+    if server_fields is not None:
+        for name, value in server_fields.items():
+            # A deleted state that stays live here (an edit is pending) does not empty fields it holds no value
+            # for: a tombstone of a record the province never had has none, and must not leave a nameless person.
+            if name not in pending_fields and not (deleted and not now_deleted and value is None):
+                new_fields[name] = value
     diff: dict[str, Any] = {f: [old_fields[f], new_fields[f]] for f in kind.field_names
                             if old_fields[f] != new_fields[f]}
     if was_deleted != now_deleted:
@@ -665,6 +735,22 @@ def _apply_feed(store: Store, feed: Iterable[dict[str, Any]], chain: _Chain, rep
             report.accounts += 1
 
 
+def _prune_resync_bases(store: Store, epoch: str) -> None:
+    """Forget a version kept aside from a lost history once the record has a version of the current one (the
+    outbox trigger must not tag a later change of it with the old epoch). Nothing to do day to day."""
+    conn = store.conn
+    if get_state(store, RESYNC_BASES_EPOCH) in (None, epoch) or get_state(store, RESYNC) == "1":
+        return  # kept for a digest mismatch (same history), or the re-pull is still under way
+    for row in conn.execute("SELECT kind, record_id FROM resync_bases").fetchall():
+        try:
+            kind = get_kind(row["kind"])
+        except UnknownKind:
+            continue
+        if conn.execute(f"SELECT 1 FROM {kind.table} WHERE id = ? AND server_version > 0",
+                        (row["record_id"],)).fetchone():
+            conn.execute("DELETE FROM resync_bases WHERE kind = ? AND record_id = ?", (row["kind"], row["record_id"]))
+
+
 def _requeue_orphans(store: Store) -> int:
     """After a full re-pull: records that the province does not have (``server_version`` still 0) and that
     nothing will send are queued again with their full state — e.g. made after the backup the province was
@@ -682,9 +768,11 @@ def _requeue_orphans(store: Store) -> int:
             "ORDER BY o.seq DESC LIMIT 1), '') != 'rejected'", (kind.name, kind.name)).fetchall()
         for row in rows:
             record = fields_only(kind, from_db(kind, row))
+            # An orphan: a copy, not a change of this station's. The province keeps its own state if it has the
+            # record by the time this arrives (e.g. its maker re-sent it after a restore).
             conn.execute(
-                "INSERT INTO outbox(change_id, kind, record_id, op, base_version, fields, created_at, officer) "
-                "VALUES (?, ?, ?, 'upsert', 0, ?, ?, ?)",
+                "INSERT INTO outbox(change_id, kind, record_id, op, base_version, fields, created_at, officer, "
+                "orphan) VALUES (?, ?, ?, 'upsert', 0, ?, ?, ?, 1)",
                 (str(uuid.uuid4()), kind.name, row["id"], canonical_json(record), now, REMOTE_OFFICER))
             conn.execute(f"UPDATE {kind.table} SET sync_state = 'pending', sync_note = NULL WHERE id = ?",
                          (row["id"],))
@@ -736,10 +824,14 @@ def _apply_response(store: Store, changes: Sequence[OutboxChange], response: Res
             if not response.more and get_state(store, RESYNC) == "1":
                 _put(conn, RESYNC, None)
                 _put(conn, RESYNC_REASON, None)
-                # Every record the province has now carries its version again; one still at 0 is not there.
-                conn.execute("DELETE FROM resync_bases")
+                # Every record the province has now carries its version again; one still at 0 is not there. After
+                # a restore such a record may still come back (its maker re-sends it): its old version stays
+                # aside, so an edit of it is based on that version and waits for it rather than being refused.
+                if get_state(store, RESYNC_BASES_EPOCH) in (None, response.epoch):
+                    conn.execute("DELETE FROM resync_bases")
                 report.requeued = _requeue_orphans(store)
                 report.resync_done = True
+        _prune_resync_bases(store, response.epoch)
         for key, value in response.extra_state.items():
             _put(conn, key, value)
         store.note_change(sync_state=True)
@@ -775,15 +867,41 @@ def start_resync(store: Store, reason: str, *, new_epoch: str | None = None, his
     """
     requeued = 0
     with store.transaction() as conn:
+        old_epoch = get_state(store, EPOCH)
+        restored = new_epoch is not None and old_epoch is not None and new_epoch != old_epoch
         if new_epoch is not None:
+            # Every change based on a version of the lost history says so; every change acknowledged in it is
+            # sent again, in its original order, as a replay of the version it had there (docs/sync-protocol.md,
+            # "Epoch"): the province re-applies the lost history in order, and judges what no longer fits.
+            conn.execute("UPDATE outbox SET base_epoch = ? WHERE state = 'pending' AND base_epoch IS NULL "
+                         "AND base_version > 0", (old_epoch,))
+            # A change that met a conflict there and still made a version (its other fields) is re-sent as a
+            # replay of that version with the fields in conflict named: those stay with the officer's conflict.
+            for row in conn.execute("SELECT seq, result FROM outbox WHERE state = 'conflict' AND ack_version IS NOT "
+                                    "NULL AND (acked_epoch IS NULL OR acked_epoch != ?)", (new_epoch,)).fetchall():
+                info = (json.loads(row["result"] or "{}").get("conflict") or {})
+                conn.execute("UPDATE outbox SET state = 'acked', replay_conflicted = ? WHERE seq = ?",
+                             (canonical_json(sorted(info.get("fields") or {})), row["seq"]))
+            # A replay the province re-applied with its old number (a fast-forward, or a duplicate the backup
+            # held) still is that version of the history it was first acknowledged in: it keeps that epoch, so a
+            # second restore finds the histories the same rather than diverged.
             requeued = conn.execute(
-                "UPDATE outbox SET state = 'pending', acked_at = NULL, result = NULL "
-                "WHERE state = 'acked' AND (acked_epoch IS NULL OR acked_epoch != ?)", (new_epoch,)).rowcount
+                "UPDATE outbox SET state = 'pending', acked_at = NULL, result = NULL, replay_version = ack_version, "
+                "base_epoch = CASE WHEN ack_version IS NULL THEN coalesce(base_epoch, acked_epoch, ?) "
+                "WHEN replay_version = ack_version AND base_epoch IS NOT NULL THEN base_epoch "
+                "ELSE coalesce(acked_epoch, ?) END "
+                "WHERE state = 'acked' AND (acked_epoch IS NULL OR acked_epoch != ?)",
+                (old_epoch, old_epoch, new_epoch)).rowcount
             _put(conn, EPOCH, new_epoch)
-        if not history_intact:
+        # After a restore the versions the station knew belong to the lost history: kept aside with its epoch, an
+        # edit made before the re-pull reaches its record is sent with its changed fields at that version, and the
+        # province judges it against that history (it waits if that version has not been re-sent yet).
+        keep = history_intact or restored
+        if not keep:
             conn.execute("DELETE FROM resync_bases")
+        _put(conn, RESYNC_BASES_EPOCH, (old_epoch if restored else get_state(store, EPOCH)) if keep else None)
         for kind in KINDS.values():
-            if history_intact and kind.scope == "commune" and not kind.province_only:
+            if keep and kind.scope == "commune" and not kind.province_only:
                 # A second mismatch during a resync keeps what the first set aside for records not re-pulled yet.
                 conn.execute(f"INSERT INTO resync_bases(kind, record_id, server_version) SELECT ?, id, "
                              f"server_version FROM {kind.table} WHERE server_version != 0 "
@@ -1016,13 +1134,23 @@ def resolve_conflict(store: Store, conflict_id: str, chosen_values: dict[str, An
         else:
             clean, problems = kind.coerce(chosen_values or {})
             new_fields = old_fields | clean
+            filled: dict[str, Any] = {}
+            if not problems and kind.validate(new_fields):
+                # The record's state is incomplete (e.g. the province answered with a tombstone that never held
+                # the record's fields, after a restore): keeping the station's side must not fail on fields the
+                # conflict is not about. They are taken from the record's last complete state here.
+                last = _last_complete_state(conn, kind, c["record_id"])
+                filled = {f: v for f, v in last.items() if new_fields.get(f) is None and v is not None
+                          and f not in clean}
+                new_fields |= filled
             problems += kind.validate(new_fields)
             problems += store._cross_checks(kind, new_fields, c["record_id"])
             if problems:
                 raise ValidationError(problems)
             op, now_deleted = "upsert", False
-            # Restoring a record the province deleted sends its whole state; otherwise the settled fields.
-            payload = new_fields if (c["conflict_type"] == "edit_vs_delete" or was_deleted) else clean
+            # Restoring a record the province deleted sends its whole state; otherwise the settled fields (and
+            # any filled in from the last complete state, which the province lacks as well).
+            payload = new_fields if (c["conflict_type"] == "edit_vs_delete" or was_deleted) else clean | filled
             diff = {f: [old_fields[f], new_fields[f]] for f in kind.field_names if old_fields[f] != new_fields[f]}
             if was_deleted:
                 diff["deleted"] = [True, False]
@@ -1048,6 +1176,35 @@ def resolve_conflict(store: Store, conflict_id: str, chosen_values: dict[str, An
                            change_id, record_hash(kind, c["record_id"], new_fields, now_deleted))
         refresh_record_state(store, kind, c["record_id"])
     return change_id
+
+
+def _last_complete_state(conn: sqlite3.Connection, kind: RecordKind, record_id: str) -> dict[str, Any]:
+    """The record's fields at the last point its audit trail shows it live and valid ({} if never): every write
+    of a record leaves its field-level ``[before, after]`` there, so the trail replays its states."""
+    state: dict[str, Any] = kind.empty_record()
+    deleted = False
+    best: dict[str, Any] = {}
+    for (changes,) in conn.execute("SELECT changes FROM audit WHERE kind = ? AND record_id = ? ORDER BY seq",
+                                   (kind.name, record_id)):
+        try:
+            diff = json.loads(changes)
+        except ValueError:
+            continue
+        if not isinstance(diff, dict):
+            continue
+        for name, pair in diff.items():
+            if not (isinstance(pair, list) and len(pair) == 2):
+                continue
+            if name == "deleted":
+                deleted = bool(pair[1])
+            elif name in kind.by_name:
+                state[name] = pair[1]
+        if not deleted:
+            values, problems = kind.coerce({k: v for k, v in state.items() if v is not None})
+            candidate = kind.empty_record() | values
+            if not problems and not kind.validate(candidate):
+                best = candidate
+    return best
 
 
 # ----------------------------------------------------------------------------------------------- bundles

@@ -80,6 +80,8 @@ class SyncReport:
         a = self.applied
         text = (f"requests={self.requests} sent={self.sent} acked={a.acked} rejected={a.rejected} "
                 f"conflicts={a.conflicts} pulled={a.applied}")
+        if a.deferred:
+            text += f" deferred={a.deferred}"
         if self.resyncs:
             text += " resync=" + ",".join(self.resyncs)
         if self.repair_buckets:
@@ -183,6 +185,9 @@ class SyncEngine:
         start_cursor = pos.cursor or 0
         pending_at_start = ops.pending_count(self.store)
         head: int | None = None
+        # Records whose change the province deferred in this cycle (after a restore it waits for another
+        # station's change): not sent again until the next cycle, nor any later change of theirs.
+        waiting: set[tuple[str, str]] = set()
         while True:
             if report.requests >= cfg.max_requests:
                 raise SyncError("Còn dữ liệu chưa đồng bộ xong; sẽ tiếp tục ở lần sau.",
@@ -194,11 +199,11 @@ class SyncEngine:
             # While the scope is pulled again from 0 (first sync, restored province, divergence), the feed
             # includes the station's own records: pushing now would download every pushed change right back.
             # Pull first; the changes follow in the same cycle.
-            changes = [] if pos.resync else ops.take_batch(self.store, batch_limit)
+            changes = [] if pos.resync else ops.take_batch(self.store, batch_limit, skip=waiting)
             body: dict[str, Any] = {
                 "protocol": PROTOCOL, "epoch": pos.epoch, "cursor": pos.cursor or 0,
                 "limit": cfg.resync_feed_limit if pos.resync else cfg.feed_limit,
-                "changes": [c.wire() for c in changes], "resync": pos.resync,
+                "changes": [c.wire(pos.epoch) for c in changes], "resync": pos.resync,
             }
             if not changes and not pos.resync and not self._digest_refused and ops.pending_count(self.store) == 0:
                 body["digest"] = ops.compute_digest(self.store)
@@ -242,13 +247,17 @@ class SyncEngine:
                 continue
             lone_rejections = 0 if changes else lone_rejections
             done = self._handle_response(pos, changes, resp, report)
+            for change, result in zip(changes, resp.get("results") or [], strict=False):
+                if isinstance(result, dict) and result.get("status") == "deferred" \
+                        and result.get("code") != "epoch.changed":
+                    waiting.add((change.kind, change.record_id))
             if isinstance(resp.get("head"), int):
                 head = resp["head"]
             cursor = ops.position(self.store).cursor or 0
             total = pending_at_start + (head - start_cursor if head is not None else 0)
             self._emit(self.current_status("syncing", progress=(report.applied.acked + max(0, cursor - start_cursor),
                                                                  total if head is not None else None)))
-            if done and not ops.pending_changes(self.store, 1):
+            if done and not ops.has_sendable(self.store, waiting):
                 # Last, so that it also carries the 'remote' entries this cycle's pull wrote: a following no-op
                 # cycle then has nothing to push and stays one request.
                 self._push_audit(report)

@@ -133,7 +133,7 @@ class _Worker(threading.Thread):
                     offline = False
                     backoff.reset()
                     next_due = now + cfg.interval
-                    if ops.pending_count(store) > 0:  # written while the cycle ran
+                    if ops.ready_count(store) > 0:  # written while the cycle ran (not: waiting on another station)
                         change_due = now + cfg.change_delay
                 elif isinstance(err, Cancelled):
                     break

@@ -87,9 +87,17 @@ def test_backup_restore_makes_new_epoch_and_resend_recovers(fresh_server: Runnin
     assert srv.admin_get_record("person", after[0]["id"]) is None  # lost with the restore...
     data = b.sync(cursor=old_cursor, expect=409)  # ...and the server says its history went back
     assert data["code"] == "cursor.ahead"
-    # the station re-sends everything it sent since the old epoch: nothing made after the backup is lost
+    # a push that still carries the old epoch is applied to nothing: the station hears of the restore first
     res = a.push(before + after)
-    assert [r["status"] for r in res[:3]] == ["duplicate"] * 3 and res[3:] == [1, 1]
+    assert res == [{"status": "deferred", "code": "epoch.changed"}] * 5
+    assert srv.admin_get_record("person", after[0]["id"]) is None
+    # the station re-sends everything it sent since the old epoch, each as a replay of the version it had there:
+    # nothing made after the backup is lost
+    a.epoch, old = health["epoch"], a.epoch
+    res = a.push([c | {"base_epoch": old, "replay": 1} for c in before + after])
+    assert [r["status"] for r in res[:3]] == ["duplicate"] * 3
+    assert [(r["status"], r["version"]) for r in res[3:]] == [("applied", 1)] * 2
+    assert [r["change_version"] for r in res[:3]] == [1, 1, 1]
     b.cursor = 0
     assert sorted(e["id"] for e in b.pull_all(resync=True)) == sorted(c["id"] for c in before + after)
 

@@ -5,7 +5,7 @@ module ``mNNNN_*.py`` and list it below, in number order. Each is recorded in ``
 applied, so independent migrations apply whatever order they landed in. Numbers reserved for work in
 progress: 2 dossiers, procedures and calendar; 3 reports, petitions, mediation, violations; 4 officer accounts;
 5 sync additions; 6 statistics; 7 security; 8 statistics reports; 9 resync bases; 10 commune classification;
-11 digest buckets; 12 duplicate persons.
+11 digest buckets; 12 duplicate persons; 13 restore replay.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from . import (
     m0010_commune_classes,
     m0011_digest,
     m0012_duplicates,
+    m0013_restore_replay,
 )
 
 
@@ -51,6 +52,8 @@ MIGRATIONS: tuple[Migration, ...] = (
               m0010_commune_classes.apply),
     Migration(11, "sync: divergence digest by bucket, kept incrementally", m0011_digest.apply),
     Migration(12, "duplicate persons: the province's review items, merge records", m0012_duplicates.apply),
+    Migration(13, "sync: restore recovery (base epoch, acknowledged version, replay, orphan copies)",
+              m0013_restore_replay.apply),
 )
 
 LATEST = max(m.version for m in MIGRATIONS)

@@ -1,0 +1,575 @@
+"""Issue 12, defect 2: a restore of the province database must not lose edits.
+
+Real province server over HTTP (tests/support/server.py), real station stores on disk. Each scenario runs the same
+work twice where it matters: the province's state before the restore is the "no-restore" outcome, and after the
+stations re-sent their history in an awkward order the province and every station must hold exactly that again,
+with nothing rejected — or the difference must be an open conflict an officer can resolve.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+import requests
+
+from station_client.store import sync_ops as ops
+from station_client.sync.enroll import station_token
+from tests.support.server import RunningServer
+
+from .conftest import Station, add_people, assert_converged, make_station, server_records
+
+
+def _backup(server: RunningServer, path: Path) -> Path:
+    server.cli("backup", str(path))
+    return path
+
+
+def _restore(server: RunningServer, backup: Path, *args: str) -> None:
+    server.stop()
+    out = server.cli("restore", str(backup), *args).stdout
+    assert "new epoch" in out
+    server.start()
+
+
+def _province(server: RunningServer) -> dict:
+    return server_records(server)
+
+
+def _clean_sync(station: Station) -> ops.ApplyReport:
+    report = station.sync()
+    assert report.ok, report.summary()
+    assert report.applied.rejected == 0, report.summary()
+    with station.open() as store:
+        assert ops.counts(store).rejected == 0
+    return report.applied
+
+
+def _two_stations(tmp_path: Path, server: RunningServer) -> tuple[Station, Station]:
+    a = make_station(tmp_path, server, "a")
+    b = make_station(tmp_path, server, "b")
+    assert a.sync().ok and b.sync().ok
+    return a, b
+
+
+def _deferred_in_db(server: RunningServer) -> int:
+    conn = sqlite3.connect(server.db_url[len("sqlite:///"):])
+    try:
+        return int(conn.execute("SELECT count(*) FROM deferred_changes").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def test_restore_replays_every_station_in_causal_order(tmp_path: Path, server: RunningServer) -> None:
+    """A creates R, B edits R, A edits R again (all acknowledged); the province goes back to a backup taken before
+    all of it. B syncs first (its edit waits for A's create: deferred, not rejected), then A (create + edit), then
+    B: the province and both stations hold exactly what they held without the restore."""
+    a, b = _two_stations(tmp_path, server)
+    backup = _backup(server, tmp_path / "before.backup.gz")
+    with a.open() as store:
+        [rid] = add_people(store, 1, seed=1201)
+    assert a.sync().ok and b.sync().ok
+    with b.open() as store:
+        store.update("person", rid, {"phone": "0912000001", "occupation": "Nông dân"}, officer="b")
+    assert b.sync().ok and a.sync().ok
+    with a.open() as store:
+        store.update("person", rid, {"occupation": "Giáo viên", "note": "sửa lần hai"}, officer="a")
+    assert a.sync().ok and b.sync().ok
+    expected = _province(server)
+    assert expected[("person", rid)][0] == 3
+
+    _restore(server, backup)
+    assert ("person", rid) not in _province(server)
+
+    first_b = _clean_sync(b)
+    assert first_b.deferred == 1  # B's edit waits for A's create
+    assert ("person", rid) not in _province(server)  # nothing was made of an edit without its record
+    with b.open() as store:
+        assert ops.pending_count(store) == 1 and ops.ready_count(store) == 0
+    _clean_sync(a)
+    assert _province(server) == expected  # B's waiting edit was applied on its turn, between A's two
+    _clean_sync(b)
+    a.sync()
+    assert _province(server) == expected
+    assert_converged(a)
+    assert_converged(b)
+    assert _deferred_in_db(server) == 0
+
+
+def test_push_with_the_old_epoch_is_applied_to_nothing(tmp_path: Path, server: RunningServer) -> None:
+    """The server tells a station its database was restored before it applies anything the station sends with
+    the old epoch (the station then re-sends with the history its changes belong to)."""
+    a, b = _two_stations(tmp_path, server)
+    backup = _backup(server, tmp_path / "before.backup.gz")
+    with a.open() as store:
+        [rid] = add_people(store, 1, seed=1202)
+    assert a.sync().ok and b.sync().ok
+    with a.open() as store:
+        store.update("person", rid, {"phone": "0912000002"}, officer="a")  # pending, base version 1 (old epoch)
+    _restore(server, backup)
+    with a.open() as store:
+        change = ops.pending_changes(store)[0]
+        pos = ops.position(store)
+    # What a station of the previous release sends: its pending change, the old epoch, no base_epoch.
+    with a.open() as store:
+        _identity, token = station_token(store)
+    r = requests.post(server.url + "/v1/sync", json={"protocol": 1, "epoch": pos.epoch, "cursor": pos.cursor,
+                                                     "changes": [change.wire()]},
+                      headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["epoch"] != pos.epoch
+    assert body["results"] == [{"status": "deferred", "code": "epoch.changed"}]
+    assert ("person", rid) not in _province(server)  # not applied: no record made of a lone edit
+    _clean_sync(a)
+    _clean_sync(b)
+    a.sync()
+    assert _province(server)[("person", rid)][2]["phone"] == "0912000002"
+    assert_converged(a)
+    assert_converged(b)
+
+
+def test_delete_resent_before_its_create_waits_for_it(tmp_path: Path, server: RunningServer) -> None:
+    """B's delete of A's record reaches the restored province first: it waits (no empty tombstone that another
+    station would show as a live person with no name), and applies right after A's create."""
+    a, b = _two_stations(tmp_path, server)
+    backup = _backup(server, tmp_path / "before.backup.gz")
+    with a.open() as store:
+        [rid] = add_people(store, 1, seed=1203)
+    assert a.sync().ok and b.sync().ok
+    with b.open() as store:
+        store.delete("person", rid, officer="b")
+    assert b.sync().ok and a.sync().ok
+    expected = _province(server)
+    assert expected[("person", rid)][:2] == (2, True)
+
+    _restore(server, backup)
+    assert _clean_sync(b).deferred == 1
+    assert ("person", rid) not in _province(server)
+    _clean_sync(a)
+    assert _province(server) == expected
+    _clean_sync(b)
+    a.sync()
+    assert_converged(a)
+    assert_converged(b)
+    with a.open() as store:
+        row = store.get("person", rid, include_deleted=True)
+        assert row is not None and row["deleted"] and row["full_name"]  # deleted, with its fields
+
+
+def test_new_edit_interleaved_with_replays_is_a_conflict_not_an_overwrite(tmp_path: Path,
+                                                                         server: RunningServer) -> None:
+    """After the restore A re-sends its create and edits R again before B re-sends its older edit of the same
+    field: B's edit meets A's newer value as an open conflict (both values kept), never silently replacing it;
+    the officer resolves it either way."""
+    a, b = _two_stations(tmp_path, server)
+    backup = _backup(server, tmp_path / "before.backup.gz")
+    with a.open() as store:
+        [rid] = add_people(store, 1, seed=1204)
+    assert a.sync().ok and b.sync().ok
+    with b.open() as store:
+        store.update("person", rid, {"phone": "0912000004"}, officer="b")
+    assert b.sync().ok
+
+    _restore(server, backup)
+    _clean_sync(a)  # A's create is back (version 1)
+    with a.open() as store:
+        store.update("person", rid, {"phone": "0987654321"}, officer="a")  # a new edit in the new epoch
+    _clean_sync(a)
+    report = _clean_sync(b)  # B's older edit of the same field, based on the lost history
+    assert report.conflicts == 1
+    state = _province(server)[("person", rid)]
+    assert state[2]["phone"] == "0987654321"  # A's newer value is kept at the province...
+    with b.open() as store:
+        [conflict] = ops.list_conflicts(store)
+        assert conflict.fields["phone"] == {"station": "0912000004", "server": "0987654321"}  # ...and B's too
+        ops.resolve_conflict(store, conflict.id, {"phone": "0912000004"}, "b")  # keep the station's value
+    _clean_sync(b)
+    a.sync()
+    assert _province(server)[("person", rid)][2]["phone"] == "0912000004"
+    assert_converged(a)
+    assert_converged(b)
+
+
+def test_resend_of_an_older_resolution_does_not_replace_a_newer_value(tmp_path: Path,
+                                                                        server: RunningServer) -> None:
+    """The field case: B resolved a conflict (version n), A then changed the field again (n + 1). A re-sends
+    first after the restore: its edit waits for B's resolution instead of being applied before it and then
+    overwritten by it."""
+    a, b = _two_stations(tmp_path, server)
+    with a.open() as store:
+        [rid] = add_people(store, 1, seed=1205)
+    assert a.sync().ok and b.sync().ok
+    backup = _backup(server, tmp_path / "before.backup.gz")
+    with a.open() as store:
+        store.update("person", rid, {"occupation": "Thợ may"}, officer="a")
+    with b.open() as store:
+        store.update("person", rid, {"occupation": "Thợ hàn"}, officer="b")
+    assert a.sync().ok and b.sync().ok  # B's edit conflicts with A's
+    with b.open() as store:
+        [conflict] = ops.list_conflicts(store)
+        ops.resolve_conflict(store, conflict.id, {"occupation": "Thợ hàn"}, "b")  # B's resolution
+    assert b.sync().ok and a.sync().ok
+    with a.open() as store:
+        store.update("person", rid, {"occupation": "Kỹ sư"}, officer="a")  # newer than the resolution
+    assert a.sync().ok and b.sync().ok
+    expected = _province(server)
+    assert expected[("person", rid)][2]["occupation"] == "Kỹ sư"
+
+    _restore(server, backup)
+    _clean_sync(a)  # A first: its newest edit must wait for B's resolution
+    _clean_sync(b)
+    _clean_sync(a)
+    b.sync()
+    assert _province(server)[("person", rid)][2]["occupation"] == "Kỹ sư"
+    assert _province(server) == expected
+    assert_converged(a)
+    assert_converged(b)
+
+
+def test_closed_replay_window_judges_waiting_changes_and_incomplete_records_resolve(
+        tmp_path: Path, server: RunningServer) -> None:
+    """Deferral ends: once an admin closes the replay window, a change whose record never came back is judged
+    (here: a delete of a record the province never had leaves a tombstone). A station's edit of that record then
+    meets it as a conflict, and keeping the station's side works although the tombstone holds no field."""
+    a, b = _two_stations(tmp_path, server)
+    backup = _backup(server, tmp_path / "before.backup.gz")
+    with a.open() as store:
+        [rid] = add_people(store, 1, seed=1206)
+    assert a.sync().ok
+    with a.open() as store:
+        store.update("person", rid, {"phone": "0912000006"}, officer="a")
+    assert a.sync().ok and b.sync().ok
+    with b.open() as store:
+        store.delete("person", rid, officer="b")
+    assert b.sync().ok and a.sync().ok
+
+    _restore(server, backup)
+    assert _clean_sync(b).deferred == 1
+    assert _deferred_in_db(server) == 1
+    status = server.admin("GET", "/v1/admin/replay").json()
+    assert status["open"] and status["deferred"] == 1
+    closed = server.admin("POST", "/v1/admin/replay/close").json()
+    assert closed == {"closed": True, "judged": 1}
+    assert _deferred_in_db(server) == 0
+    tomb = _province(server)[("person", rid)]
+    assert tomb[1] is True  # deleted: never a live record without fields
+    _clean_sync(b)
+    report = _clean_sync(a)  # A's create and edit meet the delete
+    assert report.conflicts >= 1
+    with a.open() as store:
+        conflicts = ops.list_conflicts(store)
+        assert conflicts
+        # The conflict of A's phone edit holds the phone only; the record's local state is the tombstone's.
+        [partial] = [c for c in conflicts if set(c.fields) == {"phone"}]
+        values = {name: side["station"] for name, side in partial.fields.items()}
+        ops.resolve_conflict(store, partial.id, values, "a")  # keep the station's side: must not fail
+        row = store.get("person", rid, include_deleted=True)
+        assert row is not None and not row["deleted"] and row["full_name"] and row["personal_id"]
+    for _ in range(3):
+        a.sync()
+        b.sync()
+    state = _province(server)[("person", rid)]
+    assert state[1] is False and state[2]["full_name"] and state[2]["personal_id"]
+    with b.open() as store:
+        row = store.get("person", rid, include_deleted=True)
+        assert row is not None and row["full_name"] and row["personal_id"]
+
+
+@pytest.mark.parametrize("order", ["a_first", "b_first"])
+def test_many_records_either_order(tmp_path: Path, server: RunningServer, order: str) -> None:
+    """Twenty records made at A and edited by B (and some deleted by B) before the restore: whichever station
+    re-sends first, the province ends where it was, with nothing rejected and nothing left waiting."""
+    a, b = _two_stations(tmp_path, server)
+    backup = _backup(server, tmp_path / "before.backup.gz")
+    with a.open() as store:
+        ids = add_people(store, 20, seed=1207)
+    assert a.sync().ok and b.sync().ok
+    with b.open() as store:
+        for i, rid in enumerate(ids):
+            if i % 5 == 0:
+                store.delete("person", rid, officer="b")
+            else:
+                store.update("person", rid, {"note": f"B {i}"}, officer="b")
+    assert b.sync().ok and a.sync().ok
+    with a.open() as store:
+        for i, rid in enumerate(ids):
+            if i % 5 and i % 2:
+                store.update("person", rid, {"occupation": f"A {i}"}, officer="a")
+    assert a.sync().ok and b.sync().ok
+    expected = _province(server)
+    _restore(server, backup)
+    first, second = (a, b) if order == "a_first" else (b, a)
+    _clean_sync(first)
+    _clean_sync(second)
+    _clean_sync(first)
+    _clean_sync(second)
+    assert _province(server) == expected
+    assert_converged(a)
+    assert_converged(b)
+    assert _deferred_in_db(server) == 0
+    assert json.dumps(server.admin("GET", "/v1/admin/replay").json()["deferred"]) == "0"
+
+
+def test_province_edit_after_restore_then_older_replays_conflict(tmp_path: Path, server: RunningServer) -> None:
+    """R was in the backup. After it B changed the phone twice and A the note. The province restores, then edits
+    the phone itself before the stations come back. B's re-sent edits are based on versions the restored
+    province has given to other changes: each meets the province's phone as an open conflict (never replacing
+    it silently); A's note, which nobody else touched, applies."""
+    a, b = _two_stations(tmp_path, server)
+    with a.open() as store:
+        [rid] = add_people(store, 1, seed=1208)
+    assert a.sync().ok and b.sync().ok
+    backup = _backup(server, tmp_path / "before.backup.gz")
+    with b.open() as store:
+        store.update("person", rid, {"phone": "0911111111"}, officer="b")
+    assert b.sync().ok and a.sync().ok
+    with a.open() as store:
+        store.update("person", rid, {"note": "ghi chú của A"}, officer="a")
+    assert a.sync().ok and b.sync().ok
+    with b.open() as store:
+        store.update("person", rid, {"phone": "0922222222"}, officer="b")
+    assert b.sync().ok and a.sync().ok
+    assert _province(server)[("person", rid)][0] == 4
+
+    _restore(server, backup)
+    server.admin_put_record("person", rid, {"phone": "0933333333"})  # a new edit at the province (version 2)
+    report = _clean_sync(b)
+    assert report.conflicts >= 1
+    assert _province(server)[("person", rid)][2]["phone"] == "0933333333"  # kept, not silently replaced
+    _clean_sync(a)
+    state = _province(server)[("person", rid)][2]
+    assert state["phone"] == "0933333333" and state["note"] == "ghi chú của A"
+    with b.open() as store:
+        open_conflicts = ops.list_conflicts(store)
+        assert open_conflicts and all(c.fields["phone"]["server"] == "0933333333" for c in open_conflicts)
+        assert "0922222222" in {c.fields["phone"]["station"] for c in open_conflicts}  # B's value is kept
+        newest = max(open_conflicts, key=lambda c: c.detected_at)
+        ops.resolve_conflict(store, newest.id, {"phone": "0922222222"}, "b")  # the officer keeps B's value
+        for other in ops.list_conflicts(store):
+            ops.resolve_conflict(store, other.id, {"phone": "0922222222"}, "b")
+    b.sync_until_clean()
+    a.sync()
+    b.sync()
+    assert _province(server)[("person", rid)][2]["phone"] == "0922222222"
+    assert_converged(a)
+    assert_converged(b)
+
+
+def test_change_answered_with_a_conflict_is_replayed_without_its_conflicting_fields(
+        tmp_path: Path, server: RunningServer) -> None:
+    """B's edit met A's on the phone: the province kept A's phone, applied B's note (a version of its own) and
+    opened a conflict. After the restore that version is re-applied with the note only; the phone stays in B's
+    open conflict, which B then resolves."""
+    a, b = _two_stations(tmp_path, server)
+    backup = _backup(server, tmp_path / "before.backup.gz")
+    with a.open() as store:
+        [rid] = add_people(store, 1, seed=1209)
+    assert a.sync().ok and b.sync().ok
+    with a.open() as store:
+        store.update("person", rid, {"phone": "0944444444"}, officer="a")
+    with b.open() as store:
+        store.update("person", rid, {"phone": "0955555555", "note": "ghi chú của B"}, officer="b")
+    assert a.sync().ok
+    assert b.sync().applied.conflicts == 1
+    assert a.sync().ok
+    expected = _province(server)
+    assert expected[("person", rid)][0] == 3 and expected[("person", rid)][2]["note"] == "ghi chú của B"
+
+    _restore(server, backup)
+    assert _clean_sync(b).deferred == 1  # its version 3 waits for A's versions 1 and 2
+    _clean_sync(a)
+    assert _province(server) == expected
+    _clean_sync(b)
+    a.sync()
+    assert_converged(a)
+    assert_converged(b, allow_conflicts=True)
+    with b.open() as store:
+        [conflict] = ops.list_conflicts(store)
+        assert conflict.fields["phone"] == {"station": "0955555555", "server": "0944444444"}
+        ops.resolve_conflict(store, conflict.id, {"phone": "0955555555"}, "b")
+    _clean_sync(b)
+    a.sync()
+    state = _province(server)[("person", rid)][2]
+    assert state["phone"] == "0955555555" and state["note"] == "ghi chú của B"
+    assert_converged(a)
+    assert_converged(b)
+
+
+def test_edits_made_before_and_after_the_station_noticed_the_restore_wait_for_the_create(
+        tmp_path: Path, server: RunningServer) -> None:
+    """B edits A's record while the province is being restored (never sent), and again after its first sync with
+    the restored province (which does not have the record yet): both edits wait for A's create — none is refused
+    as an invalid record ("Full name is required") — and all apply in order once A is back."""
+    a, b = _two_stations(tmp_path, server)
+    backup = _backup(server, tmp_path / "before.backup.gz")
+    with a.open() as store:
+        [rid] = add_people(store, 1, seed=1210)
+    assert a.sync().ok and b.sync().ok
+    with b.open() as store:
+        store.update("person", rid, {"phone": "0966666666"}, officer="b")  # not sent before the restore
+    _restore(server, backup)
+    assert _clean_sync(b).deferred == 1
+    with b.open() as store:
+        store.update("person", rid, {"note": "sau khi khôi phục"}, officer="b")  # the province lacks the record
+        assert ops.counts(store).rejected == 0
+    report = _clean_sync(b)
+    assert report.deferred >= 1
+    assert ("person", rid) not in _province(server)
+    _clean_sync(a)
+    _clean_sync(b)
+    a.sync()
+    state = _province(server)[("person", rid)]
+    assert state[2]["phone"] == "0966666666" and state[2]["note"] == "sau khi khôi phục" and state[2]["full_name"]
+    assert_converged(a)
+    assert_converged(b)
+
+
+def test_a_stations_new_edit_waits_behind_its_own_older_replay(tmp_path: Path, server: RunningServer) -> None:
+    """B's re-sent note edit waits for A's version before it; meanwhile B's officer changes the note again. The
+    newer edit must not go first (the older replay would then overwrite it): it waits behind the replay."""
+    a, b = _two_stations(tmp_path, server)
+    with a.open() as store:
+        [rid] = add_people(store, 1, seed=1211)
+    assert a.sync().ok and b.sync().ok
+    backup = _backup(server, tmp_path / "before.backup.gz")
+    with a.open() as store:
+        store.update("person", rid, {"occupation": "Bộ đội"}, officer="a")
+    assert a.sync().ok and b.sync().ok
+    with b.open() as store:
+        store.update("person", rid, {"note": "cũ"}, officer="b")
+    assert b.sync().ok
+
+    _restore(server, backup)
+    assert _clean_sync(b).deferred == 1  # the old note (version 3) waits for A's version 2
+    with b.open() as store:
+        store.update("person", rid, {"note": "mới"}, officer="b")  # based on the restored version 1
+    report = _clean_sync(b)
+    assert report.deferred == 2 and report.conflicts == 0
+    assert _province(server)[("person", rid)][0] == 1
+    _clean_sync(a)
+    state = _province(server)[("person", rid)]
+    assert state[2]["note"] == "mới" and state[2]["occupation"] == "Bộ đội"
+    _clean_sync(b)
+    a.sync()
+    assert_converged(a)
+    assert_converged(b)
+
+
+def test_keep_station_on_a_record_emptied_by_a_tombstone(store) -> None:  # type: ignore[no-untyped-def]
+    """The station's record took the province's state from a conflict answer: deleted, every field empty (a
+    tombstone of a record the province never had). Keeping the station's side of the conflict — a phone edit —
+    restores the record with its last complete state instead of failing with "Full name is required"."""
+    (rid,) = add_people(store, 1, seed=1212)
+    ops.apply_response(store, ops.take_batch(store, 10), ops.Response(epoch="e1", results=[1], cursor=1))
+    store.update("person", rid, {"phone": "0977777777"}, officer="t")
+    batch = ops.take_batch(store, 10)
+    empty = {"full_name": None, "birth_date": None, "sex": None, "personal_id": None, "phone": None}
+    ops.apply_response(store, batch, ops.Response(epoch="e1", results=[{
+        "status": "conflict", "version": 1, "record": empty, "deleted": True,
+        "conflict": {"id": "c-1", "type": "edit_vs_delete", "kind": "person", "record_id": rid,
+                     "fields": {"phone": {"station": "0977777777", "server": None}}, "server_version": 1,
+                     "origin": "07069-02"}}], cursor=2))
+    row = store.get("person", rid, include_deleted=True)
+    assert row is not None and row["deleted"] and row["full_name"] is None  # the province's (empty) state
+    ops.resolve_conflict(store, "c-1", {"phone": "0977777777"}, "t")
+    row = store.get("person", rid)
+    assert row is not None and row["full_name"] and row["personal_id"] and row["phone"] == "0977777777"
+    [change] = [c for c in ops.pending_changes(store) if c.resolves == "c-1"]
+    assert change.fields["full_name"] == row["full_name"]  # the whole state goes to the province
+
+
+def test_pulled_tombstone_without_fields_never_empties_a_live_record(store) -> None:  # type: ignore[no-untyped-def]
+    """A deleted state with no fields reaches a station that has an edit of the record pending (the record stays
+    live until the push is judged): its fields stay, no nameless person appears."""
+    (rid,) = add_people(store, 1, seed=1213)
+    ops.apply_response(store, ops.take_batch(store, 10), ops.Response(epoch="e1", results=[1], cursor=1))
+    store.update("person", rid, {"phone": "0988888888"}, officer="t")  # pending
+    entry = {"seq": 3, "kind": "person", "id": rid, "version": 2, "deleted": True,
+             "fields": {"full_name": None, "personal_id": None, "phone": None}}
+    ops.apply_response(store, [], ops.Response(epoch="e1", feed=[entry], cursor=3))
+    row = store.get("person", rid)
+    assert row is not None and row["full_name"] and row["personal_id"] and row["phone"] == "0988888888"
+
+
+def test_two_restores_in_a_row(tmp_path: Path, server: RunningServer) -> None:
+    """The province is restored from the same old backup twice; between the restores only A came back. After the
+    second one the stations' histories are still recognised as one: the outcome is the no-restore state, with no
+    conflict and nothing rejected."""
+    a, b = _two_stations(tmp_path, server)
+    backup = _backup(server, tmp_path / "before.backup.gz")
+    with a.open() as store:
+        [rid] = add_people(store, 1, seed=1214)
+    assert a.sync().ok and b.sync().ok
+    with b.open() as store:
+        store.update("person", rid, {"phone": "0999000111"}, officer="b")
+    assert b.sync().ok and a.sync().ok
+    expected = _province(server)
+
+    _restore(server, backup)
+    _clean_sync(a)  # A's create is back; B's edit is not
+    _restore(server, backup)  # again, from the same backup
+    assert _clean_sync(b).deferred == 1
+    assert _clean_sync(a).conflicts == 0
+    assert _clean_sync(b).conflicts == 0
+    a.sync()
+    assert _province(server) == expected
+    assert_converged(a)
+    assert_converged(b)
+
+
+@pytest.mark.parametrize("seed,backup_mid", [(1, False), (2, False), (3, False), (4, True), (5, True), (6, True)])
+def test_random_history_replays_exactly_in_any_station_order(tmp_path: Path, server: RunningServer,
+                                                             seed: int, backup_mid: bool) -> None:
+    """Three stations of one commune create, edit (also the same field at two stations: conflicts) and delete at
+    random, syncing as they go; then the province goes back to a backup taken before all of it (or in the middle
+    of it). Whatever order
+    the stations come back in, the province ends exactly where it was, every station with it, nothing rejected,
+    and the same conflicts open as before."""
+    import random
+
+    rng = random.Random(seed)
+    stations = [make_station(tmp_path, server, name) for name in ("a", "b", "c")]
+    for s in stations:
+        assert s.sync().ok
+    backup = tmp_path / "before.backup.gz"
+    backup_step = rng.randint(8, 28) if backup_mid else 0
+    live: list[str] = []
+    for step in range(36):
+        if step == backup_step:
+            _backup(server, backup)  # wherever the stations are: some changes synced, some not
+        s = rng.choice(stations)
+        with s.open() as store:
+            mine = [r for r in live if store.get("person", r) is not None]
+            roll = rng.random()
+            if roll < 0.3 or not mine:
+                live += add_people(store, 1, seed=seed * 1000 + step)
+            elif roll < 0.85:
+                rid = rng.choice(mine)
+                field = rng.choice(["phone", "note", "occupation"])
+                value = f"09{rng.randint(10**7, 10**8 - 1)}" if field == "phone" else f"{field} {step}"
+                store.update("person", rid, {field: value}, officer=s.dir.name)
+            else:
+                rid = rng.choice(mine)
+                store.delete("person", rid, officer=s.dir.name)
+        if rng.random() < 0.7:
+            s.sync()
+    for _ in range(2):
+        for s in stations:
+            assert s.sync().ok
+    expected = _province(server)
+    with stations[0].open() as store:
+        open_before = sum(ops.counts(st).conflicts for st in [store])  # noqa: F841 - for debugging a failure
+
+    _restore(server, backup)
+    order = stations[:]
+    rng.shuffle(order)
+    for _ in range(3):
+        for s in order:
+            _clean_sync(s)
+    assert _province(server) == expected
+    for s in stations:
+        assert_converged(s, allow_conflicts=True)
+    assert _deferred_in_db(server) == 0
