@@ -1,40 +1,42 @@
 """The one place that knows how a duplicate-person review item looks (issue 12, defect 5).
 
 The oracle asks ``Reviews.covers(holder, personal_id, record_ids)``: does ``holder`` ("province" or a station
-name) show a duplicate-person review item for these records? The feature is being built on another branch; until
-it lands nothing is found and every personal ID held twice fails the ``duplicates`` condition, as it should.
-
-To turn the real check on at merge time, replace ``_province_items`` / ``_station_items`` with reads of the real
-tables or endpoints. Until then they look, generically, for a table whose name mentions "review" or "duplicate"
-and count an item as covering the records when one row mentions the personal ID or every record id.
+name) show a duplicate-person review item for these records? The province writes one ``duplicate_person`` record
+per (commune, personal ID) held by two live persons, in the ``records`` table, and every station of the commune
+pulls it into ``duplicate_persons`` (docs/sync-protocol.md, "Duplicate persons"). An item covers the records when it
+names the personal ID or every one of the record ids (open, or merged by an officer).
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
 
-def _rows_text(rows: list[tuple[object, ...]]) -> list[str]:
-    return [" ".join("" if v is None else str(v) for v in row) for row in rows]
+def _item_text(personal_id: object, person_ids: object, status: object) -> str:
+    ids = person_ids if isinstance(person_ids, list) else json.loads(str(person_ids or "[]"))
+    return " ".join([str(personal_id or ""), str(status or ""), *map(str, ids)])
 
 
 def _province_items(db_url: str) -> list[str]:
     """Each review item's text, as the province holds it."""
-    from sqlalchemy import inspect, text
+    from sqlalchemy import select
 
+    from province_server import schema
     from province_server.db import Database
 
     db = Database(db_url, pool_size=1)
-    engine = db.engine
+    r = schema.records
     try:
-        names = [n for n in inspect(engine).get_table_names() if "review" in n.lower() or "duplicate" in n.lower()]
-        out: list[str] = []
-        with engine.connect() as conn:
-            for name in names:
-                out += _rows_text([tuple(r) for r in conn.execute(text(f'SELECT * FROM "{name}"'))])
-        return out
+        with db.engine.connect() as conn:
+            rows = conn.execute(select(r.c.fields).where(r.c.kind == "duplicate_person", r.c.deleted.is_(False)))
+            out = []
+            for (fields,) in rows:
+                f = json.loads(fields) if isinstance(fields, str) else dict(fields or {})
+                out.append(_item_text(f.get("personal_id"), f.get("person_ids") or [], f.get("status")))
+            return out
     finally:
         db.dispose()
 
@@ -42,12 +44,8 @@ def _province_items(db_url: str) -> list[str]:
 def _station_items(db: Path) -> list[str]:
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
     try:
-        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-                 if "review" in r[0].lower() or "duplicate" in r[0].lower()]
-        out: list[str] = []
-        for name in names:
-            out += _rows_text(conn.execute(f'SELECT * FROM "{name}"').fetchall())
-        return out
+        return [_item_text(*row) for row in conn.execute(
+            "SELECT personal_id, person_ids, status FROM duplicate_persons WHERE deleted = 0")]
     finally:
         conn.close()
 

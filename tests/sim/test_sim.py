@@ -30,13 +30,6 @@ SQLITE_SEEDS = (1202, 1205)
 PG_SEEDS = (1212,)
 SHRINK_BUDGET = float(os.environ.get("SIM_SHRINK_BUDGET", "45"))
 
-# On current main the schedules find the defects issue 12 lists (edits lost and conflicts missed around a restore,
-# valid changes refused after a restore, the same person kept twice with no review item, ...), which are being
-# fixed on other branches. Remove this mark when they have landed.
-PENDING_FIXES = pytest.mark.xfail(strict=False, reason="issue 12 defects not fixed on main yet: the simulation "
-                                                       "finds them (see the printed report)")
-
-
 def _seeds(default: tuple[int, ...]) -> list[int]:
     env = os.environ.get("SIM_SEEDS")
     return [int(s) for s in env.split(",")] if env else list(default)
@@ -69,14 +62,12 @@ def _run_seeds(seeds: list[int], tmp_path: Path, db: Callable[[], str] | None, b
     pytest.fail("\n".join(lines), pytrace=False)
 
 
-@PENDING_FIXES
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_simulation_sqlite(tmp_path: Path) -> None:
     _run_seeds(_seeds(SQLITE_SEEDS), tmp_path, None, "sqlite")
 
 
-@PENDING_FIXES
 @pytest.mark.slow
 @pytest.mark.postgres
 @pytest.mark.timeout(900)
