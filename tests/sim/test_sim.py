@@ -58,7 +58,7 @@ def _run_seeds(seeds: list[int], tmp_path: Path, db: Callable[[], str] | None, b
     lines.append(f"shortest failing prefix found for seed {first.seed}: {short.prefix} steps "
                  f"(python -m tests.sim --seed {first.seed} --steps {STEPS} --prefix {short.prefix}{pg} -v)")
     lines.append(short.report(schedule(first.seed, STEPS)))
-    print("\n".join(lines))  # also under xfail (run with -s or -rA to see it)
+    print("\n".join(lines))
     pytest.fail("\n".join(lines), pytrace=False)
 
 
