@@ -759,7 +759,7 @@ def _requeue_orphans(store: Store) -> int:
     now = now_iso()
     queued = 0
     for kind in KINDS.values():
-        if kind.scope != "commune":
+        if kind.scope != "commune" or kind.province_only:  # the province's own records are never a station's to send
             continue
         rows = conn.execute(
             f"SELECT * FROM {kind.table} t WHERE server_version = 0 AND deleted = 0 AND NOT EXISTS ("
