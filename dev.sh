@@ -70,6 +70,7 @@ case "$cmd" in
   test)
     ensure_debs "${APP_DEBS[@]}" "${TEST_DEBS[@]}"; ensure_python; build_translations
     .venv/bin/ruff check .
+    .venv/bin/mypy station_client/domain station_client/store station_client/sync province_server
     export QT_QPA_PLATFORM=offscreen
     .venv/bin/python -m pytest "$@"
     # Office time everywhere: the date- and time-sensitive tests again with the PC's zone in UTC and the clock at

@@ -128,8 +128,8 @@ REPLAY_ENDS = "replay.ends"
 
 def epoch_info(conn: Connection) -> EpochInfo:
     m = schema.meta
-    meta = dict(conn.execute(select(m.c.key, m.c.value).where(
-        m.c.key.in_(["epoch", REPLAY_ENDS, REPLAY_UNTIL, REPLAY_CLOSED]))).tuples().all())
+    meta: dict[str, str] = {key: value for key, value in conn.execute(select(m.c.key, m.c.value).where(
+        m.c.key.in_(["epoch", REPLAY_ENDS, REPLAY_UNTIL, REPLAY_CLOSED])))}
     ends = json.loads(meta.get(REPLAY_ENDS) or "{}")
     until = meta.get(REPLAY_UNTIL)
     window = until is not None and meta.get(REPLAY_CLOSED) is None and utcnow() < until
@@ -622,8 +622,8 @@ def _conflict(actor: Actor, p: Prepared, st: RecState, ctype: str, diff: dict[st
         # A resolution that met a newer change elsewhere: the new conflict replaces the one it resolved (the
         # station marks it the same way), so only one question stays open for the record.
         batch.resolved.append({"cid": supersedes["id"], "resolved_at": now,
-                               "resolved_by": "superseded:" + row["id"]})
-    _record_applied(actor, p, batch, now, conflict_id=row["id"])
+                               "resolved_by": "superseded:" + str(row["id"])})
+    _record_applied(actor, p, batch, now, conflict_id=str(row["id"]))
     out = {"status": "conflict", "conflict": _conflict_obj(row), "version": st.version, "record": st.fields,
            "deleted": st.deleted}
     mine = [r for r in batch.by_record.get((st.kind, st.id), ()) if r["change_id"] == p.change.change_id]
@@ -687,9 +687,10 @@ def _flush_digests(conn: Connection, deltas: dict[str, list[int]]) -> None:
         if row is None:
             conn.execute(d.insert().values(commune_code=commune, count=dcount, sum=f"{dsum & _MASK64:016x}"))
         else:
-            total = (int(row.sum, 16) + dsum) & _MASK64
+            count, sum_hex = int(row[0]), str(row[1])  # by position: Row.count is the tuple method
+            total = (int(sum_hex, 16) + dsum) & _MASK64
             conn.execute(d.update().where(d.c.commune_code == commune)
-                         .values(count=row.count + dcount, sum=f"{total:016x}"))
+                         .values(count=count + dcount, sum=f"{total:016x}"))
 
 
 def _flush_buckets(conn: Connection, deltas: dict[tuple[str, int], list[int]]) -> None:
@@ -792,7 +793,7 @@ def read_feed(conn: Connection, actor: Actor, cursor: int, limit: int, resync: b
 def commune_digest(conn: Connection, commune: str) -> tuple[int, str]:
     d = schema.digests
     row = conn.execute(select(d.c.count, d.c.sum).where(d.c.commune_code == commune)).first()
-    return (0, "0" * 16) if row is None else (row.count, row.sum)
+    return (0, "0" * 16) if row is None else (int(row[0]), str(row[1]))
 
 
 def commune_buckets(conn: Connection, commune: str) -> dict[int, tuple[int, int]]:

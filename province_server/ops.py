@@ -49,7 +49,8 @@ def load_reference(db: Database, kind_name: str, body: ReferenceIn) -> dict[str,
         raise ApiError(400, "kind.not_reference", "Chỉ nạp được dữ liệu danh mục (reference).",
                        "Only reference kinds can be loaded this way.")
     changes = [ChangeIn(change_id=f"province-{uuid.uuid4()}", kind=kind_name, id=r.id,
-                        op="delete" if r.deleted else "upsert", fields=r.fields) for r in body.records]
+                        op="delete" if r.deleted else "upsert", base_version=0, fields=r.fields, resolves=None)
+               for r in body.records]
     results = apply_changes(db, Actor(PROVINCE, None), changes)
     rejected = [{"id": r.id, **res} for r, res in zip(body.records, results, strict=True)
                 if isinstance(res, dict) and res.get("status") == "rejected"]
@@ -76,13 +77,16 @@ def stats(db: Database) -> dict[str, Any]:
     with db.read() as conn:
         stations = conn.execute(select(st.c.id, st.c.name, st.c.commune_code, st.c.status, st.c.last_seen)
                                 .order_by(st.c.id)).mappings().all()
-        counts = dict(conn.execute(select(r.c.commune_code, func.count()).where(r.c.deleted.is_(False))
-                                   .group_by(r.c.commune_code)).all())
-        open_by_station = dict(conn.execute(select(c.c.station_id, func.count()).where(c.c.status == "open")
-                                            .group_by(c.c.station_id)).all())
-        open_by_commune = dict(conn.execute(select(c.c.commune_code, func.count()).where(c.c.status == "open")
-                                            .group_by(c.c.commune_code)).all())
-        denials = dict(conn.execute(select(d.c.station_id, func.count()).group_by(d.c.station_id)).all())
+        def tally(statement: Any) -> dict[str, int]:
+            return {str(key): int(n) for key, n in conn.execute(statement)}
+
+        counts = tally(select(r.c.commune_code, func.count()).where(r.c.deleted.is_(False))
+                       .group_by(r.c.commune_code))
+        open_by_station = tally(select(c.c.station_id, func.count()).where(c.c.status == "open")
+                                .group_by(c.c.station_id))
+        open_by_commune = tally(select(c.c.commune_code, func.count()).where(c.c.status == "open")
+                                .group_by(c.c.commune_code))
+        denials = tally(select(d.c.station_id, func.count()).group_by(d.c.station_id))
         total_records = conn.execute(select(func.count()).select_from(r)).scalar_one()
         head = head_seq(conn)
         epoch = db.get_meta(conn, "epoch")
