@@ -18,9 +18,20 @@ def _wait_links(qtbot, page, person_id: str) -> None:  # type: ignore[no-untyped
                     and page.details["links"] is not None, timeout=10_000)
 
 
+def _counter_work(data_dir: Path) -> tuple[int, int]:
+    from station_client.store import Store
+
+    with Store.open(data_dir / "station.db") as store:
+        return store.count("dossier"), store.count("crime_report")
+
+
 def test_demo_station_today_and_person_links(qtbot, app_factory, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
     login = prepare_station(data_dir.parent, 300, None)  # the station lives in data_dir; no province server
+    work = _counter_work(data_dir)
     assert prepare_station(data_dir.parent, 300, None) == login  # a second start the same day: same login...
+    # ...and the same counter work, whatever the hour: run under faketime with the PC in UTC, the demo once compared
+    # the PC's date with the office's and seeded the day's work again on every start between 17:00 and 24:00 UTC.
+    assert _counter_work(data_dir) == work
     app = app_factory(demo_password=login)
     w = app.window
     assert w.login.hint.isVisibleTo(w) and login[1] in w.login.hint.text()
