@@ -529,6 +529,10 @@ def unlock_with_password(db_path: str | Path, username: str, password: str, *,
                 current["failed"] = 0 if locked else failures
                 current["locked_until"] = ((now + timedelta(minutes=account_rules.LOCK_MINUTES)).isoformat()
                                            if locked else None)
+                _note_unaudited(fresh, user, "login.failed", now, {"failed_count": [failures - 1, failures]})
+                if locked:
+                    _note_unaudited(fresh, user, "account.locked", now,
+                                    {"locked_until": [None, current["locked_until"]]})
         if locked:
             raise WrongPassword(
                 f"Sai mật khẩu {account_rules.MAX_FAILURES} lần: tài khoản bị khoá {account_rules.LOCK_MINUTES} phút.",
@@ -548,6 +552,36 @@ def unlock_with_password(db_path: str | Path, username: str, password: str, *,
                                                           if k not in ("failed", "locked_until")}
     hold_key(db_path, key)
     return key
+
+
+# Account events that happen while the database is closed (wrong passwords and lockouts at a locked station's
+# login page) wait in the key file until the next login opens the database and writes them into the audit chain
+# (``unlock.after_login``). Bounded: a flood of wrong guesses keeps the newest.
+UNAUDITED = "unaudited"
+UNAUDITED_KEEP = 500
+
+
+def _note_unaudited(data: dict[str, Any], user: str, event: str, now: datetime, changes: dict[str, Any]) -> None:
+    events = data.setdefault(UNAUDITED, [])
+    events.append({"user": user, "event": event, "at": now.isoformat(), "changes": changes})
+    del events[:-UNAUDITED_KEEP]
+
+
+def unaudited_events(db_path: str | Path) -> list[dict[str, Any]]:
+    """The account events waiting in the key file for the audit chain, oldest first."""
+    path = keys_path(db_path)
+    if not path.exists():
+        return []
+    events = load(path).get(UNAUDITED) or []
+    return [e for e in events if isinstance(e, dict)]
+
+
+def forget_unaudited(db_path: str | Path, written: list[dict[str, Any]]) -> None:
+    """Drop the events now in the audit chain (events added meanwhile by another process stay)."""
+    with updating(keys_path(db_path)) as fresh:
+        fresh[UNAUDITED] = [e for e in fresh.get(UNAUDITED) or [] if e not in written]
+        if not fresh[UNAUDITED]:
+            del fresh[UNAUDITED]
 
 
 def unwrap_recovery(keyfile: str | Path, recovery_key: str) -> bytes:

@@ -159,12 +159,28 @@ def after_login(store: Store, username: str, password: str) -> None:
     key = held_key(store.path)
     if key is None or not keys.keys_path(store.path).exists():
         return
+    audit_locked_station_events(store)
     if not keys.has_officer_key(store.path, username):
         keys.add_officer_key(store.path, key, username, password)
     account_store.take_issued(store)  # accounts the province issued since: their entries (``password_issued``)
     from ..sync.credentials import TokenStore  # a plain token file from an earlier version: sealed now
 
     TokenStore(Path(store.path).parent).seal_plain()
+
+
+def audit_locked_station_events(store: Store) -> int:
+    """Write the wrong passwords and lockouts of the locked station's login page (kept in the key file while the
+    database was closed) into the audit chain, with the moment each happened, then drop them from the key file.
+    Written first, dropped after: a crash between the two repeats an entry rather than loses one."""
+    events = keys.unaudited_events(store.path)
+    if not events:
+        return 0
+    with store.transaction(), store.acting_as_system("login"):
+        for e in events:
+            changes = dict(e.get("changes") or {}) | {"at_locked_station": [None, str(e.get("at") or "")]}
+            store.audit_event("account", str(e.get("user") or ""), str(e.get("event") or "login.failed"), changes)
+    keys.forget_unaudited(store.path, events)
+    return len(events)
 
 
 STATION_NAME_SETTING = "station.name"  # the option ui/options.py declares

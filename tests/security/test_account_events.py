@@ -165,3 +165,35 @@ def test_the_production_kdf_cost() -> None:
                          cwd=Path(__file__).resolve().parents[2]).stdout.split()
     assert out[0] == out[1] == str(2**16)
     assert 0.05 < float(out[2]) < 5
+
+
+def test_wrong_passwords_at_a_locked_station_reach_the_audit_chain_at_the_next_login(tmp_path: Path) -> None:
+    """The database is closed at a locked station's login page: its wrong passwords and lockouts wait in the key
+    file and are written into the audit chain, with when they happened, by the next login that opens it."""
+    db = tmp_path / "station.db"
+    unlocking.setup(db, "truong", "matkhau2025", "matkhau2025")
+    with Store.open(db) as store:
+        acc.create_account(store, "truong", "Nguyễn Văn Trưởng", "station_head", "matkhau2025")
+        acc.create_account(store, "canbo1", "Phạm Thị Lan", "officer", "lan12345pass")
+    unlocking.take_recovery_key(db)
+    forget_key()  # another start: locked
+    forget_session()
+    for _ in range(account_rules.MAX_FAILURES):
+        with pytest.raises(keys.WrongPassword):
+            unlocking.unlock(db, "canbo1", "wrong-pass9")
+    assert [e["event"] for e in keys.unaudited_events(db)] == ["login.failed"] * account_rules.MAX_FAILURES + [
+        "account.locked"]
+    unlocking.login(db, "truong", "matkhau2025")
+    with Store.open(db) as store:
+        locked_station = [e for e in _events(store) if e[1] == "canbo1" and e[0] == "system:login"]
+        assert [e[2] for e in locked_station] == ["login.failed"] * account_rules.MAX_FAILURES + ["account.locked"]
+        last = json.loads(store.conn.execute("SELECT changes FROM audit ORDER BY seq DESC LIMIT 1").fetchone()[0])
+        assert last["at_locked_station"][1]
+        assert verify(store.conn).ok
+    assert keys.unaudited_events(db) == []  # written once: the next login adds nothing
+    forget_key()
+    forget_session()
+    unlocking.login(db, "truong", "matkhau2025")
+    with Store.open(db) as store:
+        assert len([e for e in _events(store) if e[1] == "canbo1" and e[0] == "system:login"]) == \
+            account_rules.MAX_FAILURES + 1
