@@ -582,8 +582,8 @@ def test_edits_of_a_record_the_province_made_after_the_backup_reach_it_once_the_
     change of theirs), so A's edits wait for a version that never comes. Once the window is closed they must
     reach the province: A's copy of R goes ahead of its edits (an edit arriving first would be judged as a first
     change and refused as incomplete), and nothing is refused or left pending (found by bench/soak.py)."""
-    from datetime import date
     import uuid
+    from datetime import date
 
     from station_client.synthetic import Generator
 
