@@ -561,7 +561,9 @@ def _record_result(store: Store, change: OutboxChange, result: Any, epoch: str |
     status = result.get("status") if isinstance(result, dict) else None
     if status in ("applied", "duplicate"):
         version = int(result.get("version") or 0)
-        made = version if status == "applied" else result.get("change_version")
+        # An applied change made the version answered, unless the province says it made none (it changed
+        # nothing: ``change_version`` null); a duplicate carries the version it made, if any.
+        made = result.get("change_version") if status == "duplicate" or "change_version" in result else version
         report.set_aside += _ack(store, change, version, epoch, result.get("record"), chain,
                                  _answer_deleted(change, result),
                                  made=int(made) if isinstance(made, int) and not isinstance(made, bool) else None)

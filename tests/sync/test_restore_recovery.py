@@ -616,3 +616,38 @@ def test_edits_of_a_record_the_province_made_after_the_backup_reach_it_once_the_
     assert state[2]["full_name"] == person["full_name"]
     assert_converged(a)
     assert_converged(b)
+
+
+def test_a_change_that_made_no_version_is_not_replayed_as_anothers_version(
+        tmp_path: Path, server: RunningServer) -> None:
+    """B deletes R (version 2). A's edit of R meets the delete; A's officer accepts the delete. The resolution
+    changes nothing at the province (R is already deleted): it makes no version. After a restore to a backup that
+    holds B's delete but not A's resolution, A must not replay its resolution as the author of version 2 (B's):
+    that was judged against version 1 and met B's delete as a delete_vs_edit conflict nobody made (found by
+    bench/soak.py, seed 7002)."""
+    a, b = _two_stations(tmp_path, server)
+    with a.open() as store:
+        [rid] = add_people(store, 1, seed=1211)
+    assert a.sync().ok and b.sync().ok
+    with b.open() as store:
+        store.delete("person", rid, officer="b")
+    assert b.sync().ok
+    with a.open() as store:
+        store.update("person", rid, {"note": "ghi chú của A"}, officer="a")
+    assert a.sync().applied.conflicts == 1
+    backup = _backup(server, tmp_path / "before.backup.gz")  # B's delete, not A's resolution
+    with a.open() as store:
+        [conflict] = ops.list_conflicts(store)
+        ops.resolve_conflict(store, conflict.id, None, "a", delete=True)
+    _clean_sync(a)
+    assert _province(server)[("person", rid)][:2] == (2, True)
+
+    _restore(server, backup)
+    for _ in range(2):
+        assert _clean_sync(a).conflicts == 0
+        assert _clean_sync(b).conflicts == 0
+    with a.open() as store:
+        assert ops.list_conflicts(store) == []
+    assert _province(server)[("person", rid)][:2] == (2, True)
+    assert_converged(a)
+    assert_converged(b)
