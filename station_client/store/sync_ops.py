@@ -762,7 +762,7 @@ def _requeue_orphans(store: Store) -> int:
     province itself made after its backup) is queued too — nothing pending creates it — and its copy goes ahead
     of those edits (they are moved behind it, in their order): an edit must never reach the province before the
     record it edits, or it would be judged as a first change and refused as incomplete once the replay window
-    closes."""
+    closes. An edit answered with a conflict does not send the record either (the conflict stays open here)."""
     conn = store.conn
     now = now_iso()
     queued = 0
@@ -772,7 +772,7 @@ def _requeue_orphans(store: Store) -> int:
         rows = conn.execute(
             f"SELECT * FROM {kind.table} t WHERE server_version = 0 AND deleted = 0 AND NOT EXISTS ("
             "SELECT 1 FROM outbox o WHERE o.kind = ? AND o.record_id = t.id AND o.state IN ('pending', 'conflict')"
-            " AND (o.base_version = 0 OR o.state = 'conflict' OR o.op = 'delete' OR o.orphan = 1)"
+            " AND (o.base_version = 0 OR o.op = 'delete' OR o.orphan = 1)"
             ") AND coalesce((SELECT o.state FROM outbox o WHERE o.kind = ? AND o.record_id = t.id "
             "AND o.state != 'pending' ORDER BY o.seq DESC LIMIT 1), '') != 'rejected'",
             (kind.name, kind.name)).fetchall()

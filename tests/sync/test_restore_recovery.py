@@ -651,3 +651,42 @@ def test_a_change_that_made_no_version_is_not_replayed_as_anothers_version(
     assert _province(server)[("person", rid)][:2] == (2, True)
     assert_converged(a)
     assert_converged(b)
+
+
+def test_a_record_the_province_made_after_the_backup_comes_back_although_an_edit_of_it_is_in_conflict(
+        tmp_path: Path, server: RunningServer) -> None:
+    """The province creates R after the backup and then edits its phone; A's own phone edit met that as a
+    conflict (open at A). The restore loses R and the conflict at the province. A's copy of R must still go back
+    to the province (nothing else will send it), and A's conflict stays open for its officer (found by
+    bench/soak.py, seed 7001)."""
+    import uuid
+    from datetime import date
+
+    from station_client.synthetic import Generator
+
+    a, b = _two_stations(tmp_path, server)
+    backup = _backup(server, tmp_path / "before.backup.gz")
+    person = next(iter(Generator(1212, today=date(2000, 12, 31)).people(1)))
+    person.pop("id")
+    rid = str(uuid.uuid4())
+    server.admin_put_record("person", rid, person, commune_code="07069")
+    assert a.sync().ok  # only A holds R (B would send its own copy)
+    with a.open() as store:
+        store.update("person", rid, {"phone": "0912000012"}, officer="a")
+    server.admin_put_record("person", rid, {"phone": "0913000012"})
+    assert a.sync().applied.conflicts == 1
+
+    _restore(server, backup)
+    for _ in range(2):
+        _clean_sync(a)
+        _clean_sync(b)
+    server.admin("POST", "/v1/admin/replay/close")
+    for _ in range(2):
+        _clean_sync(a)
+        _clean_sync(b)
+    state = _province(server)[("person", rid)]
+    assert state[1] is False and state[2]["full_name"] == person["full_name"]
+    with a.open() as store:
+        [conflict] = ops.list_conflicts(store)
+        assert conflict.fields["phone"]["station"] == "0912000012"
+    assert_converged(b)
