@@ -507,6 +507,8 @@ def _judge(conn: Connection, actor: Actor, p: Prepared, states: dict[tuple[str, 
             _new_version(actor, p, st, dict(st.fields), True, [], batch, now, kind)
         else:
             _record_applied(actor, p, batch, now)
+            _mark_resolved(resolving, c, batch, now)
+            return _no_version(st)
         _mark_resolved(resolving, c, batch, now)
         return _answer(st, bool(others))
 
@@ -537,6 +539,8 @@ def _judge(conn: Connection, actor: Actor, p: Prepared, states: dict[tuple[str, 
     if clash:
         return _conflict(actor, p, st, "edit", clash, origin, batch, now, supersedes=resolving)
     _mark_resolved(resolving, c, batch, now)
+    if not (changed or restore):
+        return _no_version(st)
     return _answer(st, bool(others))
 
 
@@ -587,6 +591,14 @@ def _answer(st: RecState, merged: bool) -> Any:
     if not merged:
         return st.version
     return {"status": "applied", "version": st.version, "record": st.fields, "deleted": st.deleted}
+
+
+def _no_version(st: RecState) -> dict[str, Any]:
+    """The answer to a change that changed nothing (the record already held it): applied, but it made no version
+    of its own (``change_version`` null), so that after a restore its station does not replay it as the author
+    of the record's current version, which someone else made."""
+    return {"status": "applied", "version": st.version, "record": st.fields, "deleted": st.deleted,
+            "change_version": None}
 
 
 def _record_applied(actor: Actor, p: Prepared, batch: Batch, now: str, conflict_id: str | None = None) -> None:

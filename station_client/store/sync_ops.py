@@ -561,7 +561,9 @@ def _record_result(store: Store, change: OutboxChange, result: Any, epoch: str |
     status = result.get("status") if isinstance(result, dict) else None
     if status in ("applied", "duplicate"):
         version = int(result.get("version") or 0)
-        made = version if status == "applied" else result.get("change_version")
+        # An applied change made the version answered, unless the province says it made none (it changed
+        # nothing: ``change_version`` null); a duplicate carries the version it made, if any.
+        made = result.get("change_version") if status == "duplicate" or "change_version" in result else version
         report.set_aside += _ack(store, change, version, epoch, result.get("record"), chain,
                                  _answer_deleted(change, result),
                                  made=int(made) if isinstance(made, int) and not isinstance(made, bool) else None)
@@ -754,7 +756,13 @@ def _prune_resync_bases(store: Store, epoch: str) -> None:
 def _requeue_orphans(store: Store) -> int:
     """After a full re-pull: records that the province does not have (``server_version`` still 0) and that
     nothing will send are queued again with their full state — e.g. made after the backup the province was
-    restored from, and acknowledged under an older epoch."""
+    restored from, and acknowledged under an older epoch.
+
+    A record whose pending changes are only edits (based on a version the province lost, e.g. a record the
+    province itself made after its backup) is queued too — nothing pending creates it — and its copy goes ahead
+    of those edits (they are moved behind it, in their order): an edit must never reach the province before the
+    record it edits, or it would be judged as a first change and refused as incomplete once the replay window
+    closes. An edit answered with a conflict does not send the record either (the conflict stays open here)."""
     conn = store.conn
     now = now_iso()
     queued = 0
@@ -764,8 +772,10 @@ def _requeue_orphans(store: Store) -> int:
         rows = conn.execute(
             f"SELECT * FROM {kind.table} t WHERE server_version = 0 AND deleted = 0 AND NOT EXISTS ("
             "SELECT 1 FROM outbox o WHERE o.kind = ? AND o.record_id = t.id AND o.state IN ('pending', 'conflict')"
+            " AND (o.base_version = 0 OR o.op = 'delete' OR o.orphan = 1)"
             ") AND coalesce((SELECT o.state FROM outbox o WHERE o.kind = ? AND o.record_id = t.id "
-            "ORDER BY o.seq DESC LIMIT 1), '') != 'rejected'", (kind.name, kind.name)).fetchall()
+            "AND o.state != 'pending' ORDER BY o.seq DESC LIMIT 1), '') != 'rejected'",
+            (kind.name, kind.name)).fetchall()
         for row in rows:
             record = fields_only(kind, from_db(kind, row))
             # An orphan: a copy, not a change of this station's. The province keeps its own state if it has the
@@ -774,6 +784,11 @@ def _requeue_orphans(store: Store) -> int:
                 "INSERT INTO outbox(change_id, kind, record_id, op, base_version, fields, created_at, officer, "
                 "orphan) VALUES (?, ?, ?, 'upsert', 0, ?, ?, ?, 1)",
                 (str(uuid.uuid4()), kind.name, row["id"], canonical_json(record), now, REMOTE_OFFICER))
+            for (seq,) in conn.execute("SELECT seq FROM outbox WHERE kind = ? AND record_id = ? AND state = 'pending' "
+                                       "AND orphan = 0 ORDER BY seq", (kind.name, row["id"])).fetchall():
+                top = conn.execute("SELECT max(seq) FROM outbox").fetchone()[0]
+                conn.execute("UPDATE outbox SET seq = ? WHERE seq = ?", (top + 1, seq))
+                conn.execute("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'outbox'", (top + 1,))
             conn.execute(f"UPDATE {kind.table} SET sync_state = 'pending', sync_note = NULL WHERE id = ?",
                          (row["id"],))
             store.note_change(kind.name, row["id"], sync_state=True)

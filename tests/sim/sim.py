@@ -524,7 +524,14 @@ class Sim:
         self.w.set_faults(0.0)
         self.w.server_up()
         last = ""
-        for _ in range(max_rounds):
+        for round_no in range(max_rounds):
+            if round_no == 2 and self.stats.restores:
+                # Every station has synced since the restore: close the replay window, as the operator is told
+                # to (docs/sync-protocol.md, "Epoch", Operations). Changes based on province writes the restore
+                # lost wait for it.
+                r = self.w.server.admin("POST", "/v1/admin/replay/close")
+                if r.status_code != 200:
+                    raise HarnessError(f"replay close failed: {r.status_code} {r.text}")
             moved = False
             summary = []
             for name, _ in STATIONS:

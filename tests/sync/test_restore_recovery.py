@@ -84,10 +84,10 @@ def test_restore_replays_every_station_in_causal_order(tmp_path: Path, server: R
     assert ("person", rid) not in _province(server)
 
     first_b = _clean_sync(b)
-    assert first_b.deferred == 1  # B's edit waits for A's create
+    assert first_b.deferred == 2  # B's edit waits for A's create, and so does B's copy of R sent ahead of it
     assert ("person", rid) not in _province(server)  # nothing was made of an edit without its record
     with b.open() as store:
-        assert ops.pending_count(store) == 1 and ops.ready_count(store) == 0
+        assert ops.pending_count(store) == 2 and ops.ready_count(store) == 0
     _clean_sync(a)
     assert _province(server) == expected  # B's waiting edit was applied on its turn, between A's two
     _clean_sync(b)
@@ -379,7 +379,7 @@ def test_change_answered_with_a_conflict_is_replayed_without_its_conflicting_fie
     assert expected[("person", rid)][0] == 3 and expected[("person", rid)][2]["note"] == "ghi chú của B"
 
     _restore(server, backup)
-    assert _clean_sync(b).deferred == 1  # its version 3 waits for A's versions 1 and 2
+    assert _clean_sync(b).deferred == 2  # its version 3 waits for A's versions 1 and 2 (behind its copy of R)
     _clean_sync(a)
     assert _province(server) == expected
     _clean_sync(b)
@@ -411,7 +411,7 @@ def test_edits_made_before_and_after_the_station_noticed_the_restore_wait_for_th
     with b.open() as store:
         store.update("person", rid, {"phone": "0966666666"}, officer="b")  # not sent before the restore
     _restore(server, backup)
-    assert _clean_sync(b).deferred == 1
+    assert _clean_sync(b).deferred == 2  # the edit, behind B's copy of R
     with b.open() as store:
         store.update("person", rid, {"note": "sau khi khôi phục"}, officer="b")  # the province lacks the record
         assert ops.counts(store).rejected == 0
@@ -511,7 +511,7 @@ def test_two_restores_in_a_row(tmp_path: Path, server: RunningServer) -> None:
     _restore(server, backup)
     _clean_sync(a)  # A's create is back; B's edit is not
     _restore(server, backup)  # again, from the same backup
-    assert _clean_sync(b).deferred == 1
+    assert _clean_sync(b).deferred == 2  # the edit, behind B's copy of R
     assert _clean_sync(a).conflicts == 0
     assert _clean_sync(b).conflicts == 0
     a.sync()
@@ -573,3 +573,120 @@ def test_random_history_replays_exactly_in_any_station_order(tmp_path: Path, ser
     for s in stations:
         assert_converged(s, allow_conflicts=True)
     assert _deferred_in_db(server) == 0
+
+
+def test_edits_of_a_record_the_province_made_after_the_backup_reach_it_once_the_window_closes(
+        tmp_path: Path, server: RunningServer) -> None:
+    """The province creates R itself (admin API) after the backup; A pulls it and edits it twice (one edit
+    acknowledged before the restore, one made after it). The restore loses R (nobody holds its create as a
+    change of theirs), so A's edits wait for a version that never comes. Once the window is closed they must
+    reach the province: A's copy of R goes ahead of its edits (an edit arriving first would be judged as a first
+    change and refused as incomplete), and nothing is refused or left pending (found by bench/soak.py)."""
+    import uuid
+    from datetime import date
+
+    from station_client.synthetic import Generator
+
+    a, b = _two_stations(tmp_path, server)
+    backup = _backup(server, tmp_path / "before.backup.gz")
+    person = next(iter(Generator(1209, today=date(2000, 12, 31)).people(1)))
+    person.pop("id")
+    rid = str(uuid.uuid4())
+    server.admin_put_record("person", rid, person, commune_code="07069")
+    assert a.sync().ok
+    with a.open() as store:
+        store.update("person", rid, {"phone": "0912000009"}, officer="a")
+    assert a.sync().ok
+    assert _province(server)[("person", rid)][0] == 2
+
+    _restore(server, backup)
+    with a.open() as store:
+        store.update("person", rid, {"note": "sau khôi phục"}, officer="a")
+    for _ in range(2):
+        _clean_sync(a)
+        _clean_sync(b)
+    assert ("person", rid) not in _province(server)  # waits while the window is open
+    server.admin("POST", "/v1/admin/replay/close")
+    for _ in range(3):
+        _clean_sync(a)
+        _clean_sync(b)
+    state = _province(server)[("person", rid)]
+    assert state[1] is False
+    assert state[2]["phone"] == "0912000009" and state[2]["note"] == "sau khôi phục"
+    assert state[2]["full_name"] == person["full_name"]
+    assert_converged(a)
+    assert_converged(b)
+
+
+def test_a_change_that_made_no_version_is_not_replayed_as_anothers_version(
+        tmp_path: Path, server: RunningServer) -> None:
+    """B deletes R (version 2). A's edit of R meets the delete; A's officer accepts the delete. The resolution
+    changes nothing at the province (R is already deleted): it makes no version. After a restore to a backup that
+    holds B's delete but not A's resolution, A must not replay its resolution as the author of version 2 (B's):
+    that was judged against version 1 and met B's delete as a delete_vs_edit conflict nobody made (found by
+    bench/soak.py, seed 7002)."""
+    a, b = _two_stations(tmp_path, server)
+    with a.open() as store:
+        [rid] = add_people(store, 1, seed=1211)
+    assert a.sync().ok and b.sync().ok
+    with b.open() as store:
+        store.delete("person", rid, officer="b")
+    assert b.sync().ok
+    with a.open() as store:
+        store.update("person", rid, {"note": "ghi chú của A"}, officer="a")
+    assert a.sync().applied.conflicts == 1
+    backup = _backup(server, tmp_path / "before.backup.gz")  # B's delete, not A's resolution
+    with a.open() as store:
+        [conflict] = ops.list_conflicts(store)
+        ops.resolve_conflict(store, conflict.id, None, "a", delete=True)
+    _clean_sync(a)
+    assert _province(server)[("person", rid)][:2] == (2, True)
+
+    _restore(server, backup)
+    for _ in range(2):
+        assert _clean_sync(a).conflicts == 0
+        assert _clean_sync(b).conflicts == 0
+    with a.open() as store:
+        assert ops.list_conflicts(store) == []
+    assert _province(server)[("person", rid)][:2] == (2, True)
+    assert_converged(a)
+    assert_converged(b)
+
+
+def test_a_record_the_province_made_after_the_backup_comes_back_although_an_edit_of_it_is_in_conflict(
+        tmp_path: Path, server: RunningServer) -> None:
+    """The province creates R after the backup and then edits its phone; A's own phone edit met that as a
+    conflict (open at A). The restore loses R and the conflict at the province. A's copy of R must still go back
+    to the province (nothing else will send it), and A's conflict stays open for its officer (found by
+    bench/soak.py, seed 7001)."""
+    import uuid
+    from datetime import date
+
+    from station_client.synthetic import Generator
+
+    a, b = _two_stations(tmp_path, server)
+    backup = _backup(server, tmp_path / "before.backup.gz")
+    person = next(iter(Generator(1212, today=date(2000, 12, 31)).people(1)))
+    person.pop("id")
+    rid = str(uuid.uuid4())
+    server.admin_put_record("person", rid, person, commune_code="07069")
+    assert a.sync().ok  # only A holds R (B would send its own copy)
+    with a.open() as store:
+        store.update("person", rid, {"phone": "0912000012"}, officer="a")
+    server.admin_put_record("person", rid, {"phone": "0913000012"})
+    assert a.sync().applied.conflicts == 1
+
+    _restore(server, backup)
+    for _ in range(2):
+        _clean_sync(a)
+        _clean_sync(b)
+    server.admin("POST", "/v1/admin/replay/close")
+    for _ in range(2):
+        _clean_sync(a)
+        _clean_sync(b)
+    state = _province(server)[("person", rid)]
+    assert state[1] is False and state[2]["full_name"] == person["full_name"]
+    with a.open() as store:
+        [conflict] = ops.list_conflicts(store)
+        assert conflict.fields["phone"]["station"] == "0912000012"
+    assert_converged(b)
