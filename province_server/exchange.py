@@ -201,8 +201,9 @@ def prepare(change: ChangeIn, actor: Actor) -> Prepared:
         return Prepared(change, kind, {}, h, rejected(
             "kind.reference", vi="Dữ liệu danh mục do tỉnh quản lý; trạm không được sửa.",
             en="Reference data is managed by the province; a station cannot change it."))
-    if change.op == "delete":
+    if change.op == "delete" and not change.orphan:
         return Prepared(change, kind, {}, h)
+    # An orphan tombstone (a station's copy of a deleted record the province lacks) carries the record's fields.
     # A re-sent change that met a conflict in the lost history brings only what was applied of it then: the
     # fields in conflict stay with the officer's open conflict at the station (docs/sync-protocol.md, "Epoch").
     held = set(change.conflicted or ())
@@ -517,6 +518,14 @@ def _judge(conn: Connection, actor: Actor, p: Prepared, states: dict[tuple[str, 
     # an edit_vs_delete conflict that keeps the station's values and leaves the record deleted. Province edits
     # apply as given.
     restore = st.deleted and (actor.is_province or resolving is not None) and not others_deleted
+    if st.deleted and not restore and c.base_epoch is not None and c.base_epoch != ep.current \
+            and all(st.fields.get(n) == v for n, v in p.values.items()):
+        # A replay of an edit from a lost history onto a deleted record that already holds every value it sets
+        # (the edit was applied there before the delete, and a station's tombstone copy brought both back): it
+        # has nothing left to apply, and it met no delete the officer did not see. Not a conflict.
+        _record_applied(actor, p, batch, now)
+        _mark_resolved(resolving, c, batch, now)
+        return _no_version(st)
     if st.deleted and not restore:
         diff = {n: {"station": v, "server": st.fields.get(n)} for n, v in p.values.items()}
         return _conflict(actor, p, st, "edit_vs_delete", diff, origin, batch, now, supersedes=resolving)

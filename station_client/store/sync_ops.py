@@ -762,7 +762,11 @@ def _requeue_orphans(store: Store) -> int:
     province itself made after its backup) is queued too — nothing pending creates it — and its copy goes ahead
     of those edits (they are moved behind it, in their order): an edit must never reach the province before the
     record it edits, or it would be judged as a first change and refused as incomplete once the replay window
-    closes. An edit answered with a conflict does not send the record either (the conflict stays open here)."""
+    closes. An edit answered with a conflict does not send the record either (the conflict stays open here).
+
+    A deleted record is sent the same way, as a tombstone that carries its fields (``op`` delete): e.g. one the
+    province made and deleted after its backup, which this station edited in between. Its edits were applied
+    there before the delete; the tombstone keeps them, and nothing the stations last saw deleted comes back."""
     conn = store.conn
     now = now_iso()
     queued = 0
@@ -770,7 +774,7 @@ def _requeue_orphans(store: Store) -> int:
         if kind.scope != "commune" or kind.province_only:  # the province's own records are never a station's to send
             continue
         rows = conn.execute(
-            f"SELECT * FROM {kind.table} t WHERE server_version = 0 AND deleted = 0 AND NOT EXISTS ("
+            f"SELECT * FROM {kind.table} t WHERE server_version = 0 AND NOT EXISTS ("
             "SELECT 1 FROM outbox o WHERE o.kind = ? AND o.record_id = t.id AND o.state IN ('pending', 'conflict')"
             " AND (o.base_version = 0 OR o.op = 'delete' OR o.orphan = 1)"
             ") AND coalesce((SELECT o.state FROM outbox o WHERE o.kind = ? AND o.record_id = t.id "
@@ -782,8 +786,9 @@ def _requeue_orphans(store: Store) -> int:
             # record by the time this arrives (e.g. its maker re-sent it after a restore).
             conn.execute(
                 "INSERT INTO outbox(change_id, kind, record_id, op, base_version, fields, created_at, officer, "
-                "orphan) VALUES (?, ?, ?, 'upsert', 0, ?, ?, ?, 1)",
-                (str(uuid.uuid4()), kind.name, row["id"], canonical_json(record), now, REMOTE_OFFICER))
+                "orphan) VALUES (?, ?, ?, ?, 0, ?, ?, ?, 1)",
+                (str(uuid.uuid4()), kind.name, row["id"], "delete" if row["deleted"] else "upsert",
+                 canonical_json(record), now, REMOTE_OFFICER))
             for (seq,) in conn.execute("SELECT seq FROM outbox WHERE kind = ? AND record_id = ? AND state = 'pending' "
                                        "AND orphan = 0 ORDER BY seq", (kind.name, row["id"])).fetchall():
                 top = conn.execute("SELECT max(seq) FROM outbox").fetchone()[0]

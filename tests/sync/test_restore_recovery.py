@@ -690,3 +690,50 @@ def test_a_record_the_province_made_after_the_backup_comes_back_although_an_edit
         [conflict] = ops.list_conflicts(store)
         assert conflict.fields["phone"]["station"] == "0912000012"
     assert_converged(b)
+
+
+def test_a_record_the_province_made_and_deleted_after_the_backup_keeps_the_stations_edits_as_a_tombstone(
+        tmp_path: Path, server: RunningServer) -> None:
+    """The province creates R after the backup; A and B each edit it (both acknowledged), then the province
+    deletes it. The restore loses R, its delete and the stations' edits. Their replays must not be refused as
+    incomplete records, R must not come back live (everyone last saw it deleted), and the edits must still be at
+    the province: R returns as a tombstone carrying its fields, and every station agrees (found by
+    bench/soak.py, seed 8007)."""
+    import uuid
+    from datetime import date
+
+    from station_client.synthetic import Generator
+
+    a, b = _two_stations(tmp_path, server)
+    backup = _backup(server, tmp_path / "before.backup.gz")
+    person = next(iter(Generator(1213, today=date(2000, 12, 31)).people(1)))
+    person.pop("id")
+    rid = str(uuid.uuid4())
+    server.admin_put_record("person", rid, person, commune_code="07069")
+    assert a.sync().ok and b.sync().ok
+    with a.open() as store:
+        store.update("person", rid, {"phone": "0912000013", "note": "sửa ở A"}, officer="a")
+    assert a.sync().ok and b.sync().ok
+    with b.open() as store:
+        store.update("person", rid, {"occupation": "Thợ mỏ"}, officer="b")
+    assert b.sync().ok and a.sync().ok
+    server.admin_put_record("person", rid, {}, deleted=True)
+    assert a.sync().ok and b.sync().ok
+
+    _restore(server, backup)
+    for _ in range(2):
+        _clean_sync(a)
+        _clean_sync(b)
+    server.admin("POST", "/v1/admin/replay/close")
+    for _ in range(3):
+        _clean_sync(a)
+        _clean_sync(b)
+    _version, deleted, fields = _province(server)[("person", rid)]
+    assert deleted is True
+    assert (fields["phone"], fields["note"], fields["occupation"]) == ("0912000013", "sửa ở A", "Thợ mỏ")
+    assert fields["full_name"] == person["full_name"]
+    for st in (a, b):
+        with st.open() as store:
+            assert not store.conn.execute("SELECT 1 FROM outbox WHERE state = 'rejected'").fetchone()
+            assert not ops.list_conflicts(store)
+        assert_converged(st)
