@@ -243,6 +243,10 @@ class MainWindow(QMainWindow):
         # writer: the key file's other writes after a login happen there, one at a time).
         self.context.write(unlocking.remember_station_name, None,
                            lambda exc: log.warning("station name not kept in the key file: %s", exc))
+        if account.is_head and self.context.rekey is not None:
+            # A re-key still due (the province disabled an account during a sync, or one that could not run
+            # while another program had the file open): the head is here, it runs now (ui/rekey.py).
+            self.context.rekey.run()
         if self.context.restored is not None and account.is_head:  # a restore made before this start
             self.context.restored = None
             self.context.tasks.run(account_store.last_restore, self._show_restore, on="read")

@@ -245,3 +245,23 @@ def test_after_a_restore_in_the_app_the_head_is_told_at_login(qtbot, app_factory
     notice = w.findChild(QMessageBox, "restore_report_box")
     assert "Phạm Thị Lan (canbo1)" in notice.text() and saved.name in notice.text()
     assert app.context.restored is None
+
+
+def test_a_rekey_left_due_runs_when_the_head_logs_in_at_the_lock_screen(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
+    """A disable that did not come through the officer list (the province's, during a sync) leaves the re-key
+    due while the station is open: the head's next login at the lock screen runs it."""
+    db = _encrypted_station(data_dir)
+    app = _log_in_head(qtbot, app_factory)
+    w = app.window
+    app.tasks.call_write(lambda store: acc.set_active(store, GONE, False))
+    assert unlocking.rekey_due(db)
+    before = held_key(db)
+    w.lock()
+    type_text(qtbot, w.login.password, HEAD_PW)
+    qtbot.keyClick(w.login.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: w.stack.currentWidget() is w.workspace)
+    qtbot.waitUntil(lambda: not unlocking.rekey_due(db) and not app.context.rekey.running, timeout=15000)
+    assert held_key(db) != before
+    got: list[int] = []
+    app.tasks.run(lambda conn: conn.execute("SELECT count(*) FROM persons").fetchone()[0], got.append)
+    qtbot.waitUntil(lambda: got == [1])
