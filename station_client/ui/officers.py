@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -320,8 +321,15 @@ class OfficersBox(QGroupBox):
     def _rekey_if_due(self, text: str) -> None:
         """A disable or a reset on an encrypted station made a re-key due: it runs now, off the GUI thread
         (``ui/rekey.py``), so the officer's older copy of the key file opens nothing written from now on."""
-        rekey = self.context.rekey
-        if rekey is None or not rekey.run(lambda outcome: self._rekeyed(text, outcome), self._rekey_failed):
+        rekey, tasks = self.context.rekey, self.context.tasks
+
+        def failed(exc: BaseException) -> None:  # this page may have been dropped meanwhile: then the window says
+            if shiboken6.isValid(self):
+                self._rekey_failed(exc)
+            else:
+                tasks.failed.emit(exc)
+
+        if rekey is None or not rekey.run(lambda outcome: self._rekeyed(text, outcome), failed):
             return
         self._rekey_text = text
         self._set_busy(True)
@@ -333,6 +341,8 @@ class OfficersBox(QGroupBox):
                                 .replace("%1", str(total)))
 
     def _rekeyed(self, text: str, outcome: Any) -> None:
+        if not shiboken6.isValid(self):  # the page was dropped meanwhile (another officer logged in)
+            return
         self._rekey_text = ""
         self._set_busy(False)
         if outcome.done:
