@@ -131,6 +131,14 @@ def test_disabling_an_officer_in_the_app_rekeys_at_once(qtbot, app_factory, data
     assert old is not None and not encrypt.opens(db, old)
     with pytest.raises(WrongKey):
         open_connection(db, key=old)
+    # Their old copy itself still opens what it held the day it was taken (nothing takes back copied data:
+    # docs/security.md) — and nothing written since.
+    copy = open_connection(usb / "station.db", key=old, readonly=True)
+    try:
+        assert [r[0] for r in copy.execute("SELECT full_name FROM persons")] == ["Trần Văn Trước"]
+    finally:
+        copy.close()
+    forget_key()
     shutil.copy(db, usb / "station.db")  # today's database beside their old key file
     for side in ("-wal", "-shm"):
         (usb / f"station.db{side}").unlink(missing_ok=True)
