@@ -433,6 +433,10 @@
 <context>
     <name>MainWindow</name>
     <message>
+        <source>Đã khôi phục dữ liệu</source>
+        <translation>Data restored</translation>
+    </message>
+    <message>
         <location filename="../../station_client/ui/main_window.py" line="260" />
         <source>Phần mềm Công an xã/phường</source>
         <translation>Commune Police Station</translation>
@@ -1228,6 +1232,18 @@
 <context>
     <name>Officers</name>
     <message>
+        <source>Cán bộ</source>
+        <translation>Officer</translation>
+    </message>
+    <message>
+        <source>Mã hoá lại lúc</source>
+        <translation>Re-keyed at</translation>
+    </message>
+    <message>
+        <source>Lý do</source>
+        <translation>Why</translation>
+    </message>
+    <message>
         <source>Mật khẩu được cấp</source>
         <translation>Password you were given</translation>
     </message>
@@ -1258,6 +1274,82 @@
 </context>
 <context>
     <name>OfficersBox</name>
+    <message>
+        <source>tài khoản bị khoá lúc %1: bản sao cũ của tệp khoá không mở được dữ liệu ghi sau lần mã hoá lại</source>
+        <translation>account disabled at %1: an older copy of the key file opens nothing written after the re-key</translation>
+    </message>
+    <message>
+        <source>mật khẩu được đặt lại lúc %1: mật khẩu cũ trong bản sao cũ của tệp khoá không mở được dữ liệu ghi sau lần mã hoá lại</source>
+        <translation>password reset at %1: the old password in an older copy of the key file opens nothing written after the re-key</translation>
+    </message>
+    <message>
+        <source>mục khoá kiểu cũ không chuyển sang khoá mới được: cán bộ đăng nhập khi phần mềm đang mở (&quot;Cán bộ khác đăng nhập…&quot;), hoặc đặt lại mật khẩu</source>
+        <translation>an old-format entry the re-key could not carry: the officer logs in while the program is open (&quot;Another officer logs in…&quot;), or reset their password</translation>
+    </message>
+    <message>
+        <source>Lần khôi phục gần nhất: %1, từ tệp %2, trên máy mới: tài khoản theo bản sao lưu.</source>
+        <translation>Last restore: %1, from the file %2, on a new machine: the accounts are the backup&apos;s.</translation>
+    </message>
+    <message>
+        <source>Lần khôi phục gần nhất: %1, từ tệp %2. Tài khoản được giữ như hiện tại (không lấy theo bản sao lưu):</source>
+        <translation>Last restore: %1, from the file %2. Accounts kept as they were (not taken from the backup):</translation>
+    </message>
+    <message>
+        <source>không có gì khác bản sao lưu.</source>
+        <translation>nothing differed from the backup.</translation>
+    </message>
+    <message>
+        <source>mật khẩu</source>
+        <translation>password</translation>
+    </message>
+    <message>
+        <source>vai trò</source>
+        <translation>role</translation>
+    </message>
+    <message>
+        <source>đang hoạt động/bị khoá</source>
+        <translation>active/disabled</translation>
+    </message>
+    <message>
+        <source>phải đổi mật khẩu</source>
+        <translation>must change the password</translation>
+    </message>
+    <message>
+        <source>số lần nhập sai</source>
+        <translation>wrong-password count</translation>
+    </message>
+    <message>
+        <source>tạm khoá</source>
+        <translation>lockout</translation>
+    </message>
+    <message>
+        <source>tài khoản không có trong bản sao lưu, được giữ lại</source>
+        <translation>account not in the backup, kept</translation>
+    </message>
+    <message>
+        <source>Đang mã hoá lại dữ liệu bằng khoá mới…</source>
+        <translation>Re-encrypting the data under a new key…</translation>
+    </message>
+    <message>
+        <source>Đang mã hoá lại %1 trang dữ liệu bằng khoá mới…</source>
+        <translation>Re-encrypting %1 pages of data under a new key…</translation>
+    </message>
+    <message>
+        <source>Dữ liệu đã được mã hoá lại bằng khoá mới: bản sao cũ của tệp khoá với mật khẩu cũ không mở được dữ liệu ghi từ nay.</source>
+        <translation>The data was re-encrypted under a new key: an older copy of the key file with an old password opens nothing written from now on.</translation>
+    </message>
+    <message>
+        <source>Khoá khôi phục mới đã được hiển thị một lần.</source>
+        <translation>The new recovery key was shown once.</translation>
+    </message>
+    <message>
+        <source>Chưa mã hoá lại được dữ liệu (tệp đang được chương trình khác mở); việc này sẽ làm khi Trưởng Công an đăng nhập lần tới.</source>
+        <translation>The data could not be re-encrypted now (the file is open in another program); it will be at the station head&apos;s next login.</translation>
+    </message>
+    <message>
+        <source>Mục trong tệp khoá đã bỏ khi mã hoá lại dữ liệu (mật khẩu cũ của các cán bộ này không mở được dữ liệu ghi từ lúc đó):</source>
+        <translation>Key-file entries dropped by a re-key (these officers&apos; old passwords open nothing written since):</translation>
+    </message>
     <message>
         <source>Đang hoạt động</source>
         <translation>Active</translation>
@@ -1297,10 +1389,6 @@
     <message>
         <source>Đã khoá tài khoản %1.</source>
         <translation>Account of %1 disabled.</translation>
-    </message>
-    <message>
-        <source>Dữ liệu sẽ được mã hoá lại bằng khoá mới khi Trưởng Công an đăng nhập lần tới (khởi động lại phần mềm): bản sao cũ của cán bộ này không mở được dữ liệu mới.</source>
-        <translation>The data will be re-encrypted under a new key at the station head&apos;s next login (restart the program): this officer&apos;s old copies will not open the new data.</translation>
     </message>
     <message>
         <source>Cán bộ của đơn vị</source>

@@ -61,6 +61,35 @@ class AccountInfo:
     last_login_at: str | None
 
 
+@dataclass(frozen=True)
+class DroppedKeyEntry:
+    """One line of the head's list of key-file entries a re-key dropped: whose (``username``, ``full_name``),
+    when the re-key ran (``at``) and by whom (``by``: the head, or ``system:rekey`` at a login), why (``why``:
+    ``account.disabled``, ``password.reset`` — the entry in older copies of the key file opens nothing new —,
+    ``entry.old_format`` — an entry the re-key could not carry) and since when (``since``: the disable or reset)."""
+
+    username: str
+    full_name: str
+    at: str
+    by: str
+    why: str
+    since: str | None
+
+
+@dataclass(frozen=True)
+class RestoreReport:
+    """The last restore of a backup over this station, from its audit entry: when, by whom, which file, and what
+    keeping the accounts as they are now changed (``changes``: (username, full name, what) with ``what`` one of
+    ``password``, ``role``, ``active``, ``must_change``, ``failed_count``, ``locked_until``, ``issued_at`` or
+    ``account.kept`` — an account the backup did not have)."""
+
+    at: str
+    by: str
+    file: str
+    over_existing: bool
+    changes: tuple[tuple[str, str, str], ...]
+
+
 def hash_password(password: str, *, n: int | None = None) -> str:
     n = n or SCRYPT_N
     salt = os.urandom(16)

@@ -16,6 +16,7 @@ enabled, issued by the province, failed login, lockout) is an audit entry (``Sto
 from __future__ import annotations
 
 import importlib
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,6 +27,8 @@ from ..domain.accounts import (
     MAX_FAILURES,
     Account,
     AccountInfo,
+    DroppedKeyEntry,
+    RestoreReport,
     check_password,
     hash_password,
     validate_password,
@@ -178,6 +181,7 @@ def reset_password(store: Store, username: str, new_password: str, confirm: str 
                            "failed_count = 0, locked_until = NULL WHERE username = ?",
                            (hash_password(new_password), now_iso(), username))
         password_changed(store, username, new_password)
+        _make_rekey_due(store, username, "password.reset")  # the old password's entry is in older key-file copies
         store.audit_event("account", username, "password.reset", {"must_change": [None, True]})
 
 
@@ -227,6 +231,63 @@ def account_infos(store: Store, *, now: datetime | None = None) -> list[AccountI
         out.append(AccountInfo(r["username"], r["full_name"], r["role"], bool(r["active"]), locked,
                                bool(r["must_change"]), r["issued_at"] is not None, r["last_login_at"]))
     return out
+
+
+def dropped_key_entries(conn: Any, *, limit: int = 100) -> list[DroppedKeyEntry]:
+    """The key-file entries the station's re-keys dropped, newest first, for the head's officer list: read from
+    the re-keys' audit entries (``unlock.rekey_now``: kind ``station``, ``data-key``), so a reader connection
+    does. A re-key audited before the reasons were recorded lists its format-1 entries only."""
+    names = {str(r[0]): str(r[1]) for r in conn.execute("SELECT username, full_name FROM accounts")}
+    out: list[DroppedKeyEntry] = []
+    rows = conn.execute("SELECT at, officer, changes FROM audit WHERE kind = 'station' AND record_id = 'data-key' "
+                        "ORDER BY seq DESC LIMIT ?", (limit,)).fetchall()
+    for at, by, raw in rows:
+        changes = _json_object(raw)
+        if _after(changes, "event") != "data_key.rotated":
+            continue
+        dropped = _after(changes, "dropped")
+        if not isinstance(dropped, list):
+            dropped = [{"user": name, "why": "entry.old_format"} for name in _after(changes, "entries_dropped") or []]
+        for d in dropped:
+            if isinstance(d, dict) and d.get("user"):
+                user = str(d["user"])
+                out.append(DroppedKeyEntry(user, names.get(user, user), str(at), str(by), str(d.get("why") or ""),
+                                           str(d["since"]) if d.get("since") else None))
+    return out
+
+
+def last_restore(conn: Any) -> RestoreReport | None:
+    """The last restore of a backup recorded in this station's audit chain (``backup._audit_restore``), with what
+    keeping the accounts as they are now changed, for the head's officer list — whether the restore was made in
+    the app or with ``station-client restore``. None: never restored."""
+    row = conn.execute("SELECT at, officer, changes FROM audit WHERE kind = 'station' AND record_id = 'backup' "
+                       "ORDER BY seq DESC LIMIT 1").fetchone()
+    if row is None:
+        return None
+    changes = _json_object(row[2])
+    if _after(changes, "event") != "backup.restored":
+        return None
+    names = {str(r[0]): str(r[1]) for r in conn.execute("SELECT username, full_name FROM accounts")}
+    lines = []
+    for line in _after(changes, "accounts_kept") or []:
+        user, _sep, what = str(line).partition(": ")
+        lines.append((user, names.get(user, user), what.strip()))
+    return RestoreReport(str(row[0]), str(row[1]), str(_after(changes, "file") or ""),
+                         bool(_after(changes, "over_existing")), tuple(lines))
+
+
+def _json_object(raw: Any) -> dict[str, Any]:
+    try:
+        value = json.loads(raw)
+    except (TypeError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _after(changes: dict[str, Any], field: str) -> Any:
+    """The value after an audit entry's change ``[before, after]`` of ``field`` (None when absent)."""
+    pair = changes.get(field)
+    return pair[1] if isinstance(pair, list) and len(pair) == 2 else None
 
 
 def _key_file_locks(store: Store) -> dict[str, str]:
@@ -330,10 +391,17 @@ def password_issued(store: Store, username: str, password_hash: str, issued_at: 
 def account_disabled(store: Store, username: str) -> None:
     """A disabled officer's password no longer opens the data; enabling them again goes with a password reset.
     Their entry may survive in an older copy of the key file, so the data key is changed too: a re-key is made
-    due and runs at a station head's next unlock (docs/encryption.md, "Re-key")."""
+    due — the running app runs it at once (``ui/rekey.py``), else a station head's next unlock does
+    (docs/encryption.md, "Re-key")."""
     keys = _unlocked_keys(store)
     if keys is not None:
-        keys.remove_officer_key(store.path, username, rekey=True)
+        keys.remove_officer_key(store.path, username, rekey=True, reason="account.disabled")
+
+
+def _make_rekey_due(store: Store, username: str, reason: str) -> None:
+    keys = _unlocked_keys(store)
+    if keys is not None and keys.keys_path(store.path).exists():
+        keys.make_rekey_due(store.path, username, reason)
 
 
 def _unlocked_keys(store: Store) -> Any:

@@ -16,7 +16,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlcipher3
 
@@ -263,8 +263,18 @@ def next_keys_path(db_path: str | Path) -> Path:
 Progress = Callable[[str, int, int], None]  # (step, done, total pages)
 
 
+class Rekeyed(NamedTuple):
+    """What a re-key did: the officers whose entries could not be carried over (format 1: their passwords must
+    be reset, or they log in while the station is open), the new recovery key when one had to be made or was
+    asked for, and the reasons noted for it (``keys.rekey_reasons``: who was disabled or reset, and when)."""
+
+    dropped: list[str]
+    recovery: str | None
+    reasons: list[dict[str, str]]
+
+
 def rekey(db_path: str | Path, old_key: bytes, *, on_progress: Progress | None = None,
-          new_recovery: bool = False) -> tuple[list[str], str | None]:
+          new_recovery: bool = False) -> Rekeyed:
     """Re-encrypt the station's database under a new data key (docs/encryption.md, "Re-key"), so that an older
     copy of the key file (a disabled officer's, a leaked folder's or backup's) with an old password or recovery
     key opens nothing written from now on. No other connection may be open (the app does it at the login, before
@@ -274,8 +284,7 @@ def rekey(db_path: str | Path, old_key: bytes, *, on_progress: Progress | None =
     (2) SQLCipher's ``PRAGMA rekey`` rewrites every page under the new key in one write transaction (the WAL
     commit is the switch: before it the file is all old key, after it all new); (3) the new key file replaces
     the current one. A kill between (2) and (3) is settled at the next login (``settle_rekey``: whichever key
-    file opens the database wins). Returns (officers whose entries could not be carried over — format 1: their
-    passwords must be reset —, the new recovery key when one had to be made or was asked for)."""
+    file opens the database wins). Returns what it did (``Rekeyed``)."""
     db_path = Path(db_path)
     kp, nxt = keys.keys_path(db_path), next_keys_path(db_path)
     report = on_progress or (lambda step, done, total: None)
@@ -289,7 +298,9 @@ def rekey(db_path: str | Path, old_key: bytes, *, on_progress: Progress | None =
     recovery: str | None = fresh
     recovery_entry = keys.new_keyfile(new_key, fresh)["recovery"]  # the scrypt, before taking the lock
     with keys.locked(kp):  # no other key-file change meanwhile (a password change in another process waits)
-        content, dropped, recovery_lost = keys.rekeyed(keys.load(kp), old_key, new_key)
+        current = keys.load(kp)
+        reasons = keys.rekey_reasons(current)
+        content, dropped, recovery_lost = keys.rekeyed(current, old_key, new_key)
         if recovery_lost or new_recovery:
             content["recovery"] = recovery_entry
         else:
@@ -316,7 +327,7 @@ def rekey(db_path: str | Path, old_key: bytes, *, on_progress: Progress | None =
     hold_key(db_path, new_key)
     _reseal_token(db_path, old_key, new_key)
     report("done", pages, pages)
-    return dropped, recovery
+    return Rekeyed(dropped, recovery, reasons)
 
 
 def _reseal_token(db_path: Path, old_key: bytes, new_key: bytes) -> None:

@@ -210,7 +210,7 @@ def rekeyed(data: dict[str, Any], old_key: bytes, new_key: bytes) -> tuple[dict[
     bool says the recovery entry was dropped (a new recovery key is then needed)."""
     if data.get("key_id") != key_id(old_key):
         raise KeyFileError("Khoá dữ liệu không khớp với tệp khoá.", "The data key does not match the key file.")
-    out = {k: v for k, v in data.items() if k not in ("officers", "recovery", "rekey_due")}
+    out = {k: v for k, v in data.items() if k not in ("officers", "recovery", "rekey_due", "rekey_reasons")}
     out["key_id"] = key_id(new_key)
     out["rekeyed_at"] = utcnow().isoformat()  # entries derived from older hashes are not made again (accounts.py)
     out["officers"] = {}
@@ -449,14 +449,37 @@ def add_officer_key_from_hash(db_path: str | Path, username: str, password_hash:
         data["officers"][_user(username)] = entry
 
 
-def remove_officer_key(db_path: str | Path, username: str, *, rekey: bool = False) -> None:
+def remove_officer_key(db_path: str | Path, username: str, *, rekey: bool = False,
+                       reason: str = "account.disabled") -> None:
     """An officer account disabled or removed: their password no longer opens this key file. ``rekey``: an
     older copy of the key file still holds their entry, so the data key itself must change — the re-key is made
-    due (``rekey_due``) and runs at a station head's next unlock (``unlock.unlock``)."""
+    due (``rekey_due``, with ``reason``: ``rekey_reasons``); the running app runs it at once, else it runs at a
+    station head's next unlock (``unlock.unlock``)."""
     with updating(keys_path(db_path)) as data:
         data["officers"].pop(_user(username), None)
         if rekey:
-            data["rekey_due"] = True
+            _note_rekey_due(data, username, reason)
+
+
+def make_rekey_due(db_path: str | Path, username: str, reason: str) -> None:
+    """An older copy of the key file holds an entry of ``username`` that should open nothing new (the head reset
+    their password: the old one is in older copies): the data key must change (``rekey_due``)."""
+    with updating(keys_path(db_path)) as data:
+        _note_rekey_due(data, username, reason)
+
+
+def _note_rekey_due(data: dict[str, Any], username: str, reason: str) -> None:
+    """Why the next re-key is made (who, what happened, when): listed by its audit entry for the head's list of
+    entries a re-key dropped (``accounts.dropped_key_entries``)."""
+    data["rekey_due"] = True
+    data.setdefault("rekey_reasons", []).append({"user": _user(username), "event": reason,
+                                                 "at": utcnow().isoformat()})
+
+
+def rekey_reasons(data: dict[str, Any]) -> list[dict[str, str]]:
+    """The reasons noted for a due re-key (``_note_rekey_due``), well-formed ones only."""
+    return [{"user": str(r.get("user") or ""), "event": str(r.get("event") or ""), "at": str(r.get("at") or "")}
+            for r in data.get("rekey_reasons") or [] if isinstance(r, dict)]
 
 
 def has_officer_key(db_path: str | Path, username: str) -> bool:

@@ -127,17 +127,25 @@ def rekey_now(db_path: str | Path, *, new_recovery: bool = False,
     if key is None:
         raise StoreError("Chưa mở khoá dữ liệu (cần đăng nhập).", "The data is not unlocked (log in first).")
     try:
-        dropped, recovery = encrypt.rekey(db_path, key, on_progress=on_progress, new_recovery=new_recovery)
+        done = encrypt.rekey(db_path, key, on_progress=on_progress, new_recovery=new_recovery)
     except StoreError:
         if new_recovery:
             raise
         return None
-    if recovery is not None:
-        _pending_recovery[Path(db_path).resolve()] = recovery
-    with Store.open(db_path) as store, store._acting_as(store.session or "system:rekey"):  # `key rotate`: the head
+    if done.recovery is not None:
+        _pending_recovery[Path(db_path).resolve()] = done.recovery
+    # Who no longer opens what is written from now on, and why (the head's list: ``accounts.dropped_key_entries``):
+    # the accounts disabled or reset since the last re-key (their entries in older key-file copies), and the
+    # entries of this key file the re-key could not carry (format 1).
+    dropped: list[dict[str, str | None]] = [{"user": r["user"], "why": r["event"], "since": r["at"]}
+                                            for r in done.reasons]
+    dropped += [{"user": name, "why": "entry.old_format", "since": None} for name in done.dropped]
+    # In the app and `key rotate` the head is logged in (their name); at a login, before the store opens: the program.
+    with Store.open(db_path) as store, store._acting_as(store.session or "system:rekey"):
         store.audit_event("station", "data-key", "data_key.rotated",
                           {"key_id": [keys.key_id(key), keys.key_id(held_key(db_path) or key)],
-                           "entries_dropped": [None, dropped], "new_recovery_key": [None, recovery is not None]})
+                           "entries_dropped": [None, done.dropped], "dropped": [None, dropped],
+                           "new_recovery_key": [None, done.recovery is not None]})
     return held_key(db_path)
 
 

@@ -241,7 +241,9 @@ class SyncScheduler:
         self._watchdog = threading.Thread(target=self._watch, name="sync-watchdog", daemon=True)
         self._watchdog.start()
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float = 10.0) -> bool:
+        """Stop the worker and the watchdog, waiting up to ``timeout`` for each; True when both have ended (the
+        worker's store is then closed)."""
         self._running.clear()
         self._stopping.set()
         worker = self._worker
@@ -254,6 +256,7 @@ class SyncScheduler:
             worker.join(timeout)
         if self._watchdog is not None:
             self._watchdog.join(timeout)
+        return not any(t is not None and t.is_alive() for t in (worker, self._watchdog))
 
     # ------------------------------------------------------------------------------------------------ internal
     def _start_worker(self) -> None:

@@ -12,6 +12,7 @@ import logging
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent
@@ -21,7 +22,7 @@ from ..paths import db_path
 from ..store import StoreError
 from ..store import accounts as account_store
 from ..store import unlock as unlocking
-from . import sections, unlock_pages
+from . import rekey, sections, unlock_pages
 from .context import AppContext
 from .i18n import install_language, load_fonts
 from .main_window import MainWindow
@@ -72,13 +73,17 @@ def qapplication() -> QApplication:
 
 
 def create_app(data_dir: str | Path | None = None, *, language: str | None = None,
-               demo_password: tuple[str, str] | None = None, start_sync: bool = True, encrypt: bool = False) -> App:
+               demo_password: tuple[str, str] | None = None, start_sync: bool = True, encrypt: bool = False,
+               restored: Any = None) -> App:
     """Everything up to a shown-able main window. Raises ``StoreError`` if the station file cannot be opened.
 
     ``encrypt`` (the real app: ``run_app``): a new station is set up encrypted and an older plain one is
     encrypted at its station head's login (docs/encryption.md). Without it (tests, benches) a new station stays
     plain. Either way an encrypted, locked station is not opened before a login: the window starts on the login
-    page with no options and no sync, which come once the typed password has unlocked the data key."""
+    page with no options and no sync, which come once the typed password has unlocked the data key.
+
+    ``restored``: the ``BackupInfo`` of a restore ``run_app`` just made; the next station head to log in is shown
+    what it kept of the accounts (``MainWindow``; the officer list keeps showing it)."""
     qapp = qapplication()
     load_fonts(qapp)
     path = db_path(data_dir)
@@ -98,6 +103,7 @@ def create_app(data_dir: str | Path | None = None, *, language: str | None = Non
     install_language(language)
     context = AppContext(tasks, options, language=language, demo_password=demo_password)
     context.encrypt = encrypt
+    context.restored = restored
     from . import today  # noqa: F401  (registers the Today section)
 
     sections.load_feature_modules()
@@ -105,6 +111,7 @@ def create_app(data_dir: str | Path | None = None, *, language: str | None = Non
         from .sync_bridge import SyncBridge
 
         context.sync = SyncBridge(context)
+    rekey.install(context)
     window = MainWindow(context, needs_setup=n_accounts == 0)
     unlock_pages.install(window)
     if context.sync is not None:
@@ -123,13 +130,14 @@ def run_app(args: argparse.Namespace, *, demo_password: tuple[str, str] | None =
 
     qapp = qapplication()
     data_dir = getattr(args, "data_dir", None)
+    restored = None
     while True:
         # Ctrl+C or SIGTERM close the app cleanly, whenever they come: before the loop runs it is not started,
         # during the teardown they change nothing.
         with quit_on_signals(qapp) as stop:
             try:
                 app = create_app(data_dir, language=getattr(args, "lang", None), demo_password=demo_password,
-                                 encrypt=True)
+                                 encrypt=True, restored=restored)
             except StoreError as exc:
                 _fatal(qapp, exc)
                 return 1
@@ -141,8 +149,9 @@ def run_app(args: argparse.Namespace, *, demo_password: tuple[str, str] | None =
         if pending is None:
             return code
         try:
-            restore(pending, db_path(data_dir))
+            restored, _kept = restore(pending, db_path(data_dir))
         except StoreError as exc:
+            restored = None
             _fatal(qapp, exc)
 
 

@@ -39,7 +39,9 @@ class AppContext(QObject):
         self.officer: Account | None = None
         self.navigator: Navigator | None = None
         self.sync: Any = None  # SyncBridge when the sync engine is available
+        self.rekey: Any = None  # StationRekey (ui/rekey.py): a re-key made due in the app runs at once
         self.restore_after_close: Any = None  # Path of a backup to restore once the window has closed
+        self.restored: Any = None  # BackupInfo of the restore made before this start: the head is told after login
         self.encrypt = False  # the real app (run_app) encrypts new stores and older plain ones (docs/encryption.md)
         self._pending: ChangeSet | None = None
         self._timer = QTimer(self, singleShot=True, interval=COALESCE_MS)

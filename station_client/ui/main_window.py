@@ -21,14 +21,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..domain.accounts import Account
+from ..domain.accounts import Account, RestoreReport
 from ..resources import resource_path
+from ..store import accounts as account_store
 from ..store import integrity
 from ..store import unlock as unlocking
 from . import sections as registry
 from .context import AppContext
 from .gate import FirstRunPage, LoginPage
-from .officers import NewPasswordPage
+from .officers import NewPasswordPage, restore_text
 from .status_bar import SyncStatusBar
 
 log = logging.getLogger(__name__)
@@ -242,6 +243,13 @@ class MainWindow(QMainWindow):
         # writer: the key file's other writes after a login happen there, one at a time).
         self.context.write(unlocking.remember_station_name, None,
                            lambda exc: log.warning("station name not kept in the key file: %s", exc))
+        if account.is_head and self.context.rekey is not None:
+            # A re-key still due (the province disabled an account during a sync, or one that could not run
+            # while another program had the file open): the head is here, it runs now (ui/rekey.py).
+            self.context.rekey.run()
+        if self.context.restored is not None and account.is_head:  # a restore made before this start
+            self.context.restored = None
+            self.context.tasks.run(account_store.last_restore, self._show_restore, on="read")
         if not self._data_checked:  # once per start, on a reader: a damaged file is shown (``_show_error``)
             self._data_checked = True
             path = self.context.tasks.db_path
@@ -289,6 +297,17 @@ class MainWindow(QMainWindow):
     def _options_changed(self, options: dict) -> None:
         self.idle.set_minutes(int(options.get("ui.idle_lock_min") or 10))
         self.retranslate()
+
+    def _show_restore(self, report: RestoreReport | None) -> None:
+        """After a restore made in the app, once, to the head: what keeping the accounts as they are now changed
+        (the officer list in Settings keeps showing it)."""
+        if report is None:
+            return
+        box = QMessageBox(QMessageBox.Icon.Information, self.tr("Đã khôi phục dữ liệu"), restore_text(report),
+                          parent=self)
+        box.setObjectName("restore_report_box")
+        box.addButton(self.tr("Đóng"), QMessageBox.ButtonRole.AcceptRole)
+        box.open()
 
     def _show_error(self, exc: BaseException) -> None:
         box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Không thực hiện được"), self.context.error_text(exc),

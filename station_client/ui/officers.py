@@ -1,8 +1,10 @@
 """Officer accounts in the UI: the page that makes an officer replace a reset or province-issued password at
-login, and the station head's officer list in Settings (reset a password, disable, enable).
+login, and the station head's officer list in Settings (reset a password, disable, enable), with the key-file
+entries the re-keys dropped and what the last restore kept of the accounts.
 
 Both only ask; the rules (who may, password policy, lockout) are in ``store/accounts.py`` and
-``domain/permissions.py``, which refuse a head-only action whatever this page shows.
+``domain/permissions.py``, which refuse a head-only action whatever this page shows. A disable or a reset on an
+encrypted station makes a re-key due: it runs at once (``ui/rekey.py``; the store does it).
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, Signal
+import shiboken6
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGroupBox,
@@ -25,12 +28,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..domain.accounts import ROLES, Account, AccountInfo
+from ..domain.accounts import ROLES, Account, AccountInfo, DroppedKeyEntry, RestoreReport
 from ..domain.problems import Problem, ValidationError
 from ..store import Store
 from ..store import accounts as account_store
 from .context import AppContext
 from .gate import _Card
+from .i18n import format_datetime
 
 
 def _t(source: object) -> Any:
@@ -100,12 +104,42 @@ class NewPasswordPage(_Card):
             self.form.show_problems([Problem("current", "auth", text, text)], self.context.language)
 
 
+def _tr_box(source: str) -> str:
+    return QCoreApplication.translate("OfficersBox", source)
+
+
+def restore_text(report: RestoreReport) -> str:
+    """The last restore and, per account, what keeping the accounts as they are now changed (the officer list,
+    and the notice the head gets after a restore made in the app)."""
+    when, file = format_datetime(report.at), report.file
+    if not report.over_existing:
+        return (_tr_box("Lần khôi phục gần nhất: %1, từ tệp %2, trên máy mới: tài khoản theo bản sao lưu.")
+                .replace("%1", when).replace("%2", file))
+    head = (_tr_box("Lần khôi phục gần nhất: %1, từ tệp %2. Tài khoản được giữ như hiện tại (không lấy theo bản "
+                    "sao lưu):").replace("%1", when).replace("%2", file))
+    if not report.changes:
+        return head + " " + _tr_box("không có gì khác bản sao lưu.")
+    what = {"password": _tr_box("mật khẩu"), "role": _tr_box("vai trò"),
+            "active": _tr_box("đang hoạt động/bị khoá"), "must_change": _tr_box("phải đổi mật khẩu"),
+            "failed_count": _tr_box("số lần nhập sai"), "locked_until": _tr_box("tạm khoá"),
+            "issued_at": _tr_box("do tỉnh cấp"),
+            "account.kept": _tr_box("tài khoản không có trong bản sao lưu, được giữ lại")}
+    lines: dict[str, list[str]] = {}
+    for user, full_name, field in report.changes:
+        who = f"{full_name} ({user})" if full_name != user else user
+        lines.setdefault(who, []).append(what.get(field, field))
+    return head + "\n" + "\n".join(f"• {who}: {', '.join(items)}" for who, items in lines.items())
+
+
 class OfficersBox(QGroupBox):
     """The station head's list of officers: reset a password (the officer changes it at the next login),
-    disable or enable an account. Accounts the province issued are taken into the list when it loads."""
+    disable or enable an account. Accounts the province issued are taken into the list when it loads. Below it:
+    the key-file entries the re-keys dropped (who, when, why) and what the last restore kept of the accounts."""
 
     COLUMNS = (QT_TRANSLATE_NOOP("Officers", "Họ và tên"), QT_TRANSLATE_NOOP("Officers", "Tên đăng nhập"),
                QT_TRANSLATE_NOOP("Officers", "Vai trò"), QT_TRANSLATE_NOOP("Officers", "Tình trạng"))
+    DROPPED_COLUMNS = (QT_TRANSLATE_NOOP("Officers", "Cán bộ"), QT_TRANSLATE_NOOP("Officers", "Mã hoá lại lúc"),
+                       QT_TRANSLATE_NOOP("Officers", "Lý do"))
 
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
@@ -141,10 +175,37 @@ class OfficersBox(QGroupBox):
         row.addWidget(self.reset_pw2, 1)
         row.addWidget(self.reset_button)
         row.addWidget(self.toggle_button)
+        # The key-file entries the re-keys dropped (docs/security.md): read from the re-keys' audit entries.
+        self.dropped: list[DroppedKeyEntry] = []
+        self.l_dropped = QLabel()
+        self.l_dropped.setWordWrap(True)
+        self.dropped_table = QTableWidget(0, len(self.DROPPED_COLUMNS))
+        self.dropped_table.setObjectName("dropped_entries")
+        self.dropped_table.setTabKeyNavigation(False)
+        self.dropped_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.dropped_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.dropped_table.verticalHeader().hide()
+        self.dropped_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.dropped_table.horizontalHeader().setStretchLastSection(True)
+        self.dropped_table.setMaximumHeight(160)
+        # What the last restore kept of the accounts (``station-client restore`` or the app's), for the head.
+        self.restore_report: RestoreReport | None = None
+        self.restored = QLabel()
+        self.restored.setObjectName("restore_report")
+        self.restored.setWordWrap(True)
+        self.restored.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         lay = QVBoxLayout(self)
         lay.addWidget(self.table)
         lay.addLayout(row)
         lay.addWidget(self.status)
+        lay.addWidget(self.l_dropped)
+        lay.addWidget(self.dropped_table)
+        lay.addWidget(self.restored)
+        for w in (self.l_dropped, self.dropped_table, self.restored):  # shown once loaded, if there is anything
+            w.setVisible(False)
+        if context.rekey is not None:
+            context.rekey.progress.connect(self._rekey_progress)
+        self._rekey_text = ""
         self.retranslate()
         self._selection_changed()
         self.reload()
@@ -152,6 +213,38 @@ class OfficersBox(QGroupBox):
     # -------------------------------------------------------------------- data
     def reload(self) -> None:
         self.context.write(lambda store: account_store.account_infos(store), self._show, self._failed)
+        self.reload_history()
+
+    def reload_history(self) -> None:
+        """The dropped key-file entries and the last restore, on a reader (store queries over the audit)."""
+        self.context.tasks.run(
+            lambda conn: (account_store.dropped_key_entries(conn), account_store.last_restore(conn)),
+            self._show_history, self._failed, on="read")
+
+    def _show_history(self, history: tuple[list[DroppedKeyEntry], RestoreReport | None]) -> None:
+        self.dropped, self.restore_report = history
+        self.dropped_table.setRowCount(len(self.dropped))
+        for r, entry in enumerate(self.dropped):
+            who = f"{entry.full_name} ({entry.username})" if entry.full_name != entry.username else entry.username
+            for c, text in enumerate((who, format_datetime(entry.at), self._why(entry))):
+                self.dropped_table.setItem(r, c, QTableWidgetItem(text))
+        self.l_dropped.setVisible(bool(self.dropped))
+        self.dropped_table.setVisible(bool(self.dropped))
+        self.restored.setText(restore_text(self.restore_report) if self.restore_report else "")
+        self.restored.setVisible(self.restore_report is not None)
+
+    def _why(self, entry: DroppedKeyEntry) -> str:
+        since = format_datetime(entry.since) if entry.since else ""
+        if entry.why == "account.disabled":
+            return self.tr("tài khoản bị khoá lúc %1: bản sao cũ của tệp khoá không mở được dữ liệu ghi sau lần mã "
+                           "hoá lại").replace("%1", since)
+        if entry.why == "password.reset":
+            return self.tr("mật khẩu được đặt lại lúc %1: mật khẩu cũ trong bản sao cũ của tệp khoá không mở được "
+                           "dữ liệu ghi sau lần mã hoá lại").replace("%1", since)
+        if entry.why == "entry.old_format":
+            return self.tr("mục khoá kiểu cũ không chuyển sang khoá mới được: cán bộ đăng nhập khi phần mềm đang mở "
+                           "(\"Cán bộ khác đăng nhập…\"), hoặc đặt lại mật khẩu")
+        return entry.why
 
     def _show(self, infos: list[AccountInfo]) -> None:
         selected = self.selected()
@@ -199,9 +292,9 @@ class OfficersBox(QGroupBox):
             account_store.reset_password(store, info.username, pw, pw2, by=me)
             return account_store.account_infos(store)
 
-        self.context.write(op, lambda infos: self._done(infos, self.tr(
-            "Đã đặt lại mật khẩu cho %1. Cán bộ phải đổi mật khẩu khi đăng nhập.").replace("%1", info.full_name)),
-            self._failed)
+        text = self.tr("Đã đặt lại mật khẩu cho %1. Cán bộ phải đổi mật khẩu khi đăng nhập.").replace(
+            "%1", info.full_name)
+        self.context.write(op, lambda infos: self._done(infos, text), self._failed)
 
     def toggle_active(self) -> None:
         info = self.selected()
@@ -214,9 +307,6 @@ class OfficersBox(QGroupBox):
             return account_store.account_infos(store)
 
         text = self.tr("Đã mở khoá tài khoản %1.") if active else self.tr("Đã khoá tài khoản %1.")
-        if not active and self.context.encrypt:  # docs/encryption.md, "Re-key"
-            text += " " + self.tr("Dữ liệu sẽ được mã hoá lại bằng khoá mới khi Trưởng Công an đăng nhập lần tới "
-                                  "(khởi động lại phần mềm): bản sao cũ của cán bộ này không mở được dữ liệu mới.")
         self.context.write(op, lambda infos: self._done(infos, text.replace("%1", info.full_name)), self._failed)
 
     def _done(self, infos: list[AccountInfo], text: str) -> None:
@@ -225,6 +315,58 @@ class OfficersBox(QGroupBox):
         self._show(infos)
         self.status.setStyleSheet("")
         self.status.setText(text)
+        self._rekey_if_due(text)
+
+    # ------------------------------------------------------------------ re-key
+    def _rekey_if_due(self, text: str) -> None:
+        """A disable or a reset on an encrypted station made a re-key due: it runs now, off the GUI thread
+        (``ui/rekey.py``), so the officer's older copy of the key file opens nothing written from now on."""
+        rekey, tasks = self.context.rekey, self.context.tasks
+
+        def failed(exc: BaseException) -> None:  # this page may have been dropped meanwhile: then the window says
+            if shiboken6.isValid(self):
+                self._rekey_failed(exc)
+            else:
+                tasks.failed.emit(exc)
+
+        if rekey is None or not rekey.run(lambda outcome: self._rekeyed(text, outcome), failed):
+            return
+        self._rekey_text = text
+        self._set_busy(True)
+        self.status.setText(text + " " + self.tr("Đang mã hoá lại dữ liệu bằng khoá mới…"))
+
+    def _rekey_progress(self, done: int, total: int) -> None:
+        if self._rekey_text and total and done < total:
+            self.status.setText(self._rekey_text + " " + self.tr("Đang mã hoá lại %1 trang dữ liệu bằng khoá mới…")
+                                .replace("%1", str(total)))
+
+    def _rekeyed(self, text: str, outcome: Any) -> None:
+        if not shiboken6.isValid(self):  # the page was dropped meanwhile (another officer logged in)
+            return
+        self._rekey_text = ""
+        self._set_busy(False)
+        if outcome.done:
+            after = self.tr("Dữ liệu đã được mã hoá lại bằng khoá mới: bản sao cũ của tệp khoá với mật khẩu cũ không "
+                            "mở được dữ liệu ghi từ nay.")
+            if outcome.recovery_key:
+                after += " " + self.tr("Khoá khôi phục mới đã được hiển thị một lần.")
+        else:
+            after = self.tr("Chưa mã hoá lại được dữ liệu (tệp đang được chương trình khác mở); việc này sẽ làm khi "
+                            "Trưởng Công an đăng nhập lần tới.")
+        self.status.setStyleSheet("")
+        self.status.setText(text + " " + after)
+        self.reload_history()
+
+    def _rekey_failed(self, exc: BaseException) -> None:
+        self._rekey_text = ""
+        self._set_busy(False)
+        self._failed(exc)
+
+    def _set_busy(self, busy: bool) -> None:
+        for w in (self.reset_button, self.toggle_button, self.table):
+            w.setEnabled(not busy)
+        if not busy:
+            self._selection_changed()
 
     def _failed(self, exc: BaseException) -> None:
         self.status.setStyleSheet("color: #b3261e;")
@@ -238,6 +380,7 @@ class OfficersBox(QGroupBox):
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
             self._show(self.infos)
+            self._show_history((self.dropped, self.restore_report))
         super().changeEvent(event)
 
     def retranslate(self) -> None:
@@ -247,4 +390,8 @@ class OfficersBox(QGroupBox):
         self.reset_pw.setPlaceholderText(self.tr("Mật khẩu mới"))
         self.reset_pw2.setPlaceholderText(self.tr("Nhập lại"))
         self.reset_button.setText(self.tr("Đặt lại mật khẩu"))
+        self.l_dropped.setText(self.tr("Mục trong tệp khoá đã bỏ khi mã hoá lại dữ liệu (mật khẩu cũ của các cán "
+                                       "bộ này không mở được dữ liệu ghi từ lúc đó):"))
+        self.dropped_table.setHorizontalHeaderLabels([QCoreApplication.translate("Officers", str(c))
+                                                      for c in self.DROPPED_COLUMNS])
         self._selection_changed()

@@ -63,6 +63,12 @@ class SyncBridge(QObject):
         stopper.start()
         stopper.join(wait)
 
+    def detach(self) -> Any:
+        """Take the running scheduler away from the bridge (None if not running) for the caller to stop off the GUI
+        thread, e.g. before a re-key (``ui/rekey.py``); ``start`` makes a new one."""
+        scheduler, self.scheduler = self.scheduler, None
+        return scheduler
+
     def enrolled(self) -> None:
         """After enrollment: the worker builds its engine from the new identity on the next cycle."""
         self.sync_now()

@@ -9,6 +9,10 @@
   (search): it never queues behind list windows, Today providers or page loads.
 * ``on="io"``: ``op()`` runs on a thread for slow work that touches no database (network, files).
 
+``exclusive(op, ...)`` runs ``op()`` on the writer thread with no connection of this app on the file (the reads
+and io work running finish first, new ones wait; the store and the reader connections are closed and opened
+again afterwards): for re-keying the station file under the running app (``ui/rekey.py``).
+
 ``on_success(result)`` and ``on_failure(exc)`` are always called on the GUI thread. Without ``on_failure``
 the error goes to ``failed`` (the main window shows it to the officer): errors never vanish. Widgets never
 create threads themselves.
@@ -20,7 +24,7 @@ import contextlib
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal
@@ -57,6 +61,9 @@ class Tasks(QObject):
         self._pending = 0
         self._generation = 0  # bumped by drop_connections: reader threads reopen their connection
         self._closed = False
+        self._gate = threading.Condition()  # ``exclusive``: reads and io work wait while it runs
+        self._exclusive = False
+        self._running = 0  # read, interactive and io jobs running now
         self._deliver.connect(self._on_deliver)
 
     # ------------------------------------------------------------------ running
@@ -69,21 +76,68 @@ class Tasks(QObject):
                     "io": self._io}[on]
         self._pending += 1
 
-        def job() -> Any:
-            try:
-                if on in ("read", "interactive"):
-                    result = op(self._reader())
-                elif on == "write":
-                    result = op(self._writer_store())
-                else:
-                    result = op()
-            except BaseException as exc:
-                self._deliver.emit(lambda e=exc: self._fail(e, on_failure), None)
-                raise
-            self._deliver.emit(lambda r=result: self._succeed(r, on_success), None)
-            return result
+        def call() -> Any:
+            if on == "write":
+                return op(self._writer_store())
+            with self._admitted():
+                return op(self._reader()) if on in ("read", "interactive") else op()
 
-        return executor.submit(job)
+        return executor.submit(self._job, call, on_success, on_failure)
+
+    def exclusive(self, op: Callable[[], Any], on_success: Success | None = None, on_failure: Failure | None = None,
+                  *, wait_s: float = 60.0) -> Future[Any] | None:
+        """Run ``op()`` on the writer thread while no connection of this app is open on the file: no write runs
+        meanwhile (the writer is busy with it), reads and io work already running finish first (at most
+        ``wait_s``, else ``StoreError`` and nothing is done), new ones wait until it is over; the store and every
+        reader connection are closed before ``op`` and the store is opened again after it (readers reopen on their
+        next use). Callbacks on the GUI thread as with ``run``. For re-keying the station file (``ui/rekey.py``)."""
+        if self._closed:
+            return None
+        self._pending += 1
+
+        def call() -> Any:
+            with self._gate:
+                self._exclusive = True
+                idle = self._gate.wait_for(lambda: self._running == 0, timeout=wait_s)
+            try:
+                if not idle:
+                    from ..store import StoreError
+
+                    raise StoreError("Phần mềm đang bận (đọc dữ liệu, sao lưu); hãy thử lại sau.",
+                                     "The program is busy (reading data, a backup); try again later.")
+                self.drop_connections()
+                try:
+                    return op()
+                finally:
+                    self._writer_store()  # opened again now: the next write does not pay for it
+            finally:
+                with self._gate:
+                    self._exclusive = False
+                    self._gate.notify_all()
+
+        return self._writer.submit(self._job, call, on_success, on_failure)
+
+    def _job(self, call: Callable[[], Any], on_success: Success | None, on_failure: Failure | None) -> Any:
+        try:
+            result = call()
+        except BaseException as exc:
+            self._deliver.emit(lambda e=exc: self._fail(e, on_failure), None)
+            raise
+        self._deliver.emit(lambda r=result: self._succeed(r, on_success), None)
+        return result
+
+    @contextlib.contextmanager
+    def _admitted(self) -> Iterator[None]:
+        """A read or io job: waits while ``exclusive`` runs, and is counted while it runs."""
+        with self._gate:
+            self._gate.wait_for(lambda: not self._exclusive)
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._gate:
+                self._running -= 1
+                self._gate.notify_all()
 
     def call_write(self, op: Callable[[Store], Any]) -> Any:
         """Run ``op`` on the writer thread and wait for it. For startup and shutdown only, never in a handler."""

@@ -1,6 +1,6 @@
 """The two pages of the encrypted store's key handling (docs/encryption.md): the recovery key shown once to the
-station head (after first-run setup or the encryption of an older store), and the recovery path from the login
-page (the head types the recovery key and sets a new password).
+station head (after first-run setup, the encryption of an older store or a re-key that had to make one), and the
+recovery path from the login page (the head types the recovery key and sets a new password).
 
 They only show and ask; ``store/unlock.py`` decides. ``install`` adds them to the main window's page stack and
 wires them to the gate pages' signals.
@@ -220,6 +220,8 @@ def install(window: MainWindow) -> None:
 
     window.first_run.recovery_key.connect(key_made)
     window.login.recovery_key.connect(key_made)
+    if context.rekey is not None:  # a re-key in the running app had to make a new recovery key (ui/rekey.py)
+        context.rekey.recovery_key.connect(key_made)
     window.login.forgot.connect(forgot)
     show_key.acknowledged.connect(acknowledged)
     recover.recovered.connect(recovered)

@@ -289,3 +289,36 @@ def test_a_province_issue_older_than_the_rekey_gets_no_entry_from_its_hash(tmp_p
         assert not keys.has_officer_key(db, "moi1")
         acc.password_issued(store, "moi2", pw_hash, (utcnow() + timedelta(seconds=1)).isoformat())
         assert keys.has_officer_key(db, "moi2")
+
+
+def test_the_heads_list_says_whose_entries_a_rekey_dropped_when_and_why(tmp_path: Path) -> None:
+    """A disable and a head's reset make the re-key due with their reason; a format-1 entry the re-key cannot
+    carry is listed too. The list is read from the re-key's audit entry, which stays in a verifying chain."""
+    from station_client.store.connection import held_key
+
+    db, _recovery = _station(tmp_path / "station")
+    key = held_key(db)
+    assert key is not None
+    with Store.open(db) as store:
+        acc.set_active(store, GONE, False)
+        acc.reset_password(store, STAYS, "tamthoi2025x", "tamthoi2025x")
+        store.conn.execute("INSERT INTO accounts(username, full_name, role, password_hash, created_at, created_by,"
+                           " password_changed_at) VALUES ('cu1', 'Vũ Văn Cũ', 'officer', ?, '2026-01-01T00:00:00',"
+                           " 'truong', '2026-01-01T00:00:00')", (account_rules.hash_password("cu12345pass"),))
+        store.conn.commit()
+    assert [r["event"] for r in keys.rekey_reasons(keys.load(keys.keys_path(db)))] == ["account.disabled",
+                                                                                      "password.reset"]
+    with keys.updating(keys.keys_path(db)) as data:  # an entry from before this version
+        data["officers"]["cu1"] = keys.legacy_entry(key, "cu1", account_rules.hash_password("cu12345pass"))
+    assert unlocking.rekey_now(db) is not None
+    assert "rekey_reasons" not in keys.load(keys.keys_path(db)) and not unlocking.rekey_due(db)
+    conn = open_connection(db, readonly=True)
+    try:
+        listed = {(d.username, d.why): d for d in acc.dropped_key_entries(conn)}
+        assert verify(conn).ok
+    finally:
+        conn.close()
+    assert set(listed) == {(GONE, "account.disabled"), (STAYS, "password.reset"), ("cu1", "entry.old_format")}
+    gone = listed[(GONE, "account.disabled")]
+    assert gone.full_name == "Phạm Thị Lan" and gone.since and gone.since <= gone.at
+    assert gone.by == HEAD  # the head logged in (``_station``): the re-key is theirs
