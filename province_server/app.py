@@ -75,7 +75,7 @@ _ERRORS = {
     404: "No such resource (`not_found`, `kind.unknown`). A record of another commune is answered exactly like "
          "an unknown one",
     409: "The request contradicts the server's state: `cursor.ahead` (resend and resync), `audit.gap`, "
-         "`audit.hash`, `audit.link`, `audit.rewritten`",
+         "`audit.hash`, `audit.link`, `audit.rewritten`, `record.changed` (an admin edit's `base_version` is stale)",
     410: "Enrollment code used, expired, or its station revoked (`enroll.used`, `enroll.expired`)",
     413: "Body over 8 MiB (`body.too_large`) or more than 500 changes (`batch.too_large`)",
     415: "Content-Encoding other than gzip or identity (`body.encoding`)",
@@ -311,14 +311,20 @@ def create_app(db: Database) -> FastAPI:
             raise not_found("Không có hồ sơ này.", "No such record.")
         return state
 
-    @app.put("/v1/admin/records/{kind}/{record_id}", tags=["admin"], responses=errors(*_ADMIN, *_BODY))
+    @app.put("/v1/admin/records/{kind}/{record_id}", tags=["admin"], responses=errors(*_ADMIN, *_BODY, 409))
     def admin_put_record(body: AdminRecordIn, kind: str = Path(pattern=KIND_PATTERN),
                          record_id: str = Path(pattern=ID_PATTERN), _admin: str = Depends(admin_auth)
                          ) -> dict[str, Any]:
         change = ChangeIn(change_id=f"province-{uuid.uuid4()}", kind=kind, id=record_id,
-                          op="delete" if body.deleted else "upsert", base_version=0, fields=body.fields,
-                          resolves=None)
+                          op="delete" if body.deleted else "upsert", base_version=body.base_version or 0,
+                          fields=body.fields, resolves=None)
         result = apply_changes(db, Actor(PROVINCE, None), [change], new_commune=body.commune_code)[0]
+        if isinstance(result, dict) and result.get("status") == "stale":
+            raise ApiError(409, "record.changed",
+                           "Hồ sơ đã được trạm sửa hoặc xóa sau khi anh/chị mở; hãy xem lại bản hiện tại rồi sửa lại.",
+                           "A station changed or deleted this record after you opened it; review the current "
+                           "version and edit again.",
+                           version=result["version"], deleted=result["deleted"], record=result["record"])
         if isinstance(result, dict) and result.get("status") == "rejected":
             raise ApiError(422, result["code"], "Hồ sơ không hợp lệ.", "The record is invalid.",
                            problems=result["problems"])

@@ -471,6 +471,9 @@ def _judge(conn: Connection, actor: Actor, p: Prepared, states: dict[tuple[str, 
                 # difference is a conflict, never an overwrite.
                 base = min(want, div - 1)
 
+    if st is None and actor.is_province and c.base_version:
+        # Edited on a version read earlier: the record is gone since (a restore), not to be made anew unseen.
+        return {"status": "stale", "version": 0, "record": None, "deleted": True}
     if st is None:
         commune = "" if kind.scope == "reference" else (actor.commune_code or new_commune)
         if commune is None:
@@ -491,6 +494,12 @@ def _judge(conn: Connection, actor: Actor, p: Prepared, states: dict[tuple[str, 
         return st.version
 
     others = [] if actor.is_province else _others(conn, st, base, actor, batch)
+    # A province edit made on a version its author read (the console, the admin API with ``base_version``): a
+    # station change since then to the same fields, or a delete, must not be overwritten unseen. The author is
+    # answered ``stale`` with the record as it is now, and edits again on that.
+    if actor.is_province and c.base_version and _stale_for_province(
+            p, st, _others(conn, st, c.base_version, actor, batch)):
+        return {"status": "stale", "version": st.version, "record": st.fields, "deleted": st.deleted}
     other_fields: set[str] = set()
     for o in others:
         other_fields.update(json.loads(o.changed))
@@ -551,6 +560,19 @@ def _judge(conn: Connection, actor: Actor, p: Prepared, states: dict[tuple[str, 
     if not (changed or restore):
         return _no_version(st)
     return _answer(st, bool(others))
+
+
+def _stale_for_province(p: Prepared, st: RecState, since: list[Any]) -> bool:
+    """Whether what others wrote after the province author's base version meets this edit: a delete (or the
+    author's own delete meeting any change), or a field this edit sets, now holding another value."""
+    if not since:
+        return False
+    if p.change.op == "delete" or any(o.deleted for o in since):
+        return True
+    touched: set[str] = set()
+    for o in since:
+        touched.update(json.loads(o.changed))
+    return any(n in touched and st.fields.get(n) != v for n, v in p.values.items())
 
 
 def _version_of(conn: Connection, change_id: str) -> int | None:

@@ -117,6 +117,10 @@ class StationIn(Strict):
 class AdminRecordIn(Strict):
     fields: dict[str, Any] = Field(default_factory=dict)
     deleted: bool = False
+    # The version the author read before editing. Given, a station change since then to the same fields (or a
+    # delete) is answered 409 ``record.changed`` with the record as it is now, never overwritten unseen; absent,
+    # the edit applies as given (scripts that own the record).
+    base_version: int | None = Field(None, ge=1, le=MAX_INT)
     # Needed only to create a commune-kind record: which commune it belongs to.
     commune_code: str | None = Field(None, pattern=r"^\d{5}$")
 

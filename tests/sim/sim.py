@@ -309,7 +309,7 @@ class Sim:
             ws = self.edit(name, rid, {f: self.value(f, self.next_wid())})
             if ws is None:
                 return
-            wp = self.prov_put(rid, {f: self.value(f, self.next_wid())})
+            wp = self.prov_put(rid, {f: self.value(f, self.next_wid())}, prov["version"])
             if wp:
                 self.model.planned.append(PlannedConflict("field", rid, f, (ws.wid, wp.wid)))
             return
@@ -362,8 +362,13 @@ class Sim:
         self.stats.events.append(f"resolved {c['type']} on {rid[:8]} at {name} keeping {keep}")
 
     # --- province ---
-    def prov_put(self, rid: str, fields: dict[str, Any]) -> Write | None:
-        state = self.w.admin_put(rid, fields)
+    def prov_put(self, rid: str, fields: dict[str, Any], base_version: int) -> Write | None:
+        """A province edit made on the version its author read (as the console makes them): refused, and no
+        write, when a station changed those fields since."""
+        state = self.w.admin_put(rid, fields, base_version=base_version)
+        if state is None:
+            self.stats.events.append(f"province edit of {rid[:8]} refused: changed at a station since v{base_version}")
+            return None
         return self.model.add("province", "prov_update", rid, {f: state["fields"].get(f) for f in fields})
 
     def province_records(self) -> list[str]:
@@ -382,14 +387,16 @@ class Sim:
             if prov is None or prov["deleted"]:
                 continue
             wid = self.next_wid()
-            self.prov_put(rid, {f: self.value(f, wid) for f in rng.sample(EDIT_FIELDS, rng.randint(1, 2))})
+            self.prov_put(rid, {f: self.value(f, wid) for f in rng.sample(EDIT_FIELDS, rng.randint(1, 2))},
+                          prov["version"])
 
     def a_prov_delete(self, name: str, rng: random.Random) -> None:
         for rid in rng.sample(self.province_records(), min(3, len(self.province_records()))):
             prov = self.w.admin_get(rid)
             if prov is None or prov["deleted"]:
                 continue
-            self.w.admin_put(rid, {}, deleted=True)
+            if self.w.admin_put(rid, {}, deleted=True, base_version=prov["version"]) is None:
+                continue
             self.model.add("province", "prov_delete", rid, {})
             return
 

@@ -246,8 +246,20 @@ class World:
         return self.server.admin_get_record("person", record_id)
 
     def admin_put(self, record_id: str, fields: dict[str, Any], *, deleted: bool = False,
-                  commune: str | None = None) -> dict[str, Any]:
-        return self.server.admin_put_record("person", record_id, fields, commune_code=commune, deleted=deleted)
+                  commune: str | None = None, base_version: int | None = None) -> dict[str, Any] | None:
+        """A province edit; with ``base_version`` (what its author read) None when the province answers that a
+        station changed the record since (409 ``record.changed``): the edit was not made."""
+        body: dict[str, Any] = {"fields": fields, "deleted": deleted}
+        if commune:
+            body["commune_code"] = commune
+        if base_version:
+            body["base_version"] = base_version
+        r = self.server.admin("PUT", f"/v1/admin/records/person/{record_id}", body)
+        if r.status_code == 409 and base_version and r.json().get("code") == "record.changed":
+            return None
+        if r.status_code != 200:
+            raise HarnessError(f"admin put failed: {r.status_code} {r.text[:300]}")
+        return dict(r.json())
 
     # ----------------------------------------------------------------------------------------- teardown
     def close(self) -> None:

@@ -145,3 +145,43 @@ def test_stale_delete_resolution_does_not_delete_a_newer_edit(tmp_path: Path, se
     assert a.sync().ok and server_records(server)[("person", rid)][1] is True
     assert a.sync().ok
     assert_converged(a)
+
+
+def test_a_province_edit_on_a_version_read_before_a_station_edit_arrived_is_refused_not_applied(
+        tmp_path: Path, server) -> None:
+    """Province staff read the record (version v), a station's phone edit arrives, then the staff save their
+    phone edit made on v: it must not overwrite the station's unseen (409 ``record.changed`` with the current
+    record). An edit of another field merges; an edit on the current version applies; a delete on a stale
+    version is refused too (the soak's silent province overwrite, seed 9002)."""
+    a = make_station(tmp_path, server, "a")
+    with a.open() as store:
+        (rid,) = add_people(store, 1, seed=41)
+    assert a.sync().ok
+    read = server.admin_get_record("person", rid)
+    with a.open() as store:
+        store.update("person", rid, {"phone": "0922000005"}, officer="officer-a")
+    assert a.sync().ok
+
+    r = server.admin("PUT", f"/v1/admin/records/person/{rid}",
+                     {"fields": {"phone": "0911000005"}, "base_version": read["version"]})
+    assert r.status_code == 409
+    body = r.json()
+    assert body["code"] == "record.changed" and body["vi"] and body["en"]
+    assert body["record"]["phone"] == "0922000005" and body["version"] == read["version"] + 1
+    assert server_records(server)[("person", rid)][2]["phone"] == "0922000005"
+
+    r = server.admin("PUT", f"/v1/admin/records/person/{rid}",
+                     {"fields": {"occupation": "Giáo viên"}, "base_version": read["version"]})
+    assert r.status_code == 200 and r.json()["fields"]["phone"] == "0922000005"
+    assert r.json()["fields"]["occupation"] == "Giáo viên"
+    r = server.admin("PUT", f"/v1/admin/records/person/{rid}",
+                     {"fields": {}, "deleted": True, "base_version": read["version"]})
+    assert r.status_code == 409 and not server_records(server)[("person", rid)][1]
+    now = server.admin_get_record("person", rid)
+    r = server.admin("PUT", f"/v1/admin/records/person/{rid}",
+                     {"fields": {"phone": "0911000006"}, "base_version": now["version"]})
+    assert r.status_code == 200
+    assert a.sync().ok
+    with a.open() as store:
+        assert store.get("person", rid)["phone"] == "0911000006" and ops.list_conflicts(store) == []
+    assert_converged(a)
