@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 import shutil
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,16 @@ def _province_disables(srv: RunningServer, username: str, full_name: str) -> Non
     srv.admin_put_record("officer_account", record_id(COMMUNE, username), fields, commune_code=COMMUNE)
 
 
+def _province_audit(srv: RunningServer, record: str) -> list[tuple[str, str]]:
+    """The station audit entries the province stored for ``record`` (officer, changes), from its SQLite file."""
+    conn = sqlite3.connect(f"file:{srv.db_url[len('sqlite:///'):]}?mode=ro", uri=True, timeout=30)
+    try:
+        return conn.execute("SELECT officer, changes FROM audit_entries WHERE record_id = ? ORDER BY seq",
+                            (record,)).fetchall()
+    finally:
+        conn.close()
+
+
 def _log_in(qtbot, w, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
     if w.login.username.isEnabled():
         w.login.username.clear()
@@ -135,6 +146,10 @@ def test_a_province_disable_rekeys_at_once_under_an_officer(qtbot, app_factory, 
     app.tasks.call_write(lambda store: store.create("person", _person(LATER, "022190000002")))
     qtbot.waitUntil(lambda: any(f.get("full_name") == LATER for _v, _d, f in server_records(server).values()),
                     timeout=30000)
+    # The province holds the re-key's audit entry too (pushed with the chain, verified on arrival).
+    qtbot.waitUntil(lambda: bool(_province_audit(server, "data-key")), timeout=30000)
+    assert _province_audit(server, "data-key")[0][0] == "system:rekey"
+    assert all(r.audit_refused is None for r in reports)
     app.close()
     forget_key()
     forget_session()
