@@ -254,3 +254,21 @@ def test_rekey_without_a_head_refuses_to_drop_a_heads_entry(tmp_path: Path) -> N
     assert held_key(db) == before and keys.keys_path(db).read_bytes() == content and unlocking.rekey_due(db)
     assert encrypt.opens(db, before)
     assert unlocking.rekey_now(db, head_present=True, by_program=True) is not None  # a head present: it runs
+
+
+def test_a_headless_sync_says_the_rekey_waits_for_a_head(data_dir, server, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """``station-client --user OFFICER sync`` takes the province's disable too; without the app it leaves the re-key
+    due for a head's next login, and says so (and in ``--json``)."""
+    import io
+    import json
+
+    from station_client import cli
+
+    db = _enrolled_station(data_dir, server)
+    _province_disables(server, GONE, "Phạm Thị Lan")
+    monkeypatch.setattr("sys.stdin", io.StringIO(STAYS_PW + "\n"))
+    args = ["--data-dir", str(data_dir), "--user", STAYS, "--password-stdin", "sync", "--json"]
+    assert cli.main(args) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["disabled"] == [GONE] and out["rekey_due"] is True
+    assert unlocking.rekey_due(db) and not keys.has_officer_key(db, GONE)
