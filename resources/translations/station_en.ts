@@ -456,6 +456,26 @@
         <source>Đóng</source>
         <translation>Close</translation>
     </message>
+    <message>
+        <source>Công an tỉnh đã khoá tài khoản này.</source>
+        <translation>The province has disabled this account.</translation>
+    </message>
+    <message>
+        <source>Công an tỉnh đã khoá một tài khoản cán bộ: dữ liệu đã được mã hoá lại bằng khoá mới.</source>
+        <translation>The province disabled an officer account: the data has been re-encrypted under a new key.</translation>
+    </message>
+    <message>
+        <source>Công an tỉnh đã khoá một tài khoản cán bộ. Dữ liệu phải được mã hoá lại bằng khoá mới, nhưng lần này cần Trưởng Công an (phải tạo khoá khôi phục mới, chỉ Trưởng Công an được xem; hoặc khoá của Trưởng Công an còn định dạng cũ). Việc này sẽ tự chạy khi Trưởng Công an đăng nhập: hãy báo Trưởng Công an đăng nhập sớm. Cho đến lúc đó, bản sao cũ của tệp khoá mà cán bộ bị khoá giữ vẫn mở được dữ liệu.</source>
+        <translation>The province disabled an officer account. The data must be re-encrypted under a new key, but this time it needs the station head (a new recovery key must be made, which only the station head may see; or the station head's key entry is still of the old format). It runs by itself when a station head logs in: ask the station head to log in soon. Until then, an old copy of the key file held by the disabled officer still opens the data.</translation>
+    </message>
+    <message>
+        <source>Công an tỉnh đã khoá một tài khoản cán bộ. Chưa mã hoá lại được dữ liệu bằng khoá mới vì tệp dữ liệu đang được chương trình khác mở; việc này sẽ chạy khi Trưởng Công an đăng nhập lần tới.</source>
+        <translation>The province disabled an officer account. The data could not be re-encrypted under a new key yet because another program has the data file open; it runs at the station head's next login.</translation>
+    </message>
+    <message>
+        <source>Cần Trưởng Công an</source>
+        <translation>The station head is needed</translation>
+    </message>
 </context>
 <context>
     <name>Options</name>

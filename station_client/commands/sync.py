@@ -97,7 +97,8 @@ def _sync(args: argparse.Namespace) -> int:
         print(json.dumps({"ok": report.ok, "requests": report.requests, "sent": report.sent, "acked": a.acked,
                           "rejected": a.rejected, "conflicts": a.conflicts, "pulled": a.applied,
                           "resyncs": report.resyncs, "pending": counts.pending, "open_conflicts": counts.conflicts,
-                          "set_aside": set_aside, "error": report.error.code if report.error else None}))
+                          "set_aside": set_aside, "error": report.error.code if report.error else None,
+                          "disabled": a.disabled, "rekey_due": a.rekey_due}))
     if not report.ok:
         assert report.error is not None
         print(f"Đồng bộ chưa xong. / Sync did not finish. ({report.summary()})", file=sys.stderr)
@@ -106,6 +107,11 @@ def _sync(args: argparse.Namespace) -> int:
         print(f"Đã đồng bộ. / Synced. {report.summary()}; pending={counts.pending} conflicts={counts.conflicts}")
         for item in set_aside:
             print(f"Chưa áp dụng / not applied: {item['kind']} {item['id']} — {item['vi']} / {item['en']}")
+        if report.applied.rekey_due:  # the app re-keys at once; a headless sync leaves it to a head (security.md)
+            names = ", ".join(report.applied.disabled)
+            print(f"Công an tỉnh đã khoá tài khoản {names}: dữ liệu sẽ được mã hoá lại bằng khoá mới khi Trưởng Công "
+                  f"an đăng nhập (ứng dụng, hoặc --user). / The province disabled {names}: the data is re-keyed at a "
+                  "station head's next login (the app, or --user).")
     return 0
 
 

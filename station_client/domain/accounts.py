@@ -64,9 +64,10 @@ class AccountInfo:
 @dataclass(frozen=True)
 class DroppedKeyEntry:
     """One line of the head's list of key-file entries a re-key dropped: whose (``username``, ``full_name``),
-    when the re-key ran (``at``) and by whom (``by``: the head, or ``system:rekey`` at a login), why (``why``:
-    ``account.disabled``, ``password.reset`` — the entry in older copies of the key file opens nothing new —,
-    ``entry.old_format`` — an entry the re-key could not carry) and since when (``since``: the disable or reset)."""
+    when the re-key ran (``at``) and by whom (``by``: the head, or ``system:rekey`` at a login or after the
+    province's disable), why (``why``: ``account.disabled``, ``password.reset`` — the entry in older copies of the
+    key file opens nothing new —, ``entry.old_format`` — an entry the re-key could not carry) and since when
+    (``since``: the disable or reset)."""
 
     username: str
     full_name: str

@@ -305,11 +305,12 @@ def _key_file_locks(store: Store) -> dict[str, str]:
             if isinstance(e, dict) and e.get("locked_until")}
 
 
-def take_issued(store: Store, username: str | None = None) -> int:
+def take_issued(store: Store, username: str | None = None, *, disabled: list[str] | None = None) -> int:
     """Take the province's officer-account issues (pulled ``officer_account`` records) into ``accounts``: a new
     account, a re-issued password (a later ``issued_at``), a disable. Runs after a pull that brought issues
     (``sync_ops.apply_response``, so an encrypted station writes the key-file entry while the key is held), before
-    a login and before the head's list. Returns how many accounts changed."""
+    a login and before the head's list. Returns how many accounts changed; the names of the accounts a disable
+    took are appended to ``disabled`` (on an encrypted station each made a re-key due: ``rekey_due``)."""
     sql = "SELECT * FROM officer_accounts"
     args: tuple[str, ...] = ()
     if username is not None:
@@ -340,6 +341,8 @@ def take_issued(store: Store, username: str | None = None) -> int:
                 store.conn.execute("UPDATE accounts SET active = 0 WHERE username = ?", (name,))
                 account_disabled(store, name)
                 store.audit_event("account", name, "account.disabled", {"active": [True, False]})
+                if disabled is not None:
+                    disabled.append(name)
             elif row["issued_at"] is None or (datetime.fromisoformat(issue["issued_at"])
                                               > datetime.fromisoformat(row["issued_at"])):
                 # A new issue for this name: the province's password (to be changed at login), role and name.
@@ -396,6 +399,18 @@ def account_disabled(store: Store, username: str) -> None:
     keys = _unlocked_keys(store)
     if keys is not None:
         keys.remove_officer_key(store.path, username, rekey=True, reason="account.disabled")
+
+
+def rekey_due(store: Store) -> bool:
+    """A re-key is due on this encrypted station (a disable or a reset made it due; ``account_disabled``) and this
+    process holds the key, so the running app can run it now (``ui/rekey.py``). False on a plain station."""
+    keys = _unlocked_keys(store)
+    if keys is None or not keys.keys_path(store.path).exists():
+        return False
+    try:
+        return bool(keys.load(keys.keys_path(store.path)).get("rekey_due"))
+    except (StoreError, OSError):
+        return False
 
 
 def _make_rekey_due(store: Store, username: str, reason: str) -> None:

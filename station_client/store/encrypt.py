@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -273,8 +273,14 @@ class Rekeyed(NamedTuple):
     reasons: list[dict[str, str]]
 
 
+class RekeyWaitsForHead(StoreError):
+    """A re-key run without a station head (an officer's session, after the province disabled an account) would
+    have to make a new recovery key or drop an active station head's entry: nothing was changed, it stays due for
+    a station head (``rekey(..., head_present=False)``)."""
+
+
 def rekey(db_path: str | Path, old_key: bytes, *, on_progress: Progress | None = None,
-          new_recovery: bool = False) -> Rekeyed:
+          new_recovery: bool = False, head_present: bool = True, heads: Collection[str] = ()) -> Rekeyed:
     """Re-encrypt the station's database under a new data key (docs/encryption.md, "Re-key"), so that an older
     copy of the key file (a disabled officer's, a leaked folder's or backup's) with an old password or recovery
     key opens nothing written from now on. No other connection may be open (the app does it at the login, before
@@ -284,7 +290,12 @@ def rekey(db_path: str | Path, old_key: bytes, *, on_progress: Progress | None =
     (2) SQLCipher's ``PRAGMA rekey`` rewrites every page under the new key in one write transaction (the WAL
     commit is the switch: before it the file is all old key, after it all new); (3) the new key file replaces
     the current one. A kill between (2) and (3) is settled at the next login (``settle_rekey``: whichever key
-    file opens the database wins). Returns what it did (``Rekeyed``)."""
+    file opens the database wins). Returns what it did (``Rekeyed``).
+
+    ``head_present=False`` (no station head is logged in): refused with ``RekeyWaitsForHead`` before anything is
+    written when the re-key would need a new recovery key (only a head may see it) or would drop the entry of one
+    of ``heads`` (the active station heads: they could no longer open the station at the next start). Decided
+    under the key file's lock, on the entries the re-key would carry."""
     db_path = Path(db_path)
     kp, nxt = keys.keys_path(db_path), next_keys_path(db_path)
     report = on_progress or (lambda step, done, total: None)
@@ -301,6 +312,12 @@ def rekey(db_path: str | Path, old_key: bytes, *, on_progress: Progress | None =
         current = keys.load(kp)
         reasons = keys.rekey_reasons(current)
         content, dropped, recovery_lost = keys.rekeyed(current, old_key, new_key)
+        if not head_present and (recovery_lost or new_recovery or set(dropped) & set(heads)):
+            raise RekeyWaitsForHead(
+                "Việc mã hoá lại dữ liệu cần Trưởng Công an (phải tạo khoá khôi phục mới, hoặc khoá của Trưởng "
+                "Công an có định dạng cũ): sẽ chạy khi Trưởng Công an đăng nhập.",
+                "The re-key needs the station head (a new recovery key must be made, or the head's entry is of "
+                "the old format): it runs when a station head logs in.")
         if recovery_lost or new_recovery:
             content["recovery"] = recovery_entry
         else:

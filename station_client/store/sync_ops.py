@@ -117,12 +117,18 @@ class ApplyReport:
     requeued: int = 0  # records sent again after a resync found them missing at the province
     accounts: int = 0  # pulled ``officer_account`` states (province-issued accounts) that changed
     set_aside: int = 0  # province states that could not be applied (kept in FEED_SET_ASIDE with the reason)
+    disabled: list[str] = field(default_factory=list)  # accounts the province disabled, taken by this response
+    # One of those disables made a re-key of this encrypted station due: the app runs it once the sync cycle is
+    # over (``ui/rekey.py``, never inside the sync worker), so an older key-file copy opens nothing written later.
+    rekey_due: bool = False
 
     def merge(self, other: ApplyReport) -> None:
         for name in ("acked", "rejected", "deferred", "conflicts", "applied", "skipped", "requeued", "accounts",
                      "set_aside"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.resync_done = self.resync_done or other.resync_done
+        self.disabled += [name for name in other.disabled if name not in self.disabled]
+        self.rekey_due = self.rekey_due or other.rekey_due
 
 
 @dataclass(frozen=True)
@@ -861,7 +867,8 @@ def _apply_response(store: Store, changes: Sequence[OutboxChange], response: Res
         # locked station at the next start. After the commit: the key file is not part of the transaction,
         # and an entry must never be written for an issue that was rolled back.
         try:
-            accounts.take_issued(store)
+            accounts.take_issued(store, disabled=report.disabled)
+            report.rekey_due = bool(report.disabled) and accounts.rekey_due(store)
         except StoreError as exc:
             # The pulled records are committed; a key file that cannot be written now must not fail the sync.
             # Each issue that failed was rolled back on its own and is taken again at that officer's login or

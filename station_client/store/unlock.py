@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from ..domain.accounts import Account, validate_password, validate_username
 from ..domain.problems import Problem, ValidationError
@@ -118,16 +118,31 @@ def _active_role(db_path: str | Path, key: bytes, username: str) -> str | None:
     return str(row[0]) if row is not None and row[1] else None
 
 
+RekeyWaitsForHead = encrypt.RekeyWaitsForHead
+
+
 def rekey_now(db_path: str | Path, *, new_recovery: bool = False,
-              on_progress: encrypt.Progress | None = None) -> bytes | None:
+              on_progress: encrypt.Progress | None = None, head_present: bool = True,
+              by_program: bool = False) -> bytes | None:
     """Re-key the station's database now (``encrypt.rekey``): needs the key held and no connection open. Audits
     it (kind ``station``); a new recovery key waits in ``take_recovery_key``. Returns the new key (None when
-    another program has the file open: the re-key stays due)."""
+    another program has the file open: the re-key stays due).
+
+    ``head_present=False``: the logged-in officer is not a station head (the app, after a sync took the
+    province's disable of an account). Every carried entry is re-boxed to its public key, so nobody's password is
+    needed; but a re-key that would make a new recovery key (for the head's eyes only) or drop an active head's
+    entry raises ``RekeyWaitsForHead`` and changes nothing: it stays due for a head. ``by_program``: the program
+    runs it on its own (the province's disable), so the audit entry is ``system:rekey``'s and names who was
+    logged in, not an officer who decided nothing."""
     key = held_key(db_path)
     if key is None:
         raise StoreError("Chưa mở khoá dữ liệu (cần đăng nhập).", "The data is not unlocked (log in first).")
+    heads = () if head_present else _active_heads(db_path, key)
     try:
-        done = encrypt.rekey(db_path, key, on_progress=on_progress, new_recovery=new_recovery)
+        done = encrypt.rekey(db_path, key, on_progress=on_progress, new_recovery=new_recovery,
+                             head_present=head_present, heads=heads)
+    except RekeyWaitsForHead:
+        raise
     except StoreError:
         if new_recovery:
             raise
@@ -140,13 +155,31 @@ def rekey_now(db_path: str | Path, *, new_recovery: bool = False,
     dropped: list[dict[str, str | None]] = [{"user": r["user"], "why": r["event"], "since": r["at"]}
                                             for r in done.reasons]
     dropped += [{"user": name, "why": "entry.old_format", "since": None} for name in done.dropped]
-    # In the app and `key rotate` the head is logged in (their name); at a login, before the store opens: the program.
-    with Store.open(db_path) as store, store._acting_as(store.session or "system:rekey"):
-        store.audit_event("station", "data-key", "data_key.rotated",
-                          {"key_id": [keys.key_id(key), keys.key_id(held_key(db_path) or key)],
-                           "entries_dropped": [None, done.dropped], "dropped": [None, dropped],
-                           "new_recovery_key": [None, done.recovery is not None]})
+    # In the app and `key rotate` the head is logged in (their name); at a login, before the store opens, or after
+    # the province's disable (``by_program``): the program, naming who was logged in.
+    with Store.open(db_path) as store:
+        session = store.session
+        changes: dict[str, Any] = {"key_id": [keys.key_id(key), keys.key_id(held_key(db_path) or key)],
+                                   "entries_dropped": [None, done.dropped], "dropped": [None, dropped],
+                                   "new_recovery_key": [None, done.recovery is not None]}
+        if by_program and session is not None:
+            changes["logged_in"] = [None, session]
+        actor = "system:rekey" if by_program or session is None else session
+        with store._acting_as(actor):
+            store.audit_event("station", "data-key", "data_key.rotated", changes)
     return held_key(db_path)
+
+
+def _active_heads(db_path: str | Path, key: bytes) -> list[str]:
+    """The active station heads' usernames (their key-file entries must survive a re-key run without them)."""
+    from .connection import open_connection
+
+    conn = open_connection(db_path, readonly=True, key=key)
+    try:
+        return [str(r[0]) for r in conn.execute(
+            "SELECT username FROM accounts WHERE role = 'station_head' AND active = 1")]
+    finally:
+        conn.close()
 
 
 def login(db_path: str | Path, username: str, password: str) -> Account:

@@ -6,8 +6,10 @@ store) and a watchdog thread that replaces a worker that has made no progress fo
 province answers ``/healthz`` (or that died). The GUI thread only calls the non-blocking methods
 ``request_sync``, ``notify_local_change``, ``add_*_listener``, ``start`` and ``stop``.
 
-Threads of callbacks: status listeners and change listeners are called on the worker thread. The UI re-emits
-them as Qt signals (queued onto the GUI thread). A listener must not block.
+Threads of callbacks: status, change and report listeners are called on the worker thread. The UI re-emits
+them as Qt signals (queued onto the GUI thread). A listener must not block. A report listener hears each cycle's
+``SyncReport`` once the cycle is over (its transactions committed): what must not run inside a cycle — the re-key
+a province's disable made due (``report.applied.rekey_due``), which stops this scheduler — is started from there.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ log = logging.getLogger(__name__)
 
 EngineFactory = Callable[[Store, threading.Event, Callable[[], None]], SyncEngine]
 ChangeListener = Callable[[ChangeSet], None]
+ReportListener = Callable[[SyncReport], None]
 
 
 @dataclass
@@ -127,6 +130,7 @@ class _Worker(threading.Thread):
                 if not self.current:
                     break
                 s._record(report)
+                s._emit_report(report)
                 err = report.error
                 now = time.monotonic()
                 if report.ok:
@@ -191,6 +195,7 @@ class SyncScheduler:
         self._watchdog: threading.Thread | None = None
         self._status_listeners: list[StatusListener] = []
         self._change_listeners: list[ChangeListener] = []
+        self._report_listeners: list[ReportListener] = []
         self._status = SyncStatus(state="offline")
         self.restarts = 0
         self.cycles = 0
@@ -213,6 +218,11 @@ class SyncScheduler:
         """Hear what sync wrote (pulled records, new states), to refresh views; called on the worker thread."""
         self._change_listeners.append(listener)
         return lambda: self._change_listeners.remove(listener)
+
+    def add_report_listener(self, listener: ReportListener) -> Callable[[], None]:
+        """Hear each cycle's report after the cycle (nothing of it still open); called on the worker thread."""
+        self._report_listeners.append(listener)
+        return lambda: self._report_listeners.remove(listener)
 
     def watch_store(self, store: Store) -> Callable[[], None]:
         """Sync soon after every local write made through ``store`` (the app's own store)."""
@@ -312,6 +322,13 @@ class SyncScheduler:
                 listener(status)
             except Exception:
                 log.exception("sync status listener failed")
+
+    def _emit_report(self, report: SyncReport) -> None:
+        for listener in list(self._report_listeners):
+            try:
+                listener(report)
+            except Exception:
+                log.exception("sync report listener failed")
 
     def _emit_changes(self, changes: ChangeSet) -> None:
         for listener in list(self._change_listeners):

@@ -116,6 +116,7 @@ def create_app(data_dir: str | Path | None = None, *, language: str | None = Non
     unlock_pages.install(window)
     if context.sync is not None:
         context.sync.status_changed.connect(window.sync_bar.set_status)
+        context.sync.cycle_finished.connect(window.sync_cycle_finished)  # the province's disables (re-key)
         # A plain store about to be encrypted at the head's login, or a locked one: the sync starts at login
         # (its own connection must not hold the old file; it has no key yet).
         if store_now and not (encrypt and state == "plain"):

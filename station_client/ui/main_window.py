@@ -4,6 +4,7 @@ navigation list of the registered sections (``sections.py``) and the status bar.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QIcon, QKeySequence, QShortcut
@@ -193,6 +194,7 @@ class MainWindow(QMainWindow):
         self.new_password.done.connect(self._logged_in)
         context.tasks.failed.connect(self._show_error)
         self._data_checked = False
+        self._province_rekey_due = False  # a sync took the province's disable of an account: re-key at once
         context.options_changed.connect(self._options_changed)
 
         self.sync_bar = SyncStatusBar(context)
@@ -243,9 +245,11 @@ class MainWindow(QMainWindow):
         # writer: the key file's other writes after a login happen there, one at a time).
         self.context.write(unlocking.remember_station_name, None,
                            lambda exc: log.warning("station name not kept in the key file: %s", exc))
-        if account.is_head and self.context.rekey is not None:
-            # A re-key still due (the province disabled an account during a sync, or one that could not run
-            # while another program had the file open): the head is here, it runs now (ui/rekey.py).
+        if self._province_rekey_due:  # a sync took the province's disable while the window was locked
+            self._run_province_rekey()
+        elif account.is_head and self.context.rekey is not None:
+            # A re-key still due (one an officer's session could not run, or one that could not run while another
+            # program had the file open): the head is here, it runs now (ui/rekey.py).
             self.context.rekey.run()
         if self.context.restored is not None and account.is_head:  # a restore made before this start
             self.context.restored = None
@@ -297,6 +301,51 @@ class MainWindow(QMainWindow):
     def _options_changed(self, options: dict) -> None:
         self.idle.set_minutes(int(options.get("ui.idle_lock_min") or 10))
         self.retranslate()
+
+    # ------------------------------------------------------------ the province's disables
+    def sync_cycle_finished(self, report: Any) -> None:
+        """A sync cycle is over (GUI thread; ``SyncBridge.cycle_finished``). When it took the province's disable of
+        the officer logged in, the window locks: their session does no more work, and the re-key never runs in it.
+        When a disable made a re-key due, it runs now, not at a head's next login (``_run_province_rekey``)."""
+        applied = getattr(report, "applied", None)
+        if applied is None:
+            return
+        officer = self.context.officer
+        if officer is not None and officer.username in applied.disabled and not self.is_locked:
+            self.lock()
+            self.login.sub.setText(self.tr("Công an tỉnh đã khoá tài khoản này."))
+        if applied.rekey_due:
+            self._province_rekey_due = True
+            self._run_province_rekey()
+
+    def _run_province_rekey(self) -> None:
+        """The re-key the province's disable made due, under the officer at work (locked window: at the next
+        login). Under an officer who is not a head it runs only if it needs no head (``ui/rekey.py``)."""
+        officer, rekey = self.context.officer, self.context.rekey
+        if rekey is None or officer is None or self.stack.currentWidget() is not self.workspace:
+            return
+        self._province_rekey_due = False
+        rekey.run(self._province_rekeyed, head_present=officer.is_head, by_program=True)
+
+    def _province_rekeyed(self, outcome: Any) -> None:
+        if outcome.done:
+            self.statusBar().showMessage(self.tr("Công an tỉnh đã khoá một tài khoản cán bộ: dữ liệu đã được mã hoá "
+                                                 "lại bằng khoá mới."), 15000)
+            return
+        if outcome.waits_for_head:
+            text = self.tr("Công an tỉnh đã khoá một tài khoản cán bộ. Dữ liệu phải được mã hoá lại bằng khoá mới, "
+                           "nhưng lần này cần Trưởng Công an (phải tạo khoá khôi phục mới, chỉ Trưởng Công an được "
+                           "xem; hoặc khoá của Trưởng Công an còn định dạng cũ). Việc này sẽ tự chạy khi Trưởng Công "
+                           "an đăng nhập: hãy báo Trưởng Công an đăng nhập sớm. Cho đến lúc đó, bản sao cũ của tệp "
+                           "khoá mà cán bộ bị khoá giữ vẫn mở được dữ liệu.")
+        else:
+            text = self.tr("Công an tỉnh đã khoá một tài khoản cán bộ. Chưa mã hoá lại được dữ liệu bằng khoá mới vì "
+                           "tệp dữ liệu đang được chương trình khác mở; việc này sẽ chạy khi Trưởng Công an đăng nhập "
+                           "lần tới.")
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Cần Trưởng Công an"), text, parent=self)
+        box.setObjectName("rekey_notice_box")
+        box.addButton(self.tr("Đóng"), QMessageBox.ButtonRole.AcceptRole)
+        box.open()
 
     def _show_restore(self, report: RestoreReport | None) -> None:
         """After a restore made in the app, once, to the head: what keeping the accounts as they are now changed

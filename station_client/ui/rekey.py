@@ -7,6 +7,12 @@ background tasks close every connection and hold back reads meanwhile (``Tasks.e
 re-key (``unlock.rekey_now``: crash-safe, audited), then the store is opened again and the sync restarted. A
 recovery key the re-key had to make is handed to the window (``recovery_key``) to be shown once. Nothing runs on
 the GUI thread but the callbacks.
+
+A disable the province made arrives by a sync (``sync_ops.apply_response`` takes it; the cycle's report says a
+re-key became due): the window starts the same re-key once that cycle is over (``run(by_program=True)``), under
+whoever is logged in. Under an officer who is not a station head it runs only when it needs nobody's eyes — no new
+recovery key, no active head's entry dropped — else it stays due for a head (``RekeyOutcome.waits_for_head``); never
+under the session of the officer who was disabled (the window locks instead). docs/security.md says why.
 """
 
 from __future__ import annotations
@@ -27,11 +33,14 @@ SYNC_STOP_S = 15.0  # for a sync request in flight to be aborted and the worker 
 
 @dataclass(frozen=True)
 class RekeyOutcome:
-    """``done``: the data key changed; False: another program had the file open (the re-key stays due and runs
-    at the head's next login). ``recovery_key``: a new recovery key was made (shown once by the window)."""
+    """``done``: the data key changed; False: another program had the file open, or ``waits_for_head`` (the re-key
+    stays due and runs at a head's next login). ``recovery_key``: a new recovery key was made (shown once by the
+    window). ``waits_for_head``: run without a head, it would have had to make a new recovery key or drop a head's
+    entry; nothing was changed."""
 
     done: bool
     recovery_key: bool = False
+    waits_for_head: bool = False
 
 
 class StationRekey(QObject):
@@ -56,8 +65,11 @@ class StationRekey(QObject):
             return False
 
     def run(self, on_done: Callable[[RekeyOutcome], None] | None = None,
-            on_failure: Callable[[BaseException], None] | None = None) -> bool:
-        """Start the re-key if one is due and none runs; False when nothing was started."""
+            on_failure: Callable[[BaseException], None] | None = None, *, head_present: bool = True,
+            by_program: bool = False) -> bool:
+        """Start the re-key if one is due and none runs; False when nothing was started. ``head_present=False``:
+        the logged-in officer is not a station head (``unlock.rekey_now``: only a re-key that needs no head runs).
+        ``by_program``: not an officer's click but the province's disable (audited as ``system:rekey``)."""
         if self.running or not self.due():
             return False
         self.running = True
@@ -66,18 +78,22 @@ class StationRekey(QObject):
         scheduler = bridge.detach() if bridge is not None else None
         report = self._worker_progress.emit
 
-        def op() -> tuple[bool, str | None]:  # on the writer thread, no connection of the app open
+        def op() -> tuple[bool, str | None, bool]:  # on the writer thread, no connection of the app open
             if scheduler is not None and not scheduler.stop(SYNC_STOP_S):
                 raise StoreError("Đồng bộ chưa dừng được; dữ liệu sẽ được mã hoá lại khi Trưởng Công an đăng nhập "
                                  "lần tới.", "The sync could not be stopped; the data will be re-encrypted at the "
                                  "station head's next login.")
-            key = unlocking.rekey_now(db, on_progress=lambda _step, done, total: report(done, total))
-            return key is not None, unlocking.take_recovery_key(db)
+            try:
+                key = unlocking.rekey_now(db, on_progress=lambda _step, done, total: report(done, total),
+                                          head_present=head_present, by_program=by_program)
+            except unlocking.RekeyWaitsForHead:
+                return False, None, True
+            return key is not None, unlocking.take_recovery_key(db), False
 
-        def done(result: tuple[bool, str | None]) -> None:
+        def done(result: tuple[bool, str | None, bool]) -> None:
             self._restart_sync(scheduler is not None)
-            changed, recovery = result
-            outcome = RekeyOutcome(changed, recovery is not None)
+            changed, recovery, waits = result
+            outcome = RekeyOutcome(changed, recovery is not None, waits)
             if recovery is not None and context.officer is not None:
                 self.recovery_key.emit(recovery, context.officer)
             self.finished.emit(outcome)

@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 
 class SyncBridge(QObject):
     status_changed = Signal(object)  # SyncStatus, on the GUI thread
+    # SyncReport of a finished cycle, on the GUI thread: e.g. the province disabled an account and a re-key became
+    # due (``report.applied.rekey_due``); the window starts it (``ui/rekey.py``), never the sync worker.
+    cycle_finished = Signal(object)
     _changes = Signal(object)  # ChangeSet written by the sync worker
 
     def __init__(self, context: AppContext, parent: QObject | None = None):
@@ -50,6 +53,7 @@ class SyncBridge(QObject):
         self.scheduler = SyncScheduler(self.context.tasks.db_path, config)
         self.scheduler.add_status_listener(self.status_changed.emit)
         self.scheduler.add_change_listener(self._changes.emit)
+        self.scheduler.add_report_listener(self.cycle_finished.emit)
         self.scheduler.start()
 
     def stop(self, wait: float = 1.0) -> None:
