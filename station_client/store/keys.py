@@ -35,10 +35,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from ..clock import utcnow
 from ..domain import accounts as account_rules
 from .connection import KEY_BYTES, hold_key
+from .connection import keys_path as keys_path  # its home is connection.py (opening a file needs it)
 from .errors import KeyFileError, StoreError
 
 FORMAT = "station-client-keys/1"
-KEYS_SUFFIX = ".keys"
 
 # Recovery key: 25 random symbols (125 bits) + 5 check symbols, in 6 groups of 5 — Crockford's base32
 # alphabet (no I, L, O, U: nothing to confuse when read aloud or copied by hand; O/I/L typed are read as 0/1/1).
@@ -50,12 +50,6 @@ _RECOVERY_SUBST = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 class WrongPassword(StoreError):
     """The password (or recovery key) does not unwrap the data key."""
-
-
-def keys_path(db_path: str | Path) -> Path:
-    """``station.db`` -> ``station.keys`` (a backup ``x.db`` -> ``x.db.keys`` is made by ``backup.py``)."""
-    p = Path(db_path)
-    return p.with_suffix(KEYS_SUFFIX) if p.suffix == ".db" else p.with_name(p.name + KEYS_SUFFIX)
 
 
 def new_data_key() -> bytes:
