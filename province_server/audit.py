@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from . import schema
-from .db import Database, utcnow
+from .db import Database, ready_db, utcnow
 from .errors import ApiError
 
 log = logging.getLogger("province_server.audit")
@@ -200,9 +200,7 @@ def too_many(n: int) -> ApiError:
 # --- CLI ---------------------------------------------------------------------------------------------------
 
 def _cmd_verify(args: Any) -> int:
-    from .cli import _ready_db
-
-    db = _ready_db(args)
+    db = ready_db(args.db)
     if not station_exists(db, args.station):
         print(f"province-server: no station {args.station}", file=sys.stderr)
         return 2

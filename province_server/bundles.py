@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .db import Database
+from .db import Database, ready_db
 from .errors import ApiError
 from .exchange import Actor, apply_changes, read_feed
 from .models import MAX_LIMIT, BundleIn
@@ -106,15 +106,13 @@ def read_file(path: Path) -> dict[str, Any]:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from .cli import _ready_db
-
     try:
         raw = read_file(Path(args.file))
     except (OSError, ValueError) as exc:
         print(f"province-server: cannot read bundle {args.file}: {exc}", file=sys.stderr)
         return 2
     try:
-        answer = import_bundle(_ready_db(args), raw)
+        answer = import_bundle(ready_db(args.db), raw)
     except ApiError as exc:
         print(f"province-server: {exc.en} ({exc.vi})", file=sys.stderr)
         return 2
