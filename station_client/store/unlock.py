@@ -183,7 +183,7 @@ def audit_locked_station_events(store: Store) -> int:
     return len(events)
 
 
-STATION_NAME_SETTING = "station.name"  # the option ui/options.py declares
+STATION_NAME_SETTING = "station.name"  # the option settings_schema.py declares
 
 
 def remember_station_name(store: Store) -> bool:

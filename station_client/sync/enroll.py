@@ -127,7 +127,7 @@ def enrollment_nonce(store: Store, server_url: str, code: str) -> str:
     return nonce
 
 
-SERVER_URL_SETTING = "sync.server_url"  # the head's setting (ui/options.py; head-only, domain/permissions.py)
+SERVER_URL_SETTING = "sync.server_url"  # the head's setting (settings_schema.py; head-only, domain/permissions.py)
 
 
 def connect_identity(store: Store) -> StationIdentity | None:
