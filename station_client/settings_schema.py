@@ -17,8 +17,10 @@ from .domain import permissions
 from .store import Store
 
 
-def _t(source: str) -> Callable[[], str]:
-    return lambda: QCoreApplication.translate("Options", source)
+def _t(source: object) -> Callable[[], str]:
+    """A title translated when shown; ``source`` is a QT_TRANSLATE_NOOP literal (typed ``object`` by PySide6)."""
+    text = str(source)
+    return lambda: QCoreApplication.translate("Options", text)
 
 
 @dataclass(frozen=True)

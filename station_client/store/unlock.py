@@ -107,7 +107,7 @@ def _active_role(db_path: str | Path, key: bytes, username: str) -> str | None:
     waiting for ``finish_pending`` has no say yet."""
     from .connection import open_connection
 
-    if encrypt.is_plain_sqlite(db_path):
+    if is_plain_sqlite(db_path):
         return "officer"
     conn = open_connection(db_path, readonly=True, key=key)  # WrongKey: a key file that is not this data's
     try:
