@@ -76,6 +76,15 @@ def read_password(args: argparse.Namespace, prompt: str) -> str | None:
     return None
 
 
+def read_login(args: argparse.Namespace) -> tuple[str | None, str | None]:
+    """(user, password) for a login: the user from ``--user``, else STATION_CLIENT_USER, else a prompt on a
+    terminal; the password as ``read_password`` finds it (None without a user)."""
+    user = getattr(args, "user", None) or os.environ.get("STATION_CLIENT_USER")
+    if not user and sys.stdin.isatty():
+        user = input("Tên đăng nhập / Username: ").strip()
+    return user, (read_password(args, "Mật khẩu / Password: ") if user else None)
+
+
 def acting_officer(args: argparse.Namespace, store: Store) -> str | None:
     """Who takes a head-only action headless (retention --apply, restore, stats --submit): the officer who
     logged in (``--user``; an encrypted station's unlock). ``--officer`` is a claim, not a login: it is taken

@@ -16,7 +16,6 @@ import argparse
 import contextlib
 import getpass
 import hashlib
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ from ..store import unlock as unlocking
 from ..store.backup import backup_keys_path, restore
 from ..store.connection import held_key, hold_key
 from ..store.errors import StoreError, StoreLocked
-from .common import add_command, read_password
+from .common import add_command, read_login, read_password
 
 KEYRING_SERVICE = "station-client"
 
@@ -74,10 +73,7 @@ def ensure_unlocked(args: argparse.Namespace) -> Account | None:
     if key is not None:
         hold_key(db, key)
         return None
-    user = getattr(args, "user", None) or os.environ.get("STATION_CLIENT_USER")
-    if not user and sys.stdin.isatty():
-        user = input("Tên đăng nhập / Username: ").strip()
-    password = read_password(args, "Mật khẩu / Password: ") if user else None
+    user, password = read_login(args)
     if not user or password is None:
         raise StoreLocked(
             "Dữ liệu đã được mã hoá: cần đăng nhập (--user TÊN --password-stdin, hoặc STATION_CLIENT_USER và "
