@@ -58,9 +58,9 @@ def build_cache(n: int) -> Path:
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     from station_client.clock import now_iso
+    from station_client.settings_schema import save_options
     from station_client.store import Store
     from station_client.store.accounts import create_account
-    from station_client.ui.options import save_options
 
     spec = importlib.util.spec_from_file_location("bench_store", ROOT / "bench" / "store.py")
     assert spec and spec.loader

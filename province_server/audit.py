@@ -17,7 +17,6 @@ records). They travel only over TLS, are never logged, and are read only by ``pr
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import sys
@@ -26,25 +25,19 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from station_client.wire import GENESIS_HASH, audit_entry_hash
+
 from . import schema
-from .db import Database, utcnow
+from .db import Database, ready_db, utcnow
 from .errors import ApiError
 
 log = logging.getLogger("province_server.audit")
 
-GENESIS_HASH = "0" * 64
 MAX_ENTRIES = 5000
 
 
-def entry_hash(prev_hash: str, at: str, officer: str, kind: str, record_id: str, action: str, changes: str,
-               change_id: str | None, record_hash: str) -> str:
-    """The station's formula (``station_client.store.store.audit_entry_hash``; a test keeps them equal)."""
-    text = "\x1f".join((prev_hash, at, officer, kind, record_id, action, changes, change_id or "", record_hash))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def _hash_of(e: dict[str, Any]) -> str:
-    return entry_hash(e["prev_hash"], e["at"], e["officer"], e["kind"], e["record_id"], e["action"], e["changes"],
+    return audit_entry_hash(e["prev_hash"], e["at"], e["officer"], e["kind"], e["record_id"], e["action"], e["changes"],
                       e["change_id"], e["record_hash"])
 
 
@@ -200,9 +193,7 @@ def too_many(n: int) -> ApiError:
 # --- CLI ---------------------------------------------------------------------------------------------------
 
 def _cmd_verify(args: Any) -> int:
-    from .cli import _ready_db
-
-    db = _ready_db(args)
+    db = ready_db(args.db)
     if not station_exists(db, args.station):
         print(f"province-server: no station {args.station}", file=sys.stderr)
         return 2

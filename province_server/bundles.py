@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import hashlib
-import hmac
 import json
 import sys
 from pathlib import Path
@@ -18,22 +16,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .db import Database
+from station_client.wire import canonical_bytes, sign, signed_by
+
+from .db import Database, ready_db
 from .errors import ApiError
 from .exchange import Actor, apply_changes, read_feed
 from .models import MAX_LIMIT, BundleIn
 from .stations import bundle_keys
 
 ANSWER_FORMAT = "province-answer/1"
-
-
-def canonical(value: Any) -> bytes:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def sign(payload: dict[str, Any], bundle_key_hex: str) -> str:
-    body = {k: v for k, v in payload.items() if k != "signature"}
-    return hmac.new(bytes.fromhex(bundle_key_hex), canonical(body), hashlib.sha256).hexdigest()
 
 
 def tampered() -> ApiError:
@@ -61,13 +52,13 @@ def import_bundle(db: Database, raw: dict[str, Any]) -> dict[str, Any]:
         raise ApiError(403, "bundle.station", "Trạm của gói dữ liệu không tồn tại hoặc đã bị thu hồi.",
                        "The bundle's station is unknown or revoked.")
     try:
-        canonical(raw)
+        canonical_bytes(raw)
     except UnicodeEncodeError:
         # A lone surrogate has no UTF-8 form: the station could not have signed it, and it could never be stored.
         raise ApiError(422, "bundle.text", "Gói dữ liệu có ký tự không hợp lệ (mã Unicode lẻ); không nhập.",
                        "The bundle holds an invalid character (a lone Unicode surrogate); nothing imported.") \
             from None
-    good = [k for k in keys if hmac.compare_digest(sign(raw, k), bundle.signature)]
+    good = [k for k in keys if signed_by(k, raw, bundle.signature)]
     if not good:
         raise tampered()
     actor = Actor(bundle.station_id, row.commune_code)
@@ -91,7 +82,7 @@ def import_bundle(db: Database, raw: dict[str, Any]) -> dict[str, Any]:
             answer.update(feed=page.entries, cursor=page.cursor, more=page.more)
         except ApiError as exc:  # cursor ahead: the station resyncs; the results still count
             answer.update(feed=[], cursor=bundle.cursor, more=False, error=exc.body())
-    answer["signature"] = sign(answer, good[0])
+    answer["signature"] = sign(good[0], answer)
     return answer
 
 
@@ -106,15 +97,13 @@ def read_file(path: Path) -> dict[str, Any]:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from .cli import _ready_db
-
     try:
         raw = read_file(Path(args.file))
     except (OSError, ValueError) as exc:
         print(f"province-server: cannot read bundle {args.file}: {exc}", file=sys.stderr)
         return 2
     try:
-        answer = import_bundle(_ready_db(args), raw)
+        answer = import_bundle(ready_db(args.db), raw)
     except ApiError as exc:
         print(f"province-server: {exc.en} ({exc.vi})", file=sys.stderr)
         return 2

@@ -15,19 +15,13 @@ from collections.abc import Callable
 from typing import Any
 
 from .config import DB_ENV, resolve_db_url
-from .db import Database, SchemaError
+from .db import Database, SchemaError, ready_db
 
 Handler = Callable[[argparse.Namespace], int]
 
 
 def _db(args: argparse.Namespace) -> Database:
     return Database(resolve_db_url(args.db))
-
-
-def _ready_db(args: argparse.Namespace) -> Database:
-    db = _db(args)
-    db.check_schema(auto_migrate_empty=True)
-    return db
 
 
 def _print(value: Any, as_json: bool) -> None:
@@ -85,7 +79,7 @@ def cmd_station_add(args: argparse.Namespace) -> int:
     from .errors import ApiError
 
     try:
-        station, code = stations.add_station(_ready_db(args), args.commune, args.name or "")
+        station, code = stations.add_station(ready_db(args.db), args.commune, args.name or "")
     except ApiError as exc:
         print(f"province-server: {exc.en}", file=sys.stderr)
         return 2
@@ -101,7 +95,7 @@ def cmd_station_add(args: argparse.Namespace) -> int:
 def cmd_station_list(args: argparse.Namespace) -> int:
     from . import stations
 
-    rows = stations.list_stations(_ready_db(args))
+    rows = stations.list_stations(ready_db(args.db))
     if args.json:
         _print(rows, True)
         return 0
@@ -113,7 +107,7 @@ def cmd_station_list(args: argparse.Namespace) -> int:
 def cmd_station_revoke(args: argparse.Namespace) -> int:
     from . import stations
 
-    if not stations.revoke(_ready_db(args), args.station_id):
+    if not stations.revoke(ready_db(args.db), args.station_id):
         print(f"province-server: no station {args.station_id}", file=sys.stderr)
         return 1
     print(f"station {args.station_id} revoked; its token is refused from now on")
@@ -123,7 +117,7 @@ def cmd_station_revoke(args: argparse.Namespace) -> int:
 def cmd_admin_token(args: argparse.Namespace) -> int:
     from . import stations
 
-    print(stations.new_admin_token(_ready_db(args), args.note or ""))
+    print(stations.new_admin_token(ready_db(args.db), args.note or ""))
     return 0
 
 
@@ -132,7 +126,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
     if args.period:
         return _period_stats(args)
-    data = ops.stats(_ready_db(args))
+    data = ops.stats(ready_db(args.db))
     if args.json:
         _print(data, True)
         return 0
@@ -157,7 +151,7 @@ def _period_stats(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"province-server: {exc}", file=sys.stderr)
         return 2
-    table = statistics.province_table(_ready_db(args), period)
+    table = statistics.province_table(ready_db(args.db), period)
     if args.csv or args.xlsx:
         from station_client.statistics_export import write_csv, write_xlsx
 
@@ -173,14 +167,14 @@ def _period_stats(args: argparse.Namespace) -> int:
 def cmd_new_epoch(args: argparse.Namespace) -> int:
     from . import ops
 
-    print(ops.new_epoch(_ready_db(args), args.replay_hours))
+    print(ops.new_epoch(ready_db(args.db), args.replay_hours))
     return 0
 
 
 def cmd_replay_status(args: argparse.Namespace) -> int:
     from . import ops
 
-    data = ops.replay_status(_ready_db(args))
+    data = ops.replay_status(ready_db(args.db))
     if args.json:
         _print(data, True)
     else:
@@ -192,7 +186,7 @@ def cmd_replay_status(args: argparse.Namespace) -> int:
 def cmd_replay_close(args: argparse.Namespace) -> int:
     from . import ops
 
-    data = ops.close_replay_window(_ready_db(args))
+    data = ops.close_replay_window(ready_db(args.db))
     print(f"replay window closed; {data['judged']} waiting changes judged")
     return 0
 

@@ -181,3 +181,11 @@ class Database:
         with self.write() as conn:
             self.set_meta(conn, "epoch", value)
         return value
+
+
+def ready_db(url: str | None) -> Database:
+    """The database at ``url`` (None: ``PROVINCE_SERVER_DB`` or the default file) for an admin subcommand: the
+    schema is created in an empty database, and one older or newer than this version is refused (SchemaError)."""
+    db = Database(resolve_db_url(url))
+    db.check_schema(auto_migrate_empty=True)
+    return db

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 
 from . import ops, schema
-from .db import Database, head_revision, utcnow
+from .db import Database, head_revision, ready_db, utcnow
 
 FORMAT = "province-backup/1"
 
@@ -77,18 +77,14 @@ def restore(db: Database, path: Path, replay_hours: float | None = None) -> str:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from .cli import _ready_db
-
-    counts = backup(_ready_db(args), Path(args.file))
+    counts = backup(ready_db(args.db), Path(args.file))
     print(f"backup written to {args.file}: {sum(counts.values())} rows ({counts.get('records', 0)} records)")
     return 0
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from .cli import _ready_db
-
     try:
-        epoch = restore(_ready_db(args), Path(args.file), args.replay_hours)
+        epoch = restore(ready_db(args.db), Path(args.file), args.replay_hours)
     except (OSError, ValueError) as exc:
         print(f"province-server: cannot restore: {exc}", file=sys.stderr)
         return 2

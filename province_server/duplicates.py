@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, func, select
 
 from . import schema
-from .db import Database, utcnow
+from .db import Database, ready_db, utcnow
 from .models import ChangeIn
 
 if TYPE_CHECKING:
@@ -153,18 +153,14 @@ def open_items(conn: Connection, commune: str | None = None) -> list[dict[str, A
 
 
 def _cmd_scan(args: Any) -> int:
-    from .cli import _ready_db
-
-    print(f"{scan(_ready_db(args))} duplicate-person review item(s) written")
+    print(f"{scan(ready_db(args.db))} duplicate-person review item(s) written")
     return 0
 
 
 def _cmd_list(args: Any) -> int:
     import json
 
-    from .cli import _ready_db
-
-    with _ready_db(args).read() as conn:
+    with ready_db(args.db).read() as conn:
         items = open_items(conn, args.commune)
     print(json.dumps(items, ensure_ascii=False, indent=1))
     return 0

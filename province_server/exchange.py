@@ -17,10 +17,12 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, or_, select, tuple_, union_all
 
+from station_client import wire as dg
 from station_client.domain.kinds import RecordKind
 from station_client.domain.problems import Problem
 from station_client.domain.registry import KINDS
-from station_client.sync import digest as dg
+from station_client.wire import ascii_json as dumps
+from station_client.wire import version_term as digest_term
 
 from . import schema
 from .db import Database, utcnow
@@ -34,20 +36,10 @@ LOOKUP_KIND = "dossier"
 _MASK64 = (1 << 64) - 1
 
 
-def dumps(value: Any) -> str:
-    """Canonical JSON for storage and hashing. ASCII-only: a lone surrogate can never break a driver."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
-
-
 def change_hash(change: ChangeIn) -> str:
     content = {"kind": change.kind, "id": change.id, "op": change.op, "fields": change.fields,
                "resolves": change.resolves}
     return hashlib.sha256(dumps(content).encode()).hexdigest()
-
-
-def digest_term(kind: str, record_id: str, version: int) -> int:
-    """Digest scheme 1 (versions only), still kept and answered for stations that send it."""
-    return dg.version_term(kind, record_id, version)
 
 
 def digest_of(items: list[tuple[str, str, int]]) -> tuple[int, str]:

@@ -20,7 +20,7 @@ from typing import Any
 
 from station_client.domain.accounts import hash_password, validate_role, validate_username
 
-from .db import Database
+from .db import Database, ready_db
 from .exchange import PROVINCE, Actor, apply_changes
 from .models import ChangeIn
 
@@ -63,11 +63,9 @@ def issue(db: Database, commune: str, username: str, full_name: str, role: str, 
 
 
 def _cmd_add(args: argparse.Namespace) -> int:
-    from .cli import _ready_db
-
     username = args.username.strip().lower()
     try:
-        rid, password = issue(_ready_db(args), args.commune, username, args.name, args.role)
+        rid, password = issue(ready_db(args.db), args.commune, username, args.name, args.role)
     except ValueError as exc:
         print(f"province-server: {exc}", file=sys.stderr)
         return 2
@@ -81,11 +79,9 @@ def _cmd_add(args: argparse.Namespace) -> int:
 
 
 def _cmd_disable(args: argparse.Namespace) -> int:
-    from .cli import _ready_db
-
     username = args.username.strip().lower()
     try:
-        issue(_ready_db(args), args.commune, username, args.name or username, args.role, active=False)
+        issue(ready_db(args.db), args.commune, username, args.name or username, args.role, active=False)
     except ValueError as exc:
         print(f"province-server: {exc}", file=sys.stderr)
         return 2

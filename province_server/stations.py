@@ -20,6 +20,8 @@ from typing import Any
 from sqlalchemy import Connection, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from station_client.wire import bundle_key, sha256_hex
+
 from . import schema
 from .db import Database, utcnow
 from .errors import ApiError, unauthorized
@@ -27,14 +29,6 @@ from .errors import ApiError, unauthorized
 ENROLL_DAYS = 7
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
 LAST_SEEN_EVERY_S = 60  # last_seen is refreshed at most this often per station (a write per request is waste)
-
-
-def sha256_hex(value: str) -> str:
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()
-
-
-def bundle_key_for(token: str) -> str:
-    return sha256_hex("bundle:" + token)
 
 
 def new_enrollment_code() -> str:
@@ -123,7 +117,7 @@ def enroll(db: Database, code: str, device: str, nonce: str | None = None) -> tu
         token = "st_" + secrets.token_urlsafe(32)
         now = utcnow()
         values: dict[str, Any] = {
-            "status": "active", "token_hash": sha256_hex(token), "bundle_key": bundle_key_for(token),
+            "status": "active", "token_hash": sha256_hex(token), "bundle_key": bundle_key(token),
             "next_token_hash": None, "next_bundle_key": None, "device": device[:200], "enrolled_at": now,
             "last_seen": now}
         if nonce:
@@ -308,7 +302,7 @@ def rotate(db: Database, station: Station) -> str:
     st = schema.stations
     with db.write(feed=False) as conn:
         conn.execute(st.update().where(st.c.id == station.id).values(
-            next_token_hash=sha256_hex(token), next_bundle_key=bundle_key_for(token)))
+            next_token_hash=sha256_hex(token), next_bundle_key=bundle_key(token)))
     token_cache(db).bump()  # a replaced pending token must not linger in a cache
     return token
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from .domain.problems import ValidationError
 from .store.errors import StoreError
@@ -18,6 +20,9 @@ from .store.errors import StoreError
 # built is skipped so that the rest of the CLI keeps working.
 COMMAND_MODULES = ("residents", "generate", "sync", "backup", "demo", "receipt", "audit", "stats", "keys",
                    "retention", "reports", "duplicates")
+
+# Commands that show windows (every other command is headless: its printing runs on Qt's offscreen platform).
+_GUI_COMMANDS = {"demo"}
 
 # Commands that open no existing station, or deal with its keys themselves.
 _NEEDS_NO_UNLOCK = {"recover", "demo", "restore"}
@@ -32,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="cán bộ đăng nhập để mở dữ liệu đã mã hoá / officer who unlocks encrypted data")
     parser.add_argument("--password-stdin", action="store_true",
                         help="đọc mật khẩu từ stdin (một dòng) / read the password from stdin (one line)")
+    # The GUI, handed to the commands that start it (``demo``): only this entry point imports ui/.
+    parser.set_defaults(run_app=run_app)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:
@@ -42,6 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
             continue
         module.register(sub)
     return parser
+
+
+def run_app(args: argparse.Namespace, **kwargs: Any) -> int:
+    """Start the app (Qt is imported only when the GUI starts)."""
+    from .ui.app import run_app as run
+
+    return run(args, **kwargs)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -58,9 +72,9 @@ def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        from .ui.app import run_app  # Qt is imported only when the GUI starts
-
         return run_app(args)
+    if args.command not in _GUI_COMMANDS:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # PDFs and charts need no display (set here only)
     try:
         if args.command not in _NEEDS_NO_UNLOCK:
             from .commands.keys import ensure_unlocked  # an encrypted station: the key before any command

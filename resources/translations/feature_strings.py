@@ -22,9 +22,12 @@ from xml.sax.saxutils import escape
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-PACKAGES = {"dossiers": ROOT / "station_client" / "ui" / "dossiers",
-            "reports": ROOT / "station_client" / "ui" / "reports",
-            "statistics": ROOT / "station_client" / "ui" / "statistics"}
+# A catalogue's sources: a package folder (its modules) and single modules that translate in its contexts.
+PACKAGES: dict[str, tuple[Path, ...]] = {
+    "dossiers": (ROOT / "station_client" / "ui" / "dossiers",),
+    "reports": (ROOT / "station_client" / "ui" / "reports",),
+    "statistics": (ROOT / "station_client" / "ui" / "statistics", ROOT / "station_client" / "charts.py"),
+}
 ENGLISH = HERE / "feature_strings_en.json"
 
 
@@ -32,11 +35,12 @@ def _vietnamese(text: str) -> bool:
     return any(ord(c) > 127 for c in text) and not text.lstrip().startswith("<")
 
 
-def scan(folder: Path) -> tuple[list[str], set[str]]:
-    """(Vietnamese literals in first-seen order, translation contexts used) of the package's modules."""
+def scan(sources: tuple[Path, ...]) -> tuple[list[str], set[str]]:
+    """(Vietnamese literals in first-seen order, translation contexts used) of the catalogue's modules."""
     strings: dict[str, None] = {}
     contexts: set[str] = set()
-    for path in sorted(folder.glob("*.py")):
+    paths = [p for src in sources for p in (sorted(src.glob("*.py")) if src.is_dir() else [src])]
+    for path in paths:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         skip: set[int] = set()
         for node in ast.walk(tree):
@@ -86,8 +90,8 @@ def write(name: str, strings: list[str], contexts: set[str], english: dict[str, 
 def main() -> int:
     english = json.loads(ENGLISH.read_text(encoding="utf-8")) if ENGLISH.exists() else {}
     all_missing = []
-    for name, folder in PACKAGES.items():
-        strings, contexts = scan(folder)
+    for name, sources in PACKAGES.items():
+        strings, contexts = scan(sources)
         missing = write(name, strings, contexts, english)
         all_missing += missing
         print(f"{name}_en.ts: {len(strings)} strings x {len(contexts)} contexts, {len(missing)} without English")

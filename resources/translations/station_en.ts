@@ -480,42 +480,42 @@
 <context>
     <name>Options</name>
     <message>
-        <location filename="../../station_client/ui/options.py" line="31" />
+        <location filename="../../station_client/settings_schema.py" line="31" />
         <source>Tên đơn vị</source>
         <translation>Station name</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/options.py" line="32" />
+        <location filename="../../station_client/settings_schema.py" line="32" />
         <source>Mã tỉnh</source>
         <translation>Province code</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/options.py" line="33" />
+        <location filename="../../station_client/settings_schema.py" line="33" />
         <source>Mã xã/phường</source>
         <translation>Commune code</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/options.py" line="34" />
+        <location filename="../../station_client/settings_schema.py" line="34" />
         <source>Địa chỉ máy chủ Công an tỉnh</source>
         <translation>Province server address</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/options.py" line="35" />
+        <location filename="../../station_client/settings_schema.py" line="35" />
         <source>Chu kỳ đồng bộ (phút)</source>
         <translation>Sync interval (minutes)</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/options.py" line="36" />
+        <location filename="../../station_client/settings_schema.py" line="36" />
         <source>Máy in</source>
         <translation>Printer</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/options.py" line="37" />
+        <location filename="../../station_client/settings_schema.py" line="37" />
         <source>Ngôn ngữ</source>
         <translation>Language</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/options.py" line="38" />
+        <location filename="../../station_client/settings_schema.py" line="38" />
         <source>Tự khoá sau (phút không dùng)</source>
         <translation>Lock after (idle minutes)</translation>
     </message>

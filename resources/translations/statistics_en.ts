@@ -8,18 +8,6 @@
         <translation>Statistics</translation>
     </message>
     <message>
-        <source>Hồ sơ TTHC</source>
-        <translation>Dossiers</translation>
-    </message>
-    <message>
-        <source>Tố giác, tin báo</source>
-        <translation>Crime reports</translation>
-    </message>
-    <message>
-        <source>Tháng %1 – %2</source>
-        <translation>Months %1 – %2</translation>
-    </message>
-    <message>
         <source>Tháng</source>
         <translation>Month</translation>
     </message>
@@ -38,6 +26,14 @@
     <message>
         <source>Cán bộ</source>
         <translation>Officer</translation>
+    </message>
+    <message>
+        <source>Hồ sơ TTHC</source>
+        <translation>Dossiers</translation>
+    </message>
+    <message>
+        <source>Tố giác, tin báo</source>
+        <translation>Crime reports</translation>
     </message>
     <message>
         <source>Đơn thư</source>
@@ -274,6 +270,10 @@
     <message>
         <source>Số liệu kỳ %1, từ %2 đến %3; tồn tính đến 00:00 ngày %4.</source>
         <translation>Figures of %1, %2 to %3; pending as of 00:00 on %4.</translation>
+    </message>
+    <message>
+        <source>Tháng %1 – %2</source>
+        <translation>Months %1 – %2</translation>
     </message>
 </context>
 <context>
@@ -283,18 +283,6 @@
         <translation>Statistics</translation>
     </message>
     <message>
-        <source>Hồ sơ TTHC</source>
-        <translation>Dossiers</translation>
-    </message>
-    <message>
-        <source>Tố giác, tin báo</source>
-        <translation>Crime reports</translation>
-    </message>
-    <message>
-        <source>Tháng %1 – %2</source>
-        <translation>Months %1 – %2</translation>
-    </message>
-    <message>
         <source>Tháng</source>
         <translation>Month</translation>
     </message>
@@ -313,6 +301,14 @@
     <message>
         <source>Cán bộ</source>
         <translation>Officer</translation>
+    </message>
+    <message>
+        <source>Hồ sơ TTHC</source>
+        <translation>Dossiers</translation>
+    </message>
+    <message>
+        <source>Tố giác, tin báo</source>
+        <translation>Crime reports</translation>
     </message>
     <message>
         <source>Đơn thư</source>
@@ -549,6 +545,10 @@
     <message>
         <source>Số liệu kỳ %1, từ %2 đến %3; tồn tính đến 00:00 ngày %4.</source>
         <translation>Figures of %1, %2 to %3; pending as of 00:00 on %4.</translation>
+    </message>
+    <message>
+        <source>Tháng %1 – %2</source>
+        <translation>Months %1 – %2</translation>
     </message>
 </context>
 </TS>

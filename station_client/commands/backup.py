@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ from ..store import unlock as unlocking
 from ..store.backup import BackupInfo, backup, backup_keys_path, restore
 from ..store.connection import held_key, is_encrypted_file
 from ..store.errors import StoreLocked
-from .common import add_command
+from .common import add_command, read_login
 
 
 def _size(n: int) -> str:
@@ -47,12 +46,7 @@ def _restore_missing(args: argparse.Namespace, db: Path) -> int:
     if args.recovery_key_stdin:
         key = keys.unwrap_recovery(backup_keys_path(backup_file), sys.stdin.readline().strip())
     elif held_key(db) is None and is_encrypted_file(backup_file):
-        from .keys import _read_password
-
-        user = getattr(args, "user", None) or os.environ.get("STATION_CLIENT_USER")
-        if not user and sys.stdin.isatty():
-            user = input("Tên đăng nhập / Username: ").strip()
-        password = _read_password(args, "Mật khẩu / Password: ") if user else None
+        user, password = read_login(args)
         if not user or password is None:
             raise StoreLocked(
                 "Bản sao lưu đã được mã hoá: đăng nhập (--user TÊN --password-stdin) hoặc dùng khoá khôi phục "

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import getpass
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -61,6 +63,28 @@ def officer_name(args: argparse.Namespace) -> str | None:
     return getattr(args, "officer", None) or "cli"
 
 
+def read_password(args: argparse.Namespace, prompt: str) -> str | None:
+    """The password for ``--user``: one line of stdin with ``--password-stdin``, else STATION_CLIENT_PASSWORD, else
+    a prompt on a terminal; None when none of these can give one."""
+    if getattr(args, "password_stdin", False):
+        line = sys.stdin.readline()
+        return line.rstrip("\r\n")
+    if os.environ.get("STATION_CLIENT_PASSWORD"):
+        return os.environ["STATION_CLIENT_PASSWORD"]
+    if sys.stdin.isatty():
+        return getpass.getpass(prompt)
+    return None
+
+
+def read_login(args: argparse.Namespace) -> tuple[str | None, str | None]:
+    """(user, password) for a login: the user from ``--user``, else STATION_CLIENT_USER, else a prompt on a
+    terminal; the password as ``read_password`` finds it (None without a user)."""
+    user = getattr(args, "user", None) or os.environ.get("STATION_CLIENT_USER")
+    if not user and sys.stdin.isatty():
+        user = input("Tên đăng nhập / Username: ").strip()
+    return user, (read_password(args, "Mật khẩu / Password: ") if user else None)
+
+
 def acting_officer(args: argparse.Namespace, store: Store) -> str | None:
     """Who takes a head-only action headless (retention --apply, restore, stats --submit): the officer who
     logged in (``--user``; an encrypted station's unlock). ``--officer`` is a claim, not a login: it is taken
@@ -72,9 +96,7 @@ def acting_officer(args: argparse.Namespace, store: Store) -> str | None:
     if store.session is not None:
         return store.session
     if getattr(args, "user", None):
-        from .keys import _read_password
-
-        return log_in(store, args.user, _read_password(args, "Mật khẩu / Password: ") or "").username
+        return log_in(store, args.user, read_password(args, "Mật khẩu / Password: ") or "").username
     if count_accounts(store):
         raise PermissionDenied(
             "Việc này cần Trưởng Công an đăng nhập: --user TÊN --password-stdin (hoặc STATION_CLIENT_USER và "

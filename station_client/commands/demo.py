@@ -197,11 +197,11 @@ def seed_workload(store: Any, officer: str, now: datetime | None = None) -> int:
 def prepare_station(folder: Path, residents: int, server: ProvinceServer | None) -> tuple[str, str]:
     """Create (first run) or refresh (later runs) the demo station. Returns the demo login."""
     from ..domain.units import commune
+    from ..settings_schema import save_options
     from ..store import Store, accounts
     from ..store import sync_ops as ops
     from ..store import unlock as unlocking
     from ..synthetic import FIXED_TODAY, populate
-    from ..ui.options import save_options
 
     station_dir = folder / "station"
     password_file = folder / "demo-password.txt"
@@ -261,10 +261,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         _say(f"Đăng nhập: {login[0]} / {login[1]}   (dữ liệu: {folder})", f"Log in: {login[0]} / {login[1]}")
         if args.prepare_only:
             return 0
-        from ..ui.app import run_app
-
         app_args = argparse.Namespace(data_dir=str(folder / "station"), lang=getattr(args, "lang", None))
-        return run_app(app_args, demo_password=login)
+        return int(args.run_app(app_args, demo_password=login))  # the entry point's (station_client/cli.py)
     finally:
         if server is not None:
             from ..shutdown import shielded

@@ -16,7 +16,6 @@ import argparse
 import contextlib
 import getpass
 import hashlib
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ from ..store import unlock as unlocking
 from ..store.backup import backup_keys_path, restore
 from ..store.connection import held_key, hold_key
 from ..store.errors import StoreError, StoreLocked
-from .common import add_command
+from .common import add_command, read_login, read_password
 
 KEYRING_SERVICE = "station-client"
 
@@ -57,17 +56,6 @@ def _from_keyring(db: Path) -> bytes | None:
     return key
 
 
-def _read_password(args: argparse.Namespace, prompt: str) -> str | None:
-    if getattr(args, "password_stdin", False):
-        line = sys.stdin.readline()
-        return line.rstrip("\r\n")
-    if os.environ.get("STATION_CLIENT_PASSWORD"):
-        return os.environ["STATION_CLIENT_PASSWORD"]
-    if sys.stdin.isatty():
-        return getpass.getpass(prompt)
-    return None
-
-
 def ensure_unlocked(args: argparse.Namespace) -> Account | None:
     """Hold the data key for the command's station when it is encrypted (see the module's docstring), and log
     in the officer named by ``--user`` (also on a plain station): the login binds them to the station file, so
@@ -79,16 +67,13 @@ def ensure_unlocked(args: argparse.Namespace) -> Account | None:
     if current != "locked":
         if current != "plain" or not getattr(args, "user", None):
             return None
-        password = _read_password(args, "Mật khẩu / Password: ")
+        password = read_password(args, "Mật khẩu / Password: ")
         return _logged_in(args, unlocking.login(db, args.user, password or ""), password or "")
     key = None if getattr(args, "user", None) else _from_keyring(db)
     if key is not None:
         hold_key(db, key)
         return None
-    user = getattr(args, "user", None) or os.environ.get("STATION_CLIENT_USER")
-    if not user and sys.stdin.isatty():
-        user = input("Tên đăng nhập / Username: ").strip()
-    password = _read_password(args, "Mật khẩu / Password: ") if user else None
+    user, password = read_login(args)
     if not user or password is None:
         raise StoreLocked(
             "Dữ liệu đã được mã hoá: cần đăng nhập (--user TÊN --password-stdin, hoặc STATION_CLIENT_USER và "

@@ -35,6 +35,7 @@ def report_pdf(store: Any, stats: Any, path: str, prepared_by: str = "", approve
     """The period report document of ``stats`` for this station, as a PDF."""
     from datetime import datetime
 
+    from ..charts import chart_png
     from ..domain.deadlines import default_office_hours
     from ..domain.units import commune
     from ..printing.documents import station_info
@@ -42,7 +43,6 @@ def report_pdf(store: Any, stats: Any, path: str, prepared_by: str = "", approve
     from ..printing.statistics_document import period_report
     from ..store.dossiers import read_settings
     from ..store.statistics import monthly_rates
-    from ..ui.statistics.chart import chart_png
 
     settings = read_settings(store.conn, "station.")
     code = settings.get("station.commune_code") or ""

@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from . import accounts, calendar, communes, dossiers, duplicates, procedures, reports, residents, stat_reports
+from . import (
+    accounts,
+    calendar,
+    communes,
+    crime_reports,
+    deadline_rules,
+    dossiers,
+    duplicates,
+    mediation,
+    petitions,
+    procedures,
+    residents,
+    stat_reports,
+    violations,
+)
 from .kinds import RecordKind
 
 _ALL: tuple[RecordKind, ...] = (
@@ -11,7 +25,11 @@ _ALL: tuple[RecordKind, ...] = (
     *calendar.KINDS,
     *communes.KINDS,
     *dossiers.KINDS,
-    *reports.all_kinds(),
+    *deadline_rules.KINDS,  # the report family: its rule sets, then each report kind
+    *crime_reports.KINDS,
+    *petitions.KINDS,
+    *mediation.KINDS,
+    *violations.KINDS,
     *stat_reports.KINDS,
     *accounts.KINDS,
     *duplicates.KINDS,

@@ -163,13 +163,6 @@ def no_leftovers(action: str, details: dict[str, Any]) -> None:
         raise ValueError(f"unexpected details for {action}: {sorted(details)}")
 
 
-def all_kinds() -> tuple[Any, ...]:
-    """Every kind of this feature, for ``registry._ALL`` (imported lazily: the modules import this one)."""
-    from . import crime_reports, deadline_rules, mediation, petitions, violations
-
-    return (*deadline_rules.KINDS, *crime_reports.KINDS, *petitions.KINDS, *mediation.KINDS, *violations.KINDS)
-
-
 # ------------------------------------------------------------------------------------------ countdown
 def countdown(due_at: str | datetime, now: datetime, unit: str, cal: Any, language: str = "vi") -> str:
     """Time left on a running clock, in the clock's own unit: hours and minutes for the 24/48-hour transfer

@@ -7,7 +7,6 @@ an offscreen one, see ``ensure_gui_app``).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, QRectF, QSizeF, QUrl
@@ -36,13 +35,14 @@ _family: str | None = None
 
 
 def ensure_gui_app() -> QGuiApplication:
-    """The running Qt application, or an offscreen one for headless printing (CLI, tests). A QApplication (not
-    just a QGuiApplication), so that widgets can still be made later in the same process."""
+    """The running Qt application, or a new one for headless printing (CLI, tests). A QApplication (not just a
+    QGuiApplication), so that widgets can still be made later in the same process. Which platform it runs on is
+    the entry point's choice (``QT_QPA_PLATFORM``: ``station_client.cli`` picks offscreen for its headless
+    commands, tests/conftest.py for the tests), never this library's."""
     app = QGuiApplication.instance()
     if app is None:
         from PySide6.QtWidgets import QApplication
 
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         app = QApplication([])
     return app  # type: ignore[return-value]
 

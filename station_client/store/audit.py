@@ -16,8 +16,9 @@ import sqlite3
 from dataclasses import dataclass, field
 
 from ..domain.registry import KINDS
+from ..wire import GENESIS_HASH, audit_entry_hash
 from .codec import from_db, record_hash
-from .store import EVENT_KINDS, GENESIS_HASH, audit_entry_hash
+from .store import EVENT_KINDS
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from ..clock import office_now
 from . import integrity, keys
 from .connection import (
     APPLICATION_ID,
+    KEYS_SUFFIX,
     DatabaseErrors,
     all_held_keys,
     connect_raw,
@@ -103,7 +104,7 @@ def _copy_live(db_path: Path, tmp: Path, key: bytes | None) -> str:
 
 
 def backup_keys_path(backup_file: Path) -> Path:
-    return Path(backup_file).with_name(Path(backup_file).name + keys.KEYS_SUFFIX)
+    return Path(backup_file).with_name(Path(backup_file).name + KEYS_SUFFIX)
 
 
 def _key_for(path: Path, key: bytes | None) -> bytes | None:

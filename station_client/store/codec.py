@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
 from ..domain.kinds import RecordKind
+from ..wire import canonical_json as canonical_json  # the wire's formula, re-exported for the store's modules
+from ..wire import sha256_hex
 
 META_COLUMNS = ("id", "created_at", "updated_at", "updated_by", "version", "server_version", "deleted",
                 "sync_state", "sync_note")
-
-
-def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-
-
-def sha256_hex(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def to_db(kind: RecordKind, values: dict[str, Any]) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from .errors import NotAStationDatabase, StoreLocked, WrongKey
 APPLICATION_ID = 0x53544331
 BUSY_TIMEOUT_S = 15.0
 KEY_BYTES = 32
+KEYS_SUFFIX = ".keys"  # the key file beside an encrypted database (store/keys.py reads and writes it)
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 # Either driver's errors: an encrypted connection raises sqlcipher3's classes, which are not sqlite3's.
@@ -294,9 +295,14 @@ def _locked(path: Path) -> StoreLocked:
 def _looks_like_sqlcipher(path: Path) -> bool:
     """An encrypted station file has a key file beside it or is at least a whole number of 4 KiB pages
     (SQLCipher's page size); anything else is left to the plain open, which reports it as damaged/foreign."""
-    from .keys import keys_path  # keys imports this module
-
     return keys_path(path).exists() or path.stat().st_size % 4096 == 0
+
+
+def keys_path(db_path: str | Path) -> Path:
+    """``station.db`` -> ``station.keys`` (a backup ``x.db`` -> ``x.db.keys`` is made by ``backup.py``). Here, not in
+    keys.py, because opening a file must know whether it has a key file, and keys.py builds on this module."""
+    p = Path(db_path)
+    return p.with_suffix(KEYS_SUFFIX) if p.suffix == ".db" else p.with_name(p.name + KEYS_SUFFIX)
 
 
 def all_held_keys() -> list[bytes]:

@@ -3,15 +3,15 @@
 Triggers on every commune-kind table note each written record the province knows in ``digest_dirty``
 (migrations/common.py ``digest_triggers_v1``); ``refresh`` hashes just those records and moves their terms in
 ``digest_terms`` and the sums in ``digest_buckets``. A sync therefore hashes only what changed since the last one,
-never the whole store. The arithmetic is ``station_client.sync.digest``, shared with the province.
+never the whole store. The arithmetic is ``station_client.wire``, shared with the province.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from .. import wire as dg
 from ..domain.registry import KINDS
-from ..sync import digest as dg
 from .codec import fields_only, from_db
 from .store import Store
 

@@ -25,7 +25,8 @@ from ..domain.problems import Problem, ValidationError
 from ..domain.procedures import Procedure, procedure_record_id, shipped_catalogue
 from ..domain.registry import get_kind
 from ..domain.text import fold
-from .codec import canonical_json, fields_only, from_db, record_hash, sha256_hex, to_db
+from ..wire import sha256_hex
+from .codec import canonical_json, fields_only, from_db, record_hash, to_db
 from .store import Store
 
 REFERENCE_OFFICER = "catalogue"  # who the audit names for shipped reference data

@@ -190,7 +190,7 @@ def _open_elsewhere(db_path: Path) -> bool:
     try:
         query = struct.pack("hhqqi", fcntl.F_WRLCK, os.SEEK_SET, 128, 1, 0)
         answer = fcntl.fcntl(fd, fcntl.F_GETLK, query)
-        return struct.unpack("hhqqi", answer)[0] != fcntl.F_UNLCK
+        return bool(struct.unpack("hhqqi", answer)[0] != fcntl.F_UNLCK)
     except OSError:
         return False
     finally:

@@ -20,9 +20,7 @@ import hmac
 import json
 import os
 import secrets
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -31,14 +29,15 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from filelock import FileLock, Timeout
 
 from ..clock import utcnow
 from ..domain import accounts as account_rules
 from .connection import KEY_BYTES, hold_key
+from .connection import keys_path as keys_path  # its home is connection.py (opening a file needs it)
 from .errors import KeyFileError, StoreError
 
 FORMAT = "station-client-keys/1"
-KEYS_SUFFIX = ".keys"
 
 # Recovery key: 25 random symbols (125 bits) + 5 check symbols, in 6 groups of 5 — Crockford's base32
 # alphabet (no I, L, O, U: nothing to confuse when read aloud or copied by hand; O/I/L typed are read as 0/1/1).
@@ -50,12 +49,6 @@ _RECOVERY_SUBST = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 class WrongPassword(StoreError):
     """The password (or recovery key) does not unwrap the data key."""
-
-
-def keys_path(db_path: str | Path) -> Path:
-    """``station.db`` -> ``station.keys`` (a backup ``x.db`` -> ``x.db.keys`` is made by ``backup.py``)."""
-    p = Path(db_path)
-    return p.with_suffix(KEYS_SUFFIX) if p.suffix == ".db" else p.with_name(p.name + KEYS_SUFFIX)
 
 
 def new_data_key() -> bytes:
@@ -284,82 +277,37 @@ def save(path: str | Path, data: dict[str, Any], *, lock: bool = True) -> None:
 # The key file is read-modify-written by whichever process changes it (the app, a headless command, the task
 # scheduler's sync): without a lock, two changes in the same instant keep only the last write, e.g. a new
 # officer's entry lost to another process's wrong-password count. The lock is a separate file because the key
-# file itself is replaced (a new inode) by every write. Threads of one process take the same lock in turn; a
-# thread that holds it may take it again (``save`` inside ``updating``).
+# file itself is replaced (a new inode) by every write; ``filelock`` takes it (fcntl on POSIX, msvcrt on Windows).
+# Threads of one process take it in turn (``_thread_lock``); a thread that holds it may take it again (``save``
+# inside ``updating``): one FileLock per lock file, whose count makes it re-entrant.
 LOCK_SUFFIX = ".lock"
 LOCK_TIMEOUT_S = 30.0  # a writer holds the lock for one scrypt and one fsync'd write: milliseconds
 _thread_lock = threading.RLock()
-_held: dict[str, int] = {}  # lock file -> depth, for the thread holding _thread_lock
+_file_locks: dict[str, FileLock] = {}  # lock file -> its lock (used only under _thread_lock)
 
 
 @contextlib.contextmanager
 def locked(path: str | Path) -> Iterator[None]:
-    """Hold the exclusive lock of key file ``path`` (``<path>.lock``: fcntl on POSIX, msvcrt on Windows)."""
+    """Hold the exclusive lock of key file ``path`` (``<path>.lock``). A writer stuck for LOCK_TIMEOUT_S is
+    reported (KeyFileError) rather than waited for."""
     lock_path = Path(path).with_name(Path(path).name + LOCK_SUFFIX)
     name = str(lock_path.absolute())
     with _thread_lock:
-        if _held.get(name):
-            _held[name] += 1
-            try:
-                yield
-            finally:
-                _held[name] -= 1
-            return
-        lock_path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        lock = _file_locks.get(name)
+        if lock is None:
+            lock_path.parent.mkdir(parents=True, exist_ok=True)
+            lock = _file_locks[name] = FileLock(name, mode=0o600, thread_local=False)
         try:
-            _lock_fd(fd, lock_path)
-            _held[name] = 1
-            try:
-                yield
-            finally:
-                _held.pop(name, None)
-                _unlock_fd(fd)
+            lock.acquire(timeout=LOCK_TIMEOUT_S, poll_interval=0.005)
+        except Timeout:
+            raise KeyFileError(
+                f"Tệp khoá đang được một chương trình khác ghi quá lâu ({lock_path.name}); thử lại sau.",
+                f"Another program has been writing the key file for too long ({lock_path.name}); try again later."
+            ) from None
+        try:
+            yield
         finally:
-            os.close(fd)
-
-
-def _busy(lock_path: Path) -> KeyFileError:
-    return KeyFileError(f"Tệp khoá đang được một chương trình khác ghi quá lâu ({lock_path.name}); thử lại sau.",
-                        f"Another program has been writing the key file for too long ({lock_path.name}); "
-                        "try again later.")
-
-
-if sys.platform == "win32":
-    import msvcrt
-
-    def _lock_fd(fd: int, lock_path: Path) -> None:
-        # LK_NBLCK on the first byte (allowed past the end of the file), retried: LK_LOCK gives up after 10 s.
-        deadline = time.monotonic() + LOCK_TIMEOUT_S
-        os.lseek(fd, 0, os.SEEK_SET)
-        while True:
-            try:
-                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-                return
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise _busy(lock_path) from None
-                time.sleep(0.01)
-
-    def _unlock_fd(fd: int) -> None:
-        os.lseek(fd, 0, os.SEEK_SET)
-        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
-else:
-    import fcntl
-
-    def _lock_fd(fd: int, lock_path: Path) -> None:
-        deadline = time.monotonic() + LOCK_TIMEOUT_S
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return
-            except BlockingIOError:
-                if time.monotonic() > deadline:  # a writer stuck for this long: say so rather than hang
-                    raise _busy(lock_path) from None
-                time.sleep(0.005)
-
-    def _unlock_fd(fd: int) -> None:
-        fcntl.flock(fd, fcntl.LOCK_UN)
+            lock.release()
 
 
 @contextlib.contextmanager

@@ -33,13 +33,13 @@ from ..domain.kinds import RecordKind
 from ..domain.problems import Problem, ValidationError
 from ..domain.registry import get_kind
 from ..ids import new_id
+from ..wire import GENESIS_HASH, audit_entry_hash, canonical_json, sha256_hex
 from . import search
-from .codec import canonical_json, fields_only, from_db, record_hash, sha256_hex, to_db
+from .codec import fields_only, from_db, record_hash, to_db
 from .connection import open_connection
 from .errors import PermissionDenied, RecordNotFound, StaleVersion, StoreError
 from .migrate import migrate
 
-GENESIS_HASH = "0" * 64
 SETUP_ACTOR = permissions.SYSTEM_SETUP  # who acts on a station without any account yet, when nobody is named
 # Audit entries that are not record writes (no outbox change): ``kind`` is one of these, ``action`` "create" (a
 # new account) or "update", and ``changes["event"]`` says what happened (docs/security.md, "Account events").
@@ -651,9 +651,3 @@ class Store:
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (change_id, kind.name, record_id, op, base_version, canonical_json(payload), now, officer))
         return change_id
-
-
-def audit_entry_hash(prev_hash: str, at: str, officer: str, kind: str, record_id: str, action: str,
-                     changes_json: str, change_id: str | None, rec_hash: str) -> str:
-    return sha256_hex("\x1f".join((prev_hash, at, officer, kind, record_id, action, changes_json,
-                                   change_id or "", rec_hash)))

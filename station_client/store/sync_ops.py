@@ -22,12 +22,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import wire as dg
 from ..clock import now_iso
 from ..domain import permissions
 from ..domain.kinds import InvalidText, RecordKind, coerce_value, printable, text_problem
 from ..domain.problems import ValidationError
 from ..domain.registry import KINDS, UnknownKind, get_kind
-from ..sync import digest as dg
+from ..wire import version_term as digest_term
 from . import accounts, digests, search
 from .codec import canonical_json, fields_only, from_db, record_hash, to_db
 from .errors import RecordNotFound, StoreError
@@ -946,11 +947,6 @@ def start_resync(store: Store, reason: str, *, new_epoch: str | None = None, his
 
 
 # ------------------------------------------------------------------------------------------------ digest
-def digest_term(kind: str, record_id: str, version: int) -> int:
-    """Scheme 1 (versions only): what stations sent before scheme 2; kept for tools comparing old files."""
-    return dg.version_term(kind, record_id, version)
-
-
 def compute_digest(store: Store) -> dict[str, Any]:
     """The digest the station sends at head (scheme 2, docs/sync-protocol.md "Divergence check"): the count and
     sum of its synced commune records' full-state terms, from per-bucket sums kept incrementally (only records

@@ -107,7 +107,7 @@ def _active_role(db_path: str | Path, key: bytes, username: str) -> str | None:
     waiting for ``finish_pending`` has no say yet."""
     from .connection import open_connection
 
-    if encrypt.is_plain_sqlite(db_path):
+    if is_plain_sqlite(db_path):
         return "officer"
     conn = open_connection(db_path, readonly=True, key=key)  # WrongKey: a key file that is not this data's
     try:
@@ -224,7 +224,7 @@ def audit_locked_station_events(store: Store) -> int:
     return len(events)
 
 
-STATION_NAME_SETTING = "station.name"  # the option ui/options.py declares
+STATION_NAME_SETTING = "station.name"  # the option settings_schema.py declares
 
 
 def remember_station_name(store: Store) -> bool:

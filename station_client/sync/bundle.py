@@ -9,8 +9,6 @@ results and the feed, signed the same way. A file that fails the check is refuse
 from __future__ import annotations
 
 import gzip
-import hashlib
-import hmac
 import json
 import os
 import time
@@ -21,6 +19,7 @@ from typing import Any
 from ..clock import now_iso
 from ..store import Store
 from ..store import sync_ops as ops
+from ..wire import bundle_key, sign, signed_by
 from .errors import SyncError
 
 BUNDLE_FORMAT = "station-bundle/1"
@@ -29,21 +28,7 @@ MAX_BUNDLE_CHANGES = 20_000
 MAX_BUNDLE_AUDIT = 20_000  # audit entries per bundle (the province accepts as many)
 
 
-def bundle_key(token: str) -> bytes:
-    """The HMAC key both sides hold: ``sha256_hex("bundle:" + token)`` as bytes (the server never keeps tokens)."""
-    return bytes.fromhex(hashlib.sha256(("bundle:" + token).encode("utf-8")).hexdigest())
-
-
-def canonical(value: Any) -> bytes:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def sign(key: bytes, document: dict[str, Any]) -> str:
-    return hmac.new(key, canonical({k: v for k, v in document.items() if k != "signature"}),
-                    hashlib.sha256).hexdigest()
-
-
-def read_answer(path: Path, key: bytes, station_id: str) -> dict[str, Any]:
+def read_answer(path: Path, key: str, station_id: str) -> dict[str, Any]:
     """Check and open an answer file. Refuses anything tampered, foreign or malformed before it is used."""
     raw = path.read_bytes()
     if raw[:2] == b"\x1f\x8b":
@@ -58,7 +43,7 @@ def read_answer(path: Path, key: bytes, station_id: str) -> dict[str, Any]:
                         code="bundle.format") from exc
     if answer.get("station_id") != station_id:
         raise SyncError("Gói này dành cho trạm khác.", "This bundle is for another station.", code="bundle.station")
-    if not hmac.compare_digest(sign(key, answer), given):
+    if not signed_by(key, answer, given):
         raise SyncError("Chữ ký của gói không đúng: tệp đã bị sửa hoặc không phải của tỉnh gửi trạm này. "
                         "Không áp dụng gì.",
                         "The bundle's signature does not match: the file was altered or is not the province's "

@@ -20,6 +20,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..paths import DB_FILENAME
 
@@ -30,7 +31,7 @@ SEALED_FILE = "station-token.sealed"  # an encrypted station's token, sealed wit
 SEAL_PURPOSE = "station-token"
 
 
-def _real_keyring():  # type: ignore[no-untyped-def]
+def _real_keyring() -> Any:
     """The keyring backend if it can really store secrets, else None (the 'fail'/'null' backends, priority ≤ 0)."""
     if os.environ.get("STATION_CLIENT_NO_KEYRING") == "1":
         return None

@@ -51,7 +51,7 @@ def load_identity(store: Store) -> StationIdentity | None:
     values = {k: ops.get_state(store, f"station.{k}") for k in _KEYS}
     if not values["server_url"] or not values["station_id"]:
         return None
-    return StationIdentity(**{k: (v or "") for k, v in values.items() if k != "ca_file"},  # type: ignore[arg-type]
+    return StationIdentity(**{k: (v or "") for k, v in values.items() if k != "ca_file"},
                            ca_file=values["ca_file"] or None)
 
 
@@ -127,7 +127,7 @@ def enrollment_nonce(store: Store, server_url: str, code: str) -> str:
     return nonce
 
 
-SERVER_URL_SETTING = "sync.server_url"  # the head's setting (ui/options.py; head-only, domain/permissions.py)
+SERVER_URL_SETTING = "sync.server_url"  # the head's setting (settings_schema.py; head-only, domain/permissions.py)
 
 
 def connect_identity(store: Store) -> StationIdentity | None:

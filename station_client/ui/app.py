@@ -19,6 +19,7 @@ from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ..paths import db_path
+from ..settings_schema import load_options
 from ..store import StoreError
 from ..store import accounts as account_store
 from ..store import unlock as unlocking
@@ -26,7 +27,6 @@ from . import rekey, sections, unlock_pages
 from .context import AppContext
 from .i18n import install_language, load_fonts
 from .main_window import MainWindow
-from .options import load_options
 from .quit_signals import quit_on_signals
 from .tasks import Tasks
 

@@ -11,8 +11,8 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..domain.accounts import Account
 from ..domain.problems import Problem
+from ..settings_schema import save_options
 from ..store import ChangeSet
-from .options import save_options
 from .tasks import Tasks
 
 COALESCE_MS = 80

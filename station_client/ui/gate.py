@@ -21,13 +21,13 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButto
 from ..domain.accounts import Account
 from ..domain.problems import Problem, ValidationError
 from ..domain.units import commune
+from ..settings_schema import load_options, save_options
 from ..store import Store
 from ..store import accounts as account_store
 from ..store import unlock as unlocking
 from .context import AppContext
 from .forms import FieldForm
 from .links import as_link
-from .options import load_options, save_options
 
 log = logging.getLogger(__name__)
 

@@ -15,12 +15,12 @@ from station_client import cli
 from station_client.domain import retention as rules
 from station_client.domain.deadlines import default_office_hours
 from station_client.paths import db_path
+from station_client.settings_schema import save_options
 from station_client.store import Store, retention
 from station_client.store import accounts as acc
 from station_client.store import reports as sr
 from station_client.store.audit import verify
 from station_client.store.errors import PermissionDenied
-from station_client.ui.options import save_options
 
 TZ = default_office_hours().tz
 OLD = datetime(2019, 3, 4, 9, 0, tzinfo=TZ)

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from station_client.domain import permissions
+from station_client.settings_schema import save_options
 from station_client.store import Store
 from station_client.store import accounts as acc
 from station_client.store import sync_ops as ops
 from station_client.store.errors import PermissionDenied, StoreError
-from station_client.ui.options import save_options
 
 _n = iter(range(100, 1000))
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import requests
 
-from province_server.bundles import canonical
 from station_client.domain.dossiers import make_lookup_code
+from station_client.wire import canonical_bytes as canonical
 from tests.server.client import Station, change, new_person
 from tests.support.server import REPO, RunningServer
 

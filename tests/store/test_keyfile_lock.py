@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from station_client.store import keys
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,7 +39,12 @@ elif role == "other":
     wait_for("holder_in")
     (folder / "other_ready").touch()
     keys.add_officer_key(db, key, "beta", "beta-pass-12", n=1024)
+elif role == "sitter":  # holds the lock until told to let go
+    with keys.locked(keys.keys_path(db)):
+        (folder / "sitter_in").touch()
+        wait_for("release")
 else:  # many small writes, racing the other process's
+    (folder / f"ready_{role}").touch()
     wait_for("go")
     for i in range(15):
         keys.add_officer_key(db, key, f"{role}{i}", "pass-word-123", n=1024)
@@ -60,6 +67,13 @@ def _start(role: str, db: Path, tmp_path: Path, key: bytes) -> subprocess.Popen[
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+def _wait_for(*paths: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not all(p.exists() for p in paths):
+        assert time.monotonic() < deadline, f"never appeared: {[p.name for p in paths if not p.exists()]}"
+        time.sleep(0.005)
+
+
 def _finish(*procs: subprocess.Popen[str]) -> None:
     for p in procs:
         _out, err = p.communicate(timeout=60)
@@ -80,10 +94,33 @@ def test_a_write_waits_for_the_one_in_progress_and_keeps_its_change(tmp_path: Pa
 def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
     db, key = _keyfile(tmp_path)
     procs = [_start(role, db, tmp_path, key) for role in ("p", "q")]
-    time.sleep(0.2)  # both imported and waiting: they start together
+    _wait_for(tmp_path / "ready_p", tmp_path / "ready_q")  # both imported and waiting: they start together
     (tmp_path / "go").touch()
     _finish(*procs)
     data = keys.load(keys.keys_path(db))
     assert sorted(data["officers"]) == sorted(["truong", *(f"{r}{i}" for r in "pq" for i in range(15))])
     # Every wrong password was counted on its own entry (no count lost to the other process's write).
     assert all(data["officers"][f"{r}{i}"].get("failed") == 1 for r in "pq" for i in range(15))
+
+
+def test_the_lock_is_re_entrant_in_its_thread(tmp_path: Path) -> None:
+    db, key = _keyfile(tmp_path)
+    with keys.locked(keys.keys_path(db)), keys.locked(keys.keys_path(db)):
+        keys.add_officer_key(db, key, "gamma", "gamma-pass-12", n=N)  # updating + save take it again
+    assert "gamma" in keys.officers(db)
+
+
+def test_a_writer_stuck_too_long_is_reported_not_waited_for(tmp_path: Path, monkeypatch) -> None:
+    db, key = _keyfile(tmp_path)
+    sitter = _start("sitter", db, tmp_path, key)
+    try:
+        _wait_for(tmp_path / "sitter_in")
+        monkeypatch.setattr(keys, "LOCK_TIMEOUT_S", 0.3)
+        with pytest.raises(keys.KeyFileError) as err:
+            keys.add_officer_key(db, key, "delta", "delta-pass-12", n=N)
+        assert "too long" in err.value.en
+    finally:
+        (tmp_path / "release").touch()
+        _finish(sitter)
+    keys.add_officer_key(db, key, "delta", "delta-pass-12", n=N)  # free again: the same lock is taken at once
+    assert "delta" in keys.officers(db)

@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 
 from station_client.store import NewerSchemaError, NotAStationDatabase, Store
 from station_client.store.connection import APPLICATION_ID
@@ -90,3 +91,26 @@ def test_refuses_a_corrupt_file(tmp_path):
     with pytest.raises(NotAStationDatabase) as err:
         Store.open(path)
     assert "hỏng" in err.value.vi or "không phải" in err.value.vi
+
+
+def _schema(path: Path) -> dict[str, object]:
+    """Tables (columns with types, primary keys, indexes), views and triggers, read with sqlite-utils."""
+    db = sqlite_utils.Database(path)
+    try:
+        tables = {t.name: {"columns": {c.name: (c.type.upper(), bool(c.notnull)) for c in t.columns},
+                           "pks": t.pks, "indexes": sorted((i.name, tuple(i.columns), bool(i.unique))
+                                                           for i in t.indexes)}
+                  for t in db.tables if not t.name.startswith("sqlite_")}
+        return {"tables": tables, "views": sorted(db.view_names()), "triggers": sorted(t.name for t in db.triggers)}
+    finally:
+        db.close()
+
+
+def test_a_migrated_file_has_the_schema_of_a_new_one(tmp_path):
+    """Every migration leaves what a new file gets: the same tables, columns, keys, indexes, views and triggers
+    (column order aside: ALTER TABLE appends)."""
+    old, new = tmp_path / "old.db", tmp_path / "new.db"
+    make_v1_file(old)
+    Store.open(old).close()
+    Store.open(new).close()
+    assert _schema(old) == _schema(new)

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from province_server.exchange import content_digest_of
+from station_client import wire as dg
 from station_client.domain.units import communes
 from station_client.store import sync_ops as ops
 from station_client.store.audit import verify
-from station_client.sync import digest as dg
 from station_client.sync.enroll import build_engine
 from tests.server.client import Station as RawStation
 from tests.server.client import new_person

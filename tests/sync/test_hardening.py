@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import time
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from station_client.sync.enroll import build_engine, enroll
 from station_client.sync.errors import SyncError
 from tests.support.server import RunningServer, start_server
 
-from .conftest import COMMUNE, FAST, add_people, assert_converged, make_station
+from .conftest import COMMUNE, FAST, FAST_TIMEOUTS, add_people, assert_converged, make_station
 
 
 def _ca(tmp: Path, name: str) -> tuple[Path, x509.Certificate, ec.EllipticCurvePrivateKey]:
@@ -126,6 +126,18 @@ def test_rotate_token_from_the_command_line(tmp_path: Path, server: RunningServe
     assert_converged(a)
 
 
+class _WaitLog(threading.Event):
+    """A cancel event that records every delay waited on it (never set: each wait runs its full delay)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.delays: list[float | None] = []
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.delays.append(timeout)
+        return super().wait(timeout)
+
+
 def test_retry_after_is_honoured_even_above_the_backoff_cap(tmp_path: Path) -> None:
     assert Backoff(base=0.01, cap=0.1).next_delay(retry_after=3.0) >= 3.0
     server = start_server(tmp_path, quiet=True, serve_args=("--rate", "1", "--burst", "3"))
@@ -143,9 +155,15 @@ def test_retry_after_is_honoured_even_above_the_backoff_cap(tmp_path: Path) -> N
             assert err.value.retryable and err.value.code == "rate_limited" and err.value.retry_after >= 1
         finally:
             client.close()
-        started = time.monotonic()
-        report = a.sync(config=EngineConfig(max_attempts=4, backoff_base=0.01, backoff_cap=0.05))
+        waits = _WaitLog()  # the engine waits on its cancel event between tries: the delays it asked for
+        with a.open() as store:
+            engine = build_engine(store, config=EngineConfig(max_attempts=4, backoff_base=0.01, backoff_cap=0.05),
+                                  timeouts=FAST_TIMEOUTS, cancel=waits)
+            try:
+                report = engine.run_once()
+            finally:
+                engine.client.close()
         assert report.ok and report.applied.acked == 2
-        assert time.monotonic() - started >= 0.9  # it waited as told, not the 50 ms its own cap allows
+        assert waits.delays and max(waits.delays) >= 1  # it waited as told, not the 50 ms its own cap allows
     finally:
         server.stop()

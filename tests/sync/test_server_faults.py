@@ -27,9 +27,12 @@ def test_server_restarted_mid_sync(tmp_path: Path, server) -> None:
     cfg = EngineConfig(batch_size=20, max_attempts=40, backoff_base=0.05, backoff_cap=0.5)
 
     def bounce() -> None:
-        time.sleep(0.4)
+        with a.open() as watcher:  # mid-sync: once the province has acknowledged a first batch (not a guessed delay)
+            deadline = time.monotonic() + 60
+            while ops.pending_count(watcher) == len(ids) and time.monotonic() < deadline:
+                time.sleep(0.005)
         server.kill()  # SIGKILL: a power cut at the data centre
-        time.sleep(0.5)
+        time.sleep(0.5)  # down for a while: the station retries meanwhile
         server.start()
     t = threading.Thread(target=bounce)
     t.start()

@@ -40,9 +40,9 @@ def data_dir(tmp_path: Path) -> Path:
 
 def make_head(data_dir: Path) -> None:
     from station_client.paths import db_path
+    from station_client.settings_schema import save_options
     from station_client.store import Store
     from station_client.store.accounts import create_account
-    from station_client.ui.options import save_options
 
     with Store.open(db_path(data_dir)) as store:
         create_account(store, HEAD[0], HEAD[1], "station_head", HEAD[2], HEAD[2])

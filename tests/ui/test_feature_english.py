@@ -29,8 +29,8 @@ def test_feature_catalogues_are_complete_and_current() -> None:
 
     fs = _builder()
     english = json.loads(fs.ENGLISH.read_text(encoding="utf-8"))
-    for name, folder in fs.PACKAGES.items():
-        strings, contexts = fs.scan(folder)
+    for name, sources in fs.PACKAGES.items():
+        strings, contexts = fs.scan(sources)
         missing = [s for s in strings if not english.get(s)]
         assert not missing, (f"ui/{name} has strings without English: {missing} — add them to "
                              "resources/translations/feature_strings_en.json and run feature_strings.py")

@@ -19,11 +19,10 @@ from station_client.ui.quit_signals import quit_on_signals
 def test_sigint_returns_from_the_event_loop(qapp) -> None:  # type: ignore[no-untyped-def]
     fired: list[str] = []
     QTimer.singleShot(50, lambda: os.kill(os.getpid(), signal.SIGINT))
-    QTimer.singleShot(5000, lambda: (fired.append("timeout"), qapp.quit()))
-    started = time.monotonic()
+    QTimer.singleShot(5000, lambda: (fired.append("timeout"), qapp.quit()))  # only if SIGINT did not end it
     with quit_on_signals(qapp):
         qapp.exec()
-    assert fired == [] and time.monotonic() - started < 4
+    assert fired == []
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
 
 

@@ -2,7 +2,7 @@
 flag, content hash), filled from the records already held.
 
 The table is a frozen copy (see v0001_base.py). The terms are computed with the protocol's shared arithmetic
-(``station_client.sync.digest``), which the protocol fixes: it is the same for every later server version.
+(``station_client.wire``), which the protocol fixes: it is the same for every later server version.
 
 Revision ID: 0003
 Revises: 0002
@@ -42,8 +42,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    from station_client import wire as dg
     from station_client.domain.registry import KINDS
-    from station_client.sync import digest as dg
 
     bind = op.get_bind()
     metadata.create_all(bind)

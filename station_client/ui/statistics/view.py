@@ -37,13 +37,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...charts import RateChart, chart_png, month_series
 from ...clock import office_today
 from ...domain.deadlines import default_office_hours
 from ...domain.statistics import Period, StationStats
 from ...store import ChangeSet
 from ...store.statistics import Dashboard, dashboard, station_stats, submit_report
 from ..context import AppContext
-from .chart import RateChart, chart_png, month_series
 
 CONTEXT = "Statistics"
 KINDS = ("month", "quarter", "year", "range")

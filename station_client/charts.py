@@ -1,6 +1,10 @@
 """The on-time rate over the last 12 months as a line chart that stays readable printed in black and white:
 every series is black, told apart by its line (solid / dashed) and its marker (filled circle / open square),
-which the legend shows. A month with nothing finished has no rate ("—"): it has no point, never a 0 %."""
+which the legend shows. A month with nothing finished has no rate ("—"): it has no point, never a 0 %.
+
+The Statistics page shows it and ``chart_png`` draws it for the printed period report, so it lives below ui/,
+where the headless ``stats`` command may import it. Its strings are in the Statistics catalogue
+(``resources/translations/feature_strings.py``)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """Every station setting, declared once: key, type, default and a translatable title.
 
 Values live in the station file's ``settings`` table (read and written through the ``Store`` on the writer
-thread), so a backup carries them and every officer at the station sees the same configuration.
+thread), so a backup carries them and every officer at the station sees the same configuration. Below ui/: the
+Settings page shows them, and headless commands (``demo``) and tools write them too.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
-from ..domain import permissions
-from ..store import Store
+from .domain import permissions
+from .store import Store
 
 
-def _t(source: str) -> Callable[[], str]:
-    return lambda: QCoreApplication.translate("Options", source)
+def _t(source: object) -> Callable[[], str]:
+    """A title translated when shown; ``source`` is a QT_TRANSLATE_NOOP literal (typed ``object`` by PySide6)."""
+    text = str(source)
+    return lambda: QCoreApplication.translate("Options", text)
 
 
 @dataclass(frozen=True)
