@@ -55,9 +55,33 @@ def parse_period(text: str | None) -> st.Period:
     return st.Period.parse(text.strip())
 
 
-def _overdue(figures: dict[str, Any]) -> int:
-    """Open work past its deadline, every kind (top-level ``<kind>.pending.overdue`` figures)."""
-    return sum(int(v or 0) for k, v in figures.items() if k.endswith(".pending.overdue") and k.count(".") == 2)
+def overdue_now(db: Database) -> dict[str, int]:
+    """Per commune: open work whose clock runs and whose deadline (``due_at``) has passed now — every kind of
+    work. (The period figures' "pending overdue" is a snapshot at the period's close, so for the current period
+    it counts what will be late by its end, not what is late today.)"""
+    from station_client.domain import dossiers
+
+    from ..statistics import OPEN_STATUSES, _status
+
+    running = dict(OPEN_STATUSES) | {"dossier": dossiers.RUNNING_STATUSES}
+    r = schema.records
+    statuses = sorted({x for v in running.values() for x in v})
+    now = datetime.now(UTC)
+    out: dict[str, int] = {}
+    with db.read() as conn:
+        rows = conn.execute(select(r.c.commune_code, r.c.kind, r.c.fields).where(
+            r.c.kind.in_(list(running)), r.c.deleted.is_(False), _status(db.backend).in_(statuses)))
+        for commune, kind, fields in rows:
+            f = json.loads(fields)
+            if f.get("status") not in running[kind] or not f.get("due_at"):
+                continue
+            try:
+                due = datetime.fromisoformat(str(f["due_at"]).replace("Z", "+00:00"))
+            except ValueError:
+                continue
+            if (due if due.tzinfo else due.replace(tzinfo=VN)) < now:
+                out[commune] = out.get(commune, 0) + 1
+    return out
 
 
 def overview(db: Database, period: st.Period, table: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -74,6 +98,7 @@ def overview(db: Database, period: st.Period, table: dict[str, Any] | None = Non
         reviews: dict[str, int] = {}
         for item in open_items(conn, None):
             reviews[item["commune_code"]] = reviews.get(item["commune_code"], 0) + 1
+    overdue = overdue_now(db)
     table = table if table is not None else province_table(db, period)
     figures = {r["commune_code"]: r for r in table["communes"]}
     quiet_before = (datetime.now(UTC) - timedelta(hours=QUIET_HOURS)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -95,7 +120,7 @@ def overview(db: Database, period: st.Period, table: dict[str, Any] | None = Non
             "quiet": row["last_sync"] is None or row["last_sync"] < quiet_before,
             "conflicts": conflicts.get(code, 0),
             "reviews": reviews.get(code, 0),
-            "overdue": _overdue(computed),
+            "overdue": overdue.get(code, 0),
             "dossier_rate": computed.get("dossiers.resolved.on_time_rate"),
             "crime_rate": computed.get("crime_reports.handled.on_time_rate"),
             "received": int(computed.get("dossiers.received") or 0),
