@@ -12,6 +12,7 @@ import requests
 
 from province_server.console import auth
 from province_server.db import Database
+from tests.server.conftest import BACKENDS, db_url_for, pg_cluster  # noqa: F401  (pg_cluster is a fixture)
 from tests.support.server import RunningServer, start_server
 
 PASSWORD = "matkhau2026"
@@ -62,9 +63,10 @@ class Console:
         return self.http.post(self.url(path), data=body, timeout=30, allow_redirects=False)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    srv = start_server(tmp_path_factory.mktemp("console"), quiet=True)
+@pytest.fixture(scope="module", params=BACKENDS)
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """The console on SQLite and on a real PostgreSQL (the same SQLAlchemy Core queries)."""
+    srv = start_server(tmp_path_factory.mktemp("console"), db_url_for(request.param, request), quiet=True)
     for username, name, role in STAFF:
         add_staff(srv, username, name, role)
     yield srv

@@ -192,3 +192,34 @@ def test_staff_add_cli_makes_the_first_admin(tmp_path: Path) -> None:
         assert session.staff.is_admin and auth.session_of(database, token) is not None
     finally:
         database.dispose()
+
+
+def test_a_stations_records_on_every_page(tmp_path: Path, server: RunningServer, console: Console) -> None:
+    """On both backends: a real station's work reaches the overview (overdue today), the statistics, the
+    inbox, the audit check and the lookup page."""
+    from datetime import datetime, timedelta
+
+    from station_client.domain.deadlines import default_office_hours
+    from station_client.store import dossiers as sd
+    from tests.statistics.conftest import APPLICANT, DOCS, TRANSFER, crime_report
+    from tests.sync.conftest import make_station
+
+    station = make_station(tmp_path, server, "dong-trieu", commune="07093")
+    now = datetime.now(default_office_hours().tz)
+    with station.open() as store:
+        late = sd.create_dossier(store, sd.Intake(procedure_key="1.004222", applicant=APPLICANT, documents=DOCS,
+                                                  received_at=now - timedelta(days=20)), officer="can_bo_a")
+        crime_report(store, now - timedelta(hours=3), ("transfer", now - timedelta(hours=1), TRANSFER))
+    assert station.sync_until_clean().ok
+    console.login("admin")
+    overview = console.get("/console/?q=07093").text
+    row = overview.split('data-commune="07093"')[1].split("</tr>")[0]
+    assert "Phường Đông Triều" in overview and "chưa bao giờ" not in row
+    assert row.count('class="num bad">1<') == 1  # one dossier overdue today
+    assert console.get("/console/?only=quiet").text.count('data-commune="07093"') == 0  # it just synced
+    assert "Cơ quan CSĐT" in console.get("/console/inbox").text
+    assert "07093" in console.get("/console/statistics").text
+    assert "nguyên vẹn" in console.get("/console/audit").text
+    assert console.get("/console/conflicts").status_code == 200
+    page = requests.get(f"{server.url}/tra-cuu/{late['lookup_code']}", timeout=30)
+    assert page.status_code == 200 and late["code"] in page.text and APPLICANT["name"] not in page.text
