@@ -38,6 +38,7 @@ NAV = (
     ("statistics", "/console/statistics", "Thống kê", "Statistics", READERS),
     ("conflicts", "/console/conflicts", "Xung đột, rà soát", "Conflicts, reviews", READERS),
     ("audit", "/console/audit", "Nhật ký trạm", "Audit", READERS),
+    ("reference", "/console/reference", "Danh mục", "Reference data", READERS),
     ("inbox", "/console/inbox", "Tin báo đã chuyển", "Transferred reports", ("admin", "agency")),
     ("staff", "/console/staff", "Tài khoản", "Staff", ("admin",)),
     ("log", "/console/log", "Nhật ký thao tác", "Action log", ("admin",)),
@@ -346,6 +347,58 @@ def install(app: FastAPI, db: Database) -> None:
     def inbox_get(request: Request) -> Response:
         session = page(request, ("admin", "agency"))
         return render(request, "inbox.html", session, active="inbox", reports=queries.transferred_reports(db))
+
+    # --- reference data -----------------------------------------------------------------------------------
+
+    def reference_page(request: Request, session: auth.Session, status: int = 200, **extra: Any) -> HTMLResponse:
+        from . import reference
+
+        year = request.query_params.get("year", "")
+        rows, own = reference.override_rows(db, int(year) if year.isdigit() and len(year) == 4 else None)
+        classes = reference.commune_classes(db)
+        communes = sorted({r["commune_code"] for r in queries.station_rows(db)} | set(classes))
+        return render(request, "reference.html", session, status=status, active="reference", overrides=rows,
+                      own=own, classes=[{"code": c, "name": queries.commune_name(c), **classes.get(c, {})}
+                                        for c in communes], **extra)
+
+    @router.get("/console/reference")
+    def reference_get(request: Request) -> Response:
+        return reference_page(request, page(request, READERS))
+
+    @router.post("/console/reference/calendar")
+    async def reference_calendar(request: Request) -> Response:
+        from . import reference
+
+        session, form = await form_of(request, ("admin",))
+        override, problems = reference.parse_override(form)
+        delete = form.get("op") == "delete"
+        if override is None:
+            return reference_page(request, session, 400, problems=problems, cal_form=form)
+        if form.get("confirm") != "1":
+            return reference_page(request, session, preview=reference.preview_override(db, override, delete),
+                                  preview_kind="calendar", cal_form=form)
+        reference.save_override(db, override, delete)
+        auth.record(db, session.staff.username, "reference.calendar." + ("delete" if delete else "save"),
+                    override.day.isoformat(), "ok", client_of(request), {"type": override.type})
+        return reference_page(request, session, notice_vi=f"Đã lưu ngày {override.day:%d/%m/%Y}; các trạm nhận khi "
+                              "đồng bộ.", notice_en=f"{override.day:%d/%m/%Y} saved; stations take it at their sync.")
+
+    @router.post("/console/reference/commune")
+    async def reference_commune(request: Request) -> Response:
+        from . import reference
+
+        session, form = await form_of(request, ("admin",))
+        values, problems = reference.parse_class(form)
+        if values is None:
+            return reference_page(request, session, 400, problems=problems, class_form=form)
+        if form.get("confirm") != "1":
+            return reference_page(request, session, preview=reference.preview_class(db, values),
+                                  preview_kind="commune", class_form=form)
+        reference.save_class(db, values)
+        auth.record(db, session.staff.username, "reference.commune_class", values["commune_code"], "ok",
+                    client_of(request), {"remote": values["remote"]})
+        return reference_page(request, session, notice_vi=f"Đã lưu phân loại {values['commune_name']}.",
+                              notice_en=f"Classification of {values['commune_name']} saved.")
 
     # --- staff (admin) ------------------------------------------------------------------------------------
 
