@@ -144,7 +144,7 @@ def test_console_end_to_end(tmp_path: Path, server: RunningServer) -> None:
         drv.get(server.url + "/console/audit")
         assert "nguyên vẹn" in _wait(drv, "#audit-table").text
         browser.screenshot(drv, shots / "console-audit.png")
-        for name in ("conflicts", "staff", "log"):
+        for name in ("conflicts", "reference", "staff", "log"):
             drv.get(server.url + f"/console/{name}")
             _wait(drv, "table.grid")
             browser.screenshot(drv, shots / f"console-{name}.png")
