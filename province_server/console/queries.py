@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import threading
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -84,10 +85,38 @@ def overdue_now(db: Database) -> dict[str, int]:
     return out
 
 
+_tables: dict[tuple[str, str, int, str, str], dict[str, Any]] = {}
+_tables_lock = threading.Lock()
+
+
+def province_table(db: Database, period: st.Period) -> dict[str, Any]:
+    """``statistics.province_table`` of ``period``, kept while nothing it reads has changed: the feed's head (every
+    record and reference change, at every commune), the epoch and the stations' ids and statuses. Figures of a
+    period do not depend on the time of viewing (pending work is a snapshot at the period's close), so an
+    unchanged database gives the same table; a few recent (database, period) tables are kept per process."""
+    from ..exchange import head_seq
+    from ..statistics import province_table as compute
+
+    s = schema.stations
+    with db.read() as conn:
+        head = head_seq(conn)
+        epoch = db.get_meta(conn, "epoch") or ""
+        roster = ",".join(f"{i}:{x}" for i, x in conn.execute(select(s.c.id, s.c.status).order_by(s.c.id)))
+    key = (db.url, period.label, head, epoch, stations.sha256_hex(roster))
+    with _tables_lock:
+        table = _tables.get(key)
+    if table is None:
+        table = compute(db, period)
+        with _tables_lock:
+            if len(_tables) >= 16:
+                _tables.clear()
+            _tables[key] = table
+    return table
+
+
 def overview(db: Database, period: st.Period, table: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """One row per commune with a station (revoked stations left out)."""
     from ..duplicates import open_items
-    from ..statistics import province_table
 
     s, c = schema.stations, schema.conflicts
     with db.read() as conn:

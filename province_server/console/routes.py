@@ -274,9 +274,7 @@ def install(app: FastAPI, db: Database) -> None:
     # --- statistics ---------------------------------------------------------------------------------------
 
     def province(p: st.Period) -> dict[str, Any]:
-        from ..statistics import province_table
-
-        return province_table(db, p)
+        return queries.province_table(db, p)
 
     @router.get("/console/statistics")
     def statistics_get(request: Request, period: str = "") -> Response:

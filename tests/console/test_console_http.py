@@ -144,6 +144,8 @@ def test_station_add_new_code_and_revoke_against_real_enrollment(server: Running
         assert expected in actions
     bad = console.post("/console/stations", {"commune_code": "99999"})
     assert bad.status_code == 400 and "99999" in bad.text
+    odd = console.post("/console/stations", {"commune_code": "07168", "name": "<script>alert(1)</script>"})
+    assert "<script>alert" not in odd.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in odd.text
 
 
 def test_statistics_exports_and_the_action_log(server: RunningServer, console: Console) -> None:
