@@ -274,11 +274,11 @@ def transferred_reports(db: Database, limit: int = 300) -> list[dict[str, Any]]:
     """Crime reports the communes transferred to the investigation agency: case facts, never the reporter."""
     r = schema.records
     with db.read() as conn:
-        rows = conn.execute(select(r.c.id, r.c.commune_code, r.c.fields, r.c.origin, r.c.updated_at)
+        rows = conn.execute(select(r.c.id, r.c.commune_code, r.c.fields, r.c.origin, r.c.updated_at, r.c.version)
                             .where(r.c.kind == "crime_report", r.c.deleted.is_(False))
                             .order_by(r.c.updated_at.desc())).all()
     out = []
-    for rid, commune, fields, origin, updated in rows:
+    for rid, commune, fields, origin, updated, version in rows:
         f = json.loads(fields)
         if f.get("status") != "transferred":
             continue
@@ -287,7 +287,8 @@ def transferred_reports(db: Database, limit: int = 300) -> list[dict[str, Any]]:
                     "received_at": f.get("received_at"), "transferred_at": f.get("transferred_at"),
                     "transferred_to": f.get("transferred_to") or "", "urgent": bool(f.get("urgent")),
                     "due_at": f.get("due_at"),
-                    "summary": f.get("summary") or "", "updated_at": updated})
+                    "summary": f.get("summary") or "", "updated_at": updated, "version": int(version),
+                    "agency_decision": f.get("agency_decision") or ""})
         if len(out) >= limit:
             break
     return out

@@ -39,6 +39,7 @@ def server(tmp_path: Path) -> Iterator[RunningServer]:
     srv = start_server(tmp_path, quiet=True)
     add_staff(srv, "admin", "Nguyễn Văn Quản", "admin")
     add_staff(srv, "viewer", "Trần Thị Xem", "viewer")
+    add_staff(srv, "agency", "Lê Văn Điều Tra", "agency")
     yield srv
     srv.stop()
 
@@ -64,7 +65,8 @@ def _login(drv, url: str, username: str) -> None:  # type: ignore[no-untyped-def
     _wait(drv, "header.top nav")
 
 
-def _station_works(tmp_path: Path, server: RunningServer, code: str) -> tuple[Station, dict[str, object]]:
+def _station_works(tmp_path: Path, server: RunningServer, code: str
+                   ) -> tuple[Station, dict[str, object], dict[str, object]]:
     """A real station client: enroll with the code from the page, take in work, report, sync."""
     from tests.statistics.conftest import TRANSFER, crime_report
 
@@ -79,7 +81,7 @@ def _station_works(tmp_path: Path, server: RunningServer, code: str) -> tuple[St
                                                    received_at=now - timedelta(minutes=5)), officer="can_bo_a")
         sd.create_dossier(store, sd.Intake(procedure_key="1.004194", applicant=APPLICANT, documents=DOCS,
                                            received_at=now - timedelta(minutes=3)), officer="can_bo_a")
-        crime_report(store, now - timedelta(minutes=4), ("transfer", now - timedelta(minutes=2), TRANSFER))
+        report = crime_report(store, now - timedelta(minutes=4), ("transfer", now - timedelta(minutes=2), TRANSFER))
         # received 20 days ago and still open: 7 working days have passed, it is overdue today
         sd.create_dossier(store, sd.Intake(procedure_key="1.004222", applicant=APPLICANT, documents=DOCS,
                                            received_at=now - timedelta(days=20)), officer="can_bo_a")
@@ -88,7 +90,7 @@ def _station_works(tmp_path: Path, server: RunningServer, code: str) -> tuple[St
         submit_report(store, station_stats(store.conn, current_period()), officer="truong",
                       prepared_by="Nguyễn Thị Lập", approved_by="Trần Văn Trưởng")
     assert station.sync_until_clean().ok
-    return station, first
+    return station, first, report
 
 
 def test_console_end_to_end(tmp_path: Path, server: RunningServer) -> None:
@@ -113,7 +115,7 @@ def test_console_end_to_end(tmp_path: Path, server: RunningServer) -> None:
         browser.screenshot(drv, shots / "console-stations.png")
 
         # 2. a real station client enrolls with it and syncs its work
-        _station, dossier = _station_works(tmp_path, server, code)
+        station, dossier, report = _station_works(tmp_path, server, code)
 
         # 3. its records arrive: the overview (reloaded) shows the sync, the version and the agreeing report
         drv.get(server.url + "/console/")
@@ -178,10 +180,25 @@ def test_console_end_to_end(tmp_path: Path, server: RunningServer) -> None:
         assert "hoạt động" in drv.find_element(By.CSS_SELECTOR, f'tr[data-station="{station_id}"]').text
         drv.get(server.url + "/console/staff")
         assert "không được dùng" in _wait(drv, "#refused").text
+
+        # 6. the investigation agency records its decision; the commune's station gets it at its sync
+        drv.delete_all_cookies()
+        _login(drv, server.url, "agency")
+        assert drv.current_url.endswith("/console/inbox")
+        row = drv.find_element(By.CSS_SELECTOR, f'tr[data-report="{report["id"]}"]')
+        from selenium.webdriver.support.ui import Select
+
+        Select(row.find_element(By.NAME, "decision")).select_by_value("not_prosecute")
+        row.find_element(By.CSS_SELECTOR, "form.decide button").click()
+        _wait(drv, "#notice")
+        browser.screenshot(drv, shots / "console-inbox-agency.png")
+        assert station.sync_until_clean().ok
+        with station.open() as store:
+            assert store.get("crime_report", str(report["id"]))["agency_decision"] == "not_prosecute"
     finally:
         drv.quit()
 
-    # 6. the receipt's lookup URL on a phone-sized screen: no login, no personal data
+    # 7. the receipt's lookup URL on a phone-sized screen: no login, no personal data
     phone = browser.driver(390, 844, mobile=True)
     try:
         phone.get(f"{server.url}/tra-cuu/{dossier['lookup_code']}")
