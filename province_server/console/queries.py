@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import secrets
 import threading
+import time
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -56,10 +57,30 @@ def parse_period(text: str | None) -> st.Period:
     return st.Period.parse(text.strip())
 
 
+_overdue: dict[tuple[str, int, str, int], dict[str, int]] = {}
+
+
 def overdue_now(db: Database) -> dict[str, int]:
     """Per commune: open work whose clock runs and whose deadline (``due_at``) has passed now — every kind of
     work. (The period figures' "pending overdue" is a snapshot at the period's close, so for the current period
-    it counts what will be late by its end, not what is late today.)"""
+    it counts what will be late by its end, not what is late today.) Kept for the minute while the feed's head
+    and epoch stay the same."""
+    from ..exchange import head_seq
+
+    with db.read() as conn:
+        key = (db.url, head_seq(conn), db.get_meta(conn, "epoch") or "", int(time.time() // 60))
+    with _tables_lock:
+        found = _overdue.get(key)
+    if found is None:
+        found = _compute_overdue(db)
+        with _tables_lock:
+            if len(_overdue) >= 16:
+                _overdue.clear()
+            _overdue[key] = found
+    return found
+
+
+def _compute_overdue(db: Database) -> dict[str, int]:
     from station_client.domain import dossiers
 
     from ..statistics import OPEN_STATUSES, _status
