@@ -180,6 +180,8 @@ def login(db: Database, username: str, password: str, client: str) -> tuple[str,
     if not row["active"]:
         with db.write(feed=False) as conn:
             audit(conn, username, "login", username, "denied", client, {"reason": "disabled"})
+        if not ok:  # only the account's holder learns that it is disabled
+            raise LoginRefused("login.wrong", *_WRONG)
         raise LoginRefused("login.disabled", "Tài khoản đã bị vô hiệu hoá.", "The account is disabled.")
     if not ok:
         failures = int(row["failures"]) + 1

@@ -225,3 +225,18 @@ def test_a_stations_records_on_every_page(tmp_path: Path, server: RunningServer,
     assert console.get("/console/conflicts").status_code == 200
     page = requests.get(f"{server.url}/tra-cuu/{late['lookup_code']}", timeout=30)
     assert page.status_code == 200 and late["code"] in page.text and APPLICANT["name"] not in page.text
+
+
+def test_a_disabled_account_cannot_log_in_and_its_session_ends(server: RunningServer, console: Console) -> None:
+    add_staff(server, "soon.gone", "Hoàng Tạm", "viewer")
+    user = Console(server)
+    assert user.login("soon.gone").status_code == 200
+    console.login("admin")
+    off = console.post("/console/staff/soon.gone/disable", page="/console/staff")
+    assert off.status_code == 200
+    assert user.get("/console/", allow_redirects=False).status_code == 303  # the open session ended
+    assert user.login("soon.gone", "wrong-password-9").status_code == 401  # a stranger learns nothing more
+    assert user.login("soon.gone").status_code == 423  # the holder is told it is disabled
+    assert console.post("/console/staff/admin/disable", page="/console/staff").status_code == 400  # not oneself
+    console.post("/console/staff/soon.gone/enable", page="/console/staff")
+    assert user.login("soon.gone").status_code == 200
