@@ -271,6 +271,37 @@ def install(app: FastAPI, db: Database) -> None:
         return stations_page(request, session, new_code={"station": row, "code": code,
                                                          "expires": queries.station_expiry(db, station_id)})
 
+    @router.post("/console/officers")
+    async def officers_issue(request: Request) -> Response:
+        """An officer account for a commune's stations (``officers.issue``, as ``province-server officer add``):
+        the one-time password is shown once; ``disable`` turns the account off at the commune's stations."""
+        from .. import officers
+
+        session, form = await form_of(request, ("admin",))
+        commune = form.get("commune_code", "").strip()[:8]
+        username = form.get("username", "").strip().lower()[:32]
+        role = form.get("role", "officer")
+        disable = form.get("op") == "disable"
+        if queries.commune_name(commune) == commune or role not in ("officer", "station_head"):
+            return stations_page(request, session, 400, error_vi="Mã xã/phường hoặc vai trò không hợp lệ.",
+                                 error_en="Unknown commune code or role.", officer_form=form)
+        try:
+            _rid, password = officers.issue(db, commune, username, form.get("full_name", "").strip()[:120]
+                                            or username, role, active=not disable)
+        except ValueError as exc:
+            auth.record(db, session.staff.username, "officer." + ("disable" if disable else "issue"),
+                        f"{commune}/{username}", "failed", client_of(request))
+            return stations_page(request, session, 400, error_vi="Tài khoản không hợp lệ: " + str(exc),
+                                 error_en="Invalid account: " + str(exc), officer_form=form)
+        auth.record(db, session.staff.username, "officer." + ("disable" if disable else "issue"),
+                    f"{commune}/{username}", "ok", client_of(request), {"role": role})
+        if disable:
+            return stations_page(request, session, notice_vi=f"Đã khoá tài khoản {username} tại {commune}; các trạm "
+                                 "nhận ở lần đồng bộ tiếp theo.", notice_en=f"{username} disabled at {commune}; "
+                                 "the stations take it at their next sync.")
+        return stations_page(request, session, officer_password={"username": username, "commune": commune,
+                                                                 "password": password})
+
     # --- statistics ---------------------------------------------------------------------------------------
 
     def province(p: st.Period) -> dict[str, Any]:

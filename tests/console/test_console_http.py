@@ -240,3 +240,24 @@ def test_a_disabled_account_cannot_log_in_and_its_session_ends(server: RunningSe
     assert console.post("/console/staff/admin/disable", page="/console/staff").status_code == 400  # not oneself
     console.post("/console/staff/soon.gone/enable", page="/console/staff")
     assert user.login("soon.gone").status_code == 200
+
+
+def test_an_officer_account_issued_from_the_console_reaches_the_station(tmp_path: Path, server: RunningServer,
+                                                                        console: Console) -> None:
+    from station_client.domain.accounts import check_password
+    from tests.sync.conftest import make_station
+
+    station = make_station(tmp_path, server, "uong-bi", commune="06811")
+    console.login("admin")
+    issued = console.post("/console/officers", {"commune_code": "06811", "username": "can_bo_moi",
+                                                "full_name": "Phan Văn Mới", "role": "officer", "op": "issue"})
+    assert issued.status_code == 200
+    password = issued.text.split('id="officer-password">')[1].split("<")[0]
+    assert station.sync_until_clean().ok
+    with station.open() as store:
+        (row,) = store.conn.execute("SELECT username, password_hash, active FROM officer_accounts").fetchall()
+        assert row[0] == "can_bo_moi" and row[2] and check_password(password, row[1])
+    assert console.post("/console/officers", {"commune_code": "99999", "username": "x1x", "role": "officer"}
+                        ).status_code == 400
+    assert ("officer.issue", "06811/can_bo_moi", "ok") in {(e["action"], e["target"], e["outcome"])
+                                                          for e in staff_audit(server)}
