@@ -7,11 +7,13 @@ The overview reuses ``statistics.province_table`` (the same figures as ``provinc
 
 from __future__ import annotations
 
+import bisect
 import json
 import secrets
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,6 +28,7 @@ from ..db import Database, utcnow
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 QUIET_HOURS = 48  # a station not heard from for this long is "quiet"
+_tables_lock = threading.Lock()  # guards the per-process caches below
 
 
 def commune_name(code: str) -> str:
@@ -57,30 +60,64 @@ def parse_period(text: str | None) -> st.Period:
     return st.Period.parse(text.strip())
 
 
-_overdue: dict[tuple[str, int, str, int], dict[str, int]] = {}
+@dataclass(frozen=True)
+class FeedKeys:
+    """What a commune's console figures depend on, read once per view: the epoch, the last feed ``seq`` of the
+    reference data and of each commune with a live station, and each commune's stations."""
+    epoch: str
+    reference: int
+    communes: dict[str, tuple[int, tuple[str, ...]]]
 
 
-def overdue_now(db: Database) -> dict[str, int]:
+def feed_keys(db: Database) -> FeedKeys:
+    s, h = schema.stations, schema.history
+    with db.read() as conn:
+        epoch = db.get_meta(conn, "epoch") or ""
+        roster: dict[str, list[str]] = {}
+        for sid, commune, status in conn.execute(select(s.c.id, s.c.commune_code, s.c.status)
+                                                 .where(s.c.status != "revoked").order_by(s.c.id)):
+            roster.setdefault(commune, []).append(f"{sid}:{status}")
+
+        def last_seq(commune: str) -> int:  # one index lookup each (ix_history_scope_seq)
+            return int(conn.execute(select(func.coalesce(func.max(h.c.seq), 0))
+                                    .where(h.c.commune_code == commune)).scalar_one())
+
+        return FeedKeys(epoch, last_seq(""), {c: (last_seq(c), tuple(ids)) for c, ids in roster.items()})
+
+
+_dues: dict[tuple[str, str], tuple[tuple[str, int], list[float]]] = {}
+
+
+def overdue_now(db: Database, keys: FeedKeys | None = None) -> dict[str, int]:
     """Per commune: open work whose clock runs and whose deadline (``due_at``) has passed now — every kind of
     work. (The period figures' "pending overdue" is a snapshot at the period's close, so for the current period
-    it counts what will be late by its end, not what is late today.) Kept for the minute while the feed's head
-    and epoch stay the same."""
-    from ..exchange import head_seq
-
-    with db.read() as conn:
-        key = (db.url, head_seq(conn), db.get_meta(conn, "epoch") or "", int(time.time() // 60))
+    it counts what will be late by its end, not what is late today.) Each commune's open deadlines are kept
+    while its feed has not moved; what is overdue is counted against the clock at every view."""
+    keys = keys or feed_keys(db)
+    dues: dict[str, list[float]] = {}
+    stale = []
     with _tables_lock:
-        found = _overdue.get(key)
-    if found is None:
-        found = _compute_overdue(db)
+        for commune, (seq, _) in keys.communes.items():
+            kept = _dues.get((db.url, commune))
+            if kept is not None and kept[0] == (keys.epoch, seq):
+                dues[commune] = kept[1]
+            else:
+                stale.append(commune)
+    for start in range(0, len(stale), 500):
+        part = stale[start:start + 500]
+        found = _open_dues(db, part)
         with _tables_lock:
-            if len(_overdue) >= 16:
-                _overdue.clear()
-            _overdue[key] = found
-    return found
+            if len(_dues) > MAX_ROWS:
+                _dues.clear()
+            for commune in part:
+                dues[commune] = found.get(commune, [])
+                _dues[(db.url, commune)] = ((keys.epoch, keys.communes[commune][0]), dues[commune])
+    now = time.time()
+    return {c: n for c, d in dues.items() if (n := bisect.bisect_left(d, now))}
 
 
-def _compute_overdue(db: Database) -> dict[str, int]:
+def _open_dues(db: Database, communes: list[str]) -> dict[str, list[float]]:
+    """The sorted deadlines (POSIX seconds) of each commune's open work whose clock runs."""
     from station_client.domain import dossiers
 
     from ..statistics import OPEN_STATUSES, _status
@@ -88,11 +125,11 @@ def _compute_overdue(db: Database) -> dict[str, int]:
     running = dict(OPEN_STATUSES) | {"dossier": dossiers.RUNNING_STATUSES}
     r = schema.records
     statuses = sorted({x for v in running.values() for x in v})
-    now = datetime.now(UTC)
-    out: dict[str, int] = {}
+    out: dict[str, list[float]] = {}
     with db.read() as conn:
         rows = conn.execute(select(r.c.commune_code, r.c.kind, r.c.fields).where(
-            r.c.kind.in_(list(running)), r.c.deleted.is_(False), _status(db.backend).in_(statuses)))
+            r.c.commune_code.in_(communes), r.c.kind.in_(list(running)), r.c.deleted.is_(False),
+            _status(db.backend).in_(statuses)))
         for commune, kind, fields in rows:
             f = json.loads(fields)
             if f.get("status") not in running[kind] or not f.get("due_at"):
@@ -101,38 +138,56 @@ def _compute_overdue(db: Database) -> dict[str, int]:
                 due = datetime.fromisoformat(str(f["due_at"]).replace("Z", "+00:00"))
             except ValueError:
                 continue
-            if (due if due.tzinfo else due.replace(tzinfo=VN)) < now:
-                out[commune] = out.get(commune, 0) + 1
+            out.setdefault(commune, []).append((due if due.tzinfo else due.replace(tzinfo=VN)).timestamp())
+    for values in out.values():
+        values.sort()
     return out
 
 
-_tables: dict[tuple[str, str, int, str, str], dict[str, Any]] = {}
-_tables_lock = threading.Lock()
+_rows: dict[tuple[str, str, str], tuple[tuple[Any, ...], dict[str, Any]]] = {}
+MAX_ROWS = 20_000  # (database, period, commune) rows kept per process
 
 
-def province_table(db: Database, period: st.Period) -> dict[str, Any]:
-    """``statistics.province_table`` of ``period``, kept while nothing it reads has changed: the feed's head (every
-    record and reference change, at every commune), the epoch and the stations' ids and statuses. Figures of a
-    period do not depend on the time of viewing (pending work is a snapshot at the period's close), so an
-    unchanged database gives the same table; a few recent (database, period) tables are kept per process."""
-    from ..exchange import head_seq
+def province_table(db: Database, period: st.Period, keys: FeedKeys | None = None) -> dict[str, Any]:
+    """``statistics.province_table`` of ``period``, recomputed only for the communes whose data changed.
+
+    A commune's row depends on its records, the province's reference data, its stations and the period — not
+    on the time of viewing (pending work is a snapshot at the period's close). So each row is kept with the last
+    feed ``seq`` of its commune, the last ``seq`` of the reference data, the epoch and its stations; a view
+    recomputes (in one ``province_table`` call) only the rows whose key moved — after a station's sync, its own
+    commune — and adds the province totals up again the way ``province_table`` does."""
+    from ..statistics import _add, _with_rates
     from ..statistics import province_table as compute
 
-    s = schema.stations
-    with db.read() as conn:
-        head = head_seq(conn)
-        epoch = db.get_meta(conn, "epoch") or ""
-        roster = ",".join(f"{i}:{x}" for i, x in conn.execute(select(s.c.id, s.c.status).order_by(s.c.id)))
-    key = (db.url, period.label, head, epoch, stations.sha256_hex(roster))
+    fk = keys or feed_keys(db)
+    keys_by = {c: (fk.epoch, fk.reference, seq, ids) for c, (seq, ids) in fk.communes.items()}
+    rows: dict[str, dict[str, Any]] = {}
+    stale = []
     with _tables_lock:
-        table = _tables.get(key)
-    if table is None:
-        table = compute(db, period)
+        for commune, key in keys_by.items():
+            kept = _rows.get((db.url, period.label, commune))
+            if kept is not None and kept[0] == key:
+                rows[commune] = kept[1]
+            else:
+                stale.append(commune)
+    if stale:
+        fresh = compute(db, period, communes=stale)
         with _tables_lock:
-            if len(_tables) >= 16:
-                _tables.clear()
-            _tables[key] = table
-    return table
+            if len(_rows) + len(stale) > MAX_ROWS:
+                _rows.clear()
+            for row in fresh["communes"]:
+                rows[row["commune_code"]] = row
+                _rows[(db.url, period.label, row["commune_code"])] = (keys_by[row["commune_code"]], row)
+    ordered = [rows[c] for c in sorted(rows)]
+    computed: dict[str, int] = {}
+    submitted: dict[str, int] = {}
+    for row in ordered:
+        _add(computed, row["computed"])
+        if row["submitted"] is not None:
+            _add(submitted, row["submitted"])
+    return {"period": period.label, "start": period.start.isoformat(), "end": period.end.isoformat(),
+            "communes": ordered, "total": {"computed": _with_rates(computed), "submitted": _with_rates(submitted)},
+            "flagged": sum(len(r["disagreements"]) for r in ordered)}
 
 
 def overview(db: Database, period: st.Period, table: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -148,8 +203,9 @@ def overview(db: Database, period: st.Period, table: dict[str, Any] | None = Non
         reviews: dict[str, int] = {}
         for item in open_items(conn, None):
             reviews[item["commune_code"]] = reviews.get(item["commune_code"], 0) + 1
-    overdue = overdue_now(db)
-    table = table if table is not None else province_table(db, period)
+    keys = feed_keys(db)
+    overdue = overdue_now(db, keys)
+    table = table if table is not None else province_table(db, period, keys)
     figures = {r["commune_code"]: r for r in table["communes"]}
     quiet_before = (datetime.now(UTC) - timedelta(hours=QUIET_HOURS)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     out: dict[str, dict[str, Any]] = {}

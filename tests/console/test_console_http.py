@@ -226,6 +226,26 @@ def test_a_stations_records_on_every_page(tmp_path: Path, server: RunningServer,
     page = requests.get(f"{server.url}/tra-cuu/{late['lookup_code']}", timeout=30)
     assert page.status_code == 200 and late["code"] in page.text and APPLICANT["name"] not in page.text
 
+    # The console's table, kept per commune, is the whole computation's at every step.
+    from province_server import statistics
+    from province_server.console import queries
+    from province_server.db import Database
+
+    db = Database(server.db_url)
+    try:
+        period = queries.current_period()
+        assert queries.province_table(db, period) == statistics.province_table(db, period)
+        with station.open() as store:
+            sd.create_dossier(store, sd.Intake(procedure_key="1.004194", applicant=APPLICANT, documents=DOCS,
+                                               received_at=now - timedelta(minutes=1)), officer="can_bo_a")
+        assert station.sync_until_clean().ok
+        kept = queries.province_table(db, period)
+        assert kept == statistics.province_table(db, period)
+        received = next(r for r in kept["communes"] if r["commune_code"] == "07093")["computed"]["dossiers.received"]
+        assert received == 1 + ((now - timedelta(days=20)).month == now.month)  # the new one, and the late one?
+    finally:
+        db.dispose()
+
 
 def test_a_disabled_account_cannot_log_in_and_its_session_ends(server: RunningServer, console: Console) -> None:
     add_staff(server, "soon.gone", "Hoàng Tạm", "viewer")
