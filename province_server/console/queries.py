@@ -78,11 +78,17 @@ def feed_keys(db: Database) -> FeedKeys:
                                                  .where(s.c.status != "revoked").order_by(s.c.id)):
             roster.setdefault(commune, []).append(f"{sid}:{status}")
 
-        def last_seq(commune: str) -> int:  # one index lookup each (ix_history_scope_seq)
-            return int(conn.execute(select(func.coalesce(func.max(h.c.seq), 0))
-                                    .where(h.c.commune_code == commune)).scalar_one())
-
-        return FeedKeys(epoch, last_seq(""), {c: (last_seq(c), tuple(ids)) for c, ids in roster.items()})
+        # Each commune's last seq is an index lookup (ix_history_scope_seq); a statement asks for up to 200 of them
+        # at once, as scalar subqueries (one round trip, no scan of the history).
+        names = ["", *roster]
+        seqs: dict[str, int] = {}
+        for start in range(0, len(names), 200):
+            part = names[start:start + 200]
+            row = conn.execute(select(*(
+                select(func.coalesce(func.max(h.c.seq), 0)).where(h.c.commune_code == c).scalar_subquery()
+                for c in part))).one()
+            seqs |= {c: int(v) for c, v in zip(part, row, strict=True)}
+        return FeedKeys(epoch, seqs[""], {c: (seqs[c], tuple(ids)) for c, ids in roster.items()})
 
 
 _dues: dict[tuple[str, str], tuple[tuple[str, int], list[float]]] = {}
