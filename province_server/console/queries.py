@@ -71,24 +71,22 @@ class FeedKeys:
 
 def feed_keys(db: Database) -> FeedKeys:
     s, h = schema.stations, schema.history
+
+    def last_seq(commune: Any) -> Any:  # an index lookup (ix_history_scope_seq), never a scan of the history
+        return select(func.coalesce(func.max(h.c.seq), 0)).where(h.c.commune_code == commune).scalar_subquery()
+
     with db.read() as conn:
         epoch = db.get_meta(conn, "epoch") or ""
+        reference = int(conn.execute(select(last_seq(""))).scalar_one())
         roster: dict[str, list[str]] = {}
-        for sid, commune, status in conn.execute(select(s.c.id, s.c.commune_code, s.c.status)
-                                                 .where(s.c.status != "revoked").order_by(s.c.id)):
-            roster.setdefault(commune, []).append(f"{sid}:{status}")
-
-        # Each commune's last seq is an index lookup (ix_history_scope_seq); a statement asks for up to 200 of them
-        # at once, as scalar subqueries (one round trip, no scan of the history).
-        names = ["", *roster]
         seqs: dict[str, int] = {}
-        for start in range(0, len(names), 200):
-            part = names[start:start + 200]
-            row = conn.execute(select(*(
-                select(func.coalesce(func.max(h.c.seq), 0)).where(h.c.commune_code == c).scalar_subquery()
-                for c in part))).one()
-            seqs |= {c: int(v) for c, v in zip(part, row, strict=True)}
-        return FeedKeys(epoch, seqs[""], {c: (seqs[c], tuple(ids)) for c, ids in roster.items()})
+        # One statement, one plan: the stations with their commune's last seq as a correlated subquery.
+        for sid, commune, status, seq in conn.execute(
+                select(s.c.id, s.c.commune_code, s.c.status, last_seq(s.c.commune_code))
+                .where(s.c.status != "revoked").order_by(s.c.id)):
+            roster.setdefault(commune, []).append(f"{sid}:{status}")
+            seqs[commune] = int(seq)
+    return FeedKeys(epoch, reference, {c: (seqs[c], tuple(ids)) for c, ids in roster.items()})
 
 
 _dues: dict[tuple[str, str], tuple[tuple[str, int], list[float]]] = {}
