@@ -30,6 +30,8 @@ LOGIN_CSRF_COOKIE = "pc_login_csrf"
 LANG_COOKIE = "pc_lang"
 LOOKUP_RATE_ENV = "PROVINCE_SERVER_LOOKUP_RATE"
 LOOKUP_BURST_ENV = "PROVINCE_SERVER_LOOKUP_BURST"
+LOGIN_RATE_ENV = "PROVINCE_SERVER_LOGIN_RATE"
+LOGIN_BURST_ENV = "PROVINCE_SERVER_LOGIN_BURST"
 
 READERS = ("admin", "viewer")
 NAV = (
@@ -82,6 +84,10 @@ def install(app: FastAPI, db: Database) -> None:
     router = APIRouter(include_in_schema=False)
     lookup_limiter = RateLimiter(rate=float(os.environ.get(LOOKUP_RATE_ENV, 0.5)),
                                  burst=max(1.0, float(os.environ.get(LOOKUP_BURST_ENV, 30))))
+    # Failed logins per client address (the per-account lockout does not stop one password tried on many
+    # usernames): BURST failures, then one a minute; a successful login costs nothing.
+    login_limiter = RateLimiter(rate=float(os.environ.get(LOGIN_RATE_ENV, 1 / 60)),
+                                burst=max(1.0, float(os.environ.get(LOGIN_BURST_ENV, 20))))
 
     def lang_of(request: Request) -> str:
         return "en" if request.cookies.get(LANG_COOKIE) == "en" else "vi"
@@ -163,6 +169,16 @@ def install(app: FastAPI, db: Database) -> None:
     async def login_post(request: Request) -> Response:
         form = {k: str(v) for k, v in (await request.form()).items()}
         lang = lang_of(request)
+        wait = login_limiter.peek(client_of(request))
+        if wait > 0:
+            auth.record(db, "", "login", form.get("username", "")[:32], "denied", client_of(request),
+                        {"reason": "rate_limited"})
+            retry = retry_after_header(wait)
+            msg = (f"Too many failed logins from this address; try again in {retry} s." if lang == "en"
+                   else f"Quá nhiều lần đăng nhập sai từ địa chỉ này; thử lại sau {retry} giây.")
+            limited = login_page(request, msg, 429)
+            limited.headers["Retry-After"] = retry
+            return limited
         if not auth.csrf_ok(request.cookies.get(LOGIN_CSRF_COOKIE), form.get("csrf")):
             auth.record(db, "", "csrf.refused", "/console/login", "denied", client_of(request))
             msg = ("The form lacks its anti-forgery token; try again." if lang == "en"
@@ -171,6 +187,7 @@ def install(app: FastAPI, db: Database) -> None:
         try:
             token, _session = auth.login(db, form.get("username", ""), form.get("password", ""), client_of(request))
         except auth.LoginRefused as exc:
+            login_limiter.take(client_of(request))
             return login_page(request, exc.en if lang == "en" else exc.vi, 401 if exc.code == "login.wrong" else 423,
                               username=form.get("username", "")[:32])
         nxt = form.get("next", "")

@@ -54,3 +54,20 @@ def test_lookup_page_shows_status_not_personal_data(tmp_path: Path, monkeypatch:
         assert requests.get(f"{server.url}/healthz", timeout=30).status_code == 200
     finally:
         server.stop()
+
+
+def test_failed_logins_are_limited_per_client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One password tried on many usernames locks no account: the client address is held up instead."""
+    from .conftest import Console, add_staff
+
+    monkeypatch.setenv("PROVINCE_SERVER_LOGIN_BURST", "3")
+    server = start_server(tmp_path, quiet=True)
+    try:
+        add_staff(server, "that.one", "Ngô Thật", "viewer")
+        guesser = Console(server)
+        for name in ("a.one", "b.two", "c.three"):
+            assert guesser.login(name, "matkhau2026").status_code == 401
+        held = guesser.login("that.one")  # even the right password waits now
+        assert held.status_code == 429 and int(held.headers["retry-after"]) >= 1
+    finally:
+        server.stop()
