@@ -229,6 +229,27 @@ def session_of(db: Database, token: str | None) -> Session | None:
     return Session(Staff(row["username"], row["full_name"], row["role"]), row["csrf"], h)
 
 
+def change_password(db: Database, session: Session, current: str, new: str, client: str) -> None:
+    """The account holder's own change: the current password first; every other session of the account ends."""
+    s, ss = schema.staff, schema.staff_sessions
+    with db.read() as conn:
+        stored = conn.execute(select(s.c.password_hash).where(s.c.username == session.staff.username)).scalar()
+    if stored is None or not check_password(current, stored):
+        record(db, session.staff.username, "password.change", session.staff.username, "failed", client,
+               {"reason": "current"})
+        raise StaffError("Mật khẩu hiện tại không đúng.", "The current password is wrong.")
+    problems = [p for p in validate(session.staff.username, session.staff.full_name, session.staff.role, new)]
+    if new == current:
+        problems.append(StaffError("Mật khẩu mới phải khác mật khẩu cũ.", "The new password must differ."))
+    if problems:
+        raise problems[0]
+    with db.write(feed=False) as conn:
+        conn.execute(s.update().where(s.c.username == session.staff.username)
+                     .values(password_hash=hash_password(new)))
+        conn.execute(ss.delete().where(ss.c.username == session.staff.username, ss.c.token_hash != session.token_hash))
+        audit(conn, session.staff.username, "password.change", session.staff.username, "ok", client, {})
+
+
 def logout(db: Database, session: Session, client: str) -> None:
     ss = schema.staff_sessions
     with db.write(feed=False) as conn:

@@ -207,6 +207,23 @@ def install(app: FastAPI, db: Database) -> None:
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
 
+    @router.get("/console/password")
+    def password_get(request: Request) -> Response:
+        return render(request, "password.html", page(request, auth.ROLES))
+
+    @router.post("/console/password")
+    async def password_post(request: Request) -> Response:
+        session, form = await form_of(request, auth.ROLES)
+        if form.get("new", "") != form.get("confirm", ""):
+            return render(request, "password.html", session, 400, error_vi="Hai lần nhập mật khẩu mới không khớp.",
+                          error_en="The two new passwords differ.")
+        try:
+            auth.change_password(db, session, form.get("current", ""), form.get("new", ""), client_of(request))
+        except auth.StaffError as exc:
+            return render(request, "password.html", session, 400, error_vi=exc.vi, error_en=exc.en)
+        return render(request, "password.html", session, notice_vi="Đã đổi mật khẩu; các phiên đăng nhập khác đã "
+                      "kết thúc.", notice_en="Password changed; your other sessions have ended.")
+
     @router.get("/console/lang")
     def set_lang(request: Request, to: str = "vi", next: str = "/console/") -> Response:
         target = next if next.startswith("/") and not next.startswith("//") else "/console/"

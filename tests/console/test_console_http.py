@@ -283,3 +283,23 @@ def test_an_officer_account_issued_from_the_console_reaches_the_station(tmp_path
                         ).status_code == 400
     assert ("officer.issue", "06811/can_bo_moi", "ok") in {(e["action"], e["target"], e["outcome"])
                                                           for e in staff_audit(server)}
+
+
+def test_changing_ones_password_ends_the_other_sessions(server: RunningServer, console: Console) -> None:
+    add_staff(server, "doi.mk", "Đinh Đổi", "viewer")
+    other = Console(server)
+    assert console.login("doi.mk").status_code == 200 and other.login("doi.mk").status_code == 200
+    wrong = console.post("/console/password", {"current": "nope-123456", "new": "moi2026abc", "confirm": "moi2026abc"},
+                         page="/console/password")
+    assert wrong.status_code == 400
+    weak = console.post("/console/password", {"current": PASSWORD, "new": "short", "confirm": "short"},
+                        page="/console/password")
+    assert weak.status_code == 400
+    done = console.post("/console/password", {"current": PASSWORD, "new": "moi2026abc", "confirm": "moi2026abc"},
+                        page="/console/password")
+    assert done.status_code == 200 and 'id="notice"' in done.text
+    assert console.get("/console/").status_code == 200  # this session goes on
+    assert other.get("/console/", allow_redirects=False).status_code == 303  # the other one ended
+    assert Console(server).login("doi.mk", "moi2026abc").status_code == 200
+    assert ("password.change", "ok") in {(e["action"], e["outcome"]) for e in staff_audit(server)
+                                         if e["username"] == "doi.mk"}
