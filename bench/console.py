@@ -70,7 +70,8 @@ def _last_touch(f: dict[str, Any]) -> str:
     return _utc(f["received_at"])
 
 
-def build(db: Database, n_communes: int, residents: int, seed: int) -> dict[str, int]:
+def build(db: Database, n_communes: int, residents: int, seed: int, codes: list[str] | None = None
+          ) -> dict[str, int]:
     bench = _stats_module()
     from station_client.domain.calendar import WorkCalendar, shipped_overrides
     from station_client.domain.deadline_rules import RuleSet
@@ -80,7 +81,7 @@ def build(db: Database, n_communes: int, residents: int, seed: int) -> dict[str,
     cal = WorkCalendar.default(overrides=shipped_overrides())
     procedures = [p for p in (Procedure.from_record(r) for r in shipped_catalogue()) if p.active]
     rules = RuleSet.load([])
-    codes = sorted(all_communes())[:n_communes]
+    codes = codes or sorted(all_communes())[:n_communes]
     now = datetime.now(UTC)
     counts = {"residents": 0, "dossiers": 0, "crime_reports": 0}
     with db.write(feed=False) as conn:
