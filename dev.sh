@@ -10,11 +10,12 @@ cd "$(dirname "$0")"
 
 # Debian packages: venv for the project's virtual environment, Qt's runtime libraries (xcb and offscreen platforms),
 # a font with full Vietnamese coverage, PostgreSQL for the server tests, poppler and zbar to check printed receipts,
-# Xvfb for screenshots.
+# Xvfb for screenshots, Chromium and its driver for the console's browser tests (Selenium drives /usr/bin/chromium:
+# no browser download).
 APP_DEBS=(python3-venv libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libxcb-cursor0
           libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-xinerama0 libxcb-randr0
           libxcb-shape0 libxcb-xkb1 fonts-noto-core)
-TEST_DEBS=(postgresql poppler-utils zbar-tools xvfb faketime)
+TEST_DEBS=(postgresql poppler-utils zbar-tools xvfb faketime chromium chromium-driver)
 
 ensure_debs() {
   local missing=()

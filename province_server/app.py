@@ -20,6 +20,7 @@ from starlette.routing import Match
 
 from . import __version__, ops, stations
 from .config import DB_ENV
+from .console.queries import note_app_version
 from .db import Database
 from .errors import ApiError, admin_only, error_body, not_found
 from .exchange import (
@@ -110,6 +111,7 @@ def create_app(db: Database) -> FastAPI:
         token = _token(creds)
         station = stations.authenticate(db, token)
         request.state.station_id = station.id
+        note_app_version(db, station.id, request.headers.get("user-agent", ""))
         return station
 
     def admin_auth(request: Request, creds: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> str:
@@ -363,6 +365,10 @@ def create_app(db: Database) -> FastAPI:
             if route_methods and route.matches(probe)[0] != Match.NONE:
                 methods |= set(route_methods)
         return methods
+
+    from .console import install as install_console
+
+    install_console(app, db)  # the web console and the public lookup page (province_server/console)
 
     app.add_middleware(MethodGuard, allowed=allowed_methods)
     app.add_middleware(GZipMiddleware, minimum_size=1024)

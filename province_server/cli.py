@@ -249,6 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
     bundles.add_cli(add)
     dump.add_cli(add)
     officers.add_cli(add, sub)
+    from .console import cli as console_cli
+
+    console_cli.add_cli(add, sub)
     return p
 
 

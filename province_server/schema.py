@@ -38,6 +38,7 @@ stations = Table(
     Column("enrolled_at", String(32)),
     Column("last_seen", String(32)),
     Column("revoked_at", String(32)),
+    Column("app_version", String(64)),  # from the User-Agent of its last authenticated request (migration 0006)
 )
 
 admin_tokens = Table(
@@ -206,6 +207,45 @@ deferred_changes = Table(
     Index("ix_deferred_record", "kind", "record_id", "wait_version"),
 )
 
+# The web console (province_server/console, migration 0006): staff accounts, their sessions, their audit trail.
+staff = Table(
+    "staff", metadata,
+    Column("username", String(32), primary_key=True),
+    Column("full_name", Text, nullable=False),
+    Column("role", String(16), nullable=False),  # admin, viewer, agency
+    Column("password_hash", Text, nullable=False),  # scrypt (station_client/domain/accounts.hash_password)
+    Column("active", Boolean, nullable=False),
+    Column("failures", Integer, nullable=False),  # wrong passwords in a row
+    Column("locked_until", String(32)),
+    Column("created_at", String(32), nullable=False),
+    Column("created_by", String(32), nullable=False),
+    Column("last_login_at", String(32)),
+)
+
+staff_sessions = Table(
+    "staff_sessions", metadata,
+    Column("token_hash", String(64), primary_key=True),  # sha256 of the session cookie
+    Column("username", String(32), nullable=False, index=True),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("seen_at", String(32), nullable=False),
+    Column("expires_at", String(32), nullable=False),
+)
+
+staff_audit = Table(
+    "staff_audit", metadata,
+    Column("id", SeqType, primary_key=True, autoincrement=True),
+    Column("at", String(32), nullable=False),
+    Column("username", String(32), nullable=False),  # "" before a login
+    Column("action", String(48), nullable=False),
+    Column("target", Text, nullable=False),
+    Column("outcome", String(16), nullable=False),  # ok, denied, failed
+    Column("client", String(64), nullable=False),
+    Column("detail", Text, nullable=False),  # JSON; never a password, never personal data
+    Index("ix_staff_audit_at", "at"),
+)
+
+# Sessions are left out: a backup restored is no reason to bring back who was logged in.
 ALL_TABLES = (meta, stations, admin_tokens, records, history, applied_changes, conflicts, digests, lookups,
               scope_denials, audit_entries, audit_refusals, digest_buckets, person_ids,
-              deferred_changes)
+              deferred_changes, staff, staff_audit)

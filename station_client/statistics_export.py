@@ -172,7 +172,7 @@ def write_xlsx(path: str | Path, tabs: Sequence[Table]) -> None:
             if "%" in header:
                 for r in range(3, ws.max_row + 1):
                     ws.cell(r, col).number_format = "0.0"
-        ws.column_dimensions["A"].width = max(24, min(60, max(len(str(r[0])) for r in t.rows) + 2))
+        ws.column_dimensions["A"].width = max(24, min(60, max((len(str(r[0])) for r in t.rows), default=0) + 2))
         for col in range(2, len(t.headers) + 1):
             ws.column_dimensions[get_column_letter(col)].width = 12
         ws.freeze_panes = "B3"

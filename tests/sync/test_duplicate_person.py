@@ -195,6 +195,10 @@ def test_an_upgraded_province_fills_its_digest_and_person_index(tmp_path: Path, 
             conn.execute(text("DROP TABLE deferred_changes"))
             conn.execute(text("DROP INDEX ix_history_change"))
             conn.execute(text("ALTER TABLE history DROP COLUMN replay_epoch"))
+            # and the console's revision (0006)
+            for table in ("staff", "staff_sessions", "staff_audit"):
+                conn.execute(text(f"DROP TABLE {table}"))
+            conn.execute(text("ALTER TABLE stations DROP COLUMN app_version"))
             conn.execute(text("UPDATE alembic_version SET version_num = '0002'"))
     finally:
         db.dispose()
