@@ -21,7 +21,7 @@ from ..paths import db_path
 from ..store import StoreError
 from ..store import accounts as account_store
 from ..store import unlock as unlocking
-from . import sections, unlock_pages
+from . import sections, unlock_pages, wheel
 from .context import AppContext
 from .i18n import install_language, load_fonts
 from .main_window import MainWindow
@@ -68,6 +68,7 @@ def qapplication() -> QApplication:
         # The platform appends it to every window title; the main window sets it again in the officer's language.
         app.setApplicationDisplayName("Phần mềm Công an xã/phường")
     assert isinstance(app, QApplication)
+    wheel.install(app)  # no combo, spin box or date field changes under a passing wheel (ui/wheel.py)
     return app
 
 
