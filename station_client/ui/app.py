@@ -134,7 +134,7 @@ def run_app(args: argparse.Namespace, *, demo_password: tuple[str, str] | None =
             except StoreError as exc:
                 _fatal(qapp, exc)
                 return 1
-            app.window.show()
+            app.window.show_on_screen()  # maximised on a screen smaller than its preferred size
             code = 0 if stop.requested else qapp.exec()
             pending = None if stop.requested else app.context.restore_after_close
             app.close()

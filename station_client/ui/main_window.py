@@ -33,6 +33,7 @@ from .status_bar import SyncStatusBar
 
 log = logging.getLogger(__name__)
 APP_CHECK_SECONDS = 20.0  # on a reader thread after the login: the officer does not wait for it
+PREFERRED_SIZE = QSize(1200, 760)  # on a screen with room for it; smaller screens get their work area
 USER_INPUT = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel, QEvent.Type.MouseMove}
 
 
@@ -110,6 +111,7 @@ class Workspace(QWidget):
                 self.shortcuts.append(shortcut)
             self.nav.addItem(item)
         self.nav.blockSignals(False)
+        self._fit_nav()
         if self.sections:
             self.nav.setCurrentRow(0)
             self._show_row(0)
@@ -119,6 +121,12 @@ class Workspace(QWidget):
     def retranslate(self) -> None:
         for row, s in enumerate(self.sections):
             self.nav.item(row).setText(s.title())
+        self._fit_nav()
+
+    def _fit_nav(self) -> None:
+        """As wide as its longest title (150–200 px): on a 1024-pixel screen every pixel goes to the lists."""
+        if self.nav.count():
+            self.nav.setFixedWidth(max(150, min(200, self.nav.sizeHintForColumn(0) + 2 * self.nav.frameWidth() + 8)))
 
     def _show_row(self, row: int) -> None:
         if 0 <= row < len(self.sections):
@@ -177,7 +185,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.context = context
         self.setObjectName("main_window")
-        self.resize(1200, 760)
+        self.resize(PREFERRED_SIZE)  # ``show_on_screen`` fits it to the screen the window opens on
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
         self.first_run = FirstRunPage(context)
@@ -218,6 +226,25 @@ class MainWindow(QMainWindow):
             self._set_working(False)
         else:
             self.show_login()
+
+    def show_on_screen(self) -> None:
+        """Show the window sized to the screen it opens on: 1200×760 where that fits the work area (the screen
+        less its task bars), maximised where it does not (a 1024×600 netbook, a 1366×768 laptop at 125 %)."""
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None:
+            self.show()
+            return
+        available = screen.availableGeometry()
+        frame = self.frameGeometry().size() - self.geometry().size()  # title bar and borders, once shown
+        room = available.size() - frame.expandedTo(QSize(0, 30))
+        if PREFERRED_SIZE.width() > room.width() or PREFERRED_SIZE.height() > room.height():
+            self.resize(PREFERRED_SIZE.boundedTo(room))
+            self.move(available.topLeft())
+            self.showMaximized()
+        else:
+            self.resize(PREFERRED_SIZE)
+            self.move(available.center() - self.rect().center())
+            self.show()
 
     # ---------------------------------------------------------------- sessions
     def show_login(self, locked_for: Account | None = None) -> None:

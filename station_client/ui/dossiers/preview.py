@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent
+from PySide6.QtCore import QEvent, QSize
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewWidget
 from PySide6.QtWidgets import (
     QComboBox,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from ...printing.documents import PageSize, PrintDoc
 from ...printing.render import print_document, text_document, write_pdf
+from ..layouts import fit_to_screen
 
 Builder = Callable[[PageSize], PrintDoc]
 
@@ -66,7 +67,7 @@ class PrintPreview(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.preview, 1)
-        self.resize(900, 1000)
+        fit_to_screen(self, QSize(900, 1000), anchor=parent)  # the whole page in view on a 600-pixel screen
         self.retranslate()
 
     def _paint(self, printer: QPrinter) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -50,6 +50,11 @@ TAB_TITLES = {"crime_report": "Tố giác, tin báo", "petition": "Đơn thư", 
 NEW_LABELS = {"crime_report": "Tiếp nhận tố giác, tin báo", "petition": "Tiếp nhận đơn",
               "mediation_case": "Vụ việc hoà giải mới", "admin_violation": "Lập biên bản vi phạm"}
 TEXT_COLUMNS = ("summary", "what", "violation")
+# Widest a column of names or words gets before it elides (px at 100 %): the deadline columns stay in view.
+CAPPED_COLUMNS = {"who": 150, "petitioner_name": 150, "violator_name": 150, "status": 130, "petition_type": 110,
+                  "urgency": 90}
+CAPPED_FLOOR = 60  # narrowest a capped column gets on a narrow window
+TEXT_MIN_WIDTH = 110  # narrowest the free text gets
 FILTERS = {"open": "Đang xử lý", "overdue": "Quá hạn", "all": "Tất cả"}
 ALARM = QColor("#b3261e")
 OVERDUE_BACKGROUND = QColor("#fbe9e7")
@@ -160,6 +165,7 @@ class RegisterPage(QWidget):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setStretchLastSection(False)
         self.table.activated.connect(self._activated)
+        self.table.viewport().installEventFilter(self)  # the columns are fitted again when the list resizes
         self.table.doubleClicked.connect(self._activated)
         top = QHBoxLayout()
         top.addWidget(self.year)
@@ -222,12 +228,42 @@ class RegisterPage(QWidget):
         self._fill_years(years)
         self.model.set_rows(rows)
         self.count.setText(tr("%1 mục").replace("%1", str(len(rows))))
-        # Every column as wide as its content, except the free text, which takes what is left.
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """Dates, numbers and the countdown as wide as their content; names and status as wide as their content
+        up to a cap, and narrower still (elided, the whole text is the cell's tip) when the window is narrow; the
+        free text takes what is left. At 1024×600 a long agency name pushed "Hạn" and "Còn lại" off the right
+        edge behind a scroll bar."""
         header = self.table.horizontalHeader()
+        header.setMinimumSectionSize(40)
+        natural: dict[int, int] = {}
+        capped: dict[int, int] = {}
+        text_cols = []
         for col, column in enumerate(self.model.columns):
-            mode = QHeaderView.ResizeMode.Stretch if column.key in TEXT_COLUMNS else \
-                QHeaderView.ResizeMode.ResizeToContents
-            header.setSectionResizeMode(col, mode)
+            wanted = max(self.table.sizeHintForColumn(col), header.sectionSizeHint(col))
+            if column.key in TEXT_COLUMNS:
+                header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
+                text_cols.append(col)
+            elif column.key in CAPPED_COLUMNS:
+                header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+                capped[col] = min(wanted, CAPPED_COLUMNS[column.key])
+            else:
+                header.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
+                natural[col] = wanted
+        room = self.table.viewport().width() - TEXT_MIN_WIDTH * len(text_cols)
+        over = sum(natural.values()) + sum(capped.values()) - room
+        if over > 0 and capped:  # take it from the capped columns, in proportion to what each can give
+            give = {c: max(0, w - CAPPED_FLOOR) for c, w in capped.items()}
+            total = sum(give.values()) or 1
+            capped = {c: w - min(give[c], -(-over * give[c] // total)) for c, w in capped.items()}
+        for col, width in (natural | capped).items():
+            header.resizeSection(col, width)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize and self.model.rowCount():
+            self._fit_columns()
+        return super().eventFilter(watched, event)
 
     def _fill_years(self, years: list[int]) -> None:
         wanted = sorted(set(years) | {office_today().year}, reverse=True)

@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QDate, QEvent, Qt
+from PySide6.QtCore import QCoreApplication, QDate, QEvent, Qt, QTimer
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -174,10 +174,18 @@ class StatisticsView(QWidget):
         # ---- figures, chart, overdue
         self.compare = _table(4)
         self.compare.setObjectName("stats_compare")
+        # A narrow window wraps the indicators' names rather than cutting them ("Tỉ lệ giải quyết đú…").
+        self.compare.setWordWrap(True)
+        self.compare.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self._fit_rows = QTimer(self, singleShot=True, interval=0)  # once the header has settled
+        self._fit_rows.timeout.connect(self.compare.resizeRowsToContents)
+        self.compare.horizontalHeader().sectionResized.connect(lambda *_a: self._fit_rows.start())
         self.chart = RateChart()
         self.chart.setObjectName("stats_chart")
         self.overdue = _table(len(OVERDUE_HEADERS))
         self.overdue.setObjectName("stats_overdue")
+        # The officer's name whole (it shrank to "Ng…" on a netbook); the counts scroll sideways if need be.
+        self.overdue.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.compare_box, self.chart_box, self.overdue_box = QGroupBox(), QGroupBox(), QGroupBox()
         content: QWidget
         for box, content in ((self.compare_box, self.compare), (self.chart_box, self.chart),
@@ -315,6 +323,7 @@ class StatisticsView(QWidget):
             self.compare.setItem(row, 3, _item(self._change(a, b), right=True))
         self.compare.setHorizontalHeaderLabels([tr("Chỉ tiêu"), self._label(cur.period), self._label(prev.period),
                                                 tr("Tăng/giảm")])
+        self._fit_rows.start()
         labels, series, span = month_series(data.months)
         self.chart.set_series(labels, series, tr("Tỉ lệ đúng hạn 12 tháng (%)"), span)
         self.overdue.setRowCount(len(data.overdue))
