@@ -3,7 +3,7 @@ sizing of top-level windows to the screen they open on."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLayout, QWidget
 
@@ -27,3 +27,19 @@ def fit_to_screen(window: QWidget, preferred: QSize, *, anchor: QWidget | None =
         size = preferred.boundedTo(QSize(available.width() - 16, available.height() - 40))
     window.resize(size)
     return size
+
+
+def focus_into(widget: QWidget) -> None:
+    """Give the keyboard to ``widget``: its focus proxy if it has one, else the first visible, enabled widget
+    of its focus chain that takes Tab; the page itself if none does (its shortcuts then work all the same)."""
+    widget.setFocus(Qt.FocusReason.OtherFocusReason)
+    focused = widget.window().focusWidget()
+    if focused is not None and focused is not widget and widget.isAncestorOf(focused) and focused.isVisible():
+        return
+    child = widget.nextInFocusChain()
+    while child is not None and child is not widget:
+        if widget.isAncestorOf(child) and child.isVisible() and child.isEnabled() \
+                and child.focusPolicy().value & Qt.FocusPolicy.TabFocus.value:
+            child.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
+        child = child.nextInFocusChain()

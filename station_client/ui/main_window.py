@@ -28,6 +28,7 @@ from ..store import unlock as unlocking
 from . import sections as registry
 from .context import AppContext
 from .gate import FirstRunPage, LoginPage
+from .layouts import focus_into
 from .officers import NewPasswordPage
 from .status_bar import SyncStatusBar
 
@@ -87,6 +88,10 @@ class Workspace(QWidget):
         self.widgets: dict[str, QWidget] = {}
         self.shortcuts: list[QShortcut] = []
         self.nav.currentRowChanged.connect(self._show_row)
+        # A section chosen with the mouse takes the keyboard at once: its Ctrl+F / Ctrl+N (shortcuts of the page
+        # and its children) did nothing while the focus stayed on the navigation. Arrow keys in the navigation
+        # keep it there (the officer is still choosing).
+        self.nav.itemClicked.connect(lambda _item: self.focus_current())
 
     def build(self) -> None:
         """(Re)build for the logged-in officer. Pages from a previous login are dropped."""
@@ -168,7 +173,13 @@ class Workspace(QWidget):
     def show_section(self, section_id: str) -> None:
         widget = self.page(section_id)
         if widget is not None:
-            widget.setFocus()
+            focus_into(widget)
+
+    def focus_current(self) -> None:
+        """The keyboard into the page shown (its focus proxy, else its first field or list)."""
+        widget = self.pages.currentWidget()
+        if widget is not None:
+            focus_into(widget)
 
     def open_record(self, kind: str, record_id: str) -> None:
         s = registry.section_for_kind(kind)
@@ -262,6 +273,7 @@ class MainWindow(QMainWindow):
         if not same or not self.workspace.sections:
             self.workspace.build()
         self.stack.setCurrentWidget(self.workspace)
+        self.workspace.focus_current()  # the keyboard follows (the login or recovery-key page had it)
         self._set_working(True)
         self.idle.timer.start()
         self.retranslate()

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -69,6 +70,7 @@ class IntakePage(QWidget):
         self.person_search.setObjectName("intake_person_search")
         self.person_search.setClearButtonEnabled(True)
         self.person_search.textChanged.connect(lambda _t: self._search_timer.start())
+        self.person_search.installEventFilter(self)  # Down enters the results (it scrolled the form)
         self.person_hits = QListWidget()
         self.person_hits.setObjectName("intake_person_hits")
         self.person_hits.setMaximumHeight(110)
@@ -389,6 +391,16 @@ class IntakePage(QWidget):
             self.error.show()
 
     # ------------------------------------------------------------------ language
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.person_search and event.type() == QEvent.Type.KeyPress \
+                and isinstance(event, QKeyEvent) and event.key() in (Qt.Key.Key_Down, Qt.Key.Key_PageDown) \
+                and self.person_hits.isVisible() and self.person_hits.count():
+            self.person_hits.setFocus(Qt.FocusReason.TabFocusReason)
+            if self.person_hits.currentRow() < 0:
+                self.person_hits.setCurrentRow(0)
+            return True
+        return super().eventFilter(watched, event)
+
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
