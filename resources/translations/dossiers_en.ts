@@ -104,6 +104,10 @@
         <translation>Receipt prints</translation>
     </message>
     <message>
+        <source>Giấy tờ đã nhận</source>
+        <translation>Documents received</translation>
+    </message>
+    <message>
         <source>đồng hồ tạm dừng, chờ công dân bổ sung</source>
         <translation>clock paused, waiting for the applicant's supplement</translation>
     </message>
@@ -228,7 +232,7 @@
         <translation>Received</translation>
     </message>
     <message>
-        <source>Huỷ</source>
+        <source>Hủy</source>
         <translation>Cancel</translation>
     </message>
     <message>
@@ -447,6 +451,10 @@
         <translation>Receipt prints</translation>
     </message>
     <message>
+        <source>Giấy tờ đã nhận</source>
+        <translation>Documents received</translation>
+    </message>
+    <message>
         <source>đồng hồ tạm dừng, chờ công dân bổ sung</source>
         <translation>clock paused, waiting for the applicant's supplement</translation>
     </message>
@@ -571,7 +579,7 @@
         <translation>Received</translation>
     </message>
     <message>
-        <source>Huỷ</source>
+        <source>Hủy</source>
         <translation>Cancel</translation>
     </message>
     <message>
@@ -790,6 +798,10 @@
         <translation>Receipt prints</translation>
     </message>
     <message>
+        <source>Giấy tờ đã nhận</source>
+        <translation>Documents received</translation>
+    </message>
+    <message>
         <source>đồng hồ tạm dừng, chờ công dân bổ sung</source>
         <translation>clock paused, waiting for the applicant's supplement</translation>
     </message>
@@ -914,7 +926,7 @@
         <translation>Received</translation>
     </message>
     <message>
-        <source>Huỷ</source>
+        <source>Hủy</source>
         <translation>Cancel</translation>
     </message>
     <message>
@@ -1133,6 +1145,10 @@
         <translation>Receipt prints</translation>
     </message>
     <message>
+        <source>Giấy tờ đã nhận</source>
+        <translation>Documents received</translation>
+    </message>
+    <message>
         <source>đồng hồ tạm dừng, chờ công dân bổ sung</source>
         <translation>clock paused, waiting for the applicant's supplement</translation>
     </message>
@@ -1257,7 +1273,7 @@
         <translation>Received</translation>
     </message>
     <message>
-        <source>Huỷ</source>
+        <source>Hủy</source>
         <translation>Cancel</translation>
     </message>
     <message>
@@ -1476,6 +1492,10 @@
         <translation>Receipt prints</translation>
     </message>
     <message>
+        <source>Giấy tờ đã nhận</source>
+        <translation>Documents received</translation>
+    </message>
+    <message>
         <source>đồng hồ tạm dừng, chờ công dân bổ sung</source>
         <translation>clock paused, waiting for the applicant's supplement</translation>
     </message>
@@ -1600,7 +1620,7 @@
         <translation>Receive</translation>
     </message>
     <message>
-        <source>Huỷ</source>
+        <source>Hủy</source>
         <translation>Cancel</translation>
     </message>
     <message>
@@ -1819,6 +1839,10 @@
         <translation>Receipt prints</translation>
     </message>
     <message>
+        <source>Giấy tờ đã nhận</source>
+        <translation>Documents received</translation>
+    </message>
+    <message>
         <source>đồng hồ tạm dừng, chờ công dân bổ sung</source>
         <translation>clock paused, waiting for the applicant's supplement</translation>
     </message>
@@ -1943,7 +1967,7 @@
         <translation>Received</translation>
     </message>
     <message>
-        <source>Huỷ</source>
+        <source>Hủy</source>
         <translation>Cancel</translation>
     </message>
     <message>
@@ -2162,6 +2186,10 @@
         <translation>Receipt prints</translation>
     </message>
     <message>
+        <source>Giấy tờ đã nhận</source>
+        <translation>Documents received</translation>
+    </message>
+    <message>
         <source>đồng hồ tạm dừng, chờ công dân bổ sung</source>
         <translation>clock paused, waiting for the applicant's supplement</translation>
     </message>
@@ -2286,7 +2314,7 @@
         <translation>Received</translation>
     </message>
     <message>
-        <source>Huỷ</source>
+        <source>Hủy</source>
         <translation>Cancel</translation>
     </message>
     <message>

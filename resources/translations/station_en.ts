@@ -14,7 +14,7 @@
     </message>
     <message>
         <location filename="../../station_client/ui/households/member_dialog.py" line="53" />
-        <source>Huỷ (Esc)</source>
+        <source>Hủy (Esc)</source>
         <translation>Cancel (Esc)</translation>
     </message>
     <message>
@@ -52,12 +52,12 @@
     </message>
     <message>
         <location filename="../../station_client/ui/sync_view.py" line="112" />
-        <source>%1 %2: trạm đã xoá, còn %3 đã sửa.</source>
+        <source>%1 %2: trạm đã xóa, còn %3 đã sửa.</source>
         <translation>%1 %2: deleted at this station but changed by %3.</translation>
     </message>
     <message>
         <location filename="../../station_client/ui/sync_view.py" line="115" />
-        <source>%1 %2: trạm đã sửa, còn %3 đã xoá.</source>
+        <source>%1 %2: trạm đã sửa, còn %3 đã xóa.</source>
         <translation>%1 %2: changed at this station but deleted by %3.</translation>
     </message>
     <message>
@@ -92,7 +92,7 @@
     </message>
     <message>
         <location filename="../../station_client/ui/sync_view.py" line="145" />
-        <source>Xoá hồ sơ này</source>
+        <source>Xóa hồ sơ này</source>
         <translation>Delete this record</translation>
     </message>
 </context>
@@ -346,7 +346,7 @@
     </message>
     <message>
         <location filename="../../station_client/ui/households/view.py" line="208" />
-        <source>Huỷ (Esc)</source>
+        <source>Hủy (Esc)</source>
         <translation>Cancel (Esc)</translation>
     </message>
     <message>
@@ -391,26 +391,26 @@
 <context>
     <name>LoginPage</name>
     <message>
-        <source>Đang mở khoá; nếu là Trưởng Công an, dữ liệu được mã hoá lại bằng khoá mới (có thể mất một lúc)…</source>
+        <source>Đang mở khóa; nếu là Trưởng Công an, dữ liệu được mã hóa lại bằng khóa mới (có thể mất một lúc)…</source>
         <translation>Unlocking; for the station head, the data is re-encrypted under a new key (this may take a while)…</translation>
     </message>
     <message>
-        <source>Quên mật khẩu? Trưởng Công an dùng khoá khôi phục…</source>
+        <source>Quên mật khẩu? Trưởng Công an dùng khóa khôi phục…</source>
         <translation>Forgot the password? The station head uses the recovery key…</translation>
     </message>
     <message>
         <location filename="../../station_client/ui/gate.py" line="181" />
-        <source>Màn hình đã khoá</source>
+        <source>Màn hình đã khóa</source>
         <translation>Screen locked</translation>
     </message>
     <message>
         <location filename="../../station_client/ui/gate.py" line="182" />
-        <source>%1 đang đăng nhập. Nhập mật khẩu để mở khoá.</source>
+        <source>%1 đang đăng nhập. Nhập mật khẩu để mở khóa.</source>
         <translation>%1 is logged in. Enter the password to unlock.</translation>
     </message>
     <message>
         <location filename="../../station_client/ui/gate.py" line="184" />
-        <source>Mở khoá</source>
+        <source>Mở khóa</source>
         <translation>Unlock</translation>
     </message>
     <message>
@@ -439,7 +439,7 @@
     </message>
     <message>
         <location filename="../../station_client/ui/main_window.py" line="261" />
-        <source>Khoá (Ctrl+L)</source>
+        <source>Khóa (Ctrl+L)</source>
         <translation>Lock (Ctrl+L)</translation>
     </message>
     <message>
@@ -492,7 +492,7 @@
     </message>
     <message>
         <location filename="../../station_client/ui/options.py" line="38" />
-        <source>Tự khoá sau (phút không dùng)</source>
+        <source>Tự khóa sau (phút không dùng)</source>
         <translation>Lock after (idle minutes)</translation>
     </message>
     <message>
@@ -554,7 +554,7 @@
     </message>
     <message>
         <location filename="../../station_client/ui/residents/person_page.py" line="322" />
-        <source>Huỷ (Esc)</source>
+        <source>Hủy (Esc)</source>
         <translation>Cancel (Esc)</translation>
     </message>
     <message>
@@ -582,7 +582,7 @@
     </message>
     <message>
         <location filename="../../station_client/ui/residents/residence_dialog.py" line="39" />
-        <source>Huỷ (Esc)</source>
+        <source>Hủy (Esc)</source>
         <translation>Cancel (Esc)</translation>
     </message>
     <message>
@@ -638,7 +638,7 @@
     <name>ImportDialog</name>
     <message>
         <location filename="../../station_client/ui/residents/import_dialog.py" />
-        <source>Ô trống: giữ nguyên giá trị đã lưu. Ô chỉ có dấu %1: xoá giá trị đó.</source>
+        <source>Ô trống: giữ nguyên giá trị đã lưu. Ô chỉ có dấu %1: xóa giá trị đó.</source>
         <translation>A blank cell keeps the stored value. A cell holding only %1 clears it.</translation>
     </message>
     <message>
@@ -653,7 +653,7 @@
     </message>
     <message>
         <location filename="../../station_client/ui/residents/import_dialog.py" />
-        <source>Huỷ (Esc)</source>
+        <source>Hủy (Esc)</source>
         <translation>Cancel (Esc)</translation>
     </message>
     <message>
@@ -776,7 +776,7 @@
     </message>
     <message>
         <location filename="../../station_client/ui/settings.py" line="258" />
-        <source>Huỷ</source>
+        <source>Hủy</source>
         <translation>Cancel</translation>
     </message>
     <message>
@@ -801,7 +801,7 @@
     </message>
     <message>
         <location filename="../../station_client/ui/settings.py" line="304" />
-        <source>Tự khoá sau (phút không dùng)</source>
+        <source>Tự khóa sau (phút không dùng)</source>
         <translation>Lock after (idle minutes)</translation>
     </message>
     <message>
@@ -914,15 +914,15 @@
         <translation>No closed case is past the retention period.</translation>
     </message>
     <message>
-        <source>Xoá thông tin cá nhân</source>
+        <source>Xóa thông tin cá nhân</source>
         <translation>Redact personal details</translation>
     </message>
     <message>
-        <source>%1 vụ việc đã kết thúc quá thời hạn lưu giữ. Xoá thông tin cá nhân của các vụ việc này? Việc xoá được ghi nhật ký và đồng bộ lên Công an tỉnh.</source>
+        <source>%1 vụ việc đã kết thúc quá thời hạn lưu giữ. Xóa thông tin cá nhân của các vụ việc này? Việc xóa được ghi nhật ký và đồng bộ lên Công an tỉnh.</source>
         <translation>%1 closed cases are past the retention period. Redact their personal details? The redaction is audited and synced to the province.</translation>
     </message>
     <message>
-        <source>Đã xoá thông tin cá nhân của %1 vụ việc.</source>
+        <source>Đã xóa thông tin cá nhân của %1 vụ việc.</source>
         <translation>Personal details of %1 cases redacted.</translation>
     </message>
     <message>
@@ -930,11 +930,11 @@
         <translation>Retention of personal details</translation>
     </message>
     <message>
-        <source>Xoá thông tin cá nhân của vụ việc đã kết thúc sau (năm, 0 = không xoá)</source>
+        <source>Xóa thông tin cá nhân của vụ việc đã kết thúc sau (năm, 0 = không xóa)</source>
         <translation>Redact closed cases after (years, 0 = never)</translation>
     </message>
     <message>
-        <source>Xem và xoá vụ việc quá hạn…</source>
+        <source>Xem và xóa vụ việc quá hạn…</source>
         <translation>Review and redact cases past the period…</translation>
     </message>
 </context>
@@ -1148,15 +1148,15 @@
 <context>
     <name>RecoveryKeyPage</name>
     <message>
-        <source>Khoá khôi phục dữ liệu</source>
+        <source>Khóa khôi phục dữ liệu</source>
         <translation>Data recovery key</translation>
     </message>
     <message>
-        <source>Dữ liệu của đơn vị được mã hoá. Nếu quên mật khẩu Trưởng Công an hoặc chuyển sang máy mới, chỉ khoá này mở lại được dữ liệu và bản sao lưu. Chép tay khoá dưới đây, ký nhận và cất nơi an toàn theo quy định của Công an tỉnh. Khoá chỉ hiện một lần này; phần mềm không lưu lại.</source>
+        <source>Dữ liệu của đơn vị được mã hóa. Nếu quên mật khẩu Trưởng Công an hoặc chuyển sang máy mới, chỉ khóa này mở lại được dữ liệu và bản sao lưu. Chép tay khóa dưới đây, ký nhận và cất nơi an toàn theo quy định của Công an tỉnh. Khóa chỉ hiện một lần này; phần mềm không lưu lại.</source>
         <translation>The station's data is encrypted. If the station head's password is forgotten or the station moves to a new computer, only this key opens the data and its backups again. Copy the key below by hand, sign for it and keep it safe as the province police require. It is shown this once; the program does not keep it.</translation>
     </message>
     <message>
-        <source>Tôi đã chép lại khoá khôi phục và cất giữ an toàn</source>
+        <source>Tôi đã chép lại khóa khôi phục và cất giữ an toàn</source>
         <translation>I have copied the recovery key and keep it safe</translation>
     </message>
     <message>
@@ -1164,18 +1164,18 @@
         <translation>Continue</translation>
     </message>
     <message>
-        <source>In khoá khôi phục…</source>
+        <source>In khóa khôi phục…</source>
         <translation>Print the recovery key…</translation>
     </message>
 </context>
 <context>
     <name>RecoverPage</name>
     <message>
-        <source>Khôi phục bằng khoá khôi phục</source>
+        <source>Khôi phục bằng khóa khôi phục</source>
         <translation>Recover with the recovery key</translation>
     </message>
     <message>
-        <source>Nhập khoá khôi phục được cấp khi thiết lập đơn vị và đặt mật khẩu mới cho tài khoản Trưởng Công an.</source>
+        <source>Nhập khóa khôi phục được cấp khi thiết lập đơn vị và đặt mật khẩu mới cho tài khoản Trưởng Công an.</source>
         <translation>Enter the recovery key given when the station was set up and set a new password for the station head's account.</translation>
     </message>
     <message>
@@ -1194,7 +1194,7 @@
         <translation>Station head's username</translation>
     </message>
     <message>
-        <source>Khoá khôi phục</source>
+        <source>Khóa khôi phục</source>
         <translation>Recovery key</translation>
     </message>
     <message>
@@ -1263,11 +1263,11 @@
         <translation>Active</translation>
     </message>
     <message>
-        <source>Đã khoá</source>
+        <source>Đã khóa</source>
         <translation>Disabled</translation>
     </message>
     <message>
-        <source>tạm khoá do nhập sai mật khẩu</source>
+        <source>tạm khóa do nhập sai mật khẩu</source>
         <translation>locked after wrong passwords</translation>
     </message>
     <message>
@@ -1279,11 +1279,11 @@
         <translation>issued by the province</translation>
     </message>
     <message>
-        <source>Mở khoá tài khoản</source>
+        <source>Mở khóa tài khoản</source>
         <translation>Enable account</translation>
     </message>
     <message>
-        <source>Khoá tài khoản</source>
+        <source>Khóa tài khoản</source>
         <translation>Disable account</translation>
     </message>
     <message>
@@ -1291,15 +1291,15 @@
         <translation>Password of %1 reset. The officer must change it at the next login.</translation>
     </message>
     <message>
-        <source>Đã mở khoá tài khoản %1.</source>
+        <source>Đã mở khóa tài khoản %1.</source>
         <translation>Account of %1 enabled.</translation>
     </message>
     <message>
-        <source>Đã khoá tài khoản %1.</source>
+        <source>Đã khóa tài khoản %1.</source>
         <translation>Account of %1 disabled.</translation>
     </message>
     <message>
-        <source>Dữ liệu sẽ được mã hoá lại bằng khoá mới khi Trưởng Công an đăng nhập lần tới (khởi động lại phần mềm): bản sao cũ của cán bộ này không mở được dữ liệu mới.</source>
+        <source>Dữ liệu sẽ được mã hóa lại bằng khóa mới khi Trưởng Công an đăng nhập lần tới (khởi động lại phần mềm): bản sao cũ của cán bộ này không mở được dữ liệu mới.</source>
         <translation>The data will be re-encrypted under a new key at the station head&apos;s next login (restart the program): this officer&apos;s old copies will not open the new data.</translation>
     </message>
     <message>

@@ -44,7 +44,7 @@
         <translation>Petitions</translation>
     </message>
     <message>
-        <source>Hoà giải</source>
+        <source>Hòa giải</source>
         <translation>Mediation</translation>
     </message>
     <message>
@@ -116,7 +116,7 @@
         <translation>Petitions received</translation>
     </message>
     <message>
-        <source>Vụ việc hoà giải tiếp nhận</source>
+        <source>Vụ việc hòa giải tiếp nhận</source>
         <translation>Mediation cases received</translation>
     </message>
     <message>
@@ -319,7 +319,7 @@
         <translation>Petitions</translation>
     </message>
     <message>
-        <source>Hoà giải</source>
+        <source>Hòa giải</source>
         <translation>Mediation</translation>
     </message>
     <message>
@@ -391,7 +391,7 @@
         <translation>Petitions received</translation>
     </message>
     <message>
-        <source>Vụ việc hoà giải tiếp nhận</source>
+        <source>Vụ việc hòa giải tiếp nhận</source>
         <translation>Mediation cases received</translation>
     </message>
     <message>

@@ -47,7 +47,7 @@ def register(sub: Any) -> None:
     group = r.add_mutually_exclusive_group(required=True)
     group.add_argument("--keep", choices=("station", "province"), help="giữ giá trị của trạm hoặc của tỉnh")
     group.add_argument("--values", help='JSON {"field": value}: giá trị đã chọn / the chosen values')
-    group.add_argument("--delete", action="store_true", help="xoá hồ sơ / delete the record")
+    group.add_argument("--delete", action="store_true", help="xóa hồ sơ / delete the record")
     r.add_argument("--officer")
 
 

@@ -23,7 +23,7 @@ from ..store import accounts as account_store
 from ..store import unlock as unlocking
 from . import sections, unlock_pages, wheel
 from .context import AppContext
-from .i18n import install_language, load_fonts
+from .i18n import install_language, load_fonts, prefer_vietnamese_system_dates
 from .main_window import MainWindow
 from .options import load_options
 from .quit_signals import quit_on_signals
@@ -63,6 +63,7 @@ class App:
 def qapplication() -> QApplication:
     app = QApplication.instance()
     if app is None:
+        prefer_vietnamese_system_dates()
         app = QApplication(sys.argv[:1])
         app.setApplicationName("station-client")
         # The platform appends it to every window title; the main window sets it again in the officer's language.

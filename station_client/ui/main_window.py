@@ -320,7 +320,7 @@ class MainWindow(QMainWindow):
         # the title is the station's name ("<station> — Phần mềm Công an xã/phường"; the name alone before setup).
         QApplication.setApplicationDisplayName(self.tr("Phần mềm Công an xã/phường"))
         self.setWindowTitle(name)
-        self.lock_button.setText(self.tr("Khoá (Ctrl+L)"))
+        self.lock_button.setText(self.tr("Khóa (Ctrl+L)"))
         officer = self.context.officer
         self.officer_label.setText(officer.full_name if officer else "")
         self.workspace.retranslate()

@@ -167,9 +167,9 @@ class OfficersBox(QGroupBox):
         self._selection_changed()
 
     def _state(self, info: AccountInfo) -> str:
-        parts = [self.tr("Đang hoạt động") if info.active else self.tr("Đã khoá")]
+        parts = [self.tr("Đang hoạt động") if info.active else self.tr("Đã khóa")]
         if info.locked:
-            parts.append(self.tr("tạm khoá do nhập sai mật khẩu"))
+            parts.append(self.tr("tạm khóa do nhập sai mật khẩu"))
         if info.must_change:
             parts.append(self.tr("chờ đổi mật khẩu"))
         if info.from_province:
@@ -185,8 +185,8 @@ class OfficersBox(QGroupBox):
         me = self.context.officer.username if self.context.officer else None
         self.reset_button.setEnabled(info is not None and info.active)
         self.toggle_button.setEnabled(info is not None and info.username != me)
-        self.toggle_button.setText(self.tr("Mở khoá tài khoản") if info is not None and not info.active
-                                   else self.tr("Khoá tài khoản"))
+        self.toggle_button.setText(self.tr("Mở khóa tài khoản") if info is not None and not info.active
+                                   else self.tr("Khóa tài khoản"))
 
     # ----------------------------------------------------------------- actions
     def reset(self) -> None:
@@ -213,9 +213,9 @@ class OfficersBox(QGroupBox):
             account_store.set_active(store, info.username, active, by=me)
             return account_store.account_infos(store)
 
-        text = self.tr("Đã mở khoá tài khoản %1.") if active else self.tr("Đã khoá tài khoản %1.")
+        text = self.tr("Đã mở khóa tài khoản %1.") if active else self.tr("Đã khóa tài khoản %1.")
         if not active and self.context.encrypt:  # docs/encryption.md, "Re-key"
-            text += " " + self.tr("Dữ liệu sẽ được mã hoá lại bằng khoá mới khi Trưởng Công an đăng nhập lần tới "
+            text += " " + self.tr("Dữ liệu sẽ được mã hóa lại bằng khóa mới khi Trưởng Công an đăng nhập lần tới "
                                   "(khởi động lại phần mềm): bản sao cũ của cán bộ này không mở được dữ liệu mới.")
         self.context.write(op, lambda infos: self._done(infos, text.replace("%1", info.full_name)), self._failed)
 

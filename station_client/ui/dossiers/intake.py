@@ -426,7 +426,7 @@ class IntakePage(QWidget):
         self.supplement_label.setText(self.tr("Nếu chưa đầy đủ — giấy tờ cần bổ sung (mỗi dòng một mục, in phiếu "
                                               "CT05):"))
         self.save_button.setText(self.tr("Tiếp nhận"))
-        self.cancel_button.setText(self.tr("Huỷ"))
+        self.cancel_button.setText(self.tr("Hủy"))
         self.form.retranslate()
         self.channel.relabel(self.context.language)
         self.result_channel.relabel(self.context.language)

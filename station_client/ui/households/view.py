@@ -212,7 +212,7 @@ class HouseholdPage(QWidget):
                              else self.tr("Thêm hộ gia đình"))
         self.back.setText(self.tr("← Danh sách"))
         self.save_button.setText(self.tr("Lưu (Enter)"))
-        self.cancel_button.setText(self.tr("Huỷ (Esc)"))
+        self.cancel_button.setText(self.tr("Hủy (Esc)"))
         self.members_title.setText(self.tr("Thành viên trong hộ: %1").replace("%1", str(len(self.members_model.rows))))
         self.add_member.setText(self.tr("Thêm nhân khẩu mới vào hộ…"))
         self.add_existing.setText(self.tr("Thêm người đã có…"))

@@ -59,11 +59,11 @@ ACTION_INPUTS: dict[tuple[str, str], list[Input]] = {
     ("petition", "not_accept"): [("not_accepted_reason", "Lý do không thụ lý", "line")],
     ("petition", "set_complexity"): [("complexity", "Mức độ phức tạp", COMPLEXITY)],
     ("petition", "resolve"): [("resolution", "Kết quả giải quyết", "text")],
-    ("mediation_case", "add_session"): [("summary", "Diễn biến buổi hoà giải", "text"), ("place", "Địa điểm", "line"),
-                                        ("mediators", "Hoà giải viên", "line")],
-    ("mediation_case", "succeed"): [("agreement", "Nội dung thoả thuận", "text"),
+    ("mediation_case", "add_session"): [("summary", "Diễn biến buổi hòa giải", "text"), ("place", "Địa điểm", "line"),
+                                        ("mediators", "Hòa giải viên", "line")],
+    ("mediation_case", "succeed"): [("agreement", "Nội dung thỏa thuận", "text"),
                                     ("follow_up_on", "Ngày theo dõi thực hiện", "date")],
-    ("mediation_case", "fail"): [("failure_reason", "Lý do hoà giải không thành", "line"),
+    ("mediation_case", "fail"): [("failure_reason", "Lý do hòa giải không thành", "line"),
                                  ("referred_to", "Hướng dẫn các bên đến", "line")],
     ("mediation_case", "follow_up"): [("note", "Kết quả theo dõi", "text"),
                                       ("follow_up_status", "Tình trạng thực hiện", md.FULFILMENT),
@@ -117,7 +117,7 @@ class ActionDialog(QDialog):
         self.form.cancelled.connect(self.reject)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("Đồng ý"))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("Huỷ"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("Hủy"))
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -293,7 +293,7 @@ class DetailPage(QWidget):
             if r.get("notices"):
                 docs.append(("notice", tr("In thông báo cho người tố giác")))
         if self.kind == "mediation_case" and r.get("agreement"):
-            docs.append(("agreement", tr("In văn bản hoà giải thành")))
+            docs.append(("agreement", tr("In văn bản hòa giải thành")))
         return docs
 
     # ------------------------------------------------------------------ actions

@@ -45,10 +45,10 @@ from .detail import DetailPage
 from .intake import IntakePage
 
 PAGE = 500
-TAB_TITLES = {"crime_report": "Tố giác, tin báo", "petition": "Đơn thư", "mediation_case": "Hoà giải",
+TAB_TITLES = {"crime_report": "Tố giác, tin báo", "petition": "Đơn thư", "mediation_case": "Hòa giải",
               "admin_violation": "Vi phạm hành chính"}
 NEW_LABELS = {"crime_report": "Tiếp nhận tố giác, tin báo", "petition": "Tiếp nhận đơn",
-              "mediation_case": "Vụ việc hoà giải mới", "admin_violation": "Lập biên bản vi phạm"}
+              "mediation_case": "Vụ việc hòa giải mới", "admin_violation": "Lập biên bản vi phạm"}
 TEXT_COLUMNS = ("summary", "what", "violation")
 # Widest a column of names or words gets before it elides (px at 100 %): the deadline columns stay in view.
 CAPPED_COLUMNS = {"who": 150, "petitioner_name": 150, "violator_name": 150, "status": 130, "petition_type": 110,
@@ -317,7 +317,7 @@ class RegisterPage(QWidget):
         form.addRow(tr("Đến ngày"), end)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("Xem trước"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("Huỷ"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("Hủy"))
         buttons.accepted.connect(dialog.accept)
         buttons.rejected.connect(dialog.reject)
         lay = QVBoxLayout(dialog)

@@ -345,7 +345,7 @@ class PersonPage(QWidget):
             self.heading.setText(self.record.get("full_name") or "")
         self.back.setText(self.tr("← Danh sách"))
         self.save_button.setText(self.tr("Lưu (Enter)"))
-        self.cancel_button.setText(self.tr("Huỷ (Esc)"))
+        self.cancel_button.setText(self.tr("Hủy (Esc)"))
         self.residence_title.setText(self.tr("Lịch sử cư trú"))
         self.add_residence.setText(self.tr("Thêm cư trú…"))
         self.links_title.setText(self.tr("Có trong hồ sơ, tin báo"))

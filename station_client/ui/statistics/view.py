@@ -75,10 +75,10 @@ ROWS: tuple[tuple[str, Getter, bool], ...] = (
     ("Tỉ lệ chuyển, xử lý đúng hạn (%)", lambda s: s.crime_reports.handled.on_time_rate, True),
     ("Tố giác, tin báo tồn quá hạn cuối kỳ", lambda s: s.crime_reports.pending.overdue, False),
     ("Đơn thư tiếp nhận", lambda s: s.petitions.received, False),
-    ("Vụ việc hoà giải tiếp nhận", lambda s: s.mediation.received, False),
+    ("Vụ việc hòa giải tiếp nhận", lambda s: s.mediation.received, False),
     ("Vi phạm hành chính lập biên bản", lambda s: s.violations.recorded, False),
 )
-OVERDUE_HEADERS = ("Cán bộ", "Hồ sơ TTHC", "Tố giác, tin báo", "Đơn thư", "Hoà giải", "Vi phạm HC", "Tổng")
+OVERDUE_HEADERS = ("Cán bộ", "Hồ sơ TTHC", "Tố giác, tin báo", "Đơn thư", "Hòa giải", "Vi phạm HC", "Tổng")
 
 
 def _item(text: str, *, right: bool = False, bold: bool = False) -> QTableWidgetItem:
