@@ -184,6 +184,10 @@
         <translation>E-mail</translation>
     </message>
     <message>
+        <source>— Chọn thủ tục —</source>
+        <translation>— Choose a procedure —</translation>
+    </message>
+    <message>
         <source>Tiếp nhận hồ sơ</source>
         <translation>Receive a dossier</translation>
     </message>
@@ -529,6 +533,10 @@
     <message>
         <source>Thư điện tử</source>
         <translation>E-mail</translation>
+    </message>
+    <message>
+        <source>— Chọn thủ tục —</source>
+        <translation>— Choose a procedure —</translation>
     </message>
     <message>
         <source>Tiếp nhận hồ sơ</source>
@@ -878,6 +886,10 @@
         <translation>E-mail</translation>
     </message>
     <message>
+        <source>— Chọn thủ tục —</source>
+        <translation>— Choose a procedure —</translation>
+    </message>
+    <message>
         <source>Tiếp nhận hồ sơ</source>
         <translation>Receive a dossier</translation>
     </message>
@@ -1223,6 +1235,10 @@
     <message>
         <source>Thư điện tử</source>
         <translation>E-mail</translation>
+    </message>
+    <message>
+        <source>— Chọn thủ tục —</source>
+        <translation>— Choose a procedure —</translation>
     </message>
     <message>
         <source>Tiếp nhận hồ sơ</source>
@@ -1572,6 +1588,10 @@
         <translation>E-mail</translation>
     </message>
     <message>
+        <source>— Chọn thủ tục —</source>
+        <translation>— Choose a procedure —</translation>
+    </message>
+    <message>
         <source>Tiếp nhận hồ sơ</source>
         <translation>Receive a dossier</translation>
     </message>
@@ -1919,6 +1939,10 @@
         <translation>E-mail</translation>
     </message>
     <message>
+        <source>— Chọn thủ tục —</source>
+        <translation>— Choose a procedure —</translation>
+    </message>
+    <message>
         <source>Tiếp nhận hồ sơ</source>
         <translation>Receive a dossier</translation>
     </message>
@@ -2264,6 +2288,10 @@
     <message>
         <source>Thư điện tử</source>
         <translation>E-mail</translation>
+    </message>
+    <message>
+        <source>— Chọn thủ tục —</source>
+        <translation>— Choose a procedure —</translation>
     </message>
     <message>
         <source>Tiếp nhận hồ sơ</source>

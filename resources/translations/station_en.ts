@@ -599,6 +599,11 @@
         <translation>%1 found</translation>
     </message>
     <message>
+        <location filename="../../station_client/ui/residents/view.py" line="170" />
+        <source>Tìm thấy hơn %1 người</source>
+        <translation>More than %1 found</translation>
+    </message>
+    <message>
         <location filename="../../station_client/ui/residents/view.py" line="153" />
         <source> (hiện %1 người đầu tiên — gõ thêm để thu hẹp)</source>
         <translation> (showing the first %1 — type more to narrow it down)</translation>
