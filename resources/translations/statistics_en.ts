@@ -200,6 +200,10 @@
         <translation>Change</translation>
     </message>
     <message>
+        <source>Kỳ chưa kết thúc: gửi báo cáo khi kỳ đã kết thúc.</source>
+        <translation>The period has not ended: submit its report once it has.</translation>
+    </message>
+    <message>
         <source>Chưa gửi báo cáo kỳ này lên tỉnh.</source>
         <translation>This period's report has not been submitted.</translation>
     </message>
@@ -222,6 +226,10 @@
     <message>
         <source>Việc đang quá hạn theo cán bộ (%1 việc)</source>
         <translation>Overdue now, by officer (%1 matters)</translation>
+    </message>
+    <message>
+        <source>%1 (đến nay)</source>
+        <translation>%1 (to date)</translation>
     </message>
     <message>
         <source>tỉnh đã nhận</source>
@@ -270,6 +278,10 @@
     <message>
         <source>Quý %1/%2</source>
         <translation>Q%1/%2</translation>
+    </message>
+    <message>
+        <source>Kỳ %1 chưa kết thúc (đến hết ngày %3): số liệu tính đến %4, tồn tính tại thời điểm này.</source>
+        <translation>Period %1 has not ended (it runs to %3): figures as of %4, pending counted now.</translation>
     </message>
     <message>
         <source>Số liệu kỳ %1, từ %2 đến %3; tồn tính đến 00:00 ngày %4.</source>
@@ -475,6 +487,10 @@
         <translation>Change</translation>
     </message>
     <message>
+        <source>Kỳ chưa kết thúc: gửi báo cáo khi kỳ đã kết thúc.</source>
+        <translation>The period has not ended: submit its report once it has.</translation>
+    </message>
+    <message>
         <source>Chưa gửi báo cáo kỳ này lên tỉnh.</source>
         <translation>This period's report has not been submitted.</translation>
     </message>
@@ -497,6 +513,10 @@
     <message>
         <source>Việc đang quá hạn theo cán bộ (%1 việc)</source>
         <translation>Overdue now, by officer (%1 matters)</translation>
+    </message>
+    <message>
+        <source>%1 (đến nay)</source>
+        <translation>%1 (to date)</translation>
     </message>
     <message>
         <source>tỉnh đã nhận</source>
@@ -545,6 +565,10 @@
     <message>
         <source>Quý %1/%2</source>
         <translation>Q%1/%2</translation>
+    </message>
+    <message>
+        <source>Kỳ %1 chưa kết thúc (đến hết ngày %3): số liệu tính đến %4, tồn tính tại thời điểm này.</source>
+        <translation>Period %1 has not ended (it runs to %3): figures as of %4, pending counted now.</translation>
     </message>
     <message>
         <source>Số liệu kỳ %1, từ %2 đến %3; tồn tính đến 00:00 ngày %4.</source>

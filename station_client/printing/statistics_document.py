@@ -116,6 +116,8 @@ def period_report(stats: StationStats, station: StationInfo, *, commune: str = "
           "TỐ GIÁC, TIN BÁO</b></p>"
         + f"<p align='center'>Kỳ báo cáo: <b>{esc(period_words(p))}</b> (từ ngày {p.start:%d/%m/%Y} đến ngày "
           f"{p.end:%d/%m/%Y})</p>"
+        + (f"<p align='center'><b>Kỳ chưa kết thúc — số liệu tính đến {p.as_of:%H:%M} ngày {p.as_of:%d/%m/%Y}"
+           "</b></p>" if p.as_of is not None else "")
         + f"<p>Đơn vị báo cáo: <b>{esc(station.agency)}</b>"
         + (f" — {esc(commune)}" if commune else "") + "<br/>"
         + f"Đơn vị nhận báo cáo: {esc(station.superior)}<br/>"

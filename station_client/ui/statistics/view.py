@@ -334,10 +334,22 @@ class StatisticsView(QWidget):
                 self.overdue.setItem(row, col, _item(str(v), right=True, bold=col == len(values)))
         self.overdue_box.setTitle(tr("Việc đang quá hạn theo cán bộ (%1 việc)").replace(
             "%1", str(sum(o.total for o in data.overdue))))
-        status = (tr("Số liệu kỳ %1, từ %2 đến %3; tồn tính đến 00:00 ngày %4.")
-                  .replace("%1", self._label(cur.period)).replace("%2", f"{cur.period.start:%d/%m/%Y}")
-                  .replace("%3", f"{cur.period.end:%d/%m/%Y}")
-                  .replace("%4", f"{cur.period.end + timedelta(days=1):%d/%m/%Y}"))
+        running = cur.period.as_of is not None
+        if running:  # figures to date: the pending ones counted now, not at a close still to come
+            as_of = default_office_hours().local(cur.period.as_of)  # type: ignore[arg-type]
+            status = (tr("Kỳ %1 chưa kết thúc (đến hết ngày %3): số liệu tính đến %4, tồn tính tại thời điểm này.")
+                      .replace("%1", self._label(cur.period)).replace("%3", f"{cur.period.end:%d/%m/%Y}")
+                      .replace("%4", f"{as_of:%H:%M} {as_of:%d/%m/%Y}"))
+            header = tr("%1 (đến nay)").replace("%1", self._label(cur.period))
+            self.compare.setHorizontalHeaderItem(1, QTableWidgetItem(header))
+        else:
+            status = (tr("Số liệu kỳ %1, từ %2 đến %3; tồn tính đến 00:00 ngày %4.")
+                      .replace("%1", self._label(cur.period)).replace("%2", f"{cur.period.start:%d/%m/%Y}")
+                      .replace("%3", f"{cur.period.end:%d/%m/%Y}")
+                      .replace("%4", f"{cur.period.end + timedelta(days=1):%d/%m/%Y}"))
+        # A report is submitted once its period has ended (store.statistics.submit_report refuses earlier).
+        self.submit_button.setEnabled(not running)
+        self.submit_button.setToolTip(tr("Kỳ chưa kết thúc: gửi báo cáo khi kỳ đã kết thúc.") if running else "")
         self.status.setText(status + self._submitted_text(data.reports))
 
     def _submitted_text(self, reports: list[dict[str, Any]]) -> str:
@@ -449,7 +461,7 @@ class StatisticsView(QWidget):
                                 .replace("%1", self._label(period)))
 
         def failed(exc: BaseException) -> None:
-            QMessageBox.warning(self, tr("Không gửi được báo cáo"), str(exc))
+            QMessageBox.warning(self, tr("Không gửi được báo cáo"), self.context.error_text(exc))
 
         self.context.tasks.run(op, done, failed, on="write")
 
