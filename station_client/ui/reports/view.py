@@ -164,6 +164,8 @@ class RegisterPage(QWidget):
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setStretchLastSection(False)
+        # A narrowed column's title ends in "…" (centred, it lost both ends: "ời tố giác, bá").
+        self.table.horizontalHeader().setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.activated.connect(self._activated)
         self.table.viewport().installEventFilter(self)  # the columns are fitted again when the list resizes
         self.table.doubleClicked.connect(self._activated)
