@@ -21,7 +21,7 @@ from ..paths import db_path
 from ..store import StoreError
 from ..store import accounts as account_store
 from ..store import unlock as unlocking
-from . import sections, unlock_pages, wheel
+from . import sections, style, unlock_pages, wheel
 from .context import AppContext
 from .i18n import install_language, load_fonts, prefer_vietnamese_system_dates
 from .main_window import MainWindow
@@ -70,6 +70,7 @@ def qapplication() -> QApplication:
         app.setApplicationDisplayName("Phần mềm Công an xã/phường")
     assert isinstance(app, QApplication)
     wheel.install(app)  # no combo, spin box or date field changes under a passing wheel (ui/wheel.py)
+    style.install(app)  # one look: the primary action, status chips (ui/style.py)
     return app
 
 

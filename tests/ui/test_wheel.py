@@ -58,10 +58,12 @@ def _all_pages(app, qtbot):  # type: ignore[no-untyped-def]
         ws.show_section(s.id)
         yield s.id, ws.widgets[s.id]
     residents = ws.widgets["residents"]
+    ws.show_section("residents")
     residents.new_person()
     yield "residents/new", residents
     residents.person.cancel()
     households = ws.widgets["households"]
+    ws.show_section("households")
     households.new_household()
     yield "households/new", households
     households.show_list()

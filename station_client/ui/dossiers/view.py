@@ -22,14 +22,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...clock import office_today
+from ...clock import office_now, office_today, to_office
 from ...domain.deadlines import remaining_text
 from ...domain.dossiers import STATUSES
 from ...store import ChangeSet
 from ...store import dossiers as sd
 from ..context import AppContext
 from ..labels import vocabulary
-from ..models import Column, ListModel
+from ..models import Column, ListModel, due_chip
+from ..style import use_chips
 from .detail import DetailPage, office_time
 from .intake import IntakePage
 
@@ -62,7 +63,7 @@ class DossiersView(QWidget):
             Column("received_at", _col("Tiếp nhận"), office_time),
             Column("due_at", _col("Hẹn trả"), office_time),
             Column("status", _col("Trạng thái"), lambda v: vocabulary(lang(), STATUSES, v)),
-            Column("remaining", _col("Còn lại")),
+            Column("remaining", _col("Còn lại"), chip=due_chip),
         ])
         self.filter = QComboBox()
         self.filter.setObjectName("dossier_filter")
@@ -83,6 +84,7 @@ class DossiersView(QWidget):
         self.table.setTabKeyNavigation(False)  # a read-only list: arrows move in it, Tab leaves it
         self.table.setObjectName("dossier_table")
         self.table.setModel(self.model)
+        use_chips(self.table)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -124,14 +126,17 @@ class DossiersView(QWidget):
         flt = self.filter.currentData() or "open"
         text = self.search.text()
         today = office_today()
+        now = office_now()
 
         def load(conn: Any) -> tuple[list[dict[str, Any]], Any]:
             cal = sd.work_calendar(conn)
             rows = sd.list_dossiers(conn, flt=flt, text=text, today=today, limit=PAGE)
             for r in rows:
                 if r["status"] in ("received", "processing", "transferred") and r.get("due_at"):
-                    r["remaining"] = remaining_text(today, datetime.fromisoformat(r["due_at"]), cal,
-                                                    self.context.language)
+                    due = datetime.fromisoformat(r["due_at"])
+                    r["remaining"] = remaining_text(today, due, cal, self.context.language)
+                    r["_due_state"] = "overdue" if due < now else "due_today" if to_office(due).date() == today \
+                        else None
             return rows, cal
 
         self.context.tasks.run(load, self._loaded)

@@ -26,8 +26,9 @@ from ..context import AppContext
 from ..forms import FieldForm
 from ..i18n import format_date
 from ..labels import RELATIONSHIPS, label, sync_state, vocabulary
-from ..models import Column, ListModel, WindowedModel
+from ..models import Column, ListModel, WindowedModel, sync_chip
 from ..residents.person_page import _address
+from ..style import use_chips
 
 
 def load_household(conn: Any, household_id: str) -> dict[str, Any]:
@@ -225,7 +226,7 @@ class HouseholdsView(QWidget):
         self.context = context
         self.model = WindowedModel(context, "households", "household", [
             Column("household_no", label("household_no")), Column("address", label("address")),
-            Column("hamlet", label("hamlet")), Column("sync_state", label("sync_state"), sync_state)])
+            Column("hamlet", label("hamlet")), Column("sync_state", label("sync_state"), sync_state, chip=sync_chip)])
         self.count = QLabel()
         self.search = QLineEdit()
         self.search.setObjectName("household_search")
@@ -242,6 +243,7 @@ class HouseholdsView(QWidget):
         self.table.setTabKeyNavigation(False)  # a read-only list: arrows move in it, Tab leaves it
         self.table.setObjectName("household_table")
         self.table.setModel(self.model)
+        use_chips(self.table)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

@@ -39,7 +39,8 @@ from ...store import reports as R
 from ..context import AppContext
 from ..forms import DateEdit
 from ..labels import vocabulary
-from ..models import Column, ListModel
+from ..models import Column, ListModel, due_chip
+from ..style import use_chips
 from .common import STATUSES, VOCABULARIES, lazy, now_local, office_datetime, tr
 from .detail import DetailPage
 from .intake import IntakePage
@@ -85,7 +86,7 @@ def _columns(kind: str, language: Any) -> list[Column]:
 
     status = Column("status", lazy("Trạng thái"), lambda v: vocabulary(language(), STATUSES[kind], v))
     due = Column("due_at", lazy("Hạn"), office_datetime)
-    left = Column("remaining", lazy("Còn lại"))
+    left = Column("remaining", lazy("Còn lại"), chip=due_chip)
     if kind == "crime_report":
         return [Column("register_no", lazy("Số thụ lý")), Column("received_at", lazy("Tiếp nhận"), office_datetime),
                 Column("urgency", lazy("Mức độ")), Column("who", lazy("Người tố giác, báo tin")),
@@ -121,6 +122,8 @@ def _decorate(kind: str, r: dict[str, Any], now: datetime, cal: Any, language: s
             "calendar_days" if kind == "mediation_case" else "working_days")
         r["remaining"] = countdown(due, now, unit, cal, language)
         r["_overdue"] = datetime.fromisoformat(due) < now
+        r["_due_state"] = "overdue" if r["_overdue"] else \
+            "due_today" if datetime.fromisoformat(due).astimezone(now.tzinfo).date() == now.date() else None
     return r
 
 
@@ -158,6 +161,7 @@ class RegisterPage(QWidget):
         self.table.setTabKeyNavigation(False)  # a read-only list: arrows move in it, Tab leaves it
         self.table.setObjectName(f"{kind}_table")
         self.table.setModel(self.model)
+        use_chips(self.table)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

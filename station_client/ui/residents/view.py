@@ -24,7 +24,8 @@ from ...store.search import PersonHit, search_persons
 from ..context import AppContext
 from ..i18n import format_date
 from ..labels import SEXES, label, sync_state, vocabulary
-from ..models import Column, ListModel, WindowedModel
+from ..models import Column, ListModel, WindowedModel, sync_chip
+from ..style import use_chips
 from .import_dialog import ImportDialog
 from .person_page import PersonPage
 
@@ -46,7 +47,7 @@ class ResidentsView(QWidget):
             Column("personal_id", label("personal_id")),
             Column("permanent_address", label("permanent_address")),
         ]
-        sync_column = Column("sync_state", label("sync_state"), sync_state)
+        sync_column = Column("sync_state", label("sync_state"), sync_state, chip=sync_chip)
         self.all_model = WindowedModel(context, "persons", "person", [*columns, sync_column])
         self.hits_model = ListModel([*columns, sync_column])  # the same columns found or not
         self.search = QLineEdit()
@@ -65,6 +66,7 @@ class ResidentsView(QWidget):
         self.table.setTabKeyNavigation(False)  # a read-only list: arrows move in it, Tab leaves it
         self.table.setObjectName("resident_table")
         self.table.setModel(self.all_model)
+        use_chips(self.table)  # the sync state as the same chip in every list
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
