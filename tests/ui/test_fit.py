@@ -152,3 +152,29 @@ def test_statistics_indicator_names_wrap_not_cut(qtbot, app_factory, data_dir) -
     assert any(table.rowHeight(r) > single for r in range(table.rowCount()))  # some names do wrap here
     app.window.resize(1600, 900)  # and a wide window gives them one line again
     qtbot.waitUntil(lambda: all(table.rowHeight(r) == single for r in range(table.rowCount())))
+
+
+def test_status_bar_gives_way_on_a_netbook(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
+    """With the sync running, its state, last success, pending count, conflicts and button made the status bar
+    wider than 1024 px: the window grew past the screen and the Lock button fell off it (seen in
+    bench/screens.py at 1024×600). The texts now end in "…" and keep their whole text as a tip."""
+    from datetime import datetime, timedelta
+
+    from station_client.sync.status import SyncStatus
+
+    app = logged_in(qtbot, app_factory, data_dir)
+    w = app.window
+    w.sync_bar.setVisible(True)
+    w.sync_bar.set_status(SyncStatus(
+        "failed", pending=1234, conflicts=12, last_success=datetime.now() - timedelta(days=3),
+        last_error_vi="Không kết nối được máy chủ Công an tỉnh (hết thời gian chờ); sẽ thử lại sau ít phút nữa.",
+        last_error_en="Could not reach the province server (timed out); will retry in a few minutes.",
+        server_url="https://tinh.example"))
+    qtbot.wait(20)
+    limit = screen_limit()
+    assert w.minimumSizeHint().width() <= limit.width(), w.minimumSizeHint()
+    w.resize(limit)
+    qtbot.wait(50)
+    lock = w.lock_button
+    assert lock.isVisible() and lock.mapTo(w, lock.rect().topRight()).x() <= w.width()
+    assert "sẽ thử lại" in w.sync_bar.state.toolTip()
