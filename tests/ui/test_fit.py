@@ -76,6 +76,9 @@ def _seed_reports(data_dir: Path) -> None:
             "report_kind": "denunciation", "channel": "phone", "reporter_anonymous": True,
             "summary": "Có người lạ đột nhập kho", "urgent": True, "urgency_reason": "may_flee"},
             officer="seed", at=datetime.now(tz) - timedelta(hours=2))
+        R.create(store, "petition", {"petition_type": "denunciation", "petitioner_name": "Lê Thị Mai",
+                                     "content": "Tố cáo hành vi lấn chiếm đất công"},
+                 officer="seed", at=datetime.now(tz) - timedelta(hours=5))
 
 
 def test_crime_register_deadline_columns_in_view_on_a_netbook(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
@@ -178,3 +181,22 @@ def test_status_bar_gives_way_on_a_netbook(qtbot, app_factory, data_dir) -> None
     lock = w.lock_button
     assert lock.isVisible() and lock.mapTo(w, lock.rect().topRight()).x() <= w.width()
     assert "sẽ thử lại" in w.sync_bar.state.toolTip()
+
+
+def test_record_details_fit_a_netbook(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
+    """A petition's detail put its six actions on one row, 855 px wide: the window grew past a 1024-pixel
+    screen (bench/screens.py). The actions wrap now."""
+    _seed_reports(data_dir)
+    app = logged_in(qtbot, app_factory, data_dir)
+    w = app.window
+    reports = w.workspace.page("reports")
+    limit = screen_limit()
+    for kind in ("crime_report", "petition"):
+        register = reports.pages[kind]
+        reports.tabs.setCurrentWidget(register)
+        qtbot.waitUntil(lambda r=register: r.model.rowCount() > 0)
+        register.open_record(register.model.record_id(0))
+        qtbot.waitUntil(lambda r=register: r.detail.record is not None and bool(r.detail.action_buttons))
+        qtbot.wait(20)
+        assert w.minimumSizeHint().width() <= limit.width(), (kind, w.minimumSizeHint())
+        register.show_list()

@@ -36,7 +36,7 @@ from ...store import reports as R
 from ..context import AppContext
 from ..forms import Choice, DateEdit
 from ..labels import vocabulary
-from ..layouts import clear_layout
+from ..layouts import FlowLayout, clear_layout
 from .common import ACTIONS, STATUSES, Banner, ReportForm, lazy, now_local, office_datetime, record_html, tr
 
 COUNTDOWN_MS = 30_000
@@ -154,8 +154,10 @@ class DetailPage(QWidget):
         self.title.setWordWrap(True)
         self.status = QLabel()
         self.status.setObjectName("report_status")
+        self.status.setWordWrap(True)
         self.banner = Banner()
         self.banner.setObjectName("report_countdown")
+        self.banner.setWordWrap(True)
         self.view = QTextBrowser()
         self.view.setObjectName("report_summary")
         self.error = QLabel()
@@ -165,8 +167,8 @@ class DetailPage(QWidget):
         self.error.hide()
         self.back = QPushButton()
         self.back.clicked.connect(self.closed.emit)
-        self.actions_bar = QHBoxLayout()
-        self.print_bar = QHBoxLayout()
+        self.actions_bar = FlowLayout()  # wraps: the actions of a petition made the page wider than a netbook
+        self.print_bar = FlowLayout()
         self.action_buttons: dict[str, QPushButton] = {}
         self.print_buttons: dict[str, QPushButton] = {}
         top = QHBoxLayout()
@@ -231,14 +233,12 @@ class DetailPage(QWidget):
             b.clicked.connect(lambda _c=False, a=action.name: self.run_action(a))
             self.actions_bar.addWidget(b)
             self.action_buttons[action.name] = b
-        self.actions_bar.addStretch(1)
         for doc, label in self._documents(record):
             b = QPushButton(label)
             b.setObjectName(f"report_print_{doc}")
             b.clicked.connect(lambda _c=False, which=doc: self.print_document(which))
             self.print_bar.addWidget(b)
             self.print_buttons[doc] = b
-        self.print_bar.addStretch(1)
         self._tick()
         self.timer.start()
 
