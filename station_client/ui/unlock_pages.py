@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtGui import QFont, QFontDatabase, QFontMetrics
 from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QPushButton, QWidget
 
 from ..clock import office_today
@@ -75,6 +75,16 @@ class RecoveryKeyPage(_Card):
     def show_key(self, key: str, account: Account) -> None:
         self.account = account
         self.key_label.setText(key)
+        # The whole key on one line inside the card: at 18 pt its end was cut off under X (a key copied by hand
+        # from that screen would not open the data). Smaller type until it fits, 11 pt at least.
+        font = self.key_label.font()
+        room = self.card.maximumWidth() - 2 * self.box.contentsMargins().left() - 40
+        for size in range(18, 10, -1):
+            font.setPointSize(size)
+            if QFontMetrics(font).horizontalAdvance(key) <= room:
+                break
+        self.key_label.setFont(font)
+        self.key_label.setMinimumWidth(QFontMetrics(font).horizontalAdvance(key) + 2 * 12 + 8)  # the card widens
         self.written.setChecked(False)
         self.button.setEnabled(False)
 
