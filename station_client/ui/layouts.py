@@ -3,9 +3,12 @@ sizing of top-level windows to the screen they open on."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QRect, QSize, Qt
+from collections.abc import Callable
+
+import shiboken6
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QLayout, QLayoutItem, QWidget
+from PySide6.QtWidgets import QHeaderView, QLayout, QLayoutItem, QTableView, QWidget
 
 
 def clear_layout(layout: QLayout) -> None:
@@ -105,3 +108,52 @@ class FlowLayout(QLayout):
             x += hint.width() + self.spacing()
             line = max(line, hint.height())
         return y + line - rect.y() + margins.bottom()
+
+
+class ColumnFitter(QObject):
+    """Fits a list's columns to its width, again whenever the list is resized: dates, codes and countdowns as
+    wide as their content; names and statuses as wide as their content up to a cap, and narrower still (elided,
+    the whole text is the cell's tip) when the list is narrow; the free text takes what is left. At 1024×600 a
+    long name pushed the deadline columns ("Hạn", "Còn lại") off the right edge behind a scroll bar."""
+
+    def __init__(self, table: QTableView, keys: Callable[[], list[str]], *, stretch: tuple[str, ...],
+                 capped: dict[str, int], floor: int = 60, text_min: int = 110):
+        super().__init__(table)
+        self.table, self.keys, self.stretch, self.capped = table, keys, stretch, capped
+        self.floor, self.text_min = floor, text_min
+        self.viewport = table.viewport()
+        self.viewport.installEventFilter(self)
+
+    def fit(self) -> None:
+        table = self.table
+        header = table.horizontalHeader()
+        header.setMinimumSectionSize(40)
+        natural: dict[int, int] = {}
+        capped: dict[int, int] = {}
+        stretched = 0
+        for col, key in enumerate(self.keys()):
+            wanted = max(table.sizeHintForColumn(col), header.sectionSizeHint(col))
+            if key in self.stretch:
+                header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
+                stretched += 1
+            elif key in self.capped:
+                header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+                capped[col] = min(wanted, self.capped[key])
+            else:
+                header.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
+                natural[col] = wanted
+        room = table.viewport().width() - self.text_min * stretched
+        over = sum(natural.values()) + sum(capped.values()) - room
+        if over > 0 and capped:  # taken from the capped columns, in proportion to what each can give
+            give = {c: max(0, w - self.floor) for c, w in capped.items()}
+            total = sum(give.values()) or 1
+            capped = {c: w - min(give[c], -(-over * give[c] // total)) for c, w in capped.items()}
+        for col, width in (natural | capped).items():
+            header.resizeSection(col, width)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # The viewport still gets events while the table is being destroyed: look at the table only when alive.
+        if event.type() == QEvent.Type.Resize and watched is self.viewport and shiboken6.isValid(self.table) \
+                and self.table.model() is not None and self.table.model().rowCount():
+            self.fit()
+        return False

@@ -200,3 +200,40 @@ def test_record_details_fit_a_netbook(qtbot, app_factory, data_dir) -> None:  # 
         qtbot.wait(20)
         assert w.minimumSizeHint().width() <= limit.width(), (kind, w.minimumSizeHint())
         register.show_list()
+
+
+def test_dossier_list_deadline_columns_in_view_on_a_netbook(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
+    """At 1024×600 the dossier list put "Hẹn trả", "Trạng thái" and "Còn lại" behind a horizontal scroll bar
+    (bench/screens.py): the applicant and the status give way now, the appointment and countdown stay whole."""
+    from datetime import datetime, timedelta
+
+    from station_client.domain.deadlines import default_office_hours
+    from station_client.paths import db_path
+    from station_client.store import Store
+    from station_client.store import dossiers as sd
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    tz = default_office_hours().tz
+    applicant = {"name": "Nguyễn Thị Hồng Nhung Phương Thảo Khánh Linh", "personal_id": "022190001234",
+                 "birth_date": "1990-05-17"}
+    with Store.open(db_path(data_dir)) as store:
+        sd.ensure_reference_data(store)
+        for key, days in (("1.010039", 2), ("1.004222", 30)):
+            d = sd.create_dossier(store, sd.Intake(procedure_key=key, applicant=applicant, documents=[],
+                                                   received_at=datetime.now(tz) - timedelta(days=days)),
+                                  officer="seed")
+        sd.apply_action(store, d["id"], "request_supplement", officer="seed",
+                        details={"supplement_items": ["Giấy tờ chứng minh chỗ ở hợp pháp"]})
+    app = logged_in(qtbot, app_factory, data_dir)
+    app.window.resize(1024, 600 - CHROME.height())
+    dossiers = app.window.workspace.page("dossiers")
+    qtbot.waitUntil(lambda: dossiers.model.rowCount() == 2)
+    qtbot.wait(100)
+    table, header = dossiers.table, dossiers.table.horizontalHeader()
+    keys = [c.key for c in dossiers.model.columns]
+    for key in ("due_at", "remaining"):
+        col = keys.index(key)
+        right = header.sectionViewportPosition(col) + header.sectionSize(col)
+        assert right <= table.viewport().width(), (key, right, table.viewport().width())
+        assert header.sectionSize(col) >= table.sizeHintForColumn(col)
+    assert not table.horizontalScrollBar().isVisible()

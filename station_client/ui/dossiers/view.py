@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QTimer
+from PySide6.QtCore import QEvent, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,6 +29,7 @@ from ...store import ChangeSet
 from ...store import dossiers as sd
 from ..context import AppContext
 from ..labels import vocabulary
+from ..layouts import ColumnFitter
 from ..models import Column, ListModel, due_chip
 from ..style import use_chips
 from .detail import DetailPage, office_time
@@ -90,10 +91,14 @@ class DossiersView(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         # Each column as wide as its content (at most PAGE rows, in memory), the procedure's name takes what is
-        # left: fixed widths cut "Chờ bổ sung hồ …" and "quá hạn 2 ngày làm …" at 1280 px.
+        # left: fixed widths cut "Chờ bổ sung hồ …" and "quá hạn 2 ngày làm …" at 1280 px. The applicant and the
+        # status give way on a narrow window (elided) so that the deadline columns stay in view at 1024×600.
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(PROCEDURE_COLUMN, QHeaderView.ResizeMode.Stretch)
+        header.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.columns = ColumnFitter(self.table, lambda: [c.key for c in self.model.columns],
+                                    stretch=("procedure_name",), capped={"applicant_name": 170, "status": 160})
         self.table.activated.connect(self._activated)
         top = QHBoxLayout()
         top.addWidget(self.filter)
@@ -144,6 +149,7 @@ class DossiersView(QWidget):
     def _loaded(self, result: tuple[list[dict[str, Any]], Any]) -> None:
         rows, self.cal = result
         self.model.set_rows(rows)
+        self.columns.fit()
         more = self.tr(" (hiện %1 hồ sơ đầu; gõ để tìm)").replace("%1", str(PAGE)) if len(rows) >= PAGE else ""
         self.count.setText(self.tr("%1 hồ sơ").replace("%1", str(len(rows))) + more)
 

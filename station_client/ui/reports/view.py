@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -39,6 +38,7 @@ from ...store import reports as R
 from ..context import AppContext
 from ..forms import DateEdit
 from ..labels import vocabulary
+from ..layouts import ColumnFitter
 from ..models import Column, ListModel, due_chip
 from ..style import use_chips
 from .common import STATUSES, VOCABULARIES, lazy, now_local, office_datetime, tr
@@ -171,7 +171,8 @@ class RegisterPage(QWidget):
         # A narrowed column's title ends in "…" (centred, it lost both ends: "ời tố giác, bá").
         self.table.horizontalHeader().setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.activated.connect(self._activated)
-        self.table.viewport().installEventFilter(self)  # the columns are fitted again when the list resizes
+        self.columns = ColumnFitter(self.table, lambda: [c.key for c in self.model.columns], stretch=TEXT_COLUMNS,
+                                    capped=CAPPED_COLUMNS, floor=CAPPED_FLOOR, text_min=TEXT_MIN_WIDTH)
         self.table.doubleClicked.connect(self._activated)
         top = QHBoxLayout()
         top.addWidget(self.year)
@@ -234,42 +235,7 @@ class RegisterPage(QWidget):
         self._fill_years(years)
         self.model.set_rows(rows)
         self.count.setText(tr("%1 mục").replace("%1", str(len(rows))))
-        self._fit_columns()
-
-    def _fit_columns(self) -> None:
-        """Dates, numbers and the countdown as wide as their content; names and status as wide as their content
-        up to a cap, and narrower still (elided, the whole text is the cell's tip) when the window is narrow; the
-        free text takes what is left. At 1024×600 a long agency name pushed "Hạn" and "Còn lại" off the right
-        edge behind a scroll bar."""
-        header = self.table.horizontalHeader()
-        header.setMinimumSectionSize(40)
-        natural: dict[int, int] = {}
-        capped: dict[int, int] = {}
-        text_cols = []
-        for col, column in enumerate(self.model.columns):
-            wanted = max(self.table.sizeHintForColumn(col), header.sectionSizeHint(col))
-            if column.key in TEXT_COLUMNS:
-                header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
-                text_cols.append(col)
-            elif column.key in CAPPED_COLUMNS:
-                header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
-                capped[col] = min(wanted, CAPPED_COLUMNS[column.key])
-            else:
-                header.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
-                natural[col] = wanted
-        room = self.table.viewport().width() - TEXT_MIN_WIDTH * len(text_cols)
-        over = sum(natural.values()) + sum(capped.values()) - room
-        if over > 0 and capped:  # take it from the capped columns, in proportion to what each can give
-            give = {c: max(0, w - CAPPED_FLOOR) for c, w in capped.items()}
-            total = sum(give.values()) or 1
-            capped = {c: w - min(give[c], -(-over * give[c] // total)) for c, w in capped.items()}
-        for col, width in (natural | capped).items():
-            header.resizeSection(col, width)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize and self.model.rowCount():
-            self._fit_columns()
-        return super().eventFilter(watched, event)
+        self.columns.fit()
 
     def _fill_years(self, years: list[int]) -> None:
         wanted = sorted(set(years) | {office_today().year}, reverse=True)
