@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QSize
 
 from .conftest import logged_in
@@ -128,10 +129,11 @@ def test_print_preview_fits_the_screen(qtbot, app_factory, data_dir) -> None:  #
     assert preview.height() == min(1000, available.height() - 40)
 
 
-def test_every_page_fits_a_laptop_at_125_percent(tmp_path: Path) -> None:
-    """1366×768 at ``QT_SCALE_FACTOR=1.25`` leaves 1093×614 logical pixels: the same walk, in a process of its
-    own (the scale factor is read when the QApplication starts)."""
-    env = dict(os.environ, QT_SCALE_FACTOR="1.25", FIT_SCREEN="1366x768", QT_QPA_PLATFORM="offscreen")
+@pytest.mark.parametrize("scale", ["1.25", "1.5"])
+def test_every_page_fits_a_laptop_at_125_and_150_percent(tmp_path: Path, scale: str) -> None:
+    """1366×768 at ``QT_SCALE_FACTOR=1.25`` leaves 1093×614 logical pixels, at 1.5 910×512: the same walk, in a
+    process of its own (the scale factor is read when the QApplication starts)."""
+    env = dict(os.environ, QT_SCALE_FACTOR=scale, FIT_SCREEN="1366x768", QT_QPA_PLATFORM="offscreen")
     root = Path(__file__).resolve().parents[2]
     out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                           f"{Path(__file__)}::test_every_page_fits_a_netbook"],
