@@ -1,6 +1,9 @@
 """Screenshots of every main screen in Vietnamese, from the real app on an X server, with demo data.
 
-    Xvfb :99 -screen 0 1280x800x24 &  DISPLAY=:99 .venv/bin/python bench/screens.py [--out screens/]
+    Xvfb :99 -screen 0 1280x800x24 &  DISPLAY=:99 .venv/bin/python bench/screens.py [--out screens/] [--size WxH]
+
+``--size`` is the window's size (default 1280x780): 1024x570 for a 1024×600 netbook under a title bar,
+1366x738 for a 1366×768 laptop; with ``QT_SCALE_FACTOR=1.25`` give the logical size (1093x584).
 
 Starts the province server (as ``station-client demo`` does), prepares the demo station with a synthetic commune,
 makes one conflict (the station and the province edit the same resident), opens the app as a real window and
@@ -83,6 +86,7 @@ def add_history(station_db: Path, dossiers: int = 1200, seed: int = 8) -> None:
                                                                      cal), officer="truong")
 
 
+WINDOW: tuple[int, int] = (1280, 780)
 OFFICER = ("canbo", "Cán bộ Hộ tịch", "Hotich2026x")
 RESET = ("moi", "Lê Văn Mới", "Caplai2026x")
 
@@ -128,7 +132,10 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default=str(ROOT / "screens"))
     parser.add_argument("--residents", type=int, default=1500)
+    parser.add_argument("--size", default="1280x780", help="window size WxH")
     args = parser.parse_args()
+    global WINDOW
+    WINDOW = tuple(int(v) for v in args.size.lower().split("x"))  # type: ignore[assignment]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     work = ROOT / "bench" / "out" / "screens-demo"
@@ -154,7 +161,7 @@ def main() -> int:
 
         app = create_app(work / "station", demo_password=login)
         w = app.window
-        w.resize(1280, 780)
+        w.resize(*WINDOW)
         w.move(0, 0)
         w.show()
         w.activateWindow()
@@ -375,7 +382,7 @@ def shoot_locked_station(folder: Path, shot, wait_for) -> None:  # type: ignore[
     forget_key()
     app = create_app(folder, encrypt=True, start_sync=False)
     w = app.window
-    w.resize(1280, 780)
+    w.resize(*WINDOW)
     w.show()
     f = w.first_run.form.fields
     for name, value in (("station_name", "Công an xã Bình Khê"), ("province_code", "22"),
@@ -393,7 +400,7 @@ def shoot_locked_station(folder: Path, shot, wait_for) -> None:  # type: ignore[
     forget_key()  # a new start: the station is locked
     app = create_app(folder, encrypt=True, start_sync=False)
     w = app.window
-    w.resize(1280, 780)
+    w.resize(*WINDOW)
     w.show()
     both(app, "dang-nhap-tram-ma-hoa")
     w.login.recover_link.click()

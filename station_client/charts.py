@@ -43,7 +43,7 @@ class RateChart(QChartView):
         chart.legend().setMarkerShape(QLegend.MarkerShape.MarkerShapeFromSeries)
         super().__init__(chart, parent)
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.setMinimumHeight(240)
+        self.setMinimumHeight(120)  # the dashboard fits a 1024×600 netbook and 1366×768 at 150 % (issue 16)
         self.months: list[str] = []
         self.values: list[tuple[str, list[Decimal | None]]] = []
 

@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", help="thư mục dữ liệu của trạm / station data folder")
     parser.add_argument("--lang", choices=("vi", "en"), default=None, help="ngôn ngữ / language")
     parser.add_argument("--user", default=None,
-                        help="cán bộ đăng nhập để mở dữ liệu đã mã hoá / officer who unlocks encrypted data")
+                        help="cán bộ đăng nhập để mở dữ liệu đã mã hóa / officer who unlocks encrypted data")
     parser.add_argument("--password-stdin", action="store_true",
                         help="đọc mật khẩu từ stdin (một dòng) / read the password from stdin (one line)")
     # The GUI, handed to the commands that start it (``demo``): only this entry point imports ui/.

@@ -39,7 +39,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("sync.interval_min", int, 5, _t(QT_TRANSLATE_NOOP("Options", "Chu kỳ đồng bộ (phút)"))),
     Option("print.printer", str, "", _t(QT_TRANSLATE_NOOP("Options", "Máy in"))),
     Option("ui.language", str, "vi", _t(QT_TRANSLATE_NOOP("Options", "Ngôn ngữ"))),
-    Option("ui.idle_lock_min", int, 10, _t(QT_TRANSLATE_NOOP("Options", "Tự khoá sau (phút không dùng)"))),
+    Option("ui.idle_lock_min", int, 10, _t(QT_TRANSLATE_NOOP("Options", "Tự khóa sau (phút không dùng)"))),
     # domain/retention.py: closed cases older than this lose their personal details (0 = keep everything).
     Option("retention.closed_years", int, 0,
            _t(QT_TRANSLATE_NOOP("Options", "Thời hạn lưu thông tin cá nhân của vụ việc đã kết thúc (năm)"))),

@@ -100,9 +100,9 @@ def tables(s: StationStats) -> list[Table]:
     m = s.mediation
     mrow: list[tuple[Cell, ...]] = [("Tiếp nhận", m.received)]
     mrow += [(f"— {mediation.DISPUTE_TYPES.get(k, (k,))[0]}", n) for k, n in m.received_by_type.items()]
-    mrow += [("Hoà giải thành", m.succeeded), ("Hoà giải không thành", m.failed),
-             ("Tỉ lệ hoà giải thành (%)", m.success_rate), ("Đang hoà giải cuối kỳ", m.open_at_close)]
-    out.append(Table(f"Hoà giải ở cơ sở — kỳ {s.period.label}", ("Chỉ tiêu", "Số lượng"), tuple(mrow)))
+    mrow += [("Hòa giải thành", m.succeeded), ("Hòa giải không thành", m.failed),
+             ("Tỉ lệ hòa giải thành (%)", m.success_rate), ("Đang hòa giải cuối kỳ", m.open_at_close)]
+    out.append(Table(f"Hòa giải ở cơ sở — kỳ {s.period.label}", ("Chỉ tiêu", "Số lượng"), tuple(mrow)))
 
     v = s.violations
     out.append(Table(f"Vi phạm hành chính — kỳ {s.period.label}",

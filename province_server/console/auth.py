@@ -172,8 +172,8 @@ def login(db: Database, username: str, password: str, client: str) -> tuple[str,
     if row["locked_until"] and row["locked_until"] > _iso(now):
         with db.write(feed=False) as conn:
             audit(conn, username, "login", username, "denied", client, {"reason": "locked"})
-        raise LoginRefused("login.locked", f"Tài khoản đang bị khoá do nhập sai mật khẩu {MAX_FAILURES} lần; "
-                           f"thử lại sau {LOCK_MINUTES} phút hoặc nhờ quản trị mở khoá.",
+        raise LoginRefused("login.locked", f"Tài khoản đang bị khóa do nhập sai mật khẩu {MAX_FAILURES} lần; "
+                           f"thử lại sau {LOCK_MINUTES} phút hoặc nhờ quản trị mở khóa.",
                            f"The account is locked after {MAX_FAILURES} wrong passwords; try again in "
                            f"{LOCK_MINUTES} minutes or ask an administrator to unlock it.")
     ok = check_password(password, row["password_hash"])
@@ -182,7 +182,7 @@ def login(db: Database, username: str, password: str, client: str) -> tuple[str,
             audit(conn, username, "login", username, "denied", client, {"reason": "disabled"})
         if not ok:  # only the account's holder learns that it is disabled
             raise LoginRefused("login.wrong", *_WRONG)
-        raise LoginRefused("login.disabled", "Tài khoản đã bị vô hiệu hoá.", "The account is disabled.")
+        raise LoginRefused("login.disabled", "Tài khoản đã bị vô hiệu hóa.", "The account is disabled.")
     if not ok:
         failures = int(row["failures"]) + 1
         values: dict[str, Any] = {"failures": failures}

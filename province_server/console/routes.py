@@ -330,7 +330,7 @@ def install(app: FastAPI, db: Database) -> None:
         auth.record(db, session.staff.username, "officer." + ("disable" if disable else "issue"),
                     f"{commune}/{username}", "ok", client_of(request), {"role": role})
         if disable:
-            return stations_page(request, session, notice_vi=f"Đã khoá tài khoản {username} tại {commune}; các trạm "
+            return stations_page(request, session, notice_vi=f"Đã khóa tài khoản {username} tại {commune}; các trạm "
                                  "nhận ở lần đồng bộ tiếp theo.", notice_en=f"{username} disabled at {commune}; "
                                  "the stations take it at their next sync.")
         return stations_page(request, session, officer_password={"username": username, "commune": commune,
@@ -515,16 +515,16 @@ def install(app: FastAPI, db: Database) -> None:
         async def handler(request: Request, username: str) -> Response:
             session, _ = await form_of(request, ("admin",))
             if username == session.staff.username and action is not auth.unlock:
-                raise Refused(400, "Không thể tự vô hiệu hoá tài khoản của mình.", "You cannot disable yourself.")
+                raise Refused(400, "Không thể tự vô hiệu hóa tài khoản của mình.", "You cannot disable yourself.")
             ok = action(db, username[:32], by=session.staff.username, client=client_of(request))
             return staff_page(request, session, 200 if ok else 404, notice_vi=vi.format(username),
                               notice_en=en.format(username))
         return handler
 
     router.add_api_route("/console/staff/{username}/unlock", staff_action(
-        auth.unlock, "Đã mở khoá {}.", "{} unlocked."), methods=["POST"])
+        auth.unlock, "Đã mở khóa {}.", "{} unlocked."), methods=["POST"])
     router.add_api_route("/console/staff/{username}/disable", staff_action(
-        lambda d, u, **kw: auth.set_active(d, u, False, **kw), "Đã vô hiệu hoá {}.", "{} disabled."),
+        lambda d, u, **kw: auth.set_active(d, u, False, **kw), "Đã vô hiệu hóa {}.", "{} disabled."),
         methods=["POST"])
     router.add_api_route("/console/staff/{username}/enable", staff_action(
         lambda d, u, **kw: auth.set_active(d, u, True, **kw), "Đã kích hoạt {}.", "{} enabled."), methods=["POST"])

@@ -104,6 +104,10 @@
         <translation>Receipt prints</translation>
     </message>
     <message>
+        <source>Giấy tờ đã nhận</source>
+        <translation>Documents received</translation>
+    </message>
+    <message>
         <source>đồng hồ tạm dừng, chờ công dân bổ sung</source>
         <translation>clock paused, waiting for the applicant's supplement</translation>
     </message>
@@ -180,6 +184,10 @@
         <translation>E-mail</translation>
     </message>
     <message>
+        <source>— Chọn thủ tục —</source>
+        <translation>— Choose a procedure —</translation>
+    </message>
+    <message>
         <source>Tiếp nhận hồ sơ</source>
         <translation>Receive a dossier</translation>
     </message>
@@ -228,7 +236,7 @@
         <translation>Received</translation>
     </message>
     <message>
-        <source>Huỷ</source>
+        <source>Hủy</source>
         <translation>Cancel</translation>
     </message>
     <message>
@@ -447,6 +455,10 @@
         <translation>Receipt prints</translation>
     </message>
     <message>
+        <source>Giấy tờ đã nhận</source>
+        <translation>Documents received</translation>
+    </message>
+    <message>
         <source>đồng hồ tạm dừng, chờ công dân bổ sung</source>
         <translation>clock paused, waiting for the applicant's supplement</translation>
     </message>
@@ -523,6 +535,10 @@
         <translation>E-mail</translation>
     </message>
     <message>
+        <source>— Chọn thủ tục —</source>
+        <translation>— Choose a procedure —</translation>
+    </message>
+    <message>
         <source>Tiếp nhận hồ sơ</source>
         <translation>Receive a dossier</translation>
     </message>
@@ -571,7 +587,7 @@
         <translation>Received</translation>
     </message>
     <message>
-        <source>Huỷ</source>
+        <source>Hủy</source>
         <translation>Cancel</translation>
     </message>
     <message>
@@ -790,6 +806,10 @@
         <translation>Receipt prints</translation>
     </message>
     <message>
+        <source>Giấy tờ đã nhận</source>
+        <translation>Documents received</translation>
+    </message>
+    <message>
         <source>đồng hồ tạm dừng, chờ công dân bổ sung</source>
         <translation>clock paused, waiting for the applicant's supplement</translation>
     </message>
@@ -866,6 +886,10 @@
         <translation>E-mail</translation>
     </message>
     <message>
+        <source>— Chọn thủ tục —</source>
+        <translation>— Choose a procedure —</translation>
+    </message>
+    <message>
         <source>Tiếp nhận hồ sơ</source>
         <translation>Receive a dossier</translation>
     </message>
@@ -914,7 +938,7 @@
         <translation>Received</translation>
     </message>
     <message>
-        <source>Huỷ</source>
+        <source>Hủy</source>
         <translation>Cancel</translation>
     </message>
     <message>
@@ -1133,6 +1157,10 @@
         <translation>Receipt prints</translation>
     </message>
     <message>
+        <source>Giấy tờ đã nhận</source>
+        <translation>Documents received</translation>
+    </message>
+    <message>
         <source>đồng hồ tạm dừng, chờ công dân bổ sung</source>
         <translation>clock paused, waiting for the applicant's supplement</translation>
     </message>
@@ -1209,6 +1237,10 @@
         <translation>E-mail</translation>
     </message>
     <message>
+        <source>— Chọn thủ tục —</source>
+        <translation>— Choose a procedure —</translation>
+    </message>
+    <message>
         <source>Tiếp nhận hồ sơ</source>
         <translation>Receive a dossier</translation>
     </message>
@@ -1257,7 +1289,7 @@
         <translation>Received</translation>
     </message>
     <message>
-        <source>Huỷ</source>
+        <source>Hủy</source>
         <translation>Cancel</translation>
     </message>
     <message>
@@ -1476,6 +1508,10 @@
         <translation>Receipt prints</translation>
     </message>
     <message>
+        <source>Giấy tờ đã nhận</source>
+        <translation>Documents received</translation>
+    </message>
+    <message>
         <source>đồng hồ tạm dừng, chờ công dân bổ sung</source>
         <translation>clock paused, waiting for the applicant's supplement</translation>
     </message>
@@ -1552,6 +1588,10 @@
         <translation>E-mail</translation>
     </message>
     <message>
+        <source>— Chọn thủ tục —</source>
+        <translation>— Choose a procedure —</translation>
+    </message>
+    <message>
         <source>Tiếp nhận hồ sơ</source>
         <translation>Receive a dossier</translation>
     </message>
@@ -1600,7 +1640,7 @@
         <translation>Receive</translation>
     </message>
     <message>
-        <source>Huỷ</source>
+        <source>Hủy</source>
         <translation>Cancel</translation>
     </message>
     <message>
@@ -1819,6 +1859,10 @@
         <translation>Receipt prints</translation>
     </message>
     <message>
+        <source>Giấy tờ đã nhận</source>
+        <translation>Documents received</translation>
+    </message>
+    <message>
         <source>đồng hồ tạm dừng, chờ công dân bổ sung</source>
         <translation>clock paused, waiting for the applicant's supplement</translation>
     </message>
@@ -1895,6 +1939,10 @@
         <translation>E-mail</translation>
     </message>
     <message>
+        <source>— Chọn thủ tục —</source>
+        <translation>— Choose a procedure —</translation>
+    </message>
+    <message>
         <source>Tiếp nhận hồ sơ</source>
         <translation>Receive a dossier</translation>
     </message>
@@ -1943,7 +1991,7 @@
         <translation>Received</translation>
     </message>
     <message>
-        <source>Huỷ</source>
+        <source>Hủy</source>
         <translation>Cancel</translation>
     </message>
     <message>
@@ -2162,6 +2210,10 @@
         <translation>Receipt prints</translation>
     </message>
     <message>
+        <source>Giấy tờ đã nhận</source>
+        <translation>Documents received</translation>
+    </message>
+    <message>
         <source>đồng hồ tạm dừng, chờ công dân bổ sung</source>
         <translation>clock paused, waiting for the applicant's supplement</translation>
     </message>
@@ -2238,6 +2290,10 @@
         <translation>E-mail</translation>
     </message>
     <message>
+        <source>— Chọn thủ tục —</source>
+        <translation>— Choose a procedure —</translation>
+    </message>
+    <message>
         <source>Tiếp nhận hồ sơ</source>
         <translation>Receive a dossier</translation>
     </message>
@@ -2286,7 +2342,7 @@
         <translation>Received</translation>
     </message>
     <message>
-        <source>Huỷ</source>
+        <source>Hủy</source>
         <translation>Cancel</translation>
     </message>
     <message>

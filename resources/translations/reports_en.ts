@@ -12,7 +12,7 @@
         <translation>Handle the petition</translation>
     </message>
     <message>
-        <source>Theo dõi thực hiện hoà giải</source>
+        <source>Theo dõi thực hiện hòa giải</source>
         <translation>Follow up the mediation agreement</translation>
     </message>
     <message>
@@ -148,7 +148,7 @@
         <translation>Resolution</translation>
     </message>
     <message>
-        <source>Diễn biến buổi hoà giải</source>
+        <source>Diễn biến buổi hòa giải</source>
         <translation>Course of the session</translation>
     </message>
     <message>
@@ -156,11 +156,11 @@
         <translation>Place</translation>
     </message>
     <message>
-        <source>Hoà giải viên</source>
+        <source>Hòa giải viên</source>
         <translation>Mediators</translation>
     </message>
     <message>
-        <source>Nội dung thoả thuận</source>
+        <source>Nội dung thỏa thuận</source>
         <translation>Agreement</translation>
     </message>
     <message>
@@ -168,7 +168,7 @@
         <translation>Follow-up date</translation>
     </message>
     <message>
-        <source>Lý do hoà giải không thành</source>
+        <source>Lý do hòa giải không thành</source>
         <translation>Why mediation failed</translation>
     </message>
     <message>
@@ -220,7 +220,7 @@
         <translation>OK</translation>
     </message>
     <message>
-        <source>Huỷ</source>
+        <source>Hủy</source>
         <translation>Cancel</translation>
     </message>
     <message>
@@ -244,7 +244,7 @@
         <translation>Print the intake record</translation>
     </message>
     <message>
-        <source>In văn bản hoà giải thành</source>
+        <source>In văn bản hòa giải thành</source>
         <translation>Print the agreement</translation>
     </message>
     <message>
@@ -264,7 +264,7 @@
         <translation>Receive a petition</translation>
     </message>
     <message>
-        <source>Vụ việc hoà giải mới</source>
+        <source>Vụ việc hòa giải mới</source>
         <translation>New mediation case</translation>
     </message>
     <message>
@@ -388,7 +388,7 @@
         <translation>Type of petition</translation>
     </message>
     <message>
-        <source>Căn cứ hoà giải</source>
+        <source>Căn cứ hòa giải</source>
         <translation>Trigger</translation>
     </message>
     <message>
@@ -436,7 +436,7 @@
         <translation>Petitions</translation>
     </message>
     <message>
-        <source>Hoà giải</source>
+        <source>Hòa giải</source>
         <translation>Mediation</translation>
     </message>
     <message>
@@ -567,7 +567,7 @@
         <translation>Handle the petition</translation>
     </message>
     <message>
-        <source>Theo dõi thực hiện hoà giải</source>
+        <source>Theo dõi thực hiện hòa giải</source>
         <translation>Follow up the mediation agreement</translation>
     </message>
     <message>
@@ -703,7 +703,7 @@
         <translation>Resolution</translation>
     </message>
     <message>
-        <source>Diễn biến buổi hoà giải</source>
+        <source>Diễn biến buổi hòa giải</source>
         <translation>Course of the session</translation>
     </message>
     <message>
@@ -711,11 +711,11 @@
         <translation>Place</translation>
     </message>
     <message>
-        <source>Hoà giải viên</source>
+        <source>Hòa giải viên</source>
         <translation>Mediators</translation>
     </message>
     <message>
-        <source>Nội dung thoả thuận</source>
+        <source>Nội dung thỏa thuận</source>
         <translation>Agreement</translation>
     </message>
     <message>
@@ -723,7 +723,7 @@
         <translation>Follow-up date</translation>
     </message>
     <message>
-        <source>Lý do hoà giải không thành</source>
+        <source>Lý do hòa giải không thành</source>
         <translation>Why mediation failed</translation>
     </message>
     <message>
@@ -775,7 +775,7 @@
         <translation>OK</translation>
     </message>
     <message>
-        <source>Huỷ</source>
+        <source>Hủy</source>
         <translation>Cancel</translation>
     </message>
     <message>
@@ -799,7 +799,7 @@
         <translation>Print the intake record</translation>
     </message>
     <message>
-        <source>In văn bản hoà giải thành</source>
+        <source>In văn bản hòa giải thành</source>
         <translation>Print the agreement</translation>
     </message>
     <message>
@@ -819,7 +819,7 @@
         <translation>Receive a petition</translation>
     </message>
     <message>
-        <source>Vụ việc hoà giải mới</source>
+        <source>Vụ việc hòa giải mới</source>
         <translation>New mediation case</translation>
     </message>
     <message>
@@ -943,7 +943,7 @@
         <translation>Type of petition</translation>
     </message>
     <message>
-        <source>Căn cứ hoà giải</source>
+        <source>Căn cứ hòa giải</source>
         <translation>Trigger</translation>
     </message>
     <message>
@@ -991,7 +991,7 @@
         <translation>Petitions</translation>
     </message>
     <message>
-        <source>Hoà giải</source>
+        <source>Hòa giải</source>
         <translation>Mediation</translation>
     </message>
     <message>

@@ -14,7 +14,7 @@
     </message>
     <message>
         <location filename="../../station_client/ui/households/member_dialog.py" line="53" />
-        <source>Huỷ (Esc)</source>
+        <source>Hủy (Esc)</source>
         <translation>Cancel (Esc)</translation>
     </message>
     <message>
@@ -52,12 +52,12 @@
     </message>
     <message>
         <location filename="../../station_client/ui/sync_view.py" line="112" />
-        <source>%1 %2: trạm đã xoá, còn %3 đã sửa.</source>
+        <source>%1 %2: trạm đã xóa, còn %3 đã sửa.</source>
         <translation>%1 %2: deleted at this station but changed by %3.</translation>
     </message>
     <message>
         <location filename="../../station_client/ui/sync_view.py" line="115" />
-        <source>%1 %2: trạm đã sửa, còn %3 đã xoá.</source>
+        <source>%1 %2: trạm đã sửa, còn %3 đã xóa.</source>
         <translation>%1 %2: changed at this station but deleted by %3.</translation>
     </message>
     <message>
@@ -92,7 +92,7 @@
     </message>
     <message>
         <location filename="../../station_client/ui/sync_view.py" line="145" />
-        <source>Xoá hồ sơ này</source>
+        <source>Xóa hồ sơ này</source>
         <translation>Delete this record</translation>
     </message>
 </context>
@@ -346,7 +346,7 @@
     </message>
     <message>
         <location filename="../../station_client/ui/households/view.py" line="208" />
-        <source>Huỷ (Esc)</source>
+        <source>Hủy (Esc)</source>
         <translation>Cancel (Esc)</translation>
     </message>
     <message>
@@ -391,26 +391,26 @@
 <context>
     <name>LoginPage</name>
     <message>
-        <source>Đang mở khoá; nếu là Trưởng Công an, dữ liệu được mã hoá lại bằng khoá mới (có thể mất một lúc)…</source>
+        <source>Đang mở khóa; nếu là Trưởng Công an, dữ liệu được mã hóa lại bằng khóa mới (có thể mất một lúc)…</source>
         <translation>Unlocking; for the station head, the data is re-encrypted under a new key (this may take a while)…</translation>
     </message>
     <message>
-        <source>Quên mật khẩu? Trưởng Công an dùng khoá khôi phục…</source>
+        <source>Quên mật khẩu? Trưởng Công an dùng khóa khôi phục…</source>
         <translation>Forgot the password? The station head uses the recovery key…</translation>
     </message>
     <message>
         <location filename="../../station_client/ui/gate.py" line="181" />
-        <source>Màn hình đã khoá</source>
+        <source>Màn hình đã khóa</source>
         <translation>Screen locked</translation>
     </message>
     <message>
         <location filename="../../station_client/ui/gate.py" line="182" />
-        <source>%1 đang đăng nhập. Nhập mật khẩu để mở khoá.</source>
+        <source>%1 đang đăng nhập. Nhập mật khẩu để mở khóa.</source>
         <translation>%1 is logged in. Enter the password to unlock.</translation>
     </message>
     <message>
         <location filename="../../station_client/ui/gate.py" line="184" />
-        <source>Mở khoá</source>
+        <source>Mở khóa</source>
         <translation>Unlock</translation>
     </message>
     <message>
@@ -443,7 +443,7 @@
     </message>
     <message>
         <location filename="../../station_client/ui/main_window.py" line="261" />
-        <source>Khoá (Ctrl+L)</source>
+        <source>Khóa (Ctrl+L)</source>
         <translation>Lock (Ctrl+L)</translation>
     </message>
     <message>
@@ -457,19 +457,19 @@
         <translation>Close</translation>
     </message>
     <message>
-        <source>Công an tỉnh đã khoá tài khoản này.</source>
+        <source>Công an tỉnh đã khóa tài khoản này.</source>
         <translation>The province has disabled this account.</translation>
     </message>
     <message>
-        <source>Công an tỉnh đã khoá một tài khoản cán bộ: dữ liệu đã được mã hoá lại bằng khoá mới.</source>
+        <source>Công an tỉnh đã khóa một tài khoản cán bộ: dữ liệu đã được mã hóa lại bằng khóa mới.</source>
         <translation>The province disabled an officer account: the data has been re-encrypted under a new key.</translation>
     </message>
     <message>
-        <source>Công an tỉnh đã khoá một tài khoản cán bộ. Dữ liệu phải được mã hoá lại bằng khoá mới, nhưng lần này cần Trưởng Công an (phải tạo khoá khôi phục mới, chỉ Trưởng Công an được xem; hoặc khoá của Trưởng Công an còn định dạng cũ). Việc này sẽ tự chạy khi Trưởng Công an đăng nhập: hãy báo Trưởng Công an đăng nhập sớm. Cho đến lúc đó, bản sao cũ của tệp khoá mà cán bộ bị khoá giữ vẫn mở được dữ liệu.</source>
+        <source>Công an tỉnh đã khóa một tài khoản cán bộ. Dữ liệu phải được mã hóa lại bằng khóa mới, nhưng lần này cần Trưởng Công an (phải tạo khóa khôi phục mới, chỉ Trưởng Công an được xem; hoặc khóa của Trưởng Công an còn định dạng cũ). Việc này sẽ tự chạy khi Trưởng Công an đăng nhập: hãy báo Trưởng Công an đăng nhập sớm. Cho đến lúc đó, bản sao cũ của tệp khóa mà cán bộ bị khóa giữ vẫn mở được dữ liệu.</source>
         <translation>The province disabled an officer account. The data must be re-encrypted under a new key, but this time it needs the station head (a new recovery key must be made, which only the station head may see; or the station head's key entry is still of the old format). It runs by itself when a station head logs in: ask the station head to log in soon. Until then, an old copy of the key file held by the disabled officer still opens the data.</translation>
     </message>
     <message>
-        <source>Công an tỉnh đã khoá một tài khoản cán bộ. Chưa mã hoá lại được dữ liệu bằng khoá mới vì tệp dữ liệu đang được chương trình khác mở; việc này sẽ chạy khi Trưởng Công an đăng nhập lần tới.</source>
+        <source>Công an tỉnh đã khóa một tài khoản cán bộ. Chưa mã hóa lại được dữ liệu bằng khóa mới vì tệp dữ liệu đang được chương trình khác mở; việc này sẽ chạy khi Trưởng Công an đăng nhập lần tới.</source>
         <translation>The province disabled an officer account. The data could not be re-encrypted under a new key yet because another program has the data file open; it runs at the station head's next login.</translation>
     </message>
     <message>
@@ -516,7 +516,7 @@
     </message>
     <message>
         <location filename="../../station_client/settings_schema.py" line="38" />
-        <source>Tự khoá sau (phút không dùng)</source>
+        <source>Tự khóa sau (phút không dùng)</source>
         <translation>Lock after (idle minutes)</translation>
     </message>
     <message>
@@ -578,7 +578,7 @@
     </message>
     <message>
         <location filename="../../station_client/ui/residents/person_page.py" line="322" />
-        <source>Huỷ (Esc)</source>
+        <source>Hủy (Esc)</source>
         <translation>Cancel (Esc)</translation>
     </message>
     <message>
@@ -606,7 +606,7 @@
     </message>
     <message>
         <location filename="../../station_client/ui/residents/residence_dialog.py" line="39" />
-        <source>Huỷ (Esc)</source>
+        <source>Hủy (Esc)</source>
         <translation>Cancel (Esc)</translation>
     </message>
     <message>
@@ -621,6 +621,11 @@
         <location filename="../../station_client/ui/residents/view.py" line="151" />
         <source>Tìm thấy %1 người</source>
         <translation>%1 found</translation>
+    </message>
+    <message>
+        <location filename="../../station_client/ui/residents/view.py" line="170" />
+        <source>Tìm thấy hơn %1 người</source>
+        <translation>More than %1 found</translation>
     </message>
     <message>
         <location filename="../../station_client/ui/residents/view.py" line="153" />
@@ -662,7 +667,7 @@
     <name>ImportDialog</name>
     <message>
         <location filename="../../station_client/ui/residents/import_dialog.py" />
-        <source>Ô trống: giữ nguyên giá trị đã lưu. Ô chỉ có dấu %1: xoá giá trị đó.</source>
+        <source>Ô trống: giữ nguyên giá trị đã lưu. Ô chỉ có dấu %1: xóa giá trị đó.</source>
         <translation>A blank cell keeps the stored value. A cell holding only %1 clears it.</translation>
     </message>
     <message>
@@ -677,7 +682,7 @@
     </message>
     <message>
         <location filename="../../station_client/ui/residents/import_dialog.py" />
-        <source>Huỷ (Esc)</source>
+        <source>Hủy (Esc)</source>
         <translation>Cancel (Esc)</translation>
     </message>
     <message>
@@ -800,7 +805,7 @@
     </message>
     <message>
         <location filename="../../station_client/ui/settings.py" line="258" />
-        <source>Huỷ</source>
+        <source>Hủy</source>
         <translation>Cancel</translation>
     </message>
     <message>
@@ -825,7 +830,7 @@
     </message>
     <message>
         <location filename="../../station_client/ui/settings.py" line="304" />
-        <source>Tự khoá sau (phút không dùng)</source>
+        <source>Tự khóa sau (phút không dùng)</source>
         <translation>Lock after (idle minutes)</translation>
     </message>
     <message>
@@ -938,15 +943,15 @@
         <translation>No closed case is past the retention period.</translation>
     </message>
     <message>
-        <source>Xoá thông tin cá nhân</source>
+        <source>Xóa thông tin cá nhân</source>
         <translation>Redact personal details</translation>
     </message>
     <message>
-        <source>%1 vụ việc đã kết thúc quá thời hạn lưu giữ. Xoá thông tin cá nhân của các vụ việc này? Việc xoá được ghi nhật ký và đồng bộ lên Công an tỉnh.</source>
+        <source>%1 vụ việc đã kết thúc quá thời hạn lưu giữ. Xóa thông tin cá nhân của các vụ việc này? Việc xóa được ghi nhật ký và đồng bộ lên Công an tỉnh.</source>
         <translation>%1 closed cases are past the retention period. Redact their personal details? The redaction is audited and synced to the province.</translation>
     </message>
     <message>
-        <source>Đã xoá thông tin cá nhân của %1 vụ việc.</source>
+        <source>Đã xóa thông tin cá nhân của %1 vụ việc.</source>
         <translation>Personal details of %1 cases redacted.</translation>
     </message>
     <message>
@@ -954,11 +959,11 @@
         <translation>Retention of personal details</translation>
     </message>
     <message>
-        <source>Xoá thông tin cá nhân của vụ việc đã kết thúc sau (năm, 0 = không xoá)</source>
+        <source>Xóa thông tin cá nhân của vụ việc đã kết thúc sau (năm, 0 = không xóa)</source>
         <translation>Redact closed cases after (years, 0 = never)</translation>
     </message>
     <message>
-        <source>Xem và xoá vụ việc quá hạn…</source>
+        <source>Xem và xóa vụ việc quá hạn…</source>
         <translation>Review and redact cases past the period…</translation>
     </message>
 </context>
@@ -1172,15 +1177,15 @@
 <context>
     <name>RecoveryKeyPage</name>
     <message>
-        <source>Khoá khôi phục dữ liệu</source>
+        <source>Khóa khôi phục dữ liệu</source>
         <translation>Data recovery key</translation>
     </message>
     <message>
-        <source>Dữ liệu của đơn vị được mã hoá. Nếu quên mật khẩu Trưởng Công an hoặc chuyển sang máy mới, chỉ khoá này mở lại được dữ liệu và bản sao lưu. Chép tay khoá dưới đây, ký nhận và cất nơi an toàn theo quy định của Công an tỉnh. Khoá chỉ hiện một lần này; phần mềm không lưu lại.</source>
+        <source>Dữ liệu của đơn vị được mã hóa. Nếu quên mật khẩu Trưởng Công an hoặc chuyển sang máy mới, chỉ khóa này mở lại được dữ liệu và bản sao lưu. Chép tay khóa dưới đây, ký nhận và cất nơi an toàn theo quy định của Công an tỉnh. Khóa chỉ hiện một lần này; phần mềm không lưu lại.</source>
         <translation>The station's data is encrypted. If the station head's password is forgotten or the station moves to a new computer, only this key opens the data and its backups again. Copy the key below by hand, sign for it and keep it safe as the province police require. It is shown this once; the program does not keep it.</translation>
     </message>
     <message>
-        <source>Tôi đã chép lại khoá khôi phục và cất giữ an toàn</source>
+        <source>Tôi đã chép lại khóa khôi phục và cất giữ an toàn</source>
         <translation>I have copied the recovery key and keep it safe</translation>
     </message>
     <message>
@@ -1188,18 +1193,18 @@
         <translation>Continue</translation>
     </message>
     <message>
-        <source>In khoá khôi phục…</source>
+        <source>In khóa khôi phục…</source>
         <translation>Print the recovery key…</translation>
     </message>
 </context>
 <context>
     <name>RecoverPage</name>
     <message>
-        <source>Khôi phục bằng khoá khôi phục</source>
+        <source>Khôi phục bằng khóa khôi phục</source>
         <translation>Recover with the recovery key</translation>
     </message>
     <message>
-        <source>Nhập khoá khôi phục được cấp khi thiết lập đơn vị và đặt mật khẩu mới cho tài khoản Trưởng Công an.</source>
+        <source>Nhập khóa khôi phục được cấp khi thiết lập đơn vị và đặt mật khẩu mới cho tài khoản Trưởng Công an.</source>
         <translation>Enter the recovery key given when the station was set up and set a new password for the station head's account.</translation>
     </message>
     <message>
@@ -1218,7 +1223,7 @@
         <translation>Station head's username</translation>
     </message>
     <message>
-        <source>Khoá khôi phục</source>
+        <source>Khóa khôi phục</source>
         <translation>Recovery key</translation>
     </message>
     <message>
@@ -1256,7 +1261,7 @@
         <translation>Officer</translation>
     </message>
     <message>
-        <source>Mã hoá lại lúc</source>
+        <source>Mã hóa lại lúc</source>
         <translation>Re-keyed at</translation>
     </message>
     <message>
@@ -1295,15 +1300,15 @@
 <context>
     <name>OfficersBox</name>
     <message>
-        <source>tài khoản bị khoá lúc %1: bản sao cũ của tệp khoá không mở được dữ liệu ghi sau lần mã hoá lại</source>
+        <source>tài khoản bị khóa lúc %1: bản sao cũ của tệp khóa không mở được dữ liệu ghi sau lần mã hóa lại</source>
         <translation>account disabled at %1: an older copy of the key file opens nothing written after the re-key</translation>
     </message>
     <message>
-        <source>mật khẩu được đặt lại lúc %1: mật khẩu cũ trong bản sao cũ của tệp khoá không mở được dữ liệu ghi sau lần mã hoá lại</source>
+        <source>mật khẩu được đặt lại lúc %1: mật khẩu cũ trong bản sao cũ của tệp khóa không mở được dữ liệu ghi sau lần mã hóa lại</source>
         <translation>password reset at %1: the old password in an older copy of the key file opens nothing written after the re-key</translation>
     </message>
     <message>
-        <source>mục khoá kiểu cũ không chuyển sang khoá mới được: cán bộ đăng nhập khi phần mềm đang mở (&quot;Cán bộ khác đăng nhập…&quot;), hoặc đặt lại mật khẩu</source>
+        <source>mục khóa kiểu cũ không chuyển sang khóa mới được: cán bộ đăng nhập khi phần mềm đang mở (&quot;Cán bộ khác đăng nhập…&quot;), hoặc đặt lại mật khẩu</source>
         <translation>an old-format entry the re-key could not carry: the officer logs in while the program is open (&quot;Another officer logs in…&quot;), or reset their password</translation>
     </message>
     <message>
@@ -1327,7 +1332,7 @@
         <translation>role</translation>
     </message>
     <message>
-        <source>đang hoạt động/bị khoá</source>
+        <source>đang hoạt động/bị khóa</source>
         <translation>active/disabled</translation>
     </message>
     <message>
@@ -1339,7 +1344,7 @@
         <translation>wrong-password count</translation>
     </message>
     <message>
-        <source>tạm khoá</source>
+        <source>tạm khóa</source>
         <translation>lockout</translation>
     </message>
     <message>
@@ -1347,27 +1352,27 @@
         <translation>account not in the backup, kept</translation>
     </message>
     <message>
-        <source>Đang mã hoá lại dữ liệu bằng khoá mới…</source>
+        <source>Đang mã hóa lại dữ liệu bằng khóa mới…</source>
         <translation>Re-encrypting the data under a new key…</translation>
     </message>
     <message>
-        <source>Đang mã hoá lại %1 trang dữ liệu bằng khoá mới…</source>
+        <source>Đang mã hóa lại %1 trang dữ liệu bằng khóa mới…</source>
         <translation>Re-encrypting %1 pages of data under a new key…</translation>
     </message>
     <message>
-        <source>Dữ liệu đã được mã hoá lại bằng khoá mới: bản sao cũ của tệp khoá với mật khẩu cũ không mở được dữ liệu ghi từ nay.</source>
+        <source>Dữ liệu đã được mã hóa lại bằng khóa mới: bản sao cũ của tệp khóa với mật khẩu cũ không mở được dữ liệu ghi từ nay.</source>
         <translation>The data was re-encrypted under a new key: an older copy of the key file with an old password opens nothing written from now on.</translation>
     </message>
     <message>
-        <source>Khoá khôi phục mới đã được hiển thị một lần.</source>
+        <source>Khóa khôi phục mới đã được hiển thị một lần.</source>
         <translation>The new recovery key was shown once.</translation>
     </message>
     <message>
-        <source>Chưa mã hoá lại được dữ liệu (tệp đang được chương trình khác mở); việc này sẽ làm khi Trưởng Công an đăng nhập lần tới.</source>
+        <source>Chưa mã hóa lại được dữ liệu (tệp đang được chương trình khác mở); việc này sẽ làm khi Trưởng Công an đăng nhập lần tới.</source>
         <translation>The data could not be re-encrypted now (the file is open in another program); it will be at the station head&apos;s next login.</translation>
     </message>
     <message>
-        <source>Mục trong tệp khoá đã bỏ khi mã hoá lại dữ liệu (mật khẩu cũ của các cán bộ này không mở được dữ liệu ghi từ lúc đó):</source>
+        <source>Mục trong tệp khóa đã bỏ khi mã hóa lại dữ liệu (mật khẩu cũ của các cán bộ này không mở được dữ liệu ghi từ lúc đó):</source>
         <translation>Key-file entries dropped by a re-key (these officers&apos; old passwords open nothing written since):</translation>
     </message>
     <message>
@@ -1375,11 +1380,11 @@
         <translation>Active</translation>
     </message>
     <message>
-        <source>Đã khoá</source>
+        <source>Đã khóa</source>
         <translation>Disabled</translation>
     </message>
     <message>
-        <source>tạm khoá do nhập sai mật khẩu</source>
+        <source>tạm khóa do nhập sai mật khẩu</source>
         <translation>locked after wrong passwords</translation>
     </message>
     <message>
@@ -1391,11 +1396,11 @@
         <translation>issued by the province</translation>
     </message>
     <message>
-        <source>Mở khoá tài khoản</source>
+        <source>Mở khóa tài khoản</source>
         <translation>Enable account</translation>
     </message>
     <message>
-        <source>Khoá tài khoản</source>
+        <source>Khóa tài khoản</source>
         <translation>Disable account</translation>
     </message>
     <message>
@@ -1403,11 +1408,11 @@
         <translation>Password of %1 reset. The officer must change it at the next login.</translation>
     </message>
     <message>
-        <source>Đã mở khoá tài khoản %1.</source>
+        <source>Đã mở khóa tài khoản %1.</source>
         <translation>Account of %1 enabled.</translation>
     </message>
     <message>
-        <source>Đã khoá tài khoản %1.</source>
+        <source>Đã khóa tài khoản %1.</source>
         <translation>Account of %1 disabled.</translation>
     </message>
     <message>

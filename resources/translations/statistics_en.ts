@@ -40,7 +40,7 @@
         <translation>Petitions</translation>
     </message>
     <message>
-        <source>Hoà giải</source>
+        <source>Hòa giải</source>
         <translation>Mediation</translation>
     </message>
     <message>
@@ -112,7 +112,7 @@
         <translation>Petitions received</translation>
     </message>
     <message>
-        <source>Vụ việc hoà giải tiếp nhận</source>
+        <source>Vụ việc hòa giải tiếp nhận</source>
         <translation>Mediation cases received</translation>
     </message>
     <message>
@@ -196,6 +196,10 @@
         <translation>Change</translation>
     </message>
     <message>
+        <source>Kỳ chưa kết thúc: gửi báo cáo khi kỳ đã kết thúc.</source>
+        <translation>The period has not ended: submit its report once it has.</translation>
+    </message>
+    <message>
         <source>Chưa gửi báo cáo kỳ này lên tỉnh.</source>
         <translation>This period's report has not been submitted.</translation>
     </message>
@@ -218,6 +222,10 @@
     <message>
         <source>Việc đang quá hạn theo cán bộ (%1 việc)</source>
         <translation>Overdue now, by officer (%1 matters)</translation>
+    </message>
+    <message>
+        <source>%1 (đến nay)</source>
+        <translation>%1 (to date)</translation>
     </message>
     <message>
         <source>tỉnh đã nhận</source>
@@ -266,6 +274,10 @@
     <message>
         <source>Quý %1/%2</source>
         <translation>Q%1/%2</translation>
+    </message>
+    <message>
+        <source>Kỳ %1 chưa kết thúc (đến hết ngày %3): số liệu tính đến %4, tồn tính tại thời điểm này.</source>
+        <translation>Period %1 has not ended (it runs to %3): figures as of %4, pending counted now.</translation>
     </message>
     <message>
         <source>Số liệu kỳ %1, từ %2 đến %3; tồn tính đến 00:00 ngày %4.</source>
@@ -315,7 +327,7 @@
         <translation>Petitions</translation>
     </message>
     <message>
-        <source>Hoà giải</source>
+        <source>Hòa giải</source>
         <translation>Mediation</translation>
     </message>
     <message>
@@ -387,7 +399,7 @@
         <translation>Petitions received</translation>
     </message>
     <message>
-        <source>Vụ việc hoà giải tiếp nhận</source>
+        <source>Vụ việc hòa giải tiếp nhận</source>
         <translation>Mediation cases received</translation>
     </message>
     <message>
@@ -471,6 +483,10 @@
         <translation>Change</translation>
     </message>
     <message>
+        <source>Kỳ chưa kết thúc: gửi báo cáo khi kỳ đã kết thúc.</source>
+        <translation>The period has not ended: submit its report once it has.</translation>
+    </message>
+    <message>
         <source>Chưa gửi báo cáo kỳ này lên tỉnh.</source>
         <translation>This period's report has not been submitted.</translation>
     </message>
@@ -493,6 +509,10 @@
     <message>
         <source>Việc đang quá hạn theo cán bộ (%1 việc)</source>
         <translation>Overdue now, by officer (%1 matters)</translation>
+    </message>
+    <message>
+        <source>%1 (đến nay)</source>
+        <translation>%1 (to date)</translation>
     </message>
     <message>
         <source>tỉnh đã nhận</source>
@@ -541,6 +561,10 @@
     <message>
         <source>Quý %1/%2</source>
         <translation>Q%1/%2</translation>
+    </message>
+    <message>
+        <source>Kỳ %1 chưa kết thúc (đến hết ngày %3): số liệu tính đến %4, tồn tính tại thời điểm này.</source>
+        <translation>Period %1 has not ended (it runs to %3): figures as of %4, pending counted now.</translation>
     </message>
     <message>
         <source>Số liệu kỳ %1, từ %2 đến %3; tồn tính đến 00:00 ngày %4.</source>

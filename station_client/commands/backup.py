@@ -49,7 +49,7 @@ def _restore_missing(args: argparse.Namespace, db: Path) -> int:
         user, password = read_login(args)
         if not user or password is None:
             raise StoreLocked(
-                "Bản sao lưu đã được mã hoá: đăng nhập (--user TÊN --password-stdin) hoặc dùng khoá khôi phục "
+                "Bản sao lưu đã được mã hóa: đăng nhập (--user TÊN --password-stdin) hoặc dùng khóa khôi phục "
                 "(--recovery-key-stdin).",
                 "The backup is encrypted: log in (--user NAME --password-stdin) or use the recovery key "
                 "(--recovery-key-stdin).")
@@ -74,5 +74,5 @@ def register(sub: Any) -> None:
                     "(the current data is kept)", cmd_restore)
     p.add_argument("file", help="tệp sao lưu / backup file")
     p.add_argument("--recovery-key-stdin", action="store_true",
-                   help="bản sao lưu đã mã hoá của đơn vị khác/máy khác: đọc khoá khôi phục từ stdin / an encrypted "
+                   help="bản sao lưu đã mã hóa của đơn vị khác/máy khác: đọc khóa khôi phục từ stdin / an encrypted "
                         "backup on a new machine: read the recovery key from stdin")

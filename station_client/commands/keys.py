@@ -76,7 +76,7 @@ def ensure_unlocked(args: argparse.Namespace) -> Account | None:
     user, password = read_login(args)
     if not user or password is None:
         raise StoreLocked(
-            "Dữ liệu đã được mã hoá: cần đăng nhập (--user TÊN --password-stdin, hoặc STATION_CLIENT_USER và "
+            "Dữ liệu đã được mã hóa: cần đăng nhập (--user TÊN --password-stdin, hoặc STATION_CLIENT_USER và "
             "STATION_CLIENT_PASSWORD), hoặc Trưởng Công an bật đồng bộ tự động bằng 'station-client key remember'.",
             "The data is encrypted: log in (--user NAME --password-stdin, or STATION_CLIENT_USER and "
             "STATION_CLIENT_PASSWORD), or have the station head enable unattended use with "
@@ -101,7 +101,7 @@ def cmd_recover(args: argparse.Namespace) -> int:
         recovery, user, password = (sys.stdin.readline().strip() for _ in range(3))
         confirm = password
     else:
-        recovery = input("Khoá khôi phục / Recovery key: ")
+        recovery = input("Khóa khôi phục / Recovery key: ")
         user = getattr(args, "user", None) or input("Tên đăng nhập của Trưởng Công an / Station head's username: ")
         password = getpass.getpass("Mật khẩu mới / New password: ")
         confirm = getpass.getpass("Nhập lại / Again: ")
@@ -109,7 +109,7 @@ def cmd_recover(args: argparse.Namespace) -> int:
     print(f"Đã đặt mật khẩu mới cho {account.full_name}. / New password set for {account.full_name}.")
     fresh = unlocking.take_recovery_key(db)
     if fresh:
-        print("Khoá khôi phục vừa dùng đã hết hiệu lực; khoá mới (chép lại vào mẫu của tỉnh) / The recovery key "
+        print("Khóa khôi phục vừa dùng đã hết hiệu lực; khóa mới (chép lại vào mẫu của tỉnh) / The recovery key "
               f"just used no longer works; the new one (copy it onto the province's form):\n{fresh}")
     return 0
 
@@ -139,12 +139,12 @@ def cmd_remember(args: argparse.Namespace) -> int:
     key = held_key(db)
     backend = _keyring()
     if key is None:
-        raise StoreError("Dữ liệu chưa được mã hoá hoặc chưa mở khoá.", "The data is not encrypted or not unlocked.")
+        raise StoreError("Dữ liệu chưa được mã hóa hoặc chưa mở khóa.", "The data is not encrypted or not unlocked.")
     if backend is None:
-        raise StoreError("Máy này không có kho khoá của hệ điều hành; không lưu khoá dữ liệu ra tệp thường.",
+        raise StoreError("Máy này không có kho khóa của hệ điều hành; không lưu khóa dữ liệu ra tệp thường.",
                          "This machine has no OS keyring; the data key is never saved to a plain file.")
     backend.set_password(KEYRING_SERVICE, _keyring_name(db), key.hex())
-    print("Đã lưu khoá dữ liệu vào kho khoá của hệ điều hành (đồng bộ tự động). / The data key is in the OS "
+    print("Đã lưu khóa dữ liệu vào kho khóa của hệ điều hành (đồng bộ tự động). / The data key is in the OS "
           "keyring (unattended sync).")
     return 0
 
@@ -155,17 +155,17 @@ def cmd_forget(args: argparse.Namespace) -> int:
     if backend is not None:
         with contextlib.suppress(Exception):  # nothing stored: nothing to forget
             backend.delete_password(KEYRING_SERVICE, _keyring_name(db))
-    print("Kho khoá không còn giữ khoá dữ liệu. / The OS keyring no longer holds the data key.")
+    print("Kho khóa không còn giữ khóa dữ liệu. / The OS keyring no longer holds the data key.")
     return 0
 
 
 def cmd_new_recovery(args: argparse.Namespace) -> int:
     account: Account | None = getattr(args, "logged_in", None)
     if account is None or not account.is_head:
-        raise StoreError("Chỉ Trưởng Công an (đăng nhập bằng --user) được tạo khoá khôi phục mới.",
+        raise StoreError("Chỉ Trưởng Công an (đăng nhập bằng --user) được tạo khóa khôi phục mới.",
                          "Only the station head (logged in with --user) may make a new recovery key.")
     recovery = unlocking.new_recovery_key(db_path(getattr(args, "data_dir", None)))
-    print(f"Khoá khôi phục mới (khoá cũ hết hiệu lực) / New recovery key (the old one no longer works):\n{recovery}")
+    print(f"Khóa khôi phục mới (khóa cũ hết hiệu lực) / New recovery key (the old one no longer works):\n{recovery}")
     return 0
 
 
@@ -174,20 +174,20 @@ def cmd_rotate(args: argparse.Namespace) -> int:
     left kept one: a new data key for the database (re-key) and a new recovery key."""
     account: Account | None = getattr(args, "logged_in", None)
     if account is None or not account.is_head:
-        raise StoreError("Chỉ Trưởng Công an (đăng nhập bằng --user) được đổi khoá dữ liệu.",
+        raise StoreError("Chỉ Trưởng Công an (đăng nhập bằng --user) được đổi khóa dữ liệu.",
                          "Only the station head (logged in with --user) may change the data key.")
     db = db_path(getattr(args, "data_dir", None))
 
     def progress(step: str, done: int, total: int) -> None:
         if step == "rekey" and done == 0:
-            print(f"Đang mã hoá lại {total} trang dữ liệu… / Re-encrypting {total} pages…", flush=True)
+            print(f"Đang mã hóa lại {total} trang dữ liệu… / Re-encrypting {total} pages…", flush=True)
 
     unlocking.rekey_now(db, new_recovery=True, on_progress=progress)
     recovery = unlocking.take_recovery_key(db)
-    print("Đã đổi khoá dữ liệu: bản sao cũ của thư mục dữ liệu và tệp khoá không mở được dữ liệu ghi từ nay. / "
+    print("Đã đổi khóa dữ liệu: bản sao cũ của thư mục dữ liệu và tệp khóa không mở được dữ liệu ghi từ nay. / "
           "The data key was changed: older copies of the data folder and key file open nothing written from now "
           "on.")
-    print(f"Khoá khôi phục mới (khoá cũ hết hiệu lực) / New recovery key (the old one no longer works):\n{recovery}")
+    print(f"Khóa khôi phục mới (khóa cũ hết hiệu lực) / New recovery key (the old one no longer works):\n{recovery}")
     return 0
 
 
@@ -205,7 +205,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
           f"households, lược đồ / schema {info.schema})")
     if kept is not None:
         print(f"Dữ liệu trước đó được giữ tại / The previous data was kept at: {kept}")
-        print("Tài khoản giữ như hiện tại (mật khẩu, tài khoản bị khoá, khoá tạm) / Accounts kept as they are now "
+        print("Tài khoản giữ như hiện tại (mật khẩu, tài khoản bị khóa, khóa tạm) / Accounts kept as they are now "
               "(passwords, disabled accounts, lockouts)" + (":" if info.accounts_kept else ": —"))
         for line in info.accounts_kept:
             print(f"  {line}")
@@ -234,22 +234,22 @@ def _authorize_restore(args: argparse.Namespace, db: Path) -> None:
 
 
 def register(sub: Any) -> None:
-    p = add_command(sub, "recover", "đặt lại mật khẩu Trưởng Công an bằng khoá khôi phục / reset the station "
+    p = add_command(sub, "recover", "đặt lại mật khẩu Trưởng Công an bằng khóa khôi phục / reset the station "
                     "head's password with the recovery key", cmd_recover)
     p.add_argument("--stdin", action="store_true",
-                   help="đọc khoá khôi phục, tên đăng nhập, mật khẩu mới (3 dòng) / read recovery key, username, new "
+                   help="đọc khóa khôi phục, tên đăng nhập, mật khẩu mới (3 dòng) / read recovery key, username, new "
                         "password (3 lines)")
     p = add_command(sub, "password", "đổi mật khẩu của cán bộ đăng nhập (--user) / change the password of the "
                     "officer logged in with --user", cmd_password)
     p.add_argument("--stdin", action="store_true",
                    help="đọc mật khẩu mới từ stdin (dòng sau mật khẩu đăng nhập) / read the new password from "
                         "stdin (the line after the login password)")
-    key = add_command(sub, "key", "khoá mã hoá dữ liệu / the data encryption key")
+    key = add_command(sub, "key", "khóa mã hóa dữ liệu / the data encryption key")
     key_sub = key.add_subparsers(dest="key_command", metavar="ACTION", required=True)
-    add_command(key_sub, "remember", "giữ khoá trong kho khoá của hệ điều hành cho đồng bộ tự động / keep the key "
+    add_command(key_sub, "remember", "giữ khóa trong kho khóa của hệ điều hành cho đồng bộ tự động / keep the key "
                 "in the OS keyring for unattended sync", cmd_remember)
-    add_command(key_sub, "forget", "xoá khoá khỏi kho khoá của hệ điều hành / remove the key from the OS keyring",
+    add_command(key_sub, "forget", "xóa khóa khỏi kho khóa của hệ điều hành / remove the key from the OS keyring",
                 cmd_forget)
-    add_command(key_sub, "new-recovery", "tạo khoá khôi phục mới / make a new recovery key", cmd_new_recovery)
-    add_command(key_sub, "rotate", "đổi khoá dữ liệu (mã hoá lại) khi bản sao có thể đã lộ / change the data key "
+    add_command(key_sub, "new-recovery", "tạo khóa khôi phục mới / make a new recovery key", cmd_new_recovery)
+    add_command(key_sub, "rotate", "đổi khóa dữ liệu (mã hóa lại) khi bản sao có thể đã lộ / change the data key "
                 "(re-key) when a copy may have leaked", cmd_rotate)

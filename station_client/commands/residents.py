@@ -12,7 +12,7 @@ from .common import add_command, officer_name, open_store
 
 IMPORT_HELP = (
     "nhập nhân khẩu (và hộ: cột Số hộ, Quan hệ với chủ hộ, Chủ hộ, Địa chỉ hộ) từ tệp CSV. Ô trống: giữ nguyên giá "
-    f"trị đã lưu; ô chỉ có dấu {CLEAR_MARK}: xoá giá trị đó. Họ tên, ngày sinh, giới tính, hộ của người đã có chỉ đổi "
+    f"trị đã lưu; ô chỉ có dấu {CLEAR_MARK}: xóa giá trị đó. Họ tên, ngày sinh, giới tính, hộ của người đã có chỉ đổi "
     "khi có --update / import residents (and households: Household number, Relationship to head, Head, Household "
     f"address columns) from a CSV file. A blank cell keeps the stored value; a cell holding only {CLEAR_MARK} clears "
     "it. The name, date of birth, sex and household of a stored person change only with --update")

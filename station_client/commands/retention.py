@@ -17,11 +17,11 @@ from ..store import retention as sr
 from .common import acting_officer, add_command, open_store
 
 KIND_NAMES = {"crime_report": ("Tố giác, tin báo", "Crime report"), "petition": ("Đơn thư", "Petition"),
-              "mediation_case": ("Hoà giải", "Mediation")}
+              "mediation_case": ("Hòa giải", "Mediation")}
 
 
 def register(sub: Any) -> None:
-    p = add_command(sub, "retention", "xoá thông tin cá nhân của vụ việc đã kết thúc quá thời hạn lưu giữ / "
+    p = add_command(sub, "retention", "xóa thông tin cá nhân của vụ việc đã kết thúc quá thời hạn lưu giữ / "
                                       "redact closed cases past the retention period", _retention)
     p.add_argument("--years", type=int, default=None,
                    help="thời hạn (năm); mặc định theo cài đặt / period in years (default: the station setting)")
@@ -36,7 +36,7 @@ def _retention(args: argparse.Namespace) -> int:
         years = sr.configured_years(store) if args.years is None else args.years
         if years <= 0:
             print("No retention period is set (retention.closed_years): nothing is redacted." if en else
-                  "Chưa đặt thời hạn lưu giữ (retention.closed_years): không xoá gì.", file=sys.stderr)
+                  "Chưa đặt thời hạn lưu giữ (retention.closed_years): không xóa gì.", file=sys.stderr)
             return 0
         if args.apply:
             result = sr.apply(store, officer=acting_officer(args, store), years=years)
@@ -55,7 +55,7 @@ def _retention(args: argparse.Namespace) -> int:
                   f"{c.closed_on:%d/%m/%Y}  {len(c.fields)}")
         for c, exc in failed:
             print(f"{c.register_no or c.record_id}: {'; '.join(exc.messages(lang))}", file=sys.stderr)
-        verb = ("redacted" if args.apply else "would be redacted") if en else ("đã xoá thông tin cá nhân" if args.apply
-                                                                           else "sẽ được xoá thông tin cá nhân")
+        verb = ("redacted" if args.apply else "would be redacted") if en else ("đã xóa thông tin cá nhân" if args.apply
+                                                                           else "sẽ được xóa thông tin cá nhân")
         print(f"{len(cases)} {'cases' if en else 'vụ việc'} {verb} ({years} {'years' if en else 'năm'}).")
     return 1 if failed else 0

@@ -47,7 +47,7 @@ def register(sub: Any) -> None:
     group = r.add_mutually_exclusive_group(required=True)
     group.add_argument("--keep", choices=("station", "province"), help="giữ giá trị của trạm hoặc của tỉnh")
     group.add_argument("--values", help='JSON {"field": value}: giá trị đã chọn / the chosen values')
-    group.add_argument("--delete", action="store_true", help="xoá hồ sơ / delete the record")
+    group.add_argument("--delete", action="store_true", help="xóa hồ sơ / delete the record")
     r.add_argument("--officer")
 
 
@@ -109,7 +109,7 @@ def _sync(args: argparse.Namespace) -> int:
             print(f"Chưa áp dụng / not applied: {item['kind']} {item['id']} — {item['vi']} / {item['en']}")
         if report.applied.rekey_due:  # the app re-keys at once; a headless sync leaves it to a head (security.md)
             names = ", ".join(report.applied.disabled)
-            print(f"Công an tỉnh đã khoá tài khoản {names}: dữ liệu sẽ được mã hoá lại bằng khoá mới khi Trưởng Công "
+            print(f"Công an tỉnh đã khóa tài khoản {names}: dữ liệu sẽ được mã hóa lại bằng khóa mới khi Trưởng Công "
                   f"an đăng nhập (ứng dụng, hoặc --user). / The province disabled {names}: the data is re-keyed at a "
                   "station head's next login (the app, or --user).")
     return 0

@@ -62,7 +62,7 @@ URGENCY_REASONS = {
     "caught_in_act": ("Phạm tội quả tang", "Caught in the act"),
     "very_serious": ("Tội phạm rất nghiêm trọng, đặc biệt nghiêm trọng", "Very serious crime"),
     "public_concern": ("Dư luận xã hội quan tâm", "Public concern"),
-    "may_flee": ("Đối tượng có thể bỏ trốn, tiêu huỷ chứng cứ", "Suspect may flee or destroy evidence"),
+    "may_flee": ("Đối tượng có thể bỏ trốn, tiêu hủy chứng cứ", "Suspect may flee or destroy evidence"),
     "other": ("Lý do khẩn cấp khác", "Other urgent reason"),
 }
 STATUSES = {

@@ -1,4 +1,4 @@
-"""Grassroots mediation (hoà giải ở cơ sở, Law 35/2013): the parties, what started it (a party's request,
+"""Grassroots mediation (hòa giải ở cơ sở, Law 35/2013): the parties, what started it (a party's request,
 a dispute witnessed by the mediators, a referral), the sessions held, the outcome (succeeded with a written
 agreement, or failed) and the follow-up of the agreement.
 
@@ -24,7 +24,7 @@ from .text import normalize_text
 
 TRIGGERS = {
     "request": ("Một bên hoặc các bên yêu cầu", "Requested by a party"),
-    "witnessed": ("Hoà giải viên chứng kiến, biết vụ việc", "Witnessed by the mediators"),
+    "witnessed": ("Hòa giải viên chứng kiến, biết vụ việc", "Witnessed by the mediators"),
     "referred": ("Cơ quan, tổ chức, cá nhân đề nghị", "Referred"),
 }
 DISPUTE_TYPES = {
@@ -36,9 +36,9 @@ DISPUTE_TYPES = {
     "other": ("Khác", "Other"),
 }
 STATUSES = {
-    "open": ("Đang hoà giải", "In mediation"),
-    "succeeded": ("Hoà giải thành", "Succeeded"),
-    "failed": ("Hoà giải không thành", "Failed"),
+    "open": ("Đang hòa giải", "In mediation"),
+    "succeeded": ("Hòa giải thành", "Succeeded"),
+    "failed": ("Hòa giải không thành", "Failed"),
     "closed": ("Đã kết thúc theo dõi", "Closed"),
 }
 FULFILMENT = {
@@ -50,10 +50,10 @@ OPEN_STATUSES = ("open", "succeeded")
 ROLES = ("party", "related", "witness")
 
 ACTIONS: dict[str, Action] = {a.name: a for a in (
-    Action("add_session", "Ghi buổi hoà giải", "Record a session", ("open",), None),
-    Action("succeed", "Hoà giải thành", "Succeeded", ("open",), "succeeded"),
-    Action("fail", "Hoà giải không thành", "Failed", ("open",), "failed"),
-    Action("follow_up", "Theo dõi thực hiện thoả thuận", "Follow up the agreement", ("succeeded",), None),
+    Action("add_session", "Ghi buổi hòa giải", "Record a session", ("open",), None),
+    Action("succeed", "Hòa giải thành", "Succeeded", ("open",), "succeeded"),
+    Action("fail", "Hòa giải không thành", "Failed", ("open",), "failed"),
+    Action("follow_up", "Theo dõi thực hiện thỏa thuận", "Follow up the agreement", ("succeeded",), None),
     Action("close", "Kết thúc theo dõi", "Close", ("succeeded", "failed"), "closed"),
 )}
 
@@ -72,11 +72,11 @@ def normalize_case(values: dict[str, Any]) -> dict[str, Any]:
 def validate_case(r: dict[str, Any]) -> list[Problem]:
     problems = [p for p in (
         required(r, "register_no", "Số vụ việc", "Case number"),
-        required(r, "trigger_kind", "Căn cứ hoà giải", "Trigger"),
+        required(r, "trigger_kind", "Căn cứ hòa giải", "Trigger"),
         required(r, "received_at", "Ngày tiếp nhận", "Received"),
         required(r, "summary", "Nội dung vụ việc", "Summary"),
         required(r, "status", "Trạng thái", "Status"),
-        choice_problem(r, "trigger_kind", TRIGGERS, "Căn cứ hoà giải", "Trigger"),
+        choice_problem(r, "trigger_kind", TRIGGERS, "Căn cứ hòa giải", "Trigger"),
         choice_problem(r, "dispute_type", DISPUTE_TYPES, "Loại vụ việc", "Dispute type"),
         choice_problem(r, "status", STATUSES, "Trạng thái", "Status"),
         choice_problem(r, "follow_up_status", FULFILMENT, "Tình trạng thực hiện", "Fulfilment"),
@@ -87,26 +87,26 @@ def validate_case(r: dict[str, Any]) -> list[Problem]:
                                 "At least one party is required."))
     for s in r.get("sessions") or ():
         if not isinstance(s, dict) or not s.get("at") or not s.get("summary"):
-            problems.append(Problem("sessions", "sessions.item", "Buổi hoà giải cần thời gian và nội dung.",
+            problems.append(Problem("sessions", "sessions.item", "Buổi hòa giải cần thời gian và nội dung.",
                                     "A session needs a time and a summary."))
             break
     if r.get("status") == "succeeded" and not r.get("agreement"):
-        problems.append(Problem("agreement", "required", "Hoà giải thành: cần ghi nội dung thoả thuận.",
+        problems.append(Problem("agreement", "required", "Hòa giải thành: cần ghi nội dung thỏa thuận.",
                                 "A successful mediation needs the agreement."))
     if r.get("status") == "failed" and not r.get("failure_reason"):
-        problems.append(Problem("failure_reason", "required", "Cần ghi lý do hoà giải không thành.",
+        problems.append(Problem("failure_reason", "required", "Cần ghi lý do hòa giải không thành.",
                                 "Give the reason the mediation failed."))
     return problems
 
 
 MEDIATION_CASE = RecordKind(
-    name="mediation_case", table="mediation_cases", vi="Vụ việc hoà giải", en="Mediation case",
+    name="mediation_case", table="mediation_cases", vi="Vụ việc hòa giải", en="Mediation case",
     fields=(
         Field("register_no", "text", "Số vụ việc", "Case number"),
         Field("register_year", "int", "Năm", "Year"),
         Field("register_seq", "int", "Số thứ tự", "Sequence"),
         Field("station_code", "text", "Mã trạm", "Station code"),
-        Field("trigger_kind", "text", "Căn cứ hoà giải", "Trigger"),
+        Field("trigger_kind", "text", "Căn cứ hòa giải", "Trigger"),
         Field("dispute_type", "text", "Loại vụ việc", "Dispute type"),
         Field("received_at", "datetime", "Thời điểm tiếp nhận", "Received at"),
         Field("received_by", "text", "Cán bộ tiếp nhận", "Receiving officer"),
@@ -114,16 +114,16 @@ MEDIATION_CASE = RecordKind(
         Field("parties", "json", "Các bên", "Parties"),
         Field("place", "text", "Địa điểm", "Place"),
         Field("summary", "text", "Nội dung vụ việc", "Summary"),
-        Field("mediators", "text", "Hoà giải viên", "Mediators"),
-        Field("sessions", "json", "Các buổi hoà giải", "Sessions"),
+        Field("mediators", "text", "Hòa giải viên", "Mediators"),
+        Field("sessions", "json", "Các buổi hòa giải", "Sessions"),
         Field("status", "text", "Trạng thái", "Status"),
-        Field("agreement", "text", "Nội dung thoả thuận", "Agreement"),
-        Field("agreement_at", "datetime", "Thời điểm lập văn bản hoà giải thành", "Agreement signed at"),
-        Field("failure_reason", "text", "Lý do hoà giải không thành", "Reason for failure"),
+        Field("agreement", "text", "Nội dung thỏa thuận", "Agreement"),
+        Field("agreement_at", "datetime", "Thời điểm lập văn bản hòa giải thành", "Agreement signed at"),
+        Field("failure_reason", "text", "Lý do hòa giải không thành", "Reason for failure"),
         Field("referred_to", "text", "Hướng dẫn các bên đến", "Parties referred to"),
         Field("follow_up_on", "date", "Ngày theo dõi tiếp", "Next follow-up"),
         Field("follow_ups", "json", "Theo dõi thực hiện", "Follow-ups"),
-        Field("follow_up_status", "text", "Tình trạng thực hiện thoả thuận", "Fulfilment"),
+        Field("follow_up_status", "text", "Tình trạng thực hiện thỏa thuận", "Fulfilment"),
         Field("closed_at", "datetime", "Thời điểm kết thúc", "Closed at"),
         Field("due_at", "datetime", "Hạn theo dõi", "Follow-up due"),
         Field("note", "text", "Ghi chú", "Note"),
@@ -159,7 +159,7 @@ def transition(record: dict[str, Any], action: str, at: datetime, *, details: di
     if action == "add_session":
         summary = take(details, "summary")
         if not summary:
-            raise ValidationError([Problem("summary", "required", "Cần ghi diễn biến buổi hoà giải.",
+            raise ValidationError([Problem("summary", "required", "Cần ghi diễn biến buổi hòa giải.",
                                            "Describe the session.")])
         session = {"at": at.isoformat(), "summary": summary}
         for key in ("place", "mediators", "participants"):

@@ -35,14 +35,14 @@ class Action:
     en: str  # ditto, "Only the station head may …"
 
 
-RECORD_DELETE = Action("record.delete", "xoá hồ sơ này", "delete this record")
-CONFLICT_DISCARD = Action("conflict.discard", "giải quyết xung đột bằng cách xoá hồ sơ",
+RECORD_DELETE = Action("record.delete", "xóa hồ sơ này", "delete this record")
+CONFLICT_DISCARD = Action("conflict.discard", "giải quyết xung đột bằng cách xóa hồ sơ",
                           "resolve a conflict by deleting the record")
-CONFLICT_RESTORE = Action("conflict.restore", "khôi phục hồ sơ Công an tỉnh đã xoá",
+CONFLICT_RESTORE = Action("conflict.restore", "khôi phục hồ sơ Công an tỉnh đã xóa",
                           "restore a record the province deleted")
 STATION_SETTINGS = Action("settings.station", "thay đổi cài đặt của đơn vị", "change the station's settings")
 MANAGE_ACCOUNTS = Action("accounts.manage", "quản lý tài khoản cán bộ", "manage officer accounts")
-RETENTION_PURGE = Action("retention.purge", "xoá thông tin cá nhân của vụ việc đã kết thúc theo thời hạn lưu giữ",
+RETENTION_PURGE = Action("retention.purge", "xóa thông tin cá nhân của vụ việc đã kết thúc theo thời hạn lưu giữ",
                          "redact closed cases past the retention period")
 BACKUP_RESTORE = Action("backup.restore", "khôi phục dữ liệu từ bản sao lưu", "restore data from a backup")
 STAT_REPORT_SUBMIT = Action("stat_report.submit", "gửi báo cáo thống kê kỳ lên Công an tỉnh",

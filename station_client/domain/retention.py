@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 SETTING = "retention.closed_years"
-REDACTED = "[Đã xoá theo thời hạn lưu giữ]"
+REDACTED = "[Đã xóa theo thời hạn lưu giữ]"
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -44,6 +44,9 @@ class Period:
     start: date
     end: date
     label: str
+    # A period that has not ended is counted "as of now": its pending figures are taken at this instant, not at
+    # the close (00:00 after ``end``, still to come). None for an ended period. Not part of the period's identity.
+    as_of: datetime | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.end < self.start:
@@ -111,8 +114,25 @@ class Period:
         return Period(start, end, f"{start.isoformat()}..{end.isoformat()}")
 
     def close(self, hours: OfficeHours) -> datetime:
-        """00:00 local of the day after ``end``: the moment the pending snapshot is taken."""
+        """00:00 local of the day after ``end``: the moment the pending snapshot is taken (``as_of`` instead for
+        a period counted before it ended)."""
+        if self.as_of is not None:
+            return hours.local(self.as_of)
+        return self.end_instant(hours)
+
+    def end_instant(self, hours: OfficeHours) -> datetime:
+        """00:00 local of the day after ``end``: the moment the period ends."""
         return datetime.combine(self.end + timedelta(days=1), datetime.min.time(), tzinfo=hours.tz)
+
+    def running(self, now: datetime, hours: OfficeHours) -> bool:
+        """Not ended at ``now`` (its last day, or a later one, still to come)."""
+        return hours.local(now) < self.end_instant(hours)
+
+    def counted_at(self, now: datetime, hours: OfficeHours) -> Period:
+        """The period to count at ``now``: itself once ended, else itself "as of now" (figures to date)."""
+        if not self.running(now, hours):
+            return self
+        return replace(self, as_of=hours.local(now))
 
     def contains(self, moment: datetime | None, hours: OfficeHours) -> bool:
         return moment is not None and self.start <= hours.local(moment).date() <= self.end

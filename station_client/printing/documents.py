@@ -25,6 +25,8 @@ DocType = Literal["receipt", "supplement", "refusal"]
 PageSize = Literal["A4", "A5"]
 QR_NAME = "qr.png"
 OFFICER = "CÁN BỘ TIẾP NHẬN HỒ SƠ"
+OFFICER_M01 = "NGƯỜI TIẾP NHẬN HỒ SƠ"
+APPLICANT = "NGƯỜI NỘP HỒ SƠ"
 # Receipts are forms printed on the station's printer and read by residents of every age: a plain sans font
 # with full Vietnamese coverage, 11 pt body on A4; A5 gets the same layout at 8.5 pt so a copy fits one sheet.
 BODY_PT = {"A4": 11.0, "A5": 8.5}
@@ -198,20 +200,21 @@ def receipt(dossier: dict[str, Any], station: StationInfo, *, printed_at: dateti
         if dossier.get("lookup_code") else {}
     reprint = _reprint(print_no, printed_at)
     serial = esc(dossier.get("receipt_no"))
+    book = {"book": esc(station.book), "serial": esc(str(dossier.get("receipt_no") or "").split("/")[0])}
+    signers = [APPLICANT, OFFICER_M01]  # the applicant signs for what was handed in, the officer for receiving it
     if (dossier.get("receipt_form") or "CT04") == "CT04":
         body = _template("receipt_ct04.html").substitute(
-            values, reprint=reprint, header=_header(station, f"Số: {serial}", "Mẫu CT04"),
-            footer=_footer(dossier, station, printed_at, signers=[OFFICER], with_qr=True, page_size=page_size))
+            values | book, reprint=reprint, header=_header(station, f"Số: {serial}", "Mẫu CT04"),
+            footer=_footer(dossier, station, printed_at, signers=[APPLICANT, OFFICER], with_qr=True,
+                           page_size=page_size))
         return PrintDoc(f"Phiếu tiếp nhận hồ sơ {dossier['code']}", _wrap(body, page_size), images, page_size)
     copies = []
     for label in ("Liên 1: Lưu tại bộ phận tiếp nhận", "Liên 2: Giao cho công dân"):
         copies.append(_template("receipt_m01.html").substitute(
-            values, reprint=reprint, copy_label=f"<p class='copy' align='right'><b>{esc(label)}</b></p>",
-            header=_header(station, f"Số: {serial}", "Mẫu 01"), book=esc(station.book),
-            serial=esc(str(dossier.get("receipt_no") or "").split("/")[0]),
+            values | book, reprint=reprint, copy_label=f"<p class='copy' align='right'><b>{esc(label)}</b></p>",
+            header=_header(station, f"Số: {serial}", "Mẫu 01"),
             result_place_text=f" — {esc(dossier['result_place'])}" if dossier.get("result_place") else "",
-            footer=_footer(dossier, station, printed_at, signers=["NGƯỜI NỘP HỒ SƠ", "NGƯỜI TIẾP NHẬN HỒ SƠ"],
-                           with_qr=True, page_size=page_size)))
+            footer=_footer(dossier, station, printed_at, signers=signers, with_qr=True, page_size=page_size)))
     body = "<p style='page-break-before: always'></p>".join(copies)
     return PrintDoc(f"Giấy tiếp nhận hồ sơ {dossier['code']}", _wrap(body, page_size), images, page_size)
 

@@ -21,6 +21,8 @@ from PySide6.QtGui import (
     QPainter,
     QPdfWriter,
     QTextDocument,
+    QTextFormat,
+    QTextTable,
 )
 
 from ..resources import resource_path
@@ -108,6 +110,7 @@ def print_document(td: QTextDocument, device: QPagedPaintDevice, page_size: Page
     scale = device.logicalDpiX() / LAYOUT_DPI
     page = QSizeF(paint_rect.width() / scale, paint_rect.height() / scale)
     td.setPageSize(page)
+    keep_tables_whole(td, page.height())
     painter = QPainter(device)
     try:
         painter.scale(scale, scale)
@@ -122,6 +125,33 @@ def print_document(td: QTextDocument, device: QPagedPaintDevice, page_size: Page
     finally:
         painter.end()
     return pages
+
+
+def keep_tables_whole(td: QTextDocument, page_height: float) -> int:
+    """Move each top-level table that fits on a page but straddles a page break to the next page, so that a
+    table's "Tổng cộng" row stays with its rows and a signature block stays whole (QTextDocument knows no
+    ``page-break-inside: avoid``: the period report once ended page 3 with "NGƯỜI LẬP BIỂU … Ký, ghi rõ họ tên"
+    and carried the two names alone to page 4). ``td`` must be paginated (``setPageSize``). Returns the
+    number of tables moved."""
+    layout = td.documentLayout()
+    moved = 0
+    for _ in range(64):  # each move re-lays out what follows: look again from the top
+        for frame in td.rootFrame().childFrames():
+            if not isinstance(frame, QTextTable):
+                continue
+            rect = layout.frameBoundingRect(frame)
+            if rect.height() >= page_height * 0.9:
+                continue  # longer than a page: it breaks wherever it must (its header rows repeat)
+            fmt = frame.frameFormat()
+            if int(rect.top() // page_height) != int((rect.bottom() - 1) // page_height) \
+                    and not fmt.pageBreakPolicy() & QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore:
+                fmt.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
+                frame.setFrameFormat(fmt)
+                moved += 1
+                break
+        else:
+            return moved
+    return moved
 
 
 def write_pdf(doc: PrintDoc, path: str | Path, page_size: PageSize | None = None) -> Path:

@@ -1,6 +1,6 @@
 """Printed documents of crime reports, petitions, mediation and violations, as pure functions of records:
 the intake record of a crime report (biên bản tiếp nhận), a register for a period (sổ tiếp nhận), a notice to a
-reporter (thông báo) and a mediation agreement (văn bản hoà giải thành).
+reporter (thông báo) and a mediation agreement (văn bản hòa giải thành).
 
 Each builder returns a ``PrintDoc`` (HTML for ``QTextDocument``) that the shared renderer (``render.py``:
 Noto Sans, A4/A5, PDF and printers) paints, as the dossier receipts are. Every crime-report printout carries the
@@ -197,7 +197,7 @@ def notice_to_reporter(report: dict[str, Any], notice: dict[str, Any], station: 
 REGISTER_TITLES = {
     "crime_report": "SỔ TIẾP NHẬN TỐ GIÁC, TIN BÁO VỀ TỘI PHẠM VÀ KIẾN NGHỊ KHỞI TỐ",
     "petition": "SỔ TIẾP NHẬN, XỬ LÝ ĐƠN TỐ CÁO, KHIẾU NẠI, KIẾN NGHỊ, PHẢN ÁNH",
-    "mediation_case": "SỔ THEO DÕI HOẠT ĐỘNG HOÀ GIẢI Ở CƠ SỞ",
+    "mediation_case": "SỔ THEO DÕI HOẠT ĐỘNG HÒA GIẢI Ở CƠ SỞ",
     "admin_violation": "SỔ THEO DÕI XỬ LÝ VI PHẠM HÀNH CHÍNH",
 }
 
@@ -270,28 +270,28 @@ def register(kind: str, rows: Sequence[dict[str, Any]], station: StationInfo, st
 
 # ------------------------------------------------------------------------------------------ mediation
 def mediation_agreement(case: dict[str, Any], station: StationInfo, *, page_size: PageSize = "A4") -> PrintDoc:
-    """Văn bản hoà giải thành (Law 35/2013, art. 24): the parties, the dispute, what they agreed."""
+    """Văn bản hòa giải thành (Law 35/2013, art. 24): the parties, the dispute, what they agreed."""
     at = _local(case.get("agreement_at"))
     sessions = case.get("sessions") or []
     parties = [p for p in case.get("parties") or () if p.get("role") == "party"]
     body = (
         _header(station, f"Số: {esc(case.get('register_no'))}")
-        + "<p class='title' align='center'><b>VĂN BẢN HOÀ GIẢI THÀNH</b></p>"
+        + "<p class='title' align='center'><b>VĂN BẢN HÒA GIẢI THÀNH</b></p>"
         + _table([
             _row("Thời điểm", esc(time_text(case.get("agreement_at")))),
             _row("Địa điểm", esc((sessions[-1].get("place") if sessions else None) or case.get("place"), DOTS)),
-            _row("Hoà giải viên", esc(case.get("mediators"), DOTS)),
-            _row("Căn cứ tiến hành hoà giải", esc(_label(md.TRIGGERS, case.get("trigger_kind")))),
+            _row("Hòa giải viên", esc(case.get("mediators"), DOTS)),
+            _row("Căn cứ tiến hành hòa giải", esc(_label(md.TRIGGERS, case.get("trigger_kind")))),
         ])
         + _parties_html(case.get("parties"), ("party", "related", "witness"))
         + "<p><b>Nội dung vụ việc:</b></p>"
         + f"<p>{esc(case.get('summary')).replace(chr(10), '<br/>')}</p>"
-        + "<p><b>Các bên đã thoả thuận như sau:</b></p>"
+        + "<p><b>Các bên đã thỏa thuận như sau:</b></p>"
         + f"<p>{esc(case.get('agreement')).replace(chr(10), '<br/>')}</p>"
-        + "<p>Các bên có trách nhiệm thực hiện thoả thuận nêu trên. Văn bản được lập thành các bản có giá trị như "
+        + "<p>Các bên có trách nhiệm thực hiện thỏa thuận nêu trên. Văn bản được lập thành các bản có giá trị như "
           "nhau, mỗi bên giữ một bản.</p>"
         + _signatures([*((f"BÊN {i}", str(p.get("name") or "")) for i, p in enumerate(parties, 1)),
-                       ("HOÀ GIẢI VIÊN", str(case.get("mediators") or ""))],
+                       ("HÒA GIẢI VIÊN", str(case.get("mediators") or ""))],
                       f"<i>{esc(station.place)}, {date_words(at)}</i>" if at else "")
     )
-    return PrintDoc(f"Văn bản hoà giải thành {case.get('register_no')}", _wrap(body, page_size), {}, page_size)
+    return PrintDoc(f"Văn bản hòa giải thành {case.get('register_no')}", _wrap(body, page_size), {}, page_size)

@@ -107,15 +107,20 @@ def period_report(stats: StationStats, station: StationInfo, *, commune: str = "
     figure = ""
     if chart:
         # Drawn at the text width of the 96-dpi layout (A4: 640 px, 170 mm), three times finer.
-        figure = (f"<p class='caption' style='margin-top: 10px'><b>{len(tables(stats)) + 1}. Tỉ lệ giải quyết "
-                  "đúng hạn 12 tháng đến hết kỳ báo cáo</b></p>"
-                  f"<p align='center'><img src='{CHART}' width='{PAGE_PX[page_size]}'/></p>")
+        # One borderless table, so the caption and the chart are kept on one page (render.keep_tables_whole):
+        # the caption ended page 3 and the chart began page 4.
+        figure = (f"<table width='100%' cellspacing='0' cellpadding='0' style='margin-top: 10px'>"
+                  f"<tr><td class='caption'><b>{len(tables(stats)) + 1}. Tỉ lệ giải quyết "
+                  "đúng hạn 12 tháng đến hết kỳ báo cáo</b></td></tr>"
+                  f"<tr><td align='center'><img src='{CHART}' width='{PAGE_PX[page_size]}'/></td></tr></table>")
     body = (
         _header(station, "Số: ……/BC")
         + "<p class='title' align='center'><b>BÁO CÁO THỐNG KÊ<br/>KẾT QUẢ TIẾP NHẬN, GIẢI QUYẾT HỒ SƠ VÀ "
           "TỐ GIÁC, TIN BÁO</b></p>"
         + f"<p align='center'>Kỳ báo cáo: <b>{esc(period_words(p))}</b> (từ ngày {p.start:%d/%m/%Y} đến ngày "
           f"{p.end:%d/%m/%Y})</p>"
+        + (f"<p align='center'><b>Kỳ chưa kết thúc — số liệu tính đến {p.as_of:%H:%M} ngày {p.as_of:%d/%m/%Y}"
+           "</b></p>" if p.as_of is not None else "")
         + f"<p>Đơn vị báo cáo: <b>{esc(station.agency)}</b>"
         + (f" — {esc(commune)}" if commune else "") + "<br/>"
         + f"Đơn vị nhận báo cáo: {esc(station.superior)}<br/>"

@@ -118,7 +118,7 @@ def verify(store: Store, username: str, password: str, *, now: datetime | None =
         raise wrong
     if row["locked_until"] and datetime.fromisoformat(row["locked_until"]) > now:
         minutes = max(1, round((datetime.fromisoformat(row["locked_until"]) - now).total_seconds() / 60))
-        raise AuthError(f"Tài khoản tạm khoá do nhập sai mật khẩu nhiều lần. Thử lại sau {minutes} phút.",
+        raise AuthError(f"Tài khoản tạm khóa do nhập sai mật khẩu nhiều lần. Thử lại sau {minutes} phút.",
                         f"The account is locked after too many wrong passwords. Try again in {minutes} min.")
     if not check_password(password, row["password_hash"]):
         failures = row["failed_count"] + 1
@@ -130,7 +130,7 @@ def verify(store: Store, username: str, password: str, *, now: datetime | None =
             if locked:
                 store.audit_event("account", username, "account.locked", {"locked_until": [None, locked]})
         if locked:
-            raise AuthError(f"Sai mật khẩu {MAX_FAILURES} lần: tài khoản bị khoá {LOCK_MINUTES} phút.",
+            raise AuthError(f"Sai mật khẩu {MAX_FAILURES} lần: tài khoản bị khóa {LOCK_MINUTES} phút.",
                             f"{MAX_FAILURES} wrong passwords: the account is locked for {LOCK_MINUTES} minutes.")
         raise wrong
     with store.transaction():
@@ -204,7 +204,7 @@ def set_active(store: Store, username: str, active: bool, *, by: str | None = No
     username = (username or "").strip().lower()
     row = _existing(store, username)
     if not active and username == by:
-        raise StoreError("Không thể tự khoá tài khoản của mình.", "You cannot disable your own account.")
+        raise StoreError("Không thể tự khóa tài khoản của mình.", "You cannot disable your own account.")
     if not active and row["role"] == "station_head" and row["active"] and store.conn.execute(
             "SELECT count(*) FROM accounts WHERE role = 'station_head' AND active = 1").fetchone()[0] <= 1:
         raise StoreError("Đơn vị phải còn ít nhất một Trưởng Công an đang hoạt động.",

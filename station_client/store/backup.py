@@ -123,8 +123,8 @@ def _key_for(path: Path, key: bytes | None) -> bytes | None:
         if wanted is None or keys.key_id(candidate) == wanted:
             return candidate
     raise StoreLocked(
-        f"Bản sao lưu {path.name} đã được mã hoá bằng khoá của một đơn vị khác hoặc chưa được mở khoá. Khôi phục "
-        "bằng khoá khôi phục: station-client restore --recovery-key-stdin TỆP (khoá khôi phục từ stdin).",
+        f"Bản sao lưu {path.name} đã được mã hóa bằng khóa của một đơn vị khác hoặc chưa được mở khóa. Khôi phục "
+        "bằng khóa khôi phục: station-client restore --recovery-key-stdin TỆP (khóa khôi phục từ stdin).",
         f"The backup {path.name} is encrypted with another station's key or is not unlocked. Restore it with the "
         "recovery key: station-client restore --recovery-key-stdin FILE (the recovery key on stdin).")
 
@@ -191,7 +191,7 @@ def restore(backup_file: Path, db_path: Path, *, key: bytes | None = None) -> tu
             new_keys = keys.load(sidecar) if sidecar.exists() else None
             if new_keys is None or new_keys.get("key_id") != keys.key_id(key):
                 raise KeyFileError(
-                    f"Thiếu tệp khoá {sidecar.name} của bản sao lưu (chép cùng với bản sao lưu); không khôi phục.",
+                    f"Thiếu tệp khóa {sidecar.name} của bản sao lưu (chép cùng với bản sao lưu); không khôi phục.",
                     f"The backup's key file {sidecar.name} is missing (copy it with the backup); nothing restored.")
     db_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = db_path.with_name(db_path.name + ".restoring")

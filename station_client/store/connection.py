@@ -245,7 +245,7 @@ def open_connection(path: str | Path, *, readonly: bool = False, check_same_thre
             if key is None and use.encrypted:
                 raise _locked(path)
             if key is not None and not use.encrypted:
-                raise WrongKey(f"Tệp {path.name} chưa được mã hoá nhưng lại được mở bằng khoá.",
+                raise WrongKey(f"Tệp {path.name} chưa được mã hóa nhưng lại được mở bằng khóa.",
                                f"{path.name} is not encrypted but was opened with a key.")
         elif key is None and is_encrypted_file(path) and _looks_like_sqlcipher(path):
             raise _locked(path)
@@ -269,12 +269,12 @@ def open_connection(path: str | Path, *, readonly: bool = False, check_same_thre
         conn.close()
         if key is not None and "not a database" in str(exc) and is_encrypted_file(path):
             raise WrongKey(
-                f"Khoá dữ liệu không mở được tệp {path.name}: tệp thuộc đơn vị khác, tệp khoá không khớp "
+                f"Khóa dữ liệu không mở được tệp {path.name}: tệp thuộc đơn vị khác, tệp khóa không khớp "
                 "hoặc tệp đã bị hỏng. Tệp không bị thay đổi.",
                 f"The data key does not open {path.name}: the file belongs to another station, the key file "
                 "does not match it, or it is damaged. The file was not changed.") from exc
         if key is not None and is_plain_sqlite(path):
-            raise WrongKey(f"Tệp {path.name} chưa được mã hoá nhưng lại được mở bằng khoá.",
+            raise WrongKey(f"Tệp {path.name} chưa được mã hóa nhưng lại được mở bằng khóa.",
                            f"{path.name} is not encrypted but was opened with a key.") from exc
         raise NotAStationDatabase(
             f"Tệp {path.name} không phải là cơ sở dữ liệu của phần mềm hoặc đã bị hỏng ({exc}).",
@@ -288,7 +288,7 @@ def open_connection(path: str | Path, *, readonly: bool = False, check_same_thre
 
 
 def _locked(path: Path) -> StoreLocked:
-    return StoreLocked(f"Tệp {path.name} đã được mã hoá; cần đăng nhập (hoặc khoá dữ liệu) để mở.",
+    return StoreLocked(f"Tệp {path.name} đã được mã hóa; cần đăng nhập (hoặc khóa dữ liệu) để mở.",
                        f"{path.name} is encrypted; a login (or the data key) is needed to open it.")
 
 

@@ -120,6 +120,13 @@ def list_procedures(conn: sqlite3.Connection, *, active_only: bool = True) -> li
     return sorted(out, key=lambda p: (p.field, p.name))
 
 
+def procedure_usage(conn: sqlite3.Connection) -> dict[str, int]:
+    """Dossiers this station has received, per procedure key: the intake's list puts the most used first."""
+    table = get_kind("dossier").table
+    rows = conn.execute(f"SELECT procedure_key, COUNT(*) FROM {table} WHERE deleted = 0 GROUP BY procedure_key")
+    return {str(key): int(n) for key, n in rows if key}
+
+
 def get_procedure(conn: sqlite3.Connection, key: str) -> Procedure | None:
     return next((p for p in list_procedures(conn, active_only=False) if p.key == key), None)
 

@@ -41,7 +41,7 @@ checkpoint: Callable[[str], None] = lambda step: None  # noqa: E731
 
 def _busy() -> StoreError:
     return StoreError("Tệp dữ liệu đang được chương trình khác mở (cửa sổ khác, đồng bộ chạy nền). Hãy đóng chúng "
-                      "rồi đăng nhập lại để mã hoá dữ liệu.",
+                      "rồi đăng nhập lại để mã hóa dữ liệu.",
                       "The data file is open in another program (another window, a background sync). Close them "
                       "and log in again to encrypt the data.")
 
@@ -113,7 +113,7 @@ def _export(conn: object, src: Path, dest: Path, data_key: bytes, *, hold_lock: 
         check.close()
     if ok != "ok" or copied != counts or not same_header:
         dest.unlink(missing_ok=True)
-        raise StoreError(f"Bản mã hoá không khớp với dữ liệu gốc ({ok}); dữ liệu gốc không bị thay đổi.",
+        raise StoreError(f"Bản mã hóa không khớp với dữ liệu gốc ({ok}); dữ liệu gốc không bị thay đổi.",
                          f"The encrypted copy does not match the original ({ok}); the original was not changed.")
     _fsync_file(dest)
 
@@ -223,7 +223,7 @@ def encrypt_station(db_path: str | Path, username: str, password: str, *,
     legacy entries so they can still log in. Returns the new recovery key (to be shown once)."""
     db_path = Path(db_path)
     if not is_plain_sqlite(db_path):
-        raise StoreError("Dữ liệu đã được mã hoá.", "The data is already encrypted.")
+        raise StoreError("Dữ liệu đã được mã hóa.", "The data is already encrypted.")
     data_key = keys.new_data_key()
     recovery = keys.new_recovery_key()
     keyfile = keys.new_keyfile(data_key, recovery, n=n)
@@ -301,7 +301,7 @@ def rekey(db_path: str | Path, old_key: bytes, *, on_progress: Progress | None =
     report = on_progress or (lambda step, done, total: None)
     if _open_elsewhere(db_path):
         raise StoreError("Tệp dữ liệu đang được chương trình khác mở (cửa sổ khác, đồng bộ chạy nền). Hãy đóng "
-                         "chúng rồi làm lại để mã hoá lại dữ liệu.",
+                         "chúng rồi làm lại để mã hóa lại dữ liệu.",
                          "The data file is open in another program (another window, a background sync). Close "
                          "them and try again to re-key the data.")
     new_key = keys.new_data_key()
@@ -314,7 +314,7 @@ def rekey(db_path: str | Path, old_key: bytes, *, on_progress: Progress | None =
         content, dropped, recovery_lost = keys.rekeyed(current, old_key, new_key)
         if not head_present and (recovery_lost or new_recovery or set(dropped) & set(heads)):
             raise RekeyWaitsForHead(
-                "Việc mã hoá lại dữ liệu cần Trưởng Công an (phải tạo khoá khôi phục mới, hoặc khoá của Trưởng "
+                "Việc mã hóa lại dữ liệu cần Trưởng Công an (phải tạo khóa khôi phục mới, hoặc khóa của Trưởng "
                 "Công an có định dạng cũ): sẽ chạy khi Trưởng Công an đăng nhập.",
                 "The re-key needs the station head (a new recovery key must be made, or the head's entry is of "
                 "the old format): it runs when a station head logs in.")

@@ -102,11 +102,11 @@ def parse_recovery_key(text: str) -> str:
     bad = sorted({ch for ch in cleaned if ch not in RECOVERY_ALPHABET})
     if bad or len(cleaned) != _RECOVERY_BODY + _RECOVERY_CHECK:
         raise WrongPassword(
-            "Khoá khôi phục gồm 30 ký tự (6 nhóm 5 ký tự, chữ và số). Hãy kiểm tra lại.",
+            "Khóa khôi phục gồm 30 ký tự (6 nhóm 5 ký tự, chữ và số). Hãy kiểm tra lại.",
             "A recovery key has 30 characters (6 groups of 5 letters and digits). Check it again.")
     body, check = cleaned[:_RECOVERY_BODY], cleaned[_RECOVERY_BODY:]
     if not hmac.compare_digest(check, _check_symbols(body)):
-        raise WrongPassword("Khoá khôi phục có ký tự gõ sai (không khớp mã kiểm tra). Hãy kiểm tra từng nhóm.",
+        raise WrongPassword("Khóa khôi phục có ký tự gõ sai (không khớp mã kiểm tra). Hãy kiểm tra từng nhóm.",
                             "The recovery key has a typo (its check symbols do not match). Check each group.")
     return body
 
@@ -202,7 +202,7 @@ def rekeyed(data: dict[str, Any], old_key: bytes, new_key: bytes) -> tuple[dict[
     re-boxed without their secret: they are dropped — listed (the head resets those officers' passwords); the
     bool says the recovery entry was dropped (a new recovery key is then needed)."""
     if data.get("key_id") != key_id(old_key):
-        raise KeyFileError("Khoá dữ liệu không khớp với tệp khoá.", "The data key does not match the key file.")
+        raise KeyFileError("Khóa dữ liệu không khớp với tệp khóa.", "The data key does not match the key file.")
     out = {k: v for k, v in data.items() if k not in ("officers", "recovery", "rekey_due", "rekey_reasons")}
     out["key_id"] = key_id(new_key)
     out["rekeyed_at"] = utcnow().isoformat()  # entries derived from older hashes are not made again (accounts.py)
@@ -231,8 +231,8 @@ def unwrap_password(keyfile: str | Path, username: str, password: str) -> bytes 
 
 # ------------------------------------------------------------------------------------------- the key file
 def _damaged(path: Path, why: str) -> KeyFileError:
-    return KeyFileError(f"Tệp khoá {path.name} bị hỏng hoặc không đúng định dạng ({why}). Dữ liệu không bị thay "
-                        "đổi; hãy chép lại tệp khoá từ bản sao lưu hoặc dùng khoá khôi phục.",
+    return KeyFileError(f"Tệp khóa {path.name} bị hỏng hoặc không đúng định dạng ({why}). Dữ liệu không bị thay "
+                        "đổi; hãy chép lại tệp khóa từ bản sao lưu hoặc dùng khóa khôi phục.",
                         f"The key file {path.name} is damaged or not a key file ({why}). The data was not changed; "
                         "copy the key file back from a backup or use the recovery key.")
 
@@ -241,7 +241,7 @@ def load(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     if not path.exists():
         raise KeyFileError(
-            f"Không tìm thấy tệp khoá {path.name} bên cạnh dữ liệu đã mã hoá. Hãy chép lại tệp khoá (có trong "
+            f"Không tìm thấy tệp khóa {path.name} bên cạnh dữ liệu đã mã hóa. Hãy chép lại tệp khóa (có trong "
             "thư mục dữ liệu và cạnh mỗi bản sao lưu).",
             f"The key file {path.name} is missing beside the encrypted data. Copy it back (it is in the data "
             "folder and beside every backup).")
@@ -301,7 +301,7 @@ def locked(path: str | Path) -> Iterator[None]:
             lock.acquire(timeout=LOCK_TIMEOUT_S, poll_interval=0.005)
         except Timeout:
             raise KeyFileError(
-                f"Tệp khoá đang được một chương trình khác ghi quá lâu ({lock_path.name}); thử lại sau.",
+                f"Tệp khóa đang được một chương trình khác ghi quá lâu ({lock_path.name}); thử lại sau.",
                 f"Another program has been writing the key file for too long ({lock_path.name}); try again later."
             ) from None
         try:
@@ -344,7 +344,7 @@ def create(db_path: str | Path, data_key: bytes, username: str, password: str, *
     Returns the recovery key, to be shown once (it is not stored anywhere)."""
     path = keys_path(db_path)
     if path.exists():
-        raise KeyFileError(f"Đã có tệp khoá {path.name}; không ghi đè.", f"{path.name} exists; not overwritten.")
+        raise KeyFileError(f"Đã có tệp khóa {path.name}; không ghi đè.", f"{path.name} exists; not overwritten.")
     recovery = new_recovery_key()
     data = new_keyfile(data_key, recovery, n=n)
     data["officers"][_user(username)] = _wrap(data_key, password, _officer_aad(_user(username)), n=n)
@@ -368,7 +368,7 @@ def add_officer_key(db_path: str | Path, data_key: bytes, username: str, passwor
     entry = _wrap(data_key, password, _officer_aad(_user(username)), n=n)  # the slow part, outside the lock
     with updating(keys_path(db_path)) as data:
         if data.get("key_id") != key_id(data_key):
-            raise KeyFileError("Khoá dữ liệu không khớp với tệp khoá.", "The data key does not match the key file.")
+            raise KeyFileError("Khóa dữ liệu không khớp với tệp khóa.", "The data key does not match the key file.")
         data["officers"][_user(username)] = entry
 
 
@@ -380,7 +380,7 @@ def rewrap_for_password(db_path: str | Path, username: str, new_password: str, *
 
     key = data_key if data_key is not None else held_key(db_path)
     if key is None:
-        raise KeyFileError("Chưa mở khoá dữ liệu (cần đăng nhập).", "The data is not unlocked (log in first).")
+        raise KeyFileError("Chưa mở khóa dữ liệu (cần đăng nhập).", "The data is not unlocked (log in first).")
     add_officer_key(db_path, key, username, new_password, n=n)
 
 
@@ -485,7 +485,7 @@ def unlock_with_password(db_path: str | Path, username: str, password: str, *,
     locked_until = entry.get("locked_until")
     if locked_until and datetime.fromisoformat(locked_until) > now:
         minutes = max(1, round((datetime.fromisoformat(locked_until) - now).total_seconds() / 60))
-        raise WrongPassword(f"Tài khoản tạm khoá do nhập sai mật khẩu nhiều lần. Thử lại sau {minutes} phút.",
+        raise WrongPassword(f"Tài khoản tạm khóa do nhập sai mật khẩu nhiều lần. Thử lại sau {minutes} phút.",
                             f"The account is locked after too many wrong passwords. Try again in {minutes} min.")
     key = _unwrap(entry, password, _officer_aad(user))
     if key is None or key_id(key) != data.get("key_id"):
@@ -506,7 +506,7 @@ def unlock_with_password(db_path: str | Path, username: str, password: str, *,
                                     {"locked_until": [None, current["locked_until"]]})
         if locked:
             raise WrongPassword(
-                f"Sai mật khẩu {account_rules.MAX_FAILURES} lần: tài khoản bị khoá {account_rules.LOCK_MINUTES} phút.",
+                f"Sai mật khẩu {account_rules.MAX_FAILURES} lần: tài khoản bị khóa {account_rules.LOCK_MINUTES} phút.",
                 f"{account_rules.MAX_FAILURES} wrong passwords: the account is locked for "
                 f"{account_rules.LOCK_MINUTES} minutes.")
         raise WrongPassword(*_WRONG)
@@ -562,7 +562,7 @@ def unwrap_recovery(keyfile: str | Path, recovery_key: str) -> bytes:
     entry = data.get("recovery")
     key = _unwrap(entry, body, _RECOVERY_AAD) if isinstance(entry, dict) else None
     if key is None or key_id(key) != data.get("key_id"):
-        raise WrongPassword("Khoá khôi phục không đúng với dữ liệu của đơn vị này.",
+        raise WrongPassword("Khóa khôi phục không đúng với dữ liệu của đơn vị này.",
                             "The recovery key does not belong to this station's data.")
     return key
 

@@ -142,7 +142,7 @@ def apply_action(store: Store, kind: str, record_id: str, action: str, *, office
     with store.transaction() as conn:
         record = store.get(kind, record_id)
         if record is None:
-            raise RecordNotFound("Không tìm thấy hồ sơ (có thể đã bị xoá).",
+            raise RecordNotFound("Không tìm thấy hồ sơ (có thể đã bị xóa).",
                                  "The record was not found (it may have been deleted).")
         if kind == "mediation_case":
             changes = mediation.transition(record, action, at, details=details, hours=hours)

@@ -84,15 +84,16 @@ class PersonHit:
     personal_id: str | None
     permanent_address: str | None
     match: str  # "id", "id_prefix", "name_prefix", "name_words", "words"
+    sync_state: str | None = None  # as the full list shows it (search results dropped that column)
 
 
-_HIT_COLUMNS = "p.id, p.n, p.full_name, p.birth_date, p.sex, p.personal_id, p.permanent_address"
+_HIT_COLUMNS = "p.id, p.n, p.full_name, p.birth_date, p.sex, p.personal_id, p.permanent_address, p.sync_state"
 _FTS_SAFE = re.compile(r"[^0-9a-z]")
 
 
 def _hits(rows: Iterable[sqlite3.Row], match: str) -> list[PersonHit]:
     return [PersonHit(r["id"], r["n"], r["full_name"], r["birth_date"], r["sex"], r["personal_id"],
-                      r["permanent_address"], match) for r in rows]
+                      r["permanent_address"], match, r["sync_state"]) for r in rows]
 
 
 def search_persons(conn: sqlite3.Connection, query: str, limit: int = 50) -> list[PersonHit]:

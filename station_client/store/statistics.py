@@ -25,6 +25,7 @@ from typing import Any
 from ..domain import crime_reports, dossiers, mediation, petitions, violations
 from ..domain import statistics as st
 from ..domain.deadlines import OfficeHours, default_office_hours
+from ..domain.problems import Problem, ValidationError
 from ..domain.registry import get_kind
 from .codec import from_db
 from .dossiers import list_procedures, read_settings, work_calendar
@@ -202,8 +203,19 @@ def submit_report(store: Store, stats: st.StationStats, *, officer: str, prepare
                   approved_by: str = "", note: str = "", at: datetime | None = None) -> dict[str, Any]:
     """Record the period report for the province through the write path (audited, pushed by the next sync)."""
     settings = read_settings(store.conn, "station.")
-    at = at or datetime.now(default_office_hours().tz)
+    hours = default_office_hours()
+    at = at or datetime.now(hours.tz)
     p = stats.period
+    if p.as_of is not None or p.running(at, hours):
+        # Refused, not sent as provisional: the province compares a report with its own count of the ended
+        # period, and a report of figures to date would not agree with it (a Q4 report sent on 2 December).
+        ends = f"{p.end:%d/%m/%Y}"
+        raise ValidationError([Problem(
+            "period", "period.running",
+            f"Kỳ {p.label} chưa kết thúc (hết ngày {ends}): báo cáo kỳ chỉ gửi được khi kỳ đã kết thúc. "
+            "Số liệu đang hiển thị là số liệu tính đến hiện tại.",
+            f"Period {p.label} has not ended (it ends with {ends}): its report can be submitted once it has "
+            "ended. The figures shown are as of now.")])
     return store.create("stat_report", {
         "period": p.label, "period_start": p.start, "period_end": p.end,
         # The configured name, else the one the province gave at enrollment.
@@ -237,7 +249,9 @@ class Dashboard:
 def dashboard(conn: sqlite3.Connection, period: st.Period, now: datetime, *,
               hours: OfficeHours | None = None) -> Dashboard:
     last = st.Period.month(period.end.year, period.end.month)
-    return Dashboard(station_stats(conn, period, hours=hours), station_stats(conn, period.previous(), hours=hours),
+    hours = hours or default_office_hours()
+    current = period.counted_at(now, hours)  # a period not yet ended: figures as of now, pending counted now
+    return Dashboard(station_stats(conn, current, hours=hours), station_stats(conn, period.previous(), hours=hours),
                      monthly_rates(conn, last, hours=hours), overdue_by_officer(conn, now, hours=hours),
                      read_settings(conn, "station."), submitted_reports(conn, period))
 

@@ -303,7 +303,7 @@ class Store:
         with self.transaction():
             row = self.conn.execute(f"SELECT * FROM {kind.table} WHERE id = ?", (record_id,)).fetchone()
             if row is None or row["deleted"]:
-                raise RecordNotFound("Không tìm thấy hồ sơ (có thể đã bị xoá).",
+                raise RecordNotFound("Không tìm thấy hồ sơ (có thể đã bị xóa).",
                                      "The record was not found (it may have been deleted).")
             # Head-only fields count only when their value really changes (a form saving every field as it was
             # is no override).
@@ -356,7 +356,7 @@ class Store:
         with self.transaction():
             row = self.conn.execute(f"SELECT * FROM {kind.table} WHERE id = ?", (record_id,)).fetchone()
             if row is None or row["deleted"]:
-                raise RecordNotFound("Không tìm thấy hồ sơ (có thể đã bị xoá).",
+                raise RecordNotFound("Không tìm thấy hồ sơ (có thể đã bị xóa).",
                                      "The record was not found (it may have been deleted).")
             current = from_db(kind, row)
             now = now_iso()
@@ -430,7 +430,7 @@ class Store:
             row = self.conn.execute("SELECT active, must_change FROM accounts WHERE username = ?",
                                     (bound,)).fetchone()
             if row is None or not row["active"]:
-                raise PermissionDenied("Tài khoản đang đăng nhập đã bị khoá.",
+                raise PermissionDenied("Tài khoản đang đăng nhập đã bị khóa.",
                                        "The logged-in account has been disabled.")
             if row["must_change"]:
                 raise PermissionDenied("Cần đổi mật khẩu trước khi làm việc.",

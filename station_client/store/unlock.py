@@ -45,8 +45,8 @@ def state(db_path: str | Path) -> State:
         # Plain, or not a whole number of SQLCipher pages (damaged, foreign): the plain open says which.
         return "plain"
     raise KeyFileError(
-        f"Dữ liệu {db_path.name} đã được mã hoá (hoặc bị hỏng) nhưng thiếu tệp khoá {kp.name}. Hãy chép lại tệp "
-        "khoá (có cạnh mỗi bản sao lưu) vào thư mục dữ liệu; dữ liệu không bị thay đổi.",
+        f"Dữ liệu {db_path.name} đã được mã hóa (hoặc bị hỏng) nhưng thiếu tệp khóa {kp.name}. Hãy chép lại tệp "
+        "khóa (có cạnh mỗi bản sao lưu) vào thư mục dữ liệu; dữ liệu không bị thay đổi.",
         f"{db_path.name} is encrypted (or damaged) but its key file {kp.name} is missing. Copy the key file back "
         "(one is beside every backup) into the data folder; the data was not changed.")
 
@@ -59,10 +59,10 @@ def missing_data(db_path: str | Path) -> DataMissing:
     db_path = Path(db_path)
     kp = keys.keys_path(db_path)
     return DataMissing(
-        f"Không thấy dữ liệu {db_path.name} (hoặc tệp rỗng) trong khi tệp khoá {kp.name} vẫn còn: dữ liệu đã bị xoá "
+        f"Không thấy dữ liệu {db_path.name} (hoặc tệp rỗng) trong khi tệp khóa {kp.name} vẫn còn: dữ liệu đã bị xóa "
         f"hoặc chuyển đi. Phần mềm không tạo dữ liệu mới và không đổi gì. Hãy khôi phục bản sao lưu gần nhất: "
         f"station-client restore TỆP_SAO_LƯU (hoặc chép {db_path.name} về {db_path.parent}). Nếu đây là lần thiết "
-        f"lập đầu tiên bị gián đoạn (chưa có dữ liệu nào), hãy xoá tệp {kp.name} rồi mở lại.",
+        f"lập đầu tiên bị gián đoạn (chưa có dữ liệu nào), hãy xóa tệp {kp.name} rồi mở lại.",
         f"{db_path.name} is missing (or empty) while its key file {kp.name} is still there: the data was deleted or "
         f"moved. Nothing was created or changed. Restore the latest backup: station-client restore BACKUP_FILE (or "
         f"copy {db_path.name} back into {db_path.parent}). If this was a first setup that was interrupted (no data "
@@ -136,7 +136,7 @@ def rekey_now(db_path: str | Path, *, new_recovery: bool = False,
     logged in, not an officer who decided nothing."""
     key = held_key(db_path)
     if key is None:
-        raise StoreError("Chưa mở khoá dữ liệu (cần đăng nhập).", "The data is not unlocked (log in first).")
+        raise StoreError("Chưa mở khóa dữ liệu (cần đăng nhập).", "The data is not unlocked (log in first).")
     heads = () if head_present else _active_heads(db_path, key)
     try:
         done = encrypt.rekey(db_path, key, on_progress=on_progress, new_recovery=new_recovery,
@@ -301,13 +301,13 @@ def recover(db_path: str | Path, recovery_key: str, username: str, new_password:
         keys.parse_recovery_key(recovery_key)  # a typo is still a typo
         key = held_key(db_path)
         if key is None or keys.unwrap_recovery(keys.keys_path(db_path), recovery_key) != key:
-            raise keys.WrongPassword("Khoá khôi phục không đúng với dữ liệu của đơn vị này.",
+            raise keys.WrongPassword("Khóa khôi phục không đúng với dữ liệu của đơn vị này.",
                                      "The recovery key does not belong to this station's data.")
     with Store.open(db_path) as store:
         row = store.conn.execute("SELECT * FROM accounts WHERE username = ? AND active = 1", (username,)).fetchone()
         if row is None or row["role"] != "station_head":
             forget_key(db_path)
-            raise StoreError("Khoá khôi phục chỉ đặt lại mật khẩu của một Trưởng Công an đang hoạt động.",
+            raise StoreError("Khóa khôi phục chỉ đặt lại mật khẩu của một Trưởng Công an đang hoạt động.",
                              "The recovery key only resets the password of an active station head.")
         account_store.recovered(store, username, new_password)
         store._bind_session(username)
@@ -322,7 +322,7 @@ def new_recovery_key(db_path: str | Path) -> str:
     """Replace the recovery entry (the old recovery key stops working); needs the key held. Returns the new key."""
     key = held_key(db_path)
     if key is None:
-        raise StoreError("Chưa mở khoá dữ liệu (cần đăng nhập).", "The data is not unlocked (log in first).")
+        raise StoreError("Chưa mở khóa dữ liệu (cần đăng nhập).", "The data is not unlocked (log in first).")
     recovery = keys.new_recovery_key()
     entry = keys.new_keyfile(key, recovery)["recovery"]  # the scrypt, before taking the key file's lock
     with keys.updating(keys.keys_path(db_path)) as data:

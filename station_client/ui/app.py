@@ -23,9 +23,9 @@ from ..settings_schema import load_options
 from ..store import StoreError
 from ..store import accounts as account_store
 from ..store import unlock as unlocking
-from . import rekey, sections, unlock_pages
+from . import rekey, sections, style, unlock_pages, wheel
 from .context import AppContext
-from .i18n import install_language, load_fonts
+from .i18n import install_language, load_fonts, prefer_vietnamese_system_dates
 from .main_window import MainWindow
 from .quit_signals import quit_on_signals
 from .tasks import Tasks
@@ -64,11 +64,14 @@ class App:
 def qapplication() -> QApplication:
     app = QApplication.instance()
     if app is None:
+        prefer_vietnamese_system_dates()
         app = QApplication(sys.argv[:1])
         app.setApplicationName("station-client")
         # The platform appends it to every window title; the main window sets it again in the officer's language.
         app.setApplicationDisplayName("Phần mềm Công an xã/phường")
     assert isinstance(app, QApplication)
+    wheel.install(app)  # no combo, spin box or date field changes under a passing wheel (ui/wheel.py)
+    style.install(app)  # one look: the primary action, status chips (ui/style.py)
     return app
 
 
@@ -142,7 +145,7 @@ def run_app(args: argparse.Namespace, *, demo_password: tuple[str, str] | None =
             except StoreError as exc:
                 _fatal(qapp, exc)
                 return 1
-            app.window.show()
+            app.window.show_on_screen()  # maximised on a screen smaller than its preferred size
             code = 0 if stop.requested else qapp.exec()
             pending = None if stop.requested else app.context.restore_after_close
             app.close()

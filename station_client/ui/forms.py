@@ -11,8 +11,18 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QCompleter,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
+from ..domain import nationalities
 from ..domain.problems import Problem
 from .i18n import format_date, parse_date
 
@@ -32,6 +42,32 @@ class DateEdit(QLineEdit):
 
     def set_value(self, iso: str | None) -> None:
         self.setText(format_date(iso))
+
+
+class NationalityEdit(QLineEdit):
+    """A nationality: the record keeps its code ("VN"), the officer reads and types its name ("Việt Nam"), with
+    completion from the nationality table (``domain/nationalities.py``)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._language = "vi"
+        self.relabel("vi")
+
+    def relabel(self, language: str) -> None:
+        current = self.value()
+        self._language = language
+        names = sorted(nationalities.name(c, language) for c in nationalities.table())
+        completer = QCompleter(names, self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.setCompleter(completer)
+        self.set_value(current)
+
+    def value(self) -> str | None:
+        return nationalities.code(self.text())
+
+    def set_value(self, code: str | None) -> None:
+        self.setText(nationalities.name(code, self._language))
 
 
 class Choice(QComboBox):
@@ -87,7 +123,7 @@ class Field:
 
     def get(self) -> Any:
         w = self.widget
-        if isinstance(w, DateEdit):
+        if isinstance(w, DateEdit | NationalityEdit):
             return w.value()
         if isinstance(w, Choice):
             return w.value()
@@ -99,7 +135,7 @@ class Field:
 
     def set(self, value: Any) -> None:
         w = self.widget
-        if isinstance(w, DateEdit | Choice):
+        if isinstance(w, DateEdit | Choice | NationalityEdit):
             w.set_value(value)
         elif isinstance(w, QPlainTextEdit):
             w.setPlainText(value or "")

@@ -226,17 +226,17 @@ class LoginPage(_Card):
         super().retranslate()
         name = self.context.options.get("station.name") or self._locked_station_name()
         if self.locked_for is not None:
-            self.heading.setText(self.tr("Màn hình đã khoá"))
-            self.sub.setText(self.tr("%1 đang đăng nhập. Nhập mật khẩu để mở khoá.")
+            self.heading.setText(self.tr("Màn hình đã khóa"))
+            self.sub.setText(self.tr("%1 đang đăng nhập. Nhập mật khẩu để mở khóa.")
                              .replace("%1", self.locked_for.full_name))
-            self.button.setText(self.tr("Mở khoá"))
+            self.button.setText(self.tr("Mở khóa"))
         else:
             self.heading.setText(self.tr("Đăng nhập"))
             self.sub.setText(name)
             self.button.setText(self.tr("Đăng nhập"))
         self.switch_user.setText(self.tr("Cán bộ khác đăng nhập…"))
         self.switch_user.setVisible(self.locked_for is not None)
-        self.recover_link.setText(self.tr("Quên mật khẩu? Trưởng Công an dùng khoá khôi phục…"))
+        self.recover_link.setText(self.tr("Quên mật khẩu? Trưởng Công an dùng khóa khôi phục…"))
         self.recover_link.setVisible(self.locked_for is None and self._locked_store())
         demo = self.context.demo_password
         self.hint.setVisible(bool(demo) and self.locked_for is None)
@@ -287,7 +287,7 @@ class LoginPage(_Card):
             return
         if locked:  # the data key first (scrypt, io lane), then the account check on the writer
             if unlocking.rekey_due(db):  # a head's login re-encrypts the data now (docs/encryption.md, "Re-key")
-                self.sub.setText(self.tr("Đang mở khoá; nếu là Trưởng Công an, dữ liệu được mã hoá lại bằng khoá "
+                self.sub.setText(self.tr("Đang mở khóa; nếu là Trưởng Công an, dữ liệu được mã hóa lại bằng khóa "
                                          "mới (có thể mất một lúc)…"))
             self.context.tasks.run(lambda: unlocking.unlock(db, username, password),
                                    lambda _key: self._check(username, password), self._failed, on="io")

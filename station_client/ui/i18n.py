@@ -3,7 +3,9 @@
 Source strings in the code are Vietnamese (the default UI needs no .qm file). ``resources/translations/
 station_en.ts`` holds English, and any other ``*_en.ts`` there (a feature's own catalogue) is loaded as well.
 Update a catalogue with ``pyside6-lupdate FILES -source-language vi_VN -target-language en_GB -ts FILE``.
-``qtbase_vi.ts`` translates Qt's own standard buttons, context menus and file dialogs (Qt ships no Vietnamese).
+``qtbase_vi.ts`` translates Qt's own standard buttons, context menus, file and print dialogs (Qt 6 ships no
+Vietnamese; one in Qt's translations folder, ``QLibraryInfo``, is loaded first if a later Qt has it); the
+locale is vi_VN (dates and numbers of Qt's widgets).
 ``dev.sh`` builds the .qm files with ``pyside6-lrelease``.
 """
 
@@ -12,7 +14,7 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 
-from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
@@ -49,6 +51,11 @@ def install_language(language: str) -> bool:
     _installed.clear()
     ok = True
     wanted = ["station_en"] if language == "en" else ["qtbase_vi"]
+    if language == "vi":  # Qt's own Vietnamese, should a Qt ship one (6.x does not); ours is installed after it
+        qt_own = QTranslator(app)
+        if qt_own.load("qtbase_vi", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+            app.installTranslator(qt_own)
+            _installed.append(qt_own)
     folder = resource_path("translations")
     # Features may ship their own catalogue next to ours (e.g. dossiers_en.ts -> dossiers_en.qm).
     others = sorted(p.stem for p in folder.glob(f"*_{language}.qm") if p.stem not in wanted)
@@ -61,8 +68,23 @@ def install_language(language: str) -> bool:
         else:
             log.warning("translation %s missing (run ./dev.sh setup)", path)
             ok = False
-    QLocale.setDefault(QLocale(QLocale.Language.English if language == "en" else QLocale.Language.Vietnamese))
+    QLocale.setDefault(QLocale("en_US") if language == "en" else QLocale("vi_VN"))
     return ok
+
+
+def prefer_vietnamese_system_dates() -> None:
+    """Before the QApplication exists: where the environment names no locale (C, POSIX or nothing, as on a
+    freshly installed Linux PC), have Qt's own dialogs format dates and times the Vietnamese way. The file dialog
+    formats file dates with the *system* locale, which ``QLocale.setDefault`` does not change ("1 12 2026").
+    Windows PCs take the user's regional settings and are left alone."""
+    import os
+    import sys
+
+    if sys.platform.startswith("win") or sys.platform == "darwin":
+        return
+    chosen = os.environ.get("LC_ALL") or os.environ.get("LC_TIME") or os.environ.get("LANG") or ""
+    if chosen.split(".")[0] in ("", "C", "POSIX"):
+        os.environ["LC_TIME"] = "vi_VN.UTF-8"
 
 
 def format_date(value: str | date | None) -> str:

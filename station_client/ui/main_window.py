@@ -30,11 +30,13 @@ from ..store import unlock as unlocking
 from . import sections as registry
 from .context import AppContext
 from .gate import FirstRunPage, LoginPage
+from .layouts import focus_into
 from .officers import NewPasswordPage, restore_text
 from .status_bar import SyncStatusBar
 
 log = logging.getLogger(__name__)
 APP_CHECK_SECONDS = 20.0  # on a reader thread after the login: the officer does not wait for it
+PREFERRED_SIZE = QSize(1200, 760)  # on a screen with room for it; smaller screens get their work area
 USER_INPUT = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel, QEvent.Type.MouseMove}
 
 
@@ -88,6 +90,10 @@ class Workspace(QWidget):
         self.widgets: dict[str, QWidget] = {}
         self.shortcuts: list[QShortcut] = []
         self.nav.currentRowChanged.connect(self._show_row)
+        # A section chosen with the mouse takes the keyboard at once: its Ctrl+F / Ctrl+N (shortcuts of the page
+        # and its children) did nothing while the focus stayed on the navigation. Arrow keys in the navigation
+        # keep it there (the officer is still choosing).
+        self.nav.itemClicked.connect(lambda _item: self.focus_current())
 
     def build(self) -> None:
         """(Re)build for the logged-in officer. Pages from a previous login are dropped."""
@@ -112,6 +118,7 @@ class Workspace(QWidget):
                 self.shortcuts.append(shortcut)
             self.nav.addItem(item)
         self.nav.blockSignals(False)
+        self._fit_nav()
         if self.sections:
             self.nav.setCurrentRow(0)
             self._show_row(0)
@@ -121,6 +128,12 @@ class Workspace(QWidget):
     def retranslate(self) -> None:
         for row, s in enumerate(self.sections):
             self.nav.item(row).setText(s.title())
+        self._fit_nav()
+
+    def _fit_nav(self) -> None:
+        """As wide as its longest title (150–200 px): on a 1024-pixel screen every pixel goes to the lists."""
+        if self.nav.count():
+            self.nav.setFixedWidth(max(150, min(200, self.nav.sizeHintForColumn(0) + 2 * self.nav.frameWidth() + 8)))
 
     def _show_row(self, row: int) -> None:
         if 0 <= row < len(self.sections):
@@ -162,7 +175,13 @@ class Workspace(QWidget):
     def show_section(self, section_id: str) -> None:
         widget = self.page(section_id)
         if widget is not None:
-            widget.setFocus()
+            focus_into(widget)
+
+    def focus_current(self) -> None:
+        """The keyboard into the page shown (its focus proxy, else its first field or list)."""
+        widget = self.pages.currentWidget()
+        if widget is not None:
+            focus_into(widget)
 
     def open_record(self, kind: str, record_id: str) -> None:
         s = registry.section_for_kind(kind)
@@ -179,7 +198,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.context = context
         self.setObjectName("main_window")
-        self.resize(1200, 760)
+        self.resize(PREFERRED_SIZE)  # ``show_on_screen`` fits it to the screen the window opens on
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
         self.first_run = FirstRunPage(context)
@@ -222,6 +241,25 @@ class MainWindow(QMainWindow):
         else:
             self.show_login()
 
+    def show_on_screen(self) -> None:
+        """Show the window sized to the screen it opens on: 1200×760 where that fits the work area (the screen
+        less its task bars), maximised where it does not (a 1024×600 netbook, a 1366×768 laptop at 125 %)."""
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None:
+            self.show()
+            return
+        available = screen.availableGeometry()
+        frame = self.frameGeometry().size() - self.geometry().size()  # title bar and borders, once shown
+        room = available.size() - frame.expandedTo(QSize(0, 30))
+        if PREFERRED_SIZE.width() > room.width() or PREFERRED_SIZE.height() > room.height():
+            self.resize(PREFERRED_SIZE.boundedTo(room))
+            self.move(available.topLeft())
+            self.showMaximized()
+        else:
+            self.resize(PREFERRED_SIZE)
+            self.move(available.center() - self.rect().center())
+            self.show()
+
     # ---------------------------------------------------------------- sessions
     def show_login(self, locked_for: Account | None = None) -> None:
         self.login.prepare(locked_for)
@@ -238,6 +276,7 @@ class MainWindow(QMainWindow):
         if not same or not self.workspace.sections:
             self.workspace.build()
         self.stack.setCurrentWidget(self.workspace)
+        self.workspace.focus_current()  # the keyboard follows (the login or recovery-key page had it)
         self._set_working(True)
         self.idle.timer.start()
         self.retranslate()
@@ -293,7 +332,7 @@ class MainWindow(QMainWindow):
         # the title is the station's name ("<station> — Phần mềm Công an xã/phường"; the name alone before setup).
         QApplication.setApplicationDisplayName(self.tr("Phần mềm Công an xã/phường"))
         self.setWindowTitle(name)
-        self.lock_button.setText(self.tr("Khoá (Ctrl+L)"))
+        self.lock_button.setText(self.tr("Khóa (Ctrl+L)"))
         officer = self.context.officer
         self.officer_label.setText(officer.full_name if officer else "")
         self.workspace.retranslate()
@@ -313,7 +352,7 @@ class MainWindow(QMainWindow):
         officer = self.context.officer
         if officer is not None and officer.username in applied.disabled and not self.is_locked:
             self.lock()
-            self.login.sub.setText(self.tr("Công an tỉnh đã khoá tài khoản này."))
+            self.login.sub.setText(self.tr("Công an tỉnh đã khóa tài khoản này."))
         if applied.rekey_due:
             self._province_rekey_due = True
             self._run_province_rekey()
@@ -329,17 +368,17 @@ class MainWindow(QMainWindow):
 
     def _province_rekeyed(self, outcome: Any) -> None:
         if outcome.done:
-            self.statusBar().showMessage(self.tr("Công an tỉnh đã khoá một tài khoản cán bộ: dữ liệu đã được mã hoá "
-                                                 "lại bằng khoá mới."), 15000)
+            self.statusBar().showMessage(self.tr("Công an tỉnh đã khóa một tài khoản cán bộ: dữ liệu đã được mã hóa "
+                                                 "lại bằng khóa mới."), 15000)
             return
         if outcome.waits_for_head:
-            text = self.tr("Công an tỉnh đã khoá một tài khoản cán bộ. Dữ liệu phải được mã hoá lại bằng khoá mới, "
-                           "nhưng lần này cần Trưởng Công an (phải tạo khoá khôi phục mới, chỉ Trưởng Công an được "
-                           "xem; hoặc khoá của Trưởng Công an còn định dạng cũ). Việc này sẽ tự chạy khi Trưởng Công "
+            text = self.tr("Công an tỉnh đã khóa một tài khoản cán bộ. Dữ liệu phải được mã hóa lại bằng khóa mới, "
+                           "nhưng lần này cần Trưởng Công an (phải tạo khóa khôi phục mới, chỉ Trưởng Công an được "
+                           "xem; hoặc khóa của Trưởng Công an còn định dạng cũ). Việc này sẽ tự chạy khi Trưởng Công "
                            "an đăng nhập: hãy báo Trưởng Công an đăng nhập sớm. Cho đến lúc đó, bản sao cũ của tệp "
-                           "khoá mà cán bộ bị khoá giữ vẫn mở được dữ liệu.")
+                           "khóa mà cán bộ bị khóa giữ vẫn mở được dữ liệu.")
         else:
-            text = self.tr("Công an tỉnh đã khoá một tài khoản cán bộ. Chưa mã hoá lại được dữ liệu bằng khoá mới vì "
+            text = self.tr("Công an tỉnh đã khóa một tài khoản cán bộ. Chưa mã hóa lại được dữ liệu bằng khóa mới vì "
                            "tệp dữ liệu đang được chương trình khác mở; việc này sẽ chạy khi Trưởng Công an đăng nhập "
                            "lần tới.")
         box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Cần Trưởng Công an"), text, parent=self)

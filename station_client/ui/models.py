@@ -18,6 +18,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from ..store import ChangeSet
 from ..store.lists import ListShape, fetch_window, list_shape
 from .context import AppContext
+from .style import CHIP_ROLE, CHIPS
 
 Index = QModelIndex | QPersistentModelIndex
 PLACEHOLDER = "…"
@@ -28,6 +29,30 @@ class Column:
     key: str
     title: Callable[[], str]
     format: Callable[[Any], str] = lambda v: "" if v is None else str(v)
+    # The cell's status chip (a key of ``style.CHIPS``: "overdue", "synced", …) from its row, or None.
+    chip: Callable[[Any], str | None] | None = None
+
+
+def row_value(row: Any, key: str) -> Any:
+    """A field of a list row: a dict, a sqlite3.Row or a dataclass (a search hit)."""
+    if isinstance(row, dict):
+        return row.get(key)
+    try:
+        return row[key]
+    except (KeyError, IndexError, TypeError):
+        return getattr(row, key, None)
+
+
+def sync_chip(row: Any) -> str | None:
+    """The chip of a record's sync state ("synced", "pending", "conflict", "rejected")."""
+    value = row_value(row, "sync_state")
+    return value if value in CHIPS else None
+
+
+def due_chip(row: Any) -> str | None:
+    """The chip of a deadline a list row carries as ``_due_state`` ("overdue", "due_today")."""
+    value = row_value(row, "_due_state")
+    return value if value in CHIPS else None
 
 
 class WindowedModel(QAbstractTableModel):
@@ -63,7 +88,7 @@ class WindowedModel(QAbstractTableModel):
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.UserRole,
-                                               Qt.ItemDataRole.ToolTipRole):
+                                               Qt.ItemDataRole.ToolTipRole, CHIP_ROLE):
             return None
         row = self.row_at(index.row())
         if row is None:
@@ -71,6 +96,8 @@ class WindowedModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.UserRole:
             return row["id"]
         col = self.columns[index.column()]
+        if role == CHIP_ROLE:
+            return col.chip(row) if col.chip is not None else None
         return col.format(row[col.key])  # ToolTipRole too: the whole text of a cell the column elides
 
     # ----------------------------------------------------------------- rows
@@ -185,6 +212,9 @@ class ListModel(QAbstractTableModel):
         row = self.rows[index.row()]
         if role == Qt.ItemDataRole.UserRole:
             return self._get(row, "id")
+        if role == CHIP_ROLE:
+            col = self.columns[index.column()]
+            return col.chip(row) if col.chip is not None else None
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):  # tip: the whole of an elided cell
             col = self.columns[index.column()]
             return col.format(self._get(row, col.key))

@@ -120,8 +120,8 @@ def restore_text(report: RestoreReport) -> str:
     if not report.changes:
         return head + " " + _tr_box("không có gì khác bản sao lưu.")
     what = {"password": _tr_box("mật khẩu"), "role": _tr_box("vai trò"),
-            "active": _tr_box("đang hoạt động/bị khoá"), "must_change": _tr_box("phải đổi mật khẩu"),
-            "failed_count": _tr_box("số lần nhập sai"), "locked_until": _tr_box("tạm khoá"),
+            "active": _tr_box("đang hoạt động/bị khóa"), "must_change": _tr_box("phải đổi mật khẩu"),
+            "failed_count": _tr_box("số lần nhập sai"), "locked_until": _tr_box("tạm khóa"),
             "issued_at": _tr_box("do tỉnh cấp"),
             "account.kept": _tr_box("tài khoản không có trong bản sao lưu, được giữ lại")}
     lines: dict[str, list[str]] = {}
@@ -138,7 +138,7 @@ class OfficersBox(QGroupBox):
 
     COLUMNS = (QT_TRANSLATE_NOOP("Officers", "Họ và tên"), QT_TRANSLATE_NOOP("Officers", "Tên đăng nhập"),
                QT_TRANSLATE_NOOP("Officers", "Vai trò"), QT_TRANSLATE_NOOP("Officers", "Tình trạng"))
-    DROPPED_COLUMNS = (QT_TRANSLATE_NOOP("Officers", "Cán bộ"), QT_TRANSLATE_NOOP("Officers", "Mã hoá lại lúc"),
+    DROPPED_COLUMNS = (QT_TRANSLATE_NOOP("Officers", "Cán bộ"), QT_TRANSLATE_NOOP("Officers", "Mã hóa lại lúc"),
                        QT_TRANSLATE_NOOP("Officers", "Lý do"))
 
     def __init__(self, context: AppContext, parent: QWidget | None = None):
@@ -236,13 +236,13 @@ class OfficersBox(QGroupBox):
     def _why(self, entry: DroppedKeyEntry) -> str:
         since = format_datetime(entry.since) if entry.since else ""
         if entry.why == "account.disabled":
-            return self.tr("tài khoản bị khoá lúc %1: bản sao cũ của tệp khoá không mở được dữ liệu ghi sau lần mã "
-                           "hoá lại").replace("%1", since)
+            return self.tr("tài khoản bị khóa lúc %1: bản sao cũ của tệp khóa không mở được dữ liệu ghi sau lần mã "
+                           "hóa lại").replace("%1", since)
         if entry.why == "password.reset":
-            return self.tr("mật khẩu được đặt lại lúc %1: mật khẩu cũ trong bản sao cũ của tệp khoá không mở được "
-                           "dữ liệu ghi sau lần mã hoá lại").replace("%1", since)
+            return self.tr("mật khẩu được đặt lại lúc %1: mật khẩu cũ trong bản sao cũ của tệp khóa không mở được "
+                           "dữ liệu ghi sau lần mã hóa lại").replace("%1", since)
         if entry.why == "entry.old_format":
-            return self.tr("mục khoá kiểu cũ không chuyển sang khoá mới được: cán bộ đăng nhập khi phần mềm đang mở "
+            return self.tr("mục khóa kiểu cũ không chuyển sang khóa mới được: cán bộ đăng nhập khi phần mềm đang mở "
                            "(\"Cán bộ khác đăng nhập…\"), hoặc đặt lại mật khẩu")
         return entry.why
 
@@ -260,9 +260,9 @@ class OfficersBox(QGroupBox):
         self._selection_changed()
 
     def _state(self, info: AccountInfo) -> str:
-        parts = [self.tr("Đang hoạt động") if info.active else self.tr("Đã khoá")]
+        parts = [self.tr("Đang hoạt động") if info.active else self.tr("Đã khóa")]
         if info.locked:
-            parts.append(self.tr("tạm khoá do nhập sai mật khẩu"))
+            parts.append(self.tr("tạm khóa do nhập sai mật khẩu"))
         if info.must_change:
             parts.append(self.tr("chờ đổi mật khẩu"))
         if info.from_province:
@@ -278,8 +278,8 @@ class OfficersBox(QGroupBox):
         me = self.context.officer.username if self.context.officer else None
         self.reset_button.setEnabled(info is not None and info.active)
         self.toggle_button.setEnabled(info is not None and info.username != me)
-        self.toggle_button.setText(self.tr("Mở khoá tài khoản") if info is not None and not info.active
-                                   else self.tr("Khoá tài khoản"))
+        self.toggle_button.setText(self.tr("Mở khóa tài khoản") if info is not None and not info.active
+                                   else self.tr("Khóa tài khoản"))
 
     # ----------------------------------------------------------------- actions
     def reset(self) -> None:
@@ -306,7 +306,7 @@ class OfficersBox(QGroupBox):
             account_store.set_active(store, info.username, active, by=me)
             return account_store.account_infos(store)
 
-        text = self.tr("Đã mở khoá tài khoản %1.") if active else self.tr("Đã khoá tài khoản %1.")
+        text = self.tr("Đã mở khóa tài khoản %1.") if active else self.tr("Đã khóa tài khoản %1.")
         self.context.write(op, lambda infos: self._done(infos, text.replace("%1", info.full_name)), self._failed)
 
     def _done(self, infos: list[AccountInfo], text: str) -> None:
@@ -333,11 +333,11 @@ class OfficersBox(QGroupBox):
             return
         self._rekey_text = text
         self._set_busy(True)
-        self.status.setText(text + " " + self.tr("Đang mã hoá lại dữ liệu bằng khoá mới…"))
+        self.status.setText(text + " " + self.tr("Đang mã hóa lại dữ liệu bằng khóa mới…"))
 
     def _rekey_progress(self, done: int, total: int) -> None:
         if self._rekey_text and total and done < total:
-            self.status.setText(self._rekey_text + " " + self.tr("Đang mã hoá lại %1 trang dữ liệu bằng khoá mới…")
+            self.status.setText(self._rekey_text + " " + self.tr("Đang mã hóa lại %1 trang dữ liệu bằng khóa mới…")
                                 .replace("%1", str(total)))
 
     def _rekeyed(self, text: str, outcome: Any) -> None:
@@ -346,12 +346,12 @@ class OfficersBox(QGroupBox):
         self._rekey_text = ""
         self._set_busy(False)
         if outcome.done:
-            after = self.tr("Dữ liệu đã được mã hoá lại bằng khoá mới: bản sao cũ của tệp khoá với mật khẩu cũ không "
+            after = self.tr("Dữ liệu đã được mã hóa lại bằng khóa mới: bản sao cũ của tệp khóa với mật khẩu cũ không "
                             "mở được dữ liệu ghi từ nay.")
             if outcome.recovery_key:
-                after += " " + self.tr("Khoá khôi phục mới đã được hiển thị một lần.")
+                after += " " + self.tr("Khóa khôi phục mới đã được hiển thị một lần.")
         else:
-            after = self.tr("Chưa mã hoá lại được dữ liệu (tệp đang được chương trình khác mở); việc này sẽ làm khi "
+            after = self.tr("Chưa mã hóa lại được dữ liệu (tệp đang được chương trình khác mở); việc này sẽ làm khi "
                             "Trưởng Công an đăng nhập lần tới.")
         self.status.setStyleSheet("")
         self.status.setText(text + " " + after)
@@ -390,7 +390,7 @@ class OfficersBox(QGroupBox):
         self.reset_pw.setPlaceholderText(self.tr("Mật khẩu mới"))
         self.reset_pw2.setPlaceholderText(self.tr("Nhập lại"))
         self.reset_button.setText(self.tr("Đặt lại mật khẩu"))
-        self.l_dropped.setText(self.tr("Mục trong tệp khoá đã bỏ khi mã hoá lại dữ liệu (mật khẩu cũ của các cán "
+        self.l_dropped.setText(self.tr("Mục trong tệp khóa đã bỏ khi mã hóa lại dữ liệu (mật khẩu cũ của các cán "
                                        "bộ này không mở được dữ liệu ghi từ lúc đó):"))
         self.dropped_table.setHorizontalHeaderLabels([QCoreApplication.translate("Officers", str(c))
                                                       for c in self.DROPPED_COLUMNS])

@@ -80,7 +80,7 @@ class StationRekey(QObject):
 
         def op() -> tuple[bool, str | None, bool]:  # on the writer thread, no connection of the app open
             if scheduler is not None and not scheduler.stop(SYNC_STOP_S):
-                raise StoreError("Đồng bộ chưa dừng được; dữ liệu sẽ được mã hoá lại khi Trưởng Công an đăng nhập "
+                raise StoreError("Đồng bộ chưa dừng được; dữ liệu sẽ được mã hóa lại khi Trưởng Công an đăng nhập "
                                  "lần tới.", "The sync could not be stopped; the data will be re-encrypted at the "
                                  "station head's next login.")
             try:

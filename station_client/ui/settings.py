@@ -242,6 +242,7 @@ class SettingsView(QWidget):
         self.context.sync.submit(load, self._identity, lambda exc: None)
 
     def _identity(self, identity: Any) -> None:
+        self.identity = identity  # worded again after a language switch (it stayed Vietnamese)
         if identity is None:
             self.enrolled.setText(self.tr("Trạm chưa đăng ký với Công an tỉnh."))
         else:
@@ -308,7 +309,7 @@ class SettingsView(QWidget):
                                   "thành một bản sao. Phần mềm sẽ đóng lại và mở lại.")
                           .replace("%1", str(info.persons)).replace("%2", str(info.households)), parent=self)
         yes = box.addButton(self.tr("Khôi phục"), QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(self.tr("Huỷ"), QMessageBox.ButtonRole.RejectRole)
+        box.addButton(self.tr("Hủy"), QMessageBox.ButtonRole.RejectRole)
         box.exec()
         if box.clickedButton() is yes:
             # The store decides who may (domain/permissions.py), not only the hidden button.
@@ -335,12 +336,12 @@ class SettingsView(QWidget):
         if not due:
             self.retention_status.setText(self.tr("Không có vụ việc nào quá thời hạn lưu giữ."))
             return
-        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Xoá thông tin cá nhân"),
-                          self.tr("%1 vụ việc đã kết thúc quá thời hạn lưu giữ. Xoá thông tin cá nhân của các vụ "
-                                  "việc này? Việc xoá được ghi nhật ký và đồng bộ lên Công an tỉnh.")
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Xóa thông tin cá nhân"),
+                          self.tr("%1 vụ việc đã kết thúc quá thời hạn lưu giữ. Xóa thông tin cá nhân của các vụ "
+                                  "việc này? Việc xóa được ghi nhật ký và đồng bộ lên Công an tỉnh.")
                           .replace("%1", str(len(due))), parent=self)
-        yes = box.addButton(self.tr("Xoá thông tin cá nhân"), QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(self.tr("Huỷ"), QMessageBox.ButtonRole.RejectRole)
+        yes = box.addButton(self.tr("Xóa thông tin cá nhân"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(self.tr("Hủy"), QMessageBox.ButtonRole.RejectRole)
         box.exec()
         if box.clickedButton() is yes:
             self.apply_retention()
@@ -351,7 +352,7 @@ class SettingsView(QWidget):
         me, years = self.context.username, self.retention_years.value()
         self.context.write(lambda store: retention.apply(store, officer=me, years=years),
                            lambda r: self.retention_status.setText(
-                               self.tr("Đã xoá thông tin cá nhân của %1 vụ việc.").replace("%1", str(len(r.redacted)))),
+                               self.tr("Đã xóa thông tin cá nhân của %1 vụ việc.").replace("%1", str(len(r.redacted)))),
                            self._retention_failed)
 
     def _retention_failed(self, exc: BaseException) -> None:
@@ -395,7 +396,7 @@ class SettingsView(QWidget):
     def retranslate(self) -> None:
         self.ui_box.setTitle(self.tr("Giao diện"))
         self.l_language.setText(self.tr("Ngôn ngữ"))
-        self.l_idle.setText(self.tr("Tự khoá sau (phút không dùng)"))
+        self.l_idle.setText(self.tr("Tự khóa sau (phút không dùng)"))
         self.sync_box.setTitle(self.tr("Đồng bộ với Công an tỉnh"))
         self.l_server.setText(self.tr("Địa chỉ máy chủ"))
         self.l_interval.setText(self.tr("Chu kỳ đồng bộ (phút)"))
@@ -405,12 +406,14 @@ class SettingsView(QWidget):
         self.l_printer.setText(self.tr("Máy in"))
         self.printer.setItemText(0, self.tr("(máy in mặc định)"))
         self.save_button.setText(self.tr("Lưu cài đặt"))
+        if getattr(self, "identity", False) is not False:
+            self._identity(self.identity)
         self.backup_box.setTitle(self.tr("Sao lưu và khôi phục"))
         self.backup_button.setText(self.tr("Sao lưu ngay…"))
         self.restore_button.setText(self.tr("Khôi phục từ bản sao lưu…"))
         self.retention_box.setTitle(self.tr("Lưu giữ thông tin cá nhân"))
-        self.l_retention.setText(self.tr("Xoá thông tin cá nhân của vụ việc đã kết thúc sau (năm, 0 = không xoá)"))
-        self.retention_button.setText(self.tr("Xem và xoá vụ việc quá hạn…"))
+        self.l_retention.setText(self.tr("Xóa thông tin cá nhân của vụ việc đã kết thúc sau (năm, 0 = không xóa)"))
+        self.retention_button.setText(self.tr("Xem và xóa vụ việc quá hạn…"))
         self.account_box.setTitle(self.tr("Tài khoản"))
         self.l_old.setText(self.tr("Mật khẩu hiện tại"))
         self.l_new.setText(self.tr("Mật khẩu mới"))

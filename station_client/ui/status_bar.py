@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import QCoreApplication, QEvent, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtCore import QCoreApplication, QEvent, QSize, Qt, QTimer
+from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QWidget
 
 from ..clock import utcnow
 from ..sync.status import SyncStatus
@@ -45,14 +46,40 @@ def state_text(status: SyncStatus) -> str:
     }[status.state]
 
 
+class ElidedLabel(QLabel):
+    """One line that gives way when the window is narrow: it ends in "…" and its tip holds the whole text (the
+    status bar pushed the window past a 1024-pixel screen, the Lock button off its edge)."""
+
+    def __init__(self, minimum: int = 60, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._minimum = minimum
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def setText(self, text: str) -> None:  # type: ignore[override]
+        super().setText(text)
+        self.setToolTip(text)
+        self.updateGeometry()
+
+    def sizeHint(self) -> QSize:
+        return QSize(self.fontMetrics().horizontalAdvance(self.text()) + 4, super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(min(self._minimum, self.sizeHint().width()), super().minimumSizeHint().height())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        shown = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, self.width())
+        painter.drawText(self.rect(), int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft), shown)
+
+
 class SyncStatusBar(QWidget):
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.context = context
         self.status = SyncStatus("not_enrolled")
-        self.state = QLabel()
+        self.state = ElidedLabel(90)  # a failure's reason can be long
         self.state.setObjectName("sync_state")
-        self.last = QLabel()
+        self.last = ElidedLabel(40)
         self.last.setObjectName("sync_last")
         self.pending = QLabel()
         self.pending.setObjectName("sync_pending")
@@ -71,7 +98,8 @@ class SyncStatusBar(QWidget):
         layout.setContentsMargins(4, 0, 4, 0)
         for w in (self.state, self.progress, self.last, self.pending, self.conflicts, self.sync_now):
             layout.addWidget(w)
-        layout.addStretch(1)
+        layout.setStretch(layout.indexOf(self.state), 1)  # the state and the last success share what is left
+        layout.setStretch(layout.indexOf(self.last), 2)
         self.tick = QTimer(self, interval=30_000)
         self.tick.timeout.connect(self.refresh)
         self.tick.start()

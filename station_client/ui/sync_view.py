@@ -111,10 +111,10 @@ class ConflictEditor(QWidget):
         text = self.tr("%1 %2: đã được sửa cả ở trạm này và ở %3.").replace("%1", kind_name).replace("%2", name) \
             .replace("%3", who)
         if conflict.type == "delete_vs_edit":
-            text = self.tr("%1 %2: trạm đã xoá, còn %3 đã sửa.").replace("%1", kind_name).replace("%2", name) \
+            text = self.tr("%1 %2: trạm đã xóa, còn %3 đã sửa.").replace("%1", kind_name).replace("%2", name) \
                 .replace("%3", who)
         elif conflict.type == "edit_vs_delete":
-            text = self.tr("%1 %2: trạm đã sửa, còn %3 đã xoá.").replace("%1", kind_name).replace("%2", name) \
+            text = self.tr("%1 %2: trạm đã sửa, còn %3 đã xóa.").replace("%1", kind_name).replace("%2", name) \
                 .replace("%3", who)
         self.title.setText(text)
         for col, header in enumerate((self.tr("Thông tin"), self.tr("Giá trị của trạm"), self.tr("Giá trị của tỉnh"),
@@ -144,7 +144,7 @@ class ConflictEditor(QWidget):
             self.rows[field] = (mine, theirs, edit)
         self.resolve_button.setText(self.tr("Đánh dấu đã xử lý"))
         self.resolve_button.setToolTip(self.tr("Giữ các giá trị ở cột cuối và đánh dấu xung đột đã xử lý"))
-        self.delete_button.setText(self.tr("Xoá hồ sơ này"))
+        self.delete_button.setText(self.tr("Xóa hồ sơ này"))
 
     def choose(self, field: str, side: str) -> None:
         mine, theirs, _edit = self.rows[field]

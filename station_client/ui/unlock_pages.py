@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtGui import QFont, QFontDatabase, QFontMetrics
 from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QPushButton, QWidget
 
 from ..clock import office_today
@@ -63,18 +63,28 @@ class RecoveryKeyPage(_Card):
 
     def retranslate(self) -> None:
         super().retranslate()
-        self.heading.setText(self.tr("Khoá khôi phục dữ liệu"))
+        self.heading.setText(self.tr("Khóa khôi phục dữ liệu"))
         self.sub.setText(self.tr(
-            "Dữ liệu của đơn vị được mã hoá. Nếu quên mật khẩu Trưởng Công an hoặc chuyển sang máy mới, chỉ khoá "
-            "này mở lại được dữ liệu và bản sao lưu. Chép tay khoá dưới đây, ký nhận và cất nơi an toàn theo quy "
-            "định của Công an tỉnh. Khoá chỉ hiện một lần này; phần mềm không lưu lại."))
-        self.written.setText(self.tr("Tôi đã chép lại khoá khôi phục và cất giữ an toàn"))
+            "Dữ liệu của đơn vị được mã hóa. Nếu quên mật khẩu Trưởng Công an hoặc chuyển sang máy mới, chỉ khóa "
+            "này mở lại được dữ liệu và bản sao lưu. Chép tay khóa dưới đây, ký nhận và cất nơi an toàn theo quy "
+            "định của Công an tỉnh. Khóa chỉ hiện một lần này; phần mềm không lưu lại."))
+        self.written.setText(self.tr("Tôi đã chép lại khóa khôi phục và cất giữ an toàn"))
         self.button.setText(self.tr("Tiếp tục"))
-        self.print_button.setText(self.tr("In khoá khôi phục…"))
+        self.print_button.setText(self.tr("In khóa khôi phục…"))
 
     def show_key(self, key: str, account: Account) -> None:
         self.account = account
         self.key_label.setText(key)
+        # The whole key on one line inside the card: at 18 pt its end was cut off under X (a key copied by hand
+        # from that screen would not open the data). Smaller type until it fits, 11 pt at least.
+        font = self.key_label.font()
+        room = self.card.maximumWidth() - 2 * self.box.contentsMargins().left() - 40
+        for size in range(18, 10, -1):
+            font.setPointSize(size)
+            if QFontMetrics(font).horizontalAdvance(key) <= room:
+                break
+        self.key_label.setFont(font)
+        self.key_label.setMinimumWidth(QFontMetrics(font).horizontalAdvance(key) + 2 * 12 + 8)  # the card widens
         self.written.setChecked(False)
         self.button.setEnabled(False)
 
@@ -87,7 +97,7 @@ class RecoveryKeyPage(_Card):
 
         station = escape(str(self.context.options.get("station.name") or ""))
         key = escape(self.key_label.text())
-        return (f"<h2>{escape(self.tr('Khoá khôi phục dữ liệu'))}</h2><p>{station}</p>"
+        return (f"<h2>{escape(self.tr('Khóa khôi phục dữ liệu'))}</h2><p>{station}</p>"
                 f"<p style='font-family: monospace; font-size: 20pt; font-weight: bold'>{key}</p>"
                 f"<p>{format_date(office_today())}</p><p>{escape(self.sub.text())}</p>"  # dd/mm/yyyy on paper too
                 "<br><p>Trưởng Công an xã/phường: ..................... Cán bộ PA tỉnh: .....................</p>")
@@ -126,7 +136,7 @@ class RecoverPage(_Card):
         self.username = QLineEdit()
         self.key = QLineEdit()
         f.add("username", _t(QT_TRANSLATE_NOOP("Unlock", "Tên đăng nhập Trưởng Công an")), self.username)
-        f.add("recovery_key", _t(QT_TRANSLATE_NOOP("Unlock", "Khoá khôi phục")), self.key)
+        f.add("recovery_key", _t(QT_TRANSLATE_NOOP("Unlock", "Khóa khôi phục")), self.key)
         self.key.setPlaceholderText("XXXXX-XXXXX-XXXXX-XXXXX-XXXXX-XXXXX")
         f.add("password", _t(QT_TRANSLATE_NOOP("Unlock", "Mật khẩu mới")), _password())
         f.add("confirm", _t(QT_TRANSLATE_NOOP("Unlock", "Nhập lại mật khẩu mới")), _password())
@@ -140,8 +150,8 @@ class RecoverPage(_Card):
 
     def retranslate(self) -> None:
         super().retranslate()
-        self.heading.setText(self.tr("Khôi phục bằng khoá khôi phục"))
-        self.sub.setText(self.tr("Nhập khoá khôi phục được cấp khi thiết lập đơn vị và đặt mật khẩu mới cho tài "
+        self.heading.setText(self.tr("Khôi phục bằng khóa khôi phục"))
+        self.sub.setText(self.tr("Nhập khóa khôi phục được cấp khi thiết lập đơn vị và đặt mật khẩu mới cho tài "
                                  "khoản Trưởng Công an."))
         self.button.setText(self.tr("Đặt mật khẩu mới"))
         self.back.setText(self.tr("Quay lại đăng nhập"))

@@ -105,3 +105,38 @@ def test_received_time_in_receipt(store: Store, tmp_path: Path) -> None:
     d = receive(store, datetime(2026, 3, 2, 14, 5))
     text = pdf_text(write_pdf(receipt(d, STATION, printed_at=at(2026, 3, 2)), tmp_path / "t.pdf"))
     assert "14 giờ 05 phút, ngày 02/03/2026" in text
+
+
+def _pages(pdf: Path) -> list[str]:
+    out = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True)
+    return [unicodedata.normalize("NFC", p) for p in out.stdout.split("\f") if p.strip()]
+
+
+@pytest.mark.parametrize("size", ["A4", "A5"])
+def test_receipts_carry_applicant_signature_sets_and_register_entry(store: Store, tmp_path: Path,
+                                                                    size: str) -> None:
+    """Issue 16, defect 7: CT04 and Mẫu 01 have the applicant's signature block, the number of sets the intake
+    took, the register book and serial; the form's name is at the top right; each copy fits one page."""
+    d = receive(store, sets=2)
+    pdf = write_pdf(receipt(d, STATION, printed_at=at(2026, 2, 12, 9, 35), page_size=size), tmp_path / "ct04.pdf")  # type: ignore[arg-type]
+    pages = _pages(pdf)
+    assert len(pages) == 1
+    text = " ".join(pages[0].split())
+    assert "NGƯỜI NỘP HỒ SƠ" in text and "CÁN BỘ TIẾP NHẬN HỒ SƠ" in text
+    assert "Số lượng hồ sơ: 02 bộ" in text
+    serial = d["receipt_no"].split("/")[0]
+    assert f"Vào sổ theo dõi hồ sơ, quyển số 01, số thứ tự {serial}" in text
+    first = pages[0].splitlines()[0]
+    assert first.strip() == "Mẫu CT04" and first.index("Mẫu CT04") > len(first) // 2  # top right
+    m = receive(store, procedure_key="cc.doi", applicant={"name": "Lê Thị Ánh Tuyết", "personal_id": "022185004321"},
+                documents=[{"name": "Thẻ căn cước công dân cũ", "form": "original", "count": 1}])
+    pdf = write_pdf(receipt(m, STATION, printed_at=at(2026, 2, 13), page_size=size), tmp_path / "m01.pdf")  # type: ignore[arg-type]
+    pages = _pages(pdf)
+    assert len(pages) == 2  # Liên 1, Liên 2
+    for page in pages:
+        text = " ".join(page.split())
+        assert "NGƯỜI NỘP HỒ SƠ" in text and "Số lượng hồ sơ: 01 bộ" in text
+        assert f"Vào sổ theo dõi hồ sơ: quyển số 01, số thứ tự {m['receipt_no'].split('/')[0]}" in text
+        top = [line for line in page.splitlines() if line.strip()][:3]
+        label = next(line for line in top if "Mẫu 01" in line)
+        assert label.strip() == "Mẫu 01" and label.index("Mẫu 01") > len(label) // 2

@@ -91,11 +91,11 @@ def test_notice_register_and_mediation_agreement(store: Store, tmp_path: Path) -
                  officer=OFFICER, at=datetime(2025, 6, 2, 9, 0))
     m = R.apply_action(store, "mediation_case", m["id"], "add_session", officer=OFFICER,
                        at=datetime(2025, 6, 4, 14, 0),
-                       details={"summary": "Hai bên trình bày", "place": "Nhà văn hoá khu 5"})
+                       details={"summary": "Hai bên trình bày", "place": "Nhà văn hóa khu 5"})
     m = R.apply_action(store, "mediation_case", m["id"], "succeed", officer=OFFICER, at=datetime(2025, 6, 6, 15, 0),
                        details={"agreement": "Giữ lối đi chung rộng 2 mét."})
     agreement = _text(write_pdf(rd.mediation_agreement(m, STATION), tmp_path / "hg.pdf"))
-    for expected in ("VĂN BẢN HOÀ GIẢI THÀNH", "Hoàng Văn Sơn", "Vũ Thị Nga", "Giữ lối đi chung rộng 2 mét",
-                     "Nhà văn hoá khu 5", "Đỗ Thị Lan", "BÊN 1", "BÊN 2"):
+    for expected in ("VĂN BẢN HÒA GIẢI THÀNH", "Hoàng Văn Sơn", "Vũ Thị Nga", "Giữ lối đi chung rộng 2 mét",
+                     "Nhà văn hóa khu 5", "Đỗ Thị Lan", "BÊN 1", "BÊN 2"):
         assert expected in agreement, expected
     assert rd.CONFIDENTIAL not in agreement  # only crime reports are confidential

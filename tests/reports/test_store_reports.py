@@ -143,7 +143,7 @@ def test_petition_mediation_violation_flows_through_the_store(store: Store) -> N
                                                        {"role": "party", "name": "Trần Thị B"}]},
                  officer=OFFICER, at=datetime(2025, 6, 2, 9, 0))
     m = R.apply_action(store, "mediation_case", m["id"], "add_session", officer=OFFICER,
-                       at=datetime(2025, 6, 5, 14, 0), details={"summary": "Hai bên trình bày", "place": "Nhà văn hoá"})
+                       at=datetime(2025, 6, 5, 14, 0), details={"summary": "Hai bên trình bày", "place": "Nhà văn hóa"})
     m = R.apply_action(store, "mediation_case", m["id"], "succeed", officer=OFFICER, at=datetime(2025, 6, 9, 15, 0),
                        details={"agreement": "Giữ lối đi rộng 2 m", "follow_up_on": "2025-07-09"})
     assert m["status"] == "succeeded" and m["due_at"].startswith("2025-07-09") and len(m["sessions"]) == 1

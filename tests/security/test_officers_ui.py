@@ -129,7 +129,7 @@ def test_the_app_writes_as_the_logged_in_officer_whoever_it_names(qtbot, app_fac
     type_text(qtbot, w.login.password, "lan12345pass")
     qtbot.keyClick(w.login.password, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: w.stack.currentWidget() is w.workspace)
-    person = {"full_name": "Trần Văn Hoà", "birth_date": "1985-02-03", "sex": "M", "personal_id": "022085000321"}
+    person = {"full_name": "Trần Văn Hòa", "birth_date": "1985-02-03", "sex": "M", "personal_id": "022085000321"}
     rid = app.tasks.call_write(lambda store: store.create("person", person, officer=app.context.username))["id"]
     with pytest.raises(PermissionDenied):
         app.tasks.call_write(lambda store: store.delete("person", rid, officer=HEAD[0]))

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 HEAD, HEAD_PW = "truong", "matkhau2025"
 GONE, GONE_PW = "canbo1", "lan12345pass"
 STAYS, STAYS_PW = "canbo2", "binh2025pass"
-SECRET_NAME = "Đặng Thị Sau Khoá"
+SECRET_NAME = "Đặng Thị Sau Khóa"
 
 
 @pytest.fixture(autouse=True)

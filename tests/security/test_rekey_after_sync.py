@@ -35,7 +35,7 @@ from tests.ui.conftest import type_text
 HEAD, HEAD_PW = "truong", "matkhau2025"
 GONE, GONE_PW = "canbo1", "lan12345pass"
 STAYS, STAYS_PW = "canbo2", "binh2025pass"
-LATER = "Đặng Thị Sau Khoá"
+LATER = "Đặng Thị Sau Khóa"
 
 
 @pytest.fixture(autouse=True)
@@ -140,7 +140,7 @@ def test_a_province_disable_rekeys_at_once_under_an_officer(qtbot, app_factory, 
     assert w.stack.currentWidget() is w.workspace and app.context.officer.username == STAYS
     assert app.context.sync.scheduler is not None
     assert w.findChild(QMessageBox, "rekey_notice_box") is None
-    qtbot.waitUntil(lambda: "mã hoá lại bằng khoá mới" in w.statusBar().currentMessage())
+    qtbot.waitUntil(lambda: "mã hóa lại bằng khóa mới" in w.statusBar().currentMessage())
 
     # Work written after the re-key is saved and reaches the province (the token was sealed again).
     app.tasks.call_write(lambda store: store.create("person", _person(LATER, "022190000002")))
@@ -199,7 +199,7 @@ def test_an_officer_is_told_when_the_rekey_needs_the_head(qtbot, app_factory, da
     _sync_takes_the_disable(qtbot, app, reports)
     qtbot.waitUntil(lambda: w.findChild(QMessageBox, "rekey_notice_box") is not None, timeout=20000)
     notice = w.findChild(QMessageBox, "rekey_notice_box")
-    assert "Trưởng Công an đăng nhập" in notice.text() and "khoá khôi phục mới" in notice.text()
+    assert "Trưởng Công an đăng nhập" in notice.text() and "khóa khôi phục mới" in notice.text()
     assert unlocking.rekey_due(db) and held_key(db) == before and not keys.keys_path(db).with_name(
         "station.keys.next").exists()
     assert w.stack.currentWidget() is w.workspace and app.context.sync.scheduler is not None
@@ -223,7 +223,7 @@ def test_the_disabled_officers_own_session_locks_and_never_rekeys(qtbot, app_fac
     _province_disables(server, GONE, "Phạm Thị Lan")
     _sync_takes_the_disable(qtbot, app, reports)
     qtbot.waitUntil(lambda: w.is_locked)
-    assert "khoá tài khoản này" in w.login.sub.text()
+    assert "khóa tài khoản này" in w.login.sub.text()
     assert unlocking.rekey_due(db) and held_key(db) == before and not app.context.rekey.running
 
     w.show_login()

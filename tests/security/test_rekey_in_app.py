@@ -27,7 +27,7 @@ from tests.ui.conftest import type_text
 HEAD, HEAD_PW = "truong", "matkhau2025"
 GONE, GONE_PW = "canbo1", "lan12345pass"
 STAYS, STAYS_PW = "canbo2", "binh2025pass"
-LATER = "Đặng Thị Sau Khoá"
+LATER = "Đặng Thị Sau Khóa"
 
 
 @pytest.fixture(autouse=True)
@@ -109,13 +109,13 @@ def test_disabling_an_officer_in_the_app_rekeys_at_once(qtbot, app_factory, data
     qtbot.waitUntil(lambda: w.stack.currentWidget() is w.workspace)
     assert page.key_label.text() == ""
     qtbot.waitUntil(lambda: "Phạm Thị Lan" in box.status.text() and box.table.isEnabled())
-    assert "mã hoá lại bằng khoá mới" in box.status.text() and box.toggle_button.isEnabled()
+    assert "mã hóa lại bằng khóa mới" in box.status.text() and box.toggle_button.isEnabled()
     assert app.context.sync.scheduler is not None  # a new worker, on the new key
 
     # The dropped entry is listed for the head: who, when, why.
     qtbot.waitUntil(lambda: box.dropped_table.rowCount() >= 1)
     rows = [[box.dropped_table.item(r, c).text() for c in range(3)] for r in range(box.dropped_table.rowCount())]
-    assert any("Phạm Thị Lan (canbo1)" in r[0] and "bị khoá" in r[2] for r in rows)
+    assert any("Phạm Thị Lan (canbo1)" in r[0] and "bị khóa" in r[2] for r in rows)
 
     # The app goes on working on the re-keyed file: a write, then a read on a reader.
     app.tasks.call_write(lambda store: store.create("person", _person(LATER, "022190000002")))
@@ -172,7 +172,7 @@ def test_a_password_reset_in_the_app_rekeys_at_once(qtbot, app_factory, data_dir
     type_text(qtbot, box.reset_pw, "tam2025reset")
     type_text(qtbot, box.reset_pw2, "tam2025reset")
     qtbot.mouseClick(box.reset_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: "mã hoá lại bằng khoá mới:" in box.status.text(), timeout=15000)
+    qtbot.waitUntil(lambda: "mã hóa lại bằng khóa mới:" in box.status.text(), timeout=15000)
     assert app.window.stack.currentWidget() is app.window.workspace  # this station's recovery entry was carried
     assert not unlocking.rekey_due(db)
     old = keys.unwrap_password(old_keys, STAYS, STAYS_PW)
@@ -219,7 +219,7 @@ def test_the_head_sees_what_a_command_line_restore_kept_of_the_accounts(qtbot, a
     qtbot.waitUntil(lambda: box.restored.isVisibleTo(box))
     text = box.restored.text()
     assert saved.name in text and "Lần khôi phục gần nhất" in text
-    assert "Phạm Thị Lan (canbo1): đang hoạt động/bị khoá" in text
+    assert "Phạm Thị Lan (canbo1): đang hoạt động/bị khóa" in text
     assert "Lê Văn Bình (canbo2): mật khẩu" in text and "phải đổi mật khẩu" in text
     app.context.set_language("en")
     try:

@@ -134,7 +134,7 @@ def test_retention_command_dry_run_and_apply(tmp_path: Path, monkeypatch: pytest
     assert "station head" in capsys.readouterr().err
     monkeypatch.setattr("sys.stdin", io.StringIO("matkhau2025\n"))
     assert cli.main([*base, "--user", "truong", "--password-stdin", "retention", "--years", "5", "--apply"]) == 0
-    assert "3 vụ việc đã xoá thông tin cá nhân" in capsys.readouterr().out
+    assert "3 vụ việc đã xóa thông tin cá nhân" in capsys.readouterr().out
     with Store.open(db_path(data_dir)) as store:
         assert store.get("crime_report", ids["crime_report"])["reporter_name"] == rules.REDACTED
 

@@ -20,7 +20,7 @@ _n = iter(range(100, 1000))
 
 
 def person() -> dict[str, str]:
-    return {"full_name": "Trần Văn Hoà", "birth_date": "1985-02-03", "sex": "M",
+    return {"full_name": "Trần Văn Hòa", "birth_date": "1985-02-03", "sex": "M",
             "personal_id": f"022085000{next(_n)}"}
 
 

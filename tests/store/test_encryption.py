@@ -79,7 +79,7 @@ def test_file_unreadable_without_key_and_holds_no_personal_data(tmp_path: Path) 
     forget_key()
     with pytest.raises(StoreLocked) as exc:  # no key held: refused with words, not "damaged"
         Store.open(db)
-    assert "mã hoá" in exc.value.vi and "encrypted" in exc.value.en
+    assert "mã hóa" in exc.value.vi and "encrypted" in exc.value.en
 
 
 def test_wrong_password_typo_missing_key_file_and_foreign_file_change_nothing(tmp_path: Path) -> None:
@@ -105,7 +105,7 @@ def test_wrong_password_typo_missing_key_file_and_foreign_file_change_nothing(tm
     moved = kp.rename(tmp_path / "elsewhere.keys")
     with pytest.raises(KeyFileError) as missing:
         unlocking.state(db)
-    assert "thiếu tệp khoá" in missing.value.vi and "missing" in missing.value.en
+    assert "thiếu tệp khóa" in missing.value.vi and "missing" in missing.value.en
     kp.write_text("{not json", encoding="utf-8")
     with pytest.raises(KeyFileError, match="damaged"):
         unlocking.unlock(db, HEAD, HEAD_PW)
@@ -215,7 +215,7 @@ def test_headless_commands_need_a_login_and_restore_reads_the_recovery_key(tmp_p
     cli = [sys.executable, "-m", "station_client.cli", "--data-dir", str(home)]
     locked = subprocess.run([*cli, "audit", "verify"], capture_output=True, text=True, cwd=ROOT, env=env,
                             stdin=subprocess.DEVNULL)
-    assert locked.returncode == 1 and "đã được mã hoá" in locked.stderr and "--password-stdin" in locked.stderr
+    assert locked.returncode == 1 and "đã được mã hóa" in locked.stderr and "--password-stdin" in locked.stderr
     usb = tmp_path / "usb.db"
     done = subprocess.run([*cli, "--user", HEAD, "--password-stdin", "backup", str(usb)], input=HEAD_PW + "\n",
                           capture_output=True, text=True, cwd=ROOT, env=env)

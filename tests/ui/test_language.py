@@ -93,4 +93,4 @@ def test_switch_language_at_runtime(qtbot, app_factory, data_dir) -> None:  # ty
 
     settings.language.setCurrentIndex(settings.language.findData("vi"))
     qtbot.waitUntil(lambda: ws.nav.item(1).text() == "Nhân khẩu")
-    assert app.window.lock_button.text() == "Khoá (Ctrl+L)"
+    assert app.window.lock_button.text() == "Khóa (Ctrl+L)"

@@ -133,6 +133,8 @@ def test_tab_leaves_the_dossier_documents_table(qtbot, app_factory, data_dir) ->
     dossiers = app.window.workspace.page("dossiers")
     dossiers.new_dossier()
     intake = dossiers.intake
+    qtbot.waitUntil(lambda: intake.procedure_box.count() > 0)
+    intake.select_procedure("1.004222")  # nothing is preselected (issue 16): the officer picks one
     qtbot.waitUntil(lambda: intake.documents.rowCount() > 0)
     rows = intake.documents.rowCount()
     intake.documents.setFocus()

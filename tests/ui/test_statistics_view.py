@@ -70,7 +70,10 @@ def test_dashboard_october_against_september(qtbot, app_factory, data_dir, tmp_p
     # A quarter against the one before, and a range against as many days before it.
     view.set_period(Period.parse("2026-Q4"))
     qtbot.waitUntil(lambda: view.data.current.period.label == "2026-Q4", timeout=10_000)
-    assert [t.horizontalHeaderItem(c).text() for c in (1, 2)] == ["Quý IV/2026", "Quý III/2026"]
+    running = view.data.current.period.as_of is not None  # Q4 2026 not ended yet: figures to date, said so
+    assert [t.horizontalHeaderItem(c).text() for c in (1, 2)] == [
+        "Quý IV/2026 (đến nay)" if running else "Quý IV/2026", "Quý III/2026"]
+    assert ("chưa kết thúc" in view.status.text()) == running and view.submit_button.isEnabled() == (not running)
     assert _row(t, "Hồ sơ TTHC tiếp nhận")[1:] == ["4", "1", "+3"]
     assert view.quarter.isVisibleTo(view) and not view.month.isVisibleTo(view)
     view.kind.setCurrentIndex(3)  # range: the two date boxes

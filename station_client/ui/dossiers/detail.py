@@ -7,7 +7,7 @@ import html
 from datetime import date, datetime
 from typing import Any
 
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -94,9 +94,12 @@ def office_time(value: str | None) -> str:
 
 def summary_html(d: dict[str, Any], today: date, cal: Any, language: str) -> str:
     """The dossier as the detail page shows it (plain HTML for a QTextBrowser)."""
+    def label_of(source: str) -> str:  # English from the Dossiers catalogue (feature_strings_en.json)
+        return source if language == "vi" else QCoreApplication.translate("Dossiers", source)
+
     def row(label: str, value: Any) -> str:
         text = "" if value is None else str(value)
-        return f"<tr><td><b>{html.escape(label)}</b></td><td>{html.escape(text)}</td></tr>"
+        return f"<tr><td><b>{html.escape(label_of(label))}</b></td><td>{html.escape(text)}</td></tr>"
 
     status = vocabulary(language, STATUSES, d.get("status"))
     due = d.get("due_at")
@@ -126,9 +129,11 @@ def summary_html(d: dict[str, Any], today: date, cal: Any, language: str) -> str
     if d.get("transferred_to"):
         rows.append(row("Đã chuyển đến", d["transferred_to"]))
     docs = "".join(
-        f"<li>{html.escape(x.get('name', ''))} — {html.escape(DOCUMENT_FORMS.get(x.get('form'), ('', ''))[0])}"
+        f"<li>{html.escape(x.get('name', ''))} — "
+        f"{html.escape(vocabulary(language, DOCUMENT_FORMS, x.get('form')) if x.get('form') else '')}"
         f" × {int(x.get('count') or 1)}</li>" for x in d.get("documents") or [])
-    return f"<table cellpadding='3'>{''.join(rows)}</table><p><b>Giấy tờ đã nhận</b></p><ul>{docs}</ul>"
+    received = html.escape(label_of("Giấy tờ đã nhận"))
+    return f"<table cellpadding='3'>{''.join(rows)}</table><p><b>{received}</b></p><ul>{docs}</ul>"
 
 
 class DetailPage(QWidget):

@@ -7,9 +7,11 @@ Reads (procedures, resident search) and the write (``store.dossiers.create_dossi
 
 from __future__ import annotations
 
+from functools import cmp_to_key
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QCollator, QEvent, QLocale, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -31,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...clock import office_now
-from ...domain.dossiers import CHANNELS, RESULT_CHANNELS
+from ...domain.dossiers import CHANNELS, RESULT_CHANNELS, validate_dossier
 from ...domain.problems import Problem, ValidationError
 from ...domain.procedures import DOCUMENT_FORMS, Procedure
 from ...store import dossiers as sd
@@ -48,6 +50,22 @@ def _t(text: str):  # type: ignore[no-untyped-def]
     from PySide6.QtCore import QCoreApplication
 
     return lambda: QCoreApplication.translate("Dossiers", text)
+
+
+FREQUENT = 5  # most used procedures listed first
+
+
+def order_procedures(procedures: list[Procedure], usage: dict[str, int]) -> tuple[list[Procedure], list[Procedure]]:
+    """(the station's most used, at most ``FREQUENT``, most used first; every procedure in Vietnamese collation)."""
+    collator = QCollator(QLocale("vi_VN"))
+    collator.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+    collator.setNumericMode(True)
+    def by_name(a: Procedure, b: Procedure) -> int:
+        return collator.compare(a.name, b.name)
+
+    ordered = sorted(procedures, key=cmp_to_key(by_name))
+    used = sorted((p for p in ordered if usage.get(p.key)), key=lambda p: -usage[p.key])
+    return used[:FREQUENT], ordered
 
 
 class IntakePage(QWidget):
@@ -69,6 +87,7 @@ class IntakePage(QWidget):
         self.person_search.setObjectName("intake_person_search")
         self.person_search.setClearButtonEnabled(True)
         self.person_search.textChanged.connect(lambda _t: self._search_timer.start())
+        self.person_search.installEventFilter(self)  # Down enters the results (it scrolled the form)
         self.person_hits = QListWidget()
         self.person_hits.setObjectName("intake_person_hits")
         self.person_hits.setMaximumHeight(110)
@@ -114,6 +133,8 @@ class IntakePage(QWidget):
         self.fee.setRange(0, 10_000_000)
         self.fee.setSingleStep(1000)
         self.fee.setSuffix(" đ")
+        self.fee.setLocale(QLocale("vi_VN"))  # "15.000 đ" in either language (it read "15000 đ")
+        self.fee.setGroupSeparatorShown(True)
         self.sets = QSpinBox()
         self.sets.setRange(1, 99)
         self.result_channel = Choice(RESULT_CHANNELS, empty=False)
@@ -210,18 +231,31 @@ class IntakePage(QWidget):
         self.result_place.clear()
         self.sets.setValue(1)
         self.error.hide()
-        self.context.tasks.run(lambda conn: sd.list_procedures(conn), self._procedures_loaded, self._failed)
+        self.context.tasks.run(lambda conn: (sd.list_procedures(conn), sd.procedure_usage(conn)),
+                               lambda result: self._procedures_loaded(*result), self._failed)
         self.person_search.setFocus()
 
-    def _procedures_loaded(self, procedures: list[Procedure]) -> None:
+    def _procedures_loaded(self, procedures: list[Procedure], usage: dict[str, int] | None = None) -> None:
+        """The station's most used procedures first, then all of them in Vietnamese alphabetical order (Đ after
+        D, not after X as raw Unicode put it); none chosen: the officer picks one (a preselected "Cấp thẻ căn
+        cước" went onto receipts unnoticed)."""
         self.procedures = procedures
+        frequent, ordered = order_procedures(procedures, usage or {})
         self.procedure_box.blockSignals(True)
         self.procedure_box.clear()
-        for p in procedures:
-            code = f" ({p.national_code})" if p.national_code else ""
-            self.procedure_box.addItem(f"{p.name}{code}", p.key)
+        for p in frequent:
+            self.procedure_box.addItem(self._procedure_label(p), p.key)
+        if frequent:
+            self.procedure_box.insertSeparator(self.procedure_box.count())
+        for p in ordered:
+            self.procedure_box.addItem(self._procedure_label(p), p.key)
+        self.procedure_box.setCurrentIndex(-1)
         self.procedure_box.blockSignals(False)
         self._procedure_changed()
+
+    @staticmethod
+    def _procedure_label(p: Procedure) -> str:
+        return f"{p.name} ({p.national_code})" if p.national_code else p.name
 
     def procedure(self) -> Procedure | None:
         key = self.procedure_box.currentData()
@@ -347,9 +381,10 @@ class IntakePage(QWidget):
         if problems:
             raise ValidationError(problems)
         p = self.procedure()
-        if p is None:
-            raise ValidationError([Problem("procedure_key", "required", "Chưa chọn thủ tục.",
-                                           "Choose a procedure.")])
+        if p is None:  # nothing is preselected: say so, with what is wrong with the applicant at the same time
+            applicant_problems = [q for q in validate_dossier(values) if q.field.startswith("applicant_")]
+            raise ValidationError([*applicant_problems, Problem("procedure_key", "required", "Chưa chọn thủ tục.",
+                                                                "Choose a procedure.")])
         applicant = {k[len("applicant_"):]: v for k, v in values.items() if v is not None}
         if self.person_id:
             applicant["person_id"] = self.person_id
@@ -389,12 +424,23 @@ class IntakePage(QWidget):
             self.error.show()
 
     # ------------------------------------------------------------------ language
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.person_search and event.type() == QEvent.Type.KeyPress \
+                and isinstance(event, QKeyEvent) and event.key() in (Qt.Key.Key_Down, Qt.Key.Key_PageDown) \
+                and self.person_hits.isVisible() and self.person_hits.count():
+            self.person_hits.setFocus(Qt.FocusReason.TabFocusReason)
+            if self.person_hits.currentRow() < 0:
+                self.person_hits.setCurrentRow(0)
+            return True
+        return super().eventFilter(watched, event)
+
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
         super().changeEvent(event)
 
     def retranslate(self) -> None:
+        self.procedure_box.setPlaceholderText(self.tr("— Chọn thủ tục —"))
         self.heading.setText(self.tr("Tiếp nhận hồ sơ"))
         self.applicant_group.setTitle(self.tr("Người nộp hồ sơ"))
         self.search_label.setText(self.tr("Tìm nhân khẩu trong sổ (họ tên hoặc số định danh), hoặc nhập người mới "
@@ -414,7 +460,7 @@ class IntakePage(QWidget):
         self.supplement_label.setText(self.tr("Nếu chưa đầy đủ — giấy tờ cần bổ sung (mỗi dòng một mục, in phiếu "
                                               "CT05):"))
         self.save_button.setText(self.tr("Tiếp nhận"))
-        self.cancel_button.setText(self.tr("Huỷ"))
+        self.cancel_button.setText(self.tr("Hủy"))
         self.form.retranslate()
         self.channel.relabel(self.context.language)
         self.result_channel.relabel(self.context.language)

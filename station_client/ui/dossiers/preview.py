@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent
+import shiboken6
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewWidget
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDialog,
     QFileDialog,
@@ -26,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from ...printing.documents import PageSize, PrintDoc
 from ...printing.render import print_document, text_document, write_pdf
+from ..layouts import fit_to_screen, focus_into
 
 Builder = Callable[[PageSize], PrintDoc]
 
@@ -66,8 +69,23 @@ class PrintPreview(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.preview, 1)
-        self.resize(900, 1000)
+        fit_to_screen(self, QSize(900, 1000), anchor=parent)  # the whole page in view on a 600-pixel screen
+        # Closed, the keyboard goes back where it was: no shortcut worked until a click (issue 16).
+        self._return_focus = QApplication.focusWidget()
+        self.finished.connect(lambda _result: QTimer.singleShot(0, self._give_back_focus))
         self.retranslate()
+
+    def _give_back_focus(self) -> None:
+        target = self._return_focus
+        if target is None or not shiboken6.isValid(target) or not target.isVisible():
+            target = self.parentWidget()
+        if target is None or not shiboken6.isValid(target):
+            return
+        target.window().activateWindow()
+        if target.focusPolicy() != Qt.FocusPolicy.NoFocus:
+            target.setFocus(Qt.FocusReason.PopupFocusReason)
+        else:
+            focus_into(target)
 
     def _paint(self, printer: QPrinter) -> None:
         print_document(text_document(self.doc), printer, self.page_size)

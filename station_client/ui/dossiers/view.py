@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QTimer
+from PySide6.QtCore import QEvent, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -22,14 +22,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...clock import office_today
+from ...clock import office_now, office_today, to_office
 from ...domain.deadlines import remaining_text
 from ...domain.dossiers import STATUSES
 from ...store import ChangeSet
 from ...store import dossiers as sd
 from ..context import AppContext
 from ..labels import vocabulary
-from ..models import Column, ListModel
+from ..layouts import ColumnFitter
+from ..models import Column, ListModel, due_chip
+from ..style import use_chips
 from .detail import DetailPage, office_time
 from .intake import IntakePage
 
@@ -62,7 +64,7 @@ class DossiersView(QWidget):
             Column("received_at", _col("Tiếp nhận"), office_time),
             Column("due_at", _col("Hẹn trả"), office_time),
             Column("status", _col("Trạng thái"), lambda v: vocabulary(lang(), STATUSES, v)),
-            Column("remaining", _col("Còn lại")),
+            Column("remaining", _col("Còn lại"), chip=due_chip),
         ])
         self.filter = QComboBox()
         self.filter.setObjectName("dossier_filter")
@@ -83,15 +85,20 @@ class DossiersView(QWidget):
         self.table.setTabKeyNavigation(False)  # a read-only list: arrows move in it, Tab leaves it
         self.table.setObjectName("dossier_table")
         self.table.setModel(self.model)
+        use_chips(self.table)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         # Each column as wide as its content (at most PAGE rows, in memory), the procedure's name takes what is
-        # left: fixed widths cut "Chờ bổ sung hồ …" and "quá hạn 2 ngày làm …" at 1280 px.
+        # left: fixed widths cut "Chờ bổ sung hồ …" and "quá hạn 2 ngày làm …" at 1280 px. The applicant and the
+        # status give way on a narrow window (elided) so that the deadline columns stay in view at 1024×600.
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(PROCEDURE_COLUMN, QHeaderView.ResizeMode.Stretch)
+        header.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.columns = ColumnFitter(self.table, lambda: [c.key for c in self.model.columns],
+                                    stretch=("procedure_name",), capped={"applicant_name": 170, "status": 160})
         self.table.activated.connect(self._activated)
         top = QHBoxLayout()
         top.addWidget(self.filter)
@@ -124,14 +131,17 @@ class DossiersView(QWidget):
         flt = self.filter.currentData() or "open"
         text = self.search.text()
         today = office_today()
+        now = office_now()
 
         def load(conn: Any) -> tuple[list[dict[str, Any]], Any]:
             cal = sd.work_calendar(conn)
             rows = sd.list_dossiers(conn, flt=flt, text=text, today=today, limit=PAGE)
             for r in rows:
                 if r["status"] in ("received", "processing", "transferred") and r.get("due_at"):
-                    r["remaining"] = remaining_text(today, datetime.fromisoformat(r["due_at"]), cal,
-                                                    self.context.language)
+                    due = datetime.fromisoformat(r["due_at"])
+                    r["remaining"] = remaining_text(today, due, cal, self.context.language)
+                    r["_due_state"] = "overdue" if due < now else "due_today" if to_office(due).date() == today \
+                        else None
             return rows, cal
 
         self.context.tasks.run(load, self._loaded)
@@ -139,6 +149,7 @@ class DossiersView(QWidget):
     def _loaded(self, result: tuple[list[dict[str, Any]], Any]) -> None:
         rows, self.cal = result
         self.model.set_rows(rows)
+        self.columns.fit()
         more = self.tr(" (hiện %1 hồ sơ đầu; gõ để tìm)").replace("%1", str(PAGE)) if len(rows) >= PAGE else ""
         self.count.setText(self.tr("%1 hồ sơ").replace("%1", str(len(rows))) + more)
 

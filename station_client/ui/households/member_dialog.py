@@ -50,7 +50,7 @@ class AddMemberDialog(QDialog):
         self.save_button = QPushButton(self.tr("Thêm vào hộ (Enter)"))
         self.save_button.setObjectName("save_member")
         self.save_button.clicked.connect(self.save)
-        cancel = QPushButton(self.tr("Huỷ (Esc)"))
+        cancel = QPushButton(self.tr("Hủy (Esc)"))
         cancel.clicked.connect(self.reject)
         buttons = QHBoxLayout()
         buttons.addStretch(1)

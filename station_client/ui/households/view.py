@@ -26,8 +26,9 @@ from ..context import AppContext
 from ..forms import FieldForm
 from ..i18n import format_date
 from ..labels import RELATIONSHIPS, label, sync_state, vocabulary
-from ..models import Column, ListModel, WindowedModel
+from ..models import Column, ListModel, WindowedModel, sync_chip
 from ..residents.person_page import _address
+from ..style import use_chips
 
 
 def load_household(conn: Any, household_id: str) -> dict[str, Any]:
@@ -212,7 +213,7 @@ class HouseholdPage(QWidget):
                              else self.tr("Thêm hộ gia đình"))
         self.back.setText(self.tr("← Danh sách"))
         self.save_button.setText(self.tr("Lưu (Enter)"))
-        self.cancel_button.setText(self.tr("Huỷ (Esc)"))
+        self.cancel_button.setText(self.tr("Hủy (Esc)"))
         self.members_title.setText(self.tr("Thành viên trong hộ: %1").replace("%1", str(len(self.members_model.rows))))
         self.add_member.setText(self.tr("Thêm nhân khẩu mới vào hộ…"))
         self.add_existing.setText(self.tr("Thêm người đã có…"))
@@ -225,7 +226,7 @@ class HouseholdsView(QWidget):
         self.context = context
         self.model = WindowedModel(context, "households", "household", [
             Column("household_no", label("household_no")), Column("address", label("address")),
-            Column("hamlet", label("hamlet")), Column("sync_state", label("sync_state"), sync_state)])
+            Column("hamlet", label("hamlet")), Column("sync_state", label("sync_state"), sync_state, chip=sync_chip)])
         self.count = QLabel()
         self.search = QLineEdit()
         self.search.setObjectName("household_search")
@@ -242,6 +243,7 @@ class HouseholdsView(QWidget):
         self.table.setTabKeyNavigation(False)  # a read-only list: arrows move in it, Tab leaves it
         self.table.setObjectName("household_table")
         self.table.setModel(self.model)
+        use_chips(self.table)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

@@ -1,4 +1,4 @@
-"""Reports section (tố giác, tin báo; đơn thư; hoà giải; vi phạm hành chính): registers itself with the shell and
+"""Reports section (tố giác, tin báo; đơn thư; hòa giải; vi phạm hành chính): registers itself with the shell and
 feeds the Today list with every running statutory clock that is overdue, due within a day, or due within two
 working days — urgent crime reports first."""
 
@@ -15,7 +15,7 @@ KINDS = ("crime_report", "petition", "mediation_case", "admin_violation")
 WHAT = {  # what the officer must do when the running clock is due, by kind
     "crime_report": "Chuyển tố giác, tin báo",
     "petition": "Xử lý đơn",
-    "mediation_case": "Theo dõi thực hiện hoà giải",
+    "mediation_case": "Theo dõi thực hiện hòa giải",
     "admin_violation": "Ra quyết định xử phạt / xử lý tang vật",
 }
 

@@ -36,7 +36,7 @@ from ...store import reports as R
 from ..context import AppContext
 from ..forms import Choice, DateEdit
 from ..labels import vocabulary
-from ..layouts import clear_layout
+from ..layouts import FlowLayout, clear_layout
 from .common import ACTIONS, STATUSES, Banner, ReportForm, lazy, now_local, office_datetime, record_html, tr
 
 COUNTDOWN_MS = 30_000
@@ -59,11 +59,11 @@ ACTION_INPUTS: dict[tuple[str, str], list[Input]] = {
     ("petition", "not_accept"): [("not_accepted_reason", "Lý do không thụ lý", "line")],
     ("petition", "set_complexity"): [("complexity", "Mức độ phức tạp", COMPLEXITY)],
     ("petition", "resolve"): [("resolution", "Kết quả giải quyết", "text")],
-    ("mediation_case", "add_session"): [("summary", "Diễn biến buổi hoà giải", "text"), ("place", "Địa điểm", "line"),
-                                        ("mediators", "Hoà giải viên", "line")],
-    ("mediation_case", "succeed"): [("agreement", "Nội dung thoả thuận", "text"),
+    ("mediation_case", "add_session"): [("summary", "Diễn biến buổi hòa giải", "text"), ("place", "Địa điểm", "line"),
+                                        ("mediators", "Hòa giải viên", "line")],
+    ("mediation_case", "succeed"): [("agreement", "Nội dung thỏa thuận", "text"),
                                     ("follow_up_on", "Ngày theo dõi thực hiện", "date")],
-    ("mediation_case", "fail"): [("failure_reason", "Lý do hoà giải không thành", "line"),
+    ("mediation_case", "fail"): [("failure_reason", "Lý do hòa giải không thành", "line"),
                                  ("referred_to", "Hướng dẫn các bên đến", "line")],
     ("mediation_case", "follow_up"): [("note", "Kết quả theo dõi", "text"),
                                       ("follow_up_status", "Tình trạng thực hiện", md.FULFILMENT),
@@ -117,7 +117,7 @@ class ActionDialog(QDialog):
         self.form.cancelled.connect(self.reject)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("Đồng ý"))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("Huỷ"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("Hủy"))
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -154,8 +154,10 @@ class DetailPage(QWidget):
         self.title.setWordWrap(True)
         self.status = QLabel()
         self.status.setObjectName("report_status")
+        self.status.setWordWrap(True)
         self.banner = Banner()
         self.banner.setObjectName("report_countdown")
+        self.banner.setWordWrap(True)
         self.view = QTextBrowser()
         self.view.setObjectName("report_summary")
         self.error = QLabel()
@@ -165,8 +167,8 @@ class DetailPage(QWidget):
         self.error.hide()
         self.back = QPushButton()
         self.back.clicked.connect(self.closed.emit)
-        self.actions_bar = QHBoxLayout()
-        self.print_bar = QHBoxLayout()
+        self.actions_bar = FlowLayout()  # wraps: the actions of a petition made the page wider than a netbook
+        self.print_bar = FlowLayout()
         self.action_buttons: dict[str, QPushButton] = {}
         self.print_buttons: dict[str, QPushButton] = {}
         top = QHBoxLayout()
@@ -231,14 +233,12 @@ class DetailPage(QWidget):
             b.clicked.connect(lambda _c=False, a=action.name: self.run_action(a))
             self.actions_bar.addWidget(b)
             self.action_buttons[action.name] = b
-        self.actions_bar.addStretch(1)
         for doc, label in self._documents(record):
             b = QPushButton(label)
             b.setObjectName(f"report_print_{doc}")
             b.clicked.connect(lambda _c=False, which=doc: self.print_document(which))
             self.print_bar.addWidget(b)
             self.print_buttons[doc] = b
-        self.print_bar.addStretch(1)
         self._tick()
         self.timer.start()
 
@@ -293,7 +293,7 @@ class DetailPage(QWidget):
             if r.get("notices"):
                 docs.append(("notice", tr("In thông báo cho người tố giác")))
         if self.kind == "mediation_case" and r.get("agreement"):
-            docs.append(("agreement", tr("In văn bản hoà giải thành")))
+            docs.append(("agreement", tr("In văn bản hòa giải thành")))
         return docs
 
     # ------------------------------------------------------------------ actions

@@ -36,7 +36,7 @@ from ..forms import Choice
 from .common import Banner, PartiesEditor, ReportForm, datetime_edit, lazy, office_datetime, tr
 
 TITLES = {"crime_report": "Tiếp nhận tố giác, tin báo về tội phạm", "petition": "Tiếp nhận đơn",
-          "mediation_case": "Vụ việc hoà giải mới", "admin_violation": "Lập biên bản vi phạm hành chính"}
+          "mediation_case": "Vụ việc hòa giải mới", "admin_violation": "Lập biên bản vi phạm hành chính"}
 AT_FIELD = {"crime_report": "received_at", "petition": "received_at", "mediation_case": "received_at",
             "admin_violation": "recorded_at"}
 REPORTER_FIELDS = ("reporter_name", "reporter_birth_year", "reporter_personal_id", "reporter_address",
@@ -161,14 +161,14 @@ class IntakePage(QWidget):
         self._line("note", "Ghi chú")
 
     def _build_mediation_case(self) -> None:
-        self.form.add("trigger_kind", lazy("Căn cứ hoà giải"), Choice(md.TRIGGERS, empty=False))
+        self.form.add("trigger_kind", lazy("Căn cứ hòa giải"), Choice(md.TRIGGERS, empty=False))
         self.form.add("dispute_type", lazy("Loại vụ việc"), Choice(md.DISPUTE_TYPES))
         self.form.add("received_at", lazy("Thời điểm tiếp nhận"), datetime_edit())
         self._line("referred_by", "Cơ quan, người đề nghị")
         self._parties("Các bên", md.ROLES)
         self._line("place", "Địa điểm")
         self._text("summary", "Nội dung vụ việc")
-        self._line("mediators", "Hoà giải viên")
+        self._line("mediators", "Hòa giải viên")
         self._line("note", "Ghi chú")
 
     def _build_admin_violation(self) -> None:
@@ -292,7 +292,7 @@ class IntakePage(QWidget):
     def retranslate(self) -> None:
         self.heading.setText(tr(TITLES[self.kind]))
         self.save_button.setText(tr("Lưu và vào sổ"))
-        self.cancel_button.setText(tr("Huỷ"))
+        self.cancel_button.setText(tr("Hủy"))
         self.form.retranslate()
         for box, label in self.checks.values():
             box.setText(tr(label))

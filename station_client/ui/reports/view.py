@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -39,17 +38,24 @@ from ...store import reports as R
 from ..context import AppContext
 from ..forms import DateEdit
 from ..labels import vocabulary
-from ..models import Column, ListModel
+from ..layouts import ColumnFitter
+from ..models import Column, ListModel, due_chip
+from ..style import use_chips
 from .common import STATUSES, VOCABULARIES, lazy, now_local, office_datetime, tr
 from .detail import DetailPage
 from .intake import IntakePage
 
 PAGE = 500
-TAB_TITLES = {"crime_report": "Tố giác, tin báo", "petition": "Đơn thư", "mediation_case": "Hoà giải",
+TAB_TITLES = {"crime_report": "Tố giác, tin báo", "petition": "Đơn thư", "mediation_case": "Hòa giải",
               "admin_violation": "Vi phạm hành chính"}
 NEW_LABELS = {"crime_report": "Tiếp nhận tố giác, tin báo", "petition": "Tiếp nhận đơn",
-              "mediation_case": "Vụ việc hoà giải mới", "admin_violation": "Lập biên bản vi phạm"}
+              "mediation_case": "Vụ việc hòa giải mới", "admin_violation": "Lập biên bản vi phạm"}
 TEXT_COLUMNS = ("summary", "what", "violation")
+# Widest a column of names or words gets before it elides (px at 100 %): the deadline columns stay in view.
+CAPPED_COLUMNS = {"who": 150, "petitioner_name": 150, "violator_name": 150, "status": 130, "petition_type": 110,
+                  "urgency": 90}
+CAPPED_FLOOR = 60  # narrowest a capped column gets on a narrow window
+TEXT_MIN_WIDTH = 110  # narrowest the free text gets
 FILTERS = {"open": "Đang xử lý", "overdue": "Quá hạn", "all": "Tất cả"}
 ALARM = QColor("#b3261e")
 OVERDUE_BACKGROUND = QColor("#fbe9e7")
@@ -80,7 +86,7 @@ def _columns(kind: str, language: Any) -> list[Column]:
 
     status = Column("status", lazy("Trạng thái"), lambda v: vocabulary(language(), STATUSES[kind], v))
     due = Column("due_at", lazy("Hạn"), office_datetime)
-    left = Column("remaining", lazy("Còn lại"))
+    left = Column("remaining", lazy("Còn lại"), chip=due_chip)
     if kind == "crime_report":
         return [Column("register_no", lazy("Số thụ lý")), Column("received_at", lazy("Tiếp nhận"), office_datetime),
                 Column("urgency", lazy("Mức độ")), Column("who", lazy("Người tố giác, báo tin")),
@@ -116,6 +122,8 @@ def _decorate(kind: str, r: dict[str, Any], now: datetime, cal: Any, language: s
             "calendar_days" if kind == "mediation_case" else "working_days")
         r["remaining"] = countdown(due, now, unit, cal, language)
         r["_overdue"] = datetime.fromisoformat(due) < now
+        r["_due_state"] = "overdue" if r["_overdue"] else \
+            "due_today" if datetime.fromisoformat(due).astimezone(now.tzinfo).date() == now.date() else None
     return r
 
 
@@ -153,13 +161,18 @@ class RegisterPage(QWidget):
         self.table.setTabKeyNavigation(False)  # a read-only list: arrows move in it, Tab leaves it
         self.table.setObjectName(f"{kind}_table")
         self.table.setModel(self.model)
+        use_chips(self.table)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setStretchLastSection(False)
+        # A narrowed column's title ends in "…" (centred, it lost both ends: "ời tố giác, bá").
+        self.table.horizontalHeader().setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.activated.connect(self._activated)
+        self.columns = ColumnFitter(self.table, lambda: [c.key for c in self.model.columns], stretch=TEXT_COLUMNS,
+                                    capped=CAPPED_COLUMNS, floor=CAPPED_FLOOR, text_min=TEXT_MIN_WIDTH)
         self.table.doubleClicked.connect(self._activated)
         top = QHBoxLayout()
         top.addWidget(self.year)
@@ -222,12 +235,7 @@ class RegisterPage(QWidget):
         self._fill_years(years)
         self.model.set_rows(rows)
         self.count.setText(tr("%1 mục").replace("%1", str(len(rows))))
-        # Every column as wide as its content, except the free text, which takes what is left.
-        header = self.table.horizontalHeader()
-        for col, column in enumerate(self.model.columns):
-            mode = QHeaderView.ResizeMode.Stretch if column.key in TEXT_COLUMNS else \
-                QHeaderView.ResizeMode.ResizeToContents
-            header.setSectionResizeMode(col, mode)
+        self.columns.fit()
 
     def _fill_years(self, years: list[int]) -> None:
         wanted = sorted(set(years) | {office_today().year}, reverse=True)
@@ -281,7 +289,7 @@ class RegisterPage(QWidget):
         form.addRow(tr("Đến ngày"), end)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("Xem trước"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("Huỷ"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("Hủy"))
         buttons.accepted.connect(dialog.accept)
         buttons.rejected.connect(dialog.reject)
         lay = QVBoxLayout(dialog)

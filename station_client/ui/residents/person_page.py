@@ -26,7 +26,7 @@ from ...clock import office_today
 from ...domain.problems import ValidationError
 from ...store import ChangeSet, Store, lists
 from ..context import AppContext
-from ..forms import Choice, DateEdit, FieldForm
+from ..forms import Choice, DateEdit, FieldForm, NationalityEdit
 from ..i18n import format_date
 from ..labels import RELATIONSHIPS, RESIDENCE_TYPES, SEXES, label, sync_state, vocabulary
 from ..models import Column, ListModel
@@ -36,7 +36,7 @@ from .residence_dialog import ResidenceDialog
 
 PERSON_FIELDS: tuple[tuple[str, str], ...] = (
     ("full_name", "line"), ("birth_date", "date"), ("sex", "sex"), ("personal_id", "line"), ("old_id", "line"),
-    ("passport_no", "line"), ("nationality", "line"), ("ethnicity", "line"), ("religion", "line"),
+    ("passport_no", "line"), ("nationality", "nationality"), ("ethnicity", "line"), ("religion", "line"),
     ("hometown", "line"), ("birth_place", "line"), ("occupation", "line"), ("phone", "line"), ("email", "line"),
     ("permanent_address", "line"), ("current_address", "line"), ("note", "line"),
 )
@@ -78,7 +78,8 @@ class PersonPage(QWidget):
         self.form = FieldForm()
         self.relationship = Choice(RELATIONSHIPS, empty=False)
         for name, widget_type in PERSON_FIELDS:
-            widget: QWidget = {"line": QLineEdit, "date": DateEdit}.get(widget_type, QLineEdit)()
+            widget: QWidget = {"line": QLineEdit, "date": DateEdit,
+                               "nationality": NationalityEdit}.get(widget_type, QLineEdit)()
             if widget_type == "sex":
                 widget = Choice(SEXES)
             self.form.add(name, label(name), widget)
@@ -339,13 +340,14 @@ class PersonPage(QWidget):
         self.form.retranslate()
         self.form.fields["sex"].widget.relabel(self.context.language)  # type: ignore[attr-defined]
         self.relationship.relabel(self.context.language)
+        self.form.fields["nationality"].widget.relabel(self.context.language)  # type: ignore[attr-defined]
         if self.record is None:
             self.heading.setText(self.tr("Thêm nhân khẩu"))
         else:
             self.heading.setText(self.record.get("full_name") or "")
         self.back.setText(self.tr("← Danh sách"))
         self.save_button.setText(self.tr("Lưu (Enter)"))
-        self.cancel_button.setText(self.tr("Huỷ (Esc)"))
+        self.cancel_button.setText(self.tr("Hủy (Esc)"))
         self.residence_title.setText(self.tr("Lịch sử cư trú"))
         self.add_residence.setText(self.tr("Thêm cư trú…"))
         self.links_title.setText(self.tr("Có trong hồ sơ, tin báo"))

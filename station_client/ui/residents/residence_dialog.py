@@ -36,7 +36,7 @@ class ResidenceDialog(QDialog):
         self.save_button = QPushButton(self.tr("Lưu (Enter)"))
         self.save_button.setDefault(True)
         self.save_button.clicked.connect(self.save)
-        cancel = QPushButton(self.tr("Huỷ (Esc)"))
+        cancel = QPushButton(self.tr("Hủy (Esc)"))
         cancel.clicked.connect(self.reject)
         buttons = QHBoxLayout()
         buttons.addStretch(1)

@@ -24,7 +24,8 @@ from ...store.search import PersonHit, search_persons
 from ..context import AppContext
 from ..i18n import format_date
 from ..labels import SEXES, label, sync_state, vocabulary
-from ..models import Column, ListModel, WindowedModel
+from ..models import Column, ListModel, WindowedModel, sync_chip
+from ..style import use_chips
 from .import_dialog import ImportDialog
 from .person_page import PersonPage
 
@@ -46,10 +47,9 @@ class ResidentsView(QWidget):
             Column("personal_id", label("personal_id")),
             Column("permanent_address", label("permanent_address")),
         ]
-        self.all_model = WindowedModel(context, "persons", "person", [*columns, Column("sync_state",
-                                                                                         label("sync_state"),
-                                                                                         sync_state)])
-        self.hits_model = ListModel(columns)
+        sync_column = Column("sync_state", label("sync_state"), sync_state, chip=sync_chip)
+        self.all_model = WindowedModel(context, "persons", "person", [*columns, sync_column])
+        self.hits_model = ListModel([*columns, sync_column])  # the same columns found or not
         self.search = QLineEdit()
         self.search.setObjectName("resident_search")
         self.search.setClearButtonEnabled(True)
@@ -66,6 +66,7 @@ class ResidentsView(QWidget):
         self.table.setTabKeyNavigation(False)  # a read-only list: arrows move in it, Tab leaves it
         self.table.setObjectName("resident_table")
         self.table.setModel(self.all_model)
+        use_chips(self.table)  # the sync state as the same chip in every list
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -97,6 +98,7 @@ class ResidentsView(QWidget):
         self._debounce.timeout.connect(self._run_search)
         self._generation = 0
         self.last_query = ""
+        self.capped = False
         self.searching = False
         self.all_model.loaded.connect(self._update_count)
         QShortcut(QKeySequence("Ctrl+F"), self, activated=self.focus_search,
@@ -130,7 +132,7 @@ class ResidentsView(QWidget):
             self._update_count()
             return
         self.searching = True
-        self.context.tasks.run(lambda conn: search_persons(conn, query, SEARCH_LIMIT),
+        self.context.tasks.run(lambda conn: search_persons(conn, query, SEARCH_LIMIT + 1),  # one more: capped?
                                lambda hits: self._found(generation, query, hits), on="interactive")
 
     def _found(self, generation: int, query: str, hits: list[PersonHit]) -> None:
@@ -138,7 +140,8 @@ class ResidentsView(QWidget):
             return  # the officer typed more meanwhile: this answer is stale
         self.searching = False
         self.last_query = query
-        self.hits_model.set_rows(hits)
+        self.capped = len(hits) > SEARCH_LIMIT
+        self.hits_model.set_rows(hits[:SEARCH_LIMIT])
         if self.table.model() is not self.hits_model:
             self.table.setModel(self.hits_model)
             self._fit_columns()
@@ -165,9 +168,11 @@ class ResidentsView(QWidget):
     def _update_count(self) -> None:
         if self.table.model() is self.hits_model:
             n = len(self.hits_model.rows)
-            text = self.tr("Tìm thấy %1 người").replace("%1", str(n))
-            if n >= SEARCH_LIMIT:
+            if self.capped:  # more than the rows shown
+                text = self.tr("Tìm thấy hơn %1 người").replace("%1", str(SEARCH_LIMIT))
                 text += self.tr(" (hiện %1 người đầu tiên — gõ thêm để thu hẹp)").replace("%1", str(SEARCH_LIMIT))
+            else:
+                text = self.tr("Tìm thấy %1 người").replace("%1", str(n))
         else:
             text = self.tr("Tổng số nhân khẩu: %1").replace("%1", f"{self.all_model.rowCount():,}".replace(",", "."))
         self.count.setText(text)

@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QDate, QEvent, Qt
+from PySide6.QtCore import QCoreApplication, QDate, QEvent, Qt, QTimer
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -75,10 +75,10 @@ ROWS: tuple[tuple[str, Getter, bool], ...] = (
     ("Tỉ lệ chuyển, xử lý đúng hạn (%)", lambda s: s.crime_reports.handled.on_time_rate, True),
     ("Tố giác, tin báo tồn quá hạn cuối kỳ", lambda s: s.crime_reports.pending.overdue, False),
     ("Đơn thư tiếp nhận", lambda s: s.petitions.received, False),
-    ("Vụ việc hoà giải tiếp nhận", lambda s: s.mediation.received, False),
+    ("Vụ việc hòa giải tiếp nhận", lambda s: s.mediation.received, False),
     ("Vi phạm hành chính lập biên bản", lambda s: s.violations.recorded, False),
 )
-OVERDUE_HEADERS = ("Cán bộ", "Hồ sơ TTHC", "Tố giác, tin báo", "Đơn thư", "Hoà giải", "Vi phạm HC", "Tổng")
+OVERDUE_HEADERS = ("Cán bộ", "Hồ sơ TTHC", "Tố giác, tin báo", "Đơn thư", "Hòa giải", "Vi phạm HC", "Tổng")
 
 
 def _item(text: str, *, right: bool = False, bold: bool = False) -> QTableWidgetItem:
@@ -174,10 +174,18 @@ class StatisticsView(QWidget):
         # ---- figures, chart, overdue
         self.compare = _table(4)
         self.compare.setObjectName("stats_compare")
+        # A narrow window wraps the indicators' names rather than cutting them ("Tỉ lệ giải quyết đú…").
+        self.compare.setWordWrap(True)
+        self.compare.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self._fit_rows = QTimer(self, singleShot=True, interval=0)  # once the header has settled
+        self._fit_rows.timeout.connect(self.compare.resizeRowsToContents)
+        self.compare.horizontalHeader().sectionResized.connect(lambda *_a: self._fit_rows.start())
         self.chart = RateChart()
         self.chart.setObjectName("stats_chart")
         self.overdue = _table(len(OVERDUE_HEADERS))
         self.overdue.setObjectName("stats_overdue")
+        # The officer's name whole (it shrank to "Ng…" on a netbook); the counts scroll sideways if need be.
+        self.overdue.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.compare_box, self.chart_box, self.overdue_box = QGroupBox(), QGroupBox(), QGroupBox()
         content: QWidget
         for box, content in ((self.compare_box, self.compare), (self.chart_box, self.chart),
@@ -315,6 +323,7 @@ class StatisticsView(QWidget):
             self.compare.setItem(row, 3, _item(self._change(a, b), right=True))
         self.compare.setHorizontalHeaderLabels([tr("Chỉ tiêu"), self._label(cur.period), self._label(prev.period),
                                                 tr("Tăng/giảm")])
+        self._fit_rows.start()
         labels, series, span = month_series(data.months)
         self.chart.set_series(labels, series, tr("Tỉ lệ đúng hạn 12 tháng (%)"), span)
         self.overdue.setRowCount(len(data.overdue))
@@ -325,10 +334,22 @@ class StatisticsView(QWidget):
                 self.overdue.setItem(row, col, _item(str(v), right=True, bold=col == len(values)))
         self.overdue_box.setTitle(tr("Việc đang quá hạn theo cán bộ (%1 việc)").replace(
             "%1", str(sum(o.total for o in data.overdue))))
-        status = (tr("Số liệu kỳ %1, từ %2 đến %3; tồn tính đến 00:00 ngày %4.")
-                  .replace("%1", self._label(cur.period)).replace("%2", f"{cur.period.start:%d/%m/%Y}")
-                  .replace("%3", f"{cur.period.end:%d/%m/%Y}")
-                  .replace("%4", f"{cur.period.end + timedelta(days=1):%d/%m/%Y}"))
+        running = cur.period.as_of is not None
+        if running:  # figures to date: the pending ones counted now, not at a close still to come
+            as_of = default_office_hours().local(cur.period.as_of)  # type: ignore[arg-type]
+            status = (tr("Kỳ %1 chưa kết thúc (đến hết ngày %3): số liệu tính đến %4, tồn tính tại thời điểm này.")
+                      .replace("%1", self._label(cur.period)).replace("%3", f"{cur.period.end:%d/%m/%Y}")
+                      .replace("%4", f"{as_of:%H:%M} {as_of:%d/%m/%Y}"))
+            header = tr("%1 (đến nay)").replace("%1", self._label(cur.period))
+            self.compare.setHorizontalHeaderItem(1, QTableWidgetItem(header))
+        else:
+            status = (tr("Số liệu kỳ %1, từ %2 đến %3; tồn tính đến 00:00 ngày %4.")
+                      .replace("%1", self._label(cur.period)).replace("%2", f"{cur.period.start:%d/%m/%Y}")
+                      .replace("%3", f"{cur.period.end:%d/%m/%Y}")
+                      .replace("%4", f"{cur.period.end + timedelta(days=1):%d/%m/%Y}"))
+        # A report is submitted once its period has ended (store.statistics.submit_report refuses earlier).
+        self.submit_button.setEnabled(not running)
+        self.submit_button.setToolTip(tr("Kỳ chưa kết thúc: gửi báo cáo khi kỳ đã kết thúc.") if running else "")
         self.status.setText(status + self._submitted_text(data.reports))
 
     def _submitted_text(self, reports: list[dict[str, Any]]) -> str:
@@ -440,7 +461,7 @@ class StatisticsView(QWidget):
                                 .replace("%1", self._label(period)))
 
         def failed(exc: BaseException) -> None:
-            QMessageBox.warning(self, tr("Không gửi được báo cáo"), str(exc))
+            QMessageBox.warning(self, tr("Không gửi được báo cáo"), self.context.error_text(exc))
 
         self.context.tasks.run(op, done, failed, on="write")
 
