@@ -194,8 +194,16 @@ def province_table(db: Database, period: st.Period, keys: FeedKeys | None = None
             "flagged": sum(len(r["disagreements"]) for r in ordered)}
 
 
+def report_period(period: st.Period, now: datetime | None = None) -> st.Period:
+    """The period whose report the overview shows: ``period`` once it has ended, else the one before it (a
+    station can submit a period's report only after the period ends, so a running one has none yet)."""
+    end = datetime.combine(period.end + timedelta(days=1), datetime.min.time(), tzinfo=VN)
+    return period if (now or datetime.now(VN)) >= end else period.previous()
+
+
 def overview(db: Database, period: st.Period, table: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """One row per commune with a station (revoked stations left out)."""
+    """One row per commune with a station (revoked stations left out). The period report column is the last
+    ended period's (``report_period``)."""
     from ..duplicates import open_items
 
     s, c = schema.stations, schema.conflicts
@@ -211,6 +219,9 @@ def overview(db: Database, period: st.Period, table: dict[str, Any] | None = Non
     overdue = overdue_now(db, keys)
     table = table if table is not None else province_table(db, period, keys)
     figures = {r["commune_code"]: r for r in table["communes"]}
+    reported = report_period(period)
+    reports = figures if reported == period else {
+        r["commune_code"]: r for r in province_table(db, reported, keys)["communes"]}
     quiet_before = (datetime.now(UTC) - timedelta(hours=QUIET_HOURS)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     out: dict[str, dict[str, Any]] = {}
     for r in rows:
@@ -224,7 +235,7 @@ def overview(db: Database, period: st.Period, table: dict[str, Any] | None = Non
         elif r["app_version"] and not row["app_version"]:
             row["app_version"] = r["app_version"]
     for code, row in out.items():
-        f = figures.get(code)
+        f, rf = figures.get(code), reports.get(code)
         computed = f["computed"] if f else {}
         row |= {
             "quiet": row["last_sync"] is None or row["last_sync"] < quiet_before,
@@ -234,8 +245,9 @@ def overview(db: Database, period: st.Period, table: dict[str, Any] | None = Non
             "dossier_rate": computed.get("dossiers.resolved.on_time_rate"),
             "crime_rate": computed.get("crime_reports.handled.on_time_rate"),
             "received": int(computed.get("dossiers.received") or 0),
-            "report": "missing" if not f or f["report"] is None else ("differs" if f["disagreements"] else "agrees"),
-            "disagreements": len(f["disagreements"]) if f else 0,
+            "report": "missing" if not rf or rf["report"] is None else ("differs" if rf["disagreements"] else "agrees"),
+            "disagreements": len(rf["disagreements"]) if rf else 0,
+            "report_period": reported.label,
         }
     return list(out.values())
 

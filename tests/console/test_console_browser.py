@@ -87,7 +87,8 @@ def _station_works(tmp_path: Path, server: RunningServer, code: str
                                            received_at=now - timedelta(days=40)), officer="can_bo_a")
         from province_server.console.queries import current_period
 
-        submit_report(store, station_stats(store.conn, current_period()), officer="truong",
+        # Last month's report: a running period's cannot be submitted, and the overview shows the last ended one.
+        submit_report(store, station_stats(store.conn, current_period().previous()), officer="truong",
                       prepared_by="Nguyễn Thị Lập", approved_by="Trần Văn Trưởng")
     assert station.sync_until_clean().ok
     return station, first, report
