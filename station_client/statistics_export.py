@@ -77,7 +77,16 @@ def tables(s: StationStats) -> list[Table]:
              ("Kết thúc khác", c.closed_otherwise, "", "", ""),
              ("Tồn cuối kỳ: trong hạn", c.pending.not_due, "", "", ""),
              ("Tồn cuối kỳ: quá hạn", c.pending.overdue, "", "", ""),
-             ("Đã thông báo cho người tố giác", c.reporters_notified, "", "", "")]
+             ("Đã thông báo cho người tố giác", c.reporters_notified, "", "", ""),
+             ("Cơ quan điều tra đã xác nhận tiếp nhận", c.agency_acknowledged, "", "", ""),
+             ("Cơ quan điều tra đã ra quyết định giải quyết", c.agency_decided.total,
+              c.agency_decided.early + c.agency_decided.on_time, c.agency_decided.late,
+              c.agency_decided.on_time_rate)]
+    rows += [(f"— {crime_reports.AGENCY_DECISIONS.get(k, (k,))[0]}", n, "", "", "")
+             for k, n in c.agency_decisions.items()]
+    o = c.outcome_notified
+    rows += [("Trạm báo kết quả giải quyết cho người tố giác", o.total, o.early + o.on_time, o.late,
+              o.on_time_rate)]
     out.append(Table(f"Tố giác, tin báo về tội phạm, kiến nghị khởi tố — kỳ {s.period.label}",
                      ("Chỉ tiêu", "Số lượng", "Trong hạn", "Quá hạn", "Tỉ lệ đúng hạn (%)"), tuple(rows)))
 

@@ -361,10 +361,17 @@ def audit_results(db: Database) -> list[dict[str, Any]]:
     return out
 
 
-# --- transferred crime reports (the agency's inbox; read-only for now) --------------------------------------
+# --- transferred crime reports (the agency's inbox) ---------------------------------------------------------
 
-def transferred_reports(db: Database, limit: int = 300) -> list[dict[str, Any]]:
-    """Crime reports the communes transferred to the investigation agency: case facts, never the reporter."""
+def transferred_reports(db: Database, limit: int = 300, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Crime reports the communes transferred to the investigation agency (still transferred, or closed by the
+    station since), with where each stands at the agency and its running clock: case facts, never the
+    reporter."""
+    from station_client.domain import agency as ag
+    from station_client.domain.deadlines import default_office_hours
+
+    hours = default_office_hours()
+    now = now or datetime.now(hours.tz)
     r = schema.records
     with db.read() as conn:
         rows = conn.execute(select(r.c.id, r.c.commune_code, r.c.fields, r.c.origin, r.c.updated_at, r.c.version)
@@ -373,15 +380,28 @@ def transferred_reports(db: Database, limit: int = 300) -> list[dict[str, Any]]:
     out = []
     for rid, commune, fields, origin, updated, version in rows:
         f = json.loads(fields)
-        if f.get("status") != "transferred":
+        if f.get("status") not in ("transferred", "closed") or not f.get("transferred_at"):
             continue
+        state = ag.agency_state(f, now, hours)
         out.append({"id": rid, "commune_code": commune, "commune_name": commune_name(commune), "station_id": origin,
                     "code": f.get("register_no") or "", "report_kind": f.get("report_kind") or "",
+                    "status": f.get("status"),
                     "received_at": f.get("received_at"), "transferred_at": f.get("transferred_at"),
                     "transferred_to": f.get("transferred_to") or "", "urgent": bool(f.get("urgent")),
                     "due_at": f.get("due_at"),
                     "summary": f.get("summary") or "", "updated_at": updated, "version": int(version),
-                    "agency_decision": f.get("agency_decision") or ""})
+                    "stage": state.stage, "clock_due": state.due.isoformat() if state.due else None,
+                    "overdue": state.overdue,
+                    "agency_received_at": f.get("agency_received_at"),
+                    "agency_notice_due": f.get("agency_notice_due"),
+                    "agency_extension": f.get("agency_extension") or "",
+                    "agency_extension_ground": f.get("agency_extension_ground") or "",
+                    "agency_decision": f.get("agency_decision") or "",
+                    "agency_decision_no": f.get("agency_decision_no") or "",
+                    "agency_decision_at": f.get("agency_decision_at"),
+                    "agency_decision_ground": f.get("agency_decision_ground") or "",
+                    "agency_decision_timeliness": f.get("agency_decision_timeliness") or "",
+                    "noticed": not ag.outcome_notice_pending(f, hours)})
         if len(out) >= limit:
             break
     return out

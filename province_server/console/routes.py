@@ -407,34 +407,39 @@ def install(app: FastAPI, db: Database) -> None:
         return render(request, "audit.html", session, active="audit", results=queries.audit_results(db))
 
     def inbox_page(request: Request, session: auth.Session, status: int = 200, **extra: Any) -> HTMLResponse:
-        from station_client.domain.crime_reports import AGENCY_DECISIONS
+        from station_client.domain import agency as ag
+        from station_client.domain.crime_reports import AGENCY_DECISIONS, AGENCY_EXTENSIONS
+        from station_client.domain.deadlines import OUTCOMES
 
         return render(request, "inbox.html", session, status=status, active="inbox",
-                      reports=queries.transferred_reports(db), decisions=AGENCY_DECISIONS, **extra)
+                      reports=queries.transferred_reports(db), decisions=AGENCY_DECISIONS,
+                      extensions=AGENCY_EXTENSIONS, stages=ag.STAGES, outcomes=OUTCOMES, **extra)
 
     @router.get("/console/inbox")
     def inbox_get(request: Request) -> Response:
         return inbox_page(request, page(request, ("admin", "agency")))
 
-    @router.post("/console/inbox/{record_id}/decide")
-    async def inbox_decide(request: Request, record_id: str) -> Response:
+    @router.post("/console/inbox/{record_id}/{action}")
+    async def inbox_act(request: Request, record_id: str, action: str) -> Response:
         from . import agency
 
         session, form = await form_of(request, ("agency",))
-        decision = form.get("decision", "")
+        action = action[:20]
+        details = {k: form.get(k, "")[:2000] for k in ("decision", "ground", "decision_no", "date")}
         try:
-            seen = int(form.get("version", "0"))
-            version = agency.decide(db, record_id[:64], decision, seen)
+            seen = int(form.get("version", ""))
         except ValueError:
             raise Refused(400, "Thiếu phiên bản hồ sơ.", "The record version is missing.") from None
+        try:
+            version = agency.act(db, record_id[:64], action, details, seen, session.staff.username)
         except agency.DecisionRefused as exc:
-            auth.record(db, session.staff.username, "agency.decide", record_id[:64], "failed", client_of(request),
-                        {"decision": decision[:20], "status": exc.status})
+            auth.record(db, session.staff.username, f"agency.{action}", record_id[:64], "failed", client_of(request),
+                        {"decision": details["decision"][:20], "status": exc.status})
             return inbox_page(request, session, exc.status, error_vi=exc.vi, error_en=exc.en)
-        auth.record(db, session.staff.username, "agency.decide", record_id[:64], "ok", client_of(request),
-                    {"decision": decision, "version": version})
-        return inbox_page(request, session, notice_vi="Đã ghi kết quả; xã nhận ở lần đồng bộ tiếp theo.",
-                          notice_en="Decision recorded; the commune gets it at its next sync.")
+        auth.record(db, session.staff.username, f"agency.{action}", record_id[:64], "ok", client_of(request),
+                    {"decision": details["decision"][:20], "version": version})
+        return inbox_page(request, session, notice_vi="Đã ghi; xã nhận ở lần đồng bộ tiếp theo.",
+                          notice_en="Saved; the commune gets it at its next sync.")
 
     # --- reference data -----------------------------------------------------------------------------------
 

@@ -4,6 +4,10 @@
 <context>
     <name>Reports</name>
     <message>
+        <source>Báo kết quả cho người tố giác</source>
+        <translation>Tell the reporter the outcome</translation>
+    </message>
+    <message>
         <source>Chuyển tố giác, tin báo</source>
         <translation>Transfer the crime report</translation>
     </message>
@@ -102,10 +106,6 @@
     <message>
         <source>Lý do kết thúc</source>
         <translation>Reason for closing</translation>
-    </message>
-    <message>
-        <source>Kết quả giải quyết của cơ quan điều tra</source>
-        <translation>Investigation agency's decision</translation>
     </message>
     <message>
         <source>Khẩn cấp</source>
@@ -559,6 +559,10 @@
 <context>
     <name>Sections</name>
     <message>
+        <source>Báo kết quả cho người tố giác</source>
+        <translation>Tell the reporter the outcome</translation>
+    </message>
+    <message>
         <source>Chuyển tố giác, tin báo</source>
         <translation>Transfer the crime report</translation>
     </message>
@@ -657,10 +661,6 @@
     <message>
         <source>Lý do kết thúc</source>
         <translation>Reason for closing</translation>
-    </message>
-    <message>
-        <source>Kết quả giải quyết của cơ quan điều tra</source>
-        <translation>Investigation agency's decision</translation>
     </message>
     <message>
         <source>Khẩn cấp</source>

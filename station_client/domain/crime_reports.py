@@ -78,6 +78,10 @@ AGENCY_DECISIONS = {
     "not_prosecute": ("Quyết định không khởi tố", "No prosecution"),
     "suspend": ("Tạm đình chỉ giải quyết", "Suspended"),
 }
+AGENCY_EXTENSIONS = {
+    "complex": ("Gia hạn 2 tháng (vụ việc phức tạp)", "Extended to 2 months (complex case)"),
+    "complex_more": ("Gia hạn thêm 2 tháng (lần cuối)", "Extended by 2 more months (last time)"),
+}
 NOTICE_METHODS = {
     "in_person": ("Trực tiếp", "In person"),
     "post": ("Gửi văn bản qua bưu chính", "By post"),
@@ -143,6 +147,7 @@ def validate_report(r: dict[str, Any]) -> list[Problem]:
         choice_problem(r, "status", STATUSES, "Trạng thái", "Status"),
         choice_problem(r, "urgency_reason", URGENCY_REASONS, "Lý do khẩn cấp", "Urgency reason"),
         choice_problem(r, "agency_decision", AGENCY_DECISIONS, "Kết quả giải quyết", "Agency decision"),
+        choice_problem(r, "agency_extension", AGENCY_EXTENSIONS, "Gia hạn giải quyết", "Extension"),
         phone_problem(r, "reporter_phone"),
         order_problem(r, "received_at", "transferred_at", "Thời điểm chuyển không thể trước khi tiếp nhận.",
                       "The transfer cannot precede the receipt."),
@@ -231,6 +236,20 @@ CRIME_REPORT = RecordKind(
         Field("admin_violation_id", "text", "Hồ sơ vi phạm hành chính", "Administrative violation"),
         Field("handled_at", "datetime", "Thời điểm chuyển xử lý hành chính", "Handled administratively at"),
         Field("agency_decision", "text", "Kết quả giải quyết của cơ quan điều tra", "Agency decision"),
+        # The investigation agency's own fields, written only by the province (domain/agency.py).
+        Field("agency_received_at", "datetime", "Cơ quan điều tra nhận tin báo lúc", "Agency received at"),
+        Field("agency_officer", "text", "Cán bộ cơ quan điều tra", "Agency officer"),
+        Field("agency_notice_due", "datetime", "Hạn thông báo việc tiếp nhận", "Intake notice due"),
+        Field("agency_decide_due", "datetime", "Hạn giải quyết", "Decision due"),
+        Field("agency_extension", "text", "Gia hạn giải quyết", "Extension"),
+        Field("agency_extension_ground", "text", "Căn cứ gia hạn", "Ground for the extension"),
+        Field("agency_extended_at", "datetime", "Ngày gia hạn", "Extended on"),
+        Field("agency_decision_ground", "text", "Căn cứ pháp lý của quyết định", "Legal ground of the decision"),
+        Field("agency_decision_no", "text", "Số quyết định", "Decision number"),
+        Field("agency_decision_at", "datetime", "Ngày quyết định", "Decision date"),
+        Field("agency_decision_timeliness", "text", "Giải quyết đúng hạn", "Decision timeliness"),
+        Field("outcome_notice_due", "datetime", "Hạn thông báo kết quả cho người tố giác",
+              "Outcome notice to the reporter due"),
         Field("closed_at", "datetime", "Thời điểm kết thúc", "Closed at"),
         Field("close_reason", "text", "Lý do kết thúc", "Reason for closing"),
         Field("notices", "json", "Thông báo cho người tố giác", "Notices to the reporter"),
@@ -274,7 +293,8 @@ def transition(record: dict[str, Any], action: str, at: datetime, rules: RuleSet
     allowed now. The caller writes them through the store.
 
     details: transfer ``transferred_to`` (required), ``transfer_doc_no``; administrative
-    ``admin_violation_id``; close ``close_reason``, ``agency_decision``; start_check ``check_note``;
+    ``admin_violation_id``; close ``close_reason`` (``agency_decision`` only as the agency recorded it);
+    start_check ``check_note``;
     reclassify ``urgent``, ``urgency_reason``; override_remote ``remote_commune``, ``reason`` (required);
     notify ``content``, ``method``;
     any ``note``.
@@ -303,7 +323,13 @@ def transition(record: dict[str, Any], action: str, at: datetime, rules: RuleSet
     elif action == "close":
         changes["closed_at"] = at.isoformat()
         changes["close_reason"] = take(details, "close_reason")
-        changes["agency_decision"] = take(details, "agency_decision")
+        # The decision is the agency's (domain/agency.py): a close may carry it, never set another one.
+        decision = take(details, "agency_decision")
+        if decision not in (None, "", record.get("agency_decision")):
+            raise ValidationError([Problem(
+                "agency_decision", "agency.province_only",
+                "Kết quả giải quyết do cơ quan điều tra ghi (đồng bộ từ Công an tỉnh); trạm không tự ghi.",
+                "The decision is recorded by the investigation agency (it comes by sync); a station cannot set it.")])
     elif action == "reclassify":
         urgent = bool(take(details, "urgent", record.get("urgent")))
         changes["urgent"] = urgent

@@ -73,6 +73,29 @@ HEAD_ONLY_UPDATE_FIELDS: dict[str, tuple[frozenset[str], Action]] = {
     "crime_report": (frozenset({"remote_commune", "remote_override_reason"}), REMOTE_OVERRIDE),
 }
 
+# Fields of a kind that no station may write, whoever is logged in: the investigation agency's answer on a
+# transferred crime report is recorded at the province (domain/agency.py) and reaches the station by sync, which
+# does not go through the officer's write path. A write that leaves them as they are (a close carrying the
+# agency's decision, a form saving every field) is no write of them.
+PROVINCE_ONLY_FIELDS: dict[str, frozenset[str]] = {
+    "crime_report": frozenset({
+        "agency_received_at", "agency_officer", "agency_notice_due", "agency_decide_due", "agency_extension",
+        "agency_extension_ground", "agency_extended_at", "agency_decision", "agency_decision_ground",
+        "agency_decision_no", "agency_decision_at", "agency_decision_timeliness", "outcome_notice_due",
+    }),
+}
+
+
+def province_only_fields(kind: str | None, fields: Any) -> list[str]:
+    """The province-only fields among ``fields`` (names) of ``kind``, sorted."""
+    return sorted(PROVINCE_ONLY_FIELDS.get(kind or "", frozenset()) & set(fields or ()))
+
+
+def province_only_refusal(names: list[str]) -> tuple[str, str]:
+    return (f"Chỉ Công an tỉnh (cơ quan điều tra) được ghi các thông tin này: {', '.join(names)}.",
+            f"Only the province (the investigation agency) may write these fields: {', '.join(names)}.")
+
+
 # Settings that decide who the station is and where its data goes: a changed server address would send a
 # commune's records elsewhere. Language, printer and idle lock stay each officer's business.
 HEAD_ONLY_SETTINGS: frozenset[str] = frozenset({

@@ -366,6 +366,13 @@ class CrimeReportStats:
     closed_otherwise: int = 0  # closed in the period without transfer or administrative handling
     pending: Pending = field(default_factory=Pending)
     reporters_notified: int = 0
+    # The investigation agency's answer (domain/agency.py), counted in the period of each event: reports it
+    # acknowledged; reports it decided, on time or late against its (possibly extended) deadline, and by
+    # decision; and the station's notice of the outcome to the reporter against its 3 days.
+    agency_acknowledged: int = 0
+    agency_decided: Timeliness = field(default_factory=Timeliness)
+    agency_decisions: dict[str, int] = field(default_factory=dict)
+    outcome_notified: Timeliness = field(default_factory=Timeliness)
 
     @property
     def transferred_total(self) -> Timeliness:
@@ -426,9 +433,33 @@ def crime_report_figures(records: Iterable[Mapping[str, Any]], period: Period, *
                 s.pending.not_due += 1
         if any(period.contains(_moment(n.get("at")), hours) for n in _json(r.get("notices")) or ()):
             s.reporters_notified += 1
+        _agency_figures(s, r, period, hours)
     s.received_by_kind = dict(sorted(s.received_by_kind.items()))
     s.transferred = dict(sorted(s.transferred.items()))
+    s.agency_decisions = dict(sorted(s.agency_decisions.items()))
     return s
+
+
+def _agency_figures(s: CrimeReportStats, r: Mapping[str, Any], period: Period, hours: OfficeHours) -> None:
+    received = _moment(r.get("agency_received_at"))
+    if received is not None and period.contains(received, hours):
+        s.agency_acknowledged += 1
+    decided = _moment(r.get("agency_decision_at"))
+    if decided is None:
+        return
+    if period.contains(decided, hours):
+        outcome = r.get("agency_decision_timeliness")
+        if outcome in ("early", "on_time", "late"):
+            s.agency_decided.add(str(outcome))
+        decision = str(r.get("agency_decision") or "")
+        s.agency_decisions[decision] = s.agency_decisions.get(decision, 0) + 1
+    # The station's first notice to the reporter on or after the decision's day, against its 3 days.
+    day = hours.local(decided).date()
+    notices = sorted(m for m in (_moment(n.get("at")) for n in _json(r.get("notices")) or ())
+                     if m is not None and hours.local(m).date() >= day)
+    due = _moment(r.get("outcome_notice_due"))
+    if notices and due is not None and period.contains(notices[0], hours):
+        s.outcome_notified.add(classify(notices[0], due, "criminal_days", hours=hours))
 
 
 # ----------------------------------------------------------------------------------------- petitions
@@ -660,6 +691,13 @@ def flat_figures(s: StationStats) -> dict[str, Figure]:
     out |= {"crime_reports.closed_otherwise": c.closed_otherwise,
             "crime_reports.reporters_notified": c.reporters_notified}
     out |= _pending_flat("crime_reports.pending", c.pending)
+    out["crime_reports.transferred"] = c.transferred_total.total
+    out["crime_reports.agency.acknowledged"] = c.agency_acknowledged
+    out["crime_reports.agency.decided"] = c.agency_decided.total
+    out |= _timely_flat("crime_reports.agency.decided", c.agency_decided)
+    out |= {f"crime_reports.agency.decision.{k}": n for k, n in c.agency_decisions.items()}
+    out["crime_reports.outcome_notified"] = c.outcome_notified.total
+    out |= _timely_flat("crime_reports.outcome_notified", c.outcome_notified)
     out["petitions.received"] = p.received
     out |= {f"petitions.received.{k}": n for k, n in p.received_by_type.items()}
     out |= _timely_flat("petitions.classified", p.classified)

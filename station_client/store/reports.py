@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from ..domain import crime_reports, mediation, petitions, violations
+from ..domain import agency, crime_reports, mediation, petitions, violations
 from ..domain.calendar import WorkCalendar
 from ..domain.deadline_rules import RuleSet
 from ..domain.deadlines import OfficeHours, default_office_hours
@@ -271,9 +271,39 @@ def due_items(conn: sqlite3.Connection, now: datetime, *, kinds: Sequence[str] =
                 continue
             items.append(DueItem(kind, r["id"], r.get("register_no") or "", _title(kind, r), r["status"],
                                  due.isoformat(), state, bool(r.get("urgent")), r.get("rule_key")))
+    if "crime_report" in kinds:
+        items += outcome_notice_items(conn, now, cal=cal, hours=hours, limit=limit)
     rank = {"overdue": 0, "due": 1, "upcoming": 2}
     items.sort(key=lambda i: (rank[i.state], not i.urgent, i.due_at))
     return items[:limit]
+
+
+OUTCOME_NOTICE = "crime_report.outcome_notice"  # the ``rule_key`` of a Today item "tell the reporter the outcome"
+
+
+def outcome_notice_items(conn: sqlite3.Connection, now: datetime, *, cal: WorkCalendar | None = None,
+                         hours: OfficeHours | None = None, limit: int = 300) -> list[DueItem]:
+    """Crime reports the investigation agency decided whose reporter the station has not yet told the outcome
+    (``agency.outcome_notice_pending``: no ``notify`` on or after the decision's day), whatever the report's
+    status: shown until the notice is recorded, overdue once its 3 days have passed."""
+    hours = hours or default_office_hours()
+    now = hours.local(now)
+    cal = cal or work_calendar(conn)
+    k = get_kind("crime_report")
+    items = []
+    rows = conn.execute("SELECT * FROM crime_reports WHERE outcome_notice_due IS NOT NULL AND deleted = 0 "
+                        "ORDER BY outcome_notice_due").fetchall()
+    for row in rows:
+        r = from_db(k, row)
+        if not agency.outcome_notice_pending(r, hours):
+            continue
+        due = hours.local(datetime.fromisoformat(r["outcome_notice_due"]))
+        state = _state(due, now, cal, 2) or "upcoming"
+        items.append(DueItem("crime_report", r["id"], r.get("register_no") or "", _title("crime_report", r),
+                             r["status"], due.isoformat(), state, bool(r.get("urgent")), OUTCOME_NOTICE))
+        if len(items) >= limit:
+            break
+    return items
 
 
 @dataclass(frozen=True)

@@ -309,6 +309,7 @@ class Store:
             # is no override).
             changing = {f for f, v in changes.items() if f in kind.by_name and row[f] != to_db(kind, {f: v})[f]}
             self._check_role(permissions.head_only_action("update", kind.name, dict.fromkeys(changing)), officer)
+            self._check_province_only(kind, changing)
             if expected_version is not None and row["version"] != expected_version:
                 raise StaleVersion(
                     "Hồ sơ vừa được thay đổi ở nơi khác. Hãy mở lại để xem bản mới nhất trước khi sửa.",
@@ -450,6 +451,13 @@ class Store:
         self._check_role(action, actor)
         return actor
 
+    def _check_province_only(self, kind: RecordKind, fields: set[str]) -> None:
+        """A station never writes the province's fields (the investigation agency's answer): they arrive by sync,
+        which does not come this way."""
+        names = permissions.province_only_fields(kind.name, fields)
+        if names:
+            raise PermissionDenied(*permissions.province_only_refusal(names))
+
     def _check_role(self, action: permissions.Action | None, actor: str) -> None:
         """One indexed read, and only for head-only actions, so ordinary writes pay nothing."""
         if action is None or permissions.is_system_actor(actor):
@@ -532,6 +540,7 @@ class Store:
         # A dict lookup for most kinds; an account read only for the few head-only ones (a period report).
         self._check_role(permissions.head_only_action("create", kind.name), officer)
         clean, problems = kind.coerce(values)
+        self._check_province_only(kind, {f for f, v in clean.items() if v not in (None, "")})
         record = kind.empty_record() | clean
         problems += kind.validate(record)
         problems += self._cross_checks(kind, record, None)

@@ -19,6 +19,7 @@ import pytest
 from station_client.domain.deadlines import default_office_hours
 from station_client.store import Store
 from station_client.store import dossiers as sd
+from station_client.store import reports as sr
 from station_client.store.statistics import station_stats, submit_report
 from station_client.sync.enroll import enroll
 from tests.support.server import RunningServer, start_server
@@ -183,20 +184,32 @@ def test_console_end_to_end(tmp_path: Path, server: RunningServer) -> None:
         drv.get(server.url + "/console/staff")
         assert "không được dùng" in _wait(drv, "#refused").text
 
-        # 6. the investigation agency records its decision; the commune's station gets it at its sync
+        # 6. the investigation agency acknowledges, then records its decision with ground and number; the
+        # commune's station gets it at its sync, with the notice to give the reporter on its Today list
         drv.delete_all_cookies()
         _login(drv, server.url, "agency")
         assert drv.current_url.endswith("/console/inbox")
-        row = drv.find_element(By.CSS_SELECTOR, f'tr[data-report="{report["id"]}"]')
+        selector = f'tr[data-report="{report["id"]}"]'
+        drv.find_element(By.CSS_SELECTOR, f"{selector} form.acknowledge button").click()
+        _wait(drv, "#notice")
+        row = drv.find_element(By.CSS_SELECTOR, selector)
+        assert row.get_attribute("data-stage") == "acknowledged" and "Hạn giải quyết" in row.text
         from selenium.webdriver.support.ui import Select
 
         Select(row.find_element(By.NAME, "decision")).select_by_value("not_prosecute")
+        row.find_element(By.CSS_SELECTOR, "form.decide input[name=decision_no]").send_keys("31/QĐ-CSĐT")
+        row.find_element(By.CSS_SELECTOR, "form.decide input[name=ground]").send_keys("Khoản 1 Điều 157 BLTTHS")
         row.find_element(By.CSS_SELECTOR, "form.decide button").click()
         _wait(drv, "#notice")
+        row = drv.find_element(By.CSS_SELECTOR, selector)
+        assert row.get_attribute("data-stage") == "decided" and "31/QĐ-CSĐT" in row.text
         browser.screenshot(drv, shots / "console-inbox-agency.png")
         assert station.sync_until_clean().ok
         with station.open() as store:
-            assert store.get("crime_report", str(report["id"]))["agency_decision"] == "not_prosecute"
+            got = store.get("crime_report", str(report["id"]))
+            assert (got["agency_decision"], got["agency_decision_no"]) == ("not_prosecute", "31/QĐ-CSĐT")
+            assert [i.rule_key for i in sr.due_items(store.conn, datetime.now(default_office_hours().tz))
+                    if i.record_id == str(report["id"])] == [sr.OUTCOME_NOTICE]
     finally:
         drv.quit()
 

@@ -208,3 +208,43 @@ def test_petition_mediation_and_violation_through_their_forms(qtbot, app_factory
     _ok(qtbot, detail.dialog)
     qtbot.waitUntil(lambda: detail.record["status"] == "decided")
     assert detail.record["fine_amount"] == 750_000 and detail.record["decision_outcome"] == "early"
+
+
+def test_agency_outcome_on_the_report_and_the_today_list(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
+    """A decision synced from the province: the report shows it (decision, number, ground) with a banner, and the
+    Today list says to tell the reporter until a notice is recorded."""
+    from station_client.domain import agency as ag
+    from station_client.domain.calendar import WorkCalendar
+    from station_client.domain.registry import get_kind
+    from station_client.store.codec import to_db
+
+    hours = default_office_hours()
+    now = datetime.now(hours.tz)
+    with Store.open(db_path(data_dir)) as store:
+        r = R.create(store, "crime_report", {
+            "report_kind": "denunciation", "channel": "in_person", "reporter_name": "Lê Văn Tám",
+            "reporter_phone": "0912345678", "summary": "Mất trộm xe máy"}, officer="seed", at=now - timedelta(days=3))
+        r = R.apply_action(store, "crime_report", r["id"], "transfer", officer="seed", at=now - timedelta(days=2),
+                           details={"transferred_to": "Cơ quan CSĐT Công an tỉnh"})
+        cal = WorkCalendar.default()
+        r |= ag.agency_transition(r, "acknowledge", now - timedelta(days=1), "cqdt", cal)
+        r |= ag.agency_transition(r, "decide", now, "cqdt", cal, details={
+            "decision": "prosecute", "ground": "Điều 143 BLTTHS", "decision_no": "09/QĐ-CSĐT"})
+        values = to_db(get_kind("crime_report"), {k: v for k, v in r.items() if k in ag.AGENCY_FIELDS})
+        with store.transaction():  # as a pulled province change writes it
+            store.conn.execute(f"UPDATE crime_reports SET {', '.join(f'{c} = ?' for c in values)} WHERE id = ?",
+                               (*values.values(), r["id"]))
+    app = logged_in(qtbot, app_factory, data_dir)
+    ws = app.window.workspace
+    ws.show_section("today")
+    today = ws.widgets["today"]
+    qtbot.waitUntil(lambda: any(i.record_id == r["id"] for i in today.items))
+    item = next(i for i in today.items if i.record_id == r["id"])
+    assert item.title.startswith("Báo kết quả cho người tố giác")
+    ws.open_record("crime_report", r["id"])
+    page = ws.widgets["reports"].pages["crime_report"]
+    qtbot.waitUntil(lambda: page.detail.record is not None and page.detail.record["id"] == r["id"])
+    qtbot.waitUntil(lambda: "Báo kết quả cho người tố giác" in page.detail.banner.text())
+    assert "Quyết định khởi tố vụ án" in page.detail.banner.text()
+    shown = page.detail.view.toPlainText()
+    assert "09/QĐ-CSĐT" in shown and "Điều 143 BLTTHS" in shown and "Số quyết định" in shown

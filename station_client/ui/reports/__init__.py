@@ -1,6 +1,7 @@
 """Reports section (tố giác, tin báo; đơn thư; hòa giải; vi phạm hành chính): registers itself with the shell and
 feeds the Today list with every running statutory clock that is overdue, due within a day, or due within two
-working days — urgent crime reports first."""
+working days — urgent crime reports first — and every crime report the investigation agency decided whose
+reporter has not yet been told the outcome."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ WHAT = {  # what the officer must do when the running clock is due, by kind
     "mediation_case": "Theo dõi thực hiện hòa giải",
     "admin_violation": "Ra quyết định xử phạt / xử lý tang vật",
 }
+# A crime report the investigation agency decided: the station tells the reporter the outcome (3 days).
+OUTCOME_NOTICE = "Báo kết quả cho người tố giác"
 
 
 def _make(context):  # type: ignore[no-untyped-def]
@@ -40,7 +43,8 @@ def today_items(conn: sqlite3.Connection, today: date) -> list[TodayItem]:
         now = datetime.combine(today, datetime.min.time(), tzinfo=tz)
     items = []
     for i in R.due_items(conn, now):
-        title = f"{tr(WHAT[i.kind])}: {i.title}"
+        what = OUTCOME_NOTICE if i.rule_key == R.OUTCOME_NOTICE else WHAT[i.kind]
+        title = f"{tr(what)}: {i.title}"
         if i.urgent:
             title = f"{tr('KHẨN CẤP')} — {title}"
         items.append(TodayItem(title=title, due=i.due_at, state=i.state, section="reports", kind=i.kind,

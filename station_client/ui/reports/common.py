@@ -47,7 +47,8 @@ SEARCH_DELAY_MS = 200
 VOCABULARIES: dict[str, dict[str, dict[str, tuple[str, str]]]] = {
     "crime_report": {"report_kind": cr.REPORT_KINDS, "channel": cr.CHANNELS, "status": cr.STATUSES,
                      "urgency_reason": cr.URGENCY_REASONS, "agency_decision": cr.AGENCY_DECISIONS,
-                     "outcome": OUTCOMES},
+                     "outcome": OUTCOMES, "agency_extension": cr.AGENCY_EXTENSIONS,
+                     "agency_decision_timeliness": OUTCOMES},
     "petition": {"petition_type": pt.PETITION_TYPES, "channel": pt.CHANNELS, "status": pt.STATUSES,
                  "complexity": COMPLEXITY, "classify_outcome": OUTCOMES, "resolve_outcome": OUTCOMES},
     "mediation_case": {"trigger_kind": md.TRIGGERS, "dispute_type": md.DISPUTE_TYPES, "status": md.STATUSES,

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...domain import agency
 from ...domain import crime_reports as cr
 from ...domain import mediation as md
 from ...domain import petitions as pt
@@ -46,8 +47,7 @@ ACTION_INPUTS: dict[tuple[str, str], list[Input]] = {
     ("crime_report", "start_check"): [("check_note", "Nội dung kiểm tra sơ bộ", "text")],
     ("crime_report", "transfer"): [("transferred_to", "Cơ quan nhận", "line"),
                                    ("transfer_doc_no", "Số văn bản chuyển", "line")],
-    ("crime_report", "close"): [("close_reason", "Lý do kết thúc", "line"),
-                                ("agency_decision", "Kết quả giải quyết của cơ quan điều tra", cr.AGENCY_DECISIONS)],
+    ("crime_report", "close"): [("close_reason", "Lý do kết thúc", "line")],
     ("crime_report", "reclassify"): [("urgent", "Khẩn cấp", "check"),
                                      ("urgency_reason", "Lý do khẩn cấp", cr.URGENCY_REASONS)],
     ("crime_report", "override_remote"): [("remote_commune", "Xã vùng sâu, vùng xa, miền núi, hải đảo", "check"),
@@ -267,6 +267,13 @@ class DetailPage(QWidget):
     def _tick(self) -> None:
         """Recompute the countdown (no database access: the due time is on the record)."""
         r = self.record
+        if r is not None and self.kind == "crime_report" and agency.outcome_notice_pending(r):
+            # The investigation agency decided (synced from the province): the reporter must be told (3 days).
+            due = datetime.fromisoformat(r["outcome_notice_due"])
+            decision = vocabulary(self.context.language, cr.AGENCY_DECISIONS, r.get("agency_decision"))
+            self.banner.show_text(f"{tr('Báo kết quả cho người tố giác')} ({decision}) — {tr('Hạn')}: "
+                                  f"{office_datetime(due)}", alarm=due < now_local())
+            return
         if r is not None and r["status"] not in R.OPEN_STATUSES[self.kind]:
             # The clock stopped: say how the matter ended against its deadline, if it was timed.
             outcome = r.get("outcome") or r.get("classify_outcome") or r.get("resolve_outcome") or \
