@@ -19,8 +19,9 @@ from fastapi.templating import Jinja2Templates
 
 from station_client.domain import statistics as st
 
-from .. import stations
+from .. import receipts, stations
 from ..db import Database
+from ..errors import ApiError
 from ..ratelimit import RateLimiter, retry_after_header
 from . import auth, queries
 
@@ -269,7 +270,6 @@ def install(app: FastAPI, db: Database) -> None:
     async def stations_add(request: Request) -> Response:
         session, form = await form_of(request, ("admin",))
         commune, name = form.get("commune_code", "").strip(), form.get("name", "").strip()[:200]
-        from ..errors import ApiError
 
         try:
             station, code = stations.add_station(db, commune, name)
@@ -556,13 +556,24 @@ def install(app: FastAPI, db: Database) -> None:
             response = lookup_page(request, 429, result=None, code=code[:40], error="rate", retry=retry)
             response.headers["Retry-After"] = retry
             return response
+        params = receipts.link_params(dict(request.query_params))
+        checked = None
+        if params is not None:  # a receipt's QR link: verified with the receiving station's key
+            try:
+                checked = receipts.check(db, code[:40], params)
+            except ApiError:
+                return lookup_page(request, 400, result=None, code=code[:40], error="invalid")
         try:
             result = queries.lookup(db, code[:40])
         except ValueError:
             return lookup_page(request, 400, result=None, code=code[:40], error="check")
+        if result is None and checked is not None:
+            # Genuine, printed while the station was offline: the province has not heard of the dossier yet.
+            pending = checked.answer() | {"received_local": queries.local_time(checked.answer()["received_at"])}
+            return lookup_page(request, 200, result=None, pending=pending, code=checked.link.lookup_code)
         if result is None:
             return lookup_page(request, 404, result=None, code=code[:40], error="unknown")
-        return lookup_page(request, 200, result=result, code=result["lookup_code"])
+        return lookup_page(request, 200, result=result, code=result["lookup_code"], verified=checked is not None)
 
     app.include_router(router)
     app.mount("/console/static", StaticFiles(directory=str(HERE / "static")), name="console-static")

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..store import Store
+from ..store import Store, receipt_keys
 from ..store import sync_ops as ops
 from .client import SyncClient, Timeouts, check_server_url
 from .credentials import TokenStore
@@ -97,6 +97,7 @@ def enroll(store: Store, server_url: str, code: str, *, ca_file: str | Path | No
     previous = load_identity(store)
     values: dict[str, str | None] = {f"station.{k}": getattr(identity, k) for k in _KEYS}
     values[ENROLL_NONCE] = None  # enrolled: the retry window is not needed any more
+    values |= receipt_keys.state_values(answer)  # the receipt key and lookup base URL (docs/sync-protocol.md)
     if previous is None or previous.station_id != identity.station_id or previous.server_url != server_url:
         # Another station identity (or server): what this file knew of the old one's history means nothing.
         values |= {ops.EPOCH: str(answer.get("epoch")) if answer.get("epoch") else None, ops.CURSOR: None,
