@@ -185,3 +185,30 @@ def test_station_enrolled_before_receipt_keys_gets_one_at_next_sync(tmp_path: Pa
         assert answer["verified"] is True and answer["dossier_code"] == d["code"]
     finally:
         server.stop()
+
+
+def test_published_base_url_and_reissued_key_reach_the_station(tmp_path: Path) -> None:
+    """``province-server lookup-url`` publishes the base URL the stations print; ``station reissue-receipt-key``
+    replaces a leaked key: links signed with the old one are refused, the station signs with the new one after
+    its next sync."""
+    server = start_server(tmp_path, quiet=True)
+    try:
+        station = make_station(tmp_path, server, "mao-khe")
+        with station.open() as store:
+            d = _receive(store, "1.004222", 1)
+            old_url = receipt_keys.lookup_url(store.conn, d)
+        assert old_url is not None and _api(server, old_url).json()["verified"] is True
+        server.cli("lookup-url", "https://tracuu.congan.quangninh.gov.vn/")
+        assert server.cli("lookup-url").stdout.strip() == "https://tracuu.congan.quangninh.gov.vn"
+        assert server.cli("lookup-url", "not a url", check=False).returncode == 1
+        server.cli("station", "reissue-receipt-key", station.station_id)
+        assert _api(server, old_url).status_code == 400
+        assert station.sync_until_clean().ok
+        with station.open() as store:
+            new_url = receipt_keys.lookup_url(store.conn, d)
+        assert new_url is not None and new_url.startswith("https://tracuu.congan.quangninh.gov.vn/tra-cuu/")
+        assert new_url.split("?")[1] != old_url.split("?")[1]  # the signature changed with the key
+        answer = _api(server, new_url).json()  # the same server answers whatever base the link names
+        assert answer["verified"] is True and answer["dossier_code"] == d["code"]
+    finally:
+        server.stop()
