@@ -104,4 +104,4 @@ def parse(lookup_code: str, s: str | None, t: str | None, d: str | None, sig: st
 
 def verify(key: str, link: ReceiptLink) -> bool:
     expected = sign(key, link.lookup_code, link.station_id, link.received, link.dossier_code)
-    return hmac.compare_digest(expected, link.sig.upper())
+    return hmac.compare_digest(expected.encode(), link.sig.upper().encode("utf-8"))  # bytes: any text given
