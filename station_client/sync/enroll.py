@@ -97,11 +97,13 @@ def enroll(store: Store, server_url: str, code: str, *, ca_file: str | Path | No
     previous = load_identity(store)
     values: dict[str, str | None] = {f"station.{k}": getattr(identity, k) for k in _KEYS}
     values[ENROLL_NONCE] = None  # enrolled: the retry window is not needed any more
-    values |= receipt_keys.state_values(answer)  # the receipt key and lookup base URL (docs/sync-protocol.md)
     if previous is None or previous.station_id != identity.station_id or previous.server_url != server_url:
         # Another station identity (or server): what this file knew of the old one's history means nothing.
         values |= {ops.EPOCH: str(answer.get("epoch")) if answer.get("epoch") else None, ops.CURSOR: None,
                    ops.RESYNC: None, ops.LAST_ERROR: None, ops.AUDIT_PUSHED: None, ops.AUDIT_REFUSED: None}
+        # nor does the old identity's receipt key or lookup address (the answer's, if any, follow)
+        values |= {receipt_keys.KEY: None, receipt_keys.KEY_ID: None, receipt_keys.BASE_URL: None}
+    values |= receipt_keys.state_values(answer)  # the receipt key and lookup base URL (docs/sync-protocol.md)
     ops.set_state(store, values)
     return identity
 
