@@ -447,7 +447,7 @@ def install(app: FastAPI, db: Database) -> None:
         communes = sorted({r["commune_code"] for r in queries.station_rows(db)} | set(classes))
         return render(request, "reference.html", session, status=status, active="reference", overrides=rows,
                       own=own, classes=[{"code": c, "name": queries.commune_name(c), **classes.get(c, {})}
-                                        for c in communes], **extra)
+                                        for c in communes], lookup_url=stations.lookup_base_url(db, ""), **extra)
 
     @router.get("/console/reference")
     def reference_get(request: Request) -> Response:
@@ -487,6 +487,24 @@ def install(app: FastAPI, db: Database) -> None:
                     client_of(request), {"remote": values["remote"]})
         return reference_page(request, session, notice_vi=f"Đã lưu phân loại {values['commune_name']}.",
                               notice_en=f"Classification of {values['commune_name']} saved.")
+
+    @router.post("/console/reference/lookup-url")
+    async def reference_lookup_url(request: Request) -> Response:
+        from . import reference
+
+        session, form = await form_of(request, ("admin",))
+        url = form.get("url", "").strip().rstrip("/")
+        if not url.startswith(("https://", "http://")) or " " in url or len(url) > 200:
+            return reference_page(request, session, 400, lookup_form={"url": url}, problems=[reference.Problem(
+                "Địa chỉ phải bắt đầu bằng https:// (hoặc http://), không có dấu cách, tối đa 200 ký tự.",
+                "The address must start with https:// (or http://), with no spaces, at most 200 characters.")])
+        if form.get("confirm") != "1":
+            return reference_page(request, session, preview=reference.preview_lookup_url(db, url),
+                                  preview_kind="lookup", lookup_form={"url": url})
+        stations.set_lookup_base_url(db, url)
+        auth.record(db, session.staff.username, "reference.lookup_url", url, "ok", client_of(request), {})
+        return reference_page(request, session, notice_vi="Đã lưu địa chỉ trang tra cứu; các trạm nhận khi đồng bộ.",
+                              notice_en="Lookup address saved; stations take it at their sync.")
 
     # --- staff (admin) ------------------------------------------------------------------------------------
 
