@@ -18,6 +18,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import Match
 
+from station_client.domain import receipt_link
+
 from . import __version__, ops, stations
 from .config import DB_ENV
 from .console.queries import note_app_version
@@ -169,11 +171,25 @@ def create_app(db: Database) -> FastAPI:
         unit = commune(station.commune_code)
         return {"station_id": station.id, "station_name": station.name, "commune_code": station.commune_code,
                 "commune_name": unit.name if unit else "", "province_code": station.province_code,
-                "token": token, "epoch": db.epoch()}
+                "token": token, "epoch": db.epoch(), **receipt_info(station, request, with_key=True)}
+
+    def receipt_info(station: stations.Station, request: Request, *, with_key: bool) -> dict[str, Any]:
+        """The station's receipt key (or only its fingerprint) and the lookup base URL it prints
+        (docs/sync-protocol.md, "Receipt keys")."""
+        key = stations.receipt_key(db, station.id) or ""
+        base = stations.lookup_base_url(db, str(request.base_url))
+        if with_key:
+            return {"receipt_key": key, "receipt_key_id": receipt_link.key_id(key), "lookup_base_url": base}
+        return {"receipt": {"key_id": receipt_link.key_id(key), "lookup_base_url": base}}
 
     @app.get("/v1/lookup/{code}", tags=["public"], responses=errors(400, 404, 422))
-    def lookup(code: str = Path(max_length=40)) -> dict[str, Any]:
-        return ops.lookup(db, code)
+    def lookup(code: str = Path(max_length=40), s: str | None = Query(None, max_length=32),
+               t: str | None = Query(None, max_length=16), d: str | None = Query(None, max_length=64),
+               sig: str | None = Query(None, max_length=32)) -> dict[str, Any]:
+        """A receipt's lookup: with a receipt link's ``s``, ``t``, ``d`` and ``sig`` the link is verified (a
+        genuine receipt not synced yet answers ``known: false``; an altered one is 400 ``receipt.invalid``)."""
+        params = {k: v for k, v in (("s", s), ("t", t), ("d", d), ("sig", sig)) if v is not None}
+        return ops.lookup(db, code, params or None)
 
     # --- station -------------------------------------------------------------------------------------------
 
@@ -182,6 +198,13 @@ def create_app(db: Database) -> FastAPI:
         """A new token; the presented one keeps working until the new one is first used, then stops at once."""
         return {"token": stations.rotate(db, station)}
 
+    @app.get("/v1/receipt-key", tags=["auth"], responses=errors(*_STATION))
+    def get_receipt_key(request: Request, station: stations.Station = Depends(station_auth)) -> dict[str, Any]:
+        """The station's receipt key, its fingerprint and the lookup base URL: a station enrolled before receipt
+        keys existed, or whose key was re-issued, fetches it when the sync answer's ``receipt.key_id`` differs
+        from its own."""
+        return receipt_info(station, request, with_key=True)
+
     @app.get("/v1/whoami", tags=["auth"], responses=errors(*_STATION))
     def whoami(station: stations.Station = Depends(station_auth)) -> dict[str, Any]:
         """Who this token is (a cheap authenticated call: a station confirms a rotated token with it)."""
@@ -189,7 +212,7 @@ def create_app(db: Database) -> FastAPI:
                 "province_code": station.province_code}
 
     @app.post("/v1/sync", tags=["sync"], responses=errors(*_STATION, *_BODY, 409))
-    def sync(body: SyncIn, station: stations.Station = Depends(station_auth)) -> dict[str, Any]:
+    def sync(body: SyncIn, request: Request, station: stations.Station = Depends(station_auth)) -> dict[str, Any]:
         if len(body.changes) > MAX_CHANGES:
             raise ApiError(413, "batch.too_large", f"Tối đa {MAX_CHANGES} thay đổi mỗi lần gửi.",
                            f"At most {MAX_CHANGES} changes per request.", limit=MAX_CHANGES)
@@ -224,6 +247,7 @@ def create_app(db: Database) -> FastAPI:
                "head": page.head, "digest": digest, "server_time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
         if buckets is not None:
             out["digest_buckets"] = buckets
+        out |= receipt_info(station, request, with_key=False)
         return out
 
     @app.post("/v1/digest/buckets", tags=["sync"])

@@ -114,6 +114,31 @@ def cmd_station_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_station_reissue_key(args: argparse.Namespace) -> int:
+    from . import stations
+
+    if not stations.reissue_receipt_key(ready_db(args.db), args.station_id):
+        print(f"province-server: no active station {args.station_id}", file=sys.stderr)
+        return 1
+    print(f"station {args.station_id}: new receipt key; the station takes it at its next sync. Receipts printed "
+          "under the old key are refused from now on.")
+    return 0
+
+
+def cmd_lookup_url(args: argparse.Namespace) -> int:
+    from . import stations
+
+    db = ready_db(args.db)
+    if args.url:
+        try:
+            stations.set_lookup_base_url(db, args.url)
+        except ValueError:
+            print(f"province-server: not an http(s) URL: {args.url}", file=sys.stderr)
+            return 1
+    print(stations.lookup_base_url(db, "") or "(not set: each station prints the address it syncs with)")
+    return 0
+
+
 def cmd_admin_token(args: argparse.Namespace) -> int:
     from . import stations
 
@@ -217,8 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--ssl-certfile", default=None, help="serve HTTPS with this certificate chain (PEM)")
     s.add_argument("--ssl-keyfile", default=None, help="the certificate's private key (PEM)")
     add("migrate", cmd_migrate, "create or upgrade the schema")
-    st = sub.add_parser("station", help="stations: add, list, revoke").add_subparsers(dest="station_cmd",
-                                                                                      required=True)
+    st = sub.add_parser("station", help="stations: add, list, revoke, reissue-receipt-key").add_subparsers(
+        dest="station_cmd", required=True)
     a = add("add", cmd_station_add, "register a station; prints a one-time enrollment code", st)
     a.add_argument("--commune", required=True, help="5-digit commune code")
     a.add_argument("--name", default="")
@@ -227,6 +252,12 @@ def build_parser() -> argparse.ArgumentParser:
     ls.add_argument("--json", action="store_true")
     r = add("revoke", cmd_station_revoke, "revoke a station (its token is refused at once)", st)
     r.add_argument("station_id")
+    rk = add("reissue-receipt-key", cmd_station_reissue_key, "give a station a new receipt key (the old one leaked);"
+             " receipts signed with the old key are refused from then on", st)
+    rk.add_argument("station_id")
+    lu = add("lookup-url", cmd_lookup_url,
+             "show or set the public lookup page's base URL printed in receipts' QR codes")
+    lu.add_argument("url", nargs="?", default=None, help="e.g. https://tracuu.congan.quangninh.gov.vn")
     t = add("admin-token", cmd_admin_token, "make a province admin token (printed once)")
     t.add_argument("--note", default="")
     s2 = add("stats", cmd_stats, "per-station last seen, open conflicts, record counts; with --period the "

@@ -57,18 +57,40 @@ def load_reference(db: Database, kind_name: str, body: ReferenceIn) -> dict[str,
     return {"kind": kind_name, "loaded": len(results) - len(rejected), "rejected": rejected}
 
 
-def lookup(db: Database, code: str) -> dict[str, Any]:
-    """Receipt lookup: status and appointment only, never personal data."""
+def lookup(db: Database, code: str, params: dict[str, str] | None = None) -> dict[str, Any]:
+    """Receipt lookup: the dossier code, the receiving station, status and appointment; never personal data.
+
+    ``params``: a receipt link's ``s``, ``t``, ``d`` and ``sig`` (``province_server/receipts.py``). A valid link
+    for a dossier not synced yet answers ``known: false`` with what the receipt says (200); an invalid one is
+    400 ``receipt.invalid``. Without them, an unknown code is 404 as before."""
+    from . import receipts
+
+    checked = receipts.check(db, code, params) if params else None
     normalized = normalize_lookup_code(code)
     if normalized is None:
         raise ApiError(400, "lookup.check", "Mã tra cứu không đúng (sai ký tự kiểm tra).",
                        "Wrong lookup code (the check value does not match).")
-    lk = schema.lookups
+    lk, r, st = schema.lookups, schema.records, schema.stations
     with db.read() as conn:
-        row = conn.execute(select(lk.c.status, lk.c.due_at).where(lk.c.code == normalized)).first()
+        row = conn.execute(select(lk.c.kind, lk.c.record_id, lk.c.status, lk.c.due_at)
+                           .where(lk.c.code == normalized)).first()
+        rec = conn.execute(select(r.c.fields, r.c.origin).where(r.c.kind == row.kind, r.c.id == row.record_id)
+                           ).first() if row is not None else None
+        station = conn.execute(select(st.c.id, st.c.name).where(st.c.id == rec.origin)).first() \
+            if rec is not None else None
     if row is None:
+        if checked is not None:
+            return checked.answer() | {"known": False, "status": None, "appointment": None}
         raise not_found("Không tìm thấy hồ sơ với mã tra cứu này.", "No dossier with this lookup code.")
-    return {"status": row.status, "appointment": row.due_at}
+    fields = json.loads(rec.fields) if rec is not None else {}
+    out = {"known": True, "verified": checked is not None, "lookup_code": normalized,
+           "dossier_code": fields.get("code") or (checked.link.dossier_code if checked else ""),
+           "station_id": station.id if station else (checked.link.station_id if checked else ""),
+           "station_name": station.name if station else (checked.station_name if checked else ""),
+           "status": row.status, "appointment": row.due_at}
+    if checked is not None:
+        out["received_at"] = checked.answer()["received_at"]
+    return out
 
 
 def stats(db: Database) -> dict[str, Any]:

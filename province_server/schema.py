@@ -39,6 +39,8 @@ stations = Table(
     Column("last_seen", String(32)),
     Column("revoked_at", String(32)),
     Column("app_version", String(64)),  # from the User-Agent of its last authenticated request (migration 0006)
+    # signs the receipts' lookup links; survives token rotations (migration 0007, station_client.domain.receipt_link)
+    Column("receipt_key", Text),
 )
 
 admin_tokens = Table(

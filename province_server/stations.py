@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from station_client.domain import receipt_link
 from station_client.wire import bundle_key, sha256_hex
 
 from . import schema
@@ -116,10 +117,12 @@ def enroll(db: Database, code: str, device: str, nonce: str | None = None) -> tu
                            "The enrollment code has expired; ask for a new one.")
         token = "st_" + secrets.token_urlsafe(32)
         now = utcnow()
+        # The receipt key: a retried enrollment (a lost answer) keeps the one already issued.
+        receipt_key = row["receipt_key"] or receipt_link.new_key()
         values: dict[str, Any] = {
             "status": "active", "token_hash": sha256_hex(token), "bundle_key": bundle_key(token),
             "next_token_hash": None, "next_bundle_key": None, "device": device[:200], "enrolled_at": now,
-            "last_seen": now}
+            "last_seen": now, "receipt_key": receipt_key}
         if nonce:
             # Kept until the token is first used (``authenticate``) or the code's life ends: the retry window.
             values["enroll_hash"] = _retry_hash(norm, nonce)
@@ -133,6 +136,65 @@ def enroll(db: Database, code: str, device: str, nonce: str | None = None) -> tu
     if retried:
         token_cache(db).bump()  # the unheld token stops working at once, in every worker
     return Station(row["id"], row["name"], row["commune_code"], row["province_code"], "active"), token
+
+
+# --- receipt keys -------------------------------------------------------------------------------------------
+
+LOOKUP_BASE_META = "lookup_base_url"  # meta row: the public lookup page's base URL printed on receipts
+
+
+def receipt_key(db: Database, station_id: str) -> str | None:
+    """The key an active station signs its receipts' lookup links with. A station enrolled before receipt keys
+    existed is given one now (its next sync fetches it). None: no such active station."""
+    st = schema.stations
+    with db.read() as conn:
+        row = conn.execute(select(st.c.receipt_key, st.c.status).where(st.c.id == station_id)).first()
+    if row is None or row.status != "active":
+        return None
+    if row.receipt_key:
+        return str(row.receipt_key)
+    key = receipt_link.new_key()
+    with db.write(feed=False) as conn:
+        conn.execute(st.update().where(st.c.id == station_id, st.c.receipt_key.is_(None)).values(receipt_key=key))
+        return str(conn.execute(select(st.c.receipt_key).where(st.c.id == station_id)).scalar_one())
+
+
+def verification_key(db: Database, station_id: str) -> tuple[str, str] | None:
+    """(receipt key, station name) to verify a receipt link of ``station_id`` with: any station that was ever
+    enrolled (a revoked station's receipts were genuine when printed). None: unknown station or no key."""
+    st = schema.stations
+    with db.read() as conn:
+        row = conn.execute(select(st.c.receipt_key, st.c.name).where(st.c.id == station_id)).first()
+    if row is None or not row.receipt_key:
+        return None
+    return str(row.receipt_key), str(row.name)
+
+
+def reissue_receipt_key(db: Database, station_id: str) -> bool:
+    """Replace a station's receipt key (it leaked). Links printed under the old key stop verifying; the station
+    fetches the new key at its next sync (the sync answer's ``receipt.key_id`` changes)."""
+    st = schema.stations
+    with db.write(feed=False) as conn:
+        n = conn.execute(st.update().where(st.c.id == station_id, st.c.status == "active")
+                         .values(receipt_key=receipt_link.new_key())).rowcount
+    return n > 0
+
+
+def lookup_base_url(db: Database, default: str) -> str:
+    """The public lookup base URL the province publishes to its stations (``province-server lookup-url``, the
+    console's reference page); ``default`` (the address the station reached this server at) when unset."""
+    with db.read() as conn:
+        value = db.get_meta(conn, LOOKUP_BASE_META)
+    return (value or default).rstrip("/")
+
+
+def set_lookup_base_url(db: Database, url: str) -> str:
+    url = url.strip().rstrip("/")
+    if not url.startswith(("https://", "http://")) or " " in url or len(url) > 200:
+        raise ValueError(url)
+    with db.write(feed=False) as conn:
+        db.set_meta(conn, LOOKUP_BASE_META, url)
+    return url
 
 
 # --- token lookups, cached ------------------------------------------------------------------------------

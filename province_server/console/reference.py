@@ -208,3 +208,23 @@ def override_rows(db: Database, year: int | None = None) -> tuple[list[dict[str,
     rows = [{"date": o.day, "type": o.type, "type_vi": OVERRIDE_TYPES[o.type][0], "type_en": OVERRIDE_TYPES[o.type][1],
              "name": o.name, "source": o.source} for o in overrides if o.day.year in (year, year + 1)]
     return rows, own
+
+
+# --- public lookup base URL ----------------------------------------------------------------------------------
+
+def preview_lookup_url(db: Database, url: str) -> Preview:
+    """What a new lookup base URL affects: receipts printed after each station's next sync; not those printed."""
+    from .. import stations
+
+    preview = Preview()
+    current = stations.lookup_base_url(db, "")
+    active = sum(1 for r in stations.list_stations(db) if r["status"] == "active")
+    if current == url:
+        preview.notes.append(Problem("Địa chỉ không đổi.", "The address does not change."))
+        return preview
+    preview.notes.append(Problem(
+        f"{active} trạm in địa chỉ {url} trên phiếu hẹn từ lần đồng bộ tiếp theo của trạm. Phiếu đã in giữ địa chỉ "
+        f"cũ ({current or 'địa chỉ máy chủ đồng bộ'}): hãy để địa chỉ cũ tiếp tục mở được trang tra cứu.",
+        f"{active} station(s) print {url} on receipts from their next sync. Receipts already printed keep the old "
+        f"address ({current or 'the sync server address'}): keep it answering the lookup page."))
+    return preview

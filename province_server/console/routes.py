@@ -19,8 +19,9 @@ from fastapi.templating import Jinja2Templates
 
 from station_client.domain import statistics as st
 
-from .. import stations
+from .. import receipts, stations
 from ..db import Database
+from ..errors import ApiError
 from ..ratelimit import RateLimiter, retry_after_header
 from . import auth, queries
 
@@ -269,7 +270,6 @@ def install(app: FastAPI, db: Database) -> None:
     async def stations_add(request: Request) -> Response:
         session, form = await form_of(request, ("admin",))
         commune, name = form.get("commune_code", "").strip(), form.get("name", "").strip()[:200]
-        from ..errors import ApiError
 
         try:
             station, code = stations.add_station(db, commune, name)
@@ -452,7 +452,7 @@ def install(app: FastAPI, db: Database) -> None:
         communes = sorted({r["commune_code"] for r in queries.station_rows(db)} | set(classes))
         return render(request, "reference.html", session, status=status, active="reference", overrides=rows,
                       own=own, classes=[{"code": c, "name": queries.commune_name(c), **classes.get(c, {})}
-                                        for c in communes], **extra)
+                                        for c in communes], lookup_url=stations.lookup_base_url(db, ""), **extra)
 
     @router.get("/console/reference")
     def reference_get(request: Request) -> Response:
@@ -492,6 +492,24 @@ def install(app: FastAPI, db: Database) -> None:
                     client_of(request), {"remote": values["remote"]})
         return reference_page(request, session, notice_vi=f"Đã lưu phân loại {values['commune_name']}.",
                               notice_en=f"Classification of {values['commune_name']} saved.")
+
+    @router.post("/console/reference/lookup-url")
+    async def reference_lookup_url(request: Request) -> Response:
+        from . import reference
+
+        session, form = await form_of(request, ("admin",))
+        url = form.get("url", "").strip().rstrip("/")
+        if not url.startswith(("https://", "http://")) or " " in url or len(url) > 200:
+            return reference_page(request, session, 400, lookup_form={"url": url}, problems=[reference.Problem(
+                "Địa chỉ phải bắt đầu bằng https:// (hoặc http://), không có dấu cách, tối đa 200 ký tự.",
+                "The address must start with https:// (or http://), with no spaces, at most 200 characters.")])
+        if form.get("confirm") != "1":
+            return reference_page(request, session, preview=reference.preview_lookup_url(db, url),
+                                  preview_kind="lookup", lookup_form={"url": url})
+        stations.set_lookup_base_url(db, url)
+        auth.record(db, session.staff.username, "reference.lookup_url", url, "ok", client_of(request), {})
+        return reference_page(request, session, notice_vi="Đã lưu địa chỉ trang tra cứu; các trạm nhận khi đồng bộ.",
+                              notice_en="Lookup address saved; stations take it at their sync.")
 
     # --- staff (admin) ------------------------------------------------------------------------------------
 
@@ -561,13 +579,24 @@ def install(app: FastAPI, db: Database) -> None:
             response = lookup_page(request, 429, result=None, code=code[:40], error="rate", retry=retry)
             response.headers["Retry-After"] = retry
             return response
+        params = receipts.link_params(dict(request.query_params))
+        checked = None
+        if params is not None:  # a receipt's QR link: verified with the receiving station's key
+            try:
+                checked = receipts.check(db, code[:40], params)
+            except ApiError:
+                return lookup_page(request, 400, result=None, code=code[:40], error="invalid")
         try:
             result = queries.lookup(db, code[:40])
         except ValueError:
             return lookup_page(request, 400, result=None, code=code[:40], error="check")
+        if result is None and checked is not None:
+            # Genuine, printed while the station was offline: the province has not heard of the dossier yet.
+            pending = checked.answer() | {"received_local": queries.local_time(checked.answer()["received_at"])}
+            return lookup_page(request, 200, result=None, pending=pending, code=checked.link.lookup_code)
         if result is None:
             return lookup_page(request, 404, result=None, code=code[:40], error="unknown")
-        return lookup_page(request, 200, result=result, code=result["lookup_code"])
+        return lookup_page(request, 200, result=result, code=result["lookup_code"], verified=checked is not None)
 
     app.include_router(router)
     app.mount("/console/static", StaticFiles(directory=str(HERE / "static")), name="console-static")

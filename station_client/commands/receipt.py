@@ -26,6 +26,7 @@ def _run(args: argparse.Namespace) -> int:
     from ..printing.documents import document_for, station_info
     from ..printing.render import write_pdf
     from ..store import dossiers as sd
+    from ..store import receipt_keys
 
     with open_store(args) as store:
         dossier = sd.get_by_code(store.conn, args.code)
@@ -34,7 +35,7 @@ def _run(args: argparse.Namespace) -> int:
         print_no = int(dossier.get("print_count") or 0) + 1
         doc = document_for(dossier, station_info(sd.read_settings(store.conn, "station.")),
                            printed_at=office_now(), print_no=print_no, which=args.document,
-                           page_size=args.page)
+                           page_size=args.page, lookup_url=receipt_keys.lookup_url(store.conn, dossier))
         write_pdf(doc, args.pdf)
         sd.mark_printed(store, dossier["id"], officer=officer_name(args))  # counted once the file exists
     print(f"{doc.title} → {args.pdf}" + (f" (bản in lại lần {print_no})" if print_no > 1 else ""))

@@ -192,12 +192,16 @@ def _wrap(body: str, page_size: PageSize) -> str:
 
 
 def receipt(dossier: dict[str, Any], station: StationInfo, *, printed_at: datetime, print_no: int = 1,
-            page_size: PageSize = "A4") -> PrintDoc:
+            page_size: PageSize = "A4", lookup_url: str | None = None) -> PrintDoc:
     """The receipt of a received dossier: CT04 for residence procedures, else Mẫu 01 in two copies (Liên 1
-    kept by the station, Liên 2 for the citizen), each on its own page. ``print_no`` > 1 marks a reprint."""
+    kept by the station, Liên 2 for the citizen), each on its own page. ``print_no`` > 1 marks a reprint.
+
+    ``lookup_url``: the signed link to the province's lookup page (``store.receipt_keys.lookup_url``), which
+    the QR code then holds; without one (a station that has no receipt key yet) the QR holds ``code|lookup``."""
     values = _common(dossier, station)
-    images = {QR_NAME: qr_png(qr_payload(dossier["code"], dossier["lookup_code"]))} \
-        if dossier.get("lookup_code") else {}
+    payload = lookup_url or (qr_payload(dossier["code"], dossier["lookup_code"]) if dossier.get("lookup_code")
+                             else None)
+    images = {QR_NAME: qr_png(payload)} if payload else {}
     reprint = _reprint(print_no, printed_at)
     serial = esc(dossier.get("receipt_no"))
     book = {"book": esc(station.book), "serial": esc(str(dossier.get("receipt_no") or "").split("/")[0])}
@@ -248,13 +252,16 @@ def refusal(dossier: dict[str, Any], station: StationInfo, *, printed_at: dateti
 
 
 def document_for(dossier: dict[str, Any], station: StationInfo, *, printed_at: datetime, print_no: int = 1,
-                 which: DocType | None = None, page_size: PageSize = "A4") -> PrintDoc:
+                 which: DocType | None = None, page_size: PageSize = "A4", lookup_url: str | None = None) -> PrintDoc:
     """The document a dossier's status calls for (or ``which``): refused → CT06, waiting for a supplement →
     CT05, otherwise the receipt."""
     if which is None:
         which = {"refused": "refusal", "supplement_requested": "supplement"}.get(dossier.get("status") or "",
                                                                                  "receipt")
-    builder = {"receipt": receipt, "supplement": supplement_request, "refusal": refusal}[which]
+    if which == "receipt":
+        return receipt(dossier, station, printed_at=printed_at, print_no=print_no, page_size=page_size,
+                       lookup_url=lookup_url)
+    builder = {"supplement": supplement_request, "refusal": refusal}[which]
     return builder(dossier, station, printed_at=printed_at, print_no=print_no, page_size=page_size)
 
 

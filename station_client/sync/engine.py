@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from ..clock import now_iso
-from ..store import Store, duplicates
+from ..store import Store, duplicates, receipt_keys
 from ..store import sync_ops as ops
 from .backoff import Backoff
 from .client import SyncClient
@@ -330,6 +330,7 @@ class SyncEngine:
             report.applied.merge(ops.apply_response(self.store, changes, ops.Response(
                 epoch=epoch, results=results, move_cursor=False)))
             return False
+        self._note_receipt(resp.get("receipt"))
         digest = resp.get("digest")
         report.digest = digest
         applied = ops.apply_response(self.store, changes, ops.Response(
@@ -359,6 +360,22 @@ class SyncEngine:
             # Healed: a later divergence at the same province head is repaired by bucket again.
             ops.set_state(self.store, {ops.DIGEST_MISMATCH_AT_CURSOR: None})
         return not more
+
+    def _note_receipt(self, info: Any) -> None:
+        """The sync answer's ``receipt`` member: keep the published lookup base URL, and fetch the receipt key
+        when the province's fingerprint differs from ours (a station enrolled before receipt keys existed, or a
+        re-issued key). Receipt links are signed offline at print time with what is kept here."""
+        if not isinstance(info, dict):
+            return
+        values: dict[str, str | None] = {}
+        conn = self.store.conn
+        base = info.get("lookup_base_url")
+        if isinstance(base, str) and base.rstrip("/") != receipt_keys.base_url(conn):
+            values |= receipt_keys.state_values({"lookup_base_url": base})
+        key_id = info.get("key_id")
+        if isinstance(key_id, str) and key_id and key_id != receipt_keys.key_id(conn):
+            values |= receipt_keys.state_values(self.client.receipt_key())
+        receipt_keys.save(self.store, values)
 
     def _repair(self, epoch: str, province_buckets: list[Any], report: SyncReport) -> bool:
         """Digest repair: re-pull the current state of the records in the buckets whose sums differ from the

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..store import Store
+from ..store import Store, receipt_keys
 from ..store import sync_ops as ops
 from .client import SyncClient, Timeouts, check_server_url
 from .credentials import TokenStore
@@ -101,6 +101,9 @@ def enroll(store: Store, server_url: str, code: str, *, ca_file: str | Path | No
         # Another station identity (or server): what this file knew of the old one's history means nothing.
         values |= {ops.EPOCH: str(answer.get("epoch")) if answer.get("epoch") else None, ops.CURSOR: None,
                    ops.RESYNC: None, ops.LAST_ERROR: None, ops.AUDIT_PUSHED: None, ops.AUDIT_REFUSED: None}
+        # nor does the old identity's receipt key or lookup address (the answer's, if any, follow)
+        values |= {receipt_keys.KEY: None, receipt_keys.KEY_ID: None, receipt_keys.BASE_URL: None}
+    values |= receipt_keys.state_values(answer)  # the receipt key and lookup base URL (docs/sync-protocol.md)
     ops.set_state(store, values)
     return identity
 

@@ -83,3 +83,27 @@ def test_the_commune_classification_is_previewed_and_saved(tmp_path: Path, serve
     with station.open() as store:
         (cls,) = [r for r in store.conn.execute("SELECT commune_code, remote FROM commune_classes")]
         assert tuple(cls) == ("07114", 1)
+
+
+def test_the_lookup_base_url_is_previewed_saved_and_reaches_the_station(tmp_path: Path, server: RunningServer,
+                                                                        console: Console) -> None:
+    from station_client.store import receipt_keys
+
+    station = make_station(tmp_path, server, "mao-khe-url", commune="07069")
+    viewer = Console(server)
+    viewer.login("viewer")
+    assert 'id="lookup-url-form"' not in viewer.get("/console/reference").text
+    assert viewer.post("/console/reference/lookup-url", {"url": "https://x.example", "confirm": "1"},
+                       page="/console/reference").status_code == 403
+    console.login("admin")
+    assert console.post("/console/reference/lookup-url", {"url": "tracuu example"},
+                        page="/console/reference").status_code == 400
+    url = "https://tracuu.congan.quangninh.gov.vn"
+    preview = console.post("/console/reference/lookup-url", {"url": url + "/"}, page="/console/reference")
+    assert preview.status_code == 200 and 'id="preview"' in preview.text and "Phiếu đã in giữ địa chỉ" in preview.text
+    saved = console.post("/console/reference/lookup-url", {"url": url, "confirm": "1"}, page="/console/reference")
+    assert saved.status_code == 200 and f"<b>{url}</b>" in saved.text.split('id="lookup-url"')[1][:200]
+    assert station.sync_until_clean().ok
+    with station.open() as store:
+        assert receipt_keys.base_url(store.conn) == url
+    assert ("reference.lookup_url", url) in {(e["action"], e["target"]) for e in staff_audit(server)}

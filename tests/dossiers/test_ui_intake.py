@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
+import subprocess
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from PySide6.QtCore import Qt
 
+from station_client.domain import receipt_link
 from station_client.domain.identity import make_personal_id
 from station_client.paths import db_path
-from station_client.store import Store
+from station_client.printing.documents import QR_NAME
+from station_client.store import Store, receipt_keys
 from station_client.ui.dossiers.preview import PrintPreview
 
 # The GUI fixtures of tests/ui (session QApplication, app on a fresh data folder, fast KDF, login helper).
 from tests.ui.conftest import _compiled_translations, _fast_kdf, app_factory, data_dir, logged_in, type_text  # noqa: F401
 
 pytestmark = pytest.mark.gui
+KEY = "receipt-key-of-the-test-station-0000000000"
 
 
 def _resident(data: Path) -> dict:
@@ -30,6 +36,9 @@ def _resident(data: Path) -> dict:
 def test_permanent_residence_intake_and_print_preview(qtbot, app_factory, data_dir, monkeypatch,  # noqa: F811
                                                       tmp_path) -> None:  # type: ignore[no-untyped-def]
     person = _resident(data_dir)
+    with Store.open(db_path(data_dir)) as store:  # as an enrolled station holds them (sync/enroll.py)
+        receipt_keys.save(store, {"station.station_id": "07069-01", receipt_keys.KEY: KEY,
+                                  receipt_keys.BASE_URL: "https://tracuu.example.gov.vn"})
     shown: list[PrintPreview] = []
 
     def fake_exec(dialog: PrintPreview) -> int:  # the modal would block the test: record it instead
@@ -81,6 +90,17 @@ def test_permanent_residence_intake_and_print_preview(qtbot, app_factory, data_d
     assert record["code"] in preview.doc.title
     assert "Phạm Thị Thu Hương" in preview.doc.html and "PHIẾU TIẾP NHẬN" in preview.doc.html
     assert "Công an phường Mạo Khê".upper() in preview.doc.html
+
+    # The QR holds the signed lookup link, made offline from the station's receipt key (issue 16, item 8).
+    if shutil.which("zbarimg"):
+        png = tmp_path / "qr.png"
+        png.write_bytes(preview.doc.images[QR_NAME])
+        url = subprocess.run(["zbarimg", "--quiet", "--raw", str(png)], capture_output=True, text=True,
+                             check=True).stdout.strip()
+        assert url.startswith(f"https://tracuu.example.gov.vn/tra-cuu/{record['lookup_code']}?s=07069-01&t=")
+        q = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+        link = receipt_link.parse(record["lookup_code"], q["s"], q["t"], q["d"], q["sig"])
+        assert link is not None and link.dossier_code == record["code"] and receipt_link.verify(KEY, link)
 
     # Saving the PDF from the dialog counts as a print; the next preview is marked as a reprint.
     out = preview.save_pdf(str(tmp_path / "receipt.pdf"))

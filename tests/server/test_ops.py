@@ -158,7 +158,11 @@ def test_receipt_lookup(server: RunningServer, new_commune: Callable[[], str]) -
     assert res == 1, res
     r = requests.get(f"{server.url}/v1/lookup/{code.lower().replace('-', '')}")
     assert r.status_code == 200
-    assert r.json() == {"status": "received", "appointment": "2026-11-25T09:00:00+07:00"}
+    # the dossier code and the receiving station too (issue 16, item 8); a bare code is not a verified link
+    assert r.json() == {"status": "received", "appointment": "2026-11-25T09:00:00+07:00", "known": True,
+                        "verified": False, "lookup_code": code, "dossier_code": _dossier(code)["code"],
+                        "station_id": a.station_id, "station_name": r.json()["station_name"]}
+    assert r.json()["station_name"]
     assert "Nguyễn" not in r.text and "0912345678" not in r.text
     a.push([change("dossier", record_id, {"status": "processing"}, 1)])
     assert requests.get(f"{server.url}/v1/lookup/{code}").json()["status"] == "processing"

@@ -199,6 +199,8 @@ def test_an_upgraded_province_fills_its_digest_and_person_index(tmp_path: Path, 
             for table in ("staff", "staff_sessions", "staff_audit"):
                 conn.execute(text(f"DROP TABLE {table}"))
             conn.execute(text("ALTER TABLE stations DROP COLUMN app_version"))
+            # and the receipt keys' (0007): the stations get new keys at their next sync
+            conn.execute(text("ALTER TABLE stations DROP COLUMN receipt_key"))
             conn.execute(text("UPDATE alembic_version SET version_num = '0002'"))
     finally:
         db.dispose()

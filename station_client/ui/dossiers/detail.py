@@ -30,11 +30,13 @@ from ...domain.problems import ValidationError
 from ...domain.procedures import DOCUMENT_FORMS, Procedure
 from ...printing.documents import DocType, PageSize, document_for, station_info
 from ...store import dossiers as sd
+from ...store import receipt_keys
 from ..context import AppContext
 from ..labels import vocabulary
 from ..layouts import clear_layout
 from .preview import PrintPreview
 
+LOOKUP_URL = "receipt.lookup_url"  # in the loaded settings: the receipt's signed link (not a setting)
 DOC_LABELS = {"receipt": "In phiếu tiếp nhận", "supplement": "In phiếu bổ sung (CT05)",
               "refusal": "In phiếu từ chối (CT06)"}
 
@@ -176,7 +178,10 @@ class DetailPage(QWidget):
         def load(conn: Any) -> tuple[Any, Any, Any, Any]:
             d = sd.get_dossier(conn, record_id)
             proc = sd.get_procedure(conn, d["procedure_key"]) if d else None
-            return d, proc, sd.work_calendar(conn), sd.read_settings(conn, "station.")
+            settings = sd.read_settings(conn, "station.")
+            if d is not None:  # the receipt's signed lookup link, made here on the reader (offline is fine)
+                settings[LOOKUP_URL] = receipt_keys.lookup_url(conn, d)
+            return d, proc, sd.work_calendar(conn), settings
 
         def loaded(result: tuple[Any, Any, Any, Any]) -> None:
             self.show_record(*result)
@@ -256,12 +261,13 @@ class DetailPage(QWidget):
         assert self.record is not None
         record = dict(self.record)
         station = station_info(self.settings)
+        lookup_url = self.settings.get(LOOKUP_URL)
         print_no = int(record.get("print_count") or 0) + 1
         printed_at = office_now()
 
         def build(page_size: PageSize):  # type: ignore[no-untyped-def]
             return document_for(record, station, printed_at=printed_at, print_no=print_no, which=which,
-                                page_size=page_size)
+                                page_size=page_size, lookup_url=lookup_url)
 
         record_id, officer = record["id"], self.context.username
         return PrintPreview(build, printer_name=str(self.context.options.get("print.printer") or ""),
