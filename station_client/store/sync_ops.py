@@ -611,7 +611,7 @@ def _apply_state(store: Store, kind: RecordKind, record_id: str, server_fields: 
     officer = f"{REMOTE_OFFICER}:{origin}" if origin else REMOTE_OFFICER
     if row is None:
         record = kind.empty_record() | (server_fields or {})
-        db_values = to_db(kind, record) | store._derived_columns(kind, record_id, record, None)
+        db_values = to_db(kind, record) | store.derived_columns(kind, record_id, record, None)
         columns = ["id", *db_values, "created_at", "updated_at", "updated_by", "server_version", "deleted",
                    "sync_state"]
         cur = conn.execute(
@@ -655,7 +655,7 @@ def _apply_state(store: Store, kind: RecordKind, record_id: str, server_fields: 
         return False
     live_before, live_after = not was_deleted, not now_deleted
     changed_values = to_db(kind, {f: new_fields[f] for f in diff if f != "deleted"})
-    derived = store._derived_columns(kind, record_id, new_fields, row if (live_before and live_after) else None)
+    derived = store.derived_columns(kind, record_id, new_fields, row if (live_before and live_after) else None)
     if kind.table == "persons":
         if live_before and not live_after:
             search.fts_remove(conn, row["n"], dict(row))
@@ -1167,7 +1167,7 @@ def resolve_conflict(store: Store, conflict_id: str, chosen_values: dict[str, An
                           and f not in clean}
                 new_fields |= filled
             problems += kind.validate(new_fields)
-            problems += store._cross_checks(kind, new_fields, c["record_id"])
+            problems += store.cross_checks(kind, new_fields, c["record_id"])
             if problems:
                 raise ValidationError(problems)
             op, now_deleted = "upsert", False
@@ -1178,7 +1178,7 @@ def resolve_conflict(store: Store, conflict_id: str, chosen_values: dict[str, An
             if was_deleted:
                 diff["deleted"] = [True, False]
         live_before, live_after = not was_deleted, not now_deleted
-        derived = store._derived_columns(kind, c["record_id"], new_fields,
+        derived = store.derived_columns(kind, c["record_id"], new_fields,
                                          row if (live_before and live_after) else None)
         if kind.table == "persons":
             if live_before and not live_after:
