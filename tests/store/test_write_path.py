@@ -129,11 +129,16 @@ _WRITE = re.compile(r"\b(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|UPDATE|DELETE\s+FROM|RE
                     r"(\{[^}]+\}|\w+)", re.IGNORECASE)
 RECORD = "<record table>"
 # Who may write which protected table. Records, audit and outbox: the store's write path and the modules that
-# carry it for the province's state (sync_ops: remote apply and conflicts; dossiers: shipped reference data)
-# and the search columns (search.py); accounts: store/accounts.py; settings: the store's set_setting.
+# carry it for the province's state (the sync_ops package: a record's sync state, push results, remote apply,
+# resync and repair, conflicts; dossiers: shipped reference data) and the search columns (search.py); accounts:
+# store/accounts.py; settings: the store's set_setting.
 ALLOWED: dict[str, set[str]] = {
     "store/store.py": {RECORD, "audit", "outbox", "settings"},
-    "store/sync_ops.py": {RECORD, "outbox"},
+    "store/sync_ops/state.py": {RECORD, "outbox"},
+    "store/sync_ops/results.py": {RECORD, "outbox"},
+    "store/sync_ops/remote.py": {RECORD},
+    "store/sync_ops/resync.py": {RECORD, "outbox"},
+    "store/sync_ops/conflicts.py": {RECORD, "outbox"},
     "store/dossiers.py": {RECORD},
     "store/search.py": {"persons"},
     "store/accounts.py": {"accounts"},
