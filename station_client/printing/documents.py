@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from ..domain.deadlines import Duration, default_office_hours
+from ..clock import office_local, office_words
+from ..domain.deadlines import Duration
 from ..domain.dossiers import RESULT_CHANNELS, qr_payload
 from ..domain.procedures import DOCUMENT_FORMS
 from .templating import render, text
@@ -49,18 +50,6 @@ class PrintDoc:
     page_size: PageSize = "A4"
 
 
-def _local(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    return default_office_hours().local(datetime.fromisoformat(value))
-
-
-def time_text(value: str | None) -> str:
-    """``09 giờ 30 phút, ngày 12/02/2026`` — the way receipts write a moment."""
-    t = _local(value)
-    return f"{t:%H} giờ {t:%M} phút, ngày {t:%d/%m/%Y}" if t else ""
-
-
 def date_words(t: datetime) -> str:
     return f"ngày {t:%d} tháng {t:%m} năm {t:%Y}"
 
@@ -89,7 +78,7 @@ def _documents(docs: list[dict[str, Any]] | None) -> list[dict[str, str]]:
 
 def _footer(dossier: dict[str, Any], station: StationInfo, printed_at: datetime, *, signers: list[str],
             with_qr: bool, page_size: PageSize = "A4") -> dict[str, Any]:
-    received = _local(dossier.get("received_at")) or printed_at
+    received = office_local(dossier.get("received_at")) or printed_at
     qr = None
     if with_qr and dossier.get("lookup_code"):
         qr = {"name": QR_NAME, "px": QR_PX[page_size], "code": str(dossier["lookup_code"])}
@@ -104,7 +93,6 @@ def _common(dossier: dict[str, Any], station: StationInfo, printed_at: datetime,
     result = RESULT_CHANNELS.get(dossier.get("result_channel") or "", ("", ""))[0]
     addresses = [dossier.get(k) for k in ("applicant_current_address", "applicant_permanent_address",
                                            "applicant_temporary_address") if dossier.get(k)]
-    due = _local(dossier.get("due_at"))
     return {
         "pt": BODY_PT[page_size],
         "station": station,
@@ -125,8 +113,8 @@ def _common(dossier: dict[str, Any], station: StationInfo, printed_at: datetime,
         "request_content": text(dossier.get("request_content") or dossier.get("procedure_name")),
         "procedure_name": text(dossier.get("procedure_name")),
         "documents": _documents(dossier.get("documents")),
-        "received_text": time_text(dossier.get("received_at")),
-        "due_text": f"{due:%H} giờ {due:%M} phút, ngày {due:%d/%m/%Y}" if due else "",
+        "received_text": office_words(dossier.get("received_at")),
+        "due_text": office_words(dossier.get("due_at")),
         "duration_text": duration.label() if duration else "",
         "result_channel_text": text(result),
         "result_place": text(dossier.get("result_place"), "Bộ phận tiếp nhận và trả kết quả"),

@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from ..clock import office_local, office_stamp, office_words
 from ..domain import crime_reports as cr
 from ..domain import mediation as md
 from ..domain import petitions as pt
 from ..domain import violations as vl
-from ..domain.deadlines import OUTCOMES, Duration, default_office_hours
+from ..domain.deadlines import OUTCOMES, Duration
 from ..domain.reports import PARTY_ROLES
-from .documents import BODY_PT, DOTS, PageSize, PrintDoc, StationInfo, date_words, money, time_text
+from .documents import BODY_PT, DOTS, PageSize, PrintDoc, StationInfo, date_words, money
 from .templating import render, text
 
 CONFIDENTIAL = "MẬT"
@@ -31,15 +32,6 @@ CONFIDENTIAL = "MẬT"
 def _render(template: str, station: StationInfo, page_size: PageSize, **values: Any) -> str:
     return render(template, pt=BODY_PT[page_size], station=station, secret_mark=CONFIDENTIAL, form_label="",
                   **values)
-
-
-def _local(value: str | None) -> datetime | None:
-    return default_office_hours().local(datetime.fromisoformat(value)) if value else None
-
-
-def _short(value: str | None) -> str:
-    t = _local(value)
-    return f"{t:%H:%M %d/%m/%Y}" if t else ""
 
 
 def _label(table: dict[str, tuple[str, str]], code: str | None) -> str:
@@ -79,24 +71,24 @@ def reporter(report: dict[str, Any]) -> dict[str, Any]:
 def intake_record(report: dict[str, Any], station: StationInfo, *, officer_name: str = "",
                   page_size: PageSize = "A4") -> PrintDoc:
     """Biên bản tiếp nhận tố giác, tin báo về tội phạm, kiến nghị khởi tố: the station's record of the intake."""
-    received = _local(report.get("received_at"))
+    received = office_local(report.get("received_at"))
     html = _render(
         "crime_intake_record.html", station, page_size,
         serial_line=f"Số: {text(report.get('register_no'))}",
         register_no=text(report.get("register_no")),
         report_kind=_label(cr.REPORT_KINDS, report.get("report_kind")),
         channel=_label(cr.CHANNELS, report.get("channel")),
-        received_text=time_text(report.get("received_at")),
+        received_text=office_words(report.get("received_at")),
         officer=text(officer_name or report.get("received_by"), DOTS),
         reporter=reporter(report),
-        occurred_text=time_text(report.get("occurred_at")) or DOTS,
+        occurred_text=office_words(report.get("occurred_at")) or DOTS,
         place=text(report.get("place"), DOTS),
         offence=text(report.get("offence"), DOTS),
         urgent=bool(report.get("urgent")),
         urgency_reason=_label(cr.URGENCY_REASONS, report.get("urgency_reason")),
         remote_commune=bool(report.get("remote_commune")),
         duration=Duration.from_dict(report["duration"]).label() if report.get("duration") else "",
-        due_text=_short(report.get("due_at")),
+        due_text=office_stamp(report.get("due_at")),
         summary=report.get("summary"),
         parties=_parties(report.get("parties"), cr.ROLES),
         signers=[("NGƯỜI TỐ GIÁC, BÁO TIN", "" if report.get("reporter_anonymous")
@@ -109,7 +101,7 @@ def intake_record(report: dict[str, Any], station: StationInfo, *, officer_name:
 def notice_to_reporter(report: dict[str, Any], notice: dict[str, Any], station: StationInfo, *,
                        signer: str = "", page_size: PageSize = "A4") -> PrintDoc:
     """Thông báo cho người tố giác, báo tin: one entry of the report's ``notices``."""
-    at = _local(notice.get("at"))
+    at = office_local(notice.get("at"))
     if report.get("reporter_anonymous"):
         to = "Người tố giác, báo tin (giấu tên)"
     else:
@@ -118,11 +110,11 @@ def notice_to_reporter(report: dict[str, Any], notice: dict[str, Any], station: 
         "crime_notice.html", station, page_size,
         serial_line=f"Số: {text(report.get('register_no'))}/TB",
         to=to, address="" if report.get("reporter_anonymous") else text(report.get("reporter_address")),
-        received_short=_short(report.get("received_at")),
+        received_short=office_stamp(report.get("received_at")),
         register_no=text(report.get("register_no")),
         status=_label(cr.STATUSES, report.get("status")),
         transferred_to=text(report.get("transferred_to")),
-        transferred_text=time_text(report.get("transferred_at")),
+        transferred_text=office_words(report.get("transferred_at")),
         content=notice.get("content"),
         signers=[("THỦ TRƯỞNG ĐƠN VỊ", signer)],
         date=date_words(at) if at else "")
@@ -157,23 +149,23 @@ def register_cells(kind: str, r: dict[str, Any]) -> list[Cell]:
                                                                           or r.get("reporter_agency"))
         result = _label(cr.STATUSES, r.get("status"))
         if r.get("transferred_to"):
-            result += f": {r['transferred_to']} ({_short(r.get('transferred_at'))})"
+            result += f": {r['transferred_to']} ({office_stamp(r.get('transferred_at'))})"
         if r.get("outcome"):
             result += f" — {_label(OUTCOMES, r['outcome'])}"
-        cells = [c(r.get("register_no")), c(_short(r.get("received_at"))),
+        cells = [c(r.get("register_no")), c(office_stamp(r.get("received_at"))),
                  c(_label(cr.REPORT_KINDS, r.get("report_kind"))), who, c(r.get("summary")),
-                 c("Khẩn cấp", "b") if r.get("urgent") else c(""), c(_short(r.get("due_at"))), c(result)]
+                 c("Khẩn cấp", "b") if r.get("urgent") else c(""), c(office_stamp(r.get("due_at"))), c(result)]
     elif kind == "petition":
-        cells = [c(r.get("register_no")), c(_short(r.get("received_at"))),
+        cells = [c(r.get("register_no")), c(office_stamp(r.get("received_at"))),
                  c(_label(pt.PETITION_TYPES, r.get("petition_type"))), c(r.get("petitioner_name")),
-                 c(r.get("subject") or r.get("content")), c(_short(r.get("due_at"))),
+                 c(r.get("subject") or r.get("content")), c(office_stamp(r.get("due_at"))),
                  c(_label(pt.STATUSES, r.get("status")))]
     elif kind == "mediation_case":
         parties = ", ".join(str(p.get("name")) for p in r.get("parties") or () if p.get("role") == "party")
-        cells = [c(r.get("register_no")), c(_short(r.get("received_at"))), c(parties), c(r.get("summary")),
+        cells = [c(r.get("register_no")), c(office_stamp(r.get("received_at"))), c(parties), c(r.get("summary")),
                  c(len(r.get("sessions") or ())), c(_label(md.STATUSES, r.get("status")))]
     else:
-        cells = [c(r.get("register_no")), c(_short(r.get("recorded_at"))), c(r.get("violator_name")),
+        cells = [c(r.get("register_no")), c(office_stamp(r.get("recorded_at"))), c(r.get("violator_name")),
                  c(r.get("violation")), c(r.get("decision_no")),
                  c(money(r.get("fine_amount")) if r.get("sanction") == "fine" else
                    _label(vl.SANCTIONS, r.get("sanction"))),
@@ -203,13 +195,13 @@ def register(kind: str, rows: Sequence[dict[str, Any]], station: StationInfo, st
 # ------------------------------------------------------------------------------------------ mediation
 def mediation_agreement(case: dict[str, Any], station: StationInfo, *, page_size: PageSize = "A4") -> PrintDoc:
     """Văn bản hòa giải thành (Law 35/2013, art. 24): the parties, the dispute, what they agreed."""
-    at = _local(case.get("agreement_at"))
+    at = office_local(case.get("agreement_at"))
     sessions = case.get("sessions") or []
     parties = [p for p in case.get("parties") or () if p.get("role") == "party"]
     html = _render(
         "mediation_agreement.html", station, page_size,
         serial_line=f"Số: {text(case.get('register_no'))}",
-        at_text=time_text(case.get("agreement_at")),
+        at_text=office_words(case.get("agreement_at")),
         place=text((sessions[-1].get("place") if sessions else None) or case.get("place"), DOTS),
         mediators=text(case.get("mediators"), DOTS),
         trigger=_label(md.TRIGGERS, case.get("trigger_kind")),
