@@ -41,3 +41,31 @@ def to_office(moment: datetime) -> datetime:
     """``moment`` on the office clock; a naive moment is taken as office time already (as in the domain)."""
     zone = office_zone()
     return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)
+
+
+# ------------------------------------------------------------------------ a moment as the office writes it
+# The one place these formats are written; screens, receipts, registers and reports use them. Each takes a stored
+# ISO text or a datetime (naive: office time already) and gives "" for None or "".
+def office_local(value: str | datetime | None) -> datetime | None:
+    """``value`` on the office clock, or None."""
+    if value is None or value == "":
+        return None
+    return to_office(datetime.fromisoformat(value) if isinstance(value, str) else value)
+
+
+def office_datetime(value: str | datetime | None) -> str:
+    """``12/02/2026 09:30``: lists and detail pages."""
+    t = office_local(value)
+    return f"{t:%d/%m/%Y %H:%M}" if t else ""
+
+
+def office_stamp(value: str | datetime | None) -> str:
+    """``09:30 12/02/2026``: printed registers and deadlines."""
+    t = office_local(value)
+    return f"{t:%H:%M %d/%m/%Y}" if t else ""
+
+
+def office_words(value: str | datetime | None) -> str:
+    """``09 giờ 30 phút, ngày 12/02/2026``: the way receipts and records write a moment."""
+    t = office_local(value)
+    return f"{t:%H} giờ {t:%M} phút, ngày {t:%d/%m/%Y}" if t else ""

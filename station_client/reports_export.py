@@ -9,34 +9,27 @@ PDF. A report names suspects and, unless they declined, the people who reported 
 from __future__ import annotations
 
 import csv
-import html
-import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from .printing.reports_documents import CONFIDENTIAL, REGISTER_COLUMNS, REGISTER_TITLES, _register_cells
+from .printing.reports_documents import CONFIDENTIAL, REGISTER_COLUMNS, REGISTER_TITLES, register_cells
 from .spreadsheet_safety import csv_row, xlsx_row
 
 CONFIDENTIAL_KINDS = frozenset({"crime_report"})
 CONFIDENTIAL_NOTE = ("Tài liệu MẬT: có thông tin về người tố giác, người bị tố giác. Không sao chép, không chuyển "
                      "cho người không có trách nhiệm.")
-_TAG = re.compile(r"<[^>]+>")
 
 
 def is_confidential(kind: str) -> bool:
     return kind in CONFIDENTIAL_KINDS
 
 
-def _plain(cell: Any) -> str:
-    return html.unescape(_TAG.sub("", str(cell))).strip()
-
-
 def table(kind: str, rows: Sequence[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
     """Headers and plain-text rows of the register of ``kind``."""
     headers = ["STT", *REGISTER_COLUMNS[kind]]
-    return headers, [[str(i), *(_plain(c) for c in _register_cells(kind, r))] for i, r in enumerate(rows, 1)]
+    return headers, [[str(i), *(c.text.strip() for c in register_cells(kind, r))] for i, r in enumerate(rows, 1)]
 
 
 def _title(kind: str, start: date, end: date) -> str:

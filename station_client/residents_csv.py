@@ -38,7 +38,7 @@ from typing import Any
 
 from .clock import office_today
 from .domain.problems import Problem, ValidationError
-from .domain.residents import HOUSEHOLD, PERSON, RELATIONSHIPS, normalize_person
+from .domain.residents import HOUSEHOLD, HOUSEHOLD_MEMBER, PERSON, RELATIONSHIPS, normalize_person
 from .domain.text import fold, normalize_text
 from .spreadsheet_safety import csv_row, unescape_cell
 from .store import Store
@@ -54,15 +54,20 @@ FIELD_LIMIT = csv.field_size_limit()  # what csv reads in one cell (131,072); pa
 CHUNK = 500
 _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 
-# Household columns (not person fields): their names, with the labels an officer may have typed.
+# Household columns (not person fields): each its name, the household field's own labels (domain/residents.py,
+# the one place they are written) and the other labels an officer may have typed.
+def _labels(name: str, field: str, *aliases: str) -> tuple[str, ...]:
+    f = HOUSEHOLD.by_name.get(field) or HOUSEHOLD_MEMBER.by_name[field]
+    return (name, f.vi, f.en, *aliases)
+
+
 HOUSEHOLD_COLUMNS: dict[str, tuple[str, ...]] = {
-    "household_no": ("household_no", "Số hộ", "Household number", "Số hộ khẩu", "Hộ gia đình", "Household",
-                     "household_id", "Mã hộ"),
-    "relationship": ("relationship", "Quan hệ với chủ hộ", "Relationship to head", "Quan hệ",
-                     "Relationship to the head", "Relationship"),
-    "head": ("head", "Chủ hộ", "Head of household", "Số định danh chủ hộ", "Head's personal ID"),
+    "household_no": _labels("household_no", "household_no", "Số hộ khẩu", "Hộ gia đình", "Household", "household_id",
+                            "Mã hộ"),
+    "relationship": _labels("relationship", "relationship", "Quan hệ", "Relationship to the head", "Relationship"),
+    "head": _labels("head", "head_id", "Số định danh chủ hộ", "Head's personal ID"),
     "household_address": ("household_address", "Địa chỉ hộ", "Household address"),
-    "hamlet": ("hamlet", "Thôn/Tổ dân phố", "Hamlet / residential group", "Thôn", "Tổ dân phố", "Hamlet"),
+    "hamlet": _labels("hamlet", "hamlet", "Thôn", "Tổ dân phố", "Hamlet"),
 }
 CLEARED = None  # the value a CLEAR_MARK cell stands for
 
@@ -150,8 +155,6 @@ def _label(name: str, language: str) -> str:
     f = PERSON.by_name.get(name) or HOUSEHOLD.by_name.get(name)
     if name == "household_no":
         return "Hộ" if language == "vi" else "Household"
-    if name == "head_id":
-        return "Chủ hộ" if language == "vi" else "Head of household"
     if f is None:
         return name
     return f.en if language == "en" else f.vi

@@ -3,23 +3,22 @@ copies), supplement request (CT05) and refusal (CT06).
 
 A builder returns a ``PrintDoc``: HTML in the subset ``QTextDocument`` understands, the images it references
 (the QR code, as PNG bytes) and a title. Preview, printer and PDF all render that one document
-(``printing/render.py``), and tests can read the content without Qt. Templates live in
-``resources/templates/``; values are HTML-escaped here.
+(``printing/render.py``), and tests can read the content without Qt. The markup is in Jinja2 templates
+(``resources/templates/``, ``printing/templating.py``), which escape every value.
 """
 
 from __future__ import annotations
 
-import html
 import io
 from dataclasses import dataclass, field
 from datetime import datetime
-from string import Template
 from typing import Any, Literal
 
-from ..domain.deadlines import Duration, default_office_hours
+from ..clock import office_local, office_words
+from ..domain.deadlines import Duration
 from ..domain.dossiers import RESULT_CHANNELS, qr_payload
 from ..domain.procedures import DOCUMENT_FORMS
-from ..resources import resource_path
+from .templating import render, text
 
 DocType = Literal["receipt", "supplement", "refusal"]
 PageSize = Literal["A4", "A5"]
@@ -32,21 +31,7 @@ APPLICANT = "NGƯỜI NỘP HỒ SƠ"
 BODY_PT = {"A4": 11.0, "A5": 8.5}
 QR_PX = {"A4": 120, "A5": 92}  # at the 96 dpi layout: about 32 mm and 24 mm
 SIGN_SPACE = {"A4": 5, "A5": 3}  # blank lines left for a handwritten signature
-
-
-def style(page_size: PageSize) -> str:
-    pt = BODY_PT[page_size]
-    return f"""
-body {{ font-size: {pt}pt; }}
-.small {{ font-size: {pt - 1}pt; }}
-.title {{ font-size: {pt + 3}pt; margin-top: 10px; }}
-.code {{ font-size: {pt + 1}pt; }}
-.rule {{ font-size: {pt - 3}pt; }}
-.reprint {{ font-size: {pt - 1}pt; color: #b00000; }}
-.copy {{ font-size: {pt - 1}pt; }}
-.lookup {{ font-size: {pt - 1}pt; }}
-th {{ font-weight: bold; background-color: #eeeeee; }}
-"""
+DOTS = "………………"  # a value not given: space to write it by hand
 
 
 @dataclass(frozen=True)
@@ -63,28 +48,6 @@ class PrintDoc:
     html: str
     images: dict[str, bytes] = field(default_factory=dict)
     page_size: PageSize = "A4"
-
-
-def _template(name: str) -> Template:
-    return Template(resource_path("templates", name).read_text(encoding="utf-8"))
-
-
-def esc(value: Any, empty: str = "") -> str:
-    if value is None or value == "":
-        return empty
-    return html.escape(str(value))
-
-
-def _local(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    return default_office_hours().local(datetime.fromisoformat(value))
-
-
-def time_text(value: str | None) -> str:
-    """``09 giờ 30 phút, ngày 12/02/2026`` — the way receipts write a moment."""
-    t = _local(value)
-    return f"{t:%H} giờ {t:%M} phút, ngày {t:%d/%m/%Y}" if t else ""
 
 
 def date_words(t: datetime) -> str:
@@ -106,89 +69,58 @@ def qr_png(payload: str, scale: int = 8) -> bytes:
     return buf.getvalue()
 
 
-def documents_table(docs: list[dict[str, Any]] | None) -> str:
-    rows = []
-    for i, d in enumerate(docs or [], 1):
-        form = DOCUMENT_FORMS.get(d.get("form") or "original", (d.get("form"), ""))[0]
-        note = d.get("note") or ""
-        count = int(d.get("count") or 1)
-        rows.append(f"<tr><td align='center'>{i}</td><td>{esc(d.get('name'))}</td><td>{esc(form)}</td>"
-                    f"<td align='center'>{count:02d}</td><td>{esc(note)}</td></tr>")
-    if not rows:
-        rows.append("<tr><td colspan='5' align='center'><i>(không có)</i></td></tr>")
-    return ("<table width='100%' border='1' cellspacing='0' cellpadding='3' style='border-collapse: collapse'>"
-            "<tr><th width='7%'>STT</th><th>Tên giấy tờ</th><th width='17%'>Hình thức</th>"
-            "<th width='11%'>Số lượng</th><th width='19%'>Ghi chú</th></tr>" + "".join(rows) + "</table>")
-
-
-def _reprint(print_no: int, printed_at: datetime) -> str:
-    if print_no <= 1:
-        return ""
-    return (f"<p class='reprint' align='right'><b>BẢN IN LẠI (lần {print_no})</b> — in lúc "
-            f"{printed_at:%H:%M %d/%m/%Y}</p>")
-
-
-def _header(station: StationInfo, serial_line: str, form_label: str) -> str:
-    return _template("_header.html").substitute(
-        superior=esc(station.superior.upper()), agency=esc(station.agency.upper()), serial_line=serial_line,
-        form_label=esc(form_label))
+def _documents(docs: list[dict[str, Any]] | None) -> list[dict[str, str]]:
+    """The documents handed in, as the receipts' table lists them."""
+    return [{"name": text(d.get("name")),
+             "form": text(DOCUMENT_FORMS.get(d.get("form") or "original", (d.get("form"), ""))[0]),
+             "note": text(d.get("note")), "count": f"{int(d.get('count') or 1):02d}"} for d in docs or []]
 
 
 def _footer(dossier: dict[str, Any], station: StationInfo, printed_at: datetime, *, signers: list[str],
-            with_qr: bool, page_size: PageSize = "A4") -> str:
-    received = _local(dossier.get("received_at")) or printed_at
-    place_date = f"<i>{esc(station.place)}, {date_words(received)}</i>"
-    officer = esc(dossier.get("officer_name"))
-    last = len(signers) - 1
-    sign_cells = "".join(
-        f"<td align='center' valign='top'>{place_date + '<br/>' if i == last else '<br/>'}<b>{esc(s)}</b><br/>"
-        f"<i class='small'>(Ký, ghi rõ họ tên)</i>{'<br/>' * SIGN_SPACE[page_size]}{officer if i == last else ''}</td>"
-        for i, s in enumerate(signers))
-    qr_cell = ""
-    qr = QR_PX[page_size]
+            with_qr: bool, page_size: PageSize = "A4") -> dict[str, Any]:
+    received = office_local(dossier.get("received_at")) or printed_at
+    qr = None
     if with_qr and dossier.get("lookup_code"):
-        qr_cell = (f"<td width='34%' align='center' valign='top'><img src='{QR_NAME}' width='{qr}' height='{qr}'/>"
-                   f"<br/><span class='lookup'>Mã tra cứu: <b>{esc(dossier['lookup_code'])}</b></span><br/>"
-                   "<span class='small'>Quét mã hoặc nhập mã tra cứu<br/>để xem tình trạng hồ sơ</span></td>")
-    # Without a QR code the left of the footer stays empty: a lone signature sits on the right, as on paper forms.
-    left = qr_cell or "<td width='45%'></td>"
-    width = 66 if qr_cell else 55
-    return (f"<table width='100%' cellspacing='0' cellpadding='2' style='margin-top: 8px'><tr>{left}"
-            f"<td width='{width}%'><table width='100%'><tr>{sign_cells}</tr></table></td></tr></table>")
+        qr = {"name": QR_NAME, "px": QR_PX[page_size], "code": str(dossier["lookup_code"])}
+    return {"place": station.place, "date": date_words(received), "officer": text(dossier.get("officer_name")),
+            "signers": signers, "sign_space": SIGN_SPACE[page_size], "qr": qr}
 
 
-def _common(dossier: dict[str, Any], station: StationInfo) -> dict[str, str]:
+def _common(dossier: dict[str, Any], station: StationInfo, printed_at: datetime, print_no: int,
+            page_size: PageSize, form_label: str) -> dict[str, Any]:
+    """What every dossier document prints, as plain text (the templates escape it)."""
     duration = Duration.from_dict(dossier["duration"]) if dossier.get("duration") else None
     result = RESULT_CHANNELS.get(dossier.get("result_channel") or "", ("", ""))[0]
     addresses = [dossier.get(k) for k in ("applicant_current_address", "applicant_permanent_address",
                                            "applicant_temporary_address") if dossier.get(k)]
-    due = _local(dossier.get("due_at"))
     return {
-        "agency": esc(station.agency),
-        "code": esc(dossier.get("code")),
-        "applicant_name": esc(dossier.get("applicant_name")),
-        "applicant_personal_id": esc(dossier.get("applicant_personal_id"), "………………"),
-        "applicant_permanent_address": esc(dossier.get("applicant_permanent_address"), "………………"),
-        "applicant_temporary_address": esc(dossier.get("applicant_temporary_address"), "………………"),
-        "applicant_current_address": esc(dossier.get("applicant_current_address"), "………………"),
-        "applicant_address": esc(addresses[0] if addresses else None, "………………"),
-        "applicant_phone": esc(dossier.get("applicant_phone"), "………………"),
-        "applicant_email": esc(dossier.get("applicant_email"), "………………"),
-        "request_content": esc(dossier.get("request_content") or dossier.get("procedure_name")),
-        "procedure_name": esc(dossier.get("procedure_name")),
-        "documents_table": documents_table(dossier.get("documents")),
-        "received_text": time_text(dossier.get("received_at")),
-        "due_text": f"{due:%H} giờ {due:%M} phút, ngày {due:%d/%m/%Y}" if due else "",
-        "duration_text": esc(duration.label()) if duration else "",
-        "result_channel_text": esc(result),
-        "result_place": esc(dossier.get("result_place"), "Bộ phận tiếp nhận và trả kết quả"),
+        "pt": BODY_PT[page_size],
+        "station": station,
+        "serial_line": f"Số: {text(dossier.get('receipt_no'))}",
+        "form_label": form_label,
+        "print_no": print_no,
+        "printed_at": f"{printed_at:%H:%M %d/%m/%Y}",
+        "agency": station.agency,
+        "code": text(dossier.get("code")),
+        "applicant_name": text(dossier.get("applicant_name")),
+        "applicant_personal_id": text(dossier.get("applicant_personal_id"), DOTS),
+        "applicant_permanent_address": text(dossier.get("applicant_permanent_address"), DOTS),
+        "applicant_temporary_address": text(dossier.get("applicant_temporary_address"), DOTS),
+        "applicant_current_address": text(dossier.get("applicant_current_address"), DOTS),
+        "applicant_address": text(addresses[0] if addresses else None, DOTS),
+        "applicant_phone": text(dossier.get("applicant_phone"), DOTS),
+        "applicant_email": text(dossier.get("applicant_email"), DOTS),
+        "request_content": text(dossier.get("request_content") or dossier.get("procedure_name")),
+        "procedure_name": text(dossier.get("procedure_name")),
+        "documents": _documents(dossier.get("documents")),
+        "received_text": office_words(dossier.get("received_at")),
+        "due_text": office_words(dossier.get("due_at")),
+        "duration_text": duration.label() if duration else "",
+        "result_channel_text": text(result),
+        "result_place": text(dossier.get("result_place"), "Bộ phận tiếp nhận và trả kết quả"),
         "fee_text": money(dossier.get("fee")),
         "sets_text": f"{int(dossier.get('sets') or 1):02d}",
     }
-
-
-def _wrap(body: str, page_size: PageSize) -> str:
-    return f"<html><head><meta charset='utf-8'/><style>{style(page_size)}</style></head><body>{body}</body></html>"
 
 
 def receipt(dossier: dict[str, Any], station: StationInfo, *, printed_at: datetime, print_no: int = 1,
@@ -198,57 +130,42 @@ def receipt(dossier: dict[str, Any], station: StationInfo, *, printed_at: dateti
 
     ``lookup_url``: the signed link to the province's lookup page (``store.receipt_keys.lookup_url``), which
     the QR code then holds; without one (a station that has no receipt key yet) the QR holds ``code|lookup``."""
-    values = _common(dossier, station)
     payload = lookup_url or (qr_payload(dossier["code"], dossier["lookup_code"]) if dossier.get("lookup_code")
                              else None)
     images = {QR_NAME: qr_png(payload)} if payload else {}
-    reprint = _reprint(print_no, printed_at)
-    serial = esc(dossier.get("receipt_no"))
-    book = {"book": esc(station.book), "serial": esc(str(dossier.get("receipt_no") or "").split("/")[0])}
-    signers = [APPLICANT, OFFICER_M01]  # the applicant signs for what was handed in, the officer for receiving it
+    book = {"book": station.book, "serial": str(dossier.get("receipt_no") or "").split("/")[0]}
     if (dossier.get("receipt_form") or "CT04") == "CT04":
-        body = _template("receipt_ct04.html").substitute(
-            values | book, reprint=reprint, header=_header(station, f"Số: {serial}", "Mẫu CT04"),
-            footer=_footer(dossier, station, printed_at, signers=[APPLICANT, OFFICER], with_qr=True,
-                           page_size=page_size))
-        return PrintDoc(f"Phiếu tiếp nhận hồ sơ {dossier['code']}", _wrap(body, page_size), images, page_size)
-    copies = []
-    for label in ("Liên 1: Lưu tại bộ phận tiếp nhận", "Liên 2: Giao cho công dân"):
-        copies.append(_template("receipt_m01.html").substitute(
-            values | book, reprint=reprint, copy_label=f"<p class='copy' align='right'><b>{esc(label)}</b></p>",
-            header=_header(station, f"Số: {serial}", "Mẫu 01"),
-            result_place_text=f" — {esc(dossier['result_place'])}" if dossier.get("result_place") else "",
-            footer=_footer(dossier, station, printed_at, signers=signers, with_qr=True, page_size=page_size)))
-    body = "<p style='page-break-before: always'></p>".join(copies)
-    return PrintDoc(f"Giấy tiếp nhận hồ sơ {dossier['code']}", _wrap(body, page_size), images, page_size)
+        html = render("receipt_ct04.html", **_common(dossier, station, printed_at, print_no, page_size, "Mẫu CT04"),
+                      **book, footer=_footer(dossier, station, printed_at, signers=[APPLICANT, OFFICER],
+                                             with_qr=True, page_size=page_size))
+        return PrintDoc(f"Phiếu tiếp nhận hồ sơ {dossier['code']}", html, images, page_size)
+    # the applicant signs for what was handed in, the officer for receiving it
+    html = render("receipt_m01.html", **_common(dossier, station, printed_at, print_no, page_size, "Mẫu 01"), **book,
+                  copies=("Liên 1: Lưu tại bộ phận tiếp nhận", "Liên 2: Giao cho công dân"),
+                  result_place_given=bool(dossier.get("result_place")),
+                  footer=_footer(dossier, station, printed_at, signers=[APPLICANT, OFFICER_M01], with_qr=True,
+                                 page_size=page_size))
+    return PrintDoc(f"Giấy tiếp nhận hồ sơ {dossier['code']}", html, images, page_size)
 
 
 def supplement_request(dossier: dict[str, Any], station: StationInfo, *, printed_at: datetime,
                        print_no: int = 1, page_size: PageSize = "A4") -> PrintDoc:
     """CT05: what the applicant must add; the clock waits."""
-    values = _common(dossier, station)
-    items = "".join(f"<li>{esc(i)}</li>" for i in dossier.get("supplement_items") or []) or "<li>…</li>"
-    body = _template("supplement_ct05.html").substitute(
-        values, reprint=_reprint(print_no, printed_at),
-        header=_header(station, f"Số: {esc(dossier.get('receipt_no'))}", "Mẫu CT05"), items=f"<ol>{items}</ol>",
-        supplement_note=esc(dossier.get("supplement_note")),
-        footer=_footer(dossier, station, printed_at, signers=[OFFICER], with_qr=False,
-                       page_size=page_size))
-    return PrintDoc(f"Phiếu hướng dẫn bổ sung hồ sơ {dossier['code']}", _wrap(body, page_size), {}, page_size)
+    html = render("supplement_ct05.html", **_common(dossier, station, printed_at, print_no, page_size, "Mẫu CT05"),
+                  items=[text(i) for i in dossier.get("supplement_items") or []],
+                  supplement_note=text(dossier.get("supplement_note")),
+                  footer=_footer(dossier, station, printed_at, signers=[OFFICER], with_qr=False, page_size=page_size))
+    return PrintDoc(f"Phiếu hướng dẫn bổ sung hồ sơ {dossier['code']}", html, {}, page_size)
 
 
 def refusal(dossier: dict[str, Any], station: StationInfo, *, printed_at: datetime, print_no: int = 1,
             page_size: PageSize = "A4") -> PrintDoc:
     """CT06: the refusal with its legal ground."""
-    values = _common(dossier, station)
-    body = _template("refusal_ct06.html").substitute(
-        values, reprint=_reprint(print_no, printed_at),
-        header=_header(station, f"Số: {esc(dossier.get('receipt_no'))}", "Mẫu CT06"),
-        refusal_reason=esc(dossier.get("refusal_reason"), "………………"),
-        refusal_ground=esc(dossier.get("refusal_ground")),
-        footer=_footer(dossier, station, printed_at, signers=[OFFICER], with_qr=False,
-                       page_size=page_size))
-    return PrintDoc(f"Phiếu từ chối hồ sơ {dossier['code']}", _wrap(body, page_size), {}, page_size)
+    html = render("refusal_ct06.html", **_common(dossier, station, printed_at, print_no, page_size, "Mẫu CT06"),
+                  refusal_reason=text(dossier.get("refusal_reason"), DOTS),
+                  refusal_ground=text(dossier.get("refusal_ground")),
+                  footer=_footer(dossier, station, printed_at, signers=[OFFICER], with_qr=False, page_size=page_size))
+    return PrintDoc(f"Phiếu từ chối hồ sơ {dossier['code']}", html, {}, page_size)
 
 
 def document_for(dossier: dict[str, Any], station: StationInfo, *, printed_at: datetime, print_no: int = 1,

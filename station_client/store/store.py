@@ -3,8 +3,9 @@
 Every create, update and delete goes through ``Store``: in one SQLite transaction it writes the record, an
 audit entry (who, when, field-level before/after, hash-chained) and an outbox change for the sync engine.
 Nothing else in the code base writes those tables (``tests/store/test_write_path.py`` checks the source): the
-other writers go through this class's public entry points — ``append_audit`` / ``last_audit_hash`` for the province's
-state (``sync_ops``, reference data in ``dossiers``), ``audit_event`` for account and settings events. A ``Store``
+other writers go through this class's public entry points — ``append_audit`` / ``last_audit_hash``,
+``derived_columns`` and ``cross_checks`` for the province's state and conflict resolutions (``sync_ops``) and
+reference data (``dossiers``), ``audit_event`` for account and settings events. A ``Store``
 (one connection) belongs to one thread: the app gives it a single writer thread; readers open their own
 read-only connections with ``open_reader``.
 
@@ -318,7 +319,7 @@ class Store:
             clean, problems = kind.coerce(changes)
             new_fields = fields_only(kind, current) | clean
             problems += kind.validate(new_fields)
-            problems += self._cross_checks(kind, new_fields, record_id)
+            problems += self.cross_checks(kind, new_fields, record_id)
             if problems:
                 raise ValidationError(problems)
             diff = {f: [current[f], v] for f, v in clean.items() if current[f] != v}
@@ -326,7 +327,7 @@ class Store:
                 return current
             now = now_iso()
             db_values = to_db(kind, {f: new_fields[f] for f in diff})
-            db_values |= self._derived_columns(kind, record_id, new_fields, row)
+            db_values |= self.derived_columns(kind, record_id, new_fields, row)
             assignments = ", ".join(f"{c} = ?" for c in db_values)
             self.conn.execute(
                 f"UPDATE {kind.table} SET {assignments}, version = version + 1, updated_at = ?, updated_by = ?, "
@@ -470,7 +471,7 @@ class Store:
         vi, en = permissions.refusal(action)
         raise PermissionDenied(vi, en)
 
-    # ---------------------------------------------------- audit entry points (the write path's own modules)
+    # ------------------------------------- entry points for the write path's own modules (sync_ops, dossiers)
     def last_audit_hash(self) -> str:
         """The audit chain's last hash (for a write-path module carrying it through a transaction)."""
         return self._last_hash()
@@ -528,49 +529,15 @@ class Store:
                                  (kind.name, record_id)).fetchone()
         return int(kept[0]) if kept else 0
 
-    # --------------------------------------------------------------- internals
-    def _check_local_write(self, kind: RecordKind) -> None:
-        if kind.scope == "reference" or kind.province_only:
-            raise StoreError(f"{kind.vi} là dữ liệu dùng chung của tỉnh; chỉ Công an tỉnh được thay đổi.",
-                             f"{kind.en} is province reference data; only the province may change it.")
-
-    def _create(self, kind: RecordKind, values: dict[str, Any], officer: str, record_id: str | None,
-                prev_hash: str) -> dict[str, Any]:
-        self._check_local_write(kind)
-        # A dict lookup for most kinds; an account read only for the few head-only ones (a period report).
-        self._check_role(permissions.head_only_action("create", kind.name), officer)
-        clean, problems = kind.coerce(values)
-        self._check_province_only(kind, {f for f, v in clean.items() if v not in (None, "")})
-        record = kind.empty_record() | clean
-        problems += kind.validate(record)
-        problems += self._cross_checks(kind, record, None)
-        if problems:
-            raise ValidationError(problems)
-        rid = record_id or new_id()
-        now = now_iso()
-        db_values = to_db(kind, record) | self._derived_columns(kind, rid, record, None)
-        columns = ["id", *db_values, "created_at", "updated_at", "updated_by"]
-        cur = self.conn.execute(
-            f"INSERT INTO {kind.table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-            (rid, *db_values.values(), now, now, officer))
-        if kind.table == "persons":
-            search.fts_add(self.conn, int(cur.lastrowid or 0),
-                           {k: db_values[k] for k in ("search_name", "search_ids", "search_addr")})
-        # A new record's change carries its non-empty fields only: absent means null for a record the province
-        # does not have yet (docs/sync-protocol.md), and the nulls are bytes on a slow link.
-        change_id = self._enqueue(kind, rid, "upsert", 0, {f: v for f, v in record.items() if v is not None},
-                                  officer, now, new_record=True)
-        diff = {f: [None, v] for f, v in record.items() if v is not None}
-        audit_hash = self._audit(kind, rid, "create", diff, officer, now, change_id,
-                                 record_hash(kind, rid, record, False), prev_hash)
-        self.note_change(kind.name, rid, sync_state=True)
-        return record | {"id": rid, "version": 1, "server_version": 0, "deleted": False, "created_at": now,
-                         "updated_at": now, "updated_by": officer, "sync_state": "pending", "sync_note": None,
-                         "_audit_hash": audit_hash}
-
-    def _derived_columns(self, kind: RecordKind, record_id: str, record: dict[str, Any],
+    def derived_columns(self, kind: RecordKind, record_id: str, record: dict[str, Any],
                          old_row: sqlite3.Row | None) -> dict[str, Any]:
-        """Store-maintained columns (folded search text) and index upkeep for kinds that have them."""
+        """Store-maintained columns (folded search text) and index upkeep for kinds that have them.
+
+        Part of the write path's public surface for its own modules (``sync_ops`` applying the province's state
+        or an officer's conflict resolution): a module that writes a record row asks here for the columns the
+        store derives from it, so the search columns and the person index stay the store's business. ``old_row``:
+        the row as it was, when the record stays live (its index entry is replaced); None for a new or revived
+        record (the caller adds the index entry) and for one being deleted. Call inside ``transaction()``."""
         if kind.table == "persons":
             hh_addr = None
             if record.get("household_id"):
@@ -592,8 +559,12 @@ class Store:
             return {"search_addr": addr}
         return {}
 
-    def _cross_checks(self, kind: RecordKind, record: dict[str, Any], record_id: str | None) -> list[Problem]:
-        """Rules that need other records. Only local writes run them: pulled records are the province's."""
+    def cross_checks(self, kind: RecordKind, record: dict[str, Any], record_id: str | None) -> list[Problem]:
+        """Rules that need other records (a personal ID already used, a household or person that does not exist).
+
+        Only local writes run them — ``create``, ``update`` and an officer's conflict resolution (``sync_ops``),
+        which is a local write too; pulled records are the province's and are taken as they come. Returns the
+        problems (empty when the record passes)."""
         problems: list[Problem] = []
         if kind.name == "person" and record.get("personal_id"):
             dup = self.conn.execute(
@@ -623,6 +594,46 @@ class Store:
                 if not ok:
                     problems.append(Problem(ref, "ref.missing", f"{vi} không tồn tại.", f"{en} does not exist."))
         return problems
+
+    # --------------------------------------------------------------- internals
+    def _check_local_write(self, kind: RecordKind) -> None:
+        if kind.scope == "reference" or kind.province_only:
+            raise StoreError(f"{kind.vi} là dữ liệu dùng chung của tỉnh; chỉ Công an tỉnh được thay đổi.",
+                             f"{kind.en} is province reference data; only the province may change it.")
+
+    def _create(self, kind: RecordKind, values: dict[str, Any], officer: str, record_id: str | None,
+                prev_hash: str) -> dict[str, Any]:
+        self._check_local_write(kind)
+        # A dict lookup for most kinds; an account read only for the few head-only ones (a period report).
+        self._check_role(permissions.head_only_action("create", kind.name), officer)
+        clean, problems = kind.coerce(values)
+        self._check_province_only(kind, {f for f, v in clean.items() if v not in (None, "")})
+        record = kind.empty_record() | clean
+        problems += kind.validate(record)
+        problems += self.cross_checks(kind, record, None)
+        if problems:
+            raise ValidationError(problems)
+        rid = record_id or new_id()
+        now = now_iso()
+        db_values = to_db(kind, record) | self.derived_columns(kind, rid, record, None)
+        columns = ["id", *db_values, "created_at", "updated_at", "updated_by"]
+        cur = self.conn.execute(
+            f"INSERT INTO {kind.table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            (rid, *db_values.values(), now, now, officer))
+        if kind.table == "persons":
+            search.fts_add(self.conn, int(cur.lastrowid or 0),
+                           {k: db_values[k] for k in ("search_name", "search_ids", "search_addr")})
+        # A new record's change carries its non-empty fields only: absent means null for a record the province
+        # does not have yet (docs/sync-protocol.md), and the nulls are bytes on a slow link.
+        change_id = self._enqueue(kind, rid, "upsert", 0, {f: v for f, v in record.items() if v is not None},
+                                  officer, now, new_record=True)
+        diff = {f: [None, v] for f, v in record.items() if v is not None}
+        audit_hash = self._audit(kind, rid, "create", diff, officer, now, change_id,
+                                 record_hash(kind, rid, record, False), prev_hash)
+        self.note_change(kind.name, rid, sync_state=True)
+        return record | {"id": rid, "version": 1, "server_version": 0, "deleted": False, "created_at": now,
+                         "updated_at": now, "updated_by": officer, "sync_state": "pending", "sync_note": None,
+                         "_audit_hash": audit_hash}
 
     def _last_hash(self) -> str:
         row = self.conn.execute("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()

@@ -37,6 +37,16 @@ def test_naive_moments_are_office_time_and_aware_ones_are_converted() -> None:
     assert clock.to_office(datetime(2026, 12, 1, 23, 0, tzinfo=UTC)).date() == date(2026, 12, 2)
 
 
+def test_a_moment_is_written_three_ways_on_the_office_clock() -> None:
+    """The one place office times are formatted (screens, receipts, registers): a UTC instant at 02:30 reads 09:30."""
+    stored = "2026-02-12T02:30:00.000Z"
+    assert clock.office_datetime(stored) == "12/02/2026 09:30"
+    assert clock.office_stamp(stored) == "09:30 12/02/2026"
+    assert clock.office_words(stored) == "09 giờ 30 phút, ngày 12/02/2026"
+    assert clock.office_words(datetime(2026, 2, 12, 9, 30)) == "09 giờ 30 phút, ngày 12/02/2026"  # naive: office
+    assert clock.office_datetime(None) == clock.office_stamp("") == clock.office_words(None) == ""
+
+
 def test_a_dossier_received_at_0600_office_time_is_coded_with_the_office_date(store: Store) -> None:
     store.set_setting(sd.SETTING_STATION_CODE, "S1")
     # 06:00 on 02/12 in Vietnam is still 01/12 in UTC (and on a PC whose clock is set to UTC)

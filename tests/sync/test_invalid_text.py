@@ -347,7 +347,9 @@ def test_an_answer_the_database_refuses_half_way_is_set_aside_alone(tmp_path: Pa
         ids = [store.create("person", PERSON | {"personal_id": f"02208012345{i}"}, officer="t") for i in range(3)]
         ids = [x if isinstance(x, str) else x["id"] for x in ids]
         batch = ops.take_batch(store, 10)
-        real = ops._apply_state
+        from station_client.store.sync_ops import remote
+
+        real = remote.apply_state
 
         def refusing(st: Any, kind: Any, record_id: str, *args: Any, **kw: Any) -> bool:
             if record_id == ids[1]:
@@ -355,7 +357,7 @@ def test_an_answer_the_database_refuses_half_way_is_set_aside_alone(tmp_path: Pa
                 raise sqlite3.IntegrityError("refused by the database")  # ... then the database refused
             return real(st, kind, record_id, *args, **kw)
 
-        monkeypatch.setattr(ops, "_apply_state", refusing)
+        monkeypatch.setattr(remote, "apply_state", refusing)
         results = [{"status": "applied", "version": 2, "deleted": False,
                     "record": PERSON | {"note": f"n{i}", "personal_id": f"02208012345{i}"}} for i in range(3)]
         report = ops.apply_response(store, batch, ops.Response(epoch="e", results=results, cursor=1))

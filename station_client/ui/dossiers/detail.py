@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...clock import office_now, office_today
+from ...clock import office_datetime, office_now, office_today
 from ...domain.deadlines import OUTCOMES, Duration, remaining_text
 from ...domain.dossiers import ACTIONS, CHANNELS, RESULT_CHANNELS, STATUSES, available_actions
 from ...domain.problems import ValidationError
@@ -84,16 +84,6 @@ class ActionDialog(QDialog):
         return {}
 
 
-def office_time(value: str | None) -> str:
-    """dd/mm/yyyy HH:MM in the office's time zone (Asia/Ho_Chi_Minh), whatever the computer's zone: the
-    appointment on screen must read as on the receipt."""
-    if not value:
-        return ""
-    from ...domain.deadlines import default_office_hours
-
-    return default_office_hours().local(datetime.fromisoformat(value)).strftime("%d/%m/%Y %H:%M")
-
-
 def summary_html(d: dict[str, Any], today: date, cal: Any, language: str) -> str:
     """The dossier as the detail page shows it (plain HTML for a QTextBrowser)."""
     def label_of(source: str) -> str:  # English from the Dossiers catalogue (feature_strings_en.json)
@@ -117,8 +107,8 @@ def summary_html(d: dict[str, Any], today: date, cal: Any, language: str) -> str
         row("Thủ tục", d.get("procedure_name")), row("Trạng thái", status),
         row("Người nộp", d.get("applicant_name")), row("Số định danh", d.get("applicant_personal_id")),
         row("Số điện thoại", d.get("applicant_phone")),
-        row("Tiếp nhận lúc", office_time(d.get("received_at"))), row("Thời hạn", duration),
-        row("Hẹn trả kết quả", office_time(due)), row("Thời gian còn lại", left),
+        row("Tiếp nhận lúc", office_datetime(d.get("received_at"))), row("Thời hạn", duration),
+        row("Hẹn trả kết quả", office_datetime(due)), row("Thời gian còn lại", left),
         row("Hình thức nộp", vocabulary(language, CHANNELS, d.get("channel"))),
         row("Nhận kết quả", vocabulary(language, RESULT_CHANNELS, d.get("result_channel"))),
         row("Lệ phí", f"{d.get('fee') or 0:,} đ".replace(",", ".")),

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...clock import office_now, office_today, to_office
+from ...clock import office_datetime, office_now, office_today, to_office
 from ...domain.deadlines import remaining_text
 from ...domain.dossiers import STATUSES
 from ...store import ChangeSet
@@ -32,7 +32,7 @@ from ..labels import vocabulary
 from ..layouts import ColumnFitter
 from ..models import Column, ListModel, due_chip
 from ..style import use_chips
-from .detail import DetailPage, office_time
+from .detail import DetailPage
 from .intake import IntakePage
 
 PAGE = 500  # rows shown; the search narrows the rest
@@ -61,8 +61,8 @@ class DossiersView(QWidget):
             Column("code", _col("Mã hồ sơ")),
             Column("applicant_name", _col("Người nộp")),
             Column("procedure_name", _col("Thủ tục")),
-            Column("received_at", _col("Tiếp nhận"), office_time),
-            Column("due_at", _col("Hẹn trả"), office_time),
+            Column("received_at", _col("Tiếp nhận"), office_datetime),
+            Column("due_at", _col("Hẹn trả"), office_datetime),
             Column("status", _col("Trạng thái"), lambda v: vocabulary(lang(), STATUSES, v)),
             Column("remaining", _col("Còn lại"), chip=due_chip),
         ])

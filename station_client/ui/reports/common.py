@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...clock import office_now
+from ...clock import office_datetime, office_local, office_now
 from ...domain import crime_reports as cr
 from ...domain import mediation as md
 from ...domain import petitions as pt
@@ -76,14 +76,6 @@ def lazy(text: str):  # type: ignore[no-untyped-def]
 
 def now_local() -> datetime:
     return office_now()
-
-
-def office_datetime(value: str | datetime | None) -> str:
-    """dd/mm/yyyy HH:MM on the office clock: statutory times read the same whatever zone the PC is set to."""
-    if not value:
-        return ""
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return f"{default_office_hours().local(moment):%d/%m/%Y %H:%M}"
 
 
 # ------------------------------------------------------------------------------------------ values shown
@@ -188,7 +180,7 @@ class ReportForm(FieldForm):
             elif isinstance(w, PartiesEditor):
                 w.set_value(v)
             elif isinstance(w, QDateTimeEdit):
-                local = default_office_hours().local(datetime.fromisoformat(v)) if v else None
+                local = office_local(v)
                 w.setDateTime(QDateTime(local.replace(tzinfo=None)) if local else office_now_qt())
             else:
                 f.set(None if v is None else (str(v) if name in self.int_fields else v))

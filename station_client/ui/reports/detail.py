@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...clock import office_datetime
 from ...domain import agency
 from ...domain import crime_reports as cr
 from ...domain import mediation as md
@@ -38,7 +39,7 @@ from ..context import AppContext
 from ..forms import Choice, DateEdit
 from ..labels import vocabulary
 from ..layouts import FlowLayout, clear_layout
-from .common import ACTIONS, STATUSES, Banner, ReportForm, lazy, now_local, office_datetime, record_html, tr
+from .common import ACTIONS, STATUSES, Banner, ReportForm, lazy, now_local, record_html, tr
 
 COUNTDOWN_MS = 30_000
 # What each action asks for: (field, label, widget). Actions not listed run at once.

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...clock import office_datetime
 from ...domain import crime_reports as cr
 from ...domain import mediation as md
 from ...domain import petitions as pt
@@ -33,7 +34,7 @@ from ...domain.problems import ValidationError
 from ...store import reports as R
 from ..context import AppContext
 from ..forms import Choice
-from .common import Banner, PartiesEditor, ReportForm, datetime_edit, lazy, office_datetime, tr
+from .common import Banner, PartiesEditor, ReportForm, datetime_edit, lazy, tr
 
 TITLES = {"crime_report": "Tiếp nhận tố giác, tin báo về tội phạm", "petition": "Tiếp nhận đơn",
           "mediation_case": "Vụ việc hòa giải mới", "admin_violation": "Lập biên bản vi phạm hành chính"}

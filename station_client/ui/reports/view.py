@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...clock import office_today
+from ...clock import office_datetime, office_today
 from ...domain.deadlines import Duration
 from ...domain.reports import countdown, party_names
 from ...printing import reports_documents as rd
@@ -41,7 +41,7 @@ from ..labels import vocabulary
 from ..layouts import ColumnFitter
 from ..models import Column, ListModel, due_chip
 from ..style import use_chips
-from .common import STATUSES, VOCABULARIES, lazy, now_local, office_datetime, tr
+from .common import STATUSES, VOCABULARIES, lazy, now_local, tr
 from .detail import DetailPage
 from .intake import IntakePage
 

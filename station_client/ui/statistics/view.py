@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...charts import RateChart, chart_png, month_series
-from ...clock import office_today
+from ...clock import office_stamp, office_today
 from ...domain.deadlines import default_office_hours
 from ...domain.statistics import Period, StationStats
 from ...store import ChangeSet
@@ -357,11 +357,10 @@ class StatisticsView(QWidget):
         if not reports:
             return " " + tr("Chưa gửi báo cáo kỳ này lên tỉnh.")
         latest = reports[0]
-        at = datetime.fromisoformat(str(latest["submitted_at"]))
         state = {"synced": tr("tỉnh đã nhận"), "rejected": tr("tỉnh từ chối, xem mục Đồng bộ"),
                  "conflict": tr("xung đột, xem mục Đồng bộ")}.get(str(latest.get("sync_state")),
                                                                 tr("chờ đồng bộ"))
-        when = f"{default_office_hours().local(at):%H:%M %d/%m/%Y}"
+        when = office_stamp(str(latest["submitted_at"]))
         return " " + tr("Đã gửi báo cáo kỳ này lúc %1 (%2).").replace("%1", when).replace("%2", state)
 
     def _label(self, p: Period) -> str:
