@@ -4,16 +4,17 @@ gzip), compressed responses, JSON request logs, last-resort errors.
 A station request is identified from its bearer token (a cached lookup, ``stations.identify``) and rate-limited
 per station before anything else is read, so a flood costs no body reads. Bodies are bounded before they are
 parsed: ``Content-Length`` first, then while reading (a chunked body is counted as it streams), then while
-decompressing (a 1 MB gzip or zstd bomb must not become 1 GB in memory). Request logs are one JSON object per line with
-the station id, method, path, status and milliseconds, plus the refusal ``code`` of a refused request —
-never bodies, field names or values, or query strings (personal data). Refusals are logged at WARNING, so they
-are kept even when per-request lines are turned off (``--quiet``).
+decompressing (a 1 MB gzip or zstd bomb must not become 1 GB in memory). Request logs are one JSON object per
+line with the station id, method, path, status, milliseconds and the worker's process id, plus the refusal
+``code`` of a refused request — never bodies, field names or values, or query strings (personal data). Refusals
+are logged at WARNING, so they are kept even when per-request lines are turned off (``--quiet``).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import time
 import traceback
@@ -105,7 +106,7 @@ class BodyGuard:
             entry: dict[str, Any] = {
                 "ts": round(time.time(), 3), "station": scope["state"].get("station_id"),
                 "method": scope.get("method"), "path": scope.get("path"), "status": state["status"],
-                "ms": round((time.perf_counter() - started) * 1000, 1)}
+                "ms": round((time.perf_counter() - started) * 1000, 1), "pid": os.getpid()}
             refused = state["status"] >= 400 or not state["status"]
             if refused:
                 entry["code"] = scope["state"].get("refusal") or (f"http.{state['status']}" if state["status"]
