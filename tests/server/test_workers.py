@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -199,3 +200,31 @@ def test_revocation_effective_at_once_on_every_worker(workers_server: RunningSer
     # and a push of a revoked station applies nothing
     r = _post(srv.url, token, {"cursor": 0, "changes": [new_person()]})
     assert r.status_code == 401
+
+
+def test_revocation_effective_at_once_on_another_host(workers_server: RunningServer, pg_cluster: PostgresCluster,
+                                                      new_commune: Callable[[], str], tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two servers over one PostgreSQL, as two hosts would be (each its own temp folder, so the same-host stamp
+    file is not shared): a revocation made through one is refused at once by the other, whose workers had the
+    token cached (the PostgreSQL notification, not the TTL)."""
+    if workers_server.workers != 2:
+        pytest.skip("one pair of hosts is enough")
+    srv = workers_server
+    other_tmp = tmp_path / "other-host-tmp"
+    other_tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(other_tmp))
+    other = start_server(tmp_path, srv.db_url, workers=2)
+    try:
+        station = srv.enroll(new_commune(), "two hosts")
+        headers = {"Authorization": f"Bearer {station['token']}", "Connection": "close"}
+
+        def whoami(_i: int) -> int:
+            with requests.Session() as s:
+                return s.get(other.url + "/v1/whoami", headers=headers, timeout=30).status_code
+
+        assert set(_concurrently(8, whoami)) == {200}  # cached in the other host's workers
+        srv.revoke(station["station_id"])
+        assert set(_concurrently(8, whoami)) == {401}
+    finally:
+        other.stop()
