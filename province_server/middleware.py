@@ -213,6 +213,7 @@ class BodyGuard:
             scope["headers"] = [(k, v) for k, v in scope["headers"]
                                 if k.lower() not in (b"content-encoding", b"content-length")]
             scope["headers"].append((b"content-length", str(len(body)).encode()))
+            scope["state"]["body_coding"] = name  # (Compress: a zstd sender needs no word about zstd)
         elif encoding not in (b"identity", b""):
             _refuse(scope, "body.encoding")
             await _send_json(send, 415, error_body("body.encoding", "Kiểu nén không được hỗ trợ (chỉ zstd, gzip).",
@@ -234,9 +235,9 @@ class BodyGuard:
 class Compress:
     """Response bodies in the coding the client prefers among ours: zstd, then gzip (``Accept-Encoding``), at
     ``minimum_size`` bytes and above; ``Vary: Accept-Encoding`` on every answer. A client that lists zstd is told
-    in every answer which codings the server decodes in requests (``Accept-Encoding: zstd, gzip``, RFC 7694), so
-    it may compress its next bodies with zstd; a 415 says it to every client. Our answers are whole JSON bodies:
-    a body sent in parts is collected first (none of ours is a stream)."""
+    which codings the server decodes in requests (``Accept-Encoding: zstd, gzip``, RFC 7694) in every answer to a
+    request it did not send in zstd, so it may compress its next bodies with zstd; a 415 says it to every client.
+    Our answers are whole JSON bodies: a body sent in parts is collected first (none of ours is a stream)."""
 
     def __init__(self, app: ASGIApp, minimum_size: int = 1024, zstd_level: int = 6, gzip_level: int = 9) -> None:
         self.app = app
@@ -253,7 +254,8 @@ class Compress:
             if key.lower() == b"accept-encoding":
                 accept = value.decode("latin-1")
         coding = codings.pick(accept)
-        advertise = "zstd" in codings.codings(accept)
+        # A client that lists zstd but did not send this body in zstd is told it may (a zstd sender knows).
+        advertise = "zstd" in codings.codings(accept) and scope.get("state", {}).get("body_coding") != "zstd"
         start: Message | None = None
         parts: list[bytes] = []
 
