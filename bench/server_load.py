@@ -1,9 +1,11 @@
 """Load test of the province server: N enrolled stations, each starting a sync cycle every ``--interval`` seconds.
 
 A cycle is what a station does: one ``POST /v1/sync`` pushing ``--changes`` changes (new persons and edits of its
-own earlier records, gzip-compressed) and pulling what is new since its cursor (more pages if ``more``). Open
-loop: cycles start on schedule (staggered over the interval) whether or not the server keeps up, and latency is
-measured from the scheduled start, so a slow server shows up as latency instead of as fewer arrivals.
+own earlier records, compressed as a station of this release does: zstd both ways, or ``--coding gzip`` as an older
+one; the generator compresses at zstd level 3 instead of the station's 12 to spare the shared CPU) and pulling what
+is new since its cursor (more pages if ``more``). Open loop: cycles start on schedule (staggered over the interval)
+whether or not the server keeps up, and latency is measured from the scheduled start, so a slow server shows up as
+latency instead of as fewer arrivals.
 Stations are paired per commune, so every pull also carries the other station's changes.
 
     python bench/server_load.py --stations 500 --db postgresql     # throwaway durable cluster
@@ -19,7 +21,9 @@ import argparse
 import gzip
 import json
 import random
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -35,6 +39,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from station_client.domain.units import communes
+from station_client.sync import codings
 from tests.support.server import RunningServer, start_server
 
 NAMES = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Hoàng Cường", "Phạm Thu Dung", "Hoàng Minh Đức", "Vũ Thị Hà"]
@@ -87,7 +92,8 @@ def session() -> requests.Session:
     return _local.s
 
 
-def cycle(url: str, st: Station, n_changes: int, rng: random.Random, scheduled: float, res: Results) -> None:
+def cycle(url: str, st: Station, n_changes: int, rng: random.Random, scheduled: float, res: Results,
+          coding: str = "zstd") -> None:
     if not st.lock.acquire(blocking=False):
         res.error("cycle overlap: the previous cycle of this station is still running")
         return
@@ -103,19 +109,23 @@ def cycle(url: str, st: Station, n_changes: int, rng: random.Random, scheduled: 
                 changes.append({"change_id": str(uuid.uuid4()), "kind": "person", "id": str(uuid.uuid4()),
                                 "op": "upsert", "base_version": 0, "fields": person(rng)})
         headers = {"Authorization": f"Bearer {st.token}", "Content-Type": "application/json",
-                   "Content-Encoding": "gzip", "Accept-Encoding": "gzip"}
+                   "Content-Encoding": coding, "Accept-Encoding": "zstd, gzip" if coding == "zstd" else "gzip"}
         body: dict[str, Any] = {"protocol": 1, "cursor": st.cursor, "limit": 1000, "changes": changes}
         while True:
-            data = gzip.compress(json.dumps(body).encode(), 5)
+            raw = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+            data = codings.zstd_compress(raw, 3) if coding == "zstd" else gzip.compress(raw, 5)
             r = session().post(url + "/v1/sync", data=data, headers=headers, timeout=60)
+            content = r.content
             with res.lock:
                 res.requests += 1
                 res.bytes_up += len(data)
-                res.bytes_down += int(r.headers.get("content-length", len(r.content)))
+                res.bytes_down += int(r.headers.get("content-length", len(content)))
             if r.status_code != 200:
                 res.error(f"HTTP {r.status_code}: {r.text[:200]}")
                 return
-            page = r.json()
+            if r.headers.get("content-encoding") == "zstd":
+                content = codings.zstd_decompress(content, 1 << 28)
+            page = json.loads(content)
             for ch, result in zip(body["changes"], page["results"], strict=True):
                 if isinstance(result, int):
                     st.records[ch["id"]] = result
@@ -151,8 +161,49 @@ def enroll_all(srv: RunningServer, n: int) -> list[Station]:
     return stations
 
 
+def start_profile(srv: RunningServer, args: argparse.Namespace) -> subprocess.Popen[bytes] | None:
+    """py-spy on the server and its worker processes for the load's duration (samples, not tracing: the server
+    runs at close to its normal speed)."""
+    if not args.profile:
+        return None
+    assert srv.proc is not None
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    by = [] if args.profile_lines else ["--function"]
+    return subprocess.Popen([spy, "record", "--pid", str(srv.proc.pid), "--subprocesses", "--nonblocking", *by,
+                             "--rate", "50", "--format", "raw", "--output", args.profile,
+                             "--duration", str(int(args.duration) + 1)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def summarize_profile(path: str, top: int = 25) -> dict[str, Any]:
+    """Where the workers' threads spend their samples, from py-spy's collapsed stacks: the share of samples that
+    pass through (inclusive) or end in (self) each function, worker processes only. Waiting on PostgreSQL counts
+    (psycopg waits in Python), so this is wall time per request, not CPU."""
+    inclusive: dict[str, int] = {}
+    own: dict[str, int] = {}
+    total = 0
+    for line in Path(path).read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        frames = stack.split(";")
+        if not any("province_server" in f for f in frames):
+            continue  # the uvicorn supervisor, idle event loops
+        n = int(count_text)
+        total += n
+        for name in set(frames[1:]):
+            inclusive[name] = inclusive.get(name, 0) + n
+        own[frames[-1]] = own.get(frames[-1], 0) + n
+
+    def share(d: dict[str, int]) -> list[tuple[str, float]]:
+        return [(k, round(100 * v / max(1, total), 1)) for k, v in sorted(d.items(), key=lambda kv: -kv[1])[:top]]
+
+    return {"samples": total, "inclusive_pct": share(inclusive), "self_pct": share(own)}
+
+
 def run(srv: RunningServer, args: argparse.Namespace, backend: str) -> dict[str, Any]:
     stations = enroll_all(srv, args.stations)
+    spy = start_profile(srv, args)
     res = Results()
     rng = random.Random(args.seed)
     rngs = [random.Random(rng.random()) for _ in stations]
@@ -165,8 +216,11 @@ def run(srv: RunningServer, args: argparse.Namespace, backend: str) -> dict[str,
         delay = at - time.monotonic()
         if delay > 0:
             time.sleep(delay)
-        pool.submit(cycle, srv.url, stations[i], args.changes, rngs[i], at, res)
+        pool.submit(cycle, srv.url, stations[i], args.changes, rngs[i], at, res, args.coding)
     pool.shutdown(wait=True)
+    if spy is not None:
+        spy.wait()
+        print(json.dumps(summarize_profile(args.profile), ensure_ascii=False, indent=1), file=sys.stderr)
     lat = sorted(res.latencies)
 
     def pct(p: float) -> float:
@@ -174,7 +228,8 @@ def run(srv: RunningServer, args: argparse.Namespace, backend: str) -> dict[str,
 
     return {
         "stations": args.stations, "backend": backend, "duration_s": args.duration, "interval_s": args.interval,
-        "changes_per_cycle": args.changes, "server_workers": srv.workers or (2 if backend == "postgresql" else 1),
+        "changes_per_cycle": args.changes, "coding": args.coding,
+        "server_workers": srv.workers or (2 if backend == "postgresql" else 1),
         "cycles": len(lat), "scheduled": len(schedule), "requests": res.requests, "changes_applied": res.applied,
         "feed_entries": res.feed, "p50_ms": pct(0.50), "p90_ms": pct(0.90), "p99_ms": pct(0.99),
         "max_ms": round(lat[-1], 1) if lat else 0.0, "mean_ms": round(statistics.fmean(lat), 1) if lat else 0.0,
@@ -194,6 +249,10 @@ def main() -> int:
     p.add_argument("--workers", type=int, default=0, help="server worker processes (default: the server's)")
     p.add_argument("--threads", type=int, default=64, help="client threads")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--coding", choices=("zstd", "gzip"), default="zstd", help="request and answer bodies")
+    p.add_argument("--profile", metavar="FILE", help="py-spy the server's workers while the load runs (needs "
+                   "py-spy: pip install py-spy); writes collapsed stacks to FILE and a summary to stderr")
+    p.add_argument("--profile-lines", action="store_true", help="with --profile: by line, not by function")
     args = p.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="server-load-"))

@@ -1,13 +1,28 @@
-"""First sync of N new residents over a slow link, then a no-op sync; bytes and time against the floor.
+"""What an officer waits for: one whole ``station-client sync`` over a slow link, its bytes against the floor.
 
-    python bench/sync_link.py --records 10000 --kbps 256 --rtt-ms 300
+    python bench/sync_link.py --workload new --records 10000 --kbps 256 --rtt-ms 300
+    python bench/sync_link.py --workload noop|edit20 --records 2000
+    python bench/sync_link.py --workload pull --records 100000
 
-Starts the real province server (SQLite), a station with N new residents made through the write path, and a
-user-space shaping proxy (bandwidth cap per direction, RTT/2 delay each way; this kernel has no netem) between
-them. ``floor_bytes`` is the gzip size of the N records as newline-delimited JSON: the least that must cross.
-Bytes are counted on the wire at the proxy (HTTP headers included). The audit trail's push (each entry as
-stored, with its hashes: docs/sync-protocol.md) is measured after the data sync, as ``audit_*``. Last line: one
-JSON object.
+Starts the real province server (SQLite) and a user-space shaping proxy (bandwidth cap per direction, RTT/2 delay
+each way, one round trip for every new TCP connection; this kernel has no netem), prepares a station through the
+write path, then times the real command — ``station-client --data-dir D sync --json`` in its own process, from
+its start to its exit — with the station pointed at the proxy. Everything that command sends is counted: the
+exchanges, the audit trail's push, any digest repair, the TCP connections it opens. Bytes are counted at the proxy,
+on the wire (HTTP heads included), in total and per endpoint.
+
+Workloads (the measured station and what it holds):
+- ``new``: a freshly enrolled station with N new residents: its first sync (pull of an empty commune, then the
+  push of the N records and their audit entries).
+- ``noop``: the same station after that sync, with nothing to do.
+- ``edit20``: the same station after that sync, with 20 residents edited (one field each).
+- ``pull``: a second station enrolled in a commune where another station already synced N residents: its first
+  sync (the pull of the whole commune, and whatever the cycle pushes after it).
+
+``floor_bytes`` is the gzip-6 size of the records concerned as stored, as NDJSON: each record's id and non-null
+fields, keys sorted, one line each (for ``edit20`` the 20 edited records, for ``noop`` nothing). ``ratio`` is
+every byte both ways over the floor. The preparation (making records, the syncs before the measured one) runs
+unshaped and is not counted. Last line: one JSON object.
 """
 
 from __future__ import annotations
@@ -15,24 +30,31 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
+import subprocess
 import sys
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from station_client.domain.registry import get_kind
 from station_client.store import Store
 from station_client.store import sync_ops as ops
-from station_client.store.codec import canonical_json, fields_only
+from station_client.store.codec import canonical_json
 from station_client.sync.client import Timeouts
 from station_client.sync.engine import EngineConfig
 from station_client.sync.enroll import build_engine, enroll
 from station_client.synthetic import Generator
-from tests.support.server import start_server
+from tests.support.server import RunningServer, start_server
 from tests.sync.netproxy import ShapingProxy
+
+REPO = Path(__file__).resolve().parents[1]
+WORKLOADS = ("new", "noop", "edit20", "pull")
+COMMUNE = "07069"
 
 
 def make_records(store: Store, n: int, seed: int) -> list[str]:
@@ -46,72 +68,125 @@ def make_records(store: Store, n: int, seed: int) -> list[str]:
     return ids
 
 
-def floor_bytes(store: Store) -> int:
+def floor_bytes(store: Store, ids: set[str] | None = None) -> int:
+    """gzip-6 of the records as stored, as NDJSON: id and non-null fields, keys sorted, one record a line."""
     kind = get_kind("person")
-    lines = [canonical_json({"id": r["id"], **fields_only(kind, r)}) for r in store.iter_records("person")]
-    return len(gzip.compress(("\n".join(lines) + "\n").encode("utf-8")))
+    lines = []
+    for r in store.iter_records("person"):
+        if ids is not None and r["id"] not in ids:
+            continue
+        lines.append(canonical_json({"id": r["id"]} | {k: r[k] for k in kind.field_names if r.get(k) is not None}))
+    if not lines:
+        return 0
+    return len(gzip.compress(("\n".join(lines) + "\n").encode("utf-8"), compresslevel=6, mtime=0))
+
+
+def new_station(server: RunningServer, root: Path, name: str) -> tuple[Path, Store]:
+    data_dir = root / name
+    data_dir.mkdir()
+    store = Store.open(data_dir / "station.db")
+    enroll(store, server.url, server.add_station(COMMUNE, name))
+    return data_dir, store
+
+
+def sync_unshaped(store: Store) -> None:
+    """A preparation sync straight to the server (not measured), audit included, until nothing is left."""
+    engine = build_engine(store, config=EngineConfig(audit_batches_per_cycle=1000),
+                          timeouts=Timeouts(connect=10, read=300))
+    try:
+        for _ in range(20):
+            report = engine.run_once()
+            if not report.ok:
+                raise SystemExit(f"preparation sync failed: {report.summary()} {report.error and report.error.en}")
+            if ops.pending_count(store) == 0 and report.audit_pushed == 0 and report.requests <= 1:
+                return
+    finally:
+        engine.client.close()
+
+
+def edit_records(store: Store, ids: list[str], n: int) -> set[str]:
+    edited = set()
+    for i, rid in enumerate(ids[:n]):
+        store.update("person", rid, {"phone": f"09{87650000 + i:08d}"}, officer="bench")
+        edited.add(rid)
+    return edited
+
+
+def run_command(data_dir: Path) -> tuple[float, dict[str, Any], str]:
+    """``station-client sync --json`` as an officer's machine runs it; wall time from start to exit."""
+    cmd = [sys.executable, "-c", "import sys; from station_client.cli import main; sys.exit(main())",
+           "--data-dir", str(data_dir), "sync", "--json", "--read-timeout", "300"]
+    start = time.monotonic()
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, env={**os.environ})
+    wall = time.monotonic() - start
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+    report = json.loads(lines[-1]) if lines else {}
+    return wall, report, proc.stderr.strip()[-2000:]
 
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--workload", choices=WORKLOADS, default="new")
     p.add_argument("--records", type=int, default=10_000)
     p.add_argument("--kbps", type=float, default=256)
     p.add_argument("--rtt-ms", type=float, default=300)
     p.add_argument("--seed", type=int, default=1)
     args = p.parse_args()
     with tempfile.TemporaryDirectory(prefix="sync-link-") as tmp:
-        tmp_path = Path(tmp)
-        server = start_server(tmp_path, quiet=True)
+        root = Path(tmp)
+        server = start_server(root, quiet=True)
+        proxy: ShapingProxy | None = None
         try:
-            code = server.add_station("07069", "bench")
-            store = Store.open(tmp_path / "station" / "station.db")
-            enroll(store, server.url, code)
             t0 = time.monotonic()
-            make_records(store, args.records, args.seed)
-            print(f"made {args.records} residents in {time.monotonic() - t0:.1f} s", file=sys.stderr)
-            floor = floor_bytes(store)
+            maker_dir, maker = new_station(server, root, "maker")
+            ids = make_records(maker, args.records, args.seed)
+            if args.workload == "new":
+                floor = floor_bytes(maker)
+                data_dir, measured = maker_dir, maker
+            else:
+                sync_unshaped(maker)
+                if args.workload == "pull":
+                    floor = floor_bytes(maker)
+                    maker.close()
+                    data_dir, measured = new_station(server, root, "newcomer")
+                else:
+                    edited = set() if args.workload == "noop" else edit_records(maker, ids, 20)
+                    floor = floor_bytes(maker, edited)
+                    data_dir, measured = maker_dir, maker
+            pending = ops.pending_count(measured)
+            print(f"prepared {args.workload} with {args.records} residents in {time.monotonic() - t0:.1f} s",
+                  file=sys.stderr)
             proxy = ShapingProxy(server.port, args.kbps, args.rtt_ms)
-            ops.set_state(store, {"station.server_url": proxy.url})
-            # The data sync is measured alone (the issue's targets are about it); the audit trail's push, which
-            # follows it in a real cycle, is measured next as a stream of its own.
-            config = EngineConfig(batch_size=500, feed_limit=1000, push_audit=False)
-            engine = build_engine(store, config=config, timeouts=Timeouts(connect=10, read=120))
-            start = time.monotonic()
-            report = engine.run_once()
-            wall = time.monotonic() - start
-            if not report.ok:
-                raise SystemExit(f"sync failed: {report.summary()} {report.error and report.error.en}")
-            up, down, conns = proxy.bytes_up, proxy.bytes_down, proxy.connections
-            proxy.bytes_up = proxy.bytes_down = 0
-            noop = engine.run_once()
-            noop_bytes = proxy.bytes_up + proxy.bytes_down
-            proxy.bytes_up = proxy.bytes_down = 0
-            engine.config.push_audit = True
-            audit_start = time.monotonic()
-            audit = engine.run_once()  # a no-op exchange, then the audit entries of the first sync
-            audit_s = time.monotonic() - audit_start
-            audit_bytes = proxy.bytes_up + proxy.bytes_down - noop_bytes
-            engine.client.close()
-            acked = report.applied.acked
-            pending = ops.pending_count(store)
-            store.close()
-            proxy.close()
+            ops.set_state(measured, {"station.server_url": proxy.url})
+            measured.close()
+            wall, report, stderr = run_command(data_dir)
+            traffic = proxy.counts()
+            after = Store.open(data_dir / "station.db")
+            pending_after = ops.pending_count(after)
+            audit_left = len(ops.audit_after(after, ops.audit_pushed(after), 1))
+            held = after.count("person")
+            after.close()
         finally:
+            if proxy is not None:
+                proxy.close()
             server.stop()
+    if not report.get("ok"):
+        print(stderr, file=sys.stderr)
+    total = int(traffic["bytes_up"]) + int(traffic["bytes_down"])  # type: ignore[call-overload]
     floor_s = floor * 8 / (args.kbps * 1000)
-    round_trips = report.requests + conns  # each request, and each new TCP connection's handshake
-    target = 1.5 * (floor_s + round_trips * args.rtt_ms / 1000)
-    result = {
-        "records": args.records, "acked": acked, "pending_after": pending, "kbps": args.kbps, "rtt_ms": args.rtt_ms,
-        "bytes_up": up, "bytes_down": down, "floor_bytes": floor, "ratio": round((up + down) / floor, 3),
-        "requests": report.requests, "connections": conns, "wall_s": round(wall, 2),
-        "floor_s": round(floor_s, 2), "wall_target_s": round(target, 2),
-        "noop_requests": noop.requests, "noop_bytes": noop_bytes, "noop_digest": noop.digest,
-        "audit_entries": audit.audit_pushed, "audit_requests": audit.requests - 1, "audit_bytes": audit_bytes,
-        "audit_s": round(audit_s, 2),
+    result: dict[str, Any] = {
+        "workload": args.workload, "records": args.records, "kbps": args.kbps, "rtt_ms": args.rtt_ms,
+        "ok": bool(report.get("ok")), "error": report.get("error"),
+        "wall_s": round(wall, 2), "requests": traffic["requests"], "connections": traffic["connections"],
+        "bytes": total, "bytes_up": traffic["bytes_up"], "bytes_down": traffic["bytes_down"],
+        "floor_bytes": floor, "ratio": round(total / floor, 3) if floor else None, "floor_s": round(floor_s, 2),
+        "by_endpoint": traffic["by_path"],
+        "pending_before": pending, "pending_after": pending_after, "audit_left": bool(audit_left),
+        "station_records": held, "engine_requests": report.get("requests"), "acked": report.get("acked"),
+        "pulled": report.get("pulled"),
     }
     print(json.dumps(result))
-    return 0
+    return 0 if result["ok"] else 1
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import Match
 
 from station_client.domain import receipt_link
@@ -36,7 +35,7 @@ from .exchange import (
     read_feed,
     record_state,
 )
-from .middleware import BodyGuard, MethodGuard
+from .middleware import BodyGuard, Compress, MethodGuard
 from .models import (
     ID_PATTERN,
     KIND_PATTERN,
@@ -69,8 +68,9 @@ class ApiJSON(JSONResponse):
 _bearer = HTTPBearer(auto_error=False, description="Station token (from /v1/enroll) or admin token")
 
 _ERRORS = {
-    400: "Malformed request: not JSON (`body.json`), corrupt gzip (`body.gzip`), bad Content-Length, or a value "
-         "the endpoint refuses (e.g. `enroll.unknown`, `commune.unknown`, `lookup.check`, `period.invalid`)",
+    400: "Malformed request: not JSON (`body.json`), corrupt gzip or zstd (`body.gzip`, `body.zstd`), bad "
+         "Content-Length, or a value the endpoint refuses (e.g. `enroll.unknown`, `commune.unknown`, `lookup.check`, "
+         "`period.invalid`)",
     401: "Missing, unknown, revoked or rotated token (`auth.invalid`, `auth.admin_invalid`); `WWW-Authenticate: "
          "Bearer`",
     403: "A station token on an admin endpoint (`auth.admin_required`), or a bundle of an unknown or revoked "
@@ -81,7 +81,7 @@ _ERRORS = {
          "`audit.hash`, `audit.link`, `audit.rewritten`, `record.changed` (an admin edit's `base_version` is stale)",
     410: "Enrollment code used, expired, or its station revoked (`enroll.used`, `enroll.expired`)",
     413: "Body over 8 MiB (`body.too_large`) or more than 500 changes (`batch.too_large`)",
-    415: "Content-Encoding other than gzip or identity (`body.encoding`)",
+    415: "Content-Encoding other than zstd, gzip or identity (`body.encoding`)",
     422: "Body of the wrong structure or types, unknown members, invalid text (`body.invalid` with `errors`), or "
          "an invalid record (`validation`/`text.invalid` with `problems`)",
     429: "Rate limited (`rate_limited`): wait `Retry-After` seconds",
@@ -395,7 +395,9 @@ def create_app(db: Database) -> FastAPI:
     install_console(app, db)  # the web console and the public lookup page (province_server/console)
 
     app.add_middleware(MethodGuard, allowed=allowed_methods)
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    # Answers in zstd when the client lists it, else gzip (older stations); see "Compression" in the protocol.
+    app.add_middleware(Compress, minimum_size=1024, zstd_level=int(os.environ.get("PROVINCE_SERVER_ZSTD_LEVEL", "6")),
+                       gzip_level=9)
     app.add_middleware(BodyGuard, identify=lambda token: getattr(stations.identify(db, token), "id", None),
                        limiter=RateLimiter.from_env(), enroll_limiter=enroll_limiter_from_env())
     return app

@@ -1,31 +1,35 @@
-"""ASGI layers around the API: the station gate (who, how often), body limits and gzip request bodies, JSON
-request logs, last-resort errors.
+"""ASGI layers around the API: the station gate (who, how often), body limits and compressed request bodies (zstd,
+gzip), compressed responses, JSON request logs, last-resort errors.
 
 A station request is identified from its bearer token (a cached lookup, ``stations.identify``) and rate-limited
 per station before anything else is read, so a flood costs no body reads. Bodies are bounded before they are
 parsed: ``Content-Length`` first, then while reading (a chunked body is counted as it streams), then while
-decompressing (a 1 MB gzip bomb must not become 1 GB in memory). Request logs are one JSON object per line with
-the station id, method, path, status and milliseconds, plus the refusal ``code`` of a refused request —
-never bodies, field names or values, or query strings (personal data). Refusals are logged at WARNING, so they
-are kept even when per-request lines are turned off (``--quiet``).
+decompressing (a 1 MB gzip or zstd bomb must not become 1 GB in memory). Request logs are one JSON object per
+line with the station id, method, path, status, milliseconds and the worker's process id, plus the refusal
+``code`` of a refused request — never bodies, field names or values, or query strings (personal data). Refusals
+are logged at WARNING, so they are kept even when per-request lines are turned off (``--quiet``).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import time
 import traceback
-import zlib
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
+from station_client.sync import codings
+
 from .errors import error_body
 from .ratelimit import RateLimiter, retry_after_header
 
+# Request bodies the server decodes, as it says in its responses' ``Accept-Encoding`` (RFC 7694).
+ACCEPTED_CODINGS = b"zstd, gzip"
 MAX_RAW_BODY = 8 * 1024 * 1024
 MAX_BODY = 8 * 1024 * 1024
 
@@ -102,7 +106,7 @@ class BodyGuard:
             entry: dict[str, Any] = {
                 "ts": round(time.time(), 3), "station": scope["state"].get("station_id"),
                 "method": scope.get("method"), "path": scope.get("path"), "status": state["status"],
-                "ms": round((time.perf_counter() - started) * 1000, 1)}
+                "ms": round((time.perf_counter() - started) * 1000, 1), "pid": os.getpid()}
             refused = state["status"] >= 400 or not state["status"]
             if refused:
                 entry["code"] = scope["state"].get("refusal") or (f"http.{state['status']}" if state["status"]
@@ -190,28 +194,31 @@ class BodyGuard:
                 break
         body = b"".join(chunks)
         encoding = headers.get(b"content-encoding", b"identity").strip().lower()
-        if encoding == b"gzip":
+        if encoding in (b"gzip", b"zstd"):
+            name = encoding.decode()
             try:
-                inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-                body = inflater.decompress(body, self.max_body + 1)
-                if len(body) > self.max_body or inflater.unconsumed_tail:
-                    _refuse(scope, "body.too_large")
-                    await _send_json(send, 413, _too_large(self.max_body))
-                    return
-                if not inflater.eof:
-                    raise zlib.error("truncated")
-            except zlib.error:
-                _refuse(scope, "body.gzip")
-                await _send_json(send, 400, error_body("body.gzip", "Dữ liệu nén gzip bị hỏng.",
-                                                       "The gzip-compressed body is corrupt."))
+                decode = codings.zstd_decompress if name == "zstd" else codings.gzip_decompress
+                body = await run_in_threadpool(decode, body, self.max_body) if len(body) > 65536 \
+                    else decode(body, self.max_body)
+            except codings.TooLarge:
+                _refuse(scope, "body.too_large")
+                await _send_json(send, 413, _too_large(self.max_body))
+                return
+            except codings.CodingError:
+                code = f"body.{name}"
+                _refuse(scope, code)
+                await _send_json(send, 400, error_body(code, f"Dữ liệu nén {name} bị hỏng.",
+                                                       f"The {name}-compressed body is corrupt."))
                 return
             scope["headers"] = [(k, v) for k, v in scope["headers"]
                                 if k.lower() not in (b"content-encoding", b"content-length")]
             scope["headers"].append((b"content-length", str(len(body)).encode()))
+            scope["state"]["body_coding"] = name  # (Compress: a zstd sender needs no word about zstd)
         elif encoding not in (b"identity", b""):
             _refuse(scope, "body.encoding")
-            await _send_json(send, 415, error_body("body.encoding", "Kiểu nén không được hỗ trợ (chỉ gzip).",
-                                                   "Unsupported Content-Encoding (only gzip)."))
+            await _send_json(send, 415, error_body("body.encoding", "Kiểu nén không được hỗ trợ (chỉ zstd, gzip).",
+                                                   "Unsupported Content-Encoding (only zstd or gzip)."),
+                             headers=[(b"accept-encoding", ACCEPTED_CODINGS)])
             return
         sent = False
 
@@ -223,6 +230,66 @@ class BodyGuard:
             return await receive()
 
         await self.app(scope, replay, send)
+
+
+class Compress:
+    """Response bodies in the coding the client prefers among ours: zstd, then gzip (``Accept-Encoding``), at
+    ``minimum_size`` bytes and above; ``Vary: Accept-Encoding`` on every answer. A client that lists zstd is told
+    which codings the server decodes in requests (``Accept-Encoding: zstd, gzip``, RFC 7694) in every answer to a
+    request it did not send in zstd, so it may compress its next bodies with zstd; a 415 says it to every client.
+    Our answers are whole JSON bodies: a body sent in parts is collected first (none of ours is a stream)."""
+
+    def __init__(self, app: ASGIApp, minimum_size: int = 1024, zstd_level: int = 6, gzip_level: int = 9) -> None:
+        self.app = app
+        self.minimum_size = minimum_size
+        self.zstd_level = zstd_level
+        self.gzip_level = gzip_level
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        accept = ""
+        for key, value in scope.get("headers", []):
+            if key.lower() == b"accept-encoding":
+                accept = value.decode("latin-1")
+        coding = codings.pick(accept)
+        # A client that lists zstd but did not send this body in zstd is told it may (a zstd sender knows).
+        advertise = "zstd" in codings.codings(accept) and scope.get("state", {}).get("body_coding") != "zstd"
+        start: Message | None = None
+        parts: list[bytes] = []
+
+        async def compress(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+                return
+            if message["type"] != "http.response.body" or start is None:
+                await send(message)
+                return
+            parts.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            body = b"".join(parts)
+            headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"vary"]
+            names = {k.lower() for k, _ in headers}
+            vary = [v for k, v in start.get("headers", []) if k.lower() == b"vary"]
+            headers.append((b"vary", b", ".join([*vary, b"Accept-Encoding"]) if vary else b"Accept-Encoding"))
+            if advertise and b"accept-encoding" not in names:
+                headers.append((b"accept-encoding", ACCEPTED_CODINGS))
+            if coding is not None and len(body) >= self.minimum_size and b"content-encoding" not in names:
+                if coding == "zstd":
+                    body = codings.zstd_compress(body, self.zstd_level)
+                else:
+                    body = codings.gzip_compress(body, self.gzip_level)
+                headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
+                headers += [(b"content-encoding", coding.encode()), (b"content-length", str(len(body)).encode())]
+            await send({**start, "headers": headers})
+            await send({"type": "http.response.body", "body": body, "more_body": False})
+
+        await self.app(scope, receive, compress)
+        if start is not None and not parts:  # an answer without a body message (never ours): pass its head on
+            await send(start)
 
 
 class MethodGuard:

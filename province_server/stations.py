@@ -212,24 +212,37 @@ class _Cached:
     enrolling: bool = False  # the enrollment retry window is still open: the first use closes it
 
 
+AUTH_CHANNEL = "province_server_auth"  # PostgreSQL NOTIFY channel: token state changed (any host)
+
+
 class TokenCache:
     """Token hash -> station for a few seconds, so a sync cycle's requests (and the request gate, which needs
     the station id before reading a body) cost one database lookup instead of one each.
 
-    Revocation and rotation must still take effect at once, also in the other worker processes of this server
-    and after ``province-server station revoke`` run on the same host: every change of a station's tokens
-    replaces a stamp file named after the database (``bump``), and the cache empties itself when the stamp's
-    inode or mtime changed (one ``stat`` per lookup, no database round trip). A revocation made from another
-    host (PostgreSQL shared by several servers) takes effect within the TTL.
+    Revocation and rotation must still take effect at once, also in the other worker processes of this server,
+    after ``province-server station revoke`` run on the same host, and on every other host serving the same
+    PostgreSQL database:
+    - every change of a station's tokens replaces a stamp file named after the database (``bump``), and the cache
+      empties itself when the stamp's inode or mtime changed (one ``stat`` per lookup, no database round trip):
+      the processes of this host;
+    - on PostgreSQL ``bump`` also sends ``NOTIFY province_server_auth``, and each serving process keeps one
+      connection listening on it (a thread): a notification empties the cache, on any host. While that listener
+      is not connected (starting, or the connection broke) the process caches nothing, so a notification it may
+      have missed can never leave a revoked token in its cache; an entry read before a notification arrived is
+      never stored after it (``generation``).
     """
 
-    def __init__(self, db_url: str, ttl: float | None = None) -> None:
+    def __init__(self, db_url: str, ttl: float | None = None, db: Database | None = None) -> None:
         self.ttl = float(os.environ.get(AUTH_TTL_ENV, AUTH_TTL_S)) if ttl is None else ttl
         digest = hashlib.sha256(db_url.encode()).hexdigest()[:20]
         self.stamp = Path(tempfile.gettempdir()) / f"province-server-auth-{digest}.stamp"
         self._entries: dict[str, _Cached] = {}
         self._seen_stamp: tuple[int, int] | None = self._read_stamp()
         self._lock = threading.Lock()
+        self._db = db if db is not None and db.backend == "postgresql" else None
+        self._generation = 0
+        self._listening = self._db is None  # SQLite: one host by nature, the stamp is enough
+        self._listener: threading.Thread | None = None
 
     def _read_stamp(self) -> tuple[int, int] | None:
         try:
@@ -246,30 +259,81 @@ class TokenCache:
             os.replace(tmp, self.stamp)  # a new inode: a change even within one mtime tick
         except OSError:
             tmp.unlink(missing_ok=True)
+        if self._db is not None:
+            from sqlalchemy import text
+
+            with self._db.engine.connect() as conn:  # other hosts (and this one's listeners)
+                conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": AUTH_CHANNEL})
+                conn.commit()
         self.clear()
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._generation += 1
+
+    def generation(self) -> int:
+        """Read before a database lookup; ``put`` stores the result only if no change was heard since."""
+        self._ensure_listener()
+        with self._lock:
+            return self._generation
 
     def get(self, token_hash: str) -> _Cached | None:
         if self.ttl <= 0:
             return None
+        self._ensure_listener()
         stamp = self._read_stamp()
         with self._lock:
             if stamp != self._seen_stamp:
                 self._entries.clear()
+                self._generation += 1
                 self._seen_stamp = stamp
+            if not self._listening:
+                return None
             entry = self._entries.get(token_hash)
             if entry is not None and entry.expires < time.monotonic():
                 del self._entries[token_hash]
                 return None
             return entry
 
-    def put(self, token_hash: str, entry: _Cached) -> None:
+    def put(self, token_hash: str, entry: _Cached, generation: int | None = None) -> None:
         if self.ttl > 0:
             with self._lock:
-                self._entries[token_hash] = entry
+                if self._listening and (generation is None or generation == self._generation):
+                    self._entries[token_hash] = entry
+
+    # --- PostgreSQL: hear token changes made by any host ---------------------------------------------------
+    def _ensure_listener(self) -> None:
+        if self._db is None or self.ttl <= 0 or (self._listener is not None and self._listener.is_alive()):
+            return
+        with self._lock:
+            if self._listener is None or not self._listener.is_alive():
+                self._listener = threading.Thread(target=self._listen, daemon=True, name="auth-listener")
+                self._listener.start()
+
+    def _listen(self) -> None:
+        import psycopg
+
+        assert self._db is not None
+        dsn = self._db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        while True:
+            try:
+                with psycopg.connect(dsn, autocommit=True, connect_timeout=10) as conn:
+                    conn.execute(f"LISTEN {AUTH_CHANNEL}")
+                    with self._lock:  # anything may have changed while nobody listened
+                        self._entries.clear()
+                        self._generation += 1
+                        self._listening = True
+                    while True:
+                        for _note in conn.notifies(timeout=15):
+                            self.clear()
+                        conn.execute("SELECT 1")  # the connection is still there (else: not listening)
+            except Exception:  # any failure: cache nothing until listening again
+                with self._lock:
+                    self._listening = False
+                    self._entries.clear()
+                    self._generation += 1
+            time.sleep(1.0)
 
 
 _caches: dict[str, TokenCache] = {}
@@ -280,7 +344,7 @@ def token_cache(db: Database) -> TokenCache:
     with _caches_lock:
         cache = _caches.get(db.url)
         if cache is None:
-            cache = _caches[db.url] = TokenCache(db.url)
+            cache = _caches[db.url] = TokenCache(db.url, db=db)
         return cache
 
 
@@ -298,6 +362,7 @@ def _lookup(db: Database, h: str) -> _Cached | None:
     entry = cache.get(h)
     if entry is not None:
         return entry
+    generation = cache.generation()
     st = schema.stations
     with db.read() as conn:
         row = conn.execute(select(st.c.id, st.c.name, st.c.commune_code, st.c.province_code, st.c.status,
@@ -311,7 +376,7 @@ def _lookup(db: Database, h: str) -> _Cached | None:
     entry = _Cached(Station(row["id"], row["name"], row["commune_code"], row["province_code"], row["status"],
                             row["last_seen"]), current=row["token_hash"] == h,
                     seen_at=now - LAST_SEEN_EVERY_S if stale else now, expires=now + cache.ttl, enrolling=enrolling)
-    cache.put(h, entry)
+    cache.put(h, entry, generation)
     return entry
 
 

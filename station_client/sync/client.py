@@ -1,4 +1,5 @@
-"""HTTP to the province: one ``requests.Session`` (connection reuse), explicit timeouts, gzip, classified errors.
+"""HTTP to the province: one ``requests.Session`` (connection reuse), explicit timeouts, compression (zstd once the
+province says it decodes it, else gzip; answers in zstd or gzip), classified errors.
 
 No retries here: the engine decides (a POST must only be retried by code that knows it is idempotent, which
 ours is through change ids). Every failure leaves as one of the ``errors`` classes.
@@ -6,9 +7,9 @@ ours is through change ids). Every failure leaves as one of the ``errors`` class
 
 from __future__ import annotations
 
-import gzip
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 import requests
 
 from .. import __version__ as APP_VERSION
+from . import codings
 from .errors import (
     AuthError,
     BadRequest,
@@ -28,7 +30,9 @@ from .errors import (
     TransientError,
 )
 
-GZIP_ABOVE = 1024
+GZIP_ABOVE = 1024  # bodies below this go uncompressed (a no-op exchange)
+ACCEPT_ENCODING = "zstd, gzip"
+MAX_ANSWER = 256 * 1024 * 1024  # a decoded zstd answer above this is refused (a feed page is a few MB)
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -59,10 +63,16 @@ def check_server_url(url: str) -> str:
 
 class SyncClient:
     def __init__(self, base_url: str, token: str | None = None, *, ca_file: str | None = None,
-                 timeouts: Timeouts | None = None):
+                 timeouts: Timeouts | None = None, zstd_up: bool = False,
+                 on_zstd_up: Callable[[bool], None] | None = None):
+        """``zstd_up``: the province is known to decode zstd request bodies (it said so in an earlier answer,
+        remembered by the caller); ``on_zstd_up`` is called, on the calling thread, when that knowledge changes:
+        an answer's ``Accept-Encoding`` lists zstd, or a zstd body was refused with 415 (an older province)."""
         self.base_url = check_server_url(base_url)
         self.token = token
         self.timeouts = timeouts or Timeouts()
+        self.zstd_up = zstd_up
+        self.on_zstd_up = on_zstd_up
         self.verify: bool | str = ca_file or True
         self.stats = TrafficStats()
         self._lock = threading.Lock()
@@ -71,7 +81,7 @@ class SyncClient:
     def _new_session(self) -> requests.Session:
         s = requests.Session()
         s.headers["User-Agent"] = f"station-client/{APP_VERSION}"
-        s.headers["Accept-Encoding"] = "gzip"
+        s.headers["Accept-Encoding"] = ACCEPT_ENCODING
         s.verify = self.verify
         s.trust_env = False  # a station's proxy variables must not silently reroute (or un-verify) sync
         return s
@@ -120,31 +130,49 @@ class SyncClient:
         """``GET /v1/whoami``: the station this token is (using a rotated-in token retires the old one)."""
         if not self.token:
             raise AuthError("Trạm chưa có mã xác thực. Hãy đăng ký lại.", "The station has no token. Re-enroll.")
-        resp = self._request("GET", "/v1/whoami", None, {"Authorization": f"Bearer {self.token}"},
-                             (self.timeouts.connect, self.timeouts.read))
-        return self._decode(resp)
+        resp, content = self._request("GET", "/v1/whoami", None, {"Authorization": f"Bearer {self.token}"},
+                                      (self.timeouts.connect, self.timeouts.read))
+        return self._decode(resp, content)
 
     def healthz(self, timeout: float = 3.0) -> dict[str, Any]:
         """A cheap probe: is the province reachable at all?"""
-        resp = self._request("GET", "/healthz", None, {}, (min(timeout, self.timeouts.connect), timeout))
-        return self._decode(resp)
+        resp, content = self._request("GET", "/healthz", None, {}, (min(timeout, self.timeouts.connect), timeout))
+        return self._decode(resp, content)
 
     # -------------------------------------------------------------------------------------------- plumbing
     def _post(self, path: str, body: dict[str, Any], *, auth: bool) -> dict[str, Any]:
         raw = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         headers = {"Content-Type": "application/json"}
-        if len(raw) > GZIP_ABOVE:
-            raw = gzip.compress(raw, compresslevel=9, mtime=0)
-            headers["Content-Encoding"] = "gzip"
         if auth:
             if not self.token:
                 raise AuthError("Trạm chưa có mã xác thực. Hãy đăng ký lại.", "The station has no token. Re-enroll.")
             headers["Authorization"] = f"Bearer {self.token}"
-        resp = self._request("POST", path, raw, headers, (self.timeouts.connect, self.timeouts.read))
-        return self._decode(resp)
+        timeout = (self.timeouts.connect, self.timeouts.read)
+        zstd = self.zstd_up and len(raw) > GZIP_ABOVE
+        resp, content = self._request("POST", path, self._encode(raw, headers, zstd), headers, timeout)
+        if zstd and resp.status_code == 415:
+            # An older province (or one rolled back) does not decode zstd: gzip from now on, and this body again.
+            self._learn_zstd(False)
+            resp, content = self._request("POST", path, self._encode(raw, headers, False), headers, timeout)
+        return self._decode(resp, content)
+
+    @staticmethod
+    def _encode(raw: bytes, headers: dict[str, str], zstd: bool) -> bytes:
+        if len(raw) <= GZIP_ABOVE:
+            headers.pop("Content-Encoding", None)
+            return raw
+        headers["Content-Encoding"] = "zstd" if zstd else "gzip"
+        return codings.zstd_compress(raw) if zstd else codings.gzip_compress(raw, 9)
+
+    def _learn_zstd(self, accepted: bool) -> None:
+        if accepted != self.zstd_up:
+            self.zstd_up = accepted
+            if self.on_zstd_up is not None:
+                self.on_zstd_up(accepted)
 
     def _request(self, method: str, path: str, data: bytes | None, headers: dict[str, str],
-                 timeout: tuple[float, float]) -> requests.Response:
+                 timeout: tuple[float, float]) -> tuple[requests.Response, bytes]:
+        """The answer and its body, decoded (urllib3 decodes gzip; zstd is decoded here)."""
         with self._lock:
             session = self._session
         self.stats.requests += 1
@@ -180,13 +208,23 @@ class SyncClient:
             raise TransientError("Lỗi mạng khi đồng bộ; sẽ thử lại.", "Network error while syncing; will retry.",
                                  code="network", details={"error": str(exc)}) from exc
         self.stats.body_bytes_down += len(content)
-        return resp
+        if "zstd" in resp.headers.get("Content-Encoding", "").lower() and content.startswith(codings.ZSTD_MAGIC):
+            # (urllib3 decodes zstd itself only with another package; JSON never starts with these bytes.)
+            try:
+                content = codings.zstd_decompress(content, MAX_ANSWER)
+            except codings.CodingError as exc:
+                raise TransientError("Dữ liệu nhận từ máy chủ tỉnh bị hỏng; sẽ thử lại.",
+                                     "The answer from the province server was corrupt; will retry.",
+                                     code="network", details={"error": str(exc)}) from exc
+        if "zstd" in codings.codings(resp.headers.get("Accept-Encoding")):
+            self._learn_zstd(True)  # RFC 7694: the province decodes zstd request bodies
+        return resp, content
 
     @staticmethod
-    def _decode(resp: requests.Response) -> dict[str, Any]:
+    def _decode(resp: requests.Response, content: bytes) -> dict[str, Any]:
         status = resp.status_code
         try:
-            body = resp.json()
+            body = json.loads(content)
         except ValueError:
             body = None
         if 200 <= status < 300:

@@ -30,6 +30,7 @@ _KEYS = ("server_url", "station_id", "station_name", "commune_code", "commune_na
 ENROLL_NONCE = "enroll.nonce"  # sync_state: JSON {"for": hash of server + code, "nonce"} until enrolled
 ENROLL_TRIES = 3  # a lost answer is retried at once with the same nonce (the province gives the token again)
 ENROLL_RETRY_S = 1.0
+ZSTD_UP = "server.zstd_up"  # sync_state: "1" once the province said it decodes zstd request bodies
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,11 @@ def build_engine(store: Store, *, config: EngineConfig | None = None, timeouts: 
     token = TokenStore(data_dir_of(store)).load() if identity else None
     if identity is None or not token:
         raise NotEnrolled()
-    client = SyncClient(identity.server_url, token, ca_file=identity.ca_file, timeouts=timeouts)
+    # Whether the province decodes zstd request bodies, as its answers said (docs/sync-protocol.md,
+    # "Compression"): remembered, so even a cycle's first body goes out in zstd.
+    client = SyncClient(identity.server_url, token, ca_file=identity.ca_file, timeouts=timeouts,
+                        zstd_up=ops.get_state(store, ZSTD_UP) == "1",
+                        on_zstd_up=lambda ok: ops.set_state(store, {ZSTD_UP: "1" if ok else None}))
     return SyncEngine(store, client, config, cancel=cancel, server_url=identity.server_url, on_progress=on_progress)
 
 

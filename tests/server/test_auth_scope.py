@@ -112,4 +112,4 @@ def test_request_log_has_no_personal_data(server: RunningServer, new_commune: Ca
         time.sleep(0.02)
     assert "Riêng Tư" not in text and "0999888777" not in text and p["fields"]["personal_id"] not in text
     assert a.token not in text
-    assert sync and set(sync[0]) == {"ts", "station", "method", "path", "status", "ms"}
+    assert sync and set(sync[0]) == {"ts", "station", "method", "path", "status", "ms", "pid"}

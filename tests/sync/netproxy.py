@@ -6,7 +6,9 @@ it while the response is half delivered (the server committed, the station never
 past the client's read timeout, answer 500/503 itself before or after forwarding, or swallow a request forever
 (a black hole, for the watchdog). A ``policy`` callable picks the fault for each request.
 
-``ShapingProxy`` is a plain TCP relay with a bandwidth cap and one-way delay per direction, counting bytes.
+``ShapingProxy`` is a TCP relay with a bandwidth cap and one-way delay per direction, counting bytes on the wire
+(HTTP heads included) in total and per request path (``by_path``: it reads each request line and pairs each
+response with the request it answers, in order on its connection; HTTP/1.1 without pipelining is all we speak).
 """
 
 from __future__ import annotations
@@ -233,6 +235,82 @@ def random_policy(rng: random.Random, fault_rate: float, faults: tuple[str, ...]
     return policy
 
 
+class _HttpMeter:
+    """Splits one direction of an HTTP/1.1 connection into messages as its bytes pass (never holding them up) and
+    tells which request path each byte belongs to. Requests name their path in the request line; a response
+    belongs to the oldest request on the connection not answered yet (``paths``, shared by both directions)."""
+
+    def __init__(self, paths: deque[str], *, requests: bool):
+        self.paths = paths
+        self.requests = requests
+        self.buf = b""
+        self.state = "head"  # head | body | chunk_size | chunk_data | trailer
+        self.left = 0
+        self.current = "?"
+
+    def feed(self, data: bytes) -> list[tuple[str, int, bool]]:
+        """Returns ``(path, bytes, starts_a_message)`` for ``data``, in order."""
+        out: list[tuple[str, int, bool]] = []
+        self.buf += data
+        while self.buf:
+            if self.state == "head":
+                i = self.buf.find(b"\r\n\r\n")
+                if i < 0:
+                    if len(self.buf) > 65536:  # not HTTP: count it to the last path and stop parsing
+                        out.append((self.current, len(self.buf), False))
+                        self.buf = b""
+                    break
+                head, self.buf = self.buf[: i + 4], self.buf[i + 4:]
+                first = head.split(b"\r\n", 1)[0].decode("latin-1")
+                if self.requests:
+                    parts = first.split(" ")
+                    self.current = parts[1].split("?", 1)[0] if len(parts) > 1 else "?"
+                    self.paths.append(self.current)
+                else:
+                    self.current = self.paths.popleft() if self.paths else "?"
+                out.append((self.current, len(head), True))
+                lower = head.lower()
+                self.left = 0
+                self.state = "head"
+                if b"transfer-encoding: chunked" in lower:
+                    self.state = "chunk_size"
+                else:
+                    for line in lower.split(b"\r\n"):
+                        if line.startswith(b"content-length:"):
+                            self.left = int(line.split(b":", 1)[1].strip())
+                    if self.left:
+                        self.state = "body"
+            elif self.state in ("body", "chunk_data"):
+                n = min(self.left, len(self.buf))
+                out.append((self.current, n, False))
+                self.buf, self.left = self.buf[n:], self.left - n
+                if self.left == 0:
+                    self.state = "head" if self.state == "body" else "chunk_size"
+            else:  # chunk_size or trailer: one line at a time
+                i = self.buf.find(b"\r\n")
+                if i < 0:
+                    break
+                line, self.buf = self.buf[: i + 2], self.buf[i + 2:]
+                out.append((self.current, len(line), False))
+                if self.state == "trailer":
+                    if line == b"\r\n":
+                        self.state = "head"
+                elif line.strip():
+                    size = int(line.split(b";")[0].strip(), 16)
+                    if size == 0:
+                        self.state = "trailer"
+                    else:
+                        self.state, self.left = "chunk_data", size + 2  # the data and its CRLF
+        return out
+
+
+@dataclass
+class PathTraffic:
+    requests: int = 0
+    bytes_up: int = 0
+    bytes_down: int = 0
+
+
 class ShapingProxy:
     """TCP relay with ``kbps`` bandwidth per direction and ``rtt_ms / 2`` one-way delay; counts bytes."""
 
@@ -244,6 +322,7 @@ class ShapingProxy:
         self.bytes_up = 0
         self.bytes_down = 0
         self.connections = 0
+        self.by_path: dict[str, PathTraffic] = {}
         self._sock = _listen()
         self.port = self._sock.getsockname()[1]
         self._closed = threading.Event()
@@ -261,6 +340,19 @@ class ShapingProxy:
         with contextlib.suppress(OSError):
             self._sock.close()
 
+    def reset_counts(self) -> None:
+        with self._lock:
+            self.bytes_up = self.bytes_down = self.connections = 0
+            self.by_path = {}
+
+    def counts(self) -> dict[str, object]:
+        """Totals and the split by request path, as plain data (for a bench's JSON line)."""
+        with self._lock:
+            return {"bytes_up": self.bytes_up, "bytes_down": self.bytes_down, "connections": self.connections,
+                    "requests": sum(t.requests for t in self.by_path.values()),
+                    "by_path": {path: {"requests": t.requests, "bytes_up": t.bytes_up, "bytes_down": t.bytes_down}
+                                for path, t in sorted(self.by_path.items())}}
+
     def _accept(self) -> None:
         while not self._closed.is_set():
             try:
@@ -274,14 +366,17 @@ class ShapingProxy:
             upstream.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             # A new TCP connection costs one round trip before the first byte (SYN, SYN-ACK).
             time.sleep(2 * self.one_way)
+            paths: deque[str] = deque()
             for src, dst, direction in ((client, upstream, "up"), (upstream, client, "down")):
                 queue: deque[tuple[float, bytes]] = deque()
                 cond = threading.Condition()
-                threading.Thread(target=self._pump_in, args=(src, queue, cond, direction), daemon=True).start()
+                meter = _HttpMeter(paths, requests=direction == "up")
+                threading.Thread(target=self._pump_in, args=(src, queue, cond, direction, meter),
+                                 daemon=True).start()
                 threading.Thread(target=self._pump_out, args=(dst, queue, cond), daemon=True).start()
 
     def _pump_in(self, src: socket.socket, queue: deque[tuple[float, bytes]], cond: threading.Condition,
-                 direction: str) -> None:
+                 direction: str, meter: _HttpMeter) -> None:
         while True:
             try:
                 data = src.recv(self.chunk)
@@ -297,6 +392,13 @@ class ShapingProxy:
                         self.bytes_up += len(data)
                     else:
                         self.bytes_down += len(data)
+                    for path, n, starts in meter.feed(data):
+                        traffic = self.by_path.setdefault(path, PathTraffic())
+                        if direction == "up":
+                            traffic.bytes_up += n
+                            traffic.requests += starts
+                        else:
+                            traffic.bytes_down += n
                 deliver = done + self.one_way
             else:
                 deliver = now + self.one_way
