@@ -122,9 +122,9 @@ class SyncClient:
         """``GET /v1/receipt-key``: this station's receipt key, its fingerprint and the lookup base URL."""
         if not self.token:
             raise AuthError("Trạm chưa có mã xác thực. Hãy đăng ký lại.", "The station has no token. Re-enroll.")
-        resp = self._request("GET", "/v1/receipt-key", None, {"Authorization": f"Bearer {self.token}"},
-                             (self.timeouts.connect, self.timeouts.read))
-        return self._decode(resp)
+        resp, content = self._request("GET", "/v1/receipt-key", None, {"Authorization": f"Bearer {self.token}"},
+                                      (self.timeouts.connect, self.timeouts.read))
+        return self._decode(resp, content)
 
     def whoami(self) -> dict[str, Any]:
         """``GET /v1/whoami``: the station this token is (using a rotated-in token retires the old one)."""
