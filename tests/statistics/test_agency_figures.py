@@ -25,6 +25,7 @@ from .conftest import OFFICER, TRANSFER, at, crime_report
 
 COMMUNE = "07069"
 OCT = Period.parse("2026-10")
+LATER = Period.parse("2099-01")
 
 
 def _act(db: Database, rid: str, action: str, when, **details: str) -> None:  # type: ignore[no-untyped-def]
@@ -56,7 +57,9 @@ def test_agency_figures_agree_at_station_and_province(tmp_path: Path, server) ->
         assert station.sync_until_clean().ok
         with station.open() as store:
             mine = flat_figures(station_stats(store.conn, OCT))
+            later = flat_figures(station_stats(store.conn, LATER))
         theirs = province_table(db, OCT)["communes"][0]["computed"]
+        theirs_later = province_table(db, LATER)["communes"][0]["computed"]
     finally:
         db.dispose()
     expected = {"crime_reports.transferred": 4, "crime_reports.agency.acknowledged": 3,
@@ -65,7 +68,17 @@ def test_agency_figures_agree_at_station_and_province(tmp_path: Path, server) ->
                 "crime_reports.agency.decided.on_time_rate": "50.0",
                 "crime_reports.agency.decision.prosecute": 1, "crime_reports.agency.decision.not_prosecute": 1,
                 "crime_reports.outcome_notified": 2, "crime_reports.outcome_notified.early": 1,
-                "crime_reports.outcome_notified.late": 1, "crime_reports.reporters_notified": 2}
+                "crime_reports.outcome_notified.late": 1, "crime_reports.reporters_notified": 2,
+                # still at the agency at the close: one extended (due 5 December), one never acknowledged
+                "crime_reports.agency.pending.not_due": 1, "crime_reports.agency.pending.waiting": 1,
+                "crime_reports.agency.pending.overdue": 0}
     assert {k: mine.get(k) for k in expected} == expected
     crime = {k: v for k, v in mine.items() if k.startswith("crime_reports.")}
     assert crime == {k: v for k, v in theirs.items() if k.startswith("crime_reports.")}
+    # A period long after every write: the two undecided reports, untouched since, are still counted at the
+    # agency at both levels (the extended one now overdue), and nothing else of them.
+    pending = {"crime_reports.agency.pending.not_due": 0, "crime_reports.agency.pending.waiting": 1,
+               "crime_reports.agency.pending.overdue": 1}
+    assert {k: later.get(k) for k in pending} == pending
+    assert {k: v for k, v in later.items() if k.startswith("crime_reports.")} == {
+        k: v for k, v in theirs_later.items() if k.startswith("crime_reports.")}
