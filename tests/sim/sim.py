@@ -18,9 +18,9 @@ the proxy, server SIGTERM and SIGKILL restarts (while a station syncs), backups,
 Crime reports (issue 17, item 5): stations take in reports and transfer them to the investigation agency through
 the officer's write path (``station_client.store.reports``), and correct their notes; a station's attempt to set
 an agency field must be refused by its store. The agency's officer, logged in to the console, acknowledges,
-extends and decides through the inbox's real HTTP forms on the version the inbox showed; now and then a second
-officer's form, opened on the same version, is sent after the first was saved and must be refused (409): a
-refused step is no write.
+records the intake notice, extends and decides through the inbox's real HTTP forms on the version the inbox
+showed; now and then a second officer's form, opened on the same version, is sent after the first was saved and
+must be refused (409): a refused step is no write.
 """
 
 from __future__ import annotations
@@ -463,11 +463,14 @@ class Sim:
             if out.get("ok"):
                 self.crashes.append(f"station {name} set the agency's field {out.get('field')} of report {rid}")
 
-    def agency_step(self, rid: str, stage: str, version: int, rng: random.Random) -> tuple[str, int]:
-        """The officer's next step on a report at ``stage``, sent with ``version``: (action, HTTP status)."""
+    def agency_step(self, rid: str, stage: str, version: int, notice: bool, rng: random.Random) -> tuple[str, int]:
+        """The officer's next step on a report at ``stage``, sent with ``version``: (action, HTTP status).
+        ``notice``: the intake notice may still be recorded."""
         wid = self.next_wid()
         if stage == "waiting":
             action, details = "acknowledge", {}
+        elif notice and (stage == "decided" or rng.random() < 0.3):
+            action, details = "notify_intake", {}
         elif rng.random() < 0.35:
             action, details = "extend", {"ground": f"w{wid} Điều 147 khoản 2 BLTTHS"}
         else:
@@ -493,9 +496,9 @@ class Sim:
         was saved: it must be refused (409), never applied over the first."""
         inbox = {rid: sv for rid, sv in self.w.agency.inbox().items() if sv[1] is not None}
         for rid in rng.sample(sorted(inbox), min(2, len(inbox))):
-            stage, version = inbox[rid]
+            stage, version, notice = inbox[rid]
             assert version is not None
-            action, code = self.agency_step(rid, stage, version, rng)
+            action, code = self.agency_step(rid, stage, version, notice, rng)
             if code == 200 and rng.random() < 0.3:
                 again = "acknowledge" if action == "acknowledge" else "extend"
                 second = self.w.agency.act(rid, again, version, {"ground": "Lần hai"})

@@ -188,17 +188,18 @@ class AgencyConsole:
         if r.status_code != 200 or "/console/login" in r.url:
             raise HarnessError(f"console login failed: {r.status_code} {r.text[-300:]}")
 
-    def inbox(self) -> dict[str, tuple[str, int | None]]:
-        """The inbox as the officer sees it: report id -> (stage, version its forms carry, if any)."""
+    def inbox(self) -> dict[str, tuple[str, int | None, bool]]:
+        """The inbox as the officer sees it: report id -> (stage, version its forms carry if any, whether the
+        intake notice may still be recorded)."""
         for _ in range(2):
             r = self.http.get(self.server.url + "/console/inbox", timeout=30)
             if r.status_code == 200 and "/console/login" not in r.url:
                 m = _CSRF.search(r.text)
                 self.csrf = m.group(1) if m else ""
-                out: dict[str, tuple[str, int | None]] = {}
+                out: dict[str, tuple[str, int | None, bool]] = {}
                 for rid, stage, row in _ROW.findall(r.text):
                     v = _VERSION.search(row)
-                    out[rid] = (stage, int(v.group(1)) if v else None)
+                    out[rid] = (stage, int(v.group(1)) if v else None, 'class="notify-intake"' in row)
                 return out
             self.login()
         raise HarnessError(f"console inbox unavailable: {r.status_code} {r.text[-300:]}")
