@@ -501,11 +501,14 @@ class Sim:
             action, code = self.agency_step(rid, stage, version, notice, rng)
             if code == 200 and rng.random() < 0.3:
                 again = "acknowledge" if action == "acknowledge" else "extend"
+                old = (self.w.admin_get_report(rid) or {}).get("fields", {})
                 second = self.w.agency.act(rid, again, version, {"ground": "Lần hai"})
                 if second == 200:
                     self.crashes.append(f"agency {again} of {rid} on the stale version {version} was applied "
                                         f"over the first officer's {action}")
-                    self.model.add("province", "agency_update", rid, {})
+                    new = (self.w.admin_get_report(rid) or {}).get("fields", {})
+                    self.model.add("province", "agency_update", rid,
+                                   {f: v for f, v in new.items() if f in AGENCY_FIELDS and old.get(f) != v})
                 else:
                     self.stats.agency_refused += 1
 
