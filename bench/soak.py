@@ -10,7 +10,9 @@ made on that server for each schedule; ``pg``: a throwaway cluster (tests/suppor
 
 Each schedule prints its report (seed, failing conditions, the replay command). The last line is one JSON object:
 rounds, schedules, syncs, kills, restarts, restores, faults, writes, conflicts_created, conflicts_detected, lost,
-resurrected, diverged, duplicates, plus refused_writes, failed_schedules (seed -> conditions), backend, seconds.
+resurrected, diverged, duplicates, plus refused_writes, the crime reports and agency steps (reports, agency_steps,
+agency_refused: stale forms refused with 409, agency_lost: the oracle's `agency` failures), failed_schedules (seed ->
+conditions), backend, seconds.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.sim.sim import run, shrink
 
 SUMMED = ("syncs", "kills", "restarts", "restores", "faults", "writes", "conflicts_created", "conflicts_detected",
-          "lost", "resurrected", "diverged", "duplicates", "refused_writes")
+          "lost", "resurrected", "diverged", "duplicates", "refused_writes", "reports", "agency_steps",
+          "agency_refused", "agency_lost")
 
 
 def _databases_on(url: str) -> Callable[[], str]:

@@ -79,12 +79,21 @@ OPEN_STATUSES = {"dossier": dossiers.OPEN_STATUSES, "crime_report": crime_report
                  "admin_violation": violations.OPEN_STATUSES}
 
 
-def _status(backend: str) -> Any:
-    """The record's ``status`` field read by the database from the JSON text (no Python parsing)."""
+def _status(backend: str, name: str = "status") -> Any:
+    """The record's ``status`` field (or ``name``) read by the database from the JSON text (no Python parsing);
+    NULL when absent or null."""
     r = schema.records
     if backend == "postgresql":
-        return func.json_extract_path_text(cast(r.c.fields, JSON), "status")
-    return func.json_extract(r.c.fields, "$.status")
+        return func.json_extract_path_text(cast(r.c.fields, JSON), name)
+    return func.json_extract(r.c.fields, f"$.{name}")
+
+
+def _awaiting_agency(backend: str) -> Any:
+    """A crime report transferred and not yet decided by the investigation agency: pending there at a period's
+    close however long untouched (the station's query reads it too: ``store/statistics.AWAITING_AGENCY``)."""
+    r = schema.records
+    return and_(r.c.kind == "crime_report", _status(backend, "transferred_at").isnot(None),
+                _status(backend, "transferred_at") != "", _status(backend, "agency_decision_at").is_(None))
 
 
 def _commune_records(conn: Any, backend: str, commune: str, period: st.Period) -> dict[str, list[dict[str, Any]]]:
@@ -100,7 +109,7 @@ def _commune_records(conn: Any, backend: str, commune: str, period: st.Period) -
                      for kind, statuses in OPEN_STATUSES.items()))
     rows = conn.execute(select(r.c.kind, r.c.id, r.c.origin, r.c.fields).where(
         r.c.commune_code == commune, r.c.kind.in_(list(kinds)), r.c.deleted.is_(False),
-        or_(r.c.kind == "stat_report", r.c.updated_at >= since, open_now)))
+        or_(r.c.kind == "stat_report", r.c.updated_at >= since, open_now, _awaiting_agency(backend))))
     for kind, rid, origin, fields in rows:
         kinds[kind].append(_full(kind, json.loads(fields)) | {"id": rid, "_origin": origin})
     return kinds

@@ -84,6 +84,13 @@ def tables(s: StationStats) -> list[Table]:
               c.agency_decided.on_time_rate)]
     rows += [(f"— {crime_reports.AGENCY_DECISIONS.get(k, (k,))[0]}", n, "", "", "")
              for k, n in c.agency_decisions.items()]
+    n = c.agency_intake_notified
+    rows += [("Cơ quan điều tra đã thông báo tiếp nhận (VKS, người tố giác)", n.total, n.early + n.on_time, n.late,
+              n.on_time_rate)]
+    ap = c.agency_pending
+    rows += [("Cơ quan điều tra chưa giải quyết cuối kỳ: chưa xác nhận", ap.paused, "", "", ""),
+             ("Cơ quan điều tra chưa giải quyết cuối kỳ: trong hạn", ap.not_due, "", "", ""),
+             ("Cơ quan điều tra chưa giải quyết cuối kỳ: quá hạn", ap.overdue, "", "", "")]
     o = c.outcome_notified
     rows += [("Trạm báo kết quả giải quyết cho người tố giác", o.total, o.early + o.on_time, o.late,
               o.on_time_rate)]

@@ -394,6 +394,8 @@ def transferred_reports(db: Database, limit: int = 300, now: datetime | None = N
                     "overdue": state.overdue,
                     "agency_received_at": f.get("agency_received_at"),
                     "agency_notice_due": f.get("agency_notice_due"),
+                    "agency_notice_at": f.get("agency_notice_at"),
+                    "agency_notice_timeliness": f.get("agency_notice_timeliness") or "",
                     "agency_extension": f.get("agency_extension") or "",
                     "agency_extension_ground": f.get("agency_extension_ground") or "",
                     "agency_decision": f.get("agency_decision") or "",

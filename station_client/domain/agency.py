@@ -10,7 +10,10 @@ agency's officer then, at the province (``province_server/console/agency.py``):
 * ``extend``: a complex case gets **2 months** from receipt, extendable **once** by 2 more months (4 months from
   receipt) — each time with its legal ground and the date of the extension. A month period that ends on a day off
   moves to the next working day (art. 134 cl. 2); a third extension is refused;
-* ``decide``: prosecute, do not prosecute, or suspend, with its legal ground, the decision's number and date.
+* ``decide``: prosecute, do not prosecute, or suspend, with its legal ground, the decision's number and date;
+* ``notify_intake``: records the day the procuracy and the reporter were told of the intake (once; after the
+  receipt, never in the future; also after the decision, if it is recorded late), early / on time / late against
+  ``agency_notice_due`` (``agency_notice_timeliness``, judged by date).
 
 The decision is the report's one ``agency_decision`` field — the one the station has always shown. The outcome
 syncs down to the commune; the station must tell the reporter within **3 days** of the decision
@@ -48,6 +51,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "acknowledge": ("Xác nhận đã nhận tin báo", "Acknowledge receipt"),
     "extend": ("Gia hạn giải quyết", "Extend"),
     "decide": ("Ghi quyết định giải quyết", "Record the decision"),
+    "notify_intake": ("Ghi đã thông báo tiếp nhận", "Record the intake notice"),
 }
 STAGES = {
     "waiting": ("Chờ cơ quan điều tra xác nhận", "Awaiting acknowledgement"),
@@ -115,6 +119,8 @@ def agency_transition(record: dict[str, Any], action: str, at: datetime, officer
         raise _problem("status", "not_transferred", "Tin báo này chưa được chuyển cơ quan điều tra.",
                        "This report has not been transferred to the investigation agency.")
     received = record.get("agency_received_at")
+    if action == "notify_intake":
+        return _intake_notice(record, details, at, hours)
     if record.get("agency_decision"):
         raise _problem("agency_decision", "already", "Tin báo này đã có quyết định giải quyết.",
                        "This report already has a decision.")
@@ -162,6 +168,25 @@ def agency_transition(record: dict[str, Any], action: str, at: datetime, officer
             "agency_decision_ground": ground, "agency_decision_no": number,
             "agency_decision_timeliness": timeliness,
             "outcome_notice_due": due_at(when, OUTCOME_NOTICE_PERIOD, cal, hours=hours).isoformat()}
+
+
+def _intake_notice(record: dict[str, Any], details: dict[str, Any], at: datetime,
+                   hours: OfficeHours) -> dict[str, Any]:
+    """The day the procuracy and the reporter were told of the intake, against the 3 working days."""
+    received = record.get("agency_received_at")
+    if not received:
+        raise _problem("agency_received_at", "not_acknowledged", "Cần xác nhận đã nhận tin báo trước.",
+                       "Acknowledge receipt first.")
+    if record.get("agency_notice_at"):
+        raise _problem("agency_notice_at", "already", "Đã ghi việc thông báo tiếp nhận tin báo này.",
+                       "The intake notice is already recorded.")
+    when = _day(details, "date", at, hours)
+    if when.date() < _local(received, hours).date():
+        raise _problem("date", "order", "Ngày thông báo không thể trước ngày nhận tin báo.",
+                       "The notice cannot precede the receipt.")
+    due = record.get("agency_notice_due")
+    timeliness = classify(when, _local(due, hours), "working_days", hours=hours) if due else None
+    return {"agency_notice_at": when.isoformat(), "agency_notice_timeliness": timeliness}
 
 
 def outcome_notice_given(record: dict[str, Any], hours: OfficeHours | None = None) -> bool:

@@ -79,7 +79,8 @@ HEAD_ONLY_UPDATE_FIELDS: dict[str, tuple[frozenset[str], Action]] = {
 # agency's decision, a form saving every field) is no write of them.
 PROVINCE_ONLY_FIELDS: dict[str, frozenset[str]] = {
     "crime_report": frozenset({
-        "agency_received_at", "agency_officer", "agency_notice_due", "agency_decide_due", "agency_extension",
+        "agency_received_at", "agency_officer", "agency_notice_due", "agency_notice_at", "agency_notice_timeliness",
+        "agency_decide_due", "agency_extension",
         "agency_extension_ground", "agency_extended_at", "agency_decision", "agency_decision_ground",
         "agency_decision_no", "agency_decision_at", "agency_decision_timeliness", "outcome_notice_due",
     }),

@@ -373,6 +373,13 @@ class CrimeReportStats:
     agency_decided: Timeliness = field(default_factory=Timeliness)
     agency_decisions: dict[str, int] = field(default_factory=dict)
     outcome_notified: Timeliness = field(default_factory=Timeliness)
+    # Transferred before the close and not decided by then: still at the agency. ``paused`` = not yet
+    # acknowledged at the close (no clock runs); else ``overdue`` when its decision deadline (as it stands now,
+    # extensions included) fell before the close, ``not_due`` otherwise.
+    agency_pending: Pending = field(default_factory=Pending)
+    # The agency's notice of intake to the procuracy and the reporter, dated in the period, against its 3
+    # working days (``agency_notice_timeliness`` as recorded).
+    agency_intake_notified: Timeliness = field(default_factory=Timeliness)
 
     @property
     def transferred_total(self) -> Timeliness:
@@ -444,7 +451,21 @@ def _agency_figures(s: CrimeReportStats, r: Mapping[str, Any], period: Period, h
     received = _moment(r.get("agency_received_at"))
     if received is not None and period.contains(received, hours):
         s.agency_acknowledged += 1
+    noticed = _moment(r.get("agency_notice_at"))
+    if noticed is not None and period.contains(noticed, hours) \
+            and r.get("agency_notice_timeliness") in ("early", "on_time", "late"):
+        s.agency_intake_notified.add(str(r["agency_notice_timeliness"]))
     decided = _moment(r.get("agency_decision_at"))
+    close = period.close(hours)
+    transferred = _moment(r.get("transferred_at"))
+    if transferred is not None and transferred < close and (decided is None or decided >= close):
+        due = _moment(r.get("agency_decide_due"))
+        if received is None or received >= close:
+            s.agency_pending.paused += 1
+        elif due is not None and due < close:
+            s.agency_pending.overdue += 1
+        else:
+            s.agency_pending.not_due += 1
     if decided is None:
         return
     if period.contains(decided, hours):
@@ -696,6 +717,11 @@ def flat_figures(s: StationStats) -> dict[str, Figure]:
     out["crime_reports.agency.decided"] = c.agency_decided.total
     out |= _timely_flat("crime_reports.agency.decided", c.agency_decided)
     out |= {f"crime_reports.agency.decision.{k}": n for k, n in c.agency_decisions.items()}
+    out["crime_reports.agency.intake_notified"] = c.agency_intake_notified.total
+    out |= _timely_flat("crime_reports.agency.intake_notified", c.agency_intake_notified)
+    ap = c.agency_pending
+    out |= {"crime_reports.agency.pending.waiting": ap.paused, "crime_reports.agency.pending.not_due": ap.not_due,
+            "crime_reports.agency.pending.overdue": ap.overdue}
     out["crime_reports.outcome_notified"] = c.outcome_notified.total
     out |= _timely_flat("crime_reports.outcome_notified", c.outcome_notified)
     out["petitions.received"] = p.received

@@ -75,13 +75,20 @@ def dossier_rows(conn: sqlite3.Connection, period: st.Period) -> list[dict[str, 
     return list(seen.values())
 
 
+# A crime report transferred and not yet decided by the investigation agency is pending there at a period's
+# close, however long untouched: read it as an open record (the province's query does the same).
+AWAITING_AGENCY = "(transferred_at IS NOT NULL AND transferred_at != '' AND agency_decision_at IS NULL)"
+
+
 def _register_rows(conn: sqlite3.Connection, table: str, received: str, events: tuple[str, ...],
-                   open_statuses: tuple[str, ...], period: st.Period) -> list[dict[str, Any]]:
+                   open_statuses: tuple[str, ...], period: st.Period, also: str = "") -> list[dict[str, Any]]:
     """Rows received before the close that were received, finished or changed from the period's start on,
-    or are still open (what a pending snapshot needs)."""
+    or are still open (what a pending snapshot needs), or match ``also``."""
     lo, hi = _bounds(period)
     marks = ", ".join("?" * len(open_statuses))
     touched = " OR ".join(f"{c} >= ?" for c in (received, *events, "updated_at"))
+    if also:
+        touched += f" OR {also}"
     sql = (f"SELECT * FROM {table} WHERE deleted = 0 AND {received} < ? AND "
            f"(status IN ({marks}) OR {touched})")
     return _rows(conn.execute(sql, (hi, *open_statuses, *([lo] * (len(events) + 2)))))
@@ -100,7 +107,7 @@ def station_stats(conn: sqlite3.Connection, period: st.Period, *, hours: OfficeH
         period, dossiers=dossier_rows(conn, period),
         crime_reports=_register_rows(conn, "crime_reports", "received_at",
                                      ("transferred_at", "handled_at", "closed_at"), crime_reports.OPEN_STATUSES,
-                                     period),
+                                     period, AWAITING_AGENCY),
         petitions=_register_rows(conn, "petitions", "received_at", ("classified_at", "resolved_at", "withdrawn_at"),
                                  petitions.OPEN_STATUSES, period),
         mediation=_register_rows(conn, "mediation_cases", "received_at", ("agreement_at", "closed_at"),

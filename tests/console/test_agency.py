@@ -90,6 +90,11 @@ def test_acknowledge_extend_decide_reach_the_station(tmp_path: Path, server: Run
     assert decided.status_code == 200
     row = _row(decided.text, report["id"])
     assert 'data-stage="decided"' in row and "12/QĐ-CSĐT" in row
+    # the notice of intake to the procuracy and the reporter, recorded late in the day (after the decision)
+    told = console.post(f"/console/inbox/{report['id']}/notify_intake", {
+        "date": today, "version": _version(decided.text, report["id"])}, page="/console/inbox")
+    assert told.status_code == 200 and 'class="intake-notice"' in _row(told.text, report["id"])
+    assert 'class="notify-intake"' not in _row(told.text, report["id"])
 
     assert station.sync_until_clean().ok
     with station.open() as store:
@@ -97,6 +102,7 @@ def test_acknowledge_extend_decide_reach_the_station(tmp_path: Path, server: Run
         assert r["agency_decision"] == "prosecute" and r["agency_decision_no"] == "12/QĐ-CSĐT"
         assert r["agency_extension"] == "complex" and r["agency_officer"] == "agency"
         assert r["agency_decision_timeliness"] in ("early", "on_time")
+        assert r["agency_notice_at"] and r["agency_notice_timeliness"] in ("early", "on_time")
         assert r["note"] == "Đã hẹn người tố giác" and r["sync_state"] == "synced"
         assert not store.conn.execute("SELECT count(*) FROM conflicts WHERE record_id = ? AND status = 'open'",
                                       (report["id"],)).fetchone()[0]

@@ -119,3 +119,24 @@ def test_states(cal: WorkCalendar) -> None:
         ag.agency_transition(r, "acknowledge", at(2026, 10, 6), "canbo", cal)
     with pytest.raises(ValidationError):
         ag.agency_transition({"status": "received"}, "acknowledge", at(2026, 10, 6), "canbo", cal)
+
+
+def test_intake_notice_once_after_receipt_with_its_timeliness(cal: WorkCalendar) -> None:
+    """Acknowledged Monday 5 October 2026 10:00: the notice is due Thursday 8 October (3 working days)."""
+    with pytest.raises(ValidationError) as e:
+        ag.agency_transition(transferred(at(2026, 10, 5)), "notify_intake", at(2026, 10, 6), "canbo", cal)
+    assert e.value.problems[0].code == "not_acknowledged"
+    r = acknowledged(at(2026, 10, 5), cal)
+    for day, want in (("2026-10-07", "early"), ("2026-10-08", "on_time"), ("2026-10-09", "late")):
+        got = ag.agency_transition(r, "notify_intake", at(2026, 10, 12), "canbo", cal, details={"date": day})
+        assert got["agency_notice_timeliness"] == want and got["agency_notice_at"].startswith(day)
+    with pytest.raises(ValidationError) as e:  # before the receipt
+        ag.agency_transition(r, "notify_intake", at(2026, 10, 12), "canbo", cal, details={"date": "2026-10-04"})
+    assert e.value.problems[0].code == "order"
+    decided = r | ag.agency_transition(r, "decide", at(2026, 10, 20), "canbo", cal, details={
+        "decision": "prosecute", "ground": "Điều 143", "decision_no": "1/QĐ"})
+    told = decided | ag.agency_transition(decided, "notify_intake", at(2026, 10, 21), "canbo", cal)
+    assert told["agency_notice_timeliness"] == "late"  # recorded after the decision: still counted, late
+    with pytest.raises(ValidationError) as e:
+        ag.agency_transition(told, "notify_intake", at(2026, 10, 21), "canbo", cal)
+    assert e.value.problems[0].code == "already"

@@ -13,7 +13,10 @@ app's reader threads do while another process writes.
 
 Commands (one JSON object per line; one answer line each, ``batch`` one per item and then ``{"done": true}``):
 ``create``/``update``/``delete``/``batch``, ``get``, ``snapshot``, ``conflicts``, ``resolve``, ``sync``,
-``readers`` (on/off), ``quit``.
+``readers`` (on/off), ``quit``; crime reports through the officer's write path (``station_client.store.reports``:
+intake with its register number and deadlines, status actions, corrections): ``report_create``,
+``report_action``, ``report_edit``, and ``report_agency_edit`` (a station trying to set an agency field: must be
+refused).
 """
 
 from __future__ import annotations
@@ -24,13 +27,18 @@ import sys
 import threading
 import time
 import traceback
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("STATION_CLIENT_NO_KEYRING", "1")
 
+from station_client.domain import agency as ag
+from station_client.domain.deadlines import default_office_hours
 from station_client.domain.problems import ValidationError
+from station_client.domain.registry import get_kind
 from station_client.store import Store
+from station_client.store import reports as sr
 from station_client.store import sync_ops as ops
 from station_client.store.errors import StoreError
 from station_client.sync.client import Timeouts
@@ -85,6 +93,35 @@ class Driver:
                     return {"ok": False, "error": "missing"}
                 self.store.delete(kind, cmd["id"], officer=OFFICER)
                 return {"ok": True, "server_version": before.get("server_version")}
+        except (ValidationError, StoreError) as exc:
+            return _error(exc)
+        raise ValueError(op)
+
+    # ------------------------------------------------------------------------------------- crime reports
+    def report(self, cmd: dict[str, Any]) -> dict[str, Any]:
+        """A crime report written as the officer's screens write it (``station_client.store.reports``)."""
+        op = cmd["op"]
+        now = datetime.now(default_office_hours().tz)
+        try:
+            if op == "report_create":
+                rec = sr.create(self.store, "crime_report", cmd["values"], officer=OFFICER, at=now)
+                return {"ok": True, "id": rec["id"], "values": {f: rec.get(f) for f in cmd["values"]}}
+            before = self.store.get("crime_report", cmd["id"])
+            if before is None:
+                return {"ok": False, "error": "missing"}
+            if op == "report_action":
+                rec = sr.apply_action(self.store, "crime_report", cmd["id"], cmd["action"], officer=OFFICER, at=now,
+                                      details=cmd.get("details"))
+                fields = get_kind("crime_report").by_name
+                changed = sorted(f for f in rec if f in fields and rec.get(f) != before.get(f))
+                return {"ok": True, "values": {f: rec.get(f) for f in changed}}
+            if op == "report_edit":
+                rec = sr.edit(self.store, "crime_report", cmd["id"], cmd["changes"], officer=OFFICER)
+                return {"ok": True, "values": {f: rec.get(f) for f in cmd["changes"]}}
+            if op == "report_agency_edit":  # the agency's fields are the province's: the store must refuse
+                name = sorted(ag.AGENCY_FIELDS)[int(cmd.get("n", 0)) % len(ag.AGENCY_FIELDS)]
+                self.store.update("crime_report", cmd["id"], {name: cmd.get("value", "prosecute")}, officer=OFFICER)
+                return {"ok": True, "field": name, "accepted": True}
         except (ValidationError, StoreError) as exc:
             return _error(exc)
         raise ValueError(op)
@@ -198,6 +235,8 @@ def main() -> int:
                 for item in cmd["items"]:
                     _out(driver.write(item))
                 _out({"ok": True, "done": True})
+            elif op.startswith("report_"):
+                _out(driver.report(cmd))
             elif op == "get":
                 _out(driver.get(cmd))
             elif op == "find":

@@ -24,6 +24,14 @@ The oracle's conditions (docs: issue 12), each reported by name:
   sides from the same state) was detected; ``half_state``: no write was half applied; ``quiet``: the heal phase
   ended with every queue empty; ``crash``: no process died on its own; ``rejected``: no station change was
   refused by the province (the schedule writes only valid records, so a refusal is state judged wrongly).
+
+Crime reports (issue 17, item 5) are records like persons for ``state``, ``lost`` and ``resurrected``: every
+station write (intake, transfer, note) and every agency step the console saved (``agency_update``, a province
+write: restored away by a restore to an older backup like any other) is present at the province or in an open
+conflict; an agency step refused as stale (409) is no write. ``agency``: no station ever changed an agency field
+(no province version from a station's change touches one), and every agency field the province holds is the
+value of the agency's last live step that set it (so a decision restored away is not brought back by a
+station's re-send, and one synced before the backup is never lost).
 """
 
 from __future__ import annotations
@@ -32,6 +40,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from station_client.domain.agency import AGENCY_FIELDS
+
+AGENCY_OP = "agency_update"
 LIVENESS_OPS = {"create": False, "prov_create": False, "delete": True, "prov_delete": True,
                 "resolve_delete": True, "resolve_revive": False, "resolve_keep": False}
 
@@ -75,6 +86,8 @@ class Model:
         self.t = 0
         self.writes: list[Write] = []
         self.record_commune: dict[str, str] = {}
+        self.report_commune: dict[str, str] = {}  # crime reports (a separate pool: the province's person steps
+        #                                           never pick one)
         self.planned: list[PlannedConflict] = []
         self.dup_pairs: list[tuple[str, str, str]] = []  # (personal_id, record at one station, at another)
         self.half_states: list[str] = []
@@ -146,6 +159,10 @@ class Observed:
     quiet: bool = True
     quiet_detail: str = ""
     crashes: list[str] = field(default_factory=list)
+    province_reports: dict[str, tuple[int, bool, dict[str, Any]]] = field(default_factory=dict)  # crime reports
+    report_commune: dict[str, str] = field(default_factory=dict)
+    station_reports: dict[str, dict[str, tuple[int, bool, dict[str, Any]]]] = field(default_factory=dict)
+    agency_by_stations: list[str] = field(default_factory=list)  # province versions where a station set one
 
 
 @dataclass
@@ -206,9 +223,11 @@ def check(model: Model, obs: Observed, limit: int = 12) -> Verdict:
             if name != fresh and obs.commune_of_station[name] == commune and rows != obs.exports.get(fresh):
                 fail("export", f"fresh station {fresh} export differs from station {name}'s")
     diverged = 0
-    for name, state in obs.stations.items():
+    held = [(name, state, obs.province, obs.province_commune) for name, state in obs.stations.items()]
+    held += [(name, state, obs.province_reports, obs.report_commune) for name, state in obs.station_reports.items()]
+    for name, state, province, where in held:
         commune = obs.commune_of_station[name]
-        remote = {rid: st for rid, st in obs.province.items() if obs.province_commune.get(rid) == commune}
+        remote = {rid: st for rid, st in province.items() if where.get(rid) == commune}
         for rid in sorted(set(remote) | set(state)):
             a, b = state.get(rid), remote.get(rid)
             if a is None or b is None or a[1] != b[1] or a[2] != b[2]:
@@ -219,6 +238,7 @@ def check(model: Model, obs: Observed, limit: int = 12) -> Verdict:
     counts["diverged"] = diverged
 
     # --- lost / resurrected -------------------------------------------------------------------------------
+    prov_all = {**obs.province, **obs.province_reports}
     open_c = _open_conflicts(obs)
     by_field: dict[tuple[str, str], list[Write]] = defaultdict(list)
     by_record: dict[str, list[Write]] = defaultdict(list)
@@ -239,7 +259,7 @@ def check(model: Model, obs: Observed, limit: int = 12) -> Verdict:
         while ws[i].status == "maybe" and i > 0:
             i -= 1
             candidates.append(ws[i])
-        prov = obs.province.get(rid)
+        prov = prov_all.get(rid)
         ok = False
         # An officer who settles a conflict by deleting the record discards the edits that met the delete.
         if prov is not None and prov[1] and any(x.op == "resolve_delete" and x.t > last.t for x in by_record[rid]):
@@ -259,7 +279,7 @@ def check(model: Model, obs: Observed, limit: int = 12) -> Verdict:
         if not liveness:
             continue
         last = liveness[-1]
-        prov = obs.province.get(rid)
+        prov = prov_all.get(rid)
         if prov is None:
             if last.status == "committed" and not any(w.status == "maybe" for w in liveness):
                 lost += 1
@@ -287,6 +307,21 @@ def check(model: Model, obs: Observed, limit: int = 12) -> Verdict:
                          f"{last.describe()} and nothing waits in a conflict")
     counts["lost"] = lost
     counts["resurrected"] = resurrected
+
+    # --- the agency's fields ------------------------------------------------------------------------------
+    for what in obs.agency_by_stations:
+        fail("agency", f"a station changed an agency field: {what}")
+    agency_last: dict[tuple[str, str], Any] = {}
+    for w in model.live_writes():
+        if w.op == AGENCY_OP:
+            for f, v in w.values.items():
+                agency_last[(w.record, f)] = v
+    for rid, (_v, _d, fields) in sorted(obs.province_reports.items()):
+        for f in sorted(AGENCY_FIELDS):
+            have, want = fields.get(f), agency_last.get((rid, f))
+            if have != want and not _in_open_conflict(open_c, rid, f, have):
+                fail("agency", f"report {rid} field {f}: the province has {have!r}, the agency's last live step "
+                               f"set {want!r}")
 
     # --- duplicates ---------------------------------------------------------------------------------------
     dups = 0

@@ -14,6 +14,13 @@ at two stations or at a station and the province; delete vs edit), conflict reso
 creates/edits/deletes through the admin API, syncs (driver, ``station-client sync``, a CLI sync running while the
 driver writes and its reader threads read), syncs and write batches SIGKILLed at random moments, fault levels of
 the proxy, server SIGTERM and SIGKILL restarts (while a station syncs), backups, and a restore from an older backup.
+
+Crime reports (issue 17, item 5): stations take in reports and transfer them to the investigation agency through
+the officer's write path (``station_client.store.reports``), and correct their notes; a station's attempt to set
+an agency field must be refused by its store. The agency's officer, logged in to the console, acknowledges,
+records the intake notice, extends and decides through the inbox's real HTTP forms on the version the inbox
+showed; now and then a second officer's form, opened on the same version, is sent after the first was saved and
+must be refused (409): a refused step is no write.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from station_client.domain.agency import AGENCY_FIELDS
 from station_client.domain.residents import PERSON
 from station_client.residents_csv import EXPORT_FIELDS
 from station_client.synthetic import Generator
@@ -54,7 +62,12 @@ ACTIONS: tuple[tuple[str, int], ...] = (
     ("prov_create", 2), ("prov_edit", 5), ("prov_delete", 2),
     ("sync", 16), ("sync_cli", 2), ("kill_sync", 6), ("sync_concurrent", 3), ("kill_writer", 2),
     ("faults", 4), ("server_term", 1), ("server_kill", 1), ("backup", 1),
+    ("report", 3), ("report_edit", 3), ("agency", 5),
 )
+REPORT = {"report_kind": "denunciation", "channel": "in_person", "reporter_name": "Nguyễn Văn Đức",
+          "reporter_phone": "0912345678"}
+TRANSFER = {"transferred_to": "Cơ quan CSĐT Công an tỉnh Quảng Ninh"}
+DECISIONS = ("prosecute", "not_prosecute", "suspend")
 
 
 WARMUP = 7
@@ -106,6 +119,9 @@ class Stats:
     refused_writes: int = 0
     refused: list[str] = field(default_factory=list)
     events: list[str] = field(default_factory=list)
+    reports: int = 0
+    agency_steps: int = 0
+    agency_refused: int = 0
 
 
 class Sim:
@@ -115,6 +131,7 @@ class Sim:
         self.stats = Stats()
         self.gen = Generator(seed, today=date(2000, 12, 31))
         self.held: dict[str, set[str]] = {name: set() for name, _ in STATIONS}  # live records a station holds
+        self.held_reports: dict[str, set[str]] = {name: set() for name, _ in STATIONS}  # crime reports it holds
         self.log = log or (lambda s: None)
         self.crashes: list[str] = []
 
@@ -148,6 +165,8 @@ class Sim:
     def refresh(self, name: str) -> dict[str, Any]:
         snap = self.st(name).call({"op": "snapshot"})
         self.held[name] = {rid for kind, rid, _v, deleted, _f in snap["records"] if kind == "person" and not deleted}
+        self.held_reports[name] = {rid for kind, rid, _v, deleted, _f in snap["records"]
+                                   if kind == "crime_report" and not deleted}
         return snap
 
     # ----------------------------------------------------------------------------------------- station writes
@@ -232,6 +251,8 @@ class Sim:
         if step.i == WARMUP:
             self.w.set_faults(0.3)  # a bad link from here on, until a ``faults`` step changes it
         getattr(self, "a_" + step.action)(step.station, rng)
+        if step.i < 3:  # and crime reports, most transferred: the agency has an inbox from the first sync on
+            self.a_report(step.station, rng)
 
     def a_create(self, name: str, rng: random.Random) -> None:
         for _ in range(rng.randint(1, 3)):
@@ -399,6 +420,97 @@ class Sim:
                 continue
             self.model.add("province", "prov_delete", rid, {})
             return
+
+    # --- crime reports and the investigation agency ---
+    def report_write(self, name: str, cmd: dict[str, Any], op: str) -> Write | None:
+        out = self.st(name).call(cmd)
+        if not out.get("ok"):
+            self.note_refused(f"{cmd['op']} at {name}", out)
+            return None
+        rid = out.get("id") or cmd["id"]
+        if op == "create":
+            self.model.report_commune[rid] = self.st(name).commune
+            self.held_reports[name].add(rid)
+            self.stats.reports += 1
+        return self.model.add(name, op, rid, out["values"])
+
+    def a_report(self, name: str, rng: random.Random) -> None:
+        """A crime report taken in (register number, deadlines), transferred to the agency at once or later."""
+        for _ in range(rng.randint(1, 2)):
+            wid = self.next_wid()
+            values = {**REPORT, "summary": f"w{wid} summary"}
+            if rng.random() < 0.5:
+                values["note"] = f"w{wid} note"
+            w = self.report_write(name, {"op": "report_create", "values": values}, "create")
+            if w and rng.random() < 0.7:
+                self.report_write(name, {"op": "report_action", "id": w.record, "action": "transfer",
+                                         "details": TRANSFER}, "update")
+
+    def a_report_edit(self, name: str, rng: random.Random) -> None:
+        """The station corrects a report's note, transfers one not yet transferred, and (now and then) tries to
+        set an agency field, which its store must refuse."""
+        rid = self.pick(rng, self.held_reports[name])
+        if rid is None:
+            return
+        self.report_write(name, {"op": "report_edit", "id": rid, "changes": {"note": f"w{self.next_wid()} note"}},
+                          "update")
+        local = self.st(name).call({"op": "get", "kind": "crime_report", "id": rid})["record"] or {}
+        if local.get("status") == "received" and rng.random() < 0.7:
+            self.report_write(name, {"op": "report_action", "id": rid, "action": "transfer", "details": TRANSFER},
+                              "update")
+        if rng.random() < 0.3:
+            out = self.st(name).call({"op": "report_agency_edit", "id": rid, "n": rng.randrange(16)})
+            if out.get("ok"):
+                self.crashes.append(f"station {name} set the agency's field {out.get('field')} of report {rid}")
+
+    def agency_step(self, rid: str, stage: str, version: int, notice: bool, rng: random.Random) -> tuple[str, int]:
+        """The officer's next step on a report at ``stage``, sent with ``version``: (action, HTTP status).
+        ``notice``: the intake notice may still be recorded."""
+        wid = self.next_wid()
+        if stage == "waiting":
+            action, details = "acknowledge", {}
+        elif notice and (stage == "decided" or rng.random() < 0.3):
+            action, details = "notify_intake", {}
+        elif rng.random() < 0.35:
+            action, details = "extend", {"ground": f"w{wid} Điều 147 khoản 2 BLTTHS"}
+        else:
+            action, details = "decide", {"decision": rng.choice(DECISIONS), "ground": f"w{wid} Điều 143 BLTTHS",
+                                         "decision_no": f"{wid}/QĐ-CSĐT"}
+        before = self.w.admin_get_report(rid)
+        code = self.w.agency.act(rid, action, version, details)
+        if code == 200:
+            after = self.w.admin_get_report(rid) or {}
+            old = (before or {}).get("fields", {})
+            changed = {f: v for f, v in after.get("fields", {}).items() if f in AGENCY_FIELDS and old.get(f) != v}
+            self.model.add("province", "agency_update", rid, changed)
+            self.stats.agency_steps += 1
+        elif code == 409:
+            self.stats.agency_refused += 1
+        else:
+            raise HarnessError(f"agency {action} of {rid} answered {code}")
+        return action, code
+
+    def a_agency(self, name: str, rng: random.Random) -> None:
+        """The agency's officer reads the inbox and takes the next step on one or two reports, on the version the
+        page showed. Now and then a second officer's form opened on the same version is sent after the first
+        was saved: it must be refused (409), never applied over the first."""
+        inbox = {rid: sv for rid, sv in self.w.agency.inbox().items() if sv[1] is not None}
+        for rid in rng.sample(sorted(inbox), min(2, len(inbox))):
+            stage, version, notice = inbox[rid]
+            assert version is not None
+            action, code = self.agency_step(rid, stage, version, notice, rng)
+            if code == 200 and rng.random() < 0.3:
+                again = "acknowledge" if action == "acknowledge" else "extend"
+                old = (self.w.admin_get_report(rid) or {}).get("fields", {})
+                second = self.w.agency.act(rid, again, version, {"ground": "Lần hai"})
+                if second == 200:
+                    self.crashes.append(f"agency {again} of {rid} on the stale version {version} was applied "
+                                        f"over the first officer's {action}")
+                    new = (self.w.admin_get_report(rid) or {}).get("fields", {})
+                    self.model.add("province", "agency_update", rid,
+                                   {f: v for f, v in new.items() if f in AGENCY_FIELDS and old.get(f) != v})
+                else:
+                    self.stats.agency_refused += 1
 
     # --- syncs and kills ---
     def a_sync(self, name: str, rng: random.Random) -> None:
@@ -581,8 +693,10 @@ class Sim:
 
 
 # ----------------------------------------------------------------------------------------- observation
-def _province_state(db_url: str) -> tuple[dict[str, tuple[int, bool, dict[str, Any]]], dict[str, str],
-                                           list[dict[str, Any]]]:
+State = dict[str, tuple[int, bool, dict[str, Any]]]
+
+
+def _province_state(db_url: str, kind: str = "person") -> tuple[State, dict[str, str], list[dict[str, Any]]]:
     from sqlalchemy import select
 
     from province_server import schema
@@ -594,7 +708,7 @@ def _province_state(db_url: str) -> tuple[dict[str, tuple[int, bool, dict[str, A
         with engine.connect() as conn:
             r, c = schema.records, schema.conflicts
             rows = conn.execute(select(r.c.id, r.c.commune_code, r.c.version, r.c.deleted, r.c.fields)
-                                .where(r.c.kind == "person")).all()
+                                .where(r.c.kind == kind)).all()
             conflicts = [dict(row) for row in conn.execute(select(c)).mappings()]
     finally:
         db.dispose()
@@ -605,23 +719,46 @@ def _province_state(db_url: str) -> tuple[dict[str, tuple[int, bool, dict[str, A
     return state, communes, conflicts
 
 
+def _agency_fields_by_stations(db_url: str) -> list[str]:
+    """Versions of crime reports at the province whose change set an agency field and came from a station (the
+    history's origin): there must be none, the agency's fields are the province's."""
+    from sqlalchemy import select
+
+    from province_server import schema
+    from province_server.db import Database
+    from province_server.exchange import PROVINCE
+
+    db = Database(db_url, pool_size=1)
+    try:
+        with db.engine.connect() as conn:
+            h = schema.history
+            rows = conn.execute(select(h.c.id, h.c.version, h.c.origin, h.c.changed)
+                                .where(h.c.kind == "crime_report", h.c.origin != PROVINCE)).all()
+    finally:
+        db.dispose()
+    return [f"report {rid} v{v} from {origin} changed {sorted(set(json.loads(changed)) & AGENCY_FIELDS)}"
+            for rid, v, origin, changed in rows if set(json.loads(changed)) & AGENCY_FIELDS]
+
+
 def _clean(fields: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in fields.items() if v is not None}
 
 
-def _station_state(db: Path) -> tuple[dict[str, tuple[int, bool, dict[str, Any]]], list[dict[str, Any]], list[str]]:
+def _station_state(db: Path) -> tuple[dict[str, tuple[int, bool, dict[str, Any]]], list[dict[str, Any]], list[str],
+                                      dict[str, tuple[int, bool, dict[str, Any]]]]:
     from station_client.store import Store
     from station_client.store import sync_ops as ops
 
     with Store.open(db) as store:
         state = {rid: (v, d, _clean(f)) for kind, rid, v, d, f in ops.iter_synced_state(store, ["person"])}
+        reports = {rid: (v, d, _clean(f)) for kind, rid, v, d, f in ops.iter_synced_state(store, ["crime_report"])}
         conflicts = [{"id": r["id"], "record_id": r["record_id"], "type": r["conflict_type"],
                       "fields": json.loads(r["fields"]), "status": r["status"]}
                      for r in store.conn.execute("SELECT * FROM conflicts")]
         rejected = [f"{r['op']} of {r['record_id']} (fields {sorted(json.loads(r['fields'] or '{}'))[:4]}): "
                     f"{(r['result'] or '')[:300]}"
                     for r in store.conn.execute("SELECT * FROM outbox WHERE state = 'rejected'")]
-    return state, conflicts, rejected
+    return state, conflicts, rejected, reports
 
 
 def _render_row(fields: dict[str, Any]) -> tuple[str, ...]:
@@ -657,6 +794,8 @@ def observe(sim: Sim, fresh: dict[str, str], quiet: tuple[bool, str], crashes: l
     for st in w.stations.values():
         st.quit()
     province, communes, prov_conflicts = _province_state(w.server.db_url)
+    province_reports, report_communes, _ = _province_state(w.server.db_url, "crime_report")
+    station_reports: dict[str, Any] = {}
     stations: dict[str, Any] = {}
     st_conflicts: dict[str, Any] = {}
     exports: dict[str, Any] = {}
@@ -679,11 +818,11 @@ def observe(sim: Sim, fresh: dict[str, str], quiet: tuple[bool, str], crashes: l
     for name, st in w.stations.items():
         integrity[f"station {name}"] = _integrity(st.db)
         try:
-            stations[name], st_conflicts[name], rej = _station_state(st.db)
+            stations[name], st_conflicts[name], rej, station_reports[name] = _station_state(st.db)
             rejected += [f"station {name}: {r}" for r in rej]
         except Exception as exc:  # a file the store refuses
             crashes.append(f"station {name} cannot be opened: {type(exc).__name__}: {exc}")
-            stations[name], st_conflicts[name] = {}, []
+            stations[name], st_conflicts[name], station_reports[name] = {}, [], {}
         code, text = done.pop(f"export {name}")
         if code != 0:
             crashes.append(f"station {name}: export residents failed: {text[-500:]}")
@@ -704,7 +843,10 @@ def observe(sim: Sim, fresh: dict[str, str], quiet: tuple[bool, str], crashes: l
                     stations=stations, station_conflicts=st_conflicts,
                     commune_of_station={n: st.commune for n, st in w.stations.items()}, exports=exports,
                     province_exports=prov_exports, fresh=fresh, integrity=integrity, audit=audit,
-                    duplicate_review=reviews, rejected=rejected, quiet=quiet[0], quiet_detail=quiet[1], crashes=crashes)
+                    duplicate_review=reviews, rejected=rejected, quiet=quiet[0], quiet_detail=quiet[1], crashes=crashes,
+                    province_reports=province_reports, report_commune=report_communes,
+                    station_reports=station_reports,
+                    agency_by_stations=_agency_fields_by_stations(w.server.db_url))
 
 
 # ---------------------------------------------------------------------------------------------------- runs
@@ -738,7 +880,9 @@ class Result:
                 "conflicts_created": c.get("conflicts_created", 0),
                 "conflicts_detected": c.get("conflicts_detected", 0), "lost": c.get("lost", 0),
                 "resurrected": c.get("resurrected", 0), "diverged": c.get("diverged", 0),
-                "duplicates": c.get("duplicates", 0), "refused_writes": self.stats.refused_writes}
+                "duplicates": c.get("duplicates", 0), "refused_writes": self.stats.refused_writes,
+                "reports": self.stats.reports, "agency_steps": self.stats.agency_steps,
+                "agency_refused": self.stats.agency_refused, "agency_lost": c.get("agency", 0)}
 
     def report(self, steps: list[Step] | None = None) -> str:
         lines = [f"seed {self.seed}: {'OK' if self.ok else 'FAILED'} after {self.prefix} of {self.steps} steps "

@@ -5,6 +5,8 @@
   backup`` / ``restore`` commands;
 - a fault proxy of the project's own between the stations and the server (tests/sync/netproxy.py: resets of the
   request or of the answer, 503/500, stalls past the read timeout);
+- the investigation agency: a staff account of the console (role ``agency``) logged in through the login form
+  as a browser is, acting on the inbox page's forms (``AgencyConsole``);
 - stations: one data folder each, enrolled with ``station-client enroll``, driven by a long-lived driver process
   (tests/sim/driver.py: writes through the store's public API, sync cycles) that the harness SIGKILLs at random,
   and by ``station-client sync`` / ``import residents`` / ``export residents`` / ``audit verify`` subprocesses.
@@ -16,6 +18,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import select
 import signal
 import subprocess
@@ -24,6 +27,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import requests
 
 from tests.support.server import REPO, RunningServer, start_server
 from tests.sync.netproxy import FaultProxy, random_policy
@@ -156,6 +161,64 @@ class StationProc:
                                 cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
 
 
+AGENCY_USER, AGENCY_PASSWORD = "dieutra", "matkhau-sim-2026"
+_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+_ROW = re.compile(r'<tr data-report="([^"]+)" data-stage="([a-z]+)">(.*?)</tr>', re.S)
+_VERSION = re.compile(r'name="version" value="(\d+)"')
+
+
+class AgencyConsole:
+    """The investigation agency's officer at the console over HTTP (``/console/inbox``): logged in through the
+    login form (session cookie, CSRF token of the page), acting with the version the inbox showed, as the
+    browser does. Logs in again when the session is gone (a restore takes the province back to a backup)."""
+
+    def __init__(self, server: RunningServer) -> None:
+        self.server = server
+        self.http = requests.Session()
+        self.csrf = ""
+
+    def login(self) -> None:
+        self.http = requests.Session()
+        page = self.http.get(self.server.url + "/console/login", timeout=30)
+        m = _CSRF.search(page.text)
+        if not m:
+            raise HarnessError(f"console login page without CSRF token: {page.status_code}")
+        r = self.http.post(self.server.url + "/console/login", data={
+            "csrf": m.group(1), "username": AGENCY_USER, "password": AGENCY_PASSWORD, "next": ""}, timeout=30)
+        if r.status_code != 200 or "/console/login" in r.url:
+            raise HarnessError(f"console login failed: {r.status_code} {r.text[-300:]}")
+
+    def inbox(self) -> dict[str, tuple[str, int | None, bool]]:
+        """The inbox as the officer sees it: report id -> (stage, version its forms carry if any, whether the
+        intake notice may still be recorded)."""
+        for _ in range(2):
+            r = self.http.get(self.server.url + "/console/inbox", timeout=30)
+            if r.status_code == 200 and "/console/login" not in r.url:
+                m = _CSRF.search(r.text)
+                self.csrf = m.group(1) if m else ""
+                out: dict[str, tuple[str, int | None, bool]] = {}
+                for rid, stage, row in _ROW.findall(r.text):
+                    v = _VERSION.search(row)
+                    out[rid] = (stage, int(v.group(1)) if v else None, 'class="notify-intake"' in row)
+                return out
+            self.login()
+        raise HarnessError(f"console inbox unavailable: {r.status_code} {r.text[-300:]}")
+
+    def act(self, record_id: str, action: str, version: int, details: dict[str, str]) -> int:
+        """POST the inbox form of ``action``; the HTTP status (200 saved, 409 refused as stale or not allowed)."""
+        if not self.csrf:
+            self.inbox()
+        r = self.http.post(f"{self.server.url}/console/inbox/{record_id}/{action}",
+                           data={**details, "version": str(version), "csrf": self.csrf}, timeout=30,
+                           allow_redirects=False)
+        if r.status_code == 303:  # the session is gone: log in, read the page again (a new token), retry once
+            self.inbox()
+            r = self.http.post(f"{self.server.url}/console/inbox/{record_id}/{action}",
+                               data={**details, "version": str(version), "csrf": self.csrf}, timeout=30,
+                               allow_redirects=False)
+        return r.status_code
+
+
 class World:
     """Server + proxy + stations, and the handful of operations the schedule runs on them."""
 
@@ -168,6 +231,18 @@ class World:
         self.fault_rate = 0.0
         self.stations: dict[str, StationProc] = {}
         self.backups: list[tuple[Path, int]] = []  # (file, model time when taken)
+        self._add_agency_officer()
+        self.agency = AgencyConsole(self.server)
+
+    def _add_agency_officer(self) -> None:
+        from province_server.console import auth
+        from province_server.db import Database
+
+        db = Database(self.server.db_url, pool_size=1)
+        try:
+            auth.add_staff(db, AGENCY_USER, "Lê Văn Điều Tra", "agency", AGENCY_PASSWORD, by="sim")
+        finally:
+            db.dispose()
 
     @property
     def backend(self) -> str:
@@ -260,6 +335,9 @@ class World:
         if r.status_code != 200:
             raise HarnessError(f"admin put failed: {r.status_code} {r.text[:300]}")
         return dict(r.json())
+
+    def admin_get_report(self, record_id: str) -> dict[str, Any] | None:
+        return self.server.admin_get_record("crime_report", record_id)
 
     # ----------------------------------------------------------------------------------------- teardown
     def close(self) -> None:

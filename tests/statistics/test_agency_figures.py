@@ -25,6 +25,7 @@ from .conftest import OFFICER, TRANSFER, at, crime_report
 
 COMMUNE = "07069"
 OCT = Period.parse("2026-10")
+LATER = Period.parse("2099-01")
 
 
 def _act(db: Database, rid: str, action: str, when, **details: str) -> None:  # type: ignore[no-untyped-def]
@@ -48,6 +49,9 @@ def test_agency_figures_agree_at_station_and_province(tmp_path: Path, server) ->
         _act(db, ids[1], "decide", at(2026, 10, 27, 15), decision="prosecute", ground="Điều 143",
              decision_no="27/QĐ", date="2026-10-27")  # late: due the 25th
         _act(db, ids[2], "extend", at(2026, 10, 20, 15), ground="Phức tạp", date="2026-10-20")
+        # the intake notice: due Thursday 8 October (3 working days from Monday 10:00)
+        _act(db, ids[0], "notify_intake", at(2026, 10, 7, 15), date="2026-10-07")  # early
+        _act(db, ids[1], "notify_intake", at(2026, 10, 12, 15), date="2026-10-12")  # late
         assert station.sync_until_clean().ok
         with station.open() as store:
             for rid, day in ((ids[0], 21), (ids[1], 31)):  # due the 23rd and the 30th
@@ -56,7 +60,9 @@ def test_agency_figures_agree_at_station_and_province(tmp_path: Path, server) ->
         assert station.sync_until_clean().ok
         with station.open() as store:
             mine = flat_figures(station_stats(store.conn, OCT))
+            later = flat_figures(station_stats(store.conn, LATER))
         theirs = province_table(db, OCT)["communes"][0]["computed"]
+        theirs_later = province_table(db, LATER)["communes"][0]["computed"]
     finally:
         db.dispose()
     expected = {"crime_reports.transferred": 4, "crime_reports.agency.acknowledged": 3,
@@ -65,7 +71,19 @@ def test_agency_figures_agree_at_station_and_province(tmp_path: Path, server) ->
                 "crime_reports.agency.decided.on_time_rate": "50.0",
                 "crime_reports.agency.decision.prosecute": 1, "crime_reports.agency.decision.not_prosecute": 1,
                 "crime_reports.outcome_notified": 2, "crime_reports.outcome_notified.early": 1,
-                "crime_reports.outcome_notified.late": 1, "crime_reports.reporters_notified": 2}
+                "crime_reports.outcome_notified.late": 1, "crime_reports.reporters_notified": 2,
+                # still at the agency at the close: one extended (due 5 December), one never acknowledged
+                "crime_reports.agency.pending.not_due": 1, "crime_reports.agency.pending.waiting": 1,
+                "crime_reports.agency.pending.overdue": 0,
+                "crime_reports.agency.intake_notified": 2, "crime_reports.agency.intake_notified.early": 1,
+                "crime_reports.agency.intake_notified.on_time": 0, "crime_reports.agency.intake_notified.late": 1}
     assert {k: mine.get(k) for k in expected} == expected
     crime = {k: v for k, v in mine.items() if k.startswith("crime_reports.")}
     assert crime == {k: v for k, v in theirs.items() if k.startswith("crime_reports.")}
+    # A period long after every write: the two undecided reports, untouched since, are still counted at the
+    # agency at both levels (the extended one now overdue), and nothing else of them.
+    pending = {"crime_reports.agency.pending.not_due": 0, "crime_reports.agency.pending.waiting": 1,
+               "crime_reports.agency.pending.overdue": 1}
+    assert {k: later.get(k) for k in pending} == pending
+    assert {k: v for k, v in later.items() if k.startswith("crime_reports.")} == {
+        k: v for k, v in theirs_later.items() if k.startswith("crime_reports.")}

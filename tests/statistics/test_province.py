@@ -107,7 +107,8 @@ def test_province_table_across_two_stations(tmp_path: Path, server) -> None:  # 
         assert (answer.status_code, answer.json()["code"]) == (400, "period.invalid")
 
     # A later period reads only what can touch it: the records still open (nothing was written since), which
-    # are its pending snapshot — station A's two open dossiers, overdue since October.
+    # are its pending snapshot — station A's two open dossiers, overdue since October, and its crime report
+    # transferred and still undecided at the agency (pending there).
     from province_server.db import Database
     from province_server.statistics import _commune_records, province_table
 
@@ -115,7 +116,8 @@ def test_province_table_across_two_stations(tmp_path: Path, server) -> None:  # 
     try:
         with db.read() as conn:
             later = _commune_records(conn, db.backend, A, Period.parse("2027-06"))
-        assert (len(later["dossier"]), len(later["crime_report"])) == (2, 0)
+        assert (len(later["dossier"]), len(later["crime_report"])) == (2, 1)
+        assert later["crime_report"][0]["transferred_at"] and not later["crime_report"][0].get("agency_decision_at")
         june = {r["commune_code"]: r for r in province_table(db, Period.parse("2027-06"))["communes"]}
         assert (june[A]["computed"]["dossiers.pending.overdue"], june[A]["computed"]["dossiers.received"]) == (2, 0)
         assert june[B]["computed"]["dossiers.pending.paused"] == 1 and june[B]["report"] is None

@@ -5,7 +5,7 @@ module ``mNNNN_*.py`` and list it below, in number order. Each is recorded in ``
 applied, so independent migrations apply whatever order they landed in. Numbers reserved for work in
 progress: 2 dossiers, procedures and calendar; 3 reports, petitions, mediation, violations; 4 officer accounts;
 5 sync additions; 6 statistics; 7 security; 8 statistics reports; 9 resync bases; 10 commune classification;
-11 digest buckets; 12 duplicate persons; 13 restore replay; 14 the investigation agency's answer.
+11 digest buckets; 12 duplicate persons; 13 restore replay; 14 the investigation agency's answer; 15 its intake notice.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from . import (
     m0012_duplicates,
     m0013_restore_replay,
     m0014_agency,
+    m0015_agency_notice,
 )
 
 
@@ -57,6 +58,8 @@ MIGRATIONS: tuple[Migration, ...] = (
               m0013_restore_replay.apply),
     Migration(14, "crime reports: the investigation agency's receipt, extension, decision and outcome notice",
               m0014_agency.apply),
+    Migration(15, "crime reports: the investigation agency's notice of intake and its timeliness",
+              m0015_agency_notice.apply),
 )
 
 LATEST = max(m.version for m in MIGRATIONS)
