@@ -43,6 +43,9 @@ from typing import Any
 from station_client.domain.agency import AGENCY_FIELDS
 
 AGENCY_OP = "agency_update"
+# The value of a field an officer settled by keeping the province's state: any value the province ends with.
+ACCEPTED = "<the province's value, accepted by an officer>"
+
 LIVENESS_OPS = {"create": False, "prov_create": False, "delete": True, "prov_delete": True,
                 "resolve_delete": True, "resolve_revive": False, "resolve_keep": False}
 
@@ -266,7 +269,7 @@ def check(model: Model, obs: Observed, limit: int = 12) -> Verdict:
             ok = True
         for w in candidates:
             v = w.values[f]
-            if (prov is not None and prov[2].get(f) == v) or _in_open_conflict(open_c, rid, f, v):
+            if v == ACCEPTED or (prov is not None and prov[2].get(f) == v) or _in_open_conflict(open_c, rid, f, v):
                 ok = True
         if not ok:
             lost += 1

@@ -43,11 +43,12 @@ from pathlib import Path
 from typing import Any
 
 from station_client.domain.agency import AGENCY_FIELDS
+from station_client.domain.registry import get_kind
 from station_client.domain.residents import PERSON
 from station_client.residents_csv import EXPORT_FIELDS
 from station_client.synthetic import Generator
 
-from .model import Model, Observed, PlannedConflict, Verdict, Write, check
+from .model import ACCEPTED, Model, Observed, PlannedConflict, Verdict, Write, check
 from .review_items import Reviews
 from .world import CLI_SYNC_ARGS, ENV, REPO, DriverFailure, HarnessError, StationProc, World
 
@@ -360,7 +361,7 @@ class Sim:
             return
         c = rng.choice(open_)
         keep = rng.choice(("station", "province"))
-        before = st.call({"op": "get", "id": c["record_id"]})["record"]
+        before = st.call({"op": "get", "id": c["record_id"], "kind": c.get("kind") or "person"})["record"]
         out = st.call({"op": "resolve", "conflict_id": c["id"], "keep": keep})
         if not out.get("ok"):
             self.note_refused(f"resolve at {name} ({c['type']}, keep {keep})", out)
@@ -373,13 +374,20 @@ class Sim:
             revive = bool(before and before.get("deleted"))
             if revive:
                 self.held[name].add(rid)
-                after = st.call({"op": "get", "id": rid})["record"] or {}
-                values = {f: after.get(f) for f in PERSON.field_names if after.get(f) is not None}
+                after = st.call({"op": "get", "id": rid, "kind": c.get("kind") or "person"})["record"] or {}
+                # What the revive writes is the record's existence; a field it carries as it was (the officer
+                # kept what the station held) is no write of its own, so a later-arriving edit of that field by
+                # another station may stand (seed 1 at 60 steps: "keep the province" on an old conflict).
+                values = {f: after.get(f) for f in get_kind(c.get("kind") or "person").field_names
+                          if after.get(f) is not None and after.get(f) != (before or {}).get(f)}
                 self.model.add(name, "resolve_revive", rid, values)
-            elif c["type"] == "delete_vs_edit":
-                self.model.add(name, "resolve_keep", rid, out["values"])
             else:
-                self.model.add(name, "resolve_upsert", rid, out["values"])
+                # Keeping the province settles the fields in conflict at whatever the province holds: the
+                # station's value is discarded by the officer, and a change of those fields that reaches the
+                # province later (a replay after a restore) may stand (seed 1213 at 60 steps, PG).
+                values = out["values"] if keep == "station" else {f: ACCEPTED for f in out["values"]}
+                op = "resolve_keep" if c["type"] == "delete_vs_edit" else "resolve_upsert"
+                self.model.add(name, op, rid, values)
         self.stats.events.append(f"resolved {c['type']} on {rid[:8]} at {name} keeping {keep}")
 
     # --- province ---
