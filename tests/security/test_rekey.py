@@ -21,27 +21,12 @@ from station_client.store.audit import verify
 from station_client.store.connection import forget_key, open_connection
 from station_client.store.errors import StoreError, WrongKey
 from station_client.store.store import forget_session
+from tests.security.rekey_support import GONE, GONE_PW, HEAD, HEAD_PW, STAYS, STAYS_PW, clean_keys  # noqa: F401
+from tests.security.rekey_support import LATER as SECRET_NAME
+from tests.security.rekey_support import person as _person
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAD, HEAD_PW = "truong", "matkhau2025"
-GONE, GONE_PW = "canbo1", "lan12345pass"
-STAYS, STAYS_PW = "canbo2", "binh2025pass"
-SECRET_NAME = "Đặng Thị Sau Khóa"
-
-
-@pytest.fixture(autouse=True)
-def _fast_kdf(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(account_rules, "SCRYPT_N", 2**10)
-    monkeypatch.setenv("STATION_CLIENT_NO_KEYRING", "1")
-    forget_key()
-    forget_session()
-    yield
-    forget_key()
-    forget_session()
-
-
-def _person(name: str, pid: str) -> dict[str, str]:
-    return {"full_name": name, "birth_date": "1990-01-02", "sex": "F", "personal_id": pid}
+pytestmark = pytest.mark.usefixtures("clean_keys")
 
 
 def _station(home: Path) -> tuple[Path, str]:

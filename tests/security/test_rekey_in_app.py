@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from station_client.domain import accounts as account_rules
 from station_client.paths import db_path
 from station_client.store import Store, encrypt, keys
 from station_client.store import accounts as acc
@@ -22,27 +21,11 @@ from station_client.store.audit import verify
 from station_client.store.connection import forget_key, held_key, open_connection
 from station_client.store.errors import WrongKey
 from station_client.store.store import forget_session
+from tests.security.rekey_support import GONE, GONE_PW, HEAD, HEAD_PW, LATER, STAYS, STAYS_PW, clean_keys  # noqa: F401
+from tests.security.rekey_support import person as _person
 from tests.ui.conftest import type_text
 
-HEAD, HEAD_PW = "truong", "matkhau2025"
-GONE, GONE_PW = "canbo1", "lan12345pass"
-STAYS, STAYS_PW = "canbo2", "binh2025pass"
-LATER = "Đặng Thị Sau Khóa"
-
-
-@pytest.fixture(autouse=True)
-def _clean_keys(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(account_rules, "SCRYPT_N", 2**10)
-    monkeypatch.setenv("STATION_CLIENT_NO_KEYRING", "1")
-    forget_key()
-    forget_session()
-    yield
-    forget_key()
-    forget_session()
-
-
-def _person(name: str, pid: str) -> dict[str, str]:
-    return {"full_name": name, "birth_date": "1990-01-02", "sex": "F", "personal_id": pid}
+pytestmark = pytest.mark.usefixtures("clean_keys")
 
 
 def _encrypted_station(data_dir: Path, *, old_recovery_entry: bool = False) -> Path:
