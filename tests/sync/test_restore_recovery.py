@@ -38,6 +38,20 @@ def _province(server: RunningServer) -> dict:
     return server_records(server)
 
 
+def _province_makes_person(server: RunningServer, seed: int) -> tuple[str, dict]:
+    """A synthetic resident the province creates itself (origin ``province``) in commune 07069: (id, fields)."""
+    import uuid
+    from datetime import date
+
+    from station_client.synthetic import Generator
+
+    person = next(iter(Generator(seed, today=date(2000, 12, 31)).people(1)))
+    person.pop("id")
+    rid = str(uuid.uuid4())
+    server.admin_put_record("person", rid, person, commune_code="07069")
+    return rid, person
+
+
 def _clean_sync(station: Station) -> ops.ApplyReport:
     report = station.sync()
     assert report.ok, report.summary()
@@ -659,17 +673,9 @@ def test_a_record_the_province_made_after_the_backup_comes_back_although_an_edit
     conflict (open at A). The restore loses R and the conflict at the province. A's copy of R must still go back
     to the province (nothing else will send it), and A's conflict stays open for its officer (found by
     bench/soak.py, seed 7001)."""
-    import uuid
-    from datetime import date
-
-    from station_client.synthetic import Generator
-
     a, b = _two_stations(tmp_path, server)
     backup = _backup(server, tmp_path / "before.backup.gz")
-    person = next(iter(Generator(1212, today=date(2000, 12, 31)).people(1)))
-    person.pop("id")
-    rid = str(uuid.uuid4())
-    server.admin_put_record("person", rid, person, commune_code="07069")
+    rid, person = _province_makes_person(server, 1212)
     assert a.sync().ok  # only A holds R (B would send its own copy)
     with a.open() as store:
         store.update("person", rid, {"phone": "0912000012"}, officer="a")
@@ -699,17 +705,9 @@ def test_a_record_the_province_made_and_deleted_after_the_backup_keeps_the_stati
     incomplete records, R must not come back live (everyone last saw it deleted), and the edits must still be at
     the province: R returns as a tombstone carrying its fields, and every station agrees (found by
     bench/soak.py, seed 8007)."""
-    import uuid
-    from datetime import date
-
-    from station_client.synthetic import Generator
-
     a, b = _two_stations(tmp_path, server)
     backup = _backup(server, tmp_path / "before.backup.gz")
-    person = next(iter(Generator(1213, today=date(2000, 12, 31)).people(1)))
-    person.pop("id")
-    rid = str(uuid.uuid4())
-    server.admin_put_record("person", rid, person, commune_code="07069")
+    rid, person = _province_makes_person(server, 1213)
     assert a.sync().ok and b.sync().ok
     with a.open() as store:
         store.update("person", rid, {"phone": "0912000013", "note": "sửa ở A"}, officer="a")
