@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from ..store import sync_ops as ops
 from ..sync.bundle import export_bundle, import_answer
 from ..sync.client import Timeouts
-from ..sync.engine import EngineConfig
+from ..sync.engine import MAX_FEED, EngineConfig
 from ..sync.enroll import build_engine, connect_identity, enroll, rotate_token, station_token
 from ..sync.errors import SyncError
 from .common import add_command, officer_name, open_store
@@ -32,6 +33,9 @@ def register(sub: Any) -> None:
     p.add_argument("--read-timeout", type=float, default=60.0)
     p.add_argument("--batch-size", type=int, default=500)
     p.add_argument("--attempts", type=int, default=5, help="tries per request / lần thử mỗi yêu cầu")
+    p.add_argument("--page-size", type=int, default=None,
+                   help="số bản ghi mỗi trang khi nhận từ tỉnh (đường truyền rất kém: nhỏ hơn) / records per pulled "
+                        "page (a very poor link: smaller)")
     p.add_argument("--json", action="store_true", help="print the report as one JSON line")
     inner = p.add_subparsers(dest="sync_command", metavar="SUBCOMMAND")
 
@@ -80,6 +84,9 @@ def _rotate(args: argparse.Namespace) -> int:
 
 def _sync(args: argparse.Namespace) -> int:
     config = EngineConfig(batch_size=args.batch_size, max_attempts=args.attempts)
+    if args.page_size:  # a smaller page commits the cursor more often: less to fetch again after a cut
+        size = max(1, min(args.page_size, MAX_FEED))
+        config = replace(config, feed_limit=size, resync_feed_limit=size)
     with open_store(args) as store:
         try:
             engine = build_engine(store, config=config,
