@@ -67,7 +67,20 @@ def test_a_new_day_off_moves_open_dossiers_at_the_station(tmp_path: Path, server
             (running["id"], sd.MOVED_BY))]
         assert changes == {"due_at": [running["due_at"], moved["due_at"]]}
         assert store.conn.execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0] == 0
-        assert sd.appointment_moves(store.conn, [running["id"], ready["id"]]) == {running["id"]: (old_due, new_due)}
+        moves = sd.appointment_moves(store.conn, [running["id"], ready["id"]])
+        assert moves == {running["id"]: (old_due, new_due)}
+        # The dossier's page says so, and that the printed receipt shows the old day.
+        from station_client.clock import office_datetime, office_today
+        from station_client.ui.dossiers.detail import summary_html
+
+        page = summary_html(moved, office_today(), cal_after, "vi", moves[running["id"]])
+        assert f"Hẹn trả đã dời</b></td><td style='color:#b3261e'>{office_datetime(running['due_at'])} → " \
+               f"{office_datetime(moved['due_at'])} (phiếu hẹn đã in ghi ngày cũ" in page
+        from station_client.ui.dossiers import today_items
+
+        (item,) = [i for i in today_items(store.conn, old_due.date()) if i.record_id == running["id"]]
+        assert item.detail.endswith(f"hẹn trả đã dời: {office_datetime(running['due_at'])} → "
+                                    f"{office_datetime(moved['due_at'])}")
     province = server_records(server, commune)[("dossier", running["id"])]
     assert province[2]["due_at"] == moved["due_at"]  # the province's copy moved too (statistics, lookup page)
 
