@@ -1,7 +1,8 @@
-"""Reference data edited from the console: holiday overrides and the commune classification (remote, mountain
-or island communes: the 48-hour rule). Validated by the same domain code the stations use; written by the
-province through the ordinary apply (``exchange.apply_changes``), so the stations take it at their next sync.
-Before a change is saved, ``preview_*`` says what it will affect.
+"""Reference data edited from the console: holiday overrides, the commune classification (remote, mountain
+or island communes: the 48-hour rule) and the lookup base URL; the procedure catalogue and the deadline rules
+are in ``reference_catalogue``. Validated by the same domain code the stations use; written by the province
+through the ordinary apply (``exchange.apply_changes``), so the stations take it at their next sync. Before a
+change is saved, ``preview_*`` says what it will affect.
 """
 
 from __future__ import annotations
@@ -108,7 +109,9 @@ def _open_dossiers(db: Database) -> list[tuple[str, dict[str, Any]]]:
 
 
 def preview_override(db: Database, override: CalendarOverride, delete: bool = False) -> Preview:
-    """Which open dossiers' due times the change moves, per commune (the stations recompute the same)."""
+    """Which open dossiers' due times the change moves, per commune. Each station recomputes the same when the
+    override arrives by sync (``station_client.store.dossiers.recompute_due_dates``) and pushes the moved due
+    times back, so the province's copies, its statistics and the lookup page follow."""
     preview = Preview()
     current, _own = province_overrides(db)
     others = [o for o in current if o.day != override.day]

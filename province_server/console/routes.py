@@ -452,7 +452,38 @@ def install(app: FastAPI, db: Database) -> None:
         communes = sorted({r["commune_code"] for r in queries.station_rows(db)} | set(classes))
         return render(request, "reference.html", session, status=status, active="reference", overrides=rows,
                       own=own, classes=[{"code": c, "name": queries.commune_name(c), **classes.get(c, {})}
-                                        for c in communes], lookup_url=stations.lookup_base_url(db, ""), **extra)
+                                        for c in communes], lookup_url=stations.lookup_base_url(db, ""),
+                      **_catalogue_context(request, session, extra), **extra)
+
+    def _catalogue_context(request: Request, session: auth.Session, extra: dict[str, Any]) -> dict[str, Any]:
+        """The procedure and rule lists, and the edit form of the one named by ``?procedure=`` / ``?rule=``
+        (admin only), prefilled from the record unless a posted form is shown again."""
+        from . import reference_catalogue as rc
+
+        procs, rule_rows = rc.procedures(db), rc.rules(db)
+        out: dict[str, Any] = {"procedures": procs, "rules": rule_rows, "units": rc.unit_choices(),
+                               "document_forms": rc.document_forms(), "unit_label": rc.unit_label,
+                               "money": rc.money, "anchor_label": rc.anchor_label}
+        if not session.staff.is_admin:
+            return out
+        key = request.query_params.get("procedure", "")
+        if "proc_form" not in extra and key:
+            p = next((x for x in procs if x["key"] == key), None)
+            if p is not None:
+                out["proc_form"] = {"key": p["key"], "name": p.get("name") or "", "name_en": p.get("name_en") or "",
+                                    "amount": str(p["duration"]["amount"]), "unit": p["duration"]["unit"],
+                                    "fee_in_person": "" if p.get("fee_in_person") is None else str(p["fee_in_person"]),
+                                    "fee_online": "" if p.get("fee_online") is None else str(p["fee_online"]),
+                                    "documents": rc.documents_text(p.get("documents")),
+                                    "active": "0" if p.get("active") is False else "1"}
+        key = request.query_params.get("rule", "")
+        if "rule_form" not in extra and key:
+            r = next((x for x in rule_rows if x["key"] == key), None)
+            if r is not None:
+                out["rule_form"] = {"key": r["key"], "amount": str(r["amount"]), "unit": r["unit"],
+                                    "extension": str((r.get("extension") or {}).get("amount") or ""),
+                                    "legal_basis": r.get("legal_basis") or ""}
+        return out
 
     @router.get("/console/reference")
     def reference_get(request: Request) -> Response:
@@ -510,6 +541,51 @@ def install(app: FastAPI, db: Database) -> None:
         auth.record(db, session.staff.username, "reference.lookup_url", url, "ok", client_of(request), {})
         return reference_page(request, session, notice_vi="Đã lưu địa chỉ trang tra cứu; các trạm nhận khi đồng bộ.",
                               notice_en="Lookup address saved; stations take it at their sync.")
+
+    @router.post("/console/reference/procedure")
+    async def reference_procedure(request: Request) -> Response:
+        from . import reference_catalogue as rc
+
+        session, form = await form_of(request, ("admin",))
+        key = form.get("key", "").strip()[:64]
+        current = rc.get_procedure(db, key)
+        if current is None:
+            return reference_page(request, session, 404, problems=[rc.Problem(
+                f"Không có thủ tục mã {key} trong danh mục.", f"No procedure {key} in the catalogue.")])
+        record, problems = rc.parse_procedure(form, current)
+        if record is None:
+            return reference_page(request, session, 400, problems=problems, proc_form=form)
+        if form.get("confirm") != "1":
+            return reference_page(request, session, change=rc.preview_procedure(db, current, record),
+                                  preview_kind="procedure", proc_form=form)
+        change = rc.preview_procedure(db, current, record)
+        rc.save_procedure(db, current["record_id"], record)
+        auth.record(db, session.staff.username, "reference.procedure.save", key, "ok", client_of(request),
+                    {"changed": [label for label, _, _ in change.diff], "duration": record["duration"]})
+        return reference_page(request, session, notice_vi=f"Đã lưu thủ tục {record['name']}; các trạm nhận khi đồng "
+                              "bộ.", notice_en=f"Procedure {key} saved; stations take it at their sync.")
+
+    @router.post("/console/reference/rule")
+    async def reference_rule(request: Request) -> Response:
+        from . import reference_catalogue as rc
+
+        session, form = await form_of(request, ("admin",))
+        key = form.get("key", "").strip()[:100]
+        current = rc.get_rule(db, key)
+        if current is None:
+            return reference_page(request, session, 404, problems=[rc.Problem(
+                f"Không có quy định thời hạn mã {key}.", f"No deadline rule {key}.")])
+        record, problems = rc.parse_rule(form, current)
+        if record is None:
+            return reference_page(request, session, 400, problems=problems, rule_form=form)
+        if form.get("confirm") != "1":
+            return reference_page(request, session, change=rc.preview_rule(db, current, record),
+                                  preview_kind="rule", rule_form=form)
+        rc.save_rule(db, current["record_id"], record)
+        auth.record(db, session.staff.username, "reference.rule.save", key, "ok", client_of(request),
+                    {"amount": record["amount"], "unit": record["unit"], "extension": record.get("extension")})
+        return reference_page(request, session, notice_vi=f"Đã lưu quy định thời hạn {key}; các trạm nhận khi đồng "
+                              "bộ.", notice_en=f"Deadline rule {key} saved; stations take it at their sync.")
 
     # --- staff (admin) ------------------------------------------------------------------------------------
 

@@ -28,6 +28,10 @@
         <translation>Dossier code</translation>
     </message>
     <message>
+        <source>hẹn trả đã dời</source>
+        <translation>appointment moved</translation>
+    </message>
+    <message>
         <source>In phiếu tiếp nhận</source>
         <translation>Print receipt</translation>
     </message>
@@ -38,6 +42,10 @@
     <message>
         <source>In phiếu từ chối (CT06)</source>
         <translation>Print refusal (CT06)</translation>
+    </message>
+    <message>
+        <source>Hẹn trả đã dời</source>
+        <translation>Appointment moved</translation>
     </message>
     <message>
         <source>Mã tra cứu</source>
@@ -134,6 +142,10 @@
     <message>
         <source>Hướng dẫn</source>
         <translation>Guidance</translation>
+    </message>
+    <message>
+        <source>phiếu hẹn đã in ghi ngày cũ: báo cho người nộp</source>
+        <translation>the printed receipt says the old day: tell the applicant</translation>
     </message>
     <message>
         <source>Không tìm thấy hồ sơ</source>
@@ -379,6 +391,10 @@
         <translation>Dossier code</translation>
     </message>
     <message>
+        <source>hẹn trả đã dời</source>
+        <translation>appointment moved</translation>
+    </message>
+    <message>
         <source>In phiếu tiếp nhận</source>
         <translation>Print receipt</translation>
     </message>
@@ -389,6 +405,10 @@
     <message>
         <source>In phiếu từ chối (CT06)</source>
         <translation>Print refusal (CT06)</translation>
+    </message>
+    <message>
+        <source>Hẹn trả đã dời</source>
+        <translation>Appointment moved</translation>
     </message>
     <message>
         <source>Mã tra cứu</source>
@@ -485,6 +505,10 @@
     <message>
         <source>Hướng dẫn</source>
         <translation>Guidance</translation>
+    </message>
+    <message>
+        <source>phiếu hẹn đã in ghi ngày cũ: báo cho người nộp</source>
+        <translation>the printed receipt says the old day: tell the applicant</translation>
     </message>
     <message>
         <source>Không tìm thấy hồ sơ</source>
@@ -730,6 +754,10 @@
         <translation>Dossier code</translation>
     </message>
     <message>
+        <source>hẹn trả đã dời</source>
+        <translation>appointment moved</translation>
+    </message>
+    <message>
         <source>In phiếu tiếp nhận</source>
         <translation>Print receipt</translation>
     </message>
@@ -740,6 +768,10 @@
     <message>
         <source>In phiếu từ chối (CT06)</source>
         <translation>Print refusal (CT06)</translation>
+    </message>
+    <message>
+        <source>Hẹn trả đã dời</source>
+        <translation>Appointment moved</translation>
     </message>
     <message>
         <source>Mã tra cứu</source>
@@ -836,6 +868,10 @@
     <message>
         <source>Hướng dẫn</source>
         <translation>Guidance</translation>
+    </message>
+    <message>
+        <source>phiếu hẹn đã in ghi ngày cũ: báo cho người nộp</source>
+        <translation>the printed receipt says the old day: tell the applicant</translation>
     </message>
     <message>
         <source>Không tìm thấy hồ sơ</source>
@@ -1081,6 +1117,10 @@
         <translation>Dossier code</translation>
     </message>
     <message>
+        <source>hẹn trả đã dời</source>
+        <translation>appointment moved</translation>
+    </message>
+    <message>
         <source>In phiếu tiếp nhận</source>
         <translation>Print receipt</translation>
     </message>
@@ -1091,6 +1131,10 @@
     <message>
         <source>In phiếu từ chối (CT06)</source>
         <translation>Print refusal (CT06)</translation>
+    </message>
+    <message>
+        <source>Hẹn trả đã dời</source>
+        <translation>Appointment moved</translation>
     </message>
     <message>
         <source>Mã tra cứu</source>
@@ -1187,6 +1231,10 @@
     <message>
         <source>Hướng dẫn</source>
         <translation>Guidance</translation>
+    </message>
+    <message>
+        <source>phiếu hẹn đã in ghi ngày cũ: báo cho người nộp</source>
+        <translation>the printed receipt says the old day: tell the applicant</translation>
     </message>
     <message>
         <source>Không tìm thấy hồ sơ</source>
@@ -1432,6 +1480,10 @@
         <translation>Dossier code</translation>
     </message>
     <message>
+        <source>hẹn trả đã dời</source>
+        <translation>appointment moved</translation>
+    </message>
+    <message>
         <source>In phiếu tiếp nhận</source>
         <translation>Print receipt</translation>
     </message>
@@ -1442,6 +1494,10 @@
     <message>
         <source>In phiếu từ chối (CT06)</source>
         <translation>Print refusal (CT06)</translation>
+    </message>
+    <message>
+        <source>Hẹn trả đã dời</source>
+        <translation>Appointment moved</translation>
     </message>
     <message>
         <source>Mã tra cứu</source>
@@ -1538,6 +1594,10 @@
     <message>
         <source>Hướng dẫn</source>
         <translation>Guidance</translation>
+    </message>
+    <message>
+        <source>phiếu hẹn đã in ghi ngày cũ: báo cho người nộp</source>
+        <translation>the printed receipt says the old day: tell the applicant</translation>
     </message>
     <message>
         <source>Không tìm thấy hồ sơ</source>
@@ -1783,6 +1843,10 @@
         <translation>Dossier code</translation>
     </message>
     <message>
+        <source>hẹn trả đã dời</source>
+        <translation>appointment moved</translation>
+    </message>
+    <message>
         <source>In phiếu tiếp nhận</source>
         <translation>Print receipt</translation>
     </message>
@@ -1793,6 +1857,10 @@
     <message>
         <source>In phiếu từ chối (CT06)</source>
         <translation>Print refusal (CT06)</translation>
+    </message>
+    <message>
+        <source>Hẹn trả đã dời</source>
+        <translation>Appointment moved</translation>
     </message>
     <message>
         <source>Mã tra cứu</source>
@@ -1889,6 +1957,10 @@
     <message>
         <source>Hướng dẫn</source>
         <translation>Guidance</translation>
+    </message>
+    <message>
+        <source>phiếu hẹn đã in ghi ngày cũ: báo cho người nộp</source>
+        <translation>the printed receipt says the old day: tell the applicant</translation>
     </message>
     <message>
         <source>Không tìm thấy hồ sơ</source>
@@ -2134,6 +2206,10 @@
         <translation>Dossier code</translation>
     </message>
     <message>
+        <source>hẹn trả đã dời</source>
+        <translation>appointment moved</translation>
+    </message>
+    <message>
         <source>In phiếu tiếp nhận</source>
         <translation>Print receipt</translation>
     </message>
@@ -2144,6 +2220,10 @@
     <message>
         <source>In phiếu từ chối (CT06)</source>
         <translation>Print refusal (CT06)</translation>
+    </message>
+    <message>
+        <source>Hẹn trả đã dời</source>
+        <translation>Appointment moved</translation>
     </message>
     <message>
         <source>Mã tra cứu</source>
@@ -2240,6 +2320,10 @@
     <message>
         <source>Hướng dẫn</source>
         <translation>Guidance</translation>
+    </message>
+    <message>
+        <source>phiếu hẹn đã in ghi ngày cũ: báo cho người nộp</source>
+        <translation>the printed receipt says the old day: tell the applicant</translation>
     </message>
     <message>
         <source>Không tìm thấy hồ sơ</source>

@@ -361,3 +361,80 @@ def get_person(conn: sqlite3.Connection, person_id: str) -> dict[str, Any] | Non
     """A resident picked as the applicant (the intake form fills the applicant's fields from it)."""
     row = conn.execute("SELECT * FROM persons WHERE id = ? AND deleted = 0", (person_id,)).fetchone()
     return from_db(get_kind("person"), row) if row else None
+
+
+# ----------------------------------------------------------------------------------------- calendar changes
+# Reference kinds whose arrival by sync can move the due time of a dossier whose clock is running. Only the
+# calendar: a dossier keeps the duration it was given at intake (``new_dossier_fields`` snapshots it, as the
+# receipt printed it), so a later edit of the procedure's duration applies to dossiers received after it, and
+# the province's console says so in its preview. A holiday, though, is a fact about the days the clock counts:
+# an open dossier whose window now spans the new day off is due a working day later (or earlier, for a new
+# make-up working day), the same due time the province's preview computes (``compute_due`` on the province's
+# calendar) and the one its statistics judge the dossier by.
+RECOMPUTE_KINDS = ("calendar_override",)
+MOVED_BY = "system:sync"  # the actor of a recomputed due time (``acting_as_system("sync")``)
+
+
+@dataclass(frozen=True)
+class MovedAppointment:
+    record_id: str
+    code: str
+    old: datetime
+    new: datetime
+    printed: bool  # the receipt with the old appointment was handed out
+
+
+def recompute_due_dates(store: Store) -> list[MovedAppointment]:
+    """Recompute the stored due time of every dossier whose clock runs (``RUNNING_STATUSES``) on the calendar
+    the store now holds, and write each one that moved through the write path (audit entry, sync change), as
+    the program's sync. Call after the province's calendar records were applied, inside that transaction.
+
+    A dossier waiting for a supplement gets its due time at ``receive_supplement`` (on the calendar then); a
+    dossier whose result is ready keeps the appointment it was judged by (``outcome``). One dossier that cannot
+    be written (a pending conflict the write path refuses) is left as it is: the rest move, the sync goes on."""
+    from .errors import StoreError
+
+    cal = work_calendar(store.conn)
+    rows = store.conn.execute(f"SELECT * FROM dossiers WHERE deleted = 0 AND {_running()}").fetchall()
+    moved: list[MovedAppointment] = []
+    with store.transaction(), store.acting_as_system("sync"):
+        for row in rows:
+            record = _dossier(row)
+            if not record.get("due_at") or not record.get("received_at") or not record.get("duration"):
+                continue
+            try:
+                old = datetime.fromisoformat(str(record["due_at"]))
+                new = dom.compute_due(record, cal)
+            except (KeyError, TypeError, ValueError):
+                continue
+            if new == old:
+                continue
+            try:
+                store.update("dossier", record["id"], {"due_at": new.isoformat()})
+            except (StoreError, ValidationError):
+                continue
+            moved.append(MovedAppointment(record["id"], str(record.get("code") or ""), old, new,
+                                          int(record.get("print_count") or 0) > 0))
+    return moved
+
+
+def appointment_moves(conn: sqlite3.Connection, record_ids: Sequence[str]) -> dict[str, tuple[datetime, datetime]]:
+    """For each of ``record_ids`` whose appointment a calendar change moved (``recompute_due_dates``): the
+    appointment before the first such move and the one now. The officer sees it on the dossier ("hẹn trả đã
+    dời: old → new") so that a receipt already handed out is not silently wrong: the applicant is told."""
+    if not record_ids:
+        return {}
+    out: dict[str, tuple[datetime, datetime]] = {}
+    marks = ", ".join("?" * len(record_ids))
+    rows = conn.execute(f"SELECT record_id, changes FROM audit WHERE kind = 'dossier' AND officer = ? "
+                        f"AND record_id IN ({marks}) ORDER BY seq", (MOVED_BY, *record_ids)).fetchall()
+    import json
+
+    for record_id, changes in rows:
+        try:
+            old, new = json.loads(changes)["due_at"]
+            first = out[record_id][0] if record_id in out else datetime.fromisoformat(old)
+            out[record_id] = (first, datetime.fromisoformat(new))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return out

@@ -1,8 +1,10 @@
 """End to end in a real browser (Debian's headless Chromium through Selenium; nothing downloaded): an admin logs
 in, adds a station and reads its enrollment code; a real station client enrolls with that code, takes in
 dossiers and a crime report it transfers, submits its period report and syncs; the records arrive on the
-overview, the statistics and the agency's inbox; a receipt's lookup page opens on a phone-sized screen; a
-department viewer can change nothing; a form whose CSRF token was taken out is refused.
+overview, the statistics and the agency's inbox; a holiday added on the Reference page (previewed first) moves
+the station's stored due time at its next sync, and the procedure and rule editors preview an edit; a receipt's
+lookup page opens on a phone-sized screen; a department viewer can change nothing; a form whose CSRF token was
+taken out is refused.
 
 Every page is photographed (1366×768; the lookup page at 390×844) into ``CONSOLE_SCREENS_DIR`` or the test's
 tmp folder.
@@ -154,7 +156,46 @@ def test_console_end_to_end(tmp_path: Path, server: RunningServer) -> None:
             _wait(drv, "table.grid")
             browser.screenshot(drv, shots / f"console-{name}.png")
 
-        # 4. a form whose CSRF token was taken out is refused, and nothing changes
+        # 4. the holiday calendar: a day off inside the station's open dossiers' windows, previewed (which
+        # dossiers' due times move, per commune), saved; the station's stored due time moves at its sync
+        with station.open() as store:
+            day = sd.work_calendar(store.conn).next_working_day(today.date())
+        drv.get(server.url + "/console/reference")
+        drv.execute_script("document.getElementById('cal-date').value = arguments[0]", day.isoformat())
+        drv.find_element(By.ID, "cal-name").send_keys("Nghỉ đột xuất (thử)")
+        drv.find_element(By.ID, "cal-source").send_keys("Thông báo số 9/TB-UBND")
+        drv.find_element(By.ID, "cal-preview").click()
+        moved = _wait(drv, "#preview-moved").text
+        # the two dossiers received minutes ago move; the overdue one of 40 days ago was due before that day
+        assert moved.endswith(": 2"), moved
+        assert "07069 Phường Mạo Khê" in drv.find_element(By.ID, "preview").text
+        browser.screenshot(drv, shots / "console-reference-holiday-preview.png")
+        drv.find_element(By.ID, "confirm").click()
+        _wait(drv, "#notice")
+        assert "Nghỉ đột xuất (thử)" in drv.find_element(By.ID, "calendar-table").text
+        assert station.sync_until_clean().ok
+        with station.open() as store:
+            got = store.get("dossier", str(dossier["id"]))
+            old_due, new_due = (datetime.fromisoformat(str(x)) for x in (dossier["due_at"], got["due_at"]))
+            assert new_due.date() == sd.work_calendar(store.conn).next_working_day(old_due.date()), (old_due, new_due)
+            assert sd.appointment_moves(store.conn, [str(dossier["id"])]) == {str(dossier["id"]): (old_due, new_due)}
+        dossier = dict(dossier) | {"due_at": got["due_at"]}
+        # the procedure and deadline-rule editors on the same page (an admin's)
+        drv.get(server.url + "/console/reference?procedure=1.004222#procedure-form")
+        _wait(drv, "#procedure-form")
+        amount = drv.find_element(By.ID, "proc-amount")
+        amount.clear()
+        amount.send_keys("8")
+        drv.find_element(By.ID, "proc-preview").click()
+        assert "→" in _wait(drv, "#preview-example").text
+        assert "8 ngày làm việc" in drv.find_element(By.ID, "preview-diff").text
+        browser.screenshot(drv, shots / "console-reference-procedure.png")
+        browser.screenshot(drv, shots / "console-reference-full.png", full_height=True)
+        drv.get(server.url + "/console/reference?rule=crime_report.normal#rule-form")
+        _wait(drv, "#rule-form")
+        browser.screenshot(drv, shots / "console-reference-rule.png")
+
+        # 5. a form whose CSRF token was taken out is refused, and nothing changes
         drv.get(server.url + "/console/stations")
         before = len(drv.find_elements(By.CSS_SELECTOR, "tr[data-station]"))
         drv.execute_script("document.querySelector('#add-station input[name=csrf]').remove()")
@@ -164,7 +205,7 @@ def test_console_end_to_end(tmp_path: Path, server: RunningServer) -> None:
         drv.get(server.url + "/console/stations")
         assert len(drv.find_elements(By.CSS_SELECTOR, "tr[data-station]")) == before
 
-        # 5. a department viewer sees the pages but can change nothing, even with a hand-made form
+        # 6. a department viewer sees the pages but can change nothing, even with a hand-made form
         drv.delete_all_cookies()
         _login(drv, server.url, "viewer")
         drv.get(server.url + "/console/stations")
@@ -184,7 +225,7 @@ def test_console_end_to_end(tmp_path: Path, server: RunningServer) -> None:
         drv.get(server.url + "/console/staff")
         assert "không được dùng" in _wait(drv, "#refused").text
 
-        # 6. the investigation agency acknowledges, then records its decision with ground and number; the
+        # 7. the investigation agency acknowledges, then records its decision with ground and number; the
         # commune's station gets it at its sync, with the notice to give the reporter on its Today list
         drv.delete_all_cookies()
         _login(drv, server.url, "agency")
@@ -213,7 +254,7 @@ def test_console_end_to_end(tmp_path: Path, server: RunningServer) -> None:
     finally:
         drv.quit()
 
-    # 7. the receipt's lookup URL on a phone-sized screen: no login, no personal data
+    # 8. the receipt's lookup URL on a phone-sized screen: no login, no personal data
     phone = browser.driver(390, 844, mobile=True)
     try:
         phone.get(f"{server.url}/tra-cuu/{dossier['lookup_code']}")

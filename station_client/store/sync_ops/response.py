@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import accounts
+from .. import accounts, dossiers
 from ..errors import StoreError
 from ..store import Store
 from . import remote
@@ -63,6 +63,10 @@ def _apply_response(store: Store, changes: Sequence[OutboxChange], response: Res
         chain = remote.Chain(store.last_audit_hash())
         record_results(store, changes, response.results, response.epoch, chain, report, careful)
         remote.apply_feed(store, response.feed, chain, report, careful)
+        if any(isinstance(e, dict) and e.get("kind") in dossiers.RECOMPUTE_KINDS for e in response.feed):
+            # A holiday the province added moves the due time of open dossiers: written now, in this
+            # transaction, as the sync's own changes (audited, pushed), never left to drift from the province's.
+            report.due_moved += len(dossiers.recompute_due_dates(store))
         if response.move_cursor and response.cursor is not None:
             old = get_state(store, CURSOR)
             if old is None or response.cursor >= int(old):

@@ -100,10 +100,11 @@ class ApplyReport:
     # One of those disables made a re-key of this encrypted station due: the app runs it once the sync cycle is
     # over (``ui/rekey.py``, never inside the sync worker), so an older key-file copy opens nothing written later.
     rekey_due: bool = False
+    due_moved: int = 0  # open dossiers whose due time a calendar change pulled here moved (store/dossiers.py)
 
     def merge(self, other: ApplyReport) -> None:
         for name in ("acked", "rejected", "deferred", "conflicts", "applied", "skipped", "requeued", "accounts",
-                     "set_aside"):
+                     "set_aside", "due_moved"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.resync_done = self.resync_done or other.resync_done
         self.disabled += [name for name in other.disabled if name not in self.disabled]

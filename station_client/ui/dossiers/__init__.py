@@ -4,6 +4,7 @@ dossiers overdue, due today (including results to hand back today) and coming du
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import date
 
 from PySide6.QtCore import QCoreApplication
@@ -21,6 +22,7 @@ def _make(context):  # type: ignore[no-untyped-def]
 
 def today_items(conn: sqlite3.Connection, today: date) -> list[TodayItem]:
     """Runs off the GUI thread on a read-only connection: indexed range queries on (status, due_at)."""
+    from ...clock import office_datetime
     from ...store import dossiers as sd
 
     def tr(text: str) -> str:
@@ -39,6 +41,14 @@ def today_items(conn: sqlite3.Connection, today: date) -> list[TodayItem]:
         add(d, "due", tr("Hẹn trả kết quả hôm nay") if d["status"] == "result_ready" else tr("Đến hạn hôm nay"))
     for d in sd.coming_due(conn, today, sd.work_calendar(conn), COMING_WORKING_DAYS):
         add(d, "upcoming", tr("Sắp đến hạn"))
+    # A holiday the province added moved some appointments (``sd.recompute_due_dates``): the officer sees the
+    # old one next to the item, since a receipt handed out still says it.
+    moves = sd.appointment_moves(conn, [i.record_id for i in items if i.record_id])
+    for n, item in enumerate(items):
+        move = moves.get(item.record_id or "")
+        if move is not None and move[0] != move[1]:
+            old = f"{office_datetime(move[0].isoformat())} → {office_datetime(move[1].isoformat())}"
+            items[n] = replace(item, detail=f"{item.detail} · {tr('hẹn trả đã dời')}: {old}")
     return items
 
 

@@ -84,8 +84,11 @@ class ActionDialog(QDialog):
         return {}
 
 
-def summary_html(d: dict[str, Any], today: date, cal: Any, language: str) -> str:
-    """The dossier as the detail page shows it (plain HTML for a QTextBrowser)."""
+def summary_html(d: dict[str, Any], today: date, cal: Any, language: str,
+                 moved: tuple[datetime, datetime] | None = None) -> str:
+    """The dossier as the detail page shows it (plain HTML for a QTextBrowser). ``moved``: the appointment
+    before and after a holiday the province added (``store.dossiers.appointment_moves``), shown so that the
+    officer tells the applicant when the printed receipt says another day."""
     def label_of(source: str) -> str:  # English from the Dossiers catalogue (feature_strings_en.json)
         return source if language == "vi" else QCoreApplication.translate("Dossiers", source)
 
@@ -108,7 +111,7 @@ def summary_html(d: dict[str, Any], today: date, cal: Any, language: str) -> str
         row("Người nộp", d.get("applicant_name")), row("Số định danh", d.get("applicant_personal_id")),
         row("Số điện thoại", d.get("applicant_phone")),
         row("Tiếp nhận lúc", office_datetime(d.get("received_at"))), row("Thời hạn", duration),
-        row("Hẹn trả kết quả", office_datetime(due)), row("Thời gian còn lại", left),
+        row("Hẹn trả kết quả", office_datetime(due)), *_moved_row(moved, d, language), row("Thời gian còn lại", left),
         row("Hình thức nộp", vocabulary(language, CHANNELS, d.get("channel"))),
         row("Nhận kết quả", vocabulary(language, RESULT_CHANNELS, d.get("result_channel"))),
         row("Lệ phí", f"{d.get('fee') or 0:,} đ".replace(",", ".")),
@@ -128,6 +131,19 @@ def summary_html(d: dict[str, Any], today: date, cal: Any, language: str) -> str
     return f"<table cellpadding='3'>{''.join(rows)}</table><p><b>{received}</b></p><ul>{docs}</ul>"
 
 
+def _moved_row(moved: tuple[datetime, datetime] | None, d: dict[str, Any], language: str) -> list[str]:
+    if moved is None or moved[0] == moved[1]:
+        return []
+    def tr(source: str) -> str:
+        return source if language == "vi" else QCoreApplication.translate("Dossiers", source)
+
+    label = tr("Hẹn trả đã dời")
+    text = f"{office_datetime(moved[0].isoformat())} → {office_datetime(moved[1].isoformat())}"
+    if int(d.get("print_count") or 0) > 0:
+        text += f" ({tr('phiếu hẹn đã in ghi ngày cũ: báo cho người nộp')})"
+    return [f"<tr><td><b>{html.escape(label)}</b></td><td style='color:#b3261e'>{html.escape(text)}</td></tr>"]
+
+
 class DetailPage(QWidget):
     closed = Signal()
     changed = Signal(object)  # the dossier after an action
@@ -138,6 +154,8 @@ class DetailPage(QWidget):
         self.record: dict[str, Any] | None = None
         self.procedure: Procedure | None = None
         self.cal: Any = None
+        # (dossier id, (old, new)): the appointment a holiday the province added moved
+        self.moved: tuple[str, tuple[datetime, datetime]] | None = None
         self.title = QLabel()
         self.title.setStyleSheet("font-size: 14pt; font-weight: bold;")
         self.view = QTextBrowser()
@@ -165,16 +183,17 @@ class DetailPage(QWidget):
 
     # ------------------------------------------------------------------ showing
     def open(self, record_id: str, *, then_print: bool = False) -> None:
-        def load(conn: Any) -> tuple[Any, Any, Any, Any]:
+        def load(conn: Any) -> tuple[Any, Any, Any, Any, Any]:
             d = sd.get_dossier(conn, record_id)
             proc = sd.get_procedure(conn, d["procedure_key"]) if d else None
             settings = sd.read_settings(conn, "station.")
             if d is not None:  # the receipt's signed lookup link, made here on the reader (offline is fine)
                 settings[LOOKUP_URL] = receipt_keys.lookup_url(conn, d)
-            return d, proc, sd.work_calendar(conn), settings
+            return d, proc, sd.work_calendar(conn), settings, sd.appointment_moves(conn, [record_id]).get(record_id)
 
-        def loaded(result: tuple[Any, Any, Any, Any]) -> None:
-            self.show_record(*result)
+        def loaded(result: tuple[Any, Any, Any, Any, Any]) -> None:
+            self.moved = (record_id, result[4]) if result[4] else None
+            self.show_record(*result[:4])
             if then_print and self.record is not None:
                 docs = self.documents()
                 if docs:
@@ -197,7 +216,8 @@ class DetailPage(QWidget):
             self.view.clear()
             return
         self.title.setText(f"{record['code']} — {record['applicant_name']}")
-        self.view.setHtml(summary_html(record, office_today(), self.cal, self.context.language))
+        moved = self.moved[1] if self.moved is not None and self.moved[0] == record.get("id") else None
+        self.view.setHtml(summary_html(record, office_today(), self.cal, self.context.language, moved))
         for action in available_actions(record["status"]):
             b = QPushButton(action.en if self.context.language == "en" else action.vi)
             b.setObjectName(f"dossier_action_{action.name}")
