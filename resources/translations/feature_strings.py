@@ -26,7 +26,6 @@ ROOT = HERE.parent.parent
 PACKAGES: dict[str, tuple[Path, ...]] = {
     "dossiers": (ROOT / "station_client" / "ui" / "dossiers",),
     "reports": (ROOT / "station_client" / "ui" / "reports",),
-    "statistics": (ROOT / "station_client" / "ui" / "statistics", ROOT / "station_client" / "charts.py"),
 }
 ENGLISH = HERE / "feature_strings_en.json"
 
