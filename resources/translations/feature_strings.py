@@ -25,7 +25,6 @@ ROOT = HERE.parent.parent
 # A catalogue's sources: a package folder (its modules) and single modules that translate in its contexts.
 PACKAGES: dict[str, tuple[Path, ...]] = {
     "dossiers": (ROOT / "station_client" / "ui" / "dossiers",),
-    "reports": (ROOT / "station_client" / "ui" / "reports",),
 }
 ENGLISH = HERE / "feature_strings_en.json"
 
