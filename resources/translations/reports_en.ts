@@ -5,155 +5,155 @@
     <name>ActionDialog</name>
     <message>
         <source>Đồng ý</source>
-        <translation type="unfinished">OK</translation>
+        <translation>OK</translation>
     </message>
     <message>
         <source>Hủy</source>
-        <translation type="unfinished">Cancel</translation>
+        <translation>Cancel</translation>
     </message>
 </context>
 <context>
     <name>DetailPage</name>
     <message>
         <source>Không tìm thấy hồ sơ</source>
-        <translation type="unfinished">Record not found</translation>
+        <translation>Record not found</translation>
     </message>
     <message>
         <source>Người tố giác giấu tên</source>
-        <translation type="unfinished">Anonymous reporter</translation>
+        <translation>Anonymous reporter</translation>
     </message>
     <message>
         <source>Báo kết quả cho người tố giác</source>
-        <translation type="unfinished">Tell the reporter the outcome</translation>
+        <translation>Tell the reporter the outcome</translation>
     </message>
     <message>
         <source>Hạn</source>
-        <translation type="unfinished">Due</translation>
+        <translation>Due</translation>
     </message>
     <message>
         <source>Thời hạn</source>
-        <translation type="unfinished">Time limit</translation>
+        <translation>Time limit</translation>
     </message>
     <message>
         <source>KHẨN CẤP</source>
-        <translation type="unfinished">URGENT</translation>
+        <translation>URGENT</translation>
     </message>
     <message>
         <source>In biên bản tiếp nhận</source>
-        <translation type="unfinished">Print the intake record</translation>
+        <translation>Print the intake record</translation>
     </message>
     <message>
         <source>In thông báo cho người tố giác</source>
-        <translation type="unfinished">Print the notice to the reporter</translation>
+        <translation>Print the notice to the reporter</translation>
     </message>
     <message>
         <source>In văn bản hòa giải thành</source>
-        <translation type="unfinished">Print the agreement</translation>
+        <translation>Print the agreement</translation>
     </message>
     <message>
         <source>← Sổ</source>
-        <translation type="unfinished">← Register</translation>
+        <translation>← Register</translation>
     </message>
 </context>
 <context>
     <name>IntakePage</name>
     <message>
         <source>Hạn chuyển cơ quan điều tra</source>
-        <translation type="unfinished">Transfer to the investigators by</translation>
+        <translation>Transfer to the investigators by</translation>
     </message>
     <message>
         <source>Hạn phân loại đơn</source>
-        <translation type="unfinished">Classify by</translation>
+        <translation>Classify by</translation>
     </message>
     <message>
         <source>Hạn ra quyết định xử phạt</source>
-        <translation type="unfinished">Sanction decision due by</translation>
+        <translation>Sanction decision due by</translation>
     </message>
     <message>
         <source>thời hạn chưa được Công an tỉnh xác nhận</source>
-        <translation type="unfinished">time limit not yet confirmed by the province</translation>
+        <translation>time limit not yet confirmed by the province</translation>
     </message>
     <message>
         <source>Lưu và vào sổ</source>
-        <translation type="unfinished">Save and register</translation>
+        <translation>Save and register</translation>
     </message>
     <message>
         <source>Hủy</source>
-        <translation type="unfinished">Cancel</translation>
+        <translation>Cancel</translation>
     </message>
 </context>
 <context>
     <name>PartiesEditor</name>
     <message>
         <source>Vai trò</source>
-        <translation type="unfinished">Role</translation>
+        <translation>Role</translation>
     </message>
     <message>
         <source>Họ tên / đặc điểm</source>
-        <translation type="unfinished">Name / description</translation>
+        <translation>Name / description</translation>
     </message>
     <message>
         <source>Năm sinh</source>
-        <translation type="unfinished">Year of birth</translation>
+        <translation>Year of birth</translation>
     </message>
     <message>
         <source>Nơi cư trú</source>
-        <translation type="unfinished">Residence</translation>
+        <translation>Residence</translation>
     </message>
     <message>
         <source>Ghi chú</source>
-        <translation type="unfinished">Note</translation>
+        <translation>Note</translation>
     </message>
     <message>
         <source>Tìm nhân khẩu để thêm (họ tên, số định danh)…</source>
-        <translation type="unfinished">Find a resident to add (name, personal ID)…</translation>
+        <translation>Find a resident to add (name, personal ID)…</translation>
     </message>
     <message>
         <source>Thêm người</source>
-        <translation type="unfinished">Add person</translation>
+        <translation>Add person</translation>
     </message>
     <message>
         <source>Bỏ dòng</source>
-        <translation type="unfinished">Remove row</translation>
+        <translation>Remove row</translation>
     </message>
 </context>
 <context>
     <name>RegisterPage</name>
     <message>
         <source>%1 mục</source>
-        <translation type="unfinished">%1 entries</translation>
+        <translation>%1 entries</translation>
     </message>
     <message>
         <source>In sổ theo thời gian</source>
-        <translation type="unfinished">Print the register for a period</translation>
+        <translation>Print the register for a period</translation>
     </message>
     <message>
         <source>Từ ngày</source>
-        <translation type="unfinished">From</translation>
+        <translation>From</translation>
     </message>
     <message>
         <source>Đến ngày</source>
-        <translation type="unfinished">To</translation>
+        <translation>To</translation>
     </message>
     <message>
         <source>Xem trước</source>
-        <translation type="unfinished">Preview</translation>
+        <translation>Preview</translation>
     </message>
     <message>
         <source>Hủy</source>
-        <translation type="unfinished">Cancel</translation>
+        <translation>Cancel</translation>
     </message>
     <message>
         <source>In sổ…</source>
-        <translation type="unfinished">Print register…</translation>
+        <translation>Print register…</translation>
     </message>
     <message>
         <source>Tìm theo số, họ tên, nội dung (gõ có dấu hoặc không dấu)</source>
-        <translation type="unfinished">Search by number, name or content (with or without diacritics)</translation>
+        <translation>Search by number, name or content (with or without diacritics)</translation>
     </message>
     <message>
         <source>Năm của sổ (khi xem tất cả)</source>
-        <translation type="unfinished">Register year (when showing all)</translation>
+        <translation>Register year (when showing all)</translation>
     </message>
 </context>
 <context>

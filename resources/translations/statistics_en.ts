@@ -143,83 +143,83 @@
     <name>StatisticsView</name>
     <message>
         <source>Đang tính số liệu…</source>
-        <translation type="unfinished">Computing the figures…</translation>
+        <translation>Computing the figures…</translation>
     </message>
     <message>
         <source>Không tính được số liệu: %1</source>
-        <translation type="unfinished">Could not compute the figures: %1</translation>
+        <translation>Could not compute the figures: %1</translation>
     </message>
     <message>
         <source>Kỳ %1 so với kỳ trước (%2)</source>
-        <translation type="unfinished">%1 against the previous period (%2)</translation>
+        <translation>%1 against the previous period (%2)</translation>
     </message>
     <message>
         <source>Chỉ tiêu</source>
-        <translation type="unfinished">Figure</translation>
+        <translation>Figure</translation>
     </message>
     <message>
         <source>Tăng/giảm</source>
-        <translation type="unfinished">Change</translation>
+        <translation>Change</translation>
     </message>
     <message>
         <source>Tỉ lệ đúng hạn 12 tháng (%)</source>
-        <translation type="unfinished">On-time rate, last 12 months (%)</translation>
+        <translation>On-time rate, last 12 months (%)</translation>
     </message>
     <message>
         <source>(không rõ)</source>
-        <translation type="unfinished">(unknown)</translation>
+        <translation>(unknown)</translation>
     </message>
     <message>
         <source>Việc đang quá hạn theo cán bộ (%1 việc)</source>
-        <translation type="unfinished">Overdue now, by officer (%1 matters)</translation>
+        <translation>Overdue now, by officer (%1 matters)</translation>
     </message>
     <message>
         <source>Kỳ %1 chưa kết thúc (đến hết ngày %3): số liệu tính đến %4, tồn tính tại thời điểm này.</source>
-        <translation type="unfinished">Period %1 has not ended (it runs to %3): figures as of %4, pending counted now.</translation>
+        <translation>Period %1 has not ended (it runs to %3): figures as of %4, pending counted now.</translation>
     </message>
     <message>
         <source>%1 (đến nay)</source>
-        <translation type="unfinished">%1 (to date)</translation>
+        <translation>%1 (to date)</translation>
     </message>
     <message>
         <source>Số liệu kỳ %1, từ %2 đến %3; tồn tính đến 00:00 ngày %4.</source>
-        <translation type="unfinished">Figures of %1, %2 to %3; pending as of 00:00 on %4.</translation>
+        <translation>Figures of %1, %2 to %3; pending as of 00:00 on %4.</translation>
     </message>
     <message>
         <source>Kỳ chưa kết thúc: gửi báo cáo khi kỳ đã kết thúc.</source>
-        <translation type="unfinished">The period has not ended: submit its report once it has.</translation>
+        <translation>The period has not ended: submit its report once it has.</translation>
     </message>
     <message>
         <source>Chưa gửi báo cáo kỳ này lên tỉnh.</source>
-        <translation type="unfinished">This period&apos;s report has not been submitted.</translation>
+        <translation>This period&apos;s report has not been submitted.</translation>
     </message>
     <message>
         <source>tỉnh đã nhận</source>
-        <translation type="unfinished">received by the province</translation>
+        <translation>received by the province</translation>
     </message>
     <message>
         <source>tỉnh từ chối, xem mục Đồng bộ</source>
-        <translation type="unfinished">refused by the province, see Sync</translation>
+        <translation>refused by the province, see Sync</translation>
     </message>
     <message>
         <source>xung đột, xem mục Đồng bộ</source>
-        <translation type="unfinished">in conflict, see Sync</translation>
+        <translation>in conflict, see Sync</translation>
     </message>
     <message>
         <source>chờ đồng bộ</source>
-        <translation type="unfinished">waiting for sync</translation>
+        <translation>waiting for sync</translation>
     </message>
     <message>
         <source>Đã gửi báo cáo kỳ này lúc %1 (%2).</source>
-        <translation type="unfinished">This period&apos;s report was submitted at %1 (%2).</translation>
+        <translation>This period&apos;s report was submitted at %1 (%2).</translation>
     </message>
     <message>
         <source>Quý %1/%2</source>
-        <translation type="unfinished">Q%1/%2</translation>
+        <translation>Q%1/%2</translation>
     </message>
     <message>
         <source>Xuất số liệu</source>
-        <translation type="unfinished">Export the figures</translation>
+        <translation>Export the figures</translation>
     </message>
     <message>
         <source>mã</source>
@@ -227,75 +227,75 @@
     </message>
     <message>
         <source>Gửi báo cáo lên tỉnh</source>
-        <translation type="unfinished">Submit to the province</translation>
+        <translation>Submit to the province</translation>
     </message>
     <message>
         <source>Gửi báo cáo thống kê kỳ %1 lên Công an tỉnh? Báo cáo được gửi ở lần đồng bộ tới; số liệu tỉnh tính lại từ hồ sơ sẽ được đối chiếu với báo cáo.</source>
-        <translation type="unfinished">Submit the statistics report of %1 to the provincial police? It is sent with the next sync; the province recomputes the figures from the records and checks them against the report.</translation>
+        <translation>Submit the statistics report of %1 to the provincial police? It is sent with the next sync; the province recomputes the figures from the records and checks them against the report.</translation>
     </message>
     <message>
         <source>Đã ghi báo cáo kỳ %1; báo cáo sẽ được gửi lên tỉnh khi đồng bộ.</source>
-        <translation type="unfinished">Report of %1 recorded; the next sync sends it to the province.</translation>
+        <translation>Report of %1 recorded; the next sync sends it to the province.</translation>
     </message>
     <message>
         <source>Tháng</source>
-        <translation type="unfinished">Month</translation>
+        <translation>Month</translation>
     </message>
     <message>
         <source>Quý</source>
-        <translation type="unfinished">Quarter</translation>
+        <translation>Quarter</translation>
     </message>
     <message>
         <source>Năm</source>
-        <translation type="unfinished">Year</translation>
+        <translation>Year</translation>
     </message>
     <message>
         <source>Từ ngày</source>
-        <translation type="unfinished">From</translation>
+        <translation>From</translation>
     </message>
     <message>
         <source>Đến ngày</source>
-        <translation type="unfinished">To</translation>
+        <translation>To</translation>
     </message>
     <message>
         <source>Người lập biểu:</source>
-        <translation type="unfinished">Prepared by:</translation>
+        <translation>Prepared by:</translation>
     </message>
     <message>
         <source>họ tên, in trên báo cáo</source>
-        <translation type="unfinished">full name, printed on the report</translation>
+        <translation>full name, printed on the report</translation>
     </message>
     <message>
         <source>Xuất CSV…</source>
-        <translation type="unfinished">Export CSV…</translation>
+        <translation>Export CSV…</translation>
     </message>
     <message>
         <source>Xuất Excel…</source>
-        <translation type="unfinished">Export Excel…</translation>
+        <translation>Export Excel…</translation>
     </message>
     <message>
         <source>In báo cáo kỳ…</source>
-        <translation type="unfinished">Print period report…</translation>
+        <translation>Print period report…</translation>
     </message>
     <message>
         <source>Số liệu kỳ này so với kỳ trước</source>
-        <translation type="unfinished">This period against the previous one</translation>
+        <translation>This period against the previous one</translation>
     </message>
     <message>
         <source>Tỉ lệ giải quyết đúng hạn</source>
-        <translation type="unfinished">On-time rate</translation>
+        <translation>On-time rate</translation>
     </message>
     <message>
         <source>Việc đang quá hạn theo cán bộ</source>
-        <translation type="unfinished">Overdue now, by officer</translation>
+        <translation>Overdue now, by officer</translation>
     </message>
     <message>
         <source>Kỳ này</source>
-        <translation type="unfinished">This period</translation>
+        <translation>This period</translation>
     </message>
     <message>
         <source>Kỳ trước</source>
-        <translation type="unfinished">Previous period</translation>
+        <translation>Previous period</translation>
     </message>
 </context>
 </TS>

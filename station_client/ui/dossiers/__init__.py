@@ -8,6 +8,7 @@ from datetime import date
 
 from PySide6.QtCore import QCoreApplication
 
+from ..i18n import translate
 from ..sections import Section, TodayItem, register_section, register_today_provider
 
 COMING_WORKING_DAYS = 2
@@ -23,22 +24,20 @@ def today_items(conn: sqlite3.Connection, today: date) -> list[TodayItem]:
     """Runs off the GUI thread on a read-only connection: indexed range queries on (status, due_at)."""
     from ...store import dossiers as sd
 
-    def tr(text: str) -> str:
-        return QCoreApplication.translate("Dossiers", text)
-
     items: list[TodayItem] = []
 
     def add(d: dict, state: str, what: str) -> None:  # type: ignore[type-arg]
         items.append(TodayItem(title=f"{what}: {d['procedure_name']} — {d['applicant_name']}", due=d["due_at"],
                                state=state, section="dossiers", kind="dossier", record_id=d["id"],  # type: ignore[arg-type]
-                               detail=f"{tr('Mã hồ sơ')} {d['code']}"))
+                               detail=translate("Dossiers", "Mã hồ sơ") + f" {d['code']}"))
 
     for d in sd.overdue(conn, today):
-        add(d, "overdue", tr("Quá hạn giải quyết"))
+        add(d, "overdue", translate("Dossiers", "Quá hạn giải quyết"))
     for d in sd.due_today(conn, today):
-        add(d, "due", tr("Hẹn trả kết quả hôm nay") if d["status"] == "result_ready" else tr("Đến hạn hôm nay"))
+        add(d, "due", translate("Dossiers", "Hẹn trả kết quả hôm nay") if d["status"] == "result_ready"
+            else translate("Dossiers", "Đến hạn hôm nay"))
     for d in sd.coming_due(conn, today, sd.work_calendar(conn), COMING_WORKING_DAYS):
-        add(d, "upcoming", tr("Sắp đến hạn"))
+        add(d, "upcoming", translate("Dossiers", "Sắp đến hạn"))
     return items
 
 
