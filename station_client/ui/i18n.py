@@ -58,6 +58,11 @@ def bilingual(language: str, vi: str, en: str | None) -> str:
     return en if language == "en" and en else vi
 
 
+def decimal_text(text: str, language: str) -> str:
+    """A figure written with a decimal point ("87.5") as the language writes it: Vietnamese with a comma."""
+    return text.replace(".", ",") if language == "vi" else text
+
+
 def load_fonts(app: QApplication, point_size: int = 10) -> str | None:
     """Register the shipped fonts and make Noto Sans the application font: Vietnamese never shows as boxes,
     whatever fonts the PC has."""

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 from ..domain.residents import RELATIONSHIPS, RESIDENCE_TYPES, SEXES
+from .i18n import bilingual
 
 FIELD_LABELS: dict[str, str] = {
     "full_name": QT_TRANSLATE_NOOP("Fields", "Họ và tên"),
@@ -59,8 +60,7 @@ def sync_state(value: str | None) -> str:
 def vocabulary(language: str, table: dict[str, tuple[str, str]], code: str | None) -> str:
     if code is None or code not in table:
         return code or ""
-    vi, en = table[code]
-    return en if language == "en" else vi
+    return bilingual(language, *table[code])
 
 
 __all__ = ["FIELD_LABELS", "RELATIONSHIPS", "RESIDENCE_TYPES", "SEXES", "label", "sync_state", "vocabulary"]

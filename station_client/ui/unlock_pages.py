@@ -94,7 +94,8 @@ class RecoveryKeyPage(_Card):
 
         station = escape(str(self.context.options.get("station.name") or ""))
         key = escape(self.key_label.text())
-        return (f"<h2>{escape(self.tr('Khóa khôi phục dữ liệu'))}</h2><p>{station}</p>"
+        title = escape(self.tr("Khóa khôi phục dữ liệu"))
+        return (f"<h2>{title}</h2><p>{station}</p>"
                 f"<p style='font-family: monospace; font-size: 20pt; font-weight: bold'>{key}</p>"
                 f"<p>{format_date(office_today())}</p><p>{escape(self.sub.text())}</p>"  # dd/mm/yyyy on paper too
                 "<br><p>Trưởng Công an xã/phường: ..................... Cán bộ PA tỉnh: .....................</p>")

@@ -5,6 +5,7 @@ no ``language == "en"`` branch, no (Vietnamese, English) pair tables, no marked 
 
 from __future__ import annotations
 
+import ast
 import re
 import shutil
 import subprocess
@@ -69,6 +70,40 @@ def test_catalogue_is_what_lupdate_extracts_and_all_english(catalogue: str, tmp_
     unfinished = sorted(key for key, (text, open_) in before.items() if open_ or not text)
     assert unfinished == [], f"{catalogue}: no English yet for {unfinished}"
     assert not any(VIETNAMESE.search(text) for text, _ in before.values())
+
+
+def _ui_modules() -> list[Path]:
+    return [p for p in sorted(UI.rglob("*.py")) if p.name != "i18n.py"]
+
+
+def _called(node: ast.Call) -> str:
+    f = node.func
+    return f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
+
+
+def test_ui_has_one_way_to_translate() -> None:
+    found = []
+    for path in _ui_modules():
+        where = path.relative_to(ROOT)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            # language == "en" / != "en": picking one of two texts by hand (i18n.bilingual does it for data
+            # that comes from below ui/ in both languages; ui/'s own text goes through the catalogues).
+            if isinstance(node, ast.Compare) and any(
+                    isinstance(c, ast.Constant) and c.value in ("en", "vi") for c in [node.left, *node.comparators]):
+                found.append(f"{where}:{node.lineno} compares a language by hand")
+            # ("Vietnamese", "English") pairs: a second catalogue inside the code.
+            if isinstance(node, ast.Tuple) and len(node.elts) == 2 and all(
+                    isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts):
+                vi, en = (e.value for e in node.elts)  # type: ignore[attr-defined]
+                if VIETNAMESE.search(vi) and re.search("[A-Za-z]", en) and not VIETNAMESE.search(en) \
+                        and not en.isidentifier():
+                    found.append(f"{where}:{node.lineno} a (vi, en) pair {vi!r}/{en!r}")
+            # lupdate does not read inside f-strings: a marked string there never reaches a catalogue.
+            if isinstance(node, ast.JoinedStr):
+                for call in (n for v in node.values for n in ast.walk(v) if isinstance(n, ast.Call)):
+                    if _called(call) in TRANSLATING and any(isinstance(a, ast.Constant) for a in call.args):
+                        found.append(f"{where}:{node.lineno} a marked string inside an f-string")
+    assert found == []
 
 
 def test_no_extractor_beside_the_catalogues() -> None:

@@ -32,7 +32,7 @@ from ...printing.documents import DocType, PageSize, document_for, station_info
 from ...store import dossiers as sd
 from ...store import receipt_keys
 from ..context import AppContext
-from ..i18n import tr_noop, translate
+from ..i18n import bilingual, tr_noop, translate
 from ..labels import vocabulary
 from ..layouts import clear_layout
 from .preview import PrintPreview
@@ -207,7 +207,7 @@ class DetailPage(QWidget):
         self.title.setText(f"{record['code']} — {record['applicant_name']}")
         self.view.setHtml(summary_html(record, office_today(), self.cal, self.context.language))
         for action in available_actions(record["status"]):
-            b = QPushButton(action.en if self.context.language == "en" else action.vi)
+            b = QPushButton(bilingual(self.context.language, action.vi, action.en))
             b.setObjectName(f"dossier_action_{action.name}")
             b.clicked.connect(lambda _c=False, a=action.name: self.run_action(a))
             self.actions_bar.addWidget(b)

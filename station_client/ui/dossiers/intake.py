@@ -40,7 +40,7 @@ from ...store import dossiers as sd
 from ...store.search import PersonHit, search_persons
 from ..context import AppContext
 from ..forms import Choice, DateEdit, FieldForm
-from ..i18n import tr_lazy
+from ..i18n import bilingual, tr_lazy
 
 SEARCH_DELAY_MS = 200
 APPLICANT_FIELDS = ("name", "personal_id", "birth_date", "permanent_address", "temporary_address",
@@ -269,7 +269,7 @@ class IntakePage(QWidget):
             return
         self.duration_box.addItem(p.duration.label(self.context.language), p.duration)
         for alt in p.alt_durations:
-            when = alt.when_en if self.context.language == "en" else alt.when_vi
+            when = bilingual(self.context.language, alt.when_vi, alt.when_en)
             self.duration_box.addItem(f"{alt.duration.label(self.context.language)} — {when}", alt.duration)
         for d in p.documents:
             self._add_document_row(d.name + (f" ({d.note})" if d.note else ""), d.form, d.count, not d.optional)

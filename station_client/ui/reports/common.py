@@ -40,7 +40,7 @@ from ...domain.reports import PARTY_ROLES
 from ...store.search import PersonHit, search_persons
 from ..context import AppContext
 from ..forms import FieldForm
-from ..i18n import tr_lazy, translate
+from ..i18n import bilingual, tr_lazy, translate
 from ..labels import vocabulary
 
 CONTEXT = "Reports"
@@ -118,7 +118,7 @@ def record_html(kind_name: str, record: dict[str, Any], language: str) -> str:
         text = show_value(kind, f.name, record.get(f.name), language)
         if not text:
             continue
-        label = f.en if language == "en" else f.vi
+        label = bilingual(language, f.vi, f.en)
         # The label column as wide as its longest label, the value beside it (at 34 % of a wide page the values
         # sat some 350 px right of short labels such as "Số thụ lý", as the dossier page does not).
         rows.append(f"<tr><td valign='top' style='white-space: nowrap'><b>{html.escape(label)}</b></td>"

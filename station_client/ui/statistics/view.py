@@ -44,7 +44,7 @@ from ...domain.statistics import Period, StationStats
 from ...store import ChangeSet
 from ...store.statistics import Dashboard, dashboard, station_stats, submit_report
 from ..context import AppContext
-from ..i18n import tr_noop, translate
+from ..i18n import decimal_text, tr_noop, translate
 
 CONTEXT = "Statistics"
 KINDS = ("month", "quarter", "year", "range")
@@ -301,7 +301,7 @@ class StatisticsView(QWidget):
         if value is None:
             return "—"  # nothing finished: no rate
         text = str(value)
-        return text.replace(".", ",") if rate and self.context.language == "vi" else text
+        return decimal_text(text, self.context.language) if rate else text
 
     def _change(self, now: int | Decimal | None, before: int | Decimal | None) -> str:
         if now is None or before is None:
@@ -310,7 +310,7 @@ class StatisticsView(QWidget):
         if diff == 0:
             return "0"
         text = f"{'+' if diff > 0 else '−'}{abs(diff)}"
-        return text.replace(".", ",") if self.context.language == "vi" else text
+        return decimal_text(text, self.context.language)
 
     def _fill(self) -> None:
         data = self.data
