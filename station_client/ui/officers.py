@@ -13,7 +13,7 @@ import dataclasses
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGroupBox,
@@ -34,7 +34,7 @@ from ..store import Store
 from ..store import accounts as account_store
 from .context import AppContext
 from .gate import _Card
-from .i18n import bilingual, format_datetime, tr_lazy, translate
+from .i18n import bilingual, format_datetime, tr_lazy, tr_noop, translate
 
 
 def _password() -> QLineEdit:
@@ -130,10 +130,10 @@ class OfficersBox(QGroupBox):
     disable or enable an account. Accounts the province issued are taken into the list when it loads. Below it:
     the key-file entries the re-keys dropped (who, when, why) and what the last restore kept of the accounts."""
 
-    COLUMNS = (QT_TRANSLATE_NOOP("Officers", "Họ và tên"), QT_TRANSLATE_NOOP("Officers", "Tên đăng nhập"),
-               QT_TRANSLATE_NOOP("Officers", "Vai trò"), QT_TRANSLATE_NOOP("Officers", "Tình trạng"))
-    DROPPED_COLUMNS = (QT_TRANSLATE_NOOP("Officers", "Cán bộ"), QT_TRANSLATE_NOOP("Officers", "Mã hóa lại lúc"),
-                       QT_TRANSLATE_NOOP("Officers", "Lý do"))
+    COLUMNS = (tr_noop("Officers", "Họ và tên"), tr_noop("Officers", "Tên đăng nhập"),
+               tr_noop("Officers", "Vai trò"), tr_noop("Officers", "Tình trạng"))
+    DROPPED_COLUMNS = (tr_noop("Officers", "Cán bộ"), tr_noop("Officers", "Mã hóa lại lúc"),
+                       tr_noop("Officers", "Lý do"))
 
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
