@@ -4,7 +4,7 @@ which the legend shows. A month with nothing finished has no rate ("—"): it ha
 
 The Statistics page shows it and ``chart_png`` draws it for the printed period report, so it lives below ui/,
 where the headless ``stats`` command may import it. Its strings are in the Statistics catalogue
-(``resources/translations/feature_strings.py``)."""
+(``statistics_en.ts``, extracted by ``./dev.sh translations``)."""
 
 from __future__ import annotations
 
