@@ -63,6 +63,24 @@ build_translations() {
   done
 }
 
+# tr_noop and tr_lazy (station_client/ui/i18n.py) mark strings as QT_TRANSLATE_NOOP does; tests read this line.
+LUPDATE_ALIASES="QT_TRANSLATE_NOOP+=tr_noop,QT_TRANSLATE_NOOP+=tr_lazy"
+
+update_translations() {
+  # The code's marked strings -> the English catalogues, by the standard pyside6-lupdate: new strings come in
+  # unfinished (write their English in the .ts, e.g. with pyside6-linguist), strings gone from the code go.
+  # No line numbers in the .ts: a layout change elsewhere in a module leaves the catalogue alone.
+  local ts sources
+  while read -r ts sources; do
+    case "$ts" in ''|'#'*) continue ;; esac
+    # shellcheck disable=SC2086  # the sources are globs, expanded here
+    .venv/bin/pyside6-lupdate -silent -extensions py -no-obsolete -locations none -tr-function-alias "$LUPDATE_ALIASES" \
+      -source-language vi_VN -target-language en_GB $sources -ts "resources/translations/$ts"
+  done < resources/translations/catalogues.txt
+  grep -l 'type="unfinished"' resources/translations/*_en.ts && echo "(those catalogues have strings without English)" || true
+  build_translations
+}
+
 # UTC instants (Vietnam is UTC+7): just before and after Vietnam midnight, just before and after UTC midnight,
 # during Tết (Đinh Mùi holidays, 2027-02-08: later than every fixture date) and at year end. faketime's '@' starts the clock there and lets it run.
 OFFICE_CLOCK_INSTANTS=("2026-12-01 16:59:30" "2026-12-01 17:00:30" "2026-12-01 23:59:30" "2026-12-02 00:00:30"
@@ -96,6 +114,7 @@ cmd="${1:-app}"; shift || true
 case "$cmd" in
   setup) ensure_debs "${APP_DEBS[@]}" "${TEST_DEBS[@]}"; ensure_python; build_translations ;;
   lock)  ensure_python; relock ;;
+  translations) ensure_python; update_translations ;;
   app)   ensure_debs "${APP_DEBS[@]}"; ensure_python; build_translations; exec .venv/bin/station-client "$@" ;;
   demo)  ensure_debs "${APP_DEBS[@]}"; ensure_python; build_translations; exec .venv/bin/station-client demo "$@" ;;
   test)
@@ -107,5 +126,5 @@ case "$cmd" in
     # Office time everywhere: the date- and time-sensitive tests again with the PC's zone in UTC and the clock at
     # the instants that once broke office logic (only on a whole run: ARGS pick tests by hand).
     if [ $# -eq 0 ]; then office_clock_runs; fi ;;
-  *) echo "usage: ./dev.sh demo | app [ARGS] | test [PYTEST ARGS] | setup | lock" >&2; exit 2 ;;
+  *) echo "usage: ./dev.sh demo | app [ARGS] | test [PYTEST ARGS] | setup | lock | translations" >&2; exit 2 ;;
 esac

@@ -4,7 +4,7 @@ which the legend shows. A month with nothing finished has no rate ("—"): it ha
 
 The Statistics page shows it and ``chart_png`` draws it for the printed period report, so it lives below ui/,
 where the headless ``stats`` command may import it. Its strings are in the Statistics catalogue
-(``resources/translations/feature_strings.py``)."""
+(``statistics_en.ts``, extracted by ``./dev.sh translations``)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,6 @@ from PySide6.QtCore import QCoreApplication, QMargins, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
-CONTEXT = "Statistics"
-
 # (line style, marker shape, marker filled) per series: distinguishable without colour.
 STYLES = (
     (Qt.PenStyle.SolidLine, QScatterSeries.MarkerShape.MarkerShapeCircle, True),
@@ -25,8 +23,9 @@ STYLES = (
 )
 
 
-def tr(text: str) -> str:
-    return QCoreApplication.translate(CONTEXT, text)
+def translate(context: str, text: str) -> str:
+    """Below ui/, so not ui.i18n's wrapper: the same call, which lupdate reads (context "Statistics")."""
+    return QCoreApplication.translate(context, text)
 
 
 class RateChart(QChartView):
@@ -104,9 +103,10 @@ def month_series(months: Sequence[object]) -> tuple[list[str], list[tuple[str, l
     """(category labels, series, span text) of ``store.statistics.MonthRate`` items, for ``set_series``."""
     periods = [m.period for m in months]  # type: ignore[attr-defined]
     labels = [f"{p.start.month:02d}" for p in periods]
-    series = [(tr("Hồ sơ TTHC"), [m.dossiers.on_time_rate for m in months]),  # type: ignore[attr-defined]
-              (tr("Tố giác, tin báo"), [m.reports.on_time_rate for m in months])]  # type: ignore[attr-defined]
-    span = tr("Tháng %1 – %2").replace("%1", f"{periods[0].start:%m/%Y}").replace("%2", f"{periods[-1].start:%m/%Y}")
+    series = [(translate("Statistics", "Hồ sơ TTHC"), [m.dossiers.on_time_rate for m in months]),  # type: ignore[attr-defined]
+              (translate("Statistics", "Tố giác, tin báo"), [m.reports.on_time_rate for m in months])]  # type: ignore[attr-defined]
+    span = (translate("Statistics", "Tháng %1 – %2").replace("%1", f"{periods[0].start:%m/%Y}")
+            .replace("%2", f"{periods[-1].start:%m/%Y}"))
     return labels, series, span
 
 

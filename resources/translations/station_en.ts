@@ -1,24 +1,21 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
 <TS version="2.1" language="en_GB" sourcelanguage="vi_VN">
 <context>
     <name>AddMemberDialog</name>
     <message>
-        <location filename="../../station_client/ui/households/member_dialog.py" line="36" />
         <source>Tìm người cần thêm: tên hoặc số định danh</source>
         <translation>Find the person to add: name or ID number</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/households/member_dialog.py" line="50" />
         <source>Thêm vào hộ (Enter)</source>
         <translation>Add to household (Enter)</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/households/member_dialog.py" line="53" />
         <source>Hủy (Esc)</source>
         <translation>Cancel (Esc)</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/households/member_dialog.py" line="64" />
         <source>Thêm người đã có vào hộ</source>
         <translation>Add an existing resident to the household</translation>
     </message>
@@ -26,72 +23,58 @@
 <context>
     <name>ConflictEditor</name>
     <message>
-        <location filename="../../station_client/ui/sync_view.py" line="101" />
         <source>Không có xung đột nào đang chờ.</source>
         <translation>No conflicts are waiting.</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/sync_view.py" line="102" />
         <source>Chọn một xung đột ở bên trái.</source>
         <translation>Choose a conflict on the left.</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/sync_view.py" line="107" />
         <source>Công an tỉnh</source>
         <translation>the province police</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/sync_view.py" line="108" />
         <source>trạm %1</source>
         <translation>station %1</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/sync_view.py" line="109" />
         <source>%1 %2: đã được sửa cả ở trạm này và ở %3.</source>
         <translation>%1 %2: changed both at this station and by %3.</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/sync_view.py" line="112" />
         <source>%1 %2: trạm đã xóa, còn %3 đã sửa.</source>
         <translation>%1 %2: deleted at this station but changed by %3.</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/sync_view.py" line="115" />
         <source>%1 %2: trạm đã sửa, còn %3 đã xóa.</source>
         <translation>%1 %2: changed at this station but deleted by %3.</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/sync_view.py" line="118" />
         <source>Thông tin</source>
         <translation>Field</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/sync_view.py" line="118" />
         <source>Giá trị của trạm</source>
-        <translation>Station's value</translation>
+        <translation>Station&apos;s value</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/sync_view.py" line="118" />
         <source>Giá trị của tỉnh</source>
-        <translation>Province's value</translation>
+        <translation>Province&apos;s value</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/sync_view.py" line="119" />
         <source>Giữ giá trị</source>
         <translation>Value to keep</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/sync_view.py" line="143" />
         <source>Đánh dấu đã xử lý</source>
         <translation>Mark resolved</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/sync_view.py" line="144" />
         <source>Giữ các giá trị ở cột cuối và đánh dấu xung đột đã xử lý</source>
         <translation>Keep the values in the last column and mark the conflict resolved</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/sync_view.py" line="145" />
         <source>Xóa hồ sơ này</source>
         <translation>Delete this record</translation>
     </message>
@@ -99,167 +82,134 @@
 <context>
     <name>Fields</name>
     <message>
-        <location filename="../../station_client/ui/labels.py" line="12" />
         <source>Họ và tên</source>
         <translation>Full name</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/labels.py" line="13" />
         <source>Ngày sinh</source>
         <translation>Date of birth</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/labels.py" line="14" />
         <source>Giới tính</source>
         <translation>Sex</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/labels.py" line="15" />
         <source>Số định danh cá nhân</source>
         <translation>Personal ID number</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/labels.py" line="16" />
         <source>Số CMND cũ</source>
         <translation>Old ID card (CMND)</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/labels.py" line="17" />
         <source>Số hộ chiếu</source>
         <translation>Passport number</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/labels.py" line="18" />
         <source>Quốc tịch</source>
         <translation>Nationality</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/labels.py" line="19" />
         <source>Dân tộc</source>
         <translation>Ethnicity</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/labels.py" line="20" />
         <source>Tôn giáo</source>
         <translation>Religion</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/labels.py" line="21" />
         <source>Quê quán</source>
         <translation>Hometown</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/labels.py" line="22" />
         <source>Nơi đăng ký khai sinh</source>
         <translation>Place of birth registration</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/labels.py" line="23" />
         <source>Nghề nghiệp</source>
         <translation>Occupation</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/labels.py" line="24" />
         <source>Số điện thoại</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/labels.py" line="25" />
         <source>Thư điện tử</source>
         <translation>E-mail</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/labels.py" line="26" />
         <source>Nơi thường trú</source>
         <translation>Permanent residence</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/labels.py" line="27" />
         <source>Nơi ở hiện tại</source>
         <translation>Current residence</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/labels.py" line="28" />
         <source>Ghi chú</source>
         <translation>Note</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/labels.py" line="29" />
         <source>Số hộ</source>
         <translation>Household number</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/labels.py" line="30" />
         <source>Địa chỉ</source>
         <translation>Address</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/labels.py" line="31" />
         <source>Thôn/Tổ dân phố</source>
         <translation>Hamlet / residential group</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/labels.py" line="32" />
         <source>Quan hệ với chủ hộ</source>
         <translation>Relationship to head</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/labels.py" line="33" />
         <source>Ngày nhập hộ</source>
         <translation>Joined on</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/labels.py" line="34" />
         <source>Loại cư trú</source>
         <translation>Residence type</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/labels.py" line="35" />
         <source>Từ ngày</source>
         <translation>From</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/labels.py" line="36" />
         <source>Đến ngày</source>
         <translation>Until</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/labels.py" line="37" />
         <source>Chủ cơ sở lưu trú</source>
         <translation>Host</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/labels.py" line="38" />
         <source>Lý do</source>
         <translation>Reason</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/labels.py" line="39" />
         <source>Đồng bộ</source>
         <translation>Sync</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/labels.py" line="40" />
         <source>Chủ hộ</source>
         <translation>Head of household</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/labels.py" line="44" />
         <source>chờ gửi</source>
         <translation>pending</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/labels.py" line="45" />
         <source>đã gửi</source>
         <translation>synced</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/labels.py" line="46" />
         <source>bị từ chối</source>
         <translation>rejected</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/labels.py" line="47" />
         <source>xung đột</source>
         <translation>conflict</translation>
     </message>
@@ -267,17 +217,14 @@
 <context>
     <name>FirstRunPage</name>
     <message>
-        <location filename="../../station_client/ui/gate.py" line="102" />
         <source>Thiết lập lần đầu</source>
         <translation>First-time setup</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/gate.py" line="103" />
         <source>Nhập thông tin đơn vị và tạo tài khoản Trưởng Công an xã/phường. Tài khoản này tạo được tài khoản cho cán bộ khác.</source>
-        <translation>Enter the station's details and create the station head's account. That account can create accounts for the other officers.</translation>
+        <translation>Enter the station&apos;s details and create the station head&apos;s account. That account can create accounts for the other officers.</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/gate.py" line="105" />
         <source>Tạo đơn vị và tài khoản</source>
         <translation>Create station and account</translation>
     </message>
@@ -285,39 +232,30 @@
 <context>
     <name>Gate</name>
     <message>
-        <location filename="../../station_client/ui/gate.py" line="87" />
         <source>Tên đơn vị</source>
         <translation>Station name</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/gate.py" line="88" />
         <source>Mã tỉnh</source>
         <translation>Province code</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/gate.py" line="89" />
         <source>Mã xã/phường</source>
         <translation>Commune code</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/gate.py" line="90" />
         <source>Họ và tên Trưởng Công an</source>
-        <translation>Station head's full name</translation>
+        <translation>Station head&apos;s full name</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/gate.py" line="91" />
-        <location filename="../../station_client/ui/gate.py" line="160" />
         <source>Tên đăng nhập</source>
         <translation>Username</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/gate.py" line="92" />
-        <location filename="../../station_client/ui/gate.py" line="161" />
         <source>Mật khẩu</source>
         <translation>Password</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/gate.py" line="93" />
         <source>Nhập lại mật khẩu</source>
         <translation>Repeat the password</translation>
     </message>
@@ -325,42 +263,34 @@
 <context>
     <name>HouseholdPage</name>
     <message>
-        <location filename="../../station_client/ui/households/view.py" line="204" />
         <source>Hộ gia đình: %1</source>
         <translation>Household: %1</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/households/view.py" line="205" />
         <source>Thêm hộ gia đình</source>
         <translation>New household</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/households/view.py" line="206" />
         <source>← Danh sách</source>
         <translation>← List</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/households/view.py" line="207" />
         <source>Lưu (Enter)</source>
         <translation>Save (Enter)</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/households/view.py" line="208" />
         <source>Hủy (Esc)</source>
         <translation>Cancel (Esc)</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/households/view.py" line="209" />
         <source>Thành viên trong hộ: %1</source>
         <translation>Household members: %1</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/households/view.py" line="210" />
         <source>Thêm nhân khẩu mới vào hộ…</source>
         <translation>Add a new resident to the household…</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/households/view.py" line="211" />
         <source>Thêm người đã có…</source>
         <translation>Add an existing resident…</translation>
     </message>
@@ -368,24 +298,59 @@
 <context>
     <name>HouseholdsView</name>
     <message>
-        <location filename="../../station_client/ui/households/view.py" line="316" />
         <source>Tìm thấy %1 hộ</source>
         <translation>%1 households found</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/households/view.py" line="318" />
         <source>Tổng số hộ: %1</source>
         <translation>Households: %1</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/households/view.py" line="319" />
         <source>Tìm theo số hộ, địa chỉ, thôn/tổ dân phố…</source>
         <translation>Search by household number, address, hamlet…</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/households/view.py" line="320" />
         <source>Thêm hộ (Ctrl+N)</source>
         <translation>New household (Ctrl+N)</translation>
+    </message>
+</context>
+<context>
+    <name>ImportDialog</name>
+    <message>
+        <source>Ô trống: giữ nguyên giá trị đã lưu. Ô chỉ có dấu %1: xóa giá trị đó.</source>
+        <translation>A blank cell keeps the stored value. A cell holding only %1 clears it.</translation>
+    </message>
+    <message>
+        <source>Áp dụng cả thay đổi họ tên, ngày sinh, giới tính, hộ của người đã có (các dòng liệt kê trên)</source>
+        <translation>Also apply the changes of name, date of birth, sex or household of stored persons (the lines listed above)</translation>
+    </message>
+    <message>
+        <source>Nhập</source>
+        <translation>Import</translation>
+    </message>
+    <message>
+        <source>Hủy (Esc)</source>
+        <translation>Cancel (Esc)</translation>
+    </message>
+    <message>
+        <source>Nhập nhân khẩu từ %1</source>
+        <translation>Import residents from %1</translation>
+    </message>
+    <message>
+        <source>Đang đọc tệp…</source>
+        <translation>Reading the file…</translation>
+    </message>
+    <message>
+        <source>Đã nhập: %1</source>
+        <translation>Imported: %1</translation>
+    </message>
+    <message>
+        <source>Đóng</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>Xem trước, chưa ghi gì: %1</source>
+        <translation>Preview, nothing written yet: %1</translation>
     </message>
 </context>
 <context>
@@ -399,33 +364,26 @@
         <translation>Forgot the password? The station head uses the recovery key…</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/gate.py" line="181" />
         <source>Màn hình đã khóa</source>
         <translation>Screen locked</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/gate.py" line="182" />
         <source>%1 đang đăng nhập. Nhập mật khẩu để mở khóa.</source>
         <translation>%1 is logged in. Enter the password to unlock.</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/gate.py" line="184" />
         <source>Mở khóa</source>
         <translation>Unlock</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/gate.py" line="186" />
-        <location filename="../../station_client/ui/gate.py" line="188" />
         <source>Đăng nhập</source>
         <translation>Log in</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/gate.py" line="189" />
         <source>Cán bộ khác đăng nhập…</source>
         <translation>Another officer logs in…</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/gate.py" line="194" />
         <source>Chế độ trình diễn — tên đăng nhập: %1, mật khẩu: %2</source>
         <translation>Demo mode — username: %1, password: %2</translation>
     </message>
@@ -437,22 +395,18 @@
         <translation>Data restored</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/main_window.py" line="260" />
         <source>Phần mềm Công an xã/phường</source>
         <translation>Commune Police Station</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/main_window.py" line="261" />
         <source>Khóa (Ctrl+L)</source>
         <translation>Lock (Ctrl+L)</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/main_window.py" line="271" />
         <source>Không thực hiện được</source>
         <translation>Could not be done</translation>
     </message>
     <message>
-        <location filename="../../station_client/ui/main_window.py" line="273" />
         <source>Đóng</source>
         <translation>Close</translation>
     </message>
@@ -466,777 +420,15 @@
     </message>
     <message>
         <source>Công an tỉnh đã khóa một tài khoản cán bộ. Dữ liệu phải được mã hóa lại bằng khóa mới, nhưng lần này cần Trưởng Công an (phải tạo khóa khôi phục mới, chỉ Trưởng Công an được xem; hoặc khóa của Trưởng Công an còn định dạng cũ). Việc này sẽ tự chạy khi Trưởng Công an đăng nhập: hãy báo Trưởng Công an đăng nhập sớm. Cho đến lúc đó, bản sao cũ của tệp khóa mà cán bộ bị khóa giữ vẫn mở được dữ liệu.</source>
-        <translation>The province disabled an officer account. The data must be re-encrypted under a new key, but this time it needs the station head (a new recovery key must be made, which only the station head may see; or the station head's key entry is still of the old format). It runs by itself when a station head logs in: ask the station head to log in soon. Until then, an old copy of the key file held by the disabled officer still opens the data.</translation>
+        <translation>The province disabled an officer account. The data must be re-encrypted under a new key, but this time it needs the station head (a new recovery key must be made, which only the station head may see; or the station head&apos;s key entry is still of the old format). It runs by itself when a station head logs in: ask the station head to log in soon. Until then, an old copy of the key file held by the disabled officer still opens the data.</translation>
     </message>
     <message>
         <source>Công an tỉnh đã khóa một tài khoản cán bộ. Chưa mã hóa lại được dữ liệu bằng khóa mới vì tệp dữ liệu đang được chương trình khác mở; việc này sẽ chạy khi Trưởng Công an đăng nhập lần tới.</source>
-        <translation>The province disabled an officer account. The data could not be re-encrypted under a new key yet because another program has the data file open; it runs at the station head's next login.</translation>
+        <translation>The province disabled an officer account. The data could not be re-encrypted under a new key yet because another program has the data file open; it runs at the station head&apos;s next login.</translation>
     </message>
     <message>
         <source>Cần Trưởng Công an</source>
         <translation>The station head is needed</translation>
-    </message>
-</context>
-<context>
-    <name>Options</name>
-    <message>
-        <location filename="../../station_client/settings_schema.py" line="31" />
-        <source>Tên đơn vị</source>
-        <translation>Station name</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/settings_schema.py" line="32" />
-        <source>Mã tỉnh</source>
-        <translation>Province code</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/settings_schema.py" line="33" />
-        <source>Mã xã/phường</source>
-        <translation>Commune code</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/settings_schema.py" line="34" />
-        <source>Địa chỉ máy chủ Công an tỉnh</source>
-        <translation>Province server address</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/settings_schema.py" line="35" />
-        <source>Chu kỳ đồng bộ (phút)</source>
-        <translation>Sync interval (minutes)</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/settings_schema.py" line="36" />
-        <source>Máy in</source>
-        <translation>Printer</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/settings_schema.py" line="37" />
-        <source>Ngôn ngữ</source>
-        <translation>Language</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/settings_schema.py" line="38" />
-        <source>Tự khóa sau (phút không dùng)</source>
-        <translation>Lock after (idle minutes)</translation>
-    </message>
-    <message>
-        <source>Thời hạn lưu thông tin cá nhân của vụ việc đã kết thúc (năm)</source>
-        <translation>Keep personal details of closed cases for (years)</translation>
-    </message>
-</context>
-<context>
-    <name>PersonPage</name>
-    <message>
-        <location filename="../../station_client/ui/residents/person_page.py" line="106" />
-        <source>Loại</source>
-        <translation>Type</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/residents/person_page.py" line="161" />
-        <source>Hộ: %1</source>
-        <translation>Household: %1</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/residents/person_page.py" line="216" />
-        <source>Trạng thái đồng bộ: %1</source>
-        <translation>Sync state: %1</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/residents/person_page.py" line="224" />
-        <source>Hộ gia đình: %1 — %2 (%3)</source>
-        <translation>Household: %1 — %2 (%3)</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/residents/person_page.py" line="230" />
-        <source>Chưa thuộc hộ gia đình nào.</source>
-        <translation>Not in any household.</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/residents/person_page.py" line="237" />
-        <source>Không tải được từ mục %1: %2</source>
-        <translation>Could not load from %1: %2</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/residents/person_page.py" line="240" />
-        <source>Chưa có trong hồ sơ hay tin báo nào.</source>
-        <translation>Not in any dossier or report yet.</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/residents/person_page.py" line="317" />
-        <source>Thêm nhân khẩu</source>
-        <translation>New resident</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/residents/person_page.py" line="320" />
-        <source>← Danh sách</source>
-        <translation>← List</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/residents/person_page.py" line="321" />
-        <source>Lưu (Enter)</source>
-        <translation>Save (Enter)</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/residents/person_page.py" line="322" />
-        <source>Hủy (Esc)</source>
-        <translation>Cancel (Esc)</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/residents/person_page.py" line="323" />
-        <source>Lịch sử cư trú</source>
-        <translation>Residence history</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/residents/person_page.py" line="324" />
-        <source>Thêm cư trú…</source>
-        <translation>Add residence…</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/residents/person_page.py" line="325" />
-        <source>Có trong hồ sơ, tin báo</source>
-        <translation>Appears in dossiers and reports</translation>
-    </message>
-</context>
-<context>
-    <name>ResidenceDialog</name>
-    <message>
-        <location filename="../../station_client/ui/residents/residence_dialog.py" line="36" />
-        <source>Lưu (Enter)</source>
-        <translation>Save (Enter)</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/residents/residence_dialog.py" line="39" />
-        <source>Hủy (Esc)</source>
-        <translation>Cancel (Esc)</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/residents/residence_dialog.py" line="48" />
-        <source>Thêm thông tin cư trú</source>
-        <translation>Add residence record</translation>
-    </message>
-</context>
-<context>
-    <name>ResidentsView</name>
-    <message>
-        <location filename="../../station_client/ui/residents/view.py" line="151" />
-        <source>Tìm thấy %1 người</source>
-        <translation>%1 found</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/residents/view.py" line="170" />
-        <source>Tìm thấy hơn %1 người</source>
-        <translation>More than %1 found</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/residents/view.py" line="153" />
-        <source> (hiện %1 người đầu tiên — gõ thêm để thu hẹp)</source>
-        <translation> (showing the first %1 — type more to narrow it down)</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/residents/view.py" line="155" />
-        <source>Tổng số nhân khẩu: %1</source>
-        <translation>Residents: %1</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/residents/view.py" line="191" />
-        <source>Tìm theo tên (có dấu hoặc không), số định danh, địa chỉ… (Ctrl+F)</source>
-        <translation>Search by name (with or without diacritics), ID number, address… (Ctrl+F)</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/residents/view.py" line="192" />
-        <source>Thêm nhân khẩu (Ctrl+N)</source>
-        <translation>New resident (Ctrl+N)</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/residents/view.py" />
-        <source>Nhập từ CSV…</source>
-        <translation>Import CSV…</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/residents/view.py" />
-        <source>Nhập nhân khẩu từ tệp CSV</source>
-        <translation>Import residents from a CSV file</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/residents/view.py" />
-        <source>Tệp CSV (*.csv *.txt)</source>
-        <translation>CSV files (*.csv *.txt)</translation>
-    </message>
-</context>
-<context>
-    <name>ImportDialog</name>
-    <message>
-        <location filename="../../station_client/ui/residents/import_dialog.py" />
-        <source>Ô trống: giữ nguyên giá trị đã lưu. Ô chỉ có dấu %1: xóa giá trị đó.</source>
-        <translation>A blank cell keeps the stored value. A cell holding only %1 clears it.</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/residents/import_dialog.py" />
-        <source>Áp dụng cả thay đổi họ tên, ngày sinh, giới tính, hộ của người đã có (các dòng liệt kê trên)</source>
-        <translation>Also apply the changes of name, date of birth, sex or household of stored persons (the lines listed above)</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/residents/import_dialog.py" />
-        <source>Nhập</source>
-        <translation>Import</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/residents/import_dialog.py" />
-        <source>Hủy (Esc)</source>
-        <translation>Cancel (Esc)</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/residents/import_dialog.py" />
-        <source>Nhập nhân khẩu từ %1</source>
-        <translation>Import residents from %1</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/residents/import_dialog.py" />
-        <source>Đang đọc tệp…</source>
-        <translation>Reading the file…</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/residents/import_dialog.py" />
-        <source>Đã nhập: %1</source>
-        <translation>Imported: %1</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/residents/import_dialog.py" />
-        <source>Đóng</source>
-        <translation>Close</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/residents/import_dialog.py" />
-        <source>Xem trước, chưa ghi gì: %1</source>
-        <translation>Preview, nothing written yet: %1</translation>
-    </message>
-</context>
-<context>
-    <name>Sections</name>
-    <message>
-        <location filename="../../station_client/ui/households/__init__.py" line="16" />
-        <source>Hộ gia đình</source>
-        <translation>Households</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/residents/__init__.py" line="17" />
-        <source>Nhân khẩu</source>
-        <translation>Residents</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/settings.py" line="328" />
-        <source>Cài đặt</source>
-        <translation>Settings</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/sync_view.py" line="315" />
-        <source>Đồng bộ</source>
-        <translation>Sync</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/today.py" line="97" />
-        <source>Hôm nay</source>
-        <translation>Today</translation>
-    </message>
-</context>
-<context>
-    <name>SettingsView</name>
-    <message>
-        <location filename="../../station_client/ui/settings.py" line="177" />
-        <source>Đã lưu cài đặt.</source>
-        <translation>Settings saved.</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/settings.py" line="193" />
-        <source>Trạm chưa đăng ký với Công an tỉnh.</source>
-        <translation>This station is not enrolled with the province.</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/settings.py" line="195" />
-        <source>Đã đăng ký: %1 (mã trạm %2) tại %3</source>
-        <translation>Enrolled: %1 (station %2) at %3</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/settings.py" line="203" />
-        <source>Nhập địa chỉ máy chủ và mã đăng ký do Công an tỉnh cấp.</source>
-        <translation>Enter the server address and the enrollment code from the province police.</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/settings.py" line="212" />
-        <source>Đang đăng ký…</source>
-        <translation>Enrolling…</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/settings.py" line="229" />
-        <source>Sao lưu dữ liệu</source>
-        <translation>Back up data</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/settings.py" line="230" />
-        <location filename="../../station_client/ui/settings.py" line="248" />
-        <source>Bản sao lưu (*.db)</source>
-        <translation>Backups (*.db)</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/settings.py" line="236" />
-        <source>Đang sao lưu…</source>
-        <translation>Backing up…</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/settings.py" line="240" />
-        <source>Đã sao lưu %1 nhân khẩu, %2 hộ vào %3</source>
-        <translation>Backed up %1 residents and %2 households to %3</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/settings.py" line="248" />
-        <location filename="../../station_client/ui/settings.py" line="253" />
-        <source>Khôi phục dữ liệu</source>
-        <translation>Restore data</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/settings.py" line="254" />
-        <source>Khôi phục bản sao lưu có %1 nhân khẩu và %2 hộ? Dữ liệu hiện tại được giữ lại thành một bản sao. Phần mềm sẽ đóng lại và mở lại.</source>
-        <translation>Restore the backup with %1 residents and %2 households? The current data is kept as a copy. The program will close and open again.</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/settings.py" line="257" />
-        <source>Khôi phục</source>
-        <translation>Restore</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/settings.py" line="258" />
-        <source>Hủy</source>
-        <translation>Cancel</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/settings.py" line="272" />
-        <source>Đã đổi mật khẩu.</source>
-        <translation>Password changed.</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/settings.py" line="279" />
-        <source>Đã tạo tài khoản %1.</source>
-        <translation>Account %1 created.</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/settings.py" line="302" />
-        <source>Giao diện</source>
-        <translation>Interface</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/settings.py" line="303" />
-        <source>Ngôn ngữ</source>
-        <translation>Language</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/settings.py" line="304" />
-        <source>Tự khóa sau (phút không dùng)</source>
-        <translation>Lock after (idle minutes)</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/settings.py" line="305" />
-        <source>Đồng bộ với Công an tỉnh</source>
-        <translation>Sync with the province</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/settings.py" line="306" />
-        <source>Địa chỉ máy chủ</source>
-        <translation>Server address</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/settings.py" line="307" />
-        <source>Chu kỳ đồng bộ (phút)</source>
-        <translation>Sync interval (minutes)</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/settings.py" line="308" />
-        <source>Mã đăng ký</source>
-        <translation>Enrollment code</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/settings.py" line="309" />
-        <source>Đăng ký trạm</source>
-        <translation>Enroll station</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/settings.py" line="310" />
-        <source>In ấn</source>
-        <translation>Printing</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/settings.py" line="311" />
-        <source>Máy in</source>
-        <translation>Printer</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/settings.py" line="312" />
-        <source>(máy in mặc định)</source>
-        <translation>(default printer)</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/settings.py" line="313" />
-        <source>Lưu cài đặt</source>
-        <translation>Save settings</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/settings.py" line="314" />
-        <source>Sao lưu và khôi phục</source>
-        <translation>Backup and restore</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/settings.py" line="315" />
-        <source>Sao lưu ngay…</source>
-        <translation>Back up now…</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/settings.py" line="316" />
-        <source>Khôi phục từ bản sao lưu…</source>
-        <translation>Restore from a backup…</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/settings.py" line="317" />
-        <source>Tài khoản</source>
-        <translation>Accounts</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/settings.py" line="318" />
-        <source>Mật khẩu hiện tại</source>
-        <translation>Current password</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/settings.py" line="319" />
-        <source>Mật khẩu mới</source>
-        <translation>New password</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/settings.py" line="320" />
-        <source>Nhập lại mật khẩu mới</source>
-        <translation>Repeat the new password</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/settings.py" line="321" />
-        <source>Đổi mật khẩu</source>
-        <translation>Change password</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/settings.py" line="322" />
-        <source>Tên đăng nhập của cán bộ mới</source>
-        <translation>New officer's username</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/settings.py" line="323" />
-        <source>Họ và tên</source>
-        <translation>Full name</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/settings.py" line="324" />
-        <source>Mật khẩu ban đầu</source>
-        <translation>Initial password</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/settings.py" line="325" />
-        <source>Tạo tài khoản cán bộ</source>
-        <translation>Create officer account</translation>
-    </message>
-    <message>
-        <source>Không có vụ việc nào quá thời hạn lưu giữ.</source>
-        <translation>No closed case is past the retention period.</translation>
-    </message>
-    <message>
-        <source>Xóa thông tin cá nhân</source>
-        <translation>Redact personal details</translation>
-    </message>
-    <message>
-        <source>%1 vụ việc đã kết thúc quá thời hạn lưu giữ. Xóa thông tin cá nhân của các vụ việc này? Việc xóa được ghi nhật ký và đồng bộ lên Công an tỉnh.</source>
-        <translation>%1 closed cases are past the retention period. Redact their personal details? The redaction is audited and synced to the province.</translation>
-    </message>
-    <message>
-        <source>Đã xóa thông tin cá nhân của %1 vụ việc.</source>
-        <translation>Personal details of %1 cases redacted.</translation>
-    </message>
-    <message>
-        <source>Lưu giữ thông tin cá nhân</source>
-        <translation>Retention of personal details</translation>
-    </message>
-    <message>
-        <source>Xóa thông tin cá nhân của vụ việc đã kết thúc sau (năm, 0 = không xóa)</source>
-        <translation>Redact closed cases after (years, 0 = never)</translation>
-    </message>
-    <message>
-        <source>Xem và xóa vụ việc quá hạn…</source>
-        <translation>Review and redact cases past the period…</translation>
-    </message>
-</context>
-<context>
-    <name>SyncStatus</name>
-    <message>
-        <location filename="../../station_client/ui/status_bar.py" line="22" />
-        <source>chưa lần nào</source>
-        <translation>never</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/status_bar.py" line="28" />
-        <source>vừa xong</source>
-        <translation>just now</translation>
-    </message>
-    <message numerus="yes">
-        <location filename="../../station_client/ui/status_bar.py" line="30" />
-        <source>%n phút trước</source>
-        <translation>
-            <numerusform>%n minute ago</numerusform>
-            <numerusform>%n minutes ago</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <location filename="../../station_client/ui/status_bar.py" line="32" />
-        <source>%n giờ trước</source>
-        <translation>
-            <numerusform>%n hour ago</numerusform>
-            <numerusform>%n hours ago</numerusform>
-        </translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/status_bar.py" line="38" />
-        <source>Chưa đăng ký với Công an tỉnh — dữ liệu chỉ lưu tại trạm</source>
-        <translation>Not enrolled with the province — data stays at this station</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/status_bar.py" line="40" />
-        <source>Mất kết nối — thay đổi đã được lưu và sẽ gửi khi có mạng</source>
-        <translation>Offline — changes are saved and will be sent when the link returns</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/status_bar.py" line="42" />
-        <source>Đang đồng bộ…</source>
-        <translation>Syncing…</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/status_bar.py" line="43" />
-        <source>Đồng bộ lỗi</source>
-        <translation>Sync failed</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/status_bar.py" line="44" />
-        <source>Đã đồng bộ</source>
-        <translation>Up to date</translation>
-    </message>
-</context>
-<context>
-    <name>SyncStatusBar</name>
-    <message>
-        <location filename="../../station_client/ui/status_bar.py" line="104" />
-        <source>Lần đồng bộ thành công gần nhất: %1</source>
-        <translation>Last successful sync: %1</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/status_bar.py" line="105" />
-        <source>Chờ gửi: %1</source>
-        <translation>Pending: %1</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/status_bar.py" line="107" />
-        <source>Xung đột cần xử lý: %1</source>
-        <translation>Conflicts to resolve: %1</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/status_bar.py" line="112" />
-        <source>Đồng bộ ngay</source>
-        <translation>Sync now</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/status_bar.py" line="112" />
-        <source>Đăng ký với tỉnh…</source>
-        <translation>Enroll with the province…</translation>
-    </message>
-</context>
-<context>
-    <name>SyncView</name>
-    <message>
-        <location filename="../../station_client/ui/sync_view.py" line="244" />
-        <location filename="../../station_client/ui/sync_view.py" line="311" />
-        <source>Xung đột chờ xử lý: %1</source>
-        <translation>Conflicts waiting: %1</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/sync_view.py" line="260" />
-        <source>Bị tỉnh từ chối: %1</source>
-        <translation>Refused by the province: %1</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/sync_view.py" line="280" />
-        <source>Lần đồng bộ thành công gần nhất: %1</source>
-        <translation>Last successful sync: %1</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/sync_view.py" line="281" />
-        <source>Thay đổi chờ gửi lên tỉnh: %1</source>
-        <translation>Changes waiting to be sent: %1</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/sync_view.py" line="283" />
-        <source>Bị tỉnh từ chối: %1 (xem lý do trong từng hồ sơ)</source>
-        <translation>Refused by the province: %1 (each record shows why)</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/sync_view.py" line="280" />
-        <source>Nhân khẩu trùng số định danh: %1 (chọn để gộp)</source>
-        <translation>Persons recorded twice (same personal ID): %1 (choose one to merge)</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/sync_view.py" line="304" />
-        <source>Gộp nhân khẩu trùng</source>
-        <translation>Merge duplicate persons</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/sync_view.py" line="305" />
-        <source>Giữ lại hồ sơ nào? Hồ sơ kia được liên kết vào hồ sơ này, không mất thông tin.</source>
-        <translation>Which record to keep? The other is linked to it; nothing is lost.</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/sync_view.py" line="291" />
-        <source>Lần tự sửa gần nhất: %1</source>
-        <translation>Last automatic repair: %1</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/sync_view.py" line="293" />
-        <source>Nhân khẩu trùng số định danh chờ gộp: %1 (station-client duplicates)</source>
-        <translation>Persons recorded twice (same personal ID) waiting to be merged: %1 (station-client duplicates)</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/sync_view.py" line="289" />
-        <source>Máy chủ: %1</source>
-        <translation>Server: %1</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/sync_view.py" line="308" />
-        <source>Đồng bộ với Công an tỉnh</source>
-        <translation>Sync with the province</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/sync_view.py" line="309" />
-        <source>Đồng bộ ngay</source>
-        <translation>Sync now</translation>
-    </message>
-</context>
-<context>
-    <name>TodayView</name>
-    <message>
-        <location filename="../../station_client/ui/today.py" line="52" />
-        <source>Quá hạn</source>
-        <translation>Overdue</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/today.py" line="52" />
-        <source>Đến hạn hôm nay</source>
-        <translation>Due today</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/today.py" line="52" />
-        <source>Sắp đến</source>
-        <translation>Upcoming</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/today.py" line="65" />
-        <source>Không tải được việc từ mục %1: %2</source>
-        <translation>Could not load work from %1: %2</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/today.py" line="71" />
-        <source>Chưa có mục nào cung cấp việc cần làm.</source>
-        <translation>No section provides work items yet.</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/today.py" line="73" />
-        <source>Không có việc đến hạn hôm nay.</source>
-        <translation>Nothing is due today.</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/today.py" line="75" />
-        <source>%1 việc, trong đó %2 quá hạn.</source>
-        <translation>%1 items, %2 of them overdue.</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/today.py" line="92" />
-        <source>Việc hôm nay</source>
-        <translation>Today's work</translation>
-    </message>
-    <message>
-        <location filename="../../station_client/ui/today.py" line="93" />
-        <source>Làm mới</source>
-        <translation>Refresh</translation>
-    </message>
-</context>
-<context>
-    <name>Workspace</name>
-    <message>
-        <location filename="../../station_client/ui/main_window.py" line="134" />
-        <source>Mục này chưa mở được: %1</source>
-        <translation>This section could not be opened: %1</translation>
-    </message>
-</context>
-<context>
-    <name>RecoveryKeyPage</name>
-    <message>
-        <source>Khóa khôi phục dữ liệu</source>
-        <translation>Data recovery key</translation>
-    </message>
-    <message>
-        <source>Dữ liệu của đơn vị được mã hóa. Nếu quên mật khẩu Trưởng Công an hoặc chuyển sang máy mới, chỉ khóa này mở lại được dữ liệu và bản sao lưu. Chép tay khóa dưới đây, ký nhận và cất nơi an toàn theo quy định của Công an tỉnh. Khóa chỉ hiện một lần này; phần mềm không lưu lại.</source>
-        <translation>The station's data is encrypted. If the station head's password is forgotten or the station moves to a new computer, only this key opens the data and its backups again. Copy the key below by hand, sign for it and keep it safe as the province police require. It is shown this once; the program does not keep it.</translation>
-    </message>
-    <message>
-        <source>Tôi đã chép lại khóa khôi phục và cất giữ an toàn</source>
-        <translation>I have copied the recovery key and keep it safe</translation>
-    </message>
-    <message>
-        <source>Tiếp tục</source>
-        <translation>Continue</translation>
-    </message>
-    <message>
-        <source>In khóa khôi phục…</source>
-        <translation>Print the recovery key…</translation>
-    </message>
-</context>
-<context>
-    <name>RecoverPage</name>
-    <message>
-        <source>Khôi phục bằng khóa khôi phục</source>
-        <translation>Recover with the recovery key</translation>
-    </message>
-    <message>
-        <source>Nhập khóa khôi phục được cấp khi thiết lập đơn vị và đặt mật khẩu mới cho tài khoản Trưởng Công an.</source>
-        <translation>Enter the recovery key given when the station was set up and set a new password for the station head's account.</translation>
-    </message>
-    <message>
-        <source>Đặt mật khẩu mới</source>
-        <translation>Set the new password</translation>
-    </message>
-    <message>
-        <source>Quay lại đăng nhập</source>
-        <translation>Back to the login</translation>
-    </message>
-</context>
-<context>
-    <name>Unlock</name>
-    <message>
-        <source>Tên đăng nhập Trưởng Công an</source>
-        <translation>Station head's username</translation>
-    </message>
-    <message>
-        <source>Khóa khôi phục</source>
-        <translation>Recovery key</translation>
-    </message>
-    <message>
-        <source>Mật khẩu mới</source>
-        <translation>New password</translation>
-    </message>
-    <message>
-        <source>Nhập lại mật khẩu mới</source>
-        <translation>New password again</translation>
-    </message>
-    <message>
-        <source>Đã đặt mật khẩu mới. Hãy đăng nhập bằng mật khẩu mới.</source>
-        <translation>The new password is set. Log in with it.</translation>
     </message>
 </context>
 <context>
@@ -1434,6 +626,602 @@
     <message>
         <source>Đặt lại mật khẩu</source>
         <translation>Reset password</translation>
+    </message>
+</context>
+<context>
+    <name>Options</name>
+    <message>
+        <source>Tên đơn vị</source>
+        <translation>Station name</translation>
+    </message>
+    <message>
+        <source>Mã tỉnh</source>
+        <translation>Province code</translation>
+    </message>
+    <message>
+        <source>Mã xã/phường</source>
+        <translation>Commune code</translation>
+    </message>
+    <message>
+        <source>Địa chỉ máy chủ Công an tỉnh</source>
+        <translation>Province server address</translation>
+    </message>
+    <message>
+        <source>Chu kỳ đồng bộ (phút)</source>
+        <translation>Sync interval (minutes)</translation>
+    </message>
+    <message>
+        <source>Máy in</source>
+        <translation>Printer</translation>
+    </message>
+    <message>
+        <source>Ngôn ngữ</source>
+        <translation>Language</translation>
+    </message>
+    <message>
+        <source>Tự khóa sau (phút không dùng)</source>
+        <translation>Lock after (idle minutes)</translation>
+    </message>
+    <message>
+        <source>Thời hạn lưu thông tin cá nhân của vụ việc đã kết thúc (năm)</source>
+        <translation>Keep personal details of closed cases for (years)</translation>
+    </message>
+</context>
+<context>
+    <name>PersonPage</name>
+    <message>
+        <source>Loại</source>
+        <translation>Type</translation>
+    </message>
+    <message>
+        <source>Hộ: %1</source>
+        <translation>Household: %1</translation>
+    </message>
+    <message>
+        <source>Trạng thái đồng bộ: %1</source>
+        <translation>Sync state: %1</translation>
+    </message>
+    <message>
+        <source>Hộ gia đình: %1 — %2 (%3)</source>
+        <translation>Household: %1 — %2 (%3)</translation>
+    </message>
+    <message>
+        <source>Chưa thuộc hộ gia đình nào.</source>
+        <translation>Not in any household.</translation>
+    </message>
+    <message>
+        <source>Không tải được từ mục %1: %2</source>
+        <translation>Could not load from %1: %2</translation>
+    </message>
+    <message>
+        <source>Chưa có trong hồ sơ hay tin báo nào.</source>
+        <translation>Not in any dossier or report yet.</translation>
+    </message>
+    <message>
+        <source>Thêm nhân khẩu</source>
+        <translation>New resident</translation>
+    </message>
+    <message>
+        <source>← Danh sách</source>
+        <translation>← List</translation>
+    </message>
+    <message>
+        <source>Lưu (Enter)</source>
+        <translation>Save (Enter)</translation>
+    </message>
+    <message>
+        <source>Hủy (Esc)</source>
+        <translation>Cancel (Esc)</translation>
+    </message>
+    <message>
+        <source>Lịch sử cư trú</source>
+        <translation>Residence history</translation>
+    </message>
+    <message>
+        <source>Thêm cư trú…</source>
+        <translation>Add residence…</translation>
+    </message>
+    <message>
+        <source>Có trong hồ sơ, tin báo</source>
+        <translation>Appears in dossiers and reports</translation>
+    </message>
+</context>
+<context>
+    <name>RecoverPage</name>
+    <message>
+        <source>Khôi phục bằng khóa khôi phục</source>
+        <translation>Recover with the recovery key</translation>
+    </message>
+    <message>
+        <source>Nhập khóa khôi phục được cấp khi thiết lập đơn vị và đặt mật khẩu mới cho tài khoản Trưởng Công an.</source>
+        <translation>Enter the recovery key given when the station was set up and set a new password for the station head&apos;s account.</translation>
+    </message>
+    <message>
+        <source>Đặt mật khẩu mới</source>
+        <translation>Set the new password</translation>
+    </message>
+    <message>
+        <source>Quay lại đăng nhập</source>
+        <translation>Back to the login</translation>
+    </message>
+</context>
+<context>
+    <name>RecoveryKeyPage</name>
+    <message>
+        <source>Khóa khôi phục dữ liệu</source>
+        <translation>Data recovery key</translation>
+    </message>
+    <message>
+        <source>Dữ liệu của đơn vị được mã hóa. Nếu quên mật khẩu Trưởng Công an hoặc chuyển sang máy mới, chỉ khóa này mở lại được dữ liệu và bản sao lưu. Chép tay khóa dưới đây, ký nhận và cất nơi an toàn theo quy định của Công an tỉnh. Khóa chỉ hiện một lần này; phần mềm không lưu lại.</source>
+        <translation>The station&apos;s data is encrypted. If the station head&apos;s password is forgotten or the station moves to a new computer, only this key opens the data and its backups again. Copy the key below by hand, sign for it and keep it safe as the province police require. It is shown this once; the program does not keep it.</translation>
+    </message>
+    <message>
+        <source>Tôi đã chép lại khóa khôi phục và cất giữ an toàn</source>
+        <translation>I have copied the recovery key and keep it safe</translation>
+    </message>
+    <message>
+        <source>Tiếp tục</source>
+        <translation>Continue</translation>
+    </message>
+    <message>
+        <source>In khóa khôi phục…</source>
+        <translation>Print the recovery key…</translation>
+    </message>
+</context>
+<context>
+    <name>ResidenceDialog</name>
+    <message>
+        <source>Lưu (Enter)</source>
+        <translation>Save (Enter)</translation>
+    </message>
+    <message>
+        <source>Hủy (Esc)</source>
+        <translation>Cancel (Esc)</translation>
+    </message>
+    <message>
+        <source>Thêm thông tin cư trú</source>
+        <translation>Add residence record</translation>
+    </message>
+</context>
+<context>
+    <name>ResidentsView</name>
+    <message>
+        <source>Tìm thấy %1 người</source>
+        <translation>%1 found</translation>
+    </message>
+    <message>
+        <source>Tìm thấy hơn %1 người</source>
+        <translation>More than %1 found</translation>
+    </message>
+    <message>
+        <source> (hiện %1 người đầu tiên — gõ thêm để thu hẹp)</source>
+        <translation> (showing the first %1 — type more to narrow it down)</translation>
+    </message>
+    <message>
+        <source>Tổng số nhân khẩu: %1</source>
+        <translation>Residents: %1</translation>
+    </message>
+    <message>
+        <source>Tìm theo tên (có dấu hoặc không), số định danh, địa chỉ… (Ctrl+F)</source>
+        <translation>Search by name (with or without diacritics), ID number, address… (Ctrl+F)</translation>
+    </message>
+    <message>
+        <source>Thêm nhân khẩu (Ctrl+N)</source>
+        <translation>New resident (Ctrl+N)</translation>
+    </message>
+    <message>
+        <source>Nhập từ CSV…</source>
+        <translation>Import CSV…</translation>
+    </message>
+    <message>
+        <source>Nhập nhân khẩu từ tệp CSV</source>
+        <translation>Import residents from a CSV file</translation>
+    </message>
+    <message>
+        <source>Tệp CSV (*.csv *.txt)</source>
+        <translation>CSV files (*.csv *.txt)</translation>
+    </message>
+</context>
+<context>
+    <name>Sections</name>
+    <message>
+        <source>Hộ gia đình</source>
+        <translation>Households</translation>
+    </message>
+    <message>
+        <source>Nhân khẩu</source>
+        <translation>Residents</translation>
+    </message>
+    <message>
+        <source>Cài đặt</source>
+        <translation>Settings</translation>
+    </message>
+    <message>
+        <source>Đồng bộ</source>
+        <translation>Sync</translation>
+    </message>
+    <message>
+        <source>Hôm nay</source>
+        <translation>Today</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsView</name>
+    <message>
+        <source>Đã lưu cài đặt.</source>
+        <translation>Settings saved.</translation>
+    </message>
+    <message>
+        <source>Trạm chưa đăng ký với Công an tỉnh.</source>
+        <translation>This station is not enrolled with the province.</translation>
+    </message>
+    <message>
+        <source>Đã đăng ký: %1 (mã trạm %2) tại %3</source>
+        <translation>Enrolled: %1 (station %2) at %3</translation>
+    </message>
+    <message>
+        <source>Nhập địa chỉ máy chủ và mã đăng ký do Công an tỉnh cấp.</source>
+        <translation>Enter the server address and the enrollment code from the province police.</translation>
+    </message>
+    <message>
+        <source>Đang đăng ký…</source>
+        <translation>Enrolling…</translation>
+    </message>
+    <message>
+        <source>Sao lưu dữ liệu</source>
+        <translation>Back up data</translation>
+    </message>
+    <message>
+        <source>Bản sao lưu (*.db)</source>
+        <translation>Backups (*.db)</translation>
+    </message>
+    <message>
+        <source>Đang sao lưu…</source>
+        <translation>Backing up…</translation>
+    </message>
+    <message>
+        <source>Đã sao lưu %1 nhân khẩu, %2 hộ vào %3</source>
+        <translation>Backed up %1 residents and %2 households to %3</translation>
+    </message>
+    <message>
+        <source>Khôi phục dữ liệu</source>
+        <translation>Restore data</translation>
+    </message>
+    <message>
+        <source>Khôi phục bản sao lưu có %1 nhân khẩu và %2 hộ? Dữ liệu hiện tại được giữ lại thành một bản sao. Phần mềm sẽ đóng lại và mở lại.</source>
+        <translation>Restore the backup with %1 residents and %2 households? The current data is kept as a copy. The program will close and open again.</translation>
+    </message>
+    <message>
+        <source>Khôi phục</source>
+        <translation>Restore</translation>
+    </message>
+    <message>
+        <source>Hủy</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>Đã đổi mật khẩu.</source>
+        <translation>Password changed.</translation>
+    </message>
+    <message>
+        <source>Đã tạo tài khoản %1.</source>
+        <translation>Account %1 created.</translation>
+    </message>
+    <message>
+        <source>Giao diện</source>
+        <translation>Interface</translation>
+    </message>
+    <message>
+        <source>Ngôn ngữ</source>
+        <translation>Language</translation>
+    </message>
+    <message>
+        <source>Tự khóa sau (phút không dùng)</source>
+        <translation>Lock after (idle minutes)</translation>
+    </message>
+    <message>
+        <source>Đồng bộ với Công an tỉnh</source>
+        <translation>Sync with the province</translation>
+    </message>
+    <message>
+        <source>Địa chỉ máy chủ</source>
+        <translation>Server address</translation>
+    </message>
+    <message>
+        <source>Chu kỳ đồng bộ (phút)</source>
+        <translation>Sync interval (minutes)</translation>
+    </message>
+    <message>
+        <source>Mã đăng ký</source>
+        <translation>Enrollment code</translation>
+    </message>
+    <message>
+        <source>Đăng ký trạm</source>
+        <translation>Enroll station</translation>
+    </message>
+    <message>
+        <source>In ấn</source>
+        <translation>Printing</translation>
+    </message>
+    <message>
+        <source>Máy in</source>
+        <translation>Printer</translation>
+    </message>
+    <message>
+        <source>(máy in mặc định)</source>
+        <translation>(default printer)</translation>
+    </message>
+    <message>
+        <source>Lưu cài đặt</source>
+        <translation>Save settings</translation>
+    </message>
+    <message>
+        <source>Sao lưu và khôi phục</source>
+        <translation>Backup and restore</translation>
+    </message>
+    <message>
+        <source>Sao lưu ngay…</source>
+        <translation>Back up now…</translation>
+    </message>
+    <message>
+        <source>Khôi phục từ bản sao lưu…</source>
+        <translation>Restore from a backup…</translation>
+    </message>
+    <message>
+        <source>Tài khoản</source>
+        <translation>Accounts</translation>
+    </message>
+    <message>
+        <source>Mật khẩu hiện tại</source>
+        <translation>Current password</translation>
+    </message>
+    <message>
+        <source>Mật khẩu mới</source>
+        <translation>New password</translation>
+    </message>
+    <message>
+        <source>Nhập lại mật khẩu mới</source>
+        <translation>Repeat the new password</translation>
+    </message>
+    <message>
+        <source>Đổi mật khẩu</source>
+        <translation>Change password</translation>
+    </message>
+    <message>
+        <source>Tên đăng nhập của cán bộ mới</source>
+        <translation>New officer&apos;s username</translation>
+    </message>
+    <message>
+        <source>Họ và tên</source>
+        <translation>Full name</translation>
+    </message>
+    <message>
+        <source>Mật khẩu ban đầu</source>
+        <translation>Initial password</translation>
+    </message>
+    <message>
+        <source>Tạo tài khoản cán bộ</source>
+        <translation>Create officer account</translation>
+    </message>
+    <message>
+        <source>Không có vụ việc nào quá thời hạn lưu giữ.</source>
+        <translation>No closed case is past the retention period.</translation>
+    </message>
+    <message>
+        <source>Xóa thông tin cá nhân</source>
+        <translation>Redact personal details</translation>
+    </message>
+    <message>
+        <source>%1 vụ việc đã kết thúc quá thời hạn lưu giữ. Xóa thông tin cá nhân của các vụ việc này? Việc xóa được ghi nhật ký và đồng bộ lên Công an tỉnh.</source>
+        <translation>%1 closed cases are past the retention period. Redact their personal details? The redaction is audited and synced to the province.</translation>
+    </message>
+    <message>
+        <source>Đã xóa thông tin cá nhân của %1 vụ việc.</source>
+        <translation>Personal details of %1 cases redacted.</translation>
+    </message>
+    <message>
+        <source>Lưu giữ thông tin cá nhân</source>
+        <translation>Retention of personal details</translation>
+    </message>
+    <message>
+        <source>Xóa thông tin cá nhân của vụ việc đã kết thúc sau (năm, 0 = không xóa)</source>
+        <translation>Redact closed cases after (years, 0 = never)</translation>
+    </message>
+    <message>
+        <source>Xem và xóa vụ việc quá hạn…</source>
+        <translation>Review and redact cases past the period…</translation>
+    </message>
+</context>
+<context>
+    <name>SyncStatus</name>
+    <message>
+        <source>chưa lần nào</source>
+        <translation>never</translation>
+    </message>
+    <message>
+        <source>vừa xong</source>
+        <translation>just now</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n phút trước</source>
+        <translation>
+            <numerusform>%n minute ago</numerusform>
+            <numerusform>%n minutes ago</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n giờ trước</source>
+        <translation>
+            <numerusform>%n hour ago</numerusform>
+            <numerusform>%n hours ago</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Chưa đăng ký với Công an tỉnh — dữ liệu chỉ lưu tại trạm</source>
+        <translation>Not enrolled with the province — data stays at this station</translation>
+    </message>
+    <message>
+        <source>Mất kết nối — thay đổi đã được lưu và sẽ gửi khi có mạng</source>
+        <translation>Offline — changes are saved and will be sent when the link returns</translation>
+    </message>
+    <message>
+        <source>Đang đồng bộ…</source>
+        <translation>Syncing…</translation>
+    </message>
+    <message>
+        <source>Đồng bộ lỗi</source>
+        <translation>Sync failed</translation>
+    </message>
+    <message>
+        <source>Đã đồng bộ</source>
+        <translation>Up to date</translation>
+    </message>
+</context>
+<context>
+    <name>SyncStatusBar</name>
+    <message>
+        <source>Lần đồng bộ thành công gần nhất: %1</source>
+        <translation>Last successful sync: %1</translation>
+    </message>
+    <message>
+        <source>Chờ gửi: %1</source>
+        <translation>Pending: %1</translation>
+    </message>
+    <message>
+        <source>Xung đột cần xử lý: %1</source>
+        <translation>Conflicts to resolve: %1</translation>
+    </message>
+    <message>
+        <source>Đồng bộ ngay</source>
+        <translation>Sync now</translation>
+    </message>
+    <message>
+        <source>Đăng ký với tỉnh…</source>
+        <translation>Enroll with the province…</translation>
+    </message>
+</context>
+<context>
+    <name>SyncView</name>
+    <message>
+        <source>Xung đột chờ xử lý: %1</source>
+        <translation>Conflicts waiting: %1</translation>
+    </message>
+    <message>
+        <source>Bị tỉnh từ chối: %1</source>
+        <translation>Refused by the province: %1</translation>
+    </message>
+    <message>
+        <source>Lần đồng bộ thành công gần nhất: %1</source>
+        <translation>Last successful sync: %1</translation>
+    </message>
+    <message>
+        <source>Thay đổi chờ gửi lên tỉnh: %1</source>
+        <translation>Changes waiting to be sent: %1</translation>
+    </message>
+    <message>
+        <source>Bị tỉnh từ chối: %1 (xem lý do trong từng hồ sơ)</source>
+        <translation>Refused by the province: %1 (each record shows why)</translation>
+    </message>
+    <message>
+        <source>Nhân khẩu trùng số định danh: %1 (chọn để gộp)</source>
+        <translation>Persons recorded twice (same personal ID): %1 (choose one to merge)</translation>
+    </message>
+    <message>
+        <source>Gộp nhân khẩu trùng</source>
+        <translation>Merge duplicate persons</translation>
+    </message>
+    <message>
+        <source>Giữ lại hồ sơ nào? Hồ sơ kia được liên kết vào hồ sơ này, không mất thông tin.</source>
+        <translation>Which record to keep? The other is linked to it; nothing is lost.</translation>
+    </message>
+    <message>
+        <source>Lần tự sửa gần nhất: %1</source>
+        <translation>Last automatic repair: %1</translation>
+    </message>
+    <message>
+        <source>Nhân khẩu trùng số định danh chờ gộp: %1 (station-client duplicates)</source>
+        <translation>Persons recorded twice (same personal ID) waiting to be merged: %1 (station-client duplicates)</translation>
+    </message>
+    <message>
+        <source>Máy chủ: %1</source>
+        <translation>Server: %1</translation>
+    </message>
+    <message>
+        <source>Đồng bộ với Công an tỉnh</source>
+        <translation>Sync with the province</translation>
+    </message>
+    <message>
+        <source>Đồng bộ ngay</source>
+        <translation>Sync now</translation>
+    </message>
+</context>
+<context>
+    <name>TodayView</name>
+    <message>
+        <source>Quá hạn</source>
+        <translation>Overdue</translation>
+    </message>
+    <message>
+        <source>Đến hạn hôm nay</source>
+        <translation>Due today</translation>
+    </message>
+    <message>
+        <source>Sắp đến</source>
+        <translation>Upcoming</translation>
+    </message>
+    <message>
+        <source>Không tải được việc từ mục %1: %2</source>
+        <translation>Could not load work from %1: %2</translation>
+    </message>
+    <message>
+        <source>Chưa có mục nào cung cấp việc cần làm.</source>
+        <translation>No section provides work items yet.</translation>
+    </message>
+    <message>
+        <source>Không có việc đến hạn hôm nay.</source>
+        <translation>Nothing is due today.</translation>
+    </message>
+    <message>
+        <source>%1 việc, trong đó %2 quá hạn.</source>
+        <translation>%1 items, %2 of them overdue.</translation>
+    </message>
+    <message>
+        <source>Việc hôm nay</source>
+        <translation>Today&apos;s work</translation>
+    </message>
+    <message>
+        <source>Làm mới</source>
+        <translation>Refresh</translation>
+    </message>
+</context>
+<context>
+    <name>Unlock</name>
+    <message>
+        <source>Tên đăng nhập Trưởng Công an</source>
+        <translation>Station head&apos;s username</translation>
+    </message>
+    <message>
+        <source>Khóa khôi phục</source>
+        <translation>Recovery key</translation>
+    </message>
+    <message>
+        <source>Mật khẩu mới</source>
+        <translation>New password</translation>
+    </message>
+    <message>
+        <source>Nhập lại mật khẩu mới</source>
+        <translation>New password again</translation>
+    </message>
+    <message>
+        <source>Đã đặt mật khẩu mới. Hãy đăng nhập bằng mật khẩu mới.</source>
+        <translation>The new password is set. Log in with it.</translation>
+    </message>
+</context>
+<context>
+    <name>Workspace</name>
+    <message>
+        <source>Mục này chưa mở được: %1</source>
+        <translation>This section could not be opened: %1</translation>
     </message>
 </context>
 </TS>

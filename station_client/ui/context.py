@@ -13,6 +13,7 @@ from ..domain.accounts import Account
 from ..domain.problems import Problem
 from ..settings_schema import save_options
 from ..store import ChangeSet
+from .i18n import bilingual
 from .tasks import Tasks
 
 COALESCE_MS = 80
@@ -82,7 +83,7 @@ class AppContext(QObject):
         from ..store import StoreError
 
         if isinstance(exc, StoreError) or (hasattr(exc, "vi") and hasattr(exc, "en")):
-            return str(exc.en if self.language == "en" else exc.vi)  # type: ignore[attr-defined]
+            return bilingual(self.language, str(exc.vi), str(exc.en))  # type: ignore[attr-defined]
         if isinstance(exc, ValidationError):
             return "\n".join(exc.messages(self.language))
         return str(exc) or type(exc).__name__

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from ..domain import nationalities
 from ..domain.problems import Problem
-from .i18n import format_date, parse_date
+from .i18n import bilingual, format_date, parse_date
 
 ERROR_STYLE = "color: #b3261e;"
 
@@ -86,7 +86,7 @@ class Choice(QComboBox):
         if self._empty:
             self.addItem("", None)
         for code, (vi, en) in self._choices.items():
-            self.addItem(en if language == "en" else vi, code)
+            self.addItem(bilingual(language, vi, en), code)
         self.blockSignals(False)
         self.set_value(current)
 

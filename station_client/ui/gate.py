@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from ..domain.accounts import Account
@@ -27,14 +27,10 @@ from ..store import accounts as account_store
 from ..store import unlock as unlocking
 from .context import AppContext
 from .forms import FieldForm
+from .i18n import tr_lazy
 from .links import as_link
 
 log = logging.getLogger(__name__)
-
-
-def _t(source: str) -> Any:
-    """A label translated when shown; wrap the literal in QT_TRANSLATE_NOOP("Gate", ...) so lupdate finds it."""
-    return lambda: QCoreApplication.translate("Gate", source)
 
 
 class _Card(QWidget):
@@ -97,13 +93,13 @@ class FirstRunPage(_Card):
         f = self.form
         # The commune code first: it names the province and the station, filled in as soon as it is known (no
         # defaults: a station elsewhere must not be set up under the demo's commune by a hurried Enter).
-        f.add("commune_code", _t(QT_TRANSLATE_NOOP("Gate", "Mã xã/phường")), QLineEdit())
-        f.add("province_code", _t(QT_TRANSLATE_NOOP("Gate", "Mã tỉnh")), QLineEdit())
-        f.add("station_name", _t(QT_TRANSLATE_NOOP("Gate", "Tên đơn vị")), QLineEdit())
-        f.add("full_name", _t(QT_TRANSLATE_NOOP("Gate", "Họ và tên Trưởng Công an")), QLineEdit())
-        f.add("username", _t(QT_TRANSLATE_NOOP("Gate", "Tên đăng nhập")), QLineEdit())
-        f.add("password", _t(QT_TRANSLATE_NOOP("Gate", "Mật khẩu")), _password())
-        f.add("confirm", _t(QT_TRANSLATE_NOOP("Gate", "Nhập lại mật khẩu")), _password())
+        f.add("commune_code", tr_lazy("Gate", "Mã xã/phường"), QLineEdit())
+        f.add("province_code", tr_lazy("Gate", "Mã tỉnh"), QLineEdit())
+        f.add("station_name", tr_lazy("Gate", "Tên đơn vị"), QLineEdit())
+        f.add("full_name", tr_lazy("Gate", "Họ và tên Trưởng Công an"), QLineEdit())
+        f.add("username", tr_lazy("Gate", "Tên đăng nhập"), QLineEdit())
+        f.add("password", tr_lazy("Gate", "Mật khẩu"), _password())
+        f.add("confirm", tr_lazy("Gate", "Nhập lại mật khẩu"), _password())
         f.finish()
         self._filled: dict[str, str] = {"province_code": "", "station_name": ""}  # what we filled, not the officer
         f.fields["commune_code"].widget.textChanged.connect(self._commune_typed)
@@ -200,8 +196,8 @@ class LoginPage(_Card):
         super().__init__(parent)
         self.context = context
         self.locked_for: Account | None = None
-        self.username = self.form.add("username", _t(QT_TRANSLATE_NOOP("Gate", "Tên đăng nhập")), QLineEdit())
-        self.password = self.form.add("password", _t(QT_TRANSLATE_NOOP("Gate", "Mật khẩu")), _password())
+        self.username = self.form.add("username", tr_lazy("Gate", "Tên đăng nhập"), QLineEdit())
+        self.password = self.form.add("password", tr_lazy("Gate", "Mật khẩu"), _password())
         self.form.finish()
         self.hint = QLabel()
         self.hint.setObjectName("demo_hint")

@@ -2,7 +2,16 @@
 
 Source strings in the code are Vietnamese (the default UI needs no .qm file). ``resources/translations/
 station_en.ts`` holds English, and any other ``*_en.ts`` there (a feature's own catalogue) is loaded as well.
-Update a catalogue with ``pyside6-lupdate FILES -source-language vi_VN -target-language en_GB -ts FILE``.
+
+One way to mark a string: ``self.tr("...")`` in a QObject (context: the class), ``translate("Ctx", "...")``
+where it is shown, ``tr_noop("Ctx", "...")`` where it is defined away from where it is shown (a table, a
+label passed to a helper; shown later with ``translate("Ctx", value)``) and ``tr_lazy("Ctx", "...")`` for a
+label a form asks for when it (re)translates. ``./dev.sh translations`` extracts them all with the standard
+``pyside6-lupdate`` (``tr_noop`` and ``tr_lazy`` are given to it as aliases of ``QT_TRANSLATE_NOOP``) into the
+catalogues ``resources/translations/translations.txt`` lists; English is written in the .ts files (Qt
+Linguist, or by hand), and ``tests/ui/test_translation_sources.py`` fails while one is unfinished.
+Text that comes from below the UI (domain problems, record kinds, vocabularies, store errors) carries its own
+Vietnamese and English; ``bilingual`` is the one place that picks one of them.
 ``qtbase_vi.ts`` translates Qt's own standard buttons, context menus, file and print dialogs (Qt 6 ships no
 Vietnamese; one in Qt's translations folder, ``QLibraryInfo``, is loaded first if a later Qt has it); the
 locale is vi_VN (dates and numbers of Qt's widgets).
@@ -12,6 +21,7 @@ locale is vi_VN (dates and numbers of Qt's widgets).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date, datetime
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
@@ -24,6 +34,33 @@ log = logging.getLogger(__name__)
 LANGUAGES = ("vi", "en")
 FONT_FILES = ("NotoSans-Regular.ttf", "NotoSans-Bold.ttf")
 _installed: list[QTranslator] = []
+
+
+def tr_noop(context: str, text: str) -> str:
+    """Mark ``text`` for lupdate in ``context`` and return it untranslated (Qt's ``QT_TRANSLATE_NOOP``, typed
+    ``str`` where PySide6 types its result ``object``). Show it with ``translate(context, text)``."""
+    return text
+
+
+def translate(context: str, text: str, n: int = -1) -> str:
+    """``text`` in the current language (``QCoreApplication.translate``; lupdate reads a literal ``text``)."""
+    return QCoreApplication.translate(context, text, None, n)
+
+
+def tr_lazy(context: str, text: str) -> Callable[[], str]:
+    """A label translated each time it is shown (forms relabel on a language switch); marked like ``tr_noop``."""
+    return lambda: QCoreApplication.translate(context, text)
+
+
+def bilingual(language: str, vi: str, en: str | None) -> str:
+    """The one choice between the Vietnamese and English a lower layer carries (domain problems, record kinds,
+    vocabularies, the province's notes): English when asked for and present, else Vietnamese."""
+    return en if language == "en" and en else vi
+
+
+def decimal_text(text: str, language: str) -> str:
+    """A figure written with a decimal point ("87.5") as the language writes it: Vietnamese with a comma."""
+    return text.replace(".", ",") if language == "vi" else text
 
 
 def load_fonts(app: QApplication, point_size: int = 10) -> str | None:

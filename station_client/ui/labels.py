@@ -4,47 +4,48 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+from PySide6.QtCore import QCoreApplication
 
 from ..domain.residents import RELATIONSHIPS, RESIDENCE_TYPES, SEXES
+from .i18n import bilingual, tr_noop
 
 FIELD_LABELS: dict[str, str] = {
-    "full_name": QT_TRANSLATE_NOOP("Fields", "Họ và tên"),
-    "birth_date": QT_TRANSLATE_NOOP("Fields", "Ngày sinh"),
-    "sex": QT_TRANSLATE_NOOP("Fields", "Giới tính"),
-    "personal_id": QT_TRANSLATE_NOOP("Fields", "Số định danh cá nhân"),
-    "old_id": QT_TRANSLATE_NOOP("Fields", "Số CMND cũ"),
-    "passport_no": QT_TRANSLATE_NOOP("Fields", "Số hộ chiếu"),
-    "nationality": QT_TRANSLATE_NOOP("Fields", "Quốc tịch"),
-    "ethnicity": QT_TRANSLATE_NOOP("Fields", "Dân tộc"),
-    "religion": QT_TRANSLATE_NOOP("Fields", "Tôn giáo"),
-    "hometown": QT_TRANSLATE_NOOP("Fields", "Quê quán"),
-    "birth_place": QT_TRANSLATE_NOOP("Fields", "Nơi đăng ký khai sinh"),
-    "occupation": QT_TRANSLATE_NOOP("Fields", "Nghề nghiệp"),
-    "phone": QT_TRANSLATE_NOOP("Fields", "Số điện thoại"),
-    "email": QT_TRANSLATE_NOOP("Fields", "Thư điện tử"),
-    "permanent_address": QT_TRANSLATE_NOOP("Fields", "Nơi thường trú"),
-    "current_address": QT_TRANSLATE_NOOP("Fields", "Nơi ở hiện tại"),
-    "note": QT_TRANSLATE_NOOP("Fields", "Ghi chú"),
-    "household_no": QT_TRANSLATE_NOOP("Fields", "Số hộ"),
-    "address": QT_TRANSLATE_NOOP("Fields", "Địa chỉ"),
-    "hamlet": QT_TRANSLATE_NOOP("Fields", "Thôn/Tổ dân phố"),
-    "relationship": QT_TRANSLATE_NOOP("Fields", "Quan hệ với chủ hộ"),
-    "joined_on": QT_TRANSLATE_NOOP("Fields", "Ngày nhập hộ"),
-    "type": QT_TRANSLATE_NOOP("Fields", "Loại cư trú"),
-    "start_date": QT_TRANSLATE_NOOP("Fields", "Từ ngày"),
-    "end_date": QT_TRANSLATE_NOOP("Fields", "Đến ngày"),
-    "host_name": QT_TRANSLATE_NOOP("Fields", "Chủ cơ sở lưu trú"),
-    "reason": QT_TRANSLATE_NOOP("Fields", "Lý do"),
-    "sync_state": QT_TRANSLATE_NOOP("Fields", "Đồng bộ"),
-    "head": QT_TRANSLATE_NOOP("Fields", "Chủ hộ"),
+    "full_name": tr_noop("Fields", "Họ và tên"),
+    "birth_date": tr_noop("Fields", "Ngày sinh"),
+    "sex": tr_noop("Fields", "Giới tính"),
+    "personal_id": tr_noop("Fields", "Số định danh cá nhân"),
+    "old_id": tr_noop("Fields", "Số CMND cũ"),
+    "passport_no": tr_noop("Fields", "Số hộ chiếu"),
+    "nationality": tr_noop("Fields", "Quốc tịch"),
+    "ethnicity": tr_noop("Fields", "Dân tộc"),
+    "religion": tr_noop("Fields", "Tôn giáo"),
+    "hometown": tr_noop("Fields", "Quê quán"),
+    "birth_place": tr_noop("Fields", "Nơi đăng ký khai sinh"),
+    "occupation": tr_noop("Fields", "Nghề nghiệp"),
+    "phone": tr_noop("Fields", "Số điện thoại"),
+    "email": tr_noop("Fields", "Thư điện tử"),
+    "permanent_address": tr_noop("Fields", "Nơi thường trú"),
+    "current_address": tr_noop("Fields", "Nơi ở hiện tại"),
+    "note": tr_noop("Fields", "Ghi chú"),
+    "household_no": tr_noop("Fields", "Số hộ"),
+    "address": tr_noop("Fields", "Địa chỉ"),
+    "hamlet": tr_noop("Fields", "Thôn/Tổ dân phố"),
+    "relationship": tr_noop("Fields", "Quan hệ với chủ hộ"),
+    "joined_on": tr_noop("Fields", "Ngày nhập hộ"),
+    "type": tr_noop("Fields", "Loại cư trú"),
+    "start_date": tr_noop("Fields", "Từ ngày"),
+    "end_date": tr_noop("Fields", "Đến ngày"),
+    "host_name": tr_noop("Fields", "Chủ cơ sở lưu trú"),
+    "reason": tr_noop("Fields", "Lý do"),
+    "sync_state": tr_noop("Fields", "Đồng bộ"),
+    "head": tr_noop("Fields", "Chủ hộ"),
 }
 
 SYNC_STATES: dict[str, str] = {
-    "pending": QT_TRANSLATE_NOOP("Fields", "chờ gửi"),
-    "synced": QT_TRANSLATE_NOOP("Fields", "đã gửi"),
-    "rejected": QT_TRANSLATE_NOOP("Fields", "bị từ chối"),
-    "conflict": QT_TRANSLATE_NOOP("Fields", "xung đột"),
+    "pending": tr_noop("Fields", "chờ gửi"),
+    "synced": tr_noop("Fields", "đã gửi"),
+    "rejected": tr_noop("Fields", "bị từ chối"),
+    "conflict": tr_noop("Fields", "xung đột"),
 }
 
 
@@ -59,8 +60,7 @@ def sync_state(value: str | None) -> str:
 def vocabulary(language: str, table: dict[str, tuple[str, str]], code: str | None) -> str:
     if code is None or code not in table:
         return code or ""
-    vi, en = table[code]
-    return en if language == "en" else vi
+    return bilingual(language, *table[code])
 
 
 __all__ = ["FIELD_LABELS", "RELATIONSHIPS", "RESIDENCE_TYPES", "SEXES", "label", "sync_state", "vocabulary"]

@@ -13,7 +13,7 @@ import dataclasses
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGroupBox,
@@ -34,12 +34,7 @@ from ..store import Store
 from ..store import accounts as account_store
 from .context import AppContext
 from .gate import _Card
-from .i18n import format_datetime
-
-
-def _t(source: object) -> Any:
-    """A label translated when shown (``source`` is a QT_TRANSLATE_NOOP literal, which lupdate finds)."""
-    return lambda: QCoreApplication.translate("Officers", str(source))
+from .i18n import bilingual, format_datetime, tr_lazy, tr_noop, translate
 
 
 def _password() -> QLineEdit:
@@ -60,9 +55,9 @@ class NewPasswordPage(_Card):
         self.account: Account | None = None
         f = self.form
         self.current, self.new, self.confirm = _password(), _password(), _password()
-        f.add("current", _t(QT_TRANSLATE_NOOP("Officers", "Mật khẩu được cấp")), self.current)
-        f.add("password", _t(QT_TRANSLATE_NOOP("Officers", "Mật khẩu mới")), self.new)
-        f.add("confirm", _t(QT_TRANSLATE_NOOP("Officers", "Nhập lại mật khẩu mới")), self.confirm)
+        f.add("current", tr_lazy("Officers", "Mật khẩu được cấp"), self.current)
+        f.add("password", tr_lazy("Officers", "Mật khẩu mới"), self.new)
+        f.add("confirm", tr_lazy("Officers", "Nhập lại mật khẩu mới"), self.confirm)
         f.finish()
         f.submitted.connect(self.submit)
         self.retranslate()
@@ -104,26 +99,25 @@ class NewPasswordPage(_Card):
             self.form.show_problems([Problem("current", "auth", text, text)], self.context.language)
 
 
-def _tr_box(source: str) -> str:
-    return QCoreApplication.translate("OfficersBox", source)
-
-
 def restore_text(report: RestoreReport) -> str:
     """The last restore and, per account, what keeping the accounts as they are now changed (the officer list,
     and the notice the head gets after a restore made in the app)."""
     when, file = format_datetime(report.at), report.file
     if not report.over_existing:
-        return (_tr_box("Lần khôi phục gần nhất: %1, từ tệp %2, trên máy mới: tài khoản theo bản sao lưu.")
+        return (translate("OfficersBox",
+                          "Lần khôi phục gần nhất: %1, từ tệp %2, trên máy mới: tài khoản theo bản sao lưu.")
                 .replace("%1", when).replace("%2", file))
-    head = (_tr_box("Lần khôi phục gần nhất: %1, từ tệp %2. Tài khoản được giữ như hiện tại (không lấy theo bản "
-                    "sao lưu):").replace("%1", when).replace("%2", file))
+    head = (translate("OfficersBox", "Lần khôi phục gần nhất: %1, từ tệp %2. Tài khoản được giữ như hiện tại "
+                                     "(không lấy theo bản sao lưu):").replace("%1", when).replace("%2", file))
     if not report.changes:
-        return head + " " + _tr_box("không có gì khác bản sao lưu.")
-    what = {"password": _tr_box("mật khẩu"), "role": _tr_box("vai trò"),
-            "active": _tr_box("đang hoạt động/bị khóa"), "must_change": _tr_box("phải đổi mật khẩu"),
-            "failed_count": _tr_box("số lần nhập sai"), "locked_until": _tr_box("tạm khóa"),
-            "issued_at": _tr_box("do tỉnh cấp"),
-            "account.kept": _tr_box("tài khoản không có trong bản sao lưu, được giữ lại")}
+        return head + " " + translate("OfficersBox", "không có gì khác bản sao lưu.")
+    what = {"password": translate("OfficersBox", "mật khẩu"), "role": translate("OfficersBox", "vai trò"),
+            "active": translate("OfficersBox", "đang hoạt động/bị khóa"),
+            "must_change": translate("OfficersBox", "phải đổi mật khẩu"),
+            "failed_count": translate("OfficersBox", "số lần nhập sai"),
+            "locked_until": translate("OfficersBox", "tạm khóa"),
+            "issued_at": translate("OfficersBox", "do tỉnh cấp"),
+            "account.kept": translate("OfficersBox", "tài khoản không có trong bản sao lưu, được giữ lại")}
     lines: dict[str, list[str]] = {}
     for user, full_name, field in report.changes:
         who = f"{full_name} ({user})" if full_name != user else user
@@ -136,10 +130,10 @@ class OfficersBox(QGroupBox):
     disable or enable an account. Accounts the province issued are taken into the list when it loads. Below it:
     the key-file entries the re-keys dropped (who, when, why) and what the last restore kept of the accounts."""
 
-    COLUMNS = (QT_TRANSLATE_NOOP("Officers", "Họ và tên"), QT_TRANSLATE_NOOP("Officers", "Tên đăng nhập"),
-               QT_TRANSLATE_NOOP("Officers", "Vai trò"), QT_TRANSLATE_NOOP("Officers", "Tình trạng"))
-    DROPPED_COLUMNS = (QT_TRANSLATE_NOOP("Officers", "Cán bộ"), QT_TRANSLATE_NOOP("Officers", "Mã hóa lại lúc"),
-                       QT_TRANSLATE_NOOP("Officers", "Lý do"))
+    COLUMNS = (tr_noop("Officers", "Họ và tên"), tr_noop("Officers", "Tên đăng nhập"),
+               tr_noop("Officers", "Vai trò"), tr_noop("Officers", "Tình trạng"))
+    DROPPED_COLUMNS = (tr_noop("Officers", "Cán bộ"), tr_noop("Officers", "Mã hóa lại lúc"),
+                       tr_noop("Officers", "Lý do"))
 
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
@@ -250,9 +244,9 @@ class OfficersBox(QGroupBox):
         selected = self.selected()
         self.infos = infos
         self.table.setRowCount(len(infos))
-        lang = 1 if self.context.language == "en" else 0
         for r, info in enumerate(infos):
-            cells = (info.full_name, info.username, ROLES[info.role][lang], self._state(info))
+            role = bilingual(self.context.language, *ROLES[info.role])
+            cells = (info.full_name, info.username, role, self._state(info))
             for c, text in enumerate(cells):
                 self.table.setItem(r, c, QTableWidgetItem(text))
             if selected is not None and info.username == selected.username:

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QS
 from ..clock import utcnow
 from ..sync.status import SyncStatus
 from .context import AppContext
-from .i18n import format_datetime
+from .i18n import bilingual, format_datetime
 
 STATE_COLOURS = {"up_to_date": "#1e7a34", "syncing": "#1a5fb4", "offline": "#7a5d00", "failed": "#b3261e",
                  "not_enrolled": "#555555"}
@@ -124,7 +124,7 @@ class SyncStatusBar(QWidget):
         s = self.status
         text = state_text(s)
         if s.state == "failed" and (s.last_error_vi or s.last_error_en):
-            text += ": " + ((s.last_error_en if self.context.language == "en" else s.last_error_vi) or "")
+            text += ": " + bilingual(self.context.language, s.last_error_vi or "", s.last_error_en)
         self.state.setText(text)
         self.state.setStyleSheet(f"color: {STATE_COLOURS[s.state]}; font-weight: bold;")
         enrolled = s.state != "not_enrolled"

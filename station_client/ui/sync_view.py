@@ -31,6 +31,7 @@ from ..store import ChangeSet, Store, duplicates, lists
 from ..store import sync_ops as ops
 from ..sync.status import SyncStatus
 from .context import AppContext
+from .i18n import bilingual
 from .labels import FIELD_LABELS
 from .layouts import clear_layout
 from .sections import Section, register_section
@@ -104,7 +105,7 @@ class ConflictEditor(QWidget):
                                else self.tr("Chọn một xung đột ở bên trái."))
             return
         kind = KINDS.get(conflict.kind)
-        kind_name = (kind.en if self.context.language == "en" else kind.vi) if kind else conflict.kind
+        kind_name = bilingual(self.context.language, kind.vi, kind.en) if kind else conflict.kind
         name = (conflict.server_record or {}).get("full_name") or (conflict.server_record or {}).get("address") or ""
         who = self.tr("Công an tỉnh") if conflict.origin in (None, "", "province") else \
             self.tr("trạm %1").replace("%1", conflict.origin)
@@ -265,9 +266,8 @@ class SyncView(QWidget):
     def _rejected_loaded(self, rows: list[dict[str, Any]]) -> None:
         self.rejected_rows = rows
         self.rejected.clear()
-        english = self.context.language == "en"
         for r in rows:
-            text = f"{r['kind_en'] if english else r['kind_vi']}: {r['label'] or r['id'][:8]}"
+            text = f"{bilingual(self.context.language, r['kind_vi'], r['kind_en'])}: {r['label'] or r['id'][:8]}"
             if r["note"]:
                 text += f"\n    {r['note']}"
             item = QListWidgetItem(text)
@@ -349,10 +349,10 @@ class SyncView(QWidget):
         if status.rejected:
             lines.append(self.tr("Bị tỉnh từ chối: %1 (xem lý do trong từng hồ sơ)")
                          .replace("%1", str(status.rejected)))
-        err = status.last_error_en if self.context.language == "en" else status.last_error_vi
+        err = bilingual(self.context.language, status.last_error_vi or "", status.last_error_en)
         if status.state in ("failed", "offline") and err:
             lines.append(err)
-        repair = status.last_repair_en if self.context.language == "en" else status.last_repair_vi
+        repair = bilingual(self.context.language, status.last_repair_vi or "", status.last_repair_en)
         if repair:
             lines.append(self.tr("Lần tự sửa gần nhất: %1").replace("%1", repair))
         if status.duplicates:

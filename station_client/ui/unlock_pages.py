@@ -8,9 +8,9 @@ wires them to the gate pages' signals.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QFont, QFontDatabase, QFontMetrics
 from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QPushButton, QWidget
 
@@ -20,14 +20,11 @@ from ..domain.problems import Problem, ValidationError
 from ..store import unlock as unlocking
 from .context import AppContext
 from .gate import _Card, _password
+from .i18n import tr_lazy
 from .links import as_link
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
-
-
-def _t(source: str) -> Any:
-    return lambda: QCoreApplication.translate("Unlock", source)
 
 
 class RecoveryKeyPage(_Card):
@@ -97,7 +94,8 @@ class RecoveryKeyPage(_Card):
 
         station = escape(str(self.context.options.get("station.name") or ""))
         key = escape(self.key_label.text())
-        return (f"<h2>{escape(self.tr('Khóa khôi phục dữ liệu'))}</h2><p>{station}</p>"
+        title = escape(self.tr("Khóa khôi phục dữ liệu"))
+        return (f"<h2>{title}</h2><p>{station}</p>"
                 f"<p style='font-family: monospace; font-size: 20pt; font-weight: bold'>{key}</p>"
                 f"<p>{format_date(office_today())}</p><p>{escape(self.sub.text())}</p>"  # dd/mm/yyyy on paper too
                 "<br><p>Trưởng Công an xã/phường: ..................... Cán bộ PA tỉnh: .....................</p>")
@@ -135,11 +133,11 @@ class RecoverPage(_Card):
         f = self.form
         self.username = QLineEdit()
         self.key = QLineEdit()
-        f.add("username", _t(QT_TRANSLATE_NOOP("Unlock", "Tên đăng nhập Trưởng Công an")), self.username)
-        f.add("recovery_key", _t(QT_TRANSLATE_NOOP("Unlock", "Khóa khôi phục")), self.key)
+        f.add("username", tr_lazy("Unlock", "Tên đăng nhập Trưởng Công an"), self.username)
+        f.add("recovery_key", tr_lazy("Unlock", "Khóa khôi phục"), self.key)
         self.key.setPlaceholderText("XXXXX-XXXXX-XXXXX-XXXXX-XXXXX-XXXXX")
-        f.add("password", _t(QT_TRANSLATE_NOOP("Unlock", "Mật khẩu mới")), _password())
-        f.add("confirm", _t(QT_TRANSLATE_NOOP("Unlock", "Nhập lại mật khẩu mới")), _password())
+        f.add("password", tr_lazy("Unlock", "Mật khẩu mới"), _password())
+        f.add("confirm", tr_lazy("Unlock", "Nhập lại mật khẩu mới"), _password())
         f.finish()
         f.submitted.connect(self.submit)
         self.back = QPushButton()

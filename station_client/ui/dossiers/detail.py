@@ -7,7 +7,7 @@ import html
 from datetime import date, datetime
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, Signal
+from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -32,13 +32,15 @@ from ...printing.documents import DocType, PageSize, document_for, station_info
 from ...store import dossiers as sd
 from ...store import receipt_keys
 from ..context import AppContext
+from ..i18n import bilingual, tr_noop, translate
 from ..labels import vocabulary
 from ..layouts import clear_layout
 from .preview import PrintPreview
 
 LOOKUP_URL = "receipt.lookup_url"  # in the loaded settings: the receipt's signed link (not a setting)
-DOC_LABELS = {"receipt": "In phiếu tiếp nhận", "supplement": "In phiếu bổ sung (CT05)",
-              "refusal": "In phiếu từ chối (CT06)"}
+DOC_LABELS = {"receipt": tr_noop("Dossiers", "In phiếu tiếp nhận"),
+              "supplement": tr_noop("Dossiers", "In phiếu bổ sung (CT05)"),
+              "refusal": tr_noop("Dossiers", "In phiếu từ chối (CT06)")}
 
 
 class ActionDialog(QDialog):
@@ -89,8 +91,8 @@ def summary_html(d: dict[str, Any], today: date, cal: Any, language: str,
     """The dossier as the detail page shows it (plain HTML for a QTextBrowser). ``moved``: the appointment
     before and after a holiday the province added (``store.dossiers.appointment_moves``), shown so that the
     officer tells the applicant when the printed receipt says another day."""
-    def label_of(source: str) -> str:  # English from the Dossiers catalogue (feature_strings_en.json)
-        return source if language == "vi" else QCoreApplication.translate("Dossiers", source)
+    def label_of(source: str) -> str:  # a label marked tr_noop("Dossiers", ...)
+        return translate("Dossiers", source)
 
     def row(label: str, value: Any) -> str:
         text = "" if value is None else str(value)
@@ -101,46 +103,50 @@ def summary_html(d: dict[str, Any], today: date, cal: Any, language: str,
     if d.get("status") in ("received", "processing", "transferred") and due:
         left = remaining_text(today, datetime.fromisoformat(due), cal, language)
     elif d.get("status") == "supplement_requested":
-        left = "đồng hồ tạm dừng, chờ công dân bổ sung" if language == "vi" else "clock paused for the supplement"
+        left = translate("Dossiers", "đồng hồ tạm dừng, chờ công dân bổ sung")
     else:
         left = vocabulary(language, OUTCOMES, d.get("outcome")) if d.get("outcome") else ""
     duration = Duration.from_dict(d["duration"]).label(language) if d.get("duration") else ""
     rows = [
-        row("Mã hồ sơ", d.get("code")), row("Mã tra cứu", d.get("lookup_code")), row("Số phiếu", d.get("receipt_no")),
-        row("Thủ tục", d.get("procedure_name")), row("Trạng thái", status),
-        row("Người nộp", d.get("applicant_name")), row("Số định danh", d.get("applicant_personal_id")),
-        row("Số điện thoại", d.get("applicant_phone")),
-        row("Tiếp nhận lúc", office_datetime(d.get("received_at"))), row("Thời hạn", duration),
-        row("Hẹn trả kết quả", office_datetime(due)), *_moved_row(moved, d, language), row("Thời gian còn lại", left),
-        row("Hình thức nộp", vocabulary(language, CHANNELS, d.get("channel"))),
-        row("Nhận kết quả", vocabulary(language, RESULT_CHANNELS, d.get("result_channel"))),
-        row("Lệ phí", f"{d.get('fee') or 0:,} đ".replace(",", ".")),
-        row("Cán bộ tiếp nhận", d.get("officer_name")), row("Số lần in phiếu", d.get("print_count") or 0),
+        row(tr_noop("Dossiers", "Mã hồ sơ"), d.get("code")),
+        row(tr_noop("Dossiers", "Mã tra cứu"), d.get("lookup_code")),
+        row(tr_noop("Dossiers", "Số phiếu"), d.get("receipt_no")),
+        row(tr_noop("Dossiers", "Thủ tục"), d.get("procedure_name")), row(tr_noop("Dossiers", "Trạng thái"), status),
+        row(tr_noop("Dossiers", "Người nộp"), d.get("applicant_name")),
+        row(tr_noop("Dossiers", "Số định danh"), d.get("applicant_personal_id")),
+        row(tr_noop("Dossiers", "Số điện thoại"), d.get("applicant_phone")),
+        row(tr_noop("Dossiers", "Tiếp nhận lúc"), office_datetime(d.get("received_at"))),
+        row(tr_noop("Dossiers", "Thời hạn"), duration),
+        row(tr_noop("Dossiers", "Hẹn trả kết quả"), office_datetime(due)), *_moved_row(moved, d),
+        row(tr_noop("Dossiers", "Thời gian còn lại"), left),
+        row(tr_noop("Dossiers", "Hình thức nộp"), vocabulary(language, CHANNELS, d.get("channel"))),
+        row(tr_noop("Dossiers", "Nhận kết quả"), vocabulary(language, RESULT_CHANNELS, d.get("result_channel"))),
+        row(tr_noop("Dossiers", "Lệ phí"), f"{d.get('fee') or 0:,} đ".replace(",", ".")),
+        row(tr_noop("Dossiers", "Cán bộ tiếp nhận"), d.get("officer_name")),
+        row(tr_noop("Dossiers", "Số lần in phiếu"), d.get("print_count") or 0),
     ]
     if d.get("supplement_items"):
-        rows.append(row("Cần bổ sung", "; ".join(d["supplement_items"])))
+        rows.append(row(tr_noop("Dossiers", "Cần bổ sung"), "; ".join(d["supplement_items"])))
     if d.get("refusal_ground"):
-        rows.append(row("Căn cứ từ chối", d["refusal_ground"]))
+        rows.append(row(tr_noop("Dossiers", "Căn cứ từ chối"), d["refusal_ground"]))
     if d.get("transferred_to"):
-        rows.append(row("Đã chuyển đến", d["transferred_to"]))
+        rows.append(row(tr_noop("Dossiers", "Đã chuyển đến"), d["transferred_to"]))
     docs = "".join(
         f"<li>{html.escape(x.get('name', ''))} — "
         f"{html.escape(vocabulary(language, DOCUMENT_FORMS, x.get('form')) if x.get('form') else '')}"
         f" × {int(x.get('count') or 1)}</li>" for x in d.get("documents") or [])
-    received = html.escape(label_of("Giấy tờ đã nhận"))
+    received = html.escape(label_of(tr_noop("Dossiers", "Giấy tờ đã nhận")))
     return f"<table cellpadding='3'>{''.join(rows)}</table><p><b>{received}</b></p><ul>{docs}</ul>"
 
 
-def _moved_row(moved: tuple[datetime, datetime] | None, d: dict[str, Any], language: str) -> list[str]:
+def _moved_row(moved: tuple[datetime, datetime] | None, d: dict[str, Any]) -> list[str]:
     if moved is None or moved[0] == moved[1]:
         return []
-    def tr(source: str) -> str:
-        return source if language == "vi" else QCoreApplication.translate("Dossiers", source)
-
-    label = tr("Hẹn trả đã dời")
+    label = translate("Dossiers", "Hẹn trả đã dời")
     text = f"{office_datetime(moved[0].isoformat())} → {office_datetime(moved[1].isoformat())}"
     if int(d.get("print_count") or 0) > 0:
-        text += f" ({tr('phiếu hẹn đã in ghi ngày cũ: báo cho người nộp')})"
+        printed = translate("Dossiers", "phiếu hẹn đã in ghi ngày cũ: báo cho người nộp")
+        text += f" ({printed})"
     return [f"<tr><td><b>{html.escape(label)}</b></td><td style='color:#b3261e'>{html.escape(text)}</td></tr>"]
 
 
@@ -219,14 +225,14 @@ class DetailPage(QWidget):
         moved = self.moved[1] if self.moved is not None and self.moved[0] == record.get("id") else None
         self.view.setHtml(summary_html(record, office_today(), self.cal, self.context.language, moved))
         for action in available_actions(record["status"]):
-            b = QPushButton(action.en if self.context.language == "en" else action.vi)
+            b = QPushButton(bilingual(self.context.language, action.vi, action.en))
             b.setObjectName(f"dossier_action_{action.name}")
             b.clicked.connect(lambda _c=False, a=action.name: self.run_action(a))
             self.actions_bar.addWidget(b)
             self.action_buttons[action.name] = b
         self.actions_bar.addStretch(1)
         for doc in self.documents():
-            b = QPushButton(self.tr(DOC_LABELS[doc]))
+            b = QPushButton(translate("Dossiers", DOC_LABELS[doc]))
             b.setObjectName(f"dossier_print_{doc}")
             b.clicked.connect(lambda _c=False, which=doc: self.print_document(which))
             self.print_bar.addWidget(b)

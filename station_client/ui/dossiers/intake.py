@@ -40,16 +40,11 @@ from ...store import dossiers as sd
 from ...store.search import PersonHit, search_persons
 from ..context import AppContext
 from ..forms import Choice, DateEdit, FieldForm
+from ..i18n import bilingual, tr_lazy
 
 SEARCH_DELAY_MS = 200
 APPLICANT_FIELDS = ("name", "personal_id", "birth_date", "permanent_address", "temporary_address",
                     "current_address", "phone", "email")
-
-
-def _t(text: str):  # type: ignore[no-untyped-def]
-    from PySide6.QtCore import QCoreApplication
-
-    return lambda: QCoreApplication.translate("Dossiers", text)
 
 
 FREQUENT = 5  # most used procedures listed first
@@ -97,14 +92,14 @@ class IntakePage(QWidget):
         self.picked = QLabel()
         self.picked.setObjectName("intake_picked")
         self.form = FieldForm()
-        self.form.add("applicant_name", _t("Họ, chữ đệm và tên"), QLineEdit())
-        self.form.add("applicant_personal_id", _t("Số định danh cá nhân"), QLineEdit())
-        self.form.add("applicant_birth_date", _t("Ngày sinh"), DateEdit())
-        self.form.add("applicant_permanent_address", _t("Nơi thường trú"), QLineEdit())
-        self.form.add("applicant_temporary_address", _t("Nơi tạm trú"), QLineEdit())
-        self.form.add("applicant_current_address", _t("Nơi ở hiện tại"), QLineEdit())
-        self.form.add("applicant_phone", _t("Số điện thoại"), QLineEdit())
-        self.form.add("applicant_email", _t("Thư điện tử"), QLineEdit())
+        self.form.add("applicant_name", tr_lazy("Dossiers", "Họ, chữ đệm và tên"), QLineEdit())
+        self.form.add("applicant_personal_id", tr_lazy("Dossiers", "Số định danh cá nhân"), QLineEdit())
+        self.form.add("applicant_birth_date", tr_lazy("Dossiers", "Ngày sinh"), DateEdit())
+        self.form.add("applicant_permanent_address", tr_lazy("Dossiers", "Nơi thường trú"), QLineEdit())
+        self.form.add("applicant_temporary_address", tr_lazy("Dossiers", "Nơi tạm trú"), QLineEdit())
+        self.form.add("applicant_current_address", tr_lazy("Dossiers", "Nơi ở hiện tại"), QLineEdit())
+        self.form.add("applicant_phone", tr_lazy("Dossiers", "Số điện thoại"), QLineEdit())
+        self.form.add("applicant_email", tr_lazy("Dossiers", "Thư điện tử"), QLineEdit())
         self.form.finish()
         self.form.submitted.connect(self.submit)
         self.form.cancelled.connect(self.cancelled.emit)
@@ -274,7 +269,7 @@ class IntakePage(QWidget):
             return
         self.duration_box.addItem(p.duration.label(self.context.language), p.duration)
         for alt in p.alt_durations:
-            when = alt.when_en if self.context.language == "en" else alt.when_vi
+            when = bilingual(self.context.language, alt.when_vi, alt.when_en)
             self.duration_box.addItem(f"{alt.duration.label(self.context.language)} — {when}", alt.duration)
         for d in p.documents:
             self._add_document_row(d.name + (f" ({d.note})" if d.note else ""), d.form, d.count, not d.optional)

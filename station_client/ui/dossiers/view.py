@@ -28,6 +28,7 @@ from ...domain.dossiers import STATUSES
 from ...store import ChangeSet
 from ...store import dossiers as sd
 from ..context import AppContext
+from ..i18n import tr_lazy, tr_noop, translate
 from ..labels import vocabulary
 from ..layouts import ColumnFitter
 from ..models import Column, ListModel, due_chip
@@ -38,17 +39,11 @@ from .intake import IntakePage
 PAGE = 500  # rows shown; the search narrows the rest
 PROCEDURE_COLUMN = 2
 FILTERS = {
-    "open": ("Đang giải quyết", "Open"), "due_today": ("Đến hạn hôm nay", "Due today"),
-    "overdue": ("Quá hạn", "Overdue"), "supplement_requested": ("Chờ bổ sung", "Waiting for supplement"),
-    "result_ready": ("Có kết quả, chờ trả", "Result ready"), "closed": ("Đã trả / từ chối", "Closed"),
-    "all": ("Tất cả", "All"),
+    "open": tr_noop("Dossiers", "Đang giải quyết"), "due_today": tr_noop("Dossiers", "Đến hạn hôm nay"),
+    "overdue": tr_noop("Dossiers", "Quá hạn"), "supplement_requested": tr_noop("Dossiers", "Chờ bổ sung"),
+    "result_ready": tr_noop("Dossiers", "Có kết quả, chờ trả"), "closed": tr_noop("Dossiers", "Đã trả / từ chối"),
+    "all": tr_noop("Dossiers", "Tất cả"),
 }
-
-
-def _col(title: str):  # type: ignore[no-untyped-def]
-    from PySide6.QtCore import QCoreApplication
-
-    return lambda: QCoreApplication.translate("Dossiers", title)
 
 
 class DossiersView(QWidget):
@@ -58,18 +53,18 @@ class DossiersView(QWidget):
         self.cal: Any = None
         lang = lambda: context.language  # noqa: E731
         self.model = ListModel([
-            Column("code", _col("Mã hồ sơ")),
-            Column("applicant_name", _col("Người nộp")),
-            Column("procedure_name", _col("Thủ tục")),
-            Column("received_at", _col("Tiếp nhận"), office_datetime),
-            Column("due_at", _col("Hẹn trả"), office_datetime),
-            Column("status", _col("Trạng thái"), lambda v: vocabulary(lang(), STATUSES, v)),
-            Column("remaining", _col("Còn lại"), chip=due_chip),
+            Column("code", tr_lazy("Dossiers", "Mã hồ sơ")),
+            Column("applicant_name", tr_lazy("Dossiers", "Người nộp")),
+            Column("procedure_name", tr_lazy("Dossiers", "Thủ tục")),
+            Column("received_at", tr_lazy("Dossiers", "Tiếp nhận"), office_datetime),
+            Column("due_at", tr_lazy("Dossiers", "Hẹn trả"), office_datetime),
+            Column("status", tr_lazy("Dossiers", "Trạng thái"), lambda v: vocabulary(lang(), STATUSES, v)),
+            Column("remaining", tr_lazy("Dossiers", "Còn lại"), chip=due_chip),
         ])
         self.filter = QComboBox()
         self.filter.setObjectName("dossier_filter")
-        for key, (vi, _en) in FILTERS.items():
-            self.filter.addItem(vi, key)
+        for key, text in FILTERS.items():
+            self.filter.addItem(text, key)
         self.filter.currentIndexChanged.connect(self.reload)
         self.search = QLineEdit()
         self.search.setObjectName("dossier_search")
@@ -191,5 +186,4 @@ class DossiersView(QWidget):
         self.new_button.setText(self.tr("Tiếp nhận hồ sơ mới"))
         self.search.setPlaceholderText(self.tr("Tìm theo mã hồ sơ, mã tra cứu, họ tên hoặc số định danh"))
         for i, key in enumerate(FILTERS):
-            vi, en = FILTERS[key]
-            self.filter.setItemText(i, en if self.context.language == "en" else vi)
+            self.filter.setItemText(i, translate("Dossiers", FILTERS[key]))

@@ -10,17 +10,18 @@ from datetime import date, datetime
 
 from PySide6.QtCore import QCoreApplication
 
+from ..i18n import tr_noop, translate
 from ..sections import Section, TodayItem, register_section, register_today_provider
 
 KINDS = ("crime_report", "petition", "mediation_case", "admin_violation")
 WHAT = {  # what the officer must do when the running clock is due, by kind
-    "crime_report": "Chuyển tố giác, tin báo",
-    "petition": "Xử lý đơn",
-    "mediation_case": "Theo dõi thực hiện hòa giải",
-    "admin_violation": "Ra quyết định xử phạt / xử lý tang vật",
+    "crime_report": tr_noop("Reports", "Chuyển tố giác, tin báo"),
+    "petition": tr_noop("Reports", "Xử lý đơn"),
+    "mediation_case": tr_noop("Reports", "Theo dõi thực hiện hòa giải"),
+    "admin_violation": tr_noop("Reports", "Ra quyết định xử phạt / xử lý tang vật"),
 }
 # A crime report the investigation agency decided: the station tells the reporter the outcome (3 days).
-OUTCOME_NOTICE = "Báo kết quả cho người tố giác"
+OUTCOME_NOTICE = tr_noop("Reports", "Báo kết quả cho người tố giác")
 
 
 def _make(context):  # type: ignore[no-untyped-def]
@@ -46,9 +47,9 @@ def today_items(conn: sqlite3.Connection, today: date) -> list[TodayItem]:
         what = OUTCOME_NOTICE if i.rule_key == R.OUTCOME_NOTICE else WHAT[i.kind]
         title = f"{tr(what)}: {i.title}"
         if i.urgent:
-            title = f"{tr('KHẨN CẤP')} — {title}"
+            title = translate("Reports", "KHẨN CẤP") + f" — {title}"
         items.append(TodayItem(title=title, due=i.due_at, state=i.state, section="reports", kind=i.kind,
-                               record_id=i.record_id, detail=f"{tr('Số')} {i.register_no}"))
+                               record_id=i.record_id, detail=translate("Reports", "Số") + f" {i.register_no}"))
     return items
 
 

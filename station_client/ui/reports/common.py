@@ -4,10 +4,11 @@ date-times, the editor of people involved (linked to residents where known), and
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QDateTime, Qt, QTimer, Signal
+from PySide6.QtCore import QDateTime, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -39,6 +40,7 @@ from ...domain.reports import PARTY_ROLES
 from ...store.search import PersonHit, search_persons
 from ..context import AppContext
 from ..forms import FieldForm
+from ..i18n import bilingual, tr_lazy, translate
 from ..labels import vocabulary
 
 CONTEXT = "Reports"
@@ -67,11 +69,13 @@ HIDDEN = {"register_year", "register_seq", "station_code", "rule_key", "duration
 
 
 def tr(text: str) -> str:
-    return QCoreApplication.translate(CONTEXT, text)
+    """A value marked ``tr_noop("Reports", ...)`` (a table, a label handed to a form) in the current language."""
+    return translate(CONTEXT, text)
 
 
-def lazy(text: str):  # type: ignore[no-untyped-def]
-    return lambda: tr(text)
+def lazy(text: str) -> Callable[[], str]:
+    """Such a value translated each time it is shown."""
+    return tr_lazy(CONTEXT, text)
 
 
 def now_local() -> datetime:
@@ -88,7 +92,7 @@ def show_value(kind: RecordKind, name: str, value: Any, language: str) -> str:
         return vocabulary(language, vocab, value)
     f = kind.by_name.get(name)
     if f is not None and f.type == "bool":
-        return tr("Có") if value else tr("Không")
+        return translate("Reports", "Có") if value else translate("Reports", "Không")
     if f is not None and f.type == "datetime":
         return office_datetime(value)
     if name == "parties":
@@ -114,7 +118,7 @@ def record_html(kind_name: str, record: dict[str, Any], language: str) -> str:
         text = show_value(kind, f.name, record.get(f.name), language)
         if not text:
             continue
-        label = f.en if language == "en" else f.vi
+        label = bilingual(language, f.vi, f.en)
         # The label column as wide as its longest label, the value beside it (at 34 % of a wide page the values
         # sat some 350 px right of short labels such as "Số thụ lý", as the dossier page does not).
         rows.append(f"<tr><td valign='top' style='white-space: nowrap'><b>{html.escape(label)}</b></td>"
@@ -246,11 +250,11 @@ class PartiesEditor(QWidget):
         self.retranslate()
 
     def retranslate(self) -> None:
-        self.table.setHorizontalHeaderLabels([tr("Vai trò"), tr("Họ tên / đặc điểm"), tr("Năm sinh"),
-                                              tr("Nơi cư trú"), tr("Ghi chú")])
-        self.search.setPlaceholderText(tr("Tìm nhân khẩu để thêm (họ tên, số định danh)…"))
-        self.add_button.setText(tr("Thêm người"))
-        self.remove_button.setText(tr("Bỏ dòng"))
+        self.table.setHorizontalHeaderLabels([self.tr("Vai trò"), self.tr("Họ tên / đặc điểm"), self.tr("Năm sinh"),
+                                              self.tr("Nơi cư trú"), self.tr("Ghi chú")])
+        self.search.setPlaceholderText(self.tr("Tìm nhân khẩu để thêm (họ tên, số định danh)…"))
+        self.add_button.setText(self.tr("Thêm người"))
+        self.remove_button.setText(self.tr("Bỏ dòng"))
 
     def _role_box(self, role: str) -> QComboBox:
         box = QComboBox()

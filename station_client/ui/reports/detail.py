@@ -37,6 +37,7 @@ from ...store import dossiers as sd
 from ...store import reports as R
 from ..context import AppContext
 from ..forms import Choice, DateEdit
+from ..i18n import tr_noop
 from ..labels import vocabulary
 from ..layouts import FlowLayout, clear_layout
 from .common import ACTIONS, STATUSES, Banner, ReportForm, lazy, now_local, record_html, tr
@@ -45,38 +46,42 @@ COUNTDOWN_MS = 30_000
 # What each action asks for: (field, label, widget). Actions not listed run at once.
 Input = tuple[str, str, str | dict[str, tuple[str, str]]]
 ACTION_INPUTS: dict[tuple[str, str], list[Input]] = {
-    ("crime_report", "start_check"): [("check_note", "Nội dung kiểm tra sơ bộ", "text")],
-    ("crime_report", "transfer"): [("transferred_to", "Cơ quan nhận", "line"),
-                                   ("transfer_doc_no", "Số văn bản chuyển", "line")],
-    ("crime_report", "close"): [("close_reason", "Lý do kết thúc", "line")],
-    ("crime_report", "reclassify"): [("urgent", "Khẩn cấp", "check"),
-                                     ("urgency_reason", "Lý do khẩn cấp", cr.URGENCY_REASONS)],
-    ("crime_report", "override_remote"): [("remote_commune", "Xã vùng sâu, vùng xa, miền núi, hải đảo", "check"),
-                                          ("reason", "Lý do điều chỉnh", "line")],
-    ("crime_report", "notify"): [("content", "Nội dung thông báo", "text"),
-                                 ("method", "Hình thức thông báo", cr.NOTICE_METHODS)],
-    ("petition", "accept"): [("complexity", "Mức độ phức tạp", COMPLEXITY)],
-    ("petition", "forward"): [("forwarded_to", "Nơi chuyển đơn", "line")],
-    ("petition", "not_accept"): [("not_accepted_reason", "Lý do không thụ lý", "line")],
-    ("petition", "set_complexity"): [("complexity", "Mức độ phức tạp", COMPLEXITY)],
-    ("petition", "resolve"): [("resolution", "Kết quả giải quyết", "text")],
-    ("mediation_case", "add_session"): [("summary", "Diễn biến buổi hòa giải", "text"), ("place", "Địa điểm", "line"),
-                                        ("mediators", "Hòa giải viên", "line")],
-    ("mediation_case", "succeed"): [("agreement", "Nội dung thỏa thuận", "text"),
-                                    ("follow_up_on", "Ngày theo dõi thực hiện", "date")],
-    ("mediation_case", "fail"): [("failure_reason", "Lý do hòa giải không thành", "line"),
-                                 ("referred_to", "Hướng dẫn các bên đến", "line")],
-    ("mediation_case", "follow_up"): [("note", "Kết quả theo dõi", "text"),
-                                      ("follow_up_status", "Tình trạng thực hiện", md.FULFILMENT),
-                                      ("follow_up_on", "Ngày theo dõi tiếp", "date")],
-    ("admin_violation", "hold_items"): [("items_held", "Tang vật, phương tiện (mỗi dòng một thứ)", "text")],
-    ("admin_violation", "release_items"): [("items_outcome", "Cách xử lý tang vật", "line")],
-    ("admin_violation", "decide"): [("decision_no", "Số quyết định", "line"),
-                                    ("sanction", "Hình thức xử phạt", vl.SANCTIONS),
-                                    ("fine_amount", "Số tiền phạt (đồng)", "int"),
-                                    ("additional_measures", "Hình thức bổ sung, biện pháp khắc phục", "line")],
-    ("admin_violation", "pay"): [("fine_receipt_no", "Số biên lai", "line")],
-    ("admin_violation", "close"): [("close_reason", "Lý do kết thúc", "line")],
+    ("crime_report", "start_check"): [("check_note", tr_noop("Reports", "Nội dung kiểm tra sơ bộ"), "text")],
+    ("crime_report", "transfer"): [("transferred_to", tr_noop("Reports", "Cơ quan nhận"), "line"),
+                                   ("transfer_doc_no", tr_noop("Reports", "Số văn bản chuyển"), "line")],
+    ("crime_report", "close"): [("close_reason", tr_noop("Reports", "Lý do kết thúc"), "line")],
+    ("crime_report", "reclassify"): [("urgent", tr_noop("Reports", "Khẩn cấp"), "check"),
+                                     ("urgency_reason", tr_noop("Reports", "Lý do khẩn cấp"), cr.URGENCY_REASONS)],
+    ("crime_report", "override_remote"): [
+        ("remote_commune", tr_noop("Reports", "Xã vùng sâu, vùng xa, miền núi, hải đảo"), "check"),
+        ("reason", tr_noop("Reports", "Lý do điều chỉnh"), "line")],
+    ("crime_report", "notify"): [("content", tr_noop("Reports", "Nội dung thông báo"), "text"),
+                                 ("method", tr_noop("Reports", "Hình thức thông báo"), cr.NOTICE_METHODS)],
+    ("petition", "accept"): [("complexity", tr_noop("Reports", "Mức độ phức tạp"), COMPLEXITY)],
+    ("petition", "forward"): [("forwarded_to", tr_noop("Reports", "Nơi chuyển đơn"), "line")],
+    ("petition", "not_accept"): [("not_accepted_reason", tr_noop("Reports", "Lý do không thụ lý"), "line")],
+    ("petition", "set_complexity"): [("complexity", tr_noop("Reports", "Mức độ phức tạp"), COMPLEXITY)],
+    ("petition", "resolve"): [("resolution", tr_noop("Reports", "Kết quả giải quyết"), "text")],
+    ("mediation_case", "add_session"): [("summary", tr_noop("Reports", "Diễn biến buổi hòa giải"), "text"),
+                                        ("place", tr_noop("Reports", "Địa điểm"), "line"),
+                                        ("mediators", tr_noop("Reports", "Hòa giải viên"), "line")],
+    ("mediation_case", "succeed"): [("agreement", tr_noop("Reports", "Nội dung thỏa thuận"), "text"),
+                                    ("follow_up_on", tr_noop("Reports", "Ngày theo dõi thực hiện"), "date")],
+    ("mediation_case", "fail"): [("failure_reason", tr_noop("Reports", "Lý do hòa giải không thành"), "line"),
+                                 ("referred_to", tr_noop("Reports", "Hướng dẫn các bên đến"), "line")],
+    ("mediation_case", "follow_up"): [("note", tr_noop("Reports", "Kết quả theo dõi"), "text"),
+                                      ("follow_up_status", tr_noop("Reports", "Tình trạng thực hiện"), md.FULFILMENT),
+                                      ("follow_up_on", tr_noop("Reports", "Ngày theo dõi tiếp"), "date")],
+    ("admin_violation", "hold_items"): [
+        ("items_held", tr_noop("Reports", "Tang vật, phương tiện (mỗi dòng một thứ)"), "text")],
+    ("admin_violation", "release_items"): [("items_outcome", tr_noop("Reports", "Cách xử lý tang vật"), "line")],
+    ("admin_violation", "decide"): [("decision_no", tr_noop("Reports", "Số quyết định"), "line"),
+                                    ("sanction", tr_noop("Reports", "Hình thức xử phạt"), vl.SANCTIONS),
+                                    ("fine_amount", tr_noop("Reports", "Số tiền phạt (đồng)"), "int"),
+                                    ("additional_measures",
+                                     tr_noop("Reports", "Hình thức bổ sung, biện pháp khắc phục"), "line")],
+    ("admin_violation", "pay"): [("fine_receipt_no", tr_noop("Reports", "Số biên lai"), "line")],
+    ("admin_violation", "close"): [("close_reason", tr_noop("Reports", "Lý do kết thúc"), "line")],
 }
 DEFAULTS = {("crime_report", "transfer"): {"transferred_to": "Cơ quan Cảnh sát điều tra Công an tỉnh"}}
 MODULES: dict[str, Any] = {"crime_report": cr, "petition": pt, "mediation_case": md, "admin_violation": vl}
@@ -117,8 +122,8 @@ class ActionDialog(QDialog):
         self.form.submitted.connect(self.accept)
         self.form.cancelled.connect(self.reject)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("Đồng ý"))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("Hủy"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Đồng ý"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Hủy"))
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -214,7 +219,7 @@ class DetailPage(QWidget):
             clear_layout(bar)
             buttons.clear()
         if record is None:
-            self.title.setText(tr("Không tìm thấy hồ sơ"))
+            self.title.setText(self.tr("Không tìm thấy hồ sơ"))
             self.view.clear()
             self.banner.show_text("", False)
             return
@@ -245,7 +250,7 @@ class DetailPage(QWidget):
 
     def _headline(self, r: dict[str, Any]) -> str:
         if self.kind == "crime_report":
-            who = tr("Người tố giác giấu tên") if r.get("reporter_anonymous") else (
+            who = self.tr("Người tố giác giấu tên") if r.get("reporter_anonymous") else (
                 r.get("reporter_name") or r.get("reporter_agency") or "")
             return f"{who} — {r.get('summary') or ''}"
         if self.kind == "petition":
@@ -272,14 +277,15 @@ class DetailPage(QWidget):
             # The investigation agency decided (synced from the province): the reporter must be told (3 days).
             due = datetime.fromisoformat(r["outcome_notice_due"])
             decision = vocabulary(self.context.language, cr.AGENCY_DECISIONS, r.get("agency_decision"))
-            self.banner.show_text(f"{tr('Báo kết quả cho người tố giác')} ({decision}) — {tr('Hạn')}: "
-                                  f"{office_datetime(due)}", alarm=due < now_local())
+            notice, due_word = self.tr("Báo kết quả cho người tố giác"), self.tr("Hạn")
+            self.banner.show_text(f"{notice} ({decision}) — {due_word}: {office_datetime(due)}",
+                                  alarm=due < now_local())
             return
         if r is not None and r["status"] not in R.OPEN_STATUSES[self.kind]:
             # The clock stopped: say how the matter ended against its deadline, if it was timed.
             outcome = r.get("outcome") or r.get("classify_outcome") or r.get("resolve_outcome") or \
                 r.get("decision_outcome")
-            self.banner.show_text(f"{tr('Thời hạn')}: {vocabulary(self.context.language, OUTCOMES, outcome)}"
+            self.banner.show_text(self.tr("Thời hạn") + f": {vocabulary(self.context.language, OUTCOMES, outcome)}"
                                   if outcome else "", alarm=outcome == "late")
             return
         if r is None or not r.get("due_at") or self.cal is None:
@@ -289,19 +295,19 @@ class DetailPage(QWidget):
         left = countdown(r["due_at"], now, self._unit(r), self.cal, self.context.language)
         due = datetime.fromisoformat(r["due_at"])
         urgent = bool(r.get("urgent"))
-        text = f"{tr('Hạn')}: {office_datetime(due)} — {left}"
+        text = self.tr("Hạn") + f": {office_datetime(due)} — {left}"
         if urgent:
-            text = f"{tr('KHẨN CẤP')} · {text}"
+            text = self.tr("KHẨN CẤP") + f" · {text}"
         self.banner.show_text(text, alarm=urgent or due < now)
 
     def _documents(self, r: dict[str, Any]) -> list[tuple[str, str]]:
         docs: list[tuple[str, str]] = []
         if self.kind == "crime_report":
-            docs.append(("intake", tr("In biên bản tiếp nhận")))
+            docs.append(("intake", self.tr("In biên bản tiếp nhận")))
             if r.get("notices"):
-                docs.append(("notice", tr("In thông báo cho người tố giác")))
+                docs.append(("notice", self.tr("In thông báo cho người tố giác")))
         if self.kind == "mediation_case" and r.get("agreement"):
-            docs.append(("agreement", tr("In văn bản hòa giải thành")))
+            docs.append(("agreement", self.tr("In văn bản hòa giải thành")))
         return docs
 
     # ------------------------------------------------------------------ actions
@@ -370,6 +376,6 @@ class DetailPage(QWidget):
         super().changeEvent(event)
 
     def retranslate(self) -> None:
-        self.back.setText(tr("← Sổ"))
+        self.back.setText(self.tr("← Sổ"))
         if self.record is not None:
             self.show_record(self.record)

@@ -34,10 +34,13 @@ from ...domain.problems import ValidationError
 from ...store import reports as R
 from ..context import AppContext
 from ..forms import Choice
+from ..i18n import tr_lazy, tr_noop
 from .common import Banner, PartiesEditor, ReportForm, datetime_edit, lazy, tr
 
-TITLES = {"crime_report": "Tiếp nhận tố giác, tin báo về tội phạm", "petition": "Tiếp nhận đơn",
-          "mediation_case": "Vụ việc hòa giải mới", "admin_violation": "Lập biên bản vi phạm hành chính"}
+TITLES = {"crime_report": tr_noop("Reports", "Tiếp nhận tố giác, tin báo về tội phạm"),
+          "petition": tr_noop("Reports", "Tiếp nhận đơn"),
+          "mediation_case": tr_noop("Reports", "Vụ việc hòa giải mới"),
+          "admin_violation": tr_noop("Reports", "Lập biên bản vi phạm hành chính")}
 AT_FIELD = {"crime_report": "received_at", "petition": "received_at", "mediation_case": "received_at",
             "admin_violation": "recorded_at"}
 REPORTER_FIELDS = ("reporter_name", "reporter_birth_year", "reporter_personal_id", "reporter_address",
@@ -120,73 +123,76 @@ class IntakePage(QWidget):
         self.form.add("parties", lazy(label), self.parties)
 
     def _build_crime_report(self) -> None:
-        self.form.add("report_kind", lazy("Loại tin"), Choice(cr.REPORT_KINDS, empty=False))
-        self.form.add("channel", lazy("Hình thức tiếp nhận"), Choice(cr.CHANNELS, empty=False))
-        at = self.form.add("received_at", lazy("Thời điểm tiếp nhận"), datetime_edit())
+        self.form.add("report_kind", tr_lazy("Reports", "Loại tin"), Choice(cr.REPORT_KINDS, empty=False))
+        self.form.add("channel", tr_lazy("Reports", "Hình thức tiếp nhận"), Choice(cr.CHANNELS, empty=False))
+        at = self.form.add("received_at", tr_lazy("Reports", "Thời điểm tiếp nhận"), datetime_edit())
         at.dateTimeChanged.connect(self._update_deadline)  # type: ignore[attr-defined]
-        self.anonymous = self._check("reporter_anonymous", "Người tố giác từ chối cung cấp thông tin cá nhân")
+        self.anonymous = self._check("reporter_anonymous",
+                                     tr_noop("Reports", "Người tố giác từ chối cung cấp thông tin cá nhân"))
         self.anonymous.toggled.connect(self._anonymous_toggled)
-        self._line("reporter_name", "Họ tên người tố giác, báo tin")
-        self._line("reporter_birth_year", "Năm sinh", number=True)
-        self._line("reporter_personal_id", "Số định danh cá nhân")
-        self._line("reporter_address", "Nơi cư trú")
-        self._line("reporter_phone", "Số điện thoại")
-        self._line("reporter_agency", "Cơ quan, tổ chức báo tin")
-        self._text("summary", "Nội dung tố giác, tin báo")
-        self._line("place", "Nơi xảy ra")
-        self._line("offence", "Dấu hiệu tội phạm (sơ bộ)")
-        self._check("urgent", "Khẩn cấp (chuyển trong 24 giờ)")
+        self._line("reporter_name", tr_noop("Reports", "Họ tên người tố giác, báo tin"))
+        self._line("reporter_birth_year", tr_noop("Reports", "Năm sinh"), number=True)
+        self._line("reporter_personal_id", tr_noop("Reports", "Số định danh cá nhân"))
+        self._line("reporter_address", tr_noop("Reports", "Nơi cư trú"))
+        self._line("reporter_phone", tr_noop("Reports", "Số điện thoại"))
+        self._line("reporter_agency", tr_noop("Reports", "Cơ quan, tổ chức báo tin"))
+        self._text("summary", tr_noop("Reports", "Nội dung tố giác, tin báo"))
+        self._line("place", tr_noop("Reports", "Nơi xảy ra"))
+        self._line("offence", tr_noop("Reports", "Dấu hiệu tội phạm (sơ bộ)"))
+        self._check("urgent", tr_noop("Reports", "Khẩn cấp (chuyển trong 24 giờ)"))
         reason = Choice(cr.URGENCY_REASONS)
-        self.form.add("urgency_reason", lazy("Lý do khẩn cấp"), reason)
+        self.form.add("urgency_reason", tr_lazy("Reports", "Lý do khẩn cấp"), reason)
         # Shown, not chosen: the province's classification of the commune decides the 48-hour rule; the station
         # head overrides it on one report, with a reason, from the report's page.
-        self.remote = self._check("remote_commune", "Xã vùng sâu, vùng xa, miền núi, hải đảo (48 giờ) — theo "
-                                                    "phân loại của Công an tỉnh")
+        self.remote = self._check("remote_commune",
+                                  tr_noop("Reports", "Xã vùng sâu, vùng xa, miền núi, hải đảo (48 giờ) — theo "
+                                                     "phân loại của Công an tỉnh"))
         self.remote.setEnabled(False)
-        self._parties("Người bị tố giác, bị hại, người làm chứng", cr.ROLES)
-        self._line("note", "Ghi chú")
+        self._parties(tr_noop("Reports", "Người bị tố giác, bị hại, người làm chứng"), cr.ROLES)
+        self._line("note", tr_noop("Reports", "Ghi chú"))
 
     def _build_petition(self) -> None:
-        box = self.form.add("petition_type", lazy("Loại đơn"), Choice(pt.PETITION_TYPES, empty=False))
+        box = self.form.add("petition_type", tr_lazy("Reports", "Loại đơn"), Choice(pt.PETITION_TYPES, empty=False))
         box.currentIndexChanged.connect(self._update_deadline)  # type: ignore[attr-defined]
-        self.form.add("channel", lazy("Hình thức tiếp nhận"), Choice(pt.CHANNELS, empty=False))
-        at = self.form.add("received_at", lazy("Thời điểm tiếp nhận"), datetime_edit())
+        self.form.add("channel", tr_lazy("Reports", "Hình thức tiếp nhận"), Choice(pt.CHANNELS, empty=False))
+        at = self.form.add("received_at", tr_lazy("Reports", "Thời điểm tiếp nhận"), datetime_edit())
         at.dateTimeChanged.connect(self._update_deadline)  # type: ignore[attr-defined]
-        self._line("petitioner_name", "Họ tên người gửi đơn")
-        self._line("petitioner_personal_id", "Số định danh cá nhân")
-        self._line("petitioner_address", "Nơi cư trú")
-        self._line("petitioner_phone", "Số điện thoại")
-        self._line("subject", "Trích yếu")
-        self._text("content", "Nội dung đơn")
-        self._parties("Người bị tố cáo, khiếu nại; người liên quan", pt.ROLES)
-        self._line("note", "Ghi chú")
+        self._line("petitioner_name", tr_noop("Reports", "Họ tên người gửi đơn"))
+        self._line("petitioner_personal_id", tr_noop("Reports", "Số định danh cá nhân"))
+        self._line("petitioner_address", tr_noop("Reports", "Nơi cư trú"))
+        self._line("petitioner_phone", tr_noop("Reports", "Số điện thoại"))
+        self._line("subject", tr_noop("Reports", "Trích yếu"))
+        self._text("content", tr_noop("Reports", "Nội dung đơn"))
+        self._parties(tr_noop("Reports", "Người bị tố cáo, khiếu nại; người liên quan"), pt.ROLES)
+        self._line("note", tr_noop("Reports", "Ghi chú"))
 
     def _build_mediation_case(self) -> None:
-        self.form.add("trigger_kind", lazy("Căn cứ hòa giải"), Choice(md.TRIGGERS, empty=False))
-        self.form.add("dispute_type", lazy("Loại vụ việc"), Choice(md.DISPUTE_TYPES))
-        self.form.add("received_at", lazy("Thời điểm tiếp nhận"), datetime_edit())
-        self._line("referred_by", "Cơ quan, người đề nghị")
-        self._parties("Các bên", md.ROLES)
-        self._line("place", "Địa điểm")
-        self._text("summary", "Nội dung vụ việc")
-        self._line("mediators", "Hòa giải viên")
-        self._line("note", "Ghi chú")
+        self.form.add("trigger_kind", tr_lazy("Reports", "Căn cứ hòa giải"), Choice(md.TRIGGERS, empty=False))
+        self.form.add("dispute_type", tr_lazy("Reports", "Loại vụ việc"), Choice(md.DISPUTE_TYPES))
+        self.form.add("received_at", tr_lazy("Reports", "Thời điểm tiếp nhận"), datetime_edit())
+        self._line("referred_by", tr_noop("Reports", "Cơ quan, người đề nghị"))
+        self._parties(tr_noop("Reports", "Các bên"), md.ROLES)
+        self._line("place", tr_noop("Reports", "Địa điểm"))
+        self._text("summary", tr_noop("Reports", "Nội dung vụ việc"))
+        self._line("mediators", tr_noop("Reports", "Hòa giải viên"))
+        self._line("note", tr_noop("Reports", "Ghi chú"))
 
     def _build_admin_violation(self) -> None:
-        self.form.add("violator_type", lazy("Loại đối tượng"), Choice(vl.VIOLATOR_TYPES, empty=False))
-        self._line("violator_name", "Người/tổ chức vi phạm")
-        self._line("violator_birth_year", "Năm sinh", number=True)
-        self._line("violator_personal_id", "Số định danh cá nhân")
-        self._line("violator_address", "Nơi cư trú/trụ sở")
-        self.form.add("violation_at", lazy("Thời điểm vi phạm"), datetime_edit())
-        self._line("place", "Nơi vi phạm")
-        self._text("violation", "Hành vi vi phạm")
-        self._line("legal_basis", "Quy định tại")
-        at = self.form.add("recorded_at", lazy("Thời điểm lập biên bản"), datetime_edit())
+        self.form.add("violator_type", tr_lazy("Reports", "Loại đối tượng"), Choice(vl.VIOLATOR_TYPES, empty=False))
+        self._line("violator_name", tr_noop("Reports", "Người/tổ chức vi phạm"))
+        self._line("violator_birth_year", tr_noop("Reports", "Năm sinh"), number=True)
+        self._line("violator_personal_id", tr_noop("Reports", "Số định danh cá nhân"))
+        self._line("violator_address", tr_noop("Reports", "Nơi cư trú/trụ sở"))
+        self.form.add("violation_at", tr_lazy("Reports", "Thời điểm vi phạm"), datetime_edit())
+        self._line("place", tr_noop("Reports", "Nơi vi phạm"))
+        self._text("violation", tr_noop("Reports", "Hành vi vi phạm"))
+        self._line("legal_basis", tr_noop("Reports", "Quy định tại"))
+        at = self.form.add("recorded_at", tr_lazy("Reports", "Thời điểm lập biên bản"), datetime_edit())
         at.dateTimeChanged.connect(self._update_deadline)  # type: ignore[attr-defined]
-        self._line("record_no", "Số biên bản")
-        self.items = self._text("items_held", "Tang vật, phương tiện tạm giữ (mỗi dòng một thứ)", 70)
-        self._line("note", "Ghi chú")
+        self._line("record_no", tr_noop("Reports", "Số biên bản"))
+        self.items = self._text("items_held", tr_noop("Reports", "Tang vật, phương tiện tạm giữ (mỗi dòng một thứ)"),
+                                70)
+        self._line("note", tr_noop("Reports", "Ghi chú"))
 
     # ------------------------------------------------------------------ behaviour
     def start(self) -> None:
@@ -228,13 +234,13 @@ class IntakePage(QWidget):
         try:
             if self.kind == "crime_report":
                 rule = self.rules.crime_report_rule(bool(values.get("urgent")), bool(values.get("remote_commune")))
-                what = tr("Hạn chuyển cơ quan điều tra")
+                what = self.tr("Hạn chuyển cơ quan điều tra")
             elif self.kind == "petition":
                 rule = self.rules.petition_rule(values.get("petition_type") or "denunciation", "classify")
-                what = tr("Hạn phân loại đơn")
+                what = self.tr("Hạn phân loại đơn")
             elif self.kind == "admin_violation":
                 rule = self.rules.violation_rule("decision")
-                what = tr("Hạn ra quyết định xử phạt")
+                what = self.tr("Hạn ra quyết định xử phạt")
             else:
                 self.banner.show_text("", False)
                 return
@@ -244,7 +250,7 @@ class IntakePage(QWidget):
         label = rule.duration.label(self.context.language)
         text = f"{what}: {office_datetime(due)} ({label})"
         if not rule.confirmed:
-            text += " — " + tr("thời hạn chưa được Công an tỉnh xác nhận")
+            text += " — " + self.tr("thời hạn chưa được Công an tỉnh xác nhận")
         self.banner.show_text(text, alarm=rule.duration.unit == "hours")
 
     def collect(self) -> tuple[dict[str, Any], datetime | None, list[Any]]:
@@ -292,8 +298,8 @@ class IntakePage(QWidget):
 
     def retranslate(self) -> None:
         self.heading.setText(tr(TITLES[self.kind]))
-        self.save_button.setText(tr("Lưu và vào sổ"))
-        self.cancel_button.setText(tr("Hủy"))
+        self.save_button.setText(self.tr("Lưu và vào sổ"))
+        self.cancel_button.setText(self.tr("Hủy"))
         self.form.retranslate()
         for box, label in self.checks.values():
             box.setText(tr(label))

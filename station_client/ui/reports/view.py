@@ -37,26 +37,31 @@ from ...store import dossiers as sd
 from ...store import reports as R
 from ..context import AppContext
 from ..forms import DateEdit
+from ..i18n import tr_lazy, tr_noop, translate
 from ..labels import vocabulary
 from ..layouts import ColumnFitter
 from ..models import Column, ListModel, due_chip
 from ..style import use_chips
-from .common import STATUSES, VOCABULARIES, lazy, now_local, tr
+from .common import STATUSES, VOCABULARIES, now_local, tr
 from .detail import DetailPage
 from .intake import IntakePage
 
 PAGE = 500
-TAB_TITLES = {"crime_report": "Tố giác, tin báo", "petition": "Đơn thư", "mediation_case": "Hòa giải",
-              "admin_violation": "Vi phạm hành chính"}
-NEW_LABELS = {"crime_report": "Tiếp nhận tố giác, tin báo", "petition": "Tiếp nhận đơn",
-              "mediation_case": "Vụ việc hòa giải mới", "admin_violation": "Lập biên bản vi phạm"}
+TAB_TITLES = {"crime_report": tr_noop("Reports", "Tố giác, tin báo"), "petition": tr_noop("Reports", "Đơn thư"),
+              "mediation_case": tr_noop("Reports", "Hòa giải"),
+              "admin_violation": tr_noop("Reports", "Vi phạm hành chính")}
+NEW_LABELS = {"crime_report": tr_noop("Reports", "Tiếp nhận tố giác, tin báo"),
+              "petition": tr_noop("Reports", "Tiếp nhận đơn"),
+              "mediation_case": tr_noop("Reports", "Vụ việc hòa giải mới"),
+              "admin_violation": tr_noop("Reports", "Lập biên bản vi phạm")}
 TEXT_COLUMNS = ("summary", "what", "violation")
 # Widest a column of names or words gets before it elides (px at 100 %): the deadline columns stay in view.
 CAPPED_COLUMNS = {"who": 150, "petitioner_name": 150, "violator_name": 150, "status": 130, "petition_type": 110,
                   "urgency": 90}
 CAPPED_FLOOR = 60  # narrowest a capped column gets on a narrow window
 TEXT_MIN_WIDTH = 110  # narrowest the free text gets
-FILTERS = {"open": "Đang xử lý", "overdue": "Quá hạn", "all": "Tất cả"}
+FILTERS = {"open": tr_noop("Reports", "Đang xử lý"), "overdue": tr_noop("Reports", "Quá hạn"),
+           "all": tr_noop("Reports", "Tất cả")}
 ALARM = QColor("#b3261e")
 OVERDUE_BACKGROUND = QColor("#fbe9e7")
 
@@ -84,23 +89,30 @@ def _columns(kind: str, language: Any) -> list[Column]:
     def vocab(field: str):  # type: ignore[no-untyped-def]
         return lambda v: vocabulary(language(), VOCABULARIES[kind][field], v)
 
-    status = Column("status", lazy("Trạng thái"), lambda v: vocabulary(language(), STATUSES[kind], v))
-    due = Column("due_at", lazy("Hạn"), office_datetime)
-    left = Column("remaining", lazy("Còn lại"), chip=due_chip)
+    status = Column("status", tr_lazy("Reports", "Trạng thái"), lambda v: vocabulary(language(), STATUSES[kind], v))
+    due = Column("due_at", tr_lazy("Reports", "Hạn"), office_datetime)
+    left = Column("remaining", tr_lazy("Reports", "Còn lại"), chip=due_chip)
     if kind == "crime_report":
-        return [Column("register_no", lazy("Số thụ lý")), Column("received_at", lazy("Tiếp nhận"), office_datetime),
-                Column("urgency", lazy("Mức độ")), Column("who", lazy("Người tố giác, báo tin")),
-                Column("summary", lazy("Nội dung")), status, due, left]
+        return [Column("register_no", tr_lazy("Reports", "Số thụ lý")),
+                Column("received_at", tr_lazy("Reports", "Tiếp nhận"), office_datetime),
+                Column("urgency", tr_lazy("Reports", "Mức độ")),
+                Column("who", tr_lazy("Reports", "Người tố giác, báo tin")),
+                Column("summary", tr_lazy("Reports", "Nội dung")), status, due, left]
     if kind == "petition":
-        return [Column("register_no", lazy("Số thụ lý")), Column("received_at", lazy("Tiếp nhận"), office_datetime),
-                Column("petition_type", lazy("Loại đơn"), vocab("petition_type")),
-                Column("petitioner_name", lazy("Người gửi đơn")), Column("what", lazy("Nội dung")), status, due, left]
+        return [Column("register_no", tr_lazy("Reports", "Số thụ lý")),
+                Column("received_at", tr_lazy("Reports", "Tiếp nhận"), office_datetime),
+                Column("petition_type", tr_lazy("Reports", "Loại đơn"), vocab("petition_type")),
+                Column("petitioner_name", tr_lazy("Reports", "Người gửi đơn")),
+                Column("what", tr_lazy("Reports", "Nội dung")), status, due, left]
     if kind == "mediation_case":
-        return [Column("register_no", lazy("Số vụ việc")), Column("received_at", lazy("Tiếp nhận"), office_datetime),
-                Column("who", lazy("Các bên")), Column("summary", lazy("Nội dung")), status,
-                Column("due_at", lazy("Theo dõi"), office_datetime)]
-    return [Column("register_no", lazy("Số")), Column("recorded_at", lazy("Lập biên bản"), office_datetime),
-            Column("violator_name", lazy("Người vi phạm")), Column("violation", lazy("Hành vi")), status, due, left]
+        return [Column("register_no", tr_lazy("Reports", "Số vụ việc")),
+                Column("received_at", tr_lazy("Reports", "Tiếp nhận"), office_datetime),
+                Column("who", tr_lazy("Reports", "Các bên")), Column("summary", tr_lazy("Reports", "Nội dung")), status,
+                Column("due_at", tr_lazy("Reports", "Theo dõi"), office_datetime)]
+    return [Column("register_no", tr_lazy("Reports", "Số")),
+            Column("recorded_at", tr_lazy("Reports", "Lập biên bản"), office_datetime),
+            Column("violator_name", tr_lazy("Reports", "Người vi phạm")),
+            Column("violation", tr_lazy("Reports", "Hành vi")), status, due, left]
 
 
 def _decorate(kind: str, r: dict[str, Any], now: datetime, cal: Any, language: str) -> dict[str, Any]:
@@ -108,9 +120,9 @@ def _decorate(kind: str, r: dict[str, Any], now: datetime, cal: Any, language: s
     open_ = r["status"] in R.OPEN_STATUSES[kind]
     r = dict(r)
     if kind == "crime_report":
-        r["who"] = tr("Giấu tên") if r.get("reporter_anonymous") else (r.get("reporter_name") or
+        r["who"] = translate("Reports", "Giấu tên") if r.get("reporter_anonymous") else (r.get("reporter_name") or
                                                                        r.get("reporter_agency"))
-        r["urgency"] = tr("KHẨN CẤP") if r.get("urgent") else tr("Thường")
+        r["urgency"] = translate("Reports", "KHẨN CẤP") if r.get("urgent") else translate("Reports", "Thường")
         r["_urgent"] = bool(r.get("urgent")) and open_
     elif kind == "mediation_case":
         r["who"] = party_names(r.get("parties"), "party")
@@ -234,7 +246,7 @@ class RegisterPage(QWidget):
         years, rows = result
         self._fill_years(years)
         self.model.set_rows(rows)
-        self.count.setText(tr("%1 mục").replace("%1", str(len(rows))))
+        self.count.setText(self.tr("%1 mục").replace("%1", str(len(rows))))
         self.columns.fit()
 
     def _fill_years(self, years: list[int]) -> None:
@@ -279,17 +291,17 @@ class RegisterPage(QWidget):
     def print_register(self) -> None:
         dialog = QDialog(self)
         dialog.setObjectName("register_period")
-        dialog.setWindowTitle(tr("In sổ theo thời gian"))
+        dialog.setWindowTitle(self.tr("In sổ theo thời gian"))
         start, end = DateEdit(), DateEdit()
         today = office_today()
         start.set_value(date(today.year, today.month, 1).isoformat())
         end.set_value(today.isoformat())
         form = QFormLayout()
-        form.addRow(tr("Từ ngày"), start)
-        form.addRow(tr("Đến ngày"), end)
+        form.addRow(self.tr("Từ ngày"), start)
+        form.addRow(self.tr("Đến ngày"), end)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("Xem trước"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("Hủy"))
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Xem trước"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Hủy"))
         buttons.accepted.connect(dialog.accept)
         buttons.rejected.connect(dialog.reject)
         lay = QVBoxLayout(dialog)
@@ -329,11 +341,11 @@ class RegisterPage(QWidget):
 
     def retranslate(self) -> None:
         self.new_button.setText(tr(NEW_LABELS[self.kind]))
-        self.print_button.setText(tr("In sổ…"))
-        self.search.setPlaceholderText(tr("Tìm theo số, họ tên, nội dung (gõ có dấu hoặc không dấu)"))
+        self.print_button.setText(self.tr("In sổ…"))
+        self.search.setPlaceholderText(self.tr("Tìm theo số, họ tên, nội dung (gõ có dấu hoặc không dấu)"))
         for i, key in enumerate(FILTERS):
             self.filter.setItemText(i, tr(FILTERS[key]))
-        self.year.setToolTip(tr("Năm của sổ (khi xem tất cả)"))
+        self.year.setToolTip(self.tr("Năm của sổ (khi xem tất cả)"))
         self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, max(0, self.model.columnCount() - 1))
 
 

@@ -27,7 +27,7 @@ from ...domain.problems import ValidationError
 from ...store import ChangeSet, Store, lists
 from ..context import AppContext
 from ..forms import Choice, DateEdit, FieldForm, NationalityEdit
-from ..i18n import format_date
+from ..i18n import bilingual, format_date
 from ..labels import RELATIONSHIPS, RESIDENCE_TYPES, SEXES, label, sync_state, vocabulary
 from ..models import Column, ListModel
 from ..sections import PersonLink, collect_person_links
@@ -223,7 +223,7 @@ class PersonPage(QWidget):
         except ValueError:
             return note
         if isinstance(data, dict):
-            return str(data.get("en" if self.context.language == "en" else "vi") or data.get("vi") or note)
+            return bilingual(self.context.language, str(data.get("vi") or note), str(data.get("en") or ""))
         return note
 
     def _fill_side(self) -> None:

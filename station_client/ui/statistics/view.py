@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QDate, QEvent, Qt, QTimer
+from PySide6.QtCore import QDate, QEvent, Qt, QTimer
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -44,41 +44,47 @@ from ...domain.statistics import Period, StationStats
 from ...store import ChangeSet
 from ...store.statistics import Dashboard, dashboard, station_stats, submit_report
 from ..context import AppContext
+from ..i18n import decimal_text, tr_noop, translate
 
 CONTEXT = "Statistics"
 KINDS = ("month", "quarter", "year", "range")
-KIND_LABELS = {"month": "Tháng", "quarter": "Quý", "year": "Năm", "range": "Khoảng ngày"}
+KIND_LABELS = {"month": tr_noop("Statistics", "Tháng"), "quarter": tr_noop("Statistics", "Quý"),
+               "year": tr_noop("Statistics", "Năm"), "range": tr_noop("Statistics", "Khoảng ngày")}
 ROMAN = ("I", "II", "III", "IV")
 # Record kinds whose changes move the figures: the page reloads after a commit of one of them.
 FIGURE_KINDS = {"dossier", "crime_report", "petition", "mediation_case", "admin_violation", "stat_report"}
 
 
 def tr(text: str) -> str:
-    return QCoreApplication.translate(CONTEXT, text)
+    """A value marked ``tr_noop("Statistics", ...)`` (the tables above) in the current language."""
+    return translate(CONTEXT, text)
 
 
 Getter = Callable[[StationStats], int | Decimal | None]
 # The headline rows of the comparison table: (label, figure, is a rate).
 ROWS: tuple[tuple[str, Getter, bool], ...] = (
-    ("Hồ sơ TTHC tiếp nhận", lambda s: s.dossiers.total.received, False),
-    ("— trong đó trực tuyến", lambda s: s.dossiers.total.received_online, False),
-    ("Hồ sơ đã giải quyết", lambda s: s.dossiers.total.resolved.total, False),
-    ("— trước hạn", lambda s: s.dossiers.total.resolved.early, False),
-    ("— đúng hạn", lambda s: s.dossiers.total.resolved.on_time, False),
-    ("— quá hạn", lambda s: s.dossiers.total.resolved.late, False),
-    ("Tỉ lệ giải quyết đúng hạn (%)", lambda s: s.dossiers.total.resolved.on_time_rate, True),
-    ("Hồ sơ tồn quá hạn cuối kỳ", lambda s: s.dossiers.total.pending.overdue, False),
-    ("Hồ sơ chờ bổ sung cuối kỳ", lambda s: s.dossiers.total.pending.paused, False),
-    ("Tố giác, tin báo tiếp nhận", lambda s: s.crime_reports.received, False),
-    ("Tố giác, tin báo đã chuyển, xử lý", lambda s: s.crime_reports.handled.total, False),
-    ("— quá thời hạn", lambda s: s.crime_reports.handled.late, False),
-    ("Tỉ lệ chuyển, xử lý đúng hạn (%)", lambda s: s.crime_reports.handled.on_time_rate, True),
-    ("Tố giác, tin báo tồn quá hạn cuối kỳ", lambda s: s.crime_reports.pending.overdue, False),
-    ("Đơn thư tiếp nhận", lambda s: s.petitions.received, False),
-    ("Vụ việc hòa giải tiếp nhận", lambda s: s.mediation.received, False),
-    ("Vi phạm hành chính lập biên bản", lambda s: s.violations.recorded, False),
+    (tr_noop("Statistics", "Hồ sơ TTHC tiếp nhận"), lambda s: s.dossiers.total.received, False),
+    (tr_noop("Statistics", "— trong đó trực tuyến"), lambda s: s.dossiers.total.received_online, False),
+    (tr_noop("Statistics", "Hồ sơ đã giải quyết"), lambda s: s.dossiers.total.resolved.total, False),
+    (tr_noop("Statistics", "— trước hạn"), lambda s: s.dossiers.total.resolved.early, False),
+    (tr_noop("Statistics", "— đúng hạn"), lambda s: s.dossiers.total.resolved.on_time, False),
+    (tr_noop("Statistics", "— quá hạn"), lambda s: s.dossiers.total.resolved.late, False),
+    (tr_noop("Statistics", "Tỉ lệ giải quyết đúng hạn (%)"), lambda s: s.dossiers.total.resolved.on_time_rate, True),
+    (tr_noop("Statistics", "Hồ sơ tồn quá hạn cuối kỳ"), lambda s: s.dossiers.total.pending.overdue, False),
+    (tr_noop("Statistics", "Hồ sơ chờ bổ sung cuối kỳ"), lambda s: s.dossiers.total.pending.paused, False),
+    (tr_noop("Statistics", "Tố giác, tin báo tiếp nhận"), lambda s: s.crime_reports.received, False),
+    (tr_noop("Statistics", "Tố giác, tin báo đã chuyển, xử lý"), lambda s: s.crime_reports.handled.total, False),
+    (tr_noop("Statistics", "— quá thời hạn"), lambda s: s.crime_reports.handled.late, False),
+    (tr_noop("Statistics", "Tỉ lệ chuyển, xử lý đúng hạn (%)"), lambda s: s.crime_reports.handled.on_time_rate, True),
+    (tr_noop("Statistics", "Tố giác, tin báo tồn quá hạn cuối kỳ"), lambda s: s.crime_reports.pending.overdue, False),
+    (tr_noop("Statistics", "Đơn thư tiếp nhận"), lambda s: s.petitions.received, False),
+    (tr_noop("Statistics", "Vụ việc hòa giải tiếp nhận"), lambda s: s.mediation.received, False),
+    (tr_noop("Statistics", "Vi phạm hành chính lập biên bản"), lambda s: s.violations.recorded, False),
 )
-OVERDUE_HEADERS = ("Cán bộ", "Hồ sơ TTHC", "Tố giác, tin báo", "Đơn thư", "Hòa giải", "Vi phạm HC", "Tổng")
+OVERDUE_HEADERS = (tr_noop("Statistics", "Cán bộ"), tr_noop("Statistics", "Hồ sơ TTHC"),
+                   tr_noop("Statistics", "Tố giác, tin báo"), tr_noop("Statistics", "Đơn thư"),
+                   tr_noop("Statistics", "Hòa giải"), tr_noop("Statistics", "Vi phạm HC"),
+                   tr_noop("Statistics", "Tổng"))
 
 
 def _item(text: str, *, right: bool = False, bold: bool = False) -> QTableWidgetItem:
@@ -261,7 +267,7 @@ class StatisticsView(QWidget):
         now = datetime.now(default_office_hours().tz)
         self._generation += 1
         generation = self._generation
-        self.status.setText(tr("Đang tính số liệu…"))
+        self.status.setText(self.tr("Đang tính số liệu…"))
         self.context.tasks.run(lambda conn: dashboard(conn, period, now),
                                lambda data: self._loaded(generation, data),
                                lambda exc: self._failed(generation, exc))
@@ -274,7 +280,7 @@ class StatisticsView(QWidget):
 
     def _failed(self, generation: int, exc: BaseException) -> None:
         if generation == self._generation:
-            self.status.setText(tr("Không tính được số liệu: %1").replace("%1", str(exc)))
+            self.status.setText(self.tr("Không tính được số liệu: %1").replace("%1", str(exc)))
 
     def _changed(self, changes: ChangeSet) -> None:
         if not FIGURE_KINDS & set(changes.kinds):
@@ -295,7 +301,7 @@ class StatisticsView(QWidget):
         if value is None:
             return "—"  # nothing finished: no rate
         text = str(value)
-        return text.replace(".", ",") if rate and self.context.language == "vi" else text
+        return decimal_text(text, self.context.language) if rate else text
 
     def _change(self, now: int | Decimal | None, before: int | Decimal | None) -> str:
         if now is None or before is None:
@@ -304,14 +310,14 @@ class StatisticsView(QWidget):
         if diff == 0:
             return "0"
         text = f"{'+' if diff > 0 else '−'}{abs(diff)}"
-        return text.replace(".", ",") if self.context.language == "vi" else text
+        return decimal_text(text, self.context.language)
 
     def _fill(self) -> None:
         data = self.data
         if data is None:
             return
         cur, prev = data.current, data.previous
-        self.compare_box.setTitle(tr("Kỳ %1 so với kỳ trước (%2)").replace("%1", self._label(cur.period))
+        self.compare_box.setTitle(self.tr("Kỳ %1 so với kỳ trước (%2)").replace("%1", self._label(cur.period))
                                   .replace("%2", self._label(prev.period)))
         self.compare.setRowCount(len(ROWS))
         for row, (label, get, rate) in enumerate(ROWS):
@@ -321,53 +327,53 @@ class StatisticsView(QWidget):
             self.compare.setItem(row, 1, _item(self._number(a, rate), right=True, bold=rate))
             self.compare.setItem(row, 2, _item(self._number(b, rate), right=True))
             self.compare.setItem(row, 3, _item(self._change(a, b), right=True))
-        self.compare.setHorizontalHeaderLabels([tr("Chỉ tiêu"), self._label(cur.period), self._label(prev.period),
-                                                tr("Tăng/giảm")])
+        self.compare.setHorizontalHeaderLabels([self.tr("Chỉ tiêu"), self._label(cur.period), self._label(prev.period),
+                                                self.tr("Tăng/giảm")])
         self._fit_rows.start()
         labels, series, span = month_series(data.months)
-        self.chart.set_series(labels, series, tr("Tỉ lệ đúng hạn 12 tháng (%)"), span)
+        self.chart.set_series(labels, series, self.tr("Tỉ lệ đúng hạn 12 tháng (%)"), span)
         self.overdue.setRowCount(len(data.overdue))
         for row, o in enumerate(data.overdue):
             values = (o.dossiers, o.crime_reports, o.petitions, o.mediation, o.violations, o.total)
-            self.overdue.setItem(row, 0, _item(o.officer or tr("(không rõ)")))
+            self.overdue.setItem(row, 0, _item(o.officer or self.tr("(không rõ)")))
             for col, v in enumerate(values, 1):
                 self.overdue.setItem(row, col, _item(str(v), right=True, bold=col == len(values)))
-        self.overdue_box.setTitle(tr("Việc đang quá hạn theo cán bộ (%1 việc)").replace(
+        self.overdue_box.setTitle(self.tr("Việc đang quá hạn theo cán bộ (%1 việc)").replace(
             "%1", str(sum(o.total for o in data.overdue))))
         running = cur.period.as_of is not None
         if running:  # figures to date: the pending ones counted now, not at a close still to come
             as_of = default_office_hours().local(cur.period.as_of)  # type: ignore[arg-type]
-            status = (tr("Kỳ %1 chưa kết thúc (đến hết ngày %3): số liệu tính đến %4, tồn tính tại thời điểm này.")
+            status = (self.tr("Kỳ %1 chưa kết thúc (đến hết ngày %3): số liệu tính đến %4, tồn tính tại thời điểm này.")
                       .replace("%1", self._label(cur.period)).replace("%3", f"{cur.period.end:%d/%m/%Y}")
                       .replace("%4", f"{as_of:%H:%M} {as_of:%d/%m/%Y}"))
-            header = tr("%1 (đến nay)").replace("%1", self._label(cur.period))
+            header = self.tr("%1 (đến nay)").replace("%1", self._label(cur.period))
             self.compare.setHorizontalHeaderItem(1, QTableWidgetItem(header))
         else:
-            status = (tr("Số liệu kỳ %1, từ %2 đến %3; tồn tính đến 00:00 ngày %4.")
+            status = (self.tr("Số liệu kỳ %1, từ %2 đến %3; tồn tính đến 00:00 ngày %4.")
                       .replace("%1", self._label(cur.period)).replace("%2", f"{cur.period.start:%d/%m/%Y}")
                       .replace("%3", f"{cur.period.end:%d/%m/%Y}")
                       .replace("%4", f"{cur.period.end + timedelta(days=1):%d/%m/%Y}"))
         # A report is submitted once its period has ended (store.statistics.submit_report refuses earlier).
         self.submit_button.setEnabled(not running)
-        self.submit_button.setToolTip(tr("Kỳ chưa kết thúc: gửi báo cáo khi kỳ đã kết thúc.") if running else "")
+        self.submit_button.setToolTip(self.tr("Kỳ chưa kết thúc: gửi báo cáo khi kỳ đã kết thúc.") if running else "")
         self.status.setText(status + self._submitted_text(data.reports))
 
     def _submitted_text(self, reports: list[dict[str, Any]]) -> str:
         """Whether this period's report was already submitted, and whether the province has it."""
         if not reports:
-            return " " + tr("Chưa gửi báo cáo kỳ này lên tỉnh.")
+            return " " + self.tr("Chưa gửi báo cáo kỳ này lên tỉnh.")
         latest = reports[0]
-        state = {"synced": tr("tỉnh đã nhận"), "rejected": tr("tỉnh từ chối, xem mục Đồng bộ"),
-                 "conflict": tr("xung đột, xem mục Đồng bộ")}.get(str(latest.get("sync_state")),
-                                                                tr("chờ đồng bộ"))
+        state = {"synced": self.tr("tỉnh đã nhận"), "rejected": self.tr("tỉnh từ chối, xem mục Đồng bộ"),
+                 "conflict": self.tr("xung đột, xem mục Đồng bộ")}.get(str(latest.get("sync_state")),
+                                                                self.tr("chờ đồng bộ"))
         when = office_stamp(str(latest["submitted_at"]))
-        return " " + tr("Đã gửi báo cáo kỳ này lúc %1 (%2).").replace("%1", when).replace("%2", state)
+        return " " + self.tr("Đã gửi báo cáo kỳ này lúc %1 (%2).").replace("%1", when).replace("%2", state)
 
     def _label(self, p: Period) -> str:
         if p.kind == "month":
             return f"{p.start.month:02d}/{p.start.year}"
         if p.kind == "quarter":
-            return tr("Quý %1/%2").replace("%1", ROMAN[(p.start.month - 1) // 3]).replace("%2", str(p.start.year))
+            return self.tr("Quý %1/%2").replace("%1", ROMAN[(p.start.month - 1) // 3]).replace("%2", str(p.start.year))
         if p.kind == "year":
             return str(p.start.year)
         if p.start.year == p.end.year:
@@ -380,7 +386,7 @@ class StatisticsView(QWidget):
             return
         suggested = f"thong-ke-{self.data.current.period.label}.{fmt}"
         name = "CSV (*.csv)" if fmt == "csv" else "Excel (*.xlsx)"
-        path, _ = QFileDialog.getSaveFileName(self, tr("Xuất số liệu"), suggested, name)
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Xuất số liệu"), suggested, name)
         if path:
             self.export_to(path, fmt)
 
@@ -396,10 +402,10 @@ class StatisticsView(QWidget):
 
         def done(_result: object) -> None:
             self._last_export = target
-            self.status.setText(tr("Đã ghi %1").replace("%1", str(target)))
+            self.status.setText(translate("Statistics", "Đã ghi %1").replace("%1", str(target)))
 
         def failed(exc: BaseException) -> None:
-            QMessageBox.warning(self, tr("Không ghi được tệp"), str(exc))
+            QMessageBox.warning(self, translate("Statistics", "Không ghi được tệp"), str(exc))
 
         self.context.tasks.run(lambda: write(target, tabs), done, failed, on="io")
 
@@ -413,7 +419,8 @@ class StatisticsView(QWidget):
         settings = self.data.settings
         code = settings.get("station.commune_code") or ""
         unit = commune(code) if code else None
-        where = f"{unit.name}, {unit.province_name} ({tr('mã')} {code})" if unit else code
+        code_word = self.tr("mã")  # outside the f-string, where lupdate reads it
+        where = f"{unit.name}, {unit.province_name} ({code_word} {code})" if unit else code
         officer = self.context.officer
         return period_report(self.data.current, station_info(settings), commune=where,
                              made_at=datetime.now(default_office_hours().tz), chart=chart_png(self.data.months),
@@ -434,8 +441,8 @@ class StatisticsView(QWidget):
         if self.data is None:
             return
         answer = QMessageBox.question(
-            self, tr("Gửi báo cáo lên tỉnh"),
-            tr("Gửi báo cáo thống kê kỳ %1 lên Công an tỉnh? Báo cáo được gửi ở lần đồng bộ tới; số liệu tỉnh "
+            self, self.tr("Gửi báo cáo lên tỉnh"),
+            self.tr("Gửi báo cáo thống kê kỳ %1 lên Công an tỉnh? Báo cáo được gửi ở lần đồng bộ tới; số liệu tỉnh "
                "tính lại từ hồ sơ sẽ được đối chiếu với báo cáo.").replace("%1", self._label(self.data.current.period)))
         if answer == QMessageBox.StandardButton.Yes:
             self.submit()
@@ -456,11 +463,11 @@ class StatisticsView(QWidget):
 
         def done(record: dict[str, Any]) -> None:
             self.submitted = record
-            self.status.setText(tr("Đã ghi báo cáo kỳ %1; báo cáo sẽ được gửi lên tỉnh khi đồng bộ.")
+            self.status.setText(self.tr("Đã ghi báo cáo kỳ %1; báo cáo sẽ được gửi lên tỉnh khi đồng bộ.")
                                 .replace("%1", self._label(period)))
 
         def failed(exc: BaseException) -> None:
-            QMessageBox.warning(self, tr("Không gửi được báo cáo"), self.context.error_text(exc))
+            QMessageBox.warning(self, translate("Statistics", "Không gửi được báo cáo"), self.context.error_text(exc))
 
         self.context.tasks.run(op, done, failed, on="write")
 
@@ -489,20 +496,21 @@ class StatisticsView(QWidget):
     def retranslate(self) -> None:
         for i, k in enumerate(KINDS):
             self.kind.setItemText(i, tr(KIND_LABELS[k]))
-        self.month_label.setText(tr("Tháng"))
-        self.quarter_label.setText(tr("Quý"))
-        self.year_label.setText(tr("Năm"))
-        self.start_label.setText(tr("Từ ngày"))
-        self.end_label.setText(tr("Đến ngày"))
-        self.prepared_label.setText(tr("Người lập biểu:"))
-        self.prepared_by.setPlaceholderText(tr("họ tên, in trên báo cáo"))
-        self.csv_button.setText(tr("Xuất CSV…"))
-        self.xlsx_button.setText(tr("Xuất Excel…"))
-        self.print_button.setText(tr("In báo cáo kỳ…"))
-        self.submit_button.setText(tr("Gửi báo cáo lên tỉnh"))
-        self.compare_box.setTitle(tr("Số liệu kỳ này so với kỳ trước"))
-        self.chart_box.setTitle(tr("Tỉ lệ giải quyết đúng hạn"))
-        self.overdue_box.setTitle(tr("Việc đang quá hạn theo cán bộ"))
-        self.compare.setHorizontalHeaderLabels([tr("Chỉ tiêu"), tr("Kỳ này"), tr("Kỳ trước"), tr("Tăng/giảm")])
+        self.month_label.setText(self.tr("Tháng"))
+        self.quarter_label.setText(self.tr("Quý"))
+        self.year_label.setText(self.tr("Năm"))
+        self.start_label.setText(self.tr("Từ ngày"))
+        self.end_label.setText(self.tr("Đến ngày"))
+        self.prepared_label.setText(self.tr("Người lập biểu:"))
+        self.prepared_by.setPlaceholderText(self.tr("họ tên, in trên báo cáo"))
+        self.csv_button.setText(self.tr("Xuất CSV…"))
+        self.xlsx_button.setText(self.tr("Xuất Excel…"))
+        self.print_button.setText(self.tr("In báo cáo kỳ…"))
+        self.submit_button.setText(self.tr("Gửi báo cáo lên tỉnh"))
+        self.compare_box.setTitle(self.tr("Số liệu kỳ này so với kỳ trước"))
+        self.chart_box.setTitle(self.tr("Tỉ lệ giải quyết đúng hạn"))
+        self.overdue_box.setTitle(self.tr("Việc đang quá hạn theo cán bộ"))
+        self.compare.setHorizontalHeaderLabels([self.tr("Chỉ tiêu"), self.tr("Kỳ này"), self.tr("Kỳ trước"),
+                                                self.tr("Tăng/giảm")])
         self.overdue.setHorizontalHeaderLabels([tr(h) for h in OVERDUE_HEADERS])
         self._fill()
