@@ -1,0 +1,171 @@
+"""Audit entries riding on the changes (docs/sync-protocol.md, "Audit riding on the changes"): the station sends
+the entries of the changes in the same exchange in a few bytes each, the province rebuilds them and stores exactly
+what a whole push would have stored, and tampering is caught and named exactly as before."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+from station_client.store import sync_ops as ops
+from station_client.store.sync_ops import audit_push
+from station_client.sync.enroll import build_engine
+from station_client.wire import audit_entry_hash
+
+from .conftest import add_people, make_station
+
+COLUMNS = audit_push.AUDIT_COLUMNS
+
+
+def _server_verify(server, station_id: str) -> tuple[int, dict]:
+    run = server.cli("audit", "verify", "--station", station_id, "--json", check=False)
+    return run.returncode, json.loads(run.stdout)
+
+
+def _province_entries(server, station_id: str) -> list[tuple]:
+    conn = sqlite3.connect(server.db_url[len("sqlite:///"):])
+    try:
+        return conn.execute(f"SELECT {', '.join(COLUMNS)} FROM audit_entries WHERE station_id = ? ORDER BY seq",
+                            (station_id,)).fetchall()
+    finally:
+        conn.close()
+
+
+def _station_entries(station) -> list[tuple]:
+    with station.open() as store:
+        return [tuple(r) for r in store.conn.execute(f"SELECT {', '.join(COLUMNS)} FROM audit ORDER BY seq")]
+
+
+def test_mixed_entries_ride_and_the_province_stores_them_exactly(tmp_path: Path, server) -> None:
+    a = make_station(tmp_path, server, "a")
+    with a.open() as store:
+        ids = add_people(store, 4, seed=81)  # 1-4: creates
+        with store.acting_as_system("test"):
+            store.audit_event("station", "st-1", "test.event")  # 5: an event, no change to ride on
+        store.update("person", ids[0], {"occupation": "Kỹ sư"}, officer="t")  # 6: folds into create 1's change
+        more = add_people(store, 1, seed=82)  # 7: a create
+    first = a.sync()
+    assert first.ok and first.audit_refused is None and first.audit_pushed == 7
+    # The first exchange pulls (and learns that the province takes riding entries), the second carries the
+    # changes with every entry: no POST /v1/audit.
+    assert first.requests == 2
+    assert _province_entries(server, a.station_id) == _station_entries(a)
+
+    with a.open() as store:
+        store.update("person", ids[1], {"phone": "0912345678"}, officer="t")  # 8: an update of an acked record
+        store.delete("person", ids[2], officer="t")  # 9: a delete
+        store.update("person", more[0], {"occupation": "Nông dân"}, officer="t")  # 10
+        changes = [c.wire(ops.position(store).epoch) for c in ops.take_batch(store, 50)]
+        segment = audit_push.riding_segment(store, ops.audit_pushed(store), changes, 100)
+    assert segment is not None and segment["first"] == 8
+    assert segment["head"] == _station_entries(a)[-1][-1]
+    compact = segment["entries"]
+    assert all(isinstance(e, list) for e in compact)  # all three ride compact
+    before = json.loads(_station_entries(a)[7][6])["phone"][0]
+    assert compact[0][3]["b"] == {"phone": before} and len(compact[0][3]["r"]) == 64  # update: before + hash
+    assert compact[1][3]["r"] and "b" not in compact[1][3]  # delete: only the record hash
+    second = a.sync()
+    assert second.ok and second.requests == 1 and second.audit_pushed == 3
+    assert _province_entries(server, a.station_id) == _station_entries(a)
+    code, report = _server_verify(server, a.station_id)
+    assert code == 0 and report["entries"] == 10
+
+
+def test_the_compact_form_is_chosen_entry_by_entry(tmp_path: Path, server) -> None:
+    """Creates ride as three numbers; an event and a create whose change folded in a later edit go whole; the
+    segment stops before an entry whose change is not in this request."""
+    a = make_station(tmp_path, server, "a")
+    with a.open() as store:
+        ids = add_people(store, 3, seed=83)
+        with store.acting_as_system("test"):
+            store.audit_event("station", "st-1", "test.event")
+        store.update("person", ids[0], {"occupation": "Kỹ sư"}, officer="t")
+        changes = [c.wire(None) for c in ops.take_batch(store, 2)]  # creates 1 (folded) and 2 only
+        segment = audit_push.riding_segment(store, 0, changes, 100)
+    assert segment is not None and segment["first"] == 1 and segment["officers"] == ["test"]
+    kinds = [type(e).__name__ for e in segment["entries"]]
+    assert kinds == ["dict", "list"]  # create 1 whole (its change now holds the edit), create 2 compact
+    assert segment["entries"][1][:3] == [2, segment["entries"][1][1], 0] and len(segment["entries"][1]) == 3
+
+
+def test_a_tampered_entry_in_a_compact_run_is_named(tmp_path: Path, server) -> None:
+    a = make_station(tmp_path, server, "a")
+    with a.open() as store:
+        add_people(store, 3, seed=84)
+    assert a.sync().audit_pushed == 3
+    with a.open() as store:
+        add_people(store, 3, seed=85)  # entries 4-6, riding compact
+        store.conn.execute("UPDATE audit SET at = '2020-01-01T00:00:00.000Z' WHERE seq = 5")  # the hand edit
+        store.conn.commit()
+    report = a.sync()
+    assert report.ok and report.audit_refused == "audit.hash"  # the records synced; the chain is refused
+    with a.open() as store:
+        assert ops.pending_count(store) == 0
+    code, result = _server_verify(server, a.station_id)
+    assert code == 1 and result["entries"] == 4  # 4 stored (sent whole after the rebuild failed), 5 refused
+    assert result["first_broken"]["seq"] == 5 and result["first_broken"]["code"] == "audit.hash"
+    assert '"event": "audit.rebuild"' in server.log_path.read_text()
+    assert a.sync().audit_refused == "audit.hash"  # not pushed again, still reported
+
+
+def test_a_forged_head_is_asked_for_whole_entries(tmp_path: Path, server) -> None:
+    """The province never trusts a compact run it cannot match to the station's head: an exchange whose head
+    does not match the rebuilt chain stores nothing of the run and answers audit.full for exactly that run."""
+    a = make_station(tmp_path, server, "a")
+    assert a.sync().ok  # learns that the province takes riding entries
+    with a.open() as store:
+        add_people(store, 2, seed=86)
+        pos = ops.position(store)
+        changes = [c.wire(pos.epoch) for c in ops.take_batch(store, 50)]
+        segment = audit_push.riding_segment(store, 0, changes, 100)
+        assert segment is not None
+        segment["head"] = "f" * 64
+        client = build_engine(store).client
+        try:
+            answer = client.exchange({"protocol": 1, "epoch": pos.epoch, "cursor": pos.cursor or 0,
+                                             "changes": changes, "audit": segment})
+        finally:
+            client.close()
+    assert answer["audit"]["code"] == "audit.full" and answer["audit"]["seq"] == 1 and answer["audit"]["until"] == 2
+    assert answer["audit"]["accepted"] == 0 and len(answer["results"]) == 2  # the changes applied all the same
+    assert _province_entries(server, a.station_id) == []
+    report = a.sync()  # the station's own exchange sends the same entries and they rebuild
+    assert report.ok and report.audit_refused is None and report.audit_pushed == 2
+    assert _province_entries(server, a.station_id) == _station_entries(a)
+
+
+def test_a_station_restored_from_a_backup_is_caught_through_compact_entries(tmp_path: Path, server) -> None:
+    a = make_station(tmp_path, server, "a")
+    with a.open() as store:
+        add_people(store, 2, seed=87)
+    assert a.sync().audit_pushed == 2
+    backup = tmp_path / "backup.db"
+    shutil.copyfile(a.db, backup)
+    with a.open() as store:
+        add_people(store, 2, seed=88)
+    assert a.sync().audit_pushed == 2  # entries 3 and 4 at the province
+    shutil.copyfile(backup, a.db)  # the station goes back to its copy and writes another history
+    with a.open() as store:
+        add_people(store, 2, seed=89)
+    report = a.sync()
+    assert report.audit_refused == "audit.rewritten"
+    code, result = _server_verify(server, a.station_id)
+    assert code == 1 and result["first_broken"]["seq"] == 3 and result["first_broken"]["code"] == "audit.rewritten"
+    assert result["entries"] == 4
+
+
+def test_compact_entries_chain_with_the_hash_formula(tmp_path: Path, server) -> None:
+    """The stored rows are not merely equal: each one's hash is its own content's, chained (the province's
+    verify walks them)."""
+    a = make_station(tmp_path, server, "a")
+    with a.open() as store:
+        add_people(store, 5, seed=90)
+    assert a.sync().audit_pushed == 5
+    rows = _province_entries(server, a.station_id)
+    prev = "0" * 64
+    for seq, at, officer, kind, record_id, action, changes, change_id, record_hash, prev_hash, h in rows:
+        assert prev_hash == prev
+        assert audit_entry_hash(prev, at, officer, kind, record_id, action, changes, change_id, record_hash) == h
+        prev = h
