@@ -165,7 +165,7 @@ def test_compact_entries_chain_with_the_hash_formula(tmp_path: Path, server) -> 
     assert a.sync().audit_pushed == 5
     rows = _province_entries(server, a.station_id)
     prev = "0" * 64
-    for seq, at, officer, kind, record_id, action, changes, change_id, record_hash, prev_hash, h in rows:
+    for _seq, at, officer, kind, record_id, action, changes, change_id, record_hash, prev_hash, h in rows:
         assert prev_hash == prev
         assert audit_entry_hash(prev, at, officer, kind, record_id, action, changes, change_id, record_hash) == h
         prev = h
