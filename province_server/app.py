@@ -258,7 +258,8 @@ def create_app(db: Database) -> FastAPI:
 
         out: dict[str, Any] = {"audit_rides": 1}
         if body.audit is not None:
-            out["audit"] = audit.ride(db, station.id, body.audit.model_dump(), [c.model_dump() for c in body.changes])
+            out["audit"] = audit.ride(db, station.id, station.commune_code, body.audit.model_dump(),
+                                      [c.model_dump() for c in body.changes])
         return out
 
     @app.post("/v1/digest/buckets", tags=["sync"])

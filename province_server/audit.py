@@ -141,15 +141,30 @@ def _stored_hash(conn: Any, station_id: str, seq: int) -> str | None:
     return None if row is None else str(row.hash)
 
 
-def _rebuild(item: list[Any], change: dict[str, Any], at_ms: int, officers: list[str], seq: int,
-             prev: str) -> dict[str, Any]:
+def _base_state(conn: Any, commune: str, change: dict[str, Any]) -> dict[str, Any] | None:
+    """The record's fields at the change's ``base_version`` (its stored version's full state), or None. Only a
+    record of the station's own commune: the rebuild must tell a station nothing of another commune's records."""
+    h = schema.history
+    row = conn.execute(select(h.c.fields, h.c.deleted).where(
+        h.c.kind == str(change["kind"]), h.c.id == str(change["id"]), h.c.version == int(change["base_version"]),
+        h.c.commune_code == commune)
+        .order_by(h.c.seq.desc()).limit(1)).first()
+    if row is None or row.deleted:
+        return None
+    fields = json.loads(row.fields)
+    return fields if isinstance(fields, dict) else None
+
+
+def _rebuild(conn: Any, commune: str, item: list[Any], change: dict[str, Any], at_ms: int, officers: list[str],
+             seq: int, prev: str) -> dict[str, Any]:
     """The full entry a compact ``[change step, at step, officer index, extra?]`` stands for, chained to ``prev``.
     Raises (KeyError, IndexError, TypeError, ValueError) when it cannot be rebuilt."""
     extra = item[3] if len(item) > 3 else {}
     idx = item[2]
     if not isinstance(idx, int) or isinstance(idx, bool) or not 0 <= idx < len(officers):
         raise IndexError("officer")
-    action, changes_json, rec_hash = rebuild_audit_fields(change, extra)
+    base = _base_state(conn, commune, change) if isinstance(extra, dict) and extra.get("p") else None
+    action, changes_json, rec_hash = rebuild_audit_fields(change, extra, base)
     e = {"seq": seq, "at": ms_to_at(at_ms), "officer": officers[idx], "kind": str(change["kind"]),
          "record_id": str(change["id"]), "action": action, "changes": changes_json,
          "change_id": str(change["change_id"]), "record_hash": rec_hash, "prev_hash": prev}
@@ -158,7 +173,8 @@ def _rebuild(item: list[Any], change: dict[str, Any], at_ms: int, officers: list
     return e
 
 
-def ride(db: Database, station_id: str, segment: dict[str, Any], changes: list[dict[str, Any]]) -> dict[str, Any]:
+def ride(db: Database, station_id: str, commune: str, segment: dict[str, Any],
+         changes: list[dict[str, Any]]) -> dict[str, Any]:
     """The audit segment riding in a sync request (docs/sync-protocol.md, "Audit riding on the changes"): entries
     from ``segment["first"]`` on, each either whole (checked as on ``POST /v1/audit``) or compact, rebuilt from the
     change it names in ``changes`` (this request's), plus its ``at`` and officer. A run of compact entries carries
@@ -168,25 +184,42 @@ def ride(db: Database, station_id: str, segment: dict[str, Any], changes: list[d
     pushed ones. Returns the answer's ``audit`` member (never raises for the chain: it is a matter for the province,
     not a reason to refuse the station's records)."""
     try:
-        return _ride(db, station_id, segment, changes)
+        return _ride(db, station_id, commune, segment, changes)
     except ApiError as err:
         return err.body()
 
 
-def _ride(db: Database, station_id: str, segment: dict[str, Any], changes: list[dict[str, Any]]) -> dict[str, Any]:
+def _ride(db: Database, station_id: str, commune: str, segment: dict[str, Any],
+          changes: list[dict[str, Any]]) -> dict[str, Any]:
     first = int(segment["first"])
-    items: list[Any] = segment.get("entries") or []
-    officers: list[str] = segment.get("officers") or []
-    if len(items) > MAX_ENTRIES:
-        raise too_many(len(items))
+    if len(segment.get("entries") or []) > MAX_ENTRIES:
+        raise too_many(len(segment["entries"]))
     with db.read() as conn:
         last_seq, last_hash = _last(conn, station_id)
         prev = _stored_hash(conn, station_id, first - 1) if first - 1 <= last_seq else None
-    if prev is None:  # the province lacks entries before these: the station resends from last_seq
-        err = ApiError(409, "audit.gap", "Tỉnh chưa có các mục nhật ký trước đó; gửi lại từ mục đã lưu.",
-                       "The province lacks earlier audit entries; resend from the last one it stored.")
-        err.details = {"accepted": 0, "duplicates": 0, "last_seq": last_seq, "last_hash": last_hash}
-        raise err
+        if prev is None:  # the province lacks entries before these: the station resends from last_seq
+            err = ApiError(409, "audit.gap", "Tỉnh chưa có các mục nhật ký trước đó; gửi lại từ mục đã lưu.",
+                           "The province lacks earlier audit entries; resend from the last one it stored.")
+            err.details = {"accepted": 0, "duplicates": 0, "last_seq": last_seq, "last_hash": last_hash}
+            raise err
+        full, broken = _rebuilt(conn, commune, segment, changes, prev)
+    body = accept(db, station_id, full)  # whole and rebuilt entries alike: the checks and verdicts of today
+    if broken is not None:
+        vi, en = RIDE_REBUILD
+        log.warning(json.dumps({"event": "audit.rebuild", "station": station_id, "seq": broken[0],
+                                "until": broken[1]}))
+        body |= {"code": "audit.full", "seq": broken[0], "until": broken[1],
+                 "vi": vi.format(seq=broken[0], until=broken[1]), "en": en.format(seq=broken[0], until=broken[1])}
+    return body
+
+
+def _rebuilt(conn: Any, commune: str, segment: dict[str, Any], changes: list[dict[str, Any]],
+             prev: str) -> tuple[list[dict[str, Any]], tuple[int, int] | None]:
+    """The segment's entries, whole, up to the first compact run that does not match the station's hashes, and
+    that run (its first and last seq) or None."""
+    first = int(segment["first"])
+    items: list[Any] = segment.get("entries") or []
+    officers: list[str] = segment.get("officers") or []
     full: list[dict[str, Any]] = []
     run_start: int | None = None  # the first seq of the compact run not yet checked
     broken: tuple[int, int] | None = None
@@ -208,7 +241,7 @@ def _ride(db: Database, station_id: str, segment: dict[str, Any], changes: list[
             at_ms += item[1]
             if ci < 0 or any(isinstance(v, bool) or not isinstance(v, int) for v in item[:2]):
                 raise IndexError("change")
-            e = _rebuild(item, changes[ci], at_ms, officers, seq, prev)
+            e = _rebuild(conn, commune, item, changes[ci], at_ms, officers, seq, prev)
         except (KeyError, IndexError, TypeError, ValueError):
             broken = (run_start or seq, len(items) + first - 1)
             break
@@ -219,14 +252,7 @@ def _ride(db: Database, station_id: str, segment: dict[str, Any], changes: list[
         broken = (run_start, seq)
     if broken is not None:
         full = [e for e in full if int(e["seq"]) < broken[0]]
-    body = accept(db, station_id, full)  # whole and rebuilt entries alike: the checks and verdicts of today
-    if broken is not None:
-        vi, en = RIDE_REBUILD
-        log.warning(json.dumps({"event": "audit.rebuild", "station": station_id, "seq": broken[0],
-                                "until": broken[1]}))
-        body |= {"code": "audit.full", "seq": broken[0], "until": broken[1],
-                 "vi": vi.format(seq=broken[0], until=broken[1]), "en": en.format(seq=broken[0], until=broken[1])}
-    return body
+    return full, broken
 
 
 @dataclass

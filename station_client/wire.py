@@ -71,8 +71,11 @@ def record_content_hash(kind: RecordKind, record_id: str, fields: dict[str, Any]
 # An audit entry that rides on its change (docs/sync-protocol.md, "Audit riding on the changes"): the province
 # rebuilds ``action``, ``changes`` and ``record_hash`` from the change it receives in the same request, plus the
 # overrides ``extra`` carries where a default does not hold: "a" the action, "b" the before-values of an update
-# ({field: before}; the after-value is the change's), "r" the record hash. The station checks, entry by entry, that
-# this rebuild gives exactly what it stored before it sends the compact form, and sends the entry whole otherwise.
+# ({field: before}; the after-value is the change's), "r" the record hash, or "p": 1, the record before this
+# change was the province's state at the change's ``base_version`` (``base``): the before-values and the record hash
+# come from that state. The station checks, entry by entry, that this rebuild gives exactly what it stored before it
+# sends the compact form (for "p", all it can check without the province's state), and sends the entry whole
+# otherwise; the province checks the rebuilt chain against the station's hashes.
 AT_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"
 
 
@@ -100,9 +103,11 @@ def default_action(change: dict[str, Any]) -> str:
     return "create" if not change.get("base_version") and change.get("resolves") is None else "update"
 
 
-def rebuild_audit_fields(change: dict[str, Any], extra: dict[str, Any]) -> tuple[str, str, str]:
+def rebuild_audit_fields(change: dict[str, Any], extra: dict[str, Any],
+                         base: dict[str, Any] | None = None) -> tuple[str, str, str]:
     """``(action, changes_json, record_hash)`` of the audit entry of ``change`` (a change as sent in a sync request)
-    under the overrides ``extra``. Raises KeyError for a kind this side does not know, TypeError/ValueError for a
+    under the overrides ``extra``; ``base``: the record's fields at the change's ``base_version`` (needed for "p").
+    Raises KeyError for a kind this side does not know (or "p" without ``base``), TypeError/ValueError for a
     malformed change or override."""
     kind = KINDS[str(change["kind"])]
     fields = change.get("fields") or {}
@@ -111,10 +116,17 @@ def rebuild_audit_fields(change: dict[str, Any], extra: dict[str, Any]) -> tuple
     delete = change.get("op", "upsert") == "delete"
     action = str(extra.get("a") or default_action(change))
     before = extra.get("b")
+    if extra.get("p"):
+        if base is None:
+            raise KeyError("base")
+        state = dict(base) if delete else dict(base) | fields
+        changes: dict[str, Any] = {"deleted": [False, True]} if delete else {
+            f: [base.get(f), v] for f, v in fields.items()}
+        return action, canonical_json(changes), record_content_hash(kind, str(change["id"]), state, delete)
     if before is not None:
         if not isinstance(before, dict):
             raise TypeError("b")
-        changes: dict[str, Any] = {f: [b, fields.get(f)] for f, b in before.items()}
+        changes = {f: [b, fields.get(f)] for f, b in before.items()}
     elif delete:
         changes = {"deleted": [False, True]}
     else:

@@ -57,20 +57,25 @@ def test_mixed_entries_ride_and_the_province_stores_them_exactly(tmp_path: Path,
         store.update("person", ids[1], {"phone": "0912345678"}, officer="t")  # 8: an update of an acked record
         store.delete("person", ids[2], officer="t")  # 9: a delete
         store.update("person", more[0], {"occupation": "Nông dân"}, officer="t")  # 10
+        ops.take_batch(store, 50)  # sent, answer lost: the next edit of ids[1] is a change of its own
+        store.update("person", ids[1], {"occupation": "Thợ mộc"}, officer="t")  # 11
         changes = [c.wire(ops.position(store).epoch) for c in ops.take_batch(store, 50)]
         segment = audit_push.riding_segment(store, ops.audit_pushed(store), changes, 100)
     assert segment is not None and segment["first"] == 8
     assert segment["head"] == _station_entries(a)[-1][-1]
     compact = segment["entries"]
-    assert all(isinstance(e, list) for e in compact)  # all three ride compact
+    assert all(isinstance(e, list) for e in compact)  # all four ride compact
+    # The province derives an edit's or a delete's before-values and record hash from its own state at the
+    # change's base version; not where the station's record holds another change the province may not have.
+    assert compact[1][3] == {"p": 1} and compact[2][3] == {"p": 1}
     before = json.loads(_station_entries(a)[7][6])["phone"][0]
-    assert compact[0][3]["b"] == {"phone": before} and len(compact[0][3]["r"]) == 64  # update: before + hash
-    assert compact[1][3]["r"] and "b" not in compact[1][3]  # delete: only the record hash
+    assert compact[0][3]["b"] == {"phone": before} and len(compact[0][3]["r"]) == 64
+    assert set(compact[3][3]) == {"b", "r"}
     second = a.sync()
-    assert second.ok and second.requests == 1 and second.audit_pushed == 3
+    assert second.ok and second.requests == 1 and second.audit_pushed == 4
     assert _province_entries(server, a.station_id) == _station_entries(a)
     code, report = _server_verify(server, a.station_id)
-    assert code == 0 and report["entries"] == 10
+    assert code == 0 and report["entries"] == 11
 
 
 def test_the_compact_form_is_chosen_entry_by_entry(tmp_path: Path, server) -> None:
@@ -169,3 +174,23 @@ def test_compact_entries_chain_with_the_hash_formula(tmp_path: Path, server) -> 
         assert prev_hash == prev
         assert audit_entry_hash(prev, at, officer, kind, record_id, action, changes, change_id, record_hash) == h
         prev = h
+
+
+def test_a_rebuild_that_misses_is_sent_whole_and_stored(tmp_path: Path, server) -> None:
+    """The station's record differs from the province's state at the base version (here written outside the
+    program): the province's rebuild of the edit's entry cannot match the head, so the run is asked for whole and
+    stored as sent: a miss costs bytes, never an entry or a false refusal."""
+    a = make_station(tmp_path, server, "a")
+    with a.open() as store:
+        ids = add_people(store, 2, seed=91)
+    assert a.sync().audit_pushed == 2
+    with a.open() as store:
+        store.conn.execute("UPDATE persons SET occupation = 'ghi ngoài' WHERE id = ?", (ids[0],))
+        store.conn.commit()
+        store.update("person", ids[0], {"phone": "0987654321"}, officer="t")  # 3: rides with {"p": 1}
+    report = a.sync()
+    assert report.ok and report.audit_refused is None and report.audit_pushed == 1
+    assert report.requests == 2  # the exchange (answered audit.full) and the whole push
+    assert _province_entries(server, a.station_id) == _station_entries(a)
+    assert '"event": "audit.rebuild"' in server.log_path.read_text()
+    assert _server_verify(server, a.station_id)[0] == 0

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ...domain.registry import KINDS
 from ...wire import at_to_ms, default_action, rebuild_audit_fields
+from ..codec import fields_only, from_db, record_hash
 from ..store import Store
 from .state import AUDIT_PUSHED, get_state
 
@@ -42,7 +44,32 @@ AUDIT_RIDES = "server.audit_rides"  # "1": the province's sync answers say it ta
 AUDIT_FULL_UNTIL = "audit.full_until"  # entries up to this seq travel whole (the province could not rebuild them)
 
 
-def _compact_extra(row: Any, change: dict[str, Any]) -> dict[str, Any] | None:
+def _base_guess(store: Store, row: Any, change: dict[str, Any]) -> dict[str, Any] | None:
+    """The record's fields before the change of audit entry ``row``, when the province holds exactly them at the
+    change's ``base_version`` as far as the station can tell: a plain edit or delete of a record the province
+    acknowledged (no restore tags, no conflict), the only pending change of its record, and the record still as
+    this entry left it (so its state before the entry is known). None otherwise."""
+    if not change.get("base_version") or any(k in change for k in ("base_epoch", "replay", "orphan", "resolves")):
+        return None
+    kind = KINDS.get(row["kind"])
+    if kind is None or kind.scope == "reference" or row["action"] not in ("update", "delete"):
+        return None
+    if store.conn.execute("SELECT 1 FROM outbox WHERE kind = ? AND record_id = ? AND state != 'acked' "
+                          "AND change_id != ? LIMIT 1", (row["kind"], row["record_id"], row["change_id"])).fetchone():
+        return None
+    record = store.conn.execute(f"SELECT * FROM {kind.table} WHERE id = ?", (row["record_id"],)).fetchone()
+    if record is None or record["sync_state"] == "conflict":
+        return None
+    now = fields_only(kind, from_db(kind, record))
+    if record_hash(kind, row["record_id"], now, bool(record["deleted"])) != row["record_hash"]:
+        return None  # changed since: its state before this entry is not known here
+    if row["action"] == "delete":
+        return now
+    pairs = json.loads(row["changes"])
+    return now | {f: pair[0] for f, pair in pairs.items()}
+
+
+def _compact_extra(store: Store, row: Any, change: dict[str, Any]) -> dict[str, Any] | None:
     """The overrides a compact entry needs so that the province's rebuild from ``change`` gives exactly the stored
     entry, or None when no compact form does (the entry then travels whole)."""
     if row["kind"] != change["kind"] or row["record_id"] != change["id"]:
@@ -50,13 +77,20 @@ def _compact_extra(row: Any, change: dict[str, Any]) -> dict[str, Any] | None:
     extra: dict[str, Any] = {}
     if row["action"] != default_action(change):
         extra["a"] = row["action"]
+    stored = (row["action"], row["changes"], row["record_hash"])
+    try:
+        base = _base_guess(store, row, change)
+        if base is not None and rebuild_audit_fields(change, extra | {"p": 1}, base) == stored:
+            return extra | {"p": 1}  # the province derives the before-values and the hash from its own state
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+        pass
     try:
         if rebuild_audit_fields(change, {"r": ""})[1] != row["changes"]:
             # An update: its after-values are the change's; only the before-values cannot be known.
             extra["b"] = {f: pair[0] for f, pair in json.loads(row["changes"]).items()}
         if rebuild_audit_fields(change, {})[2] != row["record_hash"]:
             extra["r"] = row["record_hash"]
-        if rebuild_audit_fields(change, extra) != (row["action"], row["changes"], row["record_hash"]):
+        if rebuild_audit_fields(change, extra) != stored:
             return None
     except (KeyError, IndexError, TypeError, ValueError, AttributeError):
         return None
@@ -85,7 +119,7 @@ def riding_segment(store: Store, after: int, changes: list[dict[str, Any]], limi
         cid = row["change_id"]
         hit = by_id.get(cid) if cid else None
         if hit is not None and row["seq"] > full_until:
-            extra = _compact_extra(row, hit[1])
+            extra = _compact_extra(store, row, hit[1])
             ms = at_to_ms(row["at"])
             if extra is not None and ms is not None:
                 idx = officer_index.setdefault(row["officer"], len(officers))
