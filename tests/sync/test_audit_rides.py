@@ -194,3 +194,41 @@ def test_a_rebuild_that_misses_is_sent_whole_and_stored(tmp_path: Path, server) 
     assert _province_entries(server, a.station_id) == _station_entries(a)
     assert '"event": "audit.rebuild"' in server.log_path.read_text()
     assert _server_verify(server, a.station_id)[0] == 0
+
+
+def test_an_older_province_gets_whole_entries(tmp_path: Path, server) -> None:
+    """Migration: a province that does not take riding entries (an older release, or a rollback after the station
+    learnt that it did) answers 422 to an exchange carrying them and never says ``audit_rides``: the station sends
+    the same exchange again without them and pushes its entries whole by POST /v1/audit, as before."""
+    from station_client.sync.errors import BadRequest
+
+    from .conftest import FAST, FAST_TIMEOUTS
+
+    a = make_station(tmp_path, server, "a")
+    assert a.sync().ok
+    refused: list[dict] = []
+    with a.open() as store:
+        add_people(store, 3, seed=92)
+        assert ops.get_state(store, audit_push.AUDIT_RIDES) == "1"  # learnt from the upgraded province
+        engine = build_engine(store, config=FAST, timeouts=FAST_TIMEOUTS)
+        real = engine.client.exchange
+
+        def older_province(body: dict) -> dict:
+            if "audit" in body:
+                refused.append(body)
+                raise BadRequest("", "body.invalid", code="body.invalid")
+            answer = real(body)
+            answer.pop("audit_rides", None)
+            return answer
+
+        engine.client.exchange = older_province  # type: ignore[method-assign]
+        try:
+            first = engine.run_once()
+            second = engine.run_once()
+        finally:
+            engine.client.close()
+        assert ops.get_state(store, audit_push.AUDIT_RIDES) is None
+    assert len(refused) == 1
+    assert first.ok and first.requests == 3 and first.audit_pushed == 3 and first.audit_refused is None
+    assert second.ok and second.requests == 1
+    assert _province_entries(server, a.station_id) == _station_entries(a)
