@@ -232,3 +232,37 @@ def test_an_older_province_gets_whole_entries(tmp_path: Path, server) -> None:
     assert first.ok and first.requests == 3 and first.audit_pushed == 3 and first.audit_refused is None
     assert second.ok and second.requests == 1
     assert _province_entries(server, a.station_id) == _station_entries(a)
+
+
+def test_at_travels_as_milliseconds_only_in_its_own_form() -> None:
+    from station_client.clock import now_iso
+    from station_client.wire import at_to_ms, ms_to_at
+
+    at = now_iso()
+    ms = at_to_ms(at)
+    assert ms is not None and ms_to_at(ms) == at
+    assert at_to_ms("2026-12-06T15:02:47.1234Z") is None  # not the station's form: the entry travels whole
+    assert at_to_ms("2026-12-06 15:02:47.123Z") is None
+
+
+def test_a_malformed_compact_entry_is_asked_whole_never_refusing_the_changes(tmp_path: Path, server) -> None:
+    a = make_station(tmp_path, server, "a")
+    assert a.sync().ok
+    with a.open() as store:
+        add_people(store, 1, seed=93)
+        pos = ops.position(store)
+        changes = [c.wire(pos.epoch) for c in ops.take_batch(store, 50)]
+        head = _station_entries(a)[-1][-1]
+        client = build_engine(store).client
+        try:
+            answer = client.exchange({"protocol": 1, "epoch": pos.epoch, "cursor": pos.cursor or 0,
+                                      "changes": changes, "audit": {"first": 1, "head": head, "officers": ["test"],
+                                                                    "entries": [[7, 0, 0]]}})  # no change 6
+        finally:
+            client.close()
+    assert answer["results"] == [1]
+    assert answer["audit"]["code"] == "audit.full" and answer["audit"]["seq"] == 1
+    assert _province_entries(server, a.station_id) == []
+    report = a.sync()
+    assert report.ok and report.audit_pushed == 1 and report.audit_refused is None
+    assert _province_entries(server, a.station_id) == _station_entries(a)
