@@ -21,7 +21,11 @@ Workloads (the measured station and what it holds):
 
 ``floor_bytes`` is the gzip-6 size of the records concerned as stored, as NDJSON: each record's id and non-null
 fields, keys sorted, one line each (for ``edit20`` the 20 edited records, for ``noop`` nothing). ``ratio`` is
-every byte both ways over the floor. The preparation (making records, the syncs before the measured one) runs
+every byte both ways over the floor. The audit now rides inside ``/v1/sync`` where the province takes it, so
+``by_endpoint`` no longer splits it out; ``audit_whole_bytes`` / ``audit_riding_bytes`` (``new``, ``edit20``) give
+the station's unpushed entries' compressed size in both forms, measured on a copy before the run
+(``audit_riding_entries`` of ``audit_entries`` rode; the rest would go whole at the end). The preparation
+(making records, the syncs before the measured one) runs
 unshaped and is not counted. Last line: one JSON object.
 """
 
@@ -31,6 +35,7 @@ import argparse
 import gzip
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -45,7 +50,9 @@ from station_client.domain.registry import get_kind
 from station_client.store import Store
 from station_client.store import sync_ops as ops
 from station_client.store.codec import canonical_json
+from station_client.store.sync_ops import audit_push
 from station_client.sync.client import Timeouts
+from station_client.sync.codings import zstd_compress
 from station_client.sync.engine import EngineConfig
 from station_client.sync.enroll import build_engine, enroll
 from station_client.synthetic import Generator
@@ -104,6 +111,45 @@ def sync_unshaped(store: Store) -> None:
         engine.client.close()
 
 
+def audit_forms(db: Path) -> dict[str, int]:
+    """The station's unpushed audit entries in both forms, as zstd-compressed request bodies (level 12, as the
+    station sends): riding compact on the exchanges that carry their changes (the exchanges' growth from their
+    ``audit`` member) against whole in ``POST /v1/audit`` batches of 2,000. Measured on a copy of the station."""
+    with tempfile.TemporaryDirectory(prefix="audit-forms-") as tmp:
+        copy = Path(tmp) / "station.db"
+        src = sqlite3.connect(db)
+        dst = sqlite3.connect(copy)
+        src.backup(dst)
+        src.close()
+        dst.close()
+        store = Store.open(copy)
+        try:
+            def size(body: dict[str, Any]) -> int:
+                return len(zstd_compress(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()))
+
+            start = after = ops.audit_pushed(store)
+            whole = total = 0
+            while entries := ops.audit_after(store, after, 2000):
+                whole += size({"entries": entries})
+                total += len(entries)
+                after = entries[-1]["seq"]
+            compact, rode, after, taken = 0, 0, start, set()
+            epoch = ops.position(store).epoch
+            while batch := ops.take_batch(store, 500, skip=taken):
+                taken |= {(c.kind, c.record_id) for c in batch}
+                changes = [c.wire(epoch) for c in batch]
+                segment = audit_push.riding_segment(store, after, changes, 2000)
+                if segment is None:
+                    continue
+                compact += size({"changes": changes, "audit": segment}) - size({"changes": changes})
+                rode += len(segment["entries"])
+                after = segment["first"] + len(segment["entries"]) - 1
+            return {"audit_whole_bytes": whole, "audit_riding_bytes": compact, "audit_riding_entries": rode,
+                    "audit_entries": total}
+        finally:
+            store.close()
+
+
 def edit_records(store: Store, ids: list[str], n: int) -> set[str]:
     edited = set()
     for i, rid in enumerate(ids[:n]):
@@ -159,6 +205,7 @@ def main() -> int:
             proxy = ShapingProxy(server.port, args.kbps, args.rtt_ms)
             ops.set_state(measured, {"station.server_url": proxy.url})
             measured.close()
+            forms = audit_forms(data_dir / "station.db") if args.workload in ("new", "edit20") else {}
             wall, report, stderr = run_command(data_dir)
             traffic = proxy.counts()
             after = Store.open(data_dir / "station.db")
@@ -184,7 +231,7 @@ def main() -> int:
         "pending_before": pending, "pending_after": pending_after, "audit_left": bool(audit_left),
         "station_records": held, "engine_requests": report.get("requests"), "acked": report.get("acked"),
         "pulled": report.get("pulled"),
-    }
+    } | forms
     print(json.dumps(result))
     return 0 if result["ok"] else 1
 

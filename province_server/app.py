@@ -228,7 +228,7 @@ def create_app(db: Database) -> FastAPI:
                 results = apply_changes(db, actor, body.changes, epoch=body.epoch)
                 return {"epoch": epoch, "results": results, "feed": [], "cursor": body.cursor, "more": False,
                         "head": head, "digest": None,
-                        "server_time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+                        "server_time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")} | ride_audit(body, station)
             # An ahead cursor means the server lost history: answer before applying anything.
             if body.cursor > head:
                 raise cursor_ahead(body.cursor, head)
@@ -248,6 +248,18 @@ def create_app(db: Database) -> FastAPI:
         if buckets is not None:
             out["digest_buckets"] = buckets
         out |= receipt_info(station, request, with_key=False)
+        return out | ride_audit(body, station)
+
+    def ride_audit(body: SyncIn, station: stations.Station) -> dict[str, Any]:
+        """The sync answer's audit members: ``audit_rides`` (this province takes audit entries riding on the
+        changes: a station then sends them in the exchange instead of ``POST /v1/audit``) and, for a request that
+        carried some, ``audit`` (the same body as ``POST /v1/audit``'s answer, or its refusal with ``code``)."""
+        from . import audit
+
+        out: dict[str, Any] = {"audit_rides": 1}
+        if body.audit is not None:
+            out["audit"] = audit.ride(db, station.id, station.commune_code, body.audit.model_dump(),
+                                      [c.model_dump() for c in body.changes])
         return out
 
     @app.post("/v1/digest/buckets", tags=["sync"])

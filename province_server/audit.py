@@ -25,11 +25,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from station_client.wire import GENESIS_HASH, audit_entry_hash
+from station_client.wire import GENESIS_HASH, audit_entry_hash, ms_to_at, rebuild_audit_fields
 
 from . import schema
 from .db import Database, ready_db, utcnow
 from .errors import ApiError
+from .models import AuditEntryIn
 
 log = logging.getLogger("province_server.audit")
 
@@ -123,6 +124,135 @@ def accept(db: Database, station_id: str, entries: list[dict[str, Any]]) -> dict
         err.details = body
         raise err
     return body
+
+
+# --- entries riding on the changes (POST /v1/sync "audit") ------------------------------------------------
+
+RIDE_REBUILD = ("Tỉnh không dựng lại được các mục nhật ký {seq}–{until} khớp với mã băm của trạm; gửi đầy đủ.",
+                "The province's rebuild of audit entries {seq}–{until} does not match the station's hashes; "
+                "send them whole.")
+
+
+def _stored_hash(conn: Any, station_id: str, seq: int) -> str | None:
+    if seq == 0:
+        return GENESIS_HASH
+    a = schema.audit_entries
+    row = conn.execute(select(a.c.hash).where(a.c.station_id == station_id, a.c.seq == seq)).first()
+    return None if row is None else str(row.hash)
+
+
+def _base_state(conn: Any, commune: str, change: dict[str, Any]) -> dict[str, Any] | None:
+    """The record's fields at the change's ``base_version`` (its stored version's full state), or None. Only a
+    record of the station's own commune: the rebuild must tell a station nothing of another commune's records."""
+    h = schema.history
+    row = conn.execute(select(h.c.fields, h.c.deleted).where(
+        h.c.kind == str(change["kind"]), h.c.id == str(change["id"]), h.c.version == int(change["base_version"]),
+        h.c.commune_code == commune)
+        .order_by(h.c.seq.desc()).limit(1)).first()
+    if row is None or row.deleted:
+        return None
+    fields = json.loads(row.fields)
+    return fields if isinstance(fields, dict) else None
+
+
+def _rebuild(conn: Any, commune: str, item: list[Any], change: dict[str, Any], at_ms: int, officers: list[str],
+             seq: int, prev: str) -> dict[str, Any]:
+    """The full entry a compact ``[change step, at step, officer index, extra?]`` stands for, chained to ``prev``.
+    Raises (KeyError, IndexError, TypeError, ValueError) when it cannot be rebuilt."""
+    extra = item[3] if len(item) > 3 else {}
+    idx = item[2]
+    if not isinstance(idx, int) or isinstance(idx, bool) or not 0 <= idx < len(officers):
+        raise IndexError("officer")
+    base = _base_state(conn, commune, change) if isinstance(extra, dict) and extra.get("p") else None
+    action, changes_json, rec_hash = rebuild_audit_fields(change, extra, base)
+    e = {"seq": seq, "at": ms_to_at(at_ms), "officer": officers[idx], "kind": str(change["kind"]),
+         "record_id": str(change["id"]), "action": action, "changes": changes_json,
+         "change_id": str(change["change_id"]), "record_hash": rec_hash, "prev_hash": prev}
+    e["hash"] = _hash_of(e)
+    AuditEntryIn.model_validate(e)  # the same bounds as an entry sent whole
+    return e
+
+
+def ride(db: Database, station_id: str, commune: str, segment: dict[str, Any],
+         changes: list[dict[str, Any]]) -> dict[str, Any]:
+    """The audit segment riding in a sync request (docs/sync-protocol.md, "Audit riding on the changes"): entries
+    from ``segment["first"]`` on, each either whole (checked as on ``POST /v1/audit``) or compact, rebuilt from the
+    change it names in ``changes`` (this request's), plus its ``at`` and officer. A run of compact entries carries
+    no hashes: it is checked as a whole against the next whole entry's ``prev_hash``, or the segment's ``head``.
+    A run that does not match is not stored, and the answer's ``audit.full`` asks for it whole (``seq`` to
+    ``until``), so a broken entry among them is then named exactly as today. The rebuilt entries are stored like
+    pushed ones. Returns the answer's ``audit`` member (never raises for the chain: it is a matter for the province,
+    not a reason to refuse the station's records)."""
+    try:
+        return _ride(db, station_id, commune, segment, changes)
+    except ApiError as err:
+        return err.body()
+
+
+def _ride(db: Database, station_id: str, commune: str, segment: dict[str, Any],
+          changes: list[dict[str, Any]]) -> dict[str, Any]:
+    first = int(segment["first"])
+    if len(segment.get("entries") or []) > MAX_ENTRIES:
+        raise too_many(len(segment["entries"]))
+    with db.read() as conn:
+        last_seq, last_hash = _last(conn, station_id)
+        prev = _stored_hash(conn, station_id, first - 1) if first - 1 <= last_seq else None
+        if prev is None:  # the province lacks entries before these: the station resends from last_seq
+            err = ApiError(409, "audit.gap", "Tỉnh chưa có các mục nhật ký trước đó; gửi lại từ mục đã lưu.",
+                           "The province lacks earlier audit entries; resend from the last one it stored.")
+            err.details = {"accepted": 0, "duplicates": 0, "last_seq": last_seq, "last_hash": last_hash}
+            raise err
+        full, broken = _rebuilt(conn, commune, segment, changes, prev)
+    body = accept(db, station_id, full)  # whole and rebuilt entries alike: the checks and verdicts of today
+    if broken is not None:
+        vi, en = RIDE_REBUILD
+        log.warning(json.dumps({"event": "audit.rebuild", "station": station_id, "seq": broken[0],
+                                "until": broken[1]}))
+        body |= {"code": "audit.full", "seq": broken[0], "until": broken[1],
+                 "vi": vi.format(seq=broken[0], until=broken[1]), "en": en.format(seq=broken[0], until=broken[1])}
+    return body
+
+
+def _rebuilt(conn: Any, commune: str, segment: dict[str, Any], changes: list[dict[str, Any]],
+             prev: str) -> tuple[list[dict[str, Any]], tuple[int, int] | None]:
+    """The segment's entries, whole, up to the first compact run that does not match the station's hashes, and
+    that run (its first and last seq) or None."""
+    first = int(segment["first"])
+    items: list[Any] = segment.get("entries") or []
+    officers: list[str] = segment.get("officers") or []
+    full: list[dict[str, Any]] = []
+    run_start: int | None = None  # the first seq of the compact run not yet checked
+    broken: tuple[int, int] | None = None
+    ci, at_ms = -1, 0
+    seq = first - 1
+    for item in items:
+        seq += 1
+        if isinstance(item, dict):
+            if run_start is not None:
+                if item.get("prev_hash") != prev:
+                    broken = (run_start, seq - 1)
+                    break
+                run_start = None
+            full.append(item)
+            prev = str(item.get("hash"))
+            continue
+        try:
+            ci += item[0]
+            at_ms += item[1]
+            if ci < 0 or any(isinstance(v, bool) or not isinstance(v, int) for v in item[:2]):
+                raise IndexError("change")
+            e = _rebuild(conn, commune, item, changes[ci], at_ms, officers, seq, prev)
+        except (KeyError, IndexError, TypeError, ValueError):
+            broken = (run_start or seq, len(items) + first - 1)
+            break
+        full.append(e)
+        prev = e["hash"]
+        run_start = seq if run_start is None else run_start
+    if broken is None and run_start is not None and prev != segment["head"]:
+        broken = (run_start, seq)
+    if broken is not None:
+        full = [e for e in full if int(e["seq"]) < broken[0]]
+    return full, broken
 
 
 @dataclass

@@ -96,6 +96,9 @@ class SyncIn(Strict):
     changes: list[ChangeIn] = Field(default_factory=list)
     digest: DigestIn | None = None
     resync: bool = False
+    # Additive: audit entries riding on this request's changes (docs/sync-protocol.md, "Audit riding on the
+    # changes"); sent only to a province whose answers carry ``audit_rides``.
+    audit: AuditRideIn | None = None
 
 
 NONCE_PATTERN = r"^[A-Za-z0-9_-]{16,128}$"
@@ -168,6 +171,17 @@ class AuditEntryIn(Strict):
     hash: str = Field(pattern=HASH_PATTERN)
 
 
+class AuditRideIn(Strict):
+    """A run of consecutive audit entries from ``first``: each whole (an ``AuditEntryIn``) or compact, a list
+    ``[change step, at step in ms, officer index, {overrides}?]`` the province rebuilds (``province_server/audit.py``
+    checks the compact form itself: a malformed one is asked for whole, never a 422 of the station's records)."""
+    first: int = Field(ge=1, le=MAX_INT)
+    head: str = Field(pattern=HASH_PATTERN)  # the station's hash of the last entry
+    officers: list[Annotated[Storable, Field(max_length=200)]] = Field(default_factory=list, max_length=5000)
+    # Not bounded here: more than audit.MAX_ENTRIES is answered in the ``audit`` member, as for POST /v1/audit.
+    entries: list[AuditEntryIn | list[Any]] = Field(default_factory=list)
+
+
 class AuditIn(Strict):
     # Not bounded here: more than audit.MAX_ENTRIES is a 413 ("halve the batch"), as for changes.
     entries: list[AuditEntryIn] = Field(default_factory=list)
@@ -178,3 +192,4 @@ Op = Literal["upsert", "delete"]
 
 
 BundleIn.model_rebuild()  # its ``audit`` member refers to AuditEntryIn, defined after it
+SyncIn.model_rebuild()  # and SyncIn's to AuditRideIn

@@ -4,7 +4,8 @@ copy of any formula lives on either side). Pure functions, no database:
 - canonical JSON: ``canonical_json`` (UTF-8: the station's stored values, audit ``changes``, bundle signatures) and
   ``ascii_json`` (ASCII escapes: the province's stored values and hashes, digest content hashes);
 - audit hashing: ``audit_entry_hash`` chains a station's audit entries from ``GENESIS_HASH``; the province
-  recomputes it over the entries a station pushes (``province_server/audit.py``);
+  recomputes it over the entries a station pushes (``province_server/audit.py``), and rebuilds the entries that ride
+  on their changes with ``rebuild_audit_fields`` (the station checks the same rebuild before it sends one compact);
 - bundle signing: HMAC-SHA256 under ``bundle_key(token)`` over the canonical JSON of a bundle without its
   ``signature`` member (docs/sync-protocol.md, "Bundle files");
 - the divergence digest's arithmetic, below.
@@ -21,6 +22,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .domain.kinds import RecordKind
@@ -57,6 +59,84 @@ def audit_entry_hash(prev_hash: str, at: str, officer: str, kind: str, record_id
     previous entry's hash."""
     return sha256_hex("\x1f".join((prev_hash, at, officer, kind, record_id, action, changes_json,
                                    change_id or "", rec_hash)))
+
+
+def record_content_hash(kind: RecordKind, record_id: str, fields: dict[str, Any], deleted: bool) -> str:
+    """Hash of a record's content (not its sync metadata): the ``record_hash`` an audit entry vouches for. Fields the
+    kind does not know are ignored; a missing field counts as null."""
+    return sha256_hex(canonical_json({"kind": kind.name, "id": record_id, "deleted": bool(deleted),
+                                      "fields": {name: fields.get(name) for name in kind.field_names}}))
+
+
+# An audit entry that rides on its change (docs/sync-protocol.md, "Audit riding on the changes"): the province
+# rebuilds ``action``, ``changes`` and ``record_hash`` from the change it receives in the same request, plus the
+# overrides ``extra`` carries where a default does not hold: "a" the action, "b" the before-values of an update
+# ({field: before}; the after-value is the change's), "r" the record hash, or "p": 1, the record before this
+# change was the province's state at the change's ``base_version`` (``base``): the before-values and the record hash
+# come from that state. The station checks, entry by entry, that this rebuild gives exactly what it stored before it
+# sends the compact form (for "p", all it can check without the province's state), and sends the entry whole
+# otherwise; the province checks the rebuilt chain against the station's hashes.
+AT_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"
+
+
+def at_to_ms(at: str) -> int | None:
+    """An audit ``at`` (``clock.now_iso``: UTC, milliseconds, "Z") as milliseconds since 1970, or None when the
+    text is not exactly in that form (such an entry travels whole)."""
+    if len(at) != 24 or not at.endswith("Z"):
+        return None
+    try:
+        when = datetime.strptime(at[:-1] + "000", AT_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    ms = round(when.timestamp() * 1000)
+    return ms if ms_to_at(ms) == at else None
+
+
+def ms_to_at(ms: int) -> str:
+    when = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=ms)
+    return when.strftime(AT_FORMAT)[:-3] + "Z"
+
+
+def default_action(change: dict[str, Any]) -> str:
+    if change.get("op", "upsert") == "delete":
+        return "delete"
+    return "create" if not change.get("base_version") and change.get("resolves") is None else "update"
+
+
+def rebuild_audit_fields(change: dict[str, Any], extra: dict[str, Any],
+                         base: dict[str, Any] | None = None) -> tuple[str, str, str]:
+    """``(action, changes_json, record_hash)`` of the audit entry of ``change`` (a change as sent in a sync request)
+    under the overrides ``extra``; ``base``: the record's fields at the change's ``base_version`` (needed for "p").
+    Raises KeyError for a kind this side does not know (or "p" without ``base``), TypeError/ValueError for a
+    malformed change or override."""
+    kind = KINDS[str(change["kind"])]
+    fields = change.get("fields") or {}
+    if not isinstance(fields, dict) or not isinstance(extra, dict):
+        raise TypeError("fields")
+    delete = change.get("op", "upsert") == "delete"
+    action = str(extra.get("a") or default_action(change))
+    before = extra.get("b")
+    if extra.get("p"):
+        if base is None:
+            raise KeyError("base")
+        state = dict(base) if delete else dict(base) | fields
+        changes: dict[str, Any] = {"deleted": [False, True]} if delete else {
+            f: [base.get(f), v] for f, v in fields.items()}
+        return action, canonical_json(changes), record_content_hash(kind, str(change["id"]), state, delete)
+    if before is not None:
+        if not isinstance(before, dict):
+            raise TypeError("b")
+        changes = {f: [b, fields.get(f)] for f, b in before.items()}
+    elif delete:
+        changes = {"deleted": [False, True]}
+    else:
+        changes = {f: [None, v] for f, v in fields.items() if v is not None}
+    rec_hash = extra.get("r")
+    if rec_hash is None:
+        rec_hash = record_content_hash(kind, str(change["id"]), fields, delete)
+    if not isinstance(rec_hash, str):
+        raise TypeError("r")
+    return action, canonical_json(changes), rec_hash
 
 
 # ------------------------------------------------------------------------------------------ bundle signing

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..domain.kinds import RecordKind
 from ..wire import canonical_json as canonical_json  # the wire's formula, re-exported for the store's modules
-from ..wire import sha256_hex
+from ..wire import record_content_hash
 
 META_COLUMNS = ("id", "created_at", "updated_at", "updated_by", "version", "server_version", "deleted",
                 "sync_state", "sync_note")
@@ -52,5 +52,4 @@ def fields_only(kind: RecordKind, record: dict[str, Any]) -> dict[str, Any]:
 
 def record_hash(kind: RecordKind, record_id: str, fields: dict[str, Any], deleted: bool) -> str:
     """Hash of a record's content (not its sync metadata): what the audit chain vouches for."""
-    return sha256_hex(canonical_json({"kind": kind.name, "id": record_id, "deleted": bool(deleted),
-                                      "fields": fields_only(kind, fields)}))
+    return record_content_hash(kind, record_id, fields, deleted)  # the wire's formula: the province rebuilds it

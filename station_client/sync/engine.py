@@ -22,6 +22,7 @@ from typing import Any
 from ..clock import now_iso
 from ..store import Store, duplicates, receipt_keys
 from ..store import sync_ops as ops
+from ..store.sync_ops import audit_push
 from .backoff import Backoff
 from .client import SyncClient
 from .errors import (
@@ -102,6 +103,8 @@ class SyncEngine:
         self.server_url = server_url or client.base_url
         self.on_progress = on_progress  # heartbeat for the watchdog: called after every request, good or bad
         self._digest_refused = False  # a province older than digest scheme 2 refused it (422): stop sending it
+        self._audit_rewound = False  # the audit cursor was moved back once in this cycle (audit.gap)
+        self._audit_budget = 0  # audit entries this cycle may still send (set per cycle)
         self._listeners: list[StatusListener] = []
         self._status = SyncStatus(state="up_to_date", server_url=self.server_url)
         self._status = self.current_status()
@@ -174,6 +177,9 @@ class SyncEngine:
 
     def _cycle(self, report: SyncReport) -> None:
         cfg = self.config
+        self._audit_rewound = False
+        # Audit entries per cycle, riding or pushed: a long history never holds back the officers' new records.
+        self._audit_budget = cfg.audit_batch * cfg.audit_batches_per_cycle
         batch_limit = cfg.batch_size
         bad_request_tries: dict[str, int] = {}
         lone_rejections = 0
@@ -207,6 +213,9 @@ class SyncEngine:
             }
             if not changes and not pos.resync and not self._digest_refused and ops.pending_count(self.store) == 0:
                 body["digest"] = ops.compute_digest(self.store)
+            ride = self._audit_ride(body["changes"])
+            if ride is not None:
+                body["audit"] = ride
             report.sent += len(changes)
             try:
                 resp = self._send(body, report)
@@ -226,6 +235,11 @@ class SyncEngine:
                 report.applied.rejected += 1
                 continue
             except BadRequest as exc:
+                if "audit" in body:
+                    # A province that no longer takes audit riding in the exchange (a rollback): without it,
+                    # the entries go by POST /v1/audit at the end of the cycle as before.
+                    ops.set_state(self.store, {audit_push.AUDIT_RIDES: None})
+                    continue
                 if "digest" in body and not changes:
                     # A province not yet upgraded to digest scheme 2 refuses its members: sync without the
                     # divergence check rather than not at all (the province is meant to be upgraded first).
@@ -246,6 +260,7 @@ class SyncEngine:
                     lone_rejections += 1
                 continue
             lone_rejections = 0 if changes else lone_rejections
+            self._note_audit_rides(resp, ride, report)
             done = self._handle_response(pos, changes, resp, report)
             for change, result in zip(changes, resp.get("results") or [], strict=False):
                 if isinstance(result, dict) and result.get("status") == "deferred" \
@@ -264,22 +279,25 @@ class SyncEngine:
                 return
 
     def _push_audit(self, report: SyncReport) -> None:
-        """Ship the audit entries the province has not stored yet, in order, from this station's own audit
-        cursor. A refused chain is recorded (``ops.AUDIT_REFUSED``) and not pushed again until it changes;
-        records still sync. A province without the endpoint (older server) is skipped."""
+        """Ship the audit entries the province has not stored yet (whole: those that rode on this cycle's changes
+        are stored already), in order, from this station's own audit cursor. A refused chain is recorded
+        (``ops.AUDIT_REFUSED``) and not pushed again until it changes; records still sync. A province without the
+        endpoint (older server) is skipped."""
         if not self.config.push_audit:
             return
-        refused = ops.get_state(self.store, ops.AUDIT_REFUSED)
-        rewound = False
         for _ in range(self.config.audit_batches_per_cycle):
             if self.cancel.is_set():
                 raise Cancelled()
             after = ops.audit_pushed(self.store)
-            entries = ops.audit_after(self.store, after, self.config.audit_batch)
+            if self._audit_budget <= 0:
+                return
+            entries = ops.audit_after(self.store, after, min(self.config.audit_batch, self._audit_budget))
             if not entries:
                 return
-            if refused and json.loads(refused).get("hash") == entries[0]["hash"]:
-                report.audit_refused = json.loads(refused).get("code")
+            self._audit_budget -= len(entries)
+            held = self._audit_held_back(entries[0]["hash"])
+            if held is not None:
+                report.audit_refused = held
                 return
             try:
                 answer = self._send_with_retries(functools.partial(self.client.push_audit, entries), report)
@@ -287,25 +305,69 @@ class SyncEngine:
                 if exc.code in ("http.404", "http.405"):
                     return
                 raise
-            code = answer.get("code")
-            last_seq = int(answer.get("last_seq") or 0)
-            if code == "audit.gap" and not rewound and last_seq < after:
-                # The province holds less than we thought (restored from a backup): resend from what it has.
-                ops.set_state(self.store, {ops.AUDIT_PUSHED: str(last_seq)})
-                rewound = True
-                continue
-            if code is not None:
-                seq = int(answer.get("seq") or entries[0]["seq"])
-                bad = next((e for e in entries if e["seq"] == seq), entries[0])
-                ops.set_state(self.store, {ops.AUDIT_PUSHED: str(max(after, last_seq)), ops.AUDIT_REFUSED: json.dumps(
-                    {"seq": seq, "hash": bad["hash"], "code": code, "vi": answer.get("vi"), "en": answer.get("en")},
-                    ensure_ascii=False)})
-                report.audit_refused = str(code)
+            if not self._take_audit_answer(answer, after, entries[-1]["seq"], report):
                 return
-            report.audit_pushed += int(answer.get("accepted") or 0)
-            ops.set_state(self.store, {ops.AUDIT_PUSHED: str(max(last_seq, entries[-1]["seq"])),
-                                       ops.AUDIT_REFUSED: None})
-            refused = None
+
+    def _audit_held_back(self, first_hash: str | None) -> str | None:
+        """The refusal code when the next entry is the one the province refused (not pushed again until the chain
+        changes), else None."""
+        refused = ops.get_state(self.store, ops.AUDIT_REFUSED)
+        if refused and json.loads(refused).get("hash") == first_hash:
+            return str(json.loads(refused).get("code"))
+        return None
+
+    def _audit_ride(self, changes: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """The audit entries riding in this exchange (``audit_push.riding_segment``), when the province takes them."""
+        if not self.config.push_audit or self._audit_budget <= 0 \
+                or ops.get_state(self.store, audit_push.AUDIT_RIDES) != "1":
+            return None
+        segment = audit_push.riding_segment(self.store, ops.audit_pushed(self.store), changes,
+                                            min(self.config.audit_batch, self._audit_budget))
+        if segment is None:
+            return None
+        first = segment["entries"][0]
+        first_hash = first["hash"] if isinstance(first, dict) else ops.audit_hash_at(self.store, segment["first"])
+        return None if self._audit_held_back(first_hash) is not None else segment
+
+    def _note_audit_rides(self, resp: dict[str, Any], ride: dict[str, Any] | None, report: SyncReport) -> None:
+        """Keep whether the province takes audit riding in the exchange (its answers say so, so either side may be
+        upgraded first), and take its answer to the entries that rode on this request."""
+        rides = "1" if resp.get("audit_rides") == 1 else None
+        if rides != ops.get_state(self.store, audit_push.AUDIT_RIDES):
+            ops.set_state(self.store, {audit_push.AUDIT_RIDES: rides})
+        answer = resp.get("audit")
+        if ride is not None:
+            self._audit_budget -= len(ride["entries"])
+        if ride is not None and isinstance(answer, dict):
+            last = ride["first"] + len(ride["entries"]) - 1
+            self._take_audit_answer(answer, ride["first"] - 1, last, report)
+
+    def _take_audit_answer(self, answer: dict[str, Any], after: int, last_sent: int, report: SyncReport) -> bool:
+        """Move the audit cursor by the province's answer to entries ``after + 1 .. last_sent``. Returns whether
+        pushing may go on in this cycle."""
+        code = answer.get("code")
+        last_seq = int(answer.get("last_seq") or 0)
+        report.audit_pushed += int(answer.get("accepted") or 0)
+        if code == "audit.gap" and not self._audit_rewound and last_seq < after:
+            # The province holds less than we thought (restored from a backup): resend from what it has.
+            ops.set_state(self.store, {ops.AUDIT_PUSHED: str(last_seq)})
+            self._audit_rewound = True
+            return True
+        if code == "audit.full":
+            # The province's rebuild of compact entries did not match our hashes: send them whole, so that a
+            # broken entry among them is named exactly (it is refused then, as any whole entry would be).
+            ops.set_state(self.store, {ops.AUDIT_PUSHED: str(max(after, min(last_seq, int(answer["seq"]) - 1))),
+                                       audit_push.AUDIT_FULL_UNTIL: str(int(answer.get("until") or 0))})
+            return True
+        if code is not None:
+            seq = int(answer.get("seq") or after + 1)
+            ops.set_state(self.store, {ops.AUDIT_PUSHED: str(max(after, last_seq)), ops.AUDIT_REFUSED: json.dumps(
+                {"seq": seq, "hash": ops.audit_hash_at(self.store, seq), "code": code, "vi": answer.get("vi"),
+                 "en": answer.get("en")}, ensure_ascii=False)})
+            report.audit_refused = str(code)
+            return False
+        ops.set_state(self.store, {ops.AUDIT_PUSHED: str(max(last_seq, last_sent)), ops.AUDIT_REFUSED: None})
+        return True
 
     def _handle_response(self, pos: ops.SyncPosition, changes: list[ops.OutboxChange], resp: dict[str, Any],
                          report: SyncReport) -> bool:

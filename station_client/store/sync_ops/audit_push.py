@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from ...domain.registry import KINDS
+from ...wire import at_to_ms, default_action, rebuild_audit_fields
+from ..codec import fields_only, from_db, record_hash
 from ..store import Store
 from .state import AUDIT_PUSHED, get_state
 
@@ -33,3 +37,105 @@ def audit_pushed(store: Store) -> int:
 def audit_hash_at(store: Store, seq: int) -> str | None:
     row = store.conn.execute("SELECT hash FROM audit WHERE seq = ?", (seq,)).fetchone()
     return str(row[0]) if row else None
+
+
+# --- entries riding on the changes (docs/sync-protocol.md, "Audit riding on the changes") --------------------
+AUDIT_RIDES = "server.audit_rides"  # "1": the province's sync answers say it takes audit entries in the exchange
+AUDIT_FULL_UNTIL = "audit.full_until"  # entries up to this seq travel whole (the province could not rebuild them)
+
+
+def _base_guess(store: Store, row: Any, change: dict[str, Any]) -> dict[str, Any] | None:
+    """The record's fields before the change of audit entry ``row``, when the province holds exactly them at the
+    change's ``base_version`` as far as the station can tell: a plain edit or delete of a record the province
+    acknowledged (no restore tags, no conflict), the only pending change of its record, and the record still as
+    this entry left it (so its state before the entry is known). None otherwise."""
+    if not change.get("base_version") or any(k in change for k in ("base_epoch", "replay", "orphan", "resolves")):
+        return None
+    kind = KINDS.get(row["kind"])
+    if kind is None or kind.scope == "reference" or row["action"] not in ("update", "delete"):
+        return None
+    if store.conn.execute("SELECT 1 FROM outbox WHERE kind = ? AND record_id = ? AND state != 'acked' "
+                          "AND change_id != ? LIMIT 1", (row["kind"], row["record_id"], row["change_id"])).fetchone():
+        return None
+    record = store.conn.execute(f"SELECT * FROM {kind.table} WHERE id = ?", (row["record_id"],)).fetchone()
+    if record is None or record["sync_state"] == "conflict":
+        return None
+    now = fields_only(kind, from_db(kind, record))
+    if record_hash(kind, row["record_id"], now, bool(record["deleted"])) != row["record_hash"]:
+        return None  # changed since: its state before this entry is not known here
+    if row["action"] == "delete":
+        return now
+    pairs = json.loads(row["changes"])
+    return now | {f: pair[0] for f, pair in pairs.items()}
+
+
+def _compact_extra(store: Store, row: Any, change: dict[str, Any]) -> dict[str, Any] | None:
+    """The overrides a compact entry needs so that the province's rebuild from ``change`` gives exactly the stored
+    entry, or None when no compact form does (the entry then travels whole)."""
+    if row["kind"] != change["kind"] or row["record_id"] != change["id"]:
+        return None
+    extra: dict[str, Any] = {}
+    if row["action"] != default_action(change):
+        extra["a"] = row["action"]
+    stored = (row["action"], row["changes"], row["record_hash"])
+    try:
+        base = _base_guess(store, row, change)
+        if base is not None and rebuild_audit_fields(change, extra | {"p": 1}, base) == stored:
+            return extra | {"p": 1}  # the province derives the before-values and the hash from its own state
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+        pass
+    try:
+        if rebuild_audit_fields(change, {"r": ""})[1] != row["changes"]:
+            # An update: its after-values are the change's; only the before-values cannot be known.
+            extra["b"] = {f: pair[0] for f, pair in json.loads(row["changes"]).items()}
+        if rebuild_audit_fields(change, {})[2] != row["record_hash"]:
+            extra["r"] = row["record_hash"]
+        if rebuild_audit_fields(change, extra) != stored:
+            return None
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+        return None
+    return extra
+
+
+def riding_segment(store: Store, after: int, changes: list[dict[str, Any]], limit: int,
+                   max_bytes: int = 1 << 20) -> dict[str, Any] | None:
+    """The audit entries after ``after`` that ride in a sync request carrying ``changes`` (wire dicts), in seq
+    order: compact when their change is in this request and the province's rebuild gives exactly the stored entry,
+    whole when they have no change to ride on (events, ``remote`` entries, a change sent earlier). It stops before
+    an entry whose change is still waiting to be sent (it rides with that change later). None: nothing to send."""
+    full_until = int(get_state(store, AUDIT_FULL_UNTIL) or 0)
+    by_id = {c["change_id"]: (i, c) for i, c in enumerate(changes)}
+    rows = store.conn.execute(f"SELECT {', '.join(AUDIT_COLUMNS)} FROM audit WHERE seq > ? ORDER BY seq LIMIT ?",
+                              (after, limit)).fetchall()
+    items: list[Any] = []
+    officers: list[str] = []
+    officer_index: dict[str, int] = {}
+    last_ci, last_ms, size = -1, 0, 0
+    last_hash = ""
+    first = rows[0]["seq"] if rows else 0
+    for row in rows:
+        if row["seq"] != first + len(items):
+            break  # the province numbers the entries by position: a gap (a hand-deleted row) goes the old way
+        cid = row["change_id"]
+        hit = by_id.get(cid) if cid else None
+        if hit is not None and row["seq"] > full_until:
+            extra = _compact_extra(store, row, hit[1])
+            ms = at_to_ms(row["at"])
+            if extra is not None and ms is not None:
+                idx = officer_index.setdefault(row["officer"], len(officers))
+                if idx == len(officers):
+                    officers.append(row["officer"])
+                items.append([hit[0] - last_ci, ms - last_ms, idx, *([extra] if extra else [])])
+                last_ci, last_ms, last_hash = hit[0], ms, row["hash"]
+                continue
+        elif hit is None and cid and store.conn.execute(
+                "SELECT 1 FROM outbox WHERE change_id = ? AND state = 'pending'", (cid,)).fetchone():
+            break  # its change has not left yet: the entry rides with it
+        size += len(row["changes"]) + 400
+        if items and size > max_bytes:
+            break
+        items.append({c: row[c] for c in AUDIT_COLUMNS})
+        last_hash = row["hash"]
+    if not items:
+        return None
+    return {"first": first, "head": last_hash, "officers": officers, "entries": items}
