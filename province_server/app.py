@@ -80,7 +80,7 @@ _ERRORS = {
     409: "The request contradicts the server's state: `cursor.ahead` (resend and resync), `audit.gap`, "
          "`audit.hash`, `audit.link`, `audit.rewritten`, `record.changed` (an admin edit's `base_version` is stale)",
     410: "Enrollment code used, expired, or its station revoked (`enroll.used`, `enroll.expired`)",
-    413: "Body over 8 MiB (`body.too_large`) or more than 500 changes (`batch.too_large`)",
+    413: "Body over 8 MiB (`body.too_large`) or more than 2,000 changes (`batch.too_large`, with `limit`)",
     415: "Content-Encoding other than zstd, gzip or identity (`body.encoding`)",
     422: "Body of the wrong structure or types, unknown members, invalid text (`body.invalid` with `errors`), or "
          "an invalid record (`validation`/`text.invalid` with `problems`)",

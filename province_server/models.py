@@ -10,7 +10,7 @@ from station_client.domain.kinds import text_problem
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,63}$"
 KIND_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
-MAX_CHANGES = 500
+MAX_CHANGES = 2000  # changes per request (stations before 0.2 send at most 500)
 MAX_LIMIT = 5000
 MAX_INT = 2**53
 

@@ -68,9 +68,13 @@ def test_body_not_an_object(station: Station) -> None:
 
 
 def test_too_many_changes(station: Station) -> None:
-    changes = [new_person() for _ in range(501)]
+    from province_server.models import MAX_CHANGES
+    from station_client.sync.engine import MAX_CHANGES as STATION_BATCH
+
+    assert STATION_BATCH == MAX_CHANGES  # a station of this version fills a request to the province's limit
+    changes = [new_person() for _ in range(MAX_CHANGES + 1)]
     data = assert_error(raw_post(station, json.dumps({"changes": changes}).encode()), 413, "batch.too_large")
-    assert data["limit"] == 500
+    assert data["limit"] == MAX_CHANGES
 
 
 def test_huge_declared_body_refused_before_reading(station: Station) -> None:

@@ -186,6 +186,12 @@ class FaultProxy:
                     client.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
                                    b"Content-Length: " + str(len(msg)).encode() + b"\r\n\r\n" + msg)
                     continue
+                if fault == "413_limit_500":  # a province older than 2,000 changes per request
+                    msg = (b'{"code":"batch.too_large","vi":"T\xe1\xbb\x91i \xc4\x91a 500","en":"At most 500",'
+                           b'"limit":500}')
+                    client.sendall(b"HTTP/1.1 413 Content Too Large\r\nContent-Type: application/json\r\n"
+                                   b"Content-Length: " + str(len(msg)).encode() + b"\r\n\r\n" + msg)
+                    continue
                 if fault == "blackhole":
                     self._closed.wait(3600)  # hold the connection open, answer nothing
                     return
