@@ -1,7 +1,8 @@
 """The PyInstaller bundle (packaging/station-client.spec) runs a station on a machine without the project's
 virtual environment: a clean environment (only PATH, HOME and QT_QPA_PLATFORM), a working folder outside the
 checkout, nothing of .venv on PATH. It creates a station, imports residents from CSV, prints a receipt whose fonts
-are embedded and whose Vietnamese text reads back, and starts its window offscreen.
+are embedded and whose Vietnamese text reads back, enrolls and syncs with a real province server (run from the
+project's environment: stations never run one), and starts its window offscreen.
 
 ``./dev.sh test`` builds the bundle beside pytest and runs this file after it with ``STATION_CLIENT_BUNDLE`` set
 to dist/station-client (``./dev.sh bundle`` builds it by hand); without the variable the file is skipped.
@@ -9,6 +10,7 @@ to dist/station-client (``./dev.sh bundle`` builds it by hand); without the vari
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -20,6 +22,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from tests.support.server import start_server
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLE = os.environ.get("STATION_CLIENT_BUNDLE")
@@ -119,6 +123,26 @@ def test_the_bundle_creates_a_station_imports_residents_and_prints_a_receipt(run
     text = pdf_text(pdf)
     assert "PHIẾU TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ" in text and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
     assert code in text and applicant in text
+
+
+def test_the_bundle_enrolls_and_syncs_with_the_province(run: Run, elsewhere: Path) -> None:
+    folder = elsewhere / "demo"
+    run("--data-dir", str(folder), "demo", "--no-server", "--prepare-only", "--residents", "40")
+    station, password = folder / "station", (folder / "demo-password.txt").read_text(encoding="utf-8").strip()
+    login = ("--data-dir", str(station), "--user", "truong", "--password-stdin")
+    with sqlite3.connect(station / "station.db") as conn:
+        commune = conn.execute("SELECT value FROM settings WHERE key = 'station.commune_code'").fetchone()[0]
+        person_id, name = conn.execute("SELECT id, full_name FROM persons ORDER BY id LIMIT 1").fetchone()
+    server = start_server(elsewhere / "province", quiet=True)
+    try:
+        code = server.add_station(commune, "Trạm thử gói cài đặt")
+        assert "Enrolled as" in run(*login, "enroll", server.url, code, stdin=password + "\n").stdout
+        report = json.loads(run(*login, "sync", "--json", stdin=password + "\n").stdout.splitlines()[-1])
+        assert report["ok"] and report["pending"] == 0 and report["sent"] > 0, report
+        held = server.admin_get_record("person", person_id)
+        assert held is not None and held["fields"]["full_name"] == name
+    finally:
+        server.stop()
 
 
 def test_the_bundle_starts_its_window_offscreen_and_closes_on_sigterm(run: Run, elsewhere: Path) -> None:
