@@ -5,6 +5,7 @@
 #   ./dev.sh test [ARGS] lint and type-check, then the whole test suite (pytest ARGS)
 #   ./dev.sh setup       install only
 #   ./dev.sh lock        re-pin requirements.lock from pyproject.toml (pip-compile), after changing a dependency
+#   ./dev.sh bundle      build the station client's one-folder bundle into dist/station-client/ (docs/install.md)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -15,7 +16,7 @@ cd "$(dirname "$0")"
 APP_DEBS=(python3-venv libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libxcb-cursor0
           libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-xinerama0 libxcb-randr0
           libxcb-shape0 libxcb-xkb1 fonts-noto-core)
-TEST_DEBS=(postgresql poppler-utils zbar-tools xvfb faketime chromium chromium-driver)
+TEST_DEBS=(postgresql poppler-utils zbar-tools xvfb faketime chromium chromium-driver binutils)  # binutils: the bundle
 
 ensure_debs() {
   local missing=()
@@ -36,7 +37,7 @@ pip_install() {
 
 ensure_python() {
   [ -x .venv/bin/python ] || python3 -m venv .venv
-  local stamp=".venv/.installed-$(cat pyproject.toml requirements.lock | sha256sum | cut -c1-16)"
+  local stamp=".venv/.installed-$(cat pyproject.toml setup.py requirements.lock | sha256sum | cut -c1-16)"
   if [ ! -f "$stamp" ]; then
     echo "Installing Python packages into .venv (requirements.lock)"
     # Every dependency at the version the lock pins (pip and setuptools too), then the project itself on top.
@@ -110,11 +111,41 @@ office_clock_runs() {
   return $status
 }
 
+# PyInstaller, one folder (packaging/station-client.spec); build_translations first: the .qm files ship built.
+BUNDLE_DIR=dist/station-client
+BUNDLE_CMD=(.venv/bin/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller
+            packaging/station-client.spec)
+
+bundle_lane_start() {
+  # The bundle builds on the second core while pytest runs on the first (pytest is one process); its smoke test
+  # runs once both are done (bundle_lane_finish). Output kept aside and printed then, so the logs do not mix.
+  BUNDLE_LOG=$(mktemp)
+  BUNDLE_START=$SECONDS
+  "${BUNDLE_CMD[@]}" > "$BUNDLE_LOG" 2>&1 &  # a simple command: $! is PyInstaller itself
+  BUNDLE_PID=$!
+  trap 'kill "$BUNDLE_PID" 2>/dev/null || true' EXIT  # pytest failed (set -e): no build left running
+}
+
+bundle_lane_finish() {
+  local status=0
+  wait "$BUNDLE_PID" || status=$?
+  trap - EXIT
+  echo "== bundle: built in $((SECONDS - BUNDLE_START)) s (beside pytest), $(du -sh "$BUNDLE_DIR" | cut -f1)"
+  cat "$BUNDLE_LOG"; rm -f "$BUNDLE_LOG"
+  [ "$status" -eq 0 ] || { echo "bundle build failed" >&2; return "$status"; }
+  echo "== bundle smoke test: $BUNDLE_DIR run with a clean environment, outside the checkout"
+  STATION_CLIENT_BUNDLE="$PWD/$BUNDLE_DIR" .venv/bin/python -m pytest -q -p no:cacheprovider tests/packaging/test_bundle.py
+}
+
 cmd="${1:-app}"; shift || true
 case "$cmd" in
   setup) ensure_debs "${APP_DEBS[@]}" "${TEST_DEBS[@]}"; ensure_python; build_translations ;;
   lock)  ensure_python; relock ;;
   translations) ensure_python; update_translations ;;
+  bundle)
+    ensure_debs "${APP_DEBS[@]}" binutils; ensure_python; build_translations  # PyInstaller: objdump, strip
+    start=$SECONDS; "${BUNDLE_CMD[@]}"
+    echo "$BUNDLE_DIR: $(du -sh "$BUNDLE_DIR" | cut -f1), built in $((SECONDS - start)) s" ;;
   app)   ensure_debs "${APP_DEBS[@]}"; ensure_python; build_translations; exec .venv/bin/station-client "$@" ;;
   demo)  ensure_debs "${APP_DEBS[@]}"; ensure_python; build_translations; exec .venv/bin/station-client demo "$@" ;;
   test)
@@ -122,9 +153,11 @@ case "$cmd" in
     .venv/bin/ruff check .
     .venv/bin/python tools/mypy_budget.py  # strict parts at 0, the others under their ceilings (counts printed)
     export QT_QPA_PLATFORM=offscreen
+    if [ $# -eq 0 ]; then bundle_lane_start; fi  # (only on a whole run, like the office-clock runs)
     .venv/bin/python -m pytest "$@"
+    if [ $# -eq 0 ]; then bundle_lane_finish; fi
     # Office time everywhere: the date- and time-sensitive tests again with the PC's zone in UTC and the clock at
     # the instants that once broke office logic (only on a whole run: ARGS pick tests by hand).
     if [ $# -eq 0 ]; then office_clock_runs; fi ;;
-  *) echo "usage: ./dev.sh demo | app [ARGS] | test [PYTEST ARGS] | setup | lock | translations" >&2; exit 2 ;;
+  *) echo "usage: ./dev.sh demo | app [ARGS] | test [PYTEST ARGS] | setup | lock | translations | bundle" >&2; exit 2 ;;
 esac

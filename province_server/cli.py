@@ -216,6 +216,13 @@ def cmd_replay_close(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_duplicates_scan(args: argparse.Namespace) -> int:
+    from . import ops
+
+    print(f"{ops.scan_duplicates(ready_db(args.db))} duplicate-person review item(s) written")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="province-server", description="Provincial data centre sync server")
     p.add_argument("--db", default=None, help=f"database URL or SQLite path (default: ${DB_ENV} or the user-data "
@@ -276,7 +283,8 @@ def build_parser() -> argparse.ArgumentParser:
     from . import audit, bundles, dump, duplicates, officers
 
     audit.add_cli(add, sub)
-    duplicates.add_cli(add, sub)
+    add("scan", cmd_duplicates_scan, "write review items for duplicates held before detection existed",
+        duplicates.add_cli(add, sub))
     bundles.add_cli(add)
     dump.add_cli(add)
     officers.add_cli(add, sub)

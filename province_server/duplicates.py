@@ -7,21 +7,36 @@ id is fixed by (commune, personal ID), so every station of the commune pulls it 
 officer merges at a station: the ``person_merge`` record it pushes, and the merged-away person's deletion, close
 the item (``merged``); an item whose persons stop sharing the ID without a merge is ``closed``; a new duplicate of
 the same ID reopens it. See docs/sync-protocol.md, "Duplicate persons".
+
+This module decides; it never writes a record. ``after_apply`` and ``scan_changes`` return the review items'
+changes and the caller applies them as the province (``exchange._flush``, ``ops.scan_duplicates``), so the
+exchange imports this module and never the other way round.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, func, select
 
 from . import schema
-from .db import Database, ready_db, utcnow
+from .db import ready_db
 from .models import ChangeIn
 
-if TYPE_CHECKING:
-    from .exchange import RecState
+# Review items' changes by commune: what the caller applies as the province, one batch per commune.
+ReviewChanges = dict[str, list[ChangeIn]]
+
+
+class Written(Protocol):
+    """What this module reads of a record the exchange has just written (``exchange.RecState``)."""
+
+    kind: str
+    id: str
+    commune_code: str
+    deleted: bool
+    fields: dict[str, Any]
+    in_db: bool
 
 NAMESPACE = uuid.UUID("5b0d2c1e-8f43-4c55-9a7e-0d1f6c2a9e11")  # fixed: review ids must be the same forever
 MAX_PID = 64
@@ -37,13 +52,14 @@ def _pid(fields: dict[str, Any]) -> str | None:
     return pid if isinstance(pid, str) and 0 < len(pid) <= MAX_PID else None
 
 
-def after_apply(conn: Connection, dirty: list[RecState], now: str) -> None:
+def after_apply(conn: Connection, dirty: list[Written], now: str) -> ReviewChanges:
     """Called by the exchange once a batch's records are written (same transaction): keep the person index in
-    step, and write or update the review items the batch concerns. A handful of bulk statements per batch."""
+    step, and return the changes that open, update or close the review items the batch concerns (the exchange
+    applies them). A handful of bulk statements per batch."""
     persons = [st for st in dirty if st.kind == "person" and st.commune_code]
     merges = [st for st in dirty if st.kind == "person_merge" and st.commune_code and not st.deleted]
     if not persons and not merges:
-        return
+        return {}
     pi = schema.person_ids
     touched: dict[str, tuple[str, str]] = {}
     known = [st.id for st in persons if st.in_db]  # a record new in this batch has no index row yet
@@ -68,14 +84,12 @@ def after_apply(conn: Connection, dirty: list[RecState], now: str) -> None:
             continue
         merged.setdefault(rid, []).append((st.fields.get("kept_id"), st.fields.get("merged_id")))
         touched.setdefault(rid, (st.commune_code, pid))
-    _review(conn, touched, merged, now)
+    return _review(conn, touched, merged, now)
 
 
 def _review(conn: Connection, touched: dict[str, tuple[str, str]], merged: dict[str, list[tuple[Any, Any]]],
-            now: str) -> int:
+            now: str) -> ReviewChanges:
     import json
-
-    from .exchange import PROVINCE, Actor, _apply, prepare
 
     pi, r = schema.person_ids, schema.records
     live: dict[tuple[str, str], list[str]] = {}
@@ -93,7 +107,7 @@ def _review(conn: Connection, touched: dict[str, tuple[str, str]], merged: dict[
         for rid, deleted, fields in conn.execute(select(r.c.id, r.c.deleted, r.c.fields).where(
                 r.c.kind == "duplicate_person", r.c.id.in_(wanted[start:start + 500]))):
             items[rid] = (bool(deleted), json.loads(fields))
-    changes: dict[str, list[ChangeIn]] = {}
+    changes: ReviewChanges = {}
     for rid, (commune, pid) in sorted(touched.items()):
         ids = sorted(live.get((commune, pid), []))
         item = items.get(rid)
@@ -119,21 +133,16 @@ def _review(conn: Connection, touched: dict[str, tuple[str, str]], merged: dict[
         changes.setdefault(commune, []).append(ChangeIn(
             change_id=f"province-dup-{uuid.uuid4()}", kind="duplicate_person", id=rid, op="upsert", base_version=0,
             fields=new, resolves=None))
-    actor = Actor(PROVINCE, None)
-    for commune, batch in sorted(changes.items()):
-        _apply(conn, actor, [prepare(c, actor) for c in batch], commune)
-    return sum(len(b) for b in changes.values())
+    return changes
 
 
-def scan(db: Database) -> int:
-    """List every personal ID held twice in a commune that has no review item yet (after the upgrade that
-    brought duplicate detection, or a restore). Returns how many review items were written."""
+def scan_changes(conn: Connection, now: str) -> ReviewChanges:
+    """The review items for every personal ID held twice in a commune that has none yet (after the upgrade that
+    brought duplicate detection, or a restore): ``ops.scan_duplicates`` applies them."""
     pi = schema.person_ids
-    with db.write() as conn:
-        groups = conn.execute(select(pi.c.commune_code, pi.c.personal_id).group_by(pi.c.commune_code,
-                              pi.c.personal_id).having(func.count() > 1)).all()
-        touched = {review_id(c, p): (c, p) for c, p in groups}
-        return _review(conn, touched, {}, utcnow())
+    groups = conn.execute(select(pi.c.commune_code, pi.c.personal_id).group_by(pi.c.commune_code,
+                          pi.c.personal_id).having(func.count() > 1)).all()
+    return _review(conn, {review_id(c, p): (c, p) for c, p in groups}, {}, now)
 
 
 def open_items(conn: Connection, commune: str | None = None) -> list[dict[str, Any]]:
@@ -152,11 +161,6 @@ def open_items(conn: Connection, commune: str | None = None) -> list[dict[str, A
     return out
 
 
-def _cmd_scan(args: Any) -> int:
-    print(f"{scan(ready_db(args.db))} duplicate-person review item(s) written")
-    return 0
-
-
 def _cmd_list(args: Any) -> int:
     import json
 
@@ -166,9 +170,11 @@ def _cmd_list(args: Any) -> int:
     return 0
 
 
-def add_cli(add: Any, sub: Any) -> None:
+def add_cli(add: Any, sub: Any) -> Any:
+    """``province-server duplicates list``; returns the group, where ``cli`` adds ``scan`` (it writes, through
+    ``ops``, which this module may not import)."""
     dup = sub.add_parser("duplicates", help="persons recorded twice in a commune (same personal ID)").add_subparsers(
         dest="duplicates_cmd", required=True)
-    add("scan", _cmd_scan, "write review items for duplicates held before detection existed", dup)
     ls = add("list", _cmd_list, "open duplicate-person review items (JSON)", dup)
     ls.add_argument("--commune", default=None)
+    return dup

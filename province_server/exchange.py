@@ -710,9 +710,18 @@ def _flush(conn: Connection, states: dict[tuple[str, str], RecState], batch: Bat
     _flush_digests(conn, batch.digest)
     _flush_buckets(conn, batch.buckets)
     _flush_lookups(conn, [st for st in states.values() if st.dirty and st.kind == LOOKUP_KIND], now)
-    from . import duplicates  # (it writes its review items through this module)
+    from . import duplicates
 
-    duplicates.after_apply(conn, [st for st in states.values() if st.dirty], now)
+    apply_as_province(conn, duplicates.after_apply(conn, [st for st in states.values() if st.dirty], now))
+
+
+def apply_as_province(conn: Connection, changes: dict[str, list[ChangeIn]]) -> int:
+    """Apply records the province writes itself (duplicate-person review items), one batch per commune, in the
+    caller's transaction. Their own flush finds no person in them, so this does not recurse further."""
+    actor = Actor(PROVINCE, None)
+    for commune, batch in sorted(changes.items()):
+        _apply(conn, actor, [prepare(c, actor) for c in batch], commune)
+    return sum(len(b) for b in changes.values())
 
 
 def _flush_digests(conn: Connection, deltas: dict[str, list[int]]) -> None:

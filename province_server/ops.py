@@ -23,6 +23,7 @@ from .exchange import (
     REPLAY_ENDS,
     REPLAY_UNTIL,
     Actor,
+    apply_as_province,
     apply_changes,
     epoch_info,
     head_seq,
@@ -221,3 +222,12 @@ def close_replay_window(db: Database) -> dict[str, Any]:
         judged = judge_deferred(conn)
     log.info(json.dumps({"event": "replay.closed", "judged": judged}))
     return {"closed": True, "judged": judged}
+
+
+def scan_duplicates(db: Database) -> int:
+    """Write the review items of every personal ID held twice in a commune that has none yet (after the upgrade
+    that brought duplicate detection, or a restore). Returns how many were written."""
+    from . import duplicates
+
+    with db.write() as conn:
+        return apply_as_province(conn, duplicates.scan_changes(conn, utcnow()))

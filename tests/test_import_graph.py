@@ -22,16 +22,6 @@ PACKAGES = ("station_client", "province_server")
 UI = "station_client.ui"
 ENTRY_POINTS = {"station_client.cli", "station_client.__main__", "province_server.cli", "province_server.__main__"}
 
-# Cycles known and not yet broken, each with why. The test fails when a new one appears and when one listed here
-# is gone (so the list only shrinks).
-KNOWN_CYCLES: dict[frozenset[str], str] = {
-    # exchange._apply calls duplicates.after_apply, which writes its review items back through exchange._apply.
-    # To break: after_apply returns the review ChangeIns and exchange applies them; duplicates.scan moves to ops.
-    # Left while province_server/exchange.py is being reworked for sync convergence.
-    frozenset({"province_server.duplicates", "province_server.exchange"}): "mutual recursion through _apply",
-}
-
-
 def modules() -> dict[str, tuple[Path, bool]]:
     """Module name -> (file, is a package)."""
     found = {}
@@ -130,11 +120,8 @@ def test_the_graph_sees_lazy_imports() -> None:
 
 def test_no_import_cycles() -> None:
     graph = import_graph()
-    found = set(cycles(graph))
-    new = [c for c in found if c not in KNOWN_CYCLES]
-    assert not new, "import cycles:\n" + "\n\n".join(_describe(graph, c) for c in new)
-    gone = [sorted(c) for c in KNOWN_CYCLES if c not in found]
-    assert not gone, f"these cycles are broken now: remove them from KNOWN_CYCLES: {gone}"
+    found = cycles(graph)
+    assert not found, "import cycles:\n" + "\n\n".join(_describe(graph, c) for c in found)
 
 
 def test_only_ui_and_entry_points_import_ui() -> None:
