@@ -16,8 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 RESOURCES = ROOT / "resources"
 PACKAGE = "station_client._resources"
 
-# Sources that stay in the checkout: the translators' .ts files and the list of catalogues lupdate writes (the app reads the
-# built .qm), and the icons' note on where they come from.
+# Sources that stay in the checkout: the translators' .ts files and the list of catalogues lupdate writes (the app
+# reads the built .qm), and the icons' note on where they come from.
 SOURCE_ONLY = ("translations/*.ts", "translations/catalogues.txt",
                "icons/README.txt", "__init__.py")
 
