@@ -70,23 +70,27 @@ class FeedKeys:
 
 
 def feed_keys(db: Database) -> FeedKeys:
-    s, h = schema.stations, schema.history
+    s, h, m = schema.stations, schema.history, schema.meta
 
     def last_seq(commune: Any) -> Any:  # an index lookup (ix_history_scope_seq), never a scan of the history
         return select(func.coalesce(func.max(h.c.seq), 0)).where(h.c.commune_code == commune).scalar_subquery()
 
+    epoch_of = select(m.c.value).where(m.c.key == "epoch").scalar_subquery()
     with db.read() as conn:
-        epoch = db.get_meta(conn, "epoch") or ""
-        reference = int(conn.execute(select(last_seq(""))).scalar_one())
-        roster: dict[str, list[str]] = {}
-        seqs: dict[str, int] = {}
-        # One statement, one plan: the stations with their commune's last seq as a correlated subquery.
-        for sid, commune, status, seq in conn.execute(
-                select(s.c.id, s.c.commune_code, s.c.status, last_seq(s.c.commune_code))
-                .where(s.c.status != "revoked").order_by(s.c.id)):
-            roster.setdefault(commune, []).append(f"{sid}:{status}")
-            seqs[commune] = int(seq)
-    return FeedKeys(epoch, reference, {c: (seqs[c], tuple(ids)) for c, ids in roster.items()})
+        # One statement, one plan, one round trip (every view reads it; each round trip is a wait on a busy
+        # database server): the stations with their commune's last seq as a correlated subquery, and the epoch
+        # and the reference data's last seq, each computed once.
+        rows = conn.execute(select(s.c.id, s.c.commune_code, s.c.status, last_seq(s.c.commune_code),
+                                   last_seq(""), epoch_of).where(s.c.status != "revoked").order_by(s.c.id)).all()
+        if not rows:
+            return FeedKeys(db.get_meta(conn, "epoch") or "", int(conn.execute(select(last_seq(""))).scalar_one()),
+                            {})
+    roster: dict[str, list[str]] = {}
+    seqs: dict[str, int] = {}
+    for sid, commune, status, seq, _, _ in rows:
+        roster.setdefault(commune, []).append(f"{sid}:{status}")
+        seqs[commune] = int(seq)
+    return FeedKeys(rows[0][5] or "", int(rows[0][4]), {c: (seqs[c], tuple(ids)) for c, ids in roster.items()})
 
 
 _dues: dict[tuple[str, str], tuple[tuple[str, int], list[float]]] = {}
