@@ -126,7 +126,8 @@ def _records_touching(conn: Any, backend: str, communes: list[str], period: st.P
              *(select(*cols).where(live, r.c.kind == kind, _status(backend).in_(sorted(statuses)))
                for kind, statuses in OPEN_STATUSES.items()),
              select(*cols).where(live, _awaiting_agency(backend))]
-    out = {c: {k: [] for k in (*FIGURE_KINDS, "stat_report")} for c in communes}
+    out: dict[str, dict[str, list[dict[str, Any]]]] = {c: {k: [] for k in (*FIGURE_KINDS, "stat_report")}
+                                                       for c in communes}
     seen: set[tuple[str, str]] = set()
     for commune, kind, rid, origin, fields in conn.execute(union_all(*parts)):
         if (kind, rid) in seen:
