@@ -4,13 +4,17 @@
 A period touches, per commune, the records written since the day before it began and those still open; a
 commune of a million-resident province holds thousands of ``person`` records and years of dossiers next to them.
 Without these indexes each commune's figures read all of its records, and on PostgreSQL parsed every dossier's
-JSON text to test its status (7.7 s for the first view of 150 communes, docs in bench/console.py).
+JSON text to test its status, as did the overdue-now counts (docs/province-console.md, "Speed").
 
 - ``ix_records_scope_updated`` (commune_code, kind, updated_at): a commune's records of a kind written since a
   day (and its ``stat_report`` records, its crime reports), by range scan.
 - ``ix_records_scope_status`` (commune_code, kind, the ``status`` field): a commune's open records of a kind. An
   expression index: the ``status`` field read from the JSON text exactly as ``statistics._status`` writes it
   (the query must repeat the expression verbatim, with the path as a constant, for the planner to use it).
+
+Building them reads every record once (seconds for a million-resident province; writes wait meanwhile, as
+``province-server migrate`` runs with the servers stopped). Every record's ``fields`` is JSON text written by
+the server, so the expression is defined for every row.
 
 Revision ID: 0008
 Revises: 0007
