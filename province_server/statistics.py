@@ -14,12 +14,12 @@ Used by ``province-server stats --period P`` and ``GET /v1/admin/stats?period=P`
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, and_, cast, func, or_, select
+from sqlalchemy import String, and_, literal_column, select, union_all
 
 from station_client.domain import crime_reports, dossiers, mediation, petitions, violations
 from station_client.domain import statistics as st
@@ -79,13 +79,23 @@ OPEN_STATUSES = {"dossier": dossiers.OPEN_STATUSES, "crime_report": crime_report
                  "admin_violation": violations.OPEN_STATUSES}
 
 
+# The JSON field read by the database, with the path as a constant: the expression index of migration 0008
+# (``ix_records_scope_status``) matches a query only when it repeats its expression verbatim (a bound path
+# parameter would not match it on either backend).
+STATUS_SQL = {"postgresql": "json_extract_path_text(CAST(records.fields AS JSON), '{name}')",
+              "sqlite": "json_extract(records.fields, '$.{name}')"}
+# Communes read per statement: few round trips (each one is a wait on a loaded server), a bounded share of the
+# province's records in memory at a time.
+COMMUNES_PER_READ = 25
+
+
 def _status(backend: str, name: str = "status") -> Any:
     """The record's ``status`` field (or ``name``) read by the database from the JSON text (no Python parsing);
     NULL when absent or null."""
-    r = schema.records
-    if backend == "postgresql":
-        return func.json_extract_path_text(cast(r.c.fields, JSON), name)
-    return func.json_extract(r.c.fields, f"$.{name}")
+    if not name.isidentifier():  # it is written into the SQL text
+        raise ValueError(name)
+    return literal_column(STATUS_SQL["postgresql" if backend == "postgresql" else "sqlite"].format(name=name),
+                          String)
 
 
 def _awaiting_agency(backend: str) -> Any:
@@ -96,23 +106,40 @@ def _awaiting_agency(backend: str) -> Any:
                 _status(backend, "transferred_at") != "", _status(backend, "agency_decision_at").is_(None))
 
 
-def _commune_records(conn: Any, backend: str, commune: str, period: st.Period) -> dict[str, list[dict[str, Any]]]:
-    """The commune's records a period can touch — a small superset, as at the station (``store/statistics``):
+def _records_touching(conn: Any, backend: str, communes: list[str], period: st.Period
+                      ) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """Per commune, its records a period can touch — a small superset, as at the station (``store/statistics``):
     those still open now (a pending snapshot needs them), and those the province received a version of on or
     after the day before the period began (anything received, finished or notified in or after the period was
-    written then; a record synced late has a later time still). The domain functions select exactly. Without
-    this a late period of a big commune would parse every record it ever had."""
+    written then; a record synced late has a later time still); its ``stat_report`` records. The domain
+    functions select exactly. Without this a late period of a big commune would parse every record it ever had.
+
+    One statement for all of ``communes``: a union of parts that each follow an index of migration 0008 (a
+    single WHERE with OR read every record of the commune and parsed each dossier's JSON on PostgreSQL). A
+    record in two parts (written lately and still open) is taken once."""
     r = schema.records
     since = (period.start - timedelta(days=1)).isoformat()
-    kinds: dict[str, list[dict[str, Any]]] = {k: [] for k in (*FIGURE_KINDS, "stat_report")}
-    open_now = or_(*(and_(r.c.kind == kind, _status(backend).in_(statuses))
-                     for kind, statuses in OPEN_STATUSES.items()))
-    rows = conn.execute(select(r.c.kind, r.c.id, r.c.origin, r.c.fields).where(
-        r.c.commune_code == commune, r.c.kind.in_(list(kinds)), r.c.deleted.is_(False),
-        or_(r.c.kind == "stat_report", r.c.updated_at >= since, open_now, _awaiting_agency(backend))))
-    for kind, rid, origin, fields in rows:
-        kinds[kind].append(_full(kind, json.loads(fields)) | {"id": rid, "_origin": origin})
-    return kinds
+    live = and_(r.c.commune_code.in_(communes), r.c.deleted.is_(False))
+    cols = (r.c.commune_code, r.c.kind, r.c.id, r.c.origin, r.c.fields)
+    parts = [select(*cols).where(live, r.c.kind == "stat_report"),
+             select(*cols).where(live, r.c.kind.in_(FIGURE_KINDS), r.c.updated_at >= since),
+             *(select(*cols).where(live, r.c.kind == kind, _status(backend).in_(sorted(statuses)))
+               for kind, statuses in OPEN_STATUSES.items()),
+             select(*cols).where(live, _awaiting_agency(backend))]
+    out: dict[str, dict[str, list[dict[str, Any]]]] = {c: {k: [] for k in (*FIGURE_KINDS, "stat_report")}
+                                                       for c in communes}
+    seen: set[tuple[str, str]] = set()
+    for commune, kind, rid, origin, fields in conn.execute(union_all(*parts)):
+        if (kind, rid) in seen:
+            continue
+        seen.add((kind, rid))
+        out[commune][kind].append(_full(kind, json.loads(fields)) | {"id": rid, "_origin": origin})
+    return out
+
+
+def _commune_records(conn: Any, backend: str, commune: str, period: st.Period) -> dict[str, list[dict[str, Any]]]:
+    """One commune's records ``period`` can touch (``_records_touching``)."""
+    return _records_touching(conn, backend, [commune], period)[commune]
 
 
 def province_table(db: Database, period: st.Period, communes: Iterable[str] | None = None) -> dict[str, Any]:
@@ -127,9 +154,7 @@ def province_table(db: Database, period: st.Period, communes: Iterable[str] | No
     rows: list[dict[str, Any]] = []
     total_computed: dict[str, int] = {}
     total_submitted: dict[str, int] = {}
-    for commune in sorted(wanted):  # one commune's records in memory at a time
-        with db.read() as conn:
-            recs = _commune_records(conn, db.backend, commune, period)
+    for commune, recs in _by_commune(db, sorted(wanted), period):
         stats = st.compute(period, dossiers=recs["dossier"], crime_reports=recs["crime_report"],
                            petitions=recs["petition"], mediation=recs["mediation_case"],
                            violations=recs["admin_violation"], cal=cal, units=units, fields=fields, names=names)
@@ -158,6 +183,17 @@ def province_table(db: Database, period: st.Period, communes: Iterable[str] | No
             "communes": rows, "total": {"computed": _with_rates(total_computed),
                                         "submitted": _with_rates(total_submitted)},
             "flagged": sum(len(r["disagreements"]) for r in rows)}
+
+
+def _by_commune(db: Database, communes: list[str], period: st.Period
+                ) -> Iterator[tuple[str, dict[str, list[dict[str, Any]]]]]:
+    """(commune, its records the period can touch), in ``communes``' order, read ``COMMUNES_PER_READ`` at a time."""
+    for start in range(0, len(communes), COMMUNES_PER_READ):
+        part = communes[start:start + COMMUNES_PER_READ]
+        with db.read() as conn:
+            found = _records_touching(conn, db.backend, part, period)
+        for commune in part:
+            yield commune, found.pop(commune)
 
 
 def _add(into: dict[str, int], figures: dict[str, Any]) -> None:

@@ -201,6 +201,9 @@ def test_an_upgraded_province_fills_its_digest_and_person_index(tmp_path: Path, 
             conn.execute(text("ALTER TABLE stations DROP COLUMN app_version"))
             # and the receipt keys' (0007): the stations get new keys at their next sync
             conn.execute(text("ALTER TABLE stations DROP COLUMN receipt_key"))
+            # and the record indexes' (0008)
+            conn.execute(text("DROP INDEX ix_records_scope_updated"))
+            conn.execute(text("DROP INDEX ix_records_scope_status"))
             conn.execute(text("UPDATE alembic_version SET version_num = '0002'"))
     finally:
         db.dispose()
