@@ -154,7 +154,9 @@ case "$cmd" in
     .venv/bin/python tools/mypy_budget.py  # strict parts at 0, the others under their ceilings (counts printed)
     export QT_QPA_PLATFORM=offscreen
     if [ $# -eq 0 ]; then bundle_lane_start; fi  # (only on a whole run, like the office-clock runs)
-    .venv/bin/python -m pytest "$@"
+    # A whole run uses both cores: each test file stays on one worker (its fixtures — servers, PostgreSQL, Qt —
+    # are set up once per file, as in a single process); ARGS pick tests by hand and run in one process.
+    if [ $# -eq 0 ]; then .venv/bin/python -m pytest -n 2 --dist loadfile; else .venv/bin/python -m pytest "$@"; fi
     if [ $# -eq 0 ]; then bundle_lane_finish; fi
     # Office time everywhere: the date- and time-sensitive tests again with the PC's zone in UTC and the clock at
     # the instants that once broke office logic (only on a whole run: ARGS pick tests by hand).
