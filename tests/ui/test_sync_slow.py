@@ -56,6 +56,16 @@ def test_sync_over_slow_link_keeps_the_event_loop_free(qtbot, app_factory, data_
     heartbeat = QTimer(interval=10)
     heartbeat.timeout.connect(lambda: ticks.append(time.perf_counter()))
     heartbeat.start()
+    # A plain thread that only sleeps: its gaps are what the machine's own scheduling costs this process (a busy
+    # 2-core box can leave the whole process without a core for a moment). The GUI's gaps beyond that are the app's.
+    reference: list[float] = []
+    stop_reference = threading.Event()
+
+    def sleeper() -> None:
+        while not stop_reference.wait(0.010):
+            reference.append(time.perf_counter())
+    reference_thread = threading.Thread(target=sleeper, daemon=True)
+    reference_thread.start()
     states: list[str] = []
     app.context.sync.status_changed.connect(lambda s: states.append(s.state))
 
@@ -69,6 +79,8 @@ def test_sync_over_slow_link_keeps_the_event_loop_free(qtbot, app_factory, data_
     qtbot.waitUntil(lambda: bar.status.state == "up_to_date" and bar.status.pending == 0, timeout=60_000)
     took = time.perf_counter() - started
     heartbeat.stop()
+    stop_reference.set()
+    reference_thread.join()
 
     assert "syncing" in states
     assert bar.status.last_success is not None
@@ -81,6 +93,8 @@ def test_sync_over_slow_link_keeps_the_event_loop_free(qtbot, app_factory, data_
     assert took > 1.0, "the link was meant to be slow"
     gaps = [b - a for a, b in itertools.pairwise(ticks)]
     assert len(ticks) > took / 0.010 * 0.5  # timers kept firing through the sync
-    # bench/startup.py reports the real figure; on a shared 2-core CI box allow scheduling noise.
-    assert max(gaps) < 0.3, f"event loop stalled {max(gaps) * 1000:.0f} ms"
+    # bench/startup.py reports the real figure. A request on the GUI thread would stall it for a round trip of
+    # this link (400 ms) at least; the machine's scheduling noise, seen by the sleeping thread, is allowed on top.
+    noise = max((b - a for a, b in itertools.pairwise(reference)), default=0.0)
+    assert max(gaps) < 0.3 + noise, f"event loop stalled {max(gaps) * 1000:.0f} ms (scheduling {noise * 1000:.0f} ms)"
     assert proxy.bytes_up > 0 and pending_before > 0
