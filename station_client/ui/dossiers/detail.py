@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -32,6 +31,7 @@ from ...printing.documents import DocType, PageSize, document_for, station_info
 from ...store import dossiers as sd
 from ...store import receipt_keys
 from ..context import AppContext
+from ..form_page import TitleBar, error_label
 from ..i18n import bilingual, tr_noop, translate
 from ..labels import vocabulary
 from ..layouts import clear_layout
@@ -162,23 +162,16 @@ class DetailPage(QWidget):
         self.cal: Any = None
         # (dossier id, (old, new)): the appointment a holiday the province added moved
         self.moved: tuple[str, tuple[datetime, datetime]] | None = None
-        self.title = QLabel()
-        self.title.setStyleSheet("font-size: 14pt; font-weight: bold;")
+        top = TitleBar(self.closed.emit)
+        self.title, self.back = top.title, top.back
         self.view = QTextBrowser()
         self.view.setObjectName("dossier_summary")
-        self.error = QLabel()
-        self.error.setStyleSheet("color: #b3261e;")
-        self.error.setWordWrap(True)
+        self.error = error_label()
         self.error.hide()
         self.actions_bar = QHBoxLayout()
         self.print_bar = QHBoxLayout()
-        self.back = QPushButton()
-        self.back.clicked.connect(self.closed.emit)
         self.action_buttons: dict[str, QPushButton] = {}
         self.print_buttons: dict[str, QPushButton] = {}
-        top = QHBoxLayout()
-        top.addWidget(self.back)
-        top.addWidget(self.title, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.view, 1)

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -39,6 +38,7 @@ from ...domain.procedures import DOCUMENT_FORMS, Procedure
 from ...store import dossiers as sd
 from ...store.search import PersonHit, search_persons
 from ..context import AppContext
+from ..form_page import SaveBar, column, error_label, scrolled
 from ..forms import Choice, DateEdit, FieldForm
 from ..i18n import bilingual, tr_lazy
 
@@ -143,16 +143,9 @@ class IntakePage(QWidget):
         self.supplement.setObjectName("intake_supplement")
         self.supplement.setMaximumHeight(70)
         self.supplement.setEnabled(False)
-        self.error = QLabel()
-        self.error.setObjectName("intake_error")
-        self.error.setStyleSheet("color: #b3261e;")
-        self.error.setWordWrap(True)
-        self.save_button = QPushButton()
-        self.save_button.setObjectName("intake_save")
-        self.save_button.setDefault(True)
-        self.save_button.clicked.connect(self.submit)
-        self.cancel_button = QPushButton()
-        self.cancel_button.clicked.connect(self.cancelled.emit)
+        self.error = error_label("intake_error")
+        bar = SaveBar(self.submit, self.cancelled.emit, save_name="intake_save")
+        self.save_button, self.cancel_button = bar.save_button, bar.cancel_button
 
         self.applicant_group = QGroupBox()
         ag = QVBoxLayout(self.applicant_group)
@@ -193,23 +186,11 @@ class IntakePage(QWidget):
         pg.addWidget(self.supplement_label)
         pg.addWidget(self.supplement)
 
-        body = QWidget()
-        bl = QVBoxLayout(body)
-        bl.addWidget(self.applicant_group)
-        bl.addWidget(self.procedure_group)
-        bl.addWidget(self.error)
-        scroll = QScrollArea()
-        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # no Tab stop of its own: it follows the focused field
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(body)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.save_button)
+        scroll = scrolled(column(self.applicant_group, self.procedure_group, self.error))
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addWidget(scroll, 1)
-        layout.addLayout(buttons)
+        layout.addLayout(bar)
         self.retranslate()
 
     # ------------------------------------------------------------------ loading
