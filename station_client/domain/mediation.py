@@ -19,7 +19,16 @@ from typing import Any
 from .deadlines import OfficeHours, default_office_hours
 from .kinds import Field, RecordKind, parse_date
 from .problems import Problem, ValidationError, required
-from .reports import Action, check_action, choice_problem, no_leftovers, normalize_parties, parties_problems, take
+from .reports import (
+    Action,
+    ReportKind,
+    check_action,
+    choice_problem,
+    no_leftovers,
+    normalize_parties,
+    parties_problems,
+    take,
+)
 from .text import normalize_text
 
 TRIGGERS = {
@@ -193,3 +202,25 @@ def transition(record: dict[str, Any], action: str, at: datetime, *, details: di
         changes["note"] = take(details, "note")
     no_leftovers(action, details)
     return changes
+
+
+# ------------------------------------------------------------------------------------------ the kind's facts
+def _title(r: dict[str, Any]) -> str:
+    names = ", ".join(str(p.get("name")) for p in r.get("parties") or () if p.get("role") == "party")
+    return f"{names}: {r.get('summary') or ''}".strip(": ")
+
+
+REPORT = ReportKind(
+    name="mediation_case", register="HG", at_field="received_at", statuses=STATUSES, actions=ACTIONS,
+    open_statuses=OPEN_STATUSES,
+    # Mediation runs no statutory clock from the rules: its follow-up is a date the mediators set.
+    intake=lambda values, at, _rules, _cal, hours: new_case_fields(values, at, hours=hours),
+    transition=lambda record, action, at, _rules, _cal, details, hours: transition(
+        record, action, at, details=details, hours=hours),
+    available_actions=lambda record, _rules: available_actions(record),
+    title=_title,
+    search_columns=("register_no", "parties", "place", "summary", "agreement", "mediators"),
+    vocabularies={"trigger_kind": TRIGGERS, "dispute_type": DISPUTE_TYPES, "status": STATUSES,
+                  "follow_up_status": FULFILMENT},
+    clock_unit="calendar_days",
+)
