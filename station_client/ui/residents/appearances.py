@@ -20,7 +20,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QLocale
 
 from ..i18n import format_date
-from ..labels import FIELD_LABELS, label
+from ..labels import is_field, label
 from ..sections import PersonLink, register_person_links
 
 # The dossier and report modules are imported when a person's page first asks (startup stays fast).
@@ -121,7 +121,7 @@ def conflict_note(note: str) -> str:
     """A person's open conflict in the officer's words: which fields differ from the province and where to
     settle it (the store notes the fields by name, e.g. "...: occupation, phone")."""
     names = [n.strip() for n in note.rpartition(":")[2].split(",") if n.strip()]
-    fields = ", ".join(label(n)() for n in names if n in FIELD_LABELS)
+    fields = ", ".join(label(n)() for n in names if is_field(n))
     where = QCoreApplication.translate("PersonLinks", "xử lý ở mục Đồng bộ (Ctrl+6)")
     if not fields:
         return where
