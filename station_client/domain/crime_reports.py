@@ -377,9 +377,7 @@ def _title(r: dict[str, Any]) -> str:
 REPORT = ReportKind(
     name="crime_report", register="TG", at_field="received_at", statuses=STATUSES, actions=ACTIONS,
     open_statuses=OPEN_STATUSES,
-    intake=lambda values, at, rules, cal, hours: new_report_fields(values, at, rules, cal, hours=hours),
-    transition=lambda record, action, at, rules, cal, details, hours: transition(
-        record, action, at, rules, cal, details=details, hours=hours),
+    intake=new_report_fields, transition=transition,
     available_actions=lambda record, _rules: available_actions(record),
     title=_title,
     search_columns=("register_no", "reporter_name", "reporter_agency", "parties", "place", "summary", "offence",

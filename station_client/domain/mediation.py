@@ -16,6 +16,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from .calendar import WorkCalendar
+from .deadline_rules import RuleSet
 from .deadlines import OfficeHours, default_office_hours
 from .kinds import Field, RecordKind, parse_date
 from .problems import Problem, ValidationError, required
@@ -210,13 +212,21 @@ def _title(r: dict[str, Any]) -> str:
     return f"{names}: {r.get('summary') or ''}".strip(": ")
 
 
+# Mediation runs no statutory clock from the rules: its follow-up is a date the mediators set.
+def _intake(values: dict[str, Any], at: datetime, _rules: RuleSet, _cal: WorkCalendar, /, *,
+            hours: OfficeHours | None = None) -> dict[str, Any]:
+    return new_case_fields(values, at, hours=hours)
+
+
+def _transition(record: dict[str, Any], action: str, at: datetime, _rules: RuleSet, _cal: WorkCalendar, /, *,
+                details: dict[str, Any] | None = None, hours: OfficeHours | None = None) -> dict[str, Any]:
+    return transition(record, action, at, details=details, hours=hours)
+
+
 REPORT = ReportKind(
     name="mediation_case", register="HG", at_field="received_at", statuses=STATUSES, actions=ACTIONS,
     open_statuses=OPEN_STATUSES,
-    # Mediation runs no statutory clock from the rules: its follow-up is a date the mediators set.
-    intake=lambda values, at, _rules, _cal, hours: new_case_fields(values, at, hours=hours),
-    transition=lambda record, action, at, _rules, _cal, details, hours: transition(
-        record, action, at, details=details, hours=hours),
+    intake=_intake, transition=_transition,
     available_actions=lambda record, _rules: available_actions(record),
     title=_title,
     search_columns=("register_no", "parties", "place", "summary", "agreement", "mediators"),

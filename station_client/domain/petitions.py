@@ -302,9 +302,7 @@ def is_open(record: dict[str, Any]) -> bool:
 REPORT = ReportKind(
     name="petition", register="DT", at_field="received_at", statuses=STATUSES, actions=ACTIONS,
     open_statuses=OPEN_STATUSES,
-    intake=lambda values, at, rules, cal, hours: new_petition_fields(values, at, rules, cal, hours=hours),
-    transition=lambda record, action, at, rules, cal, details, hours: transition(
-        record, action, at, rules, cal, details=details, hours=hours),
+    intake=new_petition_fields, transition=transition,
     available_actions=available_actions,
     title=lambda r: f"{r.get('petitioner_name') or ''}: {r.get('subject') or r.get('content') or ''}".strip(": "),
     search_columns=("register_no", "petitioner_name", "parties", "subject", "content", "forwarded_to"),

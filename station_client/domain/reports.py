@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..clock import to_office
 from .kinds import parse_date
@@ -151,9 +151,18 @@ class Action:
 
 
 # ------------------------------------------------------------------------------------------ a kind's facts
-Intake = Callable[[dict[str, Any], datetime, "RuleSet", "WorkCalendar", "OfficeHours | None"], dict[str, Any]]
-Transition = Callable[[dict[str, Any], str, datetime, "RuleSet", "WorkCalendar", "dict[str, Any] | None",
-                       "OfficeHours | None"], dict[str, Any]]
+class Intake(Protocol):
+    """The fields of a new entry received (recorded) at ``at``: what the officer entered, its status and clock."""
+
+    def __call__(self, values: dict[str, Any], at: datetime, rules: RuleSet, cal: WorkCalendar, /, *,
+                 hours: OfficeHours | None = None) -> dict[str, Any]: ...
+
+
+class Transition(Protocol):
+    """The changes a status action makes to a record at ``at`` (``ValidationError`` when not allowed now)."""
+
+    def __call__(self, record: dict[str, Any], action: str, at: datetime, rules: RuleSet, cal: WorkCalendar, /, *,
+                 details: dict[str, Any] | None = None, hours: OfficeHours | None = None) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -169,8 +178,8 @@ class ReportKind:
     statuses: dict[str, tuple[str, str]]
     actions: dict[str, Action]
     open_statuses: tuple[str, ...]  # the register's "open" filter: statuses whose clock may still run
-    intake: Intake  # (values, at, rules, calendar, hours) -> the new record's fields
-    transition: Transition  # (record, action, at, rules, calendar, details, hours) -> the changes
+    intake: Intake
+    transition: Transition
     available_actions: Callable[[dict[str, Any], RuleSet | None], list[Action]]
     title: Callable[[dict[str, Any]], str]  # one line naming the entry (Today, search hits)
     search_columns: tuple[str, ...]  # what the register's search looks in

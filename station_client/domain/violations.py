@@ -243,9 +243,7 @@ def transition(record: dict[str, Any], action: str, at: datetime, rules: RuleSet
 REPORT = ReportKind(
     name="admin_violation", register="VP", at_field="recorded_at", statuses=STATUSES, actions=ACTIONS,
     open_statuses=(*OPEN_STATUSES, "paid"),  # a paid fine may still have items held
-    intake=lambda values, at, rules, cal, hours: new_violation_fields(values, at, rules, cal, hours=hours),
-    transition=lambda record, action, at, rules, cal, details, hours: transition(
-        record, action, at, rules, cal, details=details, hours=hours),
+    intake=new_violation_fields, transition=transition,
     available_actions=lambda record, _rules: available_actions(record),
     title=lambda r: f"{r.get('violator_name') or ''}: {r.get('violation') or ''}".strip(": "),
     search_columns=("register_no", "record_no", "violator_name", "place", "violation", "decision_no"),

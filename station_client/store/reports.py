@@ -102,7 +102,7 @@ def create(store: Store, kind: str, values: dict[str, Any], *, officer: str, at:
         if kind == "crime_report":  # the province's classification of the commune, never a tick on the form
             values = {k: v for k, v in values.items() if k != "remote_override_reason"}
             values["remote_commune"] = station_is_remote(conn)
-        fields = get_report(kind).intake(values, local, rule_set(conn), work_calendar(conn), hours)
+        fields = get_report(kind).intake(values, local, rule_set(conn), work_calendar(conn), hours=hours)
         station = station_code(store)
         seq = next_register_seq(conn, kind, local.year, station)
         fields |= {"register_year": local.year, "register_seq": seq, "station_code": station,
@@ -121,8 +121,8 @@ def apply_action(store: Store, kind: str, record_id: str, action: str, *, office
         if record is None:
             raise RecordNotFound("Không tìm thấy hồ sơ (có thể đã bị xóa).",
                                  "The record was not found (it may have been deleted).")
-        changes = get_report(kind).transition(record, action, at, rule_set(conn), work_calendar(conn), details,
-                                              hours)
+        changes = get_report(kind).transition(record, action, at, rule_set(conn), work_calendar(conn),
+                                              details=details, hours=hours)
         return store.update(kind, record_id, changes, officer=officer, expected_version=expected_version)
 
 
