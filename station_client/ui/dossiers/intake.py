@@ -10,8 +10,7 @@ from __future__ import annotations
 from functools import cmp_to_key
 from typing import Any
 
-from PySide6.QtCore import QCollator, QEvent, QLocale, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QCollator, QEvent, QLocale, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -20,8 +19,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
@@ -36,11 +33,12 @@ from ...domain.dossiers import CHANNELS, RESULT_CHANNELS, validate_dossier
 from ...domain.problems import Problem, ValidationError
 from ...domain.procedures import DOCUMENT_FORMS, Procedure
 from ...store import dossiers as sd
-from ...store.search import PersonHit, search_persons
+from ...store.search import PersonHit
 from ..context import AppContext
 from ..form_page import SaveBar, column, error_label, scrolled
 from ..forms import Choice, DateEdit, FieldForm
 from ..i18n import bilingual, tr_lazy
+from ..resident_search import ResidentSearch
 
 SEARCH_DELAY_MS = 200
 APPLICANT_FIELDS = ("name", "personal_id", "birth_date", "permanent_address", "temporary_address",
@@ -72,23 +70,16 @@ class IntakePage(QWidget):
         self.context = context
         self.procedures: list[Procedure] = []
         self.person_id: str | None = None
-        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
-        self._search_timer.timeout.connect(self._search)
 
         self.heading = QLabel()
         self.heading.setStyleSheet("font-size: 14pt; font-weight: bold;")
         # --- applicant
-        self.person_search = QLineEdit()
-        self.person_search.setObjectName("intake_person_search")
-        self.person_search.setClearButtonEnabled(True)
-        self.person_search.textChanged.connect(lambda _t: self._search_timer.start())
-        self.person_search.installEventFilter(self)  # Down enters the results (it scrolled the form)
-        self.person_hits = QListWidget()
-        self.person_hits.setObjectName("intake_person_hits")
-        self.person_hits.setMaximumHeight(110)
-        self.person_hits.hide()  # shown when a search finds someone
-        self.person_hits.itemActivated.connect(self._pick_person)
-        self.person_hits.itemClicked.connect(self._pick_person)
+        self.residents = ResidentSearch(
+            context, "intake_person", limit=20, delay_ms=SEARCH_DELAY_MS, hits_height=110, on_error=self._failed,
+            describe=lambda h: " — ".join(str(x) for x in (h.full_name, h.personal_id, h.permanent_address) if x),
+            keys_enter_hits=True, parent=self)
+        self.person_search, self.person_hits = self.residents.box, self.residents.hits
+        self.residents.picked.connect(self._pick_person)
         self.picked = QLabel()
         self.picked.setObjectName("intake_picked")
         self.form = FieldForm()
@@ -198,9 +189,7 @@ class IntakePage(QWidget):
         """A fresh intake: clear everything and (re)load the catalogue."""
         self.person_id = None
         self.picked.clear()
-        self.person_search.clear()
-        self.person_hits.clear()
-        self.person_hits.hide()
+        self.residents.clear()
         self.form.clear()
         self.complete.setChecked(True)
         self.supplement.clear()
@@ -301,27 +290,8 @@ class IntakePage(QWidget):
             self.supplement.setFocus()
 
     # ------------------------------------------------------------------ residents
-    def _search(self) -> None:
-        text = self.person_search.text().strip()
-        if len(text) < 2:
-            self.person_hits.clear()
-            self.person_hits.hide()
-            return
-        self.context.tasks.run(lambda conn: search_persons(conn, text, 20), lambda hits: self._hits(text, hits),
-                               self._failed)
-
-    def _hits(self, text: str, hits: list[PersonHit]) -> None:
-        if self.person_search.text().strip() != text:
-            return  # a newer query is on its way: this answer would replace its hits with older ones
-        self.person_hits.clear()
-        for h in hits:
-            item = QListWidgetItem(" — ".join(str(x) for x in (h.full_name, h.personal_id, h.permanent_address) if x))
-            item.setData(Qt.ItemDataRole.UserRole, h.id)
-            self.person_hits.addItem(item)
-        self.person_hits.setVisible(bool(hits))
-
-    def _pick_person(self, item: QListWidgetItem) -> None:
-        person_id = item.data(Qt.ItemDataRole.UserRole)
+    def _pick_person(self, hit: PersonHit) -> None:
+        person_id = hit.id
         self.context.tasks.run(lambda conn: sd.get_person(conn, person_id), self.fill_from_person, self._failed)
 
     def fill_from_person(self, person: dict[str, Any] | None) -> None:
@@ -400,16 +370,6 @@ class IntakePage(QWidget):
             self.error.show()
 
     # ------------------------------------------------------------------ language
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.person_search and event.type() == QEvent.Type.KeyPress \
-                and isinstance(event, QKeyEvent) and event.key() in (Qt.Key.Key_Down, Qt.Key.Key_PageDown) \
-                and self.person_hits.isVisible() and self.person_hits.count():
-            self.person_hits.setFocus(Qt.FocusReason.TabFocusReason)
-            if self.person_hits.currentRow() < 0:
-                self.person_hits.setCurrentRow(0)
-            return True
-        return super().eventFilter(watched, event)
-
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()

@@ -7,7 +7,7 @@ import html
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QDateTime, Qt, QTimer, Signal
+from PySide6.QtCore import QDateTime, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -15,9 +15,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -30,11 +27,12 @@ from ...domain.kinds import RecordKind
 from ...domain.problems import Problem
 from ...domain.registry import REPORTS, get_kind
 from ...domain.reports import PARTY_ROLES
-from ...store.search import PersonHit, search_persons
+from ...store.search import PersonHit
 from ..context import AppContext
 from ..forms import FieldForm
 from ..i18n import bilingual, tr_lazy, translate
 from ..labels import vocabulary
+from ..resident_search import ResidentSearch
 
 CONTEXT = "Reports"
 SEARCH_DELAY_MS = 200
@@ -176,24 +174,18 @@ class PartiesEditor(QWidget):
         super().__init__(parent)
         self.context = context
         self.roles = roles
-        self._timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
-        self._timer.timeout.connect(self._search)
         self.table = QTableWidget(0, len(self.COLUMNS))
         self.table.setObjectName("parties_table")
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.table.setMinimumHeight(110)
-        self.search = QLineEdit()
-        self.search.setObjectName("parties_search")
-        self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(lambda _t: self._timer.start())
-        self.hits = QListWidget()
-        self.hits.setObjectName("parties_hits")
-        self.hits.setMaximumHeight(90)
-        self.hits.hide()
-        self.hits.itemActivated.connect(self._pick)
-        self.hits.itemClicked.connect(self._pick)
+        self.residents = ResidentSearch(
+            context, "parties", limit=10, delay_ms=SEARCH_DELAY_MS, hits_height=90, parent=self,
+            describe=lambda h: f"{h.full_name} — {(h.birth_date or '')[:4]} — {h.personal_id or ''} — "
+                               f"{h.permanent_address or ''}")
+        self.search, self.hits = self.residents.box, self.residents.hits
+        self.residents.picked.connect(self._pick)
         self.add_button = QPushButton()
         self.add_button.setObjectName("parties_add")
         self.add_button.clicked.connect(lambda: self.add_row(self.roles[0]))
@@ -244,32 +236,10 @@ class PartiesEditor(QWidget):
             self.table.removeRow(row)
             self.changed.emit()
 
-    def _search(self) -> None:
-        text = self.search.text().strip()
-        if len(text) < 2:
-            self.hits.clear()
-            self.hits.hide()
-            return
-
-        def shown(hits: list[PersonHit]) -> None:
-            if self.search.text().strip() != text:
-                return  # a newer query is on its way
-            self.hits.clear()
-            for h in hits:
-                year = (h.birth_date or "")[:4]
-                item = QListWidgetItem(f"{h.full_name} — {year} — {h.personal_id or ''} — {h.permanent_address or ''}")
-                item.setData(Qt.ItemDataRole.UserRole, h)
-                self.hits.addItem(item)
-            self.hits.setVisible(bool(hits))
-
-        self.context.tasks.run(lambda conn: search_persons(conn, text, 10), shown)
-
-    def _pick(self, item: QListWidgetItem) -> None:
-        h: PersonHit = item.data(Qt.ItemDataRole.UserRole)
+    def _pick(self, h: PersonHit) -> None:
         year = int(h.birth_date[:4]) if h.birth_date else None
         self.add_row(self.roles[0], h.full_name, year, h.permanent_address or "", "", h.id)
-        self.search.clear()
-        self.hits.hide()
+        self.residents.clear()
 
     def value(self) -> list[dict[str, Any]]:
         out = []
