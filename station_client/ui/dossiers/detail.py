@@ -7,7 +7,7 @@ import html
 from datetime import date, datetime
 from typing import Any
 
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -35,6 +35,7 @@ from ..form_page import TitleBar, error_label
 from ..i18n import bilingual, tr_noop, translate
 from ..labels import vocabulary
 from ..layouts import clear_layout
+from ..page import Page
 from .preview import PrintPreview
 
 LOOKUP_URL = "receipt.lookup_url"  # in the loaded settings: the receipt's signed link (not a setting)
@@ -150,7 +151,7 @@ def _moved_row(moved: tuple[datetime, datetime] | None, d: dict[str, Any]) -> li
     return [f"<tr><td><b>{html.escape(label)}</b></td><td style='color:#b3261e'>{html.escape(text)}</td></tr>"]
 
 
-class DetailPage(QWidget):
+class DetailPage(Page):
     closed = Signal()
     changed = Signal(object)  # the dossier after an action
 
@@ -289,11 +290,6 @@ class DetailPage(QWidget):
         self.preview_dialog(which).exec()
 
     # ------------------------------------------------------------------ language
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
-
     def retranslate(self) -> None:
         self.back.setText(self.tr("← Danh sách"))
         if self.record is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cmp_to_key
 from typing import Any
 
-from PySide6.QtCore import QCollator, QEvent, QLocale, Qt, Signal
+from PySide6.QtCore import QCollator, QLocale, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -38,6 +38,7 @@ from ..context import AppContext
 from ..form_page import SaveBar, column, error_label, scrolled
 from ..forms import Choice, DateEdit, FieldForm
 from ..i18n import bilingual, tr_lazy
+from ..page import Page
 from ..resident_search import ResidentSearch
 
 SEARCH_DELAY_MS = 200
@@ -61,7 +62,7 @@ def order_procedures(procedures: list[Procedure], usage: dict[str, int]) -> tupl
     return used[:FREQUENT], ordered
 
 
-class IntakePage(QWidget):
+class IntakePage(Page):
     saved = Signal(object)  # the new dossier record
     cancelled = Signal()
 
@@ -370,11 +371,6 @@ class IntakePage(QWidget):
             self.error.show()
 
     # ------------------------------------------------------------------ language
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
-
     def retranslate(self) -> None:
         self.procedure_box.setPlaceholderText(self.tr("— Chọn thủ tục —"))
         self.heading.setText(self.tr("Tiếp nhận hồ sơ"))

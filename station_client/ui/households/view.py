@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -26,6 +26,7 @@ from ..i18n import format_date
 from ..labels import RELATIONSHIPS, label, sync_state, vocabulary
 from ..list_page import ListPage, focus_follows_page, section_shortcuts, stack_pages
 from ..models import Column, ListModel, WindowedModel, sync_chip
+from ..page import Page
 from ..residents.person_page import _address
 
 
@@ -34,7 +35,7 @@ def load_household(conn: Any, household_id: str) -> dict[str, Any]:
             "members": lists.household_members(conn, household_id)}
 
 
-class HouseholdPage(QWidget):
+class HouseholdPage(Page):
     def __init__(self, view: HouseholdsView):
         super().__init__()
         self.view = view
@@ -180,11 +181,6 @@ class HouseholdPage(QWidget):
         if self.record is not None and changes.kinds & {"household", "household_member", "person"}:
             self.open(self.record["id"], refill=False)
 
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
-
     def retranslate(self) -> None:
         self.form.retranslate()
         self.heading.setText(self.tr("Hộ gia đình: %1").replace("%1", self.text()) if self.record
@@ -198,7 +194,7 @@ class HouseholdPage(QWidget):
         self.members_model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, 4)
 
 
-class HouseholdsView(QWidget):
+class HouseholdsView(Page):
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.context = context
@@ -268,11 +264,6 @@ class HouseholdsView(QWidget):
     def show_list(self) -> None:
         self.stack.setCurrentIndex(0)
         self.table.setFocus()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def retranslate(self) -> None:
         if self.table.model() is self.hits_model:

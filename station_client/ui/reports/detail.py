@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QEvent, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -36,6 +36,7 @@ from ..form_page import TitleBar, error_label
 from ..forms import Choice, DateEdit
 from ..labels import vocabulary
 from ..layouts import FlowLayout, clear_layout
+from ..page import Page
 from .common import Banner, ReportForm, lazy, record_html, tr
 from .kinds import SCREENS
 
@@ -96,7 +97,7 @@ class ActionDialog(QDialog):
         return values, problems
 
 
-class DetailPage(QWidget):
+class DetailPage(Page):
     closed = Signal()
 
     def __init__(self, context: AppContext, kind: str, parent: QWidget | None = None):
@@ -303,11 +304,6 @@ class DetailPage(QWidget):
     def hideEvent(self, event: Any) -> None:
         self.timer.stop()
         super().hideEvent(event)
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def retranslate(self) -> None:
         self.back.setText(self.tr("← Sổ"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QLabel,
@@ -32,6 +32,7 @@ from ..context import AppContext
 from ..form_page import SaveBar, column, scrolled, show_save_failure
 from ..forms import Choice
 from ..i18n import tr_lazy, tr_noop
+from ..page import Page
 from .common import Banner, PartiesEditor, ReportForm, datetime_edit, lazy, tr
 from .kinds import SCREENS
 
@@ -39,7 +40,7 @@ REPORTER_FIELDS = ("reporter_name", "reporter_birth_year", "reporter_personal_id
                    "reporter_phone")
 
 
-class IntakePage(QWidget):
+class IntakePage(Page):
     saved = Signal(object)  # the new record
     cancelled = Signal()
 
@@ -264,11 +265,6 @@ class IntakePage(QWidget):
         show_save_failure(self.form, self.context, exc)
 
     # ------------------------------------------------------------------ language
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
-
     def retranslate(self) -> None:
         self.heading.setText(tr(SCREENS[self.kind].intake_title))
         self.save_button.setText(self.tr("Lưu và vào sổ"))

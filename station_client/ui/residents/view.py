@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QFileDialog, QHeaderView, QPushButton, QWidget
 
@@ -14,6 +14,7 @@ from ..i18n import format_date
 from ..labels import SEXES, label, sync_state, vocabulary
 from ..list_page import ListPage, focus_follows_page, section_shortcuts, stack_pages
 from ..models import Column, ListModel, WindowedModel, sync_chip
+from ..page import Page
 from .import_dialog import ImportDialog
 from .person_page import PersonPage
 
@@ -23,7 +24,7 @@ COLUMN_WIDTHS = (240, 100, 70, 140, 360, 100)  # at least; widened to fit the bo
 ADDRESS_COLUMN = 4  # takes the width left: the list's sync column was pushed off the right edge at 1280 px
 
 
-class ResidentsView(QWidget):
+class ResidentsView(Page):
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.context = context
@@ -181,11 +182,6 @@ class ResidentsView(QWidget):
             # Stretch, not ResizeToContents: measuring a million lazy rows would load them all.
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch if col == ADDRESS_COLUMN
                                         else QHeaderView.ResizeMode.Interactive)
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def retranslate(self) -> None:
         self.search.setPlaceholderText(self.tr("Tìm theo tên (có dấu hoặc không), số định danh, địa chỉ… (Ctrl+F)"))
