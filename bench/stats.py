@@ -128,7 +128,7 @@ def _crime_reports(n: int, rng: random.Random, rules: Any, cal: Any) -> list[dic
                                   received, rules, cal, hours=HOURS)
         seq[day.year] = seq.get(day.year, 0) + 1
         f |= {"register_year": day.year, "register_seq": seq[day.year], "station_code": "BENCH",
-              "register_no": format_register_no("crime_report", day.year, seq[day.year], "BENCH")}
+              "register_no": format_register_no("TG", day.year, seq[day.year], "BENCH")}
         due = datetime.fromisoformat(f["due_at"])
         done = received + (due - received) * rng.uniform(0.2, 1.15)
         if done < NOW:

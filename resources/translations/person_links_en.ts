@@ -12,18 +12,6 @@
         <translation>Filed on %1</translation>
     </message>
     <message>
-        <source>người tố giác</source>
-        <translation>reporter</translation>
-    </message>
-    <message>
-        <source>người gửi đơn</source>
-        <translation>petitioner</translation>
-    </message>
-    <message>
-        <source>người vi phạm</source>
-        <translation>violator</translation>
-    </message>
-    <message>
         <source>đương sự</source>
         <translation>party</translation>
     </message>

@@ -118,6 +118,21 @@
     </message>
 </context>
 <context>
+    <name>PersonLinks</name>
+    <message>
+        <source>người tố giác</source>
+        <translation>reporter</translation>
+    </message>
+    <message>
+        <source>người gửi đơn</source>
+        <translation>petitioner</translation>
+    </message>
+    <message>
+        <source>người vi phạm</source>
+        <translation>violator</translation>
+    </message>
+</context>
+<context>
     <name>RegisterPage</name>
     <message>
         <source>%1 mục</source>

@@ -7,9 +7,10 @@ import argparse
 from datetime import date, datetime
 from typing import Any
 
+from ..domain.registry import REPORTS
 from .common import add_command, open_store
 
-KINDS = ("crime_report", "petition", "mediation_case", "admin_violation")
+KINDS = tuple(REPORTS)  # every report kind's register (``domain.registry.REPORTS``)
 
 
 def register(sub: Any) -> None:

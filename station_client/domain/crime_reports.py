@@ -30,12 +30,13 @@ from typing import Any
 
 from .calendar import WorkCalendar
 from .deadline_rules import RuleSet
-from .deadlines import Duration, OfficeHours, classify, default_office_hours
+from .deadlines import OUTCOMES, Duration, OfficeHours, classify, default_office_hours
 from .identity import check_personal_id
 from .kinds import Field, RecordKind
 from .problems import Problem, ValidationError, required
 from .reports import (
     Action,
+    ReportKind,
     check_action,
     choice_problem,
     no_leftovers,
@@ -364,3 +365,25 @@ def transition(record: dict[str, Any], action: str, at: datetime, rules: RuleSet
 
 def is_open(record: dict[str, Any]) -> bool:
     return record.get("status") in OPEN_STATUSES
+
+
+# ------------------------------------------------------------------------------------------ the kind's facts
+def _title(r: dict[str, Any]) -> str:
+    who = "Người tố giác giấu tên" if r.get("reporter_anonymous") else (
+        r.get("reporter_name") or r.get("reporter_agency") or "")
+    return f"{who}: {r.get('summary') or ''}".strip(": ")
+
+
+REPORT = ReportKind(
+    name="crime_report", register="TG", at_field="received_at", statuses=STATUSES, actions=ACTIONS,
+    open_statuses=OPEN_STATUSES,
+    intake=new_report_fields, transition=transition,
+    available_actions=lambda record, _rules: available_actions(record),
+    title=_title,
+    search_columns=("register_no", "reporter_name", "reporter_agency", "parties", "place", "summary", "offence",
+                    "transferred_to"),
+    vocabularies={"report_kind": REPORT_KINDS, "channel": CHANNELS, "status": STATUSES,
+                  "urgency_reason": URGENCY_REASONS, "agency_decision": AGENCY_DECISIONS, "outcome": OUTCOMES,
+                  "agency_extension": AGENCY_EXTENSIONS, "agency_decision_timeliness": OUTCOMES},
+    person_field="reporter_person_id",
+)

@@ -16,10 +16,21 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from .calendar import WorkCalendar
+from .deadline_rules import RuleSet
 from .deadlines import OfficeHours, default_office_hours
 from .kinds import Field, RecordKind, parse_date
 from .problems import Problem, ValidationError, required
-from .reports import Action, check_action, choice_problem, no_leftovers, normalize_parties, parties_problems, take
+from .reports import (
+    Action,
+    ReportKind,
+    check_action,
+    choice_problem,
+    no_leftovers,
+    normalize_parties,
+    parties_problems,
+    take,
+)
 from .text import normalize_text
 
 TRIGGERS = {
@@ -193,3 +204,33 @@ def transition(record: dict[str, Any], action: str, at: datetime, *, details: di
         changes["note"] = take(details, "note")
     no_leftovers(action, details)
     return changes
+
+
+# ------------------------------------------------------------------------------------------ the kind's facts
+def _title(r: dict[str, Any]) -> str:
+    names = ", ".join(str(p.get("name")) for p in r.get("parties") or () if p.get("role") == "party")
+    return f"{names}: {r.get('summary') or ''}".strip(": ")
+
+
+# Mediation runs no statutory clock from the rules: its follow-up is a date the mediators set.
+def _intake(values: dict[str, Any], at: datetime, _rules: RuleSet, _cal: WorkCalendar, /, *,
+            hours: OfficeHours | None = None) -> dict[str, Any]:
+    return new_case_fields(values, at, hours=hours)
+
+
+def _transition(record: dict[str, Any], action: str, at: datetime, _rules: RuleSet, _cal: WorkCalendar, /, *,
+                details: dict[str, Any] | None = None, hours: OfficeHours | None = None) -> dict[str, Any]:
+    return transition(record, action, at, details=details, hours=hours)
+
+
+REPORT = ReportKind(
+    name="mediation_case", register="HG", at_field="received_at", statuses=STATUSES, actions=ACTIONS,
+    open_statuses=OPEN_STATUSES,
+    intake=_intake, transition=_transition,
+    available_actions=lambda record, _rules: available_actions(record),
+    title=_title,
+    search_columns=("register_no", "parties", "place", "summary", "agreement", "mediators"),
+    vocabularies={"trigger_kind": TRIGGERS, "dispute_type": DISPUTE_TYPES, "status": STATUSES,
+                  "follow_up_status": FULFILMENT},
+    clock_unit="calendar_days",
+)

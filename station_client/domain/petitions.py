@@ -29,12 +29,13 @@ from typing import Any
 
 from .calendar import WorkCalendar
 from .deadline_rules import COMPLEXITY, DeadlineRule, RuleSet
-from .deadlines import OfficeHours, classify, default_office_hours
+from .deadlines import OUTCOMES, OfficeHours, classify, default_office_hours
 from .identity import check_personal_id
 from .kinds import Field, RecordKind
 from .problems import Problem, ValidationError, required
 from .reports import (
     Action,
+    ReportKind,
     check_action,
     choice_problem,
     no_leftovers,
@@ -295,3 +296,17 @@ def transition(record: dict[str, Any], action: str, at: datetime, rules: RuleSet
 
 def is_open(record: dict[str, Any]) -> bool:
     return record.get("status") in OPEN_STATUSES
+
+
+# ------------------------------------------------------------------------------------------ the kind's facts
+REPORT = ReportKind(
+    name="petition", register="DT", at_field="received_at", statuses=STATUSES, actions=ACTIONS,
+    open_statuses=OPEN_STATUSES,
+    intake=new_petition_fields, transition=transition,
+    available_actions=available_actions,
+    title=lambda r: f"{r.get('petitioner_name') or ''}: {r.get('subject') or r.get('content') or ''}".strip(": "),
+    search_columns=("register_no", "petitioner_name", "parties", "subject", "content", "forwarded_to"),
+    vocabularies={"petition_type": PETITION_TYPES, "channel": CHANNELS, "status": STATUSES,
+                  "complexity": COMPLEXITY, "classify_outcome": OUTCOMES, "resolve_outcome": OUTCOMES},
+    person_field="petitioner_person_id",
+)

@@ -18,6 +18,7 @@ from . import (
     violations,
 )
 from .kinds import RecordKind
+from .reports import ReportKind
 
 _ALL: tuple[RecordKind, ...] = (
     *residents.KINDS,
@@ -36,11 +37,23 @@ _ALL: tuple[RecordKind, ...] = (
 )
 
 KINDS: dict[str, RecordKind] = {k.name: k for k in _ALL}
+# The report family (registers with a running clock), in the order the screens show them: each kind's facts are
+# declared in its own module (``domain/reports.py`` says what they are).
+REPORTS: dict[str, ReportKind] = {r.name: r for r in (crime_reports.REPORT, petitions.REPORT, mediation.REPORT,
+                                                      violations.REPORT)}
 BY_TABLE: dict[str, RecordKind] = {k.table: k for k in _ALL}
 
 
 class UnknownKind(KeyError):
     pass
+
+
+def get_report(name: str) -> ReportKind:
+    """The facts of report kind ``name``; ``UnknownKind`` when it is not one."""
+    try:
+        return REPORTS[name]
+    except KeyError:
+        raise UnknownKind(name) from None
 
 
 def get_kind(name: str) -> RecordKind:

@@ -1,8 +1,10 @@
 """What crime reports, petitions, mediation cases and administrative violations share: register numbers,
 people involved (parties), status actions and the running clock.
 
-The four kinds live in ``crime_reports``, ``petitions``, ``mediation`` and ``violations``; this module also
-gathers their ``KINDS`` (plus the ``deadline_rule`` reference kind) for the registry.
+The four kinds live in ``crime_reports``, ``petitions``, ``mediation`` and ``violations``. Each declares what the
+store and the screens need to know of it in one ``ReportKind`` (``REPORT`` in its module); ``registry.REPORTS``
+gathers them, so a new kind is its domain module, a line in the registry, its screen descriptor
+(``ui/reports/kinds.py``) and its migration.
 
 Register numbers. Each kind has its own yearly register (sổ tiếp nhận / sổ theo dõi). A number reads
 ``012/2025/TG/07069-01``: the sequence within the year, the year, the register, and the station code. The
@@ -15,15 +17,20 @@ transaction (see ``store/reports.py``); a number, once given, never changes.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..clock import to_office
 from .kinds import parse_date
 from .problems import Problem, ValidationError
 
-REGISTERS = {"crime_report": "TG", "petition": "DT", "mediation_case": "HG", "admin_violation": "VP"}
+if TYPE_CHECKING:
+    from .calendar import WorkCalendar
+    from .deadline_rules import RuleSet
+    from .deadlines import OfficeHours
+
 _REGISTER_NO = re.compile(r"^(\d{3,})/(\d{4})/([A-Z]{2})/(\S+)$")
 
 PARTY_ROLES: dict[str, tuple[str, str]] = {
@@ -35,8 +42,9 @@ PARTY_ROLES: dict[str, tuple[str, str]] = {
 }
 
 
-def format_register_no(kind: str, year: int, seq: int, station: str) -> str:
-    return f"{seq:03d}/{year}/{REGISTERS[kind]}/{station}"
+def format_register_no(register: str, year: int, seq: int, station: str) -> str:
+    """``012/2025/TG/07069-01`` for the 12th entry of 2025 in register ``TG`` (``ReportKind.register``)."""
+    return f"{seq:03d}/{year}/{register}/{station}"
 
 
 def parse_register_no(text: str) -> tuple[int, int, str, str] | None:
@@ -140,6 +148,45 @@ class Action:
 
     def label(self, language: str = "vi") -> str:
         return self.en if language == "en" else self.vi
+
+
+# ------------------------------------------------------------------------------------------ a kind's facts
+class Intake(Protocol):
+    """The fields of a new entry received (recorded) at ``at``: what the officer entered, its status and clock."""
+
+    def __call__(self, values: dict[str, Any], at: datetime, rules: RuleSet, cal: WorkCalendar, /, *,
+                 hours: OfficeHours | None = None) -> dict[str, Any]: ...
+
+
+class Transition(Protocol):
+    """The changes a status action makes to a record at ``at`` (``ValidationError`` when not allowed now)."""
+
+    def __call__(self, record: dict[str, Any], action: str, at: datetime, rules: RuleSet, cal: WorkCalendar, /, *,
+                 details: dict[str, Any] | None = None, hours: OfficeHours | None = None) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class ReportKind:
+    """The domain facts of one report kind, declared once in its own module: what the store (register, search,
+    due items), the screens (register, detail, person links) and the printouts read, instead of a dictionary by
+    kind in each of them. ``intake`` and ``transition`` take the same arguments for every kind (a kind whose
+    clock needs no rules ignores them)."""
+
+    name: str  # the RecordKind's name
+    register: str  # the register's letters in a register number ("TG")
+    at_field: str  # the moment an entry is registered by (received, or recorded)
+    statuses: dict[str, tuple[str, str]]
+    actions: dict[str, Action]
+    open_statuses: tuple[str, ...]  # the register's "open" filter: statuses whose clock may still run
+    intake: Intake
+    transition: Transition
+    available_actions: Callable[[dict[str, Any], RuleSet | None], list[Action]]
+    title: Callable[[dict[str, Any]], str]  # one line naming the entry (Today, search hits)
+    search_columns: tuple[str, ...]  # what the register's search looks in
+    vocabularies: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)  # codes shown as words
+    person_field: str | None = None  # the link to the resident the entry is about (reporter, petitioner, ...)
+    personal_id_field: str | None = None  # that resident's ID number, which names them too when typed by hand
+    clock_unit: str = "working_days"  # the running clock's unit when the record does not say
 
 
 def check_action(actions: dict[str, Action], statuses: dict[str, tuple[str, str]], record: dict[str, Any],

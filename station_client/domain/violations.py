@@ -21,11 +21,11 @@ from typing import Any
 
 from .calendar import WorkCalendar
 from .deadline_rules import RuleSet
-from .deadlines import OfficeHours, classify, default_office_hours
+from .deadlines import OUTCOMES, OfficeHours, classify, default_office_hours
 from .identity import check_personal_id
 from .kinds import Field, RecordKind
 from .problems import Problem, ValidationError, required
-from .reports import Action, check_action, choice_problem, no_leftovers, order_problem, take
+from .reports import Action, ReportKind, check_action, choice_problem, no_leftovers, order_problem, take
 from .text import normalize_text
 
 VIOLATOR_TYPES = {"person": ("Cá nhân", "Individual"), "organisation": ("Tổ chức", "Organisation")}
@@ -237,3 +237,18 @@ def transition(record: dict[str, Any], action: str, at: datetime, rules: RuleSet
     merged = record | changes
     changes["due_at"] = None if merged.get("status") == "closed" else running_due(merged)
     return changes
+
+
+# ------------------------------------------------------------------------------------------ the kind's facts
+REPORT = ReportKind(
+    name="admin_violation", register="VP", at_field="recorded_at", statuses=STATUSES, actions=ACTIONS,
+    open_statuses=(*OPEN_STATUSES, "paid"),  # a paid fine may still have items held
+    intake=new_violation_fields, transition=transition,
+    available_actions=lambda record, _rules: available_actions(record),
+    title=lambda r: f"{r.get('violator_name') or ''}: {r.get('violation') or ''}".strip(": "),
+    search_columns=("register_no", "record_no", "violator_name", "place", "violation", "decision_no"),
+    vocabularies={"violator_type": VIOLATOR_TYPES, "sanction": SANCTIONS, "status": STATUSES,
+                  "decision_outcome": OUTCOMES},
+    person_field="violator_person_id",
+    personal_id_field="violator_personal_id",
+)

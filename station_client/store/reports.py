@@ -22,33 +22,21 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from ..domain import agency, crime_reports, mediation, petitions, violations
+from ..domain import agency
 from ..domain.calendar import WorkCalendar
 from ..domain.deadline_rules import RuleSet
 from ..domain.deadlines import OfficeHours, default_office_hours
-from ..domain.registry import get_kind
+from ..domain.registry import REPORTS, get_kind, get_report
 from ..domain.reports import format_register_no
 from ..domain.text import fold_tokens
 from .codec import from_db
 from .store import Store
 
-KINDS = ("crime_report", "petition", "mediation_case", "admin_violation")
-# The column each kind is registered by (its "received" moment) and the open statuses whose clock runs.
-RECEIVED_COLUMN = {"crime_report": "received_at", "petition": "received_at", "mediation_case": "received_at",
-                   "admin_violation": "recorded_at"}
-OPEN_STATUSES: dict[str, tuple[str, ...]] = {
-    "crime_report": crime_reports.OPEN_STATUSES,
-    "petition": petitions.OPEN_STATUSES,
-    "mediation_case": mediation.OPEN_STATUSES,
-    "admin_violation": (*violations.OPEN_STATUSES, "paid"),  # a paid fine may still have items held
-}
-SEARCH_COLUMNS: dict[str, tuple[str, ...]] = {
-    "crime_report": ("register_no", "reporter_name", "reporter_agency", "parties", "place", "summary", "offence",
-                     "transferred_to"),
-    "petition": ("register_no", "petitioner_name", "parties", "subject", "content", "forwarded_to"),
-    "mediation_case": ("register_no", "parties", "place", "summary", "agreement", "mediators"),
-    "admin_violation": ("register_no", "record_no", "violator_name", "place", "violation", "decision_no"),
-}
+# Each kind's facts (register letters, open statuses, search columns, intake and actions) are declared in its
+# domain module (``domain.registry.REPORTS``); these views of them keep the register's queries short.
+KINDS = tuple(REPORTS)
+RECEIVED_COLUMN = {name: r.at_field for name, r in REPORTS.items()}  # the column each kind is registered by
+OPEN_STATUSES: dict[str, tuple[str, ...]] = {name: r.open_statuses for name, r in REPORTS.items()}
 
 
 def _table(kind: str) -> str:
@@ -104,17 +92,6 @@ def next_register_seq(conn: sqlite3.Connection, kind: str, year: int, station: s
     return int(row[0] or 0) + 1
 
 
-def _intake_fields(kind: str, values: dict[str, Any], at: datetime, rules: RuleSet, cal: WorkCalendar,
-                   hours: OfficeHours) -> dict[str, Any]:
-    if kind == "crime_report":
-        return crime_reports.new_report_fields(values, at, rules, cal, hours=hours)
-    if kind == "petition":
-        return petitions.new_petition_fields(values, at, rules, cal, hours=hours)
-    if kind == "mediation_case":
-        return mediation.new_case_fields(values, at, hours=hours)
-    return violations.new_violation_fields(values, at, rules, cal, hours=hours)
-
-
 def create(store: Store, kind: str, values: dict[str, Any], *, officer: str, at: datetime,
            hours: OfficeHours | None = None) -> dict[str, Any]:
     """Take in a new report / petition / case / violation received (recorded) at ``at``: status, deadlines and
@@ -125,11 +102,11 @@ def create(store: Store, kind: str, values: dict[str, Any], *, officer: str, at:
         if kind == "crime_report":  # the province's classification of the commune, never a tick on the form
             values = {k: v for k, v in values.items() if k != "remote_override_reason"}
             values["remote_commune"] = station_is_remote(conn)
-        fields = _intake_fields(kind, values, local, rule_set(conn), work_calendar(conn), hours)
+        fields = get_report(kind).intake(values, local, rule_set(conn), work_calendar(conn), hours=hours)
         station = station_code(store)
         seq = next_register_seq(conn, kind, local.year, station)
         fields |= {"register_year": local.year, "register_seq": seq, "station_code": station,
-                   "register_no": format_register_no(kind, local.year, seq, station)}
+                   "register_no": format_register_no(get_report(kind).register, local.year, seq, station)}
         return store.create(kind, fields, officer=officer)
 
 
@@ -144,12 +121,8 @@ def apply_action(store: Store, kind: str, record_id: str, action: str, *, office
         if record is None:
             raise RecordNotFound("Không tìm thấy hồ sơ (có thể đã bị xóa).",
                                  "The record was not found (it may have been deleted).")
-        if kind == "mediation_case":
-            changes = mediation.transition(record, action, at, details=details, hours=hours)
-        else:
-            module = {"crime_report": crime_reports, "petition": petitions, "admin_violation": violations}[kind]
-            changes = module.transition(record, action, at, rule_set(conn), work_calendar(conn), details=details,
-                                        hours=hours)
+        changes = get_report(kind).transition(record, action, at, rule_set(conn), work_calendar(conn),
+                                              details=details, hours=hours)
         return store.update(kind, record_id, changes, officer=officer, expected_version=expected_version)
 
 
@@ -223,16 +196,7 @@ class DueItem:
 
 
 def _title(kind: str, r: dict[str, Any]) -> str:
-    if kind == "crime_report":
-        who = "Người tố giác giấu tên" if r.get("reporter_anonymous") else (
-            r.get("reporter_name") or r.get("reporter_agency") or "")
-        return f"{who}: {r.get('summary') or ''}".strip(": ")
-    if kind == "petition":
-        return f"{r.get('petitioner_name') or ''}: {r.get('subject') or r.get('content') or ''}".strip(": ")
-    if kind == "mediation_case":
-        names = ", ".join(str(p.get("name")) for p in r.get("parties") or () if p.get("role") == "party")
-        return f"{names}: {r.get('summary') or ''}".strip(": ")
-    return f"{r.get('violator_name') or ''}: {r.get('violation') or ''}".strip(": ")
+    return get_report(kind).title(r)
 
 
 def _state(due: datetime, now: datetime, cal: WorkCalendar, coming_days: int) -> DueState | None:
@@ -338,7 +302,7 @@ def search(conn: sqlite3.Connection, query: str, *, kinds: Sequence[str] = KINDS
     hits: list[Hit] = []
     for kind in kinds:
         k = get_kind(kind)
-        hay = " || ' ' || ".join(_search_expr(c) for c in SEARCH_COLUMNS[kind])
+        hay = " || ' ' || ".join(_search_expr(c) for c in get_report(kind).search_columns)
         # Every word must start a word of the record: "tg" must not match inside "ntgiang".
         cond = " AND ".join("h.t LIKE ?" for _ in tokens)
         col = RECEIVED_COLUMN[kind]

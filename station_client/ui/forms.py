@@ -184,9 +184,14 @@ class FieldForm(QWidget):
 
     def values(self) -> tuple[dict[str, Any], list[Problem]]:
         """Values by field name, and problems for inputs that cannot even be read (a malformed date)."""
+        return self.read(self.fields)
+
+    @staticmethod
+    def read(fields: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+        """What ``fields`` hold, by name; a field whose text cannot be read gives a problem instead."""
         out: dict[str, Any] = {}
         problems: list[Problem] = []
-        for name, f in self.fields.items():
+        for name, f in fields.items():
             try:
                 out[name] = f.get()
             except ValueError:

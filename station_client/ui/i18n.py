@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 LANGUAGES = ("vi", "en")
 FONT_FILES = ("NotoSans-Regular.ttf", "NotoSans-Bold.ttf")
 _installed: list[QTranslator] = []
+_language = "vi"  # the language the installed translators speak (Vietnamese, the source language, until one is)
 
 
 def tr_noop(context: str, text: str) -> str:
@@ -50,6 +51,11 @@ def translate(context: str, text: str, n: int = -1) -> str:
 def tr_lazy(context: str, text: str) -> Callable[[], str]:
     """A label translated each time it is shown (forms relabel on a language switch); marked like ``tr_noop``."""
     return lambda: QCoreApplication.translate(context, text)
+
+
+def current_language() -> str:
+    """The language last installed: for text from below the UI shown where no context is at hand."""
+    return _language
 
 
 def bilingual(language: str, vi: str, en: str | None) -> str:
@@ -80,9 +86,11 @@ def load_fonts(app: QApplication, point_size: int = 10) -> str | None:
 
 def install_language(language: str) -> bool:
     """Replace the app's translators; every widget gets a LanguageChange event. False if a .qm is missing."""
+    global _language
     app = QCoreApplication.instance()
     if app is None:
         raise RuntimeError("no QApplication")
+    _language = language  # first: installing a translator sends LanguageChange, and labels are read again then
     for translator in _installed:
         app.removeTranslator(translator)
     _installed.clear()
@@ -134,23 +142,6 @@ def format_date(value: str | date | None) -> str:
         except ValueError:
             return value
     return value.strftime("%d/%m/%Y")
-
-
-def format_datetime(value: str | datetime | None) -> str:
-    """dd/mm/yyyy HH:MM on the office clock (Asia/Ho_Chi_Minh, as receipts and registers print it), whatever
-    time zone the PC is set to; a naive value is shown as it is."""
-    if not value:
-        return ""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return value
-    if value.tzinfo is not None:
-        from ..domain.deadlines import default_office_hours
-
-        value = value.astimezone(default_office_hours().tz)
-    return value.strftime("%d/%m/%Y %H:%M")
 
 
 def parse_date(text: str) -> str | None:

@@ -1,4 +1,4 @@
-"""Translatable labels of record fields and fixed vocabularies, in one table (Linguist context "Fields")."""
+"""Labels of record fields (the record kinds' own) and of the sync states, and fixed vocabularies shown as words."""
 
 from __future__ import annotations
 
@@ -6,40 +6,17 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication
 
+from ..domain.residents import KINDS as RESIDENT_KINDS
 from ..domain.residents import RELATIONSHIPS, RESIDENCE_TYPES, SEXES
-from .i18n import bilingual, tr_noop
+from .i18n import bilingual, current_language, tr_noop
 
+# A record field's label is the one its record kind declares (``domain/residents.py``, Vietnamese and English),
+# the same words the province's console and the printouts use; only the list columns no record holds are here.
 FIELD_LABELS: dict[str, str] = {
-    "full_name": tr_noop("Fields", "Họ và tên"),
-    "birth_date": tr_noop("Fields", "Ngày sinh"),
-    "sex": tr_noop("Fields", "Giới tính"),
-    "personal_id": tr_noop("Fields", "Số định danh cá nhân"),
-    "old_id": tr_noop("Fields", "Số CMND cũ"),
-    "passport_no": tr_noop("Fields", "Số hộ chiếu"),
-    "nationality": tr_noop("Fields", "Quốc tịch"),
-    "ethnicity": tr_noop("Fields", "Dân tộc"),
-    "religion": tr_noop("Fields", "Tôn giáo"),
-    "hometown": tr_noop("Fields", "Quê quán"),
-    "birth_place": tr_noop("Fields", "Nơi đăng ký khai sinh"),
-    "occupation": tr_noop("Fields", "Nghề nghiệp"),
-    "phone": tr_noop("Fields", "Số điện thoại"),
-    "email": tr_noop("Fields", "Thư điện tử"),
-    "permanent_address": tr_noop("Fields", "Nơi thường trú"),
-    "current_address": tr_noop("Fields", "Nơi ở hiện tại"),
-    "note": tr_noop("Fields", "Ghi chú"),
-    "household_no": tr_noop("Fields", "Số hộ"),
-    "address": tr_noop("Fields", "Địa chỉ"),
-    "hamlet": tr_noop("Fields", "Thôn/Tổ dân phố"),
-    "relationship": tr_noop("Fields", "Quan hệ với chủ hộ"),
-    "joined_on": tr_noop("Fields", "Ngày nhập hộ"),
-    "type": tr_noop("Fields", "Loại cư trú"),
-    "start_date": tr_noop("Fields", "Từ ngày"),
-    "end_date": tr_noop("Fields", "Đến ngày"),
-    "host_name": tr_noop("Fields", "Chủ cơ sở lưu trú"),
-    "reason": tr_noop("Fields", "Lý do"),
     "sync_state": tr_noop("Fields", "Đồng bộ"),
     "head": tr_noop("Fields", "Chủ hộ"),
 }
+_FIELDS: dict[str, tuple[str, str]] = {f.name: (f.vi, f.en) for kind in RESIDENT_KINDS for f in kind.fields}
 
 SYNC_STATES: dict[str, str] = {
     "pending": tr_noop("Fields", "chờ gửi"),
@@ -50,7 +27,20 @@ SYNC_STATES: dict[str, str] = {
 
 
 def label(name: str) -> Callable[[], str]:
-    return lambda: QCoreApplication.translate("Fields", FIELD_LABELS[name])
+    """The label of field ``name``, in the language shown when it is asked for (forms relabel on a switch)."""
+    if name in FIELD_LABELS:
+        return lambda: QCoreApplication.translate("Fields", FIELD_LABELS[name])
+    vi, en = _FIELDS[name]
+    return lambda: bilingual(current_language(), vi, en)
+
+
+def field_label(name: str) -> str:
+    """The label of field ``name`` now, or ``name`` itself when no resident record has such a field."""
+    return label(name)() if is_field(name) else name
+
+
+def is_field(name: str) -> bool:
+    return name in FIELD_LABELS or name in _FIELDS
 
 
 def sync_state(value: str | None) -> str:
@@ -63,4 +53,5 @@ def vocabulary(language: str, table: dict[str, tuple[str, str]], code: str | Non
     return bilingual(language, *table[code])
 
 
-__all__ = ["FIELD_LABELS", "RELATIONSHIPS", "RESIDENCE_TYPES", "SEXES", "label", "sync_state", "vocabulary"]
+__all__ = ["FIELD_LABELS", "RELATIONSHIPS", "RESIDENCE_TYPES", "SEXES", "field_label", "is_field", "label",
+           "sync_state", "vocabulary"]

@@ -28,13 +28,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..clock import office_datetime
 from ..domain.accounts import ROLES, Account, AccountInfo, DroppedKeyEntry, RestoreReport
 from ..domain.problems import Problem, ValidationError
 from ..store import Store
 from ..store import accounts as account_store
 from .context import AppContext
 from .gate import _Card
-from .i18n import bilingual, format_datetime, tr_lazy, tr_noop, translate
+from .i18n import bilingual, tr_lazy, tr_noop, translate
 
 
 def _password() -> QLineEdit:
@@ -102,7 +103,7 @@ class NewPasswordPage(_Card):
 def restore_text(report: RestoreReport) -> str:
     """The last restore and, per account, what keeping the accounts as they are now changed (the officer list,
     and the notice the head gets after a restore made in the app)."""
-    when, file = format_datetime(report.at), report.file
+    when, file = office_datetime(report.at), report.file
     if not report.over_existing:
         return (translate("OfficersBox",
                           "Lần khôi phục gần nhất: %1, từ tệp %2, trên máy mới: tài khoản theo bản sao lưu.")
@@ -220,7 +221,7 @@ class OfficersBox(QGroupBox):
         self.dropped_table.setRowCount(len(self.dropped))
         for r, entry in enumerate(self.dropped):
             who = f"{entry.full_name} ({entry.username})" if entry.full_name != entry.username else entry.username
-            for c, text in enumerate((who, format_datetime(entry.at), self._why(entry))):
+            for c, text in enumerate((who, office_datetime(entry.at), self._why(entry))):
                 self.dropped_table.setItem(r, c, QTableWidgetItem(text))
         self.l_dropped.setVisible(bool(self.dropped))
         self.dropped_table.setVisible(bool(self.dropped))
@@ -228,7 +229,7 @@ class OfficersBox(QGroupBox):
         self.restored.setVisible(self.restore_report is not None)
 
     def _why(self, entry: DroppedKeyEntry) -> str:
-        since = format_datetime(entry.since) if entry.since else ""
+        since = office_datetime(entry.since) if entry.since else ""
         if entry.why == "account.disabled":
             return self.tr("tài khoản bị khóa lúc %1: bản sao cũ của tệp khóa không mở được dữ liệu ghi sau lần mã "
                            "hóa lại").replace("%1", since)

@@ -8,10 +8,10 @@ from PySide6.QtCore import QCoreApplication, QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QWidget
 
-from ..clock import utcnow
+from ..clock import office_datetime, utcnow
 from ..sync.status import SyncStatus
 from .context import AppContext
-from .i18n import bilingual, format_datetime
+from .i18n import bilingual
 
 STATE_COLOURS = {"up_to_date": "#1e7a34", "syncing": "#1a5fb4", "offline": "#7a5d00", "failed": "#b3261e",
                  "not_enrolled": "#555555"}
@@ -31,7 +31,7 @@ def ago(when: datetime | None, now: datetime | None = None) -> str:
         return QCoreApplication.translate("SyncStatus", "%n phút trước", "", seconds // 60)
     if seconds < 86400:
         return QCoreApplication.translate("SyncStatus", "%n giờ trước", "", seconds // 3600)
-    return format_datetime(when)
+    return office_datetime(when)
 
 
 def state_text(status: SyncStatus) -> str:

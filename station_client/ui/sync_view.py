@@ -32,7 +32,7 @@ from ..store import sync_ops as ops
 from ..sync.status import SyncStatus
 from .context import AppContext
 from .i18n import bilingual
-from .labels import FIELD_LABELS
+from .labels import field_label
 from .layouts import clear_layout
 from .sections import Section, register_section
 from .status_bar import ago, state_text
@@ -48,10 +48,6 @@ def _show(value: Any) -> str:
 
 def _elide(text: str, width: int = 40) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _field_label(name: str) -> str:
-    return QCoreApplication.translate("Fields", FIELD_LABELS[name]) if name in FIELD_LABELS else name
 
 
 class ConflictEditor(QWidget):
@@ -138,7 +134,7 @@ class ConflictEditor(QWidget):
             mine.setChecked(True)
             mine.toggled.connect(lambda on, e=edit, v=station: on and e.setText("" if v is None else str(v)))
             theirs.toggled.connect(lambda on, e=edit, v=server: on and e.setText("" if v is None else str(v)))
-            self.grid.addWidget(QLabel(_field_label(field)), row, 0)
+            self.grid.addWidget(QLabel(field_label(field)), row, 0)
             self.grid.addWidget(mine, row, 1)
             self.grid.addWidget(theirs, row, 2)
             self.grid.addWidget(edit, row, 3)
@@ -250,7 +246,7 @@ class SyncView(QWidget):
         for c in conflicts:
             record = c.server_record or {}
             name = record.get("full_name") or record.get("address") or c.record_id[:8]
-            item = QListWidgetItem(f"{name}\n    {', '.join(_field_label(f) for f in sorted(c.fields))}")
+            item = QListWidgetItem(f"{name}\n    {', '.join(field_label(f) for f in sorted(c.fields))}")
             item.setData(Qt.ItemDataRole.UserRole, c.id)
             self.list.addItem(item)
         self.list.blockSignals(False)

@@ -6,9 +6,9 @@ from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
 
-from ..clock import office_today
+from ..clock import office_datetime, office_today
 from .context import AppContext
-from .i18n import format_date, format_datetime
+from .i18n import format_date
 from .sections import Section, TodayItem, collect_today, register_section, today_providers
 
 
@@ -65,7 +65,7 @@ class TodayView(QWidget):
             for item in group:
                 text = f"    {item.title}"
                 if item.due:
-                    text += " — " + (format_datetime(item.due) if "T" in item.due else format_date(item.due))
+                    text += " — " + (office_datetime(item.due) if "T" in item.due else format_date(item.due))
                 if item.detail:
                     text += f"\n        {item.detail}"
                 row = QListWidgetItem(text)

@@ -4,7 +4,7 @@ shows its beginning."""
 
 from __future__ import annotations
 
-from station_client.ui.i18n import format_datetime
+from station_client.clock import office_datetime as format_datetime
 from station_client.ui.residents.appearances import conflict_note
 
 

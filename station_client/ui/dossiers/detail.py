@@ -7,14 +7,13 @@ import html
 from datetime import date, datetime
 from typing import Any
 
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -32,9 +31,11 @@ from ...printing.documents import DocType, PageSize, document_for, station_info
 from ...store import dossiers as sd
 from ...store import receipt_keys
 from ..context import AppContext
+from ..form_page import TitleBar, error_label
 from ..i18n import bilingual, tr_noop, translate
 from ..labels import vocabulary
 from ..layouts import clear_layout
+from ..page import Page
 from .preview import PrintPreview
 
 LOOKUP_URL = "receipt.lookup_url"  # in the loaded settings: the receipt's signed link (not a setting)
@@ -150,7 +151,7 @@ def _moved_row(moved: tuple[datetime, datetime] | None, d: dict[str, Any]) -> li
     return [f"<tr><td><b>{html.escape(label)}</b></td><td style='color:#b3261e'>{html.escape(text)}</td></tr>"]
 
 
-class DetailPage(QWidget):
+class DetailPage(Page):
     closed = Signal()
     changed = Signal(object)  # the dossier after an action
 
@@ -162,23 +163,16 @@ class DetailPage(QWidget):
         self.cal: Any = None
         # (dossier id, (old, new)): the appointment a holiday the province added moved
         self.moved: tuple[str, tuple[datetime, datetime]] | None = None
-        self.title = QLabel()
-        self.title.setStyleSheet("font-size: 14pt; font-weight: bold;")
+        top = TitleBar(self.closed.emit)
+        self.title, self.back = top.title, top.back
         self.view = QTextBrowser()
         self.view.setObjectName("dossier_summary")
-        self.error = QLabel()
-        self.error.setStyleSheet("color: #b3261e;")
-        self.error.setWordWrap(True)
+        self.error = error_label()
         self.error.hide()
         self.actions_bar = QHBoxLayout()
         self.print_bar = QHBoxLayout()
-        self.back = QPushButton()
-        self.back.clicked.connect(self.closed.emit)
         self.action_buttons: dict[str, QPushButton] = {}
         self.print_buttons: dict[str, QPushButton] = {}
-        top = QHBoxLayout()
-        top.addWidget(self.back)
-        top.addWidget(self.title, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.view, 1)
@@ -296,11 +290,6 @@ class DetailPage(QWidget):
         self.preview_dialog(which).exec()
 
     # ------------------------------------------------------------------ language
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
-
     def retranslate(self) -> None:
         self.back.setText(self.tr("← Danh sách"))
         if self.record is not None:

@@ -10,8 +10,7 @@ from __future__ import annotations
 from functools import cmp_to_key
 from typing import Any
 
-from PySide6.QtCore import QCollator, QEvent, QLocale, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QCollator, QLocale, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -20,11 +19,8 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -37,10 +33,13 @@ from ...domain.dossiers import CHANNELS, RESULT_CHANNELS, validate_dossier
 from ...domain.problems import Problem, ValidationError
 from ...domain.procedures import DOCUMENT_FORMS, Procedure
 from ...store import dossiers as sd
-from ...store.search import PersonHit, search_persons
+from ...store.search import PersonHit
 from ..context import AppContext
+from ..form_page import SaveBar, column, error_label, scrolled
 from ..forms import Choice, DateEdit, FieldForm
 from ..i18n import bilingual, tr_lazy
+from ..page import Page
+from ..resident_search import ResidentSearch
 
 SEARCH_DELAY_MS = 200
 APPLICANT_FIELDS = ("name", "personal_id", "birth_date", "permanent_address", "temporary_address",
@@ -63,7 +62,7 @@ def order_procedures(procedures: list[Procedure], usage: dict[str, int]) -> tupl
     return used[:FREQUENT], ordered
 
 
-class IntakePage(QWidget):
+class IntakePage(Page):
     saved = Signal(object)  # the new dossier record
     cancelled = Signal()
 
@@ -72,23 +71,16 @@ class IntakePage(QWidget):
         self.context = context
         self.procedures: list[Procedure] = []
         self.person_id: str | None = None
-        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
-        self._search_timer.timeout.connect(self._search)
 
         self.heading = QLabel()
         self.heading.setStyleSheet("font-size: 14pt; font-weight: bold;")
         # --- applicant
-        self.person_search = QLineEdit()
-        self.person_search.setObjectName("intake_person_search")
-        self.person_search.setClearButtonEnabled(True)
-        self.person_search.textChanged.connect(lambda _t: self._search_timer.start())
-        self.person_search.installEventFilter(self)  # Down enters the results (it scrolled the form)
-        self.person_hits = QListWidget()
-        self.person_hits.setObjectName("intake_person_hits")
-        self.person_hits.setMaximumHeight(110)
-        self.person_hits.hide()  # shown when a search finds someone
-        self.person_hits.itemActivated.connect(self._pick_person)
-        self.person_hits.itemClicked.connect(self._pick_person)
+        self.residents = ResidentSearch(
+            context, "intake_person", limit=20, delay_ms=SEARCH_DELAY_MS, hits_height=110, on_error=self._failed,
+            describe=lambda h: " — ".join(str(x) for x in (h.full_name, h.personal_id, h.permanent_address) if x),
+            keys_enter_hits=True, parent=self)
+        self.person_search, self.person_hits = self.residents.box, self.residents.hits
+        self.residents.picked.connect(self._pick_person)
         self.picked = QLabel()
         self.picked.setObjectName("intake_picked")
         self.form = FieldForm()
@@ -143,16 +135,9 @@ class IntakePage(QWidget):
         self.supplement.setObjectName("intake_supplement")
         self.supplement.setMaximumHeight(70)
         self.supplement.setEnabled(False)
-        self.error = QLabel()
-        self.error.setObjectName("intake_error")
-        self.error.setStyleSheet("color: #b3261e;")
-        self.error.setWordWrap(True)
-        self.save_button = QPushButton()
-        self.save_button.setObjectName("intake_save")
-        self.save_button.setDefault(True)
-        self.save_button.clicked.connect(self.submit)
-        self.cancel_button = QPushButton()
-        self.cancel_button.clicked.connect(self.cancelled.emit)
+        self.error = error_label("intake_error")
+        bar = SaveBar(self.submit, self.cancelled.emit, save_name="intake_save")
+        self.save_button, self.cancel_button = bar.save_button, bar.cancel_button
 
         self.applicant_group = QGroupBox()
         ag = QVBoxLayout(self.applicant_group)
@@ -193,23 +178,11 @@ class IntakePage(QWidget):
         pg.addWidget(self.supplement_label)
         pg.addWidget(self.supplement)
 
-        body = QWidget()
-        bl = QVBoxLayout(body)
-        bl.addWidget(self.applicant_group)
-        bl.addWidget(self.procedure_group)
-        bl.addWidget(self.error)
-        scroll = QScrollArea()
-        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # no Tab stop of its own: it follows the focused field
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(body)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.save_button)
+        scroll = scrolled(column(self.applicant_group, self.procedure_group, self.error))
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addWidget(scroll, 1)
-        layout.addLayout(buttons)
+        layout.addLayout(bar)
         self.retranslate()
 
     # ------------------------------------------------------------------ loading
@@ -217,9 +190,7 @@ class IntakePage(QWidget):
         """A fresh intake: clear everything and (re)load the catalogue."""
         self.person_id = None
         self.picked.clear()
-        self.person_search.clear()
-        self.person_hits.clear()
-        self.person_hits.hide()
+        self.residents.clear()
         self.form.clear()
         self.complete.setChecked(True)
         self.supplement.clear()
@@ -320,27 +291,8 @@ class IntakePage(QWidget):
             self.supplement.setFocus()
 
     # ------------------------------------------------------------------ residents
-    def _search(self) -> None:
-        text = self.person_search.text().strip()
-        if len(text) < 2:
-            self.person_hits.clear()
-            self.person_hits.hide()
-            return
-        self.context.tasks.run(lambda conn: search_persons(conn, text, 20), lambda hits: self._hits(text, hits),
-                               self._failed)
-
-    def _hits(self, text: str, hits: list[PersonHit]) -> None:
-        if self.person_search.text().strip() != text:
-            return  # a newer query is on its way: this answer would replace its hits with older ones
-        self.person_hits.clear()
-        for h in hits:
-            item = QListWidgetItem(" — ".join(str(x) for x in (h.full_name, h.personal_id, h.permanent_address) if x))
-            item.setData(Qt.ItemDataRole.UserRole, h.id)
-            self.person_hits.addItem(item)
-        self.person_hits.setVisible(bool(hits))
-
-    def _pick_person(self, item: QListWidgetItem) -> None:
-        person_id = item.data(Qt.ItemDataRole.UserRole)
+    def _pick_person(self, hit: PersonHit) -> None:
+        person_id = hit.id
         self.context.tasks.run(lambda conn: sd.get_person(conn, person_id), self.fill_from_person, self._failed)
 
     def fill_from_person(self, person: dict[str, Any] | None) -> None:
@@ -419,21 +371,6 @@ class IntakePage(QWidget):
             self.error.show()
 
     # ------------------------------------------------------------------ language
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.person_search and event.type() == QEvent.Type.KeyPress \
-                and isinstance(event, QKeyEvent) and event.key() in (Qt.Key.Key_Down, Qt.Key.Key_PageDown) \
-                and self.person_hits.isVisible() and self.person_hits.count():
-            self.person_hits.setFocus(Qt.FocusReason.TabFocusReason)
-            if self.person_hits.currentRow() < 0:
-                self.person_hits.setCurrentRow(0)
-            return True
-        return super().eventFilter(watched, event)
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
-
     def retranslate(self) -> None:
         self.procedure_box.setPlaceholderText(self.tr("— Chọn thủ tục —"))
         self.heading.setText(self.tr("Tiếp nhận hồ sơ"))

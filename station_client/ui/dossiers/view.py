@@ -6,21 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, Qt, QTimer
+from PySide6.QtCore import QEvent, QModelIndex, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QComboBox,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QStackedWidget,
-    QTableView,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QComboBox, QHeaderView, QPushButton, QWidget
 
 from ...clock import office_datetime, office_now, office_today, to_office
 from ...domain.deadlines import remaining_text
@@ -31,8 +19,8 @@ from ..context import AppContext
 from ..i18n import tr_lazy, tr_noop, translate
 from ..labels import vocabulary
 from ..layouts import ColumnFitter
+from ..list_page import ListPage, stack_pages
 from ..models import Column, ListModel, due_chip
-from ..style import use_chips
 from .detail import DetailPage
 from .intake import IntakePage
 
@@ -66,25 +54,12 @@ class DossiersView(QWidget):
         for key, text in FILTERS.items():
             self.filter.addItem(text, key)
         self.filter.currentIndexChanged.connect(self.reload)
-        self.search = QLineEdit()
-        self.search.setObjectName("dossier_search")
-        self.search.setClearButtonEnabled(True)
-        self._timer = QTimer(self, singleShot=True, interval=200)
-        self._timer.timeout.connect(self.reload)
-        self.search.textChanged.connect(lambda _t: self._timer.start())
         self.new_button = QPushButton()
         self.new_button.setObjectName("dossier_new")
         self.new_button.clicked.connect(self.new_dossier)
-        self.count = QLabel()
-        self.table = QTableView()
-        self.table.setTabKeyNavigation(False)  # a read-only list: arrows move in it, Tab leaves it
-        self.table.setObjectName("dossier_table")
-        self.table.setModel(self.model)
-        use_chips(self.table)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
+        self.list_page = ListPage("dossier", self.model, delay_ms=200, on_search=self.reload, leading=[self.filter],
+                                  trailing=[self.new_button])
+        self.search, self.count, self.table = self.list_page.search, self.list_page.count, self.list_page.table
         # Each column as wide as its content (at most PAGE rows, in memory), the procedure's name takes what is
         # left: fixed widths cut "Chờ bổ sung hồ …" and "quá hạn 2 ngày làm …" at 1280 px. The applicant and the
         # status give way on a narrow window (elided) so that the deadline columns stay in view at 1024×600.
@@ -95,27 +70,12 @@ class DossiersView(QWidget):
         self.columns = ColumnFitter(self.table, lambda: [c.key for c in self.model.columns],
                                     stretch=("procedure_name",), capped={"applicant_name": 170, "status": 160})
         self.table.activated.connect(self._activated)
-        top = QHBoxLayout()
-        top.addWidget(self.filter)
-        top.addWidget(self.search, 1)
-        top.addWidget(self.new_button)
-        list_page = QWidget()
-        lay = QVBoxLayout(list_page)
-        lay.addLayout(top)
-        lay.addWidget(self.count)
-        lay.addWidget(self.table, 1)
         self.intake = IntakePage(context)
         self.intake.saved.connect(self._received)
         self.intake.cancelled.connect(self.show_list)
         self.detail = DetailPage(context)
         self.detail.closed.connect(self.show_list)
-        self.stack = QStackedWidget()
-        for w in (list_page, self.intake, self.detail):
-            self.stack.addWidget(w)
-        self.list_page = list_page
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.stack)
+        self.stack = stack_pages(self, [self.list_page, self.intake, self.detail])
         QShortcut(QKeySequence.StandardKey.New, self, activated=self.new_dossier)
         context.changed.connect(self._changed)
         self.retranslate()

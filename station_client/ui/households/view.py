@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -14,21 +13,21 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSizePolicy,
-    QStackedWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from ...domain.problems import ValidationError
 from ...store import ChangeSet, Store, lists
 from ..context import AppContext
+from ..form_page import SaveBar, TitleBar, show_save_failure
 from ..forms import FieldForm
 from ..i18n import format_date
 from ..labels import RELATIONSHIPS, label, sync_state, vocabulary
+from ..list_page import ListPage, focus_follows_page, section_shortcuts, stack_pages
 from ..models import Column, ListModel, WindowedModel, sync_chip
+from ..page import Page
 from ..residents.person_page import _address
-from ..style import use_chips
 
 
 def load_household(conn: Any, household_id: str) -> dict[str, Any]:
@@ -36,31 +35,22 @@ def load_household(conn: Any, household_id: str) -> dict[str, Any]:
             "members": lists.household_members(conn, household_id)}
 
 
-class HouseholdPage(QWidget):
+class HouseholdPage(Page):
     def __init__(self, view: HouseholdsView):
         super().__init__()
         self.view = view
         self.context = view.context
         self.record: dict[str, Any] | None = None
-        self.heading = QLabel()
-        self.heading.setObjectName("household_heading")
-        self.heading.setStyleSheet("font-size: 14pt; font-weight: bold;")
-        self.heading.setWordWrap(True)
-        self.heading.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.back = QPushButton()
-        self.back.clicked.connect(self.cancel)
+        top = TitleBar(self.cancel, name="household_heading", elastic=True)
+        self.heading, self.back = top.title, top.back
         self.form = FieldForm()
         for name in ("household_no", "address", "hamlet", "note"):
             self.form.add(name, label(name), QLineEdit())
         self.form.finish()
         self.form.submitted.connect(self.save)
         self.form.cancelled.connect(self.cancel)
-        self.save_button = QPushButton()
-        self.save_button.setObjectName("save_household")
-        self.save_button.setDefault(True)
-        self.save_button.clicked.connect(self.save)
-        self.cancel_button = QPushButton()
-        self.cancel_button.clicked.connect(self.cancel)
+        bar = SaveBar(self.save, self.cancel, save_name="save_household")
+        self.save_button, self.cancel_button = bar.save_button, bar.cancel_button
         self.members_title = QLabel()
         lang = lambda: self.context.language  # noqa: E731
         self.members_model = ListModel([
@@ -85,13 +75,6 @@ class HouseholdPage(QWidget):
         self.add_existing.setObjectName("add_existing_member")
         self.add_existing.clicked.connect(self._add_existing)
 
-        top = QHBoxLayout()
-        top.addWidget(self.back)
-        top.addWidget(self.heading, 1)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.save_button)
         member_bar = QHBoxLayout()
         member_bar.addWidget(self.members_title, 1)
         member_bar.addWidget(self.add_existing)
@@ -99,7 +82,7 @@ class HouseholdPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.form)
-        layout.addLayout(buttons)
+        layout.addLayout(bar)
         layout.addLayout(member_bar)
         layout.addWidget(self.members, 1)
         # Takes the members' room while they are hidden (a new household): without it the spare height went
@@ -168,11 +151,7 @@ class HouseholdPage(QWidget):
 
     def _failed(self, exc: BaseException) -> None:
         self.save_button.setEnabled(True)
-        if isinstance(exc, ValidationError):
-            self.form.show_problems(exc.problems, self.context.language)
-        else:
-            self.form.form_error.setText(self.context.error_text(exc))
-            self.form.form_error.show()
+        show_save_failure(self.form, self.context, exc)
 
     def cancel(self) -> None:
         self.view.show_list()
@@ -202,11 +181,6 @@ class HouseholdPage(QWidget):
         if self.record is not None and changes.kinds & {"household", "household_member", "person"}:
             self.open(self.record["id"], refill=False)
 
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
-
     def retranslate(self) -> None:
         self.form.retranslate()
         self.heading.setText(self.tr("Hộ gia đình: %1").replace("%1", self.text()) if self.record
@@ -220,62 +194,32 @@ class HouseholdPage(QWidget):
         self.members_model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, 4)
 
 
-class HouseholdsView(QWidget):
+class HouseholdsView(Page):
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.context = context
         self.model = WindowedModel(context, "households", "household", [
             Column("household_no", label("household_no")), Column("address", label("address")),
             Column("hamlet", label("hamlet")), Column("sync_state", label("sync_state"), sync_state, chip=sync_chip)])
-        self.count = QLabel()
-        self.search = QLineEdit()
-        self.search.setObjectName("household_search")
-        self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(lambda _t: self._debounce.start())
         self.hits_model = ListModel(self.model.columns)
-        self._debounce = QTimer(self, singleShot=True, interval=150)
-        self._debounce.timeout.connect(self._run_search)
         self._generation = 0
         self.add_button = QPushButton()
         self.add_button.setObjectName("add_household")
         self.add_button.clicked.connect(self.new_household)
-        self.table = QTableView()
-        self.table.setTabKeyNavigation(False)  # a read-only list: arrows move in it, Tab leaves it
-        self.table.setObjectName("household_table")
-        self.table.setModel(self.model)
-        use_chips(self.table)
-        self.table.verticalHeader().hide()
+        self.list_page = ListPage("household", self.model, delay_ms=150, on_search=self._run_search,
+                                  trailing=[self.add_button])
+        self.search, self.count, self.table = self.list_page.search, self.list_page.count, self.list_page.table
+        self._debounce = self.list_page.delay
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         for col, width in enumerate((110, 380, 200)):
             self.table.setColumnWidth(col, width)
         self.table.activated.connect(lambda i: self._open_row(i.row()))
         self.search.returnPressed.connect(lambda: self._open_row(max(0, self.table.currentIndex().row())))
         self.model.loaded.connect(self.retranslate)
-        top = QHBoxLayout()
-        top.addWidget(self.search, 1)
-        top.addWidget(self.add_button)
-        list_page = QWidget()
-        lay = QVBoxLayout(list_page)
-        lay.addLayout(top)
-        lay.addWidget(self.count)
-        lay.addWidget(self.table, 1)
         self.page = HouseholdPage(self)
-        self.stack = QStackedWidget()
-        self.stack.addWidget(list_page)
-        self.stack.addWidget(self.page)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.stack)
-        QShortcut(QKeySequence("Ctrl+N"), self, activated=self.new_household,
-                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        # The section's focus goes to the search while the list is shown, to the form's first field while the form
-        # is: the search kept as proxy under the form took one Tab of the chain to where typing went unseen.
-        self.setFocusProxy(self.search)
-        self.stack.currentChanged.connect(
-            lambda _i: self.setFocusProxy(self.search if self.stack.currentWidget() is self.stack.widget(0)
-                                          else next(iter(self.page.form.fields.values())).widget))
+        self.stack = stack_pages(self, [self.list_page, self.page])
+        section_shortcuts(self, {"Ctrl+N": self.new_household})
+        focus_follows_page(self, self.stack, self.search, lambda: next(iter(self.page.form.fields.values())).widget)
         self.retranslate()
 
     def window_section(self, section_id: str) -> QWidget | None:
@@ -320,11 +264,6 @@ class HouseholdsView(QWidget):
     def show_list(self) -> None:
         self.stack.setCurrentIndex(0)
         self.table.setFocus()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def retranslate(self) -> None:
         if self.table.model() is self.hits_model:

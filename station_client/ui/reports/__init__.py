@@ -10,16 +10,11 @@ from datetime import date, datetime
 
 from PySide6.QtCore import QCoreApplication
 
+from ...clock import office_now, office_zone
+from ...domain.registry import REPORTS
 from ..i18n import tr_noop, translate
 from ..sections import Section, TodayItem, register_section, register_today_provider
 
-KINDS = ("crime_report", "petition", "mediation_case", "admin_violation")
-WHAT = {  # what the officer must do when the running clock is due, by kind
-    "crime_report": tr_noop("Reports", "Chuyển tố giác, tin báo"),
-    "petition": tr_noop("Reports", "Xử lý đơn"),
-    "mediation_case": tr_noop("Reports", "Theo dõi thực hiện hòa giải"),
-    "admin_violation": tr_noop("Reports", "Ra quyết định xử phạt / xử lý tang vật"),
-}
 # A crime report the investigation agency decided: the station tells the reporter the outcome (3 days).
 OUTCOME_NOTICE = tr_noop("Reports", "Báo kết quả cho người tố giác")
 
@@ -32,19 +27,18 @@ def _make(context):  # type: ignore[no-untyped-def]
 
 def today_items(conn: sqlite3.Connection, today: date) -> list[TodayItem]:
     """Runs off the GUI thread on a read-only connection (index range scans on ``(status, due_at)``)."""
-    from ...domain.deadlines import default_office_hours
     from ...store import reports as R
+    from .kinds import SCREENS
 
     def tr(text: str) -> str:
         return QCoreApplication.translate("Reports", text)
 
-    tz = default_office_hours().tz
-    now = datetime.now(tz)
+    now = office_now()
     if today != now.date():  # asked about another day: judge at its start
-        now = datetime.combine(today, datetime.min.time(), tzinfo=tz)
+        now = datetime.combine(today, datetime.min.time(), tzinfo=office_zone())
     items = []
     for i in R.due_items(conn, now):
-        what = OUTCOME_NOTICE if i.rule_key == R.OUTCOME_NOTICE else WHAT[i.kind]
+        what = OUTCOME_NOTICE if i.rule_key == R.OUTCOME_NOTICE else SCREENS[i.kind].due_what
         title = f"{tr(what)}: {i.title}"
         if i.urgent:
             title = translate("Reports", "KHẨN CẤP") + f" — {title}"
@@ -54,5 +48,5 @@ def today_items(conn: sqlite3.Connection, today: date) -> list[TodayItem]:
 
 
 register_section(Section(id="reports", title=lambda: QCoreApplication.translate("Sections", "Tố giác, tin báo"),
-                         factory=_make, icon="reports", shortcut="Ctrl+5", order=50, kinds=KINDS))
+                         factory=_make, icon="reports", shortcut="Ctrl+5", order=50, kinds=tuple(REPORTS)))
 register_today_provider("reports", today_items)

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QDateTime, Qt, QTimer, Signal
+from PySide6.QtCore import QDateTime, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -16,9 +15,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -26,42 +22,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...clock import office_datetime, office_local, office_now
-from ...domain import crime_reports as cr
-from ...domain import mediation as md
-from ...domain import petitions as pt
-from ...domain import violations as vl
-from ...domain.deadline_rules import COMPLEXITY
-from ...domain.deadlines import OUTCOMES, default_office_hours
+from ...clock import office_datetime, office_local, office_now, office_zone
 from ...domain.kinds import RecordKind
 from ...domain.problems import Problem
-from ...domain.registry import get_kind
+from ...domain.registry import REPORTS, get_kind
 from ...domain.reports import PARTY_ROLES
-from ...store.search import PersonHit, search_persons
+from ...store.search import PersonHit
 from ..context import AppContext
 from ..forms import FieldForm
 from ..i18n import bilingual, tr_lazy, translate
 from ..labels import vocabulary
+from ..resident_search import ResidentSearch
 
 CONTEXT = "Reports"
 SEARCH_DELAY_MS = 200
-# Fixed vocabularies of each kind's fields, for showing codes as words.
-VOCABULARIES: dict[str, dict[str, dict[str, tuple[str, str]]]] = {
-    "crime_report": {"report_kind": cr.REPORT_KINDS, "channel": cr.CHANNELS, "status": cr.STATUSES,
-                     "urgency_reason": cr.URGENCY_REASONS, "agency_decision": cr.AGENCY_DECISIONS,
-                     "outcome": OUTCOMES, "agency_extension": cr.AGENCY_EXTENSIONS,
-                     "agency_decision_timeliness": OUTCOMES},
-    "petition": {"petition_type": pt.PETITION_TYPES, "channel": pt.CHANNELS, "status": pt.STATUSES,
-                 "complexity": COMPLEXITY, "classify_outcome": OUTCOMES, "resolve_outcome": OUTCOMES},
-    "mediation_case": {"trigger_kind": md.TRIGGERS, "dispute_type": md.DISPUTE_TYPES, "status": md.STATUSES,
-                       "follow_up_status": md.FULFILMENT},
-    "admin_violation": {"violator_type": vl.VIOLATOR_TYPES, "sanction": vl.SANCTIONS, "status": vl.STATUSES,
-                        "decision_outcome": OUTCOMES},
-}
-STATUSES = {"crime_report": cr.STATUSES, "petition": pt.STATUSES, "mediation_case": md.STATUSES,
-            "admin_violation": vl.STATUSES}
-ACTIONS = {"crime_report": cr.ACTIONS, "petition": pt.ACTIONS, "mediation_case": md.ACTIONS,
-           "admin_violation": vl.ACTIONS}
 # Internal fields a detail view does not show (register parts, snapshots, links shown otherwise).
 HIDDEN = {"register_year", "register_seq", "station_code", "rule_key", "duration", "decision_rule",
           "reporter_person_id", "petitioner_person_id", "violator_person_id", "admin_violation_id",
@@ -78,16 +52,13 @@ def lazy(text: str) -> Callable[[], str]:
     return tr_lazy(CONTEXT, text)
 
 
-def now_local() -> datetime:
-    return office_now()
-
-
 # ------------------------------------------------------------------------------------------ values shown
 def show_value(kind: RecordKind, name: str, value: Any, language: str) -> str:
     """A field's value as the officer reads it (plain text)."""
     if value is None or value == "" or value == []:
         return ""
-    vocab = VOCABULARIES.get(kind.name, {}).get(name)
+    report = REPORTS.get(kind.name)
+    vocab = report.vocabularies.get(name) if report is not None else None
     if vocab is not None:
         return vocabulary(language, vocab, value)
     f = kind.by_name.get(name)
@@ -143,14 +114,14 @@ class ReportForm(FieldForm):
             if isinstance(w, QCheckBox):
                 out[name] = w.isChecked()
             elif isinstance(w, QDateTimeEdit):
-                out[name] = w.dateTime().toPython().replace(tzinfo=default_office_hours().tz).isoformat()
+                out[name] = w.dateTime().toPython().replace(tzinfo=office_zone()).isoformat()
             elif isinstance(w, PartiesEditor):
                 out[name] = w.value()
             elif isinstance(w, QComboBox) and not hasattr(w, "value"):
                 out[name] = w.currentText().strip() or None
             else:
                 plain[name] = f
-        base, problems = self._read(plain)
+        base, problems = self.read(plain)
         out |= base
         for name in self.int_fields:
             text = out.get(name)
@@ -160,18 +131,6 @@ class ReportForm(FieldForm):
                 out[name] = int(str(text))
             except ValueError:
                 problems.append(Problem(name, "int.format", "Cần nhập một số.", "A number is required."))
-        return out, problems
-
-    @staticmethod
-    def _read(fields: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
-        out: dict[str, Any] = {}
-        problems: list[Problem] = []
-        for name, f in fields.items():
-            try:
-                out[name] = f.get()
-            except ValueError:
-                problems.append(Problem(name, "date.format", "Ngày không hợp lệ (nhập theo dạng dd/mm/yyyy).",
-                                        "Invalid date (type it as dd/mm/yyyy)."))
         return out, problems
 
     def set_values(self, values: dict[str, Any]) -> None:
@@ -193,7 +152,7 @@ class ReportForm(FieldForm):
 def office_now_qt() -> QDateTime:
     """Now on the office clock (Asia/Ho_Chi_Minh), whatever zone the PC is set to: times typed into forms are
     office local time."""
-    return QDateTime(now_local().replace(tzinfo=None, microsecond=0))
+    return QDateTime(office_now().replace(tzinfo=None, microsecond=0))
 
 
 def datetime_edit() -> QDateTimeEdit:
@@ -215,24 +174,18 @@ class PartiesEditor(QWidget):
         super().__init__(parent)
         self.context = context
         self.roles = roles
-        self._timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
-        self._timer.timeout.connect(self._search)
         self.table = QTableWidget(0, len(self.COLUMNS))
         self.table.setObjectName("parties_table")
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.table.setMinimumHeight(110)
-        self.search = QLineEdit()
-        self.search.setObjectName("parties_search")
-        self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(lambda _t: self._timer.start())
-        self.hits = QListWidget()
-        self.hits.setObjectName("parties_hits")
-        self.hits.setMaximumHeight(90)
-        self.hits.hide()
-        self.hits.itemActivated.connect(self._pick)
-        self.hits.itemClicked.connect(self._pick)
+        self.residents = ResidentSearch(
+            context, "parties", limit=10, delay_ms=SEARCH_DELAY_MS, hits_height=90, parent=self,
+            describe=lambda h: f"{h.full_name} — {(h.birth_date or '')[:4]} — {h.personal_id or ''} — "
+                               f"{h.permanent_address or ''}")
+        self.search, self.hits = self.residents.box, self.residents.hits
+        self.residents.picked.connect(self._pick)
         self.add_button = QPushButton()
         self.add_button.setObjectName("parties_add")
         self.add_button.clicked.connect(lambda: self.add_row(self.roles[0]))
@@ -283,32 +236,10 @@ class PartiesEditor(QWidget):
             self.table.removeRow(row)
             self.changed.emit()
 
-    def _search(self) -> None:
-        text = self.search.text().strip()
-        if len(text) < 2:
-            self.hits.clear()
-            self.hits.hide()
-            return
-
-        def shown(hits: list[PersonHit]) -> None:
-            if self.search.text().strip() != text:
-                return  # a newer query is on its way
-            self.hits.clear()
-            for h in hits:
-                year = (h.birth_date or "")[:4]
-                item = QListWidgetItem(f"{h.full_name} — {year} — {h.personal_id or ''} — {h.permanent_address or ''}")
-                item.setData(Qt.ItemDataRole.UserRole, h)
-                self.hits.addItem(item)
-            self.hits.setVisible(bool(hits))
-
-        self.context.tasks.run(lambda conn: search_persons(conn, text, 10), shown)
-
-    def _pick(self, item: QListWidgetItem) -> None:
-        h: PersonHit = item.data(Qt.ItemDataRole.UserRole)
+    def _pick(self, h: PersonHit) -> None:
         year = int(h.birth_date[:4]) if h.birth_date else None
         self.add_row(self.roles[0], h.full_name, year, h.permanent_address or "", "", h.id)
-        self.search.clear()
-        self.hits.hide()
+        self.residents.clear()
 
     def value(self) -> list[dict[str, Any]]:
         out = []

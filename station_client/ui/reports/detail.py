@@ -7,11 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QEvent, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -21,70 +20,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...clock import office_datetime
+from ...clock import office_datetime, office_now
 from ...domain import agency
 from ...domain import crime_reports as cr
-from ...domain import mediation as md
-from ...domain import petitions as pt
-from ...domain import violations as vl
-from ...domain.deadline_rules import COMPLEXITY
 from ...domain.deadlines import OUTCOMES, Duration
 from ...domain.problems import ValidationError
+from ...domain.registry import REPORTS
 from ...domain.reports import countdown
 from ...printing import reports_documents as rd
 from ...printing.documents import PageSize, station_info
 from ...store import dossiers as sd
 from ...store import reports as R
 from ..context import AppContext
+from ..form_page import TitleBar, error_label
 from ..forms import Choice, DateEdit
-from ..i18n import tr_noop
 from ..labels import vocabulary
 from ..layouts import FlowLayout, clear_layout
-from .common import ACTIONS, STATUSES, Banner, ReportForm, lazy, now_local, record_html, tr
+from ..page import Page
+from .common import Banner, ReportForm, lazy, record_html, tr
+from .kinds import SCREENS
 
 COUNTDOWN_MS = 30_000
-# What each action asks for: (field, label, widget). Actions not listed run at once.
-Input = tuple[str, str, str | dict[str, tuple[str, str]]]
-ACTION_INPUTS: dict[tuple[str, str], list[Input]] = {
-    ("crime_report", "start_check"): [("check_note", tr_noop("Reports", "Nội dung kiểm tra sơ bộ"), "text")],
-    ("crime_report", "transfer"): [("transferred_to", tr_noop("Reports", "Cơ quan nhận"), "line"),
-                                   ("transfer_doc_no", tr_noop("Reports", "Số văn bản chuyển"), "line")],
-    ("crime_report", "close"): [("close_reason", tr_noop("Reports", "Lý do kết thúc"), "line")],
-    ("crime_report", "reclassify"): [("urgent", tr_noop("Reports", "Khẩn cấp"), "check"),
-                                     ("urgency_reason", tr_noop("Reports", "Lý do khẩn cấp"), cr.URGENCY_REASONS)],
-    ("crime_report", "override_remote"): [
-        ("remote_commune", tr_noop("Reports", "Xã vùng sâu, vùng xa, miền núi, hải đảo"), "check"),
-        ("reason", tr_noop("Reports", "Lý do điều chỉnh"), "line")],
-    ("crime_report", "notify"): [("content", tr_noop("Reports", "Nội dung thông báo"), "text"),
-                                 ("method", tr_noop("Reports", "Hình thức thông báo"), cr.NOTICE_METHODS)],
-    ("petition", "accept"): [("complexity", tr_noop("Reports", "Mức độ phức tạp"), COMPLEXITY)],
-    ("petition", "forward"): [("forwarded_to", tr_noop("Reports", "Nơi chuyển đơn"), "line")],
-    ("petition", "not_accept"): [("not_accepted_reason", tr_noop("Reports", "Lý do không thụ lý"), "line")],
-    ("petition", "set_complexity"): [("complexity", tr_noop("Reports", "Mức độ phức tạp"), COMPLEXITY)],
-    ("petition", "resolve"): [("resolution", tr_noop("Reports", "Kết quả giải quyết"), "text")],
-    ("mediation_case", "add_session"): [("summary", tr_noop("Reports", "Diễn biến buổi hòa giải"), "text"),
-                                        ("place", tr_noop("Reports", "Địa điểm"), "line"),
-                                        ("mediators", tr_noop("Reports", "Hòa giải viên"), "line")],
-    ("mediation_case", "succeed"): [("agreement", tr_noop("Reports", "Nội dung thỏa thuận"), "text"),
-                                    ("follow_up_on", tr_noop("Reports", "Ngày theo dõi thực hiện"), "date")],
-    ("mediation_case", "fail"): [("failure_reason", tr_noop("Reports", "Lý do hòa giải không thành"), "line"),
-                                 ("referred_to", tr_noop("Reports", "Hướng dẫn các bên đến"), "line")],
-    ("mediation_case", "follow_up"): [("note", tr_noop("Reports", "Kết quả theo dõi"), "text"),
-                                      ("follow_up_status", tr_noop("Reports", "Tình trạng thực hiện"), md.FULFILMENT),
-                                      ("follow_up_on", tr_noop("Reports", "Ngày theo dõi tiếp"), "date")],
-    ("admin_violation", "hold_items"): [
-        ("items_held", tr_noop("Reports", "Tang vật, phương tiện (mỗi dòng một thứ)"), "text")],
-    ("admin_violation", "release_items"): [("items_outcome", tr_noop("Reports", "Cách xử lý tang vật"), "line")],
-    ("admin_violation", "decide"): [("decision_no", tr_noop("Reports", "Số quyết định"), "line"),
-                                    ("sanction", tr_noop("Reports", "Hình thức xử phạt"), vl.SANCTIONS),
-                                    ("fine_amount", tr_noop("Reports", "Số tiền phạt (đồng)"), "int"),
-                                    ("additional_measures",
-                                     tr_noop("Reports", "Hình thức bổ sung, biện pháp khắc phục"), "line")],
-    ("admin_violation", "pay"): [("fine_receipt_no", tr_noop("Reports", "Số biên lai"), "line")],
-    ("admin_violation", "close"): [("close_reason", tr_noop("Reports", "Lý do kết thúc"), "line")],
-}
-DEFAULTS = {("crime_report", "transfer"): {"transferred_to": "Cơ quan Cảnh sát điều tra Công an tỉnh"}}
-MODULES: dict[str, Any] = {"crime_report": cr, "petition": pt, "mediation_case": md, "admin_violation": vl}
 
 
 class ActionDialog(QDialog):
@@ -96,7 +52,8 @@ class ActionDialog(QDialog):
         self.kind, self.action = kind, action
         self.setObjectName(f"report_action_{action}")
         self.form = ReportForm()
-        for name, label, widget in ACTION_INPUTS.get((kind, action), []):
+        inputs = SCREENS[kind].action_inputs.get(action, [])
+        for name, label, widget in inputs:
             if isinstance(widget, dict):
                 w: QWidget = Choice(widget, empty=name not in ("complexity", "method", "sanction"))
                 w.relabel(language)  # type: ignore[attr-defined]
@@ -116,9 +73,9 @@ class ActionDialog(QDialog):
                     self.form.int_fields.add(name)
             self.form.add(name, lazy(label) if widget != "check" else (lambda: ""), w)
         self.form.finish()
-        current = {name: record.get(name) for name, _l, _w in ACTION_INPUTS.get((kind, action), [])
+        current = {name: record.get(name) for name, _l, _w in inputs
                    if record.get(name) is not None}
-        self.form.set_values(DEFAULTS.get((kind, action), {}) | current)
+        self.form.set_values(SCREENS[kind].action_defaults.get(action, {}) | current)
         self.form.submitted.connect(self.accept)
         self.form.cancelled.connect(self.reject)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -129,7 +86,7 @@ class ActionDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.form)
         layout.addWidget(self.buttons)
-        self.setWindowTitle(ACTIONS[kind][action].label(language))
+        self.setWindowTitle(REPORTS[kind].actions[action].label(language))
         self.resize(560, self.sizeHint().height())
 
     def details(self) -> tuple[dict[str, Any], list[Any]]:
@@ -140,7 +97,7 @@ class ActionDialog(QDialog):
         return values, problems
 
 
-class DetailPage(QWidget):
+class DetailPage(Page):
     closed = Signal()
 
     def __init__(self, context: AppContext, kind: str, parent: QWidget | None = None):
@@ -154,10 +111,8 @@ class DetailPage(QWidget):
         self.dialog: ActionDialog | None = None
         self.preview: Any = None
         self._generation = 0
-        self.title = QLabel()
-        self.title.setObjectName("report_title")
-        self.title.setStyleSheet("font-size: 14pt; font-weight: bold;")
-        self.title.setWordWrap(True)
+        top = TitleBar(self.closed.emit, name="report_title", wrap=True)
+        self.title, self.back = top.title, top.back
         self.status = QLabel()
         self.status.setObjectName("report_status")
         self.status.setWordWrap(True)
@@ -166,20 +121,12 @@ class DetailPage(QWidget):
         self.banner.setWordWrap(True)
         self.view = QTextBrowser()
         self.view.setObjectName("report_summary")
-        self.error = QLabel()
-        self.error.setObjectName("report_error")
-        self.error.setStyleSheet("color: #b3261e;")
-        self.error.setWordWrap(True)
+        self.error = error_label("report_error")
         self.error.hide()
-        self.back = QPushButton()
-        self.back.clicked.connect(self.closed.emit)
         self.actions_bar = FlowLayout()  # wraps: the actions of a petition made the page wider than a netbook
         self.print_bar = FlowLayout()
         self.action_buttons: dict[str, QPushButton] = {}
         self.print_buttons: dict[str, QPushButton] = {}
-        top = QHBoxLayout()
-        top.addWidget(self.back)
-        top.addWidget(self.title, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.status)
@@ -224,12 +171,11 @@ class DetailPage(QWidget):
             self.banner.show_text("", False)
             return
         lang = self.context.language
-        self.title.setText(f"{record.get('register_no')} — {vocabulary(lang, STATUSES[self.kind], record['status'])}")
-        self.status.setText(self._headline(record))
+        status = vocabulary(lang, REPORTS[self.kind].statuses, record["status"])
+        self.title.setText(f"{record.get('register_no')} — {status}")
+        self.status.setText(SCREENS[self.kind].headline(record))
         self.view.setHtml(record_html(self.kind, record, lang))
-        module = MODULES[self.kind]
-        actions = module.available_actions(record, self.rules) if self.kind == "petition" else \
-            module.available_actions(record)
+        actions = REPORTS[self.kind].available_actions(record, self.rules)
         head = bool(self.context.officer and self.context.officer.is_head)
         for action in actions:
             if action.name == "override_remote" and not head:
@@ -248,17 +194,6 @@ class DetailPage(QWidget):
         self._tick()
         self.timer.start()
 
-    def _headline(self, r: dict[str, Any]) -> str:
-        if self.kind == "crime_report":
-            who = self.tr("Người tố giác giấu tên") if r.get("reporter_anonymous") else (
-                r.get("reporter_name") or r.get("reporter_agency") or "")
-            return f"{who} — {r.get('summary') or ''}"
-        if self.kind == "petition":
-            return f"{r.get('petitioner_name') or ''} — {r.get('subject') or r.get('content') or ''}"
-        if self.kind == "mediation_case":
-            return r.get("summary") or ""
-        return f"{r.get('violator_name') or ''} — {r.get('violation') or ''}"
-
     def _unit(self, r: dict[str, Any]) -> str:
         if r.get("duration"):
             return str(Duration.from_dict(r["duration"]).unit)
@@ -268,7 +203,7 @@ class DetailPage(QWidget):
                 return str(self.rules.get(key).duration.unit)
             except KeyError:
                 pass
-        return "calendar_days" if self.kind == "mediation_case" else "working_days"
+        return REPORTS[self.kind].clock_unit
 
     def _tick(self) -> None:
         """Recompute the countdown (no database access: the due time is on the record)."""
@@ -279,9 +214,9 @@ class DetailPage(QWidget):
             decision = vocabulary(self.context.language, cr.AGENCY_DECISIONS, r.get("agency_decision"))
             notice, due_word = self.tr("Báo kết quả cho người tố giác"), self.tr("Hạn")
             self.banner.show_text(f"{notice} ({decision}) — {due_word}: {office_datetime(due)}",
-                                  alarm=due < now_local())
+                                  alarm=due < office_now())
             return
-        if r is not None and r["status"] not in R.OPEN_STATUSES[self.kind]:
+        if r is not None and r["status"] not in REPORTS[self.kind].open_statuses:
             # The clock stopped: say how the matter ended against its deadline, if it was timed.
             outcome = r.get("outcome") or r.get("classify_outcome") or r.get("resolve_outcome") or \
                 r.get("decision_outcome")
@@ -291,7 +226,7 @@ class DetailPage(QWidget):
         if r is None or not r.get("due_at") or self.cal is None:
             self.banner.show_text("", False)
             return
-        now = now_local()
+        now = office_now()
         left = countdown(r["due_at"], now, self._unit(r), self.cal, self.context.language)
         due = datetime.fromisoformat(r["due_at"])
         urgent = bool(r.get("urgent"))
@@ -315,7 +250,7 @@ class DetailPage(QWidget):
         """Ask for the action's details in a window-modal dialog (``self.dialog``), then write it."""
         if self.record is None:
             return
-        if (self.kind, action) not in ACTION_INPUTS:
+        if action not in SCREENS[self.kind].action_inputs:
             self._write(action, {})
             return
         self.dialog = ActionDialog(self.kind, action, self.record, self.context.language, self)
@@ -334,7 +269,7 @@ class DetailPage(QWidget):
     def _write(self, action: str, details: dict[str, Any]) -> None:
         assert self.record is not None
         kind, record_id, version = self.kind, self.record["id"], self.record["version"]
-        officer, at = self.context.username, now_local()
+        officer, at = self.context.username, office_now()
         self._generation += 1
         self.context.write(lambda store: R.apply_action(store, kind, record_id, action, officer=officer, at=at,
                                                         details=details, expected_version=version),
@@ -369,11 +304,6 @@ class DetailPage(QWidget):
     def hideEvent(self, event: Any) -> None:
         self.timer.stop()
         super().hideEvent(event)
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def retranslate(self) -> None:
         self.back.setText(self.tr("← Sổ"))

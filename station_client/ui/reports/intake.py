@@ -11,43 +11,36 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
-from ...clock import office_datetime
+from ...clock import office_datetime, office_now
 from ...domain import crime_reports as cr
 from ...domain import mediation as md
 from ...domain import petitions as pt
 from ...domain import violations as vl
-from ...domain.deadlines import default_office_hours
-from ...domain.problems import ValidationError
+from ...domain.registry import REPORTS
 from ...store import reports as R
 from ..context import AppContext
+from ..form_page import SaveBar, column, scrolled, show_save_failure
 from ..forms import Choice
 from ..i18n import tr_lazy, tr_noop
+from ..page import Page
 from .common import Banner, PartiesEditor, ReportForm, datetime_edit, lazy, tr
+from .kinds import SCREENS
 
-TITLES = {"crime_report": tr_noop("Reports", "Tiếp nhận tố giác, tin báo về tội phạm"),
-          "petition": tr_noop("Reports", "Tiếp nhận đơn"),
-          "mediation_case": tr_noop("Reports", "Vụ việc hòa giải mới"),
-          "admin_violation": tr_noop("Reports", "Lập biên bản vi phạm hành chính")}
-AT_FIELD = {"crime_report": "received_at", "petition": "received_at", "mediation_case": "received_at",
-            "admin_violation": "recorded_at"}
 REPORTER_FIELDS = ("reporter_name", "reporter_birth_year", "reporter_personal_id", "reporter_address",
                    "reporter_phone")
 
 
-class IntakePage(QWidget):
+class IntakePage(Page):
     saved = Signal(object)  # the new record
     cancelled = Signal()
 
@@ -71,29 +64,14 @@ class IntakePage(QWidget):
         self.form.finish()
         self.form.submitted.connect(self.submit)
         self.form.cancelled.connect(self.cancelled.emit)
-        self.save_button = QPushButton()
-        self.save_button.setObjectName("intake_save")
-        self.save_button.setDefault(True)
-        self.save_button.clicked.connect(self.submit)
-        self.cancel_button = QPushButton()
-        self.cancel_button.setObjectName("intake_cancel")
-        self.cancel_button.clicked.connect(self.cancelled.emit)
-        inner = QWidget()
-        inner_layout = QVBoxLayout(inner)
-        inner_layout.addWidget(self.form)
-        scroll = QScrollArea()
-        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # no Tab stop of its own: it follows the focused field
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(inner)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.save_button)
+        bar = SaveBar(self.submit, self.cancelled.emit, save_name="intake_save", cancel_name="intake_cancel")
+        self.save_button, self.cancel_button = bar.save_button, bar.cancel_button
+        scroll = scrolled(column(self.form))
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addWidget(self.banner)
         layout.addWidget(scroll, 1)
-        layout.addLayout(buttons)
+        layout.addLayout(bar)
         self.retranslate()
 
     # ------------------------------------------------------------------ building
@@ -227,7 +205,7 @@ class IntakePage(QWidget):
         if self.rules is None or self.cal is None:
             return
         values, problems = self.form.values()
-        at_text = values.get(AT_FIELD[self.kind])
+        at_text = values.get(REPORTS[self.kind].at_field)
         if problems or not at_text:
             return
         at = datetime.fromisoformat(at_text)
@@ -260,7 +238,7 @@ class IntakePage(QWidget):
         if self.items is not None:
             lines = [x.strip() for x in self.items.toPlainText().splitlines() if x.strip()]
             values["items_held"] = [{"name": x} for x in lines] or None
-        at_text = values.pop(AT_FIELD[self.kind], None)
+        at_text = values.pop(REPORTS[self.kind].at_field, None)
         at = datetime.fromisoformat(at_text) if at_text else None
         if self.kind == "crime_report" and not values.get("urgent"):
             values["urgency_reason"] = None
@@ -272,7 +250,7 @@ class IntakePage(QWidget):
             self.form.show_problems(problems, self.context.language)
             return
         kind, officer = self.kind, self.context.username
-        at = at or datetime.now(default_office_hours().tz)
+        at = at or office_now()
         self.save_button.setEnabled(False)
         self.context.write(lambda store: R.create(store, kind, values, officer=officer, at=at),
                            self._saved, self._failed)
@@ -284,20 +262,11 @@ class IntakePage(QWidget):
 
     def _failed(self, exc: BaseException) -> None:
         self.save_button.setEnabled(True)
-        if isinstance(exc, ValidationError):
-            self.form.show_problems(exc.problems, self.context.language)
-        else:
-            self.form.form_error.setText(self.context.error_text(exc))
-            self.form.form_error.show()
+        show_save_failure(self.form, self.context, exc)
 
     # ------------------------------------------------------------------ language
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
-
     def retranslate(self) -> None:
-        self.heading.setText(tr(TITLES[self.kind]))
+        self.heading.setText(tr(SCREENS[self.kind].intake_title))
         self.save_button.setText(self.tr("Lưu và vào sổ"))
         self.cancel_button.setText(self.tr("Hủy"))
         self.form.retranslate()

@@ -8,28 +8,23 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
     QPushButton,
-    QStackedWidget,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from ...clock import office_datetime, office_today
+from ...clock import office_now, office_today
 from ...domain.deadlines import Duration
-from ...domain.reports import countdown, party_names
+from ...domain.registry import REPORTS
+from ...domain.reports import countdown
 from ...printing import reports_documents as rd
 from ...printing.documents import station_info
 from ...store import ChangeSet
@@ -37,23 +32,16 @@ from ...store import dossiers as sd
 from ...store import reports as R
 from ..context import AppContext
 from ..forms import DateEdit
-from ..i18n import tr_lazy, tr_noop, translate
-from ..labels import vocabulary
+from ..i18n import tr_noop
 from ..layouts import ColumnFitter
-from ..models import Column, ListModel, due_chip
-from ..style import use_chips
-from .common import STATUSES, VOCABULARIES, now_local, tr
+from ..list_page import ListPage, stack_pages
+from ..models import ListModel
+from .common import tr
 from .detail import DetailPage
 from .intake import IntakePage
+from .kinds import SCREENS, register_columns
 
 PAGE = 500
-TAB_TITLES = {"crime_report": tr_noop("Reports", "Tố giác, tin báo"), "petition": tr_noop("Reports", "Đơn thư"),
-              "mediation_case": tr_noop("Reports", "Hòa giải"),
-              "admin_violation": tr_noop("Reports", "Vi phạm hành chính")}
-NEW_LABELS = {"crime_report": tr_noop("Reports", "Tiếp nhận tố giác, tin báo"),
-              "petition": tr_noop("Reports", "Tiếp nhận đơn"),
-              "mediation_case": tr_noop("Reports", "Vụ việc hòa giải mới"),
-              "admin_violation": tr_noop("Reports", "Lập biên bản vi phạm")}
 TEXT_COLUMNS = ("summary", "what", "violation")
 # Widest a column of names or words gets before it elides (px at 100 %): the deadline columns stay in view.
 CAPPED_COLUMNS = {"who": 150, "petitioner_name": 150, "violator_name": 150, "status": 130, "petition_type": 110,
@@ -85,53 +73,14 @@ class RegisterModel(ListModel):
         return super().data(index, role)
 
 
-def _columns(kind: str, language: Any) -> list[Column]:
-    def vocab(field: str):  # type: ignore[no-untyped-def]
-        return lambda v: vocabulary(language(), VOCABULARIES[kind][field], v)
-
-    status = Column("status", tr_lazy("Reports", "Trạng thái"), lambda v: vocabulary(language(), STATUSES[kind], v))
-    due = Column("due_at", tr_lazy("Reports", "Hạn"), office_datetime)
-    left = Column("remaining", tr_lazy("Reports", "Còn lại"), chip=due_chip)
-    if kind == "crime_report":
-        return [Column("register_no", tr_lazy("Reports", "Số thụ lý")),
-                Column("received_at", tr_lazy("Reports", "Tiếp nhận"), office_datetime),
-                Column("urgency", tr_lazy("Reports", "Mức độ")),
-                Column("who", tr_lazy("Reports", "Người tố giác, báo tin")),
-                Column("summary", tr_lazy("Reports", "Nội dung")), status, due, left]
-    if kind == "petition":
-        return [Column("register_no", tr_lazy("Reports", "Số thụ lý")),
-                Column("received_at", tr_lazy("Reports", "Tiếp nhận"), office_datetime),
-                Column("petition_type", tr_lazy("Reports", "Loại đơn"), vocab("petition_type")),
-                Column("petitioner_name", tr_lazy("Reports", "Người gửi đơn")),
-                Column("what", tr_lazy("Reports", "Nội dung")), status, due, left]
-    if kind == "mediation_case":
-        return [Column("register_no", tr_lazy("Reports", "Số vụ việc")),
-                Column("received_at", tr_lazy("Reports", "Tiếp nhận"), office_datetime),
-                Column("who", tr_lazy("Reports", "Các bên")), Column("summary", tr_lazy("Reports", "Nội dung")), status,
-                Column("due_at", tr_lazy("Reports", "Theo dõi"), office_datetime)]
-    return [Column("register_no", tr_lazy("Reports", "Số")),
-            Column("recorded_at", tr_lazy("Reports", "Lập biên bản"), office_datetime),
-            Column("violator_name", tr_lazy("Reports", "Người vi phạm")),
-            Column("violation", tr_lazy("Reports", "Hành vi")), status, due, left]
-
-
 def _decorate(kind: str, r: dict[str, Any], now: datetime, cal: Any, language: str) -> dict[str, Any]:
     """List-only values: who, urgency, the countdown, and the flags the model colours by."""
-    open_ = r["status"] in R.OPEN_STATUSES[kind]
-    r = dict(r)
-    if kind == "crime_report":
-        r["who"] = translate("Reports", "Giấu tên") if r.get("reporter_anonymous") else (r.get("reporter_name") or
-                                                                       r.get("reporter_agency"))
-        r["urgency"] = translate("Reports", "KHẨN CẤP") if r.get("urgent") else translate("Reports", "Thường")
-        r["_urgent"] = bool(r.get("urgent")) and open_
-    elif kind == "mediation_case":
-        r["who"] = party_names(r.get("parties"), "party")
-    elif kind == "petition":
-        r["what"] = r.get("subject") or r.get("content")
+    report = REPORTS[kind]
+    open_ = r["status"] in report.open_statuses
+    r = dict(r) | SCREENS[kind].list_values(r, open_)
     due = r.get("due_at")
     if open_ and due:
-        unit = Duration.from_dict(r["duration"]).unit if r.get("duration") else (
-            "calendar_days" if kind == "mediation_case" else "working_days")
+        unit = Duration.from_dict(r["duration"]).unit if r.get("duration") else report.clock_unit
         r["remaining"] = countdown(due, now, unit, cal, language)
         r["_overdue"] = datetime.fromisoformat(due) < now
         r["_due_state"] = "overdue" if r["_overdue"] else \
@@ -146,7 +95,7 @@ class RegisterPage(QWidget):
         super().__init__(parent)
         self.context = context
         self.kind = kind
-        self.model = RegisterModel(_columns(kind, lambda: context.language))
+        self.model = RegisterModel(register_columns(kind, lambda: context.language))
         self._generation = 0
         self.year = QComboBox()
         self.year.setObjectName(f"{kind}_year")
@@ -156,29 +105,16 @@ class RegisterPage(QWidget):
         for key in FILTERS:
             self.filter.addItem("", key)
         self.filter.currentIndexChanged.connect(self.reload)
-        self.search = QLineEdit()
-        self.search.setObjectName(f"{kind}_search")
-        self.search.setClearButtonEnabled(True)
-        self._timer = QTimer(self, singleShot=True, interval=200)
-        self._timer.timeout.connect(self.reload)
-        self.search.textChanged.connect(lambda _t: self._timer.start())
         self.new_button = QPushButton()
         self.new_button.setObjectName(f"{kind}_new")
         self.new_button.clicked.connect(self.new_entry)
         self.print_button = QPushButton()
         self.print_button.setObjectName(f"{kind}_print_register")
         self.print_button.clicked.connect(self.print_register)
-        self.count = QLabel()
-        self.table = QTableView()
-        self.table.setTabKeyNavigation(False)  # a read-only list: arrows move in it, Tab leaves it
-        self.table.setObjectName(f"{kind}_table")
-        self.table.setModel(self.model)
-        use_chips(self.table)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.list_page = ListPage(kind, self.model, delay_ms=200, on_search=self.reload,
+                                  leading=[self.year, self.filter], trailing=[self.print_button, self.new_button])
+        self.search, self.count, self.table = self.list_page.search, self.list_page.count, self.list_page.table
         self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
         self.table.horizontalHeader().setStretchLastSection(False)
         # A narrowed column's title ends in "…" (centred, it lost both ends: "ời tố giác, bá").
         self.table.horizontalHeader().setTextElideMode(Qt.TextElideMode.ElideRight)
@@ -186,28 +122,12 @@ class RegisterPage(QWidget):
         self.columns = ColumnFitter(self.table, lambda: [c.key for c in self.model.columns], stretch=TEXT_COLUMNS,
                                     capped=CAPPED_COLUMNS, floor=CAPPED_FLOOR, text_min=TEXT_MIN_WIDTH)
         self.table.doubleClicked.connect(self._activated)
-        top = QHBoxLayout()
-        top.addWidget(self.year)
-        top.addWidget(self.filter)
-        top.addWidget(self.search, 1)
-        top.addWidget(self.print_button)
-        top.addWidget(self.new_button)
-        self.list_page = QWidget()
-        lay = QVBoxLayout(self.list_page)
-        lay.addLayout(top)
-        lay.addWidget(self.count)
-        lay.addWidget(self.table, 1)
         self.intake = IntakePage(context, kind)
         self.intake.saved.connect(self._saved)
         self.intake.cancelled.connect(self.show_list)
         self.detail = DetailPage(context, kind)
         self.detail.closed.connect(self.show_list)
-        self.stack = QStackedWidget()
-        for w in (self.list_page, self.intake, self.detail):
-            self.stack.addWidget(w)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.stack)
+        self.stack = stack_pages(self, [self.list_page, self.intake, self.detail])
         self.register_preview: Any = None
         self.retranslate()
         self.reload()
@@ -221,7 +141,7 @@ class RegisterPage(QWidget):
         flt = self.filter.currentData() or "open"
         year = self.year.currentData()
         language = self.context.language
-        now = now_local()
+        now = office_now()
 
         def load(conn: Any) -> tuple[list[int], list[dict[str, Any]]]:
             cal = R.work_calendar(conn)
@@ -229,7 +149,7 @@ class RegisterPage(QWidget):
                 rows = [r for r in (R.get(conn, kind, h.record_id) for h in R.search(conn, text, kinds=[kind]))
                         if r is not None]
             else:
-                statuses = None if flt == "all" else R.OPEN_STATUSES[kind]
+                statuses = None if flt == "all" else REPORTS[kind].open_statuses
                 rows = R.register(conn, kind, year=None if flt != "all" else year, statuses=statuses, limit=PAGE)
             rows = [_decorate(kind, r, now, cal, language) for r in rows]
             if flt == "overdue":
@@ -323,7 +243,7 @@ class RegisterPage(QWidget):
             from ..dossiers.preview import PrintPreview
 
             rows, settings = result
-            printed_at = now_local()
+            printed_at = office_now()
             self.register_preview = PrintPreview(
                 lambda size: rd.register(kind, rows, station_info(settings), start, end, printed_at=printed_at,
                                          page_size=size),
@@ -340,7 +260,7 @@ class RegisterPage(QWidget):
         super().changeEvent(event)
 
     def retranslate(self) -> None:
-        self.new_button.setText(tr(NEW_LABELS[self.kind]))
+        self.new_button.setText(tr(SCREENS[self.kind].new_label))
         self.print_button.setText(self.tr("In sổ…"))
         self.search.setPlaceholderText(self.tr("Tìm theo số, họ tên, nội dung (gõ có dấu hoặc không dấu)"))
         for i, key in enumerate(FILTERS):
@@ -356,7 +276,7 @@ class ReportsView(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("reports_tabs")
         self.pages: dict[str, RegisterPage] = {}
-        for kind in R.KINDS:
+        for kind in SCREENS:
             page = RegisterPage(context, kind)
             self.pages[kind] = page
             self.tabs.addTab(page, "")
@@ -384,4 +304,4 @@ class ReportsView(QWidget):
 
     def retranslate(self) -> None:
         for i, kind in enumerate(self.pages):
-            self.tabs.setTabText(i, tr(TAB_TITLES[kind]))
+            self.tabs.setTabText(i, tr(SCREENS[kind].tab_title))

@@ -20,13 +20,11 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QLocale
 
 from ..i18n import format_date
-from ..labels import FIELD_LABELS, label
+from ..labels import is_field, label
 from ..sections import PersonLink, register_person_links
 
 # The dossier and report modules are imported when a person's page first asks (startup stays fast).
 LIMIT = 200
-PERSON_FIELDS = {"crime_report": "reporter_person_id", "petition": "petitioner_person_id",
-                 "admin_violation": "violator_person_id"}
 
 
 def _english() -> bool:
@@ -43,14 +41,6 @@ def _person(conn: sqlite3.Connection, person_id: str) -> dict[str, Any] | None:
     from ...store.dossiers import get_person
 
     return get_person(conn, person_id)
-
-
-def _report_statuses(kind: str) -> dict[str, tuple[str, str]]:
-    from ...domain import crime_reports, mediation, petitions, violations
-
-    module = {"crime_report": crime_reports, "petition": petitions, "mediation_case": mediation,
-              "admin_violation": violations}[kind]
-    return dict(module.STATUSES)
 
 
 def dossiers_of(conn: sqlite3.Connection, person_id: str) -> list[PersonLink]:
@@ -82,13 +72,14 @@ def dossiers_of(conn: sqlite3.Connection, person_id: str) -> list[PersonLink]:
 
 def _names_person(kind: str, record: dict[str, Any], person_id: str, personal_id: str | None) -> str | None:
     """The person's role in ``record`` (a short label), or None when the record is not linked to them."""
-    field = PERSON_FIELDS.get(kind)
-    if field and record.get(field) == person_id:
-        return {"crime_report": QCoreApplication.translate("PersonLinks", "người tố giác"),
-                "petition": QCoreApplication.translate("PersonLinks", "người gửi đơn"),
-                "admin_violation": QCoreApplication.translate("PersonLinks", "người vi phạm")}[kind]
-    if kind == "admin_violation" and personal_id and record.get("violator_personal_id") == personal_id:
-        return QCoreApplication.translate("PersonLinks", "người vi phạm")
+    from ...domain.registry import REPORTS
+    from ..reports.kinds import SCREENS
+
+    report, role = REPORTS[kind], QCoreApplication.translate("PersonLinks", SCREENS[kind].person_role)
+    if report.person_field and record.get(report.person_field) == person_id:
+        return role
+    if report.personal_id_field and personal_id and record.get(report.personal_id_field) == personal_id:
+        return role
     for party in record.get("parties") or ():
         if isinstance(party, dict) and party.get("person_id") == person_id:
             return QCoreApplication.translate("PersonLinks", "đương sự")
@@ -97,7 +88,7 @@ def _names_person(kind: str, record: dict[str, Any], person_id: str, personal_id
 
 def reports_of(conn: sqlite3.Connection, person_id: str) -> list[PersonLink]:
     """Reports, petitions, mediation cases and violations that name this person from the register."""
-    from ...domain.registry import get_kind
+    from ...domain.registry import REPORTS, get_kind
     from ...store import reports as sr
 
     person = _person(conn, person_id)
@@ -113,7 +104,7 @@ def reports_of(conn: sqlite3.Connection, person_id: str) -> list[PersonLink]:
         if role is None:
             continue
         kind = get_kind(hit.kind)
-        status = _pick(_report_statuses(hit.kind).get(hit.status), hit.status)
+        status = _pick(REPORTS[hit.kind].statuses.get(hit.status), hit.status)
         links.append(PersonLink(
             title=f"{_pick((kind.vi, kind.en), kind.name)} {hit.register_no} — {status}",
             section="reports", kind=hit.kind, record_id=hit.record_id,
@@ -130,7 +121,7 @@ def conflict_note(note: str) -> str:
     """A person's open conflict in the officer's words: which fields differ from the province and where to
     settle it (the store notes the fields by name, e.g. "...: occupation, phone")."""
     names = [n.strip() for n in note.rpartition(":")[2].split(",") if n.strip()]
-    fields = ", ".join(label(n)() for n in names if n in FIELD_LABELS)
+    fields = ", ".join(label(n)() for n in names if is_field(n))
     where = QCoreApplication.translate("PersonLinks", "xử lý ở mục Đồng bộ (Ctrl+6)")
     if not fields:
         return where

@@ -15,17 +15,15 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QScrollArea,
-    QSizePolicy,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from ...clock import office_today
-from ...domain.problems import ValidationError
 from ...store import ChangeSet, Store, lists
 from ..context import AppContext
+from ..form_page import SaveBar, TitleBar, scrolled, show_save_failure
 from ..forms import Choice, DateEdit, FieldForm, NationalityEdit
 from ..i18n import bilingual, format_date
 from ..labels import RELATIONSHIPS, RESIDENCE_TYPES, SEXES, label, sync_state, vocabulary
@@ -67,13 +65,8 @@ class PersonPage(QWidget):
         self.record: dict[str, Any] | None = None
         self.details: dict[str, Any] | None = None
         self.household_id: str | None = None
-        self.heading = QLabel()
-        self.heading.setObjectName("person_heading")
-        self.heading.setStyleSheet("font-size: 14pt; font-weight: bold;")
-        self.heading.setWordWrap(True)
-        self.heading.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.back = QPushButton()
-        self.back.clicked.connect(self.cancel)
+        top = TitleBar(self.cancel, name="person_heading", elastic=True)
+        self.heading, self.back = top.title, top.back
 
         self.form = FieldForm()
         self.relationship = Choice(RELATIONSHIPS, empty=False)
@@ -87,17 +80,9 @@ class PersonPage(QWidget):
         self.form.finish()
         self.form.submitted.connect(self.save)
         self.form.cancelled.connect(self.cancel)
-        scroll = QScrollArea()
-        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # no Tab stop of its own: it follows the focused field
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.form)
-
-        self.save_button = QPushButton()
-        self.save_button.setObjectName("save_person")
-        self.save_button.setDefault(True)
-        self.save_button.clicked.connect(self.save)
-        self.cancel_button = QPushButton()
-        self.cancel_button.clicked.connect(self.cancel)
+        scroll = scrolled(self.form)
+        bar = SaveBar(self.save, self.cancel, save_name="save_person")
+        self.save_button, self.cancel_button = bar.save_button, bar.cancel_button
 
         self.sync_label = QLabel()
         self.sync_label.setObjectName("person_sync_state")
@@ -137,20 +122,13 @@ class PersonPage(QWidget):
         self.side = QWidget()
         self.side.setLayout(side)
 
-        top = QHBoxLayout()
-        top.addWidget(self.back)
-        top.addWidget(self.heading, 1)
         body = QHBoxLayout()
         body.addWidget(scroll, 3)
         body.addWidget(self.side, 2)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.save_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(body, 1)
-        layout.addLayout(buttons)
+        layout.addLayout(bar)
         context.changed.connect(self._changed)
         self.retranslate()
 
@@ -301,11 +279,7 @@ class PersonPage(QWidget):
 
     def _failed(self, exc: BaseException) -> None:
         self.save_button.setEnabled(True)
-        if isinstance(exc, ValidationError):
-            self.form.show_problems(exc.problems, self.context.language)
-        else:
-            self.form.form_error.setText(self.context.error_text(exc))
-            self.form.form_error.show()
+        show_save_failure(self.form, self.context, exc)
 
     def cancel(self) -> None:
         self.form.show_problems([], self.context.language)

@@ -4,28 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QModelIndex, Qt, QTimer
-from PySide6.QtGui import QFontMetrics, QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QFileDialog,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QStackedWidget,
-    QTableView,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QFileDialog, QHeaderView, QPushButton, QWidget
 
 from ...store.search import PersonHit, search_persons
 from ..context import AppContext
 from ..i18n import format_date
 from ..labels import SEXES, label, sync_state, vocabulary
+from ..list_page import ListPage, focus_follows_page, section_shortcuts, stack_pages
 from ..models import Column, ListModel, WindowedModel, sync_chip
-from ..style import use_chips
+from ..page import Page
 from .import_dialog import ImportDialog
 from .person_page import PersonPage
 
@@ -35,7 +24,7 @@ COLUMN_WIDTHS = (240, 100, 70, 140, 360, 100)  # at least; widened to fit the bo
 ADDRESS_COLUMN = 4  # takes the width left: the list's sync column was pushed off the right edge at 1280 px
 
 
-class ResidentsView(QWidget):
+class ResidentsView(Page):
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.context = context
@@ -50,76 +39,38 @@ class ResidentsView(QWidget):
         sync_column = Column("sync_state", label("sync_state"), sync_state, chip=sync_chip)
         self.all_model = WindowedModel(context, "persons", "person", [*columns, sync_column])
         self.hits_model = ListModel([*columns, sync_column])  # the same columns found or not
-        self.search = QLineEdit()
-        self.search.setObjectName("resident_search")
-        self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(self._typed)
-        self.search.returnPressed.connect(self._open_first)
-        self.count = QLabel()
-        self.count.setObjectName("resident_count")
         self.add_button = QPushButton()
         self.add_button.clicked.connect(self.new_person)
         self.import_button = QPushButton()
         self.import_button.setObjectName("resident_import")
         self.import_button.clicked.connect(self.ask_import)
-        self.table = QTableView()
-        self.table.setTabKeyNavigation(False)  # a read-only list: arrows move in it, Tab leaves it
-        self.table.setObjectName("resident_table")
-        self.table.setModel(self.all_model)
-        use_chips(self.table)  # the sync state as the same chip in every list
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.list_page = ListPage("resident", self.all_model, delay_ms=SEARCH_DELAY_MS, on_search=self._run_search,
+                                  trailing=[self.add_button, self.import_button])
+        self.search, self.count, self.table = self.list_page.search, self.list_page.count, self.list_page.table
+        self._debounce = self.list_page.delay
+        self.search.returnPressed.connect(self._open_first)
+        self.count.setObjectName("resident_count")
         self.table.verticalHeader().setDefaultSectionSize(26)
-        self.table.verticalHeader().hide()
         self._fit_columns()
         self.table.activated.connect(self._activated)
-
-        top = QHBoxLayout()
-        top.addWidget(self.search, 1)
-        top.addWidget(self.add_button)
-        top.addWidget(self.import_button)
-        list_page = QWidget()
-        lay = QVBoxLayout(list_page)
-        lay.addLayout(top)
-        lay.addWidget(self.count)
-        lay.addWidget(self.table, 1)
         self.person = PersonPage(context)
         self.person.closed.connect(self.show_list)
         self.person.saved.connect(self._saved)
-        self.stack = QStackedWidget()
-        self.stack.addWidget(list_page)
-        self.stack.addWidget(self.person)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.stack)
+        self.stack = stack_pages(self, [self.list_page, self.person])
 
-        self._debounce = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
-        self._debounce.timeout.connect(self._run_search)
         self._generation = 0
         self.last_query = ""
         self.capped = False
         self.searching = False
         self.all_model.loaded.connect(self._update_count)
-        QShortcut(QKeySequence("Ctrl+F"), self, activated=self.focus_search,
-                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        QShortcut(QKeySequence("Ctrl+N"), self, activated=self.new_person,
-                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        # The section's focus goes to the search while the list is shown, to the form's first field while the form
-        # is: the search kept as proxy under the form took one Tab of the chain to where typing went unseen.
-        self.setFocusProxy(self.search)
-        self.stack.currentChanged.connect(
-            lambda _i: self.setFocusProxy(self.search if self.stack.currentWidget() is self.stack.widget(0)
-                                          else next(iter(self.person.form.fields.values())).widget))
+        section_shortcuts(self, {"Ctrl+F": self.focus_search, "Ctrl+N": self.new_person})
+        focus_follows_page(self, self.stack, self.search, lambda: next(iter(self.person.form.fields.values())).widget)
         self.retranslate()
         # Open the search lane's connection and touch the name index and the full-text index now, so the
         # officer's first search does not pay for it.
         context.tasks.run(lambda conn: search_persons(conn, "a", 1), on="interactive")
 
     # ------------------------------------------------------------------ search
-    def _typed(self, _text: str) -> None:
-        self._debounce.start()
-
     def _run_search(self) -> None:
         query = self.search.text().strip()
         self._generation += 1
@@ -231,11 +182,6 @@ class ResidentsView(QWidget):
             # Stretch, not ResizeToContents: measuring a million lazy rows would load them all.
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch if col == ADDRESS_COLUMN
                                         else QHeaderView.ResizeMode.Interactive)
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def retranslate(self) -> None:
         self.search.setPlaceholderText(self.tr("Tìm theo tên (có dấu hoặc không), số định danh, địa chỉ… (Ctrl+F)"))

@@ -10,7 +10,7 @@ definitions are in docs/statistics.md. An answer for a period the head has since
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -38,8 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...charts import RateChart, chart_png, month_series
-from ...clock import office_stamp, office_today
-from ...domain.deadlines import default_office_hours
+from ...clock import office_now, office_stamp, office_today
 from ...domain.statistics import Period, StationStats
 from ...store import ChangeSet
 from ...store.statistics import Dashboard, dashboard, station_stats, submit_report
@@ -264,7 +263,7 @@ class StatisticsView(QWidget):
     # ------------------------------------------------------------------ loading
     def reload(self) -> None:
         period = self.period()
-        now = datetime.now(default_office_hours().tz)
+        now = office_now()
         self._generation += 1
         generation = self._generation
         self.status.setText(self.tr("Đang tính số liệu…"))
@@ -342,10 +341,9 @@ class StatisticsView(QWidget):
             "%1", str(sum(o.total for o in data.overdue))))
         running = cur.period.as_of is not None
         if running:  # figures to date: the pending ones counted now, not at a close still to come
-            as_of = default_office_hours().local(cur.period.as_of)  # type: ignore[arg-type]
             status = (self.tr("Kỳ %1 chưa kết thúc (đến hết ngày %3): số liệu tính đến %4, tồn tính tại thời điểm này.")
                       .replace("%1", self._label(cur.period)).replace("%3", f"{cur.period.end:%d/%m/%Y}")
-                      .replace("%4", f"{as_of:%H:%M} {as_of:%d/%m/%Y}"))
+                      .replace("%4", office_stamp(cur.period.as_of)))
             header = self.tr("%1 (đến nay)").replace("%1", self._label(cur.period))
             self.compare.setHorizontalHeaderItem(1, QTableWidgetItem(header))
         else:
@@ -423,7 +421,7 @@ class StatisticsView(QWidget):
         where = f"{unit.name}, {unit.province_name} ({code_word} {code})" if unit else code
         officer = self.context.officer
         return period_report(self.data.current, station_info(settings), commune=where,
-                             made_at=datetime.now(default_office_hours().tz), chart=chart_png(self.data.months),
+                             made_at=office_now(), chart=chart_png(self.data.months),
                              prepared_by=self.prepared_by.text().strip(),
                              approved_by=officer.full_name if officer and officer.is_head else "",
                              page_size=page_size)
