@@ -28,6 +28,7 @@ from ..store import unlock as unlocking
 from .context import AppContext
 from .forms import FieldForm
 from .links import as_link
+from .style import SPACE, margins
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ class _Card(QWidget):
         self.card.setMinimumWidth(460)
         self.card.setMaximumWidth(620)
         self.box = QVBoxLayout(self.card)
-        self.box.setContentsMargins(24, 20, 24, 20)
+        self.box.setContentsMargins(margins(SPACE.card))
         self.heading = QLabel()
         self.heading.setStyleSheet("font-size: 16pt; font-weight: bold;")
         self.heading.setWordWrap(True)

@@ -8,17 +8,75 @@ same in every list, and colours that pass WCAG AA (4.5:1 for text).
   refused). A column gives its chip state with ``Column(chip=...)`` (``ui/models.py``) and the list paints it
   with ``ChipDelegate`` (``use_chips(view)``), the same pill in the resident, household, dossier and register
   lists.
+* ``SPACE`` is the spacing scale: a page's margins, the rows of a form, the buttons of a bar, the gap between the
+  sections of a page. ``install(app)`` makes it Qt's default (``SpacingStyle``: every layout that sets nothing
+  takes the page margin and the row gap, whatever the platform's style would give: Fusion 9/6, Windows 11/9 and
+  per-control gaps); a layout that needs another value takes it from ``SPACE`` by name, never a bare number.
 """
 
 from __future__ import annotations
 
+import atexit
 from dataclasses import dataclass
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, Qt
+from PySide6.QtCore import QMargins, QModelIndex, QPersistentModelIndex, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QProxyStyle,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleFactory,
+    QStyleOption,
+    QStyleOptionViewItem,
+    QWidget,
+)
 
 CHIP_ROLE = Qt.ItemDataRole.UserRole + 7  # a cell's chip state (a key of CHIPS) or None
+
+
+@dataclass(frozen=True)
+class SpacingScale:
+    """Every margin and gap of the app's layouts, in logical pixels (scaled with ``QT_SCALE_FACTOR``)."""
+
+    none: int = 0  # a layout inside a page that already has its margins
+    tight: int = 2  # a field and the error under it
+    small: int = 4  # the ends of the status bar
+    row: int = 6  # between the rows of a form and the widgets of a row (Qt's default gap)
+    buttons: int = 8  # between the buttons of a button bar
+    page: int = 10  # a page's, a dialog's and a group box's margins (Qt's default margin)
+    section: int = 16  # between the sections of a page (group boxes, a list and what follows it)
+    card: int = 24  # inside the login and first-run card
+
+    def values(self) -> frozenset[int]:
+        return frozenset(vars(self).values())
+
+
+SPACE = SpacingScale()
+
+
+def margins(horizontal: int, vertical: int | None = None) -> QMargins:
+    """Margins from the scale: ``margins(SPACE.none)``, ``margins(SPACE.small, SPACE.none)``."""
+    v = horizontal if vertical is None else vertical
+    return QMargins(horizontal, v, horizontal, v)
+
+_MARGINS = {QStyle.PixelMetric.PM_LayoutLeftMargin, QStyle.PixelMetric.PM_LayoutTopMargin,
+            QStyle.PixelMetric.PM_LayoutRightMargin, QStyle.PixelMetric.PM_LayoutBottomMargin}
+_GAPS = {QStyle.PixelMetric.PM_LayoutHorizontalSpacing, QStyle.PixelMetric.PM_LayoutVerticalSpacing}
+
+
+class SpacingStyle(QProxyStyle):
+    """The platform's style with the spacing scale as its layout defaults: the same margins and gaps on the
+    station's Windows PCs as under Fusion in the tests."""
+
+    def pixelMetric(self, metric: QStyle.PixelMetric, option: QStyleOption | None = None,
+                    widget: QWidget | None = None) -> int:
+        if metric in _MARGINS:
+            return SPACE.page
+        if metric in _GAPS:
+            return SPACE.row
+        return super().pixelMetric(metric, option, widget)
 
 
 @dataclass(frozen=True)
@@ -67,7 +125,15 @@ def contrast(foreground: str, background: str) -> float:
 
 
 def install(app: QApplication) -> None:
-    """The app-wide style sheet (once; widgets' own sheets still apply on top)."""
+    """The spacing scale as the layout defaults and the app-wide style sheet (once; widgets' own sheets still
+    apply on top). The style goes first: a style set after the sheet would be wrapped again."""
+    if not app.property("spacing_style"):
+        base = app.style().name() or "fusion"
+        app.setStyle(SpacingStyle(base))
+        app.setProperty("spacing_style", True)
+        # A style written in Python must not outlive the interpreter: widgets destroyed while it finalizes would
+        # call into a half torn-down Python object. The platform's own style takes over at exit.
+        atexit.register(lambda: QApplication.instance() is app and app.setStyle(QStyleFactory.create(base)))
     if STYLE_SHEET not in app.styleSheet():
         app.setStyleSheet(app.styleSheet() + STYLE_SHEET)
 
@@ -118,4 +184,5 @@ def use_chips(view: QAbstractItemView) -> ChipDelegate:
     return delegate
 
 
-__all__ = ["CHIPS", "CHIP_ROLE", "PRIMARY", "Chip", "ChipDelegate", "contrast", "install", "use_chips"]
+__all__ = ["CHIPS", "CHIP_ROLE", "PRIMARY", "SPACE", "Chip", "ChipDelegate", "SpacingScale", "SpacingStyle", "contrast",
+           "install", "margins", "use_chips"]

@@ -32,9 +32,10 @@ from ..store import sync_ops as ops
 from ..sync.status import SyncStatus
 from .context import AppContext
 from .labels import FIELD_LABELS
-from .layouts import clear_layout
+from .layouts import button_bar, clear_layout
 from .sections import Section, register_section
 from .status_bar import ago, state_text
+from .style import SPACE, margins
 
 
 def _show(value: Any) -> str:
@@ -75,7 +76,7 @@ class ConflictEditor(QWidget):
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #b3261e;")
-        buttons = QHBoxLayout()
+        buttons = button_bar()
         buttons.addStretch(1)
         buttons.addWidget(self.delete_button)
         buttons.addWidget(self.resolve_button)
@@ -202,7 +203,7 @@ class SyncView(QWidget):
         self.duplicates_message.setWordWrap(True)
         left = QWidget()
         lv = QVBoxLayout(left)
-        lv.setContentsMargins(0, 0, 0, 0)
+        lv.setContentsMargins(margins(SPACE.none))
         lv.addWidget(self.list_title)
         lv.addWidget(self.list, 2)
         lv.addWidget(self.rejected_title)

@@ -40,6 +40,8 @@ from ...store import dossiers as sd
 from ...store.search import PersonHit, search_persons
 from ..context import AppContext
 from ..forms import Choice, DateEdit, FieldForm
+from ..layouts import button_bar
+from ..style import SPACE
 
 SEARCH_DELAY_MS = 200
 APPLICANT_FIELDS = ("name", "personal_id", "birth_date", "permanent_address", "temporary_address",
@@ -200,6 +202,7 @@ class IntakePage(QWidget):
 
         body = QWidget()
         bl = QVBoxLayout(body)
+        bl.setSpacing(SPACE.section)  # the applicant, the procedure and its papers: sections apart
         bl.addWidget(self.applicant_group)
         bl.addWidget(self.procedure_group)
         bl.addWidget(self.error)
@@ -207,7 +210,7 @@ class IntakePage(QWidget):
         scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # no Tab stop of its own: it follows the focused field
         scroll.setWidgetResizable(True)
         scroll.setWidget(body)
-        buttons = QHBoxLayout()
+        buttons = button_bar()
         buttons.addStretch(1)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.save_button)

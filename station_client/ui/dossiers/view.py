@@ -31,7 +31,7 @@ from ..context import AppContext
 from ..labels import vocabulary
 from ..layouts import ColumnFitter
 from ..models import Column, ListModel, due_chip
-from ..style import use_chips
+from ..style import SPACE, margins, use_chips
 from .detail import DetailPage
 from .intake import IntakePage
 
@@ -119,7 +119,7 @@ class DossiersView(QWidget):
             self.stack.addWidget(w)
         self.list_page = list_page
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(margins(SPACE.none))
         layout.addWidget(self.stack)
         QShortcut(QKeySequence.StandardKey.New, self, activated=self.new_dossier)
         context.changed.connect(self._changed)

@@ -7,7 +7,6 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QDialog,
-    QHBoxLayout,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -24,6 +23,7 @@ from ..context import AppContext
 from ..forms import Choice, DateEdit, FieldForm
 from ..i18n import format_date
 from ..labels import RELATIONSHIPS, label
+from ..layouts import button_bar
 
 
 class AddMemberDialog(QDialog):
@@ -52,7 +52,7 @@ class AddMemberDialog(QDialog):
         self.save_button.clicked.connect(self.save)
         cancel = QPushButton(self.tr("Hủy (Esc)"))
         cancel.clicked.connect(self.reject)
-        buttons = QHBoxLayout()
+        buttons = button_bar()
         buttons.addStretch(1)
         buttons.addWidget(cancel)
         buttons.addWidget(self.save_button)

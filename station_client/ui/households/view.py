@@ -26,9 +26,10 @@ from ..context import AppContext
 from ..forms import FieldForm
 from ..i18n import format_date
 from ..labels import RELATIONSHIPS, label, sync_state, vocabulary
+from ..layouts import button_bar
 from ..models import Column, ListModel, WindowedModel, sync_chip
 from ..residents.person_page import _address
-from ..style import use_chips
+from ..style import SPACE, margins, use_chips
 
 
 def load_household(conn: Any, household_id: str) -> dict[str, Any]:
@@ -88,7 +89,7 @@ class HouseholdPage(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.back)
         top.addWidget(self.heading, 1)
-        buttons = QHBoxLayout()
+        buttons = button_bar()
         buttons.addStretch(1)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.save_button)
@@ -266,7 +267,7 @@ class HouseholdsView(QWidget):
         self.stack.addWidget(list_page)
         self.stack.addWidget(self.page)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(margins(SPACE.none))
         layout.addWidget(self.stack)
         QShortcut(QKeySequence("Ctrl+N"), self, activated=self.new_household,
                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)

@@ -40,6 +40,7 @@ from ...store.search import PersonHit, search_persons
 from ..context import AppContext
 from ..forms import FieldForm
 from ..labels import vocabulary
+from ..style import SPACE, margins
 
 CONTEXT = "Reports"
 SEARCH_DELAY_MS = 200
@@ -239,7 +240,7 @@ class PartiesEditor(QWidget):
         bar.addWidget(self.add_button)
         bar.addWidget(self.remove_button)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(margins(SPACE.none))
         layout.addLayout(bar)
         layout.addWidget(self.hits)
         layout.addWidget(self.table)

@@ -14,7 +14,6 @@ from typing import Any
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -34,6 +33,7 @@ from ...domain.problems import ValidationError
 from ...store import reports as R
 from ..context import AppContext
 from ..forms import Choice
+from ..layouts import button_bar
 from .common import Banner, PartiesEditor, ReportForm, datetime_edit, lazy, tr
 
 TITLES = {"crime_report": "Tiếp nhận tố giác, tin báo về tội phạm", "petition": "Tiếp nhận đơn",
@@ -82,7 +82,7 @@ class IntakePage(QWidget):
         scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # no Tab stop of its own: it follows the focused field
         scroll.setWidgetResizable(True)
         scroll.setWidget(inner)
-        buttons = QHBoxLayout()
+        buttons = button_bar()
         buttons.addStretch(1)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.save_button)

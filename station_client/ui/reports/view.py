@@ -40,7 +40,7 @@ from ..forms import DateEdit
 from ..labels import vocabulary
 from ..layouts import ColumnFitter
 from ..models import Column, ListModel, due_chip
-from ..style import use_chips
+from ..style import SPACE, margins, use_chips
 from .common import STATUSES, VOCABULARIES, lazy, now_local, tr
 from .detail import DetailPage
 from .intake import IntakePage
@@ -194,7 +194,7 @@ class RegisterPage(QWidget):
         for w in (self.list_page, self.intake, self.detail):
             self.stack.addWidget(w)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(margins(SPACE.none))
         layout.addWidget(self.stack)
         self.register_preview: Any = None
         self.retranslate()
@@ -349,7 +349,7 @@ class ReportsView(QWidget):
             self.pages[kind] = page
             self.tabs.addTab(page, "")
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(margins(SPACE.none))
         layout.addWidget(self.tabs)
         context.changed.connect(self._changed)
         self.retranslate()

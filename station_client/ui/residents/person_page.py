@@ -29,6 +29,7 @@ from ..context import AppContext
 from ..forms import Choice, DateEdit, FieldForm, NationalityEdit
 from ..i18n import format_date
 from ..labels import RELATIONSHIPS, RESIDENCE_TYPES, SEXES, label, sync_state, vocabulary
+from ..layouts import button_bar
 from ..models import Column, ListModel
 from ..sections import PersonLink, collect_person_links
 from .appearances import conflict_note, searching_text
@@ -143,7 +144,7 @@ class PersonPage(QWidget):
         body = QHBoxLayout()
         body.addWidget(scroll, 3)
         body.addWidget(self.side, 2)
-        buttons = QHBoxLayout()
+        buttons = button_bar()
         buttons.addStretch(1)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.save_button)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from ...domain.problems import ValidationError
 from ...store import Store
 from ..context import AppContext
 from ..forms import Choice, DateEdit, FieldForm
 from ..labels import RESIDENCE_TYPES, label
+from ..layouts import button_bar
 
 
 class ResidenceDialog(QDialog):
@@ -38,7 +39,7 @@ class ResidenceDialog(QDialog):
         self.save_button.clicked.connect(self.save)
         cancel = QPushButton(self.tr("Hủy (Esc)"))
         cancel.clicked.connect(self.reject)
-        buttons = QHBoxLayout()
+        buttons = button_bar()
         buttons.addStretch(1)
         buttons.addWidget(cancel)
         buttons.addWidget(self.save_button)

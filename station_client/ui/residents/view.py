@@ -25,7 +25,7 @@ from ..context import AppContext
 from ..i18n import format_date
 from ..labels import SEXES, label, sync_state, vocabulary
 from ..models import Column, ListModel, WindowedModel, sync_chip
-from ..style import use_chips
+from ..style import SPACE, margins, use_chips
 from .import_dialog import ImportDialog
 from .person_page import PersonPage
 
@@ -91,7 +91,7 @@ class ResidentsView(QWidget):
         self.stack.addWidget(list_page)
         self.stack.addWidget(self.person)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(margins(SPACE.none))
         layout.addWidget(self.stack)
 
         self._debounce = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
