@@ -49,6 +49,7 @@ class AddMemberDialog(QDialog):
         self.form.cancelled.connect(self.reject)
         self.save_button = QPushButton(self.tr("Thêm vào hộ (Enter)"))
         self.save_button.setObjectName("save_member")
+        self.save_button.setDefault(True)  # the primary action; without it Qt made "Hủy" the default
         self.save_button.clicked.connect(self.save)
         cancel = QPushButton(self.tr("Hủy (Esc)"))
         cancel.clicked.connect(self.reject)

@@ -342,7 +342,12 @@ class PartiesEditor(QWidget):
 
 
 class Banner(QLabel):
-    """The deadline line at the top of a form or detail: red and bold when urgent or overdue."""
+    """The deadline line at the top of a form or detail: red and bold when urgent or overdue. Hidden until it has
+    a deadline to show: empty, it left a blank band above the crime-report intake form."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.hide()
 
     def show_text(self, text: str, alarm: bool) -> None:
         self.setText(text)

@@ -45,6 +45,7 @@ class ImportDialog(QDialog):
         self.import_button = QPushButton(self.tr("Nhập"))
         self.import_button.setObjectName("import_apply")
         self.import_button.setEnabled(False)
+        self.import_button.setDefault(True)  # the primary action; without it Qt made "Hủy" the default
         self.import_button.clicked.connect(self.apply)
         self.close_button = QPushButton(self.tr("Hủy (Esc)"))
         self.close_button.clicked.connect(self.reject)

@@ -1,0 +1,75 @@
+"""Defects seen in bench/screens.py's shots of every page (issue 16): what an officer would see as wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QPushButton
+
+from .conftest import logged_in
+
+
+def _defaults(dialog) -> list[str]:  # type: ignore[no-untyped-def]
+    return [b.text() for b in dialog.findChildren(QPushButton) if b.isDefault() and b.isVisible()]
+
+
+def test_dialogs_show_their_own_action_as_the_primary_one_not_cancel(qtbot, app_factory, data_dir,
+                                                                    tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The add-member and import dialogs declared no default button, so Qt made the first one, "Hủy (Esc)", the
+    default: it was painted as the primary action, and Enter in the import preview cancelled it."""
+    from station_client.ui.households.member_dialog import AddMemberDialog
+
+    app = logged_in(qtbot, app_factory, data_dir)
+    member = AddMemberDialog(app.context, "no-household", app.window)
+    member.show()
+    qtbot.waitUntil(member.isVisible)
+    assert _defaults(member) == [member.save_button.text()]
+    member.reject()
+    csv_file = tmp_path / "nk.csv"
+    csv_file.write_text("Họ và tên,Ngày sinh,Giới tính,Số định danh cá nhân,Số điện thoại,Nơi thường trú\n"
+                        "Vũ Thị Lan,20/10/2001,Nữ,022301000789,,Khu Dốc Đỏ\n", encoding="utf-8-sig")
+    app.context.show_section("residents")
+    dialog = app.window.workspace.widgets["residents"].import_file(csv_file)
+    qtbot.waitUntil(dialog.import_button.isEnabled, timeout=5000)
+    assert _defaults(dialog) == [dialog.import_button.text()]
+    assert not dialog.close_button.isDefault()
+    dialog.reject()
+
+
+def test_the_crime_report_intake_has_no_blank_band_above_its_form(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
+    """The deadline banner stayed on screen empty until the form had a deadline to show: a blank band under the
+    heading of the crime-report intake. Every register's intake shows its banner only with a deadline in it."""
+    app = logged_in(qtbot, app_factory, data_dir)
+    app.context.show_section("reports")
+    reports = app.window.workspace.widgets["reports"]
+    for kind, register in reports.pages.items():
+        reports.tabs.setCurrentWidget(register)
+        register.new_entry()
+        qtbot.wait(20)
+        banner = register.intake.banner
+        assert banner.isVisible() == bool(banner.text()), kind
+        register.show_list()
+
+
+def test_statistics_on_a_netbook_keeps_the_chart_and_the_figures_readable(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
+    """At 1024×600 the chart's plot was ~30 pixels tall (every axis label shown as "…") and, for the running
+    quarter, the wide period headers ("Quý IV/2026 (đến nay)") left the indicators' column ~40 pixels: one word
+    per line. The chart keeps a plot an officer can read and the indicators a column of their own."""
+    from station_client.clock import office_today
+    from station_client.domain.statistics import Period
+
+    app = logged_in(qtbot, app_factory, data_dir)
+    app.window.resize(1024, 570)
+    ws = app.window.workspace
+    view = ws.page("statistics")
+    ws.show_section("statistics")
+    today = office_today()
+    for label in ("2026-10", f"{today.year}-Q{(today.month - 1) // 3 + 1}"):
+        view.set_period(Period.parse(label))
+        qtbot.waitUntil(lambda lb=label: view.data is not None and view.data.current.period.label == lb,
+                        timeout=10_000)
+        qtbot.wait(50)
+        assert view.chart.chart().plotArea().height() >= 90, label
+        indicators = view.compare.horizontalHeader().sectionSize(0)
+        assert indicators >= 150, (label, indicators)
+        assert not view.compare.horizontalScrollBar().isVisible(), label
