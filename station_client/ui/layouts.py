@@ -21,6 +21,12 @@ def button_bar() -> QHBoxLayout:
     return bar
 
 
+def elide_titles(view: QTableView) -> None:
+    """A column title too long for its column ends in "…": Qt's default cut a centred title at both ends ("ne /
+    descrip" for "Name / description" in the petition intake's parties, in English on a netbook)."""
+    view.horizontalHeader().setTextElideMode(Qt.TextElideMode.ElideRight)
+
+
 def clear_layout(layout: QLayout) -> None:
     """Take every item out of ``layout``; its widgets are deleted once control returns to the event loop."""
     while layout.count():

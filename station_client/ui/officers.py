@@ -35,6 +35,7 @@ from ..store import accounts as account_store
 from .context import AppContext
 from .gate import _Card
 from .i18n import format_datetime
+from .layouts import elide_titles
 
 
 def _t(source: object) -> Any:
@@ -146,6 +147,7 @@ class OfficersBox(QGroupBox):
         self.context = context
         self.infos: list[AccountInfo] = []
         self.table = QTableWidget(0, len(self.COLUMNS))
+        elide_titles(self.table)
         self.table.setTabKeyNavigation(False)  # a read-only list: arrows move in it, Tab leaves it
         self.table.setObjectName("officers_table")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -180,6 +182,7 @@ class OfficersBox(QGroupBox):
         self.l_dropped = QLabel()
         self.l_dropped.setWordWrap(True)
         self.dropped_table = QTableWidget(0, len(self.DROPPED_COLUMNS))
+        elide_titles(self.dropped_table)
         self.dropped_table.setObjectName("dropped_entries")
         self.dropped_table.setTabKeyNavigation(False)
         self.dropped_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

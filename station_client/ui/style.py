@@ -9,26 +9,25 @@ same in every list, and colours that pass WCAG AA (4.5:1 for text).
   with ``ChipDelegate`` (``use_chips(view)``), the same pill in the resident, household, dossier and register
   lists.
 * ``SPACE`` is the spacing scale: a page's margins, the rows of a form, the buttons of a bar, the gap between the
-  sections of a page. ``install(app)`` makes it Qt's default (``SpacingStyle``: every layout that sets nothing
-  takes the page margin and the row gap, whatever the platform's style would give: Fusion 9/6, Windows 11/9 and
+  sections of a page. ``install(app)`` makes it the default (``SpacingGuard``: a layout that sets nothing takes
+  the page margin and the row gap, whatever the platform's style would give: Fusion 9/6, Windows 11/9 and
   per-control gaps); a layout that needs another value takes it from ``SPACE`` by name, never a bare number.
 """
 
 from __future__ import annotations
 
-import atexit
 from dataclasses import dataclass
 
-from PySide6.QtCore import QMargins, QModelIndex, QPersistentModelIndex, QRectF, Qt
+from PySide6.QtCore import QEvent, QMargins, QModelIndex, QObject, QPersistentModelIndex, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
-    QProxyStyle,
+    QFormLayout,
+    QGridLayout,
+    QLayout,
     QStyle,
     QStyledItemDelegate,
-    QStyleFactory,
-    QStyleOption,
     QStyleOptionViewItem,
     QWidget,
 )
@@ -61,22 +60,50 @@ def margins(horizontal: int, vertical: int | None = None) -> QMargins:
     v = horizontal if vertical is None else vertical
     return QMargins(horizontal, v, horizontal, v)
 
-_MARGINS = {QStyle.PixelMetric.PM_LayoutLeftMargin, QStyle.PixelMetric.PM_LayoutTopMargin,
-            QStyle.PixelMetric.PM_LayoutRightMargin, QStyle.PixelMetric.PM_LayoutBottomMargin}
-_GAPS = {QStyle.PixelMetric.PM_LayoutHorizontalSpacing, QStyle.PixelMetric.PM_LayoutVerticalSpacing}
+
+_POLISH = QEvent.Type.Polish
 
 
-class SpacingStyle(QProxyStyle):
-    """The platform's style with the spacing scale as its layout defaults: the same margins and gaps on the
-    station's Windows PCs as under Fusion in the tests."""
+def on_scale(layout: QLayout, *, nested: bool = False) -> None:
+    """Put ``layout`` and the layouts nested in it on the scale: a margin or gap the scale does not know (the
+    platform style's default: Fusion's 9 and 6, Windows' 11, 9 and per-control gaps) becomes the scale's (a
+    page's margin, or none for a nested layout whose widget has its margins already; the row gap). Values from
+    the scale, set by the page, stay."""
+    scale = SPACE.values()
+    m = layout.contentsMargins()
+    sides = [m.left(), m.top(), m.right(), m.bottom()]
+    if any(v not in scale for v in sides):
+        default = SPACE.none if nested else SPACE.page
+        layout.setContentsMargins(*(v if v in scale else default for v in sides))
+    if isinstance(layout, (QFormLayout, QGridLayout)):
+        if layout.horizontalSpacing() not in scale:
+            layout.setHorizontalSpacing(SPACE.row)
+        if layout.verticalSpacing() not in scale:
+            layout.setVerticalSpacing(SPACE.row)
+    elif layout.spacing() not in scale:
+        layout.setSpacing(SPACE.row)
+    for i in range(layout.count()):
+        item = layout.itemAt(i)
+        child = item.layout() if item is not None else None
+        if child is not None:
+            on_scale(child, nested=True)
 
-    def pixelMetric(self, metric: QStyle.PixelMetric, option: QStyleOption | None = None,
-                    widget: QWidget | None = None) -> int:
-        if metric in _MARGINS:
-            return SPACE.page
-        if metric in _GAPS:
-            return SPACE.row
-        return super().pixelMetric(metric, option, widget)
+
+class SpacingGuard(QObject):
+    """The application event filter that puts every widget's layouts on the scale when the widget is first
+    polished (before it is shown). An event filter, not a style: a style's ``pixelMetric`` written in Python
+    is called with null arguments thousands of times a second, and PySide 6 drops a reference to None on each
+    call until the interpreter aborts ("none_dealloc")."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == _POLISH and isinstance(watched, QWidget):
+            layout = watched.layout()
+            if layout is not None:
+                on_scale(layout)
+        return False
+
+
+_guard: SpacingGuard | None = None
 
 
 @dataclass(frozen=True)
@@ -125,15 +152,12 @@ def contrast(foreground: str, background: str) -> float:
 
 
 def install(app: QApplication) -> None:
-    """The spacing scale as the layout defaults and the app-wide style sheet (once; widgets' own sheets still
-    apply on top). The style goes first: a style set after the sheet would be wrapped again."""
-    if not app.property("spacing_style"):
-        base = app.style().name() or "fusion"
-        app.setStyle(SpacingStyle(base))
-        app.setProperty("spacing_style", True)
-        # A style written in Python must not outlive the interpreter: widgets destroyed while it finalizes would
-        # call into a half torn-down Python object. The platform's own style takes over at exit.
-        atexit.register(lambda: QApplication.instance() is app and app.setStyle(QStyleFactory.create(base)))
+    """The spacing scale on every layout (``SpacingGuard``) and the app-wide style sheet (once; widgets' own
+    sheets still apply on top)."""
+    global _guard
+    if _guard is None:
+        _guard = SpacingGuard(app)
+        app.installEventFilter(_guard)
     if STYLE_SHEET not in app.styleSheet():
         app.setStyleSheet(app.styleSheet() + STYLE_SHEET)
 
@@ -184,5 +208,5 @@ def use_chips(view: QAbstractItemView) -> ChipDelegate:
     return delegate
 
 
-__all__ = ["CHIPS", "CHIP_ROLE", "PRIMARY", "SPACE", "Chip", "ChipDelegate", "SpacingScale", "SpacingStyle", "contrast",
-           "install", "margins", "use_chips"]
+__all__ = ["CHIPS", "CHIP_ROLE", "PRIMARY", "SPACE", "Chip", "ChipDelegate", "SpacingGuard", "SpacingScale", "contrast",
+           "install", "margins", "on_scale", "use_chips"]

@@ -73,3 +73,25 @@ def test_statistics_on_a_netbook_keeps_the_chart_and_the_figures_readable(qtbot,
         indicators = view.compare.horizontalHeader().sectionSize(0)
         assert indicators >= 150, (label, indicators)
         assert not view.compare.horizontalScrollBar().isVisible(), label
+
+
+def test_no_column_title_loses_both_its_ends(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
+    """A centred column title too long for its column was cut at both ends ("ne / descrip" for "Name /
+    description" in the petition intake's parties, in English at 1024×600): every list's titles end in "…"."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QHeaderView
+
+    from .test_spacing import _every_page
+
+    app = logged_in(qtbot, app_factory, data_dir)
+    app.window.resize(1024, 570)
+    clipped = set()
+    seen = 0
+    for name, page in _every_page(app, qtbot):
+        for header in page.findChildren(QHeaderView):
+            if header.orientation() == Qt.Orientation.Horizontal and not header.isHidden():
+                seen += 1
+                if header.textElideMode() != Qt.TextElideMode.ElideRight:
+                    clipped.add(f"{name}: {header.parent().objectName() or type(header.parent()).__name__}")
+    assert clipped == set()
+    assert seen >= 10

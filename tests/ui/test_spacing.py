@@ -86,21 +86,32 @@ def _every_page(app, qtbot) -> Iterator[tuple[str, QWidget]]:  # type: ignore[no
         yield f"dialog/{type(dialog).__name__}", dialog
 
 
-def test_the_style_gives_the_scale_as_qt_defaults(qapp) -> None:  # type: ignore[no-untyped-def]
+def test_a_layout_that_sets_nothing_takes_the_scale(qapp) -> None:  # type: ignore[no-untyped-def]
+    """Whatever the platform's style gives (Fusion 9/6 here, Windows 11/9 and per-control gaps), a page's
+    layout takes the page margin and the row gap, a nested one no margin; a value from the scale stays."""
+    from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
+
     from station_client.ui.app import qapplication
 
     qapplication()
-    style = QApplication.style()
     metric = QStyle.PixelMetric
-    for m in (metric.PM_LayoutLeftMargin, metric.PM_LayoutTopMargin, metric.PM_LayoutRightMargin,
-              metric.PM_LayoutBottomMargin):
-        assert style.pixelMetric(m) == SPACE.page
-    for m in (metric.PM_LayoutHorizontalSpacing, metric.PM_LayoutVerticalSpacing):
-        assert style.pixelMetric(m) == SPACE.row
+    assert QApplication.style().pixelMetric(metric.PM_LayoutLeftMargin) not in SPACE.values()  # Fusion's 9
     page = QWidget()
     form = QFormLayout(page)
-    assert (form.contentsMargins().left(), form.horizontalSpacing(), form.verticalSpacing()) == \
-        (SPACE.page, SPACE.row, SPACE.row)
+    row = QHBoxLayout()
+    form.addRow(row)
+    chosen = QWidget()
+    kept = QVBoxLayout(chosen)
+    kept.setSpacing(SPACE.section)
+    form.addRow(chosen)
+    page.ensurePolished()
+    chosen.ensurePolished()
+    m = form.contentsMargins()
+    assert (m.left(), m.top(), m.right(), m.bottom()) == (SPACE.page,) * 4
+    assert (form.horizontalSpacing(), form.verticalSpacing()) == (SPACE.row, SPACE.row)
+    assert (row.contentsMargins().left(), row.spacing()) == (SPACE.none, SPACE.row)
+    assert kept.spacing() == SPACE.section
+    page.deleteLater()
 
 
 def test_every_page_spaces_itself_from_the_scale(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]

@@ -40,7 +40,7 @@ from ...store import dossiers as sd
 from ...store.search import PersonHit, search_persons
 from ..context import AppContext
 from ..forms import Choice, DateEdit, FieldForm
-from ..layouts import button_bar
+from ..layouts import button_bar, elide_titles
 from ..style import SPACE
 
 SEARCH_DELAY_MS = 200
@@ -119,6 +119,7 @@ class IntakePage(QWidget):
         self.procedure_info = QLabel()
         self.procedure_info.setWordWrap(True)
         self.documents = QTableWidget(0, 4)
+        elide_titles(self.documents)
         self.documents.setObjectName("intake_documents")
         self.documents.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.documents.verticalHeader().hide()

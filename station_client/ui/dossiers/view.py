@@ -29,7 +29,7 @@ from ...store import ChangeSet
 from ...store import dossiers as sd
 from ..context import AppContext
 from ..labels import vocabulary
-from ..layouts import ColumnFitter
+from ..layouts import ColumnFitter, elide_titles
 from ..models import Column, ListModel, due_chip
 from ..style import SPACE, margins, use_chips
 from .detail import DetailPage
@@ -82,6 +82,7 @@ class DossiersView(QWidget):
         self.new_button.clicked.connect(self.new_dossier)
         self.count = QLabel()
         self.table = QTableView()
+        elide_titles(self.table)
         self.table.setTabKeyNavigation(False)  # a read-only list: arrows move in it, Tab leaves it
         self.table.setObjectName("dossier_table")
         self.table.setModel(self.model)

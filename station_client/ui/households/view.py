@@ -26,7 +26,7 @@ from ..context import AppContext
 from ..forms import FieldForm
 from ..i18n import format_date
 from ..labels import RELATIONSHIPS, label, sync_state, vocabulary
-from ..layouts import button_bar
+from ..layouts import button_bar, elide_titles
 from ..models import Column, ListModel, WindowedModel, sync_chip
 from ..residents.person_page import _address
 from ..style import SPACE, margins, use_chips
@@ -71,6 +71,7 @@ class HouseholdPage(QWidget):
             Column("personal_id", label("personal_id")),
             Column("joined_on", label("joined_on"), format_date)])
         self.members = QTableView()
+        elide_titles(self.members)
         self.members.setObjectName("household_members")
         self.members.setModel(self.members_model)
         self.members.verticalHeader().hide()
@@ -241,6 +242,7 @@ class HouseholdsView(QWidget):
         self.add_button.setObjectName("add_household")
         self.add_button.clicked.connect(self.new_household)
         self.table = QTableView()
+        elide_titles(self.table)
         self.table.setTabKeyNavigation(False)  # a read-only list: arrows move in it, Tab leaves it
         self.table.setObjectName("household_table")
         self.table.setModel(self.model)

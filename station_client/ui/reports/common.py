@@ -40,6 +40,7 @@ from ...store.search import PersonHit, search_persons
 from ..context import AppContext
 from ..forms import FieldForm
 from ..labels import vocabulary
+from ..layouts import elide_titles
 from ..style import SPACE, margins
 
 CONTEXT = "Reports"
@@ -215,6 +216,7 @@ class PartiesEditor(QWidget):
         self._timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._timer.timeout.connect(self._search)
         self.table = QTableWidget(0, len(self.COLUMNS))
+        elide_titles(self.table)
         self.table.setObjectName("parties_table")
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)

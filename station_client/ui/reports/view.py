@@ -38,7 +38,7 @@ from ...store import reports as R
 from ..context import AppContext
 from ..forms import DateEdit
 from ..labels import vocabulary
-from ..layouts import ColumnFitter
+from ..layouts import ColumnFitter, elide_titles
 from ..models import Column, ListModel, due_chip
 from ..style import SPACE, margins, use_chips
 from .common import STATUSES, VOCABULARIES, lazy, now_local, tr
@@ -158,6 +158,7 @@ class RegisterPage(QWidget):
         self.print_button.clicked.connect(self.print_register)
         self.count = QLabel()
         self.table = QTableView()
+        elide_titles(self.table)
         self.table.setTabKeyNavigation(False)  # a read-only list: arrows move in it, Tab leaves it
         self.table.setObjectName(f"{kind}_table")
         self.table.setModel(self.model)

@@ -29,7 +29,7 @@ from ..context import AppContext
 from ..forms import Choice, DateEdit, FieldForm, NationalityEdit
 from ..i18n import format_date
 from ..labels import RELATIONSHIPS, RESIDENCE_TYPES, SEXES, label, sync_state, vocabulary
-from ..layouts import button_bar
+from ..layouts import button_bar, elide_titles
 from ..models import Column, ListModel
 from ..sections import PersonLink, collect_person_links
 from .appearances import conflict_note, searching_text
@@ -113,6 +113,7 @@ class PersonPage(QWidget):
             Column("start_date", label("start_date"), format_date),
             Column("end_date", label("end_date"), format_date)])
         self.residences = QTableView()
+        elide_titles(self.residences)
         self.residences.setModel(self.residence_model)
         header = self.residences.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)

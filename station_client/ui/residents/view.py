@@ -24,6 +24,7 @@ from ...store.search import PersonHit, search_persons
 from ..context import AppContext
 from ..i18n import format_date
 from ..labels import SEXES, label, sync_state, vocabulary
+from ..layouts import elide_titles
 from ..models import Column, ListModel, WindowedModel, sync_chip
 from ..style import SPACE, margins, use_chips
 from .import_dialog import ImportDialog
@@ -63,6 +64,7 @@ class ResidentsView(QWidget):
         self.import_button.setObjectName("resident_import")
         self.import_button.clicked.connect(self.ask_import)
         self.table = QTableView()
+        elide_titles(self.table)
         self.table.setTabKeyNavigation(False)  # a read-only list: arrows move in it, Tab leaves it
         self.table.setObjectName("resident_table")
         self.table.setModel(self.all_model)

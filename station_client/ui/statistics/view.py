@@ -44,7 +44,7 @@ from ...domain.statistics import Period, StationStats
 from ...store import ChangeSet
 from ...store.statistics import Dashboard, dashboard, station_stats, submit_report
 from ..context import AppContext
-from ..layouts import ColumnFitter
+from ..layouts import ColumnFitter, elide_titles
 
 CONTEXT = "Statistics"
 KINDS = ("month", "quarter", "year", "range")
@@ -96,6 +96,7 @@ def _item(text: str, *, right: bool = False, bold: bool = False) -> QTableWidget
 
 def _table(columns: int) -> QTableWidget:
     t = QTableWidget(0, columns)
+    elide_titles(t)
     t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     t.verticalHeader().hide()
