@@ -95,3 +95,26 @@ def test_no_column_title_loses_both_its_ends(qtbot, app_factory, data_dir) -> No
                     clipped.add(f"{name}: {header.parent().objectName() or type(header.parent()).__name__}")
     assert clipped == set()
     assert seen >= 10
+
+
+def test_the_whole_recovery_key_shows_inside_its_card_on_a_netbook(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
+    """At 1024×600 the card kept its half of the window (its own minimum of 460 px held it) while the key's label
+    asked for more: the key ran past the card's edge and its last characters were cut off — a key copied by hand
+    from that screen would not open the data."""
+    app = app_factory(encrypt=True)
+    w = app.window
+    w.resize(1024, 570)
+    for name, value in (("station_name", "Công an xã Bình Khê"), ("province_code", "22"),
+                        ("commune_code", "07069"), ("full_name", "Phạm Thị Thu Hà"), ("username", "thuha"),
+                        ("password", "Binhkhe2026x"), ("confirm", "Binhkhe2026x")):
+        w.first_run.form.fields[name].widget.setText(value)
+    w.first_run.submit()
+    qtbot.waitUntil(lambda: w.stack.currentWidget() is w.recovery_key_page, timeout=20000)
+    page = w.recovery_key_page
+    qtbot.wait(50)
+    label, card = page.key_label, page.card
+    inside = card.contentsRect()
+    left = label.mapTo(card, label.rect().topLeft()).x()
+    right = label.mapTo(card, label.rect().topRight()).x()
+    assert inside.left() <= left and right <= inside.right(), (left, right, inside)
+    assert label.fontMetrics().horizontalAdvance(label.text()) <= label.contentsRect().width()
