@@ -118,3 +118,20 @@ def test_the_whole_recovery_key_shows_inside_its_card_on_a_netbook(qtbot, app_fa
     right = label.mapTo(card, label.rect().topRight()).x()
     assert inside.left() <= left and right <= inside.right(), (left, right, inside)
     assert label.fontMetrics().horizontalAdvance(label.text()) <= label.contentsRect().width()
+
+
+def test_dossier_intake_has_no_blank_line_above_the_applicant_form(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
+    """The "Người nộp: nhân khẩu … (đã có trong sổ)" line stood empty between the search and the form of a fresh
+    intake: it shows only once a resident from the register is picked."""
+    app = logged_in(qtbot, app_factory, data_dir)
+    app.context.show_section("dossiers")
+    dossiers = app.window.workspace.widgets["dossiers"]
+    dossiers.new_dossier()
+    intake = dossiers.intake
+    qtbot.waitUntil(lambda: intake.procedure_box.count() > 1)
+    assert not intake.picked.isVisible()
+    intake.fill_from_person({"id": "p1", "full_name": "Trần Khánh Thủy", "personal_id": "022183035183"})
+    assert intake.picked.isVisible() and "Trần Khánh Thủy" in intake.picked.text()
+    dossiers.show_list()
+    dossiers.new_dossier()
+    assert not intake.picked.isVisible()

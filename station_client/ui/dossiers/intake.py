@@ -226,6 +226,7 @@ class IntakePage(QWidget):
         """A fresh intake: clear everything and (re)load the catalogue."""
         self.person_id = None
         self.picked.clear()
+        self.picked.hide()  # shown with an applicant picked: empty, it left a blank line above the form
         self.person_search.clear()
         self.person_hits.clear()
         self.person_hits.hide()
@@ -364,6 +365,7 @@ class IntakePage(QWidget):
             "applicant_email": person.get("email")})
         self.picked.setText(self.tr("Người nộp: nhân khẩu %1 (đã có trong sổ)").replace(
             "%1", person.get("full_name") or ""))
+        self.picked.show()
 
     # ------------------------------------------------------------------ saving
     def documents_received(self) -> list[dict[str, Any]]:
