@@ -168,3 +168,24 @@ def test_a_card_and_a_dialog_line_their_fields_up_with_their_heading(qtbot, app_
     left = dialog.search.mapTo(dialog, dialog.search.rect().topLeft()).x()
     assert label.mapTo(dialog, label.rect().topLeft()).x() == left
     dialog.reject()
+
+
+def test_nothing_in_a_scroll_area_touches_its_frame(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
+    """A scrolled page keeps the page margin inside the area's frame: the resident form, once forms lost their
+    own margin, had its labels and fields against the frame."""
+    from PySide6.QtWidgets import QScrollArea
+
+    app = logged_in(qtbot, app_factory, data_dir)
+    flush = set()
+    seen = 0
+    for name, page in _every_page(app, qtbot):
+        for area in page.findChildren(QScrollArea):
+            inner = area.widget()
+            if inner is None or inner.layout() is None:
+                continue
+            seen += 1
+            m = inner.layout().contentsMargins()
+            if min(m.left(), m.top(), m.right(), m.bottom()) < SPACE.page:
+                flush.add(f"{name}: {type(inner).__name__}")
+    assert flush == set()
+    assert seen >= 4

@@ -32,6 +32,7 @@ from ..labels import RELATIONSHIPS, RESIDENCE_TYPES, SEXES, label, sync_state, v
 from ..layouts import button_bar, elide_titles
 from ..models import Column, ListModel
 from ..sections import PersonLink, collect_person_links
+from ..style import SPACE, margins
 from .appearances import conflict_note, searching_text
 from .residence_dialog import ResidenceDialog
 
@@ -92,6 +93,7 @@ class PersonPage(QWidget):
         scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # no Tab stop of its own: it follows the focused field
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.form)
+        self.form.layout_.setContentsMargins(margins(SPACE.page))  # the form is the scrolled page itself
 
         self.save_button = QPushButton()
         self.save_button.setObjectName("save_person")
