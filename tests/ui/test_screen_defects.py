@@ -135,3 +135,19 @@ def test_dossier_intake_has_no_blank_line_above_the_applicant_form(qtbot, app_fa
     dossiers.show_list()
     dossiers.new_dossier()
     assert not intake.picked.isVisible()
+
+
+def test_the_residence_dialog_has_no_blank_band_above_its_buttons(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
+    """Opened at a fixed 520×380, the dialog's seven rows took the top and its buttons sat ~100 pixels below."""
+    from station_client.ui.residents.residence_dialog import ResidenceDialog
+    from station_client.ui.style import SPACE
+
+    app = logged_in(qtbot, app_factory, data_dir)
+    dialog = ResidenceDialog(app.context, "no-person", None, app.window)
+    dialog.show()
+    qtbot.waitUntil(dialog.isVisible)
+    qtbot.wait(20)
+    last = list(dialog.form.fields.values())[-1].widget
+    rows_end = last.mapTo(dialog, last.rect().bottomLeft()).y()
+    assert dialog.save_button.geometry().top() - rows_end <= SPACE.section * 2, (rows_end, dialog.height())
+    dialog.reject()

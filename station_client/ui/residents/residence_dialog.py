@@ -47,7 +47,7 @@ class ResidenceDialog(QDialog):
         layout.addWidget(self.form)
         layout.addLayout(buttons)
         self.setWindowTitle(self.tr("Thêm thông tin cư trú"))
-        self.resize(520, 380)
+        self.resize(520, self.sizeHint().height())  # as tall as its rows: 380 left a blank band above the buttons
 
     def save(self) -> None:
         values, problems = self.form.values()
