@@ -151,3 +151,28 @@ def test_the_residence_dialog_has_no_blank_band_above_its_buttons(qtbot, app_fac
     rows_end = last.mapTo(dialog, last.rect().bottomLeft()).y()
     assert dialog.save_button.geometry().top() - rows_end <= SPACE.section * 2, (rows_end, dialog.height())
     dialog.reject()
+
+
+def test_on_a_wide_screen_the_household_address_takes_the_free_width(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
+    """At 1920×1080 the address was cut short at a fixed 380 px ("Số 146, đường Trần Hưng Đạo, Khu Quang Trung,
+    phường …") while the sync column, last and stretched, took over 1000 px."""
+    from station_client.paths import db_path
+    from station_client.store import Store
+
+    data_dir.mkdir(parents=True)
+    with Store.open(db_path(data_dir)) as store:
+        for i in range(3):
+            store.create("household", {"household_no": f"QN57132{i}", "hamlet": "Khu Quang Trung",
+                                       "address": "Số 146, đường Trần Hưng Đạo, Khu Quang Trung, phường Mạo Khê, "
+                                                  "thị xã Đông Triều, tỉnh Quảng Ninh"}, officer="setup")
+    app = logged_in(qtbot, app_factory, data_dir)
+    app.window.resize(1920, 1050)
+    app.context.show_section("households")
+    view = app.window.workspace.widgets["households"]
+    qtbot.waitUntil(lambda: view.model.rowCount() == 3 and view.model.row_at(0) is not None)
+    qtbot.wait(50)
+    table, keys = view.table, [c.key for c in view.model.columns]
+    header = table.horizontalHeader()
+    address, sync = keys.index("address"), keys.index("sync_state")
+    assert header.sectionSize(address) >= table.sizeHintForColumn(address)  # whole, not "…"
+    assert header.sectionSize(sync) < header.sectionSize(address)
