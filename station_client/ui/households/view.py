@@ -26,7 +26,7 @@ from ..context import AppContext
 from ..forms import FieldForm
 from ..i18n import format_date
 from ..labels import RELATIONSHIPS, label, sync_state, vocabulary
-from ..layouts import ColumnFitter, button_bar, elide_titles
+from ..layouts import button_bar, elide_titles
 from ..models import Column, ListModel, WindowedModel, sync_chip
 from ..residents.person_page import _address
 from ..style import SPACE, margins, use_chips
@@ -250,11 +250,11 @@ class HouseholdsView(QWidget):
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        for col, width in enumerate((110, 380, 200, 110)):
+            self.table.setColumnWidth(col, width)
         # The address takes the free width: fixed at 380 px it was cut short ("…") while the sync column, last and
-        # stretched, took the rest of a 1920-pixel screen.
-        self.columns = ColumnFitter(self.table, lambda: [c.key for c in self.model.columns], stretch=("address",),
-                                    capped={"hamlet": 200})
-        self.model.loaded.connect(self.columns.fit)
+        # stretched, took the rest of a 1920-pixel screen. Widths, not contents: the rows load lazily.
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.activated.connect(lambda i: self._open_row(i.row()))
         self.search.returnPressed.connect(lambda: self._open_row(max(0, self.table.currentIndex().row())))
         self.model.loaded.connect(self.retranslate)
