@@ -255,6 +255,9 @@ class HouseholdsView(QWidget):
         # The address takes the free width: fixed at 380 px it was cut short ("…") while the sync column, last and
         # stretched, took the rest of a 1920-pixel screen. Widths, not contents: the rows load lazily.
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        # The number's column holds its title too ("Household number" was "Household nu…" in English).
+        self.model.headerDataChanged.connect(lambda *_a: self.table.setColumnWidth(
+            0, max(110, self.table.horizontalHeader().sectionSizeHint(0))))
         self.table.activated.connect(lambda i: self._open_row(i.row()))
         self.search.returnPressed.connect(lambda: self._open_row(max(0, self.table.currentIndex().row())))
         self.model.loaded.connect(self.retranslate)
