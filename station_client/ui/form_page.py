@@ -12,12 +12,16 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QScrollArea, QSi
 from ..domain.problems import ValidationError
 from .context import AppContext
 from .forms import FieldForm
+from .style import SPACE
 
 
-def column(*widgets: QWidget) -> QWidget:
-    """``widgets`` one under the other, as the body of a scroll area."""
+def column(*widgets: QWidget, spacing: int | None = None) -> QWidget:
+    """``widgets`` one under the other, as the body of a scroll area (``spacing``: a ``SPACE`` step between them,
+    e.g. ``SPACE.section`` between a form's boxes)."""
     body = QWidget()
     lay = QVBoxLayout(body)
+    if spacing is not None:
+        lay.setSpacing(spacing)
     for w in widgets:
         lay.addWidget(w)
     return body
@@ -39,6 +43,7 @@ class SaveBar(QHBoxLayout):
     def __init__(self, on_save: Callable[[], object], on_cancel: Callable[[], object], *,
                  save_name: str, cancel_name: str = ""):
         super().__init__()
+        self.setSpacing(SPACE.buttons)  # as every button bar of the app (layouts.button_bar)
         self.save_button = QPushButton()
         self.save_button.setObjectName(save_name)
         self.save_button.setDefault(True)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from ..domain import nationalities
 from ..domain.problems import Problem
 from .i18n import bilingual, format_date, parse_date
+from .style import SPACE, margins
 
 ERROR_STYLE = "color: #b3261e;"
 
@@ -115,8 +116,8 @@ class Field:
         widget.setObjectName(f"field_{name}")
         box = QWidget()
         lay = QVBoxLayout(box)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(2)
+        lay.setContentsMargins(margins(SPACE.none))
+        lay.setSpacing(SPACE.tight)  # the error right under its field
         lay.addWidget(widget)
         lay.addWidget(self.error)
         self.container = box
@@ -157,6 +158,9 @@ class FieldForm(QWidget):
         super().__init__(parent)
         self.fields: dict[str, Field] = {}
         self.layout_ = QFormLayout(self)
+        # Flush with what holds it (a card, a dialog, a scroll area's page): its own margin doubled theirs and
+        # set the fields in from the heading and the buttons above and below.
+        self.layout_.setContentsMargins(margins(SPACE.none))
         self.layout_.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.layout_.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
         self.form_error = QLabel()

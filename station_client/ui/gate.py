@@ -29,6 +29,7 @@ from .context import AppContext
 from .forms import FieldForm
 from .i18n import tr_lazy
 from .links import as_link
+from .style import SPACE, margins
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ class _Card(QWidget):
         self.card.setMinimumWidth(460)
         self.card.setMaximumWidth(620)
         self.box = QVBoxLayout(self.card)
-        self.box.setContentsMargins(24, 20, 24, 20)
+        self.box.setContentsMargins(margins(SPACE.card))
         self.heading = QLabel()
         self.heading.setStyleSheet("font-size: 16pt; font-weight: bold;")
         self.heading.setWordWrap(True)

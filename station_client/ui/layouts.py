@@ -1,5 +1,6 @@
-"""Layout helpers shared by pages that rebuild part of themselves (action buttons, a conflict's rows), and the
-sizing of top-level windows to the screen they open on."""
+"""Layout helpers shared by pages that rebuild part of themselves (action buttons, a conflict's rows), button bars
+spaced from the scale (``ui/style.py``: ``SPACE``), and the sizing of top-level windows to the screen they open
+on."""
 
 from __future__ import annotations
 
@@ -8,7 +9,22 @@ from collections.abc import Callable
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QHeaderView, QLayout, QLayoutItem, QTableView, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLayout, QLayoutItem, QTableView, QWidget
+
+from .style import SPACE, margins
+
+
+def button_bar() -> QHBoxLayout:
+    """A row of buttons ("Hủy", "Lưu"), spaced as every button bar of the app (``SPACE.buttons``)."""
+    bar = QHBoxLayout()
+    bar.setSpacing(SPACE.buttons)
+    return bar
+
+
+def elide_titles(view: QTableView) -> None:
+    """A column title too long for its column ends in "…": Qt's default cut a centred title at both ends ("ne /
+    descrip" for "Name / description" in the petition intake's parties, in English on a netbook)."""
+    view.horizontalHeader().setTextElideMode(Qt.TextElideMode.ElideRight)
 
 
 def clear_layout(layout: QLayout) -> None:
@@ -52,11 +68,11 @@ class FlowLayout(QLayout):
     """Widgets left to right, wrapping onto the next line when the row is full (Qt's flow layout example): a
     row of action buttons that made a page wider than a 1024-pixel screen wraps instead."""
 
-    def __init__(self, parent: QWidget | None = None, spacing: int = 6):
+    def __init__(self, parent: QWidget | None = None, spacing: int = SPACE.buttons):
         super().__init__(parent)
         self._items: list[QLayoutItem] = []
         self.setSpacing(spacing)
-        self.setContentsMargins(0, 0, 0, 0)
+        self.setContentsMargins(margins(SPACE.none))
 
     def addItem(self, item: QLayoutItem) -> None:
         self._items.append(item)

@@ -22,12 +22,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .style import use_chips
+from .layouts import elide_titles
+from .style import SPACE, margins, use_chips
 
 
 def list_table(name: str, model: QAbstractItemModel) -> QTableView:
     """A read-only list of records: whole rows, one at a time, chips for states, no row numbers."""
     table = QTableView()
+    elide_titles(table)
     table.setTabKeyNavigation(False)  # a read-only list: arrows move in it, Tab leaves it
     table.setObjectName(name)
     table.setModel(model)
@@ -72,7 +74,7 @@ def stack_pages(owner: QWidget, pages: Sequence[QWidget]) -> QStackedWidget:
     for page in pages:
         stack.addWidget(page)
     layout = QVBoxLayout(owner)
-    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setContentsMargins(margins(SPACE.none))
     layout.addWidget(stack)
     return stack
 

@@ -33,6 +33,7 @@ from .gate import FirstRunPage, LoginPage
 from .layouts import focus_into
 from .officers import NewPasswordPage, restore_text
 from .status_bar import SyncStatusBar
+from .style import SPACE, margins
 
 log = logging.getLogger(__name__)
 APP_CHECK_SECONDS = 20.0  # on a reader thread after the login: the officer does not wait for it
@@ -83,7 +84,7 @@ class Workspace(QWidget):
         self.nav.setStyleSheet("QListWidget::item { padding: 8px 6px; }")
         self.pages = QStackedWidget()
         layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(margins(SPACE.none))
         layout.addWidget(self.nav)
         layout.addWidget(self.pages, 1)
         self.sections: list[registry.Section] = []

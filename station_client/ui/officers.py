@@ -36,6 +36,7 @@ from ..store import accounts as account_store
 from .context import AppContext
 from .gate import _Card
 from .i18n import bilingual, tr_lazy, tr_noop, translate
+from .layouts import elide_titles
 
 
 def _password() -> QLineEdit:
@@ -141,6 +142,7 @@ class OfficersBox(QGroupBox):
         self.context = context
         self.infos: list[AccountInfo] = []
         self.table = QTableWidget(0, len(self.COLUMNS))
+        elide_titles(self.table)
         self.table.setTabKeyNavigation(False)  # a read-only list: arrows move in it, Tab leaves it
         self.table.setObjectName("officers_table")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -175,6 +177,7 @@ class OfficersBox(QGroupBox):
         self.l_dropped = QLabel()
         self.l_dropped.setWordWrap(True)
         self.dropped_table = QTableWidget(0, len(self.DROPPED_COLUMNS))
+        elide_titles(self.dropped_table)
         self.dropped_table.setObjectName("dropped_entries")
         self.dropped_table.setTabKeyNavigation(False)
         self.dropped_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -29,8 +29,10 @@ from ..store import Store
 from ..store import accounts as account_store
 from ..store.backup import backup, inspect
 from .context import AppContext
+from .layouts import button_bar
 from .officers import OfficersBox
 from .sections import Section, register_section
+from .style import SPACE
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}  # each in its own language, never translated
 LABEL_MAX = 280  # px: a longer label wraps instead of pushing every field of the page to the right
@@ -190,9 +192,10 @@ class SettingsView(QWidget):
 
         inner = QWidget()
         col = QVBoxLayout(inner)
+        col.setSpacing(SPACE.section)  # the boxes (interface, sync, printing, ...) sections apart
         for box in (self.ui_box, self.sync_box, self.print_box):
             col.addWidget(box)
-        save_row = QHBoxLayout()
+        save_row = button_bar()
         save_row.addWidget(self.saved_label, 1)
         save_row.addWidget(self.save_button)
         col.addLayout(save_row)

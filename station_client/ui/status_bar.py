@@ -12,6 +12,7 @@ from ..clock import office_datetime, utcnow
 from ..sync.status import SyncStatus
 from .context import AppContext
 from .i18n import bilingual
+from .style import SPACE, margins
 
 STATE_COLOURS = {"up_to_date": "#1e7a34", "syncing": "#1a5fb4", "offline": "#7a5d00", "failed": "#b3261e",
                  "not_enrolled": "#555555"}
@@ -95,7 +96,7 @@ class SyncStatusBar(QWidget):
         self.sync_now.setObjectName("sync_now")
         self.sync_now.clicked.connect(self._sync_now)
         layout = QHBoxLayout(self)
-        layout.setContentsMargins(4, 0, 4, 0)
+        layout.setContentsMargins(margins(SPACE.small, SPACE.none))
         for w in (self.state, self.progress, self.last, self.pending, self.conflicts, self.sync_now):
             layout.addWidget(w)
         layout.setStretch(layout.indexOf(self.state), 1)  # the state and the last success share what is left

@@ -8,17 +8,102 @@ same in every list, and colours that pass WCAG AA (4.5:1 for text).
   refused). A column gives its chip state with ``Column(chip=...)`` (``ui/models.py``) and the list paints it
   with ``ChipDelegate`` (``use_chips(view)``), the same pill in the resident, household, dossier and register
   lists.
+* ``SPACE`` is the spacing scale: a page's margins, the rows of a form, the buttons of a bar, the gap between the
+  sections of a page. ``install(app)`` makes it the default (``SpacingGuard``: a layout that sets nothing takes
+  the page margin and the row gap, whatever the platform's style would give: Fusion 9/6, Windows 11/9 and
+  per-control gaps); a layout that needs another value takes it from ``SPACE`` by name, never a bare number.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, Qt
+from PySide6.QtCore import QEvent, QMargins, QModelIndex, QObject, QPersistentModelIndex, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QFormLayout,
+    QGridLayout,
+    QLayout,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
 
 CHIP_ROLE = Qt.ItemDataRole.UserRole + 7  # a cell's chip state (a key of CHIPS) or None
+
+
+@dataclass(frozen=True)
+class SpacingScale:
+    """Every margin and gap of the app's layouts, in logical pixels (scaled with ``QT_SCALE_FACTOR``)."""
+
+    none: int = 0  # a layout inside a page that already has its margins
+    tight: int = 2  # a field and the error under it
+    small: int = 4  # the ends of the status bar
+    row: int = 6  # between the rows of a form and the widgets of a row (Qt's default gap)
+    buttons: int = 8  # between the buttons of a button bar
+    page: int = 10  # a page's, a dialog's and a group box's margins (Qt's default margin)
+    section: int = 16  # between the sections of a page (group boxes, a list and what follows it)
+    card: int = 24  # inside the login and first-run card
+
+    def values(self) -> frozenset[int]:
+        return frozenset(vars(self).values())
+
+
+SPACE = SpacingScale()
+
+
+def margins(horizontal: int, vertical: int | None = None) -> QMargins:
+    """Margins from the scale: ``margins(SPACE.none)``, ``margins(SPACE.small, SPACE.none)``."""
+    v = horizontal if vertical is None else vertical
+    return QMargins(horizontal, v, horizontal, v)
+
+
+_POLISH = QEvent.Type.Polish
+
+
+def on_scale(layout: QLayout, *, nested: bool = False) -> None:
+    """Put ``layout`` and the layouts nested in it on the scale: a margin or gap the scale does not know (the
+    platform style's default: Fusion's 9 and 6, Windows' 11, 9 and per-control gaps) becomes the scale's (a
+    page's margin, or none for a nested layout whose widget has its margins already; the row gap). Values from
+    the scale, set by the page, stay."""
+    scale = SPACE.values()
+    m = layout.contentsMargins()
+    sides = [m.left(), m.top(), m.right(), m.bottom()]
+    if any(v not in scale for v in sides):
+        default = SPACE.none if nested else SPACE.page
+        layout.setContentsMargins(*(v if v in scale else default for v in sides))
+    if isinstance(layout, (QFormLayout, QGridLayout)):
+        if layout.horizontalSpacing() not in scale:
+            layout.setHorizontalSpacing(SPACE.row)
+        if layout.verticalSpacing() not in scale:
+            layout.setVerticalSpacing(SPACE.row)
+    elif layout.spacing() not in scale:
+        layout.setSpacing(SPACE.row)
+    for i in range(layout.count()):
+        item = layout.itemAt(i)
+        child = item.layout() if item is not None else None
+        if child is not None:
+            on_scale(child, nested=True)
+
+
+class SpacingGuard(QObject):
+    """The application event filter that puts every widget's layouts on the scale when the widget is first
+    polished (before it is shown). An event filter, not a style: a style's ``pixelMetric`` written in Python
+    is called with null arguments thousands of times a second, and PySide 6 drops a reference to None on each
+    call until the interpreter aborts ("none_dealloc")."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == _POLISH and isinstance(watched, QWidget):
+            layout = watched.layout()
+            if layout is not None:
+                on_scale(layout)
+        return False
+
+
+_guard: SpacingGuard | None = None
 
 
 @dataclass(frozen=True)
@@ -67,7 +152,12 @@ def contrast(foreground: str, background: str) -> float:
 
 
 def install(app: QApplication) -> None:
-    """The app-wide style sheet (once; widgets' own sheets still apply on top)."""
+    """The spacing scale on every layout (``SpacingGuard``) and the app-wide style sheet (once; widgets' own
+    sheets still apply on top)."""
+    global _guard
+    if _guard is None:
+        _guard = SpacingGuard(app)
+        app.installEventFilter(_guard)
     if STYLE_SHEET not in app.styleSheet():
         app.setStyleSheet(app.styleSheet() + STYLE_SHEET)
 
@@ -118,4 +208,5 @@ def use_chips(view: QAbstractItemView) -> ChipDelegate:
     return delegate
 
 
-__all__ = ["CHIPS", "CHIP_ROLE", "PRIMARY", "Chip", "ChipDelegate", "contrast", "install", "use_chips"]
+__all__ = ["CHIPS", "CHIP_ROLE", "PRIMARY", "SPACE", "Chip", "ChipDelegate", "SpacingGuard", "SpacingScale", "contrast",
+           "install", "margins", "on_scale", "use_chips"]

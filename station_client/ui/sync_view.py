@@ -33,9 +33,10 @@ from ..sync.status import SyncStatus
 from .context import AppContext
 from .i18n import bilingual
 from .labels import field_label
-from .layouts import clear_layout
+from .layouts import button_bar, clear_layout
 from .sections import Section, register_section
 from .status_bar import ago, state_text
+from .style import SPACE, margins
 
 
 def _show(value: Any) -> str:
@@ -72,7 +73,7 @@ class ConflictEditor(QWidget):
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #b3261e;")
-        buttons = QHBoxLayout()
+        buttons = button_bar()
         buttons.addStretch(1)
         buttons.addWidget(self.delete_button)
         buttons.addWidget(self.resolve_button)
@@ -199,7 +200,7 @@ class SyncView(QWidget):
         self.duplicates_message.setWordWrap(True)
         left = QWidget()
         lv = QVBoxLayout(left)
-        lv.setContentsMargins(0, 0, 0, 0)
+        lv.setContentsMargins(margins(SPACE.none))
         lv.addWidget(self.list_title)
         lv.addWidget(self.list, 2)
         lv.addWidget(self.rejected_title)

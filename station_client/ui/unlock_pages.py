@@ -81,7 +81,11 @@ class RecoveryKeyPage(_Card):
             if QFontMetrics(font).horizontalAdvance(key) <= room:
                 break
         self.key_label.setFont(font)
-        self.key_label.setMinimumWidth(QFontMetrics(font).horizontalAdvance(key) + 2 * 12 + 8)  # the card widens
+        need = QFontMetrics(font).horizontalAdvance(key) + 2 * 12 + 8  # the key, the label's padding
+        self.key_label.setMinimumWidth(need)
+        # The card widens with it: its own minimum held it at half a 1024-pixel window, the key's end cut off.
+        box = self.box.contentsMargins()
+        self.card.setMinimumWidth(max(self.card.minimumWidth(), need + box.left() + box.right() + 2))
         self.written.setChecked(False)
         self.button.setEnabled(False)
 

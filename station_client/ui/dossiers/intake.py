@@ -38,8 +38,10 @@ from ..context import AppContext
 from ..form_page import SaveBar, column, error_label, scrolled
 from ..forms import Choice, DateEdit, FieldForm
 from ..i18n import bilingual, tr_lazy
+from ..layouts import elide_titles
 from ..page import Page
 from ..resident_search import ResidentSearch
+from ..style import SPACE
 
 SEARCH_DELAY_MS = 200
 APPLICANT_FIELDS = ("name", "personal_id", "birth_date", "permanent_address", "temporary_address",
@@ -104,6 +106,7 @@ class IntakePage(Page):
         self.procedure_info = QLabel()
         self.procedure_info.setWordWrap(True)
         self.documents = QTableWidget(0, 4)
+        elide_titles(self.documents)
         self.documents.setObjectName("intake_documents")
         self.documents.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.documents.verticalHeader().hide()
@@ -178,7 +181,7 @@ class IntakePage(Page):
         pg.addWidget(self.supplement_label)
         pg.addWidget(self.supplement)
 
-        scroll = scrolled(column(self.applicant_group, self.procedure_group, self.error))
+        scroll = scrolled(column(self.applicant_group, self.procedure_group, self.error, spacing=SPACE.section))
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addWidget(scroll, 1)
@@ -190,6 +193,7 @@ class IntakePage(Page):
         """A fresh intake: clear everything and (re)load the catalogue."""
         self.person_id = None
         self.picked.clear()
+        self.picked.hide()  # shown with an applicant picked: empty, it left a blank line above the form
         self.residents.clear()
         self.form.clear()
         self.complete.setChecked(True)
@@ -307,6 +311,7 @@ class IntakePage(Page):
             "applicant_email": person.get("email")})
         self.picked.setText(self.tr("Người nộp: nhân khẩu %1 (đã có trong sổ)").replace(
             "%1", person.get("full_name") or ""))
+        self.picked.show()
 
     # ------------------------------------------------------------------ saving
     def documents_received(self) -> list[dict[str, Any]]:

@@ -7,7 +7,6 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QDialog,
-    QHBoxLayout,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -24,6 +23,7 @@ from ..context import AppContext
 from ..forms import Choice, DateEdit, FieldForm
 from ..i18n import format_date
 from ..labels import RELATIONSHIPS, label
+from ..layouts import button_bar
 
 
 class AddMemberDialog(QDialog):
@@ -49,10 +49,11 @@ class AddMemberDialog(QDialog):
         self.form.cancelled.connect(self.reject)
         self.save_button = QPushButton(self.tr("Thêm vào hộ (Enter)"))
         self.save_button.setObjectName("save_member")
+        self.save_button.setDefault(True)  # the primary action; without it Qt made "Hủy" the default
         self.save_button.clicked.connect(self.save)
         cancel = QPushButton(self.tr("Hủy (Esc)"))
         cancel.clicked.connect(self.reject)
-        buttons = QHBoxLayout()
+        buttons = button_bar()
         buttons.addStretch(1)
         buttons.addWidget(cancel)
         buttons.addWidget(self.save_button)

@@ -24,6 +24,7 @@ from ..form_page import SaveBar, TitleBar, show_save_failure
 from ..forms import FieldForm
 from ..i18n import format_date
 from ..labels import RELATIONSHIPS, label, sync_state, vocabulary
+from ..layouts import elide_titles
 from ..list_page import ListPage, focus_follows_page, section_shortcuts, stack_pages
 from ..models import Column, ListModel, WindowedModel, sync_chip
 from ..page import Page
@@ -60,6 +61,7 @@ class HouseholdPage(Page):
             Column("personal_id", label("personal_id")),
             Column("joined_on", label("joined_on"), format_date)])
         self.members = QTableView()
+        elide_titles(self.members)
         self.members.setObjectName("household_members")
         self.members.setModel(self.members_model)
         self.members.verticalHeader().hide()
@@ -210,9 +212,14 @@ class HouseholdsView(Page):
                                   trailing=[self.add_button])
         self.search, self.count, self.table = self.list_page.search, self.list_page.count, self.list_page.table
         self._debounce = self.list_page.delay
-        self.table.horizontalHeader().setStretchLastSection(True)
-        for col, width in enumerate((110, 380, 200)):
+        for col, width in enumerate((110, 380, 200, 110)):
             self.table.setColumnWidth(col, width)
+        # The address takes the free width: fixed at 380 px it was cut short ("…") while the sync column, last and
+        # stretched, took the rest of a 1920-pixel screen. Widths, not contents: the rows load lazily.
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        # The number's column holds its title too ("Household number" was "Household nu…" in English).
+        self.model.headerDataChanged.connect(lambda *_a: self.table.setColumnWidth(
+            0, max(110, self.table.horizontalHeader().sectionSizeHint(0))))
         self.table.activated.connect(lambda i: self._open_row(i.row()))
         self.search.returnPressed.connect(lambda: self._open_row(max(0, self.table.currentIndex().row())))
         self.model.loaded.connect(self.retranslate)

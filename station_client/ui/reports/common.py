@@ -32,7 +32,9 @@ from ..context import AppContext
 from ..forms import FieldForm
 from ..i18n import bilingual, tr_lazy, translate
 from ..labels import vocabulary
+from ..layouts import elide_titles
 from ..resident_search import ResidentSearch
+from ..style import SPACE, margins
 
 CONTEXT = "Reports"
 SEARCH_DELAY_MS = 200
@@ -175,6 +177,7 @@ class PartiesEditor(QWidget):
         self.context = context
         self.roles = roles
         self.table = QTableWidget(0, len(self.COLUMNS))
+        elide_titles(self.table)
         self.table.setObjectName("parties_table")
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
@@ -196,7 +199,7 @@ class PartiesEditor(QWidget):
         bar.addWidget(self.add_button)
         bar.addWidget(self.remove_button)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(margins(SPACE.none))
         layout.addLayout(bar)
         layout.addWidget(self.hits)
         layout.addWidget(self.table)
@@ -276,7 +279,12 @@ class PartiesEditor(QWidget):
 
 
 class Banner(QLabel):
-    """The deadline line at the top of a form or detail: red and bold when urgent or overdue."""
+    """The deadline line at the top of a form or detail: red and bold when urgent or overdue. Hidden until it has
+    a deadline to show: empty, it left a blank band above the crime-report intake form."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.hide()
 
     def show_text(self, text: str, alarm: bool) -> None:
         self.setText(text)

@@ -36,6 +36,7 @@ from ..i18n import tr_noop
 from ..layouts import ColumnFitter
 from ..list_page import ListPage, stack_pages
 from ..models import ListModel
+from ..style import SPACE, margins
 from .common import tr
 from .detail import DetailPage
 from .intake import IntakePage
@@ -281,7 +282,7 @@ class ReportsView(QWidget):
             self.pages[kind] = page
             self.tabs.addTab(page, "")
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(margins(SPACE.none))
         layout.addWidget(self.tabs)
         context.changed.connect(self._changed)
         self.retranslate()

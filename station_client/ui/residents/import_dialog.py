@@ -10,7 +10,6 @@ from pathlib import Path
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
-    QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QPushButton,
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
 from ...residents_csv import CLEAR_MARK, ImportReport, import_residents
 from ...store import Store
 from ..context import AppContext
+from ..layouts import button_bar
 
 
 class ImportDialog(QDialog):
@@ -45,10 +45,11 @@ class ImportDialog(QDialog):
         self.import_button = QPushButton(self.tr("Nhập"))
         self.import_button.setObjectName("import_apply")
         self.import_button.setEnabled(False)
+        self.import_button.setDefault(True)  # the primary action; without it Qt made "Hủy" the default
         self.import_button.clicked.connect(self.apply)
         self.close_button = QPushButton(self.tr("Hủy (Esc)"))
         self.close_button.clicked.connect(self.reject)
-        buttons = QHBoxLayout()
+        buttons = button_bar()
         buttons.addStretch(1)
         buttons.addWidget(self.close_button)
         buttons.addWidget(self.import_button)

@@ -27,8 +27,10 @@ from ..form_page import SaveBar, TitleBar, scrolled, show_save_failure
 from ..forms import Choice, DateEdit, FieldForm, NationalityEdit
 from ..i18n import bilingual, format_date
 from ..labels import RELATIONSHIPS, RESIDENCE_TYPES, SEXES, label, sync_state, vocabulary
+from ..layouts import elide_titles
 from ..models import Column, ListModel
 from ..sections import PersonLink, collect_person_links
+from ..style import SPACE, margins
 from .appearances import conflict_note, searching_text
 from .residence_dialog import ResidenceDialog
 
@@ -83,6 +85,7 @@ class PersonPage(QWidget):
         scroll = scrolled(self.form)
         bar = SaveBar(self.save, self.cancel, save_name="save_person")
         self.save_button, self.cancel_button = bar.save_button, bar.cancel_button
+        self.form.layout_.setContentsMargins(margins(SPACE.page))  # the form is the scrolled page itself
 
         self.sync_label = QLabel()
         self.sync_label.setObjectName("person_sync_state")
@@ -97,6 +100,7 @@ class PersonPage(QWidget):
             Column("start_date", label("start_date"), format_date),
             Column("end_date", label("end_date"), format_date)])
         self.residences = QTableView()
+        elide_titles(self.residences)
         self.residences.setModel(self.residence_model)
         header = self.residences.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from ...domain.problems import ValidationError
 from ...store import Store
 from ..context import AppContext
 from ..forms import Choice, DateEdit, FieldForm
 from ..labels import RESIDENCE_TYPES, label
+from ..layouts import button_bar
 
 
 class ResidenceDialog(QDialog):
@@ -38,7 +39,7 @@ class ResidenceDialog(QDialog):
         self.save_button.clicked.connect(self.save)
         cancel = QPushButton(self.tr("Hủy (Esc)"))
         cancel.clicked.connect(self.reject)
-        buttons = QHBoxLayout()
+        buttons = button_bar()
         buttons.addStretch(1)
         buttons.addWidget(cancel)
         buttons.addWidget(self.save_button)
@@ -46,7 +47,7 @@ class ResidenceDialog(QDialog):
         layout.addWidget(self.form)
         layout.addLayout(buttons)
         self.setWindowTitle(self.tr("Thêm thông tin cư trú"))
-        self.resize(520, 380)
+        self.resize(520, self.sizeHint().height())  # as tall as its rows: 380 left a blank band above the buttons
 
     def save(self) -> None:
         values, problems = self.form.values()

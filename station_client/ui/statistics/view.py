@@ -44,6 +44,7 @@ from ...store import ChangeSet
 from ...store.statistics import Dashboard, dashboard, station_stats, submit_report
 from ..context import AppContext
 from ..i18n import decimal_text, tr_noop, translate
+from ..layouts import ColumnFitter, elide_titles
 
 CONTEXT = "Statistics"
 KINDS = ("month", "quarter", "year", "range")
@@ -100,6 +101,7 @@ def _item(text: str, *, right: bool = False, bold: bool = False) -> QTableWidget
 
 def _table(columns: int) -> QTableWidget:
     t = QTableWidget(0, columns)
+    elide_titles(t)
     t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     t.verticalHeader().hide()
@@ -185,6 +187,14 @@ class StatisticsView(QWidget):
         self._fit_rows = QTimer(self, singleShot=True, interval=0)  # once the header has settled
         self._fit_rows.timeout.connect(self.compare.resizeRowsToContents)
         self.compare.horizontalHeader().sectionResized.connect(lambda *_a: self._fit_rows.start())
+        # The indicators keep a column of their own: the period columns are as wide as their content, narrowed
+        # (their titles elided) on a narrow page. "Quý IV/2026 (đến nay)" left the indicators ~40 px at 1024×600.
+        self._compare_columns = ColumnFitter(self.compare, lambda: ["figure", "current", "previous", "change"],
+                                             stretch=("figure",), floor=56, text_min=170,
+                                             capped={"current": 240, "previous": 240, "change": 240})
+        self._fit_compare = QTimer(self, singleShot=True, interval=0)  # once the new headers are in
+        self._fit_compare.timeout.connect(self._compare_columns.fit)
+        self.compare.model().headerDataChanged.connect(lambda *_a: self._fit_compare.start())
         self.chart = RateChart()
         self.chart.setObjectName("stats_chart")
         self.overdue = _table(len(OVERDUE_HEADERS))
@@ -200,12 +210,17 @@ class StatisticsView(QWidget):
         right.addWidget(self.chart_box)
         right.addWidget(self.overdue_box)
         right.setStretchFactor(0, 3)
-        right.setStretchFactor(1, 2)
+        right.setStretchFactor(1, 1)
+        # Shares of the room, not pixels (sizes before the first layout are weights). At 1024×600 the chart had
+        # a plot ~30 px tall (every label "…") and the figures' indicator column ~40 px (a word a line): the
+        # chart takes 3/4 of its column, the figures 6/11 of the width.
+        right.setSizes([3000, 1000])
         body = QSplitter(Qt.Orientation.Horizontal)
         body.addWidget(self.compare_box)
         body.addWidget(right)
-        body.setStretchFactor(0, 5)
-        body.setStretchFactor(1, 6)
+        body.setStretchFactor(0, 6)
+        body.setStretchFactor(1, 5)
+        body.setSizes([6000, 5000])
 
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
