@@ -934,19 +934,21 @@
         <source>vừa xong</source>
         <translation>just now</translation>
     </message>
-    <message numerus="yes">
-        <source>%n phút trước</source>
-        <translation>
-            <numerusform>%n minute ago</numerusform>
-            <numerusform>%n minutes ago</numerusform>
-        </translation>
+    <message>
+        <source>1 phút trước</source>
+        <translation>1 minute ago</translation>
     </message>
-    <message numerus="yes">
-        <source>%n giờ trước</source>
-        <translation>
-            <numerusform>%n hour ago</numerusform>
-            <numerusform>%n hours ago</numerusform>
-        </translation>
+    <message>
+        <source>%1 phút trước</source>
+        <translation>%1 minutes ago</translation>
+    </message>
+    <message>
+        <source>1 giờ trước</source>
+        <translation>1 hour ago</translation>
+    </message>
+    <message>
+        <source>%1 giờ trước</source>
+        <translation>%1 hours ago</translation>
     </message>
     <message>
         <source>Chưa đăng ký với Công an tỉnh — dữ liệu chỉ lưu tại trạm</source>

@@ -28,10 +28,16 @@ def ago(when: datetime | None, now: datetime | None = None) -> str:
     seconds = max(0, int((now - when).total_seconds()))
     if seconds < 60:
         return QCoreApplication.translate("SyncStatus", "vừa xong")
+    # One and many as two strings (Vietnamese has no plural; English does): pyside6-lupdate before 6.12 does not
+    # extract Qt's %n plural forms from Python, and the catalogue must be what every lupdate extracts.
+    if seconds < 120:
+        return QCoreApplication.translate("SyncStatus", "1 phút trước")
     if seconds < 3600:
-        return QCoreApplication.translate("SyncStatus", "%n phút trước", "", seconds // 60)
+        return QCoreApplication.translate("SyncStatus", "%1 phút trước").replace("%1", str(seconds // 60))
+    if seconds < 7200:
+        return QCoreApplication.translate("SyncStatus", "1 giờ trước")
     if seconds < 86400:
-        return QCoreApplication.translate("SyncStatus", "%n giờ trước", "", seconds // 3600)
+        return QCoreApplication.translate("SyncStatus", "%1 giờ trước").replace("%1", str(seconds // 3600))
     return office_datetime(when)
 
 
