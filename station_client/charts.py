@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from PySide6.QtCharts import QBarCategoryAxis, QChart, QChartView, QLegend, QLineSeries, QScatterSeries, QValueAxis
+from PySide6.QtCharts import QCategoryAxis, QChart, QChartView, QLegend, QLineSeries, QScatterSeries, QValueAxis
 from PySide6.QtCore import QCoreApplication, QMargins, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen, QResizeEvent
 from PySide6.QtWidgets import QWidget
 
 # (line style, marker shape, marker filled) per series: distinguishable without colour.
@@ -58,8 +58,11 @@ class RateChart(QChartView):
         font = QFont(chart.titleFont())
         font.setBold(True)
         chart.setTitleFont(font)
-        x = QBarCategoryAxis()
-        x.append(self.months)
+        # Months on a value axis (month i at x = i), labelled by a category axis whose labels can be thinned: at a
+        # netbook's width twelve month numbers do not fit and Qt elided every one to "…" (issue 16).
+        x = QCategoryAxis()
+        x.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
+        x.setRange(-0.5, len(self.months) - 0.5)
         x.setTitleText(span)
         y = QValueAxis()
         # A little room beyond 0 and 100 %, so a marker there is not cut in half by the plot's edge; ticks stay
@@ -97,6 +100,31 @@ class RateChart(QChartView):
                 s.attachAxis(y)
             chart.legend().markers(line)[0].setVisible(False)  # the legend shows the marker shape
         chart.legend().setLabelColor(black)
+        self._fit_month_labels()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_month_labels()
+
+    def _fit_month_labels(self) -> None:
+        """Every month's number when there is room; every second or third one when a month's column is narrower
+        than its number."""
+        axes = self.chart().axes(Qt.Orientation.Horizontal)
+        if not axes or not self.months:
+            return
+        axis = axes[0]
+        assert isinstance(axis, QCategoryAxis)
+        width = self.chart().plotArea().width() or float(self.width())
+        per_month = width / len(self.months)
+        needed = QFontMetrics(axis.labelsFont()).horizontalAdvance("00") + 8
+        step = next((k for k in (1, 2, 3, 4, 6) if per_month * k >= needed), 12)
+        for label in axis.categoriesLabels():
+            axis.remove(label)
+        for i, month in enumerate(self.months):
+            if i % step == 0:
+                # A label names the value it stands on; each must be unique, so a month repeated across
+                # years keeps its place by a zero-width suffix.
+                axis.append(month + "\u200b" * (i // 12), i)
 
 
 def month_series(months: Sequence[object]) -> tuple[list[str], list[tuple[str, list[Decimal | None]]], str]:
