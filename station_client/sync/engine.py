@@ -343,11 +343,11 @@ class SyncEngine:
         if not self.config.push_audit or self._audit_budget <= 0 \
                 or ops.get_state(self.store, audit_push.AUDIT_RIDES) != "1":
             return None
-        whole = min(self.config.audit_batch, self._audit_budget)
+        others = min(self.config.audit_batch, self._audit_budget)
         remote_too = ops.get_state(self.store, audit_push.AUDIT_REMOTE) == "1"
         segment = audit_push.riding_segment(self.store, ops.audit_pushed(self.store), changes,
-                                            audit_push.SEGMENT_MAX if remote_too else whole, remote=remote_too,
-                                            whole_limit=whole)
+                                            audit_push.SEGMENT_MAX if remote_too else others, remote=remote_too,
+                                            others_limit=others)
         if segment is None:
             return None
         first = segment["entries"][0]
@@ -370,8 +370,8 @@ class SyncEngine:
             ops.set_state(self.store, {audit_push.AUDIT_RIDES: rides, audit_push.AUDIT_REMOTE: remote_too})
         answer = resp.get("audit")
         if ride is not None:
-            # The budget bounds the entries sent whole; compact ones cost a few bytes each.
-            self._audit_budget -= sum(isinstance(e, dict) for e in ride["entries"])
+            # Compact remote entries cost a few bytes each: the budget bounds the others, as before.
+            self._audit_budget -= sum(not (isinstance(e, list) and e[:1] == ["r"]) for e in ride["entries"])
         if ride is not None and isinstance(answer, dict):
             last = ride["first"] + len(ride["entries"]) - 1
             self._take_audit_answer(answer, ride["first"] - 1, last, report)

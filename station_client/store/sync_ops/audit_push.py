@@ -117,13 +117,14 @@ def _remote_item(row: Any, ref: tuple[int, int], last_fs: int, last_ms: int, idx
 
 def riding_segment(store: Store, after: int, changes: list[dict[str, Any]], limit: int,
                    max_bytes: int = 1 << 20, *, remote: bool = False,
-                   whole_limit: int | None = None) -> dict[str, Any] | None:
+                   others_limit: int | None = None) -> dict[str, Any] | None:
     """The audit entries after ``after`` that ride in a sync request carrying ``changes`` (wire dicts), in seq
     order: compact when their change is in this request and the province's rebuild gives exactly the stored entry,
     or (``remote``: the province takes them) when they are ``remote`` entries this process's pull registered;
     whole when they have no change to ride on (events, a change sent earlier, a remote entry over a pending local
     change). It stops before an entry whose change is still waiting to be sent (it rides with that change later).
-    At most ``limit`` entries, of which at most ``whole_limit`` whole. None: nothing to send."""
+    At most ``limit`` entries, of which at most ``others_limit`` not compact remote entries (those cost a few bytes
+    each: they do not count against a cycle's budget). None: nothing to send."""
     refs = remote_refs(store) if remote else {}
     full_until = int(get_state(store, AUDIT_FULL_UNTIL) or 0)
     by_id = {c["change_id"]: (i, c) for i, c in enumerate(changes)}
@@ -132,7 +133,7 @@ def riding_segment(store: Store, after: int, changes: list[dict[str, Any]], limi
     items: list[Any] = []
     officers: list[str] = []
     officer_index: dict[str, int] = {}
-    last_ci, last_ms, last_fs, size, whole = -1, 0, 0, 0, 0
+    last_ci, last_ms, last_fs, size, others = -1, 0, 0, 0, 0
     last_hash = ""
     first = rows[0]["seq"] if rows else 0
     for row in rows:
@@ -155,6 +156,9 @@ def riding_segment(store: Store, after: int, changes: list[dict[str, Any]], limi
             extra = _compact_extra(store, row, hit[1])
             ms = at_to_ms(row["at"])
             if extra is not None and ms is not None:
+                others += 1
+                if others_limit is not None and others > others_limit:
+                    break
                 idx = officer_index.setdefault(row["officer"], len(officers))
                 if idx == len(officers):
                     officers.append(row["officer"])
@@ -165,8 +169,8 @@ def riding_segment(store: Store, after: int, changes: list[dict[str, Any]], limi
                 "SELECT 1 FROM outbox WHERE change_id = ? AND state = 'pending'", (cid,)).fetchone():
             break  # its change has not left yet: the entry rides with it
         size += len(row["changes"]) + 400
-        whole += 1
-        if items and (size > max_bytes or (whole_limit is not None and whole > whole_limit)):
+        others += 1
+        if items and (size > max_bytes or (others_limit is not None and others > others_limit)):
             break
         items.append({c: row[c] for c in AUDIT_COLUMNS})
         last_hash = row["hash"]
