@@ -17,7 +17,8 @@ Workloads (the measured station and what it holds):
 - ``noop``: the same station after that sync, with nothing to do.
 - ``edit20``: the same station after that sync, with 20 residents edited (one field each).
 - ``pull``: a second station enrolled in a commune where another station already synced N residents: its first
-  sync (the pull of the whole commune, and whatever the cycle pushes after it).
+  sync (the pull of the whole commune, and whatever the cycle pushes after it: the N ``remote`` audit entries the
+  pull writes, compact where the province rebuilds them from its history; ``by_endpoint`` shows any whole push).
 
 ``floor_bytes`` is the gzip-6 size of the records concerned as stored, as NDJSON: each record's id and non-null
 fields, keys sorted, one line each (for ``edit20`` the 20 edited records, for ``noop`` nothing). ``ratio`` is
@@ -211,6 +212,7 @@ def main() -> int:
             after = Store.open(data_dir / "station.db")
             pending_after = ops.pending_count(after)
             audit_left = len(ops.audit_after(after, ops.audit_pushed(after), 1))
+
             held = after.count("person")
             after.close()
         finally:

@@ -256,7 +256,8 @@ def create_app(db: Database) -> FastAPI:
         carried some, ``audit`` (the same body as ``POST /v1/audit``'s answer, or its refusal with ``code``)."""
         from . import audit
 
-        out: dict[str, Any] = {"audit_rides": 1}
+        # ``audit_remote``: it also rebuilds ``remote`` entries from its history ("Remote entries").
+        out: dict[str, Any] = {"audit_rides": 1, "audit_remote": 1}
         if body.audit is not None:
             out["audit"] = audit.ride(db, station.id, station.commune_code, body.audit.model_dump(),
                                       [c.model_dump() for c in body.changes])

@@ -25,7 +25,14 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from station_client.wire import GENESIS_HASH, audit_entry_hash, ms_to_at, rebuild_audit_fields
+from station_client.domain.registry import KINDS
+from station_client.wire import (
+    GENESIS_HASH,
+    audit_entry_hash,
+    ms_to_at,
+    rebuild_audit_fields,
+    rebuild_remote_fields,
+)
 
 from . import schema
 from .db import Database, ready_db, utcnow
@@ -173,6 +180,79 @@ def _rebuild(conn: Any, commune: str, item: list[Any], change: dict[str, Any], a
     return e
 
 
+# --- remote entries rebuilt from the province's history ("Remote entries" in docs/sync-protocol.md) ----------
+
+def _is_remote(item: Any) -> bool:
+    return isinstance(item, list) and bool(item) and item[0] == "r"
+
+
+def _int(v: Any) -> int:
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise TypeError("int")
+    return v
+
+
+def _remote_states(conn: Any, commune: str, items: list[Any]) -> dict[int, Any]:
+    """The history rows the segment's remote entries name (by feed seq), of the station's scope only (its commune
+    and reference data: a rebuild must tell a station nothing of another commune). Malformed items are skipped
+    here; the rebuild then fails on them."""
+    seqs: list[int] = []
+    fs = 0
+    for item in items:
+        if _is_remote(item) and len(item) > 1 and isinstance(item[1], int) and not isinstance(item[1], bool):
+            fs += item[1]
+            seqs.append(fs)
+    h = schema.history
+    out: dict[int, Any] = {}
+    for i in range(0, len(seqs), 500):
+        for row in conn.execute(select(h.c.seq, h.c.kind, h.c.id, h.c.version, h.c.deleted, h.c.fields)
+                                .where(h.c.seq.in_(seqs[i:i + 500]), h.c.commune_code.in_((commune, "")))):
+            out[int(row.seq)] = row
+    return out
+
+
+def _state_at(conn: Any, commune: str, kind: str, record_id: str, version: int) -> tuple[dict[str, Any], bool]:
+    h = schema.history
+    row = conn.execute(select(h.c.fields, h.c.deleted).where(
+        h.c.kind == kind, h.c.id == record_id, h.c.version == version, h.c.commune_code.in_((commune, "")))
+        .order_by(h.c.seq.desc()).limit(1)).first()
+    if row is None:
+        raise KeyError("base")
+    fields = json.loads(row.fields)
+    if not isinstance(fields, dict):
+        raise TypeError("base")
+    return fields, bool(row.deleted)
+
+
+def _rebuild_remote(conn: Any, commune: str, item: list[Any], row: Any, at_ms: int, officers: list[str],
+                    seq: int, prev: str) -> dict[str, Any]:
+    """The full ``remote`` entry ``["r", feed seq step, at step, officer index, versions back?]`` stands for: the
+    station applied the history row ``row`` (the state the feed sent it) over nothing (no versions back) or over
+    the province's state that many versions before. Raises (KeyError, IndexError, TypeError, ValueError)."""
+    if row is None:
+        raise KeyError("state")
+    if len(item) not in (4, 5):
+        raise IndexError("item")
+    idx = _int(item[3])
+    if not 0 <= idx < len(officers):
+        raise IndexError("officer")
+    kind = KINDS[str(row.kind)]
+    fields = json.loads(row.fields)
+    base: dict[str, Any] | None = None
+    base_deleted = False
+    if len(item) == 5:
+        back = _int(item[4])
+        if not 0 < back < int(row.version):
+            raise ValueError("back")
+        base, base_deleted = _state_at(conn, commune, str(row.kind), str(row.id), int(row.version) - back)
+    changes_json, rec_hash = rebuild_remote_fields(kind, str(row.id), fields, bool(row.deleted), base, base_deleted)
+    e = {"seq": seq, "at": ms_to_at(at_ms), "officer": officers[idx], "kind": kind.name, "record_id": str(row.id),
+         "action": "remote", "changes": changes_json, "change_id": None, "record_hash": rec_hash, "prev_hash": prev}
+    e["hash"] = _hash_of(e)
+    AuditEntryIn.model_validate(e)
+    return e
+
+
 def ride(db: Database, station_id: str, commune: str, segment: dict[str, Any],
          changes: list[dict[str, Any]]) -> dict[str, Any]:
     """The audit segment riding in a sync request (docs/sync-protocol.md, "Audit riding on the changes"): entries
@@ -223,8 +303,9 @@ def _rebuilt(conn: Any, commune: str, segment: dict[str, Any], changes: list[dic
     full: list[dict[str, Any]] = []
     run_start: int | None = None  # the first seq of the compact run not yet checked
     broken: tuple[int, int] | None = None
-    ci, at_ms = -1, 0
+    ci, at_ms, fs = -1, 0, 0
     seq = first - 1
+    states = _remote_states(conn, commune, items) if any(_is_remote(i) for i in items) else {}
     for item in items:
         seq += 1
         if isinstance(item, dict):
@@ -237,12 +318,17 @@ def _rebuilt(conn: Any, commune: str, segment: dict[str, Any], changes: list[dic
             prev = str(item.get("hash"))
             continue
         try:
-            ci += item[0]
-            at_ms += item[1]
-            if ci < 0 or any(isinstance(v, bool) or not isinstance(v, int) for v in item[:2]):
-                raise IndexError("change")
-            e = _rebuild(conn, commune, item, changes[ci], at_ms, officers, seq, prev)
-        except (KeyError, IndexError, TypeError, ValueError):
+            if _is_remote(item):
+                fs += _int(item[1])
+                at_ms += _int(item[2])
+                e = _rebuild_remote(conn, commune, item, states.get(fs), at_ms, officers, seq, prev)
+            else:
+                ci += item[0]
+                at_ms += item[1]
+                if ci < 0 or any(isinstance(v, bool) or not isinstance(v, int) for v in item[:2]):
+                    raise IndexError("change")
+                e = _rebuild(conn, commune, item, changes[ci], at_ms, officers, seq, prev)
+        except (KeyError, IndexError, TypeError, ValueError, OverflowError):
             broken = (run_start or seq, len(items) + first - 1)
             break
         full.append(e)

@@ -139,6 +139,33 @@ def rebuild_audit_fields(change: dict[str, Any], extra: dict[str, Any],
     return action, canonical_json(changes), rec_hash
 
 
+# A ``remote`` audit entry (written when the station applies a pulled state) rebuilt by the province from its own
+# history (docs/sync-protocol.md, "Remote entries"): ``fields``/``deleted`` are the state it sent (the history row
+# the feed entry was), ``base``/``base_deleted`` its state at the version the station held before, or None for a
+# record the station did not hold. Exactly the station's ``remote.apply_state`` when no local change was pending and
+# the pulled values needed no coercion (the station registers an entry for the compact form only then).
+def rebuild_remote_fields(kind: RecordKind, record_id: str, fields: dict[str, Any], deleted: bool,
+                          base: dict[str, Any] | None = None, base_deleted: bool = False) -> tuple[str, str]:
+    """``(changes_json, record_hash)`` of the ``remote`` entry of pulling ``fields`` (raises TypeError when a
+    state is not an object)."""
+    if not isinstance(fields, dict) or (base is not None and not isinstance(base, dict)):
+        raise TypeError("fields")
+    pulled = {k: v for k, v in fields.items() if k in kind.by_name}
+    changes: dict[str, Any]
+    if base is None:
+        new = kind.empty_record() | pulled
+        changes = {f: [None, v] for f, v in new.items() if v is not None}
+        if deleted:
+            changes["deleted"] = [False, True]
+    else:
+        old = {f: base.get(f) for f in kind.field_names}
+        new = old | pulled
+        changes = {f: [old[f], new[f]] for f in kind.field_names if old[f] != new[f]}
+        if bool(base_deleted) != bool(deleted):
+            changes["deleted"] = [bool(base_deleted), bool(deleted)]
+    return canonical_json(changes), record_content_hash(kind, record_id, new, bool(deleted))
+
+
 # ------------------------------------------------------------------------------------------ bundle signing
 def bundle_key(token: str) -> str:
     """A station's bundle key (hex): ``sha256("bundle:" + token)``. The station derives it from its token; the

@@ -22,7 +22,7 @@ from typing import Any
 from ..clock import now_iso
 from ..store import Store, duplicates, receipt_keys
 from ..store import sync_ops as ops
-from ..store.sync_ops import audit_push
+from ..store.sync_ops import audit_push, remote
 from .backoff import Backoff
 from .client import SyncClient
 from .errors import (
@@ -44,6 +44,7 @@ PROTOCOL = 1
 # its own ``limit`` (500), which the station takes at once.
 MAX_CHANGES = 2000
 MAX_FEED = 5000  # protocol limit per page
+AUDIT_TAIL_MAX = 50  # exchanges a cycle may add only to carry compact remote entries (5,000 each)
 
 
 @dataclass
@@ -162,6 +163,10 @@ class SyncEngine:
             report.ok = True
         except SyncError as exc:
             report.error = exc
+        if not ops.audit_after(self.store, ops.audit_pushed(self.store), 1):
+            # Every entry is at the province: the pulls' references for compact remote entries served their turn.
+            # (Kept otherwise, so that a cycle cut short still sends them compact in the next one.)
+            remote.forget_remote_refs(self.store)
         report.finished_at = now_iso()
         if report.ok:
             ops.set_state(self.store, {ops.LAST_SUCCESS: report.finished_at, ops.LAST_ERROR: None})
@@ -194,6 +199,8 @@ class SyncEngine:
         start_cursor = pos.cursor or 0
         pending_at_start = ops.pending_count(self.store)
         head: int | None = None
+        audit_tail = 0  # exchanges sent after the last one only to carry compact remote entries (below)
+        tail_from = -1  # the audit cursor before the last such exchange: one that moved nothing is not repeated
         # Records whose change the province deferred in this cycle (after a restore it waits for another
         # station's change): not sent again until the next cycle, nor any later change of theirs.
         waiting: set[tuple[str, str]] = set()
@@ -214,7 +221,8 @@ class SyncEngine:
                 "limit": cfg.resync_feed_limit if pos.resync else cfg.feed_limit,
                 "changes": [c.wire(pos.epoch) for c in changes], "resync": pos.resync,
             }
-            if not changes and not pos.resync and not self._digest_refused and ops.pending_count(self.store) == 0:
+            if not changes and not pos.resync and not self._digest_refused and not audit_tail \
+                    and ops.pending_count(self.store) == 0:
                 body["digest"] = ops.compute_digest(self.store)
             ride = self._audit_ride(body["changes"])
             if ride is not None:
@@ -245,7 +253,7 @@ class SyncEngine:
                 if "audit" in body:
                     # A province that no longer takes audit riding in the exchange (a rollback): without it,
                     # the entries go by POST /v1/audit at the end of the cycle as before.
-                    ops.set_state(self.store, {audit_push.AUDIT_RIDES: None})
+                    ops.set_state(self.store, {audit_push.AUDIT_RIDES: None, audit_push.AUDIT_REMOTE: None})
                     continue
                 if "digest" in body and not changes:
                     # A province not yet upgraded to digest scheme 2 refuses its members: sync without the
@@ -280,6 +288,13 @@ class SyncEngine:
             self._emit(self.current_status("syncing", progress=(report.applied.acked + max(0, cursor - start_cursor),
                                                                  total if head is not None else None)))
             if done and not ops.has_sendable(self.store, waiting):
+                pushed = ops.audit_pushed(self.store)
+                if audit_tail < AUDIT_TAIL_MAX and pushed != tail_from and self._remote_tail():
+                    tail_from = pushed
+                    # The 'remote' entries the last pull wrote ride compact in one more exchange (a few bytes
+                    # each; whole by POST /v1/audit they cost about 165 bytes each).
+                    audit_tail += 1
+                    continue
                 # Last, so that it also carries the 'remote' entries this cycle's pull wrote: a following no-op
                 # cycle then has nothing to push and stays one request.
                 self._push_audit(report)
@@ -328,23 +343,35 @@ class SyncEngine:
         if not self.config.push_audit or self._audit_budget <= 0 \
                 or ops.get_state(self.store, audit_push.AUDIT_RIDES) != "1":
             return None
+        others = min(self.config.audit_batch, self._audit_budget)
+        remote_too = ops.get_state(self.store, audit_push.AUDIT_REMOTE) == "1"
         segment = audit_push.riding_segment(self.store, ops.audit_pushed(self.store), changes,
-                                            min(self.config.audit_batch, self._audit_budget))
+                                            audit_push.SEGMENT_MAX if remote_too else others, remote=remote_too,
+                                            others_limit=others)
         if segment is None:
             return None
         first = segment["entries"][0]
         first_hash = first["hash"] if isinstance(first, dict) else ops.audit_hash_at(self.store, segment["first"])
         return None if self._audit_held_back(first_hash) is not None else segment
 
+    def _remote_tail(self) -> bool:
+        """Whether entries the province has not stored would ride compact as remote entries in an exchange
+        without changes (the last pull's: no later exchange of this cycle carries them)."""
+        segment = self._audit_ride([])
+        return segment is not None and any(isinstance(e, list) for e in segment["entries"])
+
     def _note_audit_rides(self, resp: dict[str, Any], ride: dict[str, Any] | None, report: SyncReport) -> None:
         """Keep whether the province takes audit riding in the exchange (its answers say so, so either side may be
         upgraded first), and take its answer to the entries that rode on this request."""
         rides = "1" if resp.get("audit_rides") == 1 else None
-        if rides != ops.get_state(self.store, audit_push.AUDIT_RIDES):
-            ops.set_state(self.store, {audit_push.AUDIT_RIDES: rides})
+        remote_too = "1" if rides and resp.get("audit_remote") == 1 else None
+        if rides != ops.get_state(self.store, audit_push.AUDIT_RIDES) \
+                or remote_too != ops.get_state(self.store, audit_push.AUDIT_REMOTE):
+            ops.set_state(self.store, {audit_push.AUDIT_RIDES: rides, audit_push.AUDIT_REMOTE: remote_too})
         answer = resp.get("audit")
         if ride is not None:
-            self._audit_budget -= len(ride["entries"])
+            # Compact remote entries cost a few bytes each: the budget bounds the others, as before.
+            self._audit_budget -= sum(not (isinstance(e, list) and e[:1] == ["r"]) for e in ride["entries"])
         if ride is not None and isinstance(answer, dict):
             last = ride["first"] + len(ride["entries"]) - 1
             self._take_audit_answer(answer, ride["first"] - 1, last, report)

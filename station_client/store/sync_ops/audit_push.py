@@ -6,9 +6,10 @@ import json
 from typing import Any
 
 from ...domain.registry import KINDS
-from ...wire import at_to_ms, default_action, rebuild_audit_fields
+from ...wire import at_to_ms, audit_entry_hash, default_action, rebuild_audit_fields
 from ..codec import fields_only, from_db, record_hash
 from ..store import Store
+from .remote import remote_refs
 from .state import AUDIT_PUSHED, get_state
 
 AUDIT_COLUMNS = ("seq", "at", "officer", "kind", "record_id", "action", "changes", "change_id", "record_hash",
@@ -42,6 +43,8 @@ def audit_hash_at(store: Store, seq: int) -> str | None:
 # --- entries riding on the changes (docs/sync-protocol.md, "Audit riding on the changes") --------------------
 AUDIT_RIDES = "server.audit_rides"  # "1": the province's sync answers say it takes audit entries in the exchange
 AUDIT_FULL_UNTIL = "audit.full_until"  # entries up to this seq travel whole (the province could not rebuild them)
+AUDIT_REMOTE = "server.audit_remote"  # "1": the province rebuilds ``remote`` entries from its history (below)
+SEGMENT_MAX = 5000  # entries in one riding segment: the province's limit (province_server/audit.py MAX_ENTRIES)
 
 
 def _base_guess(store: Store, row: Any, change: dict[str, Any]) -> dict[str, Any] | None:
@@ -97,12 +100,32 @@ def _compact_extra(store: Store, row: Any, change: dict[str, Any]) -> dict[str, 
     return extra
 
 
+def _remote_item(row: Any, ref: tuple[int, int], last_fs: int, last_ms: int, idx: int) -> list[Any] | None:
+    """The compact form ``["r", feed seq step, at step, officer index, versions back?]`` of a ``remote`` entry
+    registered by the pull that wrote it (``remote.remote_refs``), or None (it travels whole)."""
+    ms = at_to_ms(row["at"])
+    if ms is None or row["change_id"] is not None:
+        return None
+    if audit_entry_hash(row["prev_hash"], row["at"], row["officer"], row["kind"], row["record_id"], row["action"],
+                        row["changes"], row["change_id"], row["record_hash"]) != row["hash"]:
+        # Altered since the pull wrote it: whole, so that the province refuses and names it as always (rebuilt
+        # from the province's history, it would come out as the original and hide the edit).
+        return None
+    seq, back = ref
+    return ["r", seq - last_fs, ms - last_ms, idx, *([back] if back else [])]
+
+
 def riding_segment(store: Store, after: int, changes: list[dict[str, Any]], limit: int,
-                   max_bytes: int = 1 << 20) -> dict[str, Any] | None:
+                   max_bytes: int = 1 << 20, *, remote: bool = False,
+                   others_limit: int | None = None) -> dict[str, Any] | None:
     """The audit entries after ``after`` that ride in a sync request carrying ``changes`` (wire dicts), in seq
     order: compact when their change is in this request and the province's rebuild gives exactly the stored entry,
-    whole when they have no change to ride on (events, ``remote`` entries, a change sent earlier). It stops before
-    an entry whose change is still waiting to be sent (it rides with that change later). None: nothing to send."""
+    or (``remote``: the province takes them) when they are ``remote`` entries this process's pull registered;
+    whole when they have no change to ride on (events, a change sent earlier, a remote entry over a pending local
+    change). It stops before an entry whose change is still waiting to be sent (it rides with that change later).
+    At most ``limit`` entries, of which at most ``others_limit`` not compact remote entries (those cost a few bytes
+    each: they do not count against a cycle's budget). None: nothing to send."""
+    refs = remote_refs(store) if remote else {}
     full_until = int(get_state(store, AUDIT_FULL_UNTIL) or 0)
     by_id = {c["change_id"]: (i, c) for i, c in enumerate(changes)}
     rows = store.conn.execute(f"SELECT {', '.join(AUDIT_COLUMNS)} FROM audit WHERE seq > ? ORDER BY seq LIMIT ?",
@@ -110,18 +133,32 @@ def riding_segment(store: Store, after: int, changes: list[dict[str, Any]], limi
     items: list[Any] = []
     officers: list[str] = []
     officer_index: dict[str, int] = {}
-    last_ci, last_ms, size = -1, 0, 0
+    last_ci, last_ms, last_fs, size, others = -1, 0, 0, 0, 0
     last_hash = ""
     first = rows[0]["seq"] if rows else 0
     for row in rows:
         if row["seq"] != first + len(items):
             break  # the province numbers the entries by position: a gap (a hand-deleted row) goes the old way
+        ref = refs.get(row["hash"]) if row["action"] == "remote" and row["seq"] > full_until else None
+        if ref is not None:
+            idx = officer_index.get(row["officer"], len(officers))
+            item = _remote_item(row, ref, last_fs, last_ms, idx)
+            if item is not None:
+                if idx == len(officers):
+                    officer_index[row["officer"]] = idx
+                    officers.append(row["officer"])
+                items.append(item)
+                last_fs, last_ms, last_hash = ref[0], last_ms + item[2], row["hash"]
+                continue
         cid = row["change_id"]
         hit = by_id.get(cid) if cid else None
         if hit is not None and row["seq"] > full_until:
             extra = _compact_extra(store, row, hit[1])
             ms = at_to_ms(row["at"])
             if extra is not None and ms is not None:
+                others += 1
+                if others_limit is not None and others > others_limit:
+                    break
                 idx = officer_index.setdefault(row["officer"], len(officers))
                 if idx == len(officers):
                     officers.append(row["officer"])
@@ -132,7 +169,8 @@ def riding_segment(store: Store, after: int, changes: list[dict[str, Any]], limi
                 "SELECT 1 FROM outbox WHERE change_id = ? AND state = 'pending'", (cid,)).fetchone():
             break  # its change has not left yet: the entry rides with it
         size += len(row["changes"]) + 400
-        if items and size > max_bytes:
+        others += 1
+        if items and (size > max_bytes or (others_limit is not None and others > others_limit)):
             break
         items.append({c: row[c] for c in AUDIT_COLUMNS})
         last_hash = row["hash"]

@@ -6,6 +6,7 @@ import contextlib
 import json
 import logging
 import sqlite3
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,39 @@ class Chain:
     """The audit chain's last hash, carried through a transaction (one lookup instead of one per row)."""
 
     prev: str
+
+
+# --- remote entries the province can rebuild (docs/sync-protocol.md, "Remote entries") -----------------------
+# The feed entry each ``remote`` audit entry of this process came from, by the entry's hash: (feed seq, how many
+# versions back the station's previous state was; 0 for a record it did not hold). Kept in memory only: it lives
+# from the pull that writes the entries to the push that sends them compact, in the same cycle; an entry whose
+# reference was lost (the process ended in between) simply travels whole. Registered only where the province's
+# rebuild (``wire.rebuild_remote_fields``) gives exactly the entry written, as far as the station can tell.
+_REMOTE_REFS: weakref.WeakKeyDictionary[Store, dict[str, tuple[int, int]]] = weakref.WeakKeyDictionary()
+
+
+def remote_refs(store: Store) -> dict[str, tuple[int, int]]:
+    refs = _REMOTE_REFS.get(store)
+    if refs is None:
+        refs = _REMOTE_REFS[store] = {}
+    return refs
+
+
+def forget_remote_refs(store: Store) -> None:
+    _REMOTE_REFS.pop(store, None)
+
+
+def _exactly(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Equal value for value and type for type (``1 == True`` but their JSON differs)."""
+    return a.keys() == b.keys() and all(type(v) is type(b[k]) and v == b[k] for k, v in a.items())
+
+
+def _rebuildable(kind: RecordKind, raw: Any, server_fields: dict[str, Any] | None) -> bool:
+    """Whether the province's own copy of the pulled state (``raw``, as the feed carried it) gives the values this
+    station stores (``server_fields``: after ``province_fields``' coercion), field for field."""
+    if not isinstance(raw, dict):
+        return server_fields is None and raw is None
+    return _exactly({k: v for k, v in raw.items() if k in kind.by_name}, server_fields or {})
 
 
 class Unusable(Exception):
@@ -150,12 +184,14 @@ def _pending_for(conn: sqlite3.Connection, kind: str, record_id: str) -> tuple[s
 # ------------------------------------------------------------------------------------------ remote state
 def apply_state(store: Store, kind: RecordKind, record_id: str, server_fields: dict[str, Any] | None,
                 deleted: bool, version: int, row: sqlite3.Row | None, chain: Chain, *, origin: str | None,
-                force: bool = False) -> bool:
+                force: bool = False, feed_seq: int | None = None) -> bool:
     """Make a local record hold the province's state at ``version`` except where a local change is pending.
 
     Returns whether the record's content changed. A state older than the record's ``server_version`` is
     ignored, and so is one at that version unless ``force`` (an answer to our own change carries the merged
-    state at the version it made): a page applied twice changes nothing.
+    state at the version it made): a page applied twice changes nothing. ``feed_seq``: the state is the feed
+    entry with that seq, already checked ``_rebuildable``: its audit entry is registered for the compact form when
+    no local change shapes it (``remote_refs``).
     """
     conn = store.conn
     if row is not None and (version < row["server_version"] or (version == row["server_version"] and not force)):
@@ -179,6 +215,8 @@ def apply_state(store: Store, kind: RecordKind, record_id: str, server_fields: d
             created["deleted"] = [False, True]
         chain.prev = store.append_audit(kind, record_id, "remote", created, officer, now, None,
                                         record_hash(kind, record_id, record, deleted), chain.prev)
+        if feed_seq is not None and not pending_any:
+            remote_refs(store)[chain.prev] = (feed_seq, 0)
         store.note_change(kind.name, record_id, sync_state=True)
         return True
 
@@ -222,6 +260,11 @@ def apply_state(store: Store, kind: RecordKind, record_id: str, server_fields: d
                  (*values.values(), int(now_deleted), now, officer, new_server_version, record_id))
     chain.prev = store.append_audit(kind, record_id, "remote", diff, officer, now, None,
                                     record_hash(kind, record_id, new_fields, now_deleted), chain.prev)
+    if feed_seq is not None and not pending_any and not force and row["server_version"] > 0 \
+            and row["sync_state"] == "synced":
+        # The province rebuilds the diff from its state at the version this station held: the same as this
+        # record's when it was synced with nothing pending (if not after all, its rebuild misses: bytes only).
+        remote_refs(store)[chain.prev] = (feed_seq, version - int(row["server_version"]))
     store.note_change(kind.name, record_id, sync_state=True)
     return True
 
@@ -277,8 +320,11 @@ def apply_feed(store: Store, feed: Iterable[dict[str, Any]], chain: Chain, repor
         try:
             fields = province_fields(kind, entry.get("fields"))  # before any write of this entry
             with store.transaction() if careful else contextlib.nullcontext():
+                seq = entry.get("seq")
+                ref = seq if isinstance(seq, int) and not isinstance(seq, bool) and seq > 0 \
+                    and _rebuildable(kind, entry.get("fields"), fields) else None
                 changed = apply_state(store, kind, record_id, fields, deleted, version, row, chain,
-                                       origin=_clean_text(entry.get("origin")))
+                                       origin=_clean_text(entry.get("origin")), feed_seq=ref)
                 if row is not None:
                     refresh_record_state(store, kind, record_id)
                 if (kind.name, record_id) in aside:  # a later state applied: the earlier one is no longer aside
