@@ -680,6 +680,16 @@ def _mark_resolved(conflict: Any, change: ChangeIn, batch: Batch, now: str) -> N
         batch.resolved.append({"cid": conflict["id"], "resolved_at": now, "resolved_by": change.change_id})
 
 
+_ROWS_PER_STATEMENT = 500  # a multi-row VALUES: at most 500 x 11 bind parameters (SQLite allows 32,766)
+
+
+def _insert_rows(conn: Connection, stmt: Any, rows: list[dict[str, Any]]) -> None:
+    """``stmt`` (an upsert) for ``rows`` as one multi-row VALUES statement per 500: one execution, where an
+    executemany runs the upsert once per row (measured: 20 bucket rows 0.7 ms instead of 1.6-1.9 ms)."""
+    for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+        conn.execute(stmt.values(rows[start:start + _ROWS_PER_STATEMENT]))
+
+
 def _upsert(conn: Connection, table: Any) -> Any:
     """``INSERT ... ON CONFLICT`` of the connection's dialect (the same statement on both)."""
     return (postgresql.insert(table) if conn.dialect.name == "postgresql" else sqlite.insert(table))
@@ -687,6 +697,8 @@ def _upsert(conn: Connection, table: Any) -> Any:
 
 def _flush(conn: Connection, states: dict[tuple[str, str], RecState], batch: Batch, now: str,
            ep: EpochInfo) -> None:
+    # history and applied_changes: executemany (psycopg sends the rows in one pipeline and prepares the plain
+    # INSERT once; measured faster than one multi-row VALUES of 20 rows x 11 columns planned each time)
     if batch.history:
         conn.execute(schema.history.insert(), batch.history)
     last_origin = {(h["kind"], h["id"]): h["origin"] for h in batch.history}
@@ -697,7 +709,7 @@ def _flush(conn: Connection, states: dict[tuple[str, str], RecState], batch: Bat
         # records read from the database; it never moves a record to a lower version.
         r = schema.records
         ins = _upsert(conn, r)
-        conn.execute(ins.on_conflict_do_update(
+        _insert_rows(conn, ins.on_conflict_do_update(
             index_elements=[r.c.kind, r.c.id],
             set_={"version": ins.excluded.version, "deleted": ins.excluded.deleted, "fields": ins.excluded.fields,
                   "origin": ins.excluded.origin, "updated_at": ins.excluded.updated_at},
@@ -750,7 +762,7 @@ def _flush_digests(conn: Connection, deltas: dict[str, list[int]]) -> None:
         return
     d = schema.digests
     ins = _upsert(conn, d)
-    conn.execute(ins.on_conflict_do_update(
+    _insert_rows(conn, ins.on_conflict_do_update(
         index_elements=[d.c.commune_code],
         set_={"count": d.c.count + ins.excluded.count, "sum": hex64_add(d.c.sum, ins.excluded.sum)}),
         [{"commune_code": commune, "count": dcount, "sum": dg.hex64(dsum)}
@@ -764,7 +776,7 @@ def _flush_buckets(conn: Connection, deltas: dict[tuple[str, int], list[int]]) -
         return
     d = schema.digest_buckets
     ins = _upsert(conn, d)
-    conn.execute(ins.on_conflict_do_update(
+    _insert_rows(conn, ins.on_conflict_do_update(
         index_elements=[d.c.commune_code, d.c.bucket],
         set_={"count": d.c.count + ins.excluded.count, "sum": hex64_add(d.c.sum, ins.excluded.sum)}),
         [{"commune_code": commune, "bucket": b, "count": dc, "sum": dg.hex64(ds)}
