@@ -16,6 +16,7 @@ exchange imports this module and never the other way round.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from sqlalchemy import Boolean, Connection, String, and_, cast, func, literal, null, or_, select, union_all
@@ -52,7 +53,7 @@ def _pid(fields: dict[str, Any]) -> str | None:
     return pid if isinstance(pid, str) and 0 < len(pid) <= MAX_PID else None
 
 
-def after_apply(conn: Connection, dirty: list[Written], now: str) -> ReviewChanges:
+def after_apply(conn: Connection, dirty: Sequence[Written], now: str) -> ReviewChanges:
     """Called by the exchange once a batch's records are written (same transaction): keep the person index in
     step, and return the changes that open, update or close the review items the batch concerns (the exchange
     applies them). A handful of bulk statements per batch."""
