@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import random
 import shutil
 import statistics
@@ -201,9 +202,37 @@ def summarize_profile(path: str, top: int = 25) -> dict[str, Any]:
     return {"samples": total, "inclusive_pct": share(inclusive), "self_pct": share(own)}
 
 
+def lock_times(log: Path, since: int) -> dict[str, Any]:
+    """The feed writer lock's hold and wait times from the server's debug lines (``province_server.lock``), for the
+    writes logged after byte ``since`` of its log (the load, not the enrolment)."""
+    hold: list[float] = []
+    wait: list[float] = []
+    with log.open("rb") as f:
+        f.seek(since)
+        for line in f:
+            if b'"write.lock"' not in line:
+                continue
+            try:
+                e = json.loads(line)
+            except ValueError:
+                continue
+            hold.append(float(e["hold_ms"]))
+            wait.append(float(e["wait_ms"]))
+    hold.sort()
+    wait.sort()
+
+    def pct(xs: list[float], p: float) -> float:
+        return round(xs[min(len(xs) - 1, int(p * len(xs)))], 2) if xs else 0.0
+
+    return {"lock_writes": len(hold), "lock_hold_p50_ms": pct(hold, 0.5), "lock_hold_p99_ms": pct(hold, 0.99),
+            "lock_hold_mean_ms": round(statistics.fmean(hold), 2) if hold else 0.0,
+            "lock_wait_p50_ms": pct(wait, 0.5), "lock_wait_p99_ms": pct(wait, 0.99)}
+
+
 def run(srv: RunningServer, args: argparse.Namespace, backend: str) -> dict[str, Any]:
     stations = enroll_all(srv, args.stations)
     spy = start_profile(srv, args)
+    log_start = srv.log_path.stat().st_size if srv.log_path.exists() else 0
     res = Results()
     rng = random.Random(args.seed)
     rngs = [random.Random(rng.random()) for _ in stations]
@@ -226,6 +255,7 @@ def run(srv: RunningServer, args: argparse.Namespace, backend: str) -> dict[str,
     def pct(p: float) -> float:
         return round(lat[min(len(lat) - 1, int(p * len(lat)))], 1) if lat else 0.0
 
+    locks = lock_times(srv.log_path, log_start) if args.lock_times else {}
     return {
         "stations": args.stations, "backend": backend, "duration_s": args.duration, "interval_s": args.interval,
         "changes_per_cycle": args.changes, "coding": args.coding,
@@ -236,7 +266,7 @@ def run(srv: RunningServer, args: argparse.Namespace, backend: str) -> dict[str,
         "errors": res.errors, "error_samples": res.error_samples,
         "kb_up_per_cycle": round(res.bytes_up / 1024 / max(1, len(lat)), 2),
         "kb_down_per_cycle": round(res.bytes_down / 1024 / max(1, len(lat)), 2),
-    }
+    } | locks
 
 
 def main() -> int:
@@ -253,7 +283,11 @@ def main() -> int:
     p.add_argument("--profile", metavar="FILE", help="py-spy the server's workers while the load runs (needs "
                    "py-spy: pip install py-spy); writes collapsed stacks to FILE and a summary to stderr")
     p.add_argument("--profile-lines", action="store_true", help="with --profile: by line, not by function")
+    p.add_argument("--lock-times", action="store_true", help="log the feed writer lock's wait and hold time of "
+                   "every write (server at DEBUG) and report their percentiles; the logging costs a little")
     args = p.parse_args()
+    if args.lock_times:
+        os.environ["PROVINCE_SERVER_LOG_LEVEL"] = "DEBUG"  # the server inherits it (tests.support.server)
 
     tmp = Path(tempfile.mkdtemp(prefix="server-load-"))
     cluster = None

@@ -30,6 +30,7 @@ from .exchange import (
     apply_changes,
     compare_digest,
     cursor_ahead,
+    head_and_epoch,
     head_seq,
     read_buckets,
     read_feed,
@@ -220,7 +221,7 @@ def create_app(db: Database) -> FastAPI:
         results: list[Any] = []
         if body.changes:
             with db.read() as conn:
-                head, epoch = head_seq(conn), db.get_meta(conn, "epoch")
+                head, epoch = head_and_epoch(conn)
             if body.epoch is not None and body.epoch != epoch:
                 # The database was restored since the station last heard from it: nothing is applied (every
                 # change is answered ``deferred``/``epoch.changed``, and again inside the write transaction should
@@ -234,8 +235,9 @@ def create_app(db: Database) -> FastAPI:
                 raise cursor_ahead(body.cursor, head)
             results = apply_changes(db, actor, body.changes, epoch=body.epoch)
         with db.read() as conn:
-            epoch = db.get_meta(conn, "epoch")
-            page = read_feed(conn, actor, body.cursor, body.limit, body.resync)
+            # One read transaction after the apply: head and epoch in one statement, then the feed up to that head.
+            head, epoch = head_and_epoch(conn)
+            page = read_feed(conn, actor, body.cursor, body.limit, body.resync, head=head)
             digest = None
             buckets = None
             if body.digest is not None:

@@ -8,7 +8,10 @@ also sees every seq below it, so a pull can never skip a change.
 
 from __future__ import annotations
 
+import json
+import logging
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,14 +22,46 @@ from pathlib import Path
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
+from sqlalchemy import Connection, Engine, String, create_engine, event, inspect, select, text
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.pool import NullPool
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import GenericFunction
 
 from . import schema
 from .config import backend_of, resolve_db_url
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 WRITE_LOCK_KEY = 7_404_202_611  # arbitrary, fixed: the advisory lock id of the feed writer
+_MASK64 = (1 << 64) - 1
+lock_log = logging.getLogger("province_server.lock")  # DEBUG: one line per feed write (wait and hold times)
+
+
+class hex64_add(GenericFunction[str]):
+    """``hex64_add(a, b)``: the sum mod 2^64 of two 16-hex-digit sums, as 16 hex digits (the digest tables'
+    ``sum``), so a digest upsert adds its delta in one statement. SQLite: a Python function registered on each
+    connection; PostgreSQL: the same arithmetic in SQL (below)."""
+    type = String()
+    inherit_cache = True
+
+
+def _hex64_add_py(a: str | None, b: str | None) -> str | None:
+    if a is None or b is None:
+        return None
+    return f"{(int(a, 16) + int(b, 16)) & _MASK64:016x}"
+
+
+@compiles(hex64_add, "postgresql")
+def _hex64_add_pg(element: hex64_add, compiler: SQLCompiler, **kw: object) -> str:
+    # 16 hex digits -> bit(64) -> bigint is the two's-complement reading; the sum of two of them, taken back into
+    # the bigint range mod 2^64 in numeric (bigint addition would overflow), prints as the same 16 hex digits
+    # (to_hex of a negative bigint is its two's complement).
+    a, b = (f"('x' || lpad({compiler.process(arg, **kw)}, 16, '0'))::bit(64)::bigint::numeric"
+            for arg in element.clauses)
+    total = f"({a} + {b})"
+    wrapped = (f"(CASE WHEN {total} >= 9223372036854775808 THEN {total} - 18446744073709551616 "
+               f"WHEN {total} < -9223372036854775808 THEN {total} + 18446744073709551616 ELSE {total} END)")
+    return f"lpad(to_hex({wrapped}::bigint), 16, '0')"
 
 
 def utcnow() -> str:
@@ -84,6 +119,7 @@ class Database:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
+            dbapi_conn.create_function("hex64_add", 2, _hex64_add_py, deterministic=True)
 
         @event.listens_for(self.engine, "begin")
         def _begin(conn: Connection) -> None:
@@ -104,19 +140,30 @@ class Database:
         ``feed``: it may add to ``history``, so it must be serialized with every other feed writer. Other small
         writes (last-seen, tokens) skip the PostgreSQL advisory lock; SQLite serializes every writer anyway.
         """
+        asked = time.perf_counter()
         if self.backend == "sqlite":
             with self._sqlite_lock, self.engine.connect() as conn:
                 conn.info["write"] = True
                 try:
                     with conn.begin():
+                        held = time.perf_counter()
                         yield conn
                 finally:
                     conn.info.pop("write", None)
         else:
             with self.engine.connect() as conn, conn.begin():
-                if feed:
-                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK_KEY})
+                if not feed:
+                    yield conn
+                    return
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK_KEY})
+                held = time.perf_counter()
                 yield conn
+        if feed and lock_log.isEnabledFor(logging.DEBUG):
+            # From the lock granted to the commit done (SQLite: BEGIN IMMEDIATE to commit, under the process
+            # lock): the critical section every feed writer queues for (bench/server_load.py --lock-times).
+            done = time.perf_counter()
+            lock_log.debug(json.dumps({"event": "write.lock", "wait_ms": round((held - asked) * 1000, 3),
+                                       "hold_ms": round((done - held) * 1000, 3)}))
 
     # --- migrations -------------------------------------------------------------------------------------
 

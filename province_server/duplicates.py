@@ -16,9 +16,10 @@ exchange imports this module and never the other way round.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Boolean, Connection, String, and_, cast, func, literal, null, or_, select, union_all
 
 from . import schema
 from .db import ready_db
@@ -52,7 +53,7 @@ def _pid(fields: dict[str, Any]) -> str | None:
     return pid if isinstance(pid, str) and 0 < len(pid) <= MAX_PID else None
 
 
-def after_apply(conn: Connection, dirty: list[Written], now: str) -> ReviewChanges:
+def after_apply(conn: Connection, dirty: Sequence[Written], now: str) -> ReviewChanges:
     """Called by the exchange once a batch's records are written (same transaction): keep the person index in
     step, and return the changes that open, update or close the review items the batch concerns (the exchange
     applies them). A handful of bulk statements per batch."""
@@ -64,10 +65,11 @@ def after_apply(conn: Connection, dirty: list[Written], now: str) -> ReviewChang
     touched: dict[str, tuple[str, str]] = {}
     known = [st.id for st in persons if st.in_db]  # a record new in this batch has no index row yet
     for start in range(0, len(known), 500):
+        # One statement: the rows it deletes name the IDs these persons held before the batch.
         part = known[start:start + 500]
-        for commune, pid in conn.execute(select(pi.c.commune_code, pi.c.personal_id).where(pi.c.id.in_(part))):
+        for commune, pid in conn.execute(pi.delete().where(pi.c.id.in_(part))
+                                         .returning(pi.c.commune_code, pi.c.personal_id)):
             touched[review_id(commune, pid)] = (commune, pid)
-        conn.execute(pi.delete().where(pi.c.id.in_(part)))
     rows = []
     for st in persons:
         pid = _pid(st.fields)
@@ -89,24 +91,8 @@ def after_apply(conn: Connection, dirty: list[Written], now: str) -> ReviewChang
 
 def _review(conn: Connection, touched: dict[str, tuple[str, str]], merged: dict[str, list[tuple[Any, Any]]],
             now: str) -> ReviewChanges:
-    import json
 
-    pi, r = schema.person_ids, schema.records
-    live: dict[tuple[str, str], list[str]] = {}
-    by_commune: dict[str, list[str]] = {}
-    for commune, pid in touched.values():
-        by_commune.setdefault(commune, []).append(pid)
-    for commune, pids in by_commune.items():
-        for start in range(0, len(pids), 500):
-            for c, p, i in conn.execute(select(pi.c.commune_code, pi.c.personal_id, pi.c.id).where(
-                    pi.c.commune_code == commune, pi.c.personal_id.in_(pids[start:start + 500]))):
-                live.setdefault((c, p), []).append(i)
-    wanted = sorted(touched)  # the review items the batch may open, update or close (one read)
-    items: dict[str, tuple[bool, dict[str, Any]]] = {}
-    for start in range(0, len(wanted), 500):
-        for rid, deleted, fields in conn.execute(select(r.c.id, r.c.deleted, r.c.fields).where(
-                r.c.kind == "duplicate_person", r.c.id.in_(wanted[start:start + 500]))):
-            items[rid] = (bool(deleted), json.loads(fields))
+    live, items = _read_review_state(conn, touched)
     changes: ReviewChanges = {}
     for rid, (commune, pid) in sorted(touched.items()):
         ids = sorted(live.get((commune, pid), []))
@@ -134,6 +120,37 @@ def _review(conn: Connection, touched: dict[str, tuple[str, str]], merged: dict[
             change_id=f"province-dup-{uuid.uuid4()}", kind="duplicate_person", id=rid, op="upsert", base_version=0,
             fields=new, resolves=None))
     return changes
+
+
+def _read_review_state(conn: Connection, touched: dict[str, tuple[str, str]]
+                       ) -> tuple[dict[tuple[str, str], list[str]], dict[str, tuple[bool, dict[str, Any]]]]:
+    """The live persons holding each touched (commune, personal ID), and the review items that exist of them:
+    one statement per 500 items (this runs inside the writer lock, where a round trip costs every waiting push),
+    the index rows tagged ``p`` and the items' records ``r``."""
+    import json
+
+    pi, r = schema.person_ids, schema.records
+    live: dict[tuple[str, str], list[str]] = {}
+    items: dict[str, tuple[bool, dict[str, Any]]] = {}
+    wanted = sorted(touched)
+    for start in range(0, len(wanted), 500):
+        part = wanted[start:start + 500]
+        by_commune: dict[str, list[str]] = {}
+        for rid in part:
+            commune, pid = touched[rid]
+            by_commune.setdefault(commune, []).append(pid)
+        people = select(literal("p", String).label("tag"), pi.c.commune_code, pi.c.personal_id, pi.c.id,
+                        cast(null(), Boolean).label("deleted"), cast(null(), r.c.fields.type).label("fields")
+                        ).where(or_(*(and_(pi.c.commune_code == c, pi.c.personal_id.in_(sorted(set(pids))))
+                                      for c, pids in sorted(by_commune.items()))))
+        reviews = select(literal("r", String), cast(null(), String), cast(null(), String), r.c.id, r.c.deleted,
+                         r.c.fields).where(r.c.kind == "duplicate_person", r.c.id.in_(part))
+        for tag, commune, pid, rid, deleted, fields in conn.execute(union_all(people, reviews)):
+            if tag == "p":
+                live.setdefault((commune, pid), []).append(rid)
+            else:
+                items[rid] = (bool(deleted), json.loads(fields))
+    return live, items
 
 
 def scan_changes(conn: Connection, now: str) -> ReviewChanges:

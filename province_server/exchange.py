@@ -15,7 +15,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, or_, select, tuple_, union_all
+from sqlalchemy import Connection, String, bindparam, exists, func, literal, or_, select, tuple_, union_all
+from sqlalchemy.dialects import postgresql, sqlite
 
 from station_client import wire as dg
 from station_client.domain.kinds import RecordKind
@@ -25,7 +26,7 @@ from station_client.wire import ascii_json as dumps
 from station_client.wire import version_term as digest_term
 
 from . import schema
-from .db import Database, utcnow
+from .db import Database, hex64_add, utcnow
 from .errors import ApiError
 from .models import ChangeIn
 
@@ -118,14 +119,21 @@ REPLAY_CLOSED = "replay.closed_at"
 REPLAY_ENDS = "replay.ends"
 
 
+_PARKED = " parked"  # not a meta key (those have no spaces): tags the deferred_changes probe's row
+
+
 def epoch_info(conn: Connection) -> EpochInfo:
-    m = schema.meta
-    meta: dict[str, str] = {key: value for key, value in conn.execute(select(m.c.key, m.c.value).where(
-        m.c.key.in_(["epoch", REPLAY_ENDS, REPLAY_UNTIL, REPLAY_CLOSED])))}
+    """One statement (it runs inside the writer lock, where every round trip is paid by every waiting push): the
+    meta keys, and a row tagged ``_PARKED`` if any change is deferred."""
+    m, d = schema.meta, schema.deferred_changes
+    keys = select(m.c.key, m.c.value).where(m.c.key.in_(["epoch", REPLAY_ENDS, REPLAY_UNTIL, REPLAY_CLOSED]))
+    probe = select(literal(_PARKED, String).label("key"), literal("1", String).label("value")).where(
+        exists(select(d.c.change_id)))
+    meta: dict[str, str] = {key: value for key, value in conn.execute(union_all(keys, probe))}
+    parked = meta.pop(_PARKED, None) is not None
     ends = json.loads(meta.get(REPLAY_ENDS) or "{}")
     until = meta.get(REPLAY_UNTIL)
     window = until is not None and meta.get(REPLAY_CLOSED) is None and utcnow() < until
-    parked = conn.execute(select(schema.deferred_changes.c.change_id).limit(1)).first() is not None
     return EpochInfo(meta.get("epoch") or "", {str(k): int(v) for k, v in ends.items()}, window, parked)
 
 
@@ -387,7 +395,7 @@ def _apply(conn: Connection, actor: Actor, prepared: list[Prepared], new_commune
         results.append(_judge(conn, actor, p, states, seen, conflicts, batch, now, new_commune, ep))
         if parked.get(key):
             _drain(conn, key, parked, states, seen, conflicts, batch, now, ep)
-    _flush(conn, states, batch, now)
+    _flush(conn, states, batch, now, ep)
     return results
 
 
@@ -672,23 +680,43 @@ def _mark_resolved(conflict: Any, change: ChangeIn, batch: Batch, now: str) -> N
         batch.resolved.append({"cid": conflict["id"], "resolved_at": now, "resolved_by": change.change_id})
 
 
-def _flush(conn: Connection, states: dict[tuple[str, str], RecState], batch: Batch, now: str) -> None:
+_ROWS_PER_STATEMENT = 500  # a multi-row VALUES: at most 500 x 11 bind parameters (SQLite allows 32,766)
+
+
+def _insert_rows(conn: Connection, stmt: Any, rows: list[dict[str, Any]]) -> None:
+    """``stmt`` (an upsert) for ``rows`` as one multi-row VALUES statement per 500: one execution, where an
+    executemany runs the upsert once per row (measured: 20 bucket rows 0.7 ms instead of 1.6-1.9 ms)."""
+    for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+        conn.execute(stmt.values(rows[start:start + _ROWS_PER_STATEMENT]))
+
+
+def _upsert(conn: Connection, table: Any) -> Any:
+    """``INSERT ... ON CONFLICT`` of the connection's dialect (the same statement on both)."""
+    return (postgresql.insert(table) if conn.dialect.name == "postgresql" else sqlite.insert(table))
+
+
+def _flush(conn: Connection, states: dict[tuple[str, str], RecState], batch: Batch, now: str,
+           ep: EpochInfo) -> None:
+    # history and applied_changes: executemany (psycopg sends the rows in one pipeline and prepares the plain
+    # INSERT once; measured faster than one multi-row VALUES of 20 rows x 11 columns planned each time)
     if batch.history:
         conn.execute(schema.history.insert(), batch.history)
-    r = schema.records
     last_origin = {(h["kind"], h["id"]): h["origin"] for h in batch.history}
-    new = [st for st in states.values() if st.dirty and not st.in_db]
-    upd = [st for st in states.values() if st.dirty and st.in_db]
-    if new:
-        conn.execute(r.insert(), [{"kind": st.kind, "id": st.id, "commune_code": st.commune_code,
-                                   "version": st.version, "deleted": st.deleted, "fields": dumps(st.fields),
-                                   "origin": last_origin[(st.kind, st.id)], "updated_at": now} for st in new])
-    if upd:
-        conn.execute(r.update().where(r.c.kind == bindparam("k"), r.c.id == bindparam("i"))
-                     .values(version=bindparam("v"), deleted=bindparam("d"), fields=bindparam("f"),
-                             origin=bindparam("o"), updated_at=bindparam("u")),
-                     [{"k": st.kind, "i": st.id, "v": st.version, "d": st.deleted, "f": dumps(st.fields),
-                       "o": last_origin[(st.kind, st.id)], "u": now} for st in upd])
+    dirty = [st for st in states.values() if st.dirty]
+    if dirty:
+        # New and changed records in one statement. A new record cannot meet an existing row (its absence was
+        # read under the writer lock that every record write holds), so the conflict branch updates exactly the
+        # records read from the database; it never moves a record to a lower version.
+        r = schema.records
+        ins = _upsert(conn, r)
+        _insert_rows(conn, ins.on_conflict_do_update(
+            index_elements=[r.c.kind, r.c.id],
+            set_={"version": ins.excluded.version, "deleted": ins.excluded.deleted, "fields": ins.excluded.fields,
+                  "origin": ins.excluded.origin, "updated_at": ins.excluded.updated_at},
+            where=r.c.version < ins.excluded.version),
+            [{"kind": st.kind, "id": st.id, "commune_code": st.commune_code, "version": st.version,
+              "deleted": st.deleted, "fields": dumps(st.fields), "origin": last_origin[(st.kind, st.id)],
+              "updated_at": now} for st in sorted(dirty, key=lambda st: (st.kind, st.id))])
     if batch.applied:
         conn.execute(schema.applied_changes.insert(), batch.applied)
     if batch.conflicts:
@@ -712,49 +740,47 @@ def _flush(conn: Connection, states: dict[tuple[str, str], RecState], batch: Bat
     _flush_lookups(conn, [st for st in states.values() if st.dirty and st.kind == LOOKUP_KIND], now)
     from . import duplicates
 
-    apply_as_province(conn, duplicates.after_apply(conn, [st for st in states.values() if st.dirty], now))
+    apply_as_province(conn, duplicates.after_apply(conn, dirty, now), ep)
 
 
-def apply_as_province(conn: Connection, changes: dict[str, list[ChangeIn]]) -> int:
+def apply_as_province(conn: Connection, changes: dict[str, list[ChangeIn]], ep: EpochInfo | None = None) -> int:
     """Apply records the province writes itself (duplicate-person review items), one batch per commune, in the
-    caller's transaction. Their own flush finds no person in them, so this does not recurse further."""
+    caller's transaction. Their own flush finds no person in them, so this does not recurse further.
+
+    ``ep``: the epoch information the caller's batch read in this transaction (read again if None). Its
+    ``parked`` flag may be stale by this batch's own parking, which changes nothing here: only a station's
+    change is ever deferred, and stations cannot write the province's review items."""
     actor = Actor(PROVINCE, None)
     for commune, batch in sorted(changes.items()):
-        _apply(conn, actor, [prepare(c, actor) for c in batch], commune)
+        _apply(conn, actor, [prepare(c, actor) for c in batch], commune, ep)
     return sum(len(b) for b in changes.values())
 
 
 def _flush_digests(conn: Connection, deltas: dict[str, list[int]]) -> None:
+    """Add the batch's per-commune deltas: one upsert (the sum is added mod 2^64 by the database)."""
+    if not deltas:
+        return
     d = schema.digests
-    for commune, (dcount, dsum) in sorted(deltas.items()):
-        row = conn.execute(select(d.c.count, d.c.sum).where(d.c.commune_code == commune)).first()
-        if row is None:
-            conn.execute(d.insert().values(commune_code=commune, count=dcount, sum=f"{dsum & _MASK64:016x}"))
-        else:
-            count, sum_hex = int(row[0]), str(row[1])  # by position: Row.count is the tuple method
-            total = (int(sum_hex, 16) + dsum) & _MASK64
-            conn.execute(d.update().where(d.c.commune_code == commune)
-                         .values(count=count + dcount, sum=f"{total:016x}"))
+    ins = _upsert(conn, d)
+    _insert_rows(conn, ins.on_conflict_do_update(
+        index_elements=[d.c.commune_code],
+        set_={"count": d.c.count + ins.excluded.count, "sum": hex64_add(d.c.sum, ins.excluded.sum)}),
+        [{"commune_code": commune, "count": dcount, "sum": dg.hex64(dsum)}
+         for commune, (dcount, dsum) in sorted(deltas.items())])
 
 
 def _flush_buckets(conn: Connection, deltas: dict[tuple[str, int], list[int]]) -> None:
-    """Add the batch's per-bucket deltas: one read and at most two bulk writes per commune."""
+    """Add the batch's per-bucket deltas: one upsert for all of them (the sum is added mod 2^64 by the
+    database)."""
+    if not deltas:
+        return
     d = schema.digest_buckets
-    by_commune: dict[str, dict[int, list[int]]] = {}
-    for (commune, bucket), delta in deltas.items():
-        by_commune.setdefault(commune, {})[bucket] = delta
-    for commune, moves in sorted(by_commune.items()):
-        have: dict[int, tuple[int, int]] = {int(b): (int(n), int(h, 16)) for b, n, h in conn.execute(
-            select(d.c.bucket, d.c.count, d.c.sum).where(d.c.commune_code == commune, d.c.bucket.in_(sorted(moves))))}
-        new = [{"commune_code": commune, "bucket": b, "count": dc, "sum": dg.hex64(ds)}
-               for b, (dc, ds) in sorted(moves.items()) if b not in have]
-        upd = [{"c": commune, "b": b, "n": have[b][0] + dc, "s": dg.hex64(have[b][1] + ds)}
-               for b, (dc, ds) in sorted(moves.items()) if b in have]
-        if new:
-            conn.execute(d.insert(), new)
-        if upd:
-            conn.execute(d.update().where(d.c.commune_code == bindparam("c"), d.c.bucket == bindparam("b"))
-                         .values(count=bindparam("n"), sum=bindparam("s")), upd)
+    ins = _upsert(conn, d)
+    _insert_rows(conn, ins.on_conflict_do_update(
+        index_elements=[d.c.commune_code, d.c.bucket],
+        set_={"count": d.c.count + ins.excluded.count, "sum": hex64_add(d.c.sum, ins.excluded.sum)}),
+        [{"commune_code": commune, "bucket": b, "count": dc, "sum": dg.hex64(ds)}
+         for (commune, b), (dc, ds) in sorted(deltas.items())])
 
 
 def normalize_lookup_code(code: str) -> str | None:
@@ -798,16 +824,29 @@ def head_seq(conn: Connection) -> int:
     return int(conn.execute(select(func.coalesce(func.max(schema.history.c.seq), 0))).scalar_one())
 
 
+def head_and_epoch(conn: Connection) -> tuple[int, str | None]:
+    """The feed's head and the database's epoch in one statement (the sync endpoint needs both, before and after
+    an apply)."""
+    m = schema.meta
+    row = conn.execute(select(
+        select(func.coalesce(func.max(schema.history.c.seq), 0)).scalar_subquery(),
+        select(m.c.value).where(m.c.key == "epoch").scalar_subquery())).one()
+    return int(row[0]), row[1]
+
+
 def cursor_ahead(cursor: int, head: int) -> ApiError:
     return ApiError(409, "cursor.ahead",
                     "Máy chủ tỉnh đã được khôi phục từ bản sao lưu; trạm cần gửi lại và đồng bộ lại.",
                     "The province server was restored from a backup; resend and resync.", head=head)
 
 
-def read_feed(conn: Connection, actor: Actor, cursor: int, limit: int, resync: bool) -> FeedPage:
-    """Entries with seq > cursor in the actor's scope. ``head`` is read first and bounds the page: every seq at
-    or below it is committed (writers are serialized), so the returned cursor never passes an unseen entry."""
-    head = head_seq(conn)
+def read_feed(conn: Connection, actor: Actor, cursor: int, limit: int, resync: bool,
+              head: int | None = None) -> FeedPage:
+    """Entries with seq > cursor in the actor's scope. ``head`` is read first (or given: read earlier in the same
+    transaction) and bounds the page: every seq at or below it is committed (writers are serialized), so the
+    returned cursor never passes an unseen entry."""
+    if head is None:
+        head = head_seq(conn)
     if cursor > head:
         raise cursor_ahead(cursor, head)
     if cursor == head:
