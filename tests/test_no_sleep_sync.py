@@ -15,9 +15,8 @@ MARKER = "# fault:"
 # Waits not converted yet (outside this change's files), counted per file so that no new one can join them.
 # Some of these wait to show that nothing happens meanwhile; they need an observable of their own.
 NOT_YET: Counter[str] = Counter({
-    "test_spacing.py": 1,
+    "test_spacing.py": 1,  # its walk also reads hidden pages and dialogs: "on screen" is no sign there
     "test_statistics_view.py": 1,
-    "test_style.py": 1,
     "test_tasks_exclusive.py": 2,
 })
 
