@@ -29,8 +29,8 @@ def page_minimums(app, qtbot) -> dict[str, tuple[int, int]]:  # type: ignore[no-
     """The main window's minimum size with each page and form shown (what the layouts demand)."""
     w = app.window
     out = {}
-    for name, _page in _pages(app, qtbot):
-        qtbot.wait(10)
+    for name, page in _pages(app, qtbot):
+        qtbot.waitUntil(page.isVisible)  # the walk's page is on screen before its demands are read
         hint = w.minimumSizeHint().expandedTo(w.minimumSize())
         out[name] = (hint.width(), hint.height())
     return out
@@ -89,15 +89,19 @@ def test_crime_register_deadline_columns_in_view_on_a_netbook(qtbot, app_factory
     app.window.resize(1024, 600 - CHROME.height())
     register = app.window.workspace.page("reports").pages["crime_report"]
     qtbot.waitUntil(lambda: register.model.rowCount() == 2)
-    qtbot.wait(100)
     table, header = register.table, register.table.horizontalHeader()
     keys = [c.key for c in register.model.columns]
-    for key in ("due_at", "remaining"):
-        col = keys.index(key)
-        right = header.sectionViewportPosition(col) + header.sectionSize(col)
-        assert right <= table.viewport().width(), (key, right, table.viewport().width())
-        assert header.sectionSize(col) >= table.sizeHintForColumn(col)  # whole, not elided
-    assert not table.horizontalScrollBar().isVisible()
+
+    def deadlines_in_view() -> None:  # the table laid out in the netbook window, then fitted: waited for
+        assert table.mapTo(app.window, table.rect().topRight()).x() <= app.window.width()
+        for key in ("due_at", "remaining"):
+            col = keys.index(key)
+            right = header.sectionViewportPosition(col) + header.sectionSize(col)
+            assert right <= table.viewport().width(), (key, right, table.viewport().width())
+            assert header.sectionSize(col) >= table.sizeHintForColumn(col)  # whole, not elided
+        assert not table.horizontalScrollBar().isVisible()
+
+    qtbot.waitUntil(deadlines_in_view)
     who = keys.index("who")
     tip = register.model.data(register.model.index(0, who), 3)  # ToolTipRole: the whole of an elided name
     assert tip
@@ -109,10 +113,10 @@ def test_window_opens_within_the_screen(qtbot, app_factory, data_dir) -> None:  
     app = logged_in(qtbot, app_factory, data_dir)
     w = app.window
     w.show_on_screen()
-    qtbot.wait(50)
     available = w.screen().availableGeometry()
-    assert w.isMaximized() or (w.frameGeometry().width() <= available.width()
-                               and w.frameGeometry().height() <= available.height())
+    qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: w.isMaximized() or (w.frameGeometry().width() <= available.width()
+                                                and w.frameGeometry().height() <= available.height()))
     assert w.minimumSize().width() <= 1024 and w.minimumSize().height() <= 600 - CHROME.height()
 
 
@@ -149,10 +153,11 @@ def test_statistics_indicator_names_wrap_not_cut(qtbot, app_factory, data_dir) -
     app.window.resize(1024, 600 - CHROME.height())
     stats = app.window.workspace.page("statistics")
     qtbot.waitUntil(lambda: stats.data is not None and stats.compare.rowCount() > 0)
-    qtbot.wait(100)
     table = stats.compare
     assert table.wordWrap()
-    qtbot.waitUntil(lambda: all(table.rowHeight(r) >= table.sizeHintForRow(r) for r in range(table.rowCount())))
+    # Laid out at the netbook width: every row as tall as its name needs, and some names on two lines.
+    qtbot.waitUntil(lambda: all(table.rowHeight(r) >= table.sizeHintForRow(r) for r in range(table.rowCount()))
+                    and len({table.rowHeight(r) for r in range(table.rowCount())}) > 1)
     single = min(table.rowHeight(r) for r in range(table.rowCount()))
     assert any(table.rowHeight(r) > single for r in range(table.rowCount()))  # some names do wrap here
     app.window.resize(1600, 900)  # and a wide window gives them one line again
@@ -175,13 +180,15 @@ def test_status_bar_gives_way_on_a_netbook(qtbot, app_factory, data_dir) -> None
         last_error_vi="Không kết nối được máy chủ Công an tỉnh (hết thời gian chờ); sẽ thử lại sau ít phút nữa.",
         last_error_en="Could not reach the province server (timed out); will retry in a few minutes.",
         server_url="https://tinh.example"))
-    qtbot.wait(20)
     limit = screen_limit()
-    assert w.minimumSizeHint().width() <= limit.width(), w.minimumSizeHint()
+
+    def narrow_enough() -> None:  # once the status texts are elided: waited for, not slept
+        assert w.minimumSizeHint().width() <= limit.width(), w.minimumSizeHint()
+
+    qtbot.waitUntil(narrow_enough)
     w.resize(limit)
-    qtbot.wait(50)
     lock = w.lock_button
-    assert lock.isVisible() and lock.mapTo(w, lock.rect().topRight()).x() <= w.width()
+    qtbot.waitUntil(lambda: lock.isVisible() and lock.mapTo(w, lock.rect().topRight()).x() <= w.width())
     assert "sẽ thử lại" in w.sync_bar.state.toolTip()
 
 
@@ -199,8 +206,11 @@ def test_record_details_fit_a_netbook(qtbot, app_factory, data_dir) -> None:  # 
         qtbot.waitUntil(lambda r=register: r.model.rowCount() > 0)
         register.open_record(register.model.record_id(0))
         qtbot.waitUntil(lambda r=register: r.detail.record is not None and bool(r.detail.action_buttons))
-        qtbot.wait(20)
-        assert w.minimumSizeHint().width() <= limit.width(), (kind, w.minimumSizeHint())
+
+        def narrow_enough(k=kind) -> None:  # type: ignore[no-untyped-def]  # once the actions wrap: waited for
+            assert w.minimumSizeHint().width() <= limit.width(), (k, w.minimumSizeHint())
+
+        qtbot.waitUntil(narrow_enough)
         register.show_list()
 
 
@@ -230,12 +240,16 @@ def test_dossier_list_deadline_columns_in_view_on_a_netbook(qtbot, app_factory, 
     app.window.resize(1024, 600 - CHROME.height())
     dossiers = app.window.workspace.page("dossiers")
     qtbot.waitUntil(lambda: dossiers.model.rowCount() == 2)
-    qtbot.wait(100)
     table, header = dossiers.table, dossiers.table.horizontalHeader()
     keys = [c.key for c in dossiers.model.columns]
-    for key in ("due_at", "remaining"):
-        col = keys.index(key)
-        right = header.sectionViewportPosition(col) + header.sectionSize(col)
-        assert right <= table.viewport().width(), (key, right, table.viewport().width())
-        assert header.sectionSize(col) >= table.sizeHintForColumn(col)
-    assert not table.horizontalScrollBar().isVisible()
+
+    def deadlines_in_view() -> None:  # the table laid out in the netbook window, then fitted: waited for
+        assert table.mapTo(app.window, table.rect().topRight()).x() <= app.window.width()
+        for key in ("due_at", "remaining"):
+            col = keys.index(key)
+            right = header.sectionViewportPosition(col) + header.sectionSize(col)
+            assert right <= table.viewport().width(), (key, right, table.viewport().width())
+            assert header.sectionSize(col) >= table.sizeHintForColumn(col)  # whole, not elided
+        assert not table.horizontalScrollBar().isVisible()
+
+    qtbot.waitUntil(deadlines_in_view)

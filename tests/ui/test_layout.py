@@ -69,12 +69,15 @@ def test_new_household_form_sits_under_its_heading(qtbot, app_factory, data_dir)
     households.new_household()
     page = households.page
     qtbot.waitUntil(lambda: page.form.isVisible() and page.heading.text() != "")
-    qtbot.wait(100)  # the layout runs on the next event loop turn
-    heading_bottom = page.heading.mapTo(page, page.heading.rect().bottomLeft()).y()
-    form_top = page.form.mapTo(page, page.form.rect().topLeft()).y()
-    save_top = page.save_button.mapTo(page, page.save_button.rect().topLeft()).y()
-    assert form_top - heading_bottom < 30, (heading_bottom, form_top)
-    assert save_top < page.height() / 2, (save_top, page.height())
+
+    def under_its_heading() -> None:  # the layout runs on a later event loop turn: waited for, not slept
+        heading_bottom = page.heading.mapTo(page, page.heading.rect().bottomLeft()).y()
+        form_top = page.form.mapTo(page, page.form.rect().topLeft()).y()
+        save_top = page.save_button.mapTo(page, page.save_button.rect().topLeft()).y()
+        assert form_top - heading_bottom < 30, (heading_bottom, form_top)
+        assert save_top < page.height() / 2, (save_top, page.height())
+
+    qtbot.waitUntil(under_its_heading)
 
 
 def test_resident_list_fits_the_window_with_its_sync_column(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
@@ -84,11 +87,15 @@ def test_resident_list_fits_the_window_with_its_sync_column(qtbot, app_factory, 
     app.window.resize(1100, 780)
     residents = app.window.workspace.page("residents")
     table = residents.table
-    qtbot.wait(100)  # the layout runs on the next event loop turn
     header = table.horizontalHeader()
-    assert header.length() <= table.viewport().width() + 1, (header.length(), table.viewport().width())
-    last = table.model().columnCount() - 1
-    assert header.sectionSize(last) >= 90 and not table.horizontalScrollBar().isVisible()
+
+    def fits() -> None:  # the layout runs on a later event loop turn: waited for, not slept
+        assert table.mapTo(app.window, table.rect().topRight()).x() <= app.window.width()  # laid out anew
+        assert header.length() <= table.viewport().width() + 1, (header.length(), table.viewport().width())
+        last = table.model().columnCount() - 1
+        assert header.sectionSize(last) >= 90 and not table.horizontalScrollBar().isVisible()
+
+    qtbot.waitUntil(fits)
 
 
 def test_dossier_list_columns_hold_their_text(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
@@ -117,11 +124,14 @@ def test_dossier_list_columns_hold_their_text(qtbot, app_factory, data_dir) -> N
     app.window.resize(1280, 780)
     dossiers = app.window.workspace.page("dossiers")
     qtbot.waitUntil(lambda: dossiers.model.rowCount() == 2)
-    qtbot.wait(100)
     table = dossiers.table
-    cut = [c for c in range(dossiers.model.columnCount())
-           if c != 2 and table.columnWidth(c) < table.sizeHintForColumn(c)]
-    assert cut == [], [(c, table.columnWidth(c), table.sizeHintForColumn(c)) for c in cut]
+
+    def nothing_cut() -> None:  # the columns are fitted once the rows are laid out: waited for, not slept
+        cut = [c for c in range(dossiers.model.columnCount())
+               if c != 2 and table.columnWidth(c) < table.sizeHintForColumn(c)]
+        assert cut == [], [(c, table.columnWidth(c), table.sizeHintForColumn(c)) for c in cut]
+
+    qtbot.waitUntil(nothing_cut)
 
 
 def test_tab_leaves_the_dossier_documents_table(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
@@ -230,7 +240,12 @@ def test_tab_never_lands_on_a_hidden_widget(qtbot, app_factory, data_dir) -> Non
         ws.show_section(section)
         view = ws.widgets[section]
         start(view)
-        qtbot.wait(50)
+
+        def focus_in_the_form(v=view) -> bool:  # type: ignore[no-untyped-def]  # the form takes focus
+            focus = QApplication.focusWidget()
+            return focus is not None and focus.isVisible() and v.isAncestorOf(focus)
+
+        qtbot.waitUntil(focus_in_the_form)
         hidden = []
         for _ in range(40):
             qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)

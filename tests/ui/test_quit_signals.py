@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -43,9 +44,24 @@ def test_demo_stops_its_province_server_on_ctrl_c(tmp_path: Path) -> None:
         server_log = tmp_path / "province-server.log"
         assert server_log.exists(), "".join(lines)
         url = next(line.split("tại ")[1].strip() for line in lines if "chạy tại" in line)
-        time.sleep(1.0)  # the window is up
+        # The offscreen platform writes "This plugin does not support propagateSizeHints()" when a top-level
+        # window is first shown: wait for that sign the window is up (read on a thread, so the wait can time
+        # out and the pipe keeps draining while the app closes).
+        shown = threading.Event()
+
+        def read_rest() -> None:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                lines.append(line)
+                if "propagateSizeHints" in line:
+                    shown.set()
+
+        reader = threading.Thread(target=read_rest, daemon=True)
+        reader.start()
+        assert shown.wait(60), "".join(lines)
         proc.send_signal(signal.SIGINT)
         assert proc.wait(30) == 0, "".join(lines)
+        reader.join(10)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -76,7 +92,7 @@ def test_sigterm_at_any_moment_ends_the_demo_cleanly(tmp_path: Path, delay: str)
             lines.append(line)
             if line.startswith(wanted):
                 break
-        time.sleep(float(delay.partition("+")[2] or 0))
+        time.sleep(float(delay.partition("+")[2] or 0))  # fault: SIGTERM at this moment of the start-up
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=60)
         lines.append(out)

@@ -140,7 +140,7 @@ def test_stale_search_answers_are_dropped(qtbot, app_factory, data_dir, monkeypa
 
     def slow_for_short_queries(conn, query, limit):  # type: ignore[no-untyped-def]
         if query == "tr":
-            time.sleep(0.4)  # an old, slow answer that arrives after the newer one
+            time.sleep(0.4)  # fault: an old, slow answer that arrives after the newer one
         hits = real(conn, query, limit)
         if query != "a":  # the page's warm-up query
             answered.append(query)
@@ -151,14 +151,24 @@ def test_stale_search_answers_are_dropped(qtbot, app_factory, data_dir, monkeypa
     w = app.window
     qtbot.keyClick(w, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
     residents = w.workspace.widgets["residents"]
+    # Record each answer as it reaches the GUI thread (the lambda looks _found up at call time), so the test
+    # waits for the late answer's delivery instead of sleeping.
+    delivered: list[str] = []
+    found = residents._found
+
+    def recording_found(generation, query, hits):  # type: ignore[no-untyped-def]
+        delivered.append(query)
+        found(generation, query, hits)
+
+    monkeypatch.setattr(residents, "_found", recording_found)
     type_text(qtbot, residents.search, "tr")
     residents._debounce.stop()
     residents._run_search()
     type_text(qtbot, residents.search, "an thi")
     residents._debounce.stop()
     residents._run_search()
-    qtbot.waitUntil(lambda: answered == ["tran thi", "tr"] or answered == ["tr", "tran thi"], timeout=3000)
-    qtbot.wait(100)  # let the late answer reach the GUI thread
+    qtbot.waitUntil(lambda: sorted(answered) == ["tr", "tran thi"], timeout=3000)
+    qtbot.waitUntil(lambda: {"tr", "tran thi"} <= set(delivered), timeout=3000)  # both reached the GUI
     assert residents.last_query == "tran thi"
     assert residents.hits_model.rows and all("Trần" in h.full_name or "Thị" in h.full_name
                                              for h in residents.hits_model.rows)

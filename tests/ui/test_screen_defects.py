@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
 from .conftest import logged_in
@@ -45,7 +46,7 @@ def test_the_crime_report_intake_has_no_blank_band_above_its_form(qtbot, app_fac
     for kind, register in reports.pages.items():
         reports.tabs.setCurrentWidget(register)
         register.new_entry()
-        qtbot.wait(20)
+        qtbot.waitUntil(register.intake.isVisible)  # the intake is on screen: its banner shown or not
         banner = register.intake.banner
         assert banner.isVisible() == bool(banner.text()), kind
         register.show_list()
@@ -68,11 +69,14 @@ def test_statistics_on_a_netbook_keeps_the_chart_and_the_figures_readable(qtbot,
         view.set_period(Period.parse(label))
         qtbot.waitUntil(lambda lb=label: view.data is not None and view.data.current.period.label == lb,
                         timeout=10_000)
-        qtbot.wait(50)
-        assert view.chart.chart().plotArea().height() >= 90, label
-        indicators = view.compare.horizontalHeader().sectionSize(0)
-        assert indicators >= 150, (label, indicators)
-        assert not view.compare.horizontalScrollBar().isVisible(), label
+
+        def readable(lb=label) -> None:  # type: ignore[no-untyped-def]  # once laid out: waited for, not slept
+            assert view.chart.chart().plotArea().height() >= 90, lb
+            indicators = view.compare.horizontalHeader().sectionSize(0)
+            assert indicators >= 150, (lb, indicators)
+            assert not view.compare.horizontalScrollBar().isVisible(), lb
+
+        qtbot.waitUntil(readable)
 
 
 def test_no_column_title_loses_both_its_ends(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
@@ -111,13 +115,17 @@ def test_the_whole_recovery_key_shows_inside_its_card_on_a_netbook(qtbot, app_fa
     w.first_run.submit()
     qtbot.waitUntil(lambda: w.stack.currentWidget() is w.recovery_key_page, timeout=20000)
     page = w.recovery_key_page
-    qtbot.wait(50)
     label, card = page.key_label, page.card
-    inside = card.contentsRect()
-    left = label.mapTo(card, label.rect().topLeft()).x()
-    right = label.mapTo(card, label.rect().topRight()).x()
-    assert inside.left() <= left and right <= inside.right(), (left, right, inside)
-    assert label.fontMetrics().horizontalAdvance(label.text()) <= label.contentsRect().width()
+    qtbot.waitUntil(lambda: label.isVisible() and card.mapTo(w, card.rect().topRight()).x() <= w.width())
+
+    def key_inside_the_card() -> None:  # once laid out in the narrow window: waited for, not slept
+        inside = card.contentsRect()
+        left = label.mapTo(card, label.rect().topLeft()).x()
+        right = label.mapTo(card, label.rect().topRight()).x()
+        assert inside.left() <= left and right <= inside.right(), (left, right, inside)
+        assert label.fontMetrics().horizontalAdvance(label.text()) <= label.contentsRect().width()
+
+    qtbot.waitUntil(key_inside_the_card)
 
 
 def test_dossier_intake_has_no_blank_line_above_the_applicant_form(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
@@ -146,10 +154,14 @@ def test_the_residence_dialog_has_no_blank_band_above_its_buttons(qtbot, app_fac
     dialog = ResidenceDialog(app.context, "no-person", None, app.window)
     dialog.show()
     qtbot.waitUntil(dialog.isVisible)
-    qtbot.wait(20)
     last = list(dialog.form.fields.values())[-1].widget
-    rows_end = last.mapTo(dialog, last.rect().bottomLeft()).y()
-    assert dialog.save_button.geometry().top() - rows_end <= SPACE.section * 2, (rows_end, dialog.height())
+
+    def buttons_under_the_rows() -> None:  # once laid out: the buttons below the last row, close to it
+        rows_end = last.mapTo(dialog, last.rect().bottomLeft()).y()
+        assert dialog.save_button.mapTo(dialog, dialog.save_button.rect().topLeft()).y() > rows_end
+        assert dialog.save_button.geometry().top() - rows_end <= SPACE.section * 2, (rows_end, dialog.height())
+
+    qtbot.waitUntil(buttons_under_the_rows)
     dialog.reject()
 
 
@@ -170,17 +182,25 @@ def test_on_a_wide_screen_the_household_address_takes_the_free_width(qtbot, app_
     app.context.show_section("households")
     view = app.window.workspace.widgets["households"]
     qtbot.waitUntil(lambda: view.model.rowCount() == 3 and view.model.row_at(0) is not None)
-    qtbot.wait(50)
     table, keys = view.table, [c.key for c in view.model.columns]
     header = table.horizontalHeader()
     address, sync = keys.index("address"), keys.index("sync_state")
-    assert header.sectionSize(address) >= table.sizeHintForColumn(address)  # whole, not "…"
-    assert header.sectionSize(sync) < header.sectionSize(address)
+
+    def address_whole() -> None:  # once the columns are fitted: waited for, not slept
+        assert header.sectionSize(address) >= table.sizeHintForColumn(address)  # whole, not "…"
+        assert header.sectionSize(sync) < header.sectionSize(address)
+
+    qtbot.waitUntil(address_whole)
     app.window.resize(1024, 570)  # on a netbook the number stays whole ("QN…" once)
-    qtbot.wait(50)
     number = keys.index("household_no")
-    assert header.sectionSize(number) >= table.sizeHintForColumn(number)
-    assert header.sectionViewportPosition(sync) + header.sectionSize(sync) <= table.viewport().width()
+
+    def number_whole() -> None:  # the table laid out anew inside the narrow window, then fitted
+        assert table.mapTo(app.window, table.rect().topRight()).x() <= app.window.width()
+        assert header.sectionSize(number) >= table.sizeHintForColumn(number)
+        assert header.sectionViewportPosition(sync) + header.sectionSize(sync) <= table.viewport().width()
+
+    qtbot.waitUntil(number_whole)
+    vi_title = view.model.headerData(number, Qt.Orientation.Horizontal)
     app.context.set_language("en")  # "Household number" whole ("Household nu…")
-    qtbot.wait(50)
-    assert header.sectionSize(number) >= header.sectionSizeHint(number)
+    qtbot.waitUntil(lambda: view.model.headerData(number, Qt.Orientation.Horizontal) != vi_title
+                    and header.sectionSize(number) >= header.sectionSizeHint(number))

@@ -30,7 +30,7 @@ def test_each_form_has_one_primary_action_styled_as_such(qtbot, app_factory, dat
     forms = 0
     for name, page in _all_pages(app, qtbot):
         if name.endswith("/new") or name == "dossiers/intake":
-            qtbot.wait(20)
+            qtbot.waitUntil(page.isVisible)  # the form is on screen: its visible buttons are the ones shown
             defaults = _visible_defaults(page)
             assert len(defaults) == 1, (name, [b.text() for b in defaults])
             button = defaults[0]

@@ -94,7 +94,7 @@ def test_no_unfocused_field_takes_the_wheel_anywhere(qtbot, app_factory, data_di
     app.window.resize(1024, 600)
     seen = 0
     for name, page in _all_pages(app, qtbot):
-        qtbot.wait(20)
+        qtbot.waitUntil(page.isVisible)  # the walk's page is on screen before its fields are tried
         seen += _check_unfocused(qtbot, page, name)
     assert seen >= 15  # the walk reached the forms (procedure, fee, sets, period, dates, …)
 
