@@ -12,7 +12,7 @@ from typing import Any
 from ..store import sync_ops as ops
 from ..sync.bundle import export_bundle, import_answer
 from ..sync.client import Timeouts
-from ..sync.engine import MAX_FEED, EngineConfig
+from ..sync.engine import MAX_CHANGES, MAX_FEED, EngineConfig
 from ..sync.enroll import build_engine, connect_identity, enroll, rotate_token, station_token
 from ..sync.errors import SyncError
 from .common import add_command, officer_name, open_store
@@ -31,7 +31,8 @@ def register(sub: Any) -> None:
     p = add_command(sub, "sync", "đồng bộ với Công an tỉnh / sync with the province", _sync)
     p.add_argument("--connect-timeout", type=float, default=10.0)
     p.add_argument("--read-timeout", type=float, default=60.0)
-    p.add_argument("--batch-size", type=int, default=500)
+    p.add_argument("--batch-size", type=int, default=MAX_CHANGES,
+                   help="số thay đổi tối đa mỗi lần gửi / changes per request at most")
     p.add_argument("--attempts", type=int, default=5, help="tries per request / lần thử mỗi yêu cầu")
     p.add_argument("--page-size", type=int, default=None,
                    help="số bản ghi mỗi trang khi nhận từ tỉnh (đường truyền rất kém: nhỏ hơn) / records per pulled "
