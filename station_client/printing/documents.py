@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from ..clock import office_local, office_words
+from ..clock import office_local, office_stamp, office_words
 from ..domain.deadlines import Duration
 from ..domain.dossiers import RESULT_CHANNELS, qr_payload
 from ..domain.procedures import DOCUMENT_FORMS
@@ -99,7 +99,7 @@ def _common(dossier: dict[str, Any], station: StationInfo, printed_at: datetime,
         "serial_line": f"Số: {text(dossier.get('receipt_no'))}",
         "form_label": form_label,
         "print_no": print_no,
-        "printed_at": f"{printed_at:%H:%M %d/%m/%Y}",
+        "printed_at": office_stamp(printed_at),
         "agency": station.agency,
         "code": text(dossier.get("code")),
         "applicant_name": text(dossier.get("applicant_name")),

@@ -188,7 +188,7 @@ def register(kind: str, rows: Sequence[dict[str, Any]], station: StationInfo, st
     html = _render("register.html", station, page_size, serial_line="", confidential=kind == "crime_report",
                    title=REGISTER_TITLES[kind], start=f"{start:%d/%m/%Y}", end=f"{end:%d/%m/%Y}",
                    columns=("STT", *REGISTER_COLUMNS[kind]), rows=[register_cells(kind, r) for r in rows],
-                   printed_at=f"{printed_at:%H:%M %d/%m/%Y}")
+                   printed_at=office_stamp(printed_at))
     return PrintDoc(f"{REGISTER_TITLES[kind].capitalize()} {start:%d-%m-%Y} – {end:%d-%m-%Y}", html, {}, page_size)
 
 
