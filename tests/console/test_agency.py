@@ -5,9 +5,12 @@ the officer opened it (its status) is refused, never an overwrite; only the agen
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
+
+from station_client.clock import office_today
 from station_client.domain import agency as ag
 from station_client.domain.deadlines import default_office_hours
 from station_client.store import reports as sr
@@ -31,6 +34,7 @@ def _today(store, report_id: str) -> list[str]:  # type: ignore[no-untyped-def]
     return [i.rule_key for i in sr.due_items(store.conn, now) if i.record_id == report_id]
 
 
+@pytest.mark.office_clock
 def test_acknowledge_extend_decide_reach_the_station(tmp_path: Path, server: RunningServer,
                                                       console: Console) -> None:
     station = make_station(tmp_path, server, "ha-an", commune="07168")
@@ -83,7 +87,7 @@ def test_acknowledge_extend_decide_reach_the_station(tmp_path: Path, server: Run
     # ... and a note the station writes offline while the agency decides arrives after the decision: merged too.
     with station.open() as store:
         sr.edit(store, "crime_report", report["id"], {"note": "Đã hẹn người tố giác"}, officer="can_bo_a")
-    today = date.today().isoformat()
+    today = office_today().isoformat()  # the decision's date on the office calendar, as the console checks it
     decided = console.post(f"/console/inbox/{report['id']}/decide", {
         "decision": "prosecute", "ground": "Điều 143 BLTTHS", "decision_no": "12/QĐ-CSĐT", "date": today,
         "version": _version(ext.text, report["id"])}, page="/console/inbox")

@@ -5,11 +5,11 @@ and keeping it there leaves the key file's entries as they were. The recovery ke
 from __future__ import annotations
 
 import json
-from datetime import date
 
 import pytest
 from PySide6.QtCore import Qt
 
+from station_client.clock import office_today
 from station_client.paths import db_path
 from station_client.store import keys
 from station_client.store.connection import forget_key
@@ -26,6 +26,7 @@ def _no_held_keys():  # type: ignore[no-untyped-def]
     forget_key()
 
 
+@pytest.mark.office_clock
 def test_locked_login_page_names_the_station(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
     app = app_factory(encrypt=True)
     w = app.window
@@ -42,7 +43,8 @@ def test_locked_login_page_names_the_station(qtbot, app_factory, data_dir) -> No
     page = w.recovery_key_page
     qtbot.waitUntil(lambda: w.stack.currentWidget() is page)
     sheet = page.recovery_sheet()  # the printed sheet: the station, and the date as dd/mm/yyyy
-    assert STATION in sheet and date.today().strftime("%d/%m/%Y") in sheet and date.today().isoformat() not in sheet
+    today = office_today()  # the office's date (after 17:00 UTC it is already tomorrow in Vietnam)
+    assert STATION in sheet and today.strftime("%d/%m/%Y") in sheet and today.isoformat() not in sheet
     page.written.setChecked(True)
     qtbot.mouseClick(page.button, Qt.MouseButton.LeftButton)
     db = db_path(data_dir)
