@@ -652,11 +652,17 @@ class Store:
 
     def _enqueue(self, kind: RecordKind, record_id: str, op: str, base_version: int, payload: dict[str, Any],
                  officer: str, now: str, new_record: bool = False) -> str:
-        """Append an outbox change, or fold an upsert into this record's change that has not left yet."""
+        """Append an outbox change, or fold an upsert into this record's change that has not left yet.
+
+        Only an officer's own plain change takes a fold. An orphan copy (a record re-sent after a re-pull) is
+        answered with the province's state when the province has the record, and a replay of a lost history is
+        applied as it was then, unjudged: an edit folded into either would be dropped or escape conflict checks
+        (bench/soak.py seed 5201: an officer's note folded into an orphan copy, acknowledged, gone)."""
         if op == "upsert" and not new_record:
             row = self.conn.execute(
                 "SELECT seq, change_id, fields FROM outbox WHERE kind = ? AND record_id = ? AND state = 'pending' "
-                "AND sent_at IS NULL AND op = 'upsert' AND resolves IS NULL ORDER BY seq DESC LIMIT 1",
+                "AND sent_at IS NULL AND op = 'upsert' AND resolves IS NULL AND orphan = 0 "
+                "AND replay_version IS NULL AND replay_conflicted IS NULL ORDER BY seq DESC LIMIT 1",
                 (kind.name, record_id)).fetchone()
             last = self.conn.execute("SELECT max(seq) FROM outbox WHERE kind = ? AND record_id = ?",
                                      (kind.name, record_id)).fetchone()[0]
