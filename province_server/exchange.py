@@ -525,8 +525,13 @@ def _judge(conn: Connection, actor: Actor, p: Prepared, states: dict[tuple[str, 
     # A station undoes a delete only by an officer's explicit, recorded resolution of a conflict on this record:
     # any other upsert on a deleted record (a station that missed the delete, whatever its base version says) is
     # an edit_vs_delete conflict that keeps the station's values and leaves the record deleted. Province edits
-    # apply as given.
-    restore = st.deleted and (actor.is_province or resolving is not None) and not others_deleted
+    # apply as given. A resolution made under a history the province since lost in a restore names a conflict
+    # the province no longer holds: the officer's recorded decision stands all the same, judged against what
+    # others did after the version the officer saw (bench/soak.py seed 5204: a revival the officer chose after
+    # the restore was taken for a replay with nothing left to apply, and the record stayed deleted).
+    lost_resolution = (c.resolves is not None and resolving is None and c.base_epoch is not None
+                       and c.base_epoch != ep.current)
+    restore = st.deleted and (actor.is_province or resolving is not None or lost_resolution) and not others_deleted
     if st.deleted and not restore and c.base_epoch is not None and c.base_epoch != ep.current \
             and all(st.fields.get(n) == v for n, v in p.values.items()):
         # A replay of an edit from a lost history onto a deleted record that already holds every value it sets
