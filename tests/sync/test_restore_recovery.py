@@ -735,3 +735,85 @@ def test_a_record_the_province_made_and_deleted_after_the_backup_keeps_the_stati
             assert not store.conn.execute("SELECT 1 FROM outbox WHERE state = 'rejected'").fetchone()
             assert not ops.list_conflicts(store)
         assert_converged(st)
+
+
+def test_an_edit_made_while_an_orphan_copy_waits_is_sent_on_its_own(tmp_path: Path, server: RunningServer) -> None:
+    """After a restore, B's re-pull finds R missing (its maker A has not re-sent it yet) and queues an orphan copy
+    of R. An officer at B then edits R before that copy leaves. The province answers the copy with its own
+    state once A re-sent R, so the edit must not ride inside the copy: it goes as a change of its own and reaches
+    the province (found by bench/soak.py, seed 5201: the note folded into the copy was acknowledged and lost)."""
+    from dataclasses import replace
+
+    from .conftest import FAST
+
+    a, b = _two_stations(tmp_path, server)
+    backup = _backup(server, tmp_path / "before.backup.gz")
+    with a.open() as store:
+        [rid] = add_people(store, 1, 515)
+    assert a.sync().ok and b.sync().ok
+    _restore(server, backup)
+
+    # B's first request after the restore learns of it (a cursor ahead of the province), its second is the
+    # re-pull; the cycle stops right after it, before any push.
+    report = b.sync(config=replace(FAST, max_requests=2))
+    assert report.resyncs == ["cursor.ahead"] and report.requests == 2, report.summary()
+    with b.open() as store:
+        [_orphan] = store.conn.execute("SELECT seq FROM outbox WHERE record_id = ? AND orphan = 1 "
+                                      "AND state = 'pending'", (rid,)).fetchall()
+        store.update("person", rid, {"note": "ghi chú sau khôi phục"}, officer="b")
+        rows = store.conn.execute("SELECT orphan, fields FROM outbox WHERE record_id = ? AND state = 'pending' "
+                                  "ORDER BY seq", (rid,)).fetchall()
+    assert [r["orphan"] for r in rows] == [1, 0]
+    assert "note" not in json.loads(rows[0]["fields"]) or json.loads(rows[0]["fields"])["note"] is None
+    assert json.loads(rows[1]["fields"]) == {"note": "ghi chú sau khôi phục"}
+
+    for _ in range(2):
+        _clean_sync(a)
+        _clean_sync(b)
+    assert _province(server)[("person", rid)][2]["note"] == "ghi chú sau khôi phục"
+    for st in (a, b):
+        with st.open() as store:
+            assert not ops.list_conflicts(store)
+        assert_converged(st)
+
+
+def test_a_revival_decided_before_the_province_noticed_its_restore_still_revives(
+        tmp_path: Path, server: RunningServer) -> None:
+    """B's phone edit of R meets A's (a conflict at B); B then deletes R (acknowledged) and the officer settles the
+    old conflict keeping the province's phone, which brings R back. Before that decision leaves, the province is
+    restored from a backup older than the conflict, so it no longer holds the conflict the decision names. The
+    revival must still stand at the province, never be taken for a replay with nothing to apply (found by
+    bench/soak.py, seed 5204: R stayed deleted and no conflict said so)."""
+    a, b = _two_stations(tmp_path, server)
+    with a.open() as store:
+        [rid] = add_people(store, 1, 5204)
+    assert a.sync().ok and b.sync().ok
+    backup = _backup(server, tmp_path / "before.backup.gz")
+    with a.open() as store:
+        store.update("person", rid, {"phone": "0912000051"}, officer="a")
+    with b.open() as store:
+        store.update("person", rid, {"phone": "0912000052"}, officer="b")
+    assert a.sync().ok and b.sync().ok
+    with b.open() as store:
+        [conflict] = ops.list_conflicts(store)
+        store.delete("person", rid, officer="b")
+    assert b.sync().ok
+    with b.open() as store:
+        ops.resolve_conflict(store, conflict.id, {"phone": "0912000051"}, "b")
+        assert store.get("person", rid)["deleted"] is False
+
+    _restore(server, backup)
+    for _ in range(2):
+        _clean_sync(a)
+        _clean_sync(b)
+    server.admin("POST", "/v1/admin/replay/close")
+    for _ in range(2):
+        _clean_sync(a)
+        _clean_sync(b)
+    _version, deleted, fields = _province(server)[("person", rid)]
+    assert deleted is False
+    assert fields["phone"] == "0912000051"
+    for st in (a, b):
+        with st.open() as store:
+            assert not ops.list_conflicts(store)
+        assert_converged(st)
