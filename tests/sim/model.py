@@ -202,6 +202,18 @@ def _in_open_conflict(obs_open: list[dict[str, Any]], record: str, fld: str | No
     return False
 
 
+def _withdrawn_delete_met_another(liveness: list[Write]) -> bool:
+    """Whether the station whose officer last kept the record (``resolve_keep``: its own delete met an edit, and
+    the officer withdrew that delete) was concurrent with another side's delete of it, made after the delete it
+    withdrew. Withdrawing one's own delete says nothing against another officer's: that delete may stand (the
+    keep makes no version when nothing changes, so a delete reaching the province after it finds nothing newer;
+    seed 6201 at 219 steps, PG)."""
+    keep = liveness[-1]
+    own = [w.t for w in liveness[:-1] if w.side == keep.side and LIVENESS_OPS[w.op]]
+    since = max(own) if own else -1
+    return any(LIVENESS_OPS[w.op] and w.side != keep.side and w.t > since for w in liveness[:-1])
+
+
 def check(model: Model, obs: Observed, limit: int = 12) -> Verdict:
     failures: list[Failure] = []
     counts = defaultdict(int)
@@ -264,8 +276,11 @@ def check(model: Model, obs: Observed, limit: int = 12) -> Verdict:
             candidates.append(ws[i])
         prov = prov_all.get(rid)
         ok = False
-        # An officer who settles a conflict by deleting the record discards the edits that met the delete.
-        if prov is not None and prov[1] and any(x.op == "resolve_delete" and x.t > last.t for x in by_record[rid]):
+        # An officer who settles a conflict by deleting the record discards the edits that met the delete: it
+        # stands at the province, or (the province lost it in a restore and the replayed delete met its edits
+        # again) it waits in an open delete_vs_edit conflict (seed 6201 at 169 steps, PG).
+        if prov is not None and any(x.op == "resolve_delete" and x.t > last.t for x in by_record[rid]) and (
+                prov[1] or _in_open_conflict(open_c, rid, None, None, ("delete_vs_edit",))):
             ok = True
         for w in candidates:
             v = w.values[f]
@@ -294,6 +309,8 @@ def check(model: Model, obs: Observed, limit: int = 12) -> Verdict:
         while liveness[j].status == "maybe" and j > 0:
             j -= 1
             acceptable.add(LIVENESS_OPS[liveness[j].op])
+        if last.op == "resolve_keep" and _withdrawn_delete_met_another(liveness):
+            acceptable.add(True)
         if prov[1] in acceptable:
             continue
         if want_deleted and _in_open_conflict(open_c, rid, None, None, ("delete_vs_edit",)):

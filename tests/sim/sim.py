@@ -380,6 +380,11 @@ class Sim:
                 # another station may stand (seed 1 at 60 steps: "keep the province" on an old conflict).
                 values = {f: after.get(f) for f in get_kind(c.get("kind") or "person").field_names
                           if after.get(f) is not None and after.get(f) != (before or {}).get(f)}
+                if keep == "province":
+                    # The officer discarded the station's side of the fields in conflict, even when reviving a
+                    # record the station deleted after the conflict was found (seed 5201 at 78 steps: its
+                    # edit conflict resolved "keep the province" after the station's own delete).
+                    values |= {f: ACCEPTED for f in out["values"]}
                 self.model.add(name, "resolve_revive", rid, values)
             else:
                 # Keeping the province settles the fields in conflict at whatever the province holds: the
