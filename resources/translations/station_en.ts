@@ -51,6 +51,10 @@
         <translation>%1 %2: changed at this station but deleted by %3.</translation>
     </message>
     <message>
+        <source>Hồ sơ đã bị xóa sau đó: xử lý xung đột này vẫn giữ hồ sơ ở trạng thái đã xóa.</source>
+        <translation>The record was deleted since: settling this conflict keeps it deleted.</translation>
+    </message>
+    <message>
         <source>Thông tin</source>
         <translation>Field</translation>
     </message>

@@ -202,5 +202,8 @@ def _resolve(args: argparse.Namespace) -> int:
                 current = store.get(conflict.kind, conflict.record_id, include_deleted=True) or {}
                 values = {name: current.get(name) for name in conflict.fields}
             ops.resolve_conflict(store, conflict.id, values, officer)
+    if conflict.type == "edit" and conflict.record_deleted and not args.delete:
+        print("Hồ sơ đã bị xóa sau xung đột này nên vẫn giữ trạng thái đã xóa. / The record was deleted since this "
+              "conflict, so it stays deleted.")
     print("Đã ghi cách xử lý; sẽ gửi ở lần đồng bộ tới. / Resolution saved; it is sent with the next sync.")
     return 0

@@ -114,6 +114,9 @@ class ConflictEditor(QWidget):
         elif conflict.type == "edit_vs_delete":
             text = self.tr("%1 %2: trạm đã sửa, còn %3 đã xóa.").replace("%1", kind_name).replace("%2", name) \
                 .replace("%3", who)
+        if conflict.type == "edit" and conflict.record_deleted:
+            # Settling the values does not bring the record back (store: resolve_conflict); say so before the click.
+            text += " " + self.tr("Hồ sơ đã bị xóa sau đó: xử lý xung đột này vẫn giữ hồ sơ ở trạng thái đã xóa.")
         self.title.setText(text)
         for col, header in enumerate((self.tr("Thông tin"), self.tr("Giá trị của trạm"), self.tr("Giá trị của tỉnh"),
                                       self.tr("Giữ giá trị"))):

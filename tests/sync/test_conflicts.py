@@ -185,3 +185,35 @@ def test_a_province_edit_on_a_version_read_before_a_station_edit_arrived_is_refu
     with a.open() as store:
         assert store.get("person", rid)["phone"] == "0911000006" and ops.list_conflicts(store) == []
     assert_converged(a)
+
+
+def test_settling_a_field_conflict_of_a_record_deleted_since_leaves_it_deleted(tmp_path: Path, server) -> None:
+    """B's phone edit meets A's (a field conflict at B); B's officer then deletes the resident. Settling the old
+    phone conflict afterwards, whichever value is kept, must not bring the resident back: reviving is a decision
+    of its own, never a side effect of choosing a value (bench/soak.py seeds 5201, 8301, 8304: a revival this way
+    undid the officer's delete, or overrode another officer's confirmation of it unseen)."""
+    a = make_station(tmp_path, server, "a")
+    b = make_station(tmp_path, server, "b")
+    with a.open() as store:
+        (rid,) = add_people(store, 1, seed=41)
+    assert a.sync().ok and b.sync().ok
+    with a.open() as store:
+        store.update("person", rid, {"phone": "0922000012"}, officer="officer-a")
+    with b.open() as store:
+        store.update("person", rid, {"phone": "0933000013"}, officer="officer-b")
+    assert a.sync().ok and b.sync().ok
+    with b.open() as store:
+        store.delete("person", rid, officer="officer-b")
+        (c,) = ops.list_conflicts(store)
+        assert c.type == "edit" and c.record_deleted
+        change_id = ops.resolve_conflict(store, c.id, {"phone": "0933000013"}, "officer-b")  # keep the station's
+        assert store.get("person", rid, include_deleted=True)["deleted"] is True
+        (op,) = store.conn.execute("SELECT op FROM outbox WHERE change_id = ?", (change_id,)).fetchone()
+        assert op == "delete"
+    assert b.sync().ok and a.sync().ok and b.sync().ok
+    assert server_records(server)[("person", rid)][1] is True
+    for station in (a, b):
+        with station.open() as store:
+            assert ops.list_conflicts(store) == []
+            assert verify(store.conn).ok
+        assert_converged(station)

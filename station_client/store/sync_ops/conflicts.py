@@ -12,7 +12,7 @@ from ...clock import now_iso
 from ...domain import permissions
 from ...domain.kinds import RecordKind
 from ...domain.problems import ValidationError
-from ...domain.registry import get_kind
+from ...domain.registry import UnknownKind, get_kind
 from .. import search
 from ..codec import canonical_json, fields_only, from_db, record_hash, to_db
 from ..errors import RecordNotFound, StoreError
@@ -34,37 +34,54 @@ class Conflict:
     origin: str | None
     status: str
     detected_at: str
+    # The record is deleted here now (this station deleted it after the conflict was found, or pulled a delete):
+    # settling a field conflict then leaves it deleted (``resolve_conflict``).
+    record_deleted: bool = False
 
 
 def list_conflicts(store: Store, status: str = "open") -> list[Conflict]:
     rows = store.conn.execute("SELECT c.*, o.fields AS station_fields, o.op AS station_op FROM conflicts c "
                               "LEFT JOIN outbox o ON o.change_id = c.change_id WHERE c.status = ? "
                               "ORDER BY c.detected_at", (status,)).fetchall()
-    return [_conflict_of(r) for r in rows]
+    return [_conflict_of(r, _record_deleted(store.conn, r)) for r in rows]
 
 
 def get_conflict(store: Store, conflict_id: str) -> Conflict | None:
     row = store.conn.execute("SELECT c.*, o.fields AS station_fields, o.op AS station_op FROM conflicts c "
                              "LEFT JOIN outbox o ON o.change_id = c.change_id WHERE c.id = ?",
                              (conflict_id,)).fetchone()
-    return _conflict_of(row) if row else None
+    return _conflict_of(row, _record_deleted(store.conn, row)) if row else None
 
 
-def _conflict_of(row: sqlite3.Row) -> Conflict:
+def _record_deleted(conn: sqlite3.Connection, row: sqlite3.Row) -> bool:
+    try:
+        kind = get_kind(row["kind"])
+    except UnknownKind:  # a kind this version does not know: nothing to say about the record
+        return False
+    found = conn.execute(f"SELECT deleted FROM {kind.table} WHERE id = ?", (row["record_id"],)).fetchone()
+    return bool(found and found[0])
+
+
+def _conflict_of(row: sqlite3.Row, record_deleted: bool = False) -> Conflict:
     station = None
     if row["station_fields"] is not None:
         station = {"op": row["station_op"], "fields": json.loads(row["station_fields"])}
     return Conflict(row["id"], row["kind"], row["record_id"], row["change_id"], row["conflict_type"],
                     json.loads(row["fields"]), row["server_version"],
                     json.loads(row["server_record"]) if row["server_record"] else None, station, row["origin"],
-                    row["status"], row["detected_at"])
+                    row["status"], row["detected_at"], record_deleted)
 
 
 def resolve_conflict(store: Store, conflict_id: str, chosen_values: dict[str, Any] | None, officer: str, *,
                      delete: bool = False) -> str:
     """An officer's decision on a conflict, written as an ordinary change (record + audit + outbox) that
     names the conflict in ``resolves``. ``chosen_values``: the fields the officer settled (the station's
-    value, the province's or a new one); ``delete=True`` deletes the record instead. Returns the change id."""
+    value, the province's or a new one); ``delete=True`` deletes the record instead. Returns the change id.
+
+    A field conflict (``edit``) on a record deleted here since is settled as it stands, deleted: choosing a
+    value is no decision to bring a deleted record back (that is an ``edit_vs_delete`` conflict's "keep the
+    station", the head's call). Reviving it as a side effect undid the officer's own delete, or met another
+    officer's concurrent confirmation of it unseen (bench/soak.py seeds 5201, 8301, 8304)."""
     with store.transaction() as conn:
         c = conn.execute("SELECT * FROM conflicts WHERE id = ?", (conflict_id,)).fetchone()
         if c is None or c["status"] != "open":
@@ -76,6 +93,8 @@ def resolve_conflict(store: Store, conflict_id: str, chosen_values: dict[str, An
         current = from_db(kind, row)
         old_fields = fields_only(kind, current)
         was_deleted = bool(row["deleted"])
+        if was_deleted and c["conflict_type"] == "edit":
+            delete = True
         # Discarding a record or bringing back one the province deleted is the station head's call.
         if delete and not was_deleted:
             store.authorize(permissions.head_only_action(permissions.CONFLICT_DISCARD.code), officer)
