@@ -172,10 +172,12 @@ class Driver:
             else:
                 current = self.store.get(conflict.kind, conflict.record_id, include_deleted=True) or {}
                 values = {name: current.get(name) for name in conflict.fields}
-            ops.resolve_conflict(self.store, conflict.id, values, OFFICER)
+            change_id = ops.resolve_conflict(self.store, conflict.id, values, OFFICER)
         except (ValidationError, StoreError) as exc:
             return _error(exc)
-        return {"ok": True, "op": "upsert", "values": values, "kind": conflict.kind,
+        # A field conflict on a record deleted since is settled with the record left deleted.
+        [op] = self.store.conn.execute("SELECT op FROM outbox WHERE change_id = ?", (change_id,)).fetchone()
+        return {"ok": True, "op": op, "values": {} if op == "delete" else values, "kind": conflict.kind,
                 "record_id": conflict.record_id, "type": conflict.type}
 
     # --------------------------------------------------------------------------------------------- sync

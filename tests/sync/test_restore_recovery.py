@@ -779,10 +779,10 @@ def test_an_edit_made_while_an_orphan_copy_waits_is_sent_on_its_own(tmp_path: Pa
 
 def test_a_revival_decided_before_the_province_noticed_its_restore_still_revives(
         tmp_path: Path, server: RunningServer) -> None:
-    """B's phone edit of R meets A's (a conflict at B); B then deletes R (acknowledged) and the officer settles the
-    old conflict keeping the province's phone, which brings R back. Before that decision leaves, the province is
-    restored from a backup older than the conflict, so it no longer holds the conflict the decision names. The
-    revival must still stand at the province, never be taken for a replay with nothing to apply (found by
+    """A deletes R; B's edit of R meets the delete (an edit_vs_delete conflict at B) and B's officer keeps the
+    station's side, which brings R back. Before that decision leaves, the province is restored from a backup older
+    than the conflict: A's replayed delete deletes R again, and the province no longer holds the conflict the
+    decision names. The officer's revival must still stand, not wait in a new conflict or be dropped (found by
     bench/soak.py, seed 5204: R stayed deleted and no conflict said so)."""
     a, b = _two_stations(tmp_path, server)
     with a.open() as store:
@@ -790,16 +790,14 @@ def test_a_revival_decided_before_the_province_noticed_its_restore_still_revives
     assert a.sync().ok and b.sync().ok
     backup = _backup(server, tmp_path / "before.backup.gz")
     with a.open() as store:
-        store.update("person", rid, {"phone": "0912000051"}, officer="a")
+        store.delete("person", rid, officer="a")
     with b.open() as store:
         store.update("person", rid, {"phone": "0912000052"}, officer="b")
     assert a.sync().ok and b.sync().ok
     with b.open() as store:
         [conflict] = ops.list_conflicts(store)
-        store.delete("person", rid, officer="b")
-    assert b.sync().ok
-    with b.open() as store:
-        ops.resolve_conflict(store, conflict.id, {"phone": "0912000051"}, "b")
+        assert conflict.type == "edit_vs_delete"
+        ops.resolve_conflict(store, conflict.id, {"phone": "0912000052"}, "b")
         assert store.get("person", rid)["deleted"] is False
 
     _restore(server, backup)
@@ -812,7 +810,7 @@ def test_a_revival_decided_before_the_province_noticed_its_restore_still_revives
         _clean_sync(b)
     _version, deleted, fields = _province(server)[("person", rid)]
     assert deleted is False
-    assert fields["phone"] == "0912000051"
+    assert fields["phone"] == "0912000052"
     for st in (a, b):
         with st.open() as store:
             assert not ops.list_conflicts(store)
