@@ -117,3 +117,28 @@ def test_rejected_records_listed_with_the_reason_and_shown_on_the_person(qtbot, 
     qtbot.waitUntil(lambda: residents.person.record is not None)
     assert residents.person.sync_label.text() == ("Trạng thái đồng bộ: bị từ chối — Tỉnh từ chối: Số định danh đã "
                                                   "được dùng ở xã khác.")
+
+
+def test_a_field_conflict_of_a_record_deleted_since_says_it_stays_deleted(qtbot, app_factory, data_dir) -> None:  # type: ignore[no-untyped-def]
+    """The officer deleted the resident after the conflict was found: the screen says that settling the values
+    keeps the resident deleted, and the click does exactly that (store: resolve_conflict)."""
+    data_dir.mkdir(parents=True)
+    with Store.open(db_path(data_dir)) as store:
+        populate(store, 3)
+        cid, pid = _conflict(store)
+        store.delete("person", pid, officer="truong")
+    app = logged_in(qtbot, app_factory, data_dir)
+    w = app.window
+    w.sync_bar.set_status(SyncStatus("failed", pending=4, conflicts=1))
+    qtbot.mouseClick(w.sync_bar.conflicts, Qt.MouseButton.LeftButton)
+    view = w.workspace.widgets["sync"]
+    qtbot.waitUntil(lambda: view.editor.conflict is not None)
+    editor = view.editor
+    assert "vẫn giữ hồ sơ ở trạng thái đã xóa" in editor.title.text()
+    assert not editor.delete_button.isVisible()
+    qtbot.mouseClick(editor.resolve_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not view.conflicts)
+    with Store.open(db_path(data_dir)) as store:
+        assert store.get("person", pid, include_deleted=True)["deleted"] is True
+        [op] = store.conn.execute("SELECT op FROM outbox WHERE resolves = ?", (cid,)).fetchone()
+        assert op == "delete"
