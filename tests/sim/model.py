@@ -294,6 +294,10 @@ def check(model: Model, obs: Observed, limit: int = 12) -> Verdict:
         if prov is not None and any(x.op == "resolve_delete" and x.t > last.t for x in by_record[rid]) and (
                 prov[1] or _in_open_conflict(open_c, rid, None, None, ("delete_vs_edit",))):
             ok = True
+        # The officer of the station that wrote it chose the delete over it: discarded then, and a later revival
+        # by another officer brings back that officer's values, not these (seed 9504 at 236 steps, PG).
+        if any(x.op == "resolve_delete" and x.t > last.t and x.side == last.side for x in by_record[rid]):
+            ok = True
         for w in candidates:
             v = w.values[f]
             if v == ACCEPTED or (prov is not None and prov[2].get(f) == v) or _in_open_conflict(open_c, rid, f, v):
