@@ -61,6 +61,18 @@ def _clean_sync(station: Station) -> ops.ApplyReport:
     return report.applied
 
 
+def _heal_through_the_replay_window(server: RunningServer, a: Station, b: Station, after: int = 2) -> None:
+    """Both stations re-send their history while the replay window is open, the operator closes it, and both
+    sync ``after`` more rounds: the province judges what waited, and every station takes the outcome."""
+    for _ in range(2):
+        _clean_sync(a)
+        _clean_sync(b)
+    server.admin("POST", "/v1/admin/replay/close")
+    for _ in range(after):
+        _clean_sync(a)
+        _clean_sync(b)
+
+
 def _two_stations(tmp_path: Path, server: RunningServer) -> tuple[Station, Station]:
     a = make_station(tmp_path, server, "a")
     b = make_station(tmp_path, server, "b")
@@ -683,13 +695,7 @@ def test_a_record_the_province_made_after_the_backup_comes_back_although_an_edit
     assert a.sync().applied.conflicts == 1
 
     _restore(server, backup)
-    for _ in range(2):
-        _clean_sync(a)
-        _clean_sync(b)
-    server.admin("POST", "/v1/admin/replay/close")
-    for _ in range(2):
-        _clean_sync(a)
-        _clean_sync(b)
+    _heal_through_the_replay_window(server, a, b)
     state = _province(server)[("person", rid)]
     assert state[1] is False and state[2]["full_name"] == person["full_name"]
     with a.open() as store:
@@ -719,13 +725,7 @@ def test_a_record_the_province_made_and_deleted_after_the_backup_keeps_the_stati
     assert a.sync().ok and b.sync().ok
 
     _restore(server, backup)
-    for _ in range(2):
-        _clean_sync(a)
-        _clean_sync(b)
-    server.admin("POST", "/v1/admin/replay/close")
-    for _ in range(3):
-        _clean_sync(a)
-        _clean_sync(b)
+    _heal_through_the_replay_window(server, a, b, after=3)
     _version, deleted, fields = _province(server)[("person", rid)]
     assert deleted is True
     assert (fields["phone"], fields["note"], fields["occupation"]) == ("0912000013", "sửa ở A", "Thợ mỏ")
@@ -801,13 +801,7 @@ def test_a_revival_decided_before_the_province_noticed_its_restore_still_revives
         assert store.get("person", rid)["deleted"] is False
 
     _restore(server, backup)
-    for _ in range(2):
-        _clean_sync(a)
-        _clean_sync(b)
-    server.admin("POST", "/v1/admin/replay/close")
-    for _ in range(2):
-        _clean_sync(a)
-        _clean_sync(b)
+    _heal_through_the_replay_window(server, a, b)
     _version, deleted, fields = _province(server)[("person", rid)]
     assert deleted is False
     assert fields["phone"] == "0912000052"
