@@ -33,7 +33,7 @@ from ..domain import permissions
 from ..domain.kinds import RecordKind
 from ..domain.problems import Problem, ValidationError
 from ..domain.registry import get_kind
-from ..ids import new_id
+from ..ids import new_change_id, new_id
 from ..wire import GENESIS_HASH, audit_entry_hash, canonical_json, sha256_hex
 from . import search
 from .codec import fields_only, from_db, record_hash, to_db
@@ -671,7 +671,7 @@ class Store:
                 self.conn.execute("UPDATE outbox SET fields = ? WHERE seq = ?",
                                   (canonical_json(merged), row["seq"]))
                 return str(row["change_id"])
-        change_id = new_id()
+        change_id = new_change_id()
         self.conn.execute(
             "INSERT INTO outbox(change_id, kind, record_id, op, base_version, fields, created_at, officer) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +12,7 @@ from ...domain import permissions
 from ...domain.kinds import RecordKind
 from ...domain.problems import ValidationError
 from ...domain.registry import UnknownKind, get_kind
+from ...ids import new_change_id
 from .. import search
 from ..codec import canonical_json, fields_only, from_db, record_hash, to_db
 from ..errors import RecordNotFound, StoreError
@@ -101,7 +101,7 @@ def resolve_conflict(store: Store, conflict_id: str, chosen_values: dict[str, An
         elif not delete and was_deleted:
             store.authorize(permissions.head_only_action(permissions.CONFLICT_RESTORE.code), officer)
         now = now_iso()
-        change_id = str(uuid.uuid4())
+        change_id = new_change_id()
         if delete:
             new_fields, payload, op, now_deleted = old_fields, {}, "delete", True
             diff: dict[str, Any] = {"deleted": [was_deleted, True]} if not was_deleted else {}

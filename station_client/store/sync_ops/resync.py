@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 from ... import wire as dg
 from ...clock import now_iso
 from ...domain.registry import KINDS, UnknownKind, get_kind
+from ...ids import new_change_id
 from ...wire import version_term as digest_term
 from .. import digests
 from ..codec import canonical_json, fields_only, from_db
@@ -86,7 +86,7 @@ def _requeue_orphans(store: Store) -> int:
             conn.execute(
                 "INSERT INTO outbox(change_id, kind, record_id, op, base_version, fields, created_at, officer, "
                 "orphan) VALUES (?, ?, ?, ?, 0, ?, ?, ?, 1)",
-                (str(uuid.uuid4()), kind.name, row["id"], "delete" if row["deleted"] else "upsert",
+                (new_change_id(), kind.name, row["id"], "delete" if row["deleted"] else "upsert",
                  canonical_json(record), now, REMOTE_OFFICER))
             for (seq,) in conn.execute("SELECT seq FROM outbox WHERE kind = ? AND record_id = ? AND state = 'pending' "
                                        "AND orphan = 0 ORDER BY seq", (kind.name, row["id"])).fetchall():
@@ -291,7 +291,7 @@ def finish_repair(store: Store, repair: Repair) -> None:
                 conn.execute(
                     "INSERT INTO outbox(change_id, kind, record_id, op, base_version, fields, created_at, officer) "
                     "VALUES (?, ?, ?, 'upsert', 0, ?, ?, ?)",
-                    (str(uuid.uuid4()), name, record_id, canonical_json(fields_only(kind, from_db(kind, row))), now,
+                    (new_change_id(), name, record_id, canonical_json(fields_only(kind, from_db(kind, row))), now,
                      REMOTE_OFFICER))
                 conn.execute(f"UPDATE {kind.table} SET sync_state = 'pending', sync_note = NULL WHERE id = ?",
                              (record_id,))
