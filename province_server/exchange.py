@@ -151,6 +151,12 @@ class Batch:
     by_record: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)  # history, per record
     parked: dict[str, dict[str, Any]] = field(default_factory=dict)  # deferred changes to (re)store, by id
     unparked: set[str] = field(default_factory=set)  # deferred changes judged in this batch
+    # The arrival number of each change judged again in this batch that was parked before: deferred again, it
+    # keeps its place. A new number would put it behind a later change of the same record from the same station
+    # that stayed parked (a streamed exchange answers that one ``stream.held`` without judging it), and the drain,
+    # which takes each station's lowest number first, would apply the later change first (bench/soak.py, seed
+    # 7201: an officer's newer edit overwritten by the older one it followed).
+    parked_n: dict[str, int] = field(default_factory=dict)
     deferred_keys: set[tuple[str, str, str]] = field(default_factory=set)  # (station, kind, id) with a deferral
     applied: list[dict[str, Any]] = field(default_factory=list)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
@@ -339,6 +345,7 @@ def _drain(conn: Connection, key: tuple[str, str], parked: dict[tuple[str, str],
         row = ready[0]
         waiting.remove(row)
         batch.unparked.add(row["change_id"])
+        batch.parked_n[row["change_id"]] = int(row["n"])
         if row["change_id"] in seen:
             continue
         actor = Actor(row["station_id"], row["commune_code"])
@@ -391,6 +398,7 @@ def _apply(conn: Connection, actor: Actor, prepared: list[Prepared], new_commune
             for w in parked.get(key, []):
                 if w["change_id"] == p.change.change_id:
                     parked[key].remove(w)
+                    batch.parked_n[w["change_id"]] = int(w["n"])
                     break
         results.append(_judge(conn, actor, p, states, seen, conflicts, batch, now, new_commune, ep))
         if parked.get(key):
@@ -746,7 +754,8 @@ def _flush(conn: Connection, states: dict[tuple[str, str], RecState], batch: Bat
         conn.execute(d.delete().where(d.c.change_id.in_(gone[start:start + 500])))
     if batch.parked:
         top = int(conn.execute(select(func.coalesce(func.max(d.c.n), 0))).scalar_one())
-        conn.execute(d.insert(), [row | {"n": top + i} for i, row in enumerate(batch.parked.values(), 1)])
+        conn.execute(d.insert(), [row | {"n": batch.parked_n.get(row["change_id"], top + i)}
+                                  for i, row in enumerate(batch.parked.values(), 1)])
     _flush_digests(conn, batch.digest)
     _flush_buckets(conn, batch.buckets)
     _flush_lookups(conn, [st for st in states.values() if st.dirty and st.kind == LOOKUP_KIND], now)
