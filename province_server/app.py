@@ -14,6 +14,7 @@ from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -30,6 +31,7 @@ from .exchange import (
     apply_changes,
     compare_digest,
     cursor_ahead,
+    deferred,
     head_and_epoch,
     head_seq,
     read_buckets,
@@ -214,26 +216,46 @@ def create_app(db: Database) -> FastAPI:
 
     @app.post("/v1/sync", tags=["sync"], responses=errors(*_STATION, *_BODY, 409))
     def sync(body: SyncIn, request: Request, station: stations.Station = Depends(station_auth)) -> dict[str, Any]:
+        out = push_part(body, station)
+        if out.get("feed") is None:  # (an epoch the station does not know yet: no feed with it)
+            out |= pull_part(body, station, request)
+        return out | ride_audit(body, station)
+
+    def push_part(body: SyncIn, station: stations.Station, held: set[tuple[str, str]] | None = None
+                  ) -> dict[str, Any]:
+        """Apply an exchange's changes: ``results``, plus the whole answer's other members when the station's
+        epoch is not the database's. ``held`` (a stream): records with a change deferred in an earlier frame;
+        their later changes are not applied now either (``deferred``/``stream.held``), as a station holds them
+        back between exchanges."""
         if len(body.changes) > MAX_CHANGES:
             raise ApiError(413, "batch.too_large", f"Tối đa {MAX_CHANGES} thay đổi mỗi lần gửi.",
                            f"At most {MAX_CHANGES} changes per request.", limit=MAX_CHANGES)
         actor = Actor(station.id, station.commune_code)
-        results: list[Any] = []
-        if body.changes:
-            with db.read() as conn:
-                head, epoch = head_and_epoch(conn)
-            if body.epoch is not None and body.epoch != epoch:
-                # The database was restored since the station last heard from it: nothing is applied (every
-                # change is answered ``deferred``/``epoch.changed``, and again inside the write transaction should
-                # a restore happen in between); the station re-sends its history tagged with its epoch.
-                results = apply_changes(db, actor, body.changes, epoch=body.epoch)
-                return {"epoch": epoch, "results": results, "feed": [], "cursor": body.cursor, "more": False,
-                        "head": head, "digest": None,
-                        "server_time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")} | ride_audit(body, station)
-            # An ahead cursor means the server lost history: answer before applying anything.
-            if body.cursor > head:
-                raise cursor_ahead(body.cursor, head)
+        if not body.changes and held is None:
+            return {"results": []}
+        with db.read() as conn:
+            head, epoch = head_and_epoch(conn)
+        if body.epoch is not None and body.epoch != epoch:
+            # The database was restored since the station last heard from it: nothing is applied (every
+            # change is answered ``deferred``/``epoch.changed``, and again inside the write transaction should
+            # a restore happen in between); the station re-sends its history tagged with its epoch.
             results = apply_changes(db, actor, body.changes, epoch=body.epoch)
+            return {"epoch": epoch, "results": results, "feed": [], "cursor": body.cursor, "more": False,
+                    "head": head, "digest": None, "server_time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+        # An ahead cursor means the server lost history: answer before applying anything.
+        if body.cursor > head:
+            raise cursor_ahead(body.cursor, head)
+        if not held:
+            return {"results": apply_changes(db, actor, body.changes, epoch=body.epoch), "epoch": epoch,
+                    "head": head}
+        go = [c for c in body.changes if (c.kind, c.id) not in held]
+        applied = iter(apply_changes(db, actor, go, epoch=body.epoch))
+        return {"results": [next(applied) if (c.kind, c.id) not in held else deferred("stream.held")
+                            for c in body.changes], "epoch": epoch, "head": head}
+
+    def pull_part(body: SyncIn, station: stations.Station, request: Request) -> dict[str, Any]:
+        """The answer after the changes: epoch, the feed from the station's cursor, the divergence check."""
+        actor = Actor(station.id, station.commune_code)
         with db.read() as conn:
             # One read transaction after the apply: head and epoch in one statement, then the feed up to that head.
             head, epoch = head_and_epoch(conn)
@@ -245,12 +267,49 @@ def create_app(db: Database) -> FastAPI:
                     digest = "skipped"
                 else:
                     digest, buckets = compare_digest(conn, station.commune_code, body.digest)
-        out = {"epoch": epoch, "results": results, "feed": page.entries, "cursor": page.cursor, "more": page.more,
+        out: dict[str, Any] = {"epoch": epoch, "feed": page.entries, "cursor": page.cursor, "more": page.more,
                "head": page.head, "digest": digest, "server_time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
         if buckets is not None:
             out["digest_buckets"] = buckets
-        out |= receipt_info(station, request, with_key=False)
-        return out | ride_audit(body, station)
+        return out | receipt_info(station, request, with_key=False)
+
+    @app.post("/v1/sync/stream", tags=["sync"], responses=errors(*_STATION, *_BODY))
+    async def sync_stream(request: Request, station: stations.Station = Depends(station_auth)) -> dict[str, Any]:
+        """Several exchanges in one request, for a station with thousands of changes to send: the body is a
+        compressed stream of ``POST /v1/sync`` bodies, one per line (NDJSON), each applied as it arrives, so the
+        province works while the rest is still on the wire. The answer: ``frames``, one ``/v1/sync`` answer per
+        line applied, in order; only the last carries the feed (the others answer with an empty feed at the
+        sent cursor). A line that cannot be read or applied stops the stream: ``stopped`` carries its refusal and
+        the lines after it are not applied. See docs/sync-protocol.md, "Streamed exchange"."""
+        from .streaming import read_frames
+
+        answers: list[dict[str, Any]] = []
+        held: set[tuple[str, str]] = set()
+        last: SyncIn | None = None  # the last frame applied, when its epoch was the database's
+
+        def take(frame: SyncIn) -> None:
+            nonlocal last
+            out = push_part(frame, station, held)
+            last = frame if out.get("feed") is None else None
+            if out.get("feed") is None:
+                out |= {"feed": [], "cursor": frame.cursor, "more": False, "digest": None,
+                        "server_time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+            for change, result in zip(frame.changes, out["results"], strict=True):
+                if isinstance(result, dict) and result.get("status") == "deferred" \
+                        and result.get("code") != "epoch.changed":
+                    held.add((change.kind, change.id))
+            answers.append(out | ride_audit(frame, station))
+
+        stopped = await read_frames(request, take)
+        if last is not None:
+            answers[-1] |= await run_in_threadpool(pull_part, last, station, request)
+        if not answers and stopped is None:
+            stopped = ApiError(400, "stream.empty", "Không có dữ liệu trong luồng gửi.",
+                               "The stream carried nothing.").body()
+        out: dict[str, Any] = {"frames": answers, "stream": 1}
+        if stopped is not None:
+            out["stopped"] = stopped
+        return out
 
     def ride_audit(body: SyncIn, station: stations.Station) -> dict[str, Any]:
         """The sync answer's audit members: ``audit_rides`` (this province takes audit entries riding on the
@@ -259,7 +318,7 @@ def create_app(db: Database) -> FastAPI:
         from . import audit
 
         # ``audit_remote``: it also rebuilds ``remote`` entries from its history ("Remote entries").
-        out: dict[str, Any] = {"audit_rides": 1, "audit_remote": 1}
+        out: dict[str, Any] = {"audit_rides": 1, "audit_remote": 1, "stream": 1}
         if body.audit is not None:
             out["audit"] = audit.ride(db, station.id, station.commune_code, body.audit.model_dump(),
                                       [c.model_dump() for c in body.changes])

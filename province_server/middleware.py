@@ -32,6 +32,8 @@ from .ratelimit import RateLimiter, retry_after_header
 ACCEPTED_CODINGS = b"zstd, gzip"
 MAX_RAW_BODY = 8 * 1024 * 1024
 MAX_BODY = 8 * 1024 * 1024
+# Read by its endpoint as it streams (province_server/streaming.py keeps the bounds): never buffered here.
+STREAM_PATH = "/v1/sync/stream"
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -174,7 +176,10 @@ class BodyGuard:
                 _refuse(scope, "body.too_large")
                 await _send_json(send, 413, _too_large(self.max_raw))
                 return
-        if scope.get("method") not in ("POST", "PUT", "PATCH"):
+        if scope.get("method") not in ("POST", "PUT", "PATCH") or scope.get("path") == STREAM_PATH:
+            if scope.get("path") == STREAM_PATH:
+                coding = headers.get(b"content-encoding", b"identity").strip().lower().decode("latin-1")
+                scope["state"]["body_coding"] = coding  # (Compress: a zstd sender needs no word about zstd)
             await self.app(scope, receive, send)
             return
         chunks: list[bytes] = []

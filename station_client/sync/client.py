@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -97,6 +97,19 @@ class SyncClient:
         """``POST /v1/sync``: the whole cycle's unit of work."""
         return self._post("/v1/sync", body, auth=True)
 
+    def exchange_stream(self, frames: Iterable[dict[str, Any]]) -> dict[str, Any]:
+        """``POST /v1/sync/stream``: several exchange bodies in one request, each compressed and sent as it is
+        made (chunked), so the province applies one while the next is on the wire. ``frames`` may be iterated
+        again (a retry sends the same bodies)."""
+        if not self.token:
+            raise AuthError("Trạm chưa có mã xác thực. Hãy đăng ký lại.", "The station has no token. Re-enroll.")
+        headers = {"Content-Type": "application/x-ndjson", "Authorization": f"Bearer {self.token}",
+                   "Content-Encoding": "zstd" if self.zstd_up else "gzip"}
+        lines = (json.dumps(f, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n" for f in frames)
+        resp, content = self._request("POST", "/v1/sync/stream", codings.encode_lines(lines, self.zstd_up), headers,
+                                      (self.timeouts.connect, self.timeouts.read))
+        return self._decode(resp, content)
+
     def digest_buckets(self, body: dict[str, Any]) -> dict[str, Any]:
         """``POST /v1/digest/buckets``: the province's current state of the records in some digest buckets."""
         return self._post("/v1/digest/buckets", body, auth=True)
@@ -170,13 +183,17 @@ class SyncClient:
             if self.on_zstd_up is not None:
                 self.on_zstd_up(accepted)
 
-    def _request(self, method: str, path: str, data: bytes | None, headers: dict[str, str],
+    def _request(self, method: str, path: str, data: bytes | Iterator[bytes] | None, headers: dict[str, str],
                  timeout: tuple[float, float]) -> tuple[requests.Response, bytes]:
-        """The answer and its body, decoded (urllib3 decodes gzip; zstd is decoded here)."""
+        """The answer and its body, decoded (urllib3 decodes gzip; zstd is decoded here). ``data`` may be an
+        iterator of chunks (sent chunked, counted as they go)."""
         with self._lock:
             session = self._session
         self.stats.requests += 1
-        self.stats.body_bytes_up += len(data or b"")
+        if isinstance(data, bytes | None):
+            self.stats.body_bytes_up += len(data or b"")
+        else:
+            data = self._counted(data)
         try:
             resp = session.request(method, self.base_url + path, data=data, headers=headers, timeout=timeout)
             content = resp.content  # read it all here, inside the try: a reset mid-body is a network error
@@ -219,6 +236,12 @@ class SyncClient:
         if "zstd" in codings.codings(resp.headers.get("Accept-Encoding")):
             self._learn_zstd(True)  # RFC 7694: the province decodes zstd request bodies
         return resp, content
+
+    def _counted(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
+        for chunk in chunks:
+            self.stats.body_bytes_up += len(chunk)
+            if chunk:  # (an empty chunk would end a chunked body early)
+                yield chunk
 
     @staticmethod
     def _decode(resp: requests.Response, content: bytes) -> dict[str, Any]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import gzip
 import io
+import zlib
+from collections.abc import Iterable, Iterator
 
 import zstandard
 
@@ -105,3 +107,74 @@ def pick(header: str | None, offered: tuple[str, ...] = ("zstd", "gzip")) -> str
         if accepted.get(name, star) > 0:
             return name
     return None
+
+
+# --- streamed bodies (POST /v1/sync/stream: one JSON object per line) ---------------------------------------------
+
+def encode_lines(lines: Iterable[bytes], zstd: bool) -> Iterator[bytes]:
+    """Compress NDJSON lines as one stream, flushed at the end of every line, so the peer can act on each line
+    as soon as it arrives while the compressor keeps its window across lines (later lines still refer back to
+    earlier ones). zstd (``Content-Encoding: zstd``) or gzip."""
+    if zstd:
+        comp = zstandard.ZstdCompressor(level=ZSTD_LEVEL).compressobj()
+        for line in lines:
+            yield comp.compress(line) + comp.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK)
+        yield comp.flush()
+        return
+    deflate = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    for line in lines:
+        yield deflate.compress(line) + deflate.flush(zlib.Z_SYNC_FLUSH)
+    yield deflate.flush()
+
+
+class LineDecoder:
+    """The province's side of ``encode_lines``: compressed chunks in, complete lines out, each line bounded
+    (``line_limit`` decoded bytes: a line that grows past it is ``TooLarge`` before it is held whole in memory).
+    ``finish`` checks that the stream ended (a truncated stream is corrupt, not shorter)."""
+
+    def __init__(self, coding: str, line_limit: int) -> None:
+        self.coding = coding
+        self.line_limit = line_limit
+        self.pending = b""
+        self._zstd = zstandard.ZstdDecompressor(max_window_size=MAX_WINDOW).decompressobj() \
+            if coding == "zstd" else None
+        self._gzip = zlib.decompressobj(16 + zlib.MAX_WBITS) if coding == "gzip" else None
+        if coding not in ("zstd", "gzip", "identity"):
+            raise CodingError(f"unsupported coding {coding}")
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        lines: list[bytes] = []
+        try:
+            if self._zstd is not None:
+                # zstd has no output bound per call: fed a kilobyte at a time, one call yields at most about 32 MB
+                # (RLE blocks), checked against the line limit before the next.
+                for start in range(0, len(chunk), 1024):
+                    lines += self._take(self._zstd.decompress(chunk[start:start + 1024]))
+            elif self._gzip is not None:
+                data = self._gzip.decompress(chunk, self.line_limit + 1)
+                lines += self._take(data)
+                while self._gzip.unconsumed_tail:
+                    lines += self._take(self._gzip.decompress(self._gzip.unconsumed_tail, self.line_limit + 1))
+            else:
+                lines += self._take(chunk)
+        except (zstandard.ZstdError, zlib.error) as exc:
+            raise CodingError(str(exc)) from exc
+        return lines
+
+    def _take(self, data: bytes) -> list[bytes]:
+        if b"\n" not in data:
+            self.pending += data
+            lines: list[bytes] = []
+        else:
+            *lines, rest = (self.pending + data).split(b"\n")
+            self.pending = rest
+        if len(self.pending) > self.line_limit or any(len(line) > self.line_limit for line in lines):
+            raise TooLarge(f"more than {self.line_limit} bytes in a line")
+        return [line for line in lines if line.strip()]
+
+    def finish(self) -> list[bytes]:
+        ended = (self._zstd is None or self._zstd.eof) and (self._gzip is None or self._gzip.eof)
+        if not ended:
+            raise CodingError("truncated stream")
+        rest, self.pending = self.pending, b""
+        return [rest] if rest.strip() else []

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -62,12 +62,18 @@ class EngineConfig:
     # ships it over many cycles, so the officers' new records never wait behind it for the next cycle.
     audit_batches_per_cycle: int = 5
     push_audit: bool = True  # False only to measure the data sync alone (bench/sync_link.py)
+    # A streamed exchange (POST /v1/sync/stream) when more than one frame's changes wait: the province applies a
+    # frame while the next is on the wire, so a first push of thousands costs the link's time, not the link's
+    # plus the province's plus a round trip per batch. 500 changes a frame keep the last frame's wait short.
+    stream_frame: int = 500
+    stream_frames: int = 40  # frames per stream (20,000 changes): a lost answer costs at most that again
 
 
 @dataclass
 class SyncReport:
     ok: bool = False
     requests: int = 0
+    streams: int = 0  # streamed exchanges among them (POST /v1/sync/stream)
     sent: int = 0  # changes sent (a retried change counts each time)
     applied: ops.ApplyReport = field(default_factory=ops.ApplyReport)
     resyncs: list[str] = field(default_factory=list)  # reasons: "first", "epoch", "cursor.ahead", "digest"
@@ -109,6 +115,7 @@ class SyncEngine:
         self._digest_refused = False  # a province older than digest scheme 2 refused it (422): stop sending it
         self._audit_rewound = False  # the audit cursor was moved back once in this cycle (audit.gap)
         self._audit_budget = 0  # audit entries this cycle may still send (set per cycle)
+        self._stream_off = False  # a streamed exchange stopped short in this cycle: ordinary exchanges only
         self._listeners: list[StatusListener] = []
         self._status = SyncStatus(state="up_to_date", server_url=self.server_url)
         self._status = self.current_status()
@@ -186,6 +193,7 @@ class SyncEngine:
     def _cycle(self, report: SyncReport) -> None:
         cfg = self.config
         self._audit_rewound = False
+        self._stream_off = False
         # Audit entries per cycle, riding or pushed: a long history never holds back the officers' new records.
         self._audit_budget = cfg.audit_batch * cfg.audit_batches_per_cycle
         batch_limit = cfg.batch_size
@@ -215,74 +223,79 @@ class SyncEngine:
             # While the scope is pulled again from 0 (first sync, restored province, divergence), the feed
             # includes the station's own records: pushing now would download every pushed change right back.
             # Pull first; the changes follow in the same cycle.
-            changes = [] if pos.resync else ops.take_batch(self.store, batch_limit, skip=waiting)
-            body: dict[str, Any] = {
-                "protocol": PROTOCOL, "epoch": pos.epoch, "cursor": pos.cursor or 0,
-                "limit": cfg.resync_feed_limit if pos.resync else cfg.feed_limit,
-                "changes": [c.wire(pos.epoch) for c in changes], "resync": pos.resync,
-            }
-            if not changes and not pos.resync and not self._digest_refused and not audit_tail \
-                    and ops.pending_count(self.store) == 0:
-                body["digest"] = ops.compute_digest(self.store)
-            ride = self._audit_ride(body["changes"])
-            if ride is not None:
-                body["audit"] = ride
-            report.sent += len(changes)
-            try:
-                resp = self._send(body, report)
-            except CursorAhead as exc:
-                epoch = exc.details.get("epoch") or self.client.healthz().get("epoch")
-                ops.start_resync(self.store, "cursor.ahead", new_epoch=str(epoch) if epoch else None)
-                report.resyncs.append("cursor.ahead")
-                continue
-            except TooLarge as exc:
-                if len(changes) > 1:
-                    # A 413 ``batch.too_large`` names the province's limit (an older province: 500): take it
-                    # at once; a body over the byte limit halves the batch.
-                    limit = exc.details.get("limit") if exc.code == "batch.too_large" else None
-                    fits = limit if isinstance(limit, int) and 0 < limit < len(changes) else len(changes) // 2
-                    batch_limit = max(1, fits)
+            streaming = self._may_stream(pos, batch_limit)
+            take = cfg.stream_frame * cfg.stream_frames if streaming else batch_limit
+            changes = [] if pos.resync else ops.take_batch(
+                self.store, take, max_bytes=(64 if streaming else 4) << 20, skip=waiting)
+            if streaming and len(changes) > cfg.stream_frame:
+                streamed = self._stream(pos, changes, report, waiting)
+                if streamed is None:
+                    continue  # the stream stopped short: the rest goes by ordinary exchanges
+                done = streamed
+            else:
+                body: dict[str, Any] = {
+                    "protocol": PROTOCOL, "epoch": pos.epoch, "cursor": pos.cursor or 0,
+                    "limit": cfg.resync_feed_limit if pos.resync else cfg.feed_limit,
+                    "changes": [c.wire(pos.epoch) for c in changes], "resync": pos.resync,
+                }
+                if not changes and not pos.resync and not self._digest_refused and not audit_tail \
+                        and ops.pending_count(self.store) == 0:
+                    body["digest"] = ops.compute_digest(self.store)
+                ride = self._audit_ride(body["changes"])
+                if ride is not None:
+                    body["audit"] = ride
+                report.sent += len(changes)
+                try:
+                    resp = self._send(body, report)
+                except CursorAhead as exc:
+                    epoch = exc.details.get("epoch") or self.client.healthz().get("epoch")
+                    ops.start_resync(self.store, "cursor.ahead", new_epoch=str(epoch) if epoch else None)
+                    report.resyncs.append("cursor.ahead")
                     continue
-                if not changes:
-                    raise
-                ops.mark_rejected(self.store, changes[0], "too_large", "Thay đổi quá lớn để gửi.",
-                                  "The change is too large to send.")
-                report.applied.rejected += 1
-                continue
-            except BadRequest as exc:
-                if "audit" in body:
-                    # A province that no longer takes audit riding in the exchange (a rollback): without it,
-                    # the entries go by POST /v1/audit at the end of the cycle as before.
-                    ops.set_state(self.store, {audit_push.AUDIT_RIDES: None, audit_push.AUDIT_REMOTE: None})
-                    continue
-                if "digest" in body and not changes:
-                    # A province not yet upgraded to digest scheme 2 refuses its members: sync without the
-                    # divergence check rather than not at all (the province is meant to be upgraded first).
-                    self._digest_refused = True
-                    continue
-                # Isolate the change the server cannot read (halve the batch); a lone change gets one retry,
-                # then it is marked rejected and the queue moves on. A request with no change, or several
-                # lone changes in a row refused alike, means the fault is not in the changes: report it.
-                if len(changes) > 1:
-                    batch_limit = max(1, len(changes) // 2)
-                    continue
-                if not changes or lone_rejections >= cfg.consecutive_bad_requests:
-                    raise
-                tries = bad_request_tries[changes[0].change_id] = bad_request_tries.get(changes[0].change_id, 0) + 1
-                if tries >= 2:
-                    ops.mark_rejected(self.store, changes[0], exc.code, exc.vi, exc.en)
+                except TooLarge as exc:
+                    if len(changes) > 1:
+                        # A 413 ``batch.too_large`` names the province's limit (an older province: 500): take it
+                        # at once; a body over the byte limit halves the batch.
+                        limit = exc.details.get("limit") if exc.code == "batch.too_large" else None
+                        fits = limit if isinstance(limit, int) and 0 < limit < len(changes) else len(changes) // 2
+                        batch_limit = max(1, fits)
+                        continue
+                    if not changes:
+                        raise
+                    ops.mark_rejected(self.store, changes[0], "too_large", "Thay đổi quá lớn để gửi.",
+                                      "The change is too large to send.")
                     report.applied.rejected += 1
-                    lone_rejections += 1
-                continue
-            lone_rejections = 0 if changes else lone_rejections
-            self._note_audit_rides(resp, ride, report)
-            done = self._handle_response(pos, changes, resp, report)
-            for change, result in zip(changes, resp.get("results") or [], strict=False):
-                if isinstance(result, dict) and result.get("status") == "deferred" \
-                        and result.get("code") != "epoch.changed":
-                    waiting.add((change.kind, change.record_id))
-            if isinstance(resp.get("head"), int):
-                head = resp["head"]
+                    continue
+                except BadRequest as exc:
+                    if "audit" in body:
+                        # A province that no longer takes audit riding in the exchange (a rollback): without it,
+                        # the entries go by POST /v1/audit at the end of the cycle as before.
+                        ops.set_state(self.store, {audit_push.AUDIT_RIDES: None, audit_push.AUDIT_REMOTE: None})
+                        continue
+                    if "digest" in body and not changes:
+                        # A province not yet upgraded to digest scheme 2 refuses its members: sync without the
+                        # divergence check rather than not at all (the province is meant to be upgraded first).
+                        self._digest_refused = True
+                        continue
+                    # Isolate the change the server cannot read (halve the batch); a lone change gets one retry,
+                    # then it is marked rejected and the queue moves on. A request with no change, or several
+                    # lone changes in a row refused alike, means the fault is not in the changes: report it.
+                    if len(changes) > 1:
+                        batch_limit = max(1, len(changes) // 2)
+                        continue
+                    if not changes or lone_rejections >= cfg.consecutive_bad_requests:
+                        raise
+                    cid = changes[0].change_id
+                    tries = bad_request_tries[cid] = bad_request_tries.get(cid, 0) + 1
+                    if tries >= 2:
+                        ops.mark_rejected(self.store, changes[0], exc.code, exc.vi, exc.en)
+                        report.applied.rejected += 1
+                        lone_rejections += 1
+                    continue
+                lone_rejections = 0 if changes else lone_rejections
+                done = self._take_answer(pos, changes, ride, resp, report, waiting)
+                if isinstance(resp.get("head"), int):
+                    head = resp["head"]
             cursor = ops.position(self.store).cursor or 0
             total = pending_at_start + (head - start_cursor if head is not None else 0)
             self._emit(self.current_status("syncing", progress=(report.applied.acked + max(0, cursor - start_cursor),
@@ -299,6 +312,94 @@ class SyncEngine:
                 # cycle then has nothing to push and stays one request.
                 self._push_audit(report)
                 return
+
+    def _take_answer(self, pos: ops.SyncPosition, changes: list[ops.OutboxChange], ride: dict[str, Any] | None,
+                     resp: dict[str, Any], report: SyncReport, waiting: set[tuple[str, str]]) -> bool:
+        """One exchange's answer: the audit riding on it, the results and the feed. Records whose change the
+        province deferred join ``waiting``. Returns True when the station is at head."""
+        self._note_audit_rides(resp, ride, report)
+        stream = "1" if resp.get("stream") == 1 else None  # (either side may be upgraded first)
+        if stream != ops.get_state(self.store, ops.SERVER_STREAM):
+            ops.set_state(self.store, {ops.SERVER_STREAM: stream})
+        done = self._handle_response(pos, changes, resp, report)
+        for change, result in zip(changes, resp.get("results") or [], strict=False):
+            if isinstance(result, dict) and result.get("status") == "deferred" \
+                    and result.get("code") != "epoch.changed":
+                waiting.add((change.kind, change.record_id))
+        return done
+
+    # ------------------------------------------------------------------------------------ streamed exchange
+    def _may_stream(self, pos: ops.SyncPosition, batch_limit: int) -> bool:
+        """A streamed exchange only in the plain case: the province takes it, no re-pull under way (the feed comes
+        first then), no batch being halved to isolate a refused change, and the stream not given up this cycle."""
+        return (not pos.resync and pos.epoch is not None and batch_limit == self.config.batch_size
+                and self.config.stream_frames > 1 and not self._stream_off
+                and ops.get_state(self.store, ops.SERVER_STREAM) == "1"
+                and ops.pending_count(self.store) > self.config.stream_frame)
+
+    def _stream(self, pos: ops.SyncPosition, changes: list[ops.OutboxChange], report: SyncReport,
+                waiting: set[tuple[str, str]]) -> bool | None:
+        """Send ``changes`` as one streamed exchange of frames of ``stream_frame`` changes and take the answers in
+        order, exactly as the same frames sent one exchange after another would be taken. A frame's audit segment
+        is made while the stream flows, chained from the previous frame's, as if that one was stored (a province
+        that did not store it answers ``audit.gap`` to the next: its answers are then left unread, and the entries
+        go again). Returns whether the station is at head, or None when the stream stopped short (refused, or the
+        province no longer takes it): what it did not answer goes by ordinary exchanges."""
+        size = self.config.stream_frame
+        parts = [changes[i:i + size] for i in range(0, len(changes), size)]
+        rides: list[dict[str, Any] | None] = []
+        bodies: list[dict[str, Any]] = []
+        after = ops.audit_pushed(self.store)
+        sent: set[str] = set()
+
+        def frames() -> Iterator[dict[str, Any]]:
+            nonlocal after
+            for i, part in enumerate(parts):
+                if i == len(bodies):  # made once, while the stream flows; a retry sends the same bodies
+                    if self.cancel.is_set():
+                        raise Cancelled()
+                    body: dict[str, Any] = {"protocol": PROTOCOL, "epoch": pos.epoch, "cursor": pos.cursor or 0,
+                                            "limit": self.config.feed_limit, "resync": False,
+                                            "changes": [c.wire(pos.epoch) for c in part]}
+                    ride = self._audit_ride(body["changes"], after, sent)
+                    sent.update(c.change_id for c in part)
+                    if ride is not None:
+                        body["audit"] = ride
+                        after = ride["first"] + len(ride["entries"]) - 1
+                    rides.append(ride)
+                    bodies.append(body)
+                yield bodies[i]
+
+        report.sent += len(changes)
+        report.streams += 1
+        try:
+            resp = self._send_with_retries(lambda: self.client.exchange_stream(frames()), report)
+        except (BadRequest, TooLarge, ProtocolError) as exc:
+            if isinstance(exc, ProtocolError) and exc.code in ("http.404", "http.405", "not_found"):
+                ops.set_state(self.store, {ops.SERVER_STREAM: None})  # a province rolled back: not again
+            self._stream_off = True
+            return None
+        answers = resp.get("frames")
+        if not isinstance(answers, list) or len(answers) > len(parts):
+            raise ProtocolError("Máy chủ tỉnh trả lời không khớp với các thay đổi đã gửi.",
+                                "The province's answer does not match the changes sent.")
+        done = False
+        audit_ok = True
+        for part, ride, answer in zip(parts, rides, answers, strict=False):
+            if not isinstance(answer, dict):
+                raise ProtocolError("Máy chủ tỉnh trả lời không đúng định dạng.",
+                                    "The province server's answer is not in the expected format.")
+            # After a refused segment the later ones met a gap at the province: left unread (not stored there).
+            done = self._take_answer(pos, part, ride if audit_ok else None, answer, report, waiting)
+            audit = answer.get("audit")
+            audit_ok = audit_ok and not (ride is not None and isinstance(audit, dict) and audit.get("code"))
+            now = ops.position(self.store)
+            if now.resync or now.epoch != pos.epoch:
+                return False  # a restored province: the frames after this one were not applied (epoch.changed)
+        if resp.get("stopped") is not None or len(answers) < len(parts):
+            self._stream_off = True
+            return None
+        return done
 
     def _push_audit(self, report: SyncReport) -> None:
         """Ship the audit entries the province has not stored yet (whole: those that rode on this cycle's changes
@@ -338,16 +439,20 @@ class SyncEngine:
             return str(json.loads(refused).get("code"))
         return None
 
-    def _audit_ride(self, changes: list[dict[str, Any]]) -> dict[str, Any] | None:
-        """The audit entries riding in this exchange (``audit_push.riding_segment``), when the province takes them."""
+    def _audit_ride(self, changes: list[dict[str, Any]], after: int | None = None,
+                    sent: Collection[str] = ()) -> dict[str, Any] | None:
+        """The audit entries riding in this exchange (``audit_push.riding_segment``), when the province takes them.
+        ``after``: the last entry taken to be stored (default: the province's last answer); ``sent``: change ids
+        sent in earlier frames of the same stream."""
         if not self.config.push_audit or self._audit_budget <= 0 \
                 or ops.get_state(self.store, audit_push.AUDIT_RIDES) != "1":
             return None
         others = min(self.config.audit_batch, self._audit_budget)
         remote_too = ops.get_state(self.store, audit_push.AUDIT_REMOTE) == "1"
-        segment = audit_push.riding_segment(self.store, ops.audit_pushed(self.store), changes,
+        segment = audit_push.riding_segment(self.store, ops.audit_pushed(self.store) if after is None else after,
+                                            changes,
                                             audit_push.SEGMENT_MAX if remote_too else others, remote=remote_too,
-                                            others_limit=others)
+                                            others_limit=others, sent=sent)
         if segment is None:
             return None
         first = segment["entries"][0]

@@ -13,6 +13,9 @@ from .conftest import add_people, assert_converged, make_station
 from .netproxy import FaultProxy
 
 LINK = Timeouts(connect=2.0, read=60.0)  # the app's read timeout: a 2,000-change push takes a moment to apply
+# Ordinary exchanges only: an older province never offers streams, and a backlog streams otherwise
+# (tests/sync/test_stream.py).
+EXCHANGES = EngineConfig(max_attempts=2, backoff_base=0.01, stream_frames=1)
 
 
 def _declared_length(head: bytes) -> int:
@@ -38,7 +41,7 @@ def test_an_older_provinces_limit_is_taken_at_once(tmp_path: Path, server) -> No
     proxy = FaultProxy(server.port, older_province)
     a.route_via(proxy.url)
     try:
-        report = a.sync(config=EngineConfig(max_attempts=2, backoff_base=0.01), timeouts=LINK)
+        report = a.sync(config=EXCHANGES, timeouts=LINK)
     finally:
         proxy.close()
     assert report.ok and report.applied.acked == 1200
@@ -52,7 +55,7 @@ def test_a_backlog_fills_requests_to_the_provinces_limit(tmp_path: Path, server)
     assert a.sync().ok
     with a.open() as store:
         add_people(store, 2500, seed=92)
-    report = a.sync(config=EngineConfig(max_attempts=2, backoff_base=0.01), timeouts=LINK)
+    report = a.sync(config=EXCHANGES, timeouts=LINK)
     assert report.ok and report.applied.acked == 2500
     assert report.requests == 2, report.summary()  # 2,000 + 500
     assert_converged(a)

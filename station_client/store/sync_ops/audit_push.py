@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from typing import Any
 
 from ...domain.registry import KINDS
@@ -117,14 +118,16 @@ def _remote_item(row: Any, ref: tuple[int, int], last_fs: int, last_ms: int, idx
 
 def riding_segment(store: Store, after: int, changes: list[dict[str, Any]], limit: int,
                    max_bytes: int = 1 << 20, *, remote: bool = False,
-                   others_limit: int | None = None) -> dict[str, Any] | None:
+                   others_limit: int | None = None, sent: Collection[str] = ()) -> dict[str, Any] | None:
     """The audit entries after ``after`` that ride in a sync request carrying ``changes`` (wire dicts), in seq
     order: compact when their change is in this request and the province's rebuild gives exactly the stored entry,
     or (``remote``: the province takes them) when they are ``remote`` entries this process's pull registered;
     whole when they have no change to ride on (events, a change sent earlier, a remote entry over a pending local
     change). It stops before an entry whose change is still waiting to be sent (it rides with that change later).
     At most ``limit`` entries, of which at most ``others_limit`` not compact remote entries (those cost a few bytes
-    each: they do not count against a cycle's budget). None: nothing to send."""
+    each: they do not count against a cycle's budget). ``sent``: change ids that left in an earlier frame of the
+    same streamed request (their entries go whole, as for a change sent in an earlier request). None: nothing to
+    send."""
     refs = remote_refs(store) if remote else {}
     full_until = int(get_state(store, AUDIT_FULL_UNTIL) or 0)
     by_id = {c["change_id"]: (i, c) for i, c in enumerate(changes)}
@@ -165,7 +168,7 @@ def riding_segment(store: Store, after: int, changes: list[dict[str, Any]], limi
                 items.append([hit[0] - last_ci, ms - last_ms, idx, *([extra] if extra else [])])
                 last_ci, last_ms, last_hash = hit[0], ms, row["hash"]
                 continue
-        elif hit is None and cid and store.conn.execute(
+        elif hit is None and cid and cid not in sent and store.conn.execute(
                 "SELECT 1 FROM outbox WHERE change_id = ? AND state = 'pending'", (cid,)).fetchone():
             break  # its change has not left yet: the entry rides with it
         size += len(row["changes"]) + 400

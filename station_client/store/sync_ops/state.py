@@ -23,6 +23,7 @@ LAST_SUCCESS = "last_success"
 LAST_ERROR = "last_error"  # JSON {"code", "vi", "en"} of the last failed cycle, cleared by a successful one
 DIGEST_MISMATCH_AT_CURSOR = "digest_mismatch_cursor"
 AUDIT_PUSHED = "audit.pushed_seq"  # the last audit seq the province has stored (its own cursor, resumable)
+SERVER_STREAM = "server.stream"  # "1": the province's sync answers say it takes POST /v1/sync/stream
 AUDIT_REFUSED = "audit.refused"  # JSON {"seq", "hash", "code", "vi", "en"} of an entry the province refused
 # JSON list of the province's record states this station could not apply (invalid text, a malformed entry), each
 # {"kind", "id", "version", "seq", "code", "vi", "en", "at"}: set aside so that the rest of the feed applies and
