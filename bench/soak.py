@@ -30,9 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.sim.sim import run, shrink
 
-SUMMED = ("syncs", "kills", "restarts", "restores", "faults", "writes", "conflicts_created", "conflicts_detected",
-          "lost", "resurrected", "diverged", "duplicates", "refused_writes", "reports", "agency_steps",
-          "agency_refused", "agency_lost")
+SUMMED = ("syncs", "streams", "kills", "restarts", "restores", "faults", "writes", "conflicts_created",
+          "conflicts_detected", "lost", "resurrected", "diverged", "duplicates", "refused_writes", "reports",
+          "agency_steps", "agency_refused", "agency_lost")
 
 
 def _databases_on(url: str) -> Callable[[], str]:

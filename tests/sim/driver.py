@@ -45,8 +45,11 @@ from station_client.sync.client import Timeouts
 from station_client.sync.engine import EngineConfig
 from station_client.sync.enroll import build_engine
 
+# Small frames: a station with more than 4 changes waiting streams them (POST /v1/sync/stream), so the schedules
+# mix streamed and ordinary exchanges under every fault. SIM_NO_STREAM=1 runs a seed without streams (to tell
+# whether a failure needs them).
 CONFIG = EngineConfig(batch_size=20, feed_limit=50, resync_feed_limit=100, max_attempts=4, backoff_base=0.02,
-                      backoff_cap=0.2)
+                      backoff_cap=0.2, stream_frame=4, stream_frames=1 if os.environ.get("SIM_NO_STREAM") else 5)
 TIMEOUTS = Timeouts(connect=1.0, read=2.0)
 OFFICER = "sim"
 
@@ -191,7 +194,7 @@ class Driver:
         c = ops.counts(self.store)
         return {"ok": True, "sync_ok": report.ok, "sent": report.sent, "acked": a.acked, "conflicts": a.conflicts,
                 "rejected": a.rejected, "pulled": a.applied, "resyncs": report.resyncs, "pending": c.pending,
-                "open_conflicts": c.conflicts, "requests": report.requests,
+                "open_conflicts": c.conflicts, "requests": report.requests, "streams": report.streams,
                 "error": report.error.code if report.error else None}
 
     # ------------------------------------------------------------------------------------------ readers

@@ -112,6 +112,7 @@ def schedule(seed: int, steps: int) -> list[Step]:
 @dataclass
 class Stats:
     syncs: int = 0
+    streams: int = 0  # driver syncs that sent a streamed exchange
     sync_failures: int = 0
     kills: int = 0
     restarts: int = 0
@@ -209,6 +210,7 @@ class Sim:
         out = self.st(name).call({"op": "sync"})
         self.st(name).sync_times.append(time.monotonic() - t0)
         self.stats.syncs += 1
+        self.stats.streams += int(out.get("streams") or 0) > 0
         if not out.get("sync_ok"):
             self.stats.sync_failures += 1
         self.refresh(name)
@@ -888,7 +890,8 @@ class Result:
 
     def figures(self) -> dict[str, Any]:
         c = self.verdict.counts
-        return {"writes": self.model.committed_writes, "syncs": self.stats.syncs, "kills": self.stats.kills,
+        return {"writes": self.model.committed_writes, "syncs": self.stats.syncs,
+                "streams": self.stats.streams, "kills": self.stats.kills,
                 "restarts": self.stats.restarts, "restores": self.stats.restores, "faults": self.faults,
                 "conflicts_created": c.get("conflicts_created", 0),
                 "conflicts_detected": c.get("conflicts_detected", 0), "lost": c.get("lost", 0),
