@@ -358,6 +358,10 @@ class SyncEngine:
                 if i == len(bodies):  # made once, while the stream flows; a retry sends the same bodies
                     if self.cancel.is_set():
                         raise Cancelled()
+                    # A stream of thousands takes a while on a slow link: the watchdog and the progress bar hear
+                    # of each frame as it goes.
+                    self._beat()
+                    self._emit(self.current_status("syncing", progress=(i * size, len(changes))))
                     body: dict[str, Any] = {"protocol": PROTOCOL, "epoch": pos.epoch, "cursor": pos.cursor or 0,
                                             "limit": self.config.feed_limit, "resync": False,
                                             "changes": [c.wire(pos.epoch) for c in part]}
