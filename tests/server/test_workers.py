@@ -2,7 +2,8 @@
 real HTTP on 127.0.0.1, one real PostgreSQL) keeps every sync guarantee.
 
 - Duplicate pushes of the same changes, sent at once on separate connections (so different workers take them),
-  are applied once: one answer applies each change, every other one is ``duplicate`` of the same version.
+  are applied once: one answer applies each change, every other one is ``duplicate`` of the same version. The
+  same for duplicate streamed exchanges (``POST /v1/sync/stream``), frame by frame.
 - Cursors only move forward and no feed entry is skipped or repeated while writers and readers run concurrently
   on different workers (the feed's ``seq`` is assigned in commit order under the write lock).
 - A revocation is effective at once on every worker (each had the token in its cache).
@@ -237,3 +238,46 @@ def test_revocation_effective_at_once_on_another_host(workers_server: RunningSer
         assert set(_concurrently(8, whoami)) == {401}
     finally:
         other.stop()
+
+
+def _stream(url: str, token: str, frames: list[dict[str, Any]]) -> requests.Response:
+    """A streamed exchange (POST /v1/sync/stream) on a connection of its own, zstd, chunked."""
+    from station_client.sync.codings import encode_lines
+
+    lines = [json.dumps(f).encode() + b"\n" for f in frames]
+    with requests.Session() as s:
+        return s.post(url + "/v1/sync/stream", data=encode_lines(lines, True), timeout=60,
+                      headers={"Authorization": f"Bearer {token}", "Content-Type": "application/x-ndjson",
+                               "Content-Encoding": "zstd", "Connection": "close"})
+
+
+def test_duplicate_streams_on_different_workers_apply_once(workers_server: RunningServer,
+                                                           new_commune: Callable[[], str]) -> None:
+    """The same streamed exchange (creates in one frame, their edits in the next) sent at once on separate
+    connections: each frame is applied once, whichever worker takes which stream and however they interleave."""
+    srv = workers_server
+    commune = new_commune()
+    a, b = srv.enroll(commune, "a"), srv.enroll(commune, "b")
+    creates = [new_person() for _ in range(30)]
+    edits = [change("person", c["id"], {"note": f"sửa {i}"}, base_version=1) for i, c in enumerate(creates)]
+    frames = [{"cursor": 0, "changes": creates, "limit": 1}, {"cursor": 0, "changes": edits, "limit": 1}]
+    senders = 4 * srv.workers  # type: ignore[operator]
+    logged = len(_log(srv))
+    answers: list[requests.Response] = []
+    for _burst in range(8):
+        answers += _concurrently(senders, lambda _i: _stream(srv.url, a["token"], frames))
+        time.sleep(0.2)
+        lines = [e for e in _log(srv)[logged:] if e["station"] == a["station_id"] and e["path"] == "/v1/sync/stream"]
+        if len({e["pid"] for e in lines}) >= 2:
+            break
+    assert len({e["pid"] for e in lines}) >= 2, "every burst went to one worker"
+    assert all(r.status_code == 200 and "stopped" not in r.json() for r in answers), [r.text for r in answers]
+    for f, version in ((0, 1), (1, 2)):
+        for i in range(len(creates)):
+            results = [r.json()["frames"][f]["results"][i] for r in answers]
+            assert [x for x in results if isinstance(x, int)] == [version], (f, i, results)
+            assert all(d["status"] == "duplicate" and d["version"] >= version for d in results
+                       if isinstance(d, dict)), results
+    page = _post(srv.url, b["token"], {"cursor": 0, "changes": [], "limit": 5000}).json()
+    seen = sorted((e["id"], e["version"]) for e in page["feed"] if e["kind"] == "person")
+    assert seen == sorted([(c["id"], 1) for c in creates] + [(c["id"], 2) for c in creates])
