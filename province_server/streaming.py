@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import Request
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from station_client.sync import codings
 
@@ -60,27 +61,32 @@ async def read_frames(request: Request, take: Callable[[SyncIn], None]) -> dict[
             return err.body() | {"status": err.status, "frame": frames - 1}
         return None
 
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_STREAM_RAW:
-            return _stop("body.too_large", "Luồng gửi quá lớn.", "The stream is too large.", 413,
-                         limit=MAX_STREAM_RAW)
-        if stopped is not None:
-            continue  # read to the end (bounded above), so the station reads the answer, not a reset
-        try:
-            lines = decoder.feed(chunk)
-        except codings.TooLarge:
-            stopped = _stop("body.too_large", "Một phần của luồng gửi quá lớn.", "A part of the stream is too large.",
-                            413, limit=MAX_BODY)
-            continue
-        except codings.CodingError:
-            stopped = _stop(f"body.{coding}", f"Dữ liệu nén {coding} bị hỏng.", f"The {coding}-compressed body is "
-                            "corrupt.", 400)
-            continue
-        for line in lines:
-            stopped = await apply(line)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_STREAM_RAW:
+                return _stop("body.too_large", "Luồng gửi quá lớn.", "The stream is too large.", 413,
+                             limit=MAX_STREAM_RAW)
             if stopped is not None:
-                break
+                continue  # read to the end (bounded above), so the station reads the answer, not a reset
+            try:
+                lines = decoder.feed(chunk)
+            except codings.TooLarge:
+                stopped = _stop("body.too_large", "Một phần của luồng gửi quá lớn.",
+                                "A part of the stream is too large.", 413, limit=MAX_BODY)
+                continue
+            except codings.CodingError:
+                stopped = _stop(f"body.{coding}", f"Dữ liệu nén {coding} bị hỏng.",
+                                f"The {coding}-compressed body is corrupt.", 400)
+                continue
+            for line in lines:
+                stopped = await apply(line)
+                if stopped is not None:
+                    break
+    except ClientDisconnect:
+        # The link broke mid-stream: the frames applied so far stay applied (the station sends them again and
+        # hears "duplicate"); nobody is left to answer.
+        return _stop("stream.cut", "Luồng gửi bị cắt giữa chừng.", "The stream was cut off.", 400)
     if stopped is None:
         try:
             for line in decoder.finish():

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sqlite3
+import time
 from pathlib import Path
 
 from station_client.domain.registry import get_kind
@@ -133,3 +134,34 @@ def test_a_newer_edit_held_in_a_stream_stays_behind_its_older_replay(tmp_path: P
     _clean_sync(b)
     assert _province(server)[("person", rid)][2] | {"occupation": "Bộ đội", "note": "mới"} == \
         _province(server)[("person", rid)][2]
+
+
+def test_a_stream_cut_mid_way_keeps_the_frames_applied_before_the_cut(server) -> None:
+    """The link breaks while the station is still sending: the frames that arrived whole are applied (the station
+    sends them again and hears ``duplicate``), the server logs a disconnected request, not an error."""
+    import socket
+
+    from station_client.sync.codings import encode_lines
+    from tests.server.client import new_person
+
+    server.quiet = False
+    server.restart()
+    st = server.enroll("07069", "cut")
+    first, second = [new_person() for _ in range(3)], [new_person() for _ in range(3)]
+    chunks = list(encode_lines([json.dumps({"cursor": 0, "changes": c}).encode() + b"\n" for c in (first, second)],
+                               True))
+    head = (f"POST /v1/sync/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {st['token']}\r\n"
+            "Content-Type: application/x-ndjson\r\nContent-Encoding: zstd\r\nTransfer-Encoding: chunked\r\n\r\n")
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.sendall(head.encode() + f"{len(chunks[0]):x}\r\n".encode() + chunks[0] + b"\r\n")
+        sock.sendall(f"{len(chunks[1]):x}\r\n".encode() + chunks[1][: len(chunks[1]) // 2])
+        deadline = time.monotonic() + 10
+        while len(_province(server, "SELECT id FROM records WHERE kind = 'person'")) < 3:
+            assert time.monotonic() < deadline, "the first frame was not applied"
+            time.sleep(0.05)
+    time.sleep(0.5)
+    held = {r[0] for r in _province(server, "SELECT id FROM records WHERE kind = 'person'")}
+    assert held == {p["id"] for p in first}
+    log = server.log_path.read_text(errors="replace")
+    assert '"event": "error"' not in log
+    assert server.session.get(server.url + "/healthz", timeout=5).status_code == 200
