@@ -453,12 +453,12 @@ def test_edits_made_before_and_after_the_station_noticed_the_restore_wait_for_th
     assert_converged(b)
 
 
-def test_a_stations_new_edit_waits_behind_its_own_older_replay(tmp_path: Path, server: RunningServer) -> None:
-    """B's re-sent note edit waits for A's version before it; meanwhile B's officer changes the note again. The
-    newer edit must not go first (the older replay would then overwrite it): it waits behind the replay."""
+def restore_under_bs_note(tmp_path: Path, server: RunningServer, seed: int) -> tuple[Station, Station, str]:
+    """A makes R; the province is backed up; A edits R (version 2), then B edits its note (version 3); the
+    province goes back to the backup. Returns A, B and R's id."""
     a, b = _two_stations(tmp_path, server)
     with a.open() as store:
-        [rid] = add_people(store, 1, seed=1211)
+        [rid] = add_people(store, 1, seed=seed)
     assert a.sync().ok and b.sync().ok
     backup = _backup(server, tmp_path / "before.backup.gz")
     with a.open() as store:
@@ -467,8 +467,14 @@ def test_a_stations_new_edit_waits_behind_its_own_older_replay(tmp_path: Path, s
     with b.open() as store:
         store.update("person", rid, {"note": "cũ"}, officer="b")
     assert b.sync().ok
-
     _restore(server, backup)
+    return a, b, rid
+
+
+def test_a_stations_new_edit_waits_behind_its_own_older_replay(tmp_path: Path, server: RunningServer) -> None:
+    """B's re-sent note edit waits for A's version before it; meanwhile B's officer changes the note again. The
+    newer edit must not go first (the older replay would then overwrite it): it waits behind the replay."""
+    a, b, rid = restore_under_bs_note(tmp_path, server, seed=1211)
     assert _clean_sync(b).deferred == 1  # the old note (version 3) waits for A's version 2
     with b.open() as store:
         store.update("person", rid, {"note": "mới"}, officer="b")  # based on the restored version 1

@@ -106,24 +106,10 @@ def test_a_newer_edit_held_in_a_stream_stays_behind_its_older_replay(tmp_path: P
     the replay again (it waits again) and holds the newer edit without judging it. The replay must keep its place
     in the queue, or the drain would apply the newer edit first and the older one over it (bench/soak.py seed
     7201: an officer's last edit lost)."""
-    from .test_restore_recovery import _backup, _clean_sync, _province, _restore
+    from .test_restore_recovery import _clean_sync, _province, restore_under_bs_note
 
     one_a_frame = dataclasses.replace(FAST, stream_frame=1, stream_frames=10)
-    a = make_station(tmp_path, server, "a")
-    b = make_station(tmp_path, server, "b")
-    assert a.sync().ok and b.sync().ok
-    with a.open() as store:
-        [rid] = add_people(store, 1, seed=1213)
-    assert a.sync().ok and b.sync().ok
-    backup = _backup(server, tmp_path / "before.backup.gz")
-    with a.open() as store:
-        store.update("person", rid, {"occupation": "Bộ đội"}, officer="a")
-    assert a.sync().ok and b.sync().ok
-    with b.open() as store:
-        store.update("person", rid, {"note": "cũ"}, officer="b")
-    assert b.sync().ok
-
-    _restore(server, backup)
+    a, b, rid = restore_under_bs_note(tmp_path, server, seed=1213)
     with b.open() as store:
         store.update("person", rid, {"note": "mới"}, officer="b")
     assert _clean_sync(b).deferred == 2  # the old note waits for A's version 2, the new one behind it
