@@ -753,7 +753,10 @@ def _flush(conn: Connection, states: dict[tuple[str, str], RecState], batch: Bat
     for start in range(0, len(gone), 500):
         conn.execute(d.delete().where(d.c.change_id.in_(gone[start:start + 500])))
     if batch.parked:
-        top = int(conn.execute(select(func.coalesce(func.max(d.c.n), 0))).scalar_one())
+        # A change parked for the first time goes behind everything parked, including the changes that keep
+        # their place (their numbers were freed by the delete above, so the table's max alone may be lower).
+        top = max(int(conn.execute(select(func.coalesce(func.max(d.c.n), 0))).scalar_one()),
+                  max(batch.parked_n.values(), default=0))
         conn.execute(d.insert(), [row | {"n": batch.parked_n.get(row["change_id"], top + i)}
                                   for i, row in enumerate(batch.parked.values(), 1)])
     _flush_digests(conn, batch.digest)

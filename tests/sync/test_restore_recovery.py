@@ -815,3 +815,25 @@ def test_a_revival_decided_before_the_province_noticed_its_restore_still_revives
         with st.open() as store:
             assert not ops.list_conflicts(store)
         assert_converged(st)
+
+
+def test_a_change_parked_for_the_first_time_goes_behind_one_that_keeps_its_place(tmp_path: Path,
+                                                                                   server: RunningServer) -> None:
+    """B's old note replay waits with arrival number 7 (the changes parked before it have left the queue since).
+    B's newer note edit is parked for the first time in the exchange that judges the replay again: it must be
+    numbered after 7, not after what is left in the table, or the drain takes the newer edit first."""
+    a, b, rid = restore_under_bs_note(tmp_path, server, seed=1215)
+    assert _clean_sync(b).deferred == 1  # the old note waits for A's version 2
+    conn = sqlite3.connect(server.db_url[len("sqlite:///"):])
+    with conn:
+        conn.execute("UPDATE deferred_changes SET n = 7")  # as if six changes parked before it had left
+    conn.close()
+    with b.open() as store:
+        store.update("person", rid, {"note": "mới"}, officer="b")
+    assert _clean_sync(b).deferred == 2
+    conn = sqlite3.connect(server.db_url[len("sqlite:///"):])
+    order = [r[0] for r in conn.execute("SELECT replay FROM deferred_changes WHERE record_id = ? ORDER BY n", (rid,))]
+    conn.close()
+    assert order == [1, 0]  # the replay first, then the new edit
+    _clean_sync(a)
+    assert _province(server)[("person", rid)][2]["note"] == "mới"
