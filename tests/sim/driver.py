@@ -123,8 +123,11 @@ class Driver:
                 return {"ok": True, "values": {f: rec.get(f) for f in cmd["changes"]}}
             if op == "report_agency_edit":  # the agency's fields are the province's: the store must refuse
                 name = sorted(ag.AGENCY_FIELDS)[int(cmd.get("n", 0)) % len(ag.AGENCY_FIELDS)]
-                self.store.update("crime_report", cmd["id"], {name: cmd.get("value", "prosecute")}, officer=OFFICER)
-                return {"ok": True, "field": name, "accepted": True}
+                value = cmd.get("value", "prosecute")
+                self.store.update("crime_report", cmd["id"], {name: value}, officer=OFFICER)
+                # Saving a field as it already is changes nothing and is no write (the store checks changed
+                # fields only, as a form saves every field): only a changed value is a breach.
+                return {"ok": True, "field": name, "accepted": True, "changed": before.get(name) != value}
         except (ValidationError, StoreError) as exc:
             return _error(exc)
         raise ValueError(op)

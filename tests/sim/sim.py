@@ -475,7 +475,7 @@ class Sim:
                               "update")
         if rng.random() < 0.3:
             out = self.st(name).call({"op": "report_agency_edit", "id": rid, "n": rng.randrange(16)})
-            if out.get("ok"):
+            if out.get("ok") and out.get("changed", True):
                 self.crashes.append(f"station {name} set the agency's field {out.get('field')} of report {rid}")
 
     def agency_step(self, rid: str, stage: str, version: int, notice: bool, rng: random.Random) -> tuple[str, int]:
