@@ -43,7 +43,7 @@ def test_demo_stops_its_province_server_on_ctrl_c(tmp_path: Path) -> None:
                 break
         server_log = tmp_path / "province-server.log"
         assert server_log.exists(), "".join(lines)
-        url = next(line.split("tại ")[1].strip() for line in lines if "chạy tại" in line)
+        assert any("chạy tại" in line for line in lines), "".join(lines)
         # The offscreen platform writes "This plugin does not support propagateSizeHints()" when a top-level
         # window is first shown: wait for that sign the window is up (read on a thread, so the wait can time
         # out and the pipe keeps draining while the app closes).
@@ -65,10 +65,7 @@ def test_demo_stops_its_province_server_on_ctrl_c(tmp_path: Path) -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
-    import requests
-
-    with pytest.raises(requests.ConnectionError):
-        requests.get(url + "/healthz", timeout=2)
+    assert _servers_of(tmp_path) == [], "".join(lines)
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
@@ -102,9 +99,27 @@ def test_sigterm_at_any_moment_ends_the_demo_cleanly(tmp_path: Path, delay: str)
     text = "".join(lines)
     assert proc.returncode in (0, 143), text
     assert "Fatal Python error" not in text and "Traceback" not in text, text
-    url = next((line.split("tại ")[1].strip() for line in text.splitlines() if "chạy tại" in line), None)
-    if url:
-        import requests
+    if any("chạy tại" in line for line in text.splitlines()):
+        # Its own server process, found by the data folder in its command line (not by probing its port, which
+        # another test's server may have taken since).
+        assert _servers_of(tmp_path) == [], text
 
-        with pytest.raises(requests.ConnectionError):
-            requests.get(url + "/healthz", timeout=2)
+
+def _servers_of(folder: Path) -> list[int]:
+    """Live province-server processes whose command line names ``folder`` (Linux /proc), after a moment for a
+    terminated one to be reaped."""
+    deadline = time.monotonic() + 15
+    while True:
+        found = []
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            try:
+                cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if "province_server" in cmd and str(folder) in cmd:
+                found.append(int(proc.name))
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
