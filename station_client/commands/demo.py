@@ -243,20 +243,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
     folder = Path(args.data_dir) if getattr(args, "data_dir", None) else data_dir() / "demo"
     folder.mkdir(parents=True, exist_ok=True)
     server: ProvinceServer | None = None
-    if importlib.util.find_spec("province_server") is not None and not args.no_server:
-        server = ProvinceServer(folder)
-        try:
-            server.start()
-            _say(f"Máy chủ Công an tỉnh (mô phỏng) chạy tại {server.url}",
-                 f"Demo province server at {server.url}")
-        except Exception as exc:
-            _say(f"Không chạy được máy chủ tỉnh mô phỏng ({exc}); trạm chạy một mình, không đồng bộ.",
-                 f"The demo province server did not start ({exc}); the station runs alone, without sync.")
-            server = None
-    else:
-        _say("Không có máy chủ tỉnh mô phỏng: trạm chạy một mình, không đồng bộ.",
-             "No demo province server: the station runs alone, without sync.")
+    # One finally from the server's start on: a SIGTERM raised while it starts, or while its address is printed
+    # (a test sends one the moment it reads that line), must stop it too; it runs in a session of its own, so
+    # nothing else would (a CI run found one left running).
     try:
+        if importlib.util.find_spec("province_server") is not None and not args.no_server:
+            server = ProvinceServer(folder)
+            try:
+                server.start()
+                _say(f"Máy chủ Công an tỉnh (mô phỏng) chạy tại {server.url}",
+                     f"Demo province server at {server.url}")
+            except Exception as exc:
+                _say(f"Không chạy được máy chủ tỉnh mô phỏng ({exc}); trạm chạy một mình, không đồng bộ.",
+                     f"The demo province server did not start ({exc}); the station runs alone, without sync.")
+                server.stop()
+                server = None
+        else:
+            _say("Không có máy chủ tỉnh mô phỏng: trạm chạy một mình, không đồng bộ.",
+                 "No demo province server: the station runs alone, without sync.")
         login = prepare_station(folder, args.residents, server)
         _say(f"Đăng nhập: {login[0]} / {login[1]}   (dữ liệu: {folder})", f"Log in: {login[0]} / {login[1]}")
         if args.prepare_only:
