@@ -4,6 +4,11 @@ Writes that touch the feed are serialized (``Database.write``): on PostgreSQL wi
 lock, on SQLite with ``BEGIN IMMEDIATE`` plus a process lock (so threads queue instead of spinning on
 SQLITE_BUSY). Serializing is what makes ``history.seq`` become visible in commit order: a reader that sees seq n
 also sees every seq below it, so a pull can never skip a change.
+
+On PostgreSQL a station's push holds that lock only for the end of its transaction (``Database.write`` with
+``commune``): pushes of different communes judge and write side by side, each under its commune's lock and the
+feed lock in shared mode, and take the sequence lock just to insert their history rows and commit. Every other
+feed writer (province edits, restores, the replay window's end) holds the feed lock exclusively, as before.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, String, create_engine, event, inspect, select, text
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.pool import NullPool
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -30,9 +36,14 @@ from sqlalchemy.sql.functions import GenericFunction
 
 from . import schema
 from .config import backend_of, resolve_db_url
+from .rows import insert_rows
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 WRITE_LOCK_KEY = 7_404_202_611  # arbitrary, fixed: the advisory lock id of the feed writer
+SEQ_LOCK_KEY = 7_404_202_612  # the sequence lock: from a commune push's history insert to its commit
+COMMUNE_LOCK_SPACE = 7404  # (this, hashtext(commune)): a commune's lock (the two-int key space is apart from bigint)
+IDLE_PING_S = 5.0  # a pooled connection idle longer than this is pinged before use
+LATE_HISTORY = "late_history"  # conn.info: history rows a commune push inserts at its end, under the sequence lock
 _MASK64 = (1 << 64) - 1
 lock_log = logging.getLogger("province_server.lock")  # DEBUG: one line per feed write (wait and hold times)
 
@@ -105,8 +116,9 @@ class Database:
             # Custom plans always: psycopg prepares a statement after a few runs, and PostgreSQL's generic plan for
             # "change_id IN ($1..$20)" turned a 0.1 ms index lookup into a 20 ms scan.
             self.engine = create_engine(self.url, pool_size=self.pool_size, max_overflow=self.pool_size,
-                                        pool_pre_ping=True, pool_recycle=1800, hide_parameters=True,
+                                        pool_recycle=1800, hide_parameters=True,
                                         connect_args={"options": "-c plan_cache_mode=force_custom_plan"})
+            self._ping_when_idle()
 
     def _setup_sqlite(self) -> None:
         # Take transaction control from the driver so BEGIN IMMEDIATE / savepoints do what they say.
@@ -125,6 +137,29 @@ class Database:
         def _begin(conn: Connection) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN")
 
+    def _ping_when_idle(self) -> None:
+        """Check a pooled connection before use only if it sat idle a while (``pool_pre_ping`` pings at every
+        checkout, and a sync request checks out several: a round trip each, measured at 5 % of a request's time).
+        A connection used within the last few seconds is alive or its failure shows in the statement that meets
+        it (SQLAlchemy then drops the pool's connections); one idle longer, across a database restart or a
+        firewall's idle cut, is pinged and replaced when dead, as pre-ping would."""
+        dialect = self.engine.dialect
+
+        @event.listens_for(self.engine, "checkout")
+        def _checkout(dbapi_conn, record, _proxy) -> None:  # type: ignore[no-untyped-def]
+            last = record.info.get("idle_since")
+            if last is None or time.monotonic() - last > IDLE_PING_S:
+                try:
+                    alive = dialect.do_ping(dbapi_conn)
+                except Exception as exc:
+                    raise DisconnectionError("a pooled connection is gone") from exc
+                if not alive:
+                    raise DisconnectionError("a pooled connection is gone")
+
+        @event.listens_for(self.engine, "checkin")
+        def _checkin(_dbapi_conn, record) -> None:  # type: ignore[no-untyped-def]
+            record.info["idle_since"] = time.monotonic()
+
     def dispose(self) -> None:
         self.engine.dispose()
 
@@ -134,13 +169,24 @@ class Database:
             yield conn
 
     @contextmanager
-    def write(self, feed: bool = True) -> Iterator[Connection]:
+    def write(self, feed: bool = True, commune: str | None = None) -> Iterator[Connection]:
         """A write transaction (commits on success, rolls back on error).
 
         ``feed``: it may add to ``history``, so it must be serialized with every other feed writer. Other small
         writes (last-seen, tokens) skip the PostgreSQL advisory lock; SQLite serializes every writer anyway.
+
+        ``commune`` (PostgreSQL): the transaction writes records of this commune only (a station's push). It
+        holds the feed lock shared and the commune's lock, so pushes of other communes run beside it, and any
+        writer holding the feed lock exclusively (everything else that writes the feed) waits for it, and it for
+        them. Its history rows are not inserted when written but kept in ``conn.info[LATE_HISTORY]``, and inserted
+        at the end under the sequence lock, held to the commit: ``seq`` is drawn in commit order, so the feed's
+        promise (seeing seq n means seeing every seq below it) holds as under the one lock. Nothing in such a
+        transaction reads back the history it writes. A clash with a concurrent push of another commune (the same
+        change id, lookup code or deadlock: only a station that reuses another's ids) surfaces as a database error
+        and the caller retries the push with the exclusive lock (``exchange.apply_changes``).
         """
         asked = time.perf_counter()
+        held: float | None = None  # when the serializing lock was granted (None: none was taken)
         if self.backend == "sqlite":
             with self._sqlite_lock, self.engine.connect() as conn:
                 conn.info["write"] = True
@@ -150,6 +196,23 @@ class Database:
                         yield conn
                 finally:
                     conn.info.pop("write", None)
+        elif commune is not None and feed:
+            with self.engine.connect() as conn:
+                late: list[dict[str, object]] = []
+                conn.info[LATE_HISTORY] = late
+                try:
+                    with conn.begin():
+                        conn.execute(text("SELECT pg_advisory_xact_lock_shared(:g), "
+                                          "pg_advisory_xact_lock(:space, hashtext(:c))"),
+                                     {"g": WRITE_LOCK_KEY, "space": COMMUNE_LOCK_SPACE, "c": commune})
+                        yield conn
+                        if late:
+                            asked = time.perf_counter()
+                            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SEQ_LOCK_KEY})
+                            held = time.perf_counter()
+                            insert_rows(conn, schema.history.insert, late, "history")
+                finally:
+                    conn.info.pop(LATE_HISTORY, None)
         else:
             with self.engine.connect() as conn, conn.begin():
                 if not feed:
@@ -158,9 +221,10 @@ class Database:
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK_KEY})
                 held = time.perf_counter()
                 yield conn
-        if feed and lock_log.isEnabledFor(logging.DEBUG):
+        if feed and held is not None and lock_log.isEnabledFor(logging.DEBUG):
             # From the lock granted to the commit done (SQLite: BEGIN IMMEDIATE to commit, under the process
-            # lock): the critical section every feed writer queues for (bench/server_load.py --lock-times).
+            # lock; a commune push: the sequence lock's): the critical section every feed writer queues for
+            # (bench/server_load.py --lock-times).
             done = time.perf_counter()
             lock_log.debug(json.dumps({"event": "write.lock", "wait_ms": round((held - asked) * 1000, 3),
                                        "hold_ms": round((done - held) * 1000, 3)}))

@@ -15,8 +15,21 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, String, bindparam, exists, func, literal, or_, select, tuple_, union_all
+from sqlalchemy import (
+    Connection,
+    String,
+    bindparam,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from station_client import wire as dg
 from station_client.domain.kinds import RecordKind
@@ -26,9 +39,10 @@ from station_client.wire import ascii_json as dumps
 from station_client.wire import version_term as digest_term
 
 from . import schema
-from .db import Database, hex64_add, utcnow
+from .db import LATE_HISTORY, Database, hex64_add, utcnow
 from .errors import ApiError
 from .models import ChangeIn
+from .rows import built_once, insert_rows
 
 log = logging.getLogger("province_server.sync")
 
@@ -106,6 +120,7 @@ class EpochInfo:
     ends: dict[str, int] = field(default_factory=dict)
     window_open: bool = False
     parked: bool = False  # deferred_changes holds rows
+    head: int = 0  # the feed's head when read (``epoch_info(with_head=True)``)
 
     def end_of(self, epoch: str) -> int:
         # An older epoch the server has no record of (restored by a version without this bookkeeping): none of
@@ -120,21 +135,38 @@ REPLAY_ENDS = "replay.ends"
 
 
 _PARKED = " parked"  # not a meta key (those have no spaces): tags the deferred_changes probe's row
+_HEAD = " head"  # likewise: tags the feed head's row
 
 
-def epoch_info(conn: Connection) -> EpochInfo:
+def epoch_info(conn: Connection, with_head: bool = False) -> EpochInfo:
     """One statement (it runs inside the writer lock, where every round trip is paid by every waiting push): the
-    meta keys, and a row tagged ``_PARKED`` if any change is deferred."""
-    m, d = schema.meta, schema.deferred_changes
-    keys = select(m.c.key, m.c.value).where(m.c.key.in_(["epoch", REPLAY_ENDS, REPLAY_UNTIL, REPLAY_CLOSED]))
-    probe = select(literal(_PARKED, String).label("key"), literal("1", String).label("value")).where(
-        exists(select(d.c.change_id)))
-    meta: dict[str, str] = {key: value for key, value in conn.execute(union_all(keys, probe))}
+    meta keys, a row tagged ``_PARKED`` if any change is deferred, and with ``with_head`` the feed's head."""
+    meta: dict[str, str] = {key: value for key, value in conn.execute(_epoch_statement(with_head))}
     parked = meta.pop(_PARKED, None) is not None
+    head = int(meta.pop(_HEAD, None) or 0)
     ends = json.loads(meta.get(REPLAY_ENDS) or "{}")
     until = meta.get(REPLAY_UNTIL)
     window = until is not None and meta.get(REPLAY_CLOSED) is None and utcnow() < until
-    return EpochInfo(meta.get("epoch") or "", {str(k): int(v) for k, v in ends.items()}, window, parked)
+    return EpochInfo(meta.get("epoch") or "", {str(k): int(v) for k, v in ends.items()}, window, parked, head)
+
+
+def _epoch_statement(with_head: bool) -> Any:
+    """``epoch_info``'s statement, built once per variant (it runs in every push)."""
+    stmt = _EPOCH_STATEMENTS.get(with_head)
+    if stmt is None:
+        m, d = schema.meta, schema.deferred_changes
+        keys = select(m.c.key, m.c.value).where(m.c.key.in_(["epoch", REPLAY_ENDS, REPLAY_UNTIL, REPLAY_CLOSED]))
+        probe = select(literal(_PARKED, String).label("key"), literal("1", String).label("value")).where(
+            exists(select(d.c.change_id)))
+        parts = [keys, probe]
+        if with_head:
+            parts.append(select(literal(_HEAD, String).label("key"),
+                                cast(func.coalesce(func.max(schema.history.c.seq), 0), String).label("value")))
+        stmt = _EPOCH_STATEMENTS[with_head] = union_all(*parts)
+    return stmt
+
+
+_EPOCH_STATEMENTS: dict[bool, Any] = {}
 
 
 def deferred(code: str, wait: int | None = None) -> dict[str, Any]:
@@ -232,8 +264,10 @@ def _load_states(conn: Connection, keys: set[tuple[str, str]]) -> dict[tuple[str
     ids = sorted({i for _, i in keys})
     for start in range(0, len(ids), 500):
         # kind IN (...) AND id IN (...): both primary-key columns, so an index scan (id alone is a table scan)
-        rows = conn.execute(select(r.c.kind, r.c.id, r.c.commune_code, r.c.version, r.c.deleted, r.c.fields)
-                            .where(r.c.kind.in_(kinds), r.c.id.in_(ids[start:start + 500]))).all()
+        rows = conn.execute(built_once("load_states", lambda: select(
+            r.c.kind, r.c.id, r.c.commune_code, r.c.version, r.c.deleted, r.c.fields).where(
+            r.c.kind.in_(bindparam("kinds", expanding=True)), r.c.id.in_(bindparam("ids", expanding=True)))),
+            {"kinds": kinds, "ids": ids[start:start + 500]}).all()
         for row in rows:
             if (row.kind, row.id) in keys:
                 out[(row.kind, row.id)] = RecState(row.kind, row.id, row.commune_code, row.version, bool(row.deleted),
@@ -302,14 +336,51 @@ def apply_changes(db: Database, actor: Actor, changes: list[ChangeIn],
     is applied and every change is answered ``deferred`` (``epoch.changed``): the station learns of the restore
     first and re-sends its changes tagged with the history they belong to.
     """
+    return push_changes(db, actor, changes, new_commune, epoch).results
+
+
+@dataclass
+class Pushed:
+    results: list[Any]
+    epoch: str  # the database's epoch
+    head: int  # the feed's head before the changes (read with ``cursor`` only; else 0)
+
+
+def push_changes(db: Database, actor: Actor, changes: list[ChangeIn], new_commune: str | None = None,
+                 epoch: str | None = None, cursor: int | None = None) -> Pushed:
+    """``apply_changes``, also answering the epoch and the feed's head read in the same transaction (a sync
+    request needs both and reads nothing else before the apply). ``cursor``: the station's; one ahead of the head
+    means the database lost history (restored): ``cursor.ahead`` is raised before anything is applied."""
     prepared = [prepare(c, actor) for c in changes]
-    if not prepared:
-        return []
-    with db.write() as conn:
-        ep = epoch_info(conn)
+    # A station writes records of its own commune only (the scope check refuses the rest after reading them),
+    # so its push needs only its commune's lock: pushes of different communes apply side by side (db.write).
+    alone = actor.commune_code if not actor.is_province and db.backend == "postgresql" else None
+    if alone is not None and prepared:
+        try:
+            return _apply_locked(db, actor, prepared, new_commune, epoch, cursor, alone)
+        except (IntegrityError, OperationalError, CommuneClash) as exc:
+            # Another commune's push met this one on a row no commune owns (a reused change id or lookup code)
+            # or in a deadlock: nothing of it was written; judged again alone, it sees what the other did.
+            log.warning(json.dumps({"event": "write.commune_retry", "station": actor.id,
+                                    "error": type(getattr(exc, "orig", exc)).__name__}))
+    return _apply_locked(db, actor, prepared, new_commune, epoch, cursor, None)
+
+
+class CommuneClash(RuntimeError):
+    """A commune push met a row another commune's concurrent push wrote (see ``push_changes``)."""
+
+
+def _apply_locked(db: Database, actor: Actor, prepared: list[Prepared], new_commune: str | None,
+                  epoch: str | None, cursor: int | None, commune: str | None) -> Pushed:
+    if not prepared and cursor is None:
+        return Pushed([], "", 0)
+    with (db.write(commune=commune) if prepared else db.read()) as conn:
+        ep = epoch_info(conn, with_head=cursor is not None)
         if epoch is not None and epoch != ep.current:
-            return [deferred("epoch.changed") for _ in prepared]
-        return _apply(conn, actor, prepared, new_commune, ep)
+            return Pushed([deferred("epoch.changed") for _ in prepared], ep.current, ep.head)
+        if cursor is not None and cursor > ep.head:
+            raise cursor_ahead(cursor, ep.head)
+        return Pushed(_apply(conn, actor, prepared, new_commune, ep) if prepared else [], ep.current, ep.head)
 
 
 def _load_parked(conn: Connection, keys: set[tuple[str, str]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
@@ -380,8 +451,9 @@ def _apply(conn: Connection, actor: Actor, prepared: list[Prepared], new_commune
     ids = [p.change.change_id for p in prepared]
     seen: dict[str, Any] = {}
     for start in range(0, len(ids), 500):
-        for row in conn.execute(select(ac.c.change_id, ac.c.hash, ac.c.kind, ac.c.record_id, ac.c.conflict_id)
-                                .where(ac.c.change_id.in_(ids[start:start + 500]))).mappings():
+        for row in conn.execute(built_once("applied_of", lambda: select(
+                ac.c.change_id, ac.c.hash, ac.c.kind, ac.c.record_id, ac.c.conflict_id).where(
+                ac.c.change_id.in_(bindparam("ids", expanding=True)))), {"ids": ids[start:start + 500]}).mappings():
             seen[row["change_id"]] = dict(row)
     states = _load_states(conn, {(p.change.kind, p.change.id) for p in prepared})
     wanted = [p.change.resolves for p in prepared if p.change.resolves]
@@ -693,23 +765,6 @@ def _mark_resolved(conflict: Any, change: ChangeIn, batch: Batch, now: str) -> N
         batch.resolved.append({"cid": conflict["id"], "resolved_at": now, "resolved_by": change.change_id})
 
 
-_ROWS_PER_STATEMENT = 500  # a multi-row VALUES: at most 500 x 11 bind parameters (SQLite allows 32,766)
-_MULTI_VALUES_MAX = 64  # above this, executemany
-
-
-def _insert_rows(conn: Connection, stmt: Any, rows: list[dict[str, Any]]) -> None:
-    """``stmt`` (an upsert) for ``rows``. A few rows (a day's exchange): one multi-row VALUES statement, one
-    execution, where an executemany runs the upsert once per row (measured: 20 bucket rows 0.7 ms instead of
-    1.6-1.9 ms). Many rows (a first push of thousands): executemany, because a multi-row VALUES is compiled anew
-    for every statement, and compiling 2,000 rows took a quarter of the server's time for such a batch (py-spy)
-    where the executemany's statement is compiled once and cached."""
-    if len(rows) > _MULTI_VALUES_MAX:
-        conn.execute(stmt, rows)
-        return
-    for start in range(0, len(rows), _ROWS_PER_STATEMENT):
-        conn.execute(stmt.values(rows[start:start + _ROWS_PER_STATEMENT]))
-
-
 def _upsert(conn: Connection, table: Any) -> Any:
     """``INSERT ... ON CONFLICT`` of the connection's dialect (the same statement on both)."""
     return (postgresql.insert(table) if conn.dialect.name == "postgresql" else sqlite.insert(table))
@@ -717,28 +772,45 @@ def _upsert(conn: Connection, table: Any) -> Any:
 
 def _flush(conn: Connection, states: dict[tuple[str, str], RecState], batch: Batch, now: str,
            ep: EpochInfo) -> None:
-    # history and applied_changes: executemany (psycopg sends the rows in one pipeline and prepares the plain
-    # INSERT once; measured faster than one multi-row VALUES of 20 rows x 11 columns planned each time)
-    if batch.history:
-        conn.execute(schema.history.insert(), batch.history)
-    last_origin = {(h["kind"], h["id"]): h["origin"] for h in batch.history}
+    # Every table's rows in one statement each (rows.insert_rows); a commune push's history rows wait for its
+    # end (db.Database.write).
+    late = conn.info.get(LATE_HISTORY)
+    if late is not None:
+        late.extend(batch.history)  # a commune push: inserted at its end, under the sequence lock (db.write)
+    elif batch.history:
+        insert_rows(conn, schema.history.insert, batch.history, "history")
+    # Each written record's last version in this batch: its origin, and its fields already as JSON (the state
+    # the record row takes, serialized once for both tables).
+    last = {(h["kind"], h["id"]): h for h in batch.history}
     dirty = [st for st in states.values() if st.dirty]
     if dirty:
         # New and changed records in one statement. A new record cannot meet an existing row (its absence was
-        # read under the writer lock that every record write holds), so the conflict branch updates exactly the
-        # records read from the database; it never moves a record to a lower version.
-        r = schema.records
-        ins = _upsert(conn, r)
-        _insert_rows(conn, ins.on_conflict_do_update(
-            index_elements=[r.c.kind, r.c.id],
-            set_={"version": ins.excluded.version, "deleted": ins.excluded.deleted, "fields": ins.excluded.fields,
-                  "origin": ins.excluded.origin, "updated_at": ins.excluded.updated_at},
-            where=r.c.version < ins.excluded.version),
-            [{"kind": st.kind, "id": st.id, "commune_code": st.commune_code, "version": st.version,
-              "deleted": st.deleted, "fields": dumps(st.fields), "origin": last_origin[(st.kind, st.id)],
-              "updated_at": now} for st in sorted(dirty, key=lambda st: (st.kind, st.id))])
+        # read under the lock that every write of the record holds: the feed lock, or its commune's), so the
+        # conflict branch updates exactly the records read from the database; it never moves a record to a lower
+        # version.
+        def upsert() -> Any:
+            r = schema.records
+            ins = _upsert(conn, r)
+            stmt = ins.on_conflict_do_update(
+                index_elements=[r.c.kind, r.c.id],
+                set_={"version": ins.excluded.version, "deleted": ins.excluded.deleted,
+                      "fields": ins.excluded.fields, "origin": ins.excluded.origin,
+                      "updated_at": ins.excluded.updated_at},
+                where=r.c.version < ins.excluded.version)
+            # A commune push (not under the one lock): every row must be written. One the guard skipped was made
+            # meanwhile by another commune's push with the same id; judged again alone, the push sees it.
+            return stmt if late is None else stmt.returning(r.c.version)
+
+        written = insert_rows(conn, upsert, [
+            {"kind": st.kind, "id": st.id, "commune_code": st.commune_code, "version": st.version,
+             "deleted": st.deleted, "fields": last[(st.kind, st.id)]["fields"],
+             "origin": last[(st.kind, st.id)]["origin"],
+             "updated_at": now} for st in sorted(dirty, key=lambda st: (st.kind, st.id))],
+            "records" if late is None else "records+returning")
+        if late is not None and written != len(dirty):
+            raise CommuneClash(f"{len(dirty) - written} record(s) written meanwhile by another commune's push")
     if batch.applied:
-        conn.execute(schema.applied_changes.insert(), batch.applied)
+        insert_rows(conn, schema.applied_changes.insert, batch.applied, "applied")
     if batch.conflicts:
         conn.execute(schema.conflicts.insert(), batch.conflicts)
     if batch.resolved:
@@ -784,13 +856,16 @@ def _flush_digests(conn: Connection, deltas: dict[str, list[int]]) -> None:
     """Add the batch's per-commune deltas: one upsert (the sum is added mod 2^64 by the database)."""
     if not deltas:
         return
-    d = schema.digests
-    ins = _upsert(conn, d)
-    _insert_rows(conn, ins.on_conflict_do_update(
-        index_elements=[d.c.commune_code],
-        set_={"count": d.c.count + ins.excluded.count, "sum": hex64_add(d.c.sum, ins.excluded.sum)}),
-        [{"commune_code": commune, "count": dcount, "sum": dg.hex64(dsum)}
-         for commune, (dcount, dsum) in sorted(deltas.items())])
+
+    def upsert() -> Any:
+        d = schema.digests
+        ins = _upsert(conn, d)
+        return ins.on_conflict_do_update(
+            index_elements=[d.c.commune_code],
+            set_={"count": d.c.count + ins.excluded.count, "sum": hex64_add(d.c.sum, ins.excluded.sum)})
+
+    insert_rows(conn, upsert, [{"commune_code": commune, "count": dcount, "sum": dg.hex64(dsum)}
+                               for commune, (dcount, dsum) in sorted(deltas.items())], "digests")
 
 
 def _flush_buckets(conn: Connection, deltas: dict[tuple[str, int], list[int]]) -> None:
@@ -798,13 +873,16 @@ def _flush_buckets(conn: Connection, deltas: dict[tuple[str, int], list[int]]) -
     database)."""
     if not deltas:
         return
-    d = schema.digest_buckets
-    ins = _upsert(conn, d)
-    _insert_rows(conn, ins.on_conflict_do_update(
-        index_elements=[d.c.commune_code, d.c.bucket],
-        set_={"count": d.c.count + ins.excluded.count, "sum": hex64_add(d.c.sum, ins.excluded.sum)}),
-        [{"commune_code": commune, "bucket": b, "count": dc, "sum": dg.hex64(ds)}
-         for (commune, b), (dc, ds) in sorted(deltas.items())])
+
+    def upsert() -> Any:
+        d = schema.digest_buckets
+        ins = _upsert(conn, d)
+        return ins.on_conflict_do_update(
+            index_elements=[d.c.commune_code, d.c.bucket],
+            set_={"count": d.c.count + ins.excluded.count, "sum": hex64_add(d.c.sum, ins.excluded.sum)})
+
+    insert_rows(conn, upsert, [{"commune_code": commune, "bucket": b, "count": dc, "sum": dg.hex64(ds)}
+                               for (commune, b), (dc, ds) in sorted(deltas.items())], "buckets")
 
 
 def normalize_lookup_code(code: str) -> str | None:
@@ -852,9 +930,9 @@ def head_and_epoch(conn: Connection) -> tuple[int, str | None]:
     """The feed's head and the database's epoch in one statement (the sync endpoint needs both, before and after
     an apply)."""
     m = schema.meta
-    row = conn.execute(select(
+    row = conn.execute(built_once("head_and_epoch", lambda: select(
         select(func.coalesce(func.max(schema.history.c.seq), 0)).scalar_subquery(),
-        select(m.c.value).where(m.c.key == "epoch").scalar_subquery())).one()
+        select(m.c.value).where(m.c.key == "epoch").scalar_subquery()))).one()
     return int(row[0]), row[1]
 
 
@@ -875,26 +953,45 @@ def read_feed(conn: Connection, actor: Actor, cursor: int, limit: int, resync: b
         raise cursor_ahead(cursor, head)
     if cursor == head:
         return FeedPage([], cursor, False, head)
-    h = schema.history
-    parts = []
-    # One range scan of the (commune_code, seq) index per scope (the commune's records, reference data), merged:
-    # a single "commune_code IN (...)" query would walk the whole feed since the cursor by seq instead.
-    for scope in sorted({actor.commune_code or "", ""}):
-        q = (select(h.c.seq, h.c.kind, h.c.id, h.c.version, h.c.deleted, h.c.fields)
-             .where(h.c.commune_code == scope, h.c.seq > cursor, h.c.seq <= head))
-        if not resync:
-            q = q.where(h.c.origin != actor.id)
-        parts.append(q.order_by(h.c.seq).limit(limit + 1))
-    if len(parts) == 1:
-        rows = conn.execute(parts[0]).all()
-    else:
-        merged = union_all(*(p.subquery().select() for p in parts)).subquery()
-        rows = conn.execute(select(merged).order_by(merged.c.seq).limit(limit + 1)).all()
+    scopes = sorted({actor.commune_code or "", ""})
+    params: dict[str, Any] = {"cursor": cursor, "head": head, "origin": actor.id, "lim": limit + 1}
+    params |= {f"scope{i}": scope for i, scope in enumerate(scopes)}
+    rows = conn.execute(_feed_statement(len(scopes), resync), params).all()
     more = len(rows) > limit
     rows = rows[:limit]
     entries = [{"seq": r.seq, "kind": r.kind, "id": r.id, "version": r.version, "deleted": bool(r.deleted),
                 "fields": json.loads(r.fields)} for r in rows]
     return FeedPage(entries, rows[-1].seq if more else head, more, head)
+
+
+def _feed_statement(scopes: int, resync: bool) -> Any:
+    """The feed page's query for ``scopes`` scopes (parameters ``scope0``.., ``cursor``, ``head``, ``origin``,
+    ``lim``), built once: building the union and its subqueries anew took a twentieth of a request's CPU."""
+    key = (scopes, resync)
+    stmt = _FEED_STATEMENTS.get(key)
+    if stmt is not None:
+        return stmt
+    h = schema.history
+    parts = []
+    # One range scan of the (commune_code, seq) index per scope (the commune's records, reference data), merged:
+    # a single "commune_code IN (...)" query would walk the whole feed since the cursor by seq instead.
+    for i in range(scopes):
+        q = (select(h.c.seq, h.c.kind, h.c.id, h.c.version, h.c.deleted, h.c.fields)
+             .where(h.c.commune_code == bindparam(f"scope{i}"), h.c.seq > bindparam("cursor"),
+                    h.c.seq <= bindparam("head")))
+        if not resync:
+            q = q.where(h.c.origin != bindparam("origin"))
+        parts.append(q.order_by(h.c.seq).limit(bindparam("lim")))
+    if len(parts) == 1:
+        stmt = parts[0]
+    else:
+        merged = union_all(*(p.subquery().select() for p in parts)).subquery()
+        stmt = select(merged).order_by(merged.c.seq).limit(bindparam("lim"))
+    _FEED_STATEMENTS[key] = stmt
+    return stmt
+
+
+_FEED_STATEMENTS: dict[tuple[int, bool], Any] = {}
 
 
 def commune_digest(conn: Connection, commune: str) -> tuple[int, str]:

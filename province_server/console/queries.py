@@ -507,6 +507,15 @@ def now_text() -> str:
 _known_versions: dict[tuple[str, str], str] = {}
 
 
+def app_version_noted(db: Database, station_id: str, user_agent: str) -> bool:
+    """Whether ``note_app_version`` has nothing to write for this request (no database needed)."""
+    if not user_agent.startswith("station-client/"):
+        return True
+    rest = user_agent.split("/", 1)[1]
+    version = rest.split()[0][:64] if rest else ""
+    return not version or _known_versions.get((db.url, station_id)) == version
+
+
 def note_app_version(db: Database, station_id: str, user_agent: str) -> None:
     """Keep ``stations.app_version`` from a station request's ``User-Agent: station-client/X`` — written only
     when it changed since this process last wrote it (one write per station and upgrade, not per request)."""

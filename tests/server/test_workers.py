@@ -5,7 +5,8 @@ real HTTP on 127.0.0.1, one real PostgreSQL) keeps every sync guarantee.
   are applied once: one answer applies each change, every other one is ``duplicate`` of the same version. The
   same for duplicate streamed exchanges (``POST /v1/sync/stream``), frame by frame.
 - Cursors only move forward and no feed entry is skipped or repeated while writers and readers run concurrently
-  on different workers (the feed's ``seq`` is assigned in commit order under the write lock).
+  on different workers, also while pushes of several communes apply side by side (the feed's ``seq`` is
+  assigned in commit order under the sequence lock).
 - A revocation is effective at once on every worker (each had the token in its cache).
 
 Which worker answered is read from the request log (``pid``), so the test proves the requests were spread.
@@ -113,16 +114,19 @@ def test_duplicate_pushes_on_different_workers_apply_once(workers_server: Runnin
 
 def test_cursors_monotonic_no_entry_skipped_or_repeated(workers_server: RunningServer,
                                                         new_commune: Callable[[], str]) -> None:
+    """Writers of three communes at once (two in the first, so pushes queue for a commune's lock too) and a
+    reader per commune. Pushes of different communes apply side by side and take the sequence lock only to
+    insert their history and commit: a reader must still never pass a seq that commits later."""
     srv = workers_server
-    commune = new_commune()
-    writers = [srv.enroll(commune, f"w{i}") for i in range(3)]
-    readers = [srv.enroll(commune, f"r{i}") for i in range(3)]
-    written: list[tuple[str, int]] = []  # (record id, version) of every applied change
+    communes = [new_commune() for _ in range(3)]
+    writers = [(c, srv.enroll(c, f"w{i}")) for i, c in enumerate([communes[0], *communes])]
+    readers = [(c, srv.enroll(c, f"r{i}")) for i, c in enumerate(communes)]
+    written: dict[str, list[tuple[str, int]]] = {c: [] for c in communes}  # (record id, version) applied
     lock = threading.Lock()
     done = threading.Event()
     problems: list[str] = []
 
-    def write(w: dict[str, Any]) -> None:
+    def write(commune: str, w: dict[str, Any]) -> None:
         own: dict[str, int] = {}
         for round_ in range(8):
             batch = [new_person() for _ in range(6)]
@@ -137,7 +141,7 @@ def test_cursors_monotonic_no_entry_skipped_or_repeated(workers_server: RunningS
                     continue
                 own[ch["id"]] = result
                 with lock:
-                    written.append((ch["id"], result))
+                    written[commune].append((ch["id"], result))
 
     def read(rd: dict[str, Any]) -> list[tuple[str, int]]:
         cursor, got = 0, []
@@ -159,17 +163,18 @@ def test_cursors_monotonic_no_entry_skipped_or_repeated(workers_server: RunningS
                 return got
 
     with ThreadPoolExecutor(len(writers) + len(readers)) as pool:
-        reads = [pool.submit(read, rd) for rd in readers]
-        for f in [pool.submit(write, w) for w in writers]:
+        reads = [(c, pool.submit(read, rd)) for c, rd in readers]
+        for f in [pool.submit(write, c, w) for c, w in writers]:
             f.result()
         done.set()
-        seen = [f.result() for f in reads]
+        seen = [(c, f.result()) for c, f in reads]
     assert not problems, problems[:5]
-    assert len(written) == 3 * (8 * 6 + 7 * 4)
-    for got in seen:
+    per_writer = 8 * 6 + 7 * 4
+    assert [len(written[c]) for c in communes] == [2 * per_writer, per_writer, per_writer]
+    for commune, got in seen:
         assert len(got) == len(set(got)), "an entry was delivered twice"
-        assert set(got) == set(written), "an entry was skipped"
-    pids = set().union(*(_pids(srv, rd["station_id"], "/v1/sync") for rd in readers))
+        assert set(got) == set(written[commune]), "an entry was skipped"
+    pids = set().union(*(_pids(srv, rd["station_id"], "/v1/sync") for _c, rd in readers))
     assert len(pids) >= 2
 
 
