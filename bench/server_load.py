@@ -229,10 +229,69 @@ def lock_times(log: Path, since: int) -> dict[str, Any]:
             "lock_wait_p50_ms": pct(wait, 0.5), "lock_wait_p99_ms": pct(wait, 0.99)}
 
 
-def run(srv: RunningServer, args: argparse.Namespace, backend: str) -> dict[str, Any]:
+_HZ = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_s(pids: list[int]) -> float:
+    """utime + stime of these processes (the ones that ended meanwhile are not counted)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / _HZ
+
+
+def _tree(root: int) -> list[int]:
+    """``root`` and all its descendants (the server's supervisor and workers; PostgreSQL's postmaster and its
+    backends)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo += children.get(pid, [])
+    return out
+
+
+@dataclass
+class CpuMeter:
+    """CPU seconds spent during the load by the server, the bench's own PostgreSQL and this load generator, so
+    the cost of one cycle can be stated for each (on a machine where the three share the cores)."""
+    server_root: int
+    pg_root: int | None
+    start: tuple[float, float, float] = (0.0, 0.0, 0.0)
+
+    def read(self) -> tuple[float, float, float]:
+        pg = _cpu_s(_tree(self.pg_root)) if self.pg_root else 0.0
+        return _cpu_s(_tree(self.server_root)), pg, sum(os.times()[:2])
+
+    def begin(self) -> None:
+        self.start = self.read()
+
+    def per_cycle_ms(self, cycles: int) -> dict[str, float | None]:
+        now = self.read()
+        ms = [round(1000 * (b - a) / max(1, cycles), 2) for a, b in zip(self.start, now, strict=True)]
+        return {"cpu_server_ms_per_cycle": ms[0], "cpu_pg_ms_per_cycle": ms[1] if self.pg_root else None,
+                "cpu_generator_ms_per_cycle": ms[2]}
+
+
+def run(srv: RunningServer, args: argparse.Namespace, backend: str, pg_root: int | None = None) -> dict[str, Any]:
     stations = enroll_all(srv, args.stations)
     spy = start_profile(srv, args)
     log_start = srv.log_path.stat().st_size if srv.log_path.exists() else 0
+    assert srv.proc is not None
+    meter = CpuMeter(srv.proc.pid, pg_root)
+    meter.begin()
     res = Results()
     rng = random.Random(args.seed)
     rngs = [random.Random(rng.random()) for _ in stations]
@@ -247,6 +306,7 @@ def run(srv: RunningServer, args: argparse.Namespace, backend: str) -> dict[str,
             time.sleep(delay)
         pool.submit(cycle, srv.url, stations[i], args.changes, rngs[i], at, res, args.coding)
     pool.shutdown(wait=True)
+    cpu = meter.per_cycle_ms(len(res.latencies))
     if spy is not None:
         spy.wait()
         print(json.dumps(summarize_profile(args.profile), ensure_ascii=False, indent=1), file=sys.stderr)
@@ -266,7 +326,7 @@ def run(srv: RunningServer, args: argparse.Namespace, backend: str) -> dict[str,
         "errors": res.errors, "error_samples": res.error_samples,
         "kb_up_per_cycle": round(res.bytes_up / 1024 / max(1, len(lat)), 2),
         "kb_down_per_cycle": round(res.bytes_down / 1024 / max(1, len(lat)), 2),
-    } | locks
+    } | cpu | locks
 
 
 def main() -> int:
@@ -304,7 +364,7 @@ def main() -> int:
     backend = "postgresql" if (db_url or "").startswith("postgres") else "sqlite"
     srv = start_server(tmp, db_url, workers=args.workers or None, quiet=True)
     try:
-        result = run(srv, args, backend)
+        result = run(srv, args, backend, cluster.postmaster_pid() if cluster is not None else None)
     finally:
         srv.stop()
         if cluster is not None:

@@ -90,6 +90,13 @@ class PostgresCluster:
                           timeout=60)
         shutil.rmtree(self.root, ignore_errors=True)
 
+    def postmaster_pid(self) -> int | None:
+        """The server's main process (its backends are its children), or None if it is not running."""
+        try:
+            return int((self.datadir / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
     def url(self, dbname: str = "postgres") -> str:
         return f"postgresql://{self.user}@127.0.0.1:{self.port}/{dbname}"
 
