@@ -63,6 +63,11 @@ class Station:
     cursor: int = 0
     records: dict[str, int] = field(default_factory=dict)  # id -> server version
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Each station its own connection, kept between its cycles (the server keeps an idle connection 30 s), as a
+    # real station's: the kernel hands each to a worker when it is opened. (Connections shared by the client's
+    # threads were fewer and were kept busy, so a worker that took more of them at the start kept them: one
+    # worker did 70 % of the work.)
+    session: requests.Session = field(default_factory=requests.Session)
 
 
 @dataclass
@@ -84,13 +89,6 @@ class Results:
                 self.error_samples.append(what[:300])
 
 
-_local = threading.local()
-
-
-def session() -> requests.Session:
-    if not hasattr(_local, "s"):
-        _local.s = requests.Session()
-    return _local.s
 
 
 def cycle(url: str, st: Station, n_changes: int, rng: random.Random, scheduled: float, res: Results,
@@ -115,7 +113,7 @@ def cycle(url: str, st: Station, n_changes: int, rng: random.Random, scheduled: 
         while True:
             raw = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
             data = codings.zstd_compress(raw, 3) if coding == "zstd" else gzip.compress(raw, 5)
-            r = session().post(url + "/v1/sync", data=data, headers=headers, timeout=60)
+            r = st.session.post(url + "/v1/sync", data=data, headers=headers, timeout=60)
             content = r.content
             with res.lock:
                 res.requests += 1
@@ -270,6 +268,7 @@ class CpuMeter:
     server_root: int
     pg_root: int | None
     start: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    by_process: dict[int, float] = field(default_factory=dict)
 
     def read(self) -> tuple[float, float, float]:
         pg = _cpu_s(_tree(self.pg_root)) if self.pg_root else 0.0
@@ -277,12 +276,19 @@ class CpuMeter:
 
     def begin(self) -> None:
         self.start = self.read()
+        self.by_process = {pid: _cpu_s([pid]) for pid in _tree(self.server_root)}
+
+    def server_processes_s(self) -> list[float]:
+        """CPU seconds of each server process during the load, largest first (the supervisor and the workers:
+        one worker far busier than the other shows connections spread unevenly)."""
+        return sorted((round(_cpu_s([pid]) - self.by_process.get(pid, 0.0), 1)
+                       for pid in _tree(self.server_root)), reverse=True)
 
     def per_cycle_ms(self, cycles: int) -> dict[str, float | None]:
         now = self.read()
         ms = [round(1000 * (b - a) / max(1, cycles), 2) for a, b in zip(self.start, now, strict=True)]
         return {"cpu_server_ms_per_cycle": ms[0], "cpu_pg_ms_per_cycle": ms[1] if self.pg_root else None,
-                "cpu_generator_ms_per_cycle": ms[2]}
+                "cpu_generator_ms_per_cycle": ms[2], "cpu_server_processes_s": self.server_processes_s()}
 
 
 def run(srv: RunningServer, args: argparse.Namespace, backend: str, pg_root: int | None = None) -> dict[str, Any]:

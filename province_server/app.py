@@ -7,9 +7,12 @@ import logging
 import os
 import sys
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from anyio import to_thread
 from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -105,10 +108,24 @@ def _token(creds: HTTPAuthorizationCredentials | None) -> str | None:
     return creds.credentials if creds is not None and creds.scheme.lower() == "bearer" else None
 
 
+REQUEST_THREADS_ENV = "PROVINCE_SERVER_THREADS"
+REQUEST_THREADS = 16  # threads running endpoint code per worker process (anyio's default is 40)
+
+
+@asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    # Fewer request threads than anyio's 40: the work is CPU and database bound on few cores, so more threads only
+    # contend for the interpreter lock and for database connections beyond the pool (each opened and closed
+    # again: a PostgreSQL backend started per request under load). The pool holds more than this (db.py).
+    to_thread.current_default_thread_limiter().total_tokens = int(
+        os.environ.get(REQUEST_THREADS_ENV, REQUEST_THREADS))
+    yield
+
+
 def create_app(db: Database) -> FastAPI:
     app = FastAPI(title="Province sync server", version=__version__, default_response_class=ApiJSON,
                   description="Sync API between commune police stations and the provincial data centre. "
-                              "See docs/sync-protocol.md.")
+                              "See docs/sync-protocol.md.", lifespan=_lifespan)
     app.state.db = db
 
     async def station_auth(request: Request, creds: HTTPAuthorizationCredentials | None = Depends(_bearer)
@@ -504,7 +521,7 @@ def setup_logging() -> None:
 def app_from_env() -> FastAPI:
     """Factory for uvicorn workers: each worker process opens its own engine and pool."""
     setup_logging()
-    pool = int(os.environ.get("PROVINCE_SERVER_POOL", "10"))
+    pool = int(os.environ.get("PROVINCE_SERVER_POOL", "20"))
     db = Database(os.environ[DB_ENV], pool_size=pool)
     return create_app(db)
 
