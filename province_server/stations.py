@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import select as io_select
 import tempfile
 import threading
 import time
@@ -256,6 +257,7 @@ class TokenCache:
         self._db = db if db is not None and db.backend == "postgresql" else None
         self._generation = 0
         self._listening = self._db is None  # SQLite: one host by nature, the stamp is enough
+        self._listen_fd: int | None = None  # the listener's socket while it listens
         self._listener: threading.Thread | None = None
 
     def _read_stamp(self) -> tuple[int, int] | None:
@@ -302,7 +304,7 @@ class TokenCache:
                 self._entries.clear()
                 self._generation += 1
                 self._seen_stamp = stamp
-            if not self._listening:
+            if not self._listening or self._notice_pending():
                 return None
             entry = self._entries.get(token_hash)
             if entry is not None and entry.expires < time.monotonic():
@@ -317,6 +319,19 @@ class TokenCache:
                     self._entries[token_hash] = entry
 
     # --- PostgreSQL: hear token changes made by any host ---------------------------------------------------
+    def _notice_pending(self) -> bool:
+        """Whether the listener's socket holds something its thread has not read yet (a notification that may be
+        a revocation): then nothing is answered from the cache until it has. The thread is woken by the same
+        data, but a request answered in the event loop can run before it gets the interpreter lock; without this
+        check a revocation made on another host was, now and then, not yet seen by a request sent after it."""
+        fd = self._listen_fd
+        if fd is None:
+            return False
+        try:
+            return bool(io_select.select([fd], [], [], 0)[0])
+        except (OSError, ValueError):
+            return True  # the socket is being replaced: cache nothing meanwhile
+
     def _ensure_listener(self) -> None:
         if self._db is None or self.ttl <= 0 or (self._listener is not None and self._listener.is_alive()):
             return
@@ -338,6 +353,7 @@ class TokenCache:
                         self._entries.clear()
                         self._generation += 1
                         self._listening = True
+                        self._listen_fd = conn.fileno()
                     while True:
                         for _note in conn.notifies(timeout=15):
                             self.clear()
@@ -345,6 +361,7 @@ class TokenCache:
             except Exception:  # any failure: cache nothing until listening again
                 with self._lock:
                     self._listening = False
+                    self._listen_fd = None
                     self._entries.clear()
                     self._generation += 1
             time.sleep(1.0)
