@@ -202,11 +202,14 @@ def create_app(db: Database) -> FastAPI:
                 "commune_name": unit.name if unit else "", "province_code": station.province_code,
                 "token": token, "epoch": db.epoch(), **receipt_info(station, request, with_key=True)}
 
-    def receipt_info(station: stations.Station, request: Request, *, with_key: bool) -> dict[str, Any]:
+    def receipt_info(station: stations.Station, request: Request, *, with_key: bool,
+                     read: tuple[str | None, str | None] = (None, None)) -> dict[str, Any]:
         """The station's receipt key (or only its fingerprint) and the lookup base URL it prints
-        (docs/sync-protocol.md, "Receipt keys")."""
-        key = stations.receipt_key(db, station.id) or ""
-        base = stations.lookup_base_url(db, str(request.base_url))
+        (docs/sync-protocol.md, "Receipt keys"). ``read``: the key and the base URL setting already read in the
+        caller's transaction (``stations.receipt_state``); a missing key is read, or made, here."""
+        key, base = read if read[0] else (stations.receipt_key(db, station.id),
+                                          stations.lookup_base_url(db, str(request.base_url)))
+        key, base = key or "", (base or str(request.base_url)).rstrip("/")
         if with_key:
             return {"receipt_key": key, "receipt_key_id": receipt_link.key_id(key), "lookup_base_url": base}
         return {"receipt": {"key_id": receipt_link.key_id(key), "lookup_base_url": base}}
@@ -291,15 +294,12 @@ def create_app(db: Database) -> FastAPI:
                     digest = "skipped"
                 else:
                     digest, buckets = compare_digest(conn, station.commune_code, body.digest)
-            key, base = stations.receipt_state(conn, station.id)
+            receipt = stations.receipt_state(conn, station.id)
         out: dict[str, Any] = {"epoch": epoch, "feed": page.entries, "cursor": page.cursor, "more": page.more,
                "head": page.head, "digest": digest, "server_time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
         if buckets is not None:
             out["digest_buckets"] = buckets
-        if key is None:  # a station enrolled before receipt keys existed: given one now (a write)
-            return out | receipt_info(station, request, with_key=False)
-        return out | {"receipt": {"key_id": receipt_link.key_id(key),
-                                  "lookup_base_url": (base or str(request.base_url)).rstrip("/")}}
+        return out | receipt_info(station, request, with_key=False, read=receipt)
 
     @app.post("/v1/sync/stream", tags=["sync"], responses=errors(*_STATION, *_BODY))
     async def sync_stream(request: Request, station: stations.Station = Depends(station_auth)) -> dict[str, Any]:

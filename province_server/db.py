@@ -183,7 +183,7 @@ class Database:
         promise (seeing seq n means seeing every seq below it) holds as under the one lock. Nothing in such a
         transaction reads back the history it writes. A clash with a concurrent push of another commune (the same
         change id, lookup code or deadlock: only a station that reuses another's ids) surfaces as a database error
-        and the caller retries the push with the exclusive lock (``exchange.apply_changes``).
+        and the caller retries the push with the exclusive lock (``exchange.push_changes``).
         """
         asked = time.perf_counter()
         held: float | None = None  # when the serializing lock was granted (None: none was taken)
@@ -205,15 +205,15 @@ class Database:
                         conn.execute(text("SELECT pg_advisory_xact_lock_shared(:g), "
                                           "pg_advisory_xact_lock(:space, hashtext(:c))"),
                                      {"g": WRITE_LOCK_KEY, "space": COMMUNE_LOCK_SPACE, "c": commune})
-                        granted = time.perf_counter()
+                        waited = time.perf_counter() - asked
                         yield conn
                         if late:
                             # Lock, insert and commit in one round trip: the sequence lock is held only while
                             # the database inserts and flushes. (lock-times: ``wait`` is the wait for the
                             # commune's lock; ``hold``, that round trip, the sequence lock's wait included.)
                             held = time.perf_counter()
+                            asked = held - waited
                             lock_insert_commit(conn, SEQ_LOCK_KEY, schema.history.insert, late, "history")
-                            asked = held - (granted - asked)
                 finally:
                     conn.info.pop(LATE_HISTORY, None)
         else:

@@ -24,7 +24,7 @@ from sqlalchemy import Boolean, Connection, String, and_, bindparam, cast, func,
 from . import schema
 from .db import ready_db
 from .models import ChangeIn
-from .rows import insert_rows
+from .rows import built_once, insert_rows
 
 # Review items' changes by commune: what the caller applies as the province, one batch per commune.
 ReviewChanges = dict[str, list[ChangeIn]]
@@ -168,18 +168,16 @@ def _reviews() -> Any:
                   r.c.fields).where(r.c.kind == "duplicate_person")
 
 
-_ONE_COMMUNE: list[Any] = []
-
-
 def _one_commune_statement() -> Any:
     """``_read_review_state``'s statement for one commune (parameters ``commune``, ``pids``, ``rids``), built once:
     building it per push was a twentieth of the push's CPU."""
-    if not _ONE_COMMUNE:
+    def build() -> Any:
         pi, r = schema.person_ids, schema.records
         people = _people().where(pi.c.commune_code == bindparam("commune"),
                                  pi.c.personal_id.in_(bindparam("pids", expanding=True)))
-        _ONE_COMMUNE.append(union_all(people, _reviews().where(r.c.id.in_(bindparam("rids", expanding=True)))))
-    return _ONE_COMMUNE[0]
+        return union_all(people, _reviews().where(r.c.id.in_(bindparam("rids", expanding=True))))
+
+    return built_once("review_state:one_commune", build)
 
 
 def scan_changes(conn: Connection, now: str) -> ReviewChanges:

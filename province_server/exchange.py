@@ -152,8 +152,7 @@ def epoch_info(conn: Connection, with_head: bool = False) -> EpochInfo:
 
 def _epoch_statement(with_head: bool) -> Any:
     """``epoch_info``'s statement, built once per variant (it runs in every push)."""
-    stmt = _EPOCH_STATEMENTS.get(with_head)
-    if stmt is None:
+    def build() -> Any:
         m, d = schema.meta, schema.deferred_changes
         keys = select(m.c.key, m.c.value).where(m.c.key.in_(["epoch", REPLAY_ENDS, REPLAY_UNTIL, REPLAY_CLOSED]))
         probe = select(literal(_PARKED, String).label("key"), literal("1", String).label("value")).where(
@@ -162,11 +161,9 @@ def _epoch_statement(with_head: bool) -> Any:
         if with_head:
             parts.append(select(literal(_HEAD, String).label("key"),
                                 cast(func.coalesce(func.max(schema.history.c.seq), 0), String).label("value")))
-        stmt = _EPOCH_STATEMENTS[with_head] = union_all(*parts)
-    return stmt
+        return union_all(*parts)
 
-
-_EPOCH_STATEMENTS: dict[bool, Any] = {}
+    return built_once(f"epoch_info:{with_head}", build)
 
 
 def deferred(code: str, wait: int | None = None) -> dict[str, Any]:
@@ -967,31 +964,24 @@ def read_feed(conn: Connection, actor: Actor, cursor: int, limit: int, resync: b
 def _feed_statement(scopes: int, resync: bool) -> Any:
     """The feed page's query for ``scopes`` scopes (parameters ``scope0``.., ``cursor``, ``head``, ``origin``,
     ``lim``), built once: building the union and its subqueries anew took a twentieth of a request's CPU."""
-    key = (scopes, resync)
-    stmt = _FEED_STATEMENTS.get(key)
-    if stmt is not None:
-        return stmt
-    h = schema.history
-    parts = []
-    # One range scan of the (commune_code, seq) index per scope (the commune's records, reference data), merged:
-    # a single "commune_code IN (...)" query would walk the whole feed since the cursor by seq instead.
-    for i in range(scopes):
-        q = (select(h.c.seq, h.c.kind, h.c.id, h.c.version, h.c.deleted, h.c.fields)
-             .where(h.c.commune_code == bindparam(f"scope{i}"), h.c.seq > bindparam("cursor"),
-                    h.c.seq <= bindparam("head")))
-        if not resync:
-            q = q.where(h.c.origin != bindparam("origin"))
-        parts.append(q.order_by(h.c.seq).limit(bindparam("lim")))
-    if len(parts) == 1:
-        stmt = parts[0]
-    else:
+    def build() -> Any:
+        h = schema.history
+        parts = []
+        # One range scan of the (commune_code, seq) index per scope (the commune's records, reference data),
+        # merged: a single "commune_code IN (...)" query would walk the whole feed since the cursor by seq instead.
+        for i in range(scopes):
+            q = (select(h.c.seq, h.c.kind, h.c.id, h.c.version, h.c.deleted, h.c.fields)
+                 .where(h.c.commune_code == bindparam(f"scope{i}"), h.c.seq > bindparam("cursor"),
+                        h.c.seq <= bindparam("head")))
+            if not resync:
+                q = q.where(h.c.origin != bindparam("origin"))
+            parts.append(q.order_by(h.c.seq).limit(bindparam("lim")))
+        if len(parts) == 1:
+            return parts[0]
         merged = union_all(*(p.subquery().select() for p in parts)).subquery()
-        stmt = select(merged).order_by(merged.c.seq).limit(bindparam("lim"))
-    _FEED_STATEMENTS[key] = stmt
-    return stmt
+        return select(merged).order_by(merged.c.seq).limit(bindparam("lim"))
 
-
-_FEED_STATEMENTS: dict[tuple[int, bool], Any] = {}
+    return built_once(f"feed:{scopes}:{resync}", build)
 
 
 def commune_digest(conn: Connection, commune: str) -> tuple[int, str]:

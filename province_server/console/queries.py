@@ -507,21 +507,24 @@ def now_text() -> str:
 _known_versions: dict[tuple[str, str], str] = {}
 
 
+def _agent_version(user_agent: str) -> str:
+    """The station-client version a ``User-Agent: station-client/X`` names ("" for any other agent)."""
+    if not user_agent.startswith("station-client/"):
+        return ""
+    rest = user_agent.split("/", 1)[1]
+    return rest.split()[0][:64] if rest else ""
+
+
 def app_version_noted(db: Database, station_id: str, user_agent: str) -> bool:
     """Whether ``note_app_version`` has nothing to write for this request (no database needed)."""
-    if not user_agent.startswith("station-client/"):
-        return True
-    rest = user_agent.split("/", 1)[1]
-    version = rest.split()[0][:64] if rest else ""
+    version = _agent_version(user_agent)
     return not version or _known_versions.get((db.url, station_id)) == version
 
 
 def note_app_version(db: Database, station_id: str, user_agent: str) -> None:
     """Keep ``stations.app_version`` from a station request's ``User-Agent: station-client/X`` — written only
     when it changed since this process last wrote it (one write per station and upgrade, not per request)."""
-    if not user_agent.startswith("station-client/"):
-        return
-    version = user_agent.split("/", 1)[1].split()[0][:64] if user_agent.split("/", 1)[1] else ""
+    version = _agent_version(user_agent)
     key = (db.url, station_id)
     if not version or _known_versions.get(key) == version:
         return
