@@ -36,7 +36,7 @@ from sqlalchemy.sql.functions import GenericFunction
 
 from . import schema
 from .config import backend_of, resolve_db_url
-from .rows import lock_insert_commit
+from .rows import fetch, lock_insert_commit
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 WRITE_LOCK_KEY = 7_404_202_611  # arbitrary, fixed: the advisory lock id of the feed writer
@@ -202,9 +202,9 @@ class Database:
                 conn.info[LATE_HISTORY] = late
                 try:
                     with conn.begin():
-                        conn.execute(text("SELECT pg_advisory_xact_lock_shared(:g), "
-                                          "pg_advisory_xact_lock(:space, hashtext(:c))"),
-                                     {"g": WRITE_LOCK_KEY, "space": COMMUNE_LOCK_SPACE, "c": commune})
+                        fetch(conn, "lock:commune", lambda: text(
+                            "SELECT pg_advisory_xact_lock_shared(:g), pg_advisory_xact_lock(:space, hashtext(:c))"),
+                            {"g": WRITE_LOCK_KEY, "space": COMMUNE_LOCK_SPACE, "c": commune})
                         waited = time.perf_counter() - asked
                         yield conn
                         if late:

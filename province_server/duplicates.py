@@ -24,7 +24,7 @@ from sqlalchemy import Boolean, Connection, String, and_, bindparam, cast, func,
 from . import schema
 from .db import ready_db
 from .models import ChangeIn
-from .rows import built_once, insert_rows
+from .rows import fetch, insert_rows
 
 # Review items' changes by commune: what the caller applies as the province, one batch per commune.
 ReviewChanges = dict[str, list[ChangeIn]]
@@ -68,8 +68,9 @@ def after_apply(conn: Connection, dirty: Sequence[Written], now: str) -> ReviewC
     for start in range(0, len(known), 500):
         # One statement: the rows it deletes name the IDs these persons held before the batch.
         part = known[start:start + 500]
-        for commune, pid in conn.execute(pi.delete().where(pi.c.id.in_(part))
-                                         .returning(pi.c.commune_code, pi.c.personal_id)):
+        for commune, pid in fetch(conn, "person_ids:delete", lambda: pi.delete().where(
+                pi.c.id.in_(bindparam("ids", expanding=True))).returning(pi.c.commune_code, pi.c.personal_id),
+                {"ids": part}):
             touched[review_id(commune, pid)] = (commune, pid)
     rows = []
     for st in persons:
@@ -142,8 +143,8 @@ def _read_review_state(conn: Connection, touched: dict[str, tuple[str, str]]
             by_commune.setdefault(commune, []).append(pid)
         if len(by_commune) == 1:  # a station's push: one commune, the statement built once
             [(commune, pids)] = by_commune.items()
-            result = conn.execute(_one_commune_statement(), {"commune": commune, "pids": sorted(set(pids)),
-                                                              "rids": part})
+            result: Any = fetch(conn, "review_state:one_commune", _one_commune_statement,
+                                {"commune": commune, "pids": sorted(set(pids)), "rids": part})
         else:
             people = _people().where(or_(*(and_(pi.c.commune_code == c, pi.c.personal_id.in_(sorted(set(pids))))
                                            for c, pids in sorted(by_commune.items()))))
@@ -169,15 +170,12 @@ def _reviews() -> Any:
 
 
 def _one_commune_statement() -> Any:
-    """``_read_review_state``'s statement for one commune (parameters ``commune``, ``pids``, ``rids``), built once:
-    building it per push was a twentieth of the push's CPU."""
-    def build() -> Any:
-        pi, r = schema.person_ids, schema.records
-        people = _people().where(pi.c.commune_code == bindparam("commune"),
-                                 pi.c.personal_id.in_(bindparam("pids", expanding=True)))
-        return union_all(people, _reviews().where(r.c.id.in_(bindparam("rids", expanding=True))))
-
-    return built_once("review_state:one_commune", build)
+    """``_read_review_state``'s statement for one commune (parameters ``commune``, ``pids``, ``rids``; ``fetch``
+    builds it once: building it per push was a twentieth of the push's CPU)."""
+    pi, r = schema.person_ids, schema.records
+    people = _people().where(pi.c.commune_code == bindparam("commune"),
+                             pi.c.personal_id.in_(bindparam("pids", expanding=True)))
+    return union_all(people, _reviews().where(r.c.id.in_(bindparam("rids", expanding=True))))
 
 
 def scan_changes(conn: Connection, now: str) -> ReviewChanges:

@@ -42,7 +42,7 @@ from . import schema
 from .db import LATE_HISTORY, Database, hex64_add, utcnow
 from .errors import ApiError
 from .models import ChangeIn
-from .rows import built_once, insert_rows
+from .rows import fetch, insert_rows
 
 log = logging.getLogger("province_server.sync")
 
@@ -141,7 +141,8 @@ _HEAD = " head"  # likewise: tags the feed head's row
 def epoch_info(conn: Connection, with_head: bool = False) -> EpochInfo:
     """One statement (it runs inside the writer lock, where every round trip is paid by every waiting push): the
     meta keys, a row tagged ``_PARKED`` if any change is deferred, and with ``with_head`` the feed's head."""
-    meta: dict[str, str] = {key: value for key, value in conn.execute(_epoch_statement(with_head))}
+    meta: dict[str, str] = {key: value for key, value in fetch(conn, f"epoch_info:{with_head}",
+                                                                lambda: _epoch_statement(with_head))}
     parked = meta.pop(_PARKED, None) is not None
     head = int(meta.pop(_HEAD, None) or 0)
     ends = json.loads(meta.get(REPLAY_ENDS) or "{}")
@@ -151,19 +152,16 @@ def epoch_info(conn: Connection, with_head: bool = False) -> EpochInfo:
 
 
 def _epoch_statement(with_head: bool) -> Any:
-    """``epoch_info``'s statement, built once per variant (it runs in every push)."""
-    def build() -> Any:
-        m, d = schema.meta, schema.deferred_changes
-        keys = select(m.c.key, m.c.value).where(m.c.key.in_(["epoch", REPLAY_ENDS, REPLAY_UNTIL, REPLAY_CLOSED]))
-        probe = select(literal(_PARKED, String).label("key"), literal("1", String).label("value")).where(
-            exists(select(d.c.change_id)))
-        parts = [keys, probe]
-        if with_head:
-            parts.append(select(literal(_HEAD, String).label("key"),
-                                cast(func.coalesce(func.max(schema.history.c.seq), 0), String).label("value")))
-        return union_all(*parts)
-
-    return built_once(f"epoch_info:{with_head}", build)
+    """``epoch_info``'s statement (it runs in every push: ``fetch`` builds it once per variant)."""
+    m, d = schema.meta, schema.deferred_changes
+    keys = select(m.c.key, m.c.value).where(m.c.key.in_(["epoch", REPLAY_ENDS, REPLAY_UNTIL, REPLAY_CLOSED]))
+    probe = select(literal(_PARKED, String).label("key"), literal("1", String).label("value")).where(
+        exists(select(d.c.change_id)))
+    parts = [keys, probe]
+    if with_head:
+        parts.append(select(literal(_HEAD, String).label("key"),
+                            cast(func.coalesce(func.max(schema.history.c.seq), 0), String).label("value")))
+    return union_all(*parts)
 
 
 def deferred(code: str, wait: int | None = None) -> dict[str, Any]:
@@ -261,14 +259,14 @@ def _load_states(conn: Connection, keys: set[tuple[str, str]]) -> dict[tuple[str
     ids = sorted({i for _, i in keys})
     for start in range(0, len(ids), 500):
         # kind IN (...) AND id IN (...): both primary-key columns, so an index scan (id alone is a table scan)
-        rows = conn.execute(built_once("load_states", lambda: select(
+        rows = fetch(conn, "load_states", lambda: select(
             r.c.kind, r.c.id, r.c.commune_code, r.c.version, r.c.deleted, r.c.fields).where(
-            r.c.kind.in_(bindparam("kinds", expanding=True)), r.c.id.in_(bindparam("ids", expanding=True)))),
-            {"kinds": kinds, "ids": ids[start:start + 500]}).all()
-        for row in rows:
-            if (row.kind, row.id) in keys:
-                out[(row.kind, row.id)] = RecState(row.kind, row.id, row.commune_code, row.version, bool(row.deleted),
-                                                   json.loads(row.fields), True, db_version=row.version)
+            r.c.kind.in_(bindparam("kinds", expanding=True)), r.c.id.in_(bindparam("ids", expanding=True))),
+            {"kinds": kinds, "ids": ids[start:start + 500]})
+        for kind, rid, commune, version, deleted, fields in rows:
+            if (kind, rid) in keys:
+                out[(kind, rid)] = RecState(kind, rid, commune, version, bool(deleted), json.loads(fields), True,
+                                            db_version=version)
     return out
 
 
@@ -448,10 +446,11 @@ def _apply(conn: Connection, actor: Actor, prepared: list[Prepared], new_commune
     ids = [p.change.change_id for p in prepared]
     seen: dict[str, Any] = {}
     for start in range(0, len(ids), 500):
-        for row in conn.execute(built_once("applied_of", lambda: select(
+        for change_id, hash_, kind, record_id, conflict_id in fetch(conn, "applied_of", lambda: select(
                 ac.c.change_id, ac.c.hash, ac.c.kind, ac.c.record_id, ac.c.conflict_id).where(
-                ac.c.change_id.in_(bindparam("ids", expanding=True)))), {"ids": ids[start:start + 500]}).mappings():
-            seen[row["change_id"]] = dict(row)
+                ac.c.change_id.in_(bindparam("ids", expanding=True))), {"ids": ids[start:start + 500]}):
+            seen[change_id] = {"change_id": change_id, "hash": hash_, "kind": kind, "record_id": record_id,
+                               "conflict_id": conflict_id}
     states = _load_states(conn, {(p.change.kind, p.change.id) for p in prepared})
     wanted = [p.change.resolves for p in prepared if p.change.resolves]
     wanted += [s["conflict_id"] for s in seen.values() if s["conflict_id"]]
@@ -927,10 +926,10 @@ def head_and_epoch(conn: Connection) -> tuple[int, str | None]:
     """The feed's head and the database's epoch in one statement (the sync endpoint needs both, before and after
     an apply)."""
     m = schema.meta
-    row = conn.execute(built_once("head_and_epoch", lambda: select(
+    [(head, epoch)] = fetch(conn, "head_and_epoch", lambda: select(
         select(func.coalesce(func.max(schema.history.c.seq), 0)).scalar_subquery(),
-        select(m.c.value).where(m.c.key == "epoch").scalar_subquery()))).one()
-    return int(row[0]), row[1]
+        select(m.c.value).where(m.c.key == "epoch").scalar_subquery()))
+    return int(head), epoch
 
 
 def cursor_ahead(cursor: int, head: int) -> ApiError:
@@ -953,35 +952,33 @@ def read_feed(conn: Connection, actor: Actor, cursor: int, limit: int, resync: b
     scopes = sorted({actor.commune_code or "", ""})
     params: dict[str, Any] = {"cursor": cursor, "head": head, "origin": actor.id, "lim": limit + 1}
     params |= {f"scope{i}": scope for i, scope in enumerate(scopes)}
-    rows = conn.execute(_feed_statement(len(scopes), resync), params).all()
+    rows = fetch(conn, f"feed:{len(scopes)}:{resync}", lambda: _feed_statement(len(scopes), resync), params)
     more = len(rows) > limit
     rows = rows[:limit]
-    entries = [{"seq": r.seq, "kind": r.kind, "id": r.id, "version": r.version, "deleted": bool(r.deleted),
-                "fields": json.loads(r.fields)} for r in rows]
-    return FeedPage(entries, rows[-1].seq if more else head, more, head)
+    entries = [{"seq": seq, "kind": kind, "id": rid, "version": version, "deleted": bool(deleted),
+                "fields": json.loads(fields)} for seq, kind, rid, version, deleted, fields in rows]
+    return FeedPage(entries, rows[-1][0] if more else head, more, head)
 
 
 def _feed_statement(scopes: int, resync: bool) -> Any:
     """The feed page's query for ``scopes`` scopes (parameters ``scope0``.., ``cursor``, ``head``, ``origin``,
-    ``lim``), built once: building the union and its subqueries anew took a twentieth of a request's CPU."""
-    def build() -> Any:
-        h = schema.history
-        parts = []
-        # One range scan of the (commune_code, seq) index per scope (the commune's records, reference data),
-        # merged: a single "commune_code IN (...)" query would walk the whole feed since the cursor by seq instead.
-        for i in range(scopes):
-            q = (select(h.c.seq, h.c.kind, h.c.id, h.c.version, h.c.deleted, h.c.fields)
-                 .where(h.c.commune_code == bindparam(f"scope{i}"), h.c.seq > bindparam("cursor"),
-                        h.c.seq <= bindparam("head")))
-            if not resync:
-                q = q.where(h.c.origin != bindparam("origin"))
-            parts.append(q.order_by(h.c.seq).limit(bindparam("lim")))
-        if len(parts) == 1:
-            return parts[0]
-        merged = union_all(*(p.subquery().select() for p in parts)).subquery()
-        return select(merged).order_by(merged.c.seq).limit(bindparam("lim"))
-
-    return built_once(f"feed:{scopes}:{resync}", build)
+    ``lim``; ``fetch`` builds it once: building the union and its subqueries anew took a twentieth of a request's
+    CPU)."""
+    h = schema.history
+    parts = []
+    # One range scan of the (commune_code, seq) index per scope (the commune's records, reference data), merged:
+    # a single "commune_code IN (...)" query would walk the whole feed since the cursor by seq instead.
+    for i in range(scopes):
+        q = (select(h.c.seq, h.c.kind, h.c.id, h.c.version, h.c.deleted, h.c.fields)
+             .where(h.c.commune_code == bindparam(f"scope{i}"), h.c.seq > bindparam("cursor"),
+                    h.c.seq <= bindparam("head")))
+        if not resync:
+            q = q.where(h.c.origin != bindparam("origin"))
+        parts.append(q.order_by(h.c.seq).limit(bindparam("lim")))
+    if len(parts) == 1:
+        return parts[0]
+    merged = union_all(*(p.subquery().select() for p in parts)).subquery()
+    return select(merged).order_by(merged.c.seq).limit(bindparam("lim"))
 
 
 def commune_digest(conn: Connection, commune: str) -> tuple[int, str]:

@@ -27,7 +27,7 @@ from station_client.wire import bundle_key, sha256_hex
 from . import schema
 from .db import Database, utcnow
 from .errors import ApiError, unauthorized
-from .rows import built_once
+from .rows import fetch
 
 ENROLL_DAYS = 7
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
@@ -166,12 +166,13 @@ def receipt_state(conn: Connection, station_id: str) -> tuple[str | None, str | 
     """(an active station's receipt key or None, the lookup base URL set or None) in one statement, read in the
     caller's transaction (the sync answer's read: no transaction of its own per request)."""
     st, m = schema.stations, schema.meta
-    row = conn.execute(built_once("receipt_state", lambda: select(
+    rows = fetch(conn, "receipt_state", lambda: select(
         st.c.receipt_key, select(m.c.value).where(m.c.key == LOOKUP_BASE_META).scalar_subquery()).where(
-        st.c.id == bindparam("station"), st.c.status == "active")), {"station": station_id}).first()
-    if row is None:
+        st.c.id == bindparam("station"), st.c.status == "active"), {"station": station_id})
+    if not rows:
         return None, None
-    return (str(row[0]) if row[0] else None), (str(row[1]) if row[1] else None)
+    key, base = rows[0]
+    return (str(key) if key else None), (str(base) if base else None)
 
 
 def verification_key(db: Database, station_id: str) -> tuple[str, str] | None:

@@ -115,3 +115,47 @@ def test_a_resent_push_is_answered_duplicate(server: RunningServer, new_commune:
     again = st.push(batch)
     assert [r["status"] for r in again] == ["duplicate"] * n
     assert [r["version"] for r in again] == first
+
+
+def test_fetch_reads_as_sqlalchemy_does(server: RunningServer) -> None:
+    """``rows.fetch`` (raw $n SQL on PostgreSQL) answers what SQLAlchemy's own execution of the same statement
+    answers: list parameters of every length (none included), a list and literals written in the statement, the
+    same statement name with other lengths later, RETURNING, and a database error raised as SQLAlchemy's."""
+    from sqlalchemy import String, bindparam, union_all
+    from sqlalchemy.exc import IntegrityError
+
+    from province_server.rows import fetch
+
+    m = schema.meta
+    db = Database(server.db_url)
+    keys = [f"test.fetch.{uuid.uuid4().hex[:8]}.{i}" for i in range(5)]
+
+    def build() -> object:
+        mine = select(literal("k", String).label("tag"), m.c.key, m.c.value).where(
+            m.c.key.in_(bindparam("keys", expanding=True)), m.c.value != bindparam("not"))
+        fixed = select(literal("e", String), m.c.key, m.c.value).where(m.c.key.in_(["epoch", "no.such.key"]))
+        return union_all(mine, fixed)
+
+    try:
+        with db.write() as conn:
+            conn.execute(m.insert(), [{"key": k, "value": f"v{i}"} for i, k in enumerate(keys)])
+        with db.read() as conn:
+            for n in (0, 1, 3, 5, 2, 0):
+                params = {"keys": keys[:n], "not": "v1"}
+                got = sorted(fetch(conn, "test.fetch", build, params))
+                assert got == sorted(tuple(row) for row in conn.execute(build(), params))  # type: ignore[arg-type]
+                assert [k for tag, k, _ in got if tag == "k"] == sorted(k for k in keys[:n] if k != keys[1])
+                assert [k for tag, k, _ in got if tag == "e"] == ["epoch"]
+        with db.write() as conn:
+            gone = fetch(conn, "test.fetch.delete", lambda: m.delete().where(
+                m.c.key.in_(bindparam("keys", expanding=True))).returning(m.c.key), {"keys": keys[3:]})
+            assert sorted(k for (k,) in gone) == sorted(keys[3:])
+        with pytest.raises(IntegrityError), db.write() as conn:
+            fetch(conn, "test.fetch.insert", lambda: m.insert().values(key=bindparam("k"), value="x").returning(
+                m.c.key), {"k": keys[0]})
+        with db.read() as conn:  # the failed insert took nothing with it; the pool's connection still works
+            assert len(fetch(conn, "test.fetch", build, {"keys": keys, "not": ""})) == 3 + 1
+    finally:
+        with db.write() as conn:
+            conn.execute(m.delete().where(m.c.key.in_(keys)))
+        db.dispose()
