@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import http.client
 import json
 import os
 import random
@@ -34,8 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import requests
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -56,6 +56,47 @@ def person(rng: random.Random) -> dict[str, Any]:
             "phone": f"09{rng.randint(10000000, 99999999)}"}
 
 
+class Link:
+    """One station's kept-alive HTTP/1.1 connection, on http.client: the generator shares the server's two cores,
+    and requests (with urllib3) cost it about as much CPU per cycle as everything else it does (py-spy), CPU the
+    server then lacks. A connection the server closed while idle is opened again and the request sent again (a
+    push is idempotent by its change ids), as urllib3 does."""
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
+        self.conn: http.client.HTTPConnection | None = None
+
+    def post(self, path: str, data: bytes, headers: dict[str, str], timeout: float = 60
+             ) -> tuple[int, dict[str, str], bytes]:
+        for attempt in (1, 2):
+            reused = self.conn is not None
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+            try:
+                self.conn.request("POST", path, body=data, headers=headers)
+                r = self.conn.getresponse()
+                body = r.read()
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.close()
+                if attempt == 2 or not reused:
+                    raise
+                continue
+            except BaseException:
+                self.close()
+                raise
+            answer = {k.lower(): v for k, v in r.getheaders()}
+            if r.will_close:
+                self.close()
+            return r.status, answer, body
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
 @dataclass
 class Station:
     station_id: str
@@ -67,7 +108,7 @@ class Station:
     # real station's: the kernel hands each to a worker when it is opened. (Connections shared by the client's
     # threads were fewer and were kept busy, so a worker that took more of them at the start kept them: one
     # worker did 70 % of the work.)
-    session: requests.Session = field(default_factory=requests.Session)
+    link: Link | None = None
 
 
 @dataclass
@@ -113,17 +154,20 @@ def cycle(url: str, st: Station, n_changes: int, rng: random.Random, scheduled: 
         while True:
             raw = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
             data = codings.zstd_compress(raw, 3) if coding == "zstd" else gzip.compress(raw, 5)
-            r = st.session.post(url + "/v1/sync", data=data, headers=headers, timeout=60)
-            content = r.content
+            if st.link is None:
+                st.link = Link(url)
+            status, answer, content = st.link.post("/v1/sync", data, headers)
             with res.lock:
                 res.requests += 1
                 res.bytes_up += len(data)
-                res.bytes_down += int(r.headers.get("content-length", len(content)))
-            if r.status_code != 200:
-                res.error(f"HTTP {r.status_code}: {r.text[:200]}")
+                res.bytes_down += int(answer.get("content-length", len(content)))
+            if status != 200:
+                res.error(f"HTTP {status}: {content[:200]!r}")
                 return
-            if r.headers.get("content-encoding") == "zstd":
+            if answer.get("content-encoding") == "zstd":
                 content = codings.zstd_decompress(content, 1 << 28)
+            elif answer.get("content-encoding") == "gzip":
+                content = gzip.decompress(content)
             page = json.loads(content)
             for ch, result in zip(body["changes"], page["results"], strict=True):
                 if isinstance(result, int):
@@ -141,7 +185,7 @@ def cycle(url: str, st: Station, n_changes: int, rng: random.Random, scheduled: 
             body = {"protocol": 1, "cursor": st.cursor, "limit": 1000, "changes": []}
         with res.lock:
             res.latencies.append((time.monotonic() - scheduled) * 1000)
-    except requests.RequestException as exc:
+    except (OSError, http.client.HTTPException) as exc:
         res.error(f"{type(exc).__name__}: {exc}")
     finally:
         st.lock.release()
