@@ -607,7 +607,12 @@ def _judge(conn: Connection, actor: Actor, p: Prepared, states: dict[tuple[str, 
     # the restore was taken for a replay with nothing left to apply, and the record stayed deleted).
     lost_resolution = (c.resolves is not None and resolving is None and c.base_epoch is not None
                        and c.base_epoch != ep.current)
-    restore = st.deleted and (actor.is_province or resolving is not None or lost_resolution) and not others_deleted
+    # Only the resolution of a conflict about the record's existence (a delete met an edit) revives it: settling
+    # which value a field keeps says nothing of a delete made since (bench/soak.py seed 8602: an officer settled
+    # an old field conflict, and a record another station had deleted meanwhile came back). Such a resolution on
+    # a deleted record is judged as the edit it is: an edit_vs_delete conflict, for the officer to decide on.
+    about_existence = resolving is not None and resolving["type"] in ("edit_vs_delete", "delete_vs_edit")
+    restore = st.deleted and (actor.is_province or about_existence or lost_resolution) and not others_deleted
     if st.deleted and not restore and c.base_epoch is not None and c.base_epoch != ep.current \
             and all(st.fields.get(n) == v for n, v in p.values.items()):
         # A replay of an edit from a lost history onto a deleted record that already holds every value it sets

@@ -178,3 +178,28 @@ def test_edit_vs_delete_keeps_station_values_and_restores(server: RunningServer,
     assert done == 3
     record = server.admin_get_record("person", c["id"])
     assert record["deleted"] is False and record["fields"]["phone"] == "0933333333"
+
+
+def test_settling_a_field_conflict_does_not_revive_a_record_deleted_since(server: RunningServer,
+                                                                        new_commune: Callable[[], str]) -> None:
+    """An officer settles an old field conflict; another station deleted the record meanwhile, and the officer's
+    station pushes the resolution on the delete's version (bench/soak.py seed 8602). The resolution says which
+    value a field keeps, nothing of the delete: the record stays deleted and the officer's values wait in an
+    edit_vs_delete conflict (which replaces the settled one). Resolving that one, keeping the record, revives it."""
+    a, b = two_stations(server, new_commune())
+    c = new_person()
+    assert a.push([c]) == [1]
+    assert a.push([change("person", c["id"], {"phone": "0911111111"}, 1)]) == [2]
+    [res] = b.push([change("person", c["id"], {"phone": "0922222222"}, 1)])
+    assert res["status"] == "conflict" and res["conflict"]["type"] == "edit"
+    assert a.push([change("person", c["id"], {}, 2, op="delete")]) == [3]
+    [settled] = b.push([change("person", c["id"], {"phone": "0922222222"}, 3, resolves=res["conflict"]["id"])])
+    assert settled["status"] == "conflict" and settled["conflict"]["type"] == "edit_vs_delete"
+    assert settled["conflict"]["fields"]["phone"]["station"] == "0922222222"
+    record = server.admin_get_record("person", c["id"])
+    assert record["deleted"] is True and record["version"] == 3
+    assert {s["id"]: s for s in server.stats()["stations"]}[b.station_id]["open_conflicts"] == 1
+    [kept] = b.push([change("person", c["id"], {"phone": "0922222222"}, 3, resolves=settled["conflict"]["id"])])
+    assert kept == 4
+    record = server.admin_get_record("person", c["id"])
+    assert record["deleted"] is False and record["fields"]["phone"] == "0922222222"
