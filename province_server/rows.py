@@ -34,7 +34,7 @@ def insert_rows(conn: Connection, build: Callable[[], Any], rows: list[dict[str,
             # psycopg parses a query's %(name)s placeholders at every execution unless it is short and has few
             # parameters (py-spy: a sixth of a request's CPU for these statements); a raw cursor takes the
             # statement's own $n placeholders as they are, in this connection's transaction.
-            n += _execute_raw(conn, sql, params)
+            n += len(_execute_raw(conn, sql, params))
         else:
             result = conn.exec_driver_sql(sql, tuple(params))
             n += len(result.all()) if result.returns_rows else 0
@@ -114,18 +114,18 @@ def _translated(conn: Connection, exc: Any, sql: str, params: list[Any]) -> DBAP
                                dialect=conn.dialect)
 
 
-def _execute_raw(conn: Connection, sql: str, params: list[Any]) -> int:
+def _execute_raw(conn: Connection, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     """``sql`` with PostgreSQL's own ``$n`` placeholders on a psycopg raw cursor of the connection (in its
-    transaction); returns how many rows it returned. A database error is raised as SQLAlchemy raises it from any
-    statement (``IntegrityError``, ``OperationalError``, ...), and a lost connection is dropped from the pool, so
-    callers see no difference from ``Connection.execute``."""
+    transaction); returns the rows it returned (none for a statement without RETURNING). A database error is raised
+    as SQLAlchemy raises it from any statement (``IntegrityError``, ``OperationalError``, ...), and a lost
+    connection is dropped from the pool, so callers see no difference from ``Connection.execute``."""
     import psycopg
 
     dbapi_conn = conn.connection.dbapi_connection
     try:
         with psycopg.RawCursor(dbapi_conn) as cur:  # type: ignore[call-overload]
             cur.execute(sql.encode(), params)
-            return len(cur.fetchall()) if cur.description is not None else 0
+            return cur.fetchall() if cur.description is not None else []  # type: ignore[no-any-return]
     except psycopg.Error as exc:
         raise _translated(conn, exc, sql, params) from exc
 
@@ -133,11 +133,11 @@ def _execute_raw(conn: Connection, sql: str, params: list[Any]) -> int:
 def fetch(conn: Connection, name: str, build: Callable[[], Any], params: dict[str, Any] | None = None
           ) -> list[tuple[Any, ...]]:
     """The rows (plain tuples, in the statement's column order) of the select (or the statement with RETURNING)
-    ``build()`` makes, built once as
-    ``name`` (``built_once``), with ``params`` (a list value fills an ``expanding`` IN). On PostgreSQL it runs on a
-    raw cursor as ``$n`` SQL compiled once per name and list lengths: SQLAlchemy's way for a cached statement
-    (cache key, expansion, result rows) cost a push's eight reads a tenth of its CPU (py-spy). The statements
-    given here take plain str/int/bool values and return plain columns, so no type processing is skipped."""
+    ``build()`` makes, built once as ``name`` (``built_once``), with ``params`` (a list value fills an ``expanding``
+    IN). On PostgreSQL it runs on a raw cursor as ``$n`` SQL compiled once per name and list lengths: SQLAlchemy's
+    way for a cached statement (cache key, expansion, result rows) cost a push's eight reads a tenth of its CPU
+    (py-spy). The statements given here take plain str/int/bool values and return plain columns, so no type
+    processing is skipped."""
     params = params or {}
     stmt = built_once(name, build)
     if conn.dialect.name != "postgresql":
@@ -149,19 +149,10 @@ def fetch(conn: Connection, name: str, build: Callable[[], Any], params: dict[st
             _FETCH_PLANS.clear()
         plan = _FETCH_PLANS[key] = _fetch_plan(conn, stmt, params)
     sql, order = plan
-    values = [params[p] if i == -1 else p if i == -2 else params[p][i] for p, i in order]
-    dbapi_conn = conn.connection.dbapi_connection
-    import psycopg
-
-    try:
-        with psycopg.RawCursor(dbapi_conn) as cur:  # type: ignore[call-overload]
-            cur.execute(sql, values)
-            return cur.fetchall()  # type: ignore[no-any-return]
-    except psycopg.Error as exc:
-        raise _translated(conn, exc, sql.decode(), values) from exc
+    return _execute_raw(conn, sql, [params[p] if i == -1 else p if i == -2 else params[p][i] for p, i in order])
 
 
-def _fetch_plan(conn: Connection, stmt: Any, params: dict[str, Any]) -> tuple[bytes, list[tuple[Any, int]]]:
+def _fetch_plan(conn: Connection, stmt: Any, params: dict[str, Any]) -> tuple[str, list[tuple[Any, int]]]:
     """``fetch``'s SQL for these list lengths, and where each ``$n`` takes its value: (name, -1) a parameter,
     (name, i) item i of a list parameter, (value, -2) a constant the statement carries (a ``literal``, or an item
     of a list written in the statement)."""
@@ -178,10 +169,10 @@ def _fetch_plan(conn: Connection, stmt: Any, params: dict[str, Any]) -> tuple[by
             order.append((n, -1))
         else:
             order.append((state.parameters[n], -2))
-    return sql.encode(), order
+    return sql, order
 
 
-_FETCH_PLANS: dict[tuple[str, tuple[tuple[str, int], ...]], tuple[bytes, list[tuple[Any, int]]]] = {}
+_FETCH_PLANS: dict[tuple[str, tuple[tuple[str, int], ...]], tuple[str, list[tuple[Any, int]]]] = {}
 _BUILT: dict[str, Any] = {}
 
 
