@@ -142,7 +142,7 @@ def epoch_info(conn: Connection, with_head: bool = False) -> EpochInfo:
     """One statement (it runs inside the writer lock, where every round trip is paid by every waiting push): the
     meta keys, a row tagged ``_PARKED`` if any change is deferred, and with ``with_head`` the feed's head."""
     meta: dict[str, str] = {key: value for key, value in fetch(conn, f"epoch_info:{with_head}",
-                                                                lambda: _epoch_statement(with_head))}
+                                                                lambda: _epoch_statement(with_head), generic=True)}
     parked = meta.pop(_PARKED, None) is not None
     head = int(meta.pop(_HEAD, None) or 0)
     ends = json.loads(meta.get(REPLAY_ENDS) or "{}")
@@ -933,7 +933,7 @@ def head_and_epoch(conn: Connection) -> tuple[int, str | None]:
     m = schema.meta
     [(head, epoch)] = fetch(conn, "head_and_epoch", lambda: select(
         select(func.coalesce(func.max(schema.history.c.seq), 0)).scalar_subquery(),
-        select(m.c.value).where(m.c.key == "epoch").scalar_subquery()))
+        select(m.c.value).where(m.c.key == "epoch").scalar_subquery()), generic=True)
     return int(head), epoch
 
 

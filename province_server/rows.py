@@ -34,7 +34,7 @@ def insert_rows(conn: Connection, build: Callable[[], Any], rows: list[dict[str,
             # psycopg parses a query's %(name)s placeholders at every execution unless it is short and has few
             # parameters (py-spy: a sixth of a request's CPU for these statements); a raw cursor takes the
             # statement's own $n placeholders as they are, in this connection's transaction.
-            n += len(_execute_raw(conn, sql, params))
+            n += len(_execute_raw(conn, sql, params, generic=True))
         else:
             result = conn.exec_driver_sql(sql, tuple(params))
             n += len(result.all()) if result.returns_rows else 0
@@ -94,9 +94,9 @@ def lock_insert_commit(conn: Connection, lock_key: int, build: Callable[[], Any]
     dbapi_conn: Any = conn.connection.dbapi_connection
     try:
         with dbapi_conn.pipeline(), psycopg.RawCursor(dbapi_conn) as cur:
-            cur.execute(b"SELECT pg_advisory_xact_lock($1)", [lock_key])
+            cur.execute(b"SELECT pg_advisory_xact_lock($1)", [lock_key], prepare=True)
             for sql, params in statements:
-                cur.execute(sql.encode(), params)
+                cur.execute(sql.encode(), params, prepare=True)  # generic plans (see _execute_raw)
             dbapi_conn.commit()  # queued in the pipeline; SQLAlchemy's own commit then finds nothing to do
     except psycopg.Error as exc:
         raise _translated(conn, exc, statements[0][0] if statements else "", []) from exc
@@ -114,30 +114,38 @@ def _translated(conn: Connection, exc: Any, sql: str, params: list[Any]) -> DBAP
                                dialect=conn.dialect)
 
 
-def _execute_raw(conn: Connection, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+def _execute_raw(conn: Connection, sql: str, params: list[Any], generic: bool = False) -> list[tuple[Any, ...]]:
     """``sql`` with PostgreSQL's own ``$n`` placeholders on a psycopg raw cursor of the connection (in its
     transaction); returns the rows it returned (none for a statement without RETURNING). A database error is raised
     as SQLAlchemy raises it from any statement (``IntegrityError``, ``OperationalError``, ...), and a lost
-    connection is dropped from the pool, so callers see no difference from ``Connection.execute``."""
+    connection is dropped from the pool, so callers see no difference from ``Connection.execute``.
+
+    ``generic``: run it as a prepared statement, so PostgreSQL may keep one generic plan for it instead of planning
+    it at every run (``db.Database``: nothing else is ever prepared). Only for a statement whose plan cannot depend
+    on its values: a multi-row insert, a lookup by a whole primary key. Never for an ``IN`` list or a range."""
     import psycopg
 
     dbapi_conn = conn.connection.dbapi_connection
     try:
         with psycopg.RawCursor(dbapi_conn) as cur:  # type: ignore[call-overload]
-            cur.execute(sql.encode(), params)
-            return cur.fetchall() if cur.description is not None else []  # type: ignore[no-any-return]
+            cur.execute(sql.encode(), params, prepare=generic)
+            # (The result's status, not ``description``: that builds a column list only to be tested.)
+            result = cur.pgresult
+            if result is None or result.status != psycopg.pq.ExecStatus.TUPLES_OK:
+                return []
+            return cur.fetchall()  # type: ignore[no-any-return]
     except psycopg.Error as exc:
         raise _translated(conn, exc, sql, params) from exc
 
 
-def fetch(conn: Connection, name: str, build: Callable[[], Any], params: dict[str, Any] | None = None
-          ) -> list[tuple[Any, ...]]:
+def fetch(conn: Connection, name: str, build: Callable[[], Any], params: dict[str, Any] | None = None,
+          generic: bool = False) -> list[tuple[Any, ...]]:
     """The rows (plain tuples, in the statement's column order) of the select (or the statement with RETURNING)
     ``build()`` makes, built once as ``name`` (``built_once``), with ``params`` (a list value fills an ``expanding``
     IN). On PostgreSQL it runs on a raw cursor as ``$n`` SQL compiled once per name and list lengths: SQLAlchemy's
     way for a cached statement (cache key, expansion, result rows) cost a push's eight reads a tenth of its CPU
     (py-spy). The statements given here take plain str/int/bool values and return plain columns, so no type
-    processing is skipped."""
+    processing is skipped. ``generic``: see ``_execute_raw``."""
     params = params or {}
     stmt = built_once(name, build)
     if conn.dialect.name != "postgresql":
@@ -149,7 +157,8 @@ def fetch(conn: Connection, name: str, build: Callable[[], Any], params: dict[st
             _FETCH_PLANS.clear()
         plan = _FETCH_PLANS[key] = _fetch_plan(conn, stmt, params)
     sql, order = plan
-    return _execute_raw(conn, sql, [params[p] if i == -1 else p if i == -2 else params[p][i] for p, i in order])
+    return _execute_raw(conn, sql, [params[p] if i == -1 else p if i == -2 else params[p][i] for p, i in order],
+                        generic)
 
 
 def _fetch_plan(conn: Connection, stmt: Any, params: dict[str, Any]) -> tuple[str, list[tuple[Any, int]]]:
