@@ -55,11 +55,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     for env, value in ((RATE_ENV, args.rate), (BURST_ENV, args.burst), (AUTH_TTL_ENV, args.auth_ttl)):
         if value is not None:
             os.environ[env] = str(value)
-    from .protocol import NoDelayH11Protocol
+    from .protocol import event_loop, http_protocol
 
     uvicorn.run("province_server.app:app_from_env", factory=True, host=args.host, port=args.port, workers=workers,
-                http=NoDelayH11Protocol, access_log=False, log_level="warning", timeout_keep_alive=30, backlog=2048,
-                ssl_certfile=args.ssl_certfile, ssl_keyfile=args.ssl_keyfile)
+                http=http_protocol(), loop=event_loop(), access_log=False, log_level="warning", timeout_keep_alive=30,
+                backlog=2048, ssl_certfile=args.ssl_certfile, ssl_keyfile=args.ssl_keyfile)
     return 0
 
 
