@@ -75,11 +75,14 @@ def _too_large(limit: int) -> dict[str, Any]:
 class BodyGuard:
     def __init__(self, app: ASGIApp, max_raw: int = MAX_RAW_BODY, max_body: int = MAX_BODY,
                  identify: Callable[[str], str | None] | None = None, limiter: RateLimiter | None = None,
-                 enroll_limiter: RateLimiter | None = None) -> None:
+                 enroll_limiter: RateLimiter | None = None,
+                 identify_from_cache: Callable[[str], tuple[bool, str | None]] | None = None) -> None:
         self.app = app
         self.max_raw = max_raw
         self.max_body = max_body
         self.identify = identify  # bearer token -> station id (None: not an active station's token)
+        # The same answer when it needs no database ((False, None): it does), in the event loop.
+        self.identify_from_cache = identify_from_cache
         self.limiter = limiter
         self.enroll_limiter = enroll_limiter  # refused enrollments per client address (ratelimit.py)
 
@@ -150,8 +153,10 @@ class BodyGuard:
         headers = {k.lower(): v for k, v in scope.get("headers", [])}
         token = _bearer(headers)
         if token is not None and self.identify is not None:
-            # A cache hit is a dict lookup; a miss reads the database, so off the event loop either way.
-            station_id = await run_in_threadpool(self.identify, token)
+            # A cache hit is a dict lookup, answered here; a miss reads the database, off the event loop.
+            known, station_id = self.identify_from_cache(token) if self.identify_from_cache else (False, None)
+            if not known:
+                station_id = await run_in_threadpool(self.identify, token)
             if station_id is not None:
                 scope["state"]["station_id"] = station_id
                 wait = self.limiter.take(station_id) if self.limiter is not None else 0.0
