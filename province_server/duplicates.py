@@ -15,6 +15,7 @@ exchange imports this module and never the other way round.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -41,12 +42,19 @@ class Written(Protocol):
     in_db: bool
 
 NAMESPACE = uuid.UUID("5b0d2c1e-8f43-4c55-9a7e-0d1f6c2a9e11")  # fixed: review ids must be the same forever
+_NAMESPACE_BYTES = NAMESPACE.bytes
 MAX_PID = 64
 
 
 def review_id(commune: str, personal_id: str) -> str:
-    """The review item's id for a personal ID in a commune (the same at every station and after a restore)."""
-    return str(uuid.uuid5(NAMESPACE, f"{commune}:{personal_id}"))
+    """The review item's id for a personal ID in a commune (the same at every station and after a restore):
+    ``str(uuid.uuid5(NAMESPACE, "commune:personal_id"))``, spelled out. It runs for every person a push writes, and
+    ``uuid.UUID``'s checks and formatting cost several times the SHA-1 (py-spy: 3 % of a sync's CPU)."""
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + f"{commune}:{personal_id}".encode()).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # the RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _pid(fields: dict[str, Any]) -> str | None:

@@ -4,12 +4,15 @@ scan writes nothing. The review item is decided by duplicates.py and applied by 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import text
 
 from province_server.db import Database
-from province_server.duplicates import open_items, review_id
+from province_server.duplicates import NAMESPACE, open_items, review_id
 from province_server.ops import scan_duplicates
 from tests.server.client import Station, new_person, person_fields
 from tests.support.server import RunningServer
@@ -42,3 +45,13 @@ def test_scan_lists_a_duplicate_held_from_before_detection(fresh_server: Running
         db.dispose()
     (pulled,) = [e for e in a.pull_all() if e["kind"] == "duplicate_person"]  # the province's record, in the feed
     assert pulled["id"] == item["id"] and sorted(pulled["fields"]["person_ids"]) == sorted([one["id"], two["id"]])
+
+
+
+_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=20)  # no lone surrogates
+
+
+@given(commune=_TEXT, personal_id=_TEXT)
+def test_review_id_is_the_uuid5_it_always_was(commune: str, personal_id: str) -> None:
+    """review_id spells uuid5 out for speed: the ids must stay what they were (stations and the feed hold them)."""
+    assert review_id(commune, personal_id) == str(uuid.uuid5(NAMESPACE, f"{commune}:{personal_id}"))
