@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
@@ -23,7 +22,7 @@ from starlette.routing import Match
 
 from station_client.domain import receipt_link
 
-from . import __version__, ops, stations
+from . import __version__, json_answer, ops, stations
 from .config import DB_ENV
 from .console.queries import app_version_noted, note_app_version
 from .db import Database
@@ -62,13 +61,10 @@ log = logging.getLogger("province_server.app")
 
 
 class ApiJSON(JSONResponse):
-    """Compact JSON; falls back to ASCII escapes if a value holds a lone surrogate (cannot be UTF-8)."""
+    """Compact UTF-8 JSON (json_answer.render: orjson; ASCII escapes if a value holds a lone surrogate)."""
 
     def render(self, content: Any) -> bytes:
-        try:
-            return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        except UnicodeEncodeError:
-            return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+        return json_answer.render(content)
 
 
 _bearer = HTTPBearer(auto_error=False, description="Station token (from /v1/enroll) or admin token")
@@ -286,7 +282,7 @@ def create_app(db: Database) -> FastAPI:
         with db.read() as conn:
             # One read transaction after the apply: head and epoch in one statement, then the feed up to that head.
             head, epoch = head_and_epoch(conn)
-            page = read_feed(conn, actor, body.cursor, body.limit, body.resync, head=head)
+            page = read_feed(conn, actor, body.cursor, body.limit, body.resync, head=head, raw_fields=True)
             digest = None
             buckets = None
             if body.digest is not None:
@@ -337,7 +333,7 @@ def create_app(db: Database) -> FastAPI:
         out: dict[str, Any] = {"frames": answers, "stream": 1}
         if stopped is not None:
             out["stopped"] = stopped
-        return out
+        return ApiJSON(out)  # type: ignore[return-value]  # (as sync's: the feed's fields are RawJSON)
 
     def ride_audit(body: SyncIn, station: stations.Station) -> dict[str, Any]:
         """The sync answer's audit members: ``audit_rides`` (this province takes audit entries riding on the

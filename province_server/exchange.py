@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +42,7 @@ from station_client.wire import version_term as digest_term
 from . import schema
 from .db import LATE_HISTORY, Database, hex64_add, utcnow
 from .errors import ApiError
+from .json_answer import RawJSON
 from .models import ChangeIn
 from .rows import fetch, insert_rows
 
@@ -944,10 +946,11 @@ def cursor_ahead(cursor: int, head: int) -> ApiError:
 
 
 def read_feed(conn: Connection, actor: Actor, cursor: int, limit: int, resync: bool,
-              head: int | None = None) -> FeedPage:
+              head: int | None = None, raw_fields: bool = False) -> FeedPage:
     """Entries with seq > cursor in the actor's scope. ``head`` is read first (or given: read earlier in the same
     transaction) and bounds the page: every seq at or below it is committed (writers are serialized), so the
-    returned cursor never passes an unseen entry."""
+    returned cursor never passes an unseen entry. ``raw_fields``: each entry's fields as the stored JSON text
+    (``json_answer.RawJSON``), for an answer that only encodes them again."""
     if head is None:
         head = head_seq(conn)
     if cursor > head:
@@ -960,8 +963,9 @@ def read_feed(conn: Connection, actor: Actor, cursor: int, limit: int, resync: b
     rows = fetch(conn, f"feed:{len(scopes)}:{resync}", lambda: _feed_statement(len(scopes), resync), params)
     more = len(rows) > limit
     rows = rows[:limit]
+    decode: Callable[[str], Any] = RawJSON if raw_fields else json.loads
     entries = [{"seq": seq, "kind": kind, "id": rid, "version": version, "deleted": bool(deleted),
-                "fields": json.loads(fields)} for seq, kind, rid, version, deleted, fields in rows]
+                "fields": decode(fields)} for seq, kind, rid, version, deleted, fields in rows]
     return FeedPage(entries, rows[-1][0] if more else head, more, head)
 
 
