@@ -279,8 +279,9 @@ def create_app(db: Database) -> FastAPI:
     def pull_part(body: SyncIn, station: stations.Station, request: Request) -> dict[str, Any]:
         """The answer after the changes: epoch, the feed from the station's cursor, the divergence check."""
         actor = Actor(station.id, station.commune_code)
-        with db.read() as conn:
-            # One read transaction after the apply: head and epoch in one statement, then the feed up to that head.
+        with db.statement_reads() as conn:
+            # After the apply: head and epoch in one statement, then the feed up to that head (every seq at or below
+            # it is committed, so a later statement sees all of them).
             head, epoch = head_and_epoch(conn)
             page = read_feed(conn, actor, body.cursor, body.limit, body.resync, head=head, raw_fields=True)
             digest = None

@@ -177,6 +177,18 @@ class Database:
             yield conn
 
     @contextmanager
+    def statement_reads(self) -> Iterator[Connection]:
+        """Reads where each statement may see what was committed when it started: on PostgreSQL outside any
+        transaction (autocommit), which is what each statement of a READ COMMITTED transaction sees anyway, without
+        the BEGIN and COMMIT round trips (two of a sync answer's six statements). SQLite: ``read``."""
+        if self.backend == "sqlite":
+            with self.read() as conn:
+                yield conn
+            return
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            yield conn
+
+    @contextmanager
     def write(self, feed: bool = True, commune: str | None = None) -> Iterator[Connection]:
         """A write transaction (commits on success, rolls back on error).
 
