@@ -105,7 +105,7 @@ def _token(creds: HTTPAuthorizationCredentials | None) -> str | None:
 
 
 REQUEST_THREADS_ENV = "PROVINCE_SERVER_THREADS"
-REQUEST_THREADS = 16  # threads running endpoint code per worker process (anyio's default is 40)
+REQUEST_THREADS = 8  # threads running endpoint code per worker process (anyio's default is 40)
 
 
 @asynccontextmanager
@@ -113,6 +113,9 @@ async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
     # Fewer request threads than anyio's 40: the work is CPU and database bound on few cores, so more threads only
     # contend for the interpreter lock and for database connections beyond the pool (each opened and closed
     # again: a PostgreSQL backend started per request under load). The pool holds more than this (db.py).
+    # Measured at 1,500 stations every 20 s on two cores (bench/server_load.py): 16 threads p99 461 ms and 20.8 ms
+    # of CPU per cycle in all; 8 threads p99 249 ms and 18.5 ms; 4 threads p99 184 ms and 19.2 ms. Eight leave
+    # room for requests that wait (a commune's lock, a long first sync) without the contention of sixteen.
     to_thread.current_default_thread_limiter().total_tokens = int(
         os.environ.get(REQUEST_THREADS_ENV, REQUEST_THREADS))
     yield

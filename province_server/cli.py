@@ -241,7 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--workers", type=int, default=0, help="uvicorn worker processes (default: 2 on PostgreSQL, "
                                                            "1 on SQLite)")
     s.add_argument("--pool", type=int, default=20, help="database connections per worker (each worker runs "
-                   "16 request threads, PROVINCE_SERVER_THREADS; the pool keeps more than that open)")
+                   "8 request threads, PROVINCE_SERVER_THREADS; the pool keeps more than that open)")
     s.add_argument("--quiet", action="store_true", help="no per-request log lines (refusals are still logged)")
     s.add_argument("--rate", type=float, default=None, help="requests per second per station, sustained "
                                                             "(default 20; 0: no limit)")
