@@ -118,11 +118,11 @@ class Database:
             self._setup_sqlite()
         else:
             # No statement is prepared unless asked for (rows._execute_raw's ``generic``; psycopg's None would refuse
-            # those too), so
-            # every other statement is planned for its own values at each run: psycopg prepared any statement after
-            # five runs, and PostgreSQL's generic plan for "change_id IN ($1..$20)" turned a 0.1 ms index lookup
-            # into a 20 ms scan. The few statements prepared on purpose (multi-row inserts, primary-key lookups) keep
-            # one generic plan instead of being planned again at every push (~1 ms of PostgreSQL's CPU a sync).
+            # those too), so every other statement is planned for its own values at each run: psycopg prepared any
+            # statement after five runs, and PostgreSQL's generic plan for "change_id IN ($1..$20)" turned a 0.1 ms
+            # index lookup into a 20 ms scan. The few statements prepared on purpose (multi-row inserts, primary-key
+            # lookups) keep one generic plan instead of being planned again at every push (~1 ms of PostgreSQL's CPU
+            # a sync).
             self.engine = create_engine(self.url, pool_size=self.pool_size, max_overflow=self.pool_size,
                                         pool_recycle=1800, hide_parameters=True,
                                         connect_args={"prepare_threshold": _PREPARE_ONLY_WHEN_ASKED})

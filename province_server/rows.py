@@ -123,7 +123,8 @@ def _execute_raw(conn: Connection, sql: str, params: list[Any], generic: bool = 
 
     ``generic``: run it as a prepared statement, so PostgreSQL may keep one generic plan for it instead of planning
     it at every run (``db.Database``: nothing else is ever prepared). Only for a statement whose plan cannot depend
-    on its values: a multi-row insert, a lookup by a whole primary key. Never for an ``IN`` list or a range."""
+    on its values: a multi-row insert, a lookup by a whole primary key, a read whose values are constants. Never for
+    an ``IN`` list of values that change, nor a range."""
     import psycopg
 
     try:
