@@ -500,6 +500,7 @@ def create_app(db: Database) -> FastAPI:
     # Answers in zstd when the client lists it, else gzip (older stations); see "Compression" in the protocol.
     app.add_middleware(Compress, minimum_size=1024, zstd_level=int(os.environ.get("PROVINCE_SERVER_ZSTD_LEVEL", "6")),
                        gzip_level=9)
+
     def identify_from_cache(token: str) -> tuple[bool, str | None]:
         known, station = stations.identify_from_cache(db, token)
         return known, station.id if station is not None else None
