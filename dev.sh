@@ -84,13 +84,30 @@ update_translations() {
 
 # UTC instants (Vietnam is UTC+7): just before and after Vietnam midnight, just before and after UTC midnight,
 # during Tết (Đinh Mùi holidays, 2027-02-08: later than every fixture date) and at year end. faketime's '@' starts the clock there and lets it run.
+# FAKETIME_DONT_RESET: the servers a test starts keep the test's clock instead of starting again at the instant, so
+# near midnight the province and the test agree on which day it is (without it the server ran seconds behind).
 OFFICE_CLOCK_INSTANTS=("2026-12-01 16:59:30" "2026-12-01 17:00:30" "2026-12-01 23:59:30" "2026-12-02 00:00:30"
                        "2027-02-08 02:30:00" "2026-12-31 16:59:30")
 
 office_clock_at() {
   echo "== office-clock tests at $1 UTC (PC zone UTC)"
-  TZ=UTC faketime -f "@$1" .venv/bin/python -m pytest -q -m office_clock -p no:cacheprovider \
-    --no-header -o addopts="--strict-markers --import-mode=importlib"
+  # shellcheck disable=SC2086  # (OFFICE_CLOCK_FILES: paths without spaces, one argument each)
+  TZ=UTC FAKETIME_DONT_RESET=1 faketime -f "@$1" .venv/bin/python -m pytest -q -m office_clock -p no:cacheprovider \
+    --no-header -o addopts="--strict-markers --import-mode=importlib" $OFFICE_CLOCK_FILES
+}
+
+office_clock_files() {
+  # Where office-clock tests live: tests/conftest.py's OFFICE_CLOCK_PATHS, and the files that mark tests
+  # themselves. Collecting only those, not the whole tree, saves each run a few seconds.
+  .venv/bin/python - <<'PY'
+import ast, pathlib
+tree = ast.parse(pathlib.Path("tests/conftest.py").read_text())
+paths = next(ast.literal_eval(n.value) for n in tree.body
+             if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "OFFICE_CLOCK_PATHS")
+marked = sorted(str(p) for p in pathlib.Path("tests").rglob("test_*.py") if "mark.office_clock" in p.read_text())
+given = [f"tests/{p}" for p in paths]
+print(" ".join(given + [m for m in marked if not m.startswith(tuple(given))]))
+PY
 }
 
 office_clock_runs() {
@@ -98,6 +115,7 @@ office_clock_runs() {
   # printed whole when it ends, so the log reads run by run.
   local dir lane i status=0
   dir=$(mktemp -d)
+  OFFICE_CLOCK_FILES=$(office_clock_files)
   for lane in 0 1; do
     (
       for ((i = lane; i < ${#OFFICE_CLOCK_INSTANTS[@]}; i += 2)); do
@@ -156,7 +174,7 @@ case "$cmd" in
     if [ $# -eq 0 ]; then bundle_lane_start; fi  # (only on a whole run, like the office-clock runs)
     # A whole run uses both cores: each test file stays on one worker (its fixtures — servers, PostgreSQL, Qt —
     # are set up once per file, as in a single process); ARGS pick tests by hand and run in one process.
-    if [ $# -eq 0 ]; then .venv/bin/python -m pytest -n 2 --dist loadfile; else .venv/bin/python -m pytest "$@"; fi
+    if [ $# -eq 0 ]; then .venv/bin/python -m pytest -n 2 --dist loadfile --durations=15; else .venv/bin/python -m pytest "$@"; fi
     if [ $# -eq 0 ]; then bundle_lane_finish; fi
     # Office time everywhere: the date- and time-sensitive tests again with the PC's zone in UTC and the clock at
     # the instants that once broke office logic (only on a whole run: ARGS pick tests by hand).
