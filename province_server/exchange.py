@@ -187,6 +187,8 @@ class Batch:
     # 7201: an officer's newer edit overwritten by the older one it followed).
     parked_n: dict[str, int] = field(default_factory=dict)
     deferred_keys: set[tuple[str, str, str]] = field(default_factory=set)  # (station, kind, id) with a deferral
+    # (station, kind, id) whose copy of the record (``orphan``) waits: its later changes wait at the station
+    copy_waits: set[tuple[str, str, str]] = field(default_factory=set)
     applied: list[dict[str, Any]] = field(default_factory=list)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     resolved: list[dict[str, Any]] = field(default_factory=list)
@@ -292,6 +294,20 @@ def _others(conn: Connection, st: RecState, base: int, actor: Actor, batch: Batc
     out += [_Version(r["version"], r["changed"], r["deleted"], r["origin"])
             for r in batch.by_record.get((st.kind, st.id), ()) if r["version"] > base and r["origin"] != actor.id]
     return out
+
+
+def _deleted_by(conn: Connection, st: RecState, base: int, actor: Actor, batch: Batch) -> bool:
+    """Whether one of ``actor``'s own versions after ``base`` deleted the record (in the database, or in this
+    batch)."""
+    if any(r["version"] > base and r["origin"] == actor.id and r["deleted"]
+           for r in batch.by_record.get((st.kind, st.id), ())):
+        return True
+    if st.db_version <= base:
+        return False
+    h = schema.history
+    return conn.execute(select(h.c.version).where(
+        h.c.kind == st.kind, h.c.id == st.id, h.c.version > base, h.c.origin == actor.id,
+        h.c.deleted.is_(True)).limit(1)).first() is not None
 
 
 def _divergence(conn: Connection, st: RecState | None, epoch: str, ep: EpochInfo, batch: Batch) -> int | None:
@@ -523,6 +539,12 @@ def _judge(conn: Connection, actor: Actor, p: Prepared, states: dict[tuple[str, 
 
     base = c.base_version
     if not actor.is_province:
+        if (actor.id, c.kind, c.id) in batch.copy_waits:
+            # Behind its station's copy of the record, which waits: this change waits at the station with it, not
+            # here. Held here, it would be judged when the window closes, before the copy that carries the record's
+            # fields arrives: an edit of a record the province lacks, refused as incomplete, and a delete made an
+            # empty tombstone (sim seed 9104, PostgreSQL).
+            return deferred("record.pending")
         if (actor.id, c.kind, c.id) in batch.deferred_keys:
             # An earlier change of this record from the same station waits: this one waits behind it (order kept).
             return _defer(actor, p, c.replay - 1 if c.replay is not None else c.base_version, batch, now)
@@ -532,6 +554,7 @@ def _judge(conn: Connection, actor: Actor, p: Prepared, states: dict[tuple[str, 
             if st is not None:
                 return {"status": "duplicate", "version": st.version, "record": st.fields, "deleted": st.deleted}
             if ep.window_open:
+                batch.copy_waits.add((actor.id, c.kind, c.id))
                 return deferred("record.pending")
         elif c.base_epoch is not None and c.base_epoch != ep.current:
             # Based on a version of a history the province lost in a restore (docs/sync-protocol.md, "Epoch").
@@ -607,8 +630,17 @@ def _judge(conn: Connection, actor: Actor, p: Prepared, states: dict[tuple[str, 
     # the province no longer holds: the officer's recorded decision stands all the same, judged against what
     # others did after the version the officer saw (bench/soak.py seed 5204: a revival the officer chose after
     # the restore was taken for a replay with nothing left to apply, and the record stayed deleted).
-    lost_resolution = (c.resolves is not None and resolving is None and c.base_epoch is not None
-                       and c.base_epoch != ep.current)
+    lost_history = c.base_epoch is not None and c.base_epoch != ep.current and not actor.is_province
+    lost_resolution = c.resolves is not None and resolving is None and lost_history
+    if st.deleted and lost_history and resolving is None and not others \
+            and _deleted_by(conn, st, base, actor, batch):
+        # A change from a lost history meeting the station's own later delete, and nothing of anyone else's since
+        # the version it was based on: its copy of the record (sent ahead of its changes, which it already holds)
+        # or its replayed delete. The officer deleted the record after making this change; there is nothing left
+        # to apply and nothing to decide (sim seed 9104: an edit and a field resolution the station made before
+        # deleting a record the province lost came back as an edit_vs_delete conflict and a refusal).
+        _record_applied(actor, p, batch, now)
+        return _no_version(st)
     # Only the resolution of a conflict about the record's existence (a delete met an edit) revives it: settling
     # which value a field keeps says nothing of a delete made since (bench/soak.py seed 8602: an officer settled
     # an old field conflict, and a record another station had deleted meanwhile came back). Such a resolution on

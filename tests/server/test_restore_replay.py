@@ -118,3 +118,43 @@ def test_closing_the_window_judges_what_waits(fresh_server: RunningServer, tmp_p
     [res] = a.push([_replay(create, old, 1)])
     assert res["status"] == "conflict" and res["conflict"]["type"] == "edit_vs_delete"
     assert res["conflict"]["fields"]["full_name"]["station"] == create["fields"]["full_name"]
+
+
+
+def test_a_station_copy_goes_ahead_of_its_changes_and_they_wait_with_it(
+        fresh_server: RunningServer, tmp_path: Path, new_commune: Callable[[], str]) -> None:
+    """The province made R after its backup and edited it; station C edited R (a conflict with the province's
+    edit), edited it again, kept its side of the conflict and deleted R. The restore loses R. C sends its copy of
+    R (a tombstone with its fields) ahead of its three changes: while the window is open all four wait at the
+    station, none is held at the province (held, they would be judged when the window closes, before the copy:
+    an edit refused as incomplete, an empty tombstone). Then the copy makes R deleted with C's fields, and C's
+    changes, which the copy already holds, apply nothing: no refusal, no conflict (sim seed 9104, PostgreSQL)."""
+    srv = fresh_server
+    commune = new_commune()
+    c = Station.enroll(srv, commune)
+    backup = tmp_path / "province.backup.gz"
+    srv.cli("backup", str(backup))
+    made = new_person()
+    rid = made["id"]
+    assert srv.admin_put_record("person", rid, made["fields"], commune_code=commune)["version"] == 1
+    assert srv.admin_put_record("person", rid, {"current_address": "w103"})["version"] == 2
+    [clash] = c.push([change("person", rid, {"current_address": "w102"}, base_version=1)])
+    assert clash["status"] == "conflict"
+    edit = change("person", rid, {"current_address": "w111", "note": "w111"}, base_version=2)
+    resolve = change("person", rid, {"current_address": "w102"}, base_version=2, resolves=clash["conflict"]["id"])
+    delete = change("person", rid, {}, base_version=2, op="delete")
+    old = c.epoch
+    _restore(srv, backup, c)
+    final = made["fields"] | {"current_address": "w102", "note": "w111"}
+    copy = change("person", rid, final, op="delete") | {"orphan": True}
+    sent = [copy] + [ch | {"base_epoch": old} for ch in (edit, resolve, delete)]
+
+    assert c.push(sent) == [{"status": "deferred", "code": "record.pending"}] * 4
+    assert srv.admin("GET", "/v1/admin/replay").json()["deferred"] == 0  # nothing held at the province
+    assert "0 waiting changes judged" in srv.cli("replay", "close").stdout
+    res = c.push(sent)
+    assert res[0] == 1
+    assert [(r["status"], r["change_version"], r["deleted"]) for r in res[1:]] == [("applied", None, True)] * 3
+    got = srv.admin_get_record("person", rid)
+    assert got is not None and (got["version"], got["deleted"]) == (1, True)
+    assert {n: v for n, v in got["fields"].items() if v is not None} == final

@@ -110,13 +110,15 @@ def test_restore_replays_every_station_in_causal_order(tmp_path: Path, server: R
     assert ("person", rid) not in _province(server)
 
     first_b = _clean_sync(b)
-    assert first_b.deferred == 2  # B's edit waits for A's create, and so does B's copy of R sent ahead of it
+    assert first_b.deferred == 2  # B's copy of R waits for A's create, and B's edit waits at B behind it
     assert ("person", rid) not in _province(server)  # nothing was made of an edit without its record
+    assert _deferred_in_db(server) == 0
     with b.open() as store:
         assert ops.pending_count(store) == 2 and ops.ready_count(store) == 0
-    _clean_sync(a)
-    assert _province(server) == expected  # B's waiting edit was applied on its turn, between A's two
+    _clean_sync(a)  # A's create is back; A's second edit waits at the province for B's (version 2)
+    assert _province(server)[("person", rid)][0] == 1 and _deferred_in_db(server) == 1
     _clean_sync(b)
+    assert _province(server) == expected  # B's edit applied on its turn, then A's waiting one: between A's two
     a.sync()
     assert _province(server) == expected
     assert_converged(a)
@@ -172,11 +174,11 @@ def test_delete_resent_before_its_create_waits_for_it(tmp_path: Path, server: Ru
     assert expected[("person", rid)][:2] == (2, True)
 
     _restore(server, backup)
-    assert _clean_sync(b).deferred == 1
+    assert _clean_sync(b).deferred == 2  # B's copy of R waits for A's create, B's delete waits at B behind it
     assert ("person", rid) not in _province(server)
     _clean_sync(a)
-    assert _province(server) == expected
     _clean_sync(b)
+    assert _province(server) == expected
     a.sync()
     assert_converged(a)
     assert_converged(b)
@@ -255,11 +257,12 @@ def test_resend_of_an_older_resolution_does_not_replace_a_newer_value(tmp_path: 
     assert_converged(b)
 
 
-def test_closed_replay_window_judges_waiting_changes_and_incomplete_records_resolve(
-        tmp_path: Path, server: RunningServer) -> None:
-    """Deferral ends: once an admin closes the replay window, a change whose record never came back is judged
-    (here: a delete of a record the province never had leaves a tombstone). A station's edit of that record then
-    meets it as a conflict, and keeping the station's side works although the tombstone holds no field."""
+def test_closed_replay_window_judges_waiting_changes(tmp_path: Path, server: RunningServer) -> None:
+    """Deferral ends: A made R and edited it, B deleted it; the restore loses all three and A stays away. B's copy
+    of R (a tombstone with the fields B last saw) goes ahead of B's replayed delete, and both wait at B, not at the
+    province: once an admin closes the window, B's copy makes R deleted with those fields (never an empty
+    tombstone, never a live record without fields). A's create then meets the delete as a conflict for its
+    officer; its edit, which the tombstone already holds, is no conflict."""
     a, b = _two_stations(tmp_path, server)
     backup = _backup(server, tmp_path / "before.backup.gz")
     with a.open() as store:
@@ -271,17 +274,48 @@ def test_closed_replay_window_judges_waiting_changes_and_incomplete_records_reso
     with b.open() as store:
         store.delete("person", rid, officer="b")
     assert b.sync().ok and a.sync().ok
+    expected = _province(server)[("person", rid)]
 
     _restore(server, backup)
-    assert _clean_sync(b).deferred == 1
-    assert _deferred_in_db(server) == 1
+    assert _clean_sync(b).deferred == 2  # B's copy of R, and its delete behind it
+    assert _deferred_in_db(server) == 0  # both wait at B, none at the province
     status = server.admin("GET", "/v1/admin/replay").json()
-    assert status["open"] and status["deferred"] == 1
+    assert status["open"] and status["deferred"] == 0
     closed = server.admin("POST", "/v1/admin/replay/close").json()
-    assert closed == {"closed": True, "judged": 1}
-    assert _deferred_in_db(server) == 0
+    assert closed == {"closed": True, "judged": 0}
+    assert _clean_sync(b).deferred == 0
     tomb = _province(server)[("person", rid)]
-    assert tomb[1] is True  # deleted: never a live record without fields
+    assert tomb[1:] == expected[1:]  # deleted, with the fields B last saw
+    report = _clean_sync(a)  # A's create and edit meet the delete
+    assert report.conflicts == 1
+    with a.open() as store:
+        [conflict] = ops.list_conflicts(store)
+        assert conflict.type == "edit_vs_delete"
+        assert conflict.fields["phone"] == {"server": "0912000006", "station": conflict.fields["phone"]["station"]}
+    for _ in range(2):
+        _clean_sync(a)
+        _clean_sync(b)
+    assert _province(server)[("person", rid)][1:] == expected[1:]
+    assert _deferred_in_db(server) == 0
+
+
+def test_a_conflict_with_a_tombstone_that_holds_no_field_resolves(tmp_path: Path, server: RunningServer) -> None:
+    """After the restore the province deletes R (which it lost) with no fields before A re-sends it. A's create
+    and edit meet the delete as a conflict, and keeping the station's side works although the tombstone holds no
+    field: the station takes the missing ones from R's last complete state (docs/sync-protocol.md, "Epoch", 7)."""
+    a, b = _two_stations(tmp_path, server)
+    backup = _backup(server, tmp_path / "before.backup.gz")
+    with a.open() as store:
+        [rid] = add_people(store, 1, seed=1206)
+    assert a.sync().ok
+    with a.open() as store:
+        store.update("person", rid, {"phone": "0912000006"}, officer="a")
+    assert a.sync().ok and b.sync().ok
+
+    _restore(server, backup)
+    server.admin_put_record("person", rid, {}, commune_code="07069", deleted=True)
+    tomb = _province(server)[("person", rid)]
+    assert tomb[1] is True and not any(tomb[2].values())  # deleted, no field
     _clean_sync(b)
     report = _clean_sync(a)  # A's create and edit meet the delete
     assert report.conflicts >= 1
@@ -407,6 +441,7 @@ def test_change_answered_with_a_conflict_is_replayed_without_its_conflicting_fie
     _restore(server, backup)
     assert _clean_sync(b).deferred == 2  # its version 3 waits for A's versions 1 and 2 (behind its copy of R)
     _clean_sync(a)
+    _clean_sync(b)
     assert _province(server) == expected
     _clean_sync(b)
     a.sync()

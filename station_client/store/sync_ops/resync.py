@@ -65,7 +65,10 @@ def _requeue_orphans(store: Store) -> int:
 
     A deleted record is sent the same way, as a tombstone that carries its fields (``op`` delete): e.g. one the
     province made and deleted after its backup, which this station edited in between. Its edits were applied
-    there before the delete; the tombstone keeps them, and nothing the stations last saw deleted comes back."""
+    there before the delete; the tombstone keeps them, and nothing the stations last saw deleted comes back. A
+    pending delete based on a version (this station deleted the record) sends no fields either: the copy goes
+    ahead of it too, or the province, once its window closed, would judge the edits before it as first changes
+    and refuse them, and keep an empty tombstone (sim seed 9104)."""
     conn = store.conn
     now = now_iso()
     queued = 0
@@ -75,7 +78,7 @@ def _requeue_orphans(store: Store) -> int:
         rows = conn.execute(
             f"SELECT * FROM {kind.table} t WHERE server_version = 0 AND NOT EXISTS ("
             "SELECT 1 FROM outbox o WHERE o.kind = ? AND o.record_id = t.id AND o.state IN ('pending', 'conflict')"
-            " AND (o.base_version = 0 OR o.op = 'delete' OR o.orphan = 1)"
+            " AND (o.base_version = 0 OR o.orphan = 1)"
             ") AND coalesce((SELECT o.state FROM outbox o WHERE o.kind = ? AND o.record_id = t.id "
             "AND o.state != 'pending' ORDER BY o.seq DESC LIMIT 1), '') != 'rejected'",
             (kind.name, kind.name)).fetchall()
