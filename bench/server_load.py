@@ -349,21 +349,32 @@ def run(srv: RunningServer, args: argparse.Namespace, backend: str, pg_root: int
     log_start = srv.log_path.stat().st_size if srv.log_path.exists() else 0
     assert srv.proc is not None
     meter = CpuMeter(srv.proc.pid, pg_root)
-    meter.begin()
     res = Results()
+    warm = Results()  # the warm-up's cycles: the same load, not counted
     rng = random.Random(args.seed)
     rngs = [random.Random(rng.random()) for _ in stations]
     pool = ThreadPoolExecutor(args.threads)
     start = time.monotonic() + 1.0
-    # schedule: station i starts at i * interval / N, then every interval (open loop)
-    schedule = sorted((start + (i * args.interval / len(stations)) + k * args.interval, i)
-                      for i in range(len(stations)) for k in range(int(args.duration // args.interval)))
-    for at, i in schedule:
+    # schedule: station i starts at i * interval / N, then every interval (open loop); the first
+    # ``--warmup`` seconds' cycles run the same way but are not measured (each worker's first request of a station
+    # looks its token up and closes its enrollment: costs of a first contact, not of the steady state)
+    warm_rounds = int(args.warmup // args.interval)
+    schedule = sorted((start + (i * args.interval / len(stations)) + k * args.interval, k < warm_rounds, i)
+                      for i in range(len(stations))
+                      for k in range(warm_rounds + int(args.duration // args.interval)))
+    if not warm_rounds:
+        meter.begin()
+    measured = 0
+    for at, warming, i in schedule:
         delay = at - time.monotonic()
         if delay > 0:
             time.sleep(delay)
-        pool.submit(cycle, srv.url, stations[i], args.changes, rngs[i], at, res, args.coding)
+        if not warming and measured == 0 and warm_rounds:
+            meter.begin()
+        measured += not warming
+        pool.submit(cycle, srv.url, stations[i], args.changes, rngs[i], at, warm if warming else res, args.coding)
     pool.shutdown(wait=True)
+    schedule = [entry for entry in schedule if not entry[1]]
     cpu = meter.per_cycle_ms(len(res.latencies))
     if spy is not None:
         spy.wait()
@@ -376,7 +387,8 @@ def run(srv: RunningServer, args: argparse.Namespace, backend: str, pg_root: int
     locks = lock_times(srv.log_path, log_start) if args.lock_times else {}
     return {
         "stations": args.stations, "backend": backend, "duration_s": args.duration, "interval_s": args.interval,
-        "changes_per_cycle": args.changes, "coding": args.coding,
+        "changes_per_cycle": args.changes, "coding": args.coding, "warmup_s": warm_rounds * args.interval,
+        "warmup_errors": warm.errors,
         "server_workers": srv.workers or (2 if backend == "postgresql" else 1),
         "cycles": len(lat), "scheduled": len(schedule), "requests": res.requests, "changes_applied": res.applied,
         "feed_entries": res.feed, "p50_ms": pct(0.50), "p90_ms": pct(0.90), "p99_ms": pct(0.99),
@@ -391,7 +403,8 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--stations", type=int, default=100)
     p.add_argument("--db", default="sqlite", help="sqlite | postgresql (throwaway cluster) | a database URL")
-    p.add_argument("--duration", type=float, default=60.0)
+    p.add_argument("--duration", type=float, default=60.0, help="seconds measured (after --warmup)")
+    p.add_argument("--warmup", type=float, default=0.0, help="seconds of the same load before the measured ones")
     p.add_argument("--interval", type=float, default=10.0)
     p.add_argument("--changes", type=int, default=20)
     p.add_argument("--workers", type=int, default=0, help="server worker processes (default: the server's)")
