@@ -246,7 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--rate", type=float, default=None, help="requests per second per station, sustained "
                                                             "(default 20; 0: no limit)")
     s.add_argument("--burst", type=float, default=None, help="requests a station may make at once (default 200)")
-    s.add_argument("--auth-ttl", type=float, default=None, help="seconds a token lookup is cached (default 60)")
+    s.add_argument("--auth-ttl", type=float, default=None, help="seconds a token lookup is cached (default 300)")
     s.add_argument("--ssl-certfile", default=None, help="serve HTTPS with this certificate chain (PEM)")
     s.add_argument("--ssl-keyfile", default=None, help="the certificate's private key (PEM)")
     add("migrate", cmd_migrate, "create or upgrade the schema")
