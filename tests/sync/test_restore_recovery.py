@@ -257,12 +257,8 @@ def test_resend_of_an_older_resolution_does_not_replace_a_newer_value(tmp_path: 
     assert_converged(b)
 
 
-def test_closed_replay_window_judges_waiting_changes(tmp_path: Path, server: RunningServer) -> None:
-    """Deferral ends: A made R and edited it, B deleted it; the restore loses all three and A stays away. B's copy
-    of R (a tombstone with the fields B last saw) goes ahead of B's replayed delete, and both wait at B, not at the
-    province: once an admin closes the window, B's copy makes R deleted with those fields (never an empty
-    tombstone, never a live record without fields). A's create then meets the delete as a conflict for its
-    officer; its edit, which the tombstone already holds, is no conflict."""
+def _made_and_edited_after_a_backup(tmp_path: Path, server: RunningServer) -> tuple[Station, Station, Path, str]:
+    """Two stations and a province backup; then A makes R and edits its phone, and both stations hold it."""
     a, b = _two_stations(tmp_path, server)
     backup = _backup(server, tmp_path / "before.backup.gz")
     with a.open() as store:
@@ -271,6 +267,16 @@ def test_closed_replay_window_judges_waiting_changes(tmp_path: Path, server: Run
     with a.open() as store:
         store.update("person", rid, {"phone": "0912000006"}, officer="a")
     assert a.sync().ok and b.sync().ok
+    return a, b, backup, rid
+
+
+def test_closed_replay_window_judges_waiting_changes(tmp_path: Path, server: RunningServer) -> None:
+    """Deferral ends: A made R and edited it, B deleted it; the restore loses all three and A stays away. B's copy
+    of R (a tombstone with the fields B last saw) goes ahead of B's replayed delete, and both wait at B, not at the
+    province: once an admin closes the window, B's copy makes R deleted with those fields (never an empty
+    tombstone, never a live record without fields). A's create then meets the delete as a conflict for its
+    officer; its edit, which the tombstone already holds, is no conflict."""
+    a, b, backup, rid = _made_and_edited_after_a_backup(tmp_path, server)
     with b.open() as store:
         store.delete("person", rid, officer="b")
     assert b.sync().ok and a.sync().ok
@@ -303,14 +309,7 @@ def test_a_conflict_with_a_tombstone_that_holds_no_field_resolves(tmp_path: Path
     """After the restore the province deletes R (which it lost) with no fields before A re-sends it. A's create
     and edit meet the delete as a conflict, and keeping the station's side works although the tombstone holds no
     field: the station takes the missing ones from R's last complete state (docs/sync-protocol.md, "Epoch", 7)."""
-    a, b = _two_stations(tmp_path, server)
-    backup = _backup(server, tmp_path / "before.backup.gz")
-    with a.open() as store:
-        [rid] = add_people(store, 1, seed=1206)
-    assert a.sync().ok
-    with a.open() as store:
-        store.update("person", rid, {"phone": "0912000006"}, officer="a")
-    assert a.sync().ok and b.sync().ok
+    a, b, backup, rid = _made_and_edited_after_a_backup(tmp_path, server)
 
     _restore(server, backup)
     server.admin_put_record("person", rid, {}, commune_code="07069", deleted=True)
