@@ -632,13 +632,14 @@ def _judge(conn: Connection, actor: Actor, p: Prepared, states: dict[tuple[str, 
     # the restore was taken for a replay with nothing left to apply, and the record stayed deleted).
     lost_history = c.base_epoch is not None and c.base_epoch != ep.current and not actor.is_province
     lost_resolution = c.resolves is not None and resolving is None and lost_history
-    if st.deleted and lost_history and resolving is None and not others \
+    if st.deleted and lost_history and c.resolves is None and not others \
             and _deleted_by(conn, st, base, actor, batch):
-        # A change from a lost history meeting the station's own later delete, and nothing of anyone else's since
+        # An edit from a lost history meeting the station's own later delete, and nothing of anyone else's since
         # the version it was based on: its copy of the record (sent ahead of its changes, which it already holds)
-        # or its replayed delete. The officer deleted the record after making this change; there is nothing left
-        # to apply and nothing to decide (sim seed 9104: an edit and a field resolution the station made before
-        # deleting a record the province lost came back as an edit_vs_delete conflict and a refusal).
+        # or its replayed delete. The officer deleted the record after making this edit; there is nothing left to
+        # apply and nothing to decide (sim seed 9104: an edit the station made before deleting a record the
+        # province lost came back as an edit_vs_delete conflict). An officer's resolution is never swallowed so:
+        # it is judged below, and a revival it chose stands (or is undone by the station's own delete behind it).
         _record_applied(actor, p, batch, now)
         return _no_version(st)
     # Only the resolution of a conflict about the record's existence (a delete met an edit) revives it: settling
