@@ -362,19 +362,17 @@ def run(srv: RunningServer, args: argparse.Namespace, backend: str, pg_root: int
     schedule = sorted((start + (i * args.interval / len(stations)) + k * args.interval, k < warm_rounds, i)
                       for i in range(len(stations))
                       for k in range(warm_rounds + int(args.duration // args.interval)))
-    if not warm_rounds:
-        meter.begin()
-    measured = 0
+    begun = False
     for at, warming, i in schedule:
         delay = at - time.monotonic()
         if delay > 0:
             time.sleep(delay)
-        if not warming and measured == 0 and warm_rounds:
+        if not warming and not begun:  # the CPU meter counts from the first measured cycle
             meter.begin()
-        measured += not warming
+            begun = True
         pool.submit(cycle, srv.url, stations[i], args.changes, rngs[i], at, warm if warming else res, args.coding)
     pool.shutdown(wait=True)
-    schedule = [entry for entry in schedule if not entry[1]]
+    scheduled = sum(not warming for _, warming, _ in schedule)
     cpu = meter.per_cycle_ms(len(res.latencies))
     if spy is not None:
         spy.wait()
@@ -390,7 +388,7 @@ def run(srv: RunningServer, args: argparse.Namespace, backend: str, pg_root: int
         "changes_per_cycle": args.changes, "coding": args.coding, "warmup_s": warm_rounds * args.interval,
         "warmup_errors": warm.errors,
         "server_workers": srv.workers or (2 if backend == "postgresql" else 1),
-        "cycles": len(lat), "scheduled": len(schedule), "requests": res.requests, "changes_applied": res.applied,
+        "cycles": len(lat), "scheduled": scheduled, "requests": res.requests, "changes_applied": res.applied,
         "feed_entries": res.feed, "p50_ms": pct(0.50), "p90_ms": pct(0.90), "p99_ms": pct(0.99),
         "max_ms": round(lat[-1], 1) if lat else 0.0, "mean_ms": round(statistics.fmean(lat), 1) if lat else 0.0,
         "errors": res.errors, "error_samples": res.error_samples,
