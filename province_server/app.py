@@ -492,7 +492,7 @@ def create_app(db: Database) -> FastAPI:
                 methods |= set(route_methods)
         return methods
 
-    from .console import install as install_console
+    from .console.routes import install as install_console
 
     install_console(app, db)  # the web console and the public lookup page (province_server/console)
 

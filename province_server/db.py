@@ -23,10 +23,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, String, create_engine, event, inspect, select, text
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.compiler import compiles
@@ -37,6 +35,9 @@ from sqlalchemy.sql.functions import GenericFunction
 from . import schema
 from .config import backend_of, resolve_db_url
 from .rows import fetch, lock_insert_commit
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 WRITE_LOCK_KEY = 7_404_202_611  # arbitrary, fixed: the advisory lock id of the feed writer
@@ -83,16 +84,36 @@ class SchemaError(RuntimeError):
     """The database schema is not the one this server version expects."""
 
 
+# The newest migration's revision. A constant, so that starting the server or any subcommand reads no migration
+# script and loads no Alembic (a third of a second per process, most of it Alembic's own imports); Alembic is loaded
+# only to migrate. tests/server/test_schema_head.py holds it to the migrations' head.
+SCHEMA_HEAD = "0008"
+
+
 def _alembic_config() -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     return cfg
 
 
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
-    assert head is not None
-    return head
+    """The schema revision this server needs (the newest migration)."""
+    return SCHEMA_HEAD
+
+
+def migrations_head() -> str | None:
+    """The head of the migration scripts, as Alembic reads them (what ``SCHEMA_HEAD`` must be)."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+def _known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    return {s.revision for s in ScriptDirectory.from_config(_alembic_config()).walk_revisions()}
 
 
 # psycopg prepares a statement after this many runs on a connection: never, in effect (see Database.__post_init__).
@@ -255,8 +276,14 @@ class Database:
     # --- migrations -------------------------------------------------------------------------------------
 
     def current_revision(self) -> str | None:
+        """The revision in Alembic's own table (None: no such table, or no row), read as Alembic reads it."""
         with self.engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+            if not inspect(conn).has_table("alembic_version"):
+                return None
+            rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+        if len(rows) > 1:  # (one linear history: several heads mean a database this server did not make)
+            raise SchemaError(f"database has several schema revisions ({', '.join(sorted(rows))})")
+        return rows[0] if rows else None
 
     def is_empty(self) -> bool:
         with self.engine.connect() as conn:
@@ -267,8 +294,7 @@ class Database:
         from alembic import command
 
         before = self.current_revision()
-        known = {s.revision for s in ScriptDirectory.from_config(_alembic_config()).walk_revisions()}
-        if before is not None and before not in known:
+        if before is not None and before not in _known_revisions():
             raise SchemaError(f"database schema revision {before} is newer than this server knows "
                               f"(newest: {head_revision()}); upgrade the server")
         cfg = _alembic_config()

@@ -2,10 +2,6 @@
 
 Server-rendered with Jinja2, Vietnamese first with English, progressive enhancement by a vendored htmx (no CDN:
 a data centre may have no internet). It shares the server's ``Database``; see docs/province-console.md.
+``routes.install`` puts it on the app. This package imports nothing itself: the admin subcommands (``console.cli``)
+need neither FastAPI's routing nor the templates.
 """
-
-from __future__ import annotations
-
-from .routes import install
-
-__all__ = ["install"]
