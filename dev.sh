@@ -138,8 +138,8 @@ BUNDLE_CMD=(.venv/bin/pyinstaller --noconfirm --log-level WARN --distpath dist -
             packaging/station-client.spec)
 
 bundle_lane_start() {
-  # The bundle builds on the second core while pytest runs on the first (pytest is one process); its smoke test
-  # runs once both are done (bundle_lane_finish). Output kept aside and printed then, so the logs do not mix.
+  # The bundle builds beside pytest (about 40 s of CPU, taken from pytest's two workers); its smoke test runs once
+  # both are done (bundle_lane_finish). Output kept aside and printed then, so the logs do not mix.
   BUNDLE_LOG=$(mktemp)
   BUNDLE_START=$SECONDS
   "${BUNDLE_CMD[@]}" > "$BUNDLE_LOG" 2>&1 &  # a simple command: $! is PyInstaller itself
