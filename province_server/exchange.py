@@ -36,6 +36,7 @@ from station_client import wire as dg
 from station_client.domain.kinds import RecordKind
 from station_client.domain.problems import Problem
 from station_client.domain.registry import KINDS
+from station_client.wire import all_finite
 from station_client.wire import ascii_json as dumps
 from station_client.wire import version_term as digest_term
 
@@ -245,12 +246,9 @@ def prepare(change: ChangeIn, actor: Actor) -> Prepared:
     # fields in conflict stay with the officer's open conflict at the station (docs/sync-protocol.md, "Epoch").
     held = set(change.conflicted or ())
     values, problems = kind.coerce({n: v for n, v in change.fields.items() if n not in held})
-    if not problems:
-        try:
-            json.dumps(values, allow_nan=False)
-        except ValueError:
-            problems = [Problem("", "value.not_finite", "Giá trị số không hợp lệ (NaN/vô cực).",
-                                "A number is not finite (NaN or infinity).")]
+    if not problems and not all_finite(values):
+        problems = [Problem("", "value.not_finite", "Giá trị số không hợp lệ (NaN/vô cực).",
+                            "A number is not finite (NaN or infinity).")]
     if problems:
         return Prepared(change, kind, {}, h, rejected("validation", problems))
     return Prepared(change, kind, values, h)

@@ -6,6 +6,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as hs
 
 from province_server import audit as province_audit
 from province_server import bundles as province_bundles
@@ -31,6 +36,36 @@ def test_canonical_json() -> None:
     assert wire.canonical_json(value) == '{"a":[1,null,true],"b":"đ"}'
     assert wire.canonical_bytes(value) == '{"a":[1,null,true],"b":"đ"}'.encode()
     assert wire.ascii_json(value) == '{"a":[1,null,true],"b":"\\u0111"}'
+
+
+# JSON-like values with what makes encoders differ: non-ASCII, astral and lone-surrogate text, DEL and control
+# characters, NaN and infinities, floats in exponent form, integers past 64 bits, non-text keys.
+_text = hs.text(hs.characters(codec=None, exclude_categories=()), max_size=8)
+_leaf = (hs.none() | hs.booleans() | hs.integers(min_value=-2**80, max_value=2**80)
+         | hs.floats(allow_nan=True, allow_infinity=True) | _text)
+_values = hs.recursive(_leaf, lambda inner: hs.lists(inner, max_size=4)
+                       | hs.dictionaries(_text | hs.integers(-9, 9) | hs.booleans(), inner, max_size=4), max_leaves=20)
+
+
+def _outcome(encode: Any, value: Any) -> tuple[str, str]:
+    try:
+        return "text", encode(value)
+    except (TypeError, ValueError) as exc:  # (keys of mixed types cannot be sorted: both raise)
+        return "raises", type(exc).__name__
+
+
+@settings(max_examples=300, deadline=None)
+@given(_values)
+def test_encoders_write_what_json_dumps_writes(value: Any) -> None:
+    """The encoders made once (wire._compact_encoder) give json.dumps's text to the byte, or raise as it does, for
+    every value: stored hashes and stored values were written with json.dumps."""
+    assert _outcome(wire.ascii_json, value) == _outcome(
+        lambda v: json.dumps(v, sort_keys=True, ensure_ascii=True, separators=(",", ":")), value)
+    assert _outcome(wire.canonical_json, value) == _outcome(
+        lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False, separators=(",", ":")), value)
+    strict = _outcome(lambda v: json.dumps(v, allow_nan=False), value)
+    if strict[0] == "text" or strict[1] == "ValueError":
+        assert wire.all_finite(value) is (strict[0] == "text")
 
 
 def test_audit_entry_hash() -> None:
