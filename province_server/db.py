@@ -38,6 +38,7 @@ from .rows import fetch, lock_insert_commit
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 WRITE_LOCK_KEY = 7_404_202_611  # arbitrary, fixed: the advisory lock id of the feed writer
@@ -103,17 +104,19 @@ def head_revision() -> str:
     return SCHEMA_HEAD
 
 
-def migrations_head() -> str | None:
-    """The head of the migration scripts, as Alembic reads them (what ``SCHEMA_HEAD`` must be)."""
+def _scripts() -> ScriptDirectory:
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    return ScriptDirectory.from_config(_alembic_config())
+
+
+def migrations_head() -> str | None:
+    """The head of the migration scripts, as Alembic reads them (what ``SCHEMA_HEAD`` must be)."""
+    return _scripts().get_current_head()
 
 
 def _known_revisions() -> set[str]:
-    from alembic.script import ScriptDirectory
-
-    return {s.revision for s in ScriptDirectory.from_config(_alembic_config()).walk_revisions()}
+    return {s.revision for s in _scripts().walk_revisions()}
 
 
 # psycopg prepares a statement after this many runs on a connection: never, in effect (see Database.__post_init__).
