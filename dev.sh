@@ -8,6 +8,10 @@
 #   ./dev.sh bundle      build the station client's one-folder bundle into dist/station-client/ (docs/install.md)
 set -euo pipefail
 cd "$(dirname "$0")"
+# Python keeps the project's compiled modules (__pycache__, ignored by git) even where the environment says not to
+# (PYTHONDONTWRITEBYTECODE, set on this CI machine): else every process the tests start (servers, CLIs) compiled
+# station_client and province_server again, 0.2 s each; the test suite's CPU time was 15 % lower with them kept.
+unset PYTHONDONTWRITEBYTECODE
 
 # Debian packages: venv for the project's virtual environment, Qt's runtime libraries (xcb and offscreen platforms),
 # a font with full Vietnamese coverage, PostgreSQL for the server tests, poppler and zbar to check printed receipts,
