@@ -18,8 +18,8 @@ The last line printed is one JSON object: stations, backend, cycles, p50_ms, p99
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gzip
-import http.client
 import json
 import os
 import random
@@ -28,7 +28,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -54,38 +53,102 @@ def random_uuid(rng: random.Random) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
+def _pick(rng: random.Random, low: int, high: int) -> int:
+    """``rng.randint(low, high)`` at a fifth of its cost (the generator draws ten numbers per new resident)."""
+    return low + int(rng.random() * (high - low + 1))
+
+
 def person(rng: random.Random) -> dict[str, Any]:
-    year = rng.randint(1950, 2005)
-    sex = rng.choice("MF")
+    year = _pick(rng, 1950, 2005)
+    sex = "F" if rng.random() < 0.5 else "M"
     g = (0 if year < 2000 else 2) + (1 if sex == "F" else 0)
-    return {"full_name": rng.choice(NAMES), "birth_date": f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
-            "sex": sex, "personal_id": f"022{g}{year % 100:02d}{rng.randint(0, 999999):06d}",
-            "permanent_address": f"Số {rng.randint(1, 300)}, khu {rng.randint(1, 12)}, phường Mạo Khê",
-            "phone": f"09{rng.randint(10000000, 99999999)}"}
+    return {"full_name": NAMES[_pick(rng, 0, len(NAMES) - 1)],
+            "birth_date": f"{year}-{_pick(rng, 1, 12):02d}-{_pick(rng, 1, 28):02d}",
+            "sex": sex, "personal_id": f"022{g}{year % 100:02d}{_pick(rng, 0, 999999):06d}",
+            "permanent_address": f"Số {_pick(rng, 1, 300)}, khu {_pick(rng, 1, 12)}, phường Mạo Khê",
+            "phone": f"09{_pick(rng, 10000000, 99999999)}"}
+
+
+class _Answer(asyncio.Protocol):
+    """One station's kept-alive HTTP/1.1 connection: the answer parsed by httptools (in C, as the server's own
+    parser). The generator shares the server's two cores, so it runs on one event loop (uvloop where installed)
+    instead of a pool of threads with http.client: those threads' hand-offs of the interpreter lock and
+    http.client's header parsing were most of its CPU per cycle, CPU the server then lacks."""
+
+    def __init__(self) -> None:
+        import httptools
+
+        self.parser = httptools.HttpResponseParser(self)
+        self.transport: asyncio.Transport | None = None
+        self.waiter: asyncio.Future[tuple[int, dict[str, str], bytes]] | None = None
+        self.headers: dict[str, str] = {}
+        self.body: list[bytes] = []
+        self.closed = False
+
+    # asyncio.Protocol
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            self.parser.feed_data(data)
+        except Exception as exc:  # httptools.HttpParserError: a malformed answer
+            self._fail(ConnectionError(f"bad HTTP answer: {exc}"))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self._fail(ConnectionResetError("connection closed by the server"))
+
+    # httptools callbacks
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.headers[name.decode("latin-1").lower()] = value.decode("latin-1")
+
+    def on_body(self, body: bytes) -> None:
+        self.body.append(body)
+
+    def on_message_complete(self) -> None:
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result((self.parser.get_status_code(), self.headers, b"".join(self.body)))
+        if not self.parser.should_keep_alive() and self.transport is not None:
+            self.transport.close()
+
+    def _fail(self, exc: Exception) -> None:
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_exception(exc)
+
+    async def post(self, request: bytes, timeout: float) -> tuple[int, dict[str, str], bytes]:
+        assert self.transport is not None
+        self.headers, self.body = {}, []
+        self.waiter = asyncio.get_running_loop().create_future()
+        self.transport.write(request)
+        return await asyncio.wait_for(self.waiter, timeout)
 
 
 class Link:
-    """One station's kept-alive HTTP/1.1 connection, on http.client: the generator shares the server's two cores,
-    and requests (with urllib3) cost it about as much CPU per cycle as everything else it does (py-spy), CPU the
-    server then lacks. A connection the server closed while idle is opened again and the request sent again (a
-    push is idempotent by its change ids), as urllib3 does."""
+    """A station's connection, opened at its first cycle and kept between cycles (the server keeps an idle one 30
+    s), as a real station's: the kernel hands each to a worker when it is opened. A connection the server closed
+    while idle is opened again and the request sent again (a push is idempotent by its change ids), as urllib3
+    does."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, token: str) -> None:
         parts = urlsplit(url)
         self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
-        self.conn: http.client.HTTPConnection | None = None
+        self.head = (f"POST /v1/sync HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nAuthorization: Bearer {token}\r\n"
+                     "Content-Type: application/json\r\n")
+        self.conn: _Answer | None = None
 
-    def post(self, path: str, data: bytes, headers: dict[str, str], timeout: float = 60
-             ) -> tuple[int, dict[str, str], bytes]:
+    async def post(self, data: bytes, coding: str, timeout: float = 60) -> tuple[int, dict[str, str], bytes]:
+        accept = "zstd, gzip" if coding == "zstd" else "gzip"
+        request = (f"{self.head}Content-Encoding: {coding}\r\nAccept-Encoding: {accept}\r\n"
+                   f"Content-Length: {len(data)}\r\n\r\n").encode() + data
         for attempt in (1, 2):
-            reused = self.conn is not None
-            if self.conn is None:
-                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+            reused = self.conn is not None and not self.conn.closed
+            if not reused:
+                _, self.conn = await asyncio.get_running_loop().create_connection(_Answer, self.host, self.port)
+            assert self.conn is not None
             try:
-                self.conn.request("POST", path, body=data, headers=headers)
-                r = self.conn.getresponse()
-                body = r.read()
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                status, headers, body = await self.conn.post(request, timeout)
+            except ConnectionResetError:
                 self.close()
                 if attempt == 2 or not reused:
                     raise
@@ -93,16 +156,15 @@ class Link:
             except BaseException:
                 self.close()
                 raise
-            answer = {k.lower(): v for k, v in r.getheaders()}
-            if r.will_close:
+            if self.conn.closed or headers.get("connection", "").lower() == "close":
                 self.close()
-            return r.status, answer, body
+            return status, headers, body
         raise AssertionError("unreachable")
 
     def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
+        if self.conn is not None and self.conn.transport is not None:
+            self.conn.transport.close()
+        self.conn = None
 
 
 @dataclass
@@ -111,10 +173,10 @@ class Station:
     token: str
     cursor: int = 0
     records: dict[str, int] = field(default_factory=dict)  # id -> server version
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    busy: bool = False  # a cycle is running
     # Each station its own connection, kept between its cycles (the server keeps an idle connection 30 s), as a
-    # real station's: the kernel hands each to a worker when it is opened. (Connections shared by the client's
-    # threads were fewer and were kept busy, so a worker that took more of them at the start kept them: one
+    # real station's: the kernel hands each to a worker when it is opened. (Connections shared between
+    # stations were fewer and were kept busy, so a worker that took more of them at the start kept them: one
     # worker did 70 % of the work.)
     link: Link | None = None
 
@@ -129,22 +191,21 @@ class Results:
     feed: int = 0
     bytes_up: int = 0
     bytes_down: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def error(self, what: str) -> None:
-        with self.lock:
-            self.errors += 1
-            if len(self.error_samples) < 5:
-                self.error_samples.append(what[:300])
+        self.errors += 1
+        if len(self.error_samples) < 5:
+            self.error_samples.append(what[:300])
 
 
 
 
-def cycle(url: str, st: Station, n_changes: int, rng: random.Random, scheduled: float, res: Results,
-          coding: str = "zstd") -> None:
-    if not st.lock.acquire(blocking=False):
+async def cycle(url: str, st: Station, n_changes: int, rng: random.Random, scheduled: float, res: Results,
+                coding: str = "zstd") -> None:
+    if st.busy:
         res.error("cycle overlap: the previous cycle of this station is still running")
         return
+    st.busy = True
     try:
         own = list(st.records.items())
         changes = []
@@ -152,23 +213,20 @@ def cycle(url: str, st: Station, n_changes: int, rng: random.Random, scheduled: 
             if own and rng.random() < 0.25:
                 rid, version = rng.choice(own)
                 changes.append({"change_id": random_uuid(rng), "kind": "person", "id": rid, "op": "upsert",
-                                "base_version": version, "fields": {"note": f"cập nhật {rng.randint(1, 10**6)}"}})
+                                "base_version": version, "fields": {"note": f"cập nhật {_pick(rng, 1, 10**6)}"}})
             else:
                 changes.append({"change_id": random_uuid(rng), "kind": "person", "id": random_uuid(rng),
                                 "op": "upsert", "base_version": 0, "fields": person(rng)})
-        headers = {"Authorization": f"Bearer {st.token}", "Content-Type": "application/json",
-                   "Content-Encoding": coding, "Accept-Encoding": "zstd, gzip" if coding == "zstd" else "gzip"}
         body: dict[str, Any] = {"protocol": 1, "cursor": st.cursor, "limit": 1000, "changes": changes}
         while True:
             raw = orjson.dumps(body)  # (compact UTF-8, as a station's json.dumps; a tenth of the generator's CPU)
             data = codings.zstd_compress(raw, 3) if coding == "zstd" else gzip.compress(raw, 5)
             if st.link is None:
-                st.link = Link(url)
-            status, answer, content = st.link.post("/v1/sync", data, headers)
-            with res.lock:
-                res.requests += 1
-                res.bytes_up += len(data)
-                res.bytes_down += int(answer.get("content-length", len(content)))
+                st.link = Link(url, st.token)
+            status, answer, content = await st.link.post(data, coding)
+            res.requests += 1
+            res.bytes_up += len(data)
+            res.bytes_down += int(answer.get("content-length", len(content)))
             if status != 200:
                 res.error(f"HTTP {status}: {content[:200]!r}")
                 return
@@ -184,19 +242,27 @@ def cycle(url: str, st: Station, n_changes: int, rng: random.Random, scheduled: 
                     st.records[ch["id"]] = result["version"]
                 else:
                     res.error(f"change not applied: {json.dumps(result)[:200]}")
-            with res.lock:
-                res.applied += len(page["results"])
-                res.feed += len(page["feed"])
+            res.applied += len(page["results"])
+            res.feed += len(page["feed"])
             st.cursor = page["cursor"]
             if not page["more"]:
                 break
             body = {"protocol": 1, "cursor": st.cursor, "limit": 1000, "changes": []}
-        with res.lock:
-            res.latencies.append((time.monotonic() - scheduled) * 1000)
-    except (OSError, http.client.HTTPException) as exc:
+        res.latencies.append((time.monotonic() - scheduled) * 1000)
+    except (OSError, TimeoutError) as exc:
         res.error(f"{type(exc).__name__}: {exc}")
     finally:
-        st.lock.release()
+        st.busy = False
+
+
+def _event_loop_run(main: Any) -> None:
+    """``asyncio.run`` on uvloop where it is installed (less CPU per connection event, as for the server)."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)
+    else:
+        uvloop.run(main)
 
 
 def enroll_all(srv: RunningServer, n: int) -> list[Station]:
@@ -336,7 +402,7 @@ class CpuMeter:
         return sorted((round(_cpu_s([pid]) - self.by_process.get(pid, 0.0), 1)
                        for pid in _tree(self.server_root)), reverse=True)
 
-    def per_cycle_ms(self, cycles: int) -> dict[str, float | None]:
+    def per_cycle_ms(self, cycles: int) -> dict[str, Any]:
         now = self.read()
         ms = [round(1000 * (b - a) / max(1, cycles), 2) for a, b in zip(self.start, now, strict=True)]
         return {"cpu_server_ms_per_cycle": ms[0], "cpu_pg_ms_per_cycle": ms[1] if self.pg_root else None,
@@ -353,7 +419,6 @@ def run(srv: RunningServer, args: argparse.Namespace, backend: str, pg_root: int
     warm = Results()  # the warm-up's cycles: the same load, not counted
     rng = random.Random(args.seed)
     rngs = [random.Random(rng.random()) for _ in stations]
-    pool = ThreadPoolExecutor(args.threads)
     start = time.monotonic() + 1.0
     # schedule: station i starts at i * interval / N, then every interval (open loop); the first
     # ``--warmup`` seconds' cycles run the same way but are not measured (each worker's first request of a station
@@ -362,16 +427,28 @@ def run(srv: RunningServer, args: argparse.Namespace, backend: str, pg_root: int
     schedule = sorted((start + (i * args.interval / len(stations)) + k * args.interval, k < warm_rounds, i)
                       for i in range(len(stations))
                       for k in range(warm_rounds + int(args.duration // args.interval)))
-    begun = False
-    for at, warming, i in schedule:
-        delay = at - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
-        if not warming and not begun:  # the CPU meter counts from the first measured cycle
-            meter.begin()
-            begun = True
-        pool.submit(cycle, srv.url, stations[i], args.changes, rngs[i], at, warm if warming else res, args.coding)
-    pool.shutdown(wait=True)
+
+    async def load() -> None:
+        # Each cycle a task started at its time (time.monotonic is the event loop's clock on both loops).
+        tasks = set()
+        begun = False
+        for at, warming, i in schedule:
+            delay = at - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            if not warming and not begun:  # the CPU meter counts from the first measured cycle
+                meter.begin()
+                begun = True
+            task = asyncio.create_task(cycle(srv.url, stations[i], args.changes, rngs[i], at,
+                                             warm if warming else res, args.coding))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        await asyncio.gather(*tasks)
+        for st in stations:
+            if st.link is not None:
+                st.link.close()
+
+    _event_loop_run(load())
     scheduled = sum(not warming for _, warming, _ in schedule)
     cpu = meter.per_cycle_ms(len(res.latencies))
     if spy is not None:
@@ -406,7 +483,6 @@ def main() -> int:
     p.add_argument("--interval", type=float, default=10.0)
     p.add_argument("--changes", type=int, default=20)
     p.add_argument("--workers", type=int, default=0, help="server worker processes (default: the server's)")
-    p.add_argument("--threads", type=int, default=64, help="client threads")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--coding", choices=("zstd", "gzip"), default="zstd", help="request and answer bodies")
     p.add_argument("--profile", metavar="FILE", help="py-spy the server's workers while the load runs (needs "
