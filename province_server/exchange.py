@@ -991,7 +991,10 @@ def read_feed(conn: Connection, actor: Actor, cursor: int, limit: int, resync: b
     scopes = sorted({actor.commune_code or "", ""})
     params: dict[str, Any] = {"cursor": cursor, "head": head, "origin": actor.id, "lim": limit + 1}
     params |= {f"scope{i}": scope for i, scope in enumerate(scopes)}
-    rows = fetch(conn, f"feed:{len(scopes)}:{resync}", lambda: _feed_statement(len(scopes), resync), params)
+    # Prepared: planning it for its values was 0.36 ms of PostgreSQL's CPU per sync (each plan probed the end of
+    # the seq index), and its one generic plan is the right one at any cursor (tests/server/test_feed_plan.py).
+    rows = fetch(conn, f"feed:{len(scopes)}:{resync}", lambda: _feed_statement(len(scopes), resync), params,
+                 generic=True)
     more = len(rows) > limit
     rows = rows[:limit]
     decode: Callable[[str], Any] = RawJSON if raw_fields else json.loads

@@ -123,8 +123,10 @@ def _execute_raw(conn: Connection, sql: str, params: list[Any], generic: bool = 
 
     ``generic``: run it as a prepared statement, so PostgreSQL may keep one generic plan for it instead of planning
     it at every run (``db.Database``: nothing else is ever prepared). Only for a statement whose plan cannot depend
-    on its values: a multi-row insert, a lookup by a whole primary key, a read whose values are constants. Never for
-    an ``IN`` list of values that change, nor a range."""
+    on its values: a multi-row insert, a lookup by a whole primary key, a read whose values are constants, a range
+    read in the order of the index it ranges over and stopped by a ``LIMIT`` (the feed page: the ordered index scan
+    is the best plan for any range, tests/server/test_feed_plan.py). Never for an ``IN`` list of values that
+    change, nor a range read whole."""
     import psycopg
 
     try:
