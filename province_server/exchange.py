@@ -510,13 +510,13 @@ def _judge(conn: Connection, actor: Actor, p: Prepared, states: dict[tuple[str, 
             answer = {"status": "conflict", "duplicate": True, "conflict": _conflict_obj(conflict),
                       "version": st.version if st else 0, "record": st.fields if st else None,
                       "deleted": st.deleted if st else True}
-            made = _version_of(conn, c.change_id)
+            made = _version_of(conn, prior["kind"], prior["record_id"], c.change_id)
             if made is not None:
                 answer["change_version"] = made
             return answer
         out = {"status": "duplicate", "version": st.version if st else 0, "record": st.fields if st else None,
                "deleted": st.deleted if st else False}
-        made = _version_of(conn, c.change_id)
+        made = _version_of(conn, prior["kind"], prior["record_id"], c.change_id)
         if made is not None:
             out["change_version"] = made  # the version this change made (a station replays it with that number)
         return out
@@ -694,9 +694,12 @@ def _stale_for_province(p: Prepared, st: RecState, since: list[Any]) -> bool:
     return any(n in touched and st.fields.get(n) != v for n, v in p.values.items())
 
 
-def _version_of(conn: Connection, change_id: str) -> int | None:
+def _version_of(conn: Connection, kind: str, record_id: str, change_id: str) -> int | None:
+    """The version ``change_id`` made of the record, if any: among that record's versions (``ix_history_record``),
+    as a change applies to the record it names."""
     h = schema.history
-    return conn.execute(select(func.max(h.c.version)).where(h.c.change_id == change_id)).scalar()
+    return conn.execute(select(func.max(h.c.version)).where(
+        h.c.kind == kind, h.c.id == record_id, h.c.change_id == change_id)).scalar()
 
 
 def _defer(actor: Actor, p: Prepared, wait: int, batch: Batch, now: str) -> dict[str, Any]:

@@ -54,7 +54,9 @@ records = Table(
     "records", metadata,
     Column("kind", String(64), primary_key=True),
     Column("id", String(64), primary_key=True),
-    Column("commune_code", String(8), nullable=False, index=True),  # "" for reference kinds
+    # "" for reference kinds. Read by commune on ix_records_scope_updated (commune_code, kind, updated_at) and
+    # ix_records_scope_status (migrations 0008, 0009).
+    Column("commune_code", String(8), nullable=False),
     Column("version", Integer, nullable=False),
     Column("deleted", Boolean, nullable=False),
     Column("fields", Text, nullable=False),
@@ -80,7 +82,6 @@ history = Table(
     Column("replay_epoch", String(64)),
     Index("ix_history_scope_seq", "commune_code", "seq"),
     Index("ix_history_record", "kind", "id", "version"),
-    Index("ix_history_change", "change_id"),  # the version a change made (a duplicate's answer; migration 0003)
 )
 
 applied_changes = Table(
