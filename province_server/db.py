@@ -119,9 +119,6 @@ def _known_revisions() -> set[str]:
     return {s.revision for s in _scripts().walk_revisions()}
 
 
-# psycopg prepares a statement after this many runs on a connection: never, in effect (see Database.__post_init__).
-_PREPARE_ONLY_WHEN_ASKED = 2**31 - 1
-
 
 @dataclass
 class Database:
@@ -141,15 +138,16 @@ class Database:
                                         connect_args={"timeout": 30, "check_same_thread": False})
             self._setup_sqlite()
         else:
-            # No statement is prepared unless asked for (rows._execute_raw's ``generic``; psycopg's None would refuse
-            # those too), so every other statement is planned for its own values at each run: psycopg prepared any
-            # statement after five runs, and PostgreSQL's generic plan for "change_id IN ($1..$20)" turned a 0.1 ms
-            # index lookup into a 20 ms scan. The few statements prepared on purpose (multi-row inserts, primary-key
-            # lookups) keep one generic plan instead of being planned again at every push (~1 ms of PostgreSQL's CPU
-            # a sync).
+            # psycopg prepares no statement (not even executemany's), so every statement is planned for its own
+            # values at each run: psycopg prepared any statement after five runs, and PostgreSQL's generic plan for
+            # "change_id IN ($1..$20)" turned a 0.1 ms index lookup into a 20 ms scan. The few statements prepared on
+            # purpose (multi-row inserts, primary-key lookups) are prepared by rows._Direct and keep one generic plan
+            # instead of being planned again at every push (~1 ms of PostgreSQL's CPU a sync). psycopg must prepare
+            # nothing of its own: after any rollback it then deallocates every prepared statement of the
+            # connection, rows._Direct's too.
             self.engine = create_engine(self.url, pool_size=self.pool_size, max_overflow=self.pool_size,
                                         pool_recycle=1800, hide_parameters=True,
-                                        connect_args={"prepare_threshold": _PREPARE_ONLY_WHEN_ASKED})
+                                        connect_args={"prepare_threshold": None})
             self._ping_when_idle()
 
     def _setup_sqlite(self) -> None:

@@ -91,14 +91,13 @@ def lock_insert_commit(conn: Connection, lock_key: int, build: Callable[[], Any]
 
     statements = [_compiled(conn, build, rows[start:start + _ROWS_PER_STATEMENT], shape)
                   for start in range(0, len(rows), _ROWS_PER_STATEMENT)]
-    dbapi_conn: Any = conn.connection.dbapi_connection
+    direct = _direct(conn)
+    if direct is None:  # (never: the transaction's earlier statements began it)
+        raise RuntimeError("lock_insert_commit: no transaction begun")
     try:
-        with dbapi_conn.pipeline():
-            cur = _raw_cursor(conn)
-            cur.execute(b"SELECT pg_advisory_xact_lock($1)", [lock_key], prepare=True)
-            for sql, params in statements:
-                cur.execute(sql.encode(), params, prepare=True)  # generic plans (see _execute_raw)
-            dbapi_conn.commit()  # queued in the pipeline; SQLAlchemy's own commit then finds nothing to do
+        # Prepared (generic plans, see _execute_raw); the COMMIT queued last: SQLAlchemy's own commit then finds
+        # nothing to do.
+        direct.pipeline_and_commit([("SELECT pg_advisory_xact_lock($1)", [lock_key]), *statements])
     except psycopg.Error as exc:
         raise _translated(conn, exc, statements[0][0] if statements else "", []) from exc
 
@@ -130,11 +129,12 @@ def _execute_raw(conn: Connection, sql: str, params: list[Any], generic: bool = 
     import psycopg
 
     try:
-        direct = None if generic else _direct(conn)
+        direct = _direct(conn)
         if direct is not None:
-            return direct.run(sql, params)
+            return direct.run_prepared(sql, params) if generic else direct.run(sql, params)
+        # (A transaction's first statement: psycopg sends its BEGIN. psycopg prepares nothing: see _Direct.)
         cur = _raw_cursor(conn)
-        cur.execute(sql.encode(), params, prepare=generic)
+        cur.execute(sql.encode(), params, prepare=False)
         # (The result's status, not ``description``: that builds a column list only to be tested.)
         result = cur.pgresult
         if result is None or result.status != psycopg.pq.ExecStatus.TUPLES_OK:
@@ -166,9 +166,12 @@ class _Direct:
     cursor's own way (its generators, bookkeeping, result set-up) cost about 90 µs of this process's CPU per
     statement where this costs 30 (measured alone, a point read); a push runs several such reads. Parameters are
     dumped and rows loaded by psycopg's own Transformer of the connection, so values go and come back exactly as
-    through a cursor. Only unnamed statements (planned at each run): a named one would be lost when psycopg
-    deallocates its own prepared statements after a rollback, so the statements kept prepared (``generic``) stay
-    on the cursor, whose bookkeeping knows of that."""
+    through a cursor. The statements kept prepared (``generic``) are prepared here too, under names of this
+    connection: psycopg deallocates every prepared statement of a connection after a rollback once it has
+    prepared one of its own (its executemany prepares), so its connections are made with ``prepare_threshold``
+    None (``db.Database``), and it never prepares. A
+    transaction's last insert and its COMMIT go in one libpq pipeline (``pipeline_and_commit``). At 1,750 stations
+    the cursor's way for those statements cost 1.5-2 ms of the server's CPU per sync (docs/server-profile.md)."""
 
     def __init__(self, dbapi_conn: Any) -> None:
         from psycopg.adapt import Transformer
@@ -176,21 +179,111 @@ class _Direct:
         self.pgconn = dbapi_conn.pgconn
         self.encoding = dbapi_conn.info.encoding
         self.tx = Transformer(dbapi_conn)
+        self.prepared: dict[str, bytes] = {}  # statement -> the name it is prepared under on this connection
+        self._names = 0  # names handed out (never reused: a prepare whose outcome was not read may exist)
+
+    def _dump_text(self, params: list[Any]) -> Any:
+        """Parameters as text, for a prepared statement: PostgreSQL parses each as the type it inferred when it
+        prepared the statement, whatever Python type a later run's value has."""
+        from psycopg.adapt import PyFormat
+
+        return self.tx.dump_sequence(params, [PyFormat.TEXT] * len(params))
+
+    def _new_name(self) -> bytes:
+        self._names += 1
+        return b"pr_%d" % self._names
+
+    def run_prepared(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+        """``sql`` as a named prepared statement of this connection (prepared at its first run here), so that
+        PostgreSQL keeps one generic plan for it (see ``_execute_raw``)."""
+        from psycopg import errors, pq
+
+        name = self.prepared.get(sql)
+        if name is None:
+            name = self._new_name()
+            made = self.pgconn.prepare(name, sql.encode(), None)
+            if made.status != pq.ExecStatus.COMMAND_OK:
+                raise errors.error_from_result(made, encoding=self.encoding)
+            self.prepared[sql] = name
+        values = self._dump_text(params)
+        return self._rows(self.pgconn.exec_prepared(name, values, [0] * len(values)))
+
+    def _rows(self, result: Any) -> list[tuple[Any, ...]]:
+        from psycopg import errors, pq
+
+        status = result.status
+        if status == pq.ExecStatus.TUPLES_OK:
+            self.tx.set_pgresult(result)
+            return self.tx.load_rows(0, result.ntuples, tuple)  # type: ignore[no-any-return]
+        if status == pq.ExecStatus.COMMAND_OK:
+            return []
+        raise errors.error_from_result(result, encoding=self.encoding)
+
+    def pipeline_and_commit(self, statements: list[tuple[str, list[Any]]]) -> None:
+        """Run ``statements`` (prepared, as ``run_prepared``) and then COMMIT, all sent at once in libpq's pipeline
+        mode and answered in one round trip. The first error is raised (the commands after it are skipped by
+        the server, the COMMIT included: the transaction is then left to be rolled back)."""
+        import select as wait
+
+        from psycopg import errors, pq
+
+        pg = self.pgconn
+        new: dict[str, bytes] = {}
+        sent = 0
+        pg.enter_pipeline_mode()
+        try:
+            for sql, _ in statements:
+                if sql not in self.prepared and sql not in new:
+                    new[sql] = self._new_name()
+                    pg.send_prepare(new[sql], sql.encode(), None)
+                    sent += 1
+            for sql, params in statements:
+                values = self._dump_text(params)
+                pg.send_query_prepared(self.prepared.get(sql) or new[sql], values, [0] * len(values))
+                sent += 1
+            pg.send_query_params(b"COMMIT", None)
+            sent += 1
+            pg.pipeline_sync()
+            while pg.flush():  # (a non-blocking connection: send what is left as the socket takes it)
+                wait.select([], [pg.socket], [])
+            failed = None
+            made = iter(new.items())
+            for i in range(sent):
+                while (result := _next_result(pg)) is not None:
+                    if result.status == pq.ExecStatus.FATAL_ERROR and failed is None:
+                        failed = result
+                    if i < len(new):
+                        sql, name = next(made)
+                        if result.status == pq.ExecStatus.COMMAND_OK:
+                            self.prepared[sql] = name
+            end = _next_result(pg)
+            if end is None or end.status != pq.ExecStatus.PIPELINE_SYNC:
+                raise errors.OperationalError("the pipeline's end was not read")
+        finally:
+            if pg.pipeline_status != pq.PipelineStatus.OFF:
+                pg.exit_pipeline_mode()
+        if failed is not None:
+            raise errors.error_from_result(failed, encoding=self.encoding)
 
     def run(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-        from psycopg import errors, pq
         from psycopg.adapt import PyFormat
 
         tx = self.tx
         values = tx.dump_sequence(params, [PyFormat.AUTO] * len(params))
-        result = self.pgconn.exec_params(sql.encode(), values, tx.types, tx.formats)
-        status = result.status
-        if status == pq.ExecStatus.TUPLES_OK:
-            tx.set_pgresult(result)
-            return tx.load_rows(0, result.ntuples, tuple)  # type: ignore[no-any-return]
-        if status == pq.ExecStatus.COMMAND_OK:
-            return []
-        raise errors.error_from_result(result, encoding=self.encoding)
+        return self._rows(self.pgconn.exec_params(sql.encode(), values, tx.types, tx.formats))
+
+
+def _next_result(pg: Any) -> Any:
+    """The connection's next result, waited for with the interpreter lock let go (``select``): libpq's own wait in
+    ``PQgetResult`` would hold it, and the thread whose transaction the database is waiting for (the sequence
+    lock) could then never run to release it."""
+    import select as wait
+
+    while True:
+        pg.consume_input()
+        if not pg.is_busy():
+            return pg.get_result()
+        wait.select([pg.socket], [], [])
 
 
 def _direct(conn: Connection) -> _Direct | None:
