@@ -25,7 +25,7 @@ from sqlalchemy import Boolean, Connection, String, and_, bindparam, cast, func,
 from . import schema
 from .db import ready_db
 from .models import ChangeIn
-from .rows import fetch, insert_rows
+from .rows import AnyOf, fetch, insert_rows
 
 # Review items' changes by commune: what the caller applies as the province, one batch per commune.
 ReviewChanges = dict[str, list[ChangeIn]]
@@ -77,8 +77,7 @@ def after_apply(conn: Connection, dirty: Sequence[Written], now: str) -> ReviewC
         # One statement: the rows it deletes name the IDs these persons held before the batch.
         part = known[start:start + 500]
         for commune, pid in fetch(conn, "person_ids:delete", lambda: pi.delete().where(
-                pi.c.id.in_(bindparam("ids", expanding=True))).returning(pi.c.commune_code, pi.c.personal_id),
-                {"ids": part}):
+                AnyOf(pi.c.id, "ids")).returning(pi.c.commune_code, pi.c.personal_id), {"ids": part}, generic=True):
             touched[review_id(commune, pid)] = (commune, pid)
     rows = []
     for st in persons:
@@ -152,7 +151,7 @@ def _read_review_state(conn: Connection, touched: dict[str, tuple[str, str]]
         if len(by_commune) == 1:  # a station's push: one commune, the statement built once
             [(commune, pids)] = by_commune.items()
             result: Any = fetch(conn, "review_state:one_commune", _one_commune_statement,
-                                {"commune": commune, "pids": sorted(set(pids)), "rids": part})
+                                {"commune": commune, "pids": sorted(set(pids)), "rids": part}, generic=True)
         else:
             people = _people().where(or_(*(and_(pi.c.commune_code == c, pi.c.personal_id.in_(sorted(set(pids))))
                                            for c, pids in sorted(by_commune.items()))))
@@ -181,9 +180,8 @@ def _one_commune_statement() -> Any:
     """``_read_review_state``'s statement for one commune (parameters ``commune``, ``pids``, ``rids``; ``fetch``
     builds it once: building it per push was a twentieth of the push's CPU)."""
     pi, r = schema.person_ids, schema.records
-    people = _people().where(pi.c.commune_code == bindparam("commune"),
-                             pi.c.personal_id.in_(bindparam("pids", expanding=True)))
-    return union_all(people, _reviews().where(r.c.id.in_(bindparam("rids", expanding=True))))
+    people = _people().where(pi.c.commune_code == bindparam("commune"), AnyOf(pi.c.personal_id, "pids"))
+    return union_all(people, _reviews().where(AnyOf(r.c.id, "rids")))
 
 
 def scan_changes(conn: Connection, now: str) -> ReviewChanges:

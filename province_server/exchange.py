@@ -45,7 +45,7 @@ from .db import LATE_HISTORY, Database, hex64_add, utcnow
 from .errors import ApiError
 from .json_answer import RawJSON
 from .models import ChangeIn
-from .rows import fetch, insert_rows
+from .rows import AnyOf, fetch, insert_rows
 
 log = logging.getLogger("province_server.sync")
 
@@ -263,8 +263,8 @@ def _load_states(conn: Connection, keys: set[tuple[str, str]]) -> dict[tuple[str
         # kind IN (...) AND id IN (...): both primary-key columns, so an index scan (id alone is a table scan)
         rows = fetch(conn, "load_states", lambda: select(
             r.c.kind, r.c.id, r.c.commune_code, r.c.version, r.c.deleted, r.c.fields).where(
-            r.c.kind.in_(bindparam("kinds", expanding=True)), r.c.id.in_(bindparam("ids", expanding=True))),
-            {"kinds": kinds, "ids": ids[start:start + 500]})
+            AnyOf(r.c.kind, "kinds"), AnyOf(r.c.id, "ids")), {"kinds": kinds, "ids": ids[start:start + 500]},
+            generic=True)
         for kind, rid, commune, version, deleted, fields in rows:
             if (kind, rid) in keys:
                 out[(kind, rid)] = RecState(kind, rid, commune, version, bool(deleted), json.loads(fields), True,
@@ -464,7 +464,7 @@ def _apply(conn: Connection, actor: Actor, prepared: list[Prepared], new_commune
     for start in range(0, len(ids), 500):
         for change_id, hash_, kind, record_id, conflict_id in fetch(conn, "applied_of", lambda: select(
                 ac.c.change_id, ac.c.hash, ac.c.kind, ac.c.record_id, ac.c.conflict_id).where(
-                ac.c.change_id.in_(bindparam("ids", expanding=True))), {"ids": ids[start:start + 500]}):
+                AnyOf(ac.c.change_id, "ids")), {"ids": ids[start:start + 500]}, generic=True):
             seen[change_id] = {"change_id": change_id, "hash": hash_, "kind": kind, "record_id": record_id,
                                "conflict_id": conflict_id}
     states = _load_states(conn, {(p.change.kind, p.change.id) for p in prepared})

@@ -5,11 +5,15 @@ tables, and how each statement reaches the database was a third of a push's CPU 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Connection, bindparam
+from sqlalchemy import Boolean, Connection, bindparam
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 _ROWS_PER_STATEMENT = 500  # a multi-row VALUES: at most 500 x 11 bind parameters (SQLite allows 32,766)
 _MULTI_VALUES_MAX = 64  # above this, executemany
@@ -160,6 +164,15 @@ def _raw_cursor(conn: Connection) -> Any:
 
 _RAW_CURSOR = "province_server.raw_cursor"
 
+# A prepared statement is prepared anew after 5 s, then after 10, 20, 40 and every 60 s. PostgreSQL keeps a prepared
+# statement's generic plan for as long as it exists, made for the tables as they were: one made while a table was
+# small (a new database's first seconds) read it by a sequential scan and went on doing so as it grew (bench: the
+# applied changes read by sequential scan, PostgreSQL's CPU per sync doubled). Prepared anew, the plan follows the
+# table; sooner at first, while the tables grow fastest against their size.
+_REPLAN_FIRST_S = 5.0
+_REPLAN_S = 60.0
+_clock = time.monotonic  # (a test moves it on)
+
 
 class _Direct:
     """One statement straight through libpq (psycopg's ``pq`` layer, in C), for a connection in a plain state: the
@@ -179,7 +192,10 @@ class _Direct:
         self.pgconn = dbapi_conn.pgconn
         self.encoding = dbapi_conn.info.encoding
         self.tx = Transformer(dbapi_conn)
-        self.prepared: dict[str, bytes] = {}  # statement -> the name it is prepared under on this connection
+        # statement -> the name it is prepared under on this connection, when to prepare it anew (time.monotonic),
+        # and for how long it was prepared (``_REPLAN_S``)
+        self.prepared: dict[str, tuple[bytes, float, float]] = {}
+        self.stale: list[bytes] = []  # names made anew (``_REPLAN_S``) and not yet deallocated
         self._names = 0  # names handed out (never reused: a prepare whose outcome was not read may exist)
 
     def _dump_text(self, params: list[Any]) -> Any:
@@ -193,18 +209,47 @@ class _Direct:
         self._names += 1
         return b"pr_%d" % self._names
 
+    def _current(self, sql: str, now: float) -> bytes | None:
+        """The name ``sql`` is prepared under, unless it is not prepared or its time is up (``_REPLAN_S``): it is then
+        to be prepared anew, and its old name is left to ``_deallocate_stale``."""
+        name, replan_at, lifetime = self.prepared.get(sql) or (b"", 0.0, 0.0)
+        if name and now >= replan_at:
+            self.stale.append(name)
+            self.prepared[sql] = (b"", 0.0, lifetime)  # (no name until prepared again; its lifetime kept)
+            return None
+        return name or None
+
+    def _made(self, sql: str, name: bytes, now: float) -> None:
+        """``sql`` is now prepared as ``name``: for twice as long as the last time, up to ``_REPLAN_S``."""
+        entry = self.prepared.get(sql)
+        lifetime = _REPLAN_FIRST_S if entry is None else min(entry[2] * 2, _REPLAN_S)
+        self.prepared[sql] = (name, now + lifetime, lifetime)
+
+    def _deallocate_stale(self) -> None:
+        """Deallocate the names made anew (in a transaction or not: DEALLOCATE is not transactional, and a name
+        this connection prepared and never deallocated cannot fail to)."""
+        from psycopg import errors, pq
+
+        while self.stale:
+            done = self.pgconn.exec_params(b"DEALLOCATE " + self.stale.pop(), None)
+            if done.status != pq.ExecStatus.COMMAND_OK:
+                raise errors.error_from_result(done, encoding=self.encoding)
+
     def run_prepared(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         """``sql`` as a named prepared statement of this connection (prepared at its first run here), so that
         PostgreSQL keeps one generic plan for it (see ``_execute_raw``)."""
         from psycopg import errors, pq
 
-        name = self.prepared.get(sql)
+        now = _clock()
+        name = self._current(sql, now)
+        if self.stale:
+            self._deallocate_stale()
         if name is None:
             name = self._new_name()
             made = self.pgconn.prepare(name, sql.encode(), None)
             if made.status != pq.ExecStatus.COMMAND_OK:
                 raise errors.error_from_result(made, encoding=self.encoding)
-            self.prepared[sql] = name
+            self._made(sql, name, now)
         values = self._dump_text(params)
         return self._rows(self.pgconn.exec_prepared(name, values, [0] * len(values)))
 
@@ -228,18 +273,24 @@ class _Direct:
         from psycopg import errors, pq
 
         pg = self.pgconn
+        now = _clock()
+        names: dict[str, bytes] = {}
         new: dict[str, bytes] = {}
+        for sql, _ in statements:
+            if sql not in names:
+                name = self._current(sql, now)
+                if name is None:
+                    name = new[sql] = self._new_name()
+                names[sql] = name
         sent = 0
         pg.enter_pipeline_mode()
         try:
-            for sql, _ in statements:
-                if sql not in self.prepared and sql not in new:
-                    new[sql] = self._new_name()
-                    pg.send_prepare(new[sql], sql.encode(), None)
-                    sent += 1
+            for sql, name in new.items():
+                pg.send_prepare(name, sql.encode(), None)
+                sent += 1
             for sql, params in statements:
                 values = self._dump_text(params)
-                pg.send_query_prepared(self.prepared.get(sql) or new[sql], values, [0] * len(values))
+                pg.send_query_prepared(names[sql], values, [0] * len(values))
                 sent += 1
             pg.send_query_params(b"COMMIT", None)
             sent += 1
@@ -255,7 +306,7 @@ class _Direct:
                     if i < len(new):
                         sql, name = next(made)
                         if result.status == pq.ExecStatus.COMMAND_OK:
-                            self.prepared[sql] = name
+                            self._made(sql, name, now)
             end = _next_result(pg)
             if end is None or end.status != pq.ExecStatus.PIPELINE_SYNC:
                 raise errors.OperationalError("the pipeline's end was not read")
@@ -329,14 +380,47 @@ def fetch(conn: Connection, name: str, build: Callable[[], Any], params: dict[st
             _FETCH_PLANS.clear()
         plan = _FETCH_PLANS[key] = _fetch_plan(conn, stmt, params)
     sql, order = plan
-    return _execute_raw(conn, sql, [params[p] if i == -1 else p if i == -2 else params[p][i] for p, i in order],
-                        generic)
+    return _execute_raw(conn, sql, [params[p] if i == -1 else p if i == -2 else _array_text(params[p]) if i == -3
+                                    else params[p][i] for p, i in order], generic)
+
+
+class AnyOf(ColumnElement[bool]):
+    """``column IN (the values of parameter name)``, written on PostgreSQL as ``column = ANY(CAST($n AS
+    VARCHAR[]))``: one statement text for any number of values, so a ``fetch`` with ``generic`` prepares it once
+    and PostgreSQL keeps one plan (an index scan). An expanding IN is a new statement for each count of values,
+    parsed, analysed and planned at every run: a push's four such reads were a sixth of PostgreSQL's CPU per
+    sync (perf). Elsewhere (SQLite) an expanding IN. The values are strings."""
+
+    inherit_cache = True
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement), ("name", InternalTraversal.dp_string)]
+    type = Boolean()
+
+    def __init__(self, column: Any, name: str) -> None:
+        self.column = column
+        self.name = name
+
+
+@compiles(AnyOf)
+def _in_list(element: AnyOf, compiler: Any, **kw: Any) -> str:
+    return compiler.process(element.column.in_(bindparam(element.name, expanding=True)), **kw)  # type: ignore[no-any-return]
+
+
+@compiles(AnyOf, "postgresql")
+def _any_array(element: AnyOf, compiler: Any, **kw: Any) -> str:
+    return (f"{compiler.process(element.column, **kw)} = "
+            f"ANY(CAST({compiler.process(bindparam(element.name), **kw)} AS VARCHAR[]))")
+
+
+def _array_text(values: list[str]) -> str:
+    """``values`` as PostgreSQL's text form of an array, each element quoted (psycopg's list dumper does this in
+    Python per element, slower; ``"`` and ``\\`` are the only characters to escape inside the quotes)."""
+    return "{" + ",".join(['"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values]) + "}"
 
 
 def _fetch_plan(conn: Connection, stmt: Any, params: dict[str, Any]) -> tuple[str, list[tuple[Any, int]]]:
     """``fetch``'s SQL for these list lengths, and where each ``$n`` takes its value: (name, -1) a parameter,
     (name, i) item i of a list parameter, (value, -2) a constant the statement carries (a ``literal``, or an item
-    of a list written in the statement)."""
+    of a list written in the statement), (name, -3) a list parameter as one array (``AnyOf``)."""
     state = stmt.compile(dialect=conn.dialect).construct_expanded_state(params)
     if state.processors:
         raise TypeError(f"rows.fetch: statement needs bind processing ({sorted(state.processors)})")
@@ -347,7 +431,7 @@ def _fetch_plan(conn: Connection, stmt: Any, params: dict[str, Any]) -> tuple[st
         if n in item and item[n][0] in params:
             order.append(item[n])
         elif n in params:
-            order.append((n, -1))
+            order.append((n, -3 if isinstance(params[n], list) else -1))
         else:
             order.append((state.parameters[n], -2))
     return sql, order
