@@ -128,8 +128,9 @@ def _execute_raw(conn: Connection, sql: str, params: list[Any], generic: bool = 
     it at every run (``db.Database``: nothing else is ever prepared). Only for a statement whose plan cannot depend
     on its values: a multi-row insert, a lookup by a whole primary key, a read whose values are constants, a range
     read in the order of the index it ranges over and stopped by a ``LIMIT`` (the feed page: the ordered index scan
-    is the best plan for any range, tests/server/test_feed_plan.py). Never for an ``IN`` list of values that
-    change, nor a range read whole."""
+    is the best plan for any range, tests/server/test_feed_plan.py), a lookup of a list of keys (``AnyOf``: an
+    index scan for any count of keys). Never for an expanding ``IN`` list (a new statement for each count of
+    values), nor a range read whole. Prepared statements are made anew as the tables grow (``_REPLAN_S``)."""
     import psycopg
 
     try:
@@ -182,9 +183,9 @@ class _Direct:
     through a cursor. The statements kept prepared (``generic``) are prepared here too, under names of this
     connection: psycopg deallocates every prepared statement of a connection after a rollback once it has
     prepared one of its own (its executemany prepares), so its connections are made with ``prepare_threshold``
-    None (``db.Database``), and it never prepares. A
-    transaction's last insert and its COMMIT go in one libpq pipeline (``pipeline_and_commit``). At 1,750 stations
-    the cursor's way for those statements cost 1.5-2 ms of the server's CPU per sync (docs/server-profile.md)."""
+    None (``db.Database``), and it never prepares. A transaction's last insert and its COMMIT go in one libpq
+    pipeline (``pipeline_and_commit``). At 1,750 stations the cursor's way for those statements cost 1.5-2 ms of
+    the server's CPU per sync (docs/server-profile.md)."""
 
     def __init__(self, dbapi_conn: Any) -> None:
         from psycopg.adapt import Transformer
