@@ -18,13 +18,16 @@ from station_client.ui.quit_signals import quit_on_signals
 
 
 def test_sigint_returns_from_the_event_loop(qapp) -> None:  # type: ignore[no-untyped-def]
+    # (Whatever the test run started with: a shell starts a background job with SIGINT ignored, and Python then
+    # keeps SIG_IGN instead of its default handler; a CI run started so failed here.)
+    before = signal.getsignal(signal.SIGINT)
     fired: list[str] = []
     QTimer.singleShot(50, lambda: os.kill(os.getpid(), signal.SIGINT))
     QTimer.singleShot(5000, lambda: (fired.append("timeout"), qapp.quit()))  # only if SIGINT did not end it
     with quit_on_signals(qapp):
         qapp.exec()
     assert fired == []
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
+    assert signal.getsignal(signal.SIGINT) is before  # put back
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
