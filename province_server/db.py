@@ -119,7 +119,6 @@ def _known_revisions() -> set[str]:
     return {s.revision for s in _scripts().walk_revisions()}
 
 
-
 @dataclass
 class Database:
     url: str
@@ -138,13 +137,10 @@ class Database:
                                         connect_args={"timeout": 30, "check_same_thread": False})
             self._setup_sqlite()
         else:
-            # psycopg prepares no statement (not even executemany's), so every statement is planned for its own
-            # values at each run: psycopg prepared any statement after five runs, and PostgreSQL's generic plan for
-            # "change_id IN ($1..$20)" turned a 0.1 ms index lookup into a 20 ms scan. The few statements prepared on
-            # purpose (multi-row inserts, primary-key lookups) are prepared by rows._Direct and keep one generic plan
-            # instead of being planned again at every push (~1 ms of PostgreSQL's CPU a sync). psycopg must prepare
-            # nothing of its own: after any rollback it then deallocates every prepared statement of the
-            # connection, rows._Direct's too.
+            # psycopg prepares no statement (not even executemany's): after any rollback it would then deallocate
+            # every prepared statement of the connection, rows._Direct's too. The statements kept prepared on
+            # purpose (multi-row inserts, lookups by key, a push's list reads) are prepared by rows._Direct, which
+            # prepares them anew as the tables grow; every other statement is planned for its own values at each run.
             self.engine = create_engine(self.url, pool_size=self.pool_size, max_overflow=self.pool_size,
                                         pool_recycle=1800, hide_parameters=True,
                                         connect_args={"prepare_threshold": None})

@@ -5,6 +5,7 @@ tables, and how each statement reaches the database was a third of a push's CPU 
 from __future__ import annotations
 
 import re
+import select
 import time
 from collections.abc import Callable
 from typing import Any
@@ -269,8 +270,6 @@ class _Direct:
         """Run ``statements`` (prepared, as ``run_prepared``) and then COMMIT, all sent at once in libpq's pipeline
         mode and answered in one round trip. The first error is raised (the commands after it are skipped by
         the server, the COMMIT included: the transaction is then left to be rolled back)."""
-        import select as wait
-
         from psycopg import errors, pq
 
         pg = self.pgconn
@@ -297,7 +296,7 @@ class _Direct:
             sent += 1
             pg.pipeline_sync()
             while pg.flush():  # (a non-blocking connection: send what is left as the socket takes it)
-                wait.select([], [pg.socket], [])
+                select.select([], [pg.socket], [])
             failed = None
             made = iter(new.items())
             for i in range(sent):
@@ -329,13 +328,11 @@ def _next_result(pg: Any) -> Any:
     """The connection's next result, waited for with the interpreter lock let go (``select``): libpq's own wait in
     ``PQgetResult`` would hold it, and the thread whose transaction the database is waiting for (the sequence
     lock) could then never run to release it."""
-    import select as wait
-
     while True:
         pg.consume_input()
         if not pg.is_busy():
             return pg.get_result()
-        wait.select([pg.socket], [], [])
+        select.select([pg.socket], [], [])
 
 
 def _direct(conn: Connection) -> _Direct | None:
