@@ -34,7 +34,7 @@ from sqlalchemy.sql.functions import GenericFunction
 
 from . import schema
 from .config import backend_of, resolve_db_url
-from .rows import fetch, lock_insert_commit
+from .rows import begin_with, drop_later, lock_insert_commit, send_later
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -145,6 +145,7 @@ class Database:
                                         pool_recycle=1800, hide_parameters=True,
                                         connect_args={"prepare_threshold": None})
             self._ping_when_idle()
+            self._send_waiting_writes()
 
     def _setup_sqlite(self) -> None:
         # Take transaction control from the driver so BEGIN IMMEDIATE / savepoints do what they say.
@@ -185,6 +186,26 @@ class Database:
         @event.listens_for(self.engine, "checkin")
         def _checkin(_dbapi_conn, record) -> None:  # type: ignore[no-untyped-def]
             record.info["idle_since"] = time.monotonic()
+
+    def _send_waiting_writes(self) -> None:
+        """Writes no one waits on go with a transaction's next round trip (``rows.insert_rows(later=True)``): before
+        any statement SQLAlchemy runs and before the commit they are sent, and a rollback forgets them."""
+
+        @event.listens_for(self.engine, "before_cursor_execute")
+        def _before(conn: Connection, *_args: object) -> None:
+            send_later(conn)
+
+        @event.listens_for(self.engine, "commit")
+        def _commit(conn: Connection) -> None:
+            send_later(conn)
+
+        @event.listens_for(self.engine, "rollback")
+        def _rollback(conn: Connection) -> None:
+            drop_later(conn.connection.info)
+
+        @event.listens_for(self.engine, "checkin")
+        def _checkin(_dbapi_conn, record) -> None:  # type: ignore[no-untyped-def]
+            drop_later(record.info)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -240,9 +261,10 @@ class Database:
                 conn.info[LATE_HISTORY] = late
                 try:
                     with conn.begin():
-                        fetch(conn, "lock:commune", lambda: text(
-                            "SELECT pg_advisory_xact_lock_shared(:g), pg_advisory_xact_lock(:space, hashtext(:c))"),
-                            {"g": WRITE_LOCK_KEY, "space": COMMUNE_LOCK_SPACE, "c": commune}, generic=True)
+                        # BEGIN and the locks in one round trip.
+                        begin_with(conn, "SELECT pg_advisory_xact_lock_shared($1), "
+                                         "pg_advisory_xact_lock($2, hashtext($3))",
+                                   [WRITE_LOCK_KEY, COMMUNE_LOCK_SPACE, commune])
                         waited = time.perf_counter() - asked
                         yield conn
                         if late:

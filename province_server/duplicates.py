@@ -86,7 +86,7 @@ def after_apply(conn: Connection, dirty: Sequence[Written], now: str) -> ReviewC
             rows.append({"commune_code": st.commune_code, "personal_id": pid, "id": st.id})
             touched[review_id(st.commune_code, pid)] = (st.commune_code, pid)
     if rows:
-        insert_rows(conn, pi.insert, rows, "person_ids")
+        insert_rows(conn, pi.insert, rows, "person_ids", later=True)
     merged: dict[str, list[tuple[Any, Any]]] = {}
     for st in merges:
         pid = _pid(st.fields)

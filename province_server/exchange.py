@@ -847,7 +847,7 @@ def _flush(conn: Connection, states: dict[tuple[str, str], RecState], batch: Bat
         if late is not None and written != len(dirty):
             raise CommuneClash(f"{len(dirty) - written} record(s) written meanwhile by another commune's push")
     if batch.applied:
-        insert_rows(conn, schema.applied_changes.insert, batch.applied, "applied")
+        insert_rows(conn, schema.applied_changes.insert, batch.applied, "applied", later=True)
     if batch.conflicts:
         conn.execute(schema.conflicts.insert(), batch.conflicts)
     if batch.resolved:
@@ -902,7 +902,7 @@ def _flush_digests(conn: Connection, deltas: dict[str, list[int]]) -> None:
             set_={"count": d.c.count + ins.excluded.count, "sum": hex64_add(d.c.sum, ins.excluded.sum)})
 
     insert_rows(conn, upsert, [{"commune_code": commune, "count": dcount, "sum": dg.hex64(dsum)}
-                               for commune, (dcount, dsum) in sorted(deltas.items())], "digests")
+                               for commune, (dcount, dsum) in sorted(deltas.items())], "digests", later=True)
 
 
 def _flush_buckets(conn: Connection, deltas: dict[tuple[str, int], list[int]]) -> None:
@@ -919,7 +919,7 @@ def _flush_buckets(conn: Connection, deltas: dict[tuple[str, int], list[int]]) -
             set_={"count": d.c.count + ins.excluded.count, "sum": hex64_add(d.c.sum, ins.excluded.sum)})
 
     insert_rows(conn, upsert, [{"commune_code": commune, "bucket": b, "count": dc, "sum": dg.hex64(ds)}
-                               for (commune, b), (dc, ds) in sorted(deltas.items())], "buckets")
+                               for (commune, b), (dc, ds) in sorted(deltas.items())], "buckets", later=True)
 
 
 def normalize_lookup_code(code: str) -> str | None:

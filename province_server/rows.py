@@ -20,7 +20,8 @@ _ROWS_PER_STATEMENT = 500  # a multi-row VALUES: at most 500 x 11 bind parameter
 _MULTI_VALUES_MAX = 64  # above this, executemany
 
 
-def insert_rows(conn: Connection, build: Callable[[], Any], rows: list[dict[str, Any]], shape: str) -> int:
+def insert_rows(conn: Connection, build: Callable[[], Any], rows: list[dict[str, Any]], shape: str,
+                later: bool = False) -> int:
     """The statement ``build()`` makes (an insert or upsert) for ``rows``; returns how many rows it returned (with
     a RETURNING clause). ``shape`` names the statement (the cache key, with the row count and columns): ``build``
     runs only when that is not cached yet (building an upsert's expressions was itself a few % of a push). A few rows
@@ -28,7 +29,11 @@ def insert_rows(conn: Connection, build: Callable[[], Any], rows: list[dict[str,
     per row (measured: 20 bucket rows 0.7 ms instead of 1.6-1.9 ms). SQLAlchemy never caches a multi-row VALUES
     (it has no cache key: compiled anew at every execution, a fifth of a sync request's CPU by py-spy), so the
     statement for each ``shape`` and row count is compiled once here, with its values as parameters named by
-    position, and kept. Many rows (a first push of thousands): executemany, compiled once and cached likewise."""
+    position, and kept. Many rows (a first push of thousands): executemany, compiled once and cached likewise.
+
+    ``later`` (no one reads what it returns): on PostgreSQL, within a transaction, the statement waits to go with
+    the transaction's next round trip (``_Direct.later``), so it costs none of its own; it still runs before
+    anything after it and before the commit, and an error it meets is raised there (returns 0)."""
     if len(rows) > _MULTI_VALUES_MAX:
         result = conn.execute(build(), rows)
         return len(result.all()) if result.returns_rows else 0
@@ -39,7 +44,11 @@ def insert_rows(conn: Connection, build: Callable[[], Any], rows: list[dict[str,
             # psycopg parses a query's %(name)s placeholders at every execution unless it is short and has few
             # parameters (py-spy: a sixth of a request's CPU for these statements); a raw cursor takes the
             # statement's own $n placeholders as they are, in this connection's transaction.
-            n += len(_execute_raw(conn, sql, params, generic=True))
+            direct = _direct(conn) if later else None
+            if direct is not None:
+                direct.later.append((sql, params))
+            else:
+                n += len(_execute_raw(conn, sql, params, generic=True))
         else:
             result = conn.exec_driver_sql(sql, tuple(params))
             n += len(result.all()) if result.returns_rows else 0
@@ -107,6 +116,43 @@ def lock_insert_commit(conn: Connection, lock_key: int, build: Callable[[], Any]
         raise _translated(conn, exc, statements[0][0] if statements else "", []) from exc
 
 
+def begin_with(conn: Connection, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """PostgreSQL: begin the connection's transaction and run ``sql`` (prepared, as ``generic``) as its first
+    statement, both in one round trip (psycopg would send its BEGIN alone first); returns its rows. The connection
+    must be outside a transaction, in transaction mode, with SQLAlchemy's ``begin()`` called: SQLAlchemy sends
+    nothing at its begin, and psycopg, seeing a transaction open, sends no BEGIN of its own. A connection already in
+    a transaction runs the statement in it."""
+    import psycopg
+
+    direct = _direct(conn, begin=True)
+    if direct is None:  # (a transaction already open: the statement alone, in it)
+        return _execute_raw(conn, sql, params, generic=True)
+    try:
+        return direct.pipeline([(sql, params)], begin=True)[-1]
+    except psycopg.Error as exc:
+        raise _translated(conn, exc, sql, params) from exc
+
+
+def send_later(conn: Connection) -> None:
+    """Send the connection's waiting statements (``insert_rows(later=True)``) now, before another statement of its
+    transaction runs through SQLAlchemy, or its commit (``db.Database``'s engine events)."""
+    import psycopg
+
+    direct = conn.connection.info.get(_DIRECT)
+    if direct is not None and direct.later:
+        try:
+            direct.pipeline([])
+        except psycopg.Error as exc:
+            raise _translated(conn, exc, direct.failed_sql, []) from exc
+
+
+def drop_later(info: dict[str, Any]) -> None:
+    """Forget the waiting statements of a connection whose transaction rolled back (``info``: its pool record's)."""
+    direct = info.get(_DIRECT)
+    if direct is not None:
+        direct.later.clear()
+
+
 def _translated(conn: Connection, exc: Any, sql: str, params: list[Any]) -> DBAPIError:
     """A psycopg error as SQLAlchemy raises it from a statement, the connection dropped from the pool if lost."""
     import psycopg
@@ -137,6 +183,8 @@ def _execute_raw(conn: Connection, sql: str, params: list[Any], generic: bool = 
     try:
         direct = _direct(conn)
         if direct is not None:
+            if direct.later:  # (the waiting statements first, in the same round trip)
+                return direct.pipeline([(sql, params)], prepared=generic)[-1]
             return direct.run_prepared(sql, params) if generic else direct.run(sql, params)
         # (A transaction's first statement: psycopg sends its BEGIN. psycopg prepares nothing: see _Direct.)
         cur = _raw_cursor(conn)
@@ -147,7 +195,8 @@ def _execute_raw(conn: Connection, sql: str, params: list[Any], generic: bool = 
             return []
         return cur.fetchall()  # type: ignore[no-any-return]
     except psycopg.Error as exc:
-        raise _translated(conn, exc, sql, params) from exc
+        failed = getattr(conn.connection.info.get(_DIRECT), "failed_sql", "") or sql
+        raise _translated(conn, exc, failed, params if failed == sql else []) from exc
 
 
 def _raw_cursor(conn: Connection) -> Any:
@@ -198,6 +247,9 @@ class _Direct:
         # and for how long it was prepared (``_REPLAN_S``)
         self.prepared: dict[str, tuple[bytes, float, float]] = {}
         self.stale: list[bytes] = []  # names made anew (``_REPLAN_S``) and not yet deallocated
+        # Statements no one waits on (``insert_rows(later=True)``), sent with the transaction's next round trip.
+        self.later: list[tuple[str, list[Any]]] = []
+        self.failed_sql = ""  # the statement of the last pipeline's error ("" if none, or a BEGIN or COMMIT)
         self._names = 0  # names handed out (never reused: a prepare whose outcome was not read may exist)
 
     def _dump_text(self, params: list[Any]) -> Any:
@@ -267,46 +319,75 @@ class _Direct:
         raise errors.error_from_result(result, encoding=self.encoding)
 
     def pipeline_and_commit(self, statements: list[tuple[str, list[Any]]]) -> None:
-        """Run ``statements`` (prepared, as ``run_prepared``) and then COMMIT, all sent at once in libpq's pipeline
-        mode and answered in one round trip. The first error is raised (the commands after it are skipped by
-        the server, the COMMIT included: the transaction is then left to be rolled back)."""
-        from psycopg import errors, pq
+        """Run ``statements`` (prepared, as ``run_prepared``) and then COMMIT, in one round trip (``pipeline``)."""
+        self.pipeline(statements, commit=True)
 
+    def pipeline(self, statements: list[tuple[str, list[Any]]], *, prepared: bool = True, begin: bool = False,
+                 commit: bool = False) -> list[list[tuple[Any, ...]]]:
+        """The waiting statements (``later``, prepared), then ``statements`` (prepared as ``run_prepared``, or
+        unless ``prepared`` is False run as ``run``), all sent at once in libpq's pipeline mode and answered in one
+        round trip; ``begin``: a BEGIN first, ``commit``: a COMMIT last. Returns each statement's rows, the waiting
+        ones' first. The first error is raised (the server skips the commands after it, a COMMIT included: the
+        transaction is then left to be rolled back), and ``failed_sql`` names its statement."""
+        from psycopg import errors, pq
+        from psycopg.adapt import PyFormat
+
+        todo = [(sql, params, True) for sql, params in self.later]
+        todo += [(sql, params, prepared) for sql, params in statements]
+        self.later = []  # (sent now, whatever comes of it)
         pg = self.pgconn
         now = _clock()
         names: dict[str, bytes] = {}
         new: dict[str, bytes] = {}
-        for sql, _ in statements:
-            if sql not in names:
+        for sql, _, prep in todo:
+            if prep and sql not in names:
                 name = self._current(sql, now)
                 if name is None:
                     name = new[sql] = self._new_name()
                 names[sql] = name
-        sent = 0
+        if self.stale:
+            self._deallocate_stale()
+        # What each command sent answers: a statement's SQL, a prepared name's (SQL, name), or None (BEGIN, COMMIT).
+        sent: list[str | tuple[str, bytes] | None] = []
         pg.enter_pipeline_mode()
         try:
+            if begin:
+                # (READ COMMITTED, as SQLAlchemy has psycopg begin them: a push reads after taking its locks)
+                pg.send_query_params(b"BEGIN ISOLATION LEVEL READ COMMITTED", None)
+                sent.append(None)
             for sql, name in new.items():
                 pg.send_prepare(name, sql.encode(), None)
-                sent += 1
-            for sql, params in statements:
-                values = self._dump_text(params)
-                pg.send_query_prepared(names[sql], values, [0] * len(values))
-                sent += 1
-            pg.send_query_params(b"COMMIT", None)
-            sent += 1
+                sent.append((sql, name))
+            for sql, params, prep in todo:
+                if prep:
+                    values = self._dump_text(params)
+                    pg.send_query_prepared(names[sql], values, [0] * len(values))
+                else:
+                    values = self.tx.dump_sequence(params, [PyFormat.AUTO] * len(params))
+                    pg.send_query_params(sql.encode(), values, self.tx.types, self.tx.formats)
+                sent.append(sql)
+            if commit:
+                pg.send_query_params(b"COMMIT", None)
+                sent.append(None)
             pg.pipeline_sync()
             while pg.flush():  # (a non-blocking connection: send what is left as the socket takes it)
                 select.select([], [pg.socket], [])
             failed = None
-            made = iter(new.items())
-            for i in range(sent):
+            out: list[list[tuple[Any, ...]]] = []
+            for what in sent:
                 while (result := _next_result(pg)) is not None:
-                    if result.status == pq.ExecStatus.FATAL_ERROR and failed is None:
+                    status = result.status
+                    if status == pq.ExecStatus.FATAL_ERROR and failed is None:
                         failed = result
-                    if i < len(new):
-                        sql, name = next(made)
-                        if result.status == pq.ExecStatus.COMMAND_OK:
-                            self._made(sql, name, now)
+                        self.failed_sql = what if isinstance(what, str) else ""
+                    if isinstance(what, tuple) and status == pq.ExecStatus.COMMAND_OK:
+                        self._made(*what, now)
+                    elif isinstance(what, str):
+                        if status == pq.ExecStatus.TUPLES_OK:
+                            self.tx.set_pgresult(result)
+                            out.append(self.tx.load_rows(0, result.ntuples, tuple))
+                        else:
+                            out.append([])
             end = _next_result(pg)
             if end is None or end.status != pq.ExecStatus.PIPELINE_SYNC:
                 raise errors.OperationalError("the pipeline's end was not read")
@@ -315,6 +396,7 @@ class _Direct:
                 pg.exit_pipeline_mode()
         if failed is not None:
             raise errors.error_from_result(failed, encoding=self.encoding)
+        return out
 
     def run(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         from psycopg.adapt import PyFormat
@@ -335,11 +417,12 @@ def _next_result(pg: Any) -> Any:
         select.select([pg.socket], [], [])
 
 
-def _direct(conn: Connection) -> _Direct | None:
+def _direct(conn: Connection, begin: bool = False) -> _Direct | None:
     """The connection's ``_Direct`` when a statement may bypass psycopg's cursor: no pipeline, nothing running, and
     a transaction already begun unless in autocommit. (psycopg sends the ``BEGIN`` of a transaction itself, before
     its first statement; a transaction's first statement therefore goes through the cursor, and later ones here
-    run inside that transaction, which psycopg's ``commit`` then ends as usual.)"""
+    run inside that transaction, which psycopg's ``commit`` then ends as usual.) ``begin``: a connection in
+    transaction mode with no transaction yet, for ``begin_with``."""
     from psycopg import pq
 
     dbapi_conn = conn.connection.dbapi_connection
@@ -347,7 +430,10 @@ def _direct(conn: Connection) -> _Direct | None:
     if pgconn.pipeline_status != pq.PipelineStatus.OFF:
         return None
     state = pgconn.transaction_status
-    if state != (pq.TransactionStatus.IDLE if dbapi_conn.autocommit else pq.TransactionStatus.INTRANS):  # type: ignore[union-attr]
+    autocommit = dbapi_conn.autocommit  # type: ignore[union-attr]
+    if begin and (autocommit or state != pq.TransactionStatus.IDLE):
+        return None
+    if not begin and state != (pq.TransactionStatus.IDLE if autocommit else pq.TransactionStatus.INTRANS):
         return None
     info = conn.connection.info
     direct = info.get(_DIRECT)
