@@ -45,7 +45,7 @@ def insert_rows(conn: Connection, build: Callable[[], Any], rows: list[dict[str,
             # parameters (py-spy: a sixth of a request's CPU for these statements); a raw cursor takes the
             # statement's own $n placeholders as they are, in this connection's transaction.
             direct = _direct(conn) if later else None
-            if direct is not None:
+            if direct is not None and direct.in_transaction():  # (autocommit: a statement alone is sent now)
                 direct.later.append((sql, params))
             else:
                 n += len(_execute_raw(conn, sql, params, generic=True))
@@ -252,6 +252,11 @@ class _Direct:
         self.failed_sql = ""  # the statement of the last pipeline's error ("" if none, or a BEGIN or COMMIT)
         self._names = 0  # names handed out (never reused: a prepare whose outcome was not read may exist)
 
+    def in_transaction(self) -> bool:
+        from psycopg import pq
+
+        return bool(self.pgconn.transaction_status == pq.TransactionStatus.INTRANS)
+
     def _dump_text(self, params: list[Any]) -> Any:
         """Parameters as text, for a prepared statement: PostgreSQL parses each as the type it inferred when it
         prepared the statement, whatever Python type a later run's value has."""
@@ -335,6 +340,7 @@ class _Direct:
         todo = [(sql, params, True) for sql, params in self.later]
         todo += [(sql, params, prepared) for sql, params in statements]
         self.later = []  # (sent now, whatever comes of it)
+        self.failed_sql = ""
         pg = self.pgconn
         now = _clock()
         names: dict[str, bytes] = {}

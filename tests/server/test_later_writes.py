@@ -130,3 +130,11 @@ def test_begin_with_begins_a_transaction_that_rolls_back(db: Database) -> None:
             conn.exec_driver_sql("SELECT 1")  # (a transaction already open: begin_with runs in it)
             assert rows.begin_with(conn, "SELECT $1::text", ["y"]) == [("y",)]
             assert _values(conn, "b.") == {}
+
+
+def test_outside_a_transaction_a_write_is_sent_at_once(db: Database) -> None:
+    with db.statement_reads() as conn:  # (autocommit: no commit would ever send it)
+        _later(conn, ("a.now", "1"))
+        assert _waiting(conn) == 0
+    with db.engine.connect() as conn, conn.begin():
+        assert _values(conn, "a.") == {"a.now": "1"}
