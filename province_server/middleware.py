@@ -108,15 +108,17 @@ class BodyGuard:
                 await _send_json(send_wrapper, 500, error_body(
                     "server.error", "Lỗi máy chủ; thử lại sau.", "Server error; try again later."))
         finally:
-            entry: dict[str, Any] = {
-                "ts": round(time.time(), 3), "station": scope["state"].get("station_id"),
-                "method": scope.get("method"), "path": scope.get("path"), "status": state["status"],
-                "ms": round((time.perf_counter() - started) * 1000, 1), "pid": os.getpid()}
             refused = state["status"] >= 400 or not state["status"]
-            if refused:
-                entry["code"] = scope["state"].get("refusal") or (f"http.{state['status']}" if state["status"]
-                                                                  else "disconnected")
-            access_log.log(logging.WARNING if refused else logging.INFO, json.dumps(entry))
+            level = logging.WARNING if refused else logging.INFO
+            if access_log.isEnabledFor(level):  # (``--quiet``: no line made only to be dropped)
+                entry: dict[str, Any] = {
+                    "ts": round(time.time(), 3), "station": scope["state"].get("station_id"),
+                    "method": scope.get("method"), "path": scope.get("path"), "status": state["status"],
+                    "ms": round((time.perf_counter() - started) * 1000, 1), "pid": os.getpid()}
+                if refused:
+                    entry["code"] = scope["state"].get("refusal") or (f"http.{state['status']}" if state["status"]
+                                                                      else "disconnected")
+                access_log.log(level, json.dumps(entry))
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.enroll_limiter is not None and self.enroll_limiter.enabled and scope.get("path") == "/v1/enroll":
