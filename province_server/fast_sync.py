@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from .errors import ApiError
-from .middleware import ASGIApp, Message, Receive, Scope, Send
+from .middleware import ASGIApp, Receive, Scope, Send, replay_body
 from .models import SyncIn
 from .stations import Station
 
@@ -63,7 +63,7 @@ class SyncFastPath:
         except ValidationError:
             # The route answers it (400 body.json or 422 body.invalid, as always): JSON that ``json`` reads and
             # pydantic's parser does not (a lone surrogate, another UTF than 8) never reaches a changed answer.
-            await self.app(scope, _replay(body, receive), send)
+            await self.app(scope, replay_body(body, receive), send)
             return
         scope.setdefault("state", {})["station_id"] = station.id
         request = Request(scope, receive)
@@ -105,15 +105,3 @@ async def _read_body(receive: Receive) -> bytes | None:
         if not message.get("more_body"):
             return b"".join(parts)
 
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    """``receive`` with the body already read given first, whole."""
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-    return replay

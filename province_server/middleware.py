@@ -232,16 +232,20 @@ class BodyGuard:
                                                    "Unsupported Content-Encoding (only zstd or gzip)."),
                              headers=[(b"accept-encoding", ACCEPTED_CODINGS)])
             return
-        sent = False
+        await self.app(scope, replay_body(body, receive), send)
 
-        async def replay() -> Message:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
 
-        await self.app(scope, replay, send)
+def replay_body(body: bytes, receive: Receive) -> Receive:
+    """``receive`` with a body already read given first, whole."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+    return replay
 
 
 class Compress:
