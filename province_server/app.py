@@ -134,11 +134,17 @@ def create_app(db: Database) -> FastAPI:
         # handing the dependency to a worker thread and back (a thread hop per request, measured in py-spy).
         token = _token(creds)
         agent = request.headers.get("user-agent", "")
-        station = stations.authenticated_from_cache(db, token)
-        if station is None or not app_version_noted(db, station.id, agent):
+        station = known_station(token, agent) if token else None
+        if station is None:
             station = await run_in_threadpool(_station_auth, token, agent)
         request.state.station_id = station.id
         return station
+
+    def known_station(token: str, agent: str) -> stations.Station | None:
+        """The station of a token when answering needs no database (else None: ``_station_auth``). The sync fast
+        path asks the same (``SyncFastPath``)."""
+        station = stations.authenticated_from_cache(db, token)
+        return station if station is not None and app_version_noted(db, station.id, agent) else None
 
     def _station_auth(token: str | None, agent: str) -> stations.Station:
         station = stations.authenticate(db, token)
@@ -502,12 +508,6 @@ def create_app(db: Database) -> FastAPI:
     install_console(app, db)  # the web console and the public lookup page (province_server/console)
 
     app.add_middleware(MethodGuard, allowed=allowed_methods)
-
-    def known_station(token: str, agent: str) -> stations.Station | None:
-        """``station_auth``'s answer when it needs no database (else None: the route's dependency runs)."""
-        station = stations.authenticated_from_cache(db, token)
-        return station if station is not None and app_version_noted(db, station.id, agent) else None
-
     app.add_middleware(SyncFastPath, identify=known_station, serve=serve_sync, on_error=_api_error)
     # Answers in zstd when the client lists it, else gzip (older stations); see "Compression" in the protocol.
     app.add_middleware(Compress, minimum_size=1024, zstd_level=int(os.environ.get("PROVINCE_SERVER_ZSTD_LEVEL", "6")),

@@ -111,7 +111,7 @@ def lock_insert_commit(conn: Connection, lock_key: int, build: Callable[[], Any]
     try:
         # Prepared (generic plans, see _execute_raw); the COMMIT queued last: SQLAlchemy's own commit then finds
         # nothing to do.
-        direct.pipeline_and_commit([("SELECT pg_advisory_xact_lock($1)", [lock_key]), *statements])
+        direct.pipeline([("SELECT pg_advisory_xact_lock($1)", [lock_key]), *statements], commit=True)
     except psycopg.Error as exc:
         raise _translated(conn, exc, statements[0][0] if statements else "", []) from exc
 
@@ -234,7 +234,7 @@ class _Direct:
     connection: psycopg deallocates every prepared statement of a connection after a rollback once it has
     prepared one of its own (its executemany prepares), so its connections are made with ``prepare_threshold``
     None (``db.Database``), and it never prepares. A transaction's last insert and its COMMIT go in one libpq
-    pipeline (``pipeline_and_commit``). At 1,750 stations the cursor's way for those statements cost 1.5-2 ms of
+    pipeline (``pipeline``). At 1,750 stations the cursor's way for those statements cost 1.5-2 ms of
     the server's CPU per sync (docs/server-profile.md)."""
 
     def __init__(self, dbapi_conn: Any) -> None:
@@ -322,10 +322,6 @@ class _Direct:
         if status == pq.ExecStatus.COMMAND_OK:
             return []
         raise errors.error_from_result(result, encoding=self.encoding)
-
-    def pipeline_and_commit(self, statements: list[tuple[str, list[Any]]]) -> None:
-        """Run ``statements`` (prepared, as ``run_prepared``) and then COMMIT, in one round trip (``pipeline``)."""
-        self.pipeline(statements, commit=True)
 
     def pipeline(self, statements: list[tuple[str, list[Any]]], *, prepared: bool = True, begin: bool = False,
                  commit: bool = False) -> list[list[tuple[Any, ...]]]:

@@ -1,5 +1,5 @@
 """A push's last statements (the sequence lock, the history insert, the COMMIT) go straight through libpq in one
-pipeline (``rows._Direct.pipeline_and_commit``). While the database makes it wait for the sequence lock, the
+pipeline (``rows._Direct.pipeline``). While the database makes it wait for the sequence lock, the
 waiting thread must let go of the interpreter lock: the transaction holding the sequence lock may belong to
 another thread of the same server process, which needs the interpreter to go on and commit. libpq's own wait
 for a result held it: under load the workers froze and were killed by uvicorn's health check.
