@@ -10,10 +10,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Boolean, Connection, bindparam
+from sqlalchemy import Connection, bindparam
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.sqltypes import NullType
 from sqlalchemy.sql.visitors import InternalTraversal
 
 _ROWS_PER_STATEMENT = 500  # a multi-row VALUES: at most 500 x 11 bind parameters (SQLite allows 32,766)
@@ -470,7 +471,7 @@ def fetch(conn: Connection, name: str, build: Callable[[], Any], params: dict[st
                                     else params[p][i] for p, i in order], generic)
 
 
-class AnyOf(ColumnElement[bool]):
+class AnyOf(ColumnElement[Any]):
     """``column IN (the values of parameter name)``, written on PostgreSQL as ``column = ANY(CAST($n AS
     VARCHAR[]))``: one statement text for any number of values, so a ``fetch`` with ``generic`` prepares it once
     and PostgreSQL keeps one plan (an index scan). An expanding IN is a new statement for each count of values,
@@ -479,7 +480,10 @@ class AnyOf(ColumnElement[bool]):
 
     inherit_cache = True
     _traverse_internals = [("column", InternalTraversal.dp_clauseelement), ("name", InternalTraversal.dp_string)]
-    type = Boolean()
+    # Untyped: SQLite, which has no boolean type, would have a Boolean compared with 1 (``x IN (...) = 1``), and
+    # its planner looks up no index for such a term: a push's reads of record states scanned every record of the
+    # kind, and the duplicate check every person of the commune.
+    type = NullType()
 
     def __init__(self, column: Any, name: str) -> None:
         self.column = column
