@@ -25,7 +25,7 @@ from sqlalchemy import Boolean, Connection, String, and_, bindparam, cast, func,
 from . import schema
 from .db import ready_db
 from .models import ChangeIn
-from .rows import AnyOf, fetch, insert_rows
+from .rows import AnyOf, fetch
 
 # Review items' changes by commune: what the caller applies as the province, one batch per commune.
 ReviewChanges = dict[str, list[ChangeIn]]
@@ -40,6 +40,7 @@ class Written(Protocol):
     deleted: bool
     fields: dict[str, Any]
     in_db: bool
+    db_fields: dict[str, Any] | None  # the live state's fields before the batch (None: absent or deleted)
 
 NAMESPACE = uuid.UUID("5b0d2c1e-8f43-4c55-9a7e-0d1f6c2a9e11")  # fixed: review ids must be the same forever
 _NAMESPACE_BYTES = NAMESPACE.bytes
@@ -62,31 +63,27 @@ def _pid(fields: dict[str, Any]) -> str | None:
     return pid if isinstance(pid, str) and 0 < len(pid) <= MAX_PID else None
 
 
+def indexed_id(kind: str, deleted: bool, fields: dict[str, Any]) -> str | None:
+    """What a record's ``person_id`` column holds (migration 0011): a live person's personal ID, the key duplicates
+    are found by; None for anything else. Every write of a record sets it (``exchange._flush``)."""
+    return _pid(fields) if kind == "person" and not deleted else None
+
+
 def after_apply(conn: Connection, dirty: Sequence[Written], now: str) -> ReviewChanges:
-    """Called by the exchange once a batch's records are written (same transaction): keep the person index in
-    step, and return the changes that open, update or close the review items the batch concerns (the exchange
-    applies them). A handful of bulk statements per batch."""
+    """Called by the exchange once a batch's records are written (same transaction): return the changes that open,
+    update or close the review items the batch concerns (the exchange applies them). The persons' index is the
+    records' own (migration 0011), already in step; one statement per batch reads what it holds."""
     persons = [st for st in dirty if st.kind == "person" and st.commune_code]
     merges = [st for st in dirty if st.kind == "person_merge" and st.commune_code and not st.deleted]
     if not persons and not merges:
         return {}
-    pi = schema.person_ids
     touched: dict[str, tuple[str, str]] = {}
-    known = [st.id for st in persons if st.in_db]  # a record new in this batch has no index row yet
-    for start in range(0, len(known), 500):
-        # One statement: the rows it deletes name the IDs these persons held before the batch.
-        part = known[start:start + 500]
-        for commune, pid in fetch(conn, "person_ids:delete", lambda: pi.delete().where(
-                AnyOf(pi.c.id, "ids")).returning(pi.c.commune_code, pi.c.personal_id), {"ids": part}, generic=True):
-            touched[review_id(commune, pid)] = (commune, pid)
-    rows = []
     for st in persons:
-        pid = _pid(st.fields)
-        if pid is not None and not st.deleted:
-            rows.append({"commune_code": st.commune_code, "personal_id": pid, "id": st.id})
-            touched[review_id(st.commune_code, pid)] = (st.commune_code, pid)
-    if rows:
-        insert_rows(conn, pi.insert, rows, "person_ids", later=True)
+        # The ID it held before the batch (its item may close) and the one it holds now (its item may open).
+        for fields in (st.db_fields, None if st.deleted else st.fields):
+            pid = _pid(fields) if fields is not None else None
+            if pid is not None:
+                touched[review_id(st.commune_code, pid)] = (st.commune_code, pid)
     merged: dict[str, list[tuple[Any, Any]]] = {}
     for st in merges:
         pid = _pid(st.fields)
@@ -138,7 +135,7 @@ def _read_review_state(conn: Connection, touched: dict[str, tuple[str, str]]
     the index rows tagged ``p`` and the items' records ``r``."""
     import json
 
-    pi, r = schema.person_ids, schema.records
+    r = schema.records
     live: dict[tuple[str, str], list[str]] = {}
     items: dict[str, tuple[bool, dict[str, Any]]] = {}
     wanted = sorted(touched)
@@ -153,7 +150,7 @@ def _read_review_state(conn: Connection, touched: dict[str, tuple[str, str]]
             result: Any = fetch(conn, "review_state:one_commune", _one_commune_statement,
                                 {"commune": commune, "pids": sorted(set(pids)), "rids": part}, generic=True)
         else:
-            people = _people().where(or_(*(and_(pi.c.commune_code == c, pi.c.personal_id.in_(sorted(set(pids))))
+            people = _people().where(or_(*(and_(r.c.commune_code == c, r.c.person_id.in_(sorted(set(pids))))
                                            for c, pids in sorted(by_commune.items()))))
             result = conn.execute(union_all(people, _reviews().where(r.c.id.in_(part))))
         for tag, commune, pid, rid, deleted, fields in result:
@@ -165,8 +162,9 @@ def _read_review_state(conn: Connection, touched: dict[str, tuple[str, str]]
 
 
 def _people() -> Any:
-    pi, r = schema.person_ids, schema.records
-    return select(literal("p", String).label("tag"), pi.c.commune_code, pi.c.personal_id, pi.c.id,
+    """Live persons with their personal ID (``person_id``: its index, migration 0011)."""
+    r = schema.records
+    return select(literal("p", String).label("tag"), r.c.commune_code, r.c.person_id, r.c.id,
                   cast(null(), Boolean).label("deleted"), cast(null(), r.c.fields.type).label("fields"))
 
 
@@ -179,17 +177,17 @@ def _reviews() -> Any:
 def _one_commune_statement() -> Any:
     """``_read_review_state``'s statement for one commune (parameters ``commune``, ``pids``, ``rids``; ``fetch``
     builds it once: building it per push was a twentieth of the push's CPU)."""
-    pi, r = schema.person_ids, schema.records
-    people = _people().where(pi.c.commune_code == bindparam("commune"), AnyOf(pi.c.personal_id, "pids"))
+    r = schema.records
+    people = _people().where(AnyOf(r.c.person_id, "pids"), r.c.commune_code == bindparam("commune"))
     return union_all(people, _reviews().where(AnyOf(r.c.id, "rids")))
 
 
 def scan_changes(conn: Connection, now: str) -> ReviewChanges:
     """The review items for every personal ID held twice in a commune that has none yet (after the upgrade that
     brought duplicate detection, or a restore): ``ops.scan_duplicates`` applies them."""
-    pi = schema.person_ids
-    groups = conn.execute(select(pi.c.commune_code, pi.c.personal_id).group_by(pi.c.commune_code,
-                          pi.c.personal_id).having(func.count() > 1)).all()
+    r = schema.records
+    groups = conn.execute(select(r.c.commune_code, r.c.person_id).where(r.c.person_id.is_not(None)).group_by(
+        r.c.commune_code, r.c.person_id).having(func.count() > 1)).all()
     return _review(conn, {review_id(c, p): (c, p) for c, p in groups}, {}, now)
 
 

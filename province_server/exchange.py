@@ -40,7 +40,7 @@ from station_client.wire import all_finite
 from station_client.wire import ascii_json as dumps
 from station_client.wire import version_term as digest_term
 
-from . import schema
+from . import duplicates, schema
 from .db import LATE_HISTORY, Database, hex64_add, utcnow
 from .errors import ApiError
 from .json_answer import RawJSON
@@ -109,6 +109,9 @@ class RecState:
     in_db: bool
     dirty: bool = False
     db_version: int = 0  # the version in the database before this batch (history above it is this batch's)
+    # The live state's fields in the database before this batch (None: absent, or deleted there). The same dict
+    # as ``fields`` at first: a new version replaces ``fields``, nothing changes a state's dict in place.
+    db_fields: dict[str, Any] | None = None
 
 
 @dataclass
@@ -267,8 +270,9 @@ def _load_states(conn: Connection, keys: set[tuple[str, str]]) -> dict[tuple[str
             generic=True)
         for kind, rid, commune, version, deleted, fields in rows:
             if (kind, rid) in keys:
-                out[(kind, rid)] = RecState(kind, rid, commune, version, bool(deleted), json.loads(fields), True,
-                                            db_version=version)
+                values = json.loads(fields)
+                out[(kind, rid)] = RecState(kind, rid, commune, version, bool(deleted), values, True,
+                                            db_version=version, db_fields=None if deleted else values)
     return out
 
 
@@ -832,7 +836,7 @@ def _flush(conn: Connection, states: dict[tuple[str, str], RecState], batch: Bat
                 index_elements=[r.c.kind, r.c.id],
                 set_={"version": ins.excluded.version, "deleted": ins.excluded.deleted,
                       "fields": ins.excluded.fields, "origin": ins.excluded.origin,
-                      "updated_at": ins.excluded.updated_at},
+                      "updated_at": ins.excluded.updated_at, "person_id": ins.excluded.person_id},
                 where=r.c.version < ins.excluded.version)
             # A commune push (not under the one lock): every row must be written. One the guard skipped was made
             # meanwhile by another commune's push with the same id; judged again alone, the push sees it.
@@ -841,8 +845,9 @@ def _flush(conn: Connection, states: dict[tuple[str, str], RecState], batch: Bat
         written = insert_rows(conn, upsert, [
             {"kind": st.kind, "id": st.id, "commune_code": st.commune_code, "version": st.version,
              "deleted": st.deleted, "fields": last[(st.kind, st.id)]["fields"],
-             "origin": last[(st.kind, st.id)]["origin"],
-             "updated_at": now} for st in sorted(dirty, key=lambda st: (st.kind, st.id))],
+             "origin": last[(st.kind, st.id)]["origin"], "updated_at": now,
+             "person_id": duplicates.indexed_id(st.kind, st.deleted, st.fields)}
+            for st in sorted(dirty, key=lambda st: (st.kind, st.id))],
             "records" if late is None else "records+returning")
         if late is not None and written != len(dirty):
             raise CommuneClash(f"{len(dirty) - written} record(s) written meanwhile by another commune's push")
@@ -871,8 +876,6 @@ def _flush(conn: Connection, states: dict[tuple[str, str], RecState], batch: Bat
     _flush_digests(conn, batch.digest)
     _flush_buckets(conn, batch.buckets)
     _flush_lookups(conn, [st for st in states.values() if st.dirty and st.kind == LOOKUP_KIND], now)
-    from . import duplicates
-
     apply_as_province(conn, duplicates.after_apply(conn, dirty, now), ep)
 
 

@@ -62,6 +62,9 @@ records = Table(
     Column("fields", Text, nullable=False),
     Column("origin", String(32), nullable=False),
     Column("updated_at", String(32), nullable=False),
+    # A live person's personal ID (else null), the key duplicates are found by (province_server/duplicates.py):
+    # ix_records_person_id (person_id, commune_code) holds the non-null ones (migration 0011).
+    Column("person_id", String(64)),
 )
 
 history = Table(
@@ -128,16 +131,6 @@ digest_buckets = Table(
     Column("bucket", Integer, primary_key=True, autoincrement=False),
     Column("count", Integer, nullable=False),
     Column("sum", String(16), nullable=False),
-)
-
-# Live persons by commune and personal ID (province_server/duplicates.py): the same ID held twice in a commune
-# becomes a duplicate-person review item.
-person_ids = Table(
-    "person_ids", metadata,
-    Column("commune_code", String(8), primary_key=True),
-    Column("personal_id", String(64), primary_key=True),
-    Column("id", String(64), primary_key=True),
-    Index("ix_person_ids_id", "id"),
 )
 
 lookups = Table(
@@ -250,5 +243,5 @@ staff_audit = Table(
 
 # Sessions are left out: a backup restored is no reason to bring back who was logged in.
 ALL_TABLES = (meta, stations, admin_tokens, records, history, applied_changes, conflicts, digests, lookups,
-              scope_denials, audit_entries, audit_refusals, digest_buckets, person_ids,
-              deferred_changes, staff, staff_audit)
+              scope_denials, audit_entries, audit_refusals, digest_buckets, deferred_changes,
+              staff, staff_audit)

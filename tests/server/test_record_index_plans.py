@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from province_server import statistics
+from province_server import duplicates, rows, statistics
 from province_server.console import queries
 from province_server.db import Database
 from station_client.domain import statistics as st
@@ -99,3 +99,34 @@ def test_the_consoles_overdue_counts_still_read_open_records_by_index(records_db
     for plan in plans:
         assert "'Node Type': 'Seq Scan'" not in plan, plan
         assert "ix_records_scope_status" in plan, plan
+
+
+def test_duplicate_detection_reads_live_persons_by_their_index(records_db: Database) -> None:
+    """A push holding persons reads who else holds their personal IDs by the records' own index (migration 0011:
+    no table of its own to keep in step), looked up by the IDs themselves, not by every person of the commune,
+    as the server sends that read: prepared once, one generic plan."""
+    with records_db.write(feed=False) as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO records (kind, id, commune_code, version, deleted, fields, origin, updated_at, person_id) "
+            "SELECT 'person', 'p' || g, 'c' || lpad((g %% " + str(COMMUNES) + ")::text, 4, '0'), 1, g %% 9 = 0, "
+            "json_build_object('personal_id', lpad(g::text, 12, '0'), 'full_name', 'Trần Thị ' || g)::text, "
+            "'st', '2026-01-01T00:00:00', CASE WHEN g %% 9 <> 0 THEN lpad(g::text, 12, '0') END "
+            "FROM generate_series(1, 20000) g")
+        conn.exec_driver_sql("ANALYZE records")
+    stmt = duplicates._one_commune_statement()
+    params = {"commune": "c0007", "pids": ["000000000007", "000000000067", "000000000027"], "rids": ["r1"]}
+    with records_db.read() as conn:
+        sql, order = rows._fetch_plan(conn, stmt, params)
+        values = [params[p] if i == -1 else p if i == -2 else rows._array_text(params[p]) if i == -3
+                  else params[p][i] for p, i in order]
+        run = "EXECUTE review_state(" + ", ".join("'" + str(v).replace("'", "''") + "'" for v in values) + ")"
+        conn.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
+        conn.exec_driver_sql("PREPARE review_state AS " + sql)
+        plan = conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + run).scalar_one()
+        found = {(r[1], r[2], r[3]) for r in conn.exec_driver_sql(run) if r[0] == "p"}
+    people = plan[0]["Plan"]["Plans"][0]
+    while "Index Name" not in people:
+        people = people["Plans"][0]
+    assert people["Index Name"] == "ix_records_person_id", plan
+    assert "person_id" in people["Index Cond"] and "commune_code" in people["Index Cond"], people
+    assert found == {("c0007", "000000000007", "p7"), ("c0007", "000000000067", "p67")}  # (27: deleted)
