@@ -249,7 +249,8 @@ def prepare(change: ChangeIn, actor: Actor) -> Prepared:
     # fields in conflict stay with the officer's open conflict at the station (docs/sync-protocol.md, "Epoch").
     held = set(change.conflicted or ())
     values, problems = kind.coerce({n: v for n, v in change.fields.items() if n not in held})
-    if not problems and not all_finite(values):
+    # Only a float, or a list or object (a JSON field), can hold NaN or infinity: the rest need no encoding to tell.
+    if not problems and not all_finite([v for v in values.values() if isinstance(v, float | list | dict)]):
         problems = [Problem("", "value.not_finite", "Giá trị số không hợp lệ (NaN/vô cực).",
                             "A number is not finite (NaN or infinity).")]
     if problems:

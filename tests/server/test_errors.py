@@ -137,6 +137,12 @@ def test_bad_values_inside_fields_are_rejected_not_crashing(station: Station) ->
     nan = b'{"changes": [{"change_id": "n1", "kind": "household", "id": "h1", "fields": {"note": NaN}}]}'
     r = raw_post(station, nan)
     assert r.status_code in (200, 400, 422), r.text
+    # Inside a JSON field, not a number in the open: refused before anything is stored.
+    deep = b'{"changes": [{"change_id": "n2", "kind": "dossier", "id": "d1", "fields": {"documents": [1.5, NaN]}}]}'
+    r = raw_post(station, deep)
+    assert r.status_code == 200, r.text
+    (res,) = r.json()["results"]
+    assert res["status"] == "rejected" and [p["code"] for p in res["problems"]] == ["value.not_finite"], res
 
 
 def test_unknown_path_and_method(server: RunningServer, new_commune: Callable[[], str]) -> None:
