@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ast
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -30,6 +30,25 @@ def test_office_today_is_the_vietnam_date_when_utc_is_still_yesterday(monkeypatc
     assert clock.office_now().hour == 6
     _fixed(monkeypatch, datetime(2026, 12, 1, 16, 59, tzinfo=UTC))  # 23:59 on 01/12 at the office
     assert clock.office_today() == date(2026, 12, 1)
+
+
+def test_office_today_kept_for_its_day_is_always_the_dates_of_office_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``office_today`` keeps the office day's span: at every instant, forwards and with the clock set back, across
+    office midnight, and after the office zone changes, it is still ``office_now().date()``."""
+    from zoneinfo import ZoneInfo
+
+    base = datetime(2026, 12, 1, 16, 58, tzinfo=UTC)  # 23:58 on 01/12 at the office
+    steps = [0, 60, 119, 120, 121, 3600, -3600, -1, 86_400, 0, 86_399, 86_400 * 400, -86_400 * 800]
+    for offset in steps:
+        moment = base + timedelta(seconds=offset)
+        _fixed(monkeypatch, moment)
+        assert clock.office_today() == clock.office_now().date() == moment.astimezone(clock.office_zone()).date()
+    _fixed(monkeypatch, datetime(2026, 12, 1, 17, 30, tzinfo=UTC))  # 00:30 on 02/12 at the office
+    assert clock.office_today() == date(2026, 12, 2)
+    monkeypatch.setattr(clock, "office_zone", lambda: ZoneInfo("America/Los_Angeles"))  # 09:30 on 01/12 there
+    assert clock.office_today() == date(2026, 12, 1)
+    _fixed(monkeypatch, datetime(2026, 12, 2, 8, 30, tzinfo=UTC))  # 00:30 on 02/12 in Los Angeles
+    assert clock.office_today() == date(2026, 12, 2)
 
 
 def test_naive_moments_are_office_time_and_aware_ones_are_converted() -> None:
