@@ -146,6 +146,7 @@ class Database:
                                         connect_args={"prepare_threshold": None})
             self._ping_when_idle()
             self._send_waiting_writes()
+            self._generic_plans()
 
     def _setup_sqlite(self) -> None:
         # Take transaction control from the driver so BEGIN IMMEDIATE / savepoints do what they say.
@@ -163,6 +164,19 @@ class Database:
         @event.listens_for(self.engine, "begin")
         def _begin(conn: Connection) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN")
+
+    def _generic_plans(self) -> None:
+        """Each connection keeps one generic plan for each statement rows._Direct prepares: it prepares only those
+        whose best plan does not depend on their values (``rows._execute_raw``), and prepares them anew as the
+        tables grow. Left to choose (``auto``), PostgreSQL planned the record-state read anew at every push all
+        the same, and revalidated the inserts' plans: about a sixth of a millisecond of its CPU per sync cycle
+        (pg_stat_statements, 1,750 stations). Statements not prepared are planned for their values as before."""
+
+        @event.listens_for(self.engine, "connect")
+        def _connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+            with dbapi_conn.cursor() as cur:
+                cur.execute("SET plan_cache_mode = force_generic_plan")
+            dbapi_conn.commit()
 
     def _ping_when_idle(self) -> None:
         """Check a pooled connection before use only if it sat idle a while (``pool_pre_ping`` pings at every
